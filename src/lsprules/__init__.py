@@ -1,0 +1,3 @@
+"""lsprules: a rules-as-configuration engine for public-sector performance management."""
+
+__version__ = "0.1.0"

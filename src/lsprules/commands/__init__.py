@@ -1,0 +1,1 @@
+"""One module per `lsprules` command; `cli.py` registers them on the app."""

@@ -1,0 +1,52 @@
+"""What every command shares: exit codes, diagnostics on standard error, writing outputs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from ..diagnostics import Diagnostic, InputError, error, render
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+
+class input_errors:
+    """Context manager: render InputError diagnostics on standard error and exit 2."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if isinstance(exc, InputError):
+            report_diagnostics(exc.diagnostics)
+            raise typer.Exit(EXIT_ERROR)
+        return False
+
+
+def report_diagnostics(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
+    """Print diagnostics to standard error, one block each, then a count of errors."""
+    for d in diagnostics:
+        typer.echo(render(d), err=True)
+        typer.echo("", err=True)
+    errors = sum(1 for d in diagnostics if d.severity.value == "error")
+    if errors:
+        typer.echo(f"{errors} error{'s' if errors != 1 else ''}", err=True)
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Write to a file atomically, or to standard output."""
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from ..outputs import write_atomic
+
+    try:
+        write_atomic(output, text)
+    except OSError as exc:
+        raise InputError([error("E001", f"cannot write '{output}': {exc.strerror or exc}",
+                                hint="check that the folder exists and is writable")]) from None

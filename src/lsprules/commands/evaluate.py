@@ -1,0 +1,39 @@
+"""`lsprules evaluate RULES DATASET`: the assessment, as a table or JSON."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .common import emit, input_errors
+
+
+class EvaluateFormat(str, Enum):
+    """Output formats of `evaluate`."""
+
+    table = "table"
+    json = "json"
+
+
+def evaluate(
+    rules: Annotated[Path, typer.Argument(help="Rule file (.rules).", show_default=False)],
+    dataset: Annotated[Path, typer.Argument(help="Dataset (.yaml).", show_default=False)],
+    period: Annotated[Optional[str], typer.Option("--period", "-p", help="Assess at this period, e.g. 2005/06 "
+                                                  "(default: the latest in the data).")] = None,
+    output_format: Annotated[EvaluateFormat, typer.Option("--format", "-f", help="Output format.")] =
+    EvaluateFormat.table,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (atomically) "
+                                                   "instead of standard output.")] = None,
+    area: Annotated[Optional[list[str]], typer.Option("--area", help="Only this area (repeatable).")] = None,
+) -> None:
+    """Assess every indicator and theme of RULES on DATASET."""
+    from ..evaluation import run_evaluate
+
+    with input_errors():
+        text = run_evaluate(rules, dataset, period=period, output_format=output_format.value, areas=area,
+                            color=output is None and sys.stdout.isatty())
+        emit(text, output)

@@ -1,0 +1,110 @@
+"""Diagnostics: one shape for every problem found in rule files, datasets and options."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from enum import Enum
+from typing import Iterable
+
+from .source import Source, Span
+
+
+class Severity(str, Enum):
+    """How bad a problem is: errors stop the run, warnings do not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+# Stable codes. Never renumber: editors, CI and docs/errors.md refer to them.
+CODES: dict[str, str] = {
+    "E001": "file cannot be read",
+    "E002": "file is not valid UTF-8",
+    "E003": "bad command-line option value",
+    "E101": "syntax error",
+    "E102": "unknown indicator",
+    "E103": "unknown profile",
+    "E104": "duplicate name",
+    "E105": "cycle among derived indicators",
+    "E106": "unknown name in a value expression",
+    "E107": "unknown rating or band",
+    "E108": "setting given twice",
+    "E109": "invalid period",
+    "E110": "invalid number or quantity",
+    "E111": "missing setting",
+    "E112": "construct used where it does not belong",
+    "E301": "dataset is not valid YAML",
+    "E302": "dataset does not match the schema",
+    "E303": "unknown period in dataset",
+    "E304": "dataset has no such period",
+}
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem: a stable code, a severity, a message, where it is, and how to fix it."""
+
+    code: str
+    severity: Severity
+    message: str
+    span: Span | None = None
+    hint: str | None = None
+    line_text: str = ""
+
+    @property
+    def sort_key(self) -> tuple:
+        """Order by file, then position, then code."""
+        if self.span is None:
+            return ("", 0, 0, self.code)
+        return (self.span.file, self.span.line, self.span.column, self.code)
+
+
+class InputError(Exception):
+    """Raised when input cannot be used; carries the diagnostics that explain why."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]):
+        self.diagnostics = tuple(sorted(diagnostics, key=lambda d: d.sort_key))
+        super().__init__("; ".join(d.message for d in self.diagnostics))
+
+
+def error(code: str, message: str, source: Source | None = None, start: int = 0, end: int | None = None,
+          hint: str | None = None, severity: Severity = Severity.ERROR) -> Diagnostic:
+    """Build a diagnostic at character offsets of a source (or with no position)."""
+    if source is None:
+        return Diagnostic(code, severity, message, None, hint)
+    span = source.span(start, start + 1 if end is None else end)
+    return Diagnostic(code, severity, message, span, hint, source.line_text(span.line))
+
+
+def at_span(code: str, message: str, span: Span | None, line_text: str = "", hint: str | None = None,
+            severity: Severity = Severity.ERROR) -> Diagnostic:
+    """Build a diagnostic at an existing span."""
+    return Diagnostic(code, severity, message, span, hint, line_text)
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """A 'did you mean' hint for a misspelt name, or None when nothing is close."""
+    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"did you mean '{matches[0]}'?" if matches else None
+
+
+def render(diagnostic: Diagnostic) -> str:
+    """Render as `file:line:col: severity[CODE]: message`, the source line, a caret underline and help."""
+    d = diagnostic
+    head = f"{d.severity.value}[{d.code}]: {d.message}"
+    if d.span is None:
+        lines = [head]
+    else:
+        lines = [f"{d.span}: {head}"]
+        if d.line_text:
+            number = str(d.span.line)
+            pad = " " * len(number)
+            text = d.line_text.expandtabs(1)
+            start = d.span.column - 1
+            width = (d.span.end_column - d.span.column) if d.span.end_line == d.span.line else len(text) - start
+            width = max(1, min(width, max(1, len(text) - start)))
+            lines += [f"{pad} |", f"{number} | {text}", f"{pad} | {' ' * start}{'^' * width}"]
+    if d.hint:
+        lines.append(f"{' ' * (len(str(d.span.line)) if d.span else 0)} = help: {d.hint}")
+    return "\n".join(lines)

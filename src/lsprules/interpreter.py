@@ -1,0 +1,877 @@
+"""Evaluates a rule set on a dataset: every indicator and theme at a period, with the reasons for each result.
+
+The interpreter never sees Lark: it reads the AST (nodes) and the resolved rule set only. Arithmetic is exact
+(fractions). Facts that cannot be known (no target, too few points) are *unknown*, and conditions use
+three-valued logic: a RAG clause that cannot be decided leaves the rating n/a, with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Iterable, Mapping
+
+from . import nodes
+from .data import Area, Dataset, Missing, Series
+from .numbers import HUNDRED, exact, matches_printed, plain, shown
+from .periods import Period
+from .resolve import IndicatorSpec, RuleSet, ThemeSpec
+
+ARROW_SYMBOLS = {"up": "▲", "static": "◀▶", "down": "▼", "peak": "★", "na": "n/a"}
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Point:
+    """A value at a period (for a mean of several periods, `label` says which)."""
+
+    period: Period | None
+    value: Fraction
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        """The period label, or the description of an averaged comparison."""
+        return self.label or (self.period.label if self.period else "")
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Why a series has no usable value at a period."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class ClauseTrace:
+    """One first-match clause as tried: its label, line, outcome (true/false/unknown) and why."""
+
+    label: str
+    line: int | None
+    outcome: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """A judgement the source report printed that the rules and data contradict."""
+
+    field: str
+    period: Period
+    reported: str
+    computed: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The assessment of one indicator in one area at one period, with everything that explains it."""
+
+    area: str
+    indicator: str
+    title: str
+    group: str | None
+    group_title: str | None
+    unit: str
+    period: Period | None
+    value: Fraction | None
+    series: tuple[tuple[Period, Fraction | Gap], ...]
+    previous: Point | None
+    change: Fraction | None
+    change_pct: Fraction | None
+    arrow: str
+    rag: str | None
+    target: Fraction | None
+    trajectory: Fraction | None
+    target_met: bool | None
+    on_trajectory: bool | None
+    reasons: tuple[str, ...]
+    rule_line: int | None
+    clauses: tuple[ClauseTrace, ...]
+    discrepancies: tuple[Discrepancy, ...]
+    decimals: int = 1
+
+
+@dataclass(frozen=True)
+class ThemeResult:
+    """A theme's rating in one area at one period, with the clause that decided it."""
+
+    area: str
+    theme: str
+    title: str
+    period: Period | None
+    rating: str | None
+    rule_line: int | None
+    reasons: tuple[str, ...]
+    clauses: tuple[ClauseTrace, ...]
+    counts: Mapping[str, int]
+    discrepancies: tuple[Discrepancy, ...]
+    reported: str | None = None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything one run computed: assessments and theme ratings for every area."""
+
+    rules_file: str
+    period: Period | None
+    assessments: tuple[Assessment, ...]
+    themes: tuple[ThemeResult, ...]
+
+
+# --- entry point -----------------------------------------------------------------------------
+
+
+def evaluate(rules: RuleSet, dataset: Dataset, period: Period | None = None,
+             areas: Iterable[str] | None = None) -> Evaluation:
+    """Assess every indicator and theme in every (chosen) area at `period` (default: the latest)."""
+    at = period or _latest_period(dataset)
+    wanted = set(areas) if areas is not None else None
+    assessments: list[Assessment] = []
+    themes: list[ThemeResult] = []
+    for area in dataset.areas:
+        if wanted is not None and area.name not in wanted:
+            continue
+        area_results = AreaEvaluator(rules, area).assess_all(at)
+        assessments.extend(area_results.values())
+        themes.extend(assess_theme(theme, area, area_results, at) for theme in rules.themes)
+    return Evaluation(rules.file, at, tuple(assessments), tuple(themes))
+
+
+def _latest_period(dataset: Dataset) -> Period | None:
+    periods = dataset.periods()
+    return periods[-1] if periods else None
+
+
+# --- series ----------------------------------------------------------------------------------
+
+
+SeriesValues = dict[Period, "Fraction | Gap"]
+
+
+class AreaEvaluator:
+    """Builds each indicator's series in one area (derived ones from their components) and assesses it."""
+
+    def __init__(self, rules: RuleSet, area: Area):
+        self.rules = rules
+        self.area = area
+        self._series: dict[str, SeriesValues] = {}
+        self._breaks: dict[str, dict[Period, str]] = {}
+
+    def assess_all(self, at: Period | None) -> dict[str, Assessment]:
+        """Assess every indicator of the rule set, in file order."""
+        return {ind: self.assess(spec, at) for ind, spec in self.rules.indicators.items()}
+
+    def series(self, indicator: str) -> SeriesValues:
+        """Exact values by period for an indicator; derived indicators are computed (memoised)."""
+        if indicator not in self._series:
+            spec = self.rules.indicators[indicator]
+            self._series[indicator] = self._derived(spec) if spec.value else self._raw(indicator)
+        return self._series[indicator]
+
+    def breaks(self, indicator: str) -> dict[Period, str]:
+        """Method breaks of an indicator: its own, and for a derived one, those of its components."""
+        if indicator not in self._breaks:
+            data = self.area.series.get(indicator)
+            found = dict(data.method_breaks) if data else {}
+            spec = self.rules.indicators[indicator]
+            if spec.value:
+                for name in _names(spec.value.expr):
+                    if name in self.rules.indicators:
+                        for p, reason in self.breaks(name).items():
+                            found.setdefault(p, f"{reason} ({name})")
+            self._breaks[indicator] = found
+        return self._breaks[indicator]
+
+    def _raw(self, indicator: str) -> SeriesValues:
+        data = self.area.series.get(indicator)
+        if data is None:
+            return {}
+        return {p: _exact_or_gap(v, f"{indicator} is {_missing_word(v)} for {p}") for p, v in sorted(data.values.items())}
+
+    def _derived(self, spec: IndicatorSpec) -> SeriesValues:
+        data = self.area.series.get(spec.id) or Series(spec.id)
+        names = _names(spec.value.expr)
+        periods: set[Period] = set()
+        for name in names:
+            if name in spec.fields:
+                periods.update(data.fields.get(name, {}))
+            else:
+                periods.update(self.series(name))
+        out: SeriesValues = {}
+        for p in sorted(periods):
+            out[p] = self._derived_at(spec, data, p)
+        return out
+
+    def _derived_at(self, spec: IndicatorSpec, data: Series, p: Period) -> "Fraction | Gap":
+        def lookup(name: str) -> "Fraction | Gap":
+            if name in spec.fields:
+                raw = data.fields.get(name, {}).get(p)
+                if raw is None:
+                    return Gap(f"field '{name}' has no value for {p}")
+                return _exact_or_gap(raw, f"field '{name}' is {_missing_word(raw)} for {p}")
+            value = self.series(name).get(p)
+            if value is None:
+                return Gap(f"component {name} has no value for {p}")
+            if isinstance(value, Gap):
+                return Gap(f"component {name}: {value.reason}")
+            return value
+
+        result = _value_expr(spec.value.expr, lookup)
+        if isinstance(result, Fraction) and spec.value.as_percent:
+            result = result * HUNDRED
+        return result
+
+    # --- one assessment ---------------------------------------------------------------------------
+
+    def assess(self, spec: IndicatorSpec, at: Period | None) -> Assessment:
+        """The assessment of one indicator at period `at`, using the latest value up to it."""
+        series = self.series(spec.id)
+        shown_series = tuple((p, v) for p, v in series.items() if at is None or p <= at)
+        points = [(p, v) for p, v in shown_series if isinstance(v, Fraction)]
+        facts = Facts(spec, points, self.breaks(spec.id))
+        if not points:
+            facts.reasons.append(self._no_data_reason(spec, shown_series))
+        rag, rule_line, clauses = facts.rag()
+        latest = facts.latest
+        return Assessment(
+            area=self.area.name, indicator=spec.id, title=spec.title,
+            group=spec.group.id if spec.group else None, group_title=spec.group.title if spec.group else None,
+            unit=_unit_word(spec.unit), period=latest.period if latest else None,
+            value=latest.value if latest else None, series=shown_series, previous=facts.earlier,
+            change=facts.change, change_pct=facts.change_pct, arrow=facts.arrow,
+            rag=rag, target=facts.target, trajectory=facts.trajectory, target_met=facts.target_met(),
+            on_trajectory=facts.on_trajectory(), reasons=tuple(facts.reasons), rule_line=rule_line,
+            clauses=clauses, discrepancies=self._discrepancies(spec, facts, rag, shown_series),
+            decimals=self.places(spec.id))
+
+    def places(self, indicator: str) -> int:
+        """Decimal places to show: the rule's `decimals`, else as many as the data has; 1 after a division."""
+        spec = self.rules.indicators[indicator]
+        if spec.decimals is not None:
+            return spec.decimals
+        if spec.value is None:
+            data = self.area.series.get(indicator)
+            values = data.values.values() if data else ()
+            return max((-v.as_tuple().exponent for v in values if not isinstance(v, Missing)), default=0)
+        from .resolve import walk
+
+        if spec.value.as_percent or any(isinstance(n, nodes.Arith) and n.op == "/" for n in walk(spec.value.expr)):
+            return 1
+        return max((self.places(n) for n in _names(spec.value.expr) if n in self.rules.indicators), default=0)
+
+    def _no_data_reason(self, spec: IndicatorSpec, shown_series) -> str:
+        gaps = [v.reason for _, v in shown_series if isinstance(v, Gap)]
+        if gaps:
+            return f"no value to assess: {gaps[-1]}"
+        if spec.value is None and spec.id not in self.area.series:
+            return f"no data for {spec.id} in the dataset"
+        return "no value up to the assessed period"
+
+    def _discrepancies(self, spec: IndicatorSpec, facts: "Facts", rag: str | None,
+                       shown_series) -> tuple[Discrepancy, ...]:
+        data = self.area.series.get(spec.id)
+        if data is None:
+            return ()
+        found: list[Discrepancy] = []
+        values = dict(shown_series)
+        for p, printed in sorted(data.reported.value.items()):
+            computed = values.get(p)
+            if isinstance(computed, Fraction) and not matches_printed(printed, computed):
+                places = max(0, -printed.as_tuple().exponent)
+                found.append(Discrepancy("value", p, str(printed), shown(computed, places)))
+        latest = facts.latest
+        if latest is not None:
+            reported_arrow = data.reported.arrow.get(latest.period)
+            if reported_arrow is not None and reported_arrow != facts.arrow:
+                found.append(Discrepancy("arrow", latest.period, reported_arrow, facts.arrow))
+            reported_rag = data.reported.rag.get(latest.period)
+            if reported_rag is not None and reported_rag != (rag or "na"):
+                found.append(Discrepancy("rag", latest.period, reported_rag, rag or "na"))
+        return tuple(found)
+
+
+def _exact_or_gap(value, reason: str) -> "Fraction | Gap":
+    return Gap(reason) if isinstance(value, Missing) else exact(value)
+
+
+def _missing_word(value) -> str:
+    return "suppressed" if value is Missing.SUPPRESSED else "n/a"
+
+
+def _unit_word(unit: nodes.UnitSetting) -> str:
+    return f"rate per {unit.per}" if unit.kind == "rate" else unit.kind
+
+
+def _names(expr: nodes.Expr) -> list[str]:
+    from .resolve import walk
+
+    return sorted({n.id for n in walk(expr) if isinstance(n, nodes.Name)})
+
+
+def _value_expr(expr: nodes.Expr, lookup) -> "Fraction | Gap":
+    """Evaluate a value expression exactly; the first missing component or division by zero gives a Gap."""
+    if isinstance(expr, nodes.Quantity):
+        return exact(expr.value)
+    if isinstance(expr, nodes.Name):
+        return lookup(expr.id)
+    if isinstance(expr, nodes.Negate):
+        inner = _value_expr(expr.operand, lookup)
+        return inner if isinstance(inner, Gap) else -inner
+    if isinstance(expr, nodes.Arith):
+        left = _value_expr(expr.left, lookup)
+        if isinstance(left, Gap):
+            return left
+        right = _value_expr(expr.right, lookup)
+        if isinstance(right, Gap):
+            return right
+        return _arith(expr.op, left, right)
+    if isinstance(expr, nodes.Call):
+        args = [_value_expr(a, lookup) for a in expr.args]
+        gap = next((a for a in args if isinstance(a, Gap)), None)
+        return gap if gap else _function(expr.func, args)
+    return Gap(f"cannot compute {type(expr).__name__} as a value")
+
+
+def _arith(op: str, left: Fraction, right: Fraction) -> "Fraction | Gap":
+    if op == "+":
+        return left + right
+    if op == "-":
+        return left - right
+    if op == "*":
+        return left * right
+    if right == 0:
+        return Gap("division by zero")
+    return left / right
+
+
+def _function(name: str, args: list[Fraction]) -> Fraction:
+    if name == "sum":
+        return sum(args, Fraction(0))
+    if name == "min":
+        return min(args)
+    if name == "max":
+        return max(args)
+    return sum(args, Fraction(0)) / len(args)  # mean
+
+
+# --- facts about one indicator --------------------------------------------------------------
+
+
+class Facts:
+    """What can be said of one series at its latest value: arrow, target, trajectory, and RAG clauses."""
+
+    def __init__(self, spec: IndicatorSpec, points: list[tuple[Period, Fraction]], breaks: Mapping[Period, str]):
+        self.spec = spec
+        self.points = points
+        self.breaks = breaks
+        self.reasons: list[str] = []
+        self.latest = Point(*points[-1]) if points else None
+        self.earlier: Point | None = None
+        self.change: Fraction | None = None
+        self.change_pct: Fraction | None = None
+        self.arrow = "na"
+        self._unknown: str | None = None
+        self.target: Fraction | None = None
+        self.trajectory: Fraction | None = None
+        self.baseline: Fraction | None = None
+        if self.latest is not None:
+            self.reasons.append(f"latest value {plain(self.latest.value)} in {self.latest.name}")
+            self._judge_arrow()
+            self._judge_target()
+
+    # --- polarity --------------------------------------------------------------------------
+
+    def better(self, a: Fraction, b: Fraction) -> int:
+        """+1 if a is better than b, -1 if worse, 0 if equally good, by the indicator's polarity."""
+        polarity = self.spec.polarity
+        if polarity.kind == "higher_is_better":
+            return (a > b) - (a < b)
+        if polarity.kind == "lower_is_better":
+            return (a < b) - (a > b)
+        ideal = exact(polarity.ideal.value)
+        da, db = abs(a - ideal), abs(b - ideal)
+        return (da < db) - (da > db)
+
+    def _polarity_words(self) -> str:
+        p = self.spec.polarity
+        return "closer to " + str(p.ideal.value) + " is better" if p.kind == "closer_to" else p.kind.replace("_", " ")
+
+    # --- arrow -----------------------------------------------------------------------------
+
+    def _judge_arrow(self) -> None:
+        arrow = self.spec.arrow
+        latest = self.latest
+        if arrow.peak is not None and self.better(latest.value, exact(arrow.peak.maximum.value)) >= 0:
+            self.arrow = "peak"
+            self.reasons.append(f"★ peak: {plain(latest.value)} is at its maximum of "
+                                f"{_quantity_words(arrow.peak.maximum)}")
+        earlier = self._comparison_point(arrow.compare)
+        if earlier is None:
+            return
+        self.earlier = earlier
+        self.change = latest.value - earlier.value
+        self.change_pct = self.change / abs(earlier.value) * HUNDRED if earlier.value != 0 else None
+        if self.arrow == "peak":
+            return
+        self._direction(earlier)
+
+    def _comparison_point(self, compare: nodes.CompareStmt) -> Point | None:
+        latest = self.latest
+        before = [(p, v) for p, v in self.points if p < latest.period]
+        if compare.method == "previous":
+            chosen = before[-1:]
+            words = "the previous available value"
+        elif compare.method == "year":
+            year_ago = latest.period.year_earlier()
+            chosen = [(p, v) for p, v in before if p == year_ago]
+            words = f"the value for {year_ago} (same period a year earlier)"
+        else:
+            chosen = before[-compare.count:] if len(before) >= compare.count else []
+            words = f"the mean of the previous {compare.count} values"
+        if not chosen:
+            self._na(f"no arrow: there is no {words.removeprefix('the ')} to compare with (too few data points)")
+            return None
+        first = chosen[0][0]
+        broken = sorted(p for p in self.breaks if first < p <= latest.period)
+        if broken:
+            self._na(f"no arrow: a method break at {broken[0]} lies between the values compared "
+                     f"({self.breaks[broken[0]]})")
+            return None
+        if compare.method == "mean":
+            mean = sum((v for _, v in chosen), Fraction(0)) / len(chosen)
+            return Point(None, mean, f"mean of {chosen[0][0]}–{chosen[-1][0]}")
+        return Point(*chosen[0])
+
+    def _na(self, reason: str) -> None:
+        self.reasons.append(reason)
+
+    def _direction(self, earlier: Point) -> None:
+        static = self.spec.arrow.static
+        change = self.change
+        comparison = (f"{plain(self.latest.value)} ({self.latest.name}) against {plain(earlier.value)} "
+                      f"({earlier.name}): change {_signed(change)}"
+                      + (f" ({_signed(self.change_pct)} %)" if self.change_pct is not None else ""))
+        if static is not None:
+            within = self._within_tolerance(static, earlier.value)
+            if within is None:
+                self.reasons.append(f"no arrow: {comparison}; a % tolerance needs a non-zero earlier value")
+                self.arrow = "na"
+                return
+            tolerance = f"static {'within' if static.inclusive else 'below'} {_quantity_words(static.tolerance)}"
+            if within:
+                self.arrow = "static"
+                self.reasons.append(f"◀▶ static: {comparison}, inside the tolerance ({tolerance})")
+                return
+            comparison += f", outside the tolerance ({tolerance})"
+        direction = self.better(self.latest.value, earlier.value)
+        self.arrow = {1: "up", 0: "static", -1: "down"}[direction]
+        word = {1: "▲ improved", 0: "◀▶ static", -1: "▼ worse"}[direction]
+        self.reasons.append(f"{word}: {comparison}; {self._polarity_words()}")
+
+    def _within_tolerance(self, static: nodes.StaticStmt, earlier: Fraction) -> bool | None:
+        amount = exact(static.tolerance.value)
+        size = abs(self.change)
+        if static.tolerance.unit == "%":
+            if earlier == 0:
+                return None
+            # |change| / |earlier| * 100 against the tolerance, cross-multiplied so the test stays exact.
+            size, amount = size * HUNDRED, amount * abs(earlier)
+        return size <= amount if static.inclusive else size < amount
+
+    # --- target and trajectory ----------------------------------------------------------------
+
+    def _judge_target(self) -> None:
+        target = self.spec.target
+        if target is None:
+            self.reasons.append("no target is set")
+            return
+        at = self.latest.period
+        if target.fixed is not None:
+            self.target = self.trajectory = exact(target.fixed.amount.value)
+            self.reasons.append(f"target {_quantity_words(target.fixed.amount)}")
+            return
+        base = self._baseline_point(target)
+        if target.baseline is not None and base is None:
+            return
+        if target.per_period:
+            self._profiled_target(target, base, at)
+        elif target.goal is not None:
+            self._goal_target(target, base, at)
+
+    def _baseline_point(self, target) -> Point | None:
+        if target.baseline is None:
+            return None
+        label = target.baseline.period
+        found = next((Point(p, v) for p, v in self.points if p.label == label), None)
+        if found is None:
+            self.reasons.append(f"no trajectory: no value for the baseline period {label}")
+        else:
+            self.baseline = found.value
+        return found
+
+    def _goal_target(self, target, base: Point | None, at: Period) -> None:
+        goal = target.goal
+        end = self._goal_value(goal, base)
+        if end is None:
+            return
+        self.target = end
+        end_period = _same_kind_period(goal.period, at)
+        if end_period is None:
+            self.reasons.append(f"no trajectory: the target period {goal.period} is not the kind of period the data uses")
+            return
+        if base is None or target.trajectory == "flat":
+            self.trajectory = end
+            self.reasons.append(f"target {plain(end)} by {goal.period}")
+            return
+        self.trajectory = _linear(base.period, base.value, end_period, end, at)
+        if self.trajectory is None:
+            self.reasons.append(f"no trajectory: {at} is before the baseline period {base.period}")
+            return
+        self.reasons.append(f"target {plain(end)} by {goal.period} ({_goal_words(goal)} from {plain(base.value)} "
+                            f"in {base.period}); linear trajectory value for {at}: {plain(self.trajectory)}")
+
+    def _goal_value(self, goal, base: Point | None) -> Fraction | None:
+        amount = exact(goal.amount.value)
+        if isinstance(goal, nodes.ReachStmt):
+            return amount
+        if base is None:
+            self.reasons.append("no target: a change target needs a baseline period")
+            return None
+        step = base.value * amount / HUNDRED if goal.amount.unit == "%" else amount
+        return base.value - step if goal.direction == "reduce" else base.value + step
+
+    def _profiled_target(self, target, base: Point | None, at: Period) -> None:
+        known = [(_same_kind_period(s.period, at), exact(s.amount.value)) for s in target.per_period]
+        known = sorted((p, v) for p, v in known if p is not None)
+        if base is not None:
+            known = sorted([(base.period, base.value)] + [(p, v) for p, v in known if p != base.period])
+        exact_hit = next((v for p, v in known if p == at), None)
+        if exact_hit is not None:
+            self.target = self.trajectory = exact_hit
+        else:
+            after = [(p, v) for p, v in known if p > at]
+            before = [(p, v) for p, v in known if p < at]
+            if before and after:
+                self.trajectory = _linear(before[-1][0], before[-1][1], after[0][0], after[0][1], at)
+                self.target = self.trajectory
+            elif before and not after:
+                self.target = self.trajectory = before[-1][1]
+        if self.target is None:
+            self.reasons.append(f"no target is set for {at}")
+        else:
+            self.reasons.append(f"target for {at}: {plain(self.target)} (profiled by period)")
+
+    # --- facts -----------------------------------------------------------------------------
+
+    def target_met(self) -> bool | None:
+        """Whether the latest value is at or better than the target (None when unknown)."""
+        if self.latest is None or self.target is None:
+            return None
+        return self.better(self.latest.value, self.target) >= 0
+
+    def on_trajectory(self) -> bool | None:
+        """Whether the latest value is at or better than the trajectory value for its period."""
+        if self.latest is None or self.trajectory is None:
+            return None
+        return self.better(self.latest.value, self.trajectory) >= 0
+
+    def shortfall(self, value: Fraction, reference: Fraction) -> Fraction:
+        """How far `value` is worse than `reference` (0 when at or better)."""
+        polarity = self.spec.polarity
+        if polarity.kind == "higher_is_better":
+            return max(Fraction(0), reference - value)
+        if polarity.kind == "lower_is_better":
+            return max(Fraction(0), value - reference)
+        ideal = exact(polarity.ideal.value)
+        return max(Fraction(0), abs(value - ideal) - abs(reference - ideal))
+
+    def gap_shortfall(self, value: Fraction) -> Fraction:
+        """How far a gap is from closed: from zero, or from the ideal when closer is better."""
+        if self.spec.polarity.kind == "closer_to":
+            return abs(value - exact(self.spec.polarity.ideal.value))
+        return self.shortfall(value, Fraction(0))
+
+    # --- RAG -------------------------------------------------------------------------------
+
+    def rag(self) -> tuple[str | None, int | None, tuple[ClauseTrace, ...]]:
+        """The first RAG clause that holds decides; an undecidable clause leaves the rating n/a."""
+        if self.spec.rag is None:
+            self.reasons.append("RAG n/a: the rules give this indicator no RAG clauses")
+            return None, None, ()
+        if self.latest is None:
+            return None, None, ()
+        traces: list[ClauseTrace] = []
+        for clause in self.spec.rag.clauses:
+            line = clause.span.line if clause.span else None
+            self._unknown = None
+            outcome = True if clause.condition is None else self.condition(clause.condition)
+            detail = _clause_words(clause)
+            if outcome is None:
+                traces.append(ClauseTrace(clause.label, line, "unknown", self._unknown or ""))
+                self.reasons.append(f"RAG n/a: cannot decide `{detail}` (line {line}): {self._unknown}")
+                return None, line, tuple(traces)
+            traces.append(ClauseTrace(clause.label, line, "true" if outcome else "false"))
+            if outcome:
+                self.reasons.append(f"RAG {clause.label}: `{detail}` holds (line {line})")
+                return clause.label, line, tuple(traces)
+        self.reasons.append("RAG n/a: no clause holds (add an `otherwise` clause)")
+        return None, None, tuple(traces)
+
+    def unknown(self, reason: str) -> None:
+        """Record why a fact is unknown (the first reason wins)."""
+        if self._unknown is None:
+            self._unknown = reason
+
+    def condition(self, expr: nodes.Expr) -> bool | None:
+        """Evaluate a condition in three-valued logic: True, False, or None (unknown)."""
+        if isinstance(expr, nodes.And):
+            left = self.condition(expr.left)
+            if left is False:
+                return False
+            right = self.condition(expr.right)
+            return False if right is False else (None if left is None or right is None else True)
+        if isinstance(expr, nodes.Or):
+            left = self.condition(expr.left)
+            if left is True:
+                return True
+            right = self.condition(expr.right)
+            return True if right is True else (None if left is None or right is None else False)
+        if isinstance(expr, nodes.Not):
+            inner = self.condition(expr.operand)
+            return None if inner is None else not inner
+        if isinstance(expr, nodes.Compare):
+            return _compare(expr.op, self.number(expr.left), self.number(expr.right))
+        return self.fact(expr)
+
+    def fact(self, expr: nodes.Expr) -> bool | None:
+        """Evaluate one fact: arrow, trajectory, target, gap."""
+        if isinstance(expr, nodes.ArrowIs):
+            if expr.arrow != "na" and self.arrow == "na":
+                self.unknown("the arrow is n/a")
+                return None
+            return (self.arrow == expr.arrow) != expr.negated
+        if isinstance(expr, nodes.OnTrajectory):
+            return self._known(self.on_trajectory(), "there is no trajectory value")
+        if isinstance(expr, nodes.TargetMet):
+            return self._known(self.target_met(), "there is no target")
+        if isinstance(expr, (nodes.WithinTarget, nodes.TargetExceeded)):
+            return self._target_margin(expr)
+        if isinstance(expr, nodes.GapState):
+            return self._gap_state(expr.state)
+        self.unknown(f"{type(expr).__name__} is not a fact about an indicator")
+        return None
+
+    def _known(self, value: bool | None, reason: str) -> bool | None:
+        if value is None:
+            self.unknown(reason)
+        return value
+
+    def _target_margin(self, expr) -> bool | None:
+        if self.target is None:
+            self.unknown("there is no target")
+            return None
+        margin = exact(expr.margin.value)
+        if expr.margin.unit == "%":
+            margin = abs(self.target) * margin / HUNDRED
+        value = self.latest.value
+        if isinstance(expr, nodes.WithinTarget):
+            return self.shortfall(value, self.target) <= margin
+        return self.shortfall(self.target, value) >= margin and self.better(value, self.target) > 0
+
+    def _gap_state(self, state: str) -> bool | None:
+        now = self.gap_shortfall(self.latest.value)
+        if state == "closed":
+            return now == 0
+        if self.earlier is None:
+            self.unknown("there is no earlier value to compare the gap with")
+            return None
+        before = self.gap_shortfall(self.earlier.value)
+        if state == "narrowed":
+            return 0 < now < before
+        return now > before  # widened
+
+    def number(self, expr: nodes.Expr) -> Fraction | None:
+        """Evaluate a numeric expression in a condition; None when a value it needs is unknown."""
+        if isinstance(expr, nodes.Quantity):
+            return exact(expr.value)
+        if isinstance(expr, nodes.Ref):
+            value = self._ref(expr.which)
+            if value is None:
+                self.unknown(f"there is no {expr.which} value")
+            return value
+        if isinstance(expr, nodes.Negate):
+            inner = self.number(expr.operand)
+            return None if inner is None else -inner
+        if isinstance(expr, nodes.Arith):
+            left, right = self.number(expr.left), self.number(expr.right)
+            if left is None or right is None:
+                return None
+            result = _arith(expr.op, left, right)
+            if isinstance(result, Gap):
+                self.unknown(result.reason)
+                return None
+            return result
+        if isinstance(expr, nodes.Call):
+            args = [self.number(a) for a in expr.args]
+            return None if any(a is None for a in args) else _function(expr.func, args)
+        self.unknown(f"{type(expr).__name__} is not a number")
+        return None
+
+    def _ref(self, which: str) -> Fraction | None:
+        return {
+            "value": self.latest.value if self.latest else None,
+            "previous": self.earlier.value if self.earlier else None,
+            "target": self.target, "trajectory": self.trajectory, "baseline": self.baseline,
+            "change": self.change,
+        }[which]
+
+
+def _compare(op: str, left: Fraction | None, right: Fraction | None) -> bool | None:
+    if left is None or right is None:
+        return None
+    return {">=": left >= right, "<=": left <= right, ">": left > right, "<": left < right,
+            "==": left == right, "!=": left != right}[op]
+
+
+def _linear(start: Period, start_value: Fraction, end: Period, end_value: Fraction, at: Period) -> Fraction | None:
+    """The straight-line value at `at` between two points; the end value after the end; None before the start."""
+    if at < start:
+        return None
+    if at >= end or end.index == start.index:
+        return end_value
+    return start_value + (end_value - start_value) * (at.index - start.index) / (end.index - start.index)
+
+
+def _same_kind_period(label: str, like: Period) -> Period | None:
+    from .periods import PeriodError, parse_period
+
+    try:
+        period = parse_period(label)
+    except PeriodError:
+        return None
+    return period if period.kind == like.kind else None
+
+
+def _quantity_words(q: nodes.Quantity) -> str:
+    unit = {"%": " %", "pp": " pp"}.get(q.unit or "", "")
+    return f"{q.value}{unit}"
+
+
+def _goal_words(goal) -> str:
+    return f"{goal.direction} by {_quantity_words(goal.amount)}"
+
+
+def _signed(value: Fraction | None) -> str:
+    if value is None:
+        return "–"
+    text = plain(value)
+    return text if value < 0 else f"+{text}"
+
+
+def _clause_words(clause: nodes.Clause) -> str:
+    if clause.condition is None:
+        return f"{clause.label} otherwise"
+    from .formatter import format_expr
+
+    return f"{clause.label} when {format_expr(clause.condition)}"
+
+
+# --- themes ----------------------------------------------------------------------------------
+
+
+def assess_theme(theme: ThemeSpec, area: Area, results: Mapping[str, Assessment], at: Period | None) -> ThemeResult:
+    """Roll the members' arrows and RAG ratings up into the theme's rating (first matching clause)."""
+    members = [results[m] for m in theme.members if m in results]
+    counts = _member_counts(members)
+    reasons = [f"{len(members)} members: " + ", ".join(f"{n} {k}" for k, n in counts.items() if n)]
+    traces: list[ClauseTrace] = []
+    rating, line = None, None
+    for clause in theme.rating.clauses:
+        clause_line = clause.span.line if clause.span else None
+        outcome = True if clause.condition is None else _theme_condition(clause.condition, members)
+        if outcome is None:
+            traces.append(ClauseTrace(clause.label, clause_line, "unknown", "no member could be judged"))
+            reasons.append(f"rating n/a: cannot decide `{_clause_words(clause)}` (line {clause_line})")
+            line = clause_line
+            break
+        traces.append(ClauseTrace(clause.label, clause_line, "true" if outcome else "false"))
+        if outcome:
+            rating, line = clause.label, clause_line
+            reasons.append(f"rating {clause.label}: `{_clause_words(clause)}` holds (line {clause_line})")
+            break
+    reported = area.reported_themes.get(theme.id, {}).get(at) if at else None
+    discrepancies = ()
+    if reported is not None and reported != (rating or "na"):
+        discrepancies = (Discrepancy("rating", at, reported, rating or "na"),)
+    return ThemeResult(area.name, theme.id, theme.title, at, rating, line, tuple(reasons), tuple(traces),
+                       counts, discrepancies, reported)
+
+
+def _member_counts(members: list[Assessment]) -> dict[str, int]:
+    counts = {f"arrow {k}": 0 for k in ARROW_SYMBOLS}
+    for m in members:
+        counts[f"arrow {m.arrow}"] += 1
+    for m in members:
+        key = f"rag {m.rag or 'na'}"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _theme_condition(expr: nodes.Expr, members: list[Assessment]) -> bool | None:
+    if isinstance(expr, nodes.And):
+        left, right = _theme_condition(expr.left, members), _theme_condition(expr.right, members)
+        return False if False in (left, right) else (None if None in (left, right) else True)
+    if isinstance(expr, nodes.Or):
+        left, right = _theme_condition(expr.left, members), _theme_condition(expr.right, members)
+        return True if True in (left, right) else (None if None in (left, right) else False)
+    if isinstance(expr, nodes.Not):
+        inner = _theme_condition(expr.operand, members)
+        return None if inner is None else not inner
+    if isinstance(expr, nodes.Compare):
+        return _compare(expr.op, _theme_number(expr.left, members), _theme_number(expr.right, members))
+    return None
+
+
+def _theme_number(expr: nodes.Expr, members: list[Assessment]) -> Fraction | None:
+    if isinstance(expr, nodes.Quantity):
+        return exact(expr.value)
+    if isinstance(expr, nodes.Negate):
+        inner = _theme_number(expr.operand, members)
+        return None if inner is None else -inner
+    if isinstance(expr, nodes.Arith):
+        left, right = _theme_number(expr.left, members), _theme_number(expr.right, members)
+        if left is None or right is None:
+            return None
+        result = _arith(expr.op, left, right)
+        return None if isinstance(result, Gap) else result
+    if isinstance(expr, nodes.Call):
+        outcomes = [_member_fact(expr.args[0], m) for m in members]
+        true = sum(1 for o in outcomes if o is True)
+        if expr.func == "count":
+            return Fraction(true)
+        judged = sum(1 for o in outcomes if o is not None)
+        # A share is of the members that could be judged: one without an arrow is neither up nor not up.
+        return Fraction(true * 100, judged) if judged else None
+    return None
+
+
+def _member_fact(expr: nodes.Expr, member: Assessment) -> bool | None:
+    if isinstance(expr, nodes.ArrowIs):
+        if expr.arrow != "na" and member.arrow == "na":
+            return None
+        return (member.arrow == expr.arrow) != expr.negated
+    if isinstance(expr, nodes.RagIs):
+        if expr.band != "na" and member.rag is None:
+            return None
+        return ((member.rag or "na") == expr.band) != expr.negated
+    if isinstance(expr, nodes.Not):
+        inner = _member_fact(expr.operand, member)
+        return None if inner is None else not inner
+    if isinstance(expr, (nodes.And, nodes.Or)):
+        left, right = _member_fact(expr.left, member), _member_fact(expr.right, member)
+        if isinstance(expr, nodes.And):
+            return False if False in (left, right) else (None if None in (left, right) else True)
+        return True if True in (left, right) else (None if None in (left, right) else False)
+    return None

@@ -1,0 +1,60 @@
+"""Exact numbers: data and rule numbers are exact decimals, arithmetic is exact rational arithmetic.
+
+Shown results are rounded half away from zero (the way people round by hand) to a fixed number of places.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+HUNDRED = Fraction(100)
+
+
+def exact(value: Decimal | int | str) -> Fraction:
+    """An exact rational from a decimal, integer or decimal text (never from a float)."""
+    return Fraction(value)
+
+
+def to_decimal(value: Fraction, places: int) -> Decimal:
+    """Round an exact value half away from zero to `places` decimal places."""
+    quantum = Decimal(1).scaleb(-places)
+    sign = -1 if value < 0 else 1
+    magnitude = abs(value)
+    scaled = magnitude * (10 ** places)
+    whole, remainder = divmod(scaled.numerator, scaled.denominator)
+    if remainder * 2 >= scaled.denominator:
+        whole += 1
+    # Decimal(0) has no sign, so a value that rounds to zero never shows as "-0.0".
+    return Decimal(sign * whole).scaleb(-places).quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def shown(value: Fraction | None, places: int = 1) -> str:
+    """Text for a value rounded half away from zero to `places` places; '–' when unknown."""
+    if value is None:
+        return "–"
+    return str(to_decimal(value, places))
+
+
+def json_number(value: Fraction | None, places: int = 6) -> int | float | None:
+    """A JSON number: an int when whole, else the value rounded to at most `places` places."""
+    if value is None:
+        return None
+    if value.denominator == 1:
+        return value.numerator
+    rounded = to_decimal(value, places).normalize()
+    return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
+
+
+def matches_printed(printed: Decimal, computed: Fraction) -> bool:
+    """Whether a printed figure agrees with a computed value at the printed figure's precision."""
+    places = max(0, -printed.as_tuple().exponent)
+    return to_decimal(computed, places) == printed.quantize(Decimal(1).scaleb(-places))
+
+
+def plain(value: Fraction | None, places: int = 2) -> str:
+    """Text for explanations: whole numbers as they are, others to at most `places` places."""
+    if value is None:
+        return "–"
+    text = str(to_decimal(value, places))
+    return text.rstrip("0").rstrip(".") if "." in text else text

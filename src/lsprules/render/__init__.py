@@ -1,0 +1,1 @@
+"""Renderers: the same evaluation as a terminal table, JSON, and (later) other report formats."""

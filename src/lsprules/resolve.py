@@ -1,0 +1,468 @@
+"""Resolves a parsed rule file into a rule set: profiles merged into indicators, every name checked."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from . import nodes
+from .diagnostics import Diagnostic, InputError, at_span, did_you_mean, error
+from .source import Source, Span, display_name
+
+DEFAULT_RAG_SCALE = ("red", "amber", "green")
+VALUE_FUNCTIONS = {"sum", "min", "max", "mean"}
+THEME_FUNCTIONS = {"count", "share"}
+BOOLEAN_NODES = (nodes.Compare, nodes.And, nodes.Or, nodes.Not, nodes.ArrowIs, nodes.RagIs, nodes.OnTrajectory,
+                 nodes.TargetMet, nodes.TargetExceeded, nodes.WithinTarget, nodes.GapState)
+
+
+@dataclass(frozen=True)
+class ArrowSpec:
+    """How an indicator's arrow is judged, after profile and indicator settings are merged."""
+
+    compare: nodes.CompareStmt = nodes.CompareStmt("previous")
+    static: nodes.StaticStmt | None = None
+    peak: nodes.PeakStmt | None = None
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """An indicator's target, after merging: a fixed value, a change from a baseline, or values per period."""
+
+    fixed: nodes.FixedTarget | None = None
+    baseline: nodes.BaselineStmt | None = None
+    goal: nodes.ChangeStmt | nodes.ReachStmt | None = None
+    per_period: tuple[nodes.PeriodTargetStmt, ...] = ()
+    trajectory: str = "linear"
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class GroupInfo:
+    """A report section: its id and heading."""
+
+    id: str
+    title: str | None
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """Everything needed to assess one indicator, with the profile's settings already applied."""
+
+    id: str
+    title: str
+    group: GroupInfo | None
+    profile: str | None
+    unit: nodes.UnitSetting
+    polarity: nodes.PolaritySetting
+    value: nodes.ValueSetting | None
+    fields: tuple[str, ...]
+    decimals: int | None
+    arrow: ArrowSpec
+    target: TargetSpec | None
+    rag: nodes.RagBlock | None
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def rag_scale(self) -> tuple[str, ...]:
+        """The declared RAG bands, worst first (red < amber < green unless declared)."""
+        return self.rag.scale.levels if self.rag and self.rag.scale else DEFAULT_RAG_SCALE
+
+
+@dataclass(frozen=True)
+class ThemeSpec:
+    """A theme: its rating scale, its members (groups expanded) and its first-match rating clauses."""
+
+    id: str
+    title: str
+    scale: tuple[str, ...]
+    members: tuple[str, ...]
+    rating: nodes.Rating
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """A resolved rule file, ready to evaluate: indicators in file order, groups, themes, provenance."""
+
+    file: str
+    indicators: dict[str, IndicatorSpec]
+    groups: tuple[GroupInfo, ...]
+    themes: tuple[ThemeSpec, ...]
+    ast: nodes.RuleFile
+    sha256: str = ""
+
+
+def load_rules(path: str | Path) -> RuleSet:
+    """Read, parse and resolve a rule file; raise InputError with every problem found."""
+    name = display_name(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError([error("E001", f"cannot read rule file '{name}': {exc.strerror or exc}",
+                                hint="check the path and that the file is readable")]) from None
+    source = decode_source(name, data)
+    from .parser import parse_source
+
+    rule_file = parse_source(source)
+    return resolve(rule_file, source, hashlib.sha256(data).hexdigest())
+
+
+def decode_source(name: str, data: bytes) -> Source:
+    """Decode bytes as UTF-8 text, or raise InputError pointing at the first bad byte."""
+    try:
+        return Source.from_bytes(name, data)
+    except UnicodeDecodeError as exc:
+        good = data[:exc.start].decode("utf-8", errors="replace")
+        line = good.count("\n") + 1
+        column = len(good) - (good.rfind("\n") + 1) + 1
+        span = Span(name, line, column, line, column + 1)
+        raise InputError([at_span("E002", f"the file is not valid UTF-8: byte 0x{data[exc.start]:02x} at line "
+                                  f"{line}, column {column}", span,
+                                  hint="save the file as UTF-8 (most editors offer this under 'Save as')")]) from None
+
+
+def resolve(rule_file: nodes.RuleFile, source: Source, sha256: str = "") -> RuleSet:
+    """Merge profiles into indicators and check names; raise InputError listing every problem."""
+    resolver = _Resolver(source)
+    rule_set = resolver.run(rule_file, sha256)
+    if resolver.problems:
+        raise InputError(resolver.problems)
+    return rule_set
+
+
+def walk(expr: nodes.Expr) -> Iterator[nodes.Expr]:
+    """Every node of an expression, the node itself first."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in _children(node):
+            stack.append(child)
+
+
+def _children(node: nodes.Expr) -> tuple:
+    if isinstance(node, (nodes.Arith, nodes.Compare, nodes.And, nodes.Or)):
+        return (node.left, node.right)
+    if isinstance(node, (nodes.Not, nodes.Negate)):
+        return (node.operand,)
+    if isinstance(node, nodes.Call):
+        return node.args
+    return ()
+
+
+class _Resolver:
+    """Collects problems while building the rule set, so that every problem is reported in one run."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self.problems: list[Diagnostic] = []
+
+    def fail(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
+        line = self.source.line_text(span.line) if span else ""
+        self.problems.append(at_span(code, message, span, line, hint))
+
+    # --- the whole file -----------------------------------------------------------------------
+
+    def run(self, rule_file: nodes.RuleFile, sha256: str) -> RuleSet:
+        profiles = {i.name: i for i in rule_file.items if isinstance(i, nodes.Profile)}
+        placed = list(self._placed_indicators(rule_file.items))
+        groups = tuple(GroupInfo(g.name, g.title) for g in rule_file.items if isinstance(g, nodes.Group))
+        self._check_unique(rule_file.items, placed)
+        indicators = {ind.name: self._indicator(ind, group, profiles) for ind, group in placed}
+        for spec in indicators.values():
+            self._check_value(spec, indicators)
+        self._check_cycles(indicators)
+        group_members = {g.name: tuple(i.name for i in g.indicators)
+                         for g in rule_file.items if isinstance(g, nodes.Group)}
+        themes = tuple(self._theme(t, indicators, group_members)
+                       for t in rule_file.items if isinstance(t, nodes.Theme))
+        return RuleSet(self.source.name, indicators, groups, themes, rule_file, sha256)
+
+    def _placed_indicators(self, items) -> Iterator[tuple[nodes.Indicator, GroupInfo | None]]:
+        for item in items:
+            if isinstance(item, nodes.Indicator):
+                yield item, None
+            elif isinstance(item, nodes.Group):
+                for ind in item.indicators:
+                    yield ind, GroupInfo(item.name, item.title)
+
+    def _check_unique(self, items, placed) -> None:
+        seen: dict[str, nodes.Node] = {}
+        named = [i for i in items if not isinstance(i, nodes.Indicator)] + [ind for ind, _ in placed]
+        for item in sorted(named, key=lambda n: (n.span.line, n.span.column) if n.span else (0, 0)):
+            if item.name in seen:
+                first = seen[item.name]
+                where = f" (first defined at line {first.span.line})" if first.span else ""
+                self.fail("E104", f"'{item.name}' is defined twice{where}", item.span,
+                          "give each profile, indicator, group and theme its own id")
+            else:
+                seen[item.name] = item
+
+    # --- indicators ---------------------------------------------------------------------------
+
+    def _indicator(self, ind: nodes.Indicator, group: GroupInfo | None, profiles: dict) -> IndicatorSpec:
+        settings: list[nodes.Setting] = []
+        if ind.uses is not None:
+            profile = profiles.get(ind.uses)
+            if profile is None:
+                self.fail("E103", f"unknown profile '{ind.uses}'", ind.span,
+                          did_you_mean(ind.uses, profiles) or "declare it with `profile NAME { ... }`")
+            else:
+                settings.extend(self._settings(profile.settings))
+        own = self._settings(ind.settings or ())
+        merged = _merge(settings, own)
+        polarity = merged.get("polarity")
+        if polarity is None:
+            self.fail("E111", f"indicator '{ind.name}' has no polarity", ind.span,
+                      "add `polarity lower_is_better`, `polarity higher_is_better` or `polarity closer_to N`, "
+                      "here or in its profile")
+            polarity = nodes.PolaritySetting("higher_is_better")
+        spec = IndicatorSpec(
+            id=ind.name, title=ind.title or ind.name, group=group, profile=ind.uses,
+            unit=merged.get("unit") or nodes.UnitSetting("count"), polarity=polarity,
+            value=merged.get("value"), fields=merged["fields"].names if "fields" in merged else (),
+            decimals=merged["decimals"].places if "decimals" in merged else None,
+            arrow=_arrow_spec(settings, own), target=_target_spec(settings, own),
+            rag=merged.get("rag"), span=ind.span)
+        self._check_rag(spec)
+        return spec
+
+    def _settings(self, settings: Iterable[nodes.Setting]) -> list[nodes.Setting]:
+        """The settings of one body, reporting any setting (or block statement) given twice."""
+        seen: dict[str, nodes.Setting] = {}
+        for setting in settings:
+            key = _setting_key(setting)
+            if key in seen and key not in ("arrow", "target"):
+                self.fail("E108", f"{_setting_word(key)} is given twice in this block", setting.span,
+                          f"remove one: the first is at line {seen[key].span.line}" if seen[key].span else None)
+            seen[key] = setting
+            if isinstance(setting, (nodes.ArrowBlock, nodes.TargetBlock)):
+                self._unique_statements(setting.statements)
+        return list(settings)
+
+    def _unique_statements(self, statements) -> None:
+        seen: dict[str, nodes.Node] = {}
+        for stmt in statements:
+            key = _statement_key(stmt)
+            if key == "period_target":
+                continue
+            if key in seen:
+                self.fail("E108", f"`{_statement_word(key)}` is given twice in this block", stmt.span,
+                          "keep one; an indicator overrides its profile by giving the setting in its own body")
+            seen[key] = stmt
+
+    def _check_rag(self, spec: IndicatorSpec) -> None:
+        if spec.rag is None:
+            return
+        self._check_clauses(spec.rag.clauses, spec.rag_scale, "band", theme=False, fields=spec.fields)
+
+    def _check_clauses(self, clauses, scale, word: str, theme: bool, fields=()) -> None:
+        for clause in clauses:
+            if clause.label not in scale:
+                self.fail("E107", f"'{clause.label}' is not a {word} of this scale ({' < '.join(scale)})",
+                          clause.span, did_you_mean(clause.label, scale) or
+                          f"declare it with `scale {' < '.join(scale)} < {clause.label}`")
+            if clause.condition is not None:
+                self._check_condition(clause.condition, theme)
+
+    def _check_condition(self, condition: nodes.Expr, theme: bool) -> None:
+        if not isinstance(condition, BOOLEAN_NODES):
+            self.fail("E112", "a condition is needed here, not a number", condition.span,
+                      "compare it with something, e.g. `value >= target`")
+            return
+        for node in walk(condition):
+            if theme:
+                self._check_theme_node(node)
+            else:
+                self._check_rag_node(node)
+
+    def _check_rag_node(self, node) -> None:
+        if isinstance(node, nodes.RagIs):
+            self.fail("E112", "`rag is` can only be used in a theme's rating rules", node.span,
+                      "an indicator's own RAG clauses test facts such as `arrow is up` or `on trajectory`")
+        elif isinstance(node, nodes.Call) and node.func not in VALUE_FUNCTIONS:
+            self._unknown_function(node, VALUE_FUNCTIONS)
+        elif isinstance(node, nodes.Name):
+            self.fail("E106", f"'{node.id}' cannot be used in a RAG condition", node.span,
+                      "conditions use value, previous, target, trajectory, baseline and change; "
+                      "define a derived indicator for anything else")
+
+    def _check_theme_node(self, node) -> None:
+        if isinstance(node, nodes.Call):
+            if node.func not in THEME_FUNCTIONS:
+                self._unknown_function(node, THEME_FUNCTIONS)
+            elif len(node.args) != 1 or not isinstance(node.args[0], BOOLEAN_NODES):
+                self.fail("E112", f"{node.func}(...) takes one condition about a member, e.g. "
+                          f"{node.func}(arrow is up)", node.span)
+        elif isinstance(node, (nodes.Ref, nodes.Name, nodes.OnTrajectory, nodes.TargetMet, nodes.TargetExceeded,
+                               nodes.WithinTarget, nodes.GapState)):
+            self.fail("E112", "a theme rating counts its members: use count(...) or share(...)", node.span,
+                      "e.g. `GREEN when share(rag is green) >= 75 %`")
+
+    def _unknown_function(self, node: nodes.Call, known: set[str]) -> None:
+        self.fail("E106", f"unknown function '{node.func}'", node.span,
+                  did_you_mean(node.func, known) or f"available here: {', '.join(sorted(known))}")
+
+    def _check_value(self, spec: IndicatorSpec, indicators: dict) -> None:
+        if spec.value is None:
+            return
+        expr = spec.value.expr
+        if isinstance(expr, BOOLEAN_NODES):
+            self.fail("E112", "a value is needed here, not a condition", expr.span,
+                      "e.g. `value = assessed / contacts as percent`")
+            return
+        for node in walk(expr):
+            if isinstance(node, nodes.Name) and node.id not in indicators and node.id not in spec.fields:
+                hint = did_you_mean(node.id, list(indicators) + list(spec.fields))
+                self.fail("E102", f"unknown indicator or field '{node.id}'", node.span,
+                          hint or f"name another indicator, or declare a dataset field with `fields {node.id}`")
+            elif isinstance(node, nodes.Call) and node.func not in VALUE_FUNCTIONS:
+                self._unknown_function(node, VALUE_FUNCTIONS)
+            elif isinstance(node, BOOLEAN_NODES) or isinstance(node, nodes.Ref):
+                self.fail("E112", "a value expression combines numbers, indicators and fields only", node.span)
+
+    def _check_cycles(self, indicators: dict[str, IndicatorSpec]) -> None:
+        deps = {i: _dependencies(spec) & indicators.keys() for i, spec in indicators.items()}
+        state: dict[str, int] = {}
+        for start in indicators:
+            cycle = _find_cycle(start, deps, state)
+            if cycle:
+                spec = indicators[cycle[0]]
+                self.fail("E105", "derived indicators depend on each other in a cycle: " + " → ".join(cycle),
+                          spec.value.span if spec.value else spec.span,
+                          "a derived indicator cannot depend, directly or not, on itself")
+                return
+
+    # --- themes -------------------------------------------------------------------------------
+
+    def _theme(self, theme: nodes.Theme, indicators: dict, groups: dict) -> ThemeSpec:
+        scale = next((s for s in theme.settings if isinstance(s, nodes.Scale)), None)
+        members = [m for s in theme.settings if isinstance(s, nodes.Members) for m in s.names]
+        rating = next((s for s in theme.settings if isinstance(s, nodes.Rating)), None)
+        if scale is None:
+            self.fail("E111", f"theme '{theme.name}' has no rating scale", theme.span,
+                      "add e.g. `scale RED < AMBER_RED < AMBER_GREEN < GREEN`, worst first")
+        if rating is None:
+            self.fail("E111", f"theme '{theme.name}' has no rating rules", theme.span,
+                      "add `rating { LEVEL when CONDITION ... LEVEL otherwise }`")
+        expanded: list[str] = []
+        for setting in theme.settings:
+            if isinstance(setting, nodes.Members):
+                for name in setting.names:
+                    if name in groups:
+                        expanded.extend(groups[name])
+                    elif name in indicators:
+                        expanded.append(name)
+                    else:
+                        self.fail("E102", f"unknown indicator or group '{name}' in theme '{theme.name}'",
+                                  setting.span, did_you_mean(name, list(indicators) + list(groups)))
+        levels = scale.levels if scale else ()
+        if rating is not None and scale is not None:
+            self._check_clauses(rating.clauses, levels, "rating", theme=True)
+        return ThemeSpec(theme.name, theme.title or theme.name, levels, tuple(dict.fromkeys(expanded)),
+                         rating or nodes.Rating(()), theme.span)
+
+
+# --- merging profile and indicator settings ---------------------------------------------------
+
+
+def _setting_key(setting: nodes.Setting) -> str:
+    return {
+        nodes.UnitSetting: "unit", nodes.PolaritySetting: "polarity", nodes.ValueSetting: "value",
+        nodes.FieldsSetting: "fields", nodes.DecimalsSetting: "decimals", nodes.ArrowBlock: "arrow",
+        nodes.TargetBlock: "target", nodes.FixedTarget: "target", nodes.RagBlock: "rag",
+    }[type(setting)]
+
+
+def _setting_word(key: str) -> str:
+    return f"`{key}`"
+
+
+def _statement_key(stmt) -> str:
+    return {
+        nodes.CompareStmt: "compare", nodes.StaticStmt: "static", nodes.PeakStmt: "peak",
+        nodes.BaselineStmt: "baseline", nodes.ChangeStmt: "goal", nodes.ReachStmt: "goal",
+        nodes.PeriodTargetStmt: "period_target", nodes.TrajectoryStmt: "trajectory",
+    }[type(stmt)]
+
+
+def _statement_word(key: str) -> str:
+    return {"goal": "reduce/increase/reach", "compare": "compare latest with"}.get(key, key)
+
+
+def _merge(profile: list[nodes.Setting], own: list[nodes.Setting]) -> dict[str, nodes.Setting]:
+    """Simple settings: the indicator's own replace the profile's."""
+    merged: dict[str, nodes.Setting] = {}
+    for setting in list(profile) + list(own):
+        merged[_setting_key(setting)] = setting
+    return merged
+
+
+def _arrow_spec(profile: list[nodes.Setting], own: list[nodes.Setting]) -> ArrowSpec:
+    """Arrow statements merge one by one: an indicator can override just the tolerance."""
+    parts: dict[str, object] = {}
+    for setting in list(profile) + list(own):
+        if isinstance(setting, nodes.ArrowBlock):
+            for stmt in setting.statements:
+                parts[_statement_key(stmt)] = stmt
+    return ArrowSpec(**parts)
+
+
+def _target_spec(profile: list[nodes.Setting], own: list[nodes.Setting]) -> TargetSpec | None:
+    """A fixed target replaces everything; target blocks merge statement by statement."""
+    spec: TargetSpec | None = None
+    for setting in list(profile) + list(own):
+        if isinstance(setting, nodes.FixedTarget):
+            spec = TargetSpec(fixed=setting, span=setting.span)
+        elif isinstance(setting, nodes.TargetBlock):
+            base = spec if spec is not None and spec.fixed is None else TargetSpec()
+            spec = _apply_target_block(base, setting)
+    return spec
+
+
+def _apply_target_block(spec: TargetSpec, block: nodes.TargetBlock) -> TargetSpec:
+    values = dict(baseline=spec.baseline, goal=spec.goal, per_period=spec.per_period, trajectory=spec.trajectory)
+    own_periods = tuple(s for s in block.statements if isinstance(s, nodes.PeriodTargetStmt))
+    if own_periods:
+        values["per_period"] = own_periods
+    for stmt in block.statements:
+        if isinstance(stmt, nodes.BaselineStmt):
+            values["baseline"] = stmt
+        elif isinstance(stmt, (nodes.ChangeStmt, nodes.ReachStmt)):
+            values["goal"] = stmt
+        elif isinstance(stmt, nodes.TrajectoryStmt):
+            values["trajectory"] = stmt.kind
+    return TargetSpec(span=block.span, **values)
+
+
+def _dependencies(spec: IndicatorSpec) -> set[str]:
+    if spec.value is None:
+        return set()
+    return {n.id for n in walk(spec.value.expr) if isinstance(n, nodes.Name) and n.id not in spec.fields}
+
+
+def _find_cycle(start: str, deps: dict[str, set[str]], state: dict[str, int]) -> list[str] | None:
+    """Depth-first search without recursion; returns a cycle as a path of ids, or None."""
+    if state.get(start):
+        return None
+    path: list[str] = []
+    stack: list[tuple[str, Iterator[str]]] = [(start, iter(sorted(deps[start])))]
+    state[start] = 1
+    path.append(start)
+    while stack:
+        node, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            path.pop()
+            state[node] = 2
+        elif state.get(child) == 1:
+            return path[path.index(child):] + [child]
+        elif not state.get(child):
+            state[child] = 1
+            path.append(child)
+            stack.append((child, iter(sorted(deps[child]))))
+    return None
