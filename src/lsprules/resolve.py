@@ -215,11 +215,11 @@ class _Resolver:
         own = self._settings(ind.settings or ())
         merged = _merge(settings, own)
         polarity = merged.get("polarity")
-        if polarity is None:
+        if polarity is None and not (ind.uses is not None and ind.uses not in profiles):  # one root cause
             self.fail("E111", f"indicator '{ind.name}' has no polarity", ind.span,
                       "add `polarity lower_is_better`, `polarity higher_is_better` or `polarity closer_to N`, "
                       "here or in its profile")
-            polarity = nodes.PolaritySetting("higher_is_better")
+        polarity = polarity or nodes.PolaritySetting("higher_is_better")
         spec = IndicatorSpec(
             id=ind.name, title=ind.title or ind.name, group=group, profile=ind.uses,
             unit=merged.get("unit") or nodes.UnitSetting("count"), polarity=polarity,
