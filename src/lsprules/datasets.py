@@ -110,6 +110,8 @@ class _Tree:
         """Offsets of the key naming `path` (when asked and there is one), else of its value."""
         if at_key and path in self.key_spans:
             return self.key_spans[path]
+        if not path:  # the whole document: point at its start rather than underline its first line
+            return self.spans[()][0], self.spans[()][0] + 1
         return self.spans.get(path) or self.key_spans.get(path) or (0, 1)
 
 
