@@ -38,6 +38,9 @@ CODES: dict[str, str] = {
     "E302": "dataset does not match the schema",
     "E303": "unknown period in dataset",
     "E304": "dataset has no such period",
+    "E305": "CSV dataset has a bad header or row",
+    "E306": "text where a number is expected",
+    "E307": "conflicting values for one observation",
 }
 
 

@@ -12,13 +12,13 @@ from .periods import Period, PeriodError, parse_period
 def run_evaluate(rules_path: Path, dataset_path: Path, *, period: str | None = None, output_format: str = "table",
                  areas: list[str] | None = None, color: bool = False) -> str:
     """Evaluate a rule file on a dataset and return the rendered output."""
-    from .datasets import load_dataset
+    from .inputs import load_any
     from .interpreter import evaluate
     from .provenance import provenance_for
     from .resolve import load_rules
 
     rules = load_rules(rules_path)
-    dataset = load_dataset(dataset_path)
+    dataset = load_any(dataset_path)
     at = resolve_period(period, dataset)
     _check_areas(areas, dataset)
     result = evaluate(rules, dataset, at, areas)
@@ -27,6 +27,10 @@ def run_evaluate(rules_path: Path, dataset_path: Path, *, period: str | None = N
         from .render.json_out import render_json
 
         return render_json(result, provenance)
+    if output_format == "csv":
+        from .render.csv_out import render_csv
+
+        return render_csv(result)
     from .render.table import render_table
 
     return render_table(result, provenance, title=dataset.title, color=color)

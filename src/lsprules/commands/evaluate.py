@@ -17,11 +17,12 @@ class EvaluateFormat(str, Enum):
 
     table = "table"
     json = "json"
+    csv = "csv"
 
 
 def evaluate(
     rules: Annotated[Path, typer.Argument(help="Rule file (.rules).", show_default=False)],
-    dataset: Annotated[Path, typer.Argument(help="Dataset (.yaml).", show_default=False)],
+    dataset: Annotated[Path, typer.Argument(help="Dataset (.yaml or .csv).", show_default=False)],
     period: Annotated[Optional[str], typer.Option("--period", "-p", help="Assess at this period, e.g. 2005/06 "
                                                   "(default: the latest in the data).")] = None,
     output_format: Annotated[EvaluateFormat, typer.Option("--format", "-f", help="Output format.")] =
