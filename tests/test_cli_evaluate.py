@@ -69,12 +69,14 @@ def test_table_marks_discrepancies_and_reads_without_colour():
     assert "⚠ 2003/04: report 10202," in result.stdout and "computed 10203" in result.stdout
 
 
-def test_output_file_is_written_atomically(tmp_path):
+def test_output_file_is_written_atomically_keeping_its_permissions(tmp_path):
     out = tmp_path / "report.txt"
     out.write_text("old")
+    out.chmod(0o644)
     assert run("evaluate", str(RULES), str(DATA), "-o", str(out)).returncode == 0
     assert "Theme: Crime" in out.read_text(encoding="utf-8")
     assert [p.name for p in tmp_path.iterdir()] == ["report.txt"]
+    assert out.stat().st_mode & 0o777 == 0o644
 
 
 def error_run(tmp_path, rules_text: str | None = None, data_text: str | None = None, *extra: str):

@@ -355,3 +355,18 @@ def test_printed_values_are_compared_at_their_printed_precision():
     wrong = data.replace("72}", "72.5}")
     (d,) = assess(text, wrong, indicator="k").discrepancies
     assert (d.reported, d.computed) == ("72.5", "72.4")
+
+
+def test_data_values_of_a_derived_indicator_are_checked_as_printed_figures():
+    data = DERIVED_DATA + "  total: {values: {'2005/06': 0.4}}\n"
+    result = evaluate_text(DERIVED, data, period="2005/06")
+    total = next(a for a in result.assessments if a.indicator == "total")
+    assert total.value == F(3, 10)
+    assert [(d.field, d.reported, d.computed) for d in total.discrepancies] == [("value", "0.4", "0.3")]
+
+
+def test_theme_summary_counts_members_in_words():
+    data = theme_data(a=(1, 2), b=(1, 2), c=(1, 2), d=(2, 1))
+    one = THEME.replace("indicators a, b, c, d", "indicators a")
+    (theme,) = evaluate_text(one, data).themes
+    assert theme.reasons[0] == "1 member: 1 arrow up, 1 rag na"

@@ -199,6 +199,17 @@ def test_unknown_names_with_suggestions():
     ("indicator a { polarity lower_is_better rag { green when value } }", "E112"),
     ("indicator a { polarity lower_is_better rag { green when rag is red } }", "E112"),
     ("indicator a { polarity lower_is_better value = value + 1 }", "E112"),
+    ("indicator a { polarity lower_is_better arrow { static within 1 } arrow { static within 2 } }", "E108"),
+    ("indicator a { polarity lower_is_better target 5 target { baseline 2004 } }", "E108"),
+    ("indicator a { polarity lower_is_better target { 100 in 2006 reduce by 5 % by 2008 } }", "E108"),
+    ("indicator a { polarity lower_is_better }\ntheme t { scale A < B indicators a rating { B otherwise } "
+     "rating { A otherwise } }", "E108"),
+    ("indicator a { polarity lower_is_better }\ntheme t { scale A < B indicators a rating { B when arrow is up "
+     "A otherwise } }", "E112"),
+    ("indicator a { polarity lower_is_better }\ntheme t { scale A < B indicators a rating { "
+     "B when count(on trajectory) > 1 A otherwise } }", "E112"),
+    ("indicator a { polarity lower_is_better }\ntheme t { scale A < B indicators a rating { "
+     "B when count(count(arrow is up) > 1) > 1 A otherwise } }", "E112"),
 ])
 def test_resolution_errors(text, code):
     assert code in [d.code for d in errors_of(text)]

@@ -276,7 +276,10 @@ class AreaEvaluator:
             return ()
         found: list[Discrepancy] = []
         values = dict(shown_series)
-        for p, printed in sorted(data.reported.value.items()):
+        printed_values = dict(data.reported.value)
+        if spec.value is not None:  # a derived indicator's data values are printed figures: check them
+            printed_values.update((p, v) for p, v in data.values.items() if not isinstance(v, Missing))
+        for p, printed in sorted(printed_values.items()):
             computed = values.get(p)
             if isinstance(computed, Fraction) and not matches_printed(printed, computed):
                 places = max(0, -printed.as_tuple().exponent)
@@ -785,7 +788,8 @@ def assess_theme(theme: ThemeSpec, area: Area, results: Mapping[str, Assessment]
     """Roll the members' arrows and RAG ratings up into the theme's rating (first matching clause)."""
     members = [results[m] for m in theme.members if m in results]
     counts = _member_counts(members)
-    reasons = [f"{len(members)} members: " + ", ".join(f"{n} {k}" for k, n in counts.items() if n)]
+    noun = "member" if len(members) == 1 else "members"
+    reasons = [f"{len(members)} {noun}: " + ", ".join(f"{n} {k}" for k, n in counts.items() if n)]
     traces: list[ClauseTrace] = []
     rating, line = None, None
     for clause in theme.rating.clauses:

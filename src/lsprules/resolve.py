@@ -235,13 +235,25 @@ class _Resolver:
         seen: dict[str, nodes.Setting] = {}
         for setting in settings:
             key = _setting_key(setting)
-            if key in seen and key not in ("arrow", "target"):
+            if key in seen:
                 self.fail("E108", f"{_setting_word(key)} is given twice in this block", setting.span,
                           f"remove one: the first is at line {seen[key].span.line}" if seen[key].span else None)
             seen[key] = setting
             if isinstance(setting, (nodes.ArrowBlock, nodes.TargetBlock)):
                 self._unique_statements(setting.statements)
+            if isinstance(setting, nodes.TargetBlock):
+                self._one_kind_of_target(setting)
         return list(settings)
+
+    def _one_kind_of_target(self, block: nodes.TargetBlock) -> None:
+        """Values per period and a reduce/increase/reach goal are two targets: say which one applies."""
+        goal = next((s for s in block.statements if isinstance(s, (nodes.ChangeStmt, nodes.ReachStmt))), None)
+        profiled = next((s for s in block.statements if isinstance(s, nodes.PeriodTargetStmt)), None)
+        if goal is not None and profiled is not None:
+            later = max((goal, profiled), key=lambda s: (s.span.line, s.span.column) if s.span else (0, 0))
+            self.fail("E108", "this target has both values per period and a reduce/increase/reach goal",
+                      later.span, "keep one: values per period (`600 in 2006/07`) or a goal (`reduce by 10 % by "
+                      "2007/08`)")
 
     def _unique_statements(self, statements) -> None:
         seen: dict[str, nodes.Node] = {}
@@ -273,11 +285,11 @@ class _Resolver:
             self.fail("E112", "a condition is needed here, not a number", condition.span,
                       "compare it with something, e.g. `value >= target`")
             return
+        if theme:
+            self._check_theme_expr(condition, inside_count=False)
+            return
         for node in walk(condition):
-            if theme:
-                self._check_theme_node(node)
-            else:
-                self._check_rag_node(node)
+            self._check_rag_node(node)
 
     def _check_rag_node(self, node) -> None:
         if isinstance(node, nodes.RagIs):
@@ -290,17 +302,30 @@ class _Resolver:
                       "conditions use value, previous, target, trajectory, baseline and change; "
                       "define a derived indicator for anything else")
 
-    def _check_theme_node(self, node) -> None:
+    def _check_theme_expr(self, node, inside_count: bool) -> None:
+        """Theme rules count members: facts about a member only inside count(...) or share(...)."""
         if isinstance(node, nodes.Call):
-            if node.func not in THEME_FUNCTIONS:
+            if inside_count or node.func not in THEME_FUNCTIONS:
                 self._unknown_function(node, THEME_FUNCTIONS)
             elif len(node.args) != 1 or not isinstance(node.args[0], BOOLEAN_NODES):
                 self.fail("E112", f"{node.func}(...) takes one condition about a member, e.g. "
                           f"{node.func}(arrow is up)", node.span)
+            else:
+                self._check_theme_expr(node.args[0], inside_count=True)
+        elif isinstance(node, (nodes.ArrowIs, nodes.RagIs)):
+            if not inside_count:
+                self.fail("E112", "a theme rating counts its members: put this fact inside count(...) or "
+                          "share(...)", node.span, f"e.g. `share({_fact_words(node)}) >= 75 %`")
         elif isinstance(node, (nodes.Ref, nodes.Name, nodes.OnTrajectory, nodes.TargetMet, nodes.TargetExceeded,
                                nodes.WithinTarget, nodes.GapState)):
-            self.fail("E112", "a theme rating counts its members: use count(...) or share(...)", node.span,
-                      "e.g. `GREEN when share(rag is green) >= 75 %`")
+            self.fail("E112", "theme ratings count members by their arrow and RAG rating only", node.span,
+                      "e.g. `count(arrow is up)` or `share(rag is green)`")
+        elif inside_count and isinstance(node, nodes.Compare):
+            self.fail("E112", "a condition about a member tests its arrow or RAG rating", node.span,
+                      "e.g. `count(arrow is up)` or `share(rag is not red)`")
+        else:
+            for child in _children(node):
+                self._check_theme_expr(child, inside_count)
 
     def _unknown_function(self, node: nodes.Call, known: set[str]) -> None:
         self.fail("E106", f"unknown function '{node.func}'", node.span,
@@ -339,6 +364,11 @@ class _Resolver:
     # --- themes -------------------------------------------------------------------------------
 
     def _theme(self, theme: nodes.Theme, indicators: dict, groups: dict) -> ThemeSpec:
+        for kind, word in ((nodes.Scale, "scale"), (nodes.Rating, "rating")):
+            extra = [s for s in theme.settings if isinstance(s, kind)][1:]
+            for duplicate in extra:
+                self.fail("E108", f"theme '{theme.name}' has more than one `{word}`", duplicate.span,
+                          "keep one")
         scale = next((s for s in theme.settings if isinstance(s, nodes.Scale)), None)
         members = [m for s in theme.settings if isinstance(s, nodes.Members) for m in s.names]
         rating = next((s for s in theme.settings if isinstance(s, nodes.Rating)), None)
@@ -367,6 +397,12 @@ class _Resolver:
 
 
 # --- merging profile and indicator settings ---------------------------------------------------
+
+
+def _fact_words(node) -> str:
+    from .formatter import format_expr
+
+    return format_expr(node)
 
 
 def _setting_key(setting: nodes.Setting) -> str:

@@ -78,9 +78,17 @@ def _group_table(rows: list[Assessment]) -> Table:
         values = dict(a.series)
         cells = [_value_cell(values.get(p), a.decimals, p == a.period) for p in periods]
         table.add_row(a.title, *cells, _arrow_cell(a.arrow), _rag_cell(a.rag),
-                      shown(a.target, max(a.decimals, 1)) if a.target is not None else "",
-                      shown(a.trajectory, max(a.decimals, 1)) if a.trajectory is not None else "", _notes(a))
+                      _computed(a.target, a.decimals), _computed(a.trajectory, a.decimals), _notes(a))
     return table
+
+
+def _computed(value, places: int) -> str:
+    """A computed target or trajectory: at the data's precision when exact there, else one place more,
+    so that a value that misses a trajectory never looks equal to it."""
+    if value is None:
+        return ""
+    exact_here = (value * 10 ** places).denominator == 1
+    return shown(value, places if exact_here else places + 1)
 
 
 def _value_cell(value, places: int, latest: bool) -> Text:
