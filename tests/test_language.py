@@ -199,6 +199,8 @@ def test_unknown_names_with_suggestions():
     ("indicator a { polarity lower_is_better rag { green when value } }", "E112"),
     ("indicator a { polarity lower_is_better rag { green when rag is red } }", "E112"),
     ("indicator a { polarity lower_is_better value = value + 1 }", "E112"),
+    ("indicator a { polarity lower_is_better target 5 rag { green when value >= target - 5 % } }", "E112"),
+    ("indicator a { polarity lower_is_better fields p value = p * 100 % }", "E112"),
     ("indicator a { polarity lower_is_better arrow { static within 1 } arrow { static within 2 } }", "E108"),
     ("indicator a { polarity lower_is_better target 5 target { baseline 2004 } }", "E108"),
     ("indicator a { polarity lower_is_better target { 100 in 2006 reduce by 5 % by 2008 } }", "E108"),

@@ -292,6 +292,7 @@ class _Resolver:
             self._check_rag_node(node)
 
     def _check_rag_node(self, node) -> None:
+        self._check_percent_arithmetic(node)
         if isinstance(node, nodes.RagIs):
             self.fail("E112", "`rag is` can only be used in a theme's rating rules", node.span,
                       "an indicator's own RAG clauses test facts such as `arrow is up` or `on trajectory`")
@@ -301,6 +302,16 @@ class _Resolver:
             self.fail("E106", f"'{node.id}' cannot be used in a RAG condition", node.span,
                       "conditions use value, previous, target, trajectory, baseline and change; "
                       "define a derived indicator for anything else")
+
+    def _check_percent_arithmetic(self, node) -> None:
+        """`target - 5 %` could mean 5 points or 5 % of the target: refuse to guess."""
+        if not isinstance(node, nodes.Arith):
+            return
+        for operand in (node.left, node.right):
+            if isinstance(operand, nodes.Quantity) and operand.unit == "%":
+                self.fail("E112", f"`{operand.value} %` in arithmetic is ambiguous", operand.span,
+                          f"write `{operand.value} pp` for percentage points, `within {operand.value} % of target` "
+                          f"for a share of the target, or a plain number")
 
     def _check_theme_expr(self, node, inside_count: bool) -> None:
         """Theme rules count members: facts about a member only inside count(...) or share(...)."""
@@ -340,6 +351,7 @@ class _Resolver:
                       "e.g. `value = assessed / contacts as percent`")
             return
         for node in walk(expr):
+            self._check_percent_arithmetic(node)
             if isinstance(node, nodes.Name) and node.id not in indicators and node.id not in spec.fields:
                 hint = did_you_mean(node.id, list(indicators) + list(spec.fields))
                 self.fail("E102", f"unknown indicator or field '{node.id}'", node.span,
