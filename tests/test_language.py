@@ -195,6 +195,8 @@ def test_unknown_names_with_suggestions():
     ("indicator a { polarity lower_is_better rag { purple otherwise } }", "E107"),
     ("indicator a { polarity lower_is_better unit count unit percent }", "E108"),
     ("indicator a { unit count }", "E111"),
+    ("indicator value { polarity lower_is_better }", "E113"),
+    ("indicator a { polarity lower_is_better fields target }", "E113"),
     ("theme t { indicators a }", "E111"),
     ("indicator a { polarity lower_is_better rag { green when value } }", "E112"),
     ("indicator a { polarity lower_is_better rag { green when rag is red } }", "E112"),

@@ -34,6 +34,7 @@ CODES: dict[str, str] = {
     "E110": "invalid number or quantity",
     "E111": "missing setting",
     "E112": "construct used where it does not belong",
+    "E113": "reserved word used as an id",
     "E301": "dataset is not valid YAML",
     "E302": "dataset does not match the schema",
     "E303": "unknown period in dataset",

@@ -14,6 +14,9 @@ from .source import Source, Span, display_name
 DEFAULT_RAG_SCALE = ("red", "amber", "green")
 VALUE_FUNCTIONS = {"sum", "min", "max", "mean"}
 THEME_FUNCTIONS = {"count", "share"}
+# Words with a meaning in expressions: an indicator or field with one of these ids could never be named.
+RESERVED = frozenset({"value", "previous", "target", "trajectory", "baseline", "change", "arrow", "rag", "on",
+                      "gap", "within", "not", "and", "or", "as", "is"}) | VALUE_FUNCTIONS | THEME_FUNCTIONS
 BOOLEAN_NODES = (nodes.Compare, nodes.And, nodes.Or, nodes.Not, nodes.ArrowIs, nodes.RagIs, nodes.OnTrajectory,
                  nodes.TargetMet, nodes.TargetExceeded, nodes.WithinTarget, nodes.GapState)
 
@@ -189,7 +192,17 @@ class _Resolver:
                 for ind in item.indicators:
                     yield ind, GroupInfo(item.name, item.title)
 
+    def _check_reserved(self, placed) -> None:
+        for ind, _ in placed:
+            names = [ind.name] + [f for s in ind.settings or () if isinstance(s, nodes.FieldsSetting) for f in s.names]
+            for name in names:
+                if name in RESERVED:
+                    self.fail("E113", f"'{name}' is a reserved word and cannot be an indicator or field id",
+                              ind.span, f"choose another id, e.g. '{ind.name}_{name}'" if name != ind.name
+                              else f"choose another id, e.g. '{name}_total'")
+
     def _check_unique(self, items, placed) -> None:
+        self._check_reserved(placed)
         seen: dict[str, nodes.Node] = {}
         named = [i for i in items if not isinstance(i, nodes.Indicator)] + [ind for ind, _ in placed]
         for item in sorted(named, key=lambda n: (n.span.line, n.span.column) if n.span else (0, 0)):
