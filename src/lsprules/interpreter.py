@@ -345,7 +345,8 @@ class AreaEvaluator:
         series = self.series(spec.id)
         shown_series = tuple((p, v) for p, v in series.items() if at is None or p <= at)
         points = [(p, v) for p, v in shown_series if isinstance(v, Fraction)]
-        facts = Facts(spec, points, self.breaks(spec.id))
+        gaps = {p: v.reason for p, v in shown_series if isinstance(v, Gap)}
+        facts = Facts(spec, points, self.breaks(spec.id), gaps)
         if not points:
             facts.reasons.append(self._no_data_reason(spec, shown_series))
         rag, rule_line, clauses = facts.rag()
@@ -488,10 +489,12 @@ def _function(name: str, args: list[Fraction]) -> Fraction:
 class Facts:
     """What can be said of one series at its latest value: arrow, target, trajectory, and RAG clauses."""
 
-    def __init__(self, spec: IndicatorSpec, points: list[tuple[Period, Fraction]], breaks: Mapping[Period, str]):
+    def __init__(self, spec: IndicatorSpec, points: list[tuple[Period, Fraction]], breaks: Mapping[Period, str],
+                 gaps: Mapping[Period, str] | None = None):
         self.spec = spec
         self.points = points
         self.breaks = breaks
+        self.gaps = gaps or {}  # why a period has no value, to explain a missing comparison
         self.reasons: list[str] = []
         self.latest = Point(*points[-1]) if points else None
         self.earlier: Point | None = None
@@ -558,7 +561,12 @@ class Facts:
             chosen = before[-compare.count:] if len(before) >= compare.count else []
             words = f"the mean of the previous {compare.count} values"
         if not chosen:
-            self._na(f"no arrow: there is no {words.removeprefix('the ')} to compare with (too few data points)")
+            year_ago = latest.period.year_earlier() if compare.method == "year" else None
+            if year_ago in self.gaps:
+                self._na(f"no arrow: there is no value for {year_ago} (same period a year earlier) to compare "
+                         f"with: {self.gaps[year_ago]}")
+            else:
+                self._na(f"no arrow: there is no {words.removeprefix('the ')} to compare with (too few data points)")
             return None
         first = chosen[0][0]
         broken = sorted(p for p in self.breaks if first < p <= latest.period)

@@ -298,7 +298,12 @@ class _Resolver:
             self.fail("E112", "a condition is needed here, not a number", condition.span,
                       "compare it with something, e.g. `value >= target`")
             return
+        # The arguments of a misplaced whole-series call are part of that one mistake: not reported again.
+        explained = {id(arg) for node in walk(condition) if isinstance(node, nodes.Call)
+                     and node.func in SERIES_FUNCTIONS for arg in node.args}
         for node in walk(condition):
+            if id(node) in explained:
+                continue
             if theme:
                 self._check_theme_node(node)
             else:

@@ -48,6 +48,7 @@ def load_xlsx_bytes(name: str, data: bytes) -> Dataset:
     try:
         for sheet in workbook.worksheets:
             reader.sheet(sheet)
+        reader.finish()
     except Exception as exc:  # a damaged part of the workbook surfaces only as it is read
         raise InputError([_unreadable(name, exc)]) from None
     finally:
@@ -136,6 +137,8 @@ class _WorkbookReader:
         self.name = name
         self.problems: list[Diagnostic] = []
         self.observations = Observations()
+        # Bare N/A cells of the published layout, kept until the file's kind of period is known.
+        self.pending: list[tuple[str, str, str, Period, Value, _Cell]] = []
 
     def fail(self, code: str, cell: _Cell, message: str, hint: str | None = None) -> None:
         """Record a problem at a cell: `book.xlsx:5:4: error[E306]: Sheet1!D5: ...`."""
@@ -158,6 +161,19 @@ class _WorkbookReader:
                 layout.row(cells)
             if len(self.problems) >= MAX_PROBLEMS:
                 return
+
+    def finish(self) -> None:
+        """Record the bare N/A cells whose column heads a period of the file's kind; the others say nothing.
+
+        The 2007 report heads its columns 2002..2006 and writes N/A under 2002 for every row: that cell
+        speaks of no financial year the data uses, so it is not an observation of one.
+        """
+        first = self.observations.first_kind
+        for area, indicator, name, period, value, cell in self.pending:
+            if first is None or period.kind is first[0]:
+                if self.period(cell, period.label) is not None:
+                    self.add(area, indicator, name, period, value, cell)
+        self.pending.clear()
 
     def _layout(self, header: list[_Cell]):
         names = [c.text.lower() for c in header]
@@ -425,11 +441,15 @@ class _WideSheet:
             if cell.text == "":
                 continue  # no entry for this period
             found = self._cell_value(cell, header_period)
-            if found is not None:
-                period, value = found
-                reader.add(area, indicator, name, period, value, cell)
-                if not isinstance(value, Missing):
-                    read.append(period)
+            if found is None:
+                continue
+            period, value = found
+            if period is header_period and isinstance(value, Missing):
+                reader.pending.append((area, indicator, name, period, value, cell))
+                continue
+            reader.add(area, indicator, name, period, value, cell)
+            if not isinstance(value, Missing):
+                read.append(period)
         arrow = self.named(cells, "reported_arrow")
         if arrow is not None and arrow.text:
             if read:  # the report's arrow speaks of the latest data it shows
@@ -443,7 +463,11 @@ class _WideSheet:
         if match:
             period = self.reader.period(cell, match.group("period").strip())
             value = self.reader.value(cell, match.group("value").strip())
-        else:
-            period = self.reader.period(cell, header_period.label)
-            value = self.reader.value(cell)
-        return None if period is None or value is None else (period, value)
+            return None if period is None or value is None else (period, value)
+        value = self.reader.value(cell)
+        if value is None:
+            return None
+        if isinstance(value, Missing):
+            return header_period, value  # its period is checked when the file's kind is known
+        period = self.reader.period(cell, header_period.label)
+        return None if period is None else (period, value)

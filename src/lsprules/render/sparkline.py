@@ -31,7 +31,7 @@ def sparkline_svg(series: Sequence[tuple[Period, "Fraction | Gap"]], target_path
                                                                                    else []))
     parts = [f'<svg class="spark" xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
              f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{html.escape(label, quote=True)}">',
-             f"<title>{html.escape(label, quote=False)}</title>"]
+             f"<title>{html.escape(label, quote=True)}</title>"]
     parts += _target(scale, path, target)
     parts += _segments(scale, series, kind)
     latest_x, latest_y = scale.xy(*values[-1])
