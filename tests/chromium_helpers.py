@@ -70,3 +70,10 @@ def screenshot(binary: str, page: Path, png: Path, width: int = 1280, height: in
     result = run_chromium(binary, f"--window-size={width},{height}", "--hide-scrollbars",
                           f"--screenshot={png.resolve()}", page.resolve().as_uri())
     assert result.returncode == 0 and png.exists(), result.stderr[-2000:]
+
+
+def print_to_pdf(binary: str, page: Path, pdf: Path) -> bytes:
+    """The page printed to PDF as Chromium prints it (the page's own @page size, no header or footer)."""
+    result = run_chromium(binary, "--no-pdf-header-footer", f"--print-to-pdf={pdf.resolve()}", page.resolve().as_uri())
+    assert result.returncode == 0 and pdf.exists(), result.stderr[-2000:]
+    return pdf.read_bytes()

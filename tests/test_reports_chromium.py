@@ -7,7 +7,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-from chromium_helpers import chromium, dump_dom, screenshot  # noqa: F401  (chromium is a fixture)
+from chromium_helpers import chromium, dump_dom, print_to_pdf, screenshot  # noqa: F401  (chromium is a fixture)
 from test_reports_formats import FORMULA, planted_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +67,14 @@ def test_report_renders_theme_rating_and_every_indicator(chromium, tmp_path):
     assert dom.count("<svg") == 33 and "script" not in cells.tags
     screenshot(chromium, tmp_path / "report.html", tmp_path / "report.png")
     assert (tmp_path / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_prints_on_a4_pages(chromium, tmp_path):
+    rendered(chromium, ROOT / "rules" / "crime.rules", ROOT / "datasets" / "redcar-cleveland-2007.yaml", tmp_path)
+    pdf = print_to_pdf(chromium, tmp_path / "report.html", tmp_path / "report.pdf")
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    assert boxes and all(abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1 for w, h in boxes)  # A4 in points
+    assert 1 < len(boxes) <= 6  # the four tables fit a short board paper
 
 
 def test_planted_script_does_not_run(chromium, tmp_path):

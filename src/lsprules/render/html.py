@@ -41,6 +41,9 @@ table { border-collapse: collapse; width: 100%; margin: 4px 0 8px; }
 th, td { border-bottom: 1px solid var(--rule); padding: 4px 6px; vertical-align: middle; text-align: left; }
 thead th { background: var(--head); font-size: 12px; text-transform: uppercase; letter-spacing: .03em; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+thead th { white-space: nowrap; }
+thead th.period { white-space: normal; }  /* 2005/06-Q1 may wrap after its hyphen */
+tbody th { min-width: 12em; }
 td.latest { font-weight: 700; }
 td.missing { color: var(--muted); }
 td.arrow { font-size: 15px; white-space: nowrap; text-align: center; }
@@ -53,10 +56,11 @@ td.arrow { font-size: 15px; white-space: nowrap; text-align: center; }
 .rag-red { background: #b3261e; color: #fff; }
 .rag-blue { background: #1f4e79; color: #fff; }
 .rag-other { background: #e0e0e0; color: #111; }
-.rag-na { background: transparent; color: var(--muted); font-weight: 400; }
+.rag-na { background: transparent; color: var(--muted); font-weight: 400; border-color: transparent; }
 td.comments { font-size: 12px; color: var(--muted); max-width: 300px; }
 td.comments .warn, .discrepancies li { color: #8c1d18; }
 .spark { display: block; }
+.wide { overflow-x: auto; }  /* many periods: the table scrolls on screen rather than the page */
 .discrepancies { border-left: 4px solid #b3261e; padding: 2px 12px; background: #fdf3f2; }
 footer { border-top: 1px solid var(--rule); margin-top: 28px; padding-top: 8px; font-size: 12px; }
 footer code { font-size: 11px; word-break: break-all; }
@@ -66,7 +70,7 @@ footer code { font-size: 11px; word-break: break-all; }
   body { margin: 0; max-width: none; padding: 0; font-size: 8.5pt; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   h2 { break-before: page; font-size: 13pt; } section.area:first-of-type h2 { break-before: avoid; }
-  section.group { break-inside: avoid-page; }
+  section.group { break-inside: avoid-page; } .wide { overflow: visible; }
   thead { display: table-header-group; } tr { break-inside: avoid; }
   th, td { padding: 2px 3px; } .spark { width: 96px; height: 26px; }
   td.comments { max-width: 55mm; }
@@ -129,13 +133,13 @@ def _theme(theme: ThemeResult, rules_file: str) -> str:
 
 
 def _section(section: Section) -> str:
-    periods = "".join(f'<th class="num" scope="col">{esc(p.label)}</th>' for p in section.periods)
-    head = (f'<thead><tr><th scope="col">Indicator</th>{periods}<th scope="col">Trend and target</th>'
+    periods = "".join(f'<th class="num period" scope="col">{esc(p.label)}</th>' for p in section.periods)
+    head = (f'<thead><tr><th scope="col">Indicator</th>{periods}<th scope="col" title="the series, with its target trajectory dashed">Trend</th>'
             '<th scope="col">Arrow</th><th scope="col">RAG</th><th class="num" scope="col">Target</th>'
             '<th class="num" scope="col">Trajectory</th><th scope="col">Comments</th></tr></thead>')
     rows = "\n".join(_row(a, section) for a in section.rows)
-    return (f'<section class="group">\n<h3>{esc(section.title)}</h3>\n<table>\n{head}\n<tbody>\n{rows}\n'
-            "</tbody>\n</table>\n</section>")
+    return (f'<section class="group">\n<h3>{esc(section.title)}</h3>\n<div class="wide">\n<table>\n{head}\n'
+            f"<tbody>\n{rows}\n</tbody>\n</table>\n</div>\n</section>")
 
 
 def _row(a: Assessment, section: Section) -> str:

@@ -45,7 +45,7 @@ class _Scale:
 
     def __init__(self, periods: list[Period], values: list[Fraction]):
         self.first = min(p.index for p in periods)
-        self.span = max(max(p.index for p in periods) - self.first, 1)
+        self.span = max(p.index for p in periods) - self.first
         self.low, high = min(values), max(values)
         self.range = (high - self.low) or Fraction(1)
         if high == self.low:
@@ -53,7 +53,9 @@ class _Scale:
 
     def xy(self, period: Period, value: Fraction) -> tuple[str, str]:
         """SVG coordinates, to one decimal place."""
-        x = PAD + (WIDTH - 2 * PAD) * Fraction(period.index - self.first, self.span)
+        # A single period sits in the middle; otherwise the first is at the left edge and the last at the right.
+        share = Fraction(period.index - self.first, self.span) if self.span else Fraction(1, 2)
+        x = PAD + (WIDTH - 2 * PAD) * share
         return f"{float(x):.1f}", self.y(value)
 
     def y(self, value: Fraction) -> str:
