@@ -267,8 +267,8 @@ def _period_label(cell: _Cell) -> str:
     return cell.text
 
 
-def _columns(reader: _WorkbookReader, header: list[_Cell], allowed: tuple[str, ...]) -> dict[str, _Cell] | None:
-    """Known column names -> header cell; unknown and repeated names are problems."""
+def _columns(reader: _WorkbookReader, header: list[_Cell], allowed: tuple[str, ...]) -> dict[str, _Cell]:
+    """Known column names -> header cell; a known name repeated is a problem (unknown ones are the caller's)."""
     found: dict[str, _Cell] = {}
     for cell in header:
         name = cell.text.lower()
@@ -455,7 +455,8 @@ class _WideSheet:
             if read:  # the report's arrow speaks of the latest data it shows
                 reader.reported(reader.observations.series(area, indicator), max(read), arrow)
             else:
-                reader.fail("E310", arrow, "an arrow is given but the row has no values for it to describe")
+                reader.fail("E310", arrow, "an arrow is given but the row has no values for it to describe",
+                            "give the row's values, or clear the arrow")
 
     def _cell_value(self, cell: _Cell, header_period: Period) -> tuple[Period, Value] | None:
         """The period and value of a cell; `1029 (2003/04)` names its own period."""
