@@ -26,7 +26,7 @@ from .diagnostics import Diagnostic, InputError, at_span, did_you_mean, error
 from .periods import Period, PeriodError, PeriodKind, parse_period
 from .source import Source, Span, display_name
 
-__all__ = ["load_dataset", "load_dataset_bytes"]
+__all__ = ["load_dataset", "load_dataset_bytes", "dataset_from_values"]
 
 JsonPath = tuple[Any, ...]  # keys (str) and list indices (int) from the document root
 Offsets = tuple[int, int]  # start and end character offsets in Source.text
@@ -53,6 +53,14 @@ def load_dataset_bytes(name: str, data: bytes) -> Dataset:
     tree = _to_tree(source)
     _validate(tree, source)
     return _Builder(source, tree).build(sha256=hashlib.sha256(data).hexdigest())
+
+
+def dataset_from_values(source: Source, value: dict[str, Any], spans: Mapping[JsonPath, Offsets],
+                        key_spans: Mapping[JsonPath, Offsets], sha256: str) -> Dataset:
+    """Stages 3 and 4 for plain values another front end read (JSON), with the positions of their nodes."""
+    tree = _Tree(value, dict(spans), dict(key_spans))
+    _validate(tree, source)
+    return _Builder(source, tree).build(sha256=sha256)
 
 
 # --- Stage 1: bytes -> Source ------------------------------------------------------------------------------

@@ -42,6 +42,13 @@ CODES: dict[str, str] = {
     "E305": "CSV dataset has a bad header or row",
     "E306": "text where a number is expected",
     "E307": "conflicting values for one observation",
+    "E131": "unknown comparator",
+    "E310": "spreadsheet has a bad header, row or cell",
+    "E311": "file is not a readable .xlsx workbook",
+    "E312": "dataset is not valid JSON",
+    "E313": "datasets give different values for one observation",
+    "E314": "datasets use different kinds of period",
+    "E315": "comparator area is not in the data",
 }
 
 

@@ -3,26 +3,40 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 from .data import Dataset
-from .diagnostics import InputError, error
-from .periods import Period, PeriodError, parse_period
+from .diagnostics import InputError, at_span, did_you_mean, error
+from .periods import Period, PeriodError, PeriodKind, parse_period
+
+FORMATS = ("table", "json", "csv", "markdown", "html")
 
 
-def run_evaluate(rules_path: Path, dataset_path: Path, *, period: str | None = None, output_format: str = "table",
-                 areas: list[str] | None = None, color: bool = False) -> str:
-    """Evaluate a rule file on a dataset and return the rendered output."""
-    from .inputs import load_any
-    from .interpreter import evaluate
+def run_evaluate(rules_path: Path, dataset_path: Path | Sequence[Path], *, period: str | None = None,
+                 output_format: str = "table", areas: list[str] | None = None, color: bool = False,
+                 years: str | None = None) -> str:
+    """Evaluate a rule file on one or more datasets (merged) and return the rendered output."""
+    from .inputs import load_all
+    from .interpreter import assessed_areas, evaluate
+    from .progress import progress
     from .provenance import provenance_for
     from .resolve import load_rules
 
+    paths = [dataset_path] if isinstance(dataset_path, (str, Path)) else list(dataset_path)
     rules = load_rules(rules_path)
-    dataset = load_any(dataset_path)
+    dataset, files = load_all(paths, PeriodKind(years) if years else None)
     at = resolve_period(period, dataset)
     _check_areas(areas, dataset)
-    result = evaluate(rules, dataset, at, areas)
-    provenance = provenance_for(rules, [dataset])
+    check_comparators(rules, dataset)
+    chosen = assessed_areas(rules, dataset, areas)
+    with progress("Assessing", len(chosen)) as advance:
+        result = evaluate(rules, dataset, at, areas, progress=advance)
+    return render(output_format, result, provenance_for(rules, files), dataset, color)
+
+
+def render(output_format: str, result, provenance, dataset: Dataset, color: bool = False) -> str:
+    """The evaluation in one of FORMATS."""
+    kind = dataset.period_kind.value if dataset.period_kind else None
     if output_format == "json":
         from .render.json_out import render_json
 
@@ -31,6 +45,14 @@ def run_evaluate(rules_path: Path, dataset_path: Path, *, period: str | None = N
         from .render.csv_out import render_csv
 
         return render_csv(result)
+    if output_format == "markdown":
+        from .render.markdown import render_markdown
+
+        return render_markdown(result, provenance, title=dataset.title, period_kind=kind)
+    if output_format == "html":
+        from .render.html import render_html
+
+        return render_html(result, provenance, title=dataset.title, period_kind=kind)
     from .render.table import render_table
 
     return render_table(result, provenance, title=dataset.title, color=color)
@@ -52,13 +74,25 @@ def resolve_period(text: str | None, dataset: Dataset) -> Period | None:
     return period
 
 
+def check_comparators(rules, dataset: Dataset) -> None:
+    """Every area a comparator names must be in the data (E315 at the comparator's line)."""
+    known = [a.name for a in dataset.areas]
+    problems = []
+    for spec in getattr(rules, "comparators", {}).values():
+        for area in spec.areas:
+            if area not in known:
+                hint = did_you_mean(area, known) or f"the data's areas are: {', '.join(known) or 'none'}"
+                problems.append(at_span("E315", f"comparator '{spec.id}' reads area '{area}', which is not in "
+                                        f"the data ({dataset.path})", spec.span, spec.line_text, hint))
+    if problems:
+        raise InputError(problems)
+
+
 def _check_areas(areas: list[str] | None, dataset: Dataset) -> None:
     if not areas:
         return
     known = [a.name for a in dataset.areas]
     for name in areas:
         if name not in known:
-            from .diagnostics import did_you_mean
-
             raise InputError([error("E003", f"--area {name}: the dataset has no such area",
                                     hint=did_you_mean(name, known) or f"its areas are: {', '.join(known)}")])

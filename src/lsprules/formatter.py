@@ -93,6 +93,13 @@ class _Printer:
         head = f"theme {theme.name}" + (f" {_string(theme.title)}" if theme.title is not None else "")
         self.block(depth, head, theme, lambda d: [self.theme_setting(s, d) for s in theme.settings])
 
+    def item_comparator(self, comparator: nodes.Comparator, depth: int) -> None:
+        head = f"comparator {comparator.name}"
+        if comparator.title is not None:
+            head += " " + _string(comparator.title)
+        areas = ", ".join(_string(a) for a in comparator.areas)
+        self.emit(depth, f"{head} mean of areas {areas}" if comparator.mean else f"{head} area {areas}", comparator)
+
     def theme_setting(self, setting, depth: int) -> None:
         if isinstance(setting, nodes.Scale):
             self.emit(depth, _scale(setting), setting)
@@ -237,6 +244,8 @@ def _atom(expr: nodes.Expr) -> str:
         return f"within {format_quantity(expr.margin)} of target"
     if isinstance(expr, nodes.GapState):
         return f"gap {expr.state}"
+    if isinstance(expr, nodes.AtComparator):
+        return f"{expr.indicator} at {expr.comparator}"
     raise TypeError(f"cannot print {type(expr).__name__}")
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from . import nodes
 from .data import Area, Dataset, Missing, Series
 from .numbers import HUNDRED, exact, matches_printed, plain, shown
-from .periods import Period
-from .resolve import IndicatorSpec, RuleSet, ThemeSpec
+from .periods import Period, year_start
+from .resolve import COMPARATOR_FUNCTIONS, PERIOD_FUNCTIONS, IndicatorSpec, RuleSet, ThemeSpec
 
 ARROW_SYMBOLS = {"up": "▲", "static": "◀▶", "down": "▼", "peak": "★", "na": "n/a"}
 
@@ -91,6 +91,8 @@ class Assessment:
     clauses: tuple[ClauseTrace, ...]
     discrepancies: tuple[Discrepancy, ...]
     decimals: int = 1
+    # The target's path by period (baseline, profiled values, target), for charts; empty for a fixed target.
+    target_path: tuple[tuple[Period, Fraction], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,19 +126,55 @@ class Evaluation:
 
 
 def evaluate(rules: RuleSet, dataset: Dataset, period: Period | None = None,
-             areas: Iterable[str] | None = None) -> Evaluation:
-    """Assess every indicator and theme in every (chosen) area at `period` (default: the latest)."""
+             areas: Iterable[str] | None = None, progress: Callable[[str], None] | None = None) -> Evaluation:
+    """Assess every indicator and theme in every (chosen) area at `period` (default: the latest).
+
+    Areas that a single-area comparator names (e.g. the national figures) are what others are measured
+    against, so they are assessed only when asked for by name. `progress` is called with each area's name.
+    """
     at = period or _latest_period(dataset)
-    wanted = set(areas) if areas is not None else None
+    evaluators = _Evaluators(rules, dataset)
     assessments: list[Assessment] = []
     themes: list[ThemeResult] = []
-    for area in dataset.areas:
-        if wanted is not None and area.name not in wanted:
-            continue
-        area_results = AreaEvaluator(rules, area).assess_all(at)
+    for area in assessed_areas(rules, dataset, areas):
+        area_results = evaluators.get(area.name).assess_all(at)
         assessments.extend(area_results.values())
         themes.extend(assess_theme(theme, area, area_results, at) for theme in rules.themes)
+        if progress is not None:
+            progress(area.name)
     return Evaluation(rules.file, at, tuple(assessments), tuple(themes))
+
+
+def assessed_areas(rules: RuleSet, dataset: Dataset, areas: Iterable[str] | None = None) -> list[Area]:
+    """The areas to assess: those asked for, else every area that is not a single-area comparator."""
+    if areas is not None:
+        wanted = set(areas)
+        return [a for a in dataset.areas if a.name in wanted]
+    comparator_areas = {c.areas[0] for c in getattr(rules, "comparators", {}).values() if not c.mean}
+    return [a for a in dataset.areas if a.name not in comparator_areas]
+
+
+class _Evaluators:
+    """One AreaEvaluator per area, made on first use, so comparator series are computed once per run."""
+
+    def __init__(self, rules: RuleSet, dataset: Dataset):
+        self.rules = rules
+        self.areas = {a.name: a for a in dataset.areas}
+        self._made: dict[str, AreaEvaluator] = {}
+
+    def get(self, name: str) -> "AreaEvaluator":
+        """The evaluator of an area in the dataset."""
+        if name not in self._made:
+            self._made[name] = AreaEvaluator(self.rules, self.areas[name], self.comparator)
+        return self._made[name]
+
+    def comparator(self, name: str) -> "list[AreaEvaluator] | str":
+        """The evaluators of a comparator's areas, or why there are none."""
+        spec = self.rules.comparators[name]
+        missing = [a for a in spec.areas if a not in self.areas]
+        if missing:
+            return f"comparator {name}: the data has no area '{missing[0]}'"
+        return [self.get(a) for a in spec.areas]
 
 
 def _latest_period(dataset: Dataset) -> Period | None:
@@ -153,9 +191,11 @@ SeriesValues = dict[Period, "Fraction | Gap"]
 class AreaEvaluator:
     """Builds each indicator's series in one area (derived ones from their components) and assesses it."""
 
-    def __init__(self, rules: RuleSet, area: Area):
+    def __init__(self, rules: RuleSet, area: Area,
+                 comparator: "Callable[[str], list[AreaEvaluator] | str] | None" = None):
         self.rules = rules
         self.area = area
+        self.comparator = comparator or (lambda name: f"comparator {name}: no comparator data in this run")
         self._series: dict[str, SeriesValues] = {}
         self._breaks: dict[str, dict[Period, str]] = {}
 
@@ -197,8 +237,13 @@ class AreaEvaluator:
         for name in names:
             if name in spec.fields:
                 periods.update(data.fields.get(name, {}))
-            else:
+            elif name in self.rules.indicators:  # not a comparator named in gap(x, c)
                 periods.update(self.series(name))
+        from .resolve import walk
+
+        for node in walk(spec.value.expr):
+            if isinstance(node, nodes.AtComparator):
+                periods.update(self._comparator_periods(node.indicator, node.comparator))
         out: SeriesValues = {}
         for p in sorted(periods):
             out[p] = self._derived_at(spec, data, p)
@@ -218,10 +263,80 @@ class AreaEvaluator:
                 return Gap(f"component {name}: {value.reason}")
             return value
 
-        result = _value_expr(spec.value.expr, lookup)
+        result = _value_expr(spec.value.expr, lookup, lambda node: self._series_value(node, p))
         if isinstance(result, Fraction) and spec.value.as_percent:
             result = result * HUNDRED
         return result
+
+    # --- comparators and whole-series functions ---------------------------------------------------
+
+    def value_at(self, indicator: str, p: Period) -> "Fraction | Gap":
+        """An indicator's value at one period, or why there is none."""
+        value = self.series(indicator).get(p)
+        if value is None:
+            return Gap(f"{indicator} has no value for {p}")
+        return value
+
+    def comparator_value(self, indicator: str, comparator: str, p: Period) -> "Fraction | Gap":
+        """An indicator's value in a comparator's area at `p`: for several areas, the mean of them all."""
+        found = self.comparator(comparator)
+        if isinstance(found, str):
+            return Gap(found)
+        values = []
+        for evaluator in found:
+            value = evaluator.value_at(indicator, p)
+            if isinstance(value, Gap):
+                return Gap(f"{comparator} ({evaluator.area.name}): {value.reason}")
+            values.append(value)
+        return sum(values, Fraction(0)) / len(values)
+
+    def _comparator_periods(self, indicator: str, comparator: str) -> set[Period]:
+        found = self.comparator(comparator)
+        if isinstance(found, str):
+            return set()
+        return set.intersection(*(set(e.series(indicator)) for e in found))
+
+    def _series_value(self, node: nodes.Expr, p: Period) -> "Fraction | Gap":
+        """`x at c`, gap(), ratio() and the period functions, at period p."""
+        if isinstance(node, nodes.AtComparator):
+            return self.comparator_value(node.indicator, node.comparator, p)
+        name = node.args[0].id
+        if node.func in COMPARATOR_FUNCTIONS:
+            own, other = self.value_at(name, p), self.comparator_value(name, node.args[1].id, p)
+            if isinstance(own, Gap) or isinstance(other, Gap):
+                return own if isinstance(own, Gap) else other
+            return own - other if node.func == "gap" else _arith("/", own, other)
+        if node.func.startswith("rolling_"):
+            return self._rolling(name, int(node.args[1].value), p, node.func == "rolling_mean")
+        financial = "financial" in node.func
+        if node.func.startswith("from_"):
+            return self._from_year_to_date(name, p, financial)
+        return self._year_to_date(name, p, financial)
+
+    def _span_sum(self, indicator: str, first: Period, last: Period) -> "Fraction | Gap":
+        """The sum of an indicator over consecutive periods; a Gap names the first one missing."""
+        total = Fraction(0)
+        for index in range(first.index, last.index + 1):
+            value = self.value_at(indicator, Period(last.kind, index))
+            if isinstance(value, Gap):
+                return Gap(f"{value.reason} (needed for {first}–{last})")
+            total += value
+        return total
+
+    def _rolling(self, indicator: str, count: int, p: Period, mean: bool) -> "Fraction | Gap":
+        total = self._span_sum(indicator, p.shift(1 - count), p)
+        return total / count if mean and not isinstance(total, Gap) else total
+
+    def _year_to_date(self, indicator: str, p: Period, financial: bool) -> "Fraction | Gap":
+        return self._span_sum(indicator, year_start(p, financial), p)
+
+    def _from_year_to_date(self, indicator: str, p: Period, financial: bool) -> "Fraction | Gap":
+        # A cumulative year-to-date figure less the one before it, except in the year's first period.
+        now = self.value_at(indicator, p)
+        if isinstance(now, Gap) or year_start(p, financial) == p:
+            return now
+        before = self.value_at(indicator, p.shift(-1))
+        return before if isinstance(before, Gap) else now - before
 
     # --- one assessment ---------------------------------------------------------------------------
 
@@ -230,7 +345,8 @@ class AreaEvaluator:
         series = self.series(spec.id)
         shown_series = tuple((p, v) for p, v in series.items() if at is None or p <= at)
         points = [(p, v) for p, v in shown_series if isinstance(v, Fraction)]
-        facts = Facts(spec, points, self.breaks(spec.id))
+        gaps = {p: v.reason for p, v in shown_series if isinstance(v, Gap)}
+        facts = Facts(spec, points, self.breaks(spec.id), gaps)
         if not points:
             facts.reasons.append(self._no_data_reason(spec, shown_series))
         rag, rule_line, clauses = facts.rag()
@@ -244,7 +360,7 @@ class AreaEvaluator:
             rag=rag, target=facts.target, trajectory=facts.trajectory, target_met=facts.target_met(),
             on_trajectory=facts.on_trajectory(), reasons=tuple(facts.reasons), rule_line=rule_line,
             clauses=clauses, discrepancies=self._discrepancies(spec, facts, rag, shown_series),
-            decimals=self.places(spec.id))
+            decimals=self.places(spec.id), target_path=tuple(facts.target_path))
 
     def places(self, indicator: str) -> int:
         """Decimal places to show: the rule's `decimals`, else as many as the data has; 1 after a division."""
@@ -313,28 +429,39 @@ def _names(expr: nodes.Expr) -> list[str]:
     return sorted({n.id for n in walk(expr) if isinstance(n, nodes.Name)})
 
 
-def _value_expr(expr: nodes.Expr, lookup) -> "Fraction | Gap":
-    """Evaluate a value expression exactly; the first missing component or division by zero gives a Gap."""
+def _value_expr(expr: nodes.Expr, lookup, series_value=None) -> "Fraction | Gap":
+    """Evaluate a value expression exactly; the first missing component or division by zero gives a Gap.
+
+    `series_value` evaluates the nodes that need more than one period or area: `x at c`, gap(), ratio(),
+    year_to_date() and the like.
+    """
     if isinstance(expr, nodes.Quantity):
         return exact(expr.value)
     if isinstance(expr, nodes.Name):
         return lookup(expr.id)
     if isinstance(expr, nodes.Negate):
-        inner = _value_expr(expr.operand, lookup)
+        inner = _value_expr(expr.operand, lookup, series_value)
         return inner if isinstance(inner, Gap) else -inner
     if isinstance(expr, nodes.Arith):
-        left = _value_expr(expr.left, lookup)
+        left = _value_expr(expr.left, lookup, series_value)
         if isinstance(left, Gap):
             return left
-        right = _value_expr(expr.right, lookup)
+        right = _value_expr(expr.right, lookup, series_value)
         if isinstance(right, Gap):
             return right
         return _arith(expr.op, left, right)
+    if _is_series_node(expr):
+        return series_value(expr) if series_value else Gap(f"cannot compute {type(expr).__name__} here")
     if isinstance(expr, nodes.Call):
-        args = [_value_expr(a, lookup) for a in expr.args]
+        args = [_value_expr(a, lookup, series_value) for a in expr.args]
         gap = next((a for a in args if isinstance(a, Gap)), None)
         return gap if gap else _function(expr.func, args)
     return Gap(f"cannot compute {type(expr).__name__} as a value")
+
+
+def _is_series_node(expr: nodes.Expr) -> bool:
+    return isinstance(expr, nodes.AtComparator) or (
+        isinstance(expr, nodes.Call) and (expr.func in COMPARATOR_FUNCTIONS or expr.func in PERIOD_FUNCTIONS))
 
 
 def _arith(op: str, left: Fraction, right: Fraction) -> "Fraction | Gap":
@@ -365,10 +492,12 @@ def _function(name: str, args: list[Fraction]) -> Fraction:
 class Facts:
     """What can be said of one series at its latest value: arrow, target, trajectory, and RAG clauses."""
 
-    def __init__(self, spec: IndicatorSpec, points: list[tuple[Period, Fraction]], breaks: Mapping[Period, str]):
+    def __init__(self, spec: IndicatorSpec, points: list[tuple[Period, Fraction]], breaks: Mapping[Period, str],
+                 gaps: Mapping[Period, str] | None = None):
         self.spec = spec
         self.points = points
         self.breaks = breaks
+        self.gaps = gaps or {}  # why a period has no value, to explain a missing comparison
         self.reasons: list[str] = []
         self.latest = Point(*points[-1]) if points else None
         self.earlier: Point | None = None
@@ -379,6 +508,7 @@ class Facts:
         self.target: Fraction | None = None
         self.trajectory: Fraction | None = None
         self.baseline: Fraction | None = None
+        self.target_path: list[tuple[Period, Fraction]] = []
         if self.latest is not None:
             self.reasons.append(f"latest value {plain(self.latest.value)} in {self.latest.name}")
             self._judge_arrow()
@@ -434,7 +564,12 @@ class Facts:
             chosen = before[-compare.count:] if len(before) >= compare.count else []
             words = f"the mean of the previous {compare.count} values"
         if not chosen:
-            self._na(f"no arrow: there is no {words.removeprefix('the ')} to compare with (too few data points)")
+            year_ago = latest.period.year_earlier() if compare.method == "year" else None
+            if year_ago in self.gaps:
+                self._na(f"no arrow: there is no value for {year_ago} (same period a year earlier) to compare "
+                         f"with: {self.gaps[year_ago]}")
+            else:
+                self._na(f"no arrow: there is no {words.removeprefix('the ')} to compare with (too few data points)")
             return None
         first = chosen[0][0]
         broken = sorted(p for p in self.breaks if first < p <= latest.period)
@@ -529,6 +664,7 @@ class Facts:
             self.reasons.append(f"target {plain(end)} by {goal.period}")
             return
         self.trajectory = _linear(base.period, base.value, end_period, end, at)
+        self.target_path = [(base.period, base.value), (end_period, end)]
         if self.trajectory is None:
             self.reasons.append(f"no trajectory: {at} is before the baseline period {base.period}")
             return
@@ -550,6 +686,7 @@ class Facts:
         known = sorted((p, v) for p, v in known if p is not None)
         if base is not None:
             known = sorted([(base.period, base.value)] + [(p, v) for p, v in known if p != base.period])
+        self.target_path = known
         exact_hit = next((v for p, v in known if p == at), None)
         if exact_hit is not None:
             self.target = self.trajectory = exact_hit

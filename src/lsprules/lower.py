@@ -91,6 +91,15 @@ class _Lower(Transformer):
         name, title, *settings = children
         return nodes.Theme(str(name), _unquote(title), tuple(settings), span=self._span(meta))
 
+    def comparator_area(self, meta, children):
+        name, title, area = children
+        return nodes.Comparator(str(name), _unquote(title), (_unquote(area),), span=self._span(meta))
+
+    def comparator_mean(self, meta, children):
+        name, title, *areas = children
+        return nodes.Comparator(str(name), _unquote(title), tuple(_unquote(a) for a in areas), mean=True,
+                                span=self._span(meta))
+
     def members(self, meta, names):
         return nodes.Members(tuple(str(n) for n in names), span=self._span(meta))
 
@@ -224,6 +233,14 @@ class _Lower(Transformer):
     def call(self, meta, children):
         func, *args = children
         return nodes.Call(str(func), tuple(args), span=self._span(meta))
+
+    def gap_call(self, meta, args):
+        # `gap` is also the keyword of `gap closed`, so gap(...) has its own rule; it is an ordinary call.
+        return nodes.Call("gap", tuple(args), span=self._span(meta))
+
+    def at_comparator(self, meta, children):
+        indicator, comparator = children
+        return nodes.AtComparator(str(indicator), str(comparator), span=self._span(meta))
 
     def arrow_is(self, meta, children):
         negated, arrow = children

@@ -147,8 +147,16 @@ class GapState(Node):
     state: str
 
 
+@dataclass(frozen=True)
+class AtComparator(Node):
+    """`X at C`: indicator X's value in comparator C's area (or the mean over C's areas)."""
+
+    indicator: str
+    comparator: str
+
+
 Expr = Union[Quantity, Name, Ref, Negate, Arith, Compare, And, Or, Not, Call, ArrowIs, RagIs, OnTrajectory,
-             TargetMet, TargetExceeded, WithinTarget, GapState]
+             TargetMet, TargetExceeded, WithinTarget, GapState, AtComparator]
 
 
 # --- settings -------------------------------------------------------------------------------
@@ -361,7 +369,17 @@ class Theme(Node):
     settings: tuple[Union[Scale, Members, Rating], ...]
 
 
-Item = Union[Profile, Indicator, Group, Theme]
+@dataclass(frozen=True)
+class Comparator(Node):
+    """`comparator NAME ["title"] area "A"`, or `... mean of areas "A", "B"` (a most-similar group)."""
+
+    name: str
+    title: str | None
+    areas: tuple[str, ...]
+    mean: bool = False
+
+
+Item = Union[Profile, Indicator, Group, Theme, Comparator]
 
 
 @dataclass(frozen=True)

@@ -98,3 +98,18 @@ def parse_period(text: str) -> Period:
             return Period(kind, year * 12 + month - 1)
         return Period(kind, year)
     raise PeriodError(f"'{text}' is not a period; expected {PERIOD_FORMS}")
+
+
+# Where a financial year starts, in periods of each kind counted from the calendar year's first period:
+# April is month 3 (0-based) and quarter 1 (0-based); a financial quarter or year starts its own year.
+_FINANCIAL_OFFSET = {PeriodKind.MONTH: 3, PeriodKind.QUARTER: 1}
+
+
+def year_start(period: Period, financial: bool = False) -> Period:
+    """The first period of the year `period` falls in: the calendar year, or with `financial` the April-March year.
+
+    Financial quarters already count from April, so `financial` changes nothing for them; a year is its own start.
+    """
+    per_year = PER_YEAR[period.kind]
+    offset = _FINANCIAL_OFFSET.get(period.kind, 0) if financial else 0
+    return Period(period.kind, period.index - (period.index - offset) % per_year)

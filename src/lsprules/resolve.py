@@ -14,9 +14,14 @@ from .source import Source, Span, display_name
 DEFAULT_RAG_SCALE = ("red", "amber", "green")
 VALUE_FUNCTIONS = {"sum", "min", "max", "mean"}
 THEME_FUNCTIONS = {"count", "share"}
+# Functions of a whole series (value expressions only): their first argument names an indicator.
+COMPARATOR_FUNCTIONS = {"gap", "ratio"}  # gap(x, c) = x - x at c; ratio(x, c) = x / x at c
+PERIOD_FUNCTIONS = {"year_to_date": 1, "financial_year_to_date": 1, "from_year_to_date": 1,
+                    "from_financial_year_to_date": 1, "rolling_sum": 2, "rolling_mean": 2}  # name -> arguments
+SERIES_FUNCTIONS = COMPARATOR_FUNCTIONS | set(PERIOD_FUNCTIONS)
 # Words with a meaning in expressions: an indicator or field with one of these ids could never be named.
 RESERVED = frozenset({"value", "previous", "target", "trajectory", "baseline", "change", "arrow", "rag", "on",
-                      "gap", "within", "not", "and", "or", "as", "is"}) | VALUE_FUNCTIONS | THEME_FUNCTIONS
+                      "gap", "within", "not", "and", "or", "as", "is", "at"}) | VALUE_FUNCTIONS | THEME_FUNCTIONS
 BOOLEAN_NODES = (nodes.Compare, nodes.And, nodes.Or, nodes.Not, nodes.ArrowIs, nodes.RagIs, nodes.OnTrajectory,
                  nodes.TargetMet, nodes.TargetExceeded, nodes.WithinTarget, nodes.GapState)
 
@@ -87,6 +92,18 @@ class ThemeSpec:
 
 
 @dataclass(frozen=True)
+class ComparatorSpec:
+    """A named comparator: the area it reads (or the areas whose mean it takes), and where it was declared."""
+
+    id: str
+    title: str
+    areas: tuple[str, ...]
+    mean: bool = False
+    span: Span | None = field(default=None, compare=False)
+    line_text: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
 class RuleSet:
     """A resolved rule file, ready to evaluate: indicators in file order, groups, themes, provenance."""
 
@@ -96,6 +113,7 @@ class RuleSet:
     themes: tuple[ThemeSpec, ...]
     ast: nodes.RuleFile
     sha256: str = ""
+    comparators: dict[str, ComparatorSpec] = field(default_factory=dict)
 
 
 def load_rules(path: str | Path) -> RuleSet:
@@ -162,6 +180,7 @@ class _Resolver:
     def __init__(self, source: Source):
         self.source = source
         self.problems: list[Diagnostic] = []
+        self.comparators: dict[str, ComparatorSpec] = {}
 
     def fail(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
         line = self.source.line_text(span.line) if span else ""
@@ -171,6 +190,7 @@ class _Resolver:
 
     def run(self, rule_file: nodes.RuleFile, sha256: str) -> RuleSet:
         profiles = {i.name: i for i in rule_file.items if isinstance(i, nodes.Profile)}
+        self.comparators = {c.name: self._comparator(c) for c in rule_file.items if isinstance(c, nodes.Comparator)}
         placed = list(self._placed_indicators(rule_file.items))
         groups = tuple(GroupInfo(g.name, g.title) for g in rule_file.items if isinstance(g, nodes.Group))
         self._check_unique(rule_file.items, placed)
@@ -182,7 +202,12 @@ class _Resolver:
                          for g in rule_file.items if isinstance(g, nodes.Group)}
         themes = tuple(self._theme(t, indicators, group_members)
                        for t in rule_file.items if isinstance(t, nodes.Theme))
-        return RuleSet(self.source.name, indicators, groups, themes, rule_file, sha256)
+        return RuleSet(self.source.name, indicators, groups, themes, rule_file, sha256, self.comparators)
+
+    def _comparator(self, comparator: nodes.Comparator) -> ComparatorSpec:
+        line = self.source.line_text(comparator.span.line) if comparator.span else ""
+        return ComparatorSpec(comparator.name, comparator.title or comparator.name, comparator.areas,
+                              comparator.mean, comparator.span, line)
 
     def _placed_indicators(self, items) -> Iterator[tuple[nodes.Indicator, GroupInfo | None]]:
         for item in items:
@@ -301,16 +326,27 @@ class _Resolver:
         if theme:
             self._check_theme_expr(condition, inside_count=False)
             return
+        # The arguments of a misplaced whole-series call are part of that one mistake: not reported again.
+        explained = {id(arg) for node in walk(condition) if isinstance(node, nodes.Call)
+                     and node.func in SERIES_FUNCTIONS for arg in node.args}
         for node in walk(condition):
-            self._check_rag_node(node)
+            if id(node) not in explained:
+                self._check_rag_node(node)
 
     def _check_rag_node(self, node) -> None:
         self._check_percent_arithmetic(node)
         if isinstance(node, nodes.RagIs):
             self.fail("E112", "`rag is` can only be used in a theme's rating rules", node.span,
                       "an indicator's own RAG clauses test facts such as `arrow is up` or `on trajectory`")
+        elif isinstance(node, nodes.Call) and node.func in SERIES_FUNCTIONS:
+            self.fail("E112", f"{node.func}(...) works on a whole series: use it in `value = ...`", node.span,
+                      "define a derived indicator with it, and judge that indicator")
         elif isinstance(node, nodes.Call) and node.func not in VALUE_FUNCTIONS:
             self._unknown_function(node, VALUE_FUNCTIONS)
+        elif isinstance(node, nodes.AtComparator):
+            self.fail("E112", "`at` reads a comparator's value in `value = ...` only", node.span,
+                      f"define a derived indicator, e.g. `value = gap({node.indicator}, {node.comparator})`, "
+                      "and judge that indicator")
         elif isinstance(node, nodes.Name):
             self.fail("E106", f"'{node.id}' cannot be used in a RAG condition", node.span,
                       "conditions use value, previous, target, trajectory, baseline and change; "
@@ -341,7 +377,7 @@ class _Resolver:
                 self.fail("E112", "a theme rating counts its members: put this fact inside count(...) or "
                           "share(...)", node.span, f"e.g. `share({_fact_words(node)}) >= 75 %`")
         elif isinstance(node, (nodes.Ref, nodes.Name, nodes.OnTrajectory, nodes.TargetMet, nodes.TargetExceeded,
-                               nodes.WithinTarget, nodes.GapState)):
+                               nodes.WithinTarget, nodes.GapState, nodes.AtComparator)):
             self.fail("E112", "theme ratings count members by their arrow and RAG rating only", node.span,
                       "e.g. `count(arrow is up)` or `share(rag is green)`")
         elif inside_count and isinstance(node, nodes.Compare):
@@ -363,16 +399,70 @@ class _Resolver:
             self.fail("E112", "a value is needed here, not a condition", expr.span,
                       "e.g. `value = assessed / contacts as percent`")
             return
+        special = self._check_series_calls(expr, indicators)
         for node in walk(expr):
             self._check_percent_arithmetic(node)
+            if id(node) in special:
+                continue
             if isinstance(node, nodes.Name) and node.id not in indicators and node.id not in spec.fields:
                 hint = did_you_mean(node.id, list(indicators) + list(spec.fields))
                 self.fail("E102", f"unknown indicator or field '{node.id}'", node.span,
                           hint or f"name another indicator, or declare a dataset field with `fields {node.id}`")
-            elif isinstance(node, nodes.Call) and node.func not in VALUE_FUNCTIONS:
-                self._unknown_function(node, VALUE_FUNCTIONS)
+            elif isinstance(node, nodes.AtComparator):
+                self._check_indicator_name(node.indicator, node.span, indicators)
+                self._check_comparator_name(node.comparator, node.span)
+            elif isinstance(node, nodes.Call) and node.func not in VALUE_FUNCTIONS | SERIES_FUNCTIONS:
+                self._unknown_function(node, VALUE_FUNCTIONS | SERIES_FUNCTIONS)
             elif isinstance(node, BOOLEAN_NODES) or isinstance(node, nodes.Ref):
                 self.fail("E112", "a value expression combines numbers, indicators and fields only", node.span)
+
+    def _check_series_calls(self, expr: nodes.Expr, indicators: dict) -> set[int]:
+        """Check gap/ratio and period functions; return the ids of the argument nodes they account for."""
+        handled: set[int] = set()
+        for node in walk(expr):
+            if not (isinstance(node, nodes.Call) and node.func in SERIES_FUNCTIONS):
+                continue
+            handled.update(id(a) for a in node.args)
+            expected = 2 if node.func in COMPARATOR_FUNCTIONS else PERIOD_FUNCTIONS[node.func]
+            example = _series_call_example(node.func)
+            if len(node.args) != expected:
+                self.fail("E112", f"{node.func}(...) takes {expected} argument{'s' if expected > 1 else ''}, "
+                          f"not {len(node.args)}", node.span, f"e.g. {example}")
+                continue
+            first = node.args[0]
+            if not isinstance(first, nodes.Name):
+                self.fail("E112", f"the first argument of {node.func}(...) names an indicator", first.span,
+                          f"e.g. {example}")
+            else:
+                self._check_indicator_name(first.id, first.span, indicators)
+            if expected == 2:
+                self._check_second_argument(node, example)
+        return handled
+
+    def _check_second_argument(self, node: nodes.Call, example: str) -> None:
+        second = node.args[1]
+        if node.func in COMPARATOR_FUNCTIONS:
+            if isinstance(second, nodes.Name):
+                self._check_comparator_name(second.id, second.span)
+            else:
+                self.fail("E112", f"the second argument of {node.func}(...) names a comparator", second.span,
+                          f"e.g. {example}")
+        elif not (isinstance(second, nodes.Quantity) and second.unit is None and second.value >= 1
+                  and second.value == second.value.to_integral_value()):
+            self.fail("E110", f"{node.func}(...) needs a whole number of periods (1 or more)", second.span,
+                      f"e.g. {example}")
+
+    def _check_indicator_name(self, name: str, span: Span | None, indicators: dict) -> None:
+        if name not in indicators:
+            self.fail("E102", f"unknown indicator '{name}'", span,
+                      did_you_mean(name, indicators) or "name an indicator defined in this file")
+
+    def _check_comparator_name(self, name: str, span: Span | None) -> None:
+        if name not in self.comparators:
+            known = ", ".join(self.comparators) or "none is declared"
+            self.fail("E131", f"unknown comparator '{name}'", span,
+                      did_you_mean(name, self.comparators) or
+                      f'declare it, e.g. `comparator {name} "England" area "England"` (comparators: {known})')
 
     def _check_cycles(self, indicators: dict[str, IndicatorSpec]) -> None:
         deps = {i: _dependencies(spec) & indicators.keys() for i, spec in indicators.items()}
@@ -499,10 +589,20 @@ def _apply_target_block(spec: TargetSpec, block: nodes.TargetBlock) -> TargetSpe
     return TargetSpec(span=block.span, **values)
 
 
+def _series_call_example(func: str) -> str:
+    if func in COMPARATOR_FUNCTIONS:
+        return f"`value = {func}(robbery_rate, national)`"
+    if PERIOD_FUNCTIONS[func] == 2:
+        return f"`value = {func}(burglaries, 12)`"
+    return f"`value = {func}(burglaries)`"
+
+
 def _dependencies(spec: IndicatorSpec) -> set[str]:
     if spec.value is None:
         return set()
-    return {n.id for n in walk(spec.value.expr) if isinstance(n, nodes.Name) and n.id not in spec.fields}
+    # `x at c` depends on x too: the comparator's own x must be computable without this indicator.
+    return {n.id for n in walk(spec.value.expr) if isinstance(n, nodes.Name) and n.id not in spec.fields} | \
+        {n.indicator for n in walk(spec.value.expr) if isinstance(n, nodes.AtComparator)}
 
 
 def _find_cycle(start: str, deps: dict[str, set[str]], state: dict[str, int]) -> list[str] | None:

@@ -1,4 +1,4 @@
-"""`lsprules evaluate RULES DATASET`: the assessment, as a table or JSON."""
+"""`lsprules evaluate RULES DATASET...`: the assessment, as a table, JSON, CSV, Markdown or HTML."""
 
 from __future__ import annotations
 
@@ -18,11 +18,22 @@ class EvaluateFormat(str, Enum):
     table = "table"
     json = "json"
     csv = "csv"
+    markdown = "markdown"
+    html = "html"
+
+
+class Years(str, Enum):
+    """How to read year labels when the datasets mix financial and calendar years."""
+
+    financial_year = "financial_year"
+    calendar_year = "calendar_year"
 
 
 def evaluate(
     rules: Annotated[Path, typer.Argument(help="Rule file (.rules).", show_default=False)],
-    dataset: Annotated[Path, typer.Argument(help="Dataset (.yaml or .csv).", show_default=False)],
+    dataset: Annotated[list[Path], typer.Argument(help="One or more datasets (.yaml, .json, .csv or .xlsx); "
+                                                  "several are merged, e.g. local data plus a national file.",
+                                                  show_default=False)],
     period: Annotated[Optional[str], typer.Option("--period", "-p", help="Assess at this period, e.g. 2005/06 "
                                                   "(default: the latest in the data).")] = None,
     output_format: Annotated[EvaluateFormat, typer.Option("--format", "-f", help="Output format.")] =
@@ -30,11 +41,14 @@ def evaluate(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file (atomically) "
                                                    "instead of standard output.")] = None,
     area: Annotated[Optional[list[str]], typer.Option("--area", help="Only this area (repeatable).")] = None,
+    years: Annotated[Optional[Years], typer.Option("--years", help="Read every year label as this kind, when "
+                                                   "the datasets mix financial and calendar years (2006 <-> "
+                                                   "2006/07).")] = None,
 ) -> None:
-    """Assess every indicator and theme of RULES on DATASET."""
+    """Assess every indicator and theme of RULES on DATASET(s), for every area (or those given by --area)."""
     from ..evaluation import run_evaluate
 
     with input_errors():
         text = run_evaluate(rules, dataset, period=period, output_format=output_format.value, areas=area,
-                            color=output is None and sys.stdout.isatty())
+                            color=output is None and sys.stdout.isatty(), years=years.value if years else None)
         emit(text, output)

@@ -1,0 +1,180 @@
+"""The evaluation as one self-contained HTML file: no scripts, no external files, prints on A4.
+
+Safety: every text from rules or data passes through `esc` (html.escape, quotes included) on its way in, and
+the page's Content-Security-Policy forbids scripts altogether, so a `<script>` planted in a title neither runs
+nor survives as markup. Accessibility: RAG is shown by colour *and* by word and shape; arrows carry words.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from ..interpreter import ARROW_SYMBOLS, Assessment, Evaluation, ThemeResult
+from ..provenance import Provenance
+from .sections import (ARROW_WORDS, AreaReport, Section, arrange, band_label, comments, discrepancy_text,
+                       number_text, rating_label, theme_summary, theme_verdict, value_text)
+from .sparkline import sparkline_svg
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+STYLE = """
+:root { --ink: #1b1b1b; --muted: #5f6368; --rule: #d0d4d9; --head: #eef1f5; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 "Segoe UI", "Helvetica Neue", Arial, sans-serif; color: var(--ink); margin: 24px auto;
+       max-width: 1200px; padding: 0 16px; }
+h1 { font-size: 22px; margin: 0 0 4px; }
+h2 { font-size: 19px; border-bottom: 2px solid var(--ink); padding-bottom: 4px; margin-top: 28px; }
+h3 { font-size: 16px; margin: 18px 0 6px; }
+.meta, .summary, footer { color: var(--muted); }
+.theme { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 14px; border: 1px solid var(--rule);
+         border-radius: 6px; padding: 10px 14px; margin: 10px 0; }
+.theme .name { font-weight: 600; font-size: 16px; }
+.pill { display: inline-block; font-weight: 700; padding: 3px 10px; border-radius: 4px; letter-spacing: .03em;
+        border: 1px solid rgba(0,0,0,.25); }
+.rating-green { background: #1e7b34; color: #fff; }
+.rating-amber-green { background: #c9d13a; color: #111; }
+.rating-amber-red { background: #f0a030; color: #111; }
+.rating-red { background: #b3261e; color: #fff; }
+.rating-other { background: #e0e0e0; color: #111; }
+table { border-collapse: collapse; width: 100%; margin: 4px 0 8px; }
+th, td { border-bottom: 1px solid var(--rule); padding: 4px 6px; vertical-align: middle; text-align: left; }
+thead th { background: var(--head); font-size: 12px; text-transform: uppercase; letter-spacing: .03em; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+thead th { white-space: nowrap; }
+thead th.period { white-space: normal; }  /* 2005/06-Q1 may wrap after its hyphen */
+tbody th { min-width: 12em; }
+td.latest { font-weight: 700; }
+td.missing { color: var(--muted); }
+td.arrow { font-size: 15px; white-space: nowrap; text-align: center; }
+.arrow-up { color: #1e7b34; } .arrow-down { color: #b3261e; } .arrow-static { color: #8a6d00; }
+.arrow-peak { color: #1f4e79; } .arrow-na { color: var(--muted); font-size: 12px; }
+.rag { display: inline-block; min-width: 78px; font-weight: 700; font-size: 12px; padding: 2px 6px;
+       border-radius: 3px; white-space: nowrap; border: 1px solid rgba(0,0,0,.25); }
+.rag-green { background: #1e7b34; color: #fff; }
+.rag-amber { background: #f0a030; color: #111; }
+.rag-red { background: #b3261e; color: #fff; }
+.rag-blue { background: #1f4e79; color: #fff; }
+.rag-other { background: #e0e0e0; color: #111; }
+.rag-na { background: transparent; color: var(--muted); font-weight: 400; border-color: transparent; }
+td.comments { font-size: 12px; color: var(--muted); max-width: 300px; }
+td.comments .warn, .discrepancies li { color: #8c1d18; }
+.spark { display: block; }
+.wide { overflow-x: auto; }  /* many periods: the table scrolls on screen rather than the page */
+.discrepancies { border-left: 4px solid #b3261e; padding: 2px 12px; background: #fdf3f2; }
+footer { border-top: 1px solid var(--rule); margin-top: 28px; padding-top: 8px; font-size: 12px; }
+footer code { font-size: 11px; word-break: break-all; }
+.sr { position: absolute; left: -9999px; }
+@page { size: A4 portrait; margin: 12mm; }
+@media print {
+  body { margin: 0; max-width: none; padding: 0; font-size: 8.5pt; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  h2 { break-before: page; font-size: 13pt; } section.area:first-of-type h2 { break-before: avoid; }
+  section.group { break-inside: avoid-page; } .wide { overflow: visible; }
+  thead { display: table-header-group; } tr { break-inside: avoid; }
+  th, td { padding: 2px 3px; } .spark { width: 96px; height: 26px; }
+  td.comments { max-width: 55mm; }
+}
+"""
+
+
+def esc(text: object) -> str:
+    """Text made safe for HTML content and attribute values."""
+    return html.escape(str(text), quote=True)
+
+
+def css_word(word: str | None) -> str:
+    """A band or rating word as a CSS class suffix: lower case letters, digits and hyphens only."""
+    return re.sub(r"[^a-z0-9-]", "", (word or "na").lower().replace("_", "-")) or "other"
+
+
+def render_html(evaluation: Evaluation, provenance: Provenance, title: str | None = None,
+                period_kind: str | None = None) -> str:
+    """The whole report as one HTML document."""
+    heading = title or "lsprules assessment"
+    body = [f"<header><h1>{esc(heading)}</h1>{_meta(evaluation, period_kind)}</header>"]
+    body += [_area(report, evaluation.rules_file) for report in arrange(evaluation)]
+    body.append(_footer(provenance))
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>{esc(heading)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+            + "\n".join(body) + "\n</body>\n</html>\n")
+
+
+def _meta(evaluation: Evaluation, period_kind: str | None) -> str:
+    assessed = evaluation.period.label if evaluation.period else "the latest period"
+    kind = f" · periods are {esc(period_kind.replace('_', ' '))}s" if period_kind else ""
+    return f'<p class="meta">Assessed at <strong>{esc(assessed)}</strong>{kind}</p>'
+
+
+def _area(report: AreaReport, rules_file: str) -> str:
+    parts = [f'<section class="area">\n<h2>{esc(report.area)}</h2>']
+    parts += [_theme(t, rules_file) for t in report.themes]
+    parts += [_section(s) for s in report.sections]
+    parts.append(_discrepancies(report))
+    parts.append("</section>")
+    return "\n".join(p for p in parts if p)
+
+
+def _rating_class(rating: str | None) -> str:
+    word = css_word(rating)
+    return f"rating-{word}" if word in ("green", "amber-green", "amber-red", "red") else "rating-other"
+
+
+def _theme(theme: ThemeResult, rules_file: str) -> str:
+    rule = f" · decided by {esc(rules_file)} line {theme.rule_line}" if theme.rule_line else ""
+    verdict = theme_verdict(theme)
+    verdict_html = f' · <span class="{"warn" if theme.discrepancies else "ok"}">{esc(verdict)}</span>' \
+        if verdict else ""
+    return (f'<div class="theme"><span class="name">{esc(theme.title)} theme assessment</span> '
+            f'<strong class="pill {_rating_class(theme.rating)}">{esc(rating_label(theme.rating))}</strong>'
+            f'<span class="summary">{esc(theme_summary(theme))}{rule}{verdict_html}</span></div>')
+
+
+def _section(section: Section) -> str:
+    periods = "".join(f'<th class="num period" scope="col">{esc(p.label)}</th>' for p in section.periods)
+    head = (f'<thead><tr><th scope="col">Indicator</th>{periods}<th scope="col" title="the series, with its target trajectory dashed">Trend</th>'
+            '<th scope="col">Arrow</th><th scope="col">RAG</th><th class="num" scope="col">Target</th>'
+            '<th class="num" scope="col">Trajectory</th><th scope="col">Comments</th></tr></thead>')
+    rows = "\n".join(_row(a, section) for a in section.rows)
+    return (f'<section class="group">\n<h3>{esc(section.title)}</h3>\n<div class="wide">\n<table>\n{head}\n'
+            f"<tbody>\n{rows}\n</tbody>\n</table>\n</div>\n</section>")
+
+
+def _row(a: Assessment, section: Section) -> str:
+    values = dict(a.series)
+    cells = [f'<th scope="row">{esc(a.title)}</th>']
+    for p in section.periods:
+        text = value_text(values.get(p), a.decimals)
+        css = "num latest" if p == a.period else ("num missing" if text in ("N/A", "supp.") else "num")
+        cells.append(f'<td class="{css}">{esc(text)}</td>')
+    label = f"{a.title}: {', '.join(f'{p.label} {value_text(v, a.decimals)}' for p, v in a.series)}"
+    cells.append(f"<td>{sparkline_svg(a.series, a.target_path, a.target, label)}</td>")
+    cells.append(f'<td class="arrow arrow-{css_word(a.arrow)}" title="{esc(ARROW_WORDS[a.arrow])}">'
+                 f'{esc(ARROW_SYMBOLS[a.arrow])}<span class="sr"> {esc(ARROW_WORDS[a.arrow])}</span></td>')
+    band = css_word(a.rag) if a.rag in ("green", "amber", "red", "blue", None) else "other"
+    cells.append(f'<td><span class="rag rag-{band}">{esc(band_label(a.rag))}</span></td>')
+    cells.append(f'<td class="num">{esc(number_text(a.target, a.decimals))}</td>')
+    cells.append(f'<td class="num">{esc(number_text(a.trajectory, a.decimals))}</td>')
+    notes = "<br>".join(f'<span class="{"warn" if c.startswith("⚠") else "why"}">{esc(c)}</span>'
+                        for c in comments(a))
+    cells.append(f'<td class="comments">{notes}</td>')
+    return f'<tr data-indicator="{esc(a.indicator)}">' + "".join(cells) + "</tr>"
+
+
+def _discrepancies(report: AreaReport) -> str:
+    found = [(t.title, d) for t in report.themes for d in t.discrepancies]
+    found += [(a.title, d) for s in report.sections for a in s.rows for d in a.discrepancies]
+    if not found:
+        return ""
+    items = "".join(f"<li><strong>{esc(name)}</strong>: {esc(discrepancy_text(d))}</li>" for name, d in found)
+    return (f'<section class="discrepancies"><h3>Where the printed report and its data disagree</h3>'
+            f"<ul>{items}</ul></section>")
+
+
+def _footer(provenance: Provenance) -> str:
+    files = "".join(f"<li>{esc(f.role)} <code>{esc(f.path)}</code> sha256 <code>{esc(f.sha256)}</code></li>"
+                    for f in provenance.inputs)
+    return (f'<footer class="provenance">Produced by {esc(provenance.engine)} from:<ul>{files}</ul>'
+            "Every figure, arrow and rating above was computed from these files by these rules.</footer>")

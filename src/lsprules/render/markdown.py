@@ -1,0 +1,99 @@
+"""The evaluation as Markdown for a board paper: the theme rating, then a table per group like the report's.
+
+Every text from rules or data goes through `md_text`, which escapes HTML (Markdown passes raw HTML through,
+so a `<script>` in a title must not reach the page) and the characters that would start Markdown syntax.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..interpreter import ARROW_SYMBOLS, Evaluation, ThemeResult
+from ..provenance import Provenance
+from .sections import (AreaReport, Section, arrange, band_label, comments, discrepancy_text, number_text,
+                       rating_label, theme_summary, theme_verdict, value_text)
+
+# Characters that start emphasis, code, links or strike-through, or end a table cell. Text never starts a
+# line (it follows "| ", "## " or "- "), so the line-start markers (#, -, +, >) need no escape.
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def md_text(text: object) -> str:
+    """Text that Markdown shows as written: tags and entities escaped, Markdown punctuation backslashed, one line."""
+    flat = " ".join(str(text).split())
+    # A lone & is shown as written; only one that would start an entity (&lt;) must become &amp;.
+    escaped = _ENTITY.sub("&amp;", flat).replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
+
+
+def render_markdown(evaluation: Evaluation, provenance: Provenance, title: str | None = None,
+                    period_kind: str | None = None) -> str:
+    """The whole report as Markdown text."""
+    lines = [f"# {md_text(title or 'lsprules assessment')}", ""]
+    for report in arrange(evaluation):
+        lines += _area(report, evaluation, period_kind)
+    lines += _provenance(provenance)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _area(report: AreaReport, evaluation: Evaluation, period_kind: str | None) -> list[str]:
+    assessed = evaluation.period.label if evaluation.period else "the latest period"
+    facts = f"Assessed at **{md_text(assessed)}**"
+    if period_kind:
+        facts += f" · periods are {md_text(period_kind.replace('_', ' '))}s"
+    lines = [f"## {md_text(report.area)}", "", facts, ""]
+    for theme in report.themes:
+        lines += _theme(theme, evaluation.rules_file)
+    for section in report.sections:
+        lines += _section(section)
+    lines += _discrepancies(report)
+    return lines
+
+
+def _theme(theme: ThemeResult, rules_file: str) -> list[str]:
+    lines = [f"### {md_text(theme.title)} theme assessment: **{md_text(rating_label(theme.rating))}**", ""]
+    detail = [md_text(theme_summary(theme))]
+    if theme.rule_line:
+        detail.append(f"decided by {md_text(rules_file)} line {theme.rule_line}")
+    verdict = theme_verdict(theme)
+    if verdict:
+        detail.append(md_text(verdict))
+    return lines + ["; ".join(detail) + ".", ""]
+
+
+def _section(section: Section) -> list[str]:
+    header = ["Indicator"] + [p.label for p in section.periods] + ["Arrow", "RAG", "Target", "Trajectory",
+                                                                   "Comments"]
+    align = [":--"] + ["--:"] * len(section.periods) + [":-:", ":--", "--:", "--:", ":--"]
+    lines = [f"#### {md_text(section.title)}", "", _row(md_text(h) for h in header), _row(align)]
+    for a in section.rows:
+        values = dict(a.series)
+        cells = [md_text(a.title)]
+        for p in section.periods:
+            text = md_text(value_text(values.get(p), a.decimals))
+            cells.append(f"**{text}**" if p == a.period and text else text)
+        cells += [ARROW_SYMBOLS[a.arrow], md_text(band_label(a.rag)), md_text(number_text(a.target, a.decimals)),
+                  md_text(number_text(a.trajectory, a.decimals)), "<br>".join(md_text(c) for c in comments(a))]
+        lines.append(_row(cells))
+    return lines + [""]
+
+
+def _row(cells) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _discrepancies(report: AreaReport) -> list[str]:
+    found = [(t.title, d) for t in report.themes for d in t.discrepancies]
+    found += [(a.title, d) for s in report.sections for a in s.rows for d in a.discrepancies]
+    if not found:
+        return []
+    lines = ["#### Where the printed report and its data disagree", ""]
+    lines += [f"- {md_text(name)}: {md_text(discrepancy_text(d))}" for name, d in found]
+    return lines + [""]
+
+
+def _provenance(provenance: Provenance) -> list[str]:
+    lines = ["---", "", f"Produced by {md_text(provenance.engine)} from:", ""]
+    lines += [f"- {md_text(f.role)} {md_text(f.path)} (sha256 {md_text(f.sha256)})" for f in provenance.inputs]
+    return lines

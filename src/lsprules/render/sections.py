@@ -1,0 +1,118 @@
+"""Arranges an evaluation the way a report reads: per area its theme ratings, then one section per group.
+
+Shared by the Markdown and HTML reports, which differ only in how they print the same pieces. Every text
+here is plain (unescaped): each renderer escapes for its own format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..interpreter import ARROW_SYMBOLS, Assessment, Discrepancy, Evaluation, Gap, ThemeResult
+from ..numbers import shown
+from ..periods import Period
+
+ARROW_WORDS = {"up": "improved", "static": "static", "down": "worse", "peak": "at its maximum", "na": "no arrow"}
+# RAG is shown by colour *and* by word and shape, so that it reads without colour too.
+BAND_SHAPES = {"green": "●", "amber": "◆", "red": "■", "blue": "★"}
+UNKNOWN_BAND_SHAPE = "◇"
+
+
+@dataclass(frozen=True)
+class Section:
+    """One group of indicators: its heading, the periods its rows span, and its rows."""
+
+    title: str
+    periods: tuple[Period, ...]
+    rows: tuple[Assessment, ...]
+
+
+@dataclass(frozen=True)
+class AreaReport:
+    """Everything reported for one area."""
+
+    area: str
+    themes: tuple[ThemeResult, ...]
+    sections: tuple[Section, ...]
+
+
+def arrange(evaluation: Evaluation) -> list[AreaReport]:
+    """Areas in the order assessed; within each, groups in rule-file order."""
+    areas = list(dict.fromkeys([a.area for a in evaluation.assessments] + [t.area for t in evaluation.themes]))
+    return [_area(evaluation, name) for name in areas]
+
+
+def _area(evaluation: Evaluation, name: str) -> AreaReport:
+    rows = [a for a in evaluation.assessments if a.area == name]
+    sections = []
+    for group in dict.fromkeys(a.group for a in rows):
+        members = tuple(a for a in rows if a.group == group)
+        periods = tuple(sorted({p for a in members for p, _ in a.series}))
+        sections.append(Section(members[0].group_title or members[0].group or "Indicators", periods, members))
+    return AreaReport(name, tuple(t for t in evaluation.themes if t.area == name), tuple(sections))
+
+
+def value_text(value: Fraction | Gap | None, places: int) -> str:
+    """A table cell: the value at its decimal places, N/A, supp. (suppressed), or '' when absent."""
+    if value is None:
+        return ""
+    if isinstance(value, Gap):
+        return "supp." if "suppressed" in value.reason else "N/A"
+    return shown(value, places)
+
+
+def number_text(value: Fraction | None, places: int) -> str:
+    """A target or trajectory cell ('' when there is none)."""
+    return "" if value is None else shown(value, max(places, 1))
+
+
+def band_label(rag: str | None) -> str:
+    """The RAG band as shape and word: '● GREEN', or 'n/a'."""
+    if rag is None:
+        return "n/a"
+    return f"{BAND_SHAPES.get(rag, UNKNOWN_BAND_SHAPE)} {rag.upper()}"
+
+
+def rating_label(rating: str | None) -> str:
+    """A theme rating as words: 'AMBER GREEN', or 'n/a'."""
+    return rating.replace("_", " ") if rating else "n/a"
+
+
+def discrepancy_text(d: Discrepancy) -> str:
+    """A printed judgement the rules contradict, in words."""
+    if d.field == "value":
+        return f"{d.period}: the report printed {d.reported}, the rules compute {d.computed}"
+    if d.field == "arrow":
+        return (f"{d.period}: the report printed {ARROW_SYMBOLS.get(d.reported, d.reported)}, the rules give "
+                f"{ARROW_SYMBOLS.get(d.computed, d.computed)}")
+    return f"{d.period}: the report printed {d.field} {rating_label(d.reported)}, the rules give " \
+           f"{rating_label(d.computed)}"
+
+
+def comments(a: Assessment) -> list[str]:
+    """What a reader needs beside the figures: contradictions of the report, and why a judgement is n/a."""
+    out = [f"⚠ {discrepancy_text(d)}" for d in a.discrepancies]
+    if a.arrow == "na" or a.rag is None:
+        why = next((r for r in a.reasons if r.startswith(("no arrow", "RAG n/a", "no value", "no data"))), None)
+        if why:
+            out.append(why)
+    return out
+
+
+def theme_summary(theme: ThemeResult) -> str:
+    """'27 members: 15 improved, 3 static, 11 worse, 4 without an arrow'."""
+    counts = theme.counts
+    total = sum(v for k, v in counts.items() if k.startswith("arrow "))
+    parts = [f"{counts[f'arrow {k}']} {ARROW_SYMBOLS[k]} {ARROW_WORDS[k]}" if k != "na" else
+             f"{counts[f'arrow {k}']} without an arrow" for k in ARROW_WORDS if counts.get(f"arrow {k}", 0)]
+    return f"{total} indicators: " + ", ".join(parts) if parts else f"{total} indicators"
+
+
+def theme_verdict(theme: ThemeResult) -> str | None:
+    """How the computed rating compares with the one the report printed (None when it printed none)."""
+    if theme.reported is None:
+        return None
+    if theme.discrepancies:
+        return f"⚠ the report printed {rating_label(theme.reported)}"
+    return "✓ agrees with the rating the report printed"
