@@ -38,6 +38,26 @@ CODES: dict[str, str] = {
     "E302": "dataset does not match the schema",
     "E303": "unknown period in dataset",
     "E304": "dataset has no such period",
+    # Appended for `lsprules check` and `lsprules fmt` (issue 3).
+    "E113": "expression nested too deeply",
+    "E201": "values that match no RAG clause",
+    "E202": "clause that can never fire",
+    "E203": "bands that overlap",
+    "E204": "no `otherwise` clause",
+    "E205": "clause after `otherwise`",
+    "E206": "clause that can never be decided",
+    "E207": "bands that run against the polarity",
+    "E208": "target that contradicts the polarity",
+    "E209": "target outside the best band",
+    "E210": "baseline not before the target period",
+    "E211": "percentages on mixed 0–1 and 0–100 scales",
+    "E212": "percentage points on an indicator that is not a percentage",
+    "E213": "profile that no indicator uses",
+    "E305": "indicator with no data",
+    "E306": "data with no rules",
+    "E307": "period the data lacks",
+    "E401": "file is not formatted",
+    "E402": "formatting would change the rules",
 }
 
 
@@ -89,6 +109,10 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     return f"did you mean '{matches[0]}'?" if matches else None
 
 
+# A source line longer than this is shown as a window around the caret (binary junk can be one huge line).
+SHOWN_WIDTH = 100
+
+
 def render(diagnostic: Diagnostic) -> str:
     """Render as `file:line:col: severity[CODE]: message`, the source line, a caret underline and help."""
     d = diagnostic
@@ -100,11 +124,26 @@ def render(diagnostic: Diagnostic) -> str:
         if d.line_text:
             number = str(d.span.line)
             pad = " " * len(number)
-            text = d.line_text.expandtabs(1)
-            start = d.span.column - 1
-            width = (d.span.end_column - d.span.column) if d.span.end_line == d.span.line else len(text) - start
-            width = max(1, min(width, max(1, len(text) - start)))
+            text, start, width = _shown_line(d.line_text, d.span)
             lines += [f"{pad} |", f"{number} | {text}", f"{pad} | {' ' * start}{'^' * width}"]
     if d.hint:
         lines.append(f"{' ' * (len(str(d.span.line)) if d.span else 0)} = help: {d.hint}")
     return "\n".join(lines)
+
+
+def _shown_line(line_text: str, span: Span) -> tuple[str, int, int]:
+    """The line as shown (printable, at most SHOWN_WIDTH wide), the caret's start and its width."""
+    # One printable character per source character keeps the caret under the right column:
+    # tabs become one space, control characters (binary junk) the replacement character.
+    text = "".join(" " if ch == "\t" else ch if ch.isprintable() else "\ufffd" for ch in line_text)
+    start = min(span.column - 1, len(text))
+    width = (span.end_column - span.column) if span.end_line == span.line else len(text) - start
+    width = max(1, min(width, max(1, len(text) - start)))
+    if len(text) <= SHOWN_WIDTH:
+        return text, start, width
+    left = max(0, min(start - SHOWN_WIDTH // 3, len(text) - SHOWN_WIDTH))
+    window = text[left:left + SHOWN_WIDTH]
+    prefix = "…" if left else ""
+    suffix = "…" if left + SHOWN_WIDTH < len(text) else ""
+    width = max(1, min(width, SHOWN_WIDTH - (start - left)))
+    return prefix + window + suffix, start - left + len(prefix), width
