@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Iterator
 
 from . import nodes
 from .band_findings import BandCheck, band_context, clause_words, decimal_words
-from .diagnostics import Diagnostic, InputError, Severity, at_span, error
+from .diagnostics import Diagnostic, InputError, Severity, at_span, did_you_mean, error
 from .numbers import exact
 from .periods import PeriodError, parse_period
 from .resolve import IndicatorSpec, RuleSet, bodies, decode_source, resolve_collecting, walk
@@ -373,8 +373,10 @@ def _quantities(spec: IndicatorSpec) -> Iterator[nodes.Quantity]:
 def check_unused_profiles(checked: Checked) -> Iterator[Diagnostic]:
     """E213: a profile that no indicator uses is dead configuration (often a misspelt `uses`)."""
     used = {spec.profile for spec in checked.rule_set.indicators.values()}
+    profiles = [i.name for i in checked.rule_file.items if isinstance(i, nodes.Profile)]
+    misspelt = [name for name in used if name is not None and name not in profiles]  # each an E103 already
     for item in checked.rule_file.items:
-        if isinstance(item, nodes.Profile) and item.name not in used:
+        if isinstance(item, nodes.Profile) and item.name not in used and not did_you_mean(item.name, misspelt):
             span = item.span
             head = Span(span.file, span.line, span.column, span.line, span.column + len("profile ") +
                         len(item.name)) if span else None

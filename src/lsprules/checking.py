@@ -39,10 +39,11 @@ def run_check(paths: list[Path], *, data: list[Path] | None = None, output_forma
     if data:
         datasets, data_problems = load_datasets(data)
         found += [("", d) for d in data_problems]
-        found += [("", d) for d in check_data(checked, datasets)]
+        if not data_problems:  # comparing with a dataset that could not be read would only mislead
+            found += [("", d) for d in check_data(checked, datasets)]
     found = sorted(dict.fromkeys(found), key=_position)
     text = {"json": lambda: as_json(found), "github": lambda: as_github(found),
-            "text": lambda: as_text([d for _, d in found], len(files))}[output_format]()
+            "text": lambda: as_text([d for _, d in found], len(files) + len(data or []))}[output_format]()
     return CheckReport(text, _exit_code([d for _, d in found]), tuple(found))
 
 

@@ -34,8 +34,9 @@ def format_source(source: Source) -> str:
     text = format_rule_file(rules)
     again = parse_source(Source(source.name, text))
     if again != rules or _comment_marks(again) != _comment_marks(rules) or format_rule_file(again) != text:
-        raise InputError([error("E402", f"formatting '{source.name}' would change its rules or comments, so it "
-                                "was left as it is", hint="this is a bug in lsprules: please report it with the file")])
+        raise InputError([at_span("E402", "formatting would change the rules or comments of this file, so it was "
+                                  "left as it is", Span(source.name, 1, 1, 1, 1),
+                                  hint="this is a bug in lsprules: please report it with the file")])
     return text
 
 

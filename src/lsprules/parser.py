@@ -222,6 +222,9 @@ def _unexpected_token(source: Source, exc: UnexpectedToken) -> Diagnostic:
 
     token = exc.token
     expected = set(exc.accepts or exc.expected)
+    misread = _misread_keyword(source, exc)
+    if misread is not None:
+        return misread
     label = label_for(source.text, exc)
     found_expected = f"expected {expected_words(expected)}, found {describe_token(token)}"
     hint = keyword_hint(token, expected)
@@ -236,6 +239,18 @@ def _unexpected_token(source: Source, exc: UnexpectedToken) -> Diagnostic:
     if label.startswith("missing closing brace"):
         hint = "add '}' where the block ends"
     return error("E101", label, source, start, max(end, start + 1), hint=hint or found_expected)
+
+
+def _misread_keyword(source: Source, exc: UnexpectedToken) -> Diagnostic | None:
+    """Keywords are not reserved, so `green when` followed by `red otherwise` reads `red` as the condition and
+    `otherwise` as the next band's name: point at that `otherwise`, where the mistake shows."""
+    history = getattr(exc, "token_history", None) or []
+    last = history[-1] if history else None
+    if last is None or last.type != "NAME" or str(last) not in ("otherwise", "when") or last.start_pos is None:
+        return None
+    return error("E101", f"`{last}` was read as the name of a band: the clause before it has no condition",
+                 source, last.start_pos, last.end_pos,
+                 hint="give the clause before it a condition: `green when value >= 90`")
 
 
 def _unexpected_character(source: Source, exc: UnexpectedCharacters) -> Diagnostic:

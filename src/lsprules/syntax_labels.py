@@ -18,12 +18,12 @@ from lark import UnexpectedToken
 # label -> snippets that fail with it. A snippet whose error token is `*` matches any token in that place.
 EXAMPLES: dict[str, list[str]] = {
     "`when` needs a condition": [
-        "profile p { rag { green when } }", "profile p { rag { green when red otherwise } }",
-        "theme t { rating { A when } }", "theme t { rating { A when B when x } }",
+        "profile p { rag { green when } }", "theme t { rating { A when } }",
+        "profile p { rag { green when otherwise } }",
     ],
     "a clause needs `when CONDITION` or `otherwise` after its band": [
         "profile p { rag { green } }", "profile p { rag { green value > 1 } }", "theme t { rating { A } }",
-        "profile p { rag { green 5 } }",
+        "profile p { rag { green 5 } }", "profile p { rag { green x } }",
     ],
     "an indicator needs an id before its title": ['indicator "Theft of Vehicle"', "indicator { unit count }"],
     "a profile needs a name": ["profile {", 'profile "crime" {'],
