@@ -33,7 +33,8 @@ def format_rule_file(rule_file: nodes.RuleFile) -> str:
     printer.file(rule_file)
     occupied = printer.occupied | {c.span.line for c in rule_file.comments if c.span}
     lines = _layout(printer.lines, rule_file.comments, occupied)
-    return "\n".join(line.rstrip() for line in lines).strip("\n") + "\n"
+    text = "\n".join(line.rstrip() for line in lines).strip("\n")
+    return text + "\n" if text else ""
 
 
 def format_expr(expr: nodes.Expr) -> str:

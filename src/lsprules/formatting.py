@@ -113,7 +113,7 @@ def _write(path: Path, text: str, report: FmtReport) -> None:
 
 def _diff(name: str, data: bytes, text: str) -> str:
     """A unified diff from the file as it is to the formatted text."""
-    before = data.decode("utf-8", errors="replace")
+    before = data.decode("utf-8", errors="replace").removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = list(difflib.unified_diff(before.splitlines(keepends=True), text.splitlines(keepends=True),
                                       fromfile=f"{name} (as written)", tofile=f"{name} (formatted)"))
     if not lines:  # only invisible differences: line endings, a byte-order mark, trailing spaces at the end

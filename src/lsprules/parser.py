@@ -199,8 +199,10 @@ def keyword_hint(token: Token, expected: set[str]) -> str | None:
     """'did you mean 'otherwise'?' when the word found is a misspelling of a keyword allowed here."""
     if not str(token).isidentifier():
         return None
+    word = str(token)
     candidates = [w for t in expected for w in keyword_choices(t)]
-    return did_you_mean(str(token), candidates)
+    started = [w for w in candidates if len(word) >= 3 and w.startswith(word)]  # a word cut short
+    return f"did you mean '{started[0]}'?" if len(started) == 1 else did_you_mean(word, candidates)
 
 
 def syntax_diagnostic(source: Source, exc: UnexpectedInput) -> Diagnostic:
