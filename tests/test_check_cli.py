@@ -147,3 +147,14 @@ def test_a_separate_process_never_shows_a_traceback(tmp_path):
     assert done.returncode == 2
     assert "Traceback" not in done.stdout + done.stderr and "internal error" not in done.stderr
     assert time.perf_counter() - start < 5
+
+
+def test_the_pre_commit_hooks_name_real_commands():
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert {h["id"] for h in hooks} == {"lsprules-check", "lsprules-fmt-check", "lsprules-fmt"}
+    for hook in hooks:
+        program, *args = hook["entry"].split()
+        assert program == "lsprules" and hook["files"] == r"\.rules$"
+        assert runner.invoke(app, [*args, "--help"]).exit_code == 0
