@@ -231,7 +231,7 @@ class BandCheck:
 
     def _covered(self, analysis: Analysis) -> bool:
         """Whether every case ends with a clause firing or undecided (never with no match)."""
-        return not any(o.kind == "gap" for _, _, o, _ in analysis._all())
+        return not any(o.kind == "gap" for _, _, o, _ in analysis.judged())
 
     def _no_otherwise(self, why: str) -> Diagnostic:
         return self._say("E204", f"this RAG rule has no `otherwise` clause, and {why}", self.rag,

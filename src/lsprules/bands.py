@@ -16,6 +16,7 @@ Where the clauses test something the model cannot place exactly, the analysis st
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from fractions import Fraction
 
 from . import nodes
@@ -67,27 +68,42 @@ class Analysis:
 
     # --- per clause ---------------------------------------------------------------------------------
 
+    @cached_property
+    def _summary(self) -> tuple[set[int], set[int], set[int], dict[int, tuple[set[int], set[int]]]]:
+        """One pass over every case: clauses that fire, that hold, that are decided, and what blocks them."""
+        fired, true, decided = set(), set(), set()
+        blocked: dict[int, tuple[set[int], set[int]]] = {}
+        for _, _, outcome, answers in self.judged():
+            if outcome.kind == "fires":
+                fired.add(outcome.clause)
+            for index, answer in enumerate(answers):
+                if answer is not None:
+                    decided.add(index)
+                if answer is True:
+                    true.add(index)
+                    if outcome.clause is not None and outcome.clause < index:
+                        first, undecided = blocked.setdefault(index, (set(), set()))
+                        (first if outcome.kind == "fires" else undecided).add(outcome.clause)
+        return fired, true, decided, blocked
+
     def fires(self, index: int) -> bool:
         """Whether the clause fires in some case."""
-        return any(o.kind == "fires" and o.clause == index for _, _, o, _ in self._all())
+        return index in self._summary[0]
 
     def ever_true(self, index: int) -> bool:
         """Whether the clause's condition holds in some case."""
-        return any(answers[index] is True for _, _, _, answers in self._all())
+        return index in self._summary[1]
 
     def ever_decided(self, index: int) -> bool:
         """Whether the clause's condition is known (true or false) in some case."""
-        return any(answers[index] is not None for _, _, _, answers in self._all())
+        return index in self._summary[2]
 
     def blockers(self, index: int) -> tuple[set[int], set[int]]:
         """Earlier clauses that fire first, and those left undecided, where this clause's condition holds."""
-        first, undecided = set(), set()
-        for _, _, outcome, answers in self._all():
-            if answers[index] is True and outcome.clause is not None and outcome.clause < index:
-                (first if outcome.kind == "fires" else undecided).add(outcome.clause)
-        return first, undecided
+        return self._summary[3].get(index, (set(), set()))
 
-    def _all(self):
+    def judged(self):
+        """Every case judged: (scenario, point, outcome, each clause's answer)."""
         for scenario in self.scenarios:
             for point in scenario.points:
                 for case, outcome, answers in point.results:

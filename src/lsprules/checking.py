@@ -29,7 +29,7 @@ def run_check(paths: list[Path], *, data: list[Path] | None = None, output_forma
     from .rule_paths import expand
 
     files, problems = expand(paths)
-    found: list[tuple[str, Diagnostic]] = [("", d) for d in problems]
+    found: list[tuple[str, Diagnostic]] = list(problems)
     checked: list[CheckedRules] = []
     for path in files:
         result = check_path(path)
@@ -38,7 +38,7 @@ def run_check(paths: list[Path], *, data: list[Path] | None = None, output_forma
             checked.append(CheckedRules(result.source, result.rules))
     if data:
         datasets, data_problems = load_datasets(data)
-        found += [("", d) for d in data_problems]
+        found += data_problems
         if not data_problems:  # comparing with a dataset that could not be read would only mislead
             found += [("", d) for d in check_data(checked, datasets)]
     found = sorted(dict.fromkeys(found), key=_position)

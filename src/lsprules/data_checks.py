@@ -17,7 +17,7 @@ from .data import Dataset, Missing
 from .diagnostics import Diagnostic, InputError, Severity, at_span, did_you_mean, error
 from .periods import Period, PeriodError, parse_period
 from .resolve import IndicatorSpec, RuleSet
-from .source import Source
+from .source import Source, display_name
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,8 @@ class CheckedRules:
     rules: RuleSet
 
 
-def load_datasets(paths: list[Path]) -> tuple[list[Dataset], list[Diagnostic]]:
-    """Load every dataset; the ones that fail give their diagnostics instead."""
+def load_datasets(paths: list[Path]) -> tuple[list[Dataset], list[tuple[str, Diagnostic]]]:
+    """Load every dataset; the ones that fail give their diagnostics instead (with the dataset's name)."""
     from .datasets import load_dataset
 
     loaded, problems = [], []
@@ -37,7 +37,7 @@ def load_datasets(paths: list[Path]) -> tuple[list[Dataset], list[Diagnostic]]:
         try:
             loaded.append(load_dataset(path))
         except InputError as exc:
-            problems.extend(exc.diagnostics)
+            problems.extend((display_name(path), d) for d in exc.diagnostics)
     return loaded, problems
 
 

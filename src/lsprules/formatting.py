@@ -52,7 +52,7 @@ def run_fmt(paths: list[Path], *, check: bool = False, diff: bool = False) -> Fm
 
     files, problems = expand(paths)
     report = FmtReport()
-    _diagnostics(report, problems)
+    _diagnostics(report, [d for _, d in problems])
     changed = unchanged = 0
     for path in files:
         outcome = _one(path, report, check=check, diff=diff)
