@@ -40,7 +40,7 @@ conditions = st.recursive(atoms, lambda c: st.one_of(st.builds(lambda a, b: f"({
 clause_lists = st.lists(conditions, min_size=1, max_size=4)
 polarities = st.sampled_from(["higher_is_better", "lower_is_better", "closer_to 30"])
 targets = st.sampled_from(["", "target 40", "target { reach 35 by 2004 }", "target { 30 in 2001\n 50 in 2004 }",
-                           "target { baseline 2001\n reduce by 10 % by 2004 }",
+                           "target { baseline 2001\n reduce by 10 % by 2004 }", "target { reduce by 10 by 2004 }",
                            "target { baseline 2001\n increase by 5 by 2004\n trajectory flat }"])
 arrows = st.sampled_from(["", "arrow { static within 5 }", "arrow { peak at 50 }",
                           "arrow { static below 10 %\n peak at 60 }"])

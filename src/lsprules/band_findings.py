@@ -8,7 +8,7 @@ from typing import Callable, Iterator
 
 from . import nodes
 from .band_model import Context
-from .bands import Analysis, Region, Scenario, analyse
+from .bands import Analysis, Region, Scenario, analyse, listed
 from .diagnostics import Diagnostic, Severity
 from .formatter import format_expr
 from .numbers import exact
@@ -26,11 +26,12 @@ class Words:
     analysis: Analysis
 
     def number(self, value: Fraction) -> str:
-        """'85 %', '0.5', '1/3 (about 0.333)'."""
+        """A level in words: '85 %', '0.5', 'about 0.3333'."""
         text = decimal_words(value)
         return f"{text} %" if self.percent else text
 
     def difference(self, value: Fraction) -> str:
+        """A difference in words: '5 pp' for a percentage, else the number."""
         return f"{decimal_words(value)} pp" if self.percent else decimal_words(value)
 
     def at(self, value: Fraction, scenario: Scenario) -> str:
@@ -73,16 +74,18 @@ class Words:
 
 
 def decimal_words(value: Fraction) -> str:
-    """A fraction as an exact decimal when it has one, else a rounded one marked as such."""
-    denominator = value.denominator
-    for factor in (2, 5):
-        while denominator % factor == 0:
-            denominator //= factor
-    if denominator == 1:
-        whole, rest = divmod(abs(value.numerator) * 10 ** 12 // value.denominator, 10 ** 12)
-        text = str(whole) + (f".{rest:012d}".rstrip("0") if rest else "")
-        return ("-" if value < 0 else "") + text
-    return f"about {float(value):.4g}"
+    """A fraction as an exact decimal when it has one (1/8 -> 0.125), else a rounded one marked as such."""
+    rest, twos, fives = value.denominator, 0, 0
+    while rest % 2 == 0:
+        rest, twos = rest // 2, twos + 1
+    while rest % 5 == 0:
+        rest, fives = rest // 5, fives + 1
+    if rest != 1:
+        return f"about {float(value):.4g}"
+    places = max(twos, fives)
+    whole, part = divmod(int(abs(value) * 10 ** places), 10 ** places)
+    text = str(whole) + (f".{part:0{places}d}".rstrip("0") if part else "")
+    return ("-" if value < 0 else "") + text
 
 
 def merged(regions: list[tuple[Region, str | None]]) -> list[tuple[Region, str | None]]:
@@ -98,7 +101,7 @@ def merged(regions: list[tuple[Region, str | None]]) -> list[tuple[Region, str |
 
 
 def _joined(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return listed(parts, "and")
 
 
 def clause_words(clause: nodes.Clause) -> str:
@@ -115,8 +118,10 @@ def band_context(spec: IndicatorSpec) -> Context:
     """What the indicator's settings fix for its RAG clauses."""
     polarity = spec.polarity
     target = spec.target
-    has_target = target is not None and (target.fixed is not None or target.goal is not None or
-                                         bool(target.per_period))
+    # A change target needs a baseline: without one, evaluation never has a target.
+    has_target = target is not None and (
+        target.fixed is not None or bool(target.per_period) or isinstance(target.goal, nodes.ReachStmt)
+        or (isinstance(target.goal, nodes.ChangeStmt) and target.baseline is not None))
     constant = None
     if target is not None and target.fixed is not None:
         constant = exact(target.fixed.amount.value)
@@ -141,7 +146,7 @@ class BandCheck:
 
     rag: nodes.RagBlock
     spec: IndicatorSpec
-    qualifier: str  # "for indicator 'x' (target 60 %): " when the rule is shared by indicators that differ
+    qualifier: str  # "for indicator 'x': " when the rule is shared by indicators that see it differently
     report: Report
 
     def run(self) -> Iterator[Diagnostic]:
@@ -154,23 +159,18 @@ class BandCheck:
                 yield self._no_otherwise("it is too intricate to prove that every value gets a rating")
             return
         words = Words(self.spec.unit.kind == "percent", analysis)
-        undecidable = list(self._undecidable(analysis))
-        yield from undecidable
-        stop = min((i for i in range(len(analysis.clauses)) if self._never_decided(analysis, i)), default=None)
-        unreachable = set()
-        for index in range(len(analysis.clauses)):
-            if stop is not None and index >= stop:
-                break
-            finding = self._unreachable(analysis, index)
-            if finding is not None:
-                unreachable.add(index)
-                yield finding
+        stop = next((i for i in range(len(analysis.clauses)) if self._never_decided(analysis, i)), None)
+        if stop is not None:  # the root cause: clauses after it are never reached
+            yield self._undecidable(analysis, stop)
+        reached = range(stop if stop is not None else len(analysis.clauses))
+        unreachable = {i: found for i in reached if (found := self._unreachable(analysis, i)) is not None}
+        yield from unreachable.values()
         gaps = self._gaps(analysis, words)
         if gaps is not None:
             yield gaps
         elif cut is None and stop is None and not self._covered(analysis):
             yield self._no_otherwise("the other facts its clauses test may leave a case unrated")
-        yield from self._overlaps(analysis, words, unreachable)
+        yield from self._overlaps(analysis, words, set(unreachable))
         yield from self._against_polarity(analysis, words)
         yield from self._target_band(analysis, words)
 
@@ -181,18 +181,15 @@ class BandCheck:
         clause = analysis.clauses[index]
         return clause.condition is not None and not analysis.ever_decided(index)
 
-    def _undecidable(self, analysis: Analysis) -> Iterator[Diagnostic]:
-        for index, clause in enumerate(analysis.clauses):
-            if self._never_decided(analysis, index):
-                if not analysis.ctx.has_target and _about_target(clause.condition):
-                    why, hint = "it has no target", "give the indicator a target (`target 60 %` or a " \
-                        "`target { ... }` block), or test something it has, such as `arrow is up`"
-                else:
-                    why, hint = "its condition is unknown whatever the data", "check for a division by zero"
-                yield self._say("E206", f"`{clause_words(clause)}` can never be decided for indicator "
-                                f"'{self.spec.id}': {why}, so its RAG rating is always n/a", clause, hint,
-                                Severity.WARNING)
-                return
+    def _undecidable(self, analysis: Analysis, index: int) -> Diagnostic:
+        clause = analysis.clauses[index]
+        if not analysis.ctx.has_target and _about_target(clause.condition):
+            why, hint = "it has no target", "give the indicator a target (`target 60 %` or a `target { ... }` " \
+                "block), or test something it has, such as `arrow is up`"
+        else:
+            why, hint = "its condition is unknown whatever the data", "check for a division by zero"
+        return self._say("E206", f"`{clause_words(clause)}` can never be decided for indicator '{self.spec.id}': "
+                         f"{why}, so its RAG rating is always n/a", clause, hint, Severity.WARNING)
 
     def _unreachable(self, analysis: Analysis, index: int) -> Diagnostic | None:
         clause = analysis.clauses[index]
@@ -300,7 +297,7 @@ class BandCheck:
         if known and all(scale.index(label) < scale.index(good) for label in known):
             node = self.spec.target.fixed or self.spec.target.goal
             yield self._say("E209", f"a value at the target ({words.number(ctx.target)}) rates "
-                            f"{_or_list(sorted(known, key=scale.index))}, never {good}", node,
+                            f"{listed(sorted(known, key=scale.index), 'or')}, never {good}", node,
                             f"move the target or the {good} threshold so that meeting the target is {good}",
                             Severity.WARNING)
 
@@ -325,10 +322,6 @@ def _otherwise_index(clauses) -> int | None:
 
 def _line(node: nodes.Node) -> str:
     return str(node.span.line) if node.span else "?"
-
-
-def _or_list(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
 def _example(region: Region) -> Fraction:

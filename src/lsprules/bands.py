@@ -130,9 +130,9 @@ class Analysis:
             for case in gap_cases:
                 kinds |= self._arrow_kinds(case.arrow, value)
             order = [k for k in ("up", "static", "down", "peak", "na") if k in kinds]
-            return "when the arrow is " + _or_words(order)
+            return "when the arrow is " + listed(order, "or")
         movement = {"more": "narrowed", "equal": "not moved", "less": "widened"}
-        return "when the gap has " + _or_words([movement[c.gap] for c in gap_cases])
+        return "when the gap has " + listed([movement[c.gap] for c in gap_cases], "or")
 
     def _arrow_kinds(self, arrow: str | None, value: Fraction) -> set[str]:
         if arrow == OTHER:
@@ -223,5 +223,6 @@ def _outcome(answers: tuple[bool | None, ...]) -> Outcome:
     return Outcome("gap")
 
 
-def _or_words(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+def listed(words: list[str], conjunction: str) -> str:
+    """'a', 'a or b', 'a, b or c' (or with 'and')."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {conjunction} " + words[-1]

@@ -132,18 +132,32 @@ def render(diagnostic: Diagnostic) -> str:
 
 
 def _shown_line(line_text: str, span: Span) -> tuple[str, int, int]:
-    """The line as shown (printable, at most SHOWN_WIDTH wide), the caret's start and its width."""
-    # One printable character per source character keeps the caret under the right column:
-    # tabs become one space, control characters (binary junk) the replacement character.
-    text = "".join(" " if ch == "\t" else ch if ch.isprintable() else "\ufffd" for ch in line_text)
-    start = min(span.column - 1, len(text))
-    width = (span.end_column - span.column) if span.end_line == span.line else len(text) - start
-    width = max(1, min(width, max(1, len(text) - start)))
-    if len(text) <= SHOWN_WIDTH:
-        return text, start, width
-    left = max(0, min(start - SHOWN_WIDTH // 3, len(text) - SHOWN_WIDTH))
-    window = text[left:left + SHOWN_WIDTH]
-    prefix = "…" if left else ""
-    suffix = "…" if left + SHOWN_WIDTH < len(text) else ""
-    width = max(1, min(width, SHOWN_WIDTH - (start - left)))
-    return prefix + window + suffix, start - left + len(prefix), width
+    """The line as shown (printable, at most about SHOWN_WIDTH wide), the caret's start and its width, in
+    screen columns: a tab shows as TAB_WIDTH spaces, a wide (East Asian) character takes two columns, and a
+    control character (binary junk) shows as one replacement character."""
+    start = min(span.column - 1, len(line_text))
+    end = span.end_column - 1 if span.end_line == span.line else len(line_text)
+    end = max(start + 1, min(end, len(line_text)))
+    left = max(0, start - SHOWN_WIDTH // 3) if len(line_text) > SHOWN_WIDTH else 0
+    right = min(len(line_text), left + SHOWN_WIDTH)
+    shown = [_shown_char(ch) for ch in line_text[left:right]]
+    prefix, suffix = ("…" if left else ""), ("…" if right < len(line_text) else "")
+    caret = len(prefix) + sum(len(c) + _extra_width(c) for c in shown[:start - left])
+    width = sum(len(c) + _extra_width(c) for c in shown[start - left:end - left]) or 1
+    return prefix + "".join(shown) + suffix, caret, width
+
+
+TAB_WIDTH = 4
+
+
+def _shown_char(ch: str) -> str:
+    if ch == "\t":
+        return " " * TAB_WIDTH
+    return ch if ch.isprintable() else "\ufffd"
+
+
+def _extra_width(shown: str) -> int:
+    """Columns beyond one that a shown character takes on screen."""
+    import unicodedata
+
+    return 1 if len(shown) == 1 and unicodedata.east_asian_width(shown) in ("W", "F") else 0

@@ -12,6 +12,7 @@ laid out this way never moves a line.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -286,68 +287,62 @@ def _atom(expr: nodes.Expr) -> str:
 
 
 def _layout(lines: list[_Line], comments: tuple[nodes.Comment, ...], occupied: set[int]) -> list[str]:
-    """Put comments back and keep the source's blank lines: an own-line comment goes before the first line
-    printed from after it, a trailing comment at the end of the last line printed from its line or before."""
+    """Put comments back among the printed lines, then keep the source's blank lines."""
+    return _assemble(_with_comments(lines, comments), occupied)
+
+
+def _with_comments(lines: list[_Line], comments: tuple[nodes.Comment, ...]) -> list[_Line]:
+    """An own-line comment goes before the first line printed from after it (at that line's depth, one deeper
+    before a closing brace); a trailing comment goes at the end of the last line printed from its line or
+    before. The blank line that separates items moves above the comments that lead an item."""
+    starts = _starts(lines)
     before: dict[int, list[nodes.Comment]] = {}
-    after: dict[int, list[str]] = {}
-    at_end: list[nodes.Comment] = []
-    firsts = [line.first for line in lines]
+    trailing: dict[int, list[str]] = {}
     for comment in comments:
         line_no = comment.span.line if comment.span else 0
-        if comment.trailing:
-            index = _last_from(firsts, line_no)
-            if index is not None:
-                after.setdefault(index, []).append(comment.text)
-                continue
-        index = next((i for i, s in enumerate(firsts) if s is not None and s > line_no), None)
-        if index is None:
-            at_end.append(comment)
+        index = bisect_right(starts, line_no)
+        if comment.trailing and index > 0:
+            trailing.setdefault(index - 1, []).append(comment.text)
         else:
             before.setdefault(index, []).append(comment)
-    out: list[str] = []
-    previous: _Line | None = None
-    for index, line in enumerate(lines):
-        leading = before.get(index, [])
-        depth = line.depth + (1 if line.closes else 0)
-        for position, comment in enumerate(leading):
-            item_gap = line.item and position == 0
-            _blank(out, item_gap or _blank_in_source(comment.span, occupied, previous))
-            out.append(INDENT * depth + comment.text)
-            previous = _Line(depth, comment.text)
-        item_gap = line.item and not leading
-        wanted = item_gap or (not line.closes and _blank_in_source_line(line.first, occupied, previous))
-        _blank(out, wanted)
-        text = INDENT * line.depth + line.text if line.text else ""
-        out.append("  ".join([text] + after.get(index, [])))
-        previous = line
-    for comment in at_end:
-        _blank(out, _blank_in_source(comment.span, occupied, previous))
-        out.append(comment.text)
-        previous = _Line(0, comment.text)
+    out: list[_Line] = []
+    for index, line in enumerate(lines + [_Line(0, "")]):
+        depth = line.depth + (1 if line.closes else 0) if index < len(lines) else 0
+        for position, comment in enumerate(before.get(index, [])):
+            out.append(_Line(depth, comment.text, comment.span.line if comment.span else None,
+                             item=line.item and position == 0))
+        if index < len(lines):
+            text = "  ".join([line.text] + trailing.get(index, []))
+            out.append(_Line(line.depth, text, line.first, line.closes, line.opens,
+                             line.item and index not in before))
     return out
 
 
-def _blank(out: list[str], wanted: bool) -> None:
-    """Add one blank line when wanted, unless the output starts here or already ends with one."""
-    if wanted and out and out[-1] != "":
-        out.append("")
+def _starts(lines: list[_Line]) -> list[int]:
+    """The source line each printed line starts at, a line from no source taking the one before it."""
+    starts, last = [], 0
+    for line in lines:
+        last = line.first if line.first is not None else last
+        starts.append(last)
+    return starts
 
 
-def _blank_in_source(span, occupied: set[int], previous: _Line | None) -> bool:
-    return _blank_in_source_line(span.line if span else None, occupied, previous)
+def _assemble(entries: list[_Line], occupied: set[int]) -> list[str]:
+    """The text: one blank line before each item and wherever the source had blank lines (not after an
+    opening line, nor before a closing one)."""
+    out: list[str] = []
+    previous: _Line | None = None
+    for entry in entries:
+        wanted = entry.item or (not entry.closes and _blank_in_source(entry.first, occupied, previous))
+        if wanted and out and out[-1] != "":
+            out.append("")
+        out.append(INDENT * entry.depth + entry.text if entry.text else "")
+        previous = entry
+    return out
 
 
-def _blank_in_source_line(line_no: int | None, occupied: set[int], previous: _Line | None) -> bool:
+def _blank_in_source(line_no: int | None, occupied: set[int], previous: _Line | None) -> bool:
     """Whether the source had a blank line just before `line_no` (never right after an opening line)."""
     if line_no is None or previous is None or previous.opens:
         return False
     return line_no > 1 and (line_no - 1) not in occupied
-
-
-def _last_from(sources: list[int | None], line_no: int) -> int | None:
-    """The last printed line that starts at `line_no`, else the last one that starts before it."""
-    best = None
-    for index, source_line in enumerate(sources):
-        if source_line is not None and source_line <= line_no:
-            best = index
-    return best
