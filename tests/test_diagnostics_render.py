@@ -17,8 +17,8 @@ def test_tabs_show_as_spaces_with_the_caret_below():
 
 
 def test_wide_characters_take_two_columns():
-    shown, caret = _caret_line('x "日本" 緑', 8, 9)
-    assert caret == " " * 10 + "^^"
+    shown, caret = _caret_line('x "日本" 緑', 7, 8)
+    assert caret == " " * 9 + "^^"
 
 
 def test_control_characters_show_as_replacement_characters():
