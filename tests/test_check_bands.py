@@ -3,6 +3,8 @@ what it proves (gaps, clauses that never fire) holds on real data."""
 
 from __future__ import annotations
 
+import os
+
 from decimal import Decimal
 from fractions import Fraction
 
@@ -19,7 +21,9 @@ from lsprules.periods import Period, PeriodKind
 from lsprules.resolve import resolve
 from lsprules.source import Source
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# LSPRULES_EXAMPLES=5000 runs a longer search.
+SETTINGS = settings(max_examples=int(os.environ.get("LSPRULES_EXAMPLES", 300)), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 small = st.integers(0, 12).map(lambda n: Decimal(n * 5))
 ops = st.sampled_from([">=", ">", "<=", "<", "==", "!="])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -12,7 +14,9 @@ from lsprules.formatter import format_rule_file
 from lsprules.parser import parse_text
 from lsprules.source import Source
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# LSPRULES_EXAMPLES=5000 runs a longer search.
+SETTINGS = settings(max_examples=int(os.environ.get("LSPRULES_EXAMPLES", 300)), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 # Token soup: words, numbers and punctuation of the language, so that parsing gets past the first token.
 _PIECES = sorted(KEYWORDS) + ["{", "}", "(", ")", ",", "=", ">=", "<", "+", "-", "*", "/", "%", "pp", "\n", "  ",

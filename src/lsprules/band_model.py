@@ -194,8 +194,9 @@ def _fix_target(line: Line, ctx: Context) -> Line:
 
 
 def context_lines(ctx: Context) -> list[Line]:
-    """Breakpoints the context itself brings: the peak (★) and the lowest possible value."""
-    lines = []
+    """Breakpoints the context itself brings: the peak (★), the lowest possible value, and the ideal (where
+    the arrow cannot be down)."""
+    lines = [Line(Fraction(0), ctx.ideal)] if ctx.ideal is not None else []
     if ctx.peak is not None:
         lines.append(Line(Fraction(0), ctx.peak))
         if ctx.polarity == "closer_to":
