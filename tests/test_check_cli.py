@@ -117,6 +117,8 @@ BROKEN = {
     "nested parentheses": (NESTED, 0, "no problems found", ""),
     "long chain": ("indicator x {\n  polarity lower_is_better\n  fields a\n  value = " + " + ".join(["a"] * 10_000)
                    + "\n}\n", 1, "4:3: error[E113]", "nested more than 100 levels deep"),
+    "nested negations": ("indicator x {\n  polarity lower_is_better\n  fields a\n  value = " + "-(" * 5000 + "a"
+                         + ")" * 5000 + "\n}\n", 1, "4:3: error[E113]", "nested more than 100 levels deep"),
     "not chain": ("indicator x {\n  polarity lower_is_better\n  rag {\n    green when " + "not " * 5000 + "target met"
                   + "\n    red otherwise\n  }\n}\n", 1, "4:5: error[E113]", ""),
 }

@@ -85,3 +85,18 @@ def test_every_documented_code_has_a_golden_case():
     for code, section in _documented().items():
         if "Reserved" not in section:
             assert code in golden_codes, f"no golden case for {code}"
+
+
+def test_the_examples_in_the_docs_are_the_golden_outputs():
+    text = DOCS.read_text(encoding="utf-8")
+    shown = re.findall(r"^```\n(\$ lsprules .*?)\n```$", text, flags=re.MULTILINE | re.DOTALL)
+    assert shown
+    goldens = {}
+    for out in GOLDEN.glob("*.out"):
+        transcript = out.read_text(encoding="utf-8")
+        command, rest = transcript.split("\n", 1)
+        stdout, stderr = rest.split("--- stdout\n", 1)[1].split("--- stderr\n", 1)
+        goldens[command] = (stdout + stderr).rstrip("\n")
+    for example in shown:
+        command, output = example.split("\n", 1)
+        assert goldens.get(command) == output, f"docs/errors.md is out of date for `{command}`"

@@ -294,6 +294,7 @@ class Judge:
         return self.fact(expr)
 
     def compare(self, expr: nodes.Compare) -> bool | None:
+        """A comparison: exact, or as the case says for one the analysis cannot place on the value axis."""
         left, right = self.number(expr.left), self.number(expr.right)
         if left is None or right is None:
             return None
@@ -347,6 +348,7 @@ class Judge:
         return min(args) if expr.func == "min" else max(args)
 
     def fact(self, expr: nodes.Expr) -> bool | None:
+        """A fact: arrow, trajectory, target, gap."""
         if isinstance(expr, nodes.ArrowIs):
             return self._arrow_is(expr)
         if isinstance(expr, nodes.OnTrajectory):

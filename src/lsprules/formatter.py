@@ -80,18 +80,22 @@ class _Printer:
         self.lines.append(_Line(depth, text, first, closes, opens, item))
 
     def block(self, depth: int, head: str, node: nodes.Node, body, item: bool = False) -> None:
+        """`head {`, the body one level deeper, then `}`."""
         self.emit(depth, head + " {", node.span, opens=True, item=item)
         body(depth + 1)
         self.emit(depth, "}", node.span, closes=True)
 
     def file(self, rule_file: nodes.RuleFile) -> None:
+        """Every item of the file, in order."""
         for item in rule_file.items:
             getattr(self, "item_" + type(item).__name__.lower())(item, 0, True)
 
     def item_profile(self, profile: nodes.Profile, depth: int, item: bool = False) -> None:
+        """`profile NAME { settings }`."""
         self.block(depth, f"profile {profile.name}", profile, lambda d: self.settings(profile.settings, d), item)
 
     def item_indicator(self, ind: nodes.Indicator, depth: int, item: bool = False) -> None:
+        """`indicator NAME ["title"] [uses PROFILE] [{ settings }]`."""
         head = f"indicator {ind.name}"
         if ind.title is not None:
             head += " " + _string(ind.title)
@@ -103,14 +107,17 @@ class _Printer:
             self.block(depth, head, ind, lambda d: self.settings(ind.settings, d), item)
 
     def item_group(self, group: nodes.Group, depth: int, item: bool = False) -> None:
+        """`group NAME ["title"] { indicators }`."""
         head = f"group {group.name}" + (f" {_string(group.title)}" if group.title is not None else "")
         self.block(depth, head, group, lambda d: [self.item_indicator(i, d) for i in group.indicators], item)
 
     def item_theme(self, theme: nodes.Theme, depth: int, item: bool = False) -> None:
+        """`theme NAME ["title"] { scale, indicators, rating }`."""
         head = f"theme {theme.name}" + (f" {_string(theme.title)}" if theme.title is not None else "")
         self.block(depth, head, theme, lambda d: [self.theme_setting(s, d) for s in theme.settings], item)
 
     def theme_setting(self, setting, depth: int) -> None:
+        """One setting of a theme."""
         if isinstance(setting, nodes.Scale):
             self.emit(depth, _scale(setting), setting.span)
         elif isinstance(setting, nodes.Members):
@@ -120,10 +127,12 @@ class _Printer:
             self.block(depth, "rating", setting, lambda d: self.clauses(setting.clauses, d))
 
     def settings(self, settings, depth: int) -> None:
+        """The settings of a profile or indicator, in their written order."""
         for setting in settings:
             self.setting(setting, depth)
 
     def setting(self, s: nodes.Setting, depth: int) -> None:
+        """One setting: a block, a list, or a single line."""
         if isinstance(s, nodes.ArrowBlock):
             self.block(depth, "arrow", s, lambda d: [self.emit(d, _arrow_stmt(x), x.span) for x in s.statements])
         elif isinstance(s, nodes.TargetBlock):
@@ -152,11 +161,13 @@ class _Printer:
             self.occupied.update(range(node.span.line, node.span.end_line + 1))
 
     def rag_body(self, rag: nodes.RagBlock, depth: int) -> None:
+        """The optional scale, then the clauses."""
         if rag.scale is not None:
             self.emit(depth, _scale(rag.scale), rag.scale.span)
         self.clauses(rag.clauses, depth)
 
     def clauses(self, clauses, depth: int) -> None:
+        """First-match clauses, one per line, in their order (which is their meaning)."""
         for clause in clauses:
             text = f"{clause.label} otherwise" if clause.condition is None else \
                 f"{clause.label} when {_expr(clause.condition)}"
