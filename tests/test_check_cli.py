@@ -160,3 +160,11 @@ def test_the_pre_commit_hooks_name_real_commands():
         program, *args = hook["entry"].split()
         assert program == "lsprules" and hook["files"] == r"\.rules$"
         assert runner.invoke(app, [*args, "--help"]).exit_code == 0
+
+
+def test_a_rule_file_that_cannot_be_read_hides_no_data_warnings(tmp_path):
+    broken = tmp_path / "crime.rules"
+    broken.write_text((RULES / "crime.rules").read_text(encoding="utf-8").replace("polarity lower", "polarty lower"),
+                      encoding="utf-8")
+    result = check(broken, "--data", DATASET, "--format", "json")
+    assert [f["code"] for f in json.loads(result.stdout)] == ["E101"]  # no E306 for data whose rules are broken

@@ -40,7 +40,7 @@ def run_check(paths: list[Path], *, data: list[Path] | None = None, output_forma
         datasets, data_problems = load_datasets(data)
         found += data_problems
         if not data_problems:  # comparing with a dataset that could not be read would only mislead
-            found += [("", d) for d in check_data(checked, datasets)]
+            found += [("", d) for d in check_data(checked, datasets, every_file_read=len(checked) == len(files))]
     found = sorted(dict.fromkeys(found), key=_position)
     text = {"json": lambda: as_json(found), "github": lambda: as_github(found),
             "text": lambda: as_text([d for _, d in found], len(files) + len(data or []))}[output_format]()

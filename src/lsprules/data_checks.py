@@ -41,8 +41,9 @@ def load_datasets(paths: list[Path]) -> tuple[list[Dataset], list[tuple[str, Dia
     return loaded, problems
 
 
-def check_data(files: list[CheckedRules], datasets: list[Dataset]) -> list[Diagnostic]:
-    """Every mismatch between the rule files and the datasets."""
+def check_data(files: list[CheckedRules], datasets: list[Dataset], every_file_read: bool = True) -> list[Diagnostic]:
+    """Every mismatch between the rule files and the datasets (data no rule uses only when every rule file
+    could be read: the rules for it may be in the one that could not)."""
     found: list[Diagnostic] = []
     for file in files:
         for spec in file.rules.indicators.values():
@@ -50,7 +51,7 @@ def check_data(files: list[CheckedRules], datasets: list[Dataset]) -> list[Diagn
             for dataset in datasets:
                 found.extend(_periods(file, spec, dataset))
                 found.extend(_percent_scale(file, spec, dataset))
-    for dataset in datasets:
+    for dataset in datasets if every_file_read else ():
         found.extend(_unused_data(dataset, files))
     return found
 

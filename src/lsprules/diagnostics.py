@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 from typing import Iterable
@@ -111,6 +112,8 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
 
 # A source line longer than this is shown as a window around the caret (binary junk can be one huge line).
 SHOWN_WIDTH = 100
+# Columns a tab takes when a source line is shown.
+TAB_WIDTH = 4
 
 
 def render(diagnostic: Diagnostic) -> str:
@@ -147,9 +150,6 @@ def _shown_line(line_text: str, span: Span) -> tuple[str, int, int]:
     return prefix + "".join(shown) + suffix, caret, width
 
 
-TAB_WIDTH = 4
-
-
 def _shown_char(ch: str) -> str:
     if ch == "\t":
         return " " * TAB_WIDTH
@@ -158,6 +158,4 @@ def _shown_char(ch: str) -> str:
 
 def _extra_width(shown: str) -> int:
     """Columns beyond one that a shown character takes on screen."""
-    import unicodedata
-
     return 1 if len(shown) == 1 and unicodedata.east_asian_width(shown) in ("W", "F") else 0

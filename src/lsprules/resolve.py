@@ -152,6 +152,17 @@ def walk(expr: nodes.Expr) -> Iterator[nodes.Expr]:
             stack.append(child)
 
 
+def bodies(items) -> Iterator[tuple[nodes.Setting, ...]]:
+    """The settings of every profile and indicator (indicators in groups included), in file order."""
+    for item in items:
+        if isinstance(item, nodes.Profile):
+            yield item.settings
+        elif isinstance(item, nodes.Indicator):
+            yield item.settings or ()
+        elif isinstance(item, nodes.Group):
+            yield from (ind.settings or () for ind in item.indicators)
+
+
 def _children(node: nodes.Expr) -> tuple:
     if isinstance(node, (nodes.Arith, nodes.Compare, nodes.And, nodes.Or)):
         return (node.left, node.right)
@@ -392,17 +403,6 @@ class _Resolver:
 
 
 # --- merging profile and indicator settings ---------------------------------------------------
-
-
-def bodies(items) -> Iterator[tuple[nodes.Setting, ...]]:
-    """The settings of every profile and indicator (indicators in groups included), in file order."""
-    for item in items:
-        if isinstance(item, nodes.Profile):
-            yield item.settings
-        elif isinstance(item, nodes.Indicator):
-            yield item.settings or ()
-        elif isinstance(item, nodes.Group):
-            yield from (ind.settings or () for ind in item.indicators)
 
 
 def _setting_key(setting: nodes.Setting) -> str:
