@@ -12,7 +12,7 @@ from .bands import Analysis, Region, Scenario, analyse, listed
 from .diagnostics import Diagnostic, Severity
 from .formatter import format_expr
 from .numbers import exact
-from .resolve import IndicatorSpec
+from .resolve import IndicatorSpec, walk
 
 # Builds a diagnostic: code, message, node (for its span), hint, severity.
 Report = Callable[..., Diagnostic]
@@ -304,8 +304,6 @@ class BandCheck:
 
 def _about_target(condition: nodes.Expr) -> bool:
     """Whether a condition tests the target or the trajectory."""
-    from .resolve import walk
-
     return any(isinstance(n, (nodes.TargetMet, nodes.OnTrajectory, nodes.WithinTarget, nodes.TargetExceeded)) or
                (isinstance(n, nodes.Ref) and n.which in ("target", "trajectory")) for n in walk(condition))
 

@@ -16,7 +16,9 @@ from itertools import combinations, product
 from typing import Iterator
 
 from . import nodes
+from .formatter import format_expr
 from .numbers import HUNDRED, exact
+from .resolve import walk
 
 ARROW_KINDS = ("up", "static", "down", "peak")
 OTHER = "other"  # any arrow kind (or gap movement) that no clause names
@@ -395,8 +397,6 @@ _OPAQUE = object()
 
 def opaque_key(expr: nodes.Compare) -> str:
     """The identity of an opaque comparison: the same text gives the same answer in one case."""
-    from .formatter import format_expr
-
     return format_expr(expr)
 
 
@@ -469,8 +469,6 @@ def _gap_possible(gap: str, value: Fraction, ctx: Context) -> bool:
 
 def dimensions(conditions: list[nodes.Expr], ctx: Context) -> Dimensions:
     """The facts the conditions test, beyond the value and the target."""
-    from .resolve import walk
-
     arrows: set[str] = set()
     gaps = False
     trajectory = False

@@ -16,6 +16,7 @@ from typing import Callable, Iterable, Iterator
 from . import nodes
 from .band_findings import BandCheck, band_context, clause_words, decimal_words
 from .diagnostics import Diagnostic, InputError, Severity, at_span, did_you_mean, error
+from .formatter import format_expr, format_quantity
 from .numbers import exact
 from .periods import PeriodError, parse_period
 from .resolve import IndicatorSpec, RuleSet, bodies, decode_source, resolve_collecting, walk
@@ -250,8 +251,6 @@ def _kind(period) -> str:
 
 
 def _quantity(q: nodes.Quantity) -> str:
-    from .formatter import format_quantity
-
     return format_quantity(q)
 
 
@@ -319,8 +318,6 @@ def _threshold(compare: nodes.Compare) -> Iterator[tuple[Fraction, nodes.Node]]:
 
 
 def _level_words(node: nodes.Node) -> str:
-    from .formatter import format_expr, format_quantity
-
     if isinstance(node, nodes.FixedTarget):
         return f"target {format_quantity(node.amount)}"
     if isinstance(node, nodes.ReachStmt):

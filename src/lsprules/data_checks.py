@@ -16,7 +16,7 @@ from .checker import percent_levels
 from .data import Dataset, Missing
 from .diagnostics import Diagnostic, InputError, Severity, at_span, did_you_mean, error
 from .periods import Period, PeriodError, parse_period
-from .resolve import IndicatorSpec, RuleSet
+from .resolve import IndicatorSpec, RuleSet, walk
 from .source import Source, display_name
 
 
@@ -90,8 +90,6 @@ def _missing_data(file: CheckedRules, spec: IndicatorSpec, datasets: list[Datase
 
 
 def _names(expr: nodes.Expr) -> set[str]:
-    from .resolve import walk
-
     return {n.id for n in walk(expr) if isinstance(n, nodes.Name)}
 
 
