@@ -8,7 +8,9 @@ from typing import Annotated, Optional
 import typer
 
 from .commands.common import EXIT_ERROR, EXIT_OK
+from .commands.check import check
 from .commands.evaluate import evaluate
+from .commands.fmt import fmt
 
 app = typer.Typer(
     name="lsprules",
@@ -21,6 +23,8 @@ app = typer.Typer(
 
 # Commands: one line each, so that adding one never conflicts with another.
 app.command()(evaluate)
+app.command()(check)
+app.command()(fmt)
 
 
 def _version(value: bool) -> None:

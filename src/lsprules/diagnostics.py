@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 from typing import Iterable
@@ -34,7 +35,7 @@ CODES: dict[str, str] = {
     "E110": "invalid number or quantity",
     "E111": "missing setting",
     "E112": "construct used where it does not belong",
-    "E113": "reserved word used as an id",
+    "E114": "reserved word used as an id",
     "E301": "dataset is not valid YAML",
     "E302": "dataset does not match the schema",
     "E303": "unknown period in dataset",
@@ -49,6 +50,26 @@ CODES: dict[str, str] = {
     "E313": "datasets give different values for one observation",
     "E314": "datasets use different kinds of period",
     "E315": "comparator area is not in the data",
+    # Appended for `lsprules check` and `lsprules fmt` (issue 3).
+    "E113": "expression nested too deeply",
+    "E201": "values that match no RAG clause",
+    "E202": "clause that can never fire",
+    "E203": "bands that overlap",
+    "E204": "no `otherwise` clause",
+    "E205": "clause after `otherwise`",
+    "E206": "clause that can never be decided",
+    "E207": "bands that run against the polarity",
+    "E208": "target that contradicts the polarity",
+    "E209": "target outside the best band",
+    "E210": "baseline not before the target period",
+    "E211": "percentages on mixed 0–1 and 0–100 scales",
+    "E212": "percentage points on an indicator that is not a percentage",
+    "E213": "profile that no indicator uses",
+    "E320": "indicator with no data",
+    "E321": "data with no rules",
+    "E322": "period the data lacks",
+    "E401": "file is not formatted",
+    "E402": "formatting would change the rules",
 }
 
 
@@ -100,6 +121,12 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     return f"did you mean '{matches[0]}'?" if matches else None
 
 
+# A source line longer than this is shown as a window around the caret (binary junk can be one huge line).
+SHOWN_WIDTH = 100
+# Columns a tab takes when a source line is shown.
+TAB_WIDTH = 4
+
+
 def render(diagnostic: Diagnostic) -> str:
     """Render as `file:line:col: severity[CODE]: message`, the source line, a caret underline and help."""
     d = diagnostic
@@ -111,11 +138,35 @@ def render(diagnostic: Diagnostic) -> str:
         if d.line_text:
             number = str(d.span.line)
             pad = " " * len(number)
-            text = d.line_text.expandtabs(1)
-            start = d.span.column - 1
-            width = (d.span.end_column - d.span.column) if d.span.end_line == d.span.line else len(text) - start
-            width = max(1, min(width, max(1, len(text) - start)))
+            text, start, width = _shown_line(d.line_text, d.span)
             lines += [f"{pad} |", f"{number} | {text}", f"{pad} | {' ' * start}{'^' * width}"]
     if d.hint:
         lines.append(f"{' ' * (len(str(d.span.line)) if d.span else 0)} = help: {d.hint}")
     return "\n".join(lines)
+
+
+def _shown_line(line_text: str, span: Span) -> tuple[str, int, int]:
+    """The line as shown (printable, at most about SHOWN_WIDTH wide), the caret's start and its width, in
+    screen columns: a tab shows as TAB_WIDTH spaces, a wide (East Asian) character takes two columns, and a
+    control character (binary junk) shows as one replacement character."""
+    start = min(span.column - 1, len(line_text))
+    end = span.end_column - 1 if span.end_line == span.line else len(line_text)
+    end = max(start + 1, min(end, len(line_text)))
+    left = max(0, start - SHOWN_WIDTH // 3) if len(line_text) > SHOWN_WIDTH else 0
+    right = min(len(line_text), left + SHOWN_WIDTH)
+    shown = [_shown_char(ch) for ch in line_text[left:right]]
+    prefix, suffix = ("…" if left else ""), ("…" if right < len(line_text) else "")
+    caret = len(prefix) + sum(len(c) + _extra_width(c) for c in shown[:start - left])
+    width = sum(len(c) + _extra_width(c) for c in shown[start - left:end - left]) or 1
+    return prefix + "".join(shown) + suffix, caret, width
+
+
+def _shown_char(ch: str) -> str:
+    if ch == "\t":
+        return " " * TAB_WIDTH
+    return ch if ch.isprintable() else "\ufffd"
+
+
+def _extra_width(shown: str) -> int:
+    """Columns beyond one that a shown character takes on screen."""
+    return 1 if len(shown) == 1 and unicodedata.east_asian_width(shown) in ("W", "F") else 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -22,6 +23,7 @@ SERIES_FUNCTIONS = COMPARATOR_FUNCTIONS | set(PERIOD_FUNCTIONS)
 # Words with a meaning in expressions: an indicator or field with one of these ids could never be named.
 RESERVED = frozenset({"value", "previous", "target", "trajectory", "baseline", "change", "arrow", "rag", "on",
                       "gap", "within", "not", "and", "or", "as", "is", "at"}) | VALUE_FUNCTIONS | THEME_FUNCTIONS
+RAG_VALUES = ("value", "previous", "target", "trajectory", "baseline", "change")
 BOOLEAN_NODES = (nodes.Compare, nodes.And, nodes.Or, nodes.Not, nodes.ArrowIs, nodes.RagIs, nodes.OnTrajectory,
                  nodes.TargetMet, nodes.TargetExceeded, nodes.WithinTarget, nodes.GapState)
 
@@ -147,11 +149,18 @@ def decode_source(name: str, data: bytes) -> Source:
 
 def resolve(rule_file: nodes.RuleFile, source: Source, sha256: str = "") -> RuleSet:
     """Merge profiles into indicators and check names; raise InputError listing every problem."""
+    rule_set, problems = resolve_collecting(rule_file, source, sha256)
+    if problems:
+        raise InputError(problems)
+    return rule_set
+
+
+def resolve_collecting(rule_file: nodes.RuleFile, source: Source,
+                       sha256: str = "") -> tuple[RuleSet, tuple[Diagnostic, ...]]:
+    """The rule set (best effort) and every problem found: `lsprules check` goes on to its own checks."""
     resolver = _Resolver(source)
     rule_set = resolver.run(rule_file, sha256)
-    if resolver.problems:
-        raise InputError(resolver.problems)
-    return rule_set
+    return rule_set, tuple(resolver.problems)
 
 
 def walk(expr: nodes.Expr) -> Iterator[nodes.Expr]:
@@ -162,6 +171,17 @@ def walk(expr: nodes.Expr) -> Iterator[nodes.Expr]:
         yield node
         for child in _children(node):
             stack.append(child)
+
+
+def bodies(items) -> Iterator[tuple[nodes.Setting, ...]]:
+    """The settings of every profile and indicator (indicators in groups included), in file order."""
+    for item in items:
+        if isinstance(item, nodes.Profile):
+            yield item.settings
+        elif isinstance(item, nodes.Indicator):
+            yield item.settings or ()
+        elif isinstance(item, nodes.Group):
+            yield from (ind.settings or () for ind in item.indicators)
 
 
 def _children(node: nodes.Expr) -> tuple:
@@ -184,7 +204,19 @@ class _Resolver:
 
     def fail(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
         line = self.source.line_text(span.line) if span else ""
-        self.problems.append(at_span(code, message, span, line, hint))
+        problem = at_span(code, message, span, line, hint)
+        if problem not in self.problems:  # a profile's problem is met once per indicator using it
+            self.problems.append(problem)
+
+    def word_span(self, span: Span | None, pattern: str) -> Span | None:
+        """The span of the first match of `pattern` (its last group) on the first line of `span`."""
+        if span is None:
+            return None
+        match = re.compile(pattern).search(self.source.line_text(span.line), span.column - 1)
+        if match is None:
+            return span
+        return Span(span.file, span.line, match.start(match.lastindex) + 1, span.line,
+                    match.end(match.lastindex) + 1)
 
     # --- the whole file -----------------------------------------------------------------------
 
@@ -195,6 +227,7 @@ class _Resolver:
         groups = tuple(GroupInfo(g.name, g.title) for g in rule_file.items if isinstance(g, nodes.Group))
         self._check_unique(rule_file.items, placed)
         indicators = {ind.name: self._indicator(ind, group, profiles) for ind, group in placed}
+        self._check_rags(rule_file.items)
         for spec in indicators.values():
             self._check_value(spec, indicators)
         self._check_cycles(indicators)
@@ -222,7 +255,7 @@ class _Resolver:
             names = [ind.name] + [f for s in ind.settings or () if isinstance(s, nodes.FieldsSetting) for f in s.names]
             for name in names:
                 if name in RESERVED:
-                    self.fail("E113", f"'{name}' is a reserved word and cannot be an indicator or field id",
+                    self.fail("E114", f"'{name}' is a reserved word and cannot be an indicator or field id",
                               ind.span, f"choose another id, e.g. '{ind.name}_{name}'" if name != ind.name
                               else f"choose another id, e.g. '{name}_total'")
 
@@ -246,14 +279,14 @@ class _Resolver:
         if ind.uses is not None:
             profile = profiles.get(ind.uses)
             if profile is None:
-                self.fail("E103", f"unknown profile '{ind.uses}'", ind.span,
+                self.fail("E103", f"unknown profile '{ind.uses}'", self.word_span(ind.span, r"\buses\s+(\w+)"),
                           did_you_mean(ind.uses, profiles) or "declare it with `profile NAME { ... }`")
             else:
                 settings.extend(self._settings(profile.settings))
         own = self._settings(ind.settings or ())
         merged = _merge(settings, own)
         polarity = merged.get("polarity")
-        if polarity is None and not (ind.uses is not None and ind.uses not in profiles):  # one root cause
+        if polarity is None and (ind.uses is None or ind.uses in profiles):  # else the unknown profile is the cause
             self.fail("E111", f"indicator '{ind.name}' has no polarity", ind.span,
                       "add `polarity lower_is_better`, `polarity higher_is_better` or `polarity closer_to N`, "
                       "here or in its profile")
@@ -265,7 +298,6 @@ class _Resolver:
             decimals=merged["decimals"].places if "decimals" in merged else None,
             arrow=_arrow_spec(settings, own), target=_target_spec(settings, own),
             rag=merged.get("rag"), span=ind.span)
-        self._check_rag(spec)
         return spec
 
     def _settings(self, settings: Iterable[nodes.Setting]) -> list[nodes.Setting]:
@@ -304,12 +336,15 @@ class _Resolver:
                           "keep one; an indicator overrides its profile by giving the setting in its own body")
             seen[key] = stmt
 
-    def _check_rag(self, spec: IndicatorSpec) -> None:
-        if spec.rag is None:
-            return
-        self._check_clauses(spec.rag.clauses, spec.rag_scale, "band", theme=False, fields=spec.fields)
+    def _check_rags(self, items) -> None:
+        """Each RAG block once, where it is written (a profile's is checked even if no indicator uses it)."""
+        for body in bodies(items):
+            for setting in body:
+                if isinstance(setting, nodes.RagBlock):
+                    scale = setting.scale.levels if setting.scale else DEFAULT_RAG_SCALE
+                    self._check_clauses(setting.clauses, scale, "band", theme=False)
 
-    def _check_clauses(self, clauses, scale, word: str, theme: bool, fields=()) -> None:
+    def _check_clauses(self, clauses, scale, word: str, theme: bool) -> None:
         for clause in clauses:
             if clause.label not in scale:
                 self.fail("E107", f"'{clause.label}' is not a {word} of this scale ({' < '.join(scale)})",
@@ -349,6 +384,7 @@ class _Resolver:
                       "and judge that indicator")
         elif isinstance(node, nodes.Name):
             self.fail("E106", f"'{node.id}' cannot be used in a RAG condition", node.span,
+                      did_you_mean(node.id, RAG_VALUES) or
                       "conditions use value, previous, target, trajectory, baseline and change; "
                       "define a derived indicator for anything else")
 
