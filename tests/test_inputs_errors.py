@@ -54,7 +54,7 @@ def test_csv_text_in_a_value_cell(tmp_path):
 
 def test_csv_duplicate_row_with_a_different_value(tmp_path):
     stderr = run_to_file(tmp_path, write(tmp_path, "bad.csv", HEADER + "X,robbery,2006/07,75\nX,robbery,2006/07,76\n"))
-    assert "bad.csv:3:19: error[E307]: row 3, column 4: robbery for X in 2006/07 is 76 here but 75 at line 2" in stderr
+    assert "bad.csv:3:19: error[E307]: row 3, column 4: robbery for X in 2006/07 is 76 here but 75 at row 2" in stderr
 
 
 @pytest.mark.parametrize("fmt", ["csv", "markdown", "json", "table"])

@@ -220,7 +220,7 @@ class _Reader:
         if earlier[0] != value:
             area, indicator, name, period = key
             what = f"field {name} of {indicator}" if name else indicator
-            self.fail(line, column, f"{what} for {area} in {period} is {value} here but {earlier[0]} at line "
+            self.fail(line, column, f"{what} for {area} in {period} is {value} here but {earlier[0]} at row "
                       f"{earlier[1]}", "keep one row per area, indicator and period", code="E307")
         return False
 

@@ -9,6 +9,8 @@ per period (`area`, `indicator`, then period labels such as 2005/06), with optio
 
 from __future__ import annotations
 
+import difflib
+
 import datetime as dt
 import hashlib
 import io
@@ -297,13 +299,15 @@ class _LongSheet:
         """Check the header row; None (with problems recorded) when it cannot be used."""
         before = len(reader.problems)
         allowed = REQUIRED + OPTIONAL
+        explained: set[str] = set()  # missing columns a misspelt one already explains: one root cause
         for cell in header:
             name = cell.text.lower()
             if name and name not in allowed:
+                explained.update(difflib.get_close_matches(name, allowed, n=1, cutoff=0.6))
                 reader.fail("E310", cell, f"unknown column '{cell.text}'",
                             did_you_mean(name, allowed) or f"columns are {', '.join(allowed)}")
         found = _columns(reader, header, allowed)
-        missing = [c for c in REQUIRED if c not in found]
+        missing = [c for c in REQUIRED if c not in found and c not in explained]
         if missing:
             first = next(c for c in header if c.text)
             reader.fail("E310", first, f"missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
