@@ -9,6 +9,7 @@ import typer
 
 from .commands.common import EXIT_ERROR, EXIT_OK
 from .commands.evaluate import evaluate
+from .commands.explain import explain
 
 app = typer.Typer(
     name="lsprules",
@@ -21,6 +22,7 @@ app = typer.Typer(
 
 # Commands: one line each, so that adding one never conflicts with another.
 app.command()(evaluate)
+app.command()(explain)
 
 
 def _version(value: bool) -> None:

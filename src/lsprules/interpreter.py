@@ -224,6 +224,11 @@ class AreaEvaluator:
             self._breaks[indicator] = found
         return self._breaks[indicator]
 
+    def points(self, indicator: str, at: Period | None) -> list[tuple[Period, Fraction]]:
+        """The known values of an indicator up to period `at` (all when None), in period order (for what-ifs)."""
+        return [(p, v) for p, v in self.series(indicator).items()
+                if (at is None or p <= at) and isinstance(v, Fraction)]
+
     def _raw(self, indicator: str) -> SeriesValues:
         data = self.area.series.get(indicator)
         if data is None:
@@ -973,6 +978,11 @@ def _theme_condition(expr: nodes.Expr, members: list[Assessment]) -> bool | None
     if isinstance(expr, nodes.Compare):
         return _compare(expr.op, _theme_number(expr.left, members), _theme_number(expr.right, members))
     return None
+
+
+def theme_number(expr: nodes.Expr, members: list[Assessment]) -> Fraction | None:
+    """The value of a number in a theme rating rule (e.g. share(arrow is up)) over members; None if unknown."""
+    return _theme_number(expr, members)
 
 
 def _theme_number(expr: nodes.Expr, members: list[Assessment]) -> Fraction | None:
