@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from .commands.common import EXIT_ERROR, EXIT_OK
+from .commands.diff import diff
 from .commands.evaluate import evaluate
 from .commands.explain import explain
 
@@ -23,6 +24,7 @@ app = typer.Typer(
 # Commands: one line each, so that adding one never conflicts with another.
 app.command()(evaluate)
 app.command()(explain)
+app.command()(diff)
 
 
 def _version(value: bool) -> None:

@@ -102,9 +102,11 @@ def read_revision(spec: str, cwd: str | Path = ".") -> RevisionFile:
     rev, _, path = spec.partition(":")
     where = Path(cwd)
     commit = resolve_commit(rev, where, spec)
+    # The verified commit id, not the text given, reaches `git show`: nothing given can pose as an option.
     shown = _git(["show", f"{commit}:{path}"], where, text=False)
     if not _ok(shown):
         reason = _first_line(shown.stderr.decode("utf-8", "replace")) if shown else "git cannot be run"
+        reason = reason.replace(commit, rev)
         raise InputError([error("E001", f"cannot read '{spec}': {reason}",
                                 hint=f"check the path at that revision: git ls-tree -r --name-only {rev}")])
     return RevisionFile(spec, commit, path, shown.stdout)
@@ -132,23 +134,25 @@ def repository_path(path: str | Path, cwd: str | Path = ".") -> str:
                                 hint="name a file inside the repository")]) from None
 
 
-def rules_files(rev: str, cwd: str | Path = ".") -> list[str]:
-    """Every `.rules` file at a revision or in the working tree (tracked or new), from the repository root."""
+def files_at(rev: str, cwd: str | Path = ".") -> list[str]:
+    """Every file at a revision, named from the repository root."""
     where = Path(cwd)
-    top = _toplevel(where, rev)
     commit = resolve_commit(rev, where)
-    then = _git(["ls-tree", "-r", "--name-only", "--full-tree", commit], top)
-    now = _git(["ls-files", "--cached", "--others", "--exclude-standard", "--full-name"], top)
-    names = set()
-    for result in (then, now):
-        if _ok(result):
-            names.update(n for n in result.stdout.splitlines() if n.endswith(".rules"))
-    return sorted(names)
+    listed = _git(["ls-tree", "-r", "--name-only", "--full-tree", commit], _toplevel(where, rev))
+    return listed.stdout.splitlines() if _ok(listed) else []
 
 
-def toplevel(cwd: str | Path = ".") -> Path:
-    """The root folder of the repository holding `cwd`; InputError outside one."""
-    return _toplevel(Path(cwd), str(cwd))
+def working_files(cwd: str | Path = ".") -> list[str]:
+    """Every file in the working tree that git tracks or would track (not ignored), from the repository root."""
+    where = Path(cwd)
+    listed = _git(["ls-files", "--cached", "--others", "--exclude-standard", "--full-name"],
+                  _toplevel(where, str(cwd)))
+    return listed.stdout.splitlines() if _ok(listed) else []
+
+
+def toplevel(cwd: str | Path = ".", purpose: str = "the working tree") -> Path:
+    """The root folder of the repository holding `cwd`; InputError (naming `purpose`) outside one."""
+    return _toplevel(Path(cwd), purpose)
 
 
 def _toplevel(cwd: Path, named: str) -> Path:
