@@ -11,6 +11,7 @@ from .commands.common import EXIT_ERROR, EXIT_OK
 from .commands.diff import diff
 from .commands.evaluate import evaluate
 from .commands.explain import explain
+from .commands.test import run_rule_tests
 
 app = typer.Typer(
     name="lsprules",
@@ -25,6 +26,7 @@ app = typer.Typer(
 app.command()(evaluate)
 app.command()(explain)
 app.command()(diff)
+app.command("test")(run_rule_tests)
 
 
 def _version(value: bool) -> None:

@@ -53,8 +53,9 @@ def git_words(state: GitState | None) -> str:
     """' · git <commit> <status>' for a file in git; '' for a file outside git."""
     if state is None:
         return ""
-    commit = state.commit[:SHORT_COMMIT] if state.commit else "uncommitted"
-    return f" · git {commit} {state.status}"
+    if state.commit is None:
+        return f" · git {state.status}"
+    return f" · git {state.commit[:SHORT_COMMIT]} {state.status}"
 
 
 def input_file(role: str, path: str, sha256: str, git: GitState | None = None) -> InputFile:

@@ -143,8 +143,9 @@ class WhatIf:
         earlier = self.facts.earlier
         if earlier is None:
             return
-        yield Threshold(earlier.value, f"the compared value ({earlier.name})")
         if arrow.static is None:
+            # Without a tolerance any change is movement: the arrow flips at the compared value itself.
+            yield Threshold(earlier.value, f"the compared value ({earlier.name})")
             return
         tolerance = arrow.static.tolerance
         amount = exact(tolerance.value)

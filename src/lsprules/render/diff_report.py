@@ -6,7 +6,6 @@ import json
 
 from ..diffjob import DiffReport, FileDiff
 from ..impact import Impact, ResultChange
-from ..wording import exact_text
 
 NO_CHANGE = "no change in meaning (layout and comments only, or identical)"
 
