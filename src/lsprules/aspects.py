@@ -190,7 +190,8 @@ def theme_aspects(theme: ThemeSpec) -> dict[str, Aspect]:
 
 def describe(rules: RuleSet) -> list[str]:
     """The resolved meaning of a rule set, one fact per line, in a stable order (a git textconv)."""
-    lines = [f"# {rules.file}: resolved meaning, one fact per line (lsprules diff --textconv)"]
+    # No file name in the header: git hands textconv a temporary copy, whose name would show as a change.
+    lines = ["# resolved meaning, one fact per line (lsprules diff --textconv)"]
     for group in rules.groups:
         lines.append(f"group {group.id}: title “{group.title or group.id}”")
     for spec in rules.indicators.values():

@@ -99,10 +99,16 @@ def changed_words(before: Aspect, after: Aspect) -> str:
     tail = 0
     while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
         tail += 1
-    middle_old = " ".join(old[head:len(old) - tail]) or "(nothing)"
-    middle_new = " ".join(new[head:len(new) - tail]) or "(nothing)"
-    parts = [before.label, *old[:head], f"{middle_old} {ARROW} {middle_new}", *old[len(old) - tail:]]
+    middle_old, middle_new = old[head:len(old) - tail], new[head:len(new) - tail]
+    # Only a number (or period) that moved is worth pulling out of its phrase; otherwise say both in full.
+    if len(middle_old) != 1 or len(middle_new) != 1 or not _numeric(middle_old[0]) or not _numeric(middle_new[0]):
+        return f"{before.text()} {ARROW} {after.words}".replace(NBSP, " ")
+    parts = [before.label, *old[:head], f"{middle_old[0]} {ARROW} {middle_new[0]}", *old[len(old) - tail:]]
     return " ".join(p for p in parts if p).replace(NBSP, " ")
+
+
+def _numeric(word: str) -> bool:
+    return any(ch.isdigit() for ch in word)
 
 
 def _clause_changes(kind: str, subject: str, before: Aspect, after: Aspect) -> list[Change]:

@@ -42,5 +42,5 @@ def rules_from_bytes(name: str, data: bytes) -> RuleSet:
 def absent_rules(name: str) -> RuleInput:
     """An empty rule set standing for a file that does not exist on one side of a comparison."""
     empty = hashlib.sha256(b"").hexdigest()
-    rules = resolve(nodes.RuleFile(()), Source(name, ""), empty)
-    return RuleInput(rules, InputFile("rules", f"{name} (absent)", empty, None))
+    rules = resolve(nodes.RuleFile(()), Source(f"{name} (absent)", ""), empty)
+    return RuleInput(rules, InputFile("rules", rules.file, empty, None))
