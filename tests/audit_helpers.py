@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,10 +20,35 @@ GIT_ENV = {"GIT_AUTHOR_NAME": "Auditor", "GIT_AUTHOR_EMAIL": "auditor@example.or
            "GIT_CONFIG_NOSYSTEM": "1", "HOME": "/nonexistent"}
 
 
-def run(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
-    """`python -m lsprules ARGS` in `cwd`; never a traceback."""
+@dataclass
+class Ran:
+    """What a command printed and its exit code."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(*args: str, cwd: Path = ROOT) -> Ran:
+    """`lsprules ARGS` run in this process (fast) from folder `cwd`; it must never raise."""
+    from typer.testing import CliRunner
+
+    from lsprules.cli import app
+
+    before = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(app, list(args))
+    finally:
+        os.chdir(before)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return Ran(result.exit_code, result.stdout, result.stderr)
+
+
+def run_process(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """`python -m lsprules ARGS` as its own process, as a user runs it; never a traceback."""
     result = subprocess.run([sys.executable, "-m", "lsprules", *args], cwd=cwd, capture_output=True, text=True,
-                            timeout=120, env={**os.environ, **(env or {})})
+                            timeout=120)
     assert "Traceback" not in result.stderr, result.stderr
     return result
 

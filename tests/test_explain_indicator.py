@@ -4,7 +4,7 @@ import json
 from fractions import Fraction
 
 import pytest
-from audit_helpers import DATA, RULES, check_golden, run, workspace
+from audit_helpers import DATA, RULES, check_golden, run, run_process, workspace
 
 from lsprules.datasets import load_dataset
 from lsprules.explain import explain_indicator
@@ -33,7 +33,7 @@ def clause_line(text: str) -> int:
 
 
 def test_theft_from_vehicle_tells_the_whole_story(tmp_path):
-    result = run("explain", "rules/crime.rules", "datasets/redcar-cleveland-2007.yaml",
+    result = run_process("explain", "rules/crime.rules", "datasets/redcar-cleveland-2007.yaml",
                  "--indicator", "theft_from_vehicle", "--period", "2006/07", cwd=workspace(tmp_path))
     assert result.returncode == 0, result.stderr
     text = result.stdout
