@@ -23,7 +23,7 @@ def test_rev_path_against_the_working_tree(repo):
     result = run_process("diff", "HEAD~1:rules/crime.rules", "rules/crime.rules", "--exit-code", cwd=repo)
     assert result.returncode == 1 and TOLERANCE in result.stdout
     head_1 = git(repo, "rev-parse", "HEAD~1").strip()
-    assert f"rules HEAD~1:rules/crime.rules sha256 " in result.stdout and f"git {head_1[:12]} revision" in result.stdout
+    assert "rules HEAD~1:rules/crime.rules sha256 " in result.stdout and f"git {head_1[:12]} revision" in result.stdout
 
 
 def test_git_option_with_and_without_a_path(repo):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from . import nodes
 from .aspects import Aspect, NBSP, clause_words, indicator_aspects, setting_aspects, theme_aspects
 from .resolve import RuleSet
+from .wording import count_words
 
 ARROW = "→"
 
@@ -34,8 +35,7 @@ class Change:
         """The change in one line: 'profile crime_count: static tolerance within 1.5 % → 2 % (affects …)'."""
         text = f"{self.kind} {self.subject}: {self.what}"
         if self.affects:
-            text += f" (affects {len(self.affects)} indicator{'s' if len(self.affects) != 1 else ''}: " \
-                    f"{', '.join(self.affects)})"
+            text += f" (affects {count_words(len(self.affects), 'indicator')}: {', '.join(self.affects)})"
         elif self.kind == "profile" and self.aspect not in ("added", "removed"):
             text += " (affects no indicator: every user overrides it)"
         return text

@@ -14,13 +14,14 @@ from typing import Iterator
 from . import nodes
 from .data import Area, Dataset
 from .diagnostics import InputError, did_you_mean, error
+from .aspects import polarity_words
 from .formatter import format_expr, format_quantity
 from .interpreter import AreaEvaluator, Assessment, Facts, Gap, assess_theme, theme_number
 from .numbers import HUNDRED, exact, json_number
 from .periods import Period
 from .resolve import IndicatorSpec, RuleSet, ThemeSpec
 from .theme_whatif import ThemeWhatIf
-from .whatif import Move, WhatIf
+from .whatif import Move, WhatIf, margin_amount, tolerance_amount
 from .wording import MINUS, arrow_text, band_text, exact_text, percent_change, signed_text
 
 OUTCOME_WORDS = {True: "yes", False: "no", None: "unknown"}
@@ -126,7 +127,7 @@ def _where(ctx: _Context, node: nodes.Node | None) -> str:
 def _value_section(ctx: _Context) -> Section:
     a, spec = ctx.assessment, ctx.spec
     lines = [f"defined at {_where(ctx, spec)}" + (f", uses profile {spec.profile}" if spec.profile else "")
-             + f"; unit {a.unit}; {polarity_words(spec)}"]
+             + f"; unit {a.unit}; {polarity_words(spec.polarity)}"]
     if a.value is None:
         lines.append(next((r for r in a.reasons if r.startswith(("no value", "no data"))), "no value to assess"))
         return Section("Value", tuple(lines))
@@ -141,14 +142,6 @@ def _value_section(ctx: _Context) -> Section:
     lines.extend(f"the report printed {d.reported} for {d.period}; the rules compute {d.computed}"
                  for d in a.discrepancies if d.field == "value")
     return Section("Value", tuple(lines))
-
-
-def polarity_words(spec: IndicatorSpec) -> str:
-    """'lower is better', 'higher is better' or 'closer to 0 is better'."""
-    polarity = spec.polarity
-    if polarity.kind == "closer_to":
-        return f"closer to {format_quantity(polarity.ideal)} is better"
-    return polarity.kind.replace("_", " ")
 
 
 def _series_value(value) -> str:
@@ -227,11 +220,8 @@ def _compare_words(compare: nodes.CompareStmt) -> str:
 
 
 def _tolerance_words(static: nodes.StaticStmt, earlier: Fraction) -> str:
-    amount = exact(static.tolerance.value)
-    of = ""
-    if static.tolerance.unit == "%":
-        amount = abs(earlier) * amount / HUNDRED
-        of = f" of {exact_text(abs(earlier))} = {exact_text(amount)}"
+    amount = tolerance_amount(static, earlier)
+    of = f" of {exact_text(abs(earlier))} = {exact_text(amount)}" if static.tolerance.unit == "%" else ""
     low, high = exact_text(earlier - amount), exact_text(earlier + amount)
     rule = f"static {'within' if static.inclusive else 'below'} {format_quantity(static.tolerance)}"
     span = f"from {low} to {high} inclusive" if static.inclusive else f"strictly between {low} and {high}"
@@ -324,7 +314,7 @@ def _better_words(facts: Facts, value: Fraction, reference: Fraction) -> str:
     if side == 0:
         return "exactly on it"
     gap = exact_text(abs(value - reference))
-    return f"{gap} {'better' if side > 0 else 'worse'} ({polarity_words(facts.spec)})"
+    return f"{gap} {'better' if side > 0 else 'worse'} ({polarity_words(facts.spec.polarity)})"
 
 
 # --- RAG clauses ------------------------------------------------------------------------------
@@ -394,9 +384,7 @@ def _vs(facts: Facts, value: Fraction, reference: Fraction, name: str) -> str:
 
 
 def _margin_words(node, facts: Facts) -> str:
-    margin = exact(node.margin.value)
-    if node.margin.unit == "%":
-        margin = abs(facts.target) * margin / HUNDRED
+    margin = margin_amount(node.margin, facts.target)
     value = facts.latest.value
     if isinstance(node, nodes.WithinTarget):
         short = facts.shortfall(value, facts.target)
@@ -596,31 +584,3 @@ def _state_text(state: tuple[str | None, str | None]) -> str:
     if rag is not None:
         parts.append(rag)
     return " ".join(parts) or "n/a"
-
-
-# --- the job as a library function ------------------------------------------------------------
-
-
-def run_explain(rules_path, dataset_path, *, indicator: str | None = None, theme: str | None = None,
-                period: str | None = None, area: str | None = None, output_format: str = "text") -> str:
-    """Load, explain one indicator or theme, and render as text or JSON with provenance."""
-    from .datasets import load_dataset
-    from .evaluation import resolve_period
-    from .provenance import provenance_for
-    from .render.explain_report import render_explanation_json, render_explanation_text
-    from .resolve import load_rules
-
-    if (indicator is None) == (theme is None):
-        raise InputError([error("E003", "name exactly one of --indicator ID or --theme ID",
-                                hint="e.g. --indicator theft_from_vehicle, or --theme crime")])
-    rules = load_rules(rules_path)
-    dataset = load_dataset(dataset_path)
-    at = resolve_period(period, dataset)
-    if indicator is not None:
-        explanation = explain_indicator(rules, dataset, indicator, at, area)
-    else:
-        explanation = explain_theme(rules, dataset, theme, at, area)
-    provenance = provenance_for(rules, [dataset])
-    if output_format == "json":
-        return render_explanation_json(explanation, provenance)
-    return render_explanation_text(explanation, provenance)

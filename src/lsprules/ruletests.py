@@ -8,6 +8,7 @@ agreed), for that case only. Results keep what each case asserted, for coverage 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -189,7 +190,7 @@ class _Runner:
     def __init__(self, test: TestFile):
         self.test = test
         self.rules = _read_rules(test.rules_path)
-        self.inputs: dict[tuple[str, str], str] = {("tests", display_name(test.path)): _sha(test.path),
+        self.inputs: dict[tuple[str, str], str] = {("tests", display_name(test.path)): hashlib.sha256(test.path.read_bytes()).hexdigest(),
                                                    ("rules", self.rules.file): self.rules.sha256}
         self._datasets: dict[Path, Dataset] = {}
 
@@ -243,12 +244,6 @@ class _Runner:
 def run_test_files(paths: list[Path]) -> list[FileResult]:
     """Load and run every test file; InputError if a test file or its rule file cannot be used."""
     return [_Runner(load_test_file(path)).run() for path in paths]
-
-
-def _sha(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _read_rules(path: Path) -> RuleSet:

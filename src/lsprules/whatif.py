@@ -147,11 +147,8 @@ class WhatIf:
             # Without a tolerance any change is movement: the arrow flips at the compared value itself.
             yield Threshold(earlier.value, f"the compared value ({earlier.name})")
             return
-        tolerance = arrow.static.tolerance
-        amount = exact(tolerance.value)
-        if tolerance.unit == "%":
-            amount = abs(earlier.value) * amount / HUNDRED
-        words = format_quantity(tolerance)
+        amount = tolerance_amount(arrow.static, earlier.value)
+        words = format_quantity(arrow.static.tolerance)
         yield Threshold(earlier.value - amount, f"static edge: {words} below {plain(earlier.value)}")
         yield Threshold(earlier.value + amount, f"static edge: {words} above {plain(earlier.value)}")
 
@@ -183,9 +180,7 @@ class WhatIf:
 
     def _margin_thresholds(self, node) -> Iterator[Threshold]:
         target = self.facts.target
-        margin = exact(node.margin.value)
-        if node.margin.unit == "%":
-            margin = abs(target) * margin / HUNDRED
+        margin = margin_amount(node.margin, target)
         # `within m of target` flips where the shortfall is m; `exceeded by m` where the lead is m.
         reach = margin if isinstance(node, nodes.WithinTarget) else -margin
         words = f"{format_quantity(node.margin)} {'short of' if reach > 0 else 'beyond'} the target"
@@ -227,3 +222,15 @@ class WhatIf:
         if slope == 0 or samples[2] - samples[1] != slope:
             return None  # constant, or not a straight line in the value: no single edge to report
         return -samples[0] / slope
+
+
+def tolerance_amount(static: nodes.StaticStmt, earlier: Fraction) -> Fraction:
+    """How far either side of the compared value still counts as static (a % tolerance is of that value)."""
+    amount = exact(static.tolerance.value)
+    return abs(earlier) * amount / HUNDRED if static.tolerance.unit == "%" else amount
+
+
+def margin_amount(margin: nodes.Quantity, target: Fraction) -> Fraction:
+    """A margin around a target in the indicator's own unit (a % margin is of the target)."""
+    amount = exact(margin.value)
+    return abs(target) * amount / HUNDRED if margin.unit == "%" else amount

@@ -45,6 +45,11 @@ def percent_change(value: Fraction, base: Fraction) -> str:
     return f"{MINUS if change < 0 else '+'}{text} %"
 
 
+def count_words(n: int, word: str) -> str:
+    """'1 case', '3 cases'."""
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
 def arrow_text(arrow: str) -> str:
     """An arrow as symbol and word: '▼ worse'."""
     return ARROW_WORDS.get(arrow, ARROW_SYMBOLS.get(arrow, arrow))

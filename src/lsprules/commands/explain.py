@@ -33,7 +33,7 @@ def explain(
                                                    "standard output.")] = None,
 ) -> None:
     """Explain one result in plain words: values, arrow, target, clauses tried, and what would change it."""
-    from ..explain import run_explain
+    from ..explainjob import run_explain
 
     with input_errors():
         emit(run_explain(rules, dataset, indicator=indicator, theme=theme, period=period, area=area,

@@ -14,8 +14,6 @@ from .common import EXIT_FINDINGS, EXIT_OK, emit, input_errors
 class TestFormat(str, Enum):
     """Output formats of `test`."""
 
-    __test__ = False  # not a pytest class
-
     text = "text"
     json = "json"
 

@@ -6,12 +6,9 @@ import json
 
 from ..diffjob import DiffReport, FileDiff
 from ..impact import Impact, ResultChange
+from ..wording import count_words
 
 NO_CHANGE = "no change in meaning (layout and comments only, or identical)"
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
 
 
 def _title(f: FileDiff) -> str:
@@ -42,7 +39,7 @@ def render_diff_text(report: DiffReport) -> str:
         if not f.diff.meaning_changed:
             out.append(f"  {NO_CHANGE}")
         else:
-            out.append(f"  {_count(len(f.diff.changes), 'change')} in meaning:")
+            out.append(f"  {count_words(len(f.diff.changes), 'change')} in meaning:")
             out.extend(f"  - {c.words()}" + (f" [line {c.line}]" if c.line else "") for c in f.diff.changes)
         for i in f.impacts:
             out.append(f"  impact on {i.dataset} at {_period(i)}: {i.summary()}")
@@ -78,7 +75,7 @@ def render_diff_markdown(report: DiffReport) -> str:
         if not f.diff.meaning_changed:
             out += [f"✅ {NO_CHANGE}", ""]
         else:
-            out += [f"**{_count(len(f.diff.changes), 'change')} in meaning**", ""]
+            out += [f"**{count_words(len(f.diff.changes), 'change')} in meaning**", ""]
             out += [_md_change(c) for c in f.diff.changes] + [""]
         for i in f.impacts:
             out += _md_impact(i)
@@ -91,7 +88,7 @@ def render_diff_markdown(report: DiffReport) -> str:
 def _md_change(c) -> str:
     text = f"- **{c.kind} `{c.subject}`**: {_md(c.what)}"
     if c.affects:
-        text += f" — affects {_count(len(c.affects), 'indicator')}: " + ", ".join(f"`{a}`" for a in c.affects)
+        text += f" — affects {count_words(len(c.affects), 'indicator')}: " + ", ".join(f"`{a}`" for a in c.affects)
     return text + (f" (line {c.line})" if c.line else "")
 
 

@@ -8,11 +8,7 @@ from ..boundaries import BoundaryReport
 from ..coverage import Coverage
 from ..provenance import Provenance
 from ..ruletests import CaseResult, Check, FileResult
-from ..wording import arrow_text, band_text, exact_text
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
+from ..wording import arrow_text, band_text, count_words, exact_text
 
 
 def summary(results: list[FileResult]) -> tuple[int, int]:
@@ -34,7 +30,7 @@ def render_tests_text(results: list[FileResult], coverages: list[Coverage] | Non
             out.extend(_case_lines(result.path, case))
         out.append("")
     passed, failed = summary(results)
-    out.append(f"{_count(passed + failed, 'case')}: {passed} passed, {failed} failed")
+    out.append(f"{count_words(passed + failed, 'case')}: {passed} passed, {failed} failed")
     for cov in coverages or ():
         out += [""] + coverage_lines(cov)
     out += [""] + provenance.lines()
@@ -65,12 +61,12 @@ def _failure(checks: list[Check]) -> str:
 def coverage_lines(cov: Coverage) -> list[str]:
     """Which clauses were exercised and how often; bands, arrows and ratings never produced."""
     done = sum(1 for c in cov.clauses if c.decided)
-    lines = [f"coverage of {cov.rules_file} by {_count(cov.cases, 'case')}: {done} of "
-             f"{_count(len(cov.clauses), 'clause')} exercised" + (" — every clause" if cov.complete else "")]
+    lines = [f"coverage of {cov.rules_file} by {count_words(cov.cases, 'case')}: {done} of "
+             f"{count_words(len(cov.clauses), 'clause')} exercised" + (" — every clause" if cov.complete else "")]
     for c in cov.clauses:
         mark = "✓" if c.decided else "✗ never exercised"
         helped = f", {c.assisted} with `with` settings" if c.assisted else ""
-        uses = f" ({_count(c.decided, 'result')}{helped})" if c.decided else ""
+        uses = f" ({count_words(c.decided, 'result')}{helped})" if c.decided else ""
         lines.append(f"  {mark} line {c.line} {c.owner}: {c.text}{uses}")
     lines.append("  bands never produced: " + (", ".join(cov.bands_missing) or "none"))
     lines.append("  arrows never produced: " + (", ".join(arrow_text(a) for a in cov.arrows_missing) or "none"))
