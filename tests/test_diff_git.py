@@ -33,9 +33,12 @@ def test_git_option_with_and_without_a_path(repo):
     assert file["changes"][0]["what"] == "static tolerance within 1.5 % → 2.5 %"
     (repo / "rules" / "extra.rules").write_text("indicator x {\n  polarity lower_is_better\n}\n", encoding="utf-8")
     every = json.loads(run("diff", "--git", "HEAD~1", "-f", "json", cwd=repo).stdout)
-    assert [(f["old"], f["new"]) for f in every["files"]] == [
-        ("HEAD~1:rules/crime.rules", "rules/crime.rules"), ("rules/extra.rules (absent)", "rules/extra.rules")]
-    assert every["files"][1]["changes"][0]["what"].startswith("added")
+    files = {f["new"]: f for f in every["files"]}
+    assert files["rules/crime.rules"]["old"] == "HEAD~1:rules/crime.rules"
+    assert files["rules/extra.rules"]["old"] == "rules/extra.rules (absent)"
+    assert files["rules/extra.rules"]["changes"][0]["what"].startswith("added")
+    changed = {name for name, f in files.items() if f["meaning_changed"]}
+    assert changed == {"rules/crime.rules", "rules/extra.rules"}  # other rule files: compared, unchanged
 
 
 def test_from_a_subfolder_paths_are_relative_to_it(repo):

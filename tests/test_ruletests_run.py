@@ -130,3 +130,21 @@ def test_no_tests_found_exits_2(tmp_path):
     (tmp_path / "rules").mkdir()
     result = run("test", cwd=tmp_path)
     assert result.returncode == 2 and "no rule tests (*.tests.yaml) found in rules" in result.stderr
+
+
+def test_with_settings_merge_into_the_indicators_own_blocks(ws):
+    # dip_kpi_1 has its own fixed target; drug_treatment_total its own arrow block (compare + 1.5 %).
+    write(ws, "merge.tests.yaml", """\
+        rules: crime.rules
+        cases:
+          - name: a lower fixed target replaces the indicator's own
+            with: {dip_kpi_1: "target 50 %"}
+            data: {indicators: {dip_kpi_1: {fields: {contacts: {2006/07: 100}, assessed: {2006/07: 55}}}}}
+            expect: {dip_kpi_1: {rag: green}}
+          - name: a wider tolerance merges into the indicator's own arrow block
+            with: {drug_treatment_total: "arrow { static within 10 % }"}
+            data: {indicators: {drug_treatment_total: {values: {2005/06: 100, 2006/07: 108}}}}
+            expect: {drug_treatment_total: {arrow: static}}
+        """)
+    result = run("test", "rules/merge.tests.yaml", cwd=ws)
+    assert result.returncode == 0, result.stdout

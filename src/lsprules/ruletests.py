@@ -32,10 +32,6 @@ from .wording import arrow_text, band_text, exact_text, percent_change, signed_t
 TEST_SUFFIXES = (".tests.yaml", ".tests.yml")
 SYMBOL_ARROWS = {"▲": "up", "◀▶": "static", "▼": "down", "★": "peak"}
 DEFAULT_AREA = "Test area"
-# Settings that may appear once per body: an override replaces the indicator's own. Arrow and target blocks
-# merge statement by statement instead, as they do over a profile.
-_SINGLE = (nodes.UnitSetting, nodes.PolaritySetting, nodes.ValueSetting, nodes.FieldsSetting,
-           nodes.DecimalsSetting, nodes.RagBlock)
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -289,10 +285,34 @@ def _patched(item, extra: dict[str, tuple]):
         return dataclasses.replace(item, indicators=tuple(_patched(i, extra) for i in item.indicators))
     if not isinstance(item, nodes.Indicator) or item.name not in extra:
         return item
-    added = extra[item.name]
-    replaced = {type(s) for s in added if isinstance(s, _SINGLE)}
-    own = tuple(s for s in item.settings or () if type(s) not in replaced)
-    return dataclasses.replace(item, settings=own + tuple(added))
+    settings = list(item.settings or ())
+    for added in extra[item.name]:
+        settings = _with_setting(settings, added)
+    return dataclasses.replace(item, settings=tuple(settings))
+
+
+def _with_setting(settings: list, added) -> list:
+    """Settings with one more: it replaces the same setting, or merges into a block of the same kind."""
+    same = next((i for i, s in enumerate(settings) if _setting_kind(s) == _setting_kind(added)), None)
+    if same is None:
+        return settings + [added]
+    old = settings[same]
+    if type(old) is type(added) and isinstance(added, (nodes.ArrowBlock, nodes.TargetBlock)):
+        kinds = {_statement_kind(s) for s in added.statements}
+        kept = tuple(s for s in old.statements if _statement_kind(s) not in kinds)
+        added = dataclasses.replace(old, statements=kept + added.statements)
+    return settings[:same] + [added] + settings[same + 1:]
+
+
+def _setting_kind(setting) -> str:
+    # A fixed target and a target block are both "the target": one replaces the other.
+    return "target" if isinstance(setting, (nodes.FixedTarget, nodes.TargetBlock)) else type(setting).__name__
+
+
+def _statement_kind(stmt) -> str:
+    # A goal and values per period are both "the target value": giving one replaces the other.
+    goal = (nodes.ChangeStmt, nodes.ReachStmt, nodes.PeriodTargetStmt)
+    return "goal" if isinstance(stmt, goal) else type(stmt).__name__
 
 
 # --- checks -----------------------------------------------------------------------------------
