@@ -158,3 +158,13 @@ def test_thresholds_are_exact_fractions(rules, dataset):
     values = {t.what: t.value for t in whatif.thresholds()}
     assert values["the trajectory value for 2006/07"] == Fraction(1542) - Fraction(1542) * Fraction(175, 1000) * 3 / 4
     assert values["static edge: 1.5 % above 1082"] == Fraction(1082) * Fraction(1015, 1000)
+
+
+def test_csv_datasets_and_several_areas(tmp_path):
+    (tmp_path / "data.csv").write_text("area,indicator,period,value\nNorth,robbery,2005/06,100\n"
+                                       "North,robbery,2006/07,90\nSouth,robbery,2006/07,5\n", encoding="utf-8")
+    args = ("explain", str(RULES), "data.csv", "-i", "robbery")
+    assert "the dataset has several areas: choose one with --area" in run(*args, cwd=tmp_path).stderr
+    result = run(*args, "--area", "North", cwd=tmp_path)
+    assert result.returncode == 0 and "100 (2005/06) → 90 (2006/07): change −10 (−10.0 %)" in result.stdout
+    assert "dataset data.csv sha256" in result.stdout

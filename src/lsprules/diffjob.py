@@ -78,11 +78,11 @@ def _all_git_pairs(rev: str, cwd) -> list[tuple[RuleInput, RuleInput]]:
 def run_diff(names: list[str], *, git: str | None = None, data: list[Path] | None = None,
              period: str | None = None, cwd: str | Path = ".") -> DiffReport:
     """Compare rule files in meaning and, with datasets, in results; InputError for unusable input."""
-    from .datasets import load_dataset
+    from .inputs import load_any
     from .evaluation import resolve_period
 
     pairs = pairs_for(names, git, cwd)
-    datasets = [load_dataset(path) for path in data or ()]
+    datasets = [load_any(path) for path in data or ()]
     files = []
     for old, new in pairs:
         impacts = tuple(impact(old.rules, new.rules, ds, resolve_period(period, ds)) for ds in datasets)

@@ -8,7 +8,7 @@ from .diagnostics import InputError, error
 def run_explain(rules_path, dataset_path, *, indicator: str | None = None, theme: str | None = None,
                 period: str | None = None, area: str | None = None, output_format: str = "text") -> str:
     """Load, explain one indicator or theme, and render as text or JSON with provenance."""
-    from .datasets import load_dataset
+    from .inputs import load_any
     from .explain import explain_indicator, explain_theme
     from .evaluation import resolve_period
     from .provenance import provenance_for
@@ -19,7 +19,7 @@ def run_explain(rules_path, dataset_path, *, indicator: str | None = None, theme
         raise InputError([error("E003", "name exactly one of --indicator ID or --theme ID",
                                 hint="e.g. --indicator theft_from_vehicle, or --theme crime")])
     rules = load_rules(rules_path)
-    dataset = load_dataset(dataset_path)
+    dataset = load_any(dataset_path)
     at = resolve_period(period, dataset)
     if indicator is not None:
         explanation = explain_indicator(rules, dataset, indicator, at, area)

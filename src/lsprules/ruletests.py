@@ -213,12 +213,13 @@ class _Runner:
         return CaseResult(case["name"], line, tuple(checks))
 
     def _dataset(self, data, node, case_name: str) -> Dataset:
-        from .datasets import load_dataset, load_dataset_bytes
+        from .datasets import load_dataset_bytes
+        from .inputs import load_any
 
         if isinstance(data, str):
             path = Path(os.path.normpath(self.test.path.parent / data))
             if path not in self._datasets:
-                self._datasets[path] = load_dataset(path)
+                self._datasets[path] = load_any(path)
                 loaded = self._datasets[path]
                 self.inputs[("dataset", loaded.path)] = loaded.sha256
             return self._datasets[path]

@@ -34,7 +34,7 @@ def run_boundaries(rules_path: Path, *, data: list[Path] | None = None, period: 
                    output_format: str = "text") -> str:
     """Probe every threshold of a rule file on datasets (default: those its rule tests use)."""
     from .boundaries import boundaries
-    from .datasets import load_dataset
+    from .inputs import load_any
     from .evaluation import resolve_period
     from .render.ruletest_report import render_boundaries_json, render_boundaries_text
     from .resolve import load_rules
@@ -43,7 +43,7 @@ def run_boundaries(rules_path: Path, *, data: list[Path] | None = None, period: 
     contexts = [(path, period) for path in data] if data else _tested_contexts(rules_path, period)
     reports, inputs = [], [input_file("rules", rules.file, rules.sha256)]
     for path, at in contexts:
-        dataset = load_dataset(path)
+        dataset = load_any(path)
         reports.append(boundaries(rules, dataset, resolve_period(at, dataset)))
         inputs.append(input_file("dataset", dataset.path, dataset.sha256))
     provenance = provenance_of(dict.fromkeys(inputs))
