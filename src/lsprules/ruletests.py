@@ -191,11 +191,13 @@ class _Runner:
         self._datasets: dict[Path, Dataset] = {}
 
     def run(self) -> FileResult:
+        """Every case of the file, in order."""
         results = tuple(self.case(case, node) for case, node in zip(self.test.cases, self.test.case_nodes))
         inputs = tuple((role, path, sha) for (role, path), sha in self.inputs.items())
         return FileResult(display_name(self.test.path), self.rules, results, inputs)
 
     def case(self, case: dict, node) -> CaseResult:
+        """One case: its checks, or the error that kept it from running."""
         line = node.start_mark.line + 1
         try:
             extra = parse_overrides(self.rules, case.get("with") or {}, f"{display_name(self.test.path)}:{line}")
