@@ -12,7 +12,7 @@ from typing import Iterable
 
 from . import nodes
 from .formatter import format_expr, format_quantity
-from .resolve import IndicatorSpec, RuleSet, ThemeSpec
+from .resolve import ComparatorSpec, IndicatorSpec, RuleSet, ThemeSpec
 
 NBSP = "\u00a0"  # glues a number to its unit while phrases are compared word by word
 
@@ -175,6 +175,15 @@ def _target_aspects(spec: IndicatorSpec) -> dict[str, Aspect]:
     return found
 
 
+def comparator_aspects(comparator: ComparatorSpec) -> dict[str, Aspect]:
+    """A comparator's title and the area(s) it reads, or the areas whose mean it takes."""
+    line = _line(comparator)
+    areas = ", ".join(f"“{a}”" for a in comparator.areas)
+    return {"title": Aspect("title", comparator.title, "title", f"“{comparator.title}”", line),
+            "areas": Aspect("areas", (comparator.areas, comparator.mean), "reads",
+                            f"the mean of areas {areas}" if comparator.mean else f"area {areas}", line)}
+
+
 def theme_aspects(theme: ThemeSpec) -> dict[str, Aspect]:
     """Every aspect of a theme: title, scale, members (groups expanded) and rating clauses."""
     line = _line(theme)
@@ -192,6 +201,8 @@ def describe(rules: RuleSet) -> list[str]:
     """The resolved meaning of a rule set, one fact per line, in a stable order (a git textconv)."""
     # No file name in the header: git hands textconv a temporary copy, whose name would show as a change.
     lines = ["# resolved meaning, one fact per line (lsprules diff --textconv)"]
+    for comparator in rules.comparators.values():
+        lines.extend(_fact_lines(f"comparator {comparator.id}", comparator_aspects(comparator)))
     for group in rules.groups:
         lines.append(f"group {group.id}: title “{group.title or group.id}”")
     for spec in rules.indicators.values():

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .data import Dataset
-from .interpreter import AreaEvaluator
+from .interpreter import area_evaluator, assessed_areas
 from .periods import Period
 from .resolve import RuleSet
 from .whatif import Outcome, Threshold, WhatIf
@@ -52,8 +52,8 @@ def boundaries(rules: RuleSet, dataset: Dataset, at: Period | None) -> BoundaryR
     """Probe every indicator with a value, in every area, at and beside each threshold."""
     at = at or (dataset.periods()[-1] if dataset.periods() else None)
     found = []
-    for area in dataset.areas:
-        evaluator = AreaEvaluator(rules, area)
+    for area in assessed_areas(rules, dataset):
+        evaluator = area_evaluator(rules, dataset, area.name)
         for spec in rules.indicators.values():
             points = evaluator.points(spec.id, at)
             if not points:

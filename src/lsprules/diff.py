@@ -11,8 +11,9 @@ import difflib
 from dataclasses import dataclass
 
 from . import nodes
-from .aspects import Aspect, NBSP, clause_words, indicator_aspects, setting_aspects, theme_aspects
-from .resolve import RuleSet
+from .aspects import (Aspect, NBSP, clause_words, comparator_aspects, indicator_aspects, setting_aspects,
+                      theme_aspects)
+from .resolve import RuleSet, walk
 from .wording import count_words
 
 ARROW = "→"
@@ -38,6 +39,8 @@ class Change:
             text += f" (affects {count_words(len(self.affects), 'indicator')}: {', '.join(self.affects)})"
         elif self.kind == "profile" and self.aspect not in ("added", "removed"):
             text += " (affects no indicator: every user overrides it)"
+        elif self.kind == "comparator" and self.aspect not in ("added", "removed"):
+            text += " (no indicator reads it)"
         return text
 
     def to_dict(self) -> dict:
@@ -62,8 +65,8 @@ class RuleDiff:
 
 def diff_rule_sets(old: RuleSet, new: RuleSet) -> RuleDiff:
     """The changes in meaning from `old` to `new`, profiles first, then indicators, groups and themes."""
-    changes = [*_profile_changes(old, new), *_indicator_changes(old, new), *_group_changes(old, new),
-               *_theme_changes(old, new)]
+    changes = [*_comparator_changes(old, new), *_profile_changes(old, new), *_indicator_changes(old, new),
+               *_group_changes(old, new), *_theme_changes(old, new)]
     return RuleDiff(old.file, new.file, tuple(changes))
 
 
@@ -166,6 +169,35 @@ def _moves_and_rest(kind, subject, before: Aspect, after: Aspect, noun: str, rem
 def _clause_line(aspect: Aspect, index: int) -> int | None:
     span = aspect.value[index].span
     return span.line if span is not None else None
+
+
+# --- comparators -----------------------------------------------------------------------------
+
+
+def _comparator_changes(old: RuleSet, new: RuleSet) -> list[Change]:
+    before, after = old.comparators, new.comparators
+    out: list[Change] = []
+    for name in list(dict.fromkeys([*after, *before])):
+        if name not in before:
+            out.append(Change("comparator", name, "added", f"added: {comparator_aspects(after[name])['areas'].text()}",
+                              line=_span_line(after[name])))
+        elif name not in after:
+            out.append(Change("comparator", name, "removed", "removed", line=_span_line(before[name])))
+        else:
+            users = tuple(i for i, spec in new.indicators.items() if spec.value and _reads(spec.value.expr, name))
+            out += [Change(**{**c.__dict__, "affects": users}) for c in aspect_changes(
+                "comparator", name, comparator_aspects(before[name]), comparator_aspects(after[name]))]
+    return out
+
+
+def _reads(expr, comparator: str) -> bool:
+    """Whether a value expression reads a comparator (`x at c`, gap(x, c), ratio(x, c))."""
+    for node in walk(expr):
+        if isinstance(node, nodes.AtComparator) and node.comparator == comparator:
+            return True
+        if isinstance(node, nodes.Name) and node.id == comparator:
+            return True
+    return False
 
 
 # --- profiles ---------------------------------------------------------------------------------

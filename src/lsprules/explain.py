@@ -16,7 +16,8 @@ from .data import Area, Dataset
 from .diagnostics import InputError, did_you_mean, error
 from .aspects import polarity_words
 from .formatter import format_expr, format_quantity
-from .interpreter import AreaEvaluator, Assessment, Facts, Gap, assess_theme, theme_number
+from .interpreter import (AreaEvaluator, Assessment, Facts, Gap, Point, area_evaluator, assess_theme, assessed_areas,
+                          theme_number)
 from .numbers import HUNDRED, exact, json_number
 from .periods import Period
 from .resolve import IndicatorSpec, RuleSet, ThemeSpec
@@ -47,12 +48,13 @@ class Explanation:
 # --- choosing what to explain -----------------------------------------------------------------
 
 
-def pick_area(dataset: Dataset, name: str | None) -> Area:
-    """The area asked for, or the only one; InputError when ambiguous or unknown."""
+def pick_area(rules: RuleSet, dataset: Dataset, name: str | None) -> Area:
+    """The area asked for, or the only one assessed; InputError when ambiguous or unknown."""
     names = [a.name for a in dataset.areas]
     if name is None:
-        if len(dataset.areas) == 1:
-            return dataset.areas[0]
+        assessed = assessed_areas(rules, dataset)  # comparator areas (national figures) are not assessed
+        if len(assessed) == 1:
+            return assessed[0]
         raise InputError([error("E003", "the dataset has several areas: choose one with --area",
                                 hint=f"its areas are: {', '.join(names)}")])
     for area in dataset.areas:
@@ -102,9 +104,9 @@ def explain_indicator(rules: RuleSet, dataset: Dataset, indicator: str, at: Peri
                       area: str | None = None) -> Explanation:
     """The story of one indicator's assessment in one area at period `at` (default: the latest)."""
     spec = pick_indicator(rules, indicator)
-    chosen = pick_area(dataset, area)
+    chosen = pick_area(rules, dataset, area)
     at = at or (dataset.periods()[-1] if dataset.periods() else None)
-    evaluator = AreaEvaluator(rules, chosen)
+    evaluator = area_evaluator(rules, dataset, chosen.name)
     assessment = evaluator.assess(spec, at)
     points = evaluator.points(spec.id, at)
     facts = Facts(spec, points, evaluator.breaks(spec.id)) if points else None
@@ -158,23 +160,39 @@ def _raw_origin(ctx: _Context) -> str:
 def _derived_origin(ctx: _Context) -> list[str]:
     a, spec = ctx.assessment, ctx.spec
     formula = format_expr(spec.value.expr) + (" as percent" if spec.value.as_percent else "")
-    parts = [f"{name} = {_component(ctx, name, a.period)}" for name in _names_in_order(spec.value.expr)]
+    parts = list(dict.fromkeys(_components(ctx, spec.value.expr, a.period)))
     scale = " (× 100 for per cent)" if spec.value.as_percent else ""
     return [f"derived ({_where(ctx, spec.value)}): value = {formula}",
             f"in {a.period}: {', '.join(parts)}{scale} → {exact_text(a.value)}"]
 
 
-def _component(ctx: _Context, name: str, period: Period) -> str:
-    if name in ctx.spec.fields:
-        series = ctx.area.series.get(ctx.spec.id)
-        raw = series.fields.get(name, {}).get(period) if series else None
-        return "n/a" if raw is None or not hasattr(raw, "as_tuple") else f"{exact_text(exact(raw))} (field)"
-    value = ctx.evaluator.series(name).get(period)
-    return "n/a" if value is None or isinstance(value, Gap) else exact_text(value)
+def _components(ctx: _Context, expr: nodes.Expr, period: Period) -> Iterator[str]:
+    """'name = value' for every field, indicator and comparator value the expression reads, in order."""
+    for node in in_order(expr):
+        if isinstance(node, nodes.Name) and node.id in ctx.spec.fields:
+            yield f"{node.id} = {_field_value(ctx, node.id, period)} (field)"
+        elif isinstance(node, nodes.Name) and node.id in ctx.rules.indicators:
+            yield f"{node.id} = {_known(ctx.evaluator.value_at(node.id, period))}"
+        elif isinstance(node, nodes.AtComparator):
+            yield _at_words(ctx, node.indicator, node.comparator, period)
+        elif isinstance(node, nodes.Call) and node.func in ("gap", "ratio") and len(node.args) == 2:
+            own = node.args[0].id  # this area's value first, then the comparator's
+            yield f"{own} = {_known(ctx.evaluator.value_at(own, period))}"
+            yield _at_words(ctx, own, node.args[1].id, period)
 
 
-def _names_in_order(expr: nodes.Expr) -> list[str]:
-    return list(dict.fromkeys(n.id for n in in_order(expr) if isinstance(n, nodes.Name)))
+def _at_words(ctx: _Context, indicator: str, comparator: str, period: Period) -> str:
+    return f"{indicator} at {comparator} = {_known(ctx.evaluator.comparator_value(indicator, comparator, period))}"
+
+
+def _field_value(ctx: _Context, name: str, period: Period) -> str:
+    series = ctx.area.series.get(ctx.spec.id)
+    raw = series.fields.get(name, {}).get(period) if series else None
+    return "n/a" if raw is None or not hasattr(raw, "as_tuple") else exact_text(exact(raw))
+
+
+def _known(value) -> str:
+    return f"n/a ({value.reason})" if isinstance(value, Gap) else exact_text(value)
 
 
 def in_order(expr: nodes.Expr) -> Iterator[nodes.Expr]:
@@ -260,7 +278,7 @@ def _goal_lines(ctx: _Context) -> list[str]:
     goal = target.goal
     if goal is not None and facts is not None and facts.target is not None and not target.per_period:
         lines.append(_goal_words(goal, facts))
-    if facts is not None and facts.segment is not None:
+    if facts is not None and _segment(facts) is not None:
         lines.append(_trajectory_words(target.trajectory, facts))
     elif facts is not None and facts.trajectory is not None and target.trajectory == "flat":
         lines.append(f"trajectory flat: the target {exact_text(facts.trajectory)} applies in every period")
@@ -281,8 +299,22 @@ def _goal_words(goal, facts: Facts) -> str:
     return words + f"{exact_text(base)} {sign} {exact_text(exact(goal.amount.value))} = {exact_text(facts.target)}"
 
 
+def _segment(facts: Facts) -> tuple[Point, Point] | None:
+    """The two points of the target path the trajectory value was read from (None: no line involved)."""
+    path, at = facts.target_path, facts.latest.period
+    if facts.trajectory is None or len(path) < 2:
+        return None
+    before = [Point(*p) for p in path if p[0] < at]
+    after = [Point(*p) for p in path if p[0] > at]
+    if before and after:
+        return before[-1], after[0]
+    if before and len(path) == 2:
+        return Point(*path[0]), Point(*path[1])  # a baseline-to-goal line, assessed at or after its end
+    return None
+
+
 def _trajectory_words(kind: str, facts: Facts) -> str:
-    start, end = facts.segment
+    start, end = _segment(facts)
     at = facts.latest.period
     head = f"trajectory {kind}: from {exact_text(start.value)} in {start.name} to {exact_text(end.value)} " \
            f"in {end.name}"
@@ -493,9 +525,9 @@ def explain_theme(rules: RuleSet, dataset: Dataset, theme_id: str, at: Period | 
                   area: str | None = None) -> Explanation:
     """The story of one theme's rating in one area at period `at` (default: the latest)."""
     theme = pick_theme(rules, theme_id)
-    chosen = pick_area(dataset, area)
+    chosen = pick_area(rules, dataset, area)
     at = at or (dataset.periods()[-1] if dataset.periods() else None)
-    results = AreaEvaluator(rules, chosen).assess_all(at)
+    results = area_evaluator(rules, dataset, chosen.name).assess_all(at)
     result = assess_theme(theme, chosen, results, at)
     members = [results[m] for m in theme.members if m in results]
     reach = ThemeWhatIf(rules, theme, chosen, members, at).reach()

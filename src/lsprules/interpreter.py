@@ -177,6 +177,11 @@ class _Evaluators:
         return [self.get(a) for a in spec.areas]
 
 
+def area_evaluator(rules: RuleSet, dataset: Dataset, area: str) -> "AreaEvaluator":
+    """An area's evaluator with its comparator areas wired in, as `evaluate` makes it (for what-ifs)."""
+    return _Evaluators(rules, dataset).get(area)
+
+
 def _latest_period(dataset: Dataset) -> Period | None:
     periods = dataset.periods()
     return periods[-1] if periods else None
