@@ -12,6 +12,8 @@ from lsprules.gitfiles import file_state
 OUTPUTS = [
     ("evaluate", "rules/crime.rules", "datasets/redcar-cleveland-2007.yaml", "-f", "json"),
     ("evaluate", "rules/crime.rules", "datasets/redcar-cleveland-2007.yaml"),
+    ("evaluate", "rules/crime.rules", "datasets/redcar-cleveland-2007.yaml", "-f", "markdown"),
+    ("evaluate", "rules/crime.rules", "datasets/redcar-cleveland-2007.yaml", "-f", "html"),
     ("explain", "rules/crime.rules", "datasets/redcar-cleveland-2007.yaml", "-i", "robbery"),
     ("explain", "rules/crime.rules", "datasets/redcar-cleveland-2007.yaml", "-t", "crime", "-f", "json"),
     ("diff", "rules/crime.rules", "rules/crime.rules", "--data", "datasets/redcar-cleveland-2007.yaml", "-f",
@@ -26,7 +28,7 @@ def sha(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("args", OUTPUTS, ids=lambda a: " ".join(a[:2]))
+@pytest.mark.parametrize("args", OUTPUTS, ids=lambda a: " ".join(a[:1] + a[-2:]))
 def test_every_output_names_its_inputs_by_sha256_and_git_state(tmp_path, args):
     repo = git_repo(tmp_path)
     first, second = run(*args, cwd=repo), run(*args, cwd=repo)
