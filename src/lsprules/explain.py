@@ -21,7 +21,7 @@ from .interpreter import (AreaEvaluator, Assessment, Facts, Gap, Point, area_eva
 from .numbers import HUNDRED, exact, json_number
 from .periods import Period
 from .resolve import IndicatorSpec, RuleSet, ThemeSpec
-from .theme_whatif import ThemeWhatIf
+from .theme_whatif import MAX_STATES, ThemeWhatIf
 from .whatif import Move, WhatIf, margin_amount, tolerance_amount
 from .wording import MINUS, arrow_text, band_text, exact_text, percent_change, signed_text
 
@@ -530,9 +530,10 @@ def explain_theme(rules: RuleSet, dataset: Dataset, theme_id: str, at: Period | 
     results = area_evaluator(rules, dataset, chosen.name).assess_all(at)
     result = assess_theme(theme, chosen, results, at)
     members = [results[m] for m in theme.members if m in results]
-    reach = ThemeWhatIf(rules, theme, chosen, members, at).reach()
+    search = ThemeWhatIf(rules, theme, chosen, members, at)
+    reach = search.reach()
     sections = (_members_section(theme, members), _rating_section(rules, theme, result, members),
-                _theme_change_section(theme, result.rating, reach))
+                _theme_change_section(theme, result.rating, reach, search.complete))
     heading = f"theme {theme.id} “{theme.title}” — {chosen.name}, assessed at {at or '–'}"
     facts = {"area": chosen.name, "theme": theme.id, "period": at.label if at else None, "rating": result.rating,
              "rule": {"file": rules.file, "line": result.rule_line} if result.rule_line else None,
@@ -595,7 +596,7 @@ def _call_words(call: nodes.Call, members: list[Assessment]) -> str:
     return words + f" (of {len(members)} members; known for {exact_text(judged)})"
 
 
-def _theme_change_section(theme: ThemeSpec, rating: str | None, reach) -> Section:
+def _theme_change_section(theme: ThemeSpec, rating: str | None, reach, complete: bool) -> Section:
     order = {level: i for i, level in enumerate(theme.scale)}
     lines = []
     for r in reach:
@@ -604,8 +605,10 @@ def _theme_change_section(theme: ThemeSpec, rating: str | None, reach) -> Sectio
         lines.append(f"{r.rating} ({'better' if better else 'worse'}): {r.members} member"
                      f"{'s' if r.members != 1 else ''} would need to change, e.g. {moves}")
     unreached = [level for level in theme.scale if level != rating and level not in {r.rating for r in reach}]
-    if unreached:
+    if unreached and complete:
         lines.append(f"no change of members' arrows or bands reaches {', '.join(unreached)}")
+    elif unreached:
+        lines.append(f"not found within {MAX_STATES} combinations of member counts: {', '.join(unreached)}")
     lines.append("members without an arrow (or band) are held as they are: changing them needs data")
     return Section("What would change the rating", tuple(lines))
 

@@ -18,7 +18,7 @@ from .periods import Period
 from .resolve import RuleSet, ThemeSpec, walk
 
 JUDGED_ARROWS = ("up", "static", "down")
-MAX_STATES = 50_000  # far above what a theme of a few hundred members with three arrows needs
+MAX_STATES = 20_000  # a theme of 30 members with three arrows has under 600; the cap bounds the time
 
 State = tuple[tuple[tuple, int], ...]  # ((kind, arrow, rag), how many) sorted: members grouped by what matters
 
@@ -53,6 +53,8 @@ class ThemeWhatIf:
         self.uses_arrow = any(isinstance(n, nodes.ArrowIs) for n in facts)
         self.uses_rag = any(isinstance(n, nodes.RagIs) for n in facts)
         self.start = self._state(members)
+        self.complete = True  # False when the search stopped at MAX_STATES before trying every count
+        self._members: dict[tuple, Assessment] = {}
 
     def rating(self, state: State) -> str | None:
         """The theme rating the interpreter gives members in this state."""
@@ -60,10 +62,17 @@ class ThemeWhatIf:
             return None
         members: dict[str, Assessment] = {}
         for (_, arrow, rag), count in state:
+            member = self._member(arrow, rag)  # one shared stand-in per arrow and band: members only count
             for _ in range(count):
-                members[f"m{len(members)}"] = replace(self.template, arrow=arrow, rag=rag)
+                members[f"m{len(members)}"] = member
         theme = replace(self.theme, members=tuple(members))
         return assess_theme(theme, self.area, members, self.at).rating
+
+    def _member(self, arrow: str | None, rag: str | None) -> Assessment:
+        key = (arrow, rag)
+        if key not in self._members:
+            self._members[key] = replace(self.template, arrow=arrow, rag=rag)
+        return self._members[key]
 
     def reach(self) -> list[Reach]:
         """For each other rating that can be reached by changing members, the fewest changes, worst first."""
@@ -81,6 +90,7 @@ class ThemeWhatIf:
                 if successor not in parents:
                     parents[successor] = (state, before, after)
                     queue.append((successor, depth + 1))
+        self.complete = not queue or wanted <= found.keys()
         order = {level: i for i, level in enumerate(self.theme.scale)}
         return sorted(found.values(), key=lambda r: order.get(r.rating, len(order)))
 
