@@ -9,8 +9,11 @@ import typer
 
 from .commands.common import EXIT_ERROR, EXIT_OK
 from .commands.check import check
+from .commands.diff import diff
 from .commands.evaluate import evaluate
+from .commands.explain import explain
 from .commands.fmt import fmt
+from .commands.test import run_rule_tests
 
 app = typer.Typer(
     name="lsprules",
@@ -25,6 +28,9 @@ app = typer.Typer(
 app.command()(evaluate)
 app.command()(check)
 app.command()(fmt)
+app.command()(diff)
+app.command()(explain)
+app.command("test")(run_rule_tests)
 
 
 def _version(value: bool) -> None:

@@ -177,6 +177,11 @@ class _Evaluators:
         return [self.get(a) for a in spec.areas]
 
 
+def area_evaluator(rules: RuleSet, dataset: Dataset, area: str) -> "AreaEvaluator":
+    """An area's evaluator with its comparator areas wired in, as `evaluate` makes it (for what-ifs)."""
+    return _Evaluators(rules, dataset).get(area)
+
+
 def _latest_period(dataset: Dataset) -> Period | None:
     periods = dataset.periods()
     return periods[-1] if periods else None
@@ -223,6 +228,11 @@ class AreaEvaluator:
                             found.setdefault(p, f"{reason} ({name})")
             self._breaks[indicator] = found
         return self._breaks[indicator]
+
+    def points(self, indicator: str, at: Period | None) -> list[tuple[Period, Fraction]]:
+        """The known values of an indicator up to period `at` (all when None), in period order (for what-ifs)."""
+        return [(p, v) for p, v in self.series(indicator).items()
+                if (at is None or p <= at) and isinstance(v, Fraction)]
 
     def _raw(self, indicator: str) -> SeriesValues:
         data = self.area.series.get(indicator)
@@ -973,6 +983,11 @@ def _theme_condition(expr: nodes.Expr, members: list[Assessment]) -> bool | None
     if isinstance(expr, nodes.Compare):
         return _compare(expr.op, _theme_number(expr.left, members), _theme_number(expr.right, members))
     return None
+
+
+def theme_number(expr: nodes.Expr, members: list[Assessment]) -> Fraction | None:
+    """The value of a number in a theme rating rule (e.g. share(arrow is up)) over members; None if unknown."""
+    return _theme_number(expr, members)
 
 
 def _theme_number(expr: nodes.Expr, members: list[Assessment]) -> Fraction | None:

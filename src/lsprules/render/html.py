@@ -11,7 +11,7 @@ import html
 import re
 
 from ..interpreter import ARROW_SYMBOLS, Assessment, Evaluation, ThemeResult
-from ..provenance import Provenance
+from ..provenance import Provenance, git_words
 from .sections import (ARROW_WORDS, AreaReport, Section, arrange, band_label, comments, discrepancy_text,
                        number_text, rating_label, theme_summary, theme_verdict, value_text)
 from .sparkline import sparkline_svg
@@ -174,7 +174,7 @@ def _discrepancies(report: AreaReport) -> str:
 
 
 def _footer(provenance: Provenance) -> str:
-    files = "".join(f"<li>{esc(f.role)} <code>{esc(f.path)}</code> sha256 <code>{esc(f.sha256)}</code></li>"
-                    for f in provenance.inputs)
+    files = "".join(f"<li>{esc(f.role)} <code>{esc(f.path)}</code> sha256 <code>{esc(f.sha256)}</code>"
+                    f"{esc(git_words(f.git))}</li>" for f in provenance.inputs)
     return (f'<footer class="provenance">Produced by {esc(provenance.engine)} from:<ul>{files}</ul>'
             "Every figure, arrow and rating above was computed from these files by these rules.</footer>")

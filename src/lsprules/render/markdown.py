@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ..interpreter import ARROW_SYMBOLS, Evaluation, ThemeResult
-from ..provenance import Provenance
+from ..provenance import Provenance, git_words
 from .sections import (AreaReport, Section, arrange, band_label, comments, discrepancy_text, number_text,
                        rating_label, theme_summary, theme_verdict, value_text)
 
@@ -93,7 +93,11 @@ def _discrepancies(report: AreaReport) -> list[str]:
     return lines + [""]
 
 
+def _git(f) -> str:
+    return " " + md_text(git_words(f.git).lstrip()) if f.git else ""
+
+
 def _provenance(provenance: Provenance) -> list[str]:
     lines = ["---", "", f"Produced by {md_text(provenance.engine)} from:", ""]
-    lines += [f"- {md_text(f.role)} {md_text(f.path)} (sha256 {md_text(f.sha256)})" for f in provenance.inputs]
+    lines += [f"- {md_text(f.role)} {md_text(f.path)} (sha256 {md_text(f.sha256)})" + _git(f) for f in provenance.inputs]
     return lines

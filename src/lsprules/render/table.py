@@ -30,7 +30,8 @@ def render_table(evaluation: Evaluation, provenance: Provenance, title: str | No
     console = Console(file=buffer, width=width, color_system="truecolor" if color else None,
                       force_terminal=color, legacy_windows=False, emoji=False, highlight=False)
     for renderable in table_renderables(evaluation, provenance, title):
-        console.print(renderable)
+        # Text marked no_wrap (the provenance footer) is printed unwrapped, so full sha256 values stay whole.
+        console.print(renderable, soft_wrap=getattr(renderable, "no_wrap", None) is True)
     return buffer.getvalue()
 
 
@@ -131,5 +132,4 @@ def _notes(a: Assessment) -> Text:
 
 
 def _provenance(provenance: Provenance) -> Text:
-    lines = [provenance.engine] + [f"{f.role} {f.path} sha256:{f.sha256[:12]}" for f in provenance.inputs]
-    return Text(" · ".join(lines), style="dim")
+    return Text("\n".join(provenance.lines()), style="dim", no_wrap=True)

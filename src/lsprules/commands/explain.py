@@ -1,0 +1,40 @@
+"""`lsprules explain RULES DATASET --indicator ID | --theme ID`: why one result came out as it did."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .common import emit, input_errors
+
+
+class ExplainFormat(str, Enum):
+    """Output formats of `explain`."""
+
+    text = "text"
+    json = "json"
+
+
+def explain(
+    rules: Annotated[Path, typer.Argument(help="Rule file (.rules).", show_default=False)],
+    dataset: Annotated[Path, typer.Argument(help="Dataset (.yaml).", show_default=False)],
+    indicator: Annotated[Optional[str], typer.Option("--indicator", "-i", help="Explain this indicator.")] = None,
+    theme: Annotated[Optional[str], typer.Option("--theme", "-t", help="Explain this theme's rating.")] = None,
+    period: Annotated[Optional[str], typer.Option("--period", "-p", help="Assess at this period, e.g. 2006/07 "
+                                                  "(default: the latest in the data).")] = None,
+    area: Annotated[Optional[str], typer.Option("--area", help="The area (needed when the dataset has several).")]
+    = None,
+    output_format: Annotated[ExplainFormat, typer.Option("--format", "-f", help="Output format.")] =
+    ExplainFormat.text,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of "
+                                                   "standard output.")] = None,
+) -> None:
+    """Explain one result in plain words: values, arrow, target, clauses tried, and what would change it."""
+    from ..explainjob import run_explain
+
+    with input_errors():
+        emit(run_explain(rules, dataset, indicator=indicator, theme=theme, period=period, area=area,
+                         output_format=output_format.value), output)
