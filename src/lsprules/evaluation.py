@@ -10,14 +10,26 @@ from .periods import Period, PeriodError, parse_period
 
 
 def run_evaluate(rules_path: Path, dataset_path: Path, *, period: str | None = None, output_format: str = "table",
-                 areas: list[str] | None = None, color: bool = False) -> str:
-    """Evaluate a rule file on a dataset and return the rendered output."""
-    from .inputs import load_any
-    from .interpreter import evaluate
-    from .provenance import provenance_for
+                 areas: list[str] | None = None, color: bool = False, fast: bool = True) -> str:
+    """Evaluate a rule file on a dataset and return the rendered output.
+
+    CSV output of a plain long-form CSV dataset takes the compiled fast path (lsprules.fast), which gives
+    the same bytes as the reference interpreter; `fast=False`, or anything it does not handle, runs the
+    reference interpreter.
+    """
     from .resolve import load_rules
 
     rules = load_rules(rules_path)
+    if fast and output_format == "csv":
+        from .fast import fast_csv
+
+        text = fast_csv(rules, dataset_path, period=period, areas=areas)
+        if text is not None:
+            return text
+    from .inputs import load_any
+    from .interpreter import evaluate
+    from .provenance import provenance_for
+
     dataset = load_any(dataset_path)
     at = resolve_period(period, dataset)
     _check_areas(areas, dataset)
