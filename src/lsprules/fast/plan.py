@@ -42,10 +42,17 @@ class Plan:
         return [series(values, offset) for offset in offsets]
 
 
-def compile_plan(spec: IndicatorSpec, periods: tuple[Period, ...], count: int, scale: int) -> Plan:
-    """The plan for one indicator on a grid whose series hold `count` periods (those up to the assessed one)."""
+def compile_plan(spec: IndicatorSpec, periods: tuple[Period, ...], count: int, scale: int,
+                 rag_tables: dict | None = None) -> Plan:
+    """The plan for one indicator on a grid whose series hold `count` periods (those up to the assessed one).
+
+    `rag_tables` lets the indicators of one run that share a rag block (a profile's) share its table.
+    """
     if spec.rag is None or all(_tabled(c.condition) for c in spec.rag.clauses):
-        return _Compiled(spec, periods, count, scale)
+        rag_tables = {} if rag_tables is None else rag_tables
+        if id(spec.rag) not in rag_tables:  # by identity: equal blocks on other lines give other rule_lines
+            rag_tables[id(spec.rag)] = _rag_table(spec)
+        return _Compiled(spec, periods, count, scale, rag_tables[id(spec.rag)])
     return Plan(_per_series_plan(spec, periods, count, scale))
 
 
@@ -94,8 +101,8 @@ def _facts_cells(facts: Facts, rag: str | None, line: int | None) -> str:
 class _Compiled(Plan):
     """The compiled plan of one indicator: constants worked out once, and caches its series share."""
 
-    def __init__(self, spec: IndicatorSpec, periods: tuple[Period, ...], count: int, scale: int):
-        self.spec, self.periods, self.count, self.scale = spec, periods, count, scale
+    def __init__(self, spec: IndicatorSpec, periods: tuple[Period, ...], count: int, scale: int, rag_cells: dict):
+        self.spec, self.periods, self.count, self.scale, self.rag_cells = spec, periods, count, scale, rag_cells
         self.labels = [p.label for p in periods]
         self.better = _better(spec.polarity, scale)
         self.sign = {"higher_is_better": 1, "lower_is_better": -1}.get(spec.polarity.kind)  # None: closer_to
@@ -124,7 +131,7 @@ class _Compiled(Plan):
 
     def _tail_maker(self) -> Callable[[int, int, str, str, int | None], str]:
         """tail(latest value, its rank, previous cells, arrow, baseline value): all the cells after `group`."""
-        labels, rag_cells, value_cells = self.labels, _rag_table(self.spec), self.value_cells
+        labels, rag_cells, value_cells = self.labels, self.rag_cells, self.value_cells
         target_cells = _Cache(self._target_cells)
 
         def tail(v: int, rank: int, previous: str, arrow: str, base: int | None) -> str:
@@ -259,7 +266,7 @@ class _Compiled(Plan):
         latest period's rank (they depend on nothing else)."""
         base, rank = key
         target, trajectory = self._target(None if base is None else Fraction(base, self.scale), rank)
-        cells = f"{csv_number(target)},{csv_number(trajectory)}"
+        cells = f"{_fraction_text(target)},{_fraction_text(trajectory)}"
         return cells, self._at_or_better(target), self._at_or_better(trajectory)
 
     def _target(self, base: Fraction | None, rank: int) -> tuple[Fraction | None, Fraction | None]:
@@ -312,6 +319,10 @@ class _Compiled(Plan):
         ideal = Fraction(self.spec.polarity.ideal.value)
         distance = abs(reference - ideal)
         return _ceiling((ideal - distance) * self.scale), _floor((ideal + distance) * self.scale)
+
+
+def _fraction_text(value: Fraction | None) -> str:
+    return "" if value is None else ratio_text(value.numerator, value.denominator)
 
 
 INFINITY = float("inf")  # Python compares int with float exactly, so an open end never misjudges a value

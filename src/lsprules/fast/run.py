@@ -50,13 +50,14 @@ def _render(rules: RuleSet, table: Table, count: int, wanted: set[str] | None) -
     areas = [n for n, name in enumerate(table.areas) if wanted is None or name in wanted]
     prefixes = [text_cells(table.areas[n]) + "," for n in areas]
     columns = []  # per indicator, its rows as (area cells, indicator cells, the rest, newline)
+    rag_tables: dict = {}  # rules, hence their rag blocks, outlive this call: ids stay unique
     for spec in rules.indicators.values():
         head = text_cells(spec.id, spec.title, spec.group.id if spec.group else None) + ","
         indicator = table.indicators.get(spec.id)
         if indicator is None:
             cells = repeat(NO_VALUE)
         else:
-            plan = compile_plan(spec, table.periods, count, table.scale)
+            plan = compile_plan(spec, table.periods, count, table.scale, rag_tables)
             cells = plan.column(table.values, table.offsets(indicator, areas))
         columns.append(zip(prefixes, repeat(head), cells, repeat("\n")))
     # Area by area, each area's indicators in turn: the columns side by side, read across.
