@@ -1,11 +1,12 @@
 """Compiles one indicator's resolved spec, once, into a plan: a function from a series in the grid to its CSV cells.
 
 Two kinds of plan, both exact and both giving the reference interpreter's results:
-- a compiled plan for the constructs the national benchmark and most rule files use: the arrow (any comparison,
-  static tolerance, peak) in integer arithmetic on values scaled to whole numbers, cross-multiplied rather
-  than divided; the target and trajectory from the reference Facts, once per (baseline value, period);
-  the RAG clauses, when they test only the arrow, `on trajectory` and `target met`, looked up in a table that
-  the reference Facts filled for every combination of those facts;
+- a compiled plan when the RAG clauses test only the arrow, `on trajectory` and `target met` (the national
+  benchmark's, and most rule files'): the arrow (any comparison, static tolerance, peak) in integer arithmetic
+  on values scaled to whole numbers, cross-multiplied rather than divided; target and trajectory once per
+  (baseline value, period) in Fractions, as interpreter.Facts works them out; RAG looked up in a table that the
+  reference Facts.rag() filled for every combination of those three facts. Cells are cached by the values
+  they depend on, so most series cost a few dictionary look-ups done in C loops;
 - a per-series plan for any other RAG condition: the reference Facts itself, on that series' exact values.
 """
 
@@ -368,7 +369,8 @@ class _TabledFacts(Facts):
 
     def __init__(self, spec: IndicatorSpec, arrow: str, on: bool | None, met: bool | None):
         self.spec, self.arrow, self._on, self._met = spec, arrow, on, met
-        self.reasons, self._unknown, self.latest = [], None, True  # a latest value exists
+        self.reasons, self._unknown = [], None
+        self.latest = True  # Facts.rag() only asks whether there is a latest value: there is
 
     def on_trajectory(self) -> bool | None:
         return self._on
