@@ -303,3 +303,21 @@ def test_unknown_period_or_area_is_left_to_the_reference(tmp_path):
 def test_empty_dataset_and_header_only(tmp_path):
     agree(NATIONAL_RULES, write(tmp_path, "h.csv", HEADER))
     agree(NATIONAL_RULES, write(tmp_path, "p.csv", "Value, Period ,AREA,indicator\n5,2006/07,X,robbery\n"))
+
+
+@pytest.mark.parametrize("chunk, first_block", [(64, 1 << 20), (1000, 1 << 20), (300, 50)])
+def test_small_chunks_straddling_blocks_agree(tmp_path, monkeypatch, chunk, first_block):
+    from lsprules.fast import reader
+
+    monkeypatch.setattr(reader, "CHUNK_CHARS", chunk)
+    monkeypatch.setattr(reader, "MAX_FIRST_BLOCK", first_block)
+    rng = random.Random(chunk)
+    series = {(f"A{a}", name): [rng.choice(["", "3", "4", "5.5", "0"]) for _ in YEARS]
+              for a in range(30) for name in ("robbery", "detection_rate_pct", "arson")}
+    text = rows(series)
+    agree(NATIONAL_RULES, write(tmp_path, "aligned.csv", text))
+    header, *body = text.splitlines(keepends=True)
+    body[5], body[200] = body[200], body[5]  # one pair swapped: blocks no longer repeat row for row
+    agree(NATIONAL_RULES, write(tmp_path, "swapped.csv", header + "".join(body)))
+    one_period = HEADER + "".join(line for line in body if ",2003/04," in line)
+    agree(NATIONAL_RULES, write(tmp_path, "one.csv", one_period))

@@ -6,7 +6,9 @@ import json
 import subprocess
 import sys
 
-from fastpath_helpers import ROOT, write
+import pytest
+
+from fastpath_helpers import ROOT, find_gen, write
 
 # Runs the CLI in a fresh interpreter and prints, at exit, the top-level packages and lsprules modules loaded.
 PROBE = """
@@ -35,3 +37,13 @@ def test_csv_evaluation_imports_no_yaml_schema_or_terminal_rendering(tmp_path):
                      "-o", str(tmp_path / "out.csv"))
     assert "lsprules.fast" in modules
     assert not {"yaml", "jsonschema", "rich", "lsprules.datasets", "lsprules.render.table"} & modules
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(find_gen() is None, reason="shared/bench/gen.py is not beside the checkout")
+def test_benchmark_script_reports_figures_for_the_small_size():
+    result = subprocess.run([sys.executable, "tests/benchmarks/run.py", "--sizes", "S", "--runs", "1"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "machine: " in result.stdout and "S: 21,000 rows" in result.stdout
+    assert "4200/4200" in result.stdout and "lsprules --help" in result.stdout

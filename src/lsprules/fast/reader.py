@@ -27,6 +27,7 @@ _SKELETON_DELETE = bytes(b for b in range(256) if b not in b",\n")
 MISSING = 0  # value number of an empty/na/suppressed cell; -1 marks a grid cell no row filled
 # A grid this much larger than the rows it holds is too sparse to be worth it: use the reference reader.
 MAX_SPARSENESS = 4
+MAX_FIRST_BLOCK = 1 << 20  # rows of the first period kept to recognise the next periods' blocks
 
 
 class NotPlain(Exception):
@@ -249,9 +250,12 @@ class _FirstBlock:
         self.period: str | None = None  # the first row's period cell
         self.size: int | None = None  # rows in the first block, once a row of another period is read
         self.cells: tuple[list[str], list[str]] = ([], [])
+        self.given_up = False  # a first block longer than MAX_FIRST_BLOCK is not kept
 
     def extend(self, areas: list[str], indicators: list[str], periods: list[str]) -> None:
         """Keep the cells of a chunk read before the first block has ended."""
+        if self.given_up:
+            return
         if self.period is None:
             self.period = periods[0]
         end = _run_length(periods, self.period)
@@ -259,10 +263,12 @@ class _FirstBlock:
         self.cells[1].extend(indicators[:end])
         if end < len(periods):
             self.size = len(self.cells[0])
+        elif len(self.cells[0]) > MAX_FIRST_BLOCK:  # one period, or a long one: keeping it costs memory
+            self.given_up, self.cells = True, ([], [])
 
     def pieces(self, row: int, count: int) -> list[tuple[int, int]] | None:
         """Positions in the first block of rows row .. row + count, were the blocks to repeat it."""
-        if self.size is None:
+        if self.size is None or self.given_up:
             return None
         found, position = [], row % self.size
         while count > 0:
