@@ -60,3 +60,18 @@ def test_values_share_one_exact_scale(tmp_path):
     table = read_table(write(tmp_path, "d.csv", "area,indicator,period,value\nA,x,2006,1.25\nA,x,2007,-3\n"
                                                 "A,x,2008,\nA,x,2009,0.1\n"))
     assert table.scale == 100 and table.values[:4] == [125, -300, None, 10]
+
+
+def test_national_rules_compile_and_other_conditions_run_the_reference_facts():
+    from engine_helpers import rules_from
+    from fastpath_helpers import NATIONAL_RULES
+    from lsprules.fast.plan import _Compiled, compile_plan
+    from lsprules.periods import parse_period
+    from lsprules.resolve import load_rules
+
+    periods = tuple(parse_period(p) for p in ("2003/04", "2004/05"))
+    for spec in load_rules(NATIONAL_RULES).indicators.values():
+        assert isinstance(compile_plan(spec, periods, 2, 10), _Compiled)
+    other = rules_from("indicator x {\n polarity lower_is_better\n target 5\n rag {\n green when value < target\n"
+                       " red otherwise\n }\n}\n").indicators["x"]
+    assert not isinstance(compile_plan(other, periods, 2, 10), _Compiled)

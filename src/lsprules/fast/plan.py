@@ -12,6 +12,7 @@ Two kinds of plan, both exact and both giving the reference interpreter's result
 
 from __future__ import annotations
 
+from dataclasses import fields
 from fractions import Fraction
 from itertools import product, repeat
 from operator import add
@@ -49,12 +50,29 @@ def compile_plan(spec: IndicatorSpec, periods: tuple[Period, ...], count: int, s
 
     `rag_tables` lets the indicators of one run that share a rag block (a profile's) share its table.
     """
-    if spec.rag is None or all(_tabled(c.condition) for c in spec.rag.clauses):
+    if _compilable(spec):
         rag_tables = {} if rag_tables is None else rag_tables
         if id(spec.rag) not in rag_tables:  # by identity: equal blocks on other lines give other rule_lines
             rag_tables[id(spec.rag)] = _rag_table(spec)
         return _Compiled(spec, periods, count, scale, rag_tables[id(spec.rag)])
     return Plan(_per_series_plan(spec, periods, count, scale))
+
+
+def _compilable(spec: IndicatorSpec) -> bool:
+    """Whether the compiled plan knows every construct of the spec (anything newer: the reference Facts)."""
+    arrow, target = spec.arrow, spec.target
+    return (spec.polarity.kind in ("higher_is_better", "lower_is_better", "closer_to")
+            and arrow.compare.method in ("previous", "year", "mean")
+            and (arrow.static is None or arrow.static.tolerance.unit in (None, "%", "pp"))
+            and {f.name for f in fields(arrow)} == {"compare", "static", "peak"}
+            and (target is None or _known_target(target))
+            and (spec.rag is None or all(_tabled(c.condition) for c in spec.rag.clauses)))
+
+
+def _known_target(target) -> bool:
+    return ({f.name for f in fields(target)} == {"fixed", "baseline", "goal", "per_period", "trajectory", "span"}
+            and target.trajectory in ("linear", "flat")
+            and (target.goal is None or isinstance(target.goal, (nodes.ChangeStmt, nodes.ReachStmt))))
 
 
 def _tabled(condition: nodes.Expr | None) -> bool:
