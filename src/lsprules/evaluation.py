@@ -14,16 +14,28 @@ FORMATS = ("table", "json", "csv", "markdown", "html")
 
 def run_evaluate(rules_path: Path, dataset_path: Path | Sequence[Path], *, period: str | None = None,
                  output_format: str = "table", areas: list[str] | None = None, color: bool = False,
-                 years: str | None = None) -> str:
-    """Evaluate a rule file on one or more datasets (merged) and return the rendered output."""
-    from .inputs import load_all
-    from .interpreter import assessed_areas, evaluate
-    from .progress import progress
-    from .provenance import provenance_for
+                 years: str | None = None, fast: bool = True) -> str:
+    """Evaluate a rule file on one or more datasets (merged) and return the rendered output.
+
+    CSV output of one plain long-form CSV dataset takes the compiled fast path (lsprules.fast), which gives
+    the same bytes as the reference interpreter; `fast=False`, or anything it does not handle, runs the
+    reference interpreter.
+    """
     from .resolve import load_rules
 
     paths = [dataset_path] if isinstance(dataset_path, (str, Path)) else list(dataset_path)
     rules = load_rules(rules_path)
+    if fast and output_format == "csv" and len(paths) == 1 and years is None and not rules.comparators:
+        from .fast import fast_csv
+
+        text = fast_csv(rules, paths[0], period=period, areas=areas)
+        if text is not None:
+            return text
+    from .inputs import load_all
+    from .interpreter import assessed_areas, evaluate
+    from .progress import progress
+    from .provenance import provenance_for
+
     dataset, files = load_all(paths, PeriodKind(years) if years else None)
     at = resolve_period(period, dataset)
     _check_areas(areas, dataset)

@@ -1,0 +1,77 @@
+"""The fast path's pieces: number and text cells exactly as render/csv_out.py writes them, and the reader's grid."""
+
+from __future__ import annotations
+
+import csv
+import io
+from fractions import Fraction
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fastpath_helpers import write
+from lsprules.fast.cells import ratio_text, text_cells
+from lsprules.fast.reader import read_table
+from lsprules.render.csv_out import csv_number, safe_text
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.integers(-10**20, 10**20), st.integers(1, 10**12))  # numbers.to_decimal stops at 28 digits
+def test_ratio_text_is_csv_number(numerator, denominator):
+    assert ratio_text(numerator, denominator) == csv_number(Fraction(numerator, denominator))
+
+
+def test_ratio_text_rounds_half_away_from_zero():
+    assert ratio_text(1, 3) == "0.333333" and ratio_text(2, 3) == "0.666667" and ratio_text(-2, 3) == "-0.666667"
+    assert ratio_text(1, 2 * 10**6) == "0.000001" and ratio_text(-1, 2 * 10**6) == "-0.000001"
+    assert ratio_text(1, 3 * 10**6) == "0" and ratio_text(-1, 3 * 10**6) == "0"  # never "-0"
+    assert ratio_text(2999999999, 10**9) == "3" and ratio_text(-30, 10) == "-3"
+
+
+def writer_cells(texts) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow([safe_text(t) for t in texts] + ["x"])
+    return buffer.getvalue()[:-len(",x\n")]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text()), min_size=1, max_size=3))
+def test_text_cells_are_what_csv_writer_writes(texts):
+    assert text_cells(*texts) == writer_cells(texts)
+
+
+def test_period_major_and_shuffled_files_give_the_same_grid(tmp_path):
+    header = "area,indicator,period,value\n"
+    rows = [f"A{a},{i},{p},{a * 10 + len(i) + int(p[:4]) % 7}" for p in ("2005/06", "2006/07", "2004/05")
+            for a in range(5) for i in ("x", "yy")]
+    aligned = read_table(write(tmp_path, "a.csv", header + "\n".join(rows) + "\n"))
+    scattered = read_table(write(tmp_path, "s.csv", header + "\n".join(sorted(rows)) + "\n"))
+    assert aligned.series is not None and scattered.series is None  # the two ways of building the grid
+    for table in (aligned, scattered):
+        assert [p.label for p in table.periods] == ["2004/05", "2005/06", "2006/07"]
+    for name, indicator in aligned.indicators.items():
+        other = scattered.indicators[name]
+        for area in range(5):
+            first, second = aligned.offsets(indicator, [area])[0], scattered.offsets(other, [area])[0]
+            assert aligned.values[first:first + 3] == scattered.values[second:second + 3]
+
+
+def test_values_share_one_exact_scale(tmp_path):
+    table = read_table(write(tmp_path, "d.csv", "area,indicator,period,value\nA,x,2006,1.25\nA,x,2007,-3\n"
+                                                "A,x,2008,\nA,x,2009,0.1\n"))
+    assert table.scale == 100 and table.values[:4] == [125, -300, None, 10]
+
+
+def test_national_rules_compile_and_other_conditions_run_the_reference_facts():
+    from engine_helpers import rules_from
+    from fastpath_helpers import NATIONAL_RULES
+    from lsprules.fast.plan import _Compiled, compile_plan
+    from lsprules.periods import parse_period
+    from lsprules.resolve import load_rules
+
+    periods = tuple(parse_period(p) for p in ("2003/04", "2004/05"))
+    for spec in load_rules(NATIONAL_RULES).indicators.values():
+        assert isinstance(compile_plan(spec, periods, 2, 10), _Compiled)
+    other = rules_from("indicator x {\n polarity lower_is_better\n target 5\n rag {\n green when value < target\n"
+                       " red otherwise\n }\n}\n").indicators["x"]
+    assert not isinstance(compile_plan(other, periods, 2, 10), _Compiled)
