@@ -15,12 +15,13 @@ from typing import Callable, Iterable, Iterator
 
 from . import nodes
 from .band_findings import BandCheck, band_context, clause_words, decimal_words
-from .diagnostics import Diagnostic, InputError, Severity, at_span, did_you_mean, error
+from .diagnostics import Diagnostic, InputError, Severity, at_span, did_you_mean
+from .files import read_input
 from .formatter import format_expr, format_quantity
 from .numbers import exact
 from .periods import PeriodError, parse_period
 from .resolve import IndicatorSpec, RuleSet, bodies, decode_source, resolve_collecting, walk
-from .source import Source, Span, display_name
+from .source import Source, Span
 
 
 @dataclass
@@ -105,12 +106,8 @@ class FileCheck:
 
 def check_path(path: str | Path) -> FileCheck:
     """Check one rule file."""
-    name = display_name(path)
     try:
-        source = decode_source(name, Path(path).read_bytes())
-    except OSError as exc:
-        return FileCheck((error("E001", f"cannot read rule file '{name}': {exc.strerror or exc}",
-                                hint="check the path and that the file is readable"),))
+        source = decode_source(*read_input(path, "rule file"))
     except InputError as exc:
         return FileCheck(exc.diagnostics)
     return check_source(source)

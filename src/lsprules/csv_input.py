@@ -15,15 +15,15 @@ import difflib
 import hashlib
 import io
 import re
-from collections import defaultdict
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from .data import Area, Dataset, Missing, Reported, Series, Value
+from .data import Dataset, Missing, Value
 from .diagnostics import Diagnostic, InputError, did_you_mean, error
-from .periods import Period, PeriodError, PeriodKind, parse_period
-from .source import Source, display_name
+from .observations import Observations, SeriesBuilder
+from .periods import Period, PeriodError, parse_period
+from .files import read_input
+from .source import Source
 
 REQUIRED = ("area", "indicator", "period", "value")
 OPTIONAL = ("field", "numerator", "denominator", "status", "note", "reported_arrow", "reported_rag", "reported_value")
@@ -38,13 +38,7 @@ MAX_PROBLEMS = 100
 
 def load_csv(path: str | Path) -> Dataset:
     """Read and validate a long-form CSV dataset; raise InputError naming the row and column of each problem."""
-    name = display_name(path)
-    try:
-        data = Path(path).read_bytes()
-    except (OSError, ValueError) as exc:
-        raise InputError([error("E001", f"cannot read dataset {name}: {getattr(exc, 'strerror', None) or exc}",
-                                hint="check the file name and that the file is readable")]) from None
-    return load_csv_bytes(name, data)
+    return load_csv_bytes(*read_input(path, "dataset"))
 
 
 def load_csv_bytes(name: str, data: bytes) -> Dataset:
@@ -59,26 +53,13 @@ def load_csv_bytes(name: str, data: bytes) -> Dataset:
     return reader.dataset(hashlib.sha256(data).hexdigest())
 
 
-@dataclass
-class _SeriesBuilder:
-    values: dict = field(default_factory=dict)
-    fields: dict = field(default_factory=lambda: defaultdict(dict))
-    breaks: dict = field(default_factory=dict)
-    arrow: dict = field(default_factory=dict)
-    rag: dict = field(default_factory=dict)
-    printed: dict = field(default_factory=dict)
-
-
 class _Reader:
     """Reads rows one by one, collecting every problem with its row and column."""
 
     def __init__(self, source: Source):
         self.source = source
         self.problems: list[Diagnostic] = []
-        self.areas: dict[str, dict[str, _SeriesBuilder]] = {}
-        self.kinds: dict[PeriodKind, int] = defaultdict(int)
-        self.first_kind: tuple[PeriodKind, int] | None = None
-        self.seen: dict[tuple, tuple[Value, int]] = {}
+        self.observations = Observations()
         self.line_starts: list[int] = [0] + [i + 1 for i, ch in enumerate(source.text) if ch == "\n"]
 
     # --- rows ---------------------------------------------------------------------------------
@@ -150,7 +131,7 @@ class _Reader:
         period = self._period(cell("period"), line, columns["period"])
         if period is None:
             return
-        series = self.areas.setdefault(area, {}).setdefault(indicator, _SeriesBuilder())
+        series = self.observations.series(area, indicator)
         status = cell("status").lower()
         if status not in STATUSES:
             self.fail(line, columns["status"], f"unknown status '{cell('status')}'",
@@ -161,14 +142,10 @@ class _Reader:
         value = self._value(cell("value"), status, line, columns["value"])
         if value is None:
             return
-        target = cell("field")
-        key = (area, indicator, target, period)
-        if not self._unique(key, value, line, columns["value"]):
+        conflict = self.observations.add(area, indicator, cell("field"), period, value, f"row {line}")
+        if conflict:
+            self.fail(line, columns["value"], conflict, "keep one row per area, indicator and period", code="E307")
             return
-        if target:
-            series.fields[target][period] = value
-        else:
-            series.values[period] = value
         for component in ("numerator", "denominator"):
             if cell(component):
                 number = self._number(cell(component), line, columns[component])
@@ -182,12 +159,9 @@ class _Reader:
         except PeriodError as exc:
             self.fail(line, column, str(exc), code="E303")
             return None
-        if self.first_kind is None:
-            self.first_kind = (period.kind, line)
-        elif period.kind != self.first_kind[0]:
-            self.fail(line, column, f"period {text} is a {period.kind.value.replace('_', ' ')}, but this file's "
-                      f"periods are {self.first_kind[0].value.replace('_', ' ')}s (row {self.first_kind[1]})",
-                      "use one kind of period per file", code="E303")
+        problem = self.observations.period_problem(period, f"row {line}")
+        if problem:
+            self.fail(line, column, problem, "use one kind of period per file", code="E303")
             return None
         return period
 
@@ -212,19 +186,7 @@ class _Reader:
             return None
         return Decimal(cleaned)
 
-    def _unique(self, key: tuple, value: Value, line: int, column: int) -> bool:
-        earlier = self.seen.get(key)
-        if earlier is None:
-            self.seen[key] = (value, line)
-            return True
-        if earlier[0] != value:
-            area, indicator, name, period = key
-            what = f"field {name} of {indicator}" if name else indicator
-            self.fail(line, column, f"{what} for {area} in {period} is {value} here but {earlier[0]} at row "
-                      f"{earlier[1]}", "keep one row per area, indicator and period", code="E307")
-        return False
-
-    def _reported(self, series: _SeriesBuilder, period: Period, cell, columns, line: int) -> None:
+    def _reported(self, series: SeriesBuilder, period: Period, cell, columns, line: int) -> None:
         arrow = cell("reported_arrow")
         if arrow:
             word = ARROW_WORDS.get(arrow.lower())
@@ -250,16 +212,8 @@ class _Reader:
                                    offset + max(1, _cell_width(self.source.line_text(line), column)), hint))
 
     def dataset(self, sha256: str) -> Dataset:
-        areas = tuple(Area(name, {ind: _series(ind, b) for ind, b in series.items()})
-                      for name, series in self.areas.items())
-        kind = self.first_kind[0] if self.first_kind else None
-        return Dataset(self.source.name, areas, kind, sha256=sha256)
-
-
-def _series(indicator: str, b: _SeriesBuilder) -> Series:
-    return Series(indicator, dict(sorted(b.values.items())),
-                  {name: dict(sorted(v.items())) for name, v in b.fields.items()},
-                  dict(sorted(b.breaks.items())), Reported(b.arrow, b.rag, b.printed))
+        """The Dataset of every row read."""
+        return self.observations.dataset(self.source.name, sha256)
 
 
 def _cell_bounds(line: str, column: int | None) -> tuple[int, int]:

@@ -23,8 +23,9 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from .data import Area, Dataset, Missing, Reported, Series, Value
 from .diagnostics import Diagnostic, InputError, at_span, did_you_mean, error
+from .files import read_input
 from .periods import Period, PeriodError, PeriodKind, parse_period
-from .source import Source, Span, display_name
+from .source import Source, Span
 
 __all__ = ["load_dataset", "load_dataset_bytes", "dataset_from_values"]
 
@@ -37,14 +38,7 @@ _FORMS = "`area` + `indicators` (one area) or `areas` (several areas)"
 
 def load_dataset(path: Path | str) -> Dataset:
     """Read, validate and build the YAML dataset at `path`; raise InputError for any problem."""
-    name = display_name(path)
-    try:
-        data = Path(path).read_bytes()
-    except (OSError, ValueError) as exc:  # ValueError: e.g. a NUL byte in the path
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise InputError([error("E001", f"cannot read dataset {name}: {reason}",
-                                hint="check the file name and that the file is readable")]) from None
-    return load_dataset_bytes(name, data)
+    return load_dataset_bytes(*read_input(path, "dataset"))
 
 
 def load_dataset_bytes(name: str, data: bytes) -> Dataset:

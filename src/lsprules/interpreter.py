@@ -7,7 +7,7 @@ three-valued logic: a RAG clause that cannot be decided leaves the rating n/a, w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Iterable, Mapping
 

@@ -18,7 +18,8 @@ from typing import Any
 
 from .data import Dataset
 from .diagnostics import Diagnostic, InputError, error
-from .source import Source, display_name
+from .files import read_input
+from .source import Source
 
 _SPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
@@ -27,13 +28,7 @@ _LITERALS = {"true": True, "false": False, "null": None}
 
 def load_json(path: str | Path) -> Dataset:
     """Read, validate and build the JSON dataset at `path`; raise InputError for any problem."""
-    name = display_name(path)
-    try:
-        data = Path(path).read_bytes()
-    except (OSError, ValueError) as exc:
-        raise InputError([error("E001", f"cannot read dataset {name}: {getattr(exc, 'strerror', None) or exc}",
-                                hint="check the file name and that the file is readable")]) from None
-    return load_json_bytes(name, data)
+    return load_json_bytes(*read_input(path, "dataset"))
 
 
 def load_json_bytes(name: str, data: bytes) -> Dataset:

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from . import nodes
-from .diagnostics import Diagnostic, InputError, at_span, did_you_mean, error
-from .source import Source, Span, display_name
+from .diagnostics import Diagnostic, InputError, at_span, did_you_mean
+from .source import Source, Span
 
 DEFAULT_RAG_SCALE = ("red", "amber", "green")
 VALUE_FUNCTIONS = {"sum", "min", "max", "mean"}
@@ -120,12 +120,9 @@ class RuleSet:
 
 def load_rules(path: str | Path) -> RuleSet:
     """Read, parse and resolve a rule file; raise InputError with every problem found."""
-    name = display_name(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError([error("E001", f"cannot read rule file '{name}': {exc.strerror or exc}",
-                                hint="check the path and that the file is readable")]) from None
+    from .files import read_input
+
+    name, data = read_input(path, "rule file")
     source = decode_source(name, data)
     from .parser import parse_source
 
@@ -521,7 +518,6 @@ class _Resolver:
                 self.fail("E108", f"theme '{theme.name}' has more than one `{word}`", duplicate.span,
                           "keep one")
         scale = next((s for s in theme.settings if isinstance(s, nodes.Scale)), None)
-        members = [m for s in theme.settings if isinstance(s, nodes.Members) for m in s.names]
         rating = next((s for s in theme.settings if isinstance(s, nodes.Rating)), None)
         if scale is None:
             self.fail("E111", f"theme '{theme.name}' has no rating scale", theme.span,

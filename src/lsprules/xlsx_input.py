@@ -9,9 +9,8 @@ per period (`area`, `indicator`, then period labels such as 2005/06), with optio
 
 from __future__ import annotations
 
-import difflib
-
 import datetime as dt
+import difflib
 import hashlib
 import io
 import re
@@ -22,9 +21,10 @@ from pathlib import Path
 from .csv_input import ARROW_WORDS, INDICATOR_ID, MISSING_WORDS, NUMBER, OPTIONAL, REQUIRED, STATUSES
 from .data import Dataset, Missing, Value
 from .diagnostics import Diagnostic, InputError, at_span, did_you_mean, error
+from .files import read_input
 from .observations import Observations, SeriesBuilder
 from .periods import Period, PeriodError, parse_period
-from .source import Span, display_name
+from .source import Span
 
 WIDE_COLUMNS = ("area", "indicator", "field", "title", "comments", "reported_arrow")
 EXPLICIT_PERIOD = re.compile(r"^(?P<value>.*?)\s*\((?P<period>[^()]+)\)$")
@@ -34,13 +34,7 @@ MAX_PROBLEMS = 100
 
 def load_xlsx(path: str | Path) -> Dataset:
     """Read and validate a workbook; raise InputError naming the sheet and cell of each problem."""
-    name = display_name(path)
-    try:
-        data = Path(path).read_bytes()
-    except (OSError, ValueError) as exc:
-        raise InputError([error("E001", f"cannot read dataset {name}: {getattr(exc, 'strerror', None) or exc}",
-                                hint="check the file name and that the file is readable")]) from None
-    return load_xlsx_bytes(name, data)
+    return load_xlsx_bytes(*read_input(path, "dataset"))
 
 
 def load_xlsx_bytes(name: str, data: bytes) -> Dataset:
