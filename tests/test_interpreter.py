@@ -370,3 +370,11 @@ def test_theme_summary_counts_members_in_words():
     one = THEME.replace("indicators a, b, c, d", "indicators a")
     (theme,) = evaluate_text(one, data).themes
     assert theme.reasons[0] == "1 member: 1 arrow up, 1 rag na"
+
+
+def test_shown_values_round_half_away_from_zero_at_any_size():
+    from lsprules.numbers import to_decimal
+
+    assert str(to_decimal(F(-25, 10), 0)) == "-3" and str(to_decimal(F(25, 10), 0)) == "3"
+    assert str(to_decimal(F(-1, 100), 1)) == "0.0"  # never "-0.0"
+    assert str(to_decimal(F(10**40) + F(1, 3), 3)) == "1" + "0" * 40 + ".333"  # beyond 28 digits

@@ -5,7 +5,7 @@ Shown results are rounded half away from zero (the way people round by hand) to 
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 HUNDRED = Fraction(100)
@@ -18,15 +18,16 @@ def exact(value: Decimal | int | str) -> Fraction:
 
 def to_decimal(value: Fraction, places: int) -> Decimal:
     """Round an exact value half away from zero to `places` decimal places."""
-    quantum = Decimal(1).scaleb(-places)
     sign = -1 if value < 0 else 1
     magnitude = abs(value)
     scaled = magnitude * (10 ** places)
     whole, remainder = divmod(scaled.numerator, scaled.denominator)
     if remainder * 2 >= scaled.denominator:
         whole += 1
-    # Decimal(0) has no sign, so a value that rounds to zero never shows as "-0.0".
-    return Decimal(sign * whole).scaleb(-places).quantize(quantum, rounding=ROUND_HALF_UP)
+    # Decimal(0) has no sign, so a value that rounds to zero never shows as "-0.0". The digits are exact
+    # already: the tuple form builds the result without the 28-digit context that scaleb/quantize would use.
+    digits = tuple(int(d) for d in str(whole).rjust(places + 1, "0"))
+    return Decimal((0 if sign > 0 or whole == 0 else 1, digits, -places))
 
 
 def shown(value: Fraction | None, places: int = 1) -> str:
