@@ -117,7 +117,7 @@ BROKEN = {
                              1, "4:26: error[E101]", "missing closing brace '}' of the rag block (opened on line 3)"),
     "binary junk": (bytes(range(256)) * 4, 2, "2:118: error[E002]", "not valid UTF-8"),
     "control characters": ("indicator x {\x00\x01}", 1, "1:14: error[E101]", "control character U+0000"),
-    "nested parentheses": (NESTED, 0, "no problems found", ""),
+    "nested parentheses": (NESTED, 1, "4:3: error[E113]", "nested more than 100 levels deep"),
     "long chain": ("indicator x {\n  polarity lower_is_better\n  fields a\n  value = " + " + ".join(["a"] * 10_000)
                    + "\n}\n", 1, "4:3: error[E113]", "nested more than 100 levels deep"),
     "nested negations": ("indicator x {\n  polarity lower_is_better\n  fields a\n  value = " + "-(" * 5000 + "a"

@@ -72,6 +72,11 @@ def parse_source(source: Source) -> nodes.RuleFile:
     """Parse a rule file into its AST; raise InputError with diagnostics for every syntax problem found."""
     from .lower import lower  # the only module that walks Lark trees
 
+    deep = _deep_parenthesis(source.text)
+    if deep is not None:  # found by a scan of the text: parsing thousands of levels would take seconds
+        line_start = source.text.rfind("\n", 0, deep) + 1
+        statement = line_start + len(source.text[line_start:deep]) - len(source.text[line_start:deep].lstrip())
+        raise InputError([_nested_too_deeply(source, statement)])
     tree, comments, problems = _parse_recovering(source)
     if problems:
         raise InputError(problems)
@@ -141,6 +146,34 @@ def _depth_problem(tree: Tree, source: Source) -> Diagnostic | None:
             return _nested_too_deeply(source, anchor)
         stack.extend((child, depth + 1, anchor) for child in node.children if isinstance(child, Tree))
     return None
+
+
+def _deep_parenthesis(text: str) -> int | None:
+    """The offset of the first '(' nested deeper than MAX_DEPTH, outside titles and comments, or None."""
+    depth, position, length = 0, 0, len(text)
+    while position < length:
+        ch = text[position]
+        if ch == "#":
+            end = text.find("\n", position)
+            position = length if end < 0 else end
+        elif ch == '"':
+            position = _string_end(text, position)
+        elif ch == "(":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return position
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        position += 1
+    return None
+
+
+def _string_end(text: str, start: int) -> int:
+    """The offset of the quote closing the title that opens at `start` (or of the line end, if unclosed)."""
+    position = start + 1
+    while position < len(text) and text[position] not in '"\n':
+        position += 2 if text[position] == "\\" else 1
+    return position
 
 
 # Statements an E113 points at: the one holding the expression that is too deep.
