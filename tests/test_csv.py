@@ -79,3 +79,13 @@ def test_rendered_csv_keeps_numbers_and_neutralises_formulas():
     text = render_csv(evaluate(rules, dataset))
     header, row = text.splitlines()
     assert row.startswith("\"'=HYPERLINK(\"\"http://evil\"\")\",r,r,,2006,-3,2005,-2,-1,-50,up,")
+
+
+@pytest.mark.parametrize("cell, expected", [('"1,029"', [("ok", D(1029))]), ('"12,345,678.5"', [("ok", D("12345678.5"))]),
+                                           ('"10,29"', "E306"), ('"6,5,0"', "E306"), ('"1.029,5"', "E306")])
+def test_only_true_thousands_separators_are_read(cell, expected):
+    text = f"area,indicator,period,value\nX,r,2006,{cell}\n"
+    if expected == "E306":
+        assert [c for c, _, _ in codes(text)] == ["E306"]
+    else:
+        assert [("ok", v) for v in load(text).areas[0].series["r"].values.values()] == expected

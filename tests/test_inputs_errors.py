@@ -91,6 +91,14 @@ def test_xlsx_missing_column_and_duplicate(tmp_path):
     assert "Crime!D3: robbery for X in 2005/06 is 80 here but 75 at Crime!D2" in run_to_file(tmp_path, path)
 
 
+def test_xlsx_formula_without_a_saved_value_is_an_error_not_a_missing_value(tmp_path):
+    # openpyxl, like any program, writes formulas without their results: read as values they look empty.
+    path = workbook(tmp_path, [["area", "indicator", "period", "value"], ["X", "robbery", "2005/06", 75],
+                               ["X", "robbery", "2006/07", "=D2+1"]])
+    stderr = run_to_file(tmp_path, path)
+    assert "bad.xlsx:3:4: error[E310]: Crime!D3: this formula has no saved value" in stderr
+
+
 def test_xlsx_published_layout_problems_name_cells(tmp_path):
     path = workbook(tmp_path, [["area", "indicator", "2005/06", "2006/07", "Trend"],
                                ["X", "Robbery", 75, "76 (2006/7)"]])

@@ -378,3 +378,13 @@ def test_shown_values_round_half_away_from_zero_at_any_size():
     assert str(to_decimal(F(-25, 10), 0)) == "-3" and str(to_decimal(F(25, 10), 0)) == "3"
     assert str(to_decimal(F(-1, 100), 1)) == "0.0"  # never "-0.0"
     assert str(to_decimal(F(10**40) + F(1, 3), 3)) == "1" + "0" * 40 + ".333"  # beyond 28 digits
+
+
+def test_a_percentage_reduction_of_a_negative_baseline_lowers_it():
+    # -10 reduced by 15 % is -11.5: the target is below the baseline, as "reduce" says, whatever the sign.
+    text = rules(f"{LOWER}\ntarget {{ baseline 2004 reduce by 15 % by 2006 }}\nrag {{ green when target met\n"
+                 " red otherwise }")
+    a = assess(text, series_yaml({"2004": -10, "2006": "-9.9"}))
+    assert a.target == F(-23, 2) and a.rag == "red"
+    up = rules(f"{HIGHER}\ntarget {{ baseline 2004 increase by 10 % by 2006 }}")
+    assert assess(up, series_yaml({"2004": -20, "2006": -19})).target == -18

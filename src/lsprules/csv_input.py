@@ -28,6 +28,8 @@ from .source import Source
 REQUIRED = ("area", "indicator", "period", "value")
 OPTIONAL = ("field", "numerator", "denominator", "status", "note", "reported_arrow", "reported_rag", "reported_value")
 NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+# "1,029" is a thousands separator; "10,29" (a decimal comma) or "6,5,0" are not numbers, never guessed at.
+THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 INDICATOR_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 MISSING_WORDS = {"": Missing.NA, "na": Missing.NA, "n/a": Missing.NA, "suppressed": Missing.SUPPRESSED}
 STATUSES = ("", "na", "suppressed", "break")
@@ -178,7 +180,7 @@ class _Reader:
         return self._number(text, line, column)
 
     def _number(self, text: str, line: int, column: int) -> Decimal | None:
-        cleaned = text.replace(",", "")
+        cleaned = text.replace(",", "") if THOUSANDS.match(text) else text
         if not NUMBER.match(cleaned):
             self.fail(line, column, f"expected a number, found '{text}'",
                       "write a plain decimal such as 1029 or -0.6; leave the cell empty, or write na or "

@@ -293,8 +293,9 @@ def _goal_words(goal, facts: Facts) -> str:
     sign = MINUS if goal.direction == "reduce" else "+"
     words = f"{goal.direction} by {format_quantity(goal.amount)} by {goal.period} ({where}): "
     if goal.amount.unit == "%":
-        step = base * exact(goal.amount.value) / HUNDRED
-        return words + (f"{exact_text(base)} {sign} {format_quantity(goal.amount)} × {exact_text(base)} = "
+        step = abs(base) * exact(goal.amount.value) / HUNDRED
+        size = exact_text(abs(base)) if base >= 0 else f"|{exact_text(base)}|"
+        return words + (f"{exact_text(base)} {sign} {format_quantity(goal.amount)} × {size} = "
                         f"{exact_text(base)} {sign} {exact_text(step)} = {exact_text(facts.target)}")
     return words + f"{exact_text(base)} {sign} {exact_text(exact(goal.amount.value))} = {exact_text(facts.target)}"
 

@@ -688,7 +688,8 @@ class Facts:
         if base is None:
             self.reasons.append("no target: a change target needs a baseline period")
             return None
-        step = base.value * amount / HUNDRED if goal.amount.unit == "%" else amount
+        # A % change is of the baseline's size: "reduce by 15 %" lowers a negative baseline too.
+        step = abs(base.value) * amount / HUNDRED if goal.amount.unit == "%" else amount
         return base.value - step if goal.direction == "reduce" else base.value + step
 
     def _profiled_target(self, target, base: Point | None, at: Period) -> None:

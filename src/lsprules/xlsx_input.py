@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from .csv_input import ARROW_WORDS, INDICATOR_ID, MISSING_WORDS, NUMBER, OPTIONAL, REQUIRED, STATUSES
+from .csv_input import ARROW_WORDS, INDICATOR_ID, MISSING_WORDS, NUMBER, OPTIONAL, REQUIRED, STATUSES, THOUSANDS
 from .data import Dataset, Missing, Value
 from .diagnostics import Diagnostic, InputError, at_span, did_you_mean, error
 from .files import read_input
@@ -40,7 +40,7 @@ def load_xlsx(path: str | Path) -> Dataset:
 def load_xlsx_bytes(name: str, data: bytes) -> Dataset:
     """Validate and build a dataset from the bytes of an .xlsx workbook."""
     workbook = _open(name, data)
-    reader = _WorkbookReader(name)
+    reader = _WorkbookReader(name, _unsaved_formulas(name, data))
     try:
         for sheet in workbook.worksheets:
             reader.sheet(sheet)
@@ -56,6 +56,31 @@ def load_xlsx_bytes(name: str, data: bytes) -> Dataset:
     if reader.problems:
         raise InputError(reader.problems[:MAX_PROBLEMS])
     return reader.observations.dataset(name, hashlib.sha256(data).hexdigest())
+
+
+def _unsaved_formulas(name: str, data: bytes) -> frozenset:
+    """The cells holding a formula whose result the file does not store (a workbook written by a program
+    and never recalculated): read as values they would look empty, and be silently taken as missing."""
+    from openpyxl import load_workbook
+
+    try:
+        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception as exc:
+        raise InputError([_unreadable(name, exc)]) from None
+    try:
+        found = {(sheet.title, cell.row, cell.column) for sheet in formulas.worksheets for row in sheet.iter_rows()
+                 for cell in row if isinstance(cell.value, str) and cell.value.startswith("=")}
+    finally:
+        formulas.close()
+    if not found:
+        return frozenset()
+    values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        return frozenset(place for sheet in values.worksheets for row in sheet.iter_rows() for cell in row
+                         if cell.value is None and (place := (sheet.title, getattr(cell, "row", None),
+                                                               getattr(cell, "column", None))) in found)
+    finally:
+        values.close()
 
 
 def _open(name: str, data: bytes):
@@ -129,8 +154,9 @@ def _number(cell: _Cell) -> Decimal | None:
 class _WorkbookReader:
     """Reads each sheet: finds its header row, chooses the layout, then reads the rows below it."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, unsaved: frozenset = frozenset()):
         self.name = name
+        self.unsaved = unsaved  # (sheet, row, column) of formulas with no saved value
         self.problems: list[Diagnostic] = []
         self.observations = Observations()
         # Bare N/A cells of the published layout, kept until the file's kind of period is known.
@@ -147,6 +173,11 @@ class _WorkbookReader:
         for row_number, raw in enumerate(worksheet.iter_rows(min_row=1), start=1):
             cells = [_Cell(worksheet.title, row_number, column, c.value, getattr(c, "number_format", None))
                      for column, c in enumerate(raw, start=1)]
+            for cell in cells:
+                if cell.value is None and (cell.sheet, cell.row, cell.column) in self.unsaved:
+                    self.fail("E310", cell, "this formula has no saved value, so its result cannot be read",
+                              "open the workbook in a spreadsheet program and save it (that stores the results), "
+                              "or write the value itself")
             if all(c.text == "" for c in cells):
                 continue
             if layout is None:
@@ -214,7 +245,7 @@ class _WorkbookReader:
         word = MISSING_WORDS.get(text.lower())
         if word is not None:
             return word
-        cleaned = text.replace(",", "")
+        cleaned = text.replace(",", "") if THOUSANDS.match(text) else text
         if NUMBER.match(cleaned):
             return Decimal(cleaned)
         self.fail("E306", cell, f"expected a number, found '{text}'",

@@ -309,7 +309,7 @@ class _Compiled(Plan):
         elif base is None:
             return None, None
         else:
-            step = base * amount / 100 if goal.amount.unit == "%" else amount
+            step = abs(base) * amount / 100 if goal.amount.unit == "%" else amount  # as the reference
             end = base - step if goal.direction == "reduce" else base + step
         end_period = _same_kind_period(goal.period, at)
         if end_period is None:
