@@ -37,8 +37,16 @@ def test_git_option_with_and_without_a_path(repo):
     assert files["rules/crime.rules"]["old"] == "HEAD~1:rules/crime.rules"
     assert files["rules/extra.rules"]["old"] == "rules/extra.rules (absent)"
     assert files["rules/extra.rules"]["changes"][0]["what"].startswith("added")
-    changed = {name for name, f in files.items() if f["meaning_changed"]}
-    assert changed == {"rules/crime.rules", "rules/extra.rules"}  # other rule files: compared, unchanged
+    assert set(files) == {"rules/crime.rules", "rules/extra.rules"}  # files with the same bytes: left alone
+    assert all(f["meaning_changed"] for f in files.values())
+
+
+def test_git_option_leaves_unchanged_files_alone_even_broken_ones(repo):
+    (repo / "rules" / "broken.rules").write_bytes(b"indicator \xff {\n")
+    git(repo, "add", "rules/broken.rules")
+    git(repo, "commit", "-q", "-m", "a fixture that is broken on purpose")
+    result = run("diff", "--git", "HEAD", cwd=repo)
+    assert result.returncode == 0 and "no rule file differs" in result.stdout
 
 
 def test_from_a_subfolder_paths_are_relative_to_it(repo):

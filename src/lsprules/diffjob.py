@@ -58,18 +58,21 @@ def _git_pair(rev: str, name: str, cwd) -> tuple[RuleInput, RuleInput]:
 
 
 def _all_git_pairs(rev: str, cwd) -> list[tuple[RuleInput, RuleInput]]:
-    """Every .rules file at REV or in the working tree; a file missing on one side counts as empty."""
-    from .gitfiles import files_at, toplevel, working_files
+    """Every .rules file that differs between REV and the working tree; a file missing on one side counts as
+    empty. Files with the same bytes on both sides are left alone (unchanged, and perhaps broken on purpose,
+    like a test fixture)."""
+    from .gitfiles import files_at, read_revision, toplevel, working_files
 
     top = toplevel(cwd, f"--git {rev}")
     then = {p for p in files_at(rev, cwd) if p.endswith(".rules")}
     now = {p for p in working_files(cwd) if p.endswith(".rules") and (top / p).is_file()}
+    same = {p for p in then & now if read_revision(f"{rev}:{p}", top).data == (top / p).read_bytes()}
     pairs = []
-    for path in sorted(then | now):
+    for path in sorted((then | now) - same):
         old = load_rule_input(f"{rev}:{path}", cwd) if path in then else absent_rules(path)
         new = load_rule_input(os.path.relpath(top / path, cwd)) if path in now else absent_rules(path)
         pairs.append((old, new))
-    if not pairs:
+    if not pairs and not same:
         raise InputError([error("E001", f"no .rules files at {rev} or in the working tree",
                                 hint="name the rule file: lsprules diff --git REV PATH")])
     return pairs

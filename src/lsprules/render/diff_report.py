@@ -33,7 +33,7 @@ def _result_words(c: ResultChange) -> str:
 
 def render_diff_text(report: DiffReport) -> str:
     """Plain text: per file, the changes in meaning and their impact on each dataset."""
-    out: list[str] = []
+    out: list[str] = [] if report.files else [f"lsprules diff: no rule file differs: {NO_CHANGE}", ""]
     for f in report.files:
         out.append(f"lsprules diff: {_title(f)}")
         if not f.diff.meaning_changed:
@@ -69,7 +69,7 @@ def _md(text: str) -> str:
 
 def render_diff_markdown(report: DiffReport) -> str:
     """Markdown for a pull-request comment: headings, a list of changes, a table of changed results."""
-    out: list[str] = []
+    out: list[str] = [] if report.files else [f"### lsprules diff: no rule file differs", "", f"✅ {NO_CHANGE}", ""]
     for f in report.files:
         out += [f"### lsprules diff: `{f.diff.old}` → `{f.diff.new}`", ""]
         if not f.diff.meaning_changed:
