@@ -69,7 +69,8 @@ def test_table_marks_discrepancies_and_reads_without_colour():
     result = run("evaluate", "rules/crime.rules", "datasets/redcar-cleveland-2007.yaml")
     assert "\x1b[" not in result.stdout  # not a terminal: no colour codes, RAG still in words
     assert "● GREEN" in result.stdout and "■ RED" in result.stdout and "◆ AMBER" in result.stdout
-    assert "⚠ 2003/04: report 10202," in result.stdout and "computed 10203" in result.stdout
+    note = next(line for line in result.stdout.splitlines() if "⚠ 2003/04" in line)
+    assert "⚠ 2003/04: the report" in note and "compute 10203" in result.stdout and "printed 10202," in result.stdout
 
 
 def test_output_file_is_written_atomically_keeping_its_permissions(tmp_path):

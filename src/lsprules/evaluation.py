@@ -81,7 +81,12 @@ def resolve_period(text: str | None, dataset: Dataset) -> Period | None:
     available = dataset.periods()
     if period not in available:
         listed = ", ".join(p.label for p in available) or "none"
-        raise InputError([error("E304", f"--period {text}: the dataset '{dataset.path}' has no such period",
+        kinds = {p.kind for p in available}
+        why = "has no such period"
+        if kinds and period.kind not in kinds:
+            why = (f"uses {next(iter(kinds)).value.replace('_', ' ')}s, and {text} is a "
+                   f"{period.kind.value.replace('_', ' ')}")
+        raise InputError([error("E304", f"--period {text}: the dataset '{dataset.path}' {why}",
                                 hint=f"its periods are: {listed}")])
     return period
 

@@ -93,6 +93,7 @@ class Assessment:
     decimals: int = 1
     # The target's path by period (baseline, profiled values, target), for charts; empty for a fixed target.
     target_path: tuple[tuple[Period, Fraction], ...] = ()
+    assessed_at: Period | None = None  # the period asked for; `period` is that of the latest value up to it
 
 
 @dataclass(frozen=True)
@@ -370,7 +371,7 @@ class AreaEvaluator:
             rag=rag, target=facts.target, trajectory=facts.trajectory, target_met=facts.target_met(),
             on_trajectory=facts.on_trajectory(), reasons=tuple(facts.reasons), rule_line=rule_line,
             clauses=clauses, discrepancies=self._discrepancies(spec, facts, rag, shown_series),
-            decimals=self.places(spec.id), target_path=tuple(facts.target_path))
+            decimals=self.places(spec.id), target_path=tuple(facts.target_path), assessed_at=at)
 
     def places(self, indicator: str) -> int:
         """Decimal places to show: the rule's `decimals`, else as many as the data has; 1 after a division."""

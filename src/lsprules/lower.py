@@ -267,13 +267,13 @@ class _Lower(Transformer):
 
 
 def _unquote(token: Token | None) -> str | None:
-    """The text of a quoted title, with backslash escapes resolved."""
+    """The text of a quoted title: \\" is a quote and \\\\ a backslash; any other backslash is kept as written."""
     if token is None:
         return None
     body = str(token)[1:-1]
     out, i = [], 0
     while i < len(body):
-        if body[i] == "\\" and i + 1 < len(body):
+        if body[i] == "\\" and i + 1 < len(body) and body[i + 1] in '"\\':
             out.append(body[i + 1])
             i += 2
         else:

@@ -37,6 +37,17 @@ def report_diagnostics(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -
         typer.echo(f"{errors} error{'s' if errors != 1 else ''}", err=True)
 
 
+def refuse_overwriting_inputs(output: Path | None, inputs: list[Path]) -> None:
+    """E003 when `-o` names one of the files being read: the output would replace the input."""
+    if output is None:
+        return
+    target = output.resolve()
+    for path in inputs:
+        if path.resolve() == target:
+            raise InputError([error("E003", f"--output {output}: that is one of the input files, and writing the "
+                                    "output there would replace it", hint="write the output to another file")])
+
+
 def emit(text: str, output: Path | None) -> None:
     """Write to a file atomically, or to standard output."""
     if output is None:

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import emit, input_errors
+from .common import emit, input_errors, refuse_overwriting_inputs
 
 
 class EvaluateFormat(str, Enum):
@@ -49,6 +49,7 @@ def evaluate(
     from ..evaluation import run_evaluate
 
     with input_errors():
+        refuse_overwriting_inputs(output, [rules, *dataset])
         text = run_evaluate(rules, dataset, period=period, output_format=output_format.value, areas=area,
                             color=output is None and sys.stdout.isatty(), years=years.value if years else None)
         emit(text, output)

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import emit, input_errors
+from .common import emit, input_errors, refuse_overwriting_inputs
 
 
 class ExplainFormat(str, Enum):
@@ -36,5 +36,6 @@ def explain(
     from ..explainjob import run_explain
 
     with input_errors():
+        refuse_overwriting_inputs(output, [rules, dataset])
         emit(run_explain(rules, dataset, indicator=indicator, theme=theme, period=period, area=area,
                          output_format=output_format.value), output)

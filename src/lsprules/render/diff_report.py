@@ -69,7 +69,7 @@ def _md(text: str) -> str:
 
 def render_diff_markdown(report: DiffReport) -> str:
     """Markdown for a pull-request comment: headings, a list of changes, a table of changed results."""
-    out: list[str] = [] if report.files else [f"### lsprules diff: no rule file differs", "", f"✅ {NO_CHANGE}", ""]
+    out: list[str] = [] if report.files else ["### lsprules diff: no rule file differs", "", f"✅ {NO_CHANGE}", ""]
     for f in report.files:
         out += [f"### lsprules diff: `{f.diff.old}` → `{f.diff.new}`", ""]
         if not f.diff.meaning_changed:

@@ -63,8 +63,11 @@ def value_text(value: Fraction | Gap | None, places: int) -> str:
 
 
 def number_text(value: Fraction | None, places: int) -> str:
-    """A target or trajectory cell ('' when there is none)."""
-    return "" if value is None else shown(value, max(places, 1))
+    """A target or trajectory cell ('' when there is none): at the data's precision when exact there, else one
+    place more, so that a value that misses a trajectory never looks equal to it."""
+    if value is None:
+        return ""
+    return shown(value, places if (value * 10 ** places).denominator == 1 else places + 1)
 
 
 def band_label(rag: str | None) -> str:
@@ -93,6 +96,8 @@ def discrepancy_text(d: Discrepancy) -> str:
 def comments(a: Assessment) -> list[str]:
     """What a reader needs beside the figures: contradictions of the report, and why a judgement is n/a."""
     out = [f"⚠ {discrepancy_text(d)}" for d in a.discrepancies]
+    if a.period is not None and a.assessed_at is not None and a.period != a.assessed_at:
+        out.append(f"latest value: {a.period}")
     if a.arrow == "na" or a.rag is None:
         why = next((r for r in a.reasons if r.startswith(("no arrow", "RAG n/a", "no value", "no data"))), None)
         if why:

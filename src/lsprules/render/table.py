@@ -12,6 +12,7 @@ from rich.text import Text
 from ..interpreter import ARROW_SYMBOLS, Assessment, Evaluation, Gap, ThemeResult
 from ..numbers import shown
 from ..provenance import Provenance
+from .sections import comments, number_text
 
 # RAG is shown by colour *and* by word and shape, so that it reads without colour too.
 BAND_STYLES = {
@@ -79,17 +80,8 @@ def _group_table(rows: list[Assessment]) -> Table:
         values = dict(a.series)
         cells = [_value_cell(values.get(p), a.decimals, p == a.period) for p in periods]
         table.add_row(a.title, *cells, _arrow_cell(a.arrow), _rag_cell(a.rag),
-                      _computed(a.target, a.decimals), _computed(a.trajectory, a.decimals), _notes(a))
+                      number_text(a.target, a.decimals), number_text(a.trajectory, a.decimals), _notes(a))
     return table
-
-
-def _computed(value, places: int) -> str:
-    """A computed target or trajectory: at the data's precision when exact there, else one place more,
-    so that a value that misses a trajectory never looks equal to it."""
-    if value is None:
-        return ""
-    exact_here = (value * 10 ** places).denominator == 1
-    return shown(value, places if exact_here else places + 1)
 
 
 def _value_cell(value, places: int, latest: bool) -> Text:
@@ -112,22 +104,12 @@ def _rag_cell(rag: str | None) -> Text:
 
 
 def _notes(a: Assessment) -> Text:
+    """The comments column: contradictions of the report in red, the rest dimmed."""
     text = Text()
-    for d in a.discrepancies:
+    for line in comments(a):
         if text:
             text.append("\n")
-        if d.field == "value":
-            text.append(f"⚠ {d.period}: report {d.reported}, computed {d.computed}", style="bold red")
-        else:
-            reported = ARROW_SYMBOLS.get(d.reported, d.reported) if d.field == "arrow" else d.reported
-            computed = ARROW_SYMBOLS.get(d.computed, d.computed) if d.field == "arrow" else d.computed
-            text.append(f"⚠ {d.field} {d.period}: report {reported}, computed {computed}", style="bold red")
-    if a.arrow == "na" or a.rag is None:
-        why = next((r for r in a.reasons if r.startswith(("no arrow", "RAG n/a", "no value", "no data"))), None)
-        if why:
-            if text:
-                text.append("\n")
-            text.append(why, style="dim")
+        text.append(line, style="bold red" if line.startswith("⚠") else "dim")
     return text
 
 
