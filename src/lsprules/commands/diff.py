@@ -22,7 +22,7 @@ class DiffFormat(str, Enum):
 def diff(
     files: Annotated[Optional[list[str]], typer.Argument(
         help="OLD NEW: rule files or REV:PATH revisions of them; with --git, the working-tree files to compare "
-             "(default: every .rules file).", show_default=False)] = None,
+             "(default: every .rules file that differs).", show_default=False)] = None,
     git: Annotated[Optional[str], typer.Option("--git", help="Compare REV:PATH with the working tree.",
                                                metavar="REV")] = None,
     data: Annotated[Optional[list[Path]], typer.Option("--data", "-d", help="Replay both sides on this dataset "

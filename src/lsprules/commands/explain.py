@@ -20,7 +20,7 @@ class ExplainFormat(str, Enum):
 
 def explain(
     rules: Annotated[Path, typer.Argument(help="Rule file (.rules).", show_default=False)],
-    dataset: Annotated[Path, typer.Argument(help="Dataset (.yaml).", show_default=False)],
+    dataset: Annotated[Path, typer.Argument(help="Dataset (.yaml, .json, .csv or .xlsx).", show_default=False)],
     indicator: Annotated[Optional[str], typer.Option("--indicator", "-i", help="Explain this indicator.")] = None,
     theme: Annotated[Optional[str], typer.Option("--theme", "-t", help="Explain this theme's rating.")] = None,
     period: Annotated[Optional[str], typer.Option("--period", "-p", help="Assess at this period, e.g. 2006/07 "
