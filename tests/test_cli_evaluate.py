@@ -141,3 +141,13 @@ def test_other_entry_points_never_trace(args):
     result = run(*args)
     assert "Traceback" not in result.stderr
     assert result.returncode == (0 if args == ["--version"] else 2)
+
+
+def test_fail_on_discrepancy_exits_1_only_when_the_source_is_contradicted(tmp_path):
+    out = tmp_path / "out.json"
+    found = run("evaluate", str(RULES), str(DATA), "-f", "json", "-o", str(out), "--fail-on-discrepancy")
+    assert found.returncode == 1 and "2 printed judgements of the source contradict" in found.stderr
+    assert out.exists()  # the report is still written: the findings are in it
+    clean = run("evaluate", "rules/districts.rules", "datasets/districts-2006-07.csv", "--fail-on-discrepancy")
+    assert clean.returncode == 0, clean.stderr
+    assert run("evaluate", str(RULES), str(DATA)).returncode == 0  # without the option, findings are reported only

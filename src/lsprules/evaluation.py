@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -12,14 +13,27 @@ from .periods import Period, PeriodError, PeriodKind, parse_period
 FORMATS = ("table", "json", "csv", "markdown", "html")
 
 
-def run_evaluate(rules_path: Path, dataset_path: Path | Sequence[Path], *, period: str | None = None,
+@dataclass(frozen=True)
+class EvaluateOutput:
+    """The rendered output, and how many printed judgements of the source the rules contradict."""
+
+    text: str
+    discrepancies: int = 0
+
+
+def run_evaluate(rules_path: Path, dataset_path: Path | Sequence[Path], **options) -> str:
+    """Evaluate a rule file on one or more datasets (merged) and return the rendered output."""
+    return evaluate_job(rules_path, dataset_path, **options).text
+
+
+def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, period: str | None = None,
                  output_format: str = "table", areas: list[str] | None = None, color: bool = False,
-                 years: str | None = None, fast: bool = True) -> str:
-    """Evaluate a rule file on one or more datasets (merged) and return the rendered output.
+                 years: str | None = None, fast: bool = True) -> EvaluateOutput:
+    """Evaluate a rule file on one or more datasets (merged): the rendered output and its discrepancies.
 
     CSV output of one plain long-form CSV dataset takes the compiled fast path (lsprules.fast), which gives
     the same bytes as the reference interpreter; `fast=False`, or anything it does not handle, runs the
-    reference interpreter.
+    reference interpreter. A plain CSV has no columns for printed judgements, so it has no discrepancies.
     """
     from .resolve import load_rules
 
@@ -30,7 +44,7 @@ def run_evaluate(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
 
         text = fast_csv(rules, paths[0], period=period, areas=areas)
         if text is not None:
-            return text
+            return EvaluateOutput(text)
     from .inputs import load_all
     from .interpreter import assessed_areas, evaluate
     from .progress import progress
@@ -43,7 +57,8 @@ def run_evaluate(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     chosen = assessed_areas(rules, dataset, areas)
     with progress("Assessing", len(chosen)) as advance:
         result = evaluate(rules, dataset, at, areas, progress=advance)
-    return render(output_format, result, provenance_for(rules, files), dataset, color)
+    found = sum(len(a.discrepancies) for a in result.assessments) + sum(len(t.discrepancies) for t in result.themes)
+    return EvaluateOutput(render(output_format, result, provenance_for(rules, files), dataset, color), found)
 
 
 def render(output_format: str, result, provenance, dataset: Dataset, color: bool = False) -> str:

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import emit, input_errors, refuse_overwriting_inputs
+from .common import EXIT_FINDINGS, emit, input_errors, refuse_overwriting_inputs
 
 
 class EvaluateFormat(str, Enum):
@@ -44,12 +44,20 @@ def evaluate(
     years: Annotated[Optional[Years], typer.Option("--years", help="Read every year label as this kind, when "
                                                    "the datasets mix financial and calendar years (2006 <-> "
                                                    "2006/07).")] = None,
+    fail_on_discrepancy: Annotated[bool, typer.Option("--fail-on-discrepancy", help="Exit 1 when the data's "
+                                                      "printed judgements (arrows, RAG, totals, ratings) "
+                                                      "contradict the rules.")] = False,
 ) -> None:
     """Assess every indicator and theme of RULES on DATASET(s), for every area (or those given by --area)."""
-    from ..evaluation import run_evaluate
+    from ..evaluation import evaluate_job
 
     with input_errors():
         refuse_overwriting_inputs(output, [rules, *dataset])
-        text = run_evaluate(rules, dataset, period=period, output_format=output_format.value, areas=area,
-                            color=output is None and sys.stdout.isatty(), years=years.value if years else None)
-        emit(text, output)
+        result = evaluate_job(rules, dataset, period=period, output_format=output_format.value, areas=area,
+                              color=output is None and sys.stdout.isatty(), years=years.value if years else None)
+        emit(result.text, output)
+    if fail_on_discrepancy and result.discrepancies:
+        many = result.discrepancies != 1
+        typer.echo(f"{result.discrepancies} printed judgement{'s' if many else ''} of the source "
+                   f"contradict{'' if many else 's'} the rules and data", err=True)
+        raise typer.Exit(EXIT_FINDINGS)
