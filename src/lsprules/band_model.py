@@ -17,6 +17,7 @@ from typing import Iterator
 
 from . import nodes
 from .formatter import format_expr
+from .logic import decide
 from .numbers import HUNDRED, exact
 from .resolve import walk
 
@@ -276,24 +277,7 @@ class Judge:
 
     def condition(self, expr: nodes.Expr) -> bool | None:
         """True, False, or None (unknown), in three-valued logic."""
-        if isinstance(expr, nodes.And):
-            left = self.condition(expr.left)
-            if left is False:
-                return False
-            right = self.condition(expr.right)
-            return False if right is False else (None if None in (left, right) else True)
-        if isinstance(expr, nodes.Or):
-            left = self.condition(expr.left)
-            if left is True:
-                return True
-            right = self.condition(expr.right)
-            return True if right is True else (None if None in (left, right) else False)
-        if isinstance(expr, nodes.Not):
-            inner = self.condition(expr.operand)
-            return None if inner is None else not inner
-        if isinstance(expr, nodes.Compare):
-            return self.compare(expr)
-        return self.fact(expr)
+        return decide(expr, lambda node: self.compare(node) if isinstance(node, nodes.Compare) else self.fact(node))
 
     def compare(self, expr: nodes.Compare) -> bool | None:
         """A comparison: exact, or as the case says for one the analysis cannot place on the value axis."""

@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Mapping
 
 from . import nodes
 from .data import Area, Dataset, Missing, Series
+from .logic import decide
 from .numbers import HUNDRED, exact, matches_printed, plain, shown
 from .periods import Period, year_start
 from .resolve import COMPARATOR_FUNCTIONS, PERIOD_FUNCTIONS, IndicatorSpec, RuleSet, ThemeSpec
@@ -778,21 +779,9 @@ class Facts:
 
     def condition(self, expr: nodes.Expr) -> bool | None:
         """Evaluate a condition in three-valued logic: True, False, or None (unknown)."""
-        if isinstance(expr, nodes.And):
-            left = self.condition(expr.left)
-            if left is False:
-                return False
-            right = self.condition(expr.right)
-            return False if right is False else (None if left is None or right is None else True)
-        if isinstance(expr, nodes.Or):
-            left = self.condition(expr.left)
-            if left is True:
-                return True
-            right = self.condition(expr.right)
-            return True if right is True else (None if left is None or right is None else False)
-        if isinstance(expr, nodes.Not):
-            inner = self.condition(expr.operand)
-            return None if inner is None else not inner
+        return decide(expr, self._leaf)
+
+    def _leaf(self, expr: nodes.Expr) -> bool | None:
         if isinstance(expr, nodes.Compare):
             return _compare(expr.op, self.number(expr.left), self.number(expr.right))
         return self.fact(expr)
@@ -973,18 +962,12 @@ def _member_counts(members: list[Assessment]) -> dict[str, int]:
 
 
 def _theme_condition(expr: nodes.Expr, members: list[Assessment]) -> bool | None:
-    if isinstance(expr, nodes.And):
-        left, right = _theme_condition(expr.left, members), _theme_condition(expr.right, members)
-        return False if False in (left, right) else (None if None in (left, right) else True)
-    if isinstance(expr, nodes.Or):
-        left, right = _theme_condition(expr.left, members), _theme_condition(expr.right, members)
-        return True if True in (left, right) else (None if None in (left, right) else False)
-    if isinstance(expr, nodes.Not):
-        inner = _theme_condition(expr.operand, members)
-        return None if inner is None else not inner
-    if isinstance(expr, nodes.Compare):
-        return _compare(expr.op, _theme_number(expr.left, members), _theme_number(expr.right, members))
-    return None
+    def leaf(node: nodes.Expr) -> bool | None:
+        if isinstance(node, nodes.Compare):
+            return _compare(node.op, _theme_number(node.left, members), _theme_number(node.right, members))
+        return None
+
+    return decide(expr, leaf)
 
 
 def theme_number(expr: nodes.Expr, members: list[Assessment]) -> Fraction | None:
@@ -1016,20 +999,15 @@ def _theme_number(expr: nodes.Expr, members: list[Assessment]) -> Fraction | Non
 
 
 def _member_fact(expr: nodes.Expr, member: Assessment) -> bool | None:
-    if isinstance(expr, nodes.ArrowIs):
-        if expr.arrow != "na" and member.arrow == "na":
-            return None
-        return (member.arrow == expr.arrow) != expr.negated
-    if isinstance(expr, nodes.RagIs):
-        if expr.band != "na" and member.rag is None:
-            return None
-        return ((member.rag or "na") == expr.band) != expr.negated
-    if isinstance(expr, nodes.Not):
-        inner = _member_fact(expr.operand, member)
-        return None if inner is None else not inner
-    if isinstance(expr, (nodes.And, nodes.Or)):
-        left, right = _member_fact(expr.left, member), _member_fact(expr.right, member)
-        if isinstance(expr, nodes.And):
-            return False if False in (left, right) else (None if None in (left, right) else True)
-        return True if True in (left, right) else (None if None in (left, right) else False)
-    return None
+    def leaf(node: nodes.Expr) -> bool | None:
+        if isinstance(node, nodes.ArrowIs):
+            if node.arrow != "na" and member.arrow == "na":
+                return None
+            return (member.arrow == node.arrow) != node.negated
+        if isinstance(node, nodes.RagIs):
+            if node.band != "na" and member.rag is None:
+                return None
+            return ((member.rag or "na") == node.band) != node.negated
+        return None
+
+    return decide(expr, leaf)
