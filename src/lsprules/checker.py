@@ -17,7 +17,7 @@ from . import nodes
 from .band_findings import BandCheck, band_context, clause_words, decimal_words
 from .diagnostics import Diagnostic, InputError, Severity, at_span, did_you_mean
 from .files import read_input
-from .formatter import format_expr, format_quantity
+from .formatter import format_quantity, format_statement
 from .numbers import exact
 from .periods import PeriodError, parse_period
 from .resolve import IndicatorSpec, RuleSet, bodies, decode_source, resolve_collecting, walk
@@ -275,10 +275,10 @@ def check_percent_scales(checked: Checked, spec: IndicatorSpec) -> Iterator[Find
     big = [(value, node) for value, node in levels if value > 1]
     if not big:
         return
-    example = f"`{_level_words(big[0][1])}`"
+    example = f"`{format_statement(big[0][1])}`"
     for value, node in levels:
         if 0 < value < 1:
-            yield ("E211", node, f"`{_level_words(node)}` looks like a fraction of 1, but indicator '{spec.id}' "
+            yield ("E211", node, f"`{format_statement(node)}` looks like a fraction of 1, but indicator '{spec.id}' "
                    f"has figures on a 0–100 scale ({example})", f"write {_percent(value)} % for "
                    f"{_percent(value)} per cent", Severity.ERROR)
     if spec.value is not None and not spec.value.as_percent and _divides(spec.value.expr):
@@ -312,20 +312,6 @@ def _threshold(compare: nodes.Compare) -> Iterator[tuple[Fraction, nodes.Node]]:
         if isinstance(side, nodes.Ref) and side.which in ("value", "target", "trajectory") and \
                 isinstance(other, nodes.Quantity) and other.unit != "pp":
             yield exact(other.value), compare
-
-
-def _level_words(node: nodes.Node) -> str:
-    if isinstance(node, nodes.FixedTarget):
-        return f"target {format_quantity(node.amount)}"
-    if isinstance(node, nodes.ReachStmt):
-        return f"reach {format_quantity(node.amount)} by {node.period}"
-    if isinstance(node, nodes.PeriodTargetStmt):
-        return f"{format_quantity(node.amount)} in {node.period}"
-    if isinstance(node, nodes.PeakStmt):
-        return f"peak at {format_quantity(node.maximum)}"
-    if isinstance(node, nodes.PolaritySetting):
-        return f"polarity closer_to {format_quantity(node.ideal)}"
-    return format_expr(node)
 
 
 def _percent(value: Fraction) -> str:

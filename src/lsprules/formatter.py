@@ -190,6 +190,20 @@ def _spread(span: Span | None, first: Span | None = None) -> bool:
     return (first.line if first is not None else span.end_line) > span.line
 
 
+def format_statement(node: nodes.Node) -> str:
+    """One line of a rule file as the formatter writes it: a setting, an arrow or target statement, or an
+    expression."""
+    if isinstance(node, (nodes.CompareStmt, nodes.StaticStmt, nodes.PeakStmt)):
+        return _arrow_stmt(node)
+    if isinstance(node, (nodes.BaselineStmt, nodes.ChangeStmt, nodes.ReachStmt, nodes.PeriodTargetStmt,
+                         nodes.TrajectoryStmt)):
+        return _target_stmt(node)
+    if isinstance(node, (nodes.UnitSetting, nodes.PolaritySetting, nodes.ValueSetting, nodes.FieldsSetting,
+                         nodes.DecimalsSetting, nodes.FixedTarget)):
+        return _simple_setting(node)
+    return format_expr(node)
+
+
 def _simple_setting(s: nodes.Setting) -> str:
     if isinstance(s, nodes.UnitSetting):
         return f"unit rate per {_number(s.per)}" if s.kind == "rate" else f"unit {s.kind}"
