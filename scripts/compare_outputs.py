@@ -41,8 +41,9 @@ def commands(inputs: Path, generated: Path | None) -> list[tuple[str, list[str]]
         runs.append((f"evaluate crime 2005/06 {fmt}", ["evaluate", *CRIME, "--period", "2005/06", "-f", fmt]))
         runs.append((f"evaluate districts Westvale {fmt}", ["evaluate", *DISTRICTS, "--area", "Westvale", "-f", fmt]))
     for kind in ("csv", "json", "xlsx"):
-        runs.append((f"evaluate crime from {kind}", ["evaluate", CRIME[0], str(inputs / f"crime.{kind}"), "-f", "json"]))
-        runs.append((f"evaluate crime from {kind} (table)", ["evaluate", CRIME[0], str(inputs / f"crime.{kind}")]))
+        converted = str(inputs / f"crime.{kind}")
+        runs.append((f"evaluate crime from {kind}", ["evaluate", CRIME[0], converted, "-f", "json"]))
+        runs.append((f"evaluate crime from {kind} (table)", ["evaluate", CRIME[0], converted]))
     runs.append(("evaluate --fail-on-discrepancy", ["evaluate", *CRIME, "--fail-on-discrepancy", "-f", "csv"]))
     runs.append(("evaluate bad period", ["evaluate", *CRIME, "--period", "2099/00"]))
     runs.append(("evaluate missing file", ["evaluate", CRIME[0], "nope.yaml"]))
@@ -72,7 +73,8 @@ def commands(inputs: Path, generated: Path | None) -> list[tuple[str, list[str]]
         runs.append((f"explain theme {fmt}", ["explain", *CRIME, "--theme", "crime", "--format", fmt]))
         runs.append((f"test {fmt}", ["test", "--format", fmt]))
         runs.append((f"test --coverage {fmt}", ["test", "--coverage", "--format", fmt]))
-        runs.append((f"test --boundaries {fmt}", ["test", "--boundaries", CRIME[0], "--data", CRIME[1], "--format", fmt]))
+        runs.append((f"test --boundaries {fmt}",
+                     ["test", "--boundaries", CRIME[0], "--data", CRIME[1], "--format", fmt]))
     runs.append(("explain unknown", ["explain", *CRIME, "--indicator", "nope"]))
     runs.append(("--help", ["--help"]))
     runs.append(("--version", ["--version"]))

@@ -33,7 +33,7 @@ def run(*args: str, cwd: Path = ROOT) -> Ran:
     """`lsprules ARGS` run in this process (fast) from folder `cwd`; it must never raise."""
     from typer.testing import CliRunner
 
-    from lsprules.cli import app
+    from lsprules.cli.app import app
 
     before = os.getcwd()
     os.chdir(cwd)

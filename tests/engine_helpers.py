@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import textwrap
 
-from lsprules.datasets import load_dataset_bytes
-from lsprules.interpreter import evaluate
-from lsprules.parser import parse_text
-from lsprules.periods import parse_period
-from lsprules.resolve import resolve
-from lsprules.source import Source
+from lsprules.core.periods import parse_period
+from lsprules.core.source import Source
+from lsprules.data.readers.yaml_reader import load_dataset_bytes
+from lsprules.engine.interpreter import evaluate
+from lsprules.lang.parser import parse_text
+from lsprules.lang.resolve import resolve
 
 
 def rules_from(text: str, name: str = "test.rules"):

@@ -7,9 +7,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from lsprules.evaluation import run_evaluate
-from lsprules.fast import fast_csv
-from lsprules.resolve import load_rules
+from lsprules.engine.compiled import fast_csv
+from lsprules.jobs.evaluate import run_evaluate
+from lsprules.lang.resolve import load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 NATIONAL_RULES = ROOT / "tests" / "benchmarks" / "national.rules"

@@ -6,11 +6,12 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from lsprules import nodes
-from lsprules.parser import _lark, keyword_choices
-from lsprules.periods import Period, PeriodKind
+from lsprules.core.periods import Period, PeriodKind
+from lsprules.lang import nodes
+from lsprules.lang.grammar import lark_parser
+from lsprules.lang.parser import keyword_choices
 
-KEYWORDS = {w for t in _lark().terminals for w in keyword_choices(t.name)}
+KEYWORDS = {w for t in lark_parser().terminals for w in keyword_choices(t.name)}
 
 names = st.from_regex(r"[a-z_][a-z0-9_]{0,7}", fullmatch=True).filter(lambda n: n not in KEYWORDS)
 labels = st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,6}", fullmatch=True).filter(lambda n: n not in KEYWORDS)

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from engine_helpers import dataset_from, rules_from
-from lsprules import nodes as n
-from lsprules.diagnostics import InputError
-from lsprules.formatter import format_rule_file
-from lsprules.interpreter import evaluate
-from lsprules.parser import parse_text
+from lsprules.core.diagnostics import InputError
+from lsprules.engine.interpreter import evaluate
+from lsprules.lang import nodes as n
+from lsprules.lang.parser import parse_text
+from lsprules.lang.printer import format_rule_file
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -92,7 +92,8 @@ def test_new_syntax_formats_canonically_and_round_trips():
     ("rag {\n green when year_to_date(rate) > 1\n red otherwise\n }", "E112", "works on a whole series"),
 ])
 def test_bad_comparator_use_is_reported(body, code, words):
-    text = COMPARATORS + f"indicator rate {{ polarity lower_is_better }}\nindicator x {{\n polarity lower_is_better\n {body}\n}}\n"
+    text = (COMPARATORS + "indicator rate { polarity lower_is_better }\n"
+            f"indicator x {{\n polarity lower_is_better\n {body}\n}}\n")
     with pytest.raises(InputError) as caught:
         rules_from(text)
     (d,) = caught.value.diagnostics

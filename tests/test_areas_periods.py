@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from engine_helpers import assess, rules_from
-from lsprules.csv_input import load_csv_bytes
-from lsprules.diagnostics import InputError
-from lsprules.interpreter import evaluate
-from lsprules.periods import parse_period, year_start
-from lsprules.progress import progress
+from lsprules.core.diagnostics import InputError
+from lsprules.core.periods import parse_period, year_start
+from lsprules.data.readers.csv_reader import load_csv_bytes
+from lsprules.engine.interpreter import evaluate
+from lsprules.render.progress import progress
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -139,7 +139,8 @@ def test_progress_reports_each_area():
     rules = rules_from("indicator r { polarity lower_is_better }")
     from engine_helpers import dataset_from
 
-    data = dataset_from('areas:\n  A: {indicators: {r: {values: {"2006": 1}}}}\n  B: {indicators: {r: {values: {"2006": 2}}}}\n')
+    data = dataset_from('areas:\n  A: {indicators: {r: {values: {"2006": 1}}}}\n'
+                        '  B: {indicators: {r: {values: {"2006": 2}}}}\n')
     evaluate(rules, data, progress=seen.append)
     assert seen == ["A", "B"]
 

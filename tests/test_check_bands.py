@@ -4,22 +4,21 @@ what it proves (gaps, clauses that never fire) holds on real data."""
 from __future__ import annotations
 
 import os
-
 from decimal import Decimal
 from fractions import Fraction
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from lsprules.band_findings import band_context
-from lsprules.band_model import Case, Judge
-from lsprules.bands import _outcome, analyse
-from lsprules.data import Area, Series
-from lsprules.interpreter import AreaEvaluator
-from lsprules.parser import parse_text
-from lsprules.periods import Period, PeriodKind
-from lsprules.resolve import resolve
-from lsprules.source import Source
+from lsprules.analysis.band_diagnostics import band_context
+from lsprules.analysis.band_judge import Case, Judge
+from lsprules.analysis.bands import _outcome, analyse
+from lsprules.core.periods import Period, PeriodKind
+from lsprules.core.source import Source
+from lsprules.data.model import Area, Series
+from lsprules.engine.interpreter import AreaEvaluator
+from lsprules.lang.parser import parse_text
+from lsprules.lang.resolve import resolve
 
 # LSPRULES_EXAMPLES=5000 runs a longer search.
 SETTINGS = settings(max_examples=int(os.environ.get("LSPRULES_EXAMPLES", 300)), deadline=None,
@@ -52,7 +51,7 @@ series = st.lists(st.integers(0, 14).map(lambda n: Decimal(n * 5)), min_size=1, 
 
 
 def _rules(polarity, unit, target, arrow, conditions, otherwise):
-    clauses = [f"{label} when {c}" for label, c in zip(["green", "amber", "red", "amber"], conditions)]
+    clauses = [f"{label} when {c}" for label, c in zip(["green", "amber", "red", "amber"], conditions, strict=False)]
     if otherwise:
         clauses.append("red otherwise")
     text = f"indicator k {{\n polarity {polarity}\n unit {unit}\n {target}\n {arrow}\n rag {{\n " + \
@@ -62,7 +61,7 @@ def _rules(polarity, unit, target, arrow, conditions, otherwise):
 
 def _assess(rules, values):
     periods = [Period(PeriodKind.CALENDAR_YEAR, 2001 + i) for i in range(len(values))]
-    area = Area("A", {"k": Series("k", dict(zip(periods, values)))})
+    area = Area("A", {"k": Series("k", dict(zip(periods, values, strict=False)))})
     return AreaEvaluator(rules, area).assess(rules.indicators["k"], periods[-1])
 
 

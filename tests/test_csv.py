@@ -6,11 +6,11 @@ from fractions import Fraction as F
 import pytest
 
 from engine_helpers import rules_from
-from lsprules.csv_input import load_csv_bytes
-from lsprules.data import Missing
-from lsprules.diagnostics import InputError
-from lsprules.interpreter import evaluate
-from lsprules.periods import parse_period
+from lsprules.core.diagnostics import InputError
+from lsprules.core.periods import parse_period
+from lsprules.data.model import Missing
+from lsprules.data.readers.csv_reader import load_csv_bytes
+from lsprules.engine.interpreter import evaluate
 from lsprules.render.csv_out import csv_number, render_csv, safe_text
 
 
@@ -81,7 +81,8 @@ def test_rendered_csv_keeps_numbers_and_neutralises_formulas():
     assert row.startswith("\"'=HYPERLINK(\"\"http://evil\"\")\",r,r,,2006,-3,2005,-2,-1,-50,up,")
 
 
-@pytest.mark.parametrize("cell, expected", [('"1,029"', [("ok", D(1029))]), ('"12,345,678.5"', [("ok", D("12345678.5"))]),
+@pytest.mark.parametrize("cell, expected", [('"1,029"', [("ok", D(1029))]),
+                                            ('"12,345,678.5"', [("ok", D("12345678.5"))]),
                                            ('"10,29"', "E306"), ('"6,5,0"', "E306"), ('"1.029,5"', "E306")])
 def test_only_true_thousands_separators_are_read(cell, expected):
     text = f"area,indicator,period,value\nX,r,2006,{cell}\n"

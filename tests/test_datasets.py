@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from lsprules.data import Missing
-from lsprules.datasets import load_dataset, load_dataset_bytes
-from lsprules.diagnostics import InputError, render
-from lsprules.periods import PeriodKind, parse_period
+from lsprules.core.diagnostics import InputError, render
+from lsprules.core.periods import PeriodKind, parse_period
+from lsprules.data.model import Missing
+from lsprules.data.readers.yaml_reader import load_dataset, load_dataset_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "datasets" / "redcar-cleveland-2007.yaml"

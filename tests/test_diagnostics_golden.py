@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lsprules.cli import app
-from lsprules.diagnostics import CODES
+from lsprules.cli.app import app
+from lsprules.core.diagnostics import CODES
 
 GOLDEN = Path(__file__).parent / "golden" / "diagnostics"
 DOCS = Path(__file__).parent.parent / "docs" / "errors.md"
@@ -39,7 +39,7 @@ def run_case(stem: str, monkeypatch) -> str:
     """Run one case in the golden folder and return its transcript."""
     monkeypatch.chdir(GOLDEN)
     if stem.startswith("E402"):  # simulate a formatter bug: the check before writing must catch it
-        from lsprules import formatter
+        from lsprules.lang import printer as formatter
 
         original = formatter.format_rule_file
         monkeypatch.setattr(formatter, "format_rule_file",
@@ -67,7 +67,7 @@ def _documented() -> dict[str, str]:
     """Code -> its section in docs/errors.md."""
     text = DOCS.read_text(encoding="utf-8")
     parts = re.split(r"^## (E\d{3})\b.*$", text, flags=re.MULTILINE)
-    return dict(zip(parts[1::2], parts[2::2]))
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
 
 
 def test_every_code_is_documented_with_meaning_example_and_fix():

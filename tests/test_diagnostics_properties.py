@@ -8,11 +8,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fmt_strategies import KEYWORDS, rule_files
-from lsprules.checker import check_source
-from lsprules.diagnostics import InputError, render
-from lsprules.formatter import format_rule_file
-from lsprules.parser import parse_text
-from lsprules.source import Source
+from lsprules.analysis.rule_checks import check_source
+from lsprules.core.diagnostics import InputError, render
+from lsprules.core.source import Source
+from lsprules.lang.parser import parse_text
+from lsprules.lang.printer import format_rule_file
 
 # LSPRULES_EXAMPLES=5000 runs a longer search.
 SETTINGS = settings(max_examples=int(os.environ.get("LSPRULES_EXAMPLES", 300)), deadline=None,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lsprules.diagnostics import SHOWN_WIDTH, error, render
-from lsprules.source import Source
+from lsprules.core.diagnostics import SHOWN_WIDTH, error, render
+from lsprules.core.source import Source
 
 
 def _caret_line(text: str, start: int, end: int) -> tuple[str, str]:

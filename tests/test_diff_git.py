@@ -4,6 +4,7 @@ import json
 import sys
 
 import pytest
+
 from audit_helpers import edit, git, git_repo, run, run_process
 
 TOLERANCE = "profile crime_count: static tolerance within 1.5 % → 2.5 %"

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+
 from audit_helpers import check_golden, edit, run, workspace
 
 FIELDS = ("value", "arrow", "rag", "target", "trajectory")
@@ -31,7 +32,7 @@ def oracle(ws, period: str) -> set[tuple[str, str]]:
         sides.append(json.loads(out.stdout))
     before, after = ({a["indicator"]: a for a in s["assessments"]} for s in sides)
     found = {(name, f) for name in before for f in FIELDS if before[name][f] != after[name][f]}
-    themes = zip(sides[0]["themes"], sides[1]["themes"])
+    themes = zip(sides[0]["themes"], sides[1]["themes"], strict=True)
     return found | {(a["theme"], "rating") for a, b in themes if a["rating"] != b["rating"]}
 
 
@@ -70,7 +71,8 @@ def test_exit_code_only_when_meaning_changed(changed):
     edit(changed / "rules" / "crime-new.rules", "static within 2.5 %\n", "static within 1.5 %  # unchanged\n")
     same = run(*diff_args("--exit-code"), cwd=changed)
     assert same.returncode == 0
-    assert "no change in meaning" in same.stdout and "0 of 33 assessments change; theme ratings unchanged" in same.stdout
+    assert "no change in meaning" in same.stdout
+    assert "0 of 33 assessments change; theme ratings unchanged" in same.stdout
 
 
 def test_json_is_deterministic_and_carries_provenance(changed):

@@ -3,12 +3,12 @@
 import re
 
 import pytest
+
 from audit_helpers import RULES
 from engine_helpers import rules_from
-
-from lsprules.diff import diff_rule_sets
-from lsprules.formatter import format_rule_file
-from lsprules.parser import parse_text
+from lsprules.audit.semantic_diff import diff_rule_sets
+from lsprules.lang.parser import parse_text
+from lsprules.lang.printer import format_rule_file
 
 TEXT = RULES.read_text(encoding="utf-8")
 CRIME_COUNTS = ["theft_of_vehicle", "theft_from_vehicle", "vehicle_interference", "domestic_burglary",
@@ -53,7 +53,7 @@ def test_an_indicator_override_is_reported_under_the_indicator_only():
     assert changes(TEXT, new) == ["indicator robbery: static tolerance within 1.5 % → 3 %"]
     # A profile change that the overriding indicator does not feel leaves it out of "affects".
     both = replaced("static within 1.5 %\n", "static within 2 %\n", new)
-    (profile,) = [c for c in changes(new, both)]
+    (profile,) = list(changes(new, both))
     assert "robbery" not in profile and "(affects 10 indicators" in profile
 
 

@@ -3,6 +3,7 @@
 import textwrap
 
 import pytest
+
 from audit_helpers import run
 
 RULES = textwrap.dedent("""\

@@ -4,14 +4,14 @@ import json
 from fractions import Fraction
 
 import pytest
-from audit_helpers import DATA, RULES, check_golden, run, run_process, workspace
 
-from lsprules.datasets import load_dataset
-from lsprules.explain import explain_indicator
-from lsprules.interpreter import AreaEvaluator, evaluate
-from lsprules.periods import parse_period
-from lsprules.resolve import load_rules
-from lsprules.whatif import WhatIf
+from audit_helpers import DATA, RULES, check_golden, run, run_process, workspace
+from lsprules.audit.explanation import explain_indicator
+from lsprules.audit.indicator_whatif import WhatIf
+from lsprules.core.periods import parse_period
+from lsprules.data.readers.yaml_reader import load_dataset
+from lsprules.engine.interpreter import AreaEvaluator, evaluate
+from lsprules.lang.resolve import load_rules
 
 AT = parse_period("2006/07")
 
@@ -141,7 +141,7 @@ def test_nearest_change_is_the_nearest_whole_number_that_changes(rules, dataset,
 
 def test_change_agrees_with_a_full_evaluation_of_edited_data(rules, tmp_path):
     # Independent of the what-if code: put the reported values into the dataset and evaluate it afresh.
-    from lsprules.datasets import load_dataset_bytes
+    from lsprules.data.readers.yaml_reader import load_dataset_bytes
 
     text = DATA.read_text(encoding="utf-8")
     row = "values: {2003/04: 1542, 2004/05: 1034, 2005/06: 1082, 2006/07: 1126}"

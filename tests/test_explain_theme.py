@@ -4,15 +4,15 @@ import itertools
 import json
 
 import pytest
+
 from audit_helpers import DATA, RULES, check_golden, run, workspace
 from engine_helpers import dataset_from, rules_from
-
-from lsprules.datasets import load_dataset
-from lsprules.explain import explain_theme
-from lsprules.interpreter import AreaEvaluator, assess_theme, evaluate
-from lsprules.periods import parse_period
-from lsprules.resolve import load_rules
-from lsprules.theme_whatif import ThemeWhatIf
+from lsprules.audit.explanation import explain_theme
+from lsprules.audit.theme_whatif import ThemeWhatIf
+from lsprules.core.periods import parse_period
+from lsprules.data.readers.yaml_reader import load_dataset
+from lsprules.engine.interpreter import AreaEvaluator, assess_theme, evaluate
+from lsprules.lang.resolve import load_rules
 
 
 def test_crime_theme_2006_07(tmp_path):
@@ -69,7 +69,7 @@ MOVES = {"up": 90, "static": 100, "down": 110}  # latest values after 100: impro
 
 def theme_rating(rules, arrows):
     body = "".join(f"  {name}: {{values: {{2005/06: 100, 2006/07: {MOVES[arrow]}}}}}\n"
-                   for name, arrow in zip("abcd", arrows))
+                   for name, arrow in zip("abcd", arrows, strict=False))
     result = evaluate(rules, dataset_from("area: X\nindicators:\n" + body))
     return result.themes[0].rating
 
@@ -82,10 +82,11 @@ def test_fewest_member_changes_match_brute_force(start):
     fewest: dict[str, int] = {}
     for combo in itertools.product(MOVES, repeat=4):
         rating = theme_rating(rules, combo)
-        distance = sum(1 for x, y in zip(start, combo) if x != y)
+        distance = sum(1 for x, y in zip(start, combo, strict=True) if x != y)
         fewest[rating] = min(distance, fewest.get(rating, 99))
     current = theme_rating(rules, start)
-    body = "".join(f"  {n}: {{values: {{2005/06: 100, 2006/07: {MOVES[a]}}}}}\n" for n, a in zip("abcd", start))
+    body = "".join(f"  {n}: {{values: {{2005/06: 100, 2006/07: {MOVES[a]}}}}}\n"
+                   for n, a in zip("abcd", start, strict=False))
     dataset = dataset_from("area: X\nindicators:\n" + body)
     area = dataset.areas[0]
     results = AreaEvaluator(rules, area).assess_all(None)

@@ -10,9 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fastpath_helpers import write
-from lsprules.fast.cells import ratio_text, text_cells
-from lsprules.fast.reader import read_table
-from lsprules.render.csv_out import csv_number, safe_text
+from lsprules.core.csv_cells import csv_number, ratio_text, safe_text, text_cells
+from lsprules.engine.compiled.grid import read_table
 
 
 @settings(max_examples=2000, deadline=None)
@@ -65,9 +64,9 @@ def test_values_share_one_exact_scale(tmp_path):
 def test_national_rules_compile_and_other_conditions_run_the_reference_facts():
     from engine_helpers import rules_from
     from fastpath_helpers import NATIONAL_RULES
-    from lsprules.fast.plan import _Compiled, compile_plan
-    from lsprules.periods import parse_period
-    from lsprules.resolve import load_rules
+    from lsprules.core.periods import parse_period
+    from lsprules.engine.compiled.plan import _Compiled, compile_plan
+    from lsprules.lang.resolve import load_rules
 
     periods = tuple(parse_period(p) for p in ("2003/04", "2004/05"))
     for spec in load_rules(NATIONAL_RULES).indicators.values():

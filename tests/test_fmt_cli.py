@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from lsprules.cli import app
+from lsprules.cli.app import app
 
 ROOT = Path(__file__).parent.parent
 CRIME = ROOT / "rules" / "crime.rules"

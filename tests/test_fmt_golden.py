@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from lsprules.formatter import format_rule_file
-from lsprules.formatting import format_source
-from lsprules.parser import parse_source
-from lsprules.resolve import decode_source
+from lsprules.core.files import decode_source
+from lsprules.jobs.fmt import format_source
+from lsprules.lang.parser import parse_source
+from lsprules.lang.printer import format_rule_file
 
 ROOT = Path(__file__).parent.parent
 GOLDEN = Path(__file__).parent / "golden" / "fmt"

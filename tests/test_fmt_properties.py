@@ -7,8 +7,8 @@ import os
 from hypothesis import HealthCheck, given, settings
 
 from fmt_strategies import rule_files
-from lsprules.formatter import format_rule_file
-from lsprules.parser import parse_text
+from lsprules.lang.parser import parse_text
+from lsprules.lang.printer import format_rule_file
 
 # LSPRULES_EXAMPLES=5000 runs a longer search.
 SETTINGS = settings(max_examples=int(os.environ.get("LSPRULES_EXAMPLES", 300)), deadline=None,

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from lsprules.diagnostics import InputError, render
-from lsprules.inputs import load_all
-from lsprules.json_input import load_json_bytes
-from lsprules.periods import PeriodKind
-from lsprules.xlsx_input import load_xlsx, load_xlsx_bytes
+from lsprules.core.diagnostics import InputError, render
+from lsprules.core.periods import PeriodKind
+from lsprules.data.load import load_all
+from lsprules.data.readers.json_reader import load_json_bytes
+from lsprules.data.readers.xlsx_reader import load_xlsx, load_xlsx_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "rules" / "crime.rules"
@@ -47,7 +47,8 @@ def test_csv_missing_column(tmp_path):
 
 
 def test_csv_text_in_a_value_cell(tmp_path):
-    stderr = run_to_file(tmp_path, write(tmp_path, "bad.csv", HEADER + "X,robbery,2005/06,75\nX,robbery,2006/07,lots\n"))
+    bad = write(tmp_path, "bad.csv", HEADER + "X,robbery,2005/06,75\nX,robbery,2006/07,lots\n")
+    stderr = run_to_file(tmp_path, bad)
     assert "bad.csv:3:19: error[E306]: row 3, column 4: expected a number, found 'lots'" in stderr
     assert "3 | X,robbery,2006/07,lots\n  |                   ^^^^" in stderr
 

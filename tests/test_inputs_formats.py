@@ -11,16 +11,16 @@ import pytest
 import yaml
 from openpyxl import Workbook
 
-from lsprules.csv_input import load_csv_bytes
-from lsprules.data import Missing
-from lsprules.datasets import load_dataset
-from lsprules.export import long_rows, to_csv, to_xlsx
-from lsprules.inputs import load_any
-from lsprules.interpreter import evaluate
-from lsprules.json_input import load_json_bytes
-from lsprules.periods import parse_period
-from lsprules.resolve import load_rules
-from lsprules.xlsx_input import load_xlsx
+from export_helpers import long_rows, to_csv, to_xlsx
+from lsprules.core.periods import parse_period
+from lsprules.data.load import load_any
+from lsprules.data.model import Missing
+from lsprules.data.readers.csv_reader import load_csv_bytes
+from lsprules.data.readers.json_reader import load_json_bytes
+from lsprules.data.readers.xlsx_reader import load_xlsx
+from lsprules.data.readers.yaml_reader import load_dataset
+from lsprules.engine.interpreter import evaluate
+from lsprules.lang.resolve import load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "rules" / "crime.rules"

@@ -196,7 +196,8 @@ def test_bands_around_a_fixed_target(value, band):
 
 
 def test_within_percent_of_target_and_lower_is_better():
-    text = rules(f"{LOWER}\ntarget 200\nrag {{ green when target met\n amber when within 5 % of target\n red otherwise }}")
+    text = rules(f"{LOWER}\ntarget 200\n"
+                 "rag { green when target met\n amber when within 5 % of target\n red otherwise }")
     assert assess(text, series_yaml({"2006/07": 210})).rag == "amber"  # exactly 5 % over
     assert assess(text, series_yaml({"2006/07": 211})).rag == "red"
 
@@ -231,7 +232,7 @@ def test_value_comparisons_with_refs():
 def test_gap_states(values, expected):
     text = rules(f"{HIGHER}\nrag {{ scale widened < static < narrowed < closed\n closed when gap closed\n"
                  " narrowed when gap narrowed\n widened when gap widened\n static otherwise }")
-    assert assess(text, series_yaml(dict(zip(("2005/06", "2006/07"), values)))).rag == expected
+    assert assess(text, series_yaml(dict(zip(("2005/06", "2006/07"), values, strict=True)))).rag == expected
 
 
 def test_no_rag_rules_gives_na_with_reason():
@@ -373,7 +374,7 @@ def test_theme_summary_counts_members_in_words():
 
 
 def test_shown_values_round_half_away_from_zero_at_any_size():
-    from lsprules.numbers import to_decimal
+    from lsprules.core.numbers import to_decimal
 
     assert str(to_decimal(F(-25, 10), 0)) == "-3" and str(to_decimal(F(25, 10), 0)) == "3"
     assert str(to_decimal(F(-1, 100), 1)) == "0.0"  # never "-0.0"

@@ -4,11 +4,11 @@ from decimal import Decimal as D
 
 import pytest
 
-from lsprules import nodes as n
-from lsprules.diagnostics import InputError
-from lsprules.parser import parse_text
-from lsprules.resolve import resolve
-from lsprules.source import Source
+from lsprules.core.diagnostics import InputError
+from lsprules.core.source import Source
+from lsprules.lang import nodes as n
+from lsprules.lang.parser import parse_text
+from lsprules.lang.resolve import resolve
 
 
 def only_item(text: str):

@@ -15,7 +15,7 @@ PROBE = """
 import atexit, json, sys
 atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.stderr))
 sys.argv = ["lsprules"] + sys.argv[1:]
-from lsprules.cli import main
+from lsprules.cli.app import main
 main()
 """
 
@@ -28,15 +28,17 @@ def loaded(*args: str) -> set[str]:
 
 def test_help_imports_no_engine_and_no_data_libraries():
     modules = loaded("--help")
-    assert not {"lark", "yaml", "jsonschema", "lsprules.parser", "lsprules.interpreter", "lsprules.fast"} & modules
+    heavy = {"lark", "yaml", "jsonschema", "lsprules.lang.parser", "lsprules.engine.interpreter",
+             "lsprules.engine.compiled"}
+    assert not heavy & modules
 
 
 def test_csv_evaluation_imports_no_yaml_schema_or_terminal_rendering(tmp_path):
     data = write(tmp_path, "d.csv", "area,indicator,period,value\nX,robbery,2006/07,5\n")
     modules = loaded("evaluate", "tests/benchmarks/national.rules", str(data), "--format", "csv",
                      "-o", str(tmp_path / "out.csv"))
-    assert "lsprules.fast" in modules
-    assert not {"yaml", "jsonschema", "rich", "lsprules.datasets", "lsprules.render.table"} & modules
+    assert "lsprules.engine.compiled" in modules
+    assert not {"yaml", "jsonschema", "rich", "lsprules.data.readers.yaml_reader", "lsprules.render.table"} & modules
 
 
 @pytest.mark.slow

@@ -5,9 +5,9 @@ import json
 
 import jsonschema
 import pytest
-from audit_helpers import ROOT, edit, git, git_repo, run, workspace
 
-from lsprules.gitfiles import file_state
+from audit_helpers import ROOT, edit, git, git_repo, run, workspace
+from lsprules.audit.git import file_state
 
 OUTPUTS = [
     ("evaluate", "rules/crime.rules", "datasets/redcar-cleveland-2007.yaml", "-f", "json"),
@@ -83,5 +83,6 @@ def test_table_footer_has_full_sha256_unwrapped(tmp_path):
     head = git(repo, "rev-parse", "HEAD").strip()
     footer = result.stdout.splitlines()[-3:]
     assert footer[0] == "provenance: lsprules 0.1.0"
-    assert footer[1] == f"  rules rules/crime.rules sha256 {sha(repo / 'rules' / 'crime.rules')} · git {head[:12]} clean"
+    rules_sha = sha(repo / 'rules' / 'crime.rules')
+    assert footer[1] == f"  rules rules/crime.rules sha256 {rules_sha} · git {head[:12]} clean"
     assert footer[2].startswith("  dataset datasets/redcar-cleveland-2007.yaml sha256 ")

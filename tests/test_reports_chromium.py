@@ -7,7 +7,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-from chromium_helpers import chromium, dump_dom, print_to_pdf, screenshot  # noqa: F401  (chromium is a fixture)
+from chromium_helpers import dump_dom, print_to_pdf, screenshot
 from test_reports_formats import FORMULA, planted_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +57,7 @@ def rendered(binary: str, rules: Path, data: Path, folder: Path) -> tuple[_Cells
 
 
 def test_report_renders_theme_rating_and_every_indicator(chromium, tmp_path):
-    from lsprules.resolve import load_rules
+    from lsprules.lang.resolve import load_rules
 
     cells, dom = rendered(chromium, ROOT / "rules" / "crime.rules", ROOT / "datasets" / "redcar-cleveland-2007.yaml",
                           tmp_path)

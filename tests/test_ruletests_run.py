@@ -4,6 +4,7 @@ import json
 import textwrap
 
 import pytest
+
 from audit_helpers import check_golden, run, workspace
 
 

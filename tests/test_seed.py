@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from lsprules.data import Missing
-from lsprules.datasets import load_dataset
-from lsprules.interpreter import evaluate
-from lsprules.periods import parse_period
-from lsprules.resolve import load_rules
+from lsprules.core.periods import parse_period
+from lsprules.data.model import Missing
+from lsprules.data.readers.yaml_reader import load_dataset
+from lsprules.engine.interpreter import evaluate
+from lsprules.lang.resolve import load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 PSA1 = ["theft_of_vehicle", "theft_from_vehicle", "vehicle_interference", "domestic_burglary", "cycle_theft",

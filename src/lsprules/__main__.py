@@ -1,5 +1,5 @@
 """`python -m lsprules`: the same as the `lsprules` command."""
 
-from .cli import main
+from lsprules.cli.app import main
 
 main()

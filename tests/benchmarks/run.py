@@ -122,7 +122,8 @@ def _runners(size: str, source: Path, tools: dict) -> dict[str, tuple[list[str],
     out = {name: DATA / f"out-{size}-{name}.csv" for name in ("lsprules", "plain", "polars", "reference")}
     rules = str(HERE / "national.rules")
     runners = {
-        "lsprules": (tools["lsprules"] + ["evaluate", rules, str(source), "--format", "csv", "-o", str(out["lsprules"])],
+        "lsprules": (tools["lsprules"] + ["evaluate", rules, str(source), "--format", "csv",
+                                          "-o", str(out["lsprules"])],
                      out["lsprules"]),
         "plain": (tools["python"] + [str(HERE / "reference_plain.py"), str(source), str(out["plain"])], out["plain"]),
     }
@@ -130,7 +131,7 @@ def _runners(size: str, source: Path, tools: dict) -> dict[str, tuple[list[str],
         runners["polars"] = (tools["python"] + [str(HERE / "reference_polars.py"), str(source), str(out["polars"])],
                              out["polars"])
     if size in REFERENCE_SIZES:
-        code = ("import sys; from lsprules.evaluation import run_evaluate; "
+        code = ("import sys; from lsprules.jobs.evaluate import run_evaluate; "
                 "open(sys.argv[3], 'w', encoding='utf-8', newline='').write("
                 "run_evaluate(sys.argv[1], sys.argv[2], output_format='csv', fast=False))")
         runners["reference"] = (tools["python"] + ["-c", code, rules, str(source), str(out["reference"])],
@@ -161,7 +162,7 @@ def run_once(command: list[str]) -> tuple[float, int]:
 def _measure(runners: dict, runs: int) -> dict[str, tuple[float, int]]:
     """Median wall time and largest peak memory per contender, runs interleaved after one untimed run each."""
     times: dict[str, list[float]] = {name: [] for name in runners}
-    memory: dict[str, int] = {name: 0 for name in runners}
+    memory: dict[str, int] = dict.fromkeys(runners, 0)
     for command, _ in runners.values():
         run_once(command)
     for _ in range(runs):
@@ -228,9 +229,9 @@ def _table(header: list[str], rows: list[tuple], markdown: bool) -> None:
         for row in rows:
             print("| " + " | ".join(row) + " |")
         return
-    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows)]
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
     for row in [header, *rows]:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
 
 
 if __name__ == "__main__":

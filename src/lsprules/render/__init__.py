@@ -1,1 +1,2 @@
-"""Renderers: the same evaluation as a terminal table, JSON, and (later) other report formats."""
+"""Renderers: an evaluation as a terminal table, JSON, CSV, Markdown or HTML; diagnostics, diffs, explanations
+and rule-test results as text, JSON or Markdown; and the progress bar of long runs."""

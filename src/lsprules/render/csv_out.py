@@ -4,39 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from fractions import Fraction
 
-from ..interpreter import Assessment, Evaluation
-from ..numbers import to_decimal
-
-COLUMNS = ("area", "indicator", "title", "group", "period", "value", "previous_period", "previous_value", "change",
-           "change_pct", "arrow", "target", "trajectory", "rag", "target_met", "on_trajectory", "rule_line",
-           "discrepancies")
-
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(text: str | None) -> str:
-    """A text cell that a spreadsheet will show, not run: a leading formula character is quoted with '."""
-    if not text:
-        return ""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def csv_number(value: Fraction | None, places: int = 6) -> str:
-    """A number cell: exact integers as they are, other values rounded to at most `places` places."""
-    if value is None:
-        return ""
-    if value.denominator == 1:
-        return str(value.numerator)
-    text = format(to_decimal(value, places), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def csv_bool(value: bool | None) -> str:
-    """true, false, or empty when unknown."""
-    return "" if value is None else ("true" if value else "false")
+from lsprules.core.csv_cells import COLUMNS, csv_bool, csv_number, safe_text
+from lsprules.engine.interpreter import Assessment, Evaluation
 
 
 def assessment_row(a: Assessment) -> list[str]:

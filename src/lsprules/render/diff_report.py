@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from ..diffjob import DiffReport, FileDiff
-from ..impact import Impact, ResultChange
-from ..wording import count_words
+from lsprules.audit.impact import DiffReport, FileDiff, Impact, ResultChange
+from lsprules.audit.wording import count_words
 
 NO_CHANGE = "no change in meaning (layout and comments only, or identical)"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from ..explain import Explanation
-from ..provenance import Provenance
+from lsprules.audit.explanation import Explanation
+from lsprules.audit.provenance import Provenance
 
 
 def render_explanation_text(explanation: Explanation, provenance: Provenance) -> str:

@@ -10,11 +10,23 @@ from __future__ import annotations
 import html
 import re
 
-from ..interpreter import ARROW_SYMBOLS, Assessment, Evaluation, ThemeResult
-from ..provenance import Provenance, git_words
-from .sections import (ARROW_WORDS, AreaReport, Section, arrange, band_label, comments, discrepancy_text,
-                       number_text, rating_label, theme_summary, theme_verdict, value_text)
-from .sparkline import sparkline_svg
+from lsprules.audit.provenance import Provenance, git_words
+from lsprules.engine.interpreter import ARROW_SYMBOLS, Assessment, Evaluation, ThemeResult
+from lsprules.render.sections import (
+    ARROW_WORDS,
+    AreaReport,
+    Section,
+    arrange,
+    band_label,
+    comments,
+    discrepancy_text,
+    number_text,
+    rating_label,
+    theme_summary,
+    theme_verdict,
+    value_text,
+)
+from lsprules.render.sparkline import sparkline_svg
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -134,7 +146,8 @@ def _theme(theme: ThemeResult, rules_file: str) -> str:
 
 def _section(section: Section) -> str:
     periods = "".join(f'<th class="num period" scope="col">{esc(p.label)}</th>' for p in section.periods)
-    head = (f'<thead><tr><th scope="col">Indicator</th>{periods}<th scope="col" title="the series, with its target trajectory dashed">Trend</th>'
+    trend = '<th scope="col" title="the series, with its target trajectory dashed">Trend</th>'
+    head = (f'<thead><tr><th scope="col">Indicator</th>{periods}{trend}'
             '<th scope="col">Arrow</th><th scope="col">RAG</th><th class="num" scope="col">Target</th>'
             '<th class="num" scope="col">Trajectory</th><th scope="col">Comments</th></tr></thead>')
     rows = "\n".join(_row(a, section) for a in section.rows)

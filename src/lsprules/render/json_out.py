@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from ..interpreter import Assessment, ClauseTrace, Discrepancy, Evaluation, Gap, ThemeResult
-from ..numbers import json_number
-from ..provenance import Provenance
+from lsprules.audit.provenance import Provenance
+from lsprules.core.numbers import json_number
+from lsprules.engine.interpreter import Assessment, ClauseTrace, Discrepancy, Evaluation, Gap, ThemeResult
 
 
 def evaluation_dict(evaluation: Evaluation, provenance: Provenance) -> dict:

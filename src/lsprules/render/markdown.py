@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import re
 
-from ..interpreter import ARROW_SYMBOLS, Evaluation, ThemeResult
-from ..provenance import Provenance, git_words
-from .sections import (AreaReport, Section, arrange, band_label, comments, discrepancy_text, number_text,
-                       rating_label, theme_summary, theme_verdict, value_text)
+from lsprules.audit.provenance import Provenance, git_words
+from lsprules.engine.interpreter import ARROW_SYMBOLS, Evaluation, ThemeResult
+from lsprules.render.sections import (
+    AreaReport,
+    Section,
+    arrange,
+    band_label,
+    comments,
+    discrepancy_text,
+    number_text,
+    rating_label,
+    theme_summary,
+    theme_verdict,
+    value_text,
+)
 
 # Characters that start emphasis, code, links or strike-through, or end a table cell. Text never starts a
 # line (it follows "| ", "## " or "- "), so the line-start markers (#, -, +, >) need no escape.
@@ -99,5 +110,6 @@ def _git(f) -> str:
 
 def _provenance(provenance: Provenance) -> list[str]:
     lines = ["---", "", f"Produced by {md_text(provenance.engine)} from:", ""]
-    lines += [f"- {md_text(f.role)} {md_text(f.path)} (sha256 {md_text(f.sha256)})" + _git(f) for f in provenance.inputs]
+    lines += [f"- {md_text(f.role)} {md_text(f.path)} (sha256 {md_text(f.sha256)})" + _git(f)
+              for f in provenance.inputs]
     return lines

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from ..boundaries import BoundaryReport
-from ..coverage import Coverage
-from ..provenance import Provenance
-from ..ruletests import CaseResult, Check, FileResult
-from ..wording import arrow_text, band_text, count_words, exact_text
+from lsprules.audit.boundaries import BoundaryReport
+from lsprules.audit.coverage import Coverage
+from lsprules.audit.provenance import Provenance
+from lsprules.audit.rule_tests import CaseResult, Check, FileResult
+from lsprules.audit.wording import arrow_text, band_text, count_words, exact_text
 
 
 def summary(results: list[FileResult]) -> tuple[int, int]:
@@ -128,7 +128,7 @@ def _coverage(c: Coverage) -> dict:
 
 def render_boundaries_json(reports: list[BoundaryReport], provenance: Provenance) -> str:
     """Every threshold with its probes, per indicator; provenance."""
-    from ..numbers import json_number
+    from lsprules.core.numbers import json_number
 
     def outcome(o) -> dict:
         return {"value": json_number(o.value), "exact": exact_text(o.value), "arrow": o.arrow, "rag": o.rag}

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..interpreter import ARROW_SYMBOLS, Assessment, Discrepancy, Evaluation, Gap, ThemeResult
-from ..numbers import shown
-from ..periods import Period
+from lsprules.core.numbers import shown
+from lsprules.core.periods import Period
+from lsprules.engine.interpreter import ARROW_SYMBOLS, Assessment, Discrepancy, Evaluation, Gap, ThemeResult
 
 ARROW_WORDS = {"up": "improved", "static": "static", "down": "worse", "peak": "at its maximum", "na": "no arrow"}
 # RAG is shown by colour *and* by word and shape, so that it reads without colour too.

@@ -7,11 +7,11 @@ any HTML page as it is.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from fractions import Fraction
-from typing import Sequence
 
-from ..interpreter import Gap
-from ..periods import Period
+from lsprules.core.periods import Period
+from lsprules.engine.interpreter import Gap
 
 WIDTH, HEIGHT, PAD = 132, 36, 4
 LINE, TARGET, LATEST = "#1f4e79", "#8a8a8a", "#1f4e79"
@@ -19,7 +19,7 @@ LINE, TARGET, LATEST = "#1f4e79", "#8a8a8a", "#1f4e79"
 Point = tuple[Period, Fraction]
 
 
-def sparkline_svg(series: Sequence[tuple[Period, "Fraction | Gap"]], target_path: Sequence[Point] = (),
+def sparkline_svg(series: Sequence[tuple[Period, Fraction | Gap]], target_path: Sequence[Point] = (),
                   target: Fraction | None = None, label: str = "") -> str:
     """The SVG text; empty when the series has no value to draw."""
     values = [(p, v) for p, v in series if isinstance(v, Fraction)]
@@ -78,7 +78,7 @@ def _target(scale: _Scale, path: list[Point], target: Fraction | None) -> list[s
     return []
 
 
-def _segments(scale: _Scale, series: Sequence[tuple[Period, "Fraction | Gap"]], kind) -> list[str]:
+def _segments(scale: _Scale, series: Sequence[tuple[Period, Fraction | Gap]], kind) -> list[str]:
     """A polyline per run of consecutive values (a gap breaks the line), and a dot at every value."""
     out: list[str] = []
     run: list[tuple[str, str]] = []

@@ -9,10 +9,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..interpreter import ARROW_SYMBOLS, Assessment, Evaluation, Gap, ThemeResult
-from ..numbers import shown
-from ..provenance import Provenance
-from .sections import comments, number_text
+from lsprules.audit.provenance import Provenance
+from lsprules.core.numbers import shown
+from lsprules.engine.interpreter import ARROW_SYMBOLS, Assessment, Evaluation, Gap, ThemeResult
+from lsprules.render.sections import comments, number_text
 
 # RAG is shown by colour *and* by word and shape, so that it reads without colour too.
 BAND_STYLES = {

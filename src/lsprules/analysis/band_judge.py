@@ -1,0 +1,473 @@
+"""The model behind the bands analysis: what an indicator's RAG clauses can see, and how they judge it.
+
+A RAG clause tests the latest value, the target, and facts such as the arrow. For the analysis, a *case* is
+one value on the value axis, one target, and one combination of the other facts (arrow, gap, on trajectory,
+comparisons with the previous value...). `judge` decides every clause in a case exactly as the interpreter
+does (exact fractions, three-valued logic), so that what the analysis proves is what evaluation will do.
+Breakpoints are the values where some test changes its answer: between two neighbouring breakpoints every
+test answers the same, so one value stands for all of them and the analysis is exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import combinations, product
+
+from lsprules.core.numbers import HUNDRED, exact
+from lsprules.lang import nodes
+from lsprules.lang.conditions import decide
+from lsprules.lang.printer import format_expr
+from lsprules.lang.resolve import walk
+
+ARROW_KINDS = ("up", "static", "down", "peak")
+OTHER = "other"  # any arrow kind (or gap movement) that no clause names
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an indicator's settings fix for its RAG clauses."""
+
+    polarity: str  # higher_is_better, lower_is_better or closer_to
+    ideal: Fraction | None  # for closer_to
+    target: Fraction | None  # a constant target, when the rules fix one
+    has_target: bool  # False: the indicator has no target at all, so target facts are never known
+    trajectory_is_target: bool  # the trajectory equals the target (fixed, flat or profiled targets)
+    peak: Fraction | None  # `peak at Q`: the arrow is ★ at or beyond Q
+    minimum: Fraction | None  # the lowest possible value (0 for counts)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A breakpoint p × target + q: a constant when p is 0."""
+
+    p: Fraction
+    q: Fraction
+
+    def at(self, target: Fraction | None) -> Fraction:
+        """The breakpoint's value for a given target."""
+        return self.q if self.p == 0 or target is None else self.p * target + self.q
+
+
+@dataclass(frozen=True)
+class Case:
+    """One combination of facts other than the value and the target."""
+
+    arrow: str | None = None
+    gap: str | None = None  # how the gap moved since the earlier value: 'more', 'equal' or 'less' shortfall before
+    on_trajectory: bool | None = None  # when the trajectory is not the target, a free fact
+    opaque: tuple[tuple[str, bool], ...] = ()  # answers of comparisons the analysis cannot place on the axis
+
+    def answer(self, key: str) -> bool | None:
+        """The answer this case gives to an opaque comparison."""
+        return dict(self.opaque).get(key)
+
+
+# --- linear forms: where a comparison changes its answer ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Form:
+    """a × value + b × target + c: a comparison side that is linear in the value and the target."""
+
+    a: Fraction = Fraction(0)
+    b: Fraction = Fraction(0)
+    c: Fraction = Fraction(0)
+
+    def __add__(self, other: Form) -> Form:
+        return Form(self.a + other.a, self.b + other.b, self.c + other.c)
+
+    def scaled(self, k: Fraction) -> Form:
+        """This form times a constant."""
+        return Form(self.a * k, self.b * k, self.c * k)
+
+    @property
+    def constant(self) -> bool:
+        """Whether the form depends on neither the value nor the target."""
+        return self.a == 0 and self.b == 0
+
+
+def linear(expr: nodes.Expr, ctx: Context) -> Form | None:
+    """The expression as a linear form, or None when it is not linear or uses other facts."""
+    if isinstance(expr, nodes.Quantity):
+        return Form(c=exact(expr.value))
+    if isinstance(expr, nodes.Ref):
+        return _ref_form(expr.which, ctx)
+    if isinstance(expr, nodes.Negate):
+        inner = linear(expr.operand, ctx)
+        return None if inner is None else inner.scaled(Fraction(-1))
+    if isinstance(expr, nodes.Arith):
+        return _arith_form(expr, ctx)
+    if isinstance(expr, nodes.Call):
+        return _call_form(expr, ctx)
+    return None
+
+
+def _ref_form(which: str, ctx: Context) -> Form | None:
+    if which == "value":
+        return Form(a=Fraction(1))
+    if which == "target" or (which == "trajectory" and ctx.trajectory_is_target):
+        return Form(c=ctx.target) if ctx.target is not None else Form(b=Fraction(1))
+    return None
+
+
+def _arith_form(expr: nodes.Arith, ctx: Context) -> Form | None:
+    left, right = linear(expr.left, ctx), linear(expr.right, ctx)
+    if left is None or right is None:
+        return None
+    if expr.op == "+":
+        return left + right
+    if expr.op == "-":
+        return left + right.scaled(Fraction(-1))
+    if expr.op == "*":
+        if left.constant:
+            return right.scaled(left.c)
+        return left.scaled(right.c) if right.constant else None
+    return left.scaled(1 / right.c) if right.constant and right.c != 0 else None
+
+
+def _call_form(expr: nodes.Call, ctx: Context) -> Form | None:
+    forms = [linear(arg, ctx) for arg in expr.args]
+    if any(f is None for f in forms) or not forms:
+        return None
+    total = sum(forms[1:], forms[0])
+    if expr.func == "sum":
+        return total
+    if expr.func == "mean":
+        return total.scaled(Fraction(1, len(forms)))
+    if all(f.constant for f in forms) and expr.func in ("min", "max"):
+        pick = min if expr.func == "min" else max
+        return Form(c=pick(f.c for f in forms))
+    return None
+
+
+def comparison_lines(compare: nodes.Compare, ctx: Context) -> tuple[list[Line], list[Fraction]] | None:
+    """Where a comparison changes its answer: value breakpoints and target thresholds; None if opaque."""
+    left, right = linear(compare.left, ctx), linear(compare.right, ctx)
+    if left is None or right is None:
+        return None
+    diff = left + right.scaled(Fraction(-1))
+    if diff.a != 0:
+        return [Line(-diff.b / diff.a, -diff.c / diff.a)], []
+    if diff.b != 0:
+        return [], [-diff.c / diff.b]
+    return [], []
+
+
+# --- facts: where they change their answer --------------------------------------------------------------
+
+
+_ZERO = Line(Fraction(0), Fraction(0))
+
+
+def fact_lines(fact: nodes.Expr, ctx: Context) -> list[Line]:
+    """Candidate breakpoints of a fact (a superset is harmless: it only makes the regions finer)."""
+    if isinstance(fact, nodes.TargetMet) or (isinstance(fact, nodes.OnTrajectory) and ctx.trajectory_is_target):
+        return _around_target(ctx, [_ZERO])
+    if isinstance(fact, (nodes.WithinTarget, nodes.TargetExceeded)):
+        return _around_target(ctx, [_ZERO, _margin(fact.margin)])
+    if isinstance(fact, nodes.GapState):
+        return [Line(Fraction(0), ctx.ideal if ctx.polarity == "closer_to" else Fraction(0))]
+    return []
+
+
+def _margin(margin: nodes.Quantity) -> Line:
+    """A margin as an offset from the target: absolute, or a share of the target (for |target|, both signs
+    of the offset are drawn anyway)."""
+    m = exact(margin.value)
+    return Line(m / HUNDRED, Fraction(0)) if margin.unit == "%" else Line(Fraction(0), m)
+
+
+def _around_target(ctx: Context, offsets: list[Line]) -> list[Line]:
+    """Lines target ± offset (and their mirror images about the ideal, when closer is better)."""
+    bases = [Line(Fraction(1), Fraction(0))]
+    if ctx.polarity == "closer_to":
+        bases.append(Line(Fraction(-1), 2 * ctx.ideal))
+    lines = [Line(base.p + sign * off.p, base.q + sign * off.q)
+             for base in bases for off in offsets for sign in (1, -1)]
+    return [_fix_target(line, ctx) for line in lines]
+
+
+def _fix_target(line: Line, ctx: Context) -> Line:
+    """With a constant target, a line is a constant."""
+    if ctx.target is None or line.p == 0:
+        return line
+    return Line(Fraction(0), line.p * ctx.target + line.q)
+
+
+def context_lines(ctx: Context) -> list[Line]:
+    """Breakpoints the context itself brings: the peak (★), the lowest possible value, and the ideal (where
+    the arrow cannot be down)."""
+    lines = [Line(Fraction(0), ctx.ideal)] if ctx.ideal is not None else []
+    if ctx.peak is not None:
+        lines.append(Line(Fraction(0), ctx.peak))
+        if ctx.polarity == "closer_to":
+            lines.append(Line(Fraction(0), 2 * ctx.ideal - ctx.peak))
+    if ctx.minimum is not None:
+        lines.append(Line(Fraction(0), ctx.minimum))
+    return lines
+
+
+def target_thresholds(lines: list[Line], extra: list[Fraction], ctx: Context) -> list[Fraction]:
+    """Targets at which the order of the breakpoints can change: where two lines cross, 0 and the ideal."""
+    found = set(extra) | {Fraction(0)}
+    if ctx.ideal is not None:
+        found.add(ctx.ideal)
+    for one, two in combinations(set(lines), 2):
+        if one.p != two.p:
+            found.add((two.q - one.q) / (one.p - two.p))
+    return sorted(found)
+
+
+def representatives(points: list[Fraction], minimum: Fraction | None) -> list[tuple[Fraction, tuple]]:
+    """One value per region between and at the points: (value, (low, low_closed, high, high_closed))."""
+    points = sorted({p for p in points if minimum is None or p >= minimum})
+    out: list[tuple[Fraction, tuple]] = []
+    if not points:
+        low = minimum
+        return [(low if low is not None else Fraction(0), (low, low is not None, None, False))]
+    if minimum is None or points[0] > minimum:
+        out.append((points[0] - 1 if minimum is None else (minimum + points[0]) / 2,
+                    (minimum, minimum is not None, points[0], False)))
+    for index, point in enumerate(points):
+        out.append((point, (point, True, point, True)))
+        if index + 1 < len(points):
+            out.append(((point + points[index + 1]) / 2, (point, False, points[index + 1], False)))
+    out.append((points[-1] + 1, (points[-1], False, None, False)))
+    return out
+
+
+# --- judging the clauses in one case -------------------------------------------------------------------
+
+
+class Judge:
+    """Decides conditions for one value, one target and one case, as the interpreter would."""
+
+    def __init__(self, ctx: Context, value: Fraction, target: Fraction | None, case: Case,
+                 opaque: dict[int, str] | None = None):
+        self.ctx = ctx
+        self.value = value
+        self.target = target if ctx.has_target else None
+        self.case = case
+        self.opaque = opaque or {}
+
+    def better(self, a: Fraction, b: Fraction) -> int:
+        """+1 if a is better than b, -1 if worse, 0 if as good."""
+        if self.ctx.polarity == "higher_is_better":
+            return (a > b) - (a < b)
+        if self.ctx.polarity == "lower_is_better":
+            return (a < b) - (a > b)
+        da, db = abs(a - self.ctx.ideal), abs(b - self.ctx.ideal)
+        return (da < db) - (da > db)
+
+    def shortfall(self, value: Fraction, reference: Fraction) -> Fraction:
+        """How far `value` is worse than `reference` (0 when at or better)."""
+        if self.ctx.polarity == "higher_is_better":
+            return max(Fraction(0), reference - value)
+        if self.ctx.polarity == "lower_is_better":
+            return max(Fraction(0), value - reference)
+        return max(Fraction(0), abs(value - self.ctx.ideal) - abs(reference - self.ctx.ideal))
+
+    def gap_shortfall(self) -> Fraction:
+        """How far the value is from a closed gap."""
+        if self.ctx.polarity == "closer_to":
+            return abs(self.value - self.ctx.ideal)
+        return self.shortfall(self.value, Fraction(0))
+
+    def condition(self, expr: nodes.Expr) -> bool | None:
+        """True, False, or None (unknown), in three-valued logic."""
+        return decide(expr, lambda node: self.compare(node) if isinstance(node, nodes.Compare) else self.fact(node))
+
+    def compare(self, expr: nodes.Compare) -> bool | None:
+        """A comparison: exact, or as the case says for one the analysis cannot place on the value axis."""
+        left, right = self.number(expr.left), self.number(expr.right)
+        if left is None or right is None:
+            return None
+        key = self.opaque.get(id(expr))
+        if key is not None:  # the case says how it comes out
+            return self.case.answer(key)
+        if left is _OPAQUE or right is _OPAQUE:
+            return None
+        return {">=": left >= right, "<=": left <= right, ">": left > right, "<": left < right,
+                "==": left == right, "!=": left != right}[expr.op]
+
+    def number(self, expr: nodes.Expr):
+        """A number, None when unknown, or _OPAQUE when it depends on facts outside the model."""
+        if isinstance(expr, nodes.Quantity):
+            return exact(expr.value)
+        if isinstance(expr, nodes.Ref):
+            if expr.which == "value":
+                return self.value
+            if expr.which == "target" or (expr.which == "trajectory" and self.ctx.trajectory_is_target):
+                return self.target
+            return _OPAQUE
+        if isinstance(expr, nodes.Negate):
+            inner = self.number(expr.operand)
+            return inner if inner is None or inner is _OPAQUE else -inner
+        if isinstance(expr, nodes.Arith):
+            return self._arith(expr)
+        if isinstance(expr, nodes.Call):
+            return self._call(expr)
+        return _OPAQUE
+
+    def _arith(self, expr: nodes.Arith):
+        left, right = self.number(expr.left), self.number(expr.right)
+        if left is _OPAQUE or right is _OPAQUE:
+            return _OPAQUE
+        if left is None or right is None:
+            return None
+        if expr.op == "/":
+            return None if right == 0 else left / right
+        return {"+": left + right, "-": left - right, "*": left * right}[expr.op]
+
+    def _call(self, expr: nodes.Call):
+        args = [self.number(a) for a in expr.args]
+        if any(a is _OPAQUE for a in args) or expr.func not in ("sum", "min", "max", "mean"):
+            return _OPAQUE
+        if any(a is None for a in args):
+            return None
+        if expr.func == "sum":
+            return sum(args, Fraction(0))
+        if expr.func == "mean":
+            return sum(args, Fraction(0)) / len(args)
+        return min(args) if expr.func == "min" else max(args)
+
+    def fact(self, expr: nodes.Expr) -> bool | None:
+        """A fact: arrow, trajectory, target, gap."""
+        if isinstance(expr, nodes.ArrowIs):
+            return self._arrow_is(expr)
+        if isinstance(expr, nodes.OnTrajectory):
+            if not self.ctx.trajectory_is_target:
+                return self.case.on_trajectory if self.ctx.has_target else None
+            return None if self.target is None else self.better(self.value, self.target) >= 0
+        if isinstance(expr, nodes.TargetMet):
+            return None if self.target is None else self.better(self.value, self.target) >= 0
+        if isinstance(expr, (nodes.WithinTarget, nodes.TargetExceeded)):
+            return self._margin(expr)
+        if isinstance(expr, nodes.GapState):
+            return self._gap(expr.state)
+        return None
+
+    def _arrow_is(self, expr: nodes.ArrowIs) -> bool | None:
+        arrow = self.case.arrow
+        if arrow == "na":
+            return None if expr.arrow != "na" else not expr.negated
+        return (arrow == expr.arrow) != expr.negated
+
+    def _margin(self, expr) -> bool | None:
+        if self.target is None:
+            return None
+        margin = exact(expr.margin.value)
+        if expr.margin.unit == "%":
+            margin = abs(self.target) * margin / HUNDRED
+        if isinstance(expr, nodes.WithinTarget):
+            return self.shortfall(self.value, self.target) <= margin
+        return self.shortfall(self.target, self.value) >= margin and self.better(self.value, self.target) > 0
+
+    def _gap(self, state: str) -> bool | None:
+        now = self.gap_shortfall()
+        if state == "closed":
+            return now == 0
+        if self.case.gap is None:
+            return None
+        if state == "narrowed":
+            return self.case.gap == "more" and now > 0
+        return self.case.gap == "less"
+
+
+_OPAQUE = object()
+
+
+def opaque_key(expr: nodes.Compare) -> str:
+    """The identity of an opaque comparison: the same text gives the same answer in one case."""
+    return format_expr(expr)
+
+
+# --- which cases exist --------------------------------------------------------------------------------
+
+
+@dataclass
+class Dimensions:
+    """The facts other than the value that the clauses test, and the answers each can give."""
+
+    arrows: tuple[str, ...]  # kinds named by clauses, plus OTHER (and 'na' when a clause tests it)
+    gaps: tuple[str, ...]  # empty unless a clause tests narrowed or widened
+    trajectory: bool  # whether `on trajectory` is a free fact
+    opaque: tuple[str, ...]  # comparisons whose breakpoints are not known: each case answers them
+    opaque_nodes: dict[int, str]  # id of each opaque comparison node -> its key
+
+    def count(self) -> int:
+        """How many cases there are at most."""
+        return max(1, len(self.arrows)) * max(1, len(self.gaps)) * (2 if self.trajectory else 1) * \
+            2 ** len(self.opaque)
+
+    @property
+    def independent(self) -> bool:
+        """Whether any combination of answers can really happen, whatever the value (so a gap that
+        appears in only some cases is a real gap): true when at most one kind of fact varies."""
+        varying = [bool(self.arrows), bool(self.gaps), self.trajectory, bool(self.opaque)]
+        return sum(varying) <= 1 and not self.trajectory and not self.opaque
+
+
+def cases(dims: Dimensions, judge_value: Fraction, ctx: Context) -> Iterator[Case]:
+    """Every case that can happen at this value."""
+    arrow_choices = [a for a in dims.arrows if _arrow_possible(a, dims, judge_value, ctx)] or [None]
+    gap_choices = [g for g in dims.gaps if _gap_possible(g, judge_value, ctx)] or [None]
+    trajectory_choices = [True, False] if dims.trajectory else [None]
+    for arrow, gap, on_traj, answers in product(arrow_choices, gap_choices, trajectory_choices,
+                                                product((True, False), repeat=len(dims.opaque))):
+        yield Case(arrow, gap, on_traj, tuple(zip(dims.opaque, answers, strict=True)))
+
+
+def possible_arrows(value: Fraction, ctx: Context) -> set[str]:
+    """The arrow kinds that can happen at this value (★ is forced at or beyond the peak)."""
+    judge = Judge(ctx, value, None, Case())
+    if ctx.peak is not None and judge.better(value, ctx.peak) >= 0:
+        return {"peak"}
+    kinds = {"up", "static", "down"}
+    at_floor = ctx.minimum is not None and value == ctx.minimum
+    if ctx.polarity == "higher_is_better" and at_floor:
+        kinds.discard("up")  # nothing lower to improve from
+    if ctx.polarity == "lower_is_better" and at_floor:
+        kinds.discard("down")
+    if ctx.polarity == "closer_to" and value == ctx.ideal:
+        kinds.discard("down")
+    return kinds
+
+
+def _arrow_possible(arrow: str, dims: Dimensions, value: Fraction, ctx: Context) -> bool:
+    if arrow == "na":
+        return not (ctx.peak is not None and Judge(ctx, value, None, Case()).better(value, ctx.peak) >= 0)
+    kinds = possible_arrows(value, ctx)
+    if arrow == OTHER:
+        return bool(kinds - set(dims.arrows))
+    return arrow in kinds
+
+
+def _gap_possible(gap: str, value: Fraction, ctx: Context) -> bool:
+    if gap == "less":  # a smaller shortfall before needs a shortfall now
+        return Judge(ctx, value, None, Case()).gap_shortfall() > 0
+    return True
+
+
+def dimensions(conditions: list[nodes.Expr], ctx: Context) -> Dimensions:
+    """The facts the conditions test, beyond the value and the target."""
+    arrows: set[str] = set()
+    gaps = False
+    trajectory = False
+    opaque: dict[int, str] = {}
+    for condition in conditions:
+        for node in walk(condition):
+            if isinstance(node, nodes.ArrowIs):
+                arrows.add(node.arrow)
+            elif isinstance(node, nodes.GapState) and node.state != "closed":
+                gaps = True
+            elif isinstance(node, nodes.OnTrajectory) and not ctx.trajectory_is_target and ctx.has_target:
+                trajectory = True
+            elif isinstance(node, nodes.Compare) and comparison_lines(node, ctx) is None:
+                opaque[id(node)] = opaque_key(node)  # previous, change... or not linear: a free answer
+    arrow_dim = tuple(sorted(a for a in arrows if a != "na")) + ((OTHER,) if arrows else ()) + \
+        (("na",) if "na" in arrows else ())
+    gap_dim = ("more", "equal", "less") if gaps else ()
+    return Dimensions(arrow_dim, gap_dim, trajectory, tuple(dict.fromkeys(opaque.values())), opaque)

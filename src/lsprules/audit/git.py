@@ -1,0 +1,175 @@
+"""Git, read only: a file's contents at a revision, and where a working-tree file stands in git.
+
+Git is run as a subprocess without a shell, with optional locks off so that asking never writes to the
+repository. When git is missing or a file is outside any repository, state is simply unknown (None).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from lsprules.core.diagnostics import InputError, error
+
+GIT_TIMEOUT_SECONDS = 60
+# Read-only: `git status` would otherwise refresh the index, which needs a lock and writes a file.
+_ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+
+
+@dataclass(frozen=True)
+class GitState:
+    """Where a file stands in git: the commit that last changed it, and whether it is clean.
+
+    status is 'clean' (as committed), 'modified' (changed or staged since), 'untracked', or 'revision' (read
+    from a commit, so clean by definition).
+    """
+
+    commit: str | None
+    status: str
+
+    @property
+    def clean(self) -> bool:
+        """Whether the bytes read are exactly those of `commit`."""
+        return self.status in ("clean", "revision")
+
+    def to_dict(self) -> dict:
+        """A JSON-ready form."""
+        return {"commit": self.commit, "clean": self.clean, "status": self.status}
+
+
+@dataclass(frozen=True)
+class RevisionFile:
+    """A file read from a commit: how it was named, the commit, its repository path and its bytes."""
+
+    spec: str
+    commit: str
+    path: str
+    data: bytes
+
+
+def _git(args: list[str], cwd: Path, text: bool = True) -> subprocess.CompletedProcess | None:
+    """Run git; None when git cannot be run at all."""
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=text, env=_ENV,
+                              timeout=GIT_TIMEOUT_SECONDS, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _ok(result: subprocess.CompletedProcess | None) -> bool:
+    return result is not None and result.returncode == 0
+
+
+def _folder(path: Path) -> Path:
+    return path.parent if str(path.parent) else Path(".")
+
+
+# --- the state of a working-tree file ---------------------------------------------------------
+
+
+def file_state(path: str | Path) -> GitState | None:
+    """The git state of a file on disk; None outside a repository or without git."""
+    file = Path(path)
+    if not file.is_file():
+        return None
+    folder = _folder(file)
+    status = _git(["status", "--porcelain=v1", "--ignored", "--", file.name], folder)
+    if not _ok(status):
+        return None  # not in a repository (or git unavailable, or the repository is not trusted)
+    code = status.stdout[:2]
+    if code in ("??", "!!"):
+        return GitState(None, "untracked")
+    log = _git(["log", "-1", "--format=%H", "--", file.name], folder)
+    commit = (log.stdout.strip() or None) if _ok(log) else None
+    return GitState(commit, "clean" if code == "" and commit else "modified")
+
+
+# --- files at a revision ----------------------------------------------------------------------
+
+
+def looks_like_revision(text: str) -> bool:
+    """Whether a command-line name is `REV:PATH` rather than a file on disk."""
+    if Path(text).exists():
+        return False
+    rev, sep, path = text.partition(":")
+    return bool(sep and rev and path)
+
+
+def read_revision(spec: str, cwd: str | Path = ".") -> RevisionFile:
+    """The bytes of `REV:PATH` (PATH from the repository root, or `./PATH` from `cwd`); InputError if absent."""
+    rev, _, path = spec.partition(":")
+    where = Path(cwd)
+    commit = resolve_commit(rev, where, spec)
+    # The verified commit id, not the text given, reaches `git show`: nothing given can pose as an option.
+    shown = _git(["show", f"{commit}:{path}"], where, text=False)
+    if not _ok(shown):
+        reason = _first_line(shown.stderr.decode("utf-8", "replace")) if shown else "git cannot be run"
+        reason = reason.replace(commit, rev)
+        raise InputError([error("E001", f"cannot read '{spec}': {reason}",
+                                hint=f"check the path at that revision: git ls-tree -r --name-only {rev}")])
+    return RevisionFile(spec, commit, path, shown.stdout)
+
+
+def resolve_commit(rev: str, cwd: Path, named: str | None = None) -> str:
+    """The full commit id a revision names; InputError when it names none."""
+    _require_repository(cwd, named or rev)
+    found = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], cwd)
+    if not _ok(found):
+        raise InputError([error("E001", f"cannot read '{named or rev}': '{rev}' is not a revision of this "
+                                "repository", hint="name a commit, branch or tag, e.g. HEAD~1 or main")])
+    return found.stdout.strip()
+
+
+def repository_path(path: str | Path, cwd: str | Path = ".") -> str:
+    """A working-tree path as git names it from the repository root (forward slashes)."""
+    where = Path(cwd)
+    top = _toplevel(where, str(path))
+    absolute = (where / path).resolve()
+    try:
+        return PurePosixPath(absolute.relative_to(top).as_posix()).as_posix()
+    except ValueError:
+        raise InputError([error("E001", f"'{path}' is outside the git repository at {top}",
+                                hint="name a file inside the repository")]) from None
+
+
+def files_at(rev: str, cwd: str | Path = ".") -> list[str]:
+    """Every file at a revision, named from the repository root."""
+    where = Path(cwd)
+    commit = resolve_commit(rev, where)
+    listed = _git(["ls-tree", "-r", "--name-only", "--full-tree", commit], _toplevel(where, rev))
+    return listed.stdout.splitlines() if _ok(listed) else []
+
+
+def working_files(cwd: str | Path = ".") -> list[str]:
+    """Every file in the working tree that git tracks or would track (not ignored), from the repository root."""
+    where = Path(cwd)
+    listed = _git(["ls-files", "--cached", "--others", "--exclude-standard", "--full-name"],
+                  _toplevel(where, str(cwd)))
+    return listed.stdout.splitlines() if _ok(listed) else []
+
+
+def toplevel(cwd: str | Path = ".", purpose: str = "the working tree") -> Path:
+    """The root folder of the repository holding `cwd`; InputError (naming `purpose`) outside one."""
+    return _toplevel(Path(cwd), purpose)
+
+
+def _toplevel(cwd: Path, named: str) -> Path:
+    _require_repository(cwd, named)
+    return Path(_git(["rev-parse", "--show-toplevel"], cwd).stdout.strip()).resolve()
+
+
+def _require_repository(cwd: Path, named: str) -> None:
+    inside = _git(["rev-parse", "--is-inside-work-tree"], cwd)
+    if inside is None:
+        raise InputError([error("E001", f"cannot read '{named}': git is not installed or cannot be run",
+                                hint="install git, or compare two files on disk")])
+    if not _ok(inside):
+        raise InputError([error("E001", f"cannot read '{named}': {Path(cwd).resolve()} is not inside a git "
+                                "repository", hint="run lsprules from inside the repository's working tree")])
+
+
+def _first_line(text: str) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else "git failed"
+    return line.removeprefix("fatal: ")

@@ -1,0 +1,376 @@
+"""Rule tests: YAML files of cases (data + expected arrows, bands, values, ratings) run against a rule file.
+
+A test file (`*.tests.yaml`, next to its rules) names its rule file and lists cases. Each case's data is a
+dataset file or a dataset written inline; `with` can give an indicator settings it lacks (a target not yet
+agreed), for that case only. Results keep what each case asserted, for coverage (see `coverage.py`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from jsonschema import Draft202012Validator
+
+from lsprules.audit.wording import arrow_text, band_text, exact_text, percent_change, signed_text
+from lsprules.core.diagnostics import Diagnostic, InputError, at_span, did_you_mean, error
+from lsprules.core.files import decode_source
+from lsprules.core.numbers import matches_printed
+from lsprules.core.source import Source, Span, display_name
+from lsprules.data.model import Dataset
+from lsprules.engine.interpreter import Assessment, Evaluation, ThemeResult, evaluate
+from lsprules.lang import nodes
+from lsprules.lang.resolve import RuleSet, resolve
+
+TEST_SUFFIXES = (".tests.yaml", ".tests.yml")
+SYMBOL_ARROWS = {"▲": "up", "◀▶": "static", "▼": "down", "★": "peak"}
+DEFAULT_AREA = "Test area"
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    """One expectation of one case: the subject, the field, expected and actual, and the values involved."""
+
+    subject: str
+    kind: str  # "indicator" or "theme"
+    field: str
+    expected: str
+    actual: str
+    passed: bool
+    detail: str = ""
+    rule_line: int | None = None
+    assisted: bool = False  # the case gave this subject settings with `with`
+    covers: bool = True  # counts towards coverage of the rule file's clauses
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """The outcome of one case: its checks, or the error that stopped it."""
+
+    name: str
+    line: int | None
+    checks: tuple[Check, ...] = ()
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        """Whether every check passed and nothing went wrong."""
+        return self.error is None and all(c.passed for c in self.checks)
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """All cases of one test file, the rule set they ran against, and every file they read."""
+
+    path: str
+    rules: RuleSet
+    cases: tuple[CaseResult, ...]
+    inputs: tuple[tuple[str, str, str], ...]  # (role, path, sha256)
+
+
+# --- finding test files -----------------------------------------------------------------------
+
+
+def find_test_files(paths: list[str | Path]) -> list[Path]:
+    """Test files named, or found under named folders (default: rules/); InputError when there are none."""
+    found: list[Path] = []
+    for given in paths or [Path("rules")]:
+        path = Path(given)
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.name.endswith(TEST_SUFFIXES) and p.is_file())
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise InputError([error("E001", f"cannot read '{display_name(path)}': no such file or folder",
+                                    hint="name a test file (*.tests.yaml) or a folder holding some")])
+    if not found:
+        where = ", ".join(display_name(p) for p in paths or [Path("rules")])
+        raise InputError([error("E001", f"no rule tests (*.tests.yaml) found in {where}",
+                                hint="write one next to the rules: see docs/auditing.md")])
+    return list(dict.fromkeys(found))
+
+
+# --- loading a test file ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TestFile:
+    """A validated test file: its path, the rule file it tests, and its cases (document nodes kept for data)."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    path: Path
+    rules_path: Path
+    cases: tuple[dict, ...]
+    case_nodes: tuple[yaml.MappingNode, ...]
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    text = resources.files("lsprules").joinpath("schemas/ruletest.schema.json").read_text(encoding="utf-8")
+    return Draft202012Validator(json.loads(text))
+
+
+def load_test_file(path: Path) -> TestFile:
+    """Read and validate a test file; InputError with file:line for every problem."""
+    name = display_name(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError([error("E001", f"cannot read '{name}': {exc.strerror or exc}")]) from None
+    source = decode_source(name, data)
+    try:
+        root = yaml.compose(source.text, Loader=yaml.SafeLoader)
+        document = yaml.safe_load(source.text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        span = Span(name, mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2) if mark else None
+        raise InputError([at_span("E301", f"the test file is not valid YAML: {getattr(exc, 'problem', exc)}",
+                                  span, source.line_text(span.line) if span else "")]) from None
+    problems = [_schema_problem(source, root, e) for e in _validator().iter_errors(document)]
+    if problems:
+        raise InputError(problems)
+    cases_node = _child(root, "cases")
+    return TestFile(path, path.parent / document["rules"], tuple(document["cases"]), tuple(cases_node.value))
+
+
+def _schema_problem(source: Source, root, err) -> Diagnostic:
+    where = ".".join(str(p) for p in err.absolute_path) or "the file"
+    node = _node_at(root, list(err.absolute_path))
+    span = _node_span(source.name, node)
+    return at_span("E302", f"{where}: {err.message}", span, source.line_text(span.line) if span else "",
+                   hint="see schemas/ruletest.schema.json and docs/auditing.md")
+
+
+def _child(node, key):
+    if isinstance(node, yaml.MappingNode):
+        return next((v for k, v in node.value if k.value == key), None)
+    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+        return node.value[key]
+    return None
+
+
+def _node_at(root, path: list):
+    node = root
+    for key in path:
+        child = _child(node, key)
+        if child is None:
+            break
+        node = child
+    return node
+
+
+def _node_span(name: str, node) -> Span | None:
+    if node is None:
+        return None
+    mark = node.start_mark
+    return Span(name, mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2)
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+class _Runner:
+    """Runs the cases of one test file, reading each rule file and dataset once."""
+
+    def __init__(self, test: TestFile):
+        self.test = test
+        self.rules = _read_rules(test.rules_path)
+        test_sha256 = hashlib.sha256(test.path.read_bytes()).hexdigest()
+        self.inputs: dict[tuple[str, str], str] = {("tests", display_name(test.path)): test_sha256,
+                                                   ("rules", self.rules.file): self.rules.sha256}
+        self._datasets: dict[Path, Dataset] = {}
+
+    def run(self) -> FileResult:
+        """Every case of the file, in order."""
+        results = tuple(self.case(case, node) for case, node in zip(self.test.cases, self.test.case_nodes, strict=True))
+        inputs = tuple((role, path, sha) for (role, path), sha in self.inputs.items())
+        return FileResult(display_name(self.test.path), self.rules, results, inputs)
+
+    def case(self, case: dict, node) -> CaseResult:
+        """One case: its checks, or the error that kept it from running."""
+        line = node.start_mark.line + 1
+        try:
+            extra = parse_overrides(self.rules, case.get("with") or {}, f"{display_name(self.test.path)}:{line}")
+            rules = with_overrides(self.rules, extra) if extra else self.rules
+            dataset = self._dataset(case["data"], _child(node, "data"), case["name"])
+            result = self._evaluate(rules, dataset, case)
+        except InputError as exc:
+            return CaseResult(case["name"], line, error="; ".join(d.message for d in exc.diagnostics))
+        # Clauses brought in by `with` are not the rule file's: their lines must not count as its coverage.
+        own_clauses = {name for name, settings in extra.items() if any(isinstance(s, nodes.RagBlock)
+                                                                       for s in settings)}
+        checks = [dataclasses.replace(check, assisted=subject in extra, covers=subject not in own_clauses)
+                  for subject, expected in case["expect"].items()
+                  for check in _checks(subject, expected, result, rules)]
+        return CaseResult(case["name"], line, tuple(checks))
+
+    def _dataset(self, data, node, case_name: str) -> Dataset:
+        from lsprules.data.load import load_any
+        from lsprules.data.readers.yaml_reader import load_dataset_bytes
+
+        if isinstance(data, str):
+            path = Path(os.path.normpath(self.test.path.parent / data))
+            if path not in self._datasets:
+                self._datasets[path] = load_any(path)
+                loaded = self._datasets[path]
+                self.inputs[("dataset", loaded.path)] = loaded.sha256
+            return self._datasets[path]
+        text = _inline_dataset_text(node)
+        return load_dataset_bytes(f"{display_name(self.test.path)}, case '{case_name}'", text.encode("utf-8"))
+
+    def _evaluate(self, rules: RuleSet, dataset: Dataset, case: dict) -> Evaluation:
+        from lsprules.data.model import resolve_period
+
+        at = resolve_period(str(case["period"]) if "period" in case else None, dataset)
+        areas = [a.name for a in dataset.areas]
+        area = case.get("area") or (areas[0] if len(areas) == 1 else None)
+        if area not in areas:
+            raise InputError([error("E003", f"area {area!r}: the data has no such area" if area else
+                                    f"the data has several areas: name one with `area:` ({', '.join(areas)})")])
+        return evaluate(rules, dataset, at, [area])
+
+
+def run_test_files(paths: list[Path]) -> list[FileResult]:
+    """Load and run every test file; InputError if a test file or its rule file cannot be used."""
+    return [_Runner(load_test_file(path)).run() for path in paths]
+
+
+def _read_rules(path: Path) -> RuleSet:
+    from lsprules.lang.resolve import load_rules
+
+    return load_rules(path)
+
+
+def _inline_dataset_text(node: yaml.MappingNode) -> str:
+    """The inline dataset as YAML text, exactly as written (numbers stay exact), with a default area."""
+    keys = {k.value for k, _ in node.value}
+    if "area" not in keys and "areas" not in keys:
+        area = (yaml.ScalarNode("tag:yaml.org,2002:str", "area"), yaml.ScalarNode("tag:yaml.org,2002:str",
+                                                                                   DEFAULT_AREA))
+        node = yaml.MappingNode(node.tag, [area, *node.value])
+    return yaml.serialize(node, Dumper=yaml.SafeDumper, allow_unicode=True)
+
+
+# --- `with`: settings for one case ------------------------------------------------------------
+
+
+def parse_overrides(rules: RuleSet, overrides: dict[str, str], where: str) -> dict[str, tuple]:
+    """Each indicator's `with` settings, parsed; InputError for unknown indicators or bad syntax."""
+    from lsprules.lang.parser import parse_text
+
+    unknown = [name for name in overrides if name not in rules.indicators]
+    if unknown:
+        raise InputError([error("E102", f"{where}: `with` names unknown indicator '{unknown[0]}'",
+                                hint=did_you_mean(unknown[0], rules.indicators))])
+    return {name: parse_text(f"indicator {name} {{\n{text}\n}}\n", f"{where} (with {name})").items[0].settings
+            or () for name, text in overrides.items()}
+
+
+def with_overrides(rules: RuleSet, extra: dict[str, tuple]) -> RuleSet:
+    """The rule set with extra settings in some indicators' own bodies (clause lines stay the file's own)."""
+    items = tuple(_patched(item, extra) for item in rules.ast.items)
+    text = Path(rules.file).read_text(encoding="utf-8") if Path(rules.file).is_file() else ""
+    return resolve(dataclasses.replace(rules.ast, items=items), Source(rules.file, text), rules.sha256)
+
+
+def _patched(item, extra: dict[str, tuple]):
+    if isinstance(item, nodes.Group):
+        return dataclasses.replace(item, indicators=tuple(_patched(i, extra) for i in item.indicators))
+    if not isinstance(item, nodes.Indicator) or item.name not in extra:
+        return item
+    settings = list(item.settings or ())
+    for added in extra[item.name]:
+        settings = _with_setting(settings, added)
+    return dataclasses.replace(item, settings=tuple(settings))
+
+
+def _with_setting(settings: list, added) -> list:
+    """Settings with one more: it replaces the same setting, or merges into a block of the same kind."""
+    same = next((i for i, s in enumerate(settings) if _setting_kind(s) == _setting_kind(added)), None)
+    if same is None:
+        return settings + [added]
+    old = settings[same]
+    if type(old) is type(added) and isinstance(added, (nodes.ArrowBlock, nodes.TargetBlock)):
+        kinds = {_statement_kind(s) for s in added.statements}
+        kept = tuple(s for s in old.statements if _statement_kind(s) not in kinds)
+        added = dataclasses.replace(old, statements=kept + added.statements)
+    return settings[:same] + [added] + settings[same + 1:]
+
+
+def _setting_kind(setting) -> str:
+    # A fixed target and a target block are both "the target": one replaces the other.
+    return "target" if isinstance(setting, (nodes.FixedTarget, nodes.TargetBlock)) else type(setting).__name__
+
+
+def _statement_kind(stmt) -> str:
+    # A goal and values per period are both "the target value": giving one replaces the other.
+    goal = (nodes.ChangeStmt, nodes.ReachStmt, nodes.PeriodTargetStmt)
+    return "goal" if isinstance(stmt, goal) else type(stmt).__name__
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+
+def _checks(subject: str, expected: dict, result: Evaluation, rules: RuleSet) -> list[Check]:
+    assessment = next((a for a in result.assessments if a.indicator == subject), None)
+    if assessment is not None:
+        return [_indicator_check(assessment, field, value) for field, value in expected.items()]
+    theme = next((t for t in result.themes if t.theme == subject), None)
+    if theme is not None:
+        return [_theme_check(theme, field, value) for field, value in expected.items()]
+    hint = did_you_mean(subject, [*rules.indicators, *(t.id for t in rules.themes)])
+    return [Check(subject, "unknown", "id", "an indicator or theme of the rules", "no such indicator or theme",
+                  False, hint or "")]
+
+
+def _indicator_check(a: Assessment, field: str, expected) -> Check:
+    if field == "arrow":
+        want = SYMBOL_ARROWS.get(expected, expected)
+        passed, shown, got = a.arrow == want, arrow_text(want), arrow_text(a.arrow)
+    elif field == "rag":
+        passed, shown, got = (a.rag or "na") == expected, expected, band_text(a.rag)
+    elif field == "value":
+        printed = Decimal(str(expected))
+        passed = a.value is not None and matches_printed(printed, a.value)
+        shown, got = str(printed), exact_text(a.value)
+    else:
+        return Check(a.indicator, "indicator", field, str(expected), "–", False, f"`{field}` applies to themes")
+    return Check(a.indicator, "indicator", field, shown, got, passed, "" if passed else assessment_detail(a),
+                 a.rule_line)
+
+
+def _theme_check(t: ThemeResult, field: str, expected) -> Check:
+    if field != "rating":
+        return Check(t.theme, "theme", field, str(expected), "–", False, f"a theme has a `rating`, not `{field}`")
+    passed = (t.rating or "na") == expected
+    detail = "" if passed else "; ".join(t.reasons)
+    return Check(t.theme, "theme", field, expected, band_text(t.rating), passed, detail, t.rule_line)
+
+
+def assessment_detail(a: Assessment) -> str:
+    """The values behind an assessment, for a failure message."""
+    parts = [f"value {exact_text(a.value)} ({a.period})" if a.value is not None else "no value"]
+    if a.previous is not None:
+        parts.append(f"previous {exact_text(a.previous.value)} ({a.previous.name})")
+        if a.change is not None:
+            change = percent_change(a.value, a.previous.value)
+            parts.append(f"change {signed_text(a.change)}" + (f" ({change})" if change else ""))
+    parts.append(f"arrow {arrow_text(a.arrow)}")
+    if a.trajectory is not None:
+        parts.append(f"trajectory {exact_text(a.trajectory)}")
+    if a.target is not None:
+        parts.append(f"target {exact_text(a.target)}")
+    decided = next((r for r in reversed(a.reasons) if r.startswith(("RAG", "no arrow"))), None)
+    return ", ".join(parts) + (f"; {decided}" if decided else "")

@@ -1,0 +1,60 @@
+"""What every command shares: diagnostics on standard error, writing outputs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from lsprules.core.diagnostics import Diagnostic, InputError, error, render
+from lsprules.core.exits import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK  # noqa: F401  (re-exported for the commands)
+
+
+class input_errors:
+    """Context manager: render InputError diagnostics on standard error and exit 2."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if isinstance(exc, InputError):
+            report_diagnostics(exc.diagnostics)
+            raise typer.Exit(EXIT_ERROR)
+        return False
+
+
+def report_diagnostics(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
+    """Print diagnostics to standard error, one block each, then a count of errors."""
+    for d in diagnostics:
+        typer.echo(render(d), err=True)
+        typer.echo("", err=True)
+    errors = sum(1 for d in diagnostics if d.severity.value == "error")
+    if errors:
+        typer.echo(f"{errors} error{'s' if errors != 1 else ''}", err=True)
+
+
+def refuse_overwriting_inputs(output: Path | None, inputs: list[Path]) -> None:
+    """E003 when `-o` names one of the files being read: the output would replace the input."""
+    if output is None:
+        return
+    target = output.resolve()
+    for path in inputs:
+        if path.resolve() == target:
+            raise InputError([error("E003", f"--output {output}: that is one of the input files, and writing the "
+                                    "output there would replace it", hint="write the output to another file")])
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Write to a file atomically, or to standard output."""
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from lsprules.core.files import write_atomic
+
+    try:
+        write_atomic(output, text)
+    except OSError as exc:
+        raise InputError([error("E001", f"cannot write '{output}': {exc.strerror or exc}",
+                                hint="check that the folder exists and is writable")]) from None

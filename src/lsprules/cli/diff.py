@@ -1,0 +1,54 @@
+"""`lsprules diff OLD NEW` / `lsprules diff --git REV [PATH...]`: what changed in meaning, and on the data."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lsprules.cli.common import EXIT_FINDINGS, EXIT_OK, emit, input_errors
+
+
+class DiffFormat(str, Enum):
+    """Output formats of `diff`."""
+
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+def diff(
+    files: Annotated[list[str] | None, typer.Argument(
+        help="OLD NEW: rule files or REV:PATH revisions of them; with --git, the working-tree files to compare "
+             "(default: every .rules file that differs).", show_default=False)] = None,
+    git: Annotated[str | None, typer.Option("--git", help="Compare REV:PATH with the working tree.",
+                                               metavar="REV")] = None,
+    data: Annotated[list[Path] | None, typer.Option("--data", "-d", help="Replay both sides on this dataset "
+                                                       "and list the results that change (repeatable).")] = None,
+    period: Annotated[str | None, typer.Option("--period", "-p", help="Period to replay at (default: the "
+                                                  "latest in each dataset).")] = None,
+    output_format: Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format (markdown fits a "
+                                                      "pull-request comment).")] = DiffFormat.text,
+    exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when anything changed in meaning.")]
+    = False,
+    textconv: Annotated[bool, typer.Option("--textconv", help="Print FILE's resolved meaning, one fact per line "
+                                           "(for a git textconv driver), and exit.")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of "
+                                                   "standard output.")] = None,
+) -> None:
+    """Compare two versions of a rule file in meaning (not text), and replay them on data."""
+    with input_errors():
+        if textconv:
+            from lsprules.jobs.diff import run_textconv
+
+            emit(run_textconv(files or []), output)
+            return
+        from lsprules.jobs.diff import run_diff
+        from lsprules.render.diff_report import render_diff_json, render_diff_markdown, render_diff_text
+
+        report = run_diff(files or [], git=git, data=data, period=period)
+        render = {"text": render_diff_text, "markdown": render_diff_markdown, "json": render_diff_json}
+        emit(render[output_format.value](report), output)
+    raise typer.Exit(EXIT_FINDINGS if exit_code and report.meaning_changed else EXIT_OK)

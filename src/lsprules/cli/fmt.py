@@ -1,0 +1,31 @@
+"""`lsprules fmt PATH... [--check] [--diff]`: the canonical layout of rule files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def fmt(
+    paths: Annotated[list[Path], typer.Argument(help="Rule files, folders searched for *.rules, or - for "
+                                                "standard input.", show_default=False)],
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; show the diff and exit 1 if a file is "
+                                        "not formatted.")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Write nothing; show what formatting would change.")] = False,
+) -> None:
+    """Format rule files in place: one canonical layout, comments kept, meaning unchanged.
+
+    Exits 0 when done (or, with --check, when every file is formatted), 1 when --check finds a file to
+    format, 2 when a file cannot be read or parsed.
+    """
+    from lsprules.jobs.fmt import run_fmt
+
+    report = run_fmt(paths, check=check, diff=diff)
+    sys.stdout.write("".join(report.out))
+    sys.stdout.flush()
+    for line in report.err:
+        typer.echo(line, err=True)
+    raise typer.Exit(report.exit_code)

@@ -1,0 +1,45 @@
+"""`lsprules test [PATH...]`: run rule tests; `--coverage` per rule file; `--boundaries RULES` probes edges."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lsprules.cli.common import EXIT_FINDINGS, EXIT_OK, emit, input_errors
+
+
+class TestFormat(str, Enum):
+    """Output formats of `test`."""
+
+    text = "text"
+    json = "json"
+
+
+def run_rule_tests(
+    paths: Annotated[list[str] | None, typer.Argument(help="Test files (*.tests.yaml) or folders holding them "
+                                                         "(default: rules/).", show_default=False)] = None,
+    coverage: Annotated[bool, typer.Option("--coverage", help="Report, per rule file, the clauses no test "
+                                           "exercised and the bands, arrows and ratings never produced.")] = False,
+    boundaries: Annotated[Path | None, typer.Option("--boundaries", metavar="RULES", help="Instead of running "
+                                                       "tests, show the result at and beside every threshold of "
+                                                       "RULES.")] = None,
+    data: Annotated[list[Path] | None, typer.Option("--data", "-d", help="With --boundaries: the dataset to "
+                                                       "probe (default: those the rule tests use).")] = None,
+    period: Annotated[str | None, typer.Option("--period", "-p", help="With --boundaries: the period.")] = None,
+    output_format: Annotated[TestFormat, typer.Option("--format", "-f", help="Output format.")] = TestFormat.text,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of "
+                                                   "standard output.")] = None,
+) -> None:
+    """Run rule tests: cases of data with the arrows, bands and ratings the rules must give."""
+    from lsprules.jobs.test import run_boundaries, run_tests
+
+    with input_errors():
+        if boundaries is not None:
+            emit(run_boundaries(boundaries, data=data, period=period, output_format=output_format.value), output)
+            raise typer.Exit(EXIT_OK)
+        text, passed = run_tests(paths or [], with_coverage=coverage, output_format=output_format.value)
+        emit(text, output)
+    raise typer.Exit(EXIT_OK if passed else EXIT_FINDINGS)

@@ -1,1 +1,0 @@
-"""One module per `lsprules` command; `cli.py` registers them on the app."""

@@ -1,0 +1,78 @@
+"""Files in and out: an unreadable input is a clear E001, text that is not UTF-8 an E002 at the right byte, and
+an output is written atomically, so that a failed run never leaves a partial file."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from lsprules.core.diagnostics import Diagnostic, InputError, at_span, error
+from lsprules.core.source import Source, Span, display_name
+
+
+def read_input(path: str | Path, what: str) -> tuple[str, bytes]:
+    """The display name and bytes of an input file; InputError E001 (naming `what` it is) when unreadable."""
+    name = display_name(path)
+    try:
+        return name, Path(path).read_bytes()
+    except (OSError, ValueError) as exc:  # ValueError: e.g. a NUL byte in the path
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise InputError([error("E001", f"cannot read {what} '{name}': {reason}",
+                                hint="check the path and that the file is readable")]) from None
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def decode_source(name: str, data: bytes) -> Source:
+    """The text of any input file (rules, YAML, JSON, CSV): UTF-8, a leading BOM dropped, CRLF and CR as LF;
+    a byte that is not UTF-8 becomes E002 at its line and column, counted as the text will be shown."""
+    try:
+        return Source.from_bytes(name, data)
+    except UnicodeDecodeError as exc:
+        raise InputError([_utf8_error(name, data, exc)]) from None
+
+
+def _utf8_error(name: str, data: bytes, exc: UnicodeDecodeError) -> Diagnostic:
+    """E002 at the first undecodable byte (the bytes before it are valid, so they give line and column)."""
+    skip = len(_BOM) if data.startswith(_BOM) else 0  # Source.from_bytes strips the BOM before decoding
+    bad = skip + exc.start
+    before = _normalise_newlines(data[skip:bad].decode("utf-8"))
+    line_start = before.rfind("\n") + 1
+    rest = data[bad:].split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
+    line, column = before.count("\n") + 1, len(before) - line_start + 1
+    span = Span(name, line, column, line, column + 1)
+    message = f"the file is not valid UTF-8: byte 0x{data[bad]:02x} at line {line}, column {column}"
+    return at_span("E002", message, span, before[line_start:] + rest,
+                   hint="save the file with UTF-8 encoding (in Excel: 'CSV UTF-8'; in editors: 'Save with Encoding')")
+
+
+def _normalise_newlines(text: str) -> str:
+    """CRLF and CR to LF, as Source does, so that line numbers agree."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def write_atomic(path: str | Path, data: str | bytes) -> None:
+    """Write the whole output to a temporary file beside `path`, then rename it into place."""
+    target = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path("."))
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.chmod(temp, _mode_for(target))
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _mode_for(target: Path) -> int:
+    """Keep a replaced file's permissions; a new file gets the usual ones (0666 less the umask)."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

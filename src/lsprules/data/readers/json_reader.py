@@ -1,0 +1,147 @@
+"""Load JSON datasets: the YAML datasets' structure, exact numbers, and errors at file:line:col.
+
+JSON is checked in two passes. The standard library's parser finds syntax errors (E312, with their
+position). A small scanner then reads the (now known-good) text again, keeping every node's position and
+refusing duplicate keys, so that the schema and period checks shared with the YAML loader point at the
+offending key or value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from decimal import Decimal
+from json.decoder import scanstring
+from pathlib import Path
+from typing import Any
+
+from lsprules.core.diagnostics import Diagnostic, InputError, error
+from lsprules.core.files import read_input
+from lsprules.core.source import Source
+from lsprules.data.model import Dataset
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_LITERALS = {"true": True, "false": False, "null": None}
+
+
+def load_json(path: str | Path) -> Dataset:
+    """Read, validate and build the JSON dataset at `path`; raise InputError for any problem."""
+    return load_json_bytes(*read_input(path, "dataset"))
+
+
+def load_json_bytes(name: str, data: bytes) -> Dataset:
+    """Validate and build a dataset from the raw bytes of a JSON file."""
+    from lsprules.core.files import decode_source
+    from lsprules.data.readers.yaml_reader import dataset_from_values
+
+    source = decode_source(name, data)
+    _check_syntax(source)
+    scanner = _Scanner(source)
+    try:
+        value, _ = scanner.value(0, ())
+    except RecursionError:
+        raise InputError([error("E312", "invalid JSON: the document is nested too deeply", source, 0)]) from None
+    if scanner.problems:
+        raise InputError(scanner.problems)
+    if not isinstance(value, dict):
+        raise InputError([error("E302", f"a dataset is a JSON object with `area` and `indicators` (or `areas`); "
+                                f"found {_kind(value)}", source, _SPACE.match(source.text).end(),
+                                hint="see docs/datasets.md: the JSON form has the same keys as the YAML form")])
+    return dataset_from_values(source, value, scanner.spans, scanner.key_spans, hashlib.sha256(data).hexdigest())
+
+
+def _check_syntax(source: Source) -> None:
+    """E312 at the first syntax error; NaN and Infinity are refused (they are not JSON, nor exact)."""
+    def refuse(word: str):
+        raise ValueError(f"{word} is not a number JSON allows")
+
+    try:
+        json.loads(source.text, parse_constant=refuse, parse_float=Decimal, parse_int=Decimal)
+    except json.JSONDecodeError as exc:
+        raise InputError([error("E312", f"invalid JSON: {exc.msg}", source, exc.pos,
+                                hint=_syntax_hint(exc.msg))]) from None
+    except ValueError as exc:
+        at = re.search(r"-?\b(NaN|Infinity)\b", source.text)
+        raise InputError([error("E312", f"invalid JSON: {exc}", source, at.start() if at else 0,
+                                hint="write na when there is no value")]) from None
+    except RecursionError:
+        raise InputError([error("E312", "invalid JSON: the document is nested too deeply", source, 0)]) from None
+
+
+def _syntax_hint(message: str) -> str:
+    if "property name" in message:
+        return "keys are in double quotes, and the last entry of an object has no comma after it"
+    if "delimiter" in message:
+        return "separate entries with commas; the last entry has no comma after it"
+    return "check the quotes, commas and brackets near here"
+
+
+def _kind(value: Any) -> str:
+    return "a list" if isinstance(value, list) else "a single value"
+
+
+class _Scanner:
+    """Reads valid JSON text into plain values (numbers as Decimal), recording where each node is."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self.text = source.text
+        self.spans: dict[tuple, tuple[int, int]] = {}
+        self.key_spans: dict[tuple, tuple[int, int]] = {}
+        self.problems: list[Diagnostic] = []
+
+    def value(self, pos: int, path: tuple) -> tuple[Any, int]:
+        """The value starting at or after `pos`, and the offset just past it."""
+        start = _SPACE.match(self.text, pos).end()
+        char = self.text[start]
+        if char == "{":
+            value, end = self._object(start, path)
+        elif char == "[":
+            value, end = self._array(start, path)
+        elif char == '"':
+            value, end = scanstring(self.text, start + 1)
+        elif (number := _NUMBER.match(self.text, start)) and number.end() > start:
+            value, end = Decimal(number.group()), number.end()
+        else:
+            word = next(w for w in _LITERALS if self.text.startswith(w, start))
+            value, end = _LITERALS[word], start + len(word)
+        self.spans[path] = (start, end)
+        return value, end
+
+    def _object(self, start: int, path: tuple) -> tuple[dict, int]:
+        out: dict[str, Any] = {}
+        pos = _SPACE.match(self.text, start + 1).end()
+        if self.text[pos] == "}":
+            return out, pos + 1
+        while True:
+            key_start = _SPACE.match(self.text, pos).end()
+            key, key_end = scanstring(self.text, key_start + 1)
+            colon = _SPACE.match(self.text, key_end).end()
+            value, pos = self.value(colon + 1, path + (key,))
+            if key in out:
+                line = self.source.position(self.key_spans[path + (key,)][0])[0]
+                self.problems.append(error("E312", f"duplicate key '{key}' (first given on line {line})",
+                                           self.source, key_start, key_end,
+                                           hint="keys must be unique within an object: remove or rename one"))
+            else:
+                out[key] = value
+                self.key_spans[path + (key,)] = (key_start, key_end)
+            pos = _SPACE.match(self.text, pos).end()
+            if self.text[pos] == "}":
+                return out, pos + 1
+            pos += 1  # the comma
+
+    def _array(self, start: int, path: tuple) -> tuple[list, int]:
+        out: list[Any] = []
+        pos = _SPACE.match(self.text, start + 1).end()
+        if self.text[pos] == "]":
+            return out, pos + 1
+        while True:
+            value, pos = self.value(pos, path + (len(out),))
+            out.append(value)
+            pos = _SPACE.match(self.text, pos).end()
+            if self.text[pos] == "]":
+                return out, pos + 1
+            pos += 1

@@ -1,0 +1,512 @@
+"""Load Excel .xlsx workbooks (openpyxl): every sheet is a table in long form or in the published layout.
+
+Long form has the CSV's columns (`area,indicator,period,value` and the same optional ones), one
+observation per row. The published layout is the one reports print: one row per indicator and one column
+per period (`area`, `indicator`, then period labels such as 2005/06), with optional `field`, `title`,
+`comments` and `reported_arrow` columns. A cell may name its own period, as the 2007 report's cells do:
+`1029 (2003/04)` under a column headed 2003. Every problem names the sheet and cell (`Sheet1!D5`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from lsprules.core.diagnostics import Diagnostic, InputError, at_span, did_you_mean, error
+from lsprules.core.files import read_input
+from lsprules.core.periods import Period, PeriodError, parse_period
+from lsprules.core.source import Span
+from lsprules.data.model import Dataset, Missing, Value
+from lsprules.data.observations import Observations, SeriesBuilder
+from lsprules.data.readers.csv_reader import (
+    ARROW_WORDS,
+    INDICATOR_ID,
+    MISSING_WORDS,
+    NUMBER,
+    OPTIONAL,
+    REQUIRED,
+    STATUSES,
+    THOUSANDS,
+)
+
+WIDE_COLUMNS = ("area", "indicator", "field", "title", "comments", "reported_arrow")
+EXPLICIT_PERIOD = re.compile(r"^(?P<value>.*?)\s*\((?P<period>[^()]+)\)$")
+DECIMALS_IN_FORMAT = re.compile(r"\.(0+)")
+MAX_PROBLEMS = 100
+
+
+def load_xlsx(path: str | Path) -> Dataset:
+    """Read and validate a workbook; raise InputError naming the sheet and cell of each problem."""
+    return load_xlsx_bytes(*read_input(path, "dataset"))
+
+
+def load_xlsx_bytes(name: str, data: bytes) -> Dataset:
+    """Validate and build a dataset from the bytes of an .xlsx workbook."""
+    workbook = _open(name, data)
+    reader = _WorkbookReader(name, _unsaved_formulas(name, data))
+    try:
+        for sheet in workbook.worksheets:
+            reader.sheet(sheet)
+        reader.finish()
+    except Exception as exc:  # a damaged part of the workbook surfaces only as it is read
+        raise InputError([_unreadable(name, exc)]) from None
+    finally:
+        workbook.close()
+    if not reader.problems and not reader.observations.areas:
+        reader.problems.append(at_span("E310", f"{name} holds no data: no sheet has a header row and values",
+                                       Span(name, 1, 1, 1, 2), "",
+                                       "put a header row (area, indicator, period, value) and data rows in a sheet"))
+    if reader.problems:
+        raise InputError(reader.problems[:MAX_PROBLEMS])
+    return reader.observations.dataset(name, hashlib.sha256(data).hexdigest())
+
+
+def _unsaved_formulas(name: str, data: bytes) -> frozenset:
+    """The cells holding a formula whose result the file does not store (a workbook written by a program
+    and never recalculated): read as values they would look empty, and be silently taken as missing."""
+    from openpyxl import load_workbook
+
+    try:
+        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception as exc:
+        raise InputError([_unreadable(name, exc)]) from None
+    try:
+        found = {(sheet.title, cell.row, cell.column) for sheet in formulas.worksheets for row in sheet.iter_rows()
+                 for cell in row if isinstance(cell.value, str) and cell.value.startswith("=")}
+    finally:
+        formulas.close()
+    if not found:
+        return frozenset()
+    values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        return frozenset(place for sheet in values.worksheets for row in sheet.iter_rows() for cell in row
+                         if cell.value is None and (place := (sheet.title, getattr(cell, "row", None),
+                                                               getattr(cell, "column", None))) in found)
+    finally:
+        values.close()
+
+
+def _open(name: str, data: bytes):
+    from openpyxl import load_workbook
+
+    try:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # not a zip, not a workbook, a missing part: all mean "cannot be read"
+        raise InputError([_unreadable(name, exc)]) from None
+
+
+def _unreadable(name: str, exc: Exception) -> Diagnostic:
+    reason = str(exc) or type(exc).__name__
+    return error("E311", f"{name} cannot be read as an .xlsx workbook: {reason}",
+                 hint="open it in Excel or LibreOffice and save it again as an Excel Workbook (.xlsx)")
+
+
+# --- cells -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """One cell: where it is, what it holds, and its number format (for decimals shown and per cent)."""
+
+    sheet: str
+    row: int
+    column: int
+    value: object
+    number_format: str = "General"
+
+    @property
+    def place(self) -> str:
+        """The cell as Excel names it: Sheet1!D5."""
+        from openpyxl.utils import get_column_letter
+
+        return f"{self.sheet}!{get_column_letter(self.column)}{self.row}"
+
+    @property
+    def text(self) -> str:
+        """The cell as text, stripped ('' when empty)."""
+        value = self.value
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, float):
+            return format(value, ".15g")
+        if isinstance(value, (dt.datetime, dt.date)):
+            return value.isoformat()
+        return str(value).strip()
+
+
+def _number(cell: _Cell) -> Decimal | None:
+    """An exact decimal from a number cell, as Excel shows it (15 significant digits), or None if not a number."""
+    value = cell.value
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return None
+    number = Decimal(format(value, ".15g")) if isinstance(value, float) else Decimal(value)
+    fmt = (cell.number_format or "General").split(";")[0]
+    places = len(m.group(1)) if (m := DECIMALS_IN_FORMAT.search(fmt)) else 0
+    if "%" in fmt:  # a per-cent cell holds 0.72 and shows 72%: the dataset convention is 72
+        number = number.scaleb(2)
+    if -number.as_tuple().exponent < places:  # keep the places the sheet shows: 2.0 stays 2.0
+        number = number.quantize(Decimal(1).scaleb(-places))
+    return number
+
+
+# --- the workbook --------------------------------------------------------------------------------
+
+
+class _WorkbookReader:
+    """Reads each sheet: finds its header row, chooses the layout, then reads the rows below it."""
+
+    def __init__(self, name: str, unsaved: frozenset = frozenset()):
+        self.name = name
+        self.unsaved = unsaved  # (sheet, row, column) of formulas with no saved value
+        self.problems: list[Diagnostic] = []
+        self.observations = Observations()
+        # Bare N/A cells of the published layout, kept until the file's kind of period is known.
+        self.pending: list[tuple[str, str, str, Period, Value, _Cell]] = []
+
+    def fail(self, code: str, cell: _Cell, message: str, hint: str | None = None) -> None:
+        """Record a problem at a cell: `book.xlsx:5:4: error[E306]: Sheet1!D5: ...`."""
+        span = Span(self.name, cell.row, cell.column, cell.row, cell.column + 1)
+        self.problems.append(at_span(code, f"{cell.place}: {message}", span, "", hint))
+
+    def sheet(self, worksheet) -> None:
+        """Read one worksheet (empty sheets are skipped)."""
+        layout = None
+        for row_number, raw in enumerate(worksheet.iter_rows(min_row=1), start=1):
+            cells = [_Cell(worksheet.title, row_number, column, c.value, getattr(c, "number_format", None))
+                     for column, c in enumerate(raw, start=1)]
+            for cell in cells:
+                if cell.value is None and (cell.sheet, cell.row, cell.column) in self.unsaved:
+                    self.fail("E310", cell, "this formula has no saved value, so its result cannot be read",
+                              "open the workbook in a spreadsheet program and save it (that stores the results), "
+                              "or write the value itself")
+            if all(c.text == "" for c in cells):
+                continue
+            if layout is None:
+                layout = self._layout(cells)
+                if layout is None:
+                    return
+            else:
+                layout.row(cells)
+            if len(self.problems) >= MAX_PROBLEMS:
+                return
+
+    def finish(self) -> None:
+        """Record the bare N/A cells whose column heads a period of the file's kind; the others say nothing.
+
+        The 2007 report heads its columns 2002..2006 and writes N/A under 2002 for every row: that cell
+        speaks of no financial year the data uses, so it is not an observation of one.
+        """
+        first = self.observations.first_kind
+        for area, indicator, name, period, value, cell in self.pending:
+            if first is None or period.kind is first[0]:
+                if self.period(cell, period.label) is not None:
+                    self.add(area, indicator, name, period, value, cell)
+        self.pending.clear()
+
+    def _layout(self, header: list[_Cell]):
+        names = [c.text.lower() for c in header]
+        if "value" in names or "period" in names:
+            return _LongSheet.start(self, header)
+        if "indicator" in names:
+            return _WideSheet.start(self, header)
+        first = next(c for c in header if c.text)
+        self.fail("E310", first, "this row is not a header: expected the columns area, indicator, period, value "
+                  "(long form) or area, indicator and one column per period (published layout)",
+                  "put the header in the sheet's first row, or remove the sheet")
+        return None
+
+    # --- cells shared by both layouts ------------------------------------------------------------
+
+    def period(self, cell: _Cell, text: str | None = None) -> Period | None:
+        """A period from a cell (or from text found in it), checked to be of the file's kind."""
+        label = text if text is not None else _period_label(cell)
+        try:
+            period = parse_period(label)
+        except PeriodError as exc:
+            self.fail("E303", cell, str(exc), "type the period as text (format the column as Text in Excel)")
+            return None
+        problem = self.observations.period_problem(period, cell.place)
+        if problem:
+            self.fail("E303", cell, problem, "use one kind of period per workbook")
+            return None
+        return period
+
+    def value(self, cell: _Cell, text: str | None = None) -> Value | None:
+        """A value: a number cell, a number typed as text, or a word for no value (na, suppressed)."""
+        if text is None:
+            number = _number(cell)
+            if number is not None:
+                return number
+            if isinstance(cell.value, (bool, dt.datetime, dt.date, dt.time)):
+                kind = "TRUE/FALSE" if isinstance(cell.value, bool) else "a date"
+                self.fail("E306", cell, f"expected a number, found {kind} ({cell.text})",
+                          "format the cell as Number and type the figure again")
+                return None
+            text = cell.text
+        word = MISSING_WORDS.get(text.lower())
+        if word is not None:
+            return word
+        cleaned = text.replace(",", "") if THOUSANDS.match(text) else text
+        if NUMBER.match(cleaned):
+            return Decimal(cleaned)
+        self.fail("E306", cell, f"expected a number, found '{text}'",
+                  "type a plain number such as 1029 or -0.6; leave the cell empty, or type na or suppressed, "
+                  "when there is no value")
+        return None
+
+    def add(self, area: str, indicator: str, name: str, period: Period, value: Value, cell: _Cell) -> None:
+        """Record an observation; a different value for the same one is an E307 naming both cells."""
+        conflict = self.observations.add(area, indicator, name, period, value, cell.place)
+        if conflict:
+            self.fail("E307", cell, conflict, "keep one value per area, indicator and period")
+
+    def identity(self, area_cell: _Cell | None, indicator_cell: _Cell) -> tuple[str, str] | None:
+        """The area and indicator id of a row, checked."""
+        area = area_cell.text if area_cell else ""
+        if not area:
+            self.fail("E310", area_cell or indicator_cell, "the area is empty", "every row names its area")
+            return None
+        indicator = indicator_cell.text
+        if not INDICATOR_ID.match(indicator):
+            self.fail("E310", indicator_cell, f"'{indicator}' is not an indicator id",
+                      "ids are lower-case letters, digits and underscores, starting with a letter")
+            return None
+        return area, indicator
+
+    def reported(self, series: SeriesBuilder, period: Period, arrow: _Cell | None) -> None:
+        """A printed arrow (up, ▲, ...) for the series at `period`."""
+        if arrow is None or not arrow.text:
+            return
+        word = ARROW_WORDS.get(arrow.text.lower())
+        if word is None:
+            self.fail("E310", arrow, f"'{arrow.text}' is not an arrow", "use up, static, down, peak or na "
+                      "(or ▲ ◀▶ ▼ ★)")
+        else:
+            series.arrow[period] = word
+
+
+def _period_label(cell: _Cell) -> str:
+    """A period label from a cell: text as typed, a whole number as a year, a first-of-month date as a month."""
+    value = cell.value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime) and value.day == 1 and value.time() == dt.time(0):
+        return f"{value.year}-{value.month:02d}"  # Excel turns a typed 2006-09 into 1 Sep 2006
+    return cell.text
+
+
+def _columns(reader: _WorkbookReader, header: list[_Cell], allowed: tuple[str, ...]) -> dict[str, _Cell]:
+    """Known column names -> header cell; a known name repeated is a problem (unknown ones are the caller's)."""
+    found: dict[str, _Cell] = {}
+    for cell in header:
+        name = cell.text.lower()
+        if not name:
+            continue
+        if name in found:
+            reader.fail("E310", cell, f"column '{name}' appears twice (first at {found[name].place})",
+                        "keep one of them")
+        elif name in allowed:
+            found[name] = cell
+    return found
+
+
+# --- long form ---------------------------------------------------------------------------------------
+
+
+class _LongSheet:
+    """A sheet in long form: the CSV's columns, one observation per row."""
+
+    def __init__(self, reader: _WorkbookReader, columns: dict[str, int]):
+        self.reader = reader
+        self.columns = columns
+
+    @classmethod
+    def start(cls, reader: _WorkbookReader, header: list[_Cell]) -> _LongSheet | None:
+        """Check the header row; None (with problems recorded) when it cannot be used."""
+        before = len(reader.problems)
+        allowed = REQUIRED + OPTIONAL
+        explained: set[str] = set()  # missing columns a misspelt one already explains: one root cause
+        for cell in header:
+            name = cell.text.lower()
+            if name and name not in allowed:
+                explained.update(difflib.get_close_matches(name, allowed, n=1, cutoff=0.6))
+                reader.fail("E310", cell, f"unknown column '{cell.text}'",
+                            did_you_mean(name, allowed) or f"columns are {', '.join(allowed)}")
+        found = _columns(reader, header, allowed)
+        missing = [c for c in REQUIRED if c not in found and c not in explained]
+        if missing:
+            first = next(c for c in header if c.text)
+            reader.fail("E310", first, f"missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
+                        "a long-form sheet needs the columns area, indicator, period, value")
+        if len(reader.problems) > before:
+            return None
+        return cls(reader, {name: cell.column - 1 for name, cell in found.items()})
+
+    def cell(self, cells: list[_Cell], name: str) -> _Cell | None:
+        index = self.columns.get(name)
+        if index is None:
+            return None
+        if index < len(cells):
+            return cells[index]
+        return _Cell(cells[0].sheet, cells[0].row, index + 1, None)
+
+    def row(self, cells: list[_Cell]) -> None:
+        """Read one observation."""
+        reader = self.reader
+        ids = reader.identity(self.cell(cells, "area"), self.cell(cells, "indicator"))
+        if ids is None:
+            return
+        period = reader.period(self.cell(cells, "period"))
+        if period is None:
+            return
+        area, indicator = ids
+        series = reader.observations.series(area, indicator)
+        status = self._status(cells)
+        if status is None:
+            return
+        if status == "break":
+            note = self.cell(cells, "note")
+            series.breaks[period] = (note.text if note else "") or "method break (no reason given)"
+        value_cell = self.cell(cells, "value")
+        value = self._value(value_cell, status)
+        if value is None:
+            return
+        field_cell = self.cell(cells, "field")
+        reader.add(area, indicator, field_cell.text if field_cell else "", period, value, value_cell)
+        for component in ("numerator", "denominator"):
+            part = self.cell(cells, component)
+            if part is not None and part.text:
+                number = reader.value(part)
+                if isinstance(number, Decimal):
+                    reader.add(area, indicator, component, period, number, part)
+        self._reported(cells, series, period)
+
+    def _status(self, cells: list[_Cell]) -> str | None:
+        cell = self.cell(cells, "status")
+        status = cell.text.lower() if cell else ""
+        if status not in STATUSES:
+            self.reader.fail("E310", cell, f"unknown status '{cell.text}'",
+                             did_you_mean(status, STATUSES) or "status is blank, na, suppressed or break")
+            return None
+        return status
+
+    def _value(self, cell: _Cell, status: str) -> Value | None:
+        if status in ("na", "suppressed"):
+            if cell.text:
+                self.reader.fail("E310", cell, f"the status says {status} but the value cell holds '{cell.text}'",
+                                 "leave the value empty, or clear the status")
+                return None
+            return Missing(status)
+        if not cell.text:
+            return Missing.NA
+        return self.reader.value(cell)
+
+    def _reported(self, cells: list[_Cell], series: SeriesBuilder, period: Period) -> None:
+        self.reader.reported(series, period, self.cell(cells, "reported_arrow"))
+        rag = self.cell(cells, "reported_rag")
+        if rag is not None and rag.text:
+            series.rag[period] = rag.text.lower()
+        printed = self.cell(cells, "reported_value")
+        if printed is not None and printed.text:
+            number = self.reader.value(printed)
+            if isinstance(number, Decimal):
+                series.printed[period] = number
+
+
+# --- the published layout ------------------------------------------------------------------------
+
+
+class _WideSheet:
+    """A sheet laid out as reports print it: one row per indicator, one column per period."""
+
+    def __init__(self, reader: _WorkbookReader, columns: dict[str, int], periods: dict[int, Period]):
+        self.reader = reader
+        self.columns = columns
+        self.periods = periods  # column index (0-based) -> the period its header names
+
+    @classmethod
+    def start(cls, reader: _WorkbookReader, header: list[_Cell]) -> _WideSheet | None:
+        """Check the header row: known columns and period labels only."""
+        before = len(reader.problems)
+        found = _columns(reader, header, WIDE_COLUMNS)
+        periods: dict[int, Period] = {}
+        for cell in header:
+            if not cell.text or cell.text.lower() in WIDE_COLUMNS:
+                continue
+            try:
+                periods[cell.column - 1] = parse_period(_period_label(cell))
+            except PeriodError:
+                reader.fail("E310", cell, f"unknown column '{cell.text}': neither a period nor one of "
+                            f"{', '.join(WIDE_COLUMNS)}",
+                            did_you_mean(cell.text.lower(), WIDE_COLUMNS) or
+                            "head each period's column with its label, e.g. 2005/06, 2006-Q3 or 2006-09")
+        missing = [c for c in ("area", "indicator") if c not in found]
+        if missing or not periods:
+            first = next(c for c in header if c.text)
+            what = f"missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}" if missing else \
+                "no column is headed with a period"
+            reader.fail("E310", first, what, "the published layout needs area, indicator and one column per period")
+        if len(reader.problems) > before:
+            return None
+        return cls(reader, {name: cell.column - 1 for name, cell in found.items()}, periods)
+
+    def cell(self, cells: list[_Cell], index: int) -> _Cell:
+        return cells[index] if index < len(cells) else _Cell(cells[0].sheet, cells[0].row, index + 1, None)
+
+    def named(self, cells: list[_Cell], name: str) -> _Cell | None:
+        return self.cell(cells, self.columns[name]) if name in self.columns else None
+
+    def row(self, cells: list[_Cell]) -> None:
+        """Read one indicator's values across the period columns."""
+        reader = self.reader
+        ids = reader.identity(self.named(cells, "area"), self.named(cells, "indicator"))
+        if ids is None:
+            return
+        area, indicator = ids
+        field_cell = self.named(cells, "field")
+        name = field_cell.text if field_cell else ""
+        read: list[Period] = []
+        for index, header_period in self.periods.items():
+            cell = self.cell(cells, index)
+            if cell.text == "":
+                continue  # no entry for this period
+            found = self._cell_value(cell, header_period)
+            if found is None:
+                continue
+            period, value = found
+            if period is header_period and isinstance(value, Missing):
+                reader.pending.append((area, indicator, name, period, value, cell))
+                continue
+            reader.add(area, indicator, name, period, value, cell)
+            if not isinstance(value, Missing):
+                read.append(period)
+        arrow = self.named(cells, "reported_arrow")
+        if arrow is not None and arrow.text:
+            if read:  # the report's arrow speaks of the latest data it shows
+                reader.reported(reader.observations.series(area, indicator), max(read), arrow)
+            else:
+                reader.fail("E310", arrow, "an arrow is given but the row has no values for it to describe",
+                            "give the row's values, or clear the arrow")
+
+    def _cell_value(self, cell: _Cell, header_period: Period) -> tuple[Period, Value] | None:
+        """The period and value of a cell; `1029 (2003/04)` names its own period."""
+        match = EXPLICIT_PERIOD.match(cell.text) if isinstance(cell.value, str) else None
+        if match:
+            period = self.reader.period(cell, match.group("period").strip())
+            value = self.reader.value(cell, match.group("value").strip())
+            return None if period is None or value is None else (period, value)
+        value = self.reader.value(cell)
+        if value is None:
+            return None
+        if isinstance(value, Missing):
+            return header_period, value  # its period is checked when the file's kind is known
+        period = self.reader.period(cell, header_period.label)
+        return None if period is None else (period, value)

@@ -1,0 +1,1 @@
+"""Evaluation: the reference interpreter, and the compiled evaluator that gives the same bytes faster."""

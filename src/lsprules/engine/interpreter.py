@@ -1,0 +1,1015 @@
+"""Evaluates a rule set on a dataset: every indicator and theme at a period, with the reasons for each result.
+
+The interpreter never sees Lark: it reads the AST (nodes) and the resolved rule set only. Arithmetic is exact
+(fractions). Facts that cannot be known (no target, too few points) are *unknown*, and conditions use
+three-valued logic: a RAG clause that cannot be decided leaves the rating n/a, with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+from lsprules.core.numbers import HUNDRED, exact, matches_printed, plain, shown
+from lsprules.core.periods import Period, year_start
+from lsprules.data.model import Area, Dataset, Missing, Series
+from lsprules.lang import nodes
+from lsprules.lang.conditions import decide
+from lsprules.lang.resolve import COMPARATOR_FUNCTIONS, PERIOD_FUNCTIONS, IndicatorSpec, RuleSet, ThemeSpec
+
+ARROW_SYMBOLS = {"up": "▲", "static": "◀▶", "down": "▼", "peak": "★", "na": "n/a"}
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Point:
+    """A value at a period (for a mean of several periods, `label` says which)."""
+
+    period: Period | None
+    value: Fraction
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        """The period label, or the description of an averaged comparison."""
+        return self.label or (self.period.label if self.period else "")
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Why a series has no usable value at a period."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class ClauseTrace:
+    """One first-match clause as tried: its label, line, outcome (true/false/unknown) and why."""
+
+    label: str
+    line: int | None
+    outcome: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """A judgement the source report printed that the rules and data contradict."""
+
+    field: str
+    period: Period
+    reported: str
+    computed: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The assessment of one indicator in one area at one period, with everything that explains it."""
+
+    area: str
+    indicator: str
+    title: str
+    group: str | None
+    group_title: str | None
+    unit: str
+    period: Period | None
+    value: Fraction | None
+    series: tuple[tuple[Period, Fraction | Gap], ...]
+    previous: Point | None
+    change: Fraction | None
+    change_pct: Fraction | None
+    arrow: str
+    rag: str | None
+    target: Fraction | None
+    trajectory: Fraction | None
+    target_met: bool | None
+    on_trajectory: bool | None
+    reasons: tuple[str, ...]
+    rule_line: int | None
+    clauses: tuple[ClauseTrace, ...]
+    discrepancies: tuple[Discrepancy, ...]
+    decimals: int = 1
+    # The target's path by period (baseline, profiled values, target), for charts; empty for a fixed target.
+    target_path: tuple[tuple[Period, Fraction], ...] = ()
+    assessed_at: Period | None = None  # the period asked for; `period` is that of the latest value up to it
+
+
+@dataclass(frozen=True)
+class ThemeResult:
+    """A theme's rating in one area at one period, with the clause that decided it."""
+
+    area: str
+    theme: str
+    title: str
+    period: Period | None
+    rating: str | None
+    rule_line: int | None
+    reasons: tuple[str, ...]
+    clauses: tuple[ClauseTrace, ...]
+    counts: Mapping[str, int]
+    discrepancies: tuple[Discrepancy, ...]
+    reported: str | None = None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything one run computed: assessments and theme ratings for every area."""
+
+    rules_file: str
+    period: Period | None
+    assessments: tuple[Assessment, ...]
+    themes: tuple[ThemeResult, ...]
+
+
+# --- entry point -----------------------------------------------------------------------------
+
+
+def evaluate(rules: RuleSet, dataset: Dataset, period: Period | None = None,
+             areas: Iterable[str] | None = None, progress: Callable[[str], None] | None = None) -> Evaluation:
+    """Assess every indicator and theme in every (chosen) area at `period` (default: the latest).
+
+    Areas that a single-area comparator names (e.g. the national figures) are what others are measured
+    against, so they are assessed only when asked for by name. `progress` is called with each area's name.
+    """
+    at = period or _latest_period(dataset)
+    evaluators = _Evaluators(rules, dataset)
+    assessments: list[Assessment] = []
+    themes: list[ThemeResult] = []
+    for area in assessed_areas(rules, dataset, areas):
+        area_results = evaluators.get(area.name).assess_all(at)
+        assessments.extend(area_results.values())
+        themes.extend(assess_theme(theme, area, area_results, at) for theme in rules.themes)
+        if progress is not None:
+            progress(area.name)
+    return Evaluation(rules.file, at, tuple(assessments), tuple(themes))
+
+
+def assessed_areas(rules: RuleSet, dataset: Dataset, areas: Iterable[str] | None = None) -> list[Area]:
+    """The areas to assess: those asked for, else every area that is not a single-area comparator."""
+    if areas is not None:
+        wanted = set(areas)
+        return [a for a in dataset.areas if a.name in wanted]
+    comparator_areas = {c.areas[0] for c in getattr(rules, "comparators", {}).values() if not c.mean}
+    return [a for a in dataset.areas if a.name not in comparator_areas]
+
+
+class _Evaluators:
+    """One AreaEvaluator per area, made on first use, so comparator series are computed once per run."""
+
+    def __init__(self, rules: RuleSet, dataset: Dataset):
+        self.rules = rules
+        self.areas = {a.name: a for a in dataset.areas}
+        self._made: dict[str, AreaEvaluator] = {}
+
+    def get(self, name: str) -> AreaEvaluator:
+        """The evaluator of an area in the dataset."""
+        if name not in self._made:
+            self._made[name] = AreaEvaluator(self.rules, self.areas[name], self.comparator)
+        return self._made[name]
+
+    def comparator(self, name: str) -> list[AreaEvaluator] | str:
+        """The evaluators of a comparator's areas, or why there are none."""
+        spec = self.rules.comparators[name]
+        missing = [a for a in spec.areas if a not in self.areas]
+        if missing:
+            return f"comparator {name}: the data has no area '{missing[0]}'"
+        return [self.get(a) for a in spec.areas]
+
+
+def area_evaluator(rules: RuleSet, dataset: Dataset, area: str) -> AreaEvaluator:
+    """An area's evaluator with its comparator areas wired in, as `evaluate` makes it (for what-ifs)."""
+    return _Evaluators(rules, dataset).get(area)
+
+
+def _latest_period(dataset: Dataset) -> Period | None:
+    periods = dataset.periods()
+    return periods[-1] if periods else None
+
+
+# --- series ----------------------------------------------------------------------------------
+
+
+SeriesValues = dict[Period, "Fraction | Gap"]
+
+
+class AreaEvaluator:
+    """Builds each indicator's series in one area (derived ones from their components) and assesses it."""
+
+    def __init__(self, rules: RuleSet, area: Area,
+                 comparator: Callable[[str], list[AreaEvaluator] | str] | None = None):
+        self.rules = rules
+        self.area = area
+        self.comparator = comparator or (lambda name: f"comparator {name}: no comparator data in this run")
+        self._series: dict[str, SeriesValues] = {}
+        self._breaks: dict[str, dict[Period, str]] = {}
+
+    def assess_all(self, at: Period | None) -> dict[str, Assessment]:
+        """Assess every indicator of the rule set, in file order."""
+        return {ind: self.assess(spec, at) for ind, spec in self.rules.indicators.items()}
+
+    def series(self, indicator: str) -> SeriesValues:
+        """Exact values by period for an indicator; derived indicators are computed (memoised)."""
+        if indicator not in self._series:
+            spec = self.rules.indicators[indicator]
+            self._series[indicator] = self._derived(spec) if spec.value else self._raw(indicator)
+        return self._series[indicator]
+
+    def breaks(self, indicator: str) -> dict[Period, str]:
+        """Method breaks of an indicator: its own, and for a derived one, those of its components."""
+        if indicator not in self._breaks:
+            data = self.area.series.get(indicator)
+            found = dict(data.method_breaks) if data else {}
+            spec = self.rules.indicators[indicator]
+            if spec.value:
+                for name in _names(spec.value.expr):
+                    if name in self.rules.indicators:
+                        for p, reason in self.breaks(name).items():
+                            found.setdefault(p, f"{reason} ({name})")
+            self._breaks[indicator] = found
+        return self._breaks[indicator]
+
+    def points(self, indicator: str, at: Period | None) -> list[tuple[Period, Fraction]]:
+        """The known values of an indicator up to period `at` (all when None), in period order (for what-ifs)."""
+        return [(p, v) for p, v in self.series(indicator).items()
+                if (at is None or p <= at) and isinstance(v, Fraction)]
+
+    def _raw(self, indicator: str) -> SeriesValues:
+        data = self.area.series.get(indicator)
+        if data is None:
+            return {}
+        return {p: _exact_or_gap(v, f"{indicator} is {_missing_word(v)} for {p}")
+                for p, v in sorted(data.values.items())}
+
+    def _derived(self, spec: IndicatorSpec) -> SeriesValues:
+        data = self.area.series.get(spec.id) or Series(spec.id)
+        names = _names(spec.value.expr)
+        periods: set[Period] = set()
+        for name in names:
+            if name in spec.fields:
+                periods.update(data.fields.get(name, {}))
+            elif name in self.rules.indicators:  # not a comparator named in gap(x, c)
+                periods.update(self.series(name))
+        from lsprules.lang.resolve import walk
+
+        for node in walk(spec.value.expr):
+            if isinstance(node, nodes.AtComparator):
+                periods.update(self._comparator_periods(node.indicator, node.comparator))
+        out: SeriesValues = {}
+        for p in sorted(periods):
+            out[p] = self._derived_at(spec, data, p)
+        return out
+
+    def _derived_at(self, spec: IndicatorSpec, data: Series, p: Period) -> Fraction | Gap:
+        def lookup(name: str) -> Fraction | Gap:
+            if name in spec.fields:
+                raw = data.fields.get(name, {}).get(p)
+                if raw is None:
+                    return Gap(f"field '{name}' has no value for {p}")
+                return _exact_or_gap(raw, f"field '{name}' is {_missing_word(raw)} for {p}")
+            value = self.series(name).get(p)
+            if value is None:
+                return Gap(f"component {name} has no value for {p}")
+            if isinstance(value, Gap):
+                return Gap(f"component {name}: {value.reason}")
+            return value
+
+        result = _value_expr(spec.value.expr, lookup, lambda node: self._series_value(node, p))
+        if isinstance(result, Fraction) and spec.value.as_percent:
+            result = result * HUNDRED
+        return result
+
+    # --- comparators and whole-series functions ---------------------------------------------------
+
+    def value_at(self, indicator: str, p: Period) -> Fraction | Gap:
+        """An indicator's value at one period, or why there is none."""
+        value = self.series(indicator).get(p)
+        if value is None:
+            return Gap(f"{indicator} has no value for {p}")
+        return value
+
+    def comparator_value(self, indicator: str, comparator: str, p: Period) -> Fraction | Gap:
+        """An indicator's value in a comparator's area at `p`: for several areas, the mean of them all."""
+        found = self.comparator(comparator)
+        if isinstance(found, str):
+            return Gap(found)
+        values = []
+        for evaluator in found:
+            value = evaluator.value_at(indicator, p)
+            if isinstance(value, Gap):
+                return Gap(f"{comparator} ({evaluator.area.name}): {value.reason}")
+            values.append(value)
+        return sum(values, Fraction(0)) / len(values)
+
+    def _comparator_periods(self, indicator: str, comparator: str) -> set[Period]:
+        found = self.comparator(comparator)
+        if isinstance(found, str):
+            return set()
+        return set.intersection(*(set(e.series(indicator)) for e in found))
+
+    def _series_value(self, node: nodes.Expr, p: Period) -> Fraction | Gap:
+        """`x at c`, gap(), ratio() and the period functions, at period p."""
+        if isinstance(node, nodes.AtComparator):
+            return self.comparator_value(node.indicator, node.comparator, p)
+        name = node.args[0].id
+        if node.func in COMPARATOR_FUNCTIONS:
+            own, other = self.value_at(name, p), self.comparator_value(name, node.args[1].id, p)
+            if isinstance(own, Gap) or isinstance(other, Gap):
+                return own if isinstance(own, Gap) else other
+            return own - other if node.func == "gap" else _arith("/", own, other)
+        if node.func.startswith("rolling_"):
+            return self._rolling(name, int(node.args[1].value), p, node.func == "rolling_mean")
+        financial = "financial" in node.func
+        if node.func.startswith("from_"):
+            return self._from_year_to_date(name, p, financial)
+        return self._year_to_date(name, p, financial)
+
+    def _span_sum(self, indicator: str, first: Period, last: Period) -> Fraction | Gap:
+        """The sum of an indicator over consecutive periods; a Gap names the first one missing."""
+        total = Fraction(0)
+        for index in range(first.index, last.index + 1):
+            value = self.value_at(indicator, Period(last.kind, index))
+            if isinstance(value, Gap):
+                return Gap(f"{value.reason} (needed for {first}–{last})")
+            total += value
+        return total
+
+    def _rolling(self, indicator: str, count: int, p: Period, mean: bool) -> Fraction | Gap:
+        total = self._span_sum(indicator, p.shift(1 - count), p)
+        return total / count if mean and not isinstance(total, Gap) else total
+
+    def _year_to_date(self, indicator: str, p: Period, financial: bool) -> Fraction | Gap:
+        return self._span_sum(indicator, year_start(p, financial), p)
+
+    def _from_year_to_date(self, indicator: str, p: Period, financial: bool) -> Fraction | Gap:
+        # A cumulative year-to-date figure less the one before it, except in the year's first period.
+        now = self.value_at(indicator, p)
+        if isinstance(now, Gap) or year_start(p, financial) == p:
+            return now
+        before = self.value_at(indicator, p.shift(-1))
+        return before if isinstance(before, Gap) else now - before
+
+    # --- one assessment ---------------------------------------------------------------------------
+
+    def assess(self, spec: IndicatorSpec, at: Period | None) -> Assessment:
+        """The assessment of one indicator at period `at`, using the latest value up to it."""
+        series = self.series(spec.id)
+        shown_series = tuple((p, v) for p, v in series.items() if at is None or p <= at)
+        points = [(p, v) for p, v in shown_series if isinstance(v, Fraction)]
+        gaps = {p: v.reason for p, v in shown_series if isinstance(v, Gap)}
+        facts = Facts(spec, points, self.breaks(spec.id), gaps)
+        if not points:
+            facts.reasons.append(self._no_data_reason(spec, shown_series))
+        rag, rule_line, clauses = facts.rag()
+        latest = facts.latest
+        return Assessment(
+            area=self.area.name, indicator=spec.id, title=spec.title,
+            group=spec.group.id if spec.group else None, group_title=spec.group.title if spec.group else None,
+            unit=_unit_word(spec.unit), period=latest.period if latest else None,
+            value=latest.value if latest else None, series=shown_series, previous=facts.earlier,
+            change=facts.change, change_pct=facts.change_pct, arrow=facts.arrow,
+            rag=rag, target=facts.target, trajectory=facts.trajectory, target_met=facts.target_met(),
+            on_trajectory=facts.on_trajectory(), reasons=tuple(facts.reasons), rule_line=rule_line,
+            clauses=clauses, discrepancies=self._discrepancies(spec, facts, rag, shown_series),
+            decimals=self.places(spec.id), target_path=tuple(facts.target_path), assessed_at=at)
+
+    def places(self, indicator: str) -> int:
+        """Decimal places to show: the rule's `decimals`, else as many as the data has; 1 after a division."""
+        spec = self.rules.indicators[indicator]
+        if spec.decimals is not None:
+            return spec.decimals
+        if spec.value is None:
+            data = self.area.series.get(indicator)
+            values = data.values.values() if data else ()
+            return max((-v.as_tuple().exponent for v in values if not isinstance(v, Missing)), default=0)
+        from lsprules.lang.resolve import walk
+
+        if spec.value.as_percent or any(isinstance(n, nodes.Arith) and n.op == "/" for n in walk(spec.value.expr)):
+            return 1
+        return max((self.places(n) for n in _names(spec.value.expr) if n in self.rules.indicators), default=0)
+
+    def _no_data_reason(self, spec: IndicatorSpec, shown_series) -> str:
+        gaps = [v.reason for _, v in shown_series if isinstance(v, Gap)]
+        if gaps:
+            return f"no value to assess: {gaps[-1]}"
+        if spec.value is None and spec.id not in self.area.series:
+            return f"no data for {spec.id} in the dataset"
+        return "no value up to the assessed period"
+
+    def _discrepancies(self, spec: IndicatorSpec, facts: Facts, rag: str | None,
+                       shown_series) -> tuple[Discrepancy, ...]:
+        data = self.area.series.get(spec.id)
+        if data is None:
+            return ()
+        found: list[Discrepancy] = []
+        values = dict(shown_series)
+        printed_values = dict(data.reported.value)
+        if spec.value is not None:  # a derived indicator's data values are printed figures: check them
+            printed_values.update((p, v) for p, v in data.values.items() if not isinstance(v, Missing))
+        for p, printed in sorted(printed_values.items()):
+            computed = values.get(p)
+            if isinstance(computed, Fraction) and not matches_printed(printed, computed):
+                places = max(0, -printed.as_tuple().exponent)
+                found.append(Discrepancy("value", p, str(printed), shown(computed, places)))
+        latest = facts.latest
+        if latest is not None:
+            reported_arrow = data.reported.arrow.get(latest.period)
+            if reported_arrow is not None and reported_arrow != facts.arrow:
+                found.append(Discrepancy("arrow", latest.period, reported_arrow, facts.arrow))
+            reported_rag = data.reported.rag.get(latest.period)
+            if reported_rag is not None and reported_rag != (rag or "na"):
+                found.append(Discrepancy("rag", latest.period, reported_rag, rag or "na"))
+        return tuple(found)
+
+
+def _exact_or_gap(value, reason: str) -> Fraction | Gap:
+    return Gap(reason) if isinstance(value, Missing) else exact(value)
+
+
+def _missing_word(value) -> str:
+    return "suppressed" if value is Missing.SUPPRESSED else "n/a"
+
+
+def _unit_word(unit: nodes.UnitSetting) -> str:
+    return f"rate per {unit.per}" if unit.kind == "rate" else unit.kind
+
+
+def _names(expr: nodes.Expr) -> list[str]:
+    from lsprules.lang.resolve import walk
+
+    return sorted({n.id for n in walk(expr) if isinstance(n, nodes.Name)})
+
+
+def _value_expr(expr: nodes.Expr, lookup, series_value=None) -> Fraction | Gap:
+    """Evaluate a value expression exactly; the first missing component or division by zero gives a Gap.
+
+    `series_value` evaluates the nodes that need more than one period or area: `x at c`, gap(), ratio(),
+    year_to_date() and the like.
+    """
+    if isinstance(expr, nodes.Quantity):
+        return exact(expr.value)
+    if isinstance(expr, nodes.Name):
+        return lookup(expr.id)
+    if isinstance(expr, nodes.Negate):
+        inner = _value_expr(expr.operand, lookup, series_value)
+        return inner if isinstance(inner, Gap) else -inner
+    if isinstance(expr, nodes.Arith):
+        left = _value_expr(expr.left, lookup, series_value)
+        if isinstance(left, Gap):
+            return left
+        right = _value_expr(expr.right, lookup, series_value)
+        if isinstance(right, Gap):
+            return right
+        return _arith(expr.op, left, right)
+    if _is_series_node(expr):
+        return series_value(expr) if series_value else Gap(f"cannot compute {type(expr).__name__} here")
+    if isinstance(expr, nodes.Call):
+        args = [_value_expr(a, lookup, series_value) for a in expr.args]
+        gap = next((a for a in args if isinstance(a, Gap)), None)
+        return gap if gap else _function(expr.func, args)
+    return Gap(f"cannot compute {type(expr).__name__} as a value")
+
+
+def _is_series_node(expr: nodes.Expr) -> bool:
+    return isinstance(expr, nodes.AtComparator) or (
+        isinstance(expr, nodes.Call) and (expr.func in COMPARATOR_FUNCTIONS or expr.func in PERIOD_FUNCTIONS))
+
+
+def _arith(op: str, left: Fraction, right: Fraction) -> Fraction | Gap:
+    if op == "+":
+        return left + right
+    if op == "-":
+        return left - right
+    if op == "*":
+        return left * right
+    if right == 0:
+        return Gap("division by zero")
+    return left / right
+
+
+def _function(name: str, args: list[Fraction]) -> Fraction:
+    if name == "sum":
+        return sum(args, Fraction(0))
+    if name == "min":
+        return min(args)
+    if name == "max":
+        return max(args)
+    return sum(args, Fraction(0)) / len(args)  # mean
+
+
+# --- facts about one indicator --------------------------------------------------------------
+
+
+class Facts:
+    """What can be said of one series at its latest value: arrow, target, trajectory, and RAG clauses."""
+
+    def __init__(self, spec: IndicatorSpec, points: list[tuple[Period, Fraction]], breaks: Mapping[Period, str],
+                 gaps: Mapping[Period, str] | None = None):
+        self.spec = spec
+        self.points = points
+        self.breaks = breaks
+        self.gaps = gaps or {}  # why a period has no value, to explain a missing comparison
+        self.reasons: list[str] = []
+        self.latest = Point(*points[-1]) if points else None
+        self.earlier: Point | None = None
+        self.change: Fraction | None = None
+        self.change_pct: Fraction | None = None
+        self.arrow = "na"
+        self._unknown: str | None = None
+        self.target: Fraction | None = None
+        self.trajectory: Fraction | None = None
+        self.baseline: Fraction | None = None
+        self.target_path: list[tuple[Period, Fraction]] = []
+        if self.latest is not None:
+            self.reasons.append(f"latest value {plain(self.latest.value)} in {self.latest.name}")
+            self._judge_arrow()
+            self._judge_target()
+
+    # --- polarity --------------------------------------------------------------------------
+
+    def better(self, a: Fraction, b: Fraction) -> int:
+        """+1 if a is better than b, -1 if worse, 0 if equally good, by the indicator's polarity."""
+        polarity = self.spec.polarity
+        if polarity.kind == "higher_is_better":
+            return (a > b) - (a < b)
+        if polarity.kind == "lower_is_better":
+            return (a < b) - (a > b)
+        ideal = exact(polarity.ideal.value)
+        da, db = abs(a - ideal), abs(b - ideal)
+        return (da < db) - (da > db)
+
+    def _polarity_words(self) -> str:
+        p = self.spec.polarity
+        return "closer to " + str(p.ideal.value) + " is better" if p.kind == "closer_to" else p.kind.replace("_", " ")
+
+    # --- arrow -----------------------------------------------------------------------------
+
+    def _judge_arrow(self) -> None:
+        arrow = self.spec.arrow
+        latest = self.latest
+        if arrow.peak is not None and self.better(latest.value, exact(arrow.peak.maximum.value)) >= 0:
+            self.arrow = "peak"
+            self.reasons.append(f"★ peak: {plain(latest.value)} is at its maximum of "
+                                f"{_quantity_words(arrow.peak.maximum)}")
+        earlier = self._comparison_point(arrow.compare)
+        if earlier is None:
+            return
+        self.earlier = earlier
+        self.change = latest.value - earlier.value
+        self.change_pct = self.change / abs(earlier.value) * HUNDRED if earlier.value != 0 else None
+        if self.arrow == "peak":
+            return
+        self._direction(earlier)
+
+    def _comparison_point(self, compare: nodes.CompareStmt) -> Point | None:
+        latest = self.latest
+        before = [(p, v) for p, v in self.points if p < latest.period]
+        if compare.method == "previous":
+            chosen = before[-1:]
+            words = "the previous available value"
+        elif compare.method == "year":
+            year_ago = latest.period.year_earlier()
+            chosen = [(p, v) for p, v in before if p == year_ago]
+            words = f"the value for {year_ago} (same period a year earlier)"
+        else:
+            chosen = before[-compare.count:] if len(before) >= compare.count else []
+            words = f"the mean of the previous {compare.count} values"
+        if not chosen:
+            year_ago = latest.period.year_earlier() if compare.method == "year" else None
+            if year_ago in self.gaps:
+                self._na(f"no arrow: there is no value for {year_ago} (same period a year earlier) to compare "
+                         f"with: {self.gaps[year_ago]}")
+            else:
+                self._na(f"no arrow: there is no {words.removeprefix('the ')} to compare with (too few data points)")
+            return None
+        first = chosen[0][0]
+        broken = sorted(p for p in self.breaks if first < p <= latest.period)
+        if broken:
+            self._na(f"no arrow: a method break at {broken[0]} lies between the values compared "
+                     f"({self.breaks[broken[0]]})")
+            return None
+        if compare.method == "mean":
+            mean = sum((v for _, v in chosen), Fraction(0)) / len(chosen)
+            return Point(None, mean, f"mean of {chosen[0][0]}–{chosen[-1][0]}")
+        return Point(*chosen[0])
+
+    def _na(self, reason: str) -> None:
+        self.reasons.append(reason)
+
+    def _direction(self, earlier: Point) -> None:
+        static = self.spec.arrow.static
+        change = self.change
+        comparison = (f"{plain(self.latest.value)} ({self.latest.name}) against {plain(earlier.value)} "
+                      f"({earlier.name}): change {_signed(change)}"
+                      + (f" ({_signed(self.change_pct)} %)" if self.change_pct is not None else ""))
+        if static is not None:
+            within = self._within_tolerance(static, earlier.value)
+            if within is None:
+                self.reasons.append(f"no arrow: {comparison}; a % tolerance needs a non-zero earlier value")
+                self.arrow = "na"
+                return
+            tolerance = f"static {'within' if static.inclusive else 'below'} {_quantity_words(static.tolerance)}"
+            if within:
+                self.arrow = "static"
+                self.reasons.append(f"◀▶ static: {comparison}, inside the tolerance ({tolerance})")
+                return
+            comparison += f", outside the tolerance ({tolerance})"
+        direction = self.better(self.latest.value, earlier.value)
+        self.arrow = {1: "up", 0: "static", -1: "down"}[direction]
+        word = {1: "▲ improved", 0: "◀▶ static", -1: "▼ worse"}[direction]
+        self.reasons.append(f"{word}: {comparison}; {self._polarity_words()}")
+
+    def _within_tolerance(self, static: nodes.StaticStmt, earlier: Fraction) -> bool | None:
+        amount = exact(static.tolerance.value)
+        size = abs(self.change)
+        if static.tolerance.unit == "%":
+            if earlier == 0:
+                return None
+            # |change| / |earlier| * 100 against the tolerance, cross-multiplied so the test stays exact.
+            size, amount = size * HUNDRED, amount * abs(earlier)
+        return size <= amount if static.inclusive else size < amount
+
+    # --- target and trajectory ----------------------------------------------------------------
+
+    def _judge_target(self) -> None:
+        target = self.spec.target
+        if target is None:
+            self.reasons.append("no target is set")
+            return
+        at = self.latest.period
+        if target.fixed is not None:
+            self.target = self.trajectory = exact(target.fixed.amount.value)
+            self.reasons.append(f"target {_quantity_words(target.fixed.amount)}")
+            return
+        base = self._baseline_point(target)
+        if target.baseline is not None and base is None:
+            return
+        if target.per_period:
+            self._profiled_target(target, base, at)
+        elif target.goal is not None:
+            self._goal_target(target, base, at)
+
+    def _baseline_point(self, target) -> Point | None:
+        if target.baseline is None:
+            return None
+        label = target.baseline.period
+        found = next((Point(p, v) for p, v in self.points if p.label == label), None)
+        if found is None:
+            self.reasons.append(f"no trajectory: no value for the baseline period {label}")
+        else:
+            self.baseline = found.value
+        return found
+
+    def _goal_target(self, target, base: Point | None, at: Period) -> None:
+        goal = target.goal
+        end = self._goal_value(goal, base)
+        if end is None:
+            return
+        self.target = end
+        end_period = _same_kind_period(goal.period, at)
+        if end_period is None:
+            self.reasons.append(f"no trajectory: the target period {goal.period} is not the kind of period "
+                                "the data uses")
+            return
+        if base is None or target.trajectory == "flat":
+            self.trajectory = end
+            self.reasons.append(f"target {plain(end)} by {goal.period}")
+            return
+        self.trajectory = _linear(base.period, base.value, end_period, end, at)
+        self.target_path = [(base.period, base.value), (end_period, end)]
+        if self.trajectory is None:
+            self.reasons.append(f"no trajectory: {at} is before the baseline period {base.period}")
+            return
+        self.reasons.append(f"target {plain(end)} by {goal.period} ({_goal_words(goal)} from {plain(base.value)} "
+                            f"in {base.period}); linear trajectory value for {at}: {plain(self.trajectory)}")
+
+    def _goal_value(self, goal, base: Point | None) -> Fraction | None:
+        amount = exact(goal.amount.value)
+        if isinstance(goal, nodes.ReachStmt):
+            return amount
+        if base is None:
+            self.reasons.append("no target: a change target needs a baseline period")
+            return None
+        # A % change is of the baseline's size: "reduce by 15 %" lowers a negative baseline too.
+        step = abs(base.value) * amount / HUNDRED if goal.amount.unit == "%" else amount
+        return base.value - step if goal.direction == "reduce" else base.value + step
+
+    def _profiled_target(self, target, base: Point | None, at: Period) -> None:
+        known = [(_same_kind_period(s.period, at), exact(s.amount.value)) for s in target.per_period]
+        known = sorted((p, v) for p, v in known if p is not None)
+        if base is not None:
+            known = sorted([(base.period, base.value)] + [(p, v) for p, v in known if p != base.period])
+        self.target_path = known
+        exact_hit = next((v for p, v in known if p == at), None)
+        if exact_hit is not None:
+            self.target = self.trajectory = exact_hit
+        else:
+            after = [(p, v) for p, v in known if p > at]
+            before = [(p, v) for p, v in known if p < at]
+            if before and after:
+                self.trajectory = _linear(before[-1][0], before[-1][1], after[0][0], after[0][1], at)
+                self.target = self.trajectory
+            elif before and not after:
+                self.target = self.trajectory = before[-1][1]
+        if self.target is None:
+            self.reasons.append(f"no target is set for {at}")
+        else:
+            self.reasons.append(f"target for {at}: {plain(self.target)} (profiled by period)")
+
+    # --- facts -----------------------------------------------------------------------------
+
+    def target_met(self) -> bool | None:
+        """Whether the latest value is at or better than the target (None when unknown)."""
+        if self.latest is None or self.target is None:
+            return None
+        return self.better(self.latest.value, self.target) >= 0
+
+    def on_trajectory(self) -> bool | None:
+        """Whether the latest value is at or better than the trajectory value for its period."""
+        if self.latest is None or self.trajectory is None:
+            return None
+        return self.better(self.latest.value, self.trajectory) >= 0
+
+    def shortfall(self, value: Fraction, reference: Fraction) -> Fraction:
+        """How far `value` is worse than `reference` (0 when at or better)."""
+        polarity = self.spec.polarity
+        if polarity.kind == "higher_is_better":
+            return max(Fraction(0), reference - value)
+        if polarity.kind == "lower_is_better":
+            return max(Fraction(0), value - reference)
+        ideal = exact(polarity.ideal.value)
+        return max(Fraction(0), abs(value - ideal) - abs(reference - ideal))
+
+    def gap_shortfall(self, value: Fraction) -> Fraction:
+        """How far a gap is from closed: from zero, or from the ideal when closer is better."""
+        if self.spec.polarity.kind == "closer_to":
+            return abs(value - exact(self.spec.polarity.ideal.value))
+        return self.shortfall(value, Fraction(0))
+
+    # --- RAG -------------------------------------------------------------------------------
+
+    def rag(self) -> tuple[str | None, int | None, tuple[ClauseTrace, ...]]:
+        """The first RAG clause that holds decides; an undecidable clause leaves the rating n/a."""
+        if self.spec.rag is None:
+            self.reasons.append("RAG n/a: the rules give this indicator no RAG clauses")
+            return None, None, ()
+        if self.latest is None:
+            return None, None, ()
+        traces: list[ClauseTrace] = []
+        for clause in self.spec.rag.clauses:
+            line = clause.span.line if clause.span else None
+            self._unknown = None
+            outcome = True if clause.condition is None else self.condition(clause.condition)
+            detail = _clause_words(clause)
+            if outcome is None:
+                traces.append(ClauseTrace(clause.label, line, "unknown", self._unknown or ""))
+                self.reasons.append(f"RAG n/a: cannot decide `{detail}` (line {line}): {self._unknown}")
+                return None, line, tuple(traces)
+            traces.append(ClauseTrace(clause.label, line, "true" if outcome else "false"))
+            if outcome:
+                self.reasons.append(f"RAG {clause.label}: `{detail}` holds (line {line})")
+                return clause.label, line, tuple(traces)
+        self.reasons.append("RAG n/a: no clause holds (add an `otherwise` clause)")
+        return None, None, tuple(traces)
+
+    def unknown(self, reason: str) -> None:
+        """Record why a fact is unknown (the first reason wins)."""
+        if self._unknown is None:
+            self._unknown = reason
+
+    def condition(self, expr: nodes.Expr) -> bool | None:
+        """Evaluate a condition in three-valued logic: True, False, or None (unknown)."""
+        return decide(expr, self._leaf)
+
+    def _leaf(self, expr: nodes.Expr) -> bool | None:
+        if isinstance(expr, nodes.Compare):
+            return _compare(expr.op, self.number(expr.left), self.number(expr.right))
+        return self.fact(expr)
+
+    def fact(self, expr: nodes.Expr) -> bool | None:
+        """Evaluate one fact: arrow, trajectory, target, gap."""
+        if isinstance(expr, nodes.ArrowIs):
+            if expr.arrow != "na" and self.arrow == "na":
+                self.unknown("the arrow is n/a")
+                return None
+            return (self.arrow == expr.arrow) != expr.negated
+        if isinstance(expr, nodes.OnTrajectory):
+            return self._known(self.on_trajectory(), "there is no trajectory value")
+        if isinstance(expr, nodes.TargetMet):
+            return self._known(self.target_met(), "there is no target")
+        if isinstance(expr, (nodes.WithinTarget, nodes.TargetExceeded)):
+            return self._target_margin(expr)
+        if isinstance(expr, nodes.GapState):
+            return self._gap_state(expr.state)
+        self.unknown(f"{type(expr).__name__} is not a fact about an indicator")
+        return None
+
+    def _known(self, value: bool | None, reason: str) -> bool | None:
+        if value is None:
+            self.unknown(reason)
+        return value
+
+    def _target_margin(self, expr) -> bool | None:
+        if self.target is None:
+            self.unknown("there is no target")
+            return None
+        margin = exact(expr.margin.value)
+        if expr.margin.unit == "%":
+            margin = abs(self.target) * margin / HUNDRED
+        value = self.latest.value
+        if isinstance(expr, nodes.WithinTarget):
+            return self.shortfall(value, self.target) <= margin
+        return self.shortfall(self.target, value) >= margin and self.better(value, self.target) > 0
+
+    def _gap_state(self, state: str) -> bool | None:
+        now = self.gap_shortfall(self.latest.value)
+        if state == "closed":
+            return now == 0
+        if self.earlier is None:
+            self.unknown("there is no earlier value to compare the gap with")
+            return None
+        before = self.gap_shortfall(self.earlier.value)
+        if state == "narrowed":
+            return 0 < now < before
+        return now > before  # widened
+
+    def number(self, expr: nodes.Expr) -> Fraction | None:
+        """Evaluate a numeric expression in a condition; None when a value it needs is unknown."""
+        if isinstance(expr, nodes.Quantity):
+            return exact(expr.value)
+        if isinstance(expr, nodes.Ref):
+            value = self._ref(expr.which)
+            if value is None:
+                self.unknown(f"there is no {expr.which} value")
+            return value
+        if isinstance(expr, nodes.Negate):
+            inner = self.number(expr.operand)
+            return None if inner is None else -inner
+        if isinstance(expr, nodes.Arith):
+            left, right = self.number(expr.left), self.number(expr.right)
+            if left is None or right is None:
+                return None
+            result = _arith(expr.op, left, right)
+            if isinstance(result, Gap):
+                self.unknown(result.reason)
+                return None
+            return result
+        if isinstance(expr, nodes.Call):
+            args = [self.number(a) for a in expr.args]
+            return None if any(a is None for a in args) else _function(expr.func, args)
+        self.unknown(f"{type(expr).__name__} is not a number")
+        return None
+
+    def _ref(self, which: str) -> Fraction | None:
+        return {
+            "value": self.latest.value if self.latest else None,
+            "previous": self.earlier.value if self.earlier else None,
+            "target": self.target, "trajectory": self.trajectory, "baseline": self.baseline,
+            "change": self.change,
+        }[which]
+
+
+def _compare(op: str, left: Fraction | None, right: Fraction | None) -> bool | None:
+    if left is None or right is None:
+        return None
+    return {">=": left >= right, "<=": left <= right, ">": left > right, "<": left < right,
+            "==": left == right, "!=": left != right}[op]
+
+
+def _linear(start: Period, start_value: Fraction, end: Period, end_value: Fraction, at: Period) -> Fraction | None:
+    """The straight-line value at `at` between two points; the end value after the end; None before the start."""
+    if at < start:
+        return None
+    if at >= end or end.index == start.index:
+        return end_value
+    return start_value + (end_value - start_value) * (at.index - start.index) / (end.index - start.index)
+
+
+def _same_kind_period(label: str, like: Period) -> Period | None:
+    from lsprules.core.periods import PeriodError, parse_period
+
+    try:
+        period = parse_period(label)
+    except PeriodError:
+        return None
+    return period if period.kind == like.kind else None
+
+
+def _quantity_words(q: nodes.Quantity) -> str:
+    unit = {"%": " %", "pp": " pp"}.get(q.unit or "", "")
+    return f"{q.value}{unit}"
+
+
+def _goal_words(goal) -> str:
+    return f"{goal.direction} by {_quantity_words(goal.amount)}"
+
+
+def _signed(value: Fraction | None) -> str:
+    if value is None:
+        return "–"
+    text = plain(value)
+    return text if value < 0 else f"+{text}"
+
+
+def _clause_words(clause: nodes.Clause) -> str:
+    if clause.condition is None:
+        return f"{clause.label} otherwise"
+    from lsprules.lang.printer import format_expr
+
+    return f"{clause.label} when {format_expr(clause.condition)}"
+
+
+# --- themes ----------------------------------------------------------------------------------
+
+
+def assess_theme(theme: ThemeSpec, area: Area, results: Mapping[str, Assessment], at: Period | None) -> ThemeResult:
+    """Roll the members' arrows and RAG ratings up into the theme's rating (first matching clause)."""
+    members = [results[m] for m in theme.members if m in results]
+    counts = _member_counts(members)
+    noun = "member" if len(members) == 1 else "members"
+    reasons = [f"{len(members)} {noun}: " + ", ".join(f"{n} {k}" for k, n in counts.items() if n)]
+    traces: list[ClauseTrace] = []
+    rating, line = None, None
+    for clause in theme.rating.clauses:
+        clause_line = clause.span.line if clause.span else None
+        outcome = True if clause.condition is None else _theme_condition(clause.condition, members)
+        if outcome is None:
+            traces.append(ClauseTrace(clause.label, clause_line, "unknown", "no member could be judged"))
+            reasons.append(f"rating n/a: cannot decide `{_clause_words(clause)}` (line {clause_line})")
+            line = clause_line
+            break
+        traces.append(ClauseTrace(clause.label, clause_line, "true" if outcome else "false"))
+        if outcome:
+            rating, line = clause.label, clause_line
+            reasons.append(f"rating {clause.label}: `{_clause_words(clause)}` holds (line {clause_line})")
+            break
+    reported = area.reported_themes.get(theme.id, {}).get(at) if at else None
+    discrepancies = ()
+    if reported is not None and reported != (rating or "na"):
+        discrepancies = (Discrepancy("rating", at, reported, rating or "na"),)
+    return ThemeResult(area.name, theme.id, theme.title, at, rating, line, tuple(reasons), tuple(traces),
+                       counts, discrepancies, reported)
+
+
+def _member_counts(members: list[Assessment]) -> dict[str, int]:
+    counts = {f"arrow {k}": 0 for k in ARROW_SYMBOLS}
+    for m in members:
+        counts[f"arrow {m.arrow}"] += 1
+    for m in members:
+        key = f"rag {m.rag or 'na'}"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def _theme_condition(expr: nodes.Expr, members: list[Assessment]) -> bool | None:
+    def leaf(node: nodes.Expr) -> bool | None:
+        if isinstance(node, nodes.Compare):
+            return _compare(node.op, _theme_number(node.left, members), _theme_number(node.right, members))
+        return None
+
+    return decide(expr, leaf)
+
+
+def theme_number(expr: nodes.Expr, members: list[Assessment]) -> Fraction | None:
+    """The value of a number in a theme rating rule (e.g. share(arrow is up)) over members; None if unknown."""
+    return _theme_number(expr, members)
+
+
+def _theme_number(expr: nodes.Expr, members: list[Assessment]) -> Fraction | None:
+    if isinstance(expr, nodes.Quantity):
+        return exact(expr.value)
+    if isinstance(expr, nodes.Negate):
+        inner = _theme_number(expr.operand, members)
+        return None if inner is None else -inner
+    if isinstance(expr, nodes.Arith):
+        left, right = _theme_number(expr.left, members), _theme_number(expr.right, members)
+        if left is None or right is None:
+            return None
+        result = _arith(expr.op, left, right)
+        return None if isinstance(result, Gap) else result
+    if isinstance(expr, nodes.Call):
+        outcomes = [_member_fact(expr.args[0], m) for m in members]
+        true = sum(1 for o in outcomes if o is True)
+        if expr.func == "count":
+            return Fraction(true)
+        judged = sum(1 for o in outcomes if o is not None)
+        # A share is of the members that could be judged: one without an arrow is neither up nor not up.
+        return Fraction(true * 100, judged) if judged else None
+    return None
+
+
+def _member_fact(expr: nodes.Expr, member: Assessment) -> bool | None:
+    def leaf(node: nodes.Expr) -> bool | None:
+        if isinstance(node, nodes.ArrowIs):
+            if node.arrow != "na" and member.arrow == "na":
+                return None
+            return (member.arrow == node.arrow) != node.negated
+        if isinstance(node, nodes.RagIs):
+            if node.band != "na" and member.rag is None:
+                return None
+            return ((member.rag or "na") == node.band) != node.negated
+        return None
+
+    return decide(expr, leaf)

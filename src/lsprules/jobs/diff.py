@@ -1,0 +1,83 @@
+"""The `diff` job as a library function: load both sides (files or git revisions), diff, replay on data, render."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from lsprules.audit.impact import DiffReport, FileDiff, impact
+from lsprules.audit.provenance import input_file, provenance_of
+from lsprules.audit.semantic_diff import diff_rule_sets
+from lsprules.core.diagnostics import InputError, error
+from lsprules.jobs.rule_files import RuleInput, absent_rules, load_rule_input
+
+
+def pairs_for(names: list[str], git: str | None, cwd: str | Path = ".") -> list[tuple[RuleInput, RuleInput]]:
+    """The (old, new) rule inputs to compare: two names, or REV:PATH against the working tree."""
+    if git is None:
+        if len(names) != 2:
+            raise InputError([error("E003", f"diff needs two rule files (OLD NEW), got {len(names)}",
+                                    hint="e.g. lsprules diff HEAD~1:rules/crime.rules rules/crime.rules, "
+                                         "or lsprules diff --git HEAD~1 rules/crime.rules")])
+        return [(load_rule_input(names[0], cwd), load_rule_input(names[1], cwd))]
+    if names:
+        return [_git_pair(git, name, cwd) for name in names]
+    return _all_git_pairs(git, cwd)
+
+
+def _git_pair(rev: str, name: str, cwd) -> tuple[RuleInput, RuleInput]:
+    from lsprules.audit.git import repository_path
+
+    if not (Path(cwd) / name).is_file():
+        raise InputError([error("E001", f"cannot read rule file '{name}': no such file in the working tree",
+                                hint="name a rule file that exists now; compare two revisions with "
+                                     "lsprules diff REV1:PATH REV2:PATH")])
+    return load_rule_input(f"{rev}:{repository_path(name, cwd)}", cwd), load_rule_input(name, cwd)
+
+
+def _all_git_pairs(rev: str, cwd) -> list[tuple[RuleInput, RuleInput]]:
+    """Every .rules file that differs between REV and the working tree; a file missing on one side counts as
+    empty. Files with the same bytes on both sides are left alone (unchanged, and perhaps broken on purpose,
+    like a test fixture)."""
+    from lsprules.audit.git import files_at, read_revision, toplevel, working_files
+
+    top = toplevel(cwd, f"--git {rev}")
+    then = {p for p in files_at(rev, cwd) if p.endswith(".rules")}
+    now = {p for p in working_files(cwd) if p.endswith(".rules") and (top / p).is_file()}
+    same = {p for p in then & now if read_revision(f"{rev}:{p}", top).data == (top / p).read_bytes()}
+    pairs = []
+    for path in sorted((then | now) - same):
+        old = load_rule_input(f"{rev}:{path}", cwd) if path in then else absent_rules(path)
+        new = load_rule_input(os.path.relpath(top / path, cwd)) if path in now else absent_rules(path)
+        pairs.append((old, new))
+    if not pairs and not same:
+        raise InputError([error("E001", f"no .rules files at {rev} or in the working tree",
+                                hint="name the rule file: lsprules diff --git REV PATH")])
+    return pairs
+
+
+def run_diff(names: list[str], *, git: str | None = None, data: list[Path] | None = None,
+             period: str | None = None, cwd: str | Path = ".") -> DiffReport:
+    """Compare rule files in meaning and, with datasets, in results; InputError for unusable input."""
+    from lsprules.data.load import load_any
+    from lsprules.data.model import resolve_period
+
+    pairs = pairs_for(names, git, cwd)
+    datasets = [load_any(path) for path in data or ()]
+    files = []
+    for old, new in pairs:
+        impacts = tuple(impact(old.rules, new.rules, ds, resolve_period(period, ds)) for ds in datasets)
+        files.append(FileDiff(diff_rule_sets(old.rules, new.rules), impacts))
+    inputs = [f for old, new in pairs for f in (old.file, new.file)]
+    inputs += [input_file("dataset", d.path, d.sha256) for d in datasets]
+    return DiffReport(tuple(files), provenance_of(inputs))
+
+
+def run_textconv(names: list[str]) -> str:
+    """The resolved meaning of one rule file, one fact per line: what `git diff` compares through textconv."""
+    from lsprules.audit.aspects import describe
+
+    if len(names) != 1:
+        raise InputError([error("E003", f"--textconv takes one rule file, got {len(names)}",
+                                hint="git runs it as: lsprules diff --textconv FILE")])
+    return "\n".join(describe(load_rule_input(names[0]).rules)) + "\n"

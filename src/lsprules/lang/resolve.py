@@ -1,0 +1,649 @@
+"""Resolves a parsed rule file into a rule set: profiles merged into indicators, every name checked."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lsprules.core.diagnostics import Diagnostic, InputError, at_span, did_you_mean
+from lsprules.core.files import decode_source
+from lsprules.core.source import Source, Span
+from lsprules.lang import nodes
+
+DEFAULT_RAG_SCALE = ("red", "amber", "green")
+VALUE_FUNCTIONS = {"sum", "min", "max", "mean"}
+THEME_FUNCTIONS = {"count", "share"}
+# Functions of a whole series (value expressions only): their first argument names an indicator.
+COMPARATOR_FUNCTIONS = {"gap", "ratio"}  # gap(x, c) = x - x at c; ratio(x, c) = x / x at c
+PERIOD_FUNCTIONS = {"year_to_date": 1, "financial_year_to_date": 1, "from_year_to_date": 1,
+                    "from_financial_year_to_date": 1, "rolling_sum": 2, "rolling_mean": 2}  # name -> arguments
+SERIES_FUNCTIONS = COMPARATOR_FUNCTIONS | set(PERIOD_FUNCTIONS)
+# Words with a meaning in expressions: an indicator or field with one of these ids could never be named.
+RESERVED = frozenset({"value", "previous", "target", "trajectory", "baseline", "change", "arrow", "rag", "on",
+                      "gap", "within", "not", "and", "or", "as", "is", "at"}) | VALUE_FUNCTIONS | THEME_FUNCTIONS
+RAG_VALUES = ("value", "previous", "target", "trajectory", "baseline", "change")
+BOOLEAN_NODES = (nodes.Compare, nodes.And, nodes.Or, nodes.Not, nodes.ArrowIs, nodes.RagIs, nodes.OnTrajectory,
+                 nodes.TargetMet, nodes.TargetExceeded, nodes.WithinTarget, nodes.GapState)
+
+
+@dataclass(frozen=True)
+class ArrowSpec:
+    """How an indicator's arrow is judged, after profile and indicator settings are merged."""
+
+    compare: nodes.CompareStmt = nodes.CompareStmt("previous")
+    static: nodes.StaticStmt | None = None
+    peak: nodes.PeakStmt | None = None
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """An indicator's target, after merging: a fixed value, a change from a baseline, or values per period."""
+
+    fixed: nodes.FixedTarget | None = None
+    baseline: nodes.BaselineStmt | None = None
+    goal: nodes.ChangeStmt | nodes.ReachStmt | None = None
+    per_period: tuple[nodes.PeriodTargetStmt, ...] = ()
+    trajectory: str = "linear"
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class GroupInfo:
+    """A report section: its id and heading."""
+
+    id: str
+    title: str | None
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """Everything needed to assess one indicator, with the profile's settings already applied."""
+
+    id: str
+    title: str
+    group: GroupInfo | None
+    profile: str | None
+    unit: nodes.UnitSetting
+    polarity: nodes.PolaritySetting
+    value: nodes.ValueSetting | None
+    fields: tuple[str, ...]
+    decimals: int | None
+    arrow: ArrowSpec
+    target: TargetSpec | None
+    rag: nodes.RagBlock | None
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def rag_scale(self) -> tuple[str, ...]:
+        """The declared RAG bands, worst first (red < amber < green unless declared)."""
+        return self.rag.scale.levels if self.rag and self.rag.scale else DEFAULT_RAG_SCALE
+
+
+@dataclass(frozen=True)
+class ThemeSpec:
+    """A theme: its rating scale, its members (groups expanded) and its first-match rating clauses."""
+
+    id: str
+    title: str
+    scale: tuple[str, ...]
+    members: tuple[str, ...]
+    rating: nodes.Rating
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class ComparatorSpec:
+    """A named comparator: the area it reads (or the areas whose mean it takes), and where it was declared."""
+
+    id: str
+    title: str
+    areas: tuple[str, ...]
+    mean: bool = False
+    span: Span | None = field(default=None, compare=False)
+    line_text: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """A resolved rule file, ready to evaluate: indicators in file order, groups, themes, provenance."""
+
+    file: str
+    indicators: dict[str, IndicatorSpec]
+    groups: tuple[GroupInfo, ...]
+    themes: tuple[ThemeSpec, ...]
+    ast: nodes.RuleFile
+    sha256: str = ""
+    comparators: dict[str, ComparatorSpec] = field(default_factory=dict)
+
+
+def load_rules(path: str | Path) -> RuleSet:
+    """Read, parse and resolve a rule file; raise InputError with every problem found."""
+    from lsprules.core.files import read_input
+
+    name, data = read_input(path, "rule file")
+    source = decode_source(name, data)
+    from lsprules.lang.parser import parse_source
+
+    rule_file = parse_source(source)
+    return resolve(rule_file, source, hashlib.sha256(data).hexdigest())
+
+
+def resolve(rule_file: nodes.RuleFile, source: Source, sha256: str = "") -> RuleSet:
+    """Merge profiles into indicators and check names; raise InputError listing every problem."""
+    rule_set, problems = resolve_collecting(rule_file, source, sha256)
+    if problems:
+        raise InputError(problems)
+    return rule_set
+
+
+def resolve_collecting(rule_file: nodes.RuleFile, source: Source,
+                       sha256: str = "") -> tuple[RuleSet, tuple[Diagnostic, ...]]:
+    """The rule set (best effort) and every problem found: `lsprules check` goes on to its own checks."""
+    resolver = _Resolver(source)
+    rule_set = resolver.run(rule_file, sha256)
+    return rule_set, tuple(resolver.problems)
+
+
+def walk(expr: nodes.Expr) -> Iterator[nodes.Expr]:
+    """Every node of an expression, the node itself first."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in _children(node):
+            stack.append(child)
+
+
+def bodies(items) -> Iterator[tuple[nodes.Setting, ...]]:
+    """The settings of every profile and indicator (indicators in groups included), in file order."""
+    for item in items:
+        if isinstance(item, nodes.Profile):
+            yield item.settings
+        elif isinstance(item, nodes.Indicator):
+            yield item.settings or ()
+        elif isinstance(item, nodes.Group):
+            yield from (ind.settings or () for ind in item.indicators)
+
+
+def _children(node: nodes.Expr) -> tuple:
+    if isinstance(node, (nodes.Arith, nodes.Compare, nodes.And, nodes.Or)):
+        return (node.left, node.right)
+    if isinstance(node, (nodes.Not, nodes.Negate)):
+        return (node.operand,)
+    if isinstance(node, nodes.Call):
+        return node.args
+    return ()
+
+
+class _Resolver:
+    """Collects problems while building the rule set, so that every problem is reported in one run."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self.problems: list[Diagnostic] = []
+        self.comparators: dict[str, ComparatorSpec] = {}
+
+    def fail(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
+        line = self.source.line_text(span.line) if span else ""
+        problem = at_span(code, message, span, line, hint)
+        if problem not in self.problems:  # a profile's problem is met once per indicator using it
+            self.problems.append(problem)
+
+    def word_span(self, span: Span | None, pattern: str) -> Span | None:
+        """The span of the first match of `pattern` (its last group) on the first line of `span`."""
+        if span is None:
+            return None
+        match = re.compile(pattern).search(self.source.line_text(span.line), span.column - 1)
+        if match is None:
+            return span
+        return Span(span.file, span.line, match.start(match.lastindex) + 1, span.line,
+                    match.end(match.lastindex) + 1)
+
+    # --- the whole file -----------------------------------------------------------------------
+
+    def run(self, rule_file: nodes.RuleFile, sha256: str) -> RuleSet:
+        profiles = {i.name: i for i in rule_file.items if isinstance(i, nodes.Profile)}
+        self.comparators = {c.name: self._comparator(c) for c in rule_file.items if isinstance(c, nodes.Comparator)}
+        placed = list(self._placed_indicators(rule_file.items))
+        groups = tuple(GroupInfo(g.name, g.title) for g in rule_file.items if isinstance(g, nodes.Group))
+        self._check_unique(rule_file.items, placed)
+        indicators = {ind.name: self._indicator(ind, group, profiles) for ind, group in placed}
+        self._check_rags(rule_file.items)
+        for spec in indicators.values():
+            self._check_value(spec, indicators)
+        self._check_cycles(indicators)
+        group_members = {g.name: tuple(i.name for i in g.indicators)
+                         for g in rule_file.items if isinstance(g, nodes.Group)}
+        themes = tuple(self._theme(t, indicators, group_members)
+                       for t in rule_file.items if isinstance(t, nodes.Theme))
+        return RuleSet(self.source.name, indicators, groups, themes, rule_file, sha256, self.comparators)
+
+    def _comparator(self, comparator: nodes.Comparator) -> ComparatorSpec:
+        line = self.source.line_text(comparator.span.line) if comparator.span else ""
+        return ComparatorSpec(comparator.name, comparator.title or comparator.name, comparator.areas,
+                              comparator.mean, comparator.span, line)
+
+    def _placed_indicators(self, items) -> Iterator[tuple[nodes.Indicator, GroupInfo | None]]:
+        for item in items:
+            if isinstance(item, nodes.Indicator):
+                yield item, None
+            elif isinstance(item, nodes.Group):
+                for ind in item.indicators:
+                    yield ind, GroupInfo(item.name, item.title)
+
+    def _check_reserved(self, placed) -> None:
+        for ind, _ in placed:
+            names = [ind.name] + [f for s in ind.settings or () if isinstance(s, nodes.FieldsSetting) for f in s.names]
+            for name in names:
+                if name in RESERVED:
+                    self.fail("E114", f"'{name}' is a reserved word and cannot be an indicator or field id",
+                              ind.span, f"choose another id, e.g. '{ind.name}_{name}'" if name != ind.name
+                              else f"choose another id, e.g. '{name}_total'")
+
+    def _check_unique(self, items, placed) -> None:
+        self._check_reserved(placed)
+        seen: dict[str, nodes.Node] = {}
+        named = [i for i in items if not isinstance(i, nodes.Indicator)] + [ind for ind, _ in placed]
+        for item in sorted(named, key=lambda n: (n.span.line, n.span.column) if n.span else (0, 0)):
+            if item.name in seen:
+                first = seen[item.name]
+                where = f" (first defined at line {first.span.line})" if first.span else ""
+                self.fail("E104", f"'{item.name}' is defined twice{where}", item.span,
+                          "give each profile, indicator, group and theme its own id")
+            else:
+                seen[item.name] = item
+
+    # --- indicators ---------------------------------------------------------------------------
+
+    def _indicator(self, ind: nodes.Indicator, group: GroupInfo | None, profiles: dict) -> IndicatorSpec:
+        settings: list[nodes.Setting] = []
+        if ind.uses is not None:
+            profile = profiles.get(ind.uses)
+            if profile is None:
+                self.fail("E103", f"unknown profile '{ind.uses}'", self.word_span(ind.span, r"\buses\s+(\w+)"),
+                          did_you_mean(ind.uses, profiles) or "declare it with `profile NAME { ... }`")
+            else:
+                settings.extend(self._settings(profile.settings))
+        own = self._settings(ind.settings or ())
+        merged = _merge(settings, own)
+        polarity = merged.get("polarity")
+        if polarity is None and (ind.uses is None or ind.uses in profiles):  # else the unknown profile is the cause
+            self.fail("E111", f"indicator '{ind.name}' has no polarity", ind.span,
+                      "add `polarity lower_is_better`, `polarity higher_is_better` or `polarity closer_to N`, "
+                      "here or in its profile")
+        polarity = polarity or nodes.PolaritySetting("higher_is_better")
+        spec = IndicatorSpec(
+            id=ind.name, title=ind.title or ind.name, group=group, profile=ind.uses,
+            unit=merged.get("unit") or nodes.UnitSetting("count"), polarity=polarity,
+            value=merged.get("value"), fields=merged["fields"].names if "fields" in merged else (),
+            decimals=merged["decimals"].places if "decimals" in merged else None,
+            arrow=_arrow_spec(settings, own), target=_target_spec(settings, own),
+            rag=merged.get("rag"), span=ind.span)
+        return spec
+
+    def _settings(self, settings: Iterable[nodes.Setting]) -> list[nodes.Setting]:
+        """The settings of one body, reporting any setting (or block statement) given twice."""
+        seen: dict[str, nodes.Setting] = {}
+        for setting in settings:
+            key = _setting_key(setting)
+            if key in seen:
+                self.fail("E108", f"{_setting_word(key)} is given twice in this block", setting.span,
+                          f"remove one: the first is at line {seen[key].span.line}" if seen[key].span else None)
+            seen[key] = setting
+            if isinstance(setting, (nodes.ArrowBlock, nodes.TargetBlock)):
+                self._unique_statements(setting.statements)
+            if isinstance(setting, nodes.TargetBlock):
+                self._one_kind_of_target(setting)
+        return list(settings)
+
+    def _one_kind_of_target(self, block: nodes.TargetBlock) -> None:
+        """Values per period and a reduce/increase/reach goal are two targets: say which one applies."""
+        goal = next((s for s in block.statements if isinstance(s, (nodes.ChangeStmt, nodes.ReachStmt))), None)
+        profiled = next((s for s in block.statements if isinstance(s, nodes.PeriodTargetStmt)), None)
+        if goal is not None and profiled is not None:
+            later = max((goal, profiled), key=lambda s: (s.span.line, s.span.column) if s.span else (0, 0))
+            self.fail("E108", "this target has both values per period and a reduce/increase/reach goal",
+                      later.span, "keep one: values per period (`600 in 2006/07`) or a goal (`reduce by 10 % by "
+                      "2007/08`)")
+
+    def _unique_statements(self, statements) -> None:
+        seen: dict[str, nodes.Node] = {}
+        for stmt in statements:
+            key = _statement_key(stmt)
+            if key == "period_target":
+                continue
+            if key in seen:
+                self.fail("E108", f"`{_statement_word(key)}` is given twice in this block", stmt.span,
+                          "keep one; an indicator overrides its profile by giving the setting in its own body")
+            seen[key] = stmt
+
+    def _check_rags(self, items) -> None:
+        """Each RAG block once, where it is written (a profile's is checked even if no indicator uses it)."""
+        for body in bodies(items):
+            for setting in body:
+                if isinstance(setting, nodes.RagBlock):
+                    scale = setting.scale.levels if setting.scale else DEFAULT_RAG_SCALE
+                    self._check_clauses(setting.clauses, scale, "band", theme=False)
+
+    def _check_clauses(self, clauses, scale, word: str, theme: bool) -> None:
+        for clause in clauses:
+            if clause.label not in scale:
+                self.fail("E107", f"'{clause.label}' is not a {word} of this scale ({' < '.join(scale)})",
+                          clause.span, did_you_mean(clause.label, scale) or
+                          f"declare it with `scale {' < '.join(scale)} < {clause.label}`")
+            if clause.condition is not None:
+                self._check_condition(clause.condition, theme)
+
+    def _check_condition(self, condition: nodes.Expr, theme: bool) -> None:
+        if not isinstance(condition, BOOLEAN_NODES):
+            self.fail("E112", "a condition is needed here, not a number", condition.span,
+                      "compare it with something, e.g. `value >= target`")
+            return
+        if theme:
+            self._check_theme_expr(condition, inside_count=False)
+            return
+        # The arguments of a misplaced whole-series call are part of that one mistake: not reported again.
+        explained = {id(arg) for node in walk(condition) if isinstance(node, nodes.Call)
+                     and node.func in SERIES_FUNCTIONS for arg in node.args}
+        for node in walk(condition):
+            if id(node) not in explained:
+                self._check_rag_node(node)
+
+    def _check_rag_node(self, node) -> None:
+        self._check_percent_arithmetic(node)
+        if isinstance(node, nodes.RagIs):
+            self.fail("E112", "`rag is` can only be used in a theme's rating rules", node.span,
+                      "an indicator's own RAG clauses test facts such as `arrow is up` or `on trajectory`")
+        elif isinstance(node, nodes.Call) and node.func in SERIES_FUNCTIONS:
+            self.fail("E112", f"{node.func}(...) works on a whole series: use it in `value = ...`", node.span,
+                      "define a derived indicator with it, and judge that indicator")
+        elif isinstance(node, nodes.Call) and node.func not in VALUE_FUNCTIONS:
+            self._unknown_function(node, VALUE_FUNCTIONS)
+        elif isinstance(node, nodes.AtComparator):
+            self.fail("E112", "`at` reads a comparator's value in `value = ...` only", node.span,
+                      f"define a derived indicator, e.g. `value = gap({node.indicator}, {node.comparator})`, "
+                      "and judge that indicator")
+        elif isinstance(node, nodes.Name):
+            self.fail("E106", f"'{node.id}' cannot be used in a RAG condition", node.span,
+                      did_you_mean(node.id, RAG_VALUES) or
+                      "conditions use value, previous, target, trajectory, baseline and change; "
+                      "define a derived indicator for anything else")
+
+    def _check_percent_arithmetic(self, node) -> None:
+        """`target - 5 %` could mean 5 points or 5 % of the target: refuse to guess."""
+        if not isinstance(node, nodes.Arith):
+            return
+        for operand in (node.left, node.right):
+            if isinstance(operand, nodes.Quantity) and operand.unit == "%":
+                self.fail("E112", f"`{operand.value} %` in arithmetic is ambiguous", operand.span,
+                          f"write `{operand.value} pp` for percentage points, `within {operand.value} % of target` "
+                          f"for a share of the target, or a plain number")
+
+    def _check_theme_expr(self, node, inside_count: bool) -> None:
+        """Theme rules count members: facts about a member only inside count(...) or share(...)."""
+        if isinstance(node, nodes.Call):
+            if inside_count or node.func not in THEME_FUNCTIONS:
+                self._unknown_function(node, THEME_FUNCTIONS)
+            elif len(node.args) != 1 or not isinstance(node.args[0], BOOLEAN_NODES):
+                self.fail("E112", f"{node.func}(...) takes one condition about a member, e.g. "
+                          f"{node.func}(arrow is up)", node.span)
+            else:
+                self._check_theme_expr(node.args[0], inside_count=True)
+        elif isinstance(node, (nodes.ArrowIs, nodes.RagIs)):
+            if not inside_count:
+                self.fail("E112", "a theme rating counts its members: put this fact inside count(...) or "
+                          "share(...)", node.span, f"e.g. `share({_fact_words(node)}) >= 75 %`")
+        elif isinstance(node, (nodes.Ref, nodes.Name, nodes.OnTrajectory, nodes.TargetMet, nodes.TargetExceeded,
+                               nodes.WithinTarget, nodes.GapState, nodes.AtComparator)):
+            self.fail("E112", "theme ratings count members by their arrow and RAG rating only", node.span,
+                      "e.g. `count(arrow is up)` or `share(rag is green)`")
+        elif inside_count and isinstance(node, nodes.Compare):
+            self.fail("E112", "a condition about a member tests its arrow or RAG rating", node.span,
+                      "e.g. `count(arrow is up)` or `share(rag is not red)`")
+        else:
+            for child in _children(node):
+                self._check_theme_expr(child, inside_count)
+
+    def _unknown_function(self, node: nodes.Call, known: set[str]) -> None:
+        self.fail("E106", f"unknown function '{node.func}'", node.span,
+                  did_you_mean(node.func, known) or f"available here: {', '.join(sorted(known))}")
+
+    def _check_value(self, spec: IndicatorSpec, indicators: dict) -> None:
+        if spec.value is None:
+            return
+        expr = spec.value.expr
+        if isinstance(expr, BOOLEAN_NODES):
+            self.fail("E112", "a value is needed here, not a condition", expr.span,
+                      "e.g. `value = assessed / contacts as percent`")
+            return
+        special = self._check_series_calls(expr, indicators)
+        for node in walk(expr):
+            self._check_percent_arithmetic(node)
+            if id(node) in special:
+                continue
+            if isinstance(node, nodes.Name) and node.id not in indicators and node.id not in spec.fields:
+                hint = did_you_mean(node.id, list(indicators) + list(spec.fields))
+                self.fail("E102", f"unknown indicator or field '{node.id}'", node.span,
+                          hint or f"name another indicator, or declare a dataset field with `fields {node.id}`")
+            elif isinstance(node, nodes.AtComparator):
+                self._check_indicator_name(node.indicator, node.span, indicators)
+                self._check_comparator_name(node.comparator, node.span)
+            elif isinstance(node, nodes.Call) and node.func not in VALUE_FUNCTIONS | SERIES_FUNCTIONS:
+                self._unknown_function(node, VALUE_FUNCTIONS | SERIES_FUNCTIONS)
+            elif isinstance(node, BOOLEAN_NODES) or isinstance(node, nodes.Ref):
+                self.fail("E112", "a value expression combines numbers, indicators and fields only", node.span)
+
+    def _check_series_calls(self, expr: nodes.Expr, indicators: dict) -> set[int]:
+        """Check gap/ratio and period functions; return the ids of the argument nodes they account for."""
+        handled: set[int] = set()
+        for node in walk(expr):
+            if not (isinstance(node, nodes.Call) and node.func in SERIES_FUNCTIONS):
+                continue
+            handled.update(id(a) for a in node.args)
+            expected = 2 if node.func in COMPARATOR_FUNCTIONS else PERIOD_FUNCTIONS[node.func]
+            example = _series_call_example(node.func)
+            if len(node.args) != expected:
+                self.fail("E112", f"{node.func}(...) takes {expected} argument{'s' if expected > 1 else ''}, "
+                          f"not {len(node.args)}", node.span, f"e.g. {example}")
+                continue
+            first = node.args[0]
+            if not isinstance(first, nodes.Name):
+                self.fail("E112", f"the first argument of {node.func}(...) names an indicator", first.span,
+                          f"e.g. {example}")
+            else:
+                self._check_indicator_name(first.id, first.span, indicators)
+            if expected == 2:
+                self._check_second_argument(node, example)
+        return handled
+
+    def _check_second_argument(self, node: nodes.Call, example: str) -> None:
+        second = node.args[1]
+        if node.func in COMPARATOR_FUNCTIONS:
+            if isinstance(second, nodes.Name):
+                self._check_comparator_name(second.id, second.span)
+            else:
+                self.fail("E112", f"the second argument of {node.func}(...) names a comparator", second.span,
+                          f"e.g. {example}")
+        elif not (isinstance(second, nodes.Quantity) and second.unit is None and second.value >= 1
+                  and second.value == second.value.to_integral_value()):
+            self.fail("E110", f"{node.func}(...) needs a whole number of periods (1 or more)", second.span,
+                      f"e.g. {example}")
+
+    def _check_indicator_name(self, name: str, span: Span | None, indicators: dict) -> None:
+        if name not in indicators:
+            self.fail("E102", f"unknown indicator '{name}'", span,
+                      did_you_mean(name, indicators) or "name an indicator defined in this file")
+
+    def _check_comparator_name(self, name: str, span: Span | None) -> None:
+        if name not in self.comparators:
+            known = ", ".join(self.comparators) or "none is declared"
+            self.fail("E131", f"unknown comparator '{name}'", span,
+                      did_you_mean(name, self.comparators) or
+                      f'declare it, e.g. `comparator {name} "England" area "England"` (comparators: {known})')
+
+    def _check_cycles(self, indicators: dict[str, IndicatorSpec]) -> None:
+        deps = {i: _dependencies(spec) & indicators.keys() for i, spec in indicators.items()}
+        state: dict[str, int] = {}
+        for start in indicators:
+            cycle = _find_cycle(start, deps, state)
+            if cycle:
+                spec = indicators[cycle[0]]
+                self.fail("E105", "derived indicators depend on each other in a cycle: " + " → ".join(cycle),
+                          spec.value.span if spec.value else spec.span,
+                          "a derived indicator cannot depend, directly or not, on itself")
+                return
+
+    # --- themes -------------------------------------------------------------------------------
+
+    def _theme(self, theme: nodes.Theme, indicators: dict, groups: dict) -> ThemeSpec:
+        for kind, word in ((nodes.Scale, "scale"), (nodes.Rating, "rating")):
+            extra = [s for s in theme.settings if isinstance(s, kind)][1:]
+            for duplicate in extra:
+                self.fail("E108", f"theme '{theme.name}' has more than one `{word}`", duplicate.span,
+                          "keep one")
+        scale = next((s for s in theme.settings if isinstance(s, nodes.Scale)), None)
+        rating = next((s for s in theme.settings if isinstance(s, nodes.Rating)), None)
+        if scale is None:
+            self.fail("E111", f"theme '{theme.name}' has no rating scale", theme.span,
+                      "add e.g. `scale RED < AMBER_RED < AMBER_GREEN < GREEN`, worst first")
+        if rating is None:
+            self.fail("E111", f"theme '{theme.name}' has no rating rules", theme.span,
+                      "add `rating { LEVEL when CONDITION ... LEVEL otherwise }`")
+        expanded: list[str] = []
+        for setting in theme.settings:
+            if isinstance(setting, nodes.Members):
+                for name in setting.names:
+                    if name in groups:
+                        expanded.extend(groups[name])
+                    elif name in indicators:
+                        expanded.append(name)
+                    else:
+                        self.fail("E102", f"unknown indicator or group '{name}' in theme '{theme.name}'",
+                                  setting.span, did_you_mean(name, list(indicators) + list(groups)))
+        levels = scale.levels if scale else ()
+        if rating is not None and scale is not None:
+            self._check_clauses(rating.clauses, levels, "rating", theme=True)
+        return ThemeSpec(theme.name, theme.title or theme.name, levels, tuple(dict.fromkeys(expanded)),
+                         rating or nodes.Rating(()), theme.span)
+
+
+# --- merging profile and indicator settings ---------------------------------------------------
+
+
+def _fact_words(node) -> str:
+    from lsprules.lang.printer import format_expr
+
+    return format_expr(node)
+
+
+def _setting_key(setting: nodes.Setting) -> str:
+    return {
+        nodes.UnitSetting: "unit", nodes.PolaritySetting: "polarity", nodes.ValueSetting: "value",
+        nodes.FieldsSetting: "fields", nodes.DecimalsSetting: "decimals", nodes.ArrowBlock: "arrow",
+        nodes.TargetBlock: "target", nodes.FixedTarget: "target", nodes.RagBlock: "rag",
+    }[type(setting)]
+
+
+def _setting_word(key: str) -> str:
+    return f"`{key}`"
+
+
+def _statement_key(stmt) -> str:
+    return {
+        nodes.CompareStmt: "compare", nodes.StaticStmt: "static", nodes.PeakStmt: "peak",
+        nodes.BaselineStmt: "baseline", nodes.ChangeStmt: "goal", nodes.ReachStmt: "goal",
+        nodes.PeriodTargetStmt: "period_target", nodes.TrajectoryStmt: "trajectory",
+    }[type(stmt)]
+
+
+def _statement_word(key: str) -> str:
+    return {"goal": "reduce/increase/reach", "compare": "compare latest with"}.get(key, key)
+
+
+def _merge(profile: list[nodes.Setting], own: list[nodes.Setting]) -> dict[str, nodes.Setting]:
+    """Simple settings: the indicator's own replace the profile's."""
+    merged: dict[str, nodes.Setting] = {}
+    for setting in list(profile) + list(own):
+        merged[_setting_key(setting)] = setting
+    return merged
+
+
+def _arrow_spec(profile: list[nodes.Setting], own: list[nodes.Setting]) -> ArrowSpec:
+    """Arrow statements merge one by one: an indicator can override just the tolerance."""
+    parts: dict[str, object] = {}
+    for setting in list(profile) + list(own):
+        if isinstance(setting, nodes.ArrowBlock):
+            for stmt in setting.statements:
+                parts[_statement_key(stmt)] = stmt
+    return ArrowSpec(**parts)
+
+
+def _target_spec(profile: list[nodes.Setting], own: list[nodes.Setting]) -> TargetSpec | None:
+    """A fixed target replaces everything; target blocks merge statement by statement."""
+    spec: TargetSpec | None = None
+    for setting in list(profile) + list(own):
+        if isinstance(setting, nodes.FixedTarget):
+            spec = TargetSpec(fixed=setting, span=setting.span)
+        elif isinstance(setting, nodes.TargetBlock):
+            base = spec if spec is not None and spec.fixed is None else TargetSpec()
+            spec = _apply_target_block(base, setting)
+    return spec
+
+
+def _apply_target_block(spec: TargetSpec, block: nodes.TargetBlock) -> TargetSpec:
+    values = {"baseline": spec.baseline, "goal": spec.goal, "per_period": spec.per_period,
+              "trajectory": spec.trajectory}
+    own_periods = tuple(s for s in block.statements if isinstance(s, nodes.PeriodTargetStmt))
+    if own_periods:
+        values["per_period"] = own_periods
+    for stmt in block.statements:
+        if isinstance(stmt, nodes.BaselineStmt):
+            values["baseline"] = stmt
+        elif isinstance(stmt, (nodes.ChangeStmt, nodes.ReachStmt)):
+            values["goal"] = stmt
+        elif isinstance(stmt, nodes.TrajectoryStmt):
+            values["trajectory"] = stmt.kind
+    return TargetSpec(span=block.span, **values)
+
+
+def _series_call_example(func: str) -> str:
+    if func in COMPARATOR_FUNCTIONS:
+        return f"`value = {func}(robbery_rate, national)`"
+    if PERIOD_FUNCTIONS[func] == 2:
+        return f"`value = {func}(burglaries, 12)`"
+    return f"`value = {func}(burglaries)`"
+
+
+def _dependencies(spec: IndicatorSpec) -> set[str]:
+    if spec.value is None:
+        return set()
+    # `x at c` depends on x too: the comparator's own x must be computable without this indicator.
+    return {n.id for n in walk(spec.value.expr) if isinstance(n, nodes.Name) and n.id not in spec.fields} | \
+        {n.indicator for n in walk(spec.value.expr) if isinstance(n, nodes.AtComparator)}
+
+
+def _find_cycle(start: str, deps: dict[str, set[str]], state: dict[str, int]) -> list[str] | None:
+    """Depth-first search without recursion; returns a cycle as a path of ids, or None."""
+    if state.get(start):
+        return None
+    path: list[str] = []
+    stack: list[tuple[str, Iterator[str]]] = [(start, iter(sorted(deps[start])))]
+    state[start] = 1
+    path.append(start)
+    while stack:
+        node, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            path.pop()
+            state[node] = 2
+        elif state.get(child) == 1:
+            return path[path.index(child):] + [child]
+        elif not state.get(child):
+            state[child] = 1
+            path.append(child)
+            stack.append((child, iter(sorted(deps[child]))))
+    return None
