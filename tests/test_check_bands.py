@@ -69,9 +69,8 @@ def _case_of(assessment, judge_ctx) -> Case:
     """The case the analysis would consider for what the interpreter saw."""
     gap = None
     if assessment.previous is not None:
-        probe = Judge(judge_ctx, assessment.value, None, Case())
-        now = probe.gap_shortfall()
-        before = Judge(judge_ctx, assessment.previous.value, None, Case()).gap_shortfall()
+        now = judge_ctx.direction.gap_shortfall(assessment.value)
+        before = judge_ctx.direction.gap_shortfall(assessment.previous.value)
         gap = "more" if before > now else "equal" if before == now else "less"
     on_trajectory = assessment.on_trajectory if not judge_ctx.trajectory_is_target else None
     return Case(assessment.arrow, gap, on_trajectory)

@@ -16,6 +16,7 @@ from fractions import Fraction
 from itertools import combinations, product
 
 from lsprules.core.numbers import HUNDRED, exact
+from lsprules.core.polarity import Polarity
 from lsprules.lang import nodes
 from lsprules.lang.conditions import decide
 from lsprules.lang.printer import format_expr
@@ -36,6 +37,11 @@ class Context:
     trajectory_is_target: bool  # the trajectory equals the target (fixed, flat or profiled targets)
     peak: Fraction | None  # `peak at Q`: the arrow is ★ at or beyond Q
     minimum: Fraction | None  # the lowest possible value (0 for counts)
+
+    @property
+    def direction(self) -> Polarity:
+        """The polarity as arithmetic, shared with the interpreter."""
+        return Polarity(self.polarity, self.ideal if self.ideal is not None else Fraction(0))
 
 
 @dataclass(frozen=True)
@@ -251,29 +257,7 @@ class Judge:
         self.target = target if ctx.has_target else None
         self.case = case
         self.opaque = opaque or {}
-
-    def better(self, a: Fraction, b: Fraction) -> int:
-        """+1 if a is better than b, -1 if worse, 0 if as good."""
-        if self.ctx.polarity == "higher_is_better":
-            return (a > b) - (a < b)
-        if self.ctx.polarity == "lower_is_better":
-            return (a < b) - (a > b)
-        da, db = abs(a - self.ctx.ideal), abs(b - self.ctx.ideal)
-        return (da < db) - (da > db)
-
-    def shortfall(self, value: Fraction, reference: Fraction) -> Fraction:
-        """How far `value` is worse than `reference` (0 when at or better)."""
-        if self.ctx.polarity == "higher_is_better":
-            return max(Fraction(0), reference - value)
-        if self.ctx.polarity == "lower_is_better":
-            return max(Fraction(0), value - reference)
-        return max(Fraction(0), abs(value - self.ctx.ideal) - abs(reference - self.ctx.ideal))
-
-    def gap_shortfall(self) -> Fraction:
-        """How far the value is from a closed gap."""
-        if self.ctx.polarity == "closer_to":
-            return abs(self.value - self.ctx.ideal)
-        return self.shortfall(self.value, Fraction(0))
+        self.polarity = ctx.direction
 
     def condition(self, expr: nodes.Expr) -> bool | None:
         """True, False, or None (unknown), in three-valued logic."""
@@ -340,9 +324,9 @@ class Judge:
         if isinstance(expr, nodes.OnTrajectory):
             if not self.ctx.trajectory_is_target:
                 return self.case.on_trajectory if self.ctx.has_target else None
-            return None if self.target is None else self.better(self.value, self.target) >= 0
+            return None if self.target is None else self.polarity.better(self.value, self.target) >= 0
         if isinstance(expr, nodes.TargetMet):
-            return None if self.target is None else self.better(self.value, self.target) >= 0
+            return None if self.target is None else self.polarity.better(self.value, self.target) >= 0
         if isinstance(expr, (nodes.WithinTarget, nodes.TargetExceeded)):
             return self._margin(expr)
         if isinstance(expr, nodes.GapState):
@@ -362,11 +346,12 @@ class Judge:
         if expr.margin.unit == "%":
             margin = abs(self.target) * margin / HUNDRED
         if isinstance(expr, nodes.WithinTarget):
-            return self.shortfall(self.value, self.target) <= margin
-        return self.shortfall(self.target, self.value) >= margin and self.better(self.value, self.target) > 0
+            return self.polarity.shortfall(self.value, self.target) <= margin
+        lead = self.polarity.shortfall(self.target, self.value)
+        return lead >= margin and self.polarity.better(self.value, self.target) > 0
 
     def _gap(self, state: str) -> bool | None:
-        now = self.gap_shortfall()
+        now = self.polarity.gap_shortfall(self.value)
         if state == "closed":
             return now == 0
         if self.case.gap is None:
@@ -422,8 +407,7 @@ def cases(dims: Dimensions, judge_value: Fraction, ctx: Context) -> Iterator[Cas
 
 def possible_arrows(value: Fraction, ctx: Context) -> set[str]:
     """The arrow kinds that can happen at this value (★ is forced at or beyond the peak)."""
-    judge = Judge(ctx, value, None, Case())
-    if ctx.peak is not None and judge.better(value, ctx.peak) >= 0:
+    if ctx.peak is not None and ctx.direction.better(value, ctx.peak) >= 0:
         return {"peak"}
     kinds = {"up", "static", "down"}
     at_floor = ctx.minimum is not None and value == ctx.minimum
@@ -438,7 +422,7 @@ def possible_arrows(value: Fraction, ctx: Context) -> set[str]:
 
 def _arrow_possible(arrow: str, dims: Dimensions, value: Fraction, ctx: Context) -> bool:
     if arrow == "na":
-        return not (ctx.peak is not None and Judge(ctx, value, None, Case()).better(value, ctx.peak) >= 0)
+        return not (ctx.peak is not None and ctx.direction.better(value, ctx.peak) >= 0)
     kinds = possible_arrows(value, ctx)
     if arrow == OTHER:
         return bool(kinds - set(dims.arrows))
@@ -447,7 +431,7 @@ def _arrow_possible(arrow: str, dims: Dimensions, value: Fraction, ctx: Context)
 
 def _gap_possible(gap: str, value: Fraction, ctx: Context) -> bool:
     if gap == "less":  # a smaller shortfall before needs a shortfall now
-        return Judge(ctx, value, None, Case()).gap_shortfall() > 0
+        return ctx.direction.gap_shortfall(value) > 0
     return True
 
 

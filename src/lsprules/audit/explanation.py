@@ -352,7 +352,7 @@ def _judgement_lines(facts: Facts) -> list[str]:
 
 
 def _better_words(facts: Facts, value: Fraction, reference: Fraction) -> str:
-    side = facts.better(value, reference)
+    side = facts.polarity.better(value, reference)
     if side == 0:
         return "exactly on it"
     gap = exact_text(abs(value - reference))
@@ -429,19 +429,19 @@ def _margin_words(node, facts: Facts) -> str:
     margin = margin_amount(node.margin, facts.target)
     value = facts.latest.value
     if isinstance(node, nodes.WithinTarget):
-        short = facts.shortfall(value, facts.target)
+        short = facts.polarity.shortfall(value, facts.target)
         return f"{exact_text(value)} is {exact_text(short)} short of the target {exact_text(facts.target)}; " \
                f"allowed {exact_text(margin)}"
-    lead = facts.shortfall(facts.target, value)
+    lead = facts.polarity.shortfall(facts.target, value)
     return f"{exact_text(value)} beats the target {exact_text(facts.target)} by {exact_text(lead)}; " \
            f"needed {exact_text(margin)}"
 
 
 def _gap_words(facts: Facts) -> str:
-    now = facts.gap_shortfall(facts.latest.value)
+    now = facts.polarity.gap_shortfall(facts.latest.value)
     words = f"the gap is {exact_text(facts.latest.value)}, {exact_text(now)} from closed"
     if facts.earlier is not None:
-        before = facts.gap_shortfall(facts.earlier.value)
+        before = facts.polarity.gap_shortfall(facts.earlier.value)
         words += f"; in {facts.earlier.name} it was {exact_text(facts.earlier.value)}, {exact_text(before)} from closed"
     return words
 

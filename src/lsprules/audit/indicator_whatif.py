@@ -184,29 +184,17 @@ class WhatIf:
         # `within m of target` flips where the shortfall is m; `exceeded by m` where the lead is m.
         reach = margin if isinstance(node, nodes.WithinTarget) else -margin
         words = f"{format_quantity(node.margin)} {'short of' if reach > 0 else 'beyond'} the target"
-        polarity = self.spec.polarity
-        if polarity.kind == "higher_is_better":
-            yield Threshold(target - reach, words)
-        elif polarity.kind == "lower_is_better":
-            yield Threshold(target + reach, words)
-        else:
-            ideal = exact(polarity.ideal.value)
-            distance = abs(target - ideal) + reach
-            if distance >= 0:
-                yield Threshold(ideal - distance, words)
-                yield Threshold(ideal + distance, words)
+        for value in self.facts.polarity.values_short_by(target, reach):
+            yield Threshold(value, words)
 
     def _gap_thresholds(self) -> Iterator[Threshold]:
-        polarity = self.spec.polarity
-        ideal = exact(polarity.ideal.value) if polarity.kind == "closer_to" else Fraction(0)
-        yield Threshold(ideal, "a closed gap")
+        polarity = self.facts.polarity
+        yield Threshold(polarity.closed_gap, "a closed gap")
         earlier = self.facts.earlier
         if earlier is None:
             return
-        before = self.facts.gap_shortfall(earlier.value)
-        side = {"higher_is_better": (-1,), "lower_is_better": (1,)}.get(polarity.kind, (-1, 1))
-        for sign in side:
-            yield Threshold(ideal + sign * before, f"as far from closed as in {earlier.name}")
+        for value in polarity.values_short_by(polarity.closed_gap, polarity.gap_shortfall(earlier.value)):
+            yield Threshold(value, f"as far from closed as in {earlier.name}")
 
     def _root(self, compare: nodes.Compare) -> Fraction | None:
         """Where a comparison's two sides meet, when their difference is linear in the latest value."""

@@ -508,6 +508,7 @@ class Facts:
     def __init__(self, spec: IndicatorSpec, points: list[tuple[Period, Fraction]], breaks: Mapping[Period, str],
                  gaps: Mapping[Period, str] | None = None):
         self.spec = spec
+        self.polarity = spec.direction
         self.points = points
         self.breaks = breaks
         self.gaps = gaps or {}  # why a period has no value, to explain a missing comparison
@@ -529,17 +530,6 @@ class Facts:
 
     # --- polarity --------------------------------------------------------------------------
 
-    def better(self, a: Fraction, b: Fraction) -> int:
-        """+1 if a is better than b, -1 if worse, 0 if equally good, by the indicator's polarity."""
-        polarity = self.spec.polarity
-        if polarity.kind == "higher_is_better":
-            return (a > b) - (a < b)
-        if polarity.kind == "lower_is_better":
-            return (a < b) - (a > b)
-        ideal = exact(polarity.ideal.value)
-        da, db = abs(a - ideal), abs(b - ideal)
-        return (da < db) - (da > db)
-
     def _polarity_words(self) -> str:
         p = self.spec.polarity
         return "closer to " + str(p.ideal.value) + " is better" if p.kind == "closer_to" else p.kind.replace("_", " ")
@@ -549,7 +539,7 @@ class Facts:
     def _judge_arrow(self) -> None:
         arrow = self.spec.arrow
         latest = self.latest
-        if arrow.peak is not None and self.better(latest.value, exact(arrow.peak.maximum.value)) >= 0:
+        if arrow.peak is not None and self.polarity.better(latest.value, exact(arrow.peak.maximum.value)) >= 0:
             self.arrow = "peak"
             self.reasons.append(f"★ peak: {plain(latest.value)} is at its maximum of "
                                 f"{_quantity_words(arrow.peak.maximum)}")
@@ -616,7 +606,7 @@ class Facts:
                 self.reasons.append(f"◀▶ static: {comparison}, inside the tolerance ({tolerance})")
                 return
             comparison += f", outside the tolerance ({tolerance})"
-        direction = self.better(self.latest.value, earlier.value)
+        direction = self.polarity.better(self.latest.value, earlier.value)
         self.arrow = {1: "up", 0: "static", -1: "down"}[direction]
         word = {1: "▲ improved", 0: "◀▶ static", -1: "▼ worse"}[direction]
         self.reasons.append(f"{word}: {comparison}; {self._polarity_words()}")
@@ -724,29 +714,13 @@ class Facts:
         """Whether the latest value is at or better than the target (None when unknown)."""
         if self.latest is None or self.target is None:
             return None
-        return self.better(self.latest.value, self.target) >= 0
+        return self.polarity.better(self.latest.value, self.target) >= 0
 
     def on_trajectory(self) -> bool | None:
         """Whether the latest value is at or better than the trajectory value for its period."""
         if self.latest is None or self.trajectory is None:
             return None
-        return self.better(self.latest.value, self.trajectory) >= 0
-
-    def shortfall(self, value: Fraction, reference: Fraction) -> Fraction:
-        """How far `value` is worse than `reference` (0 when at or better)."""
-        polarity = self.spec.polarity
-        if polarity.kind == "higher_is_better":
-            return max(Fraction(0), reference - value)
-        if polarity.kind == "lower_is_better":
-            return max(Fraction(0), value - reference)
-        ideal = exact(polarity.ideal.value)
-        return max(Fraction(0), abs(value - ideal) - abs(reference - ideal))
-
-    def gap_shortfall(self, value: Fraction) -> Fraction:
-        """How far a gap is from closed: from zero, or from the ideal when closer is better."""
-        if self.spec.polarity.kind == "closer_to":
-            return abs(value - exact(self.spec.polarity.ideal.value))
-        return self.shortfall(value, Fraction(0))
+        return self.polarity.better(self.latest.value, self.trajectory) >= 0
 
     # --- RAG -------------------------------------------------------------------------------
 
@@ -820,17 +794,17 @@ class Facts:
             margin = abs(self.target) * margin / HUNDRED
         value = self.latest.value
         if isinstance(expr, nodes.WithinTarget):
-            return self.shortfall(value, self.target) <= margin
-        return self.shortfall(self.target, value) >= margin and self.better(value, self.target) > 0
+            return self.polarity.shortfall(value, self.target) <= margin
+        return self.polarity.shortfall(self.target, value) >= margin and self.polarity.better(value, self.target) > 0
 
     def _gap_state(self, state: str) -> bool | None:
-        now = self.gap_shortfall(self.latest.value)
+        now = self.polarity.gap_shortfall(self.latest.value)
         if state == "closed":
             return now == 0
         if self.earlier is None:
             self.unknown("there is no earlier value to compare the gap with")
             return None
-        before = self.gap_shortfall(self.earlier.value)
+        before = self.polarity.gap_shortfall(self.earlier.value)
         if state == "narrowed":
             return 0 < now < before
         return now > before  # widened

@@ -6,10 +6,14 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import cached_property
 from pathlib import Path
 
 from lsprules.core.diagnostics import Diagnostic, InputError, at_span, did_you_mean
 from lsprules.core.files import decode_source
+from lsprules.core.numbers import exact
+from lsprules.core.polarity import Polarity
 from lsprules.core.source import Source, Span
 from lsprules.lang import nodes
 
@@ -75,6 +79,12 @@ class IndicatorSpec:
     target: TargetSpec | None
     rag: nodes.RagBlock | None
     span: Span | None = field(default=None, compare=False)
+
+    @cached_property
+    def direction(self) -> Polarity:
+        """The polarity as arithmetic: which of two values is better, and by how much one falls short."""
+        ideal = self.polarity.ideal
+        return Polarity(self.polarity.kind, exact(ideal.value) if ideal is not None else Fraction(0))
 
     @property
     def rag_scale(self) -> tuple[str, ...]:

@@ -122,8 +122,8 @@ class _Compiled(Plan):
     def __init__(self, spec: IndicatorSpec, periods: tuple[Period, ...], count: int, scale: int, rag_cells: dict):
         self.spec, self.periods, self.count, self.scale, self.rag_cells = spec, periods, count, scale, rag_cells
         self.labels = [p.label for p in periods]
-        self.better = _better(spec.polarity, scale)
-        self.sign = {"higher_is_better": 1, "lower_is_better": -1}.get(spec.polarity.kind)  # None: closer_to
+        self.better = spec.direction.scaled_better(scale)
+        self.sign = spec.direction.sign  # None: closer to an ideal is better
         static = spec.arrow.static
         self.tolerance = Fraction(static.tolerance.value) if static else None
         self.peak = Fraction(spec.arrow.peak.maximum.value) if spec.arrow.peak else None
@@ -331,13 +331,9 @@ class _Compiled(Plan):
         """The scaled values v at or better than `reference`, as (low, high): low <= v <= high."""
         if reference is None:
             return None
-        if self.sign == 1:
-            return _ceiling(reference * self.scale), INFINITY
-        if self.sign == -1:
-            return -INFINITY, _floor(reference * self.scale)
-        ideal = Fraction(self.spec.polarity.ideal.value)
-        distance = abs(reference - ideal)
-        return _ceiling((ideal - distance) * self.scale), _floor((ideal + distance) * self.scale)
+        low, high = self.spec.direction.at_or_better(reference)
+        return (-INFINITY if low is None else _ceiling(low * self.scale),
+                INFINITY if high is None else _floor(high * self.scale))
 
 
 def _fraction_text(value: Fraction | None) -> str:
@@ -355,23 +351,6 @@ def _floor(value: Fraction) -> int:
     return value.numerator // value.denominator
 
 
-def _better(polarity: nodes.PolaritySetting, scale: int) -> Callable[[int, Fraction], int]:
-    """better(v, other): +1, 0 or -1 as value v/scale is better than, as good as, or worse than `other`."""
-    if polarity.kind == "closer_to":
-        ideal = Fraction(polarity.ideal.value)
-
-        def closer(v: int, other: Fraction) -> int:
-            mine, theirs = abs(Fraction(v, scale) - ideal), abs(other - ideal)
-            return (mine < theirs) - (mine > theirs)
-        return closer
-    sign = 1 if polarity.kind == "higher_is_better" else -1
-
-    def signed(v: int, other: Fraction) -> int:
-        difference = (v * other.denominator - other.numerator * scale) * sign
-        return (difference > 0) - (difference < 0)
-    return signed
-
-
 def _rag_table(spec: IndicatorSpec) -> dict[tuple[str, bool | None, bool | None], str]:
     """rag, target_met, on_trajectory and rule_line cells for every (arrow, on trajectory, target met),
     each decided by the reference Facts.rag() on those facts."""
@@ -387,6 +366,7 @@ class _TabledFacts(Facts):
 
     def __init__(self, spec: IndicatorSpec, arrow: str, on: bool | None, met: bool | None):
         self.spec, self.arrow, self._on, self._met = spec, arrow, on, met
+        self.polarity = spec.direction
         self.reasons, self._unknown = [], None
         self.latest = True  # Facts.rag() only asks whether there is a latest value: there is
 
