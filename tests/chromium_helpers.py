@@ -26,7 +26,7 @@ def chromium() -> str:
     where `.ci/run` installs Debian's chromium). Tests never install anything themselves."""
     binary = find_chromium()
     if binary is None:
-        reason = ("headless Chromium is not installed: `.ci/run` installs it (apt-get install chromium); "
+        reason = ("headless Chromium is not installed: `.ci/run` installs Debian's chromium package; "
                   "on another machine install Debian's chromium package to run the browser tests")
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
