@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,14 @@ def test_no_test_changes_the_machine():
     found = [f"{path.name}: {word}" for path in sorted(this.parent.rglob("*.py")) if path != this
              for word in INSTALLERS if word in path.read_text(encoding="utf-8")]
     assert found == []
+
+
+def test_the_architecture_document_matches_the_tree():
+    """docs/architecture.md names every module of every layer, and names none that does not exist."""
+    text = (PACKAGE.parent.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    files = {path.name for path in PACKAGE.rglob("*") if path.suffix in (".py", ".lark")}
+    mentioned = {name for name in files if f"`{name}`" in text or f"/{name}`" in text}
+    unmentioned = sorted(files - mentioned - {"__init__.py"})
+    named = set(re.findall(r"`(?:[a-z_]+/)*([a-z_]+\.(?:py|lark))`", text.replace("tests/test_architecture.py", "")))
+    assert unmentioned == []
+    assert sorted(named - files) == []
