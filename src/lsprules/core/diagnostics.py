@@ -85,7 +85,7 @@ class Diagnostic:
     line_text: str = ""
 
     @property
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, int, str]:
         """Order by file, then position, then code."""
         if self.span is None:
             return ("", 0, 0, self.code)

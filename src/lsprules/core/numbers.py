@@ -49,7 +49,9 @@ def json_number(value: Fraction | None, places: int = 6) -> int | float | None:
 
 def matches_printed(printed: Decimal, computed: Fraction) -> bool:
     """Whether a printed figure agrees with a computed value at the printed figure's precision."""
-    places = max(0, -printed.as_tuple().exponent)
+    exponent = printed.as_tuple().exponent
+    assert isinstance(exponent, int)  # a printed figure is finite: only NaN and infinities have 'n', 'N' or 'F'
+    places = max(0, -exponent)
     return to_decimal(computed, places) == printed.quantize(Decimal(1).scaleb(-places))
 
 

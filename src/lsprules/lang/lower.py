@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import overload
 
 from lark import Token, Transformer, Tree, v_args
+from lark.tree import Meta
 
 from lsprules.core.diagnostics import Diagnostic, InputError, error
 from lsprules.core.periods import PeriodError, parse_period
-from lsprules.core.source import Source
+from lsprules.core.source import Source, Span
 from lsprules.lang import nodes
 
 
-def lower(tree: Tree, source: Source, comments: list[Token]) -> nodes.RuleFile:
+def lower(tree: Tree[Token], source: Source, comments: list[Token]) -> nodes.RuleFile:
     """Turn a parse tree into a RuleFile; raise InputError for problems only visible after parsing."""
     builder = _Lower(source)
     rule_file = builder.transform(tree)
@@ -23,39 +25,49 @@ def lower(tree: Tree, source: Source, comments: list[Token]) -> nodes.RuleFile:
 
 
 def _comment(token: Token, source: Source) -> nodes.Comment:
-    span = source.span(token.start_pos, token.end_pos)
+    span = source.span(*_positions(token))
     code_before = source.line_text(span.line)[:span.column - 1].strip() != ""
     return nodes.Comment(str(token).rstrip(), code_before, span=span)
 
 
+def _positions(token: Token) -> tuple[int, int]:
+    """Where a token starts and ends in the text: the lexer sets both on every token it makes."""
+    assert token.start_pos is not None and token.end_pos is not None
+    return token.start_pos, token.end_pos
+
+
+@overload
+def _text(token: Token) -> str: ...
+@overload
+def _text(token: Token | None) -> str | None: ...
 def _text(token: Token | None) -> str | None:
     return None if token is None else str(token)
 
 
-@v_args(meta=True)
-class _Lower(Transformer):
+@v_args(meta=True, inline=True)
+class _Lower(Transformer[Token, nodes.RuleFile]):
     """One method per grammar rule, each building one AST node."""
 
-    def __init__(self, source: Source):
+    def __init__(self, source: Source) -> None:
         super().__init__(visit_tokens=False)
         self.source = source
         self.problems: list[Diagnostic] = []
 
     # --- helpers ----------------------------------------------------------------------------
 
-    def _span(self, meta):
+    def _span(self, meta: Meta) -> Span | None:
         if getattr(meta, "empty", True):
             return None
         return self.source.span(meta.start_pos, meta.end_pos)
 
-    def _tspan(self, token: Token):
-        return self.source.span(token.start_pos, token.end_pos)
+    def _tspan(self, token: Token) -> Span:
+        return self.source.span(*_positions(token))
 
     def _period(self, token: Token) -> str:
         try:
             return parse_period(str(token)).label
         except PeriodError as exc:
-            self.problems.append(error("E109", str(exc), self.source, token.start_pos, token.end_pos,
+            self.problems.append(error("E109", str(exc), self.source, *_positions(token),
                                        hint="periods look like 2006/07, 2006, 2006-Q3, 2006/07-Q1 or 2006-09"))
             return str(token)
 
@@ -63,215 +75,202 @@ class _Lower(Transformer):
         try:
             return Decimal(str(token))
         except InvalidOperation:  # the grammar only admits digits, so this is defensive
-            self.problems.append(error("E110", f"'{token}' is not a number", self.source, token.start_pos,
-                                       token.end_pos))
+            self.problems.append(error("E110", f"'{token}' is not a number", self.source, *_positions(token)))
             return Decimal(0)
 
     # --- file and items ---------------------------------------------------------------------
+    # Each method takes the children of its grammar rule as arguments (v_args inline): terminals stay Tokens,
+    # an absent optional part is None (maybe_placeholders), and subtrees arrive already lowered.
 
-    def start(self, meta, items):
+    def start(self, meta: Meta, *items: nodes.Item) -> nodes.RuleFile:
         return nodes.RuleFile(tuple(items), span=self._span(meta))
 
-    def profile(self, meta, children):
-        name, *settings = children
+    def profile(self, meta: Meta, name: Token, *settings: nodes.Setting) -> nodes.Profile:
         return nodes.Profile(str(name), tuple(settings), span=self._span(meta))
 
-    def indicator(self, meta, children):
-        name, title, uses, body = children
+    def indicator(self, meta: Meta, name: Token, title: Token | None, uses: Token | None,
+                  body: tuple[nodes.Setting, ...] | None) -> nodes.Indicator:
         return nodes.Indicator(str(name), _unquote(title), _text(uses), body, span=self._span(meta))
 
-    def indicator_body(self, meta, settings):
+    def indicator_body(self, meta: Meta, *settings: nodes.Setting) -> tuple[nodes.Setting, ...]:
         return tuple(settings)
 
-    def group(self, meta, children):
-        name, title, *indicators = children
+    def group(self, meta: Meta, name: Token, title: Token | None, *indicators: nodes.Indicator) -> nodes.Group:
         return nodes.Group(str(name), _unquote(title), tuple(indicators), span=self._span(meta))
 
-    def theme(self, meta, children):
-        name, title, *settings = children
+    def theme(self, meta: Meta, name: Token, title: Token | None,
+              *settings: nodes.Scale | nodes.Members | nodes.Rating) -> nodes.Theme:
         return nodes.Theme(str(name), _unquote(title), tuple(settings), span=self._span(meta))
 
-    def comparator_area(self, meta, children):
-        name, title, area = children
+    def comparator_area(self, meta: Meta, name: Token, title: Token | None, area: Token) -> nodes.Comparator:
         return nodes.Comparator(str(name), _unquote(title), (_unquote(area),), span=self._span(meta))
 
-    def comparator_mean(self, meta, children):
-        name, title, *areas = children
+    def comparator_mean(self, meta: Meta, name: Token, title: Token | None, *areas: Token) -> nodes.Comparator:
         return nodes.Comparator(str(name), _unquote(title), tuple(_unquote(a) for a in areas), mean=True,
                                 span=self._span(meta))
 
-    def members(self, meta, names):
+    def members(self, meta: Meta, *names: Token) -> nodes.Members:
         return nodes.Members(tuple(str(n) for n in names), span=self._span(meta))
 
-    def rating(self, meta, clauses):
+    def rating(self, meta: Meta, *clauses: nodes.Clause) -> nodes.Rating:
         return nodes.Rating(tuple(clauses), span=self._span(meta))
 
     # --- settings ---------------------------------------------------------------------------
 
-    def unit(self, meta, children):
-        return nodes.UnitSetting(str(children[0]), span=self._span(meta))
+    def unit(self, meta: Meta, kind: Token) -> nodes.UnitSetting:
+        return nodes.UnitSetting(str(kind), span=self._span(meta))
 
-    def unit_rate(self, meta, children):
-        return nodes.UnitSetting("rate", self._number(children[0]), span=self._span(meta))
+    def unit_rate(self, meta: Meta, per: Token) -> nodes.UnitSetting:
+        return nodes.UnitSetting("rate", self._number(per), span=self._span(meta))
 
-    def polarity(self, meta, children):
-        return nodes.PolaritySetting(str(children[0]), span=self._span(meta))
+    def polarity(self, meta: Meta, kind: Token) -> nodes.PolaritySetting:
+        return nodes.PolaritySetting(str(kind), span=self._span(meta))
 
-    def polarity_closer(self, meta, children):
-        return nodes.PolaritySetting("closer_to", children[0], span=self._span(meta))
+    def polarity_closer(self, meta: Meta, ideal: nodes.Quantity) -> nodes.PolaritySetting:
+        return nodes.PolaritySetting("closer_to", ideal, span=self._span(meta))
 
-    def value_def(self, meta, children):
-        expr, as_percent = children
+    def value_def(self, meta: Meta, expr: nodes.Expr, as_percent: bool | None) -> nodes.ValueSetting:
         return nodes.ValueSetting(expr, as_percent is not None, span=self._span(meta))
 
-    def as_percent(self, meta, children):
+    def as_percent(self, meta: Meta) -> bool:
         return True
 
-    def fields(self, meta, names):
+    def fields(self, meta: Meta, *names: Token) -> nodes.FieldsSetting:
         return nodes.FieldsSetting(tuple(str(n) for n in names), span=self._span(meta))
 
-    def decimals(self, meta, children):
-        return nodes.DecimalsSetting(int(children[0]), span=self._span(meta))
+    def decimals(self, meta: Meta, places: Token) -> nodes.DecimalsSetting:
+        return nodes.DecimalsSetting(int(places), span=self._span(meta))
 
-    def arrow(self, meta, statements):
+    def arrow(self, meta: Meta, *statements: nodes.ArrowStmt) -> nodes.ArrowBlock:
         return nodes.ArrowBlock(tuple(statements), span=self._span(meta))
 
-    def compare_previous(self, meta, children):
+    def compare_previous(self, meta: Meta) -> nodes.CompareStmt:
         return nodes.CompareStmt("previous", span=self._span(meta))
 
-    def compare_year(self, meta, children):
+    def compare_year(self, meta: Meta) -> nodes.CompareStmt:
         return nodes.CompareStmt("year", span=self._span(meta))
 
-    def compare_mean(self, meta, children):
-        return nodes.CompareStmt("mean", int(children[0]), span=self._span(meta))
+    def compare_mean(self, meta: Meta, count: Token) -> nodes.CompareStmt:
+        return nodes.CompareStmt("mean", int(count), span=self._span(meta))
 
-    def static(self, meta, children):
-        kind, quantity = children
+    def static(self, meta: Meta, kind: Token, quantity: nodes.Quantity) -> nodes.StaticStmt:
         return nodes.StaticStmt(quantity, str(kind) == "within", span=self._span(meta))
 
-    def peak(self, meta, children):
-        return nodes.PeakStmt(children[0], span=self._span(meta))
+    def peak(self, meta: Meta, maximum: nodes.Quantity) -> nodes.PeakStmt:
+        return nodes.PeakStmt(maximum, span=self._span(meta))
 
-    def target_fixed(self, meta, children):
-        return nodes.FixedTarget(children[0], span=self._span(meta))
+    def target_fixed(self, meta: Meta, amount: nodes.Quantity) -> nodes.FixedTarget:
+        return nodes.FixedTarget(amount, span=self._span(meta))
 
-    def target(self, meta, statements):
+    def target(self, meta: Meta, *statements: nodes.TargetStmt) -> nodes.TargetBlock:
         return nodes.TargetBlock(tuple(statements), span=self._span(meta))
 
-    def baseline(self, meta, children):
-        return nodes.BaselineStmt(self._period(children[0]), span=self._span(meta))
+    def baseline(self, meta: Meta, period: Token) -> nodes.BaselineStmt:
+        return nodes.BaselineStmt(self._period(period), span=self._span(meta))
 
-    def change(self, meta, children):
-        direction, amount, period = children
+    def change(self, meta: Meta, direction: Token, amount: nodes.Quantity, period: Token) -> nodes.ChangeStmt:
         return nodes.ChangeStmt(str(direction), amount, self._period(period), span=self._span(meta))
 
-    def reach(self, meta, children):
-        amount, period = children
+    def reach(self, meta: Meta, amount: nodes.Quantity, period: Token) -> nodes.ReachStmt:
         return nodes.ReachStmt(amount, self._period(period), span=self._span(meta))
 
-    def period_target(self, meta, children):
-        amount, period = children
+    def period_target(self, meta: Meta, amount: nodes.Quantity, period: Token) -> nodes.PeriodTargetStmt:
         return nodes.PeriodTargetStmt(amount, self._period(period), span=self._span(meta))
 
-    def trajectory(self, meta, children):
-        return nodes.TrajectoryStmt(str(children[0]), span=self._span(meta))
+    def trajectory(self, meta: Meta, kind: Token) -> nodes.TrajectoryStmt:
+        return nodes.TrajectoryStmt(str(kind), span=self._span(meta))
 
-    def rag(self, meta, children):
-        scale, *clauses = children
+    def rag(self, meta: Meta, scale: nodes.Scale | None, *clauses: nodes.Clause) -> nodes.RagBlock:
         return nodes.RagBlock(scale, tuple(clauses), span=self._span(meta))
 
-    def scale(self, meta, levels):
+    def scale(self, meta: Meta, *levels: Token) -> nodes.Scale:
         return nodes.Scale(tuple(str(level) for level in levels), span=self._span(meta))
 
-    def when_clause(self, meta, children):
-        label, condition = children
+    def when_clause(self, meta: Meta, label: Token, condition: nodes.Expr) -> nodes.Clause:
         return nodes.Clause(str(label), condition, span=self._span(meta))
 
-    def otherwise_clause(self, meta, children):
-        return nodes.Clause(str(children[0]), None, span=self._span(meta))
+    def otherwise_clause(self, meta: Meta, label: Token) -> nodes.Clause:
+        return nodes.Clause(str(label), None, span=self._span(meta))
 
     # --- expressions ------------------------------------------------------------------------
 
-    def quantity(self, meta, children):
-        number, unit = children
+    def quantity(self, meta: Meta, number: Token, unit: Token | None) -> nodes.Quantity:
         return nodes.Quantity(self._number(number), _text(unit), span=self._span(meta))
 
-    def signed_quantity(self, meta, children):
-        minus, number, unit = children
+    def signed_quantity(self, meta: Meta, minus: Token | None, number: Token, unit: Token | None) -> nodes.Quantity:
         value = self._number(number)
         return nodes.Quantity(-value if minus is not None else value, _text(unit), span=self._span(meta))
 
-    def or_(self, meta, children):
-        return nodes.Or(children[0], children[1], span=self._span(meta))
+    def or_(self, meta: Meta, left: nodes.Expr, right: nodes.Expr) -> nodes.Or:
+        return nodes.Or(left, right, span=self._span(meta))
 
-    def and_(self, meta, children):
-        return nodes.And(children[0], children[1], span=self._span(meta))
+    def and_(self, meta: Meta, left: nodes.Expr, right: nodes.Expr) -> nodes.And:
+        return nodes.And(left, right, span=self._span(meta))
 
-    def not_(self, meta, children):
-        return nodes.Not(children[0], span=self._span(meta))
+    def not_(self, meta: Meta, operand: nodes.Expr) -> nodes.Not:
+        return nodes.Not(operand, span=self._span(meta))
 
-    def compare_op(self, meta, children):
-        left, op, right = children
+    def compare_op(self, meta: Meta, left: nodes.Expr, op: Token, right: nodes.Expr) -> nodes.Compare:
         return nodes.Compare(str(op), left, right, span=self._span(meta))
 
-    def arith(self, meta, children):
-        left, op, right = children
+    def arith(self, meta: Meta, left: nodes.Expr, op: Token, right: nodes.Expr) -> nodes.Arith:
         return nodes.Arith(str(op), left, right, span=self._span(meta))
 
-    def negate(self, meta, children):
-        return nodes.Negate(children[1], span=self._span(meta))
+    def negate(self, meta: Meta, minus: Token, operand: nodes.Expr) -> nodes.Negate:
+        return nodes.Negate(operand, span=self._span(meta))
 
-    def name(self, meta, children):
-        return nodes.Name(str(children[0]), span=self._span(meta))
+    def name(self, meta: Meta, name: Token) -> nodes.Name:
+        return nodes.Name(str(name), span=self._span(meta))
 
-    def ref(self, meta, children):
-        return nodes.Ref(str(children[0]), span=self._span(meta))
+    def ref(self, meta: Meta, which: Token) -> nodes.Ref:
+        return nodes.Ref(str(which), span=self._span(meta))
 
-    def target_ref(self, meta, children):
+    def target_ref(self, meta: Meta) -> nodes.Ref:
         return nodes.Ref("target", span=self._span(meta))
 
-    def call(self, meta, children):
-        func, *args = children
+    def call(self, meta: Meta, func: Token, *args: nodes.Expr) -> nodes.Call:
         return nodes.Call(str(func), tuple(args), span=self._span(meta))
 
-    def gap_call(self, meta, args):
+    def gap_call(self, meta: Meta, *args: nodes.Expr) -> nodes.Call:
         # `gap` is also the keyword of `gap closed`, so gap(...) has its own rule; it is an ordinary call.
         return nodes.Call("gap", tuple(args), span=self._span(meta))
 
-    def at_comparator(self, meta, children):
-        indicator, comparator = children
+    def at_comparator(self, meta: Meta, indicator: Token, comparator: Token) -> nodes.AtComparator:
         return nodes.AtComparator(str(indicator), str(comparator), span=self._span(meta))
 
-    def arrow_is(self, meta, children):
-        negated, arrow = children
+    def arrow_is(self, meta: Meta, negated: Token | None, arrow: Token) -> nodes.ArrowIs:
         return nodes.ArrowIs(str(arrow), negated is not None, span=self._span(meta))
 
-    def rag_is(self, meta, children):
-        negated, band = children
+    def rag_is(self, meta: Meta, negated: Token | None, band: Token) -> nodes.RagIs:
         return nodes.RagIs(str(band), negated is not None, span=self._span(meta))
 
-    def on_trajectory(self, meta, children):
+    def on_trajectory(self, meta: Meta) -> nodes.OnTrajectory:
         return nodes.OnTrajectory(span=self._span(meta))
 
-    def target_met(self, meta, children):
+    def target_met(self, meta: Meta) -> nodes.TargetMet:
         return nodes.TargetMet(span=self._span(meta))
 
-    def target_exceeded(self, meta, children):
-        return nodes.TargetExceeded(children[0], span=self._span(meta))
+    def target_exceeded(self, meta: Meta, margin: nodes.Quantity) -> nodes.TargetExceeded:
+        return nodes.TargetExceeded(margin, span=self._span(meta))
 
-    def within_target(self, meta, children):
-        return nodes.WithinTarget(children[0], span=self._span(meta))
+    def within_target(self, meta: Meta, margin: nodes.Quantity) -> nodes.WithinTarget:
+        return nodes.WithinTarget(margin, span=self._span(meta))
 
-    def gap_state(self, meta, children):
-        return nodes.GapState(str(children[0]), span=self._span(meta))
+    def gap_state(self, meta: Meta, state: Token) -> nodes.GapState:
+        return nodes.GapState(str(state), span=self._span(meta))
 
 
+@overload
+def _unquote(token: Token) -> str: ...
+@overload
+def _unquote(token: Token | None) -> str | None: ...
 def _unquote(token: Token | None) -> str | None:
     """The text of a quoted title: \\" is a quote and \\\\ a backslash; any other backslash is kept as written."""
     if token is None:
         return None
     body = str(token)[1:-1]
-    out, i = [], 0
+    out: list[str] = []
+    i = 0
     while i < len(body):
         if body[i] == "\\" and i + 1 < len(body) and body[i + 1] in '"\\':
             out.append(body[i + 1])

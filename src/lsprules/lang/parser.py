@@ -45,6 +45,7 @@ def parse_source(source: Source) -> nodes.RuleFile:
     tree, comments, problems = _parse_recovering(source)
     if problems:
         raise InputError(problems)
+    assert tree is not None  # _parse_recovering gives a tree whenever it found no problems
     too_deep = _depth_problem(tree, source)
     if too_deep is not None:
         raise InputError([too_deep])
@@ -54,24 +55,26 @@ def parse_source(source: Source) -> nodes.RuleFile:
         raise InputError([_nested_too_deeply(source, 0)]) from None
 
 
-def _parse_recovering(source: Source) -> tuple[Tree | None, list[Token], list[Diagnostic]]:
+def _parse_recovering(source: Source) -> tuple[Tree[Token] | None, list[Token], list[Diagnostic]]:
     """Parse; after a syntax error, resume at the next line that starts an item, to report every error."""
     comments: list[Token] = []
     problems: list[Diagnostic] = []
     start = 0
     while True:
+        resume: int | None
         try:
             tree = _parse_collecting(_blank_before(source.text, start), comments)
         except UnexpectedInput as exc:
             problems.append(syntax_diagnostic(source, exc))
-            start = _resume_point(source.text, _error_offset(source, exc), start)
+            resume = _resume_point(source.text, _error_offset(source, exc), start)
         except RecursionError:
             problems.append(_nested_too_deeply(source, start))
-            start = None
+            resume = None
         else:
             return (None if problems else tree), comments, problems
-        if start is None or len(problems) >= MAX_SYNTAX_ERRORS:
+        if resume is None or len(problems) >= MAX_SYNTAX_ERRORS:
             return None, comments, problems
+        start = resume
         comments.clear()
 
 
@@ -83,12 +86,13 @@ def _blank_before(text: str, start: int) -> str:
 
 
 def _error_offset(source: Source, exc: UnexpectedInput) -> int:
-    token = getattr(exc, "token", None)
+    token: Token | None = getattr(exc, "token", None)  # UnexpectedToken and UnexpectedEOF carry one
     if token is not None and token.type == "$END":
         return len(source.text)
     if token is not None and token.start_pos is not None:
         return token.start_pos
-    return getattr(exc, "pos_in_stream", None) or 0
+    position: int | None = getattr(exc, "pos_in_stream", None)
+    return position or 0
 
 
 def _resume_point(text: str, error_at: int, start: int) -> int | None:
@@ -99,9 +103,9 @@ def _resume_point(text: str, error_at: int, start: int) -> int | None:
     return None
 
 
-def _depth_problem(tree: Tree, source: Source) -> Diagnostic | None:
+def _depth_problem(tree: Tree[Token], source: Source) -> Diagnostic | None:
     """An E113 at the setting or clause that nests deeper than MAX_DEPTH, found without recursion."""
-    stack = [(tree, 1, 0)]
+    stack: list[tuple[Tree[Token], int, int]] = [(tree, 1, 0)]
     while stack:
         node, depth, anchor = stack.pop()
         meta = node.meta
@@ -151,7 +155,7 @@ def _nested_too_deeply(source: Source, offset: int) -> Diagnostic:
                       "into derived indicators")
 
 
-def _parse_collecting(text: str, comments: list[Token]):
+def _parse_collecting(text: str, comments: list[Token]) -> Tree[Token]:
     """Parse with a lexer callback that keeps comments (the grammar ignores them)."""
     comment_sink.clear()
     try:

@@ -13,8 +13,10 @@ laid out this way never moves a line.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from lsprules.core.source import Span
 from lsprules.lang import nodes
@@ -26,6 +28,8 @@ _LEVEL = {nodes.Or: 1, nodes.And: 2, nodes.Not: 3, nodes.Compare: 4}
 _ARITH_LEVEL = {"+": 5, "-": 5, "*": 6, "/": 6}
 _UNARY_LEVEL = 7
 _ATOM_LEVEL = 8
+
+_Stmt = TypeVar("_Stmt", bound=nodes.Node)
 
 
 def format_rule_file(rule_file: nodes.RuleFile) -> str:
@@ -63,7 +67,7 @@ class _Line:
 class _Printer:
     """One method per node kind, each appending lines and noting which source lines hold code."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.lines: list[_Line] = []
         self.occupied: set[int] = set()
 
@@ -79,7 +83,7 @@ class _Printer:
                 self.occupied.add(first)
         self.lines.append(_Line(depth, text, first, closes, opens, item))
 
-    def block(self, depth: int, head: str, node: nodes.Node, body, item: bool = False) -> None:
+    def block(self, depth: int, head: str, node: nodes.Node, body: Callable[[int], None], item: bool = False) -> None:
         """`head {`, the body one level deeper, then `}`."""
         self.emit(depth, head + " {", node.span, opens=True, item=item)
         body(depth + 1)
@@ -101,20 +105,31 @@ class _Printer:
             head += " " + _string(ind.title)
         if ind.uses is not None:
             head += f" uses {ind.uses}"
-        if ind.settings is None:
+        settings = ind.settings
+        if settings is None:
             self.emit(depth, head, ind.span, item=item)
         else:
-            self.block(depth, head, ind, lambda d: self.settings(ind.settings, d), item)
+            self.block(depth, head, ind, lambda d: self.settings(settings, d), item)
 
     def item_group(self, group: nodes.Group, depth: int, item: bool = False) -> None:
         """`group NAME ["title"] { indicators }`."""
         head = f"group {group.name}" + (f" {_string(group.title)}" if group.title is not None else "")
-        self.block(depth, head, group, lambda d: [self.item_indicator(i, d) for i in group.indicators], item)
+
+        def body(d: int) -> None:
+            for i in group.indicators:
+                self.item_indicator(i, d)
+
+        self.block(depth, head, group, body, item)
 
     def item_theme(self, theme: nodes.Theme, depth: int, item: bool = False) -> None:
         """`theme NAME ["title"] { scale, indicators, rating }`."""
         head = f"theme {theme.name}" + (f" {_string(theme.title)}" if theme.title is not None else "")
-        self.block(depth, head, theme, lambda d: [self.theme_setting(s, d) for s in theme.settings], item)
+
+        def body(d: int) -> None:
+            for s in theme.settings:
+                self.theme_setting(s, d)
+
+        self.block(depth, head, theme, body, item)
 
     def item_comparator(self, comparator: nodes.Comparator, depth: int, item: bool = False) -> None:
         """`comparator NAME ["title"] area "A"` or `mean of areas "A", "B"`."""
@@ -125,7 +140,7 @@ class _Printer:
         self.emit(depth, f"{head} mean of areas {areas}" if comparator.mean else f"{head} area {areas}",
                   comparator.span, item=item)
 
-    def theme_setting(self, setting, depth: int) -> None:
+    def theme_setting(self, setting: nodes.Scale | nodes.Members | nodes.Rating, depth: int) -> None:
         """One setting of a theme."""
         if isinstance(setting, nodes.Scale):
             self.emit(depth, _scale(setting), setting.span)
@@ -135,7 +150,7 @@ class _Printer:
         else:
             self.block(depth, "rating", setting, lambda d: self.clauses(setting.clauses, d))
 
-    def settings(self, settings, depth: int) -> None:
+    def settings(self, settings: tuple[nodes.Setting, ...], depth: int) -> None:
         """The settings of a profile or indicator, in their written order."""
         for setting in settings:
             self.setting(setting, depth)
@@ -143,9 +158,9 @@ class _Printer:
     def setting(self, s: nodes.Setting, depth: int) -> None:
         """One setting: a block, a list, or a single line."""
         if isinstance(s, nodes.ArrowBlock):
-            self.block(depth, "arrow", s, lambda d: [self.emit(d, _arrow_stmt(x), x.span) for x in s.statements])
+            self.block(depth, "arrow", s, lambda d: self.statements(d, s.statements, _arrow_stmt))
         elif isinstance(s, nodes.TargetBlock):
-            self.block(depth, "target", s, lambda d: [self.emit(d, _target_stmt(x), x.span) for x in s.statements])
+            self.block(depth, "target", s, lambda d: self.statements(d, s.statements, _target_stmt))
         elif isinstance(s, nodes.RagBlock):
             self.block(depth, "rag", s, lambda d: self.rag_body(s, d))
         elif isinstance(s, nodes.ValueSetting) and isinstance(s.expr, nodes.Call):
@@ -155,7 +170,13 @@ class _Printer:
         else:
             self.emit(depth, _simple_setting(s), s.span)
 
-    def listing(self, depth: int, head: str, entries, node, spans, close: str, suffix: str, spread: bool) -> None:
+    def statements(self, depth: int, statements: Sequence[_Stmt], text: Callable[[_Stmt], str]) -> None:
+        """The statements of an arrow or target block, one per line."""
+        for statement in statements:
+            self.emit(depth, text(statement), statement.span)
+
+    def listing(self, depth: int, head: str, entries: Sequence[str], node: nodes.Node, spans: Sequence[Span | None],
+                close: str, suffix: str, spread: bool) -> None:
         """`head a, b, c close suffix` on one line, or (when spread) one entry per line."""
         if not spread:
             gap = "" if head.endswith("(") else " "
@@ -175,7 +196,7 @@ class _Printer:
             self.emit(depth, _scale(rag.scale), rag.scale.span)
         self.clauses(rag.clauses, depth)
 
-    def clauses(self, clauses, depth: int) -> None:
+    def clauses(self, clauses: tuple[nodes.Clause, ...], depth: int) -> None:
         """First-match clauses, one per line, in their order (which is their meaning)."""
         for clause in clauses:
             text = f"{clause.label} otherwise" if clause.condition is None else \
@@ -201,14 +222,22 @@ def format_statement(node: nodes.Node) -> str:
     if isinstance(node, (nodes.UnitSetting, nodes.PolaritySetting, nodes.ValueSetting, nodes.FieldsSetting,
                          nodes.DecimalsSetting, nodes.FixedTarget)):
         return _simple_setting(node)
-    return format_expr(node)
+    if isinstance(node, nodes.Expr):
+        return format_expr(node)
+    raise TypeError(f"cannot print {type(node).__name__}")  # what _atom says of any other node
 
 
 def _simple_setting(s: nodes.Setting) -> str:
     if isinstance(s, nodes.UnitSetting):
-        return f"unit rate per {_number(s.per)}" if s.kind == "rate" else f"unit {s.kind}"
+        if s.kind != "rate":
+            return f"unit {s.kind}"
+        assert s.per is not None  # lowering gives every `unit rate` its `per N`
+        return f"unit rate per {_number(s.per)}"
     if isinstance(s, nodes.PolaritySetting):
-        return f"polarity closer_to {format_quantity(s.ideal)}" if s.kind == "closer_to" else f"polarity {s.kind}"
+        if s.kind != "closer_to":
+            return f"polarity {s.kind}"
+        assert s.ideal is not None  # lowering gives every `polarity closer_to` its quantity
+        return f"polarity closer_to {format_quantity(s.ideal)}"
     if isinstance(s, nodes.ValueSetting):
         return f"value = {_expr(s.expr)}" + (" as percent" if s.as_percent else "")
     if isinstance(s, nodes.FieldsSetting):
@@ -356,7 +385,8 @@ def _with_comments(lines: list[_Line], comments: tuple[nodes.Comment, ...]) -> l
 
 def _starts(lines: list[_Line]) -> list[int]:
     """The source line each printed line starts at, a line from no source taking the one before it."""
-    starts, last = [], 0
+    starts: list[int] = []
+    last = 0
     for line in lines:
         last = line.first if line.first is not None else last
         starts.append(last)

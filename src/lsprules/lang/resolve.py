@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 from lsprules.core.diagnostics import Diagnostic, InputError, at_span, did_you_mean
 from lsprules.core.files import decode_source
@@ -31,6 +32,8 @@ RESERVED = frozenset({"value", "previous", "target", "trajectory", "baseline", "
 RAG_VALUES = ("value", "previous", "target", "trajectory", "baseline", "change")
 BOOLEAN_NODES = (nodes.Compare, nodes.And, nodes.Or, nodes.Not, nodes.ArrowIs, nodes.RagIs, nodes.OnTrajectory,
                  nodes.TargetMet, nodes.TargetExceeded, nodes.WithinTarget, nodes.GapState)
+
+_Setting = TypeVar("_Setting", bound=nodes.Setting)
 
 
 @dataclass(frozen=True)
@@ -167,7 +170,7 @@ def walk(expr: nodes.Expr) -> Iterator[nodes.Expr]:
             stack.append(child)
 
 
-def bodies(items) -> Iterator[tuple[nodes.Setting, ...]]:
+def bodies(items: Iterable[nodes.Item]) -> Iterator[tuple[nodes.Setting, ...]]:
     """The settings of every profile and indicator (indicators in groups included), in file order."""
     for item in items:
         if isinstance(item, nodes.Profile):
@@ -178,7 +181,7 @@ def bodies(items) -> Iterator[tuple[nodes.Setting, ...]]:
             yield from (ind.settings or () for ind in item.indicators)
 
 
-def _children(node: nodes.Expr) -> tuple:
+def _children(node: nodes.Expr) -> tuple[nodes.Expr, ...]:
     if isinstance(node, (nodes.Arith, nodes.Compare, nodes.And, nodes.Or)):
         return (node.left, node.right)
     if isinstance(node, (nodes.Not, nodes.Negate)):
@@ -191,7 +194,7 @@ def _children(node: nodes.Expr) -> tuple:
 class _Resolver:
     """Collects problems while building the rule set, so that every problem is reported in one run."""
 
-    def __init__(self, source: Source):
+    def __init__(self, source: Source) -> None:
         self.source = source
         self.problems: list[Diagnostic] = []
         self.comparators: dict[str, ComparatorSpec] = {}
@@ -209,6 +212,7 @@ class _Resolver:
         match = re.compile(pattern).search(self.source.line_text(span.line), span.column - 1)
         if match is None:
             return span
+        assert match.lastindex is not None  # every pattern given here has one group, which every match fills
         return Span(span.file, span.line, match.start(match.lastindex) + 1, span.line,
                     match.end(match.lastindex) + 1)
 
@@ -236,7 +240,7 @@ class _Resolver:
         return ComparatorSpec(comparator.name, comparator.title or comparator.name, comparator.areas,
                               comparator.mean, comparator.span, line)
 
-    def _placed_indicators(self, items) -> Iterator[tuple[nodes.Indicator, GroupInfo | None]]:
+    def _placed_indicators(self, items: Iterable[nodes.Item]) -> Iterator[tuple[nodes.Indicator, GroupInfo | None]]:
         for item in items:
             if isinstance(item, nodes.Indicator):
                 yield item, None
@@ -244,7 +248,7 @@ class _Resolver:
                 for ind in item.indicators:
                     yield ind, GroupInfo(item.name, item.title)
 
-    def _check_reserved(self, placed) -> None:
+    def _check_reserved(self, placed: list[tuple[nodes.Indicator, GroupInfo | None]]) -> None:
         for ind, _ in placed:
             names = [ind.name] + [f for s in ind.settings or () if isinstance(s, nodes.FieldsSetting) for f in s.names]
             for name in names:
@@ -253,7 +257,8 @@ class _Resolver:
                               ind.span, f"choose another id, e.g. '{ind.name}_{name}'" if name != ind.name
                               else f"choose another id, e.g. '{name}_total'")
 
-    def _check_unique(self, items, placed) -> None:
+    def _check_unique(self, items: tuple[nodes.Item, ...],
+                      placed: list[tuple[nodes.Indicator, GroupInfo | None]]) -> None:
         self._check_reserved(placed)
         seen: dict[str, nodes.Node] = {}
         named = [i for i in items if not isinstance(i, nodes.Indicator)] + [ind for ind, _ in placed]
@@ -268,7 +273,8 @@ class _Resolver:
 
     # --- indicators ---------------------------------------------------------------------------
 
-    def _indicator(self, ind: nodes.Indicator, group: GroupInfo | None, profiles: dict) -> IndicatorSpec:
+    def _indicator(self, ind: nodes.Indicator, group: GroupInfo | None,
+                   profiles: dict[str, nodes.Profile]) -> IndicatorSpec:
         settings: list[nodes.Setting] = []
         if ind.uses is not None:
             profile = profiles.get(ind.uses)
@@ -279,19 +285,22 @@ class _Resolver:
                 settings.extend(self._settings(profile.settings))
         own = self._settings(ind.settings or ())
         merged = _merge(settings, own)
-        polarity = merged.get("polarity")
+        polarity = _merged_setting(merged, "polarity", nodes.PolaritySetting)
         if polarity is None and (ind.uses is None or ind.uses in profiles):  # else the unknown profile is the cause
             self.fail("E111", f"indicator '{ind.name}' has no polarity", ind.span,
                       "add `polarity lower_is_better`, `polarity higher_is_better` or `polarity closer_to N`, "
                       "here or in its profile")
         polarity = polarity or nodes.PolaritySetting("higher_is_better")
+        fields = _merged_setting(merged, "fields", nodes.FieldsSetting)
+        decimals = _merged_setting(merged, "decimals", nodes.DecimalsSetting)
         spec = IndicatorSpec(
             id=ind.name, title=ind.title or ind.name, group=group, profile=ind.uses,
-            unit=merged.get("unit") or nodes.UnitSetting("count"), polarity=polarity,
-            value=merged.get("value"), fields=merged["fields"].names if "fields" in merged else (),
-            decimals=merged["decimals"].places if "decimals" in merged else None,
+            unit=_merged_setting(merged, "unit", nodes.UnitSetting) or nodes.UnitSetting("count"), polarity=polarity,
+            value=_merged_setting(merged, "value", nodes.ValueSetting),
+            fields=fields.names if fields is not None else (),
+            decimals=decimals.places if decimals is not None else None,
             arrow=_arrow_spec(settings, own), target=_target_spec(settings, own),
-            rag=merged.get("rag"), span=ind.span)
+            rag=_merged_setting(merged, "rag", nodes.RagBlock), span=ind.span)
         return spec
 
     def _settings(self, settings: Iterable[nodes.Setting]) -> list[nodes.Setting]:
@@ -299,9 +308,10 @@ class _Resolver:
         seen: dict[str, nodes.Setting] = {}
         for setting in settings:
             key = _setting_key(setting)
-            if key in seen:
+            first = seen.get(key)
+            if first is not None:
                 self.fail("E108", f"{_setting_word(key)} is given twice in this block", setting.span,
-                          f"remove one: the first is at line {seen[key].span.line}" if seen[key].span else None)
+                          f"remove one: the first is at line {first.span.line}" if first.span else None)
             seen[key] = setting
             if isinstance(setting, (nodes.ArrowBlock, nodes.TargetBlock)):
                 self._unique_statements(setting.statements)
@@ -319,7 +329,7 @@ class _Resolver:
                       later.span, "keep one: values per period (`600 in 2006/07`) or a goal (`reduce by 10 % by "
                       "2007/08`)")
 
-    def _unique_statements(self, statements) -> None:
+    def _unique_statements(self, statements: Iterable[nodes.ArrowStmt | nodes.TargetStmt]) -> None:
         seen: dict[str, nodes.Node] = {}
         for stmt in statements:
             key = _statement_key(stmt)
@@ -330,7 +340,7 @@ class _Resolver:
                           "keep one; an indicator overrides its profile by giving the setting in its own body")
             seen[key] = stmt
 
-    def _check_rags(self, items) -> None:
+    def _check_rags(self, items: Iterable[nodes.Item]) -> None:
         """Each RAG block once, where it is written (a profile's is checked even if no indicator uses it)."""
         for body in bodies(items):
             for setting in body:
@@ -338,7 +348,8 @@ class _Resolver:
                     scale = setting.scale.levels if setting.scale else DEFAULT_RAG_SCALE
                     self._check_clauses(setting.clauses, scale, "band", theme=False)
 
-    def _check_clauses(self, clauses, scale, word: str, theme: bool) -> None:
+    def _check_clauses(self, clauses: tuple[nodes.Clause, ...], scale: tuple[str, ...], word: str,
+                       theme: bool) -> None:
         for clause in clauses:
             if clause.label not in scale:
                 self.fail("E107", f"'{clause.label}' is not a {word} of this scale ({' < '.join(scale)})",
@@ -362,7 +373,7 @@ class _Resolver:
             if id(node) not in explained:
                 self._check_rag_node(node)
 
-    def _check_rag_node(self, node) -> None:
+    def _check_rag_node(self, node: nodes.Expr) -> None:
         self._check_percent_arithmetic(node)
         if isinstance(node, nodes.RagIs):
             self.fail("E112", "`rag is` can only be used in a theme's rating rules", node.span,
@@ -382,7 +393,7 @@ class _Resolver:
                       "conditions use value, previous, target, trajectory, baseline and change; "
                       "define a derived indicator for anything else")
 
-    def _check_percent_arithmetic(self, node) -> None:
+    def _check_percent_arithmetic(self, node: nodes.Expr) -> None:
         """`target - 5 %` could mean 5 points or 5 % of the target: refuse to guess."""
         if not isinstance(node, nodes.Arith):
             return
@@ -392,7 +403,7 @@ class _Resolver:
                           f"write `{operand.value} pp` for percentage points, `within {operand.value} % of target` "
                           f"for a share of the target, or a plain number")
 
-    def _check_theme_expr(self, node, inside_count: bool) -> None:
+    def _check_theme_expr(self, node: nodes.Expr, inside_count: bool) -> None:
         """Theme rules count members: facts about a member only inside count(...) or share(...)."""
         if isinstance(node, nodes.Call):
             if inside_count or node.func not in THEME_FUNCTIONS:
@@ -421,7 +432,7 @@ class _Resolver:
         self.fail("E106", f"unknown function '{node.func}'", node.span,
                   did_you_mean(node.func, known) or f"available here: {', '.join(sorted(known))}")
 
-    def _check_value(self, spec: IndicatorSpec, indicators: dict) -> None:
+    def _check_value(self, spec: IndicatorSpec, indicators: dict[str, IndicatorSpec]) -> None:
         if spec.value is None:
             return
         expr = spec.value.expr
@@ -446,7 +457,7 @@ class _Resolver:
             elif isinstance(node, BOOLEAN_NODES) or isinstance(node, nodes.Ref):
                 self.fail("E112", "a value expression combines numbers, indicators and fields only", node.span)
 
-    def _check_series_calls(self, expr: nodes.Expr, indicators: dict) -> set[int]:
+    def _check_series_calls(self, expr: nodes.Expr, indicators: dict[str, IndicatorSpec]) -> set[int]:
         """Check gap/ratio and period functions; return the ids of the argument nodes they account for."""
         handled: set[int] = set()
         for node in walk(expr):
@@ -482,7 +493,7 @@ class _Resolver:
             self.fail("E110", f"{node.func}(...) needs a whole number of periods (1 or more)", second.span,
                       f"e.g. {example}")
 
-    def _check_indicator_name(self, name: str, span: Span | None, indicators: dict) -> None:
+    def _check_indicator_name(self, name: str, span: Span | None, indicators: dict[str, IndicatorSpec]) -> None:
         if name not in indicators:
             self.fail("E102", f"unknown indicator '{name}'", span,
                       did_you_mean(name, indicators) or "name an indicator defined in this file")
@@ -508,7 +519,8 @@ class _Resolver:
 
     # --- themes -------------------------------------------------------------------------------
 
-    def _theme(self, theme: nodes.Theme, indicators: dict, groups: dict) -> ThemeSpec:
+    def _theme(self, theme: nodes.Theme, indicators: dict[str, IndicatorSpec],
+               groups: dict[str, tuple[str, ...]]) -> ThemeSpec:
         for kind, word in ((nodes.Scale, "scale"), (nodes.Rating, "rating")):
             extra = [s for s in theme.settings if isinstance(s, kind)][1:]
             for duplicate in extra:
@@ -543,7 +555,7 @@ class _Resolver:
 # --- merging profile and indicator settings ---------------------------------------------------
 
 
-def _fact_words(node) -> str:
+def _fact_words(node: nodes.Expr) -> str:
     from lsprules.lang.printer import format_expr
 
     return format_expr(node)
@@ -561,7 +573,7 @@ def _setting_word(key: str) -> str:
     return f"`{key}`"
 
 
-def _statement_key(stmt) -> str:
+def _statement_key(stmt: nodes.ArrowStmt | nodes.TargetStmt) -> str:
     return {
         nodes.CompareStmt: "compare", nodes.StaticStmt: "static", nodes.PeakStmt: "peak",
         nodes.BaselineStmt: "baseline", nodes.ChangeStmt: "goal", nodes.ReachStmt: "goal",
@@ -581,14 +593,26 @@ def _merge(profile: list[nodes.Setting], own: list[nodes.Setting]) -> dict[str, 
     return merged
 
 
+def _merged_setting(merged: dict[str, nodes.Setting], key: str, kind: type[_Setting]) -> _Setting | None:
+    """The merged setting filed under `key`, which _setting_key gives to settings of `kind` alone."""
+    setting = merged.get(key)
+    assert setting is None or isinstance(setting, kind)
+    return setting
+
+
 def _arrow_spec(profile: list[nodes.Setting], own: list[nodes.Setting]) -> ArrowSpec:
     """Arrow statements merge one by one: an indicator can override just the tolerance."""
-    parts: dict[str, object] = {}
+    spec = ArrowSpec()
     for setting in list(profile) + list(own):
         if isinstance(setting, nodes.ArrowBlock):
             for stmt in setting.statements:
-                parts[_statement_key(stmt)] = stmt
-    return ArrowSpec(**parts)
+                if isinstance(stmt, nodes.CompareStmt):
+                    spec = replace(spec, compare=stmt)
+                elif isinstance(stmt, nodes.StaticStmt):
+                    spec = replace(spec, static=stmt)
+                else:
+                    spec = replace(spec, peak=stmt)
+    return spec
 
 
 def _target_spec(profile: list[nodes.Setting], own: list[nodes.Setting]) -> TargetSpec | None:
@@ -604,19 +628,18 @@ def _target_spec(profile: list[nodes.Setting], own: list[nodes.Setting]) -> Targ
 
 
 def _apply_target_block(spec: TargetSpec, block: nodes.TargetBlock) -> TargetSpec:
-    values = {"baseline": spec.baseline, "goal": spec.goal, "per_period": spec.per_period,
-              "trajectory": spec.trajectory}
+    baseline, goal, per_period, trajectory = spec.baseline, spec.goal, spec.per_period, spec.trajectory
     own_periods = tuple(s for s in block.statements if isinstance(s, nodes.PeriodTargetStmt))
     if own_periods:
-        values["per_period"] = own_periods
+        per_period = own_periods
     for stmt in block.statements:
         if isinstance(stmt, nodes.BaselineStmt):
-            values["baseline"] = stmt
+            baseline = stmt
         elif isinstance(stmt, (nodes.ChangeStmt, nodes.ReachStmt)):
-            values["goal"] = stmt
+            goal = stmt
         elif isinstance(stmt, nodes.TrajectoryStmt):
-            values["trajectory"] = stmt.kind
-    return TargetSpec(span=block.span, **values)
+            trajectory = stmt.kind
+    return TargetSpec(baseline=baseline, goal=goal, per_period=per_period, trajectory=trajectory, span=block.span)
 
 
 def _series_call_example(func: str) -> str:
