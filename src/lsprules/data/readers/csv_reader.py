@@ -1,40 +1,25 @@
 """Load long-form CSV datasets (`area,indicator,period,value` and optional columns), exactly and with row errors.
 
-One row is one observation. Optional columns:
-  field            the row is a named field (numerator, denominator, ...) of the indicator, not its value
-  numerator, denominator   the value's components, kept as the fields `numerator` and `denominator`
-  status           blank, `na`, `suppressed`, or `break` (a method break at this period; `note` gives the reason)
-  note             free text (the reason for a break)
-  reported_arrow, reported_rag, reported_value   judgements a source report printed, to be checked
+The columns and what one row means are long_form's; this module reads the CSV text and names rows and columns.
 """
 
 from __future__ import annotations
 
 import csv
-import difflib
 import hashlib
 import io
-import re
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from lsprules.core.diagnostics import Diagnostic, InputError, did_you_mean, error
+from lsprules.core.diagnostics import Diagnostic, InputError, error
 from lsprules.core.files import read_input
 from lsprules.core.periods import Period, PeriodError, parse_period
 from lsprules.core.source import Source
-from lsprules.data.model import Dataset, Missing, Value
+from lsprules.data.model import Dataset, Value
 from lsprules.data.observations import Observations, SeriesBuilder
+from lsprules.data.readers.long_form import LongForm, decimal
 
-REQUIRED = ("area", "indicator", "period", "value")
-OPTIONAL = ("field", "numerator", "denominator", "status", "note", "reported_arrow", "reported_rag", "reported_value")
-NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
-# "1,029" is a thousands separator; "10,29" (a decimal comma) or "6,5,0" are not numbers, never guessed at.
-THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
-INDICATOR_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-MISSING_WORDS = {"": Missing.NA, "na": Missing.NA, "n/a": Missing.NA, "suppressed": Missing.SUPPRESSED}
-STATUSES = ("", "na", "suppressed", "break")
-ARROW_WORDS = {"up": "up", "▲": "up", "static": "static", "◀▶": "static", "down": "down", "▼": "down",
-               "peak": "peak", "★": "peak", "na": "na", "n/a": "na"}
 MAX_PROBLEMS = 100
 
 
@@ -55,8 +40,21 @@ def load_csv_bytes(name: str, data: bytes) -> Dataset:
     return reader.dataset(hashlib.sha256(data).hexdigest())
 
 
+@dataclass(frozen=True)
+class _At:
+    """A cell of the CSV: its line, its column (None: the whole line) and its text, stripped."""
+
+    line: int
+    column: int | None
+    text: str
+
+
 class _Reader:
     """Reads rows one by one, collecting every problem with its row and column."""
+
+    row_code = "E305"
+    table = "CSV"
+    unknown_first = False
 
     def __init__(self, source: Source):
         self.source = source
@@ -77,14 +75,15 @@ class _Reader:
             self.problems.append(error("E305", "the CSV file is empty: a header row `area,indicator,period,value` "
                                        "is needed", self.source, 0))
             return
-        columns = self._columns(header)
-        if columns is None:
+        form = LongForm.start(self, [_At(1, index, h.strip()) for index, h in enumerate(header)], _At(1, None, ""))
+        if form is None:
             return
+        columns = {name: cell.column for name, cell in form.columns.items() if cell.column is not None}
         line = rows.line_num + 1
         try:
             for row in rows:
                 if any(cell.strip() for cell in row):
-                    self._row(row, columns, line)
+                    self._row(form, row, columns, line)
                 if len(self.problems) >= MAX_PROBLEMS:
                     return
                 line = rows.line_num + 1
@@ -92,117 +91,58 @@ class _Reader:
             self.fail(rows.line_num, None, f"this line cannot be read as CSV: {exc}",
                       "check for an unclosed double quote")
 
-    def _columns(self, header: list[str]) -> dict[str, int] | None:
-        names = [h.strip().lower() for h in header]
-        columns: dict[str, int] = {}
-        explained: set[str] = set()  # missing columns already explained by a misspelt one: one root cause
-        for index, name in enumerate(names):
-            if name not in REQUIRED + OPTIONAL:
-                close = difflib.get_close_matches(name, REQUIRED + OPTIONAL, n=1, cutoff=0.6)
-                explained.update(close)
-                self.fail(1, index, f"unknown column '{header[index].strip()}'",
-                          did_you_mean(name, REQUIRED + OPTIONAL) or f"columns are {', '.join(REQUIRED + OPTIONAL)}")
-            elif name in columns:
-                self.fail(1, index, f"column '{name}' appears twice", "keep one of them")
-            else:
-                columns[name] = index
-        missing = [c for c in REQUIRED if c not in columns and c not in explained]
-        if missing:
-            self.fail(1, None, f"missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
-                      "a long-form CSV needs the columns area, indicator, period, value")
-        return None if self.problems else columns
-
-    def _row(self, row: list[str], columns: dict[str, int], line: int) -> None:
+    def _row(self, form: LongForm[_At], row: list[str], columns: dict[str, int], line: int) -> None:
         if len(row) > len(columns) and any(c.strip() for c in row[len(columns):]):
             self.fail(line, len(columns), f"this row has {len(row)} cells but the header has {len(columns)}",
                       "quote cells that contain commas")
             return
+        form.row({name: _At(line, index, row[index].strip() if index < len(row) else "")
+                  for name, index in columns.items()})
 
-        def cell(name: str) -> str:
-            index = columns.get(name)
-            return row[index].strip() if index is not None and index < len(row) else ""
+    # --- what the long-form parser asks of a CSV (see long_form.Cells) ------------------------------
 
-        area, indicator = cell("area"), cell("indicator")
-        if not area:
-            self.fail(line, columns["area"], "the area is empty", "every row names its area")
-            return
-        if not INDICATOR_ID.match(indicator):
-            self.fail(line, columns["indicator"], f"'{indicator}' is not an indicator id",
-                      "ids are lower-case letters, digits and underscores, starting with a letter")
-            return
-        period = self._period(cell("period"), line, columns["period"])
-        if period is None:
-            return
-        series = self.observations.series(area, indicator)
-        status = cell("status").lower()
-        if status not in STATUSES:
-            self.fail(line, columns["status"], f"unknown status '{cell('status')}'",
-                      did_you_mean(status, STATUSES) or "status is blank, na, suppressed or break")
-            return
-        if status == "break":
-            series.breaks[period] = cell("note") or "method break (no reason given)"
-        value = self._value(cell("value"), status, line, columns["value"])
-        if value is None:
-            return
-        conflict = self.observations.add(area, indicator, cell("field"), period, value, f"row {line}")
-        if conflict:
-            self.fail(line, columns["value"], conflict, "keep one row per area, indicator and period", code="E307")
-            return
-        for component in ("numerator", "denominator"):
-            if cell(component):
-                number = self._number(cell(component), line, columns[component])
-                if number is not None:
-                    series.fields[component][period] = number
-        self._reported(series, period, cell, columns, line)
+    def problem(self, code: str, cell: _At, message: str, hint: str | None = None) -> None:
+        """Record a problem at a cell: `row 5, column 4: ...`."""
+        self.fail(cell.line, cell.column, message, hint, code)
 
-    def _period(self, text: str, line: int, column: int) -> Period | None:
+    def first_at(self, cell: _At) -> str:
+        """Nothing: a repeated column is named by its own position only."""
+        return ""
+
+    def period(self, cell: _At) -> Period | None:
+        """The period a cell names, of the file's kind."""
         try:
-            period = parse_period(text)
+            period = parse_period(cell.text)
         except PeriodError as exc:
-            self.fail(line, column, str(exc), code="E303")
+            self.fail(cell.line, cell.column, str(exc), code="E303")
             return None
-        problem = self.observations.period_problem(period, f"row {line}")
+        problem = self.observations.period_problem(period, f"row {cell.line}")
         if problem:
-            self.fail(line, column, problem, "use one kind of period per file", code="E303")
+            self.fail(cell.line, cell.column, problem, "use one kind of period per file", code="E303")
             return None
         return period
 
-    def _value(self, text: str, status: str, line: int, column: int) -> Value | None:
-        if status in ("na", "suppressed"):
-            if text:
-                self.fail(line, column, f"the status says {status} but the value cell holds '{text}'",
-                          "leave the value empty, or clear the status")
-                return None
-            return Missing(status)
-        word = MISSING_WORDS.get(text.lower())
-        if word is not None:
-            return word
-        return self._number(text, line, column)
-
-    def _number(self, text: str, line: int, column: int) -> Decimal | None:
-        cleaned = text.replace(",", "") if THOUSANDS.match(text) else text
-        if not NUMBER.match(cleaned):
-            self.fail(line, column, f"expected a number, found '{text}'",
+    def number(self, cell: _At) -> Decimal | None:
+        """A number written in a cell; anything else, a word for no value too, is an E306."""
+        number = decimal(cell.text)
+        if number is None:
+            self.fail(cell.line, cell.column, f"expected a number, found '{cell.text}'",
                       "write a plain decimal such as 1029 or -0.6; leave the cell empty, or write na or "
                       "suppressed, when there is no value", code="E306")
-            return None
-        return Decimal(cleaned)
+        return number
 
-    def _reported(self, series: SeriesBuilder, period: Period, cell, columns, line: int) -> None:
-        arrow = cell("reported_arrow")
-        if arrow:
-            word = ARROW_WORDS.get(arrow.lower())
-            if word is None:
-                self.fail(line, columns["reported_arrow"], f"'{arrow}' is not an arrow",
-                          "use up, static, down, peak or na (or ▲ ◀▶ ▼ ★)")
-            else:
-                series.arrow[period] = word
-        if cell("reported_rag"):
-            series.rag[period] = cell("reported_rag").lower()
-        if cell("reported_value"):
-            number = self._number(cell("reported_value"), line, columns["reported_value"])
-            if number is not None:
-                series.printed[period] = number
+    def observe(self, area: str, indicator: str, name: str, period: Period, value: Value, cell: _At) -> bool:
+        """Record a row's value; a conflicting one is an E307 and the rest of its row is not read."""
+        conflict = self.observations.add(area, indicator, name, period, value, f"row {cell.line}")
+        if conflict:
+            self.fail(cell.line, cell.column, conflict, "keep one row per area, indicator and period", code="E307")
+            return False
+        return True
+
+    def component(self, series: SeriesBuilder, area: str, indicator: str, name: str, period: Period,
+                  number: Decimal, cell: _At) -> None:
+        """A numerator or denominator: written as read (a CSV has never checked them for conflicts)."""
+        series.fields[name][period] = number
 
     # --- diagnostics and result -------------------------------------------------------------------
 

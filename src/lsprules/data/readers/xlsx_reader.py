@@ -10,7 +10,6 @@ per period (`area`, `indicator`, then period labels such as 2005/06), with optio
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import io
 import re
@@ -24,16 +23,7 @@ from lsprules.core.periods import Period, PeriodError, parse_period
 from lsprules.core.source import Span
 from lsprules.data.model import Dataset, Missing, Value
 from lsprules.data.observations import Observations, SeriesBuilder
-from lsprules.data.readers.csv_reader import (
-    ARROW_WORDS,
-    INDICATOR_ID,
-    MISSING_WORDS,
-    NUMBER,
-    OPTIONAL,
-    REQUIRED,
-    STATUSES,
-    THOUSANDS,
-)
+from lsprules.data.readers.long_form import MISSING_WORDS, LongForm, arrow, decimal, identity
 
 WIDE_COLUMNS = ("area", "indicator", "field", "title", "comments", "reported_arrow")
 EXPLICIT_PERIOD = re.compile(r"^(?P<value>.*?)\s*\((?P<period>[^()]+)\)$")
@@ -163,6 +153,10 @@ def _number(cell: _Cell) -> Decimal | None:
 class _WorkbookReader:
     """Reads each sheet: finds its header row, chooses the layout, then reads the rows below it."""
 
+    row_code = "E310"
+    table = "sheet"
+    unknown_first = True
+
     def __init__(self, name: str, unsaved: frozenset = frozenset()):
         self.name = name
         self.unsaved = unsaved  # (sheet, row, column) of formulas with no saved value
@@ -254,9 +248,9 @@ class _WorkbookReader:
         word = MISSING_WORDS.get(text.lower())
         if word is not None:
             return word
-        cleaned = text.replace(",", "") if THOUSANDS.match(text) else text
-        if NUMBER.match(cleaned):
-            return Decimal(cleaned)
+        number = decimal(text)
+        if number is not None:
+            return number
         self.fail("E306", cell, f"expected a number, found '{text}'",
                   "type a plain number such as 1029 or -0.6; leave the cell empty, or type na or suppressed, "
                   "when there is no value")
@@ -270,27 +264,35 @@ class _WorkbookReader:
 
     def identity(self, area_cell: _Cell | None, indicator_cell: _Cell) -> tuple[str, str] | None:
         """The area and indicator id of a row, checked."""
-        area = area_cell.text if area_cell else ""
-        if not area:
-            self.fail("E310", area_cell or indicator_cell, "the area is empty", "every row names its area")
-            return None
-        indicator = indicator_cell.text
-        if not INDICATOR_ID.match(indicator):
-            self.fail("E310", indicator_cell, f"'{indicator}' is not an indicator id",
-                      "ids are lower-case letters, digits and underscores, starting with a letter")
-            return None
-        return area, indicator
+        return identity(self, area_cell, indicator_cell)
 
-    def reported(self, series: SeriesBuilder, period: Period, arrow: _Cell | None) -> None:
+    def reported(self, series: SeriesBuilder, period: Period, cell: _Cell | None) -> None:
         """A printed arrow (up, ▲, ...) for the series at `period`."""
-        if arrow is None or not arrow.text:
-            return
-        word = ARROW_WORDS.get(arrow.text.lower())
-        if word is None:
-            self.fail("E310", arrow, f"'{arrow.text}' is not an arrow", "use up, static, down, peak or na "
-                      "(or ▲ ◀▶ ▼ ★)")
-        else:
-            series.arrow[period] = word
+        arrow(self, series, period, cell)
+
+    # --- what the long-form parser asks of a workbook (see long_form.Cells) -----------------------
+
+    def problem(self, code: str, cell: _Cell, message: str, hint: str | None = None) -> None:
+        """Record a problem at a cell."""
+        self.fail(code, cell, message, hint)
+
+    def first_at(self, cell: _Cell) -> str:
+        """Where the first of a repeated column is."""
+        return f" (first at {cell.place})"
+
+    def number(self, cell: _Cell) -> Value | None:
+        """A cell's value: a word for no value is read as one (and so not kept as a number)."""
+        return self.value(cell)
+
+    def observe(self, area: str, indicator: str, name: str, period: Period, value: Value, cell: _Cell) -> bool:
+        """Record a row's value; the rest of the row is read even when it conflicts."""
+        self.add(area, indicator, name, period, value, cell)
+        return True
+
+    def component(self, series: SeriesBuilder, area: str, indicator: str, name: str, period: Period,
+                  number: Decimal, cell: _Cell) -> None:
+        """A numerator or denominator, checked for conflicts like any field."""
+        self.add(area, indicator, name, period, number, cell)
 
 
 def _period_label(cell: _Cell) -> str:
@@ -322,103 +324,23 @@ def _columns(reader: _WorkbookReader, header: list[_Cell], allowed: tuple[str, .
 
 
 class _LongSheet:
-    """A sheet in long form: the CSV's columns, one observation per row."""
+    """A sheet in long form: the CSV's columns, one observation per row (read by long_form)."""
 
-    def __init__(self, reader: _WorkbookReader, columns: dict[str, int]):
-        self.reader = reader
-        self.columns = columns
+    def __init__(self, form: LongForm[_Cell]):
+        self.form = form
+        self.columns = {name: cell.column - 1 for name, cell in form.columns.items()}
 
     @classmethod
     def start(cls, reader: _WorkbookReader, header: list[_Cell]) -> _LongSheet | None:
         """Check the header row; None (with problems recorded) when it cannot be used."""
-        before = len(reader.problems)
-        allowed = REQUIRED + OPTIONAL
-        explained: set[str] = set()  # missing columns a misspelt one already explains: one root cause
-        for cell in header:
-            name = cell.text.lower()
-            if name and name not in allowed:
-                explained.update(difflib.get_close_matches(name, allowed, n=1, cutoff=0.6))
-                reader.fail("E310", cell, f"unknown column '{cell.text}'",
-                            did_you_mean(name, allowed) or f"columns are {', '.join(allowed)}")
-        found = _columns(reader, header, allowed)
-        missing = [c for c in REQUIRED if c not in found and c not in explained]
-        if missing:
-            first = next(c for c in header if c.text)
-            reader.fail("E310", first, f"missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
-                        "a long-form sheet needs the columns area, indicator, period, value")
-        if len(reader.problems) > before:
-            return None
-        return cls(reader, {name: cell.column - 1 for name, cell in found.items()})
-
-    def cell(self, cells: list[_Cell], name: str) -> _Cell | None:
-        index = self.columns.get(name)
-        if index is None:
-            return None
-        if index < len(cells):
-            return cells[index]
-        return _Cell(cells[0].sheet, cells[0].row, index + 1, None)
+        named = [c for c in header if c.text]  # a blank header cell heads nothing, and is no problem
+        form = LongForm.start(reader, named, named[0])
+        return None if form is None else cls(form)
 
     def row(self, cells: list[_Cell]) -> None:
         """Read one observation."""
-        reader = self.reader
-        ids = reader.identity(self.cell(cells, "area"), self.cell(cells, "indicator"))
-        if ids is None:
-            return
-        period = reader.period(self.cell(cells, "period"))
-        if period is None:
-            return
-        area, indicator = ids
-        series = reader.observations.series(area, indicator)
-        status = self._status(cells)
-        if status is None:
-            return
-        if status == "break":
-            note = self.cell(cells, "note")
-            series.breaks[period] = (note.text if note else "") or "method break (no reason given)"
-        value_cell = self.cell(cells, "value")
-        value = self._value(value_cell, status)
-        if value is None:
-            return
-        field_cell = self.cell(cells, "field")
-        reader.add(area, indicator, field_cell.text if field_cell else "", period, value, value_cell)
-        for component in ("numerator", "denominator"):
-            part = self.cell(cells, component)
-            if part is not None and part.text:
-                number = reader.value(part)
-                if isinstance(number, Decimal):
-                    reader.add(area, indicator, component, period, number, part)
-        self._reported(cells, series, period)
-
-    def _status(self, cells: list[_Cell]) -> str | None:
-        cell = self.cell(cells, "status")
-        status = cell.text.lower() if cell else ""
-        if status not in STATUSES:
-            self.reader.fail("E310", cell, f"unknown status '{cell.text}'",
-                             did_you_mean(status, STATUSES) or "status is blank, na, suppressed or break")
-            return None
-        return status
-
-    def _value(self, cell: _Cell, status: str) -> Value | None:
-        if status in ("na", "suppressed"):
-            if cell.text:
-                self.reader.fail("E310", cell, f"the status says {status} but the value cell holds '{cell.text}'",
-                                 "leave the value empty, or clear the status")
-                return None
-            return Missing(status)
-        if not cell.text:
-            return Missing.NA
-        return self.reader.value(cell)
-
-    def _reported(self, cells: list[_Cell], series: SeriesBuilder, period: Period) -> None:
-        self.reader.reported(series, period, self.cell(cells, "reported_arrow"))
-        rag = self.cell(cells, "reported_rag")
-        if rag is not None and rag.text:
-            series.rag[period] = rag.text.lower()
-        printed = self.cell(cells, "reported_value")
-        if printed is not None and printed.text:
-            number = self.reader.value(printed)
-            if isinstance(number, Decimal):
-                series.printed[period] = number
+        self.form.row({name: cells[index] if index < len(cells) else
+                       _Cell(cells[0].sheet, cells[0].row, index + 1, None) for name, index in self.columns.items()})
 
 
 # --- the published layout ------------------------------------------------------------------------

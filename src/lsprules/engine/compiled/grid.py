@@ -19,7 +19,7 @@ from operator import add, mul
 from pathlib import Path
 
 from lsprules.core.periods import Period, PeriodError, parse_period
-from lsprules.data.readers.csv_reader import INDICATOR_ID, MISSING_WORDS, NUMBER, REQUIRED
+from lsprules.data.readers.long_form import INDICATOR_ID, MISSING_WORDS, NUMBER, REQUIRED
 
 CHUNK_CHARS = 1 << 22  # ~100k rows at a time: bounded memory for the cells of one chunk
 # Every byte but ',' and '\n' deleted leaves ",,,\n" once per line in a plain file.
