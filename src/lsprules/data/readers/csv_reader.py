@@ -15,6 +15,7 @@ import difflib
 import hashlib
 import io
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -188,7 +189,8 @@ class _Reader:
             return None
         return Decimal(cleaned)
 
-    def _reported(self, series: SeriesBuilder, period: Period, cell, columns, line: int) -> None:
+    def _reported(self, series: SeriesBuilder, period: Period, cell: Callable[[str], str], columns: dict[str, int],
+                  line: int) -> None:
         arrow = cell("reported_arrow")
         if arrow:
             word = ARROW_WORDS.get(arrow.lower())
