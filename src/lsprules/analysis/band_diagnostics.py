@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from itertools import pairwise
 
-from lsprules.analysis.band_judge import Context
-from lsprules.analysis.bands import Analysis, Region, Scenario, analyse, listed
+from lsprules.analysis.band_judge import Context, Line, Region
+from lsprules.analysis.bands import Analysis, Scenario, analyse, listed
 from lsprules.core.diagnostics import Diagnostic, Severity
 from lsprules.core.numbers import exact
 from lsprules.lang import nodes
@@ -43,7 +43,7 @@ class Words:
         lines.sort(key=lambda line: (line.p != 0, line.p != 1, abs(line.p - 1)))
         return self._line(lines[0]) if lines else self.number(value)
 
-    def _line(self, line) -> str:
+    def _line(self, line: Line) -> str:
         if line.p == 0:
             return self.number(line.q)
         if line.p == 1:
@@ -64,6 +64,7 @@ class Words:
         if a is None and b is None:
             return "every value"
         if low is not None and low == high:
+            assert a is not None  # a is low in words
             return f"the value {a}" if not self.analysis.symbolic or a[0].isdigit() else f"a value of exactly {a}"
         if a is None:
             return f"values up to and including {b}" if high_closed else f"values below {b}"
@@ -130,9 +131,13 @@ def band_context(spec: IndicatorSpec) -> Context:
         constant = exact(target.goal.amount.value)
     follows = target is not None and (target.fixed is not None or bool(target.per_period) or
                                       target.baseline is None or target.trajectory == "flat")
+    ideal = None
+    if polarity.kind == "closer_to":
+        assert polarity.ideal is not None  # the grammar requires `closer_to Q`
+        ideal = exact(polarity.ideal.value)
     return Context(
         polarity=polarity.kind,
-        ideal=exact(polarity.ideal.value) if polarity.kind == "closer_to" else None,
+        ideal=ideal,
         target=constant, has_target=has_target, trajectory_is_target=follows,
         peak=exact(spec.arrow.peak.maximum.value) if spec.arrow.peak else None,
         minimum=Fraction(0) if spec.unit.kind == "count" else None)
@@ -175,7 +180,8 @@ class BandCheck:
         yield from self._against_polarity(analysis, words)
         yield from self._target_band(analysis, words)
 
-    def _say(self, code, message, node, hint=None, severity=Severity.ERROR) -> Diagnostic:
+    def _say(self, code: str, message: str, node: nodes.Node | None, hint: str | None = None,
+             severity: Severity = Severity.ERROR) -> Diagnostic:
         return self.report(code, self.qualifier + message, node, hint, severity)
 
     def _never_decided(self, analysis: Analysis, index: int) -> bool:
@@ -184,6 +190,7 @@ class BandCheck:
 
     def _undecidable(self, analysis: Analysis, index: int) -> Diagnostic:
         clause = analysis.clauses[index]
+        assert clause.condition is not None  # a clause without a condition is always decided
         if not analysis.ctx.has_target and _about_target(clause.condition):
             why, hint = "it has no target", "give the indicator a target (`target 60 %` or a `target { ... }` " \
                 "block), or test something it has, such as `arrow is up`"
@@ -223,7 +230,9 @@ class BandCheck:
             return None
         text, where = max(texts.items(), key=lambda item: len(item[1]))  # the commonest, for a free target
         if len(where) < len(analysis.scenarios):  # only for some targets: say for which one
-            text = f"when the target is {words.number(where[len(where) // 2].target)}, {text}"
+            target = where[len(where) // 2].target
+            assert target is not None  # several scenarios only for a free target, each with a target value
+            text = f"when the target is {words.number(target)}, {text}"
         return self._say("E201", f"{text} {_match(text)} no clause of this RAG rule", self.rag,
                          "add a clause for them, or end with a catch-all such as `red otherwise`")
 
@@ -248,7 +257,8 @@ class BandCheck:
                     yield found
                     break
 
-    def _overlap(self, analysis, words, scenario, earlier: int, later: int) -> Diagnostic | None:
+    def _overlap(self, analysis: Analysis, words: Words, scenario: Scenario, earlier: int,
+                 later: int) -> Diagnostic | None:
         if not analysis.value_only(earlier):
             return None
         first = set(analysis.truth_regions(scenario, earlier))
@@ -293,9 +303,10 @@ class BandCheck:
         point = next((p for p in analysis.scenarios[0].points if p.region[0] == p.region[2] == ctx.target), None)
         if point is None:
             return
-        labels = {analysis.clauses[o.clause].label for _, o, _ in point.results if o.kind == "fires"}
+        labels = {label for _, o, _ in point.results if (label := analysis.fired_label(o)) is not None}
         known = [label for label in labels if label in scale]
         if known and all(scale.index(label) < scale.index(good) for label in known):
+            assert self.spec.target is not None  # ctx.target is only set from the spec's target
             node = self.spec.target.fixed or self.spec.target.goal
             yield self._say("E209", f"a value at the target ({words.number(ctx.target)}) rates "
                             f"{listed(sorted(known, key=scale.index), 'or')}, never {good}", node,
@@ -315,7 +326,7 @@ def _match(text: str) -> str:
     return "matches" if single else "match"
 
 
-def _otherwise_index(clauses) -> int | None:
+def _otherwise_index(clauses: tuple[nodes.Clause, ...]) -> int | None:
     return next((i for i, c in enumerate(clauses) if c.condition is None), None)
 
 
@@ -329,6 +340,7 @@ def _example(region: Region) -> Fraction:
     if low is not None and low == high:
         return low
     if low is None:
+        assert high is not None  # only a lone region is unbounded on both sides, and it is never compared
         return high - 1 if high == int(high) else Fraction(int(high // 1))
     if high is None:
         return low + 1 if low == int(low) else Fraction(int(low // 1) + 1)

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import Enum
 from fractions import Fraction
 from itertools import combinations, product
+from typing import Final
 
 from lsprules.core.numbers import HUNDRED, exact
 from lsprules.core.polarity import Polarity
@@ -134,8 +136,9 @@ def _arith_form(expr: nodes.Arith, ctx: Context) -> Form | None:
 
 
 def _call_form(expr: nodes.Call, ctx: Context) -> Form | None:
-    forms = [linear(arg, ctx) for arg in expr.args]
-    if any(f is None for f in forms) or not forms:
+    maybe = [linear(arg, ctx) for arg in expr.args]
+    forms = [f for f in maybe if f is not None]
+    if len(forms) != len(maybe) or not forms:
         return None
     total = sum(forms[1:], forms[0])
     if expr.func == "sum":
@@ -174,7 +177,7 @@ def fact_lines(fact: nodes.Expr, ctx: Context) -> list[Line]:
     if isinstance(fact, (nodes.WithinTarget, nodes.TargetExceeded)):
         return _around_target(ctx, [_ZERO, _margin(fact.margin)])
     if isinstance(fact, nodes.GapState):
-        return [Line(Fraction(0), ctx.ideal if ctx.polarity == "closer_to" else Fraction(0))]
+        return [Line(Fraction(0), _ideal(ctx) if ctx.polarity == "closer_to" else Fraction(0))]
     return []
 
 
@@ -189,10 +192,16 @@ def _around_target(ctx: Context, offsets: list[Line]) -> list[Line]:
     """Lines target ± offset (and their mirror images about the ideal, when closer is better)."""
     bases = [Line(Fraction(1), Fraction(0))]
     if ctx.polarity == "closer_to":
-        bases.append(Line(Fraction(-1), 2 * ctx.ideal))
+        bases.append(Line(Fraction(-1), 2 * _ideal(ctx)))
     lines = [Line(base.p + sign * off.p, base.q + sign * off.q)
              for base in bases for off in offsets for sign in (1, -1)]
     return [_fix_target(line, ctx) for line in lines]
+
+
+def _ideal(ctx: Context) -> Fraction:
+    """The ideal of a closer_to indicator (band_context always sets it for that polarity)."""
+    assert ctx.ideal is not None, "closer_to without an ideal"
+    return ctx.ideal
 
 
 def _fix_target(line: Line, ctx: Context) -> Line:
@@ -209,7 +218,7 @@ def context_lines(ctx: Context) -> list[Line]:
     if ctx.peak is not None:
         lines.append(Line(Fraction(0), ctx.peak))
         if ctx.polarity == "closer_to":
-            lines.append(Line(Fraction(0), 2 * ctx.ideal - ctx.peak))
+            lines.append(Line(Fraction(0), 2 * _ideal(ctx) - ctx.peak))
     if ctx.minimum is not None:
         lines.append(Line(Fraction(0), ctx.minimum))
     return lines
@@ -226,10 +235,14 @@ def target_thresholds(lines: list[Line], extra: list[Fraction], ctx: Context) ->
     return sorted(found)
 
 
-def representatives(points: list[Fraction], minimum: Fraction | None) -> list[tuple[Fraction, tuple]]:
+# A region of values: (low, low_closed, high, high_closed), None for an open end.
+Region = tuple[Fraction | None, bool, Fraction | None, bool]
+
+
+def representatives(points: list[Fraction], minimum: Fraction | None) -> list[tuple[Fraction, Region]]:
     """One value per region between and at the points: (value, (low, low_closed, high, high_closed))."""
     points = sorted({p for p in points if minimum is None or p >= minimum})
-    out: list[tuple[Fraction, tuple]] = []
+    out: list[tuple[Fraction, Region]] = []
     if not points:
         low = minimum
         return [(low if low is not None else Fraction(0), (low, low is not None, None, False))]
@@ -276,7 +289,7 @@ class Judge:
         return {">=": left >= right, "<=": left <= right, ">": left > right, "<": left < right,
                 "==": left == right, "!=": left != right}[expr.op]
 
-    def number(self, expr: nodes.Expr):
+    def number(self, expr: nodes.Expr) -> Fraction | None | _Opaque:
         """A number, None when unknown, or _OPAQUE when it depends on facts outside the model."""
         if isinstance(expr, nodes.Quantity):
             return exact(expr.value)
@@ -295,7 +308,7 @@ class Judge:
             return self._call(expr)
         return _OPAQUE
 
-    def _arith(self, expr: nodes.Arith):
+    def _arith(self, expr: nodes.Arith) -> Fraction | None | _Opaque:
         left, right = self.number(expr.left), self.number(expr.right)
         if left is _OPAQUE or right is _OPAQUE:
             return _OPAQUE
@@ -305,11 +318,12 @@ class Judge:
             return None if right == 0 else left / right
         return {"+": left + right, "-": left - right, "*": left * right}[expr.op]
 
-    def _call(self, expr: nodes.Call):
-        args = [self.number(a) for a in expr.args]
-        if any(a is _OPAQUE for a in args) or expr.func not in ("sum", "min", "max", "mean"):
+    def _call(self, expr: nodes.Call) -> Fraction | None | _Opaque:
+        maybe = [self.number(a) for a in expr.args]
+        if any(a is _OPAQUE for a in maybe) or expr.func not in ("sum", "min", "max", "mean"):
             return _OPAQUE
-        if any(a is None for a in args):
+        args = [a for a in maybe if a is not None and a is not _OPAQUE]
+        if len(args) != len(maybe):  # some argument is unknown
             return None
         if expr.func == "sum":
             return sum(args, Fraction(0))
@@ -339,7 +353,7 @@ class Judge:
             return None if expr.arrow != "na" else not expr.negated
         return (arrow == expr.arrow) != expr.negated
 
-    def _margin(self, expr) -> bool | None:
+    def _margin(self, expr: nodes.WithinTarget | nodes.TargetExceeded) -> bool | None:
         if self.target is None:
             return None
         margin = exact(expr.margin.value)
@@ -361,7 +375,13 @@ class Judge:
         return self.case.gap == "less"
 
 
-_OPAQUE = object()
+class _Opaque(Enum):
+    """The one marker of a number that depends on facts outside the model."""
+
+    OPAQUE = "opaque"
+
+
+_OPAQUE: Final = _Opaque.OPAQUE
 
 
 def opaque_key(expr: nodes.Compare) -> str:
@@ -384,8 +404,8 @@ class Dimensions:
 
     def count(self) -> int:
         """How many cases there are at most."""
-        return max(1, len(self.arrows)) * max(1, len(self.gaps)) * (2 if self.trajectory else 1) * \
-            2 ** len(self.opaque)
+        answers: int = 2 ** len(self.opaque)  # (int ** int is typed Any: the exponent could be negative)
+        return max(1, len(self.arrows)) * max(1, len(self.gaps)) * (2 if self.trajectory else 1) * answers
 
     @property
     def independent(self) -> bool:
@@ -397,8 +417,8 @@ class Dimensions:
 
 def cases(dims: Dimensions, judge_value: Fraction, ctx: Context) -> Iterator[Case]:
     """Every case that can happen at this value."""
-    arrow_choices = [a for a in dims.arrows if _arrow_possible(a, dims, judge_value, ctx)] or [None]
-    gap_choices = [g for g in dims.gaps if _gap_possible(g, judge_value, ctx)] or [None]
+    arrow_choices: list[str | None] = [a for a in dims.arrows if _arrow_possible(a, dims, judge_value, ctx)] or [None]
+    gap_choices: list[str | None] = [g for g in dims.gaps if _gap_possible(g, judge_value, ctx)] or [None]
     trajectory_choices = [True, False] if dims.trajectory else [None]
     for arrow, gap, on_traj, answers in product(arrow_choices, gap_choices, trajectory_choices,
                                                 product((True, False), repeat=len(dims.opaque))):

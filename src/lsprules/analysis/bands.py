@@ -15,6 +15,7 @@ Where the clauses test something the model cannot place exactly, the analysis st
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
@@ -26,6 +27,7 @@ from lsprules.analysis.band_judge import (
     Dimensions,
     Judge,
     Line,
+    Region,
     cases,
     comparison_lines,
     context_lines,
@@ -40,8 +42,6 @@ from lsprules.lang.resolve import walk
 
 # The analysis gives up (and says nothing) beyond this many judged cases: real rules need a few hundred.
 BUDGET = 40_000
-
-Region = tuple  # (low, low_closed, high, high_closed): None for an open end
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,13 @@ class Analysis:
     @cached_property
     def _summary(self) -> tuple[set[int], set[int], set[int], dict[int, tuple[set[int], set[int]]]]:
         """One pass over every case: clauses that fire, that hold, that are decided, and what blocks them."""
-        fired, true, decided = set(), set(), set()
+        fired: set[int] = set()
+        true: set[int] = set()
+        decided: set[int] = set()
         blocked: dict[int, tuple[set[int], set[int]]] = {}
         for _, _, outcome, answers in self.judged():
             if outcome.kind == "fires":
+                assert outcome.clause is not None  # a clause that fires is always named
                 fired.add(outcome.clause)
             for index, answer in enumerate(answers):
                 if answer is not None:
@@ -116,7 +119,7 @@ class Analysis:
         """Earlier clauses that fire first, and those left undecided, where this clause's condition holds."""
         return self._summary[3].get(index, (set(), set()))
 
-    def judged(self):
+    def judged(self) -> Iterator[tuple[Scenario, Point, Outcome, tuple[bool | None, ...]]]:
         """Every case judged: (scenario, point, outcome, each clause's answer)."""
         for scenario in self.scenarios:
             for point in scenario.points:
@@ -127,7 +130,7 @@ class Analysis:
 
     def gap_regions(self, scenario: Scenario) -> list[tuple[Region, str | None]]:
         """Regions where no clause matches: in every case (condition None), or in the cases described."""
-        found = []
+        found: list[tuple[Region, str | None]] = []
         for point in scenario.points:
             gap_cases = [case for case, outcome, _ in point.results if outcome.kind == "gap"]
             if not gap_cases:
@@ -140,13 +143,17 @@ class Analysis:
 
     def _case_words(self, gap_cases: list[Case], value: Fraction) -> str:
         if self.dims.arrows:
-            kinds = set()
+            kinds: set[str] = set()
             for case in gap_cases:
                 kinds |= self._arrow_kinds(case.arrow, value)
-            order = [k for k in ("up", "static", "down", "peak", "na") if k in kinds]
+            order: list[str] = [k for k in ("up", "static", "down", "peak", "na") if k in kinds]
             return "when the arrow is " + listed(order, "or")
         movement = {"more": "narrowed", "equal": "not moved", "less": "widened"}
-        return "when the gap has " + listed([movement[c.gap] for c in gap_cases], "or")
+        moved = []
+        for case in gap_cases:
+            assert case.gap is not None  # independent and no arrow tested: the gap is what varies
+            moved.append(movement[case.gap])
+        return "when the gap has " + listed(moved, "or")
 
     def _arrow_kinds(self, arrow: str | None, value: Fraction) -> set[str]:
         if arrow == OTHER:
@@ -170,8 +177,15 @@ class Analysis:
 
     def rating(self, point: Point) -> str | None:
         """The band a region gets whatever the other facts are, or None when that varies or is undecided."""
-        labels = {self.clauses[o.clause].label if o.kind == "fires" else None for _, o, _ in point.results}
+        labels = {self.fired_label(o) for _, o, _ in point.results}
         return labels.pop() if len(labels) == 1 else None
+
+    def fired_label(self, outcome: Outcome) -> str | None:
+        """The band of the clause that fires in an outcome, None when none fires."""
+        if outcome.kind != "fires":
+            return None
+        assert outcome.clause is not None  # a clause that fires is always named
+        return self.clauses[outcome.clause].label
 
 
 def analyse(clauses: tuple[nodes.Clause, ...], ctx: Context) -> Analysis | None:
@@ -180,6 +194,7 @@ def analyse(clauses: tuple[nodes.Clause, ...], ctx: Context) -> Analysis | None:
     dims = dimensions(conditions, ctx)
     lines, thresholds, uses_target = _breakpoints(conditions, ctx)
     symbolic = ctx.target is None and ctx.has_target and uses_target
+    targets: list[Fraction | None]
     if symbolic:
         targets = [t for t, _ in representatives(target_thresholds(lines, thresholds, ctx), ctx.minimum)]
     elif ctx.target is None and ctx.has_target:
@@ -192,7 +207,7 @@ def analyse(clauses: tuple[nodes.Clause, ...], ctx: Context) -> Analysis | None:
     return Analysis(clauses, ctx, dims, lines, scenarios, symbolic)
 
 
-def _breakpoints(conditions, ctx: Context) -> tuple[list[Line], list[Fraction], bool]:
+def _breakpoints(conditions: list[nodes.Expr], ctx: Context) -> tuple[list[Line], list[Fraction], bool]:
     """Every line where a test can change its answer, target thresholds, and whether the target matters."""
     lines = list(context_lines(ctx))
     if ctx.target is not None:
@@ -214,10 +229,11 @@ def _breakpoints(conditions, ctx: Context) -> tuple[list[Line], list[Fraction], 
     return list(dict.fromkeys(lines)), thresholds, uses_target
 
 
-def _scenario(clauses, ctx: Context, dims: Dimensions, lines: list[Line], target) -> Scenario:
+def _scenario(clauses: tuple[nodes.Clause, ...], ctx: Context, dims: Dimensions, lines: list[Line],
+              target: Fraction | None) -> Scenario:
     scenario = Scenario(target)
     for value, region in representatives([line.at(target) for line in lines], ctx.minimum):
-        results = []
+        results: list[tuple[Case, Outcome, tuple[bool | None, ...]]] = []
         for case in cases(dims, value, ctx):
             judge = Judge(ctx, value, target, case, dims.opaque_nodes)
             answers = tuple(None if c.condition is None else judge.condition(c.condition) for c in clauses)

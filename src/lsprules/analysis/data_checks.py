@@ -9,15 +9,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Protocol
 
 from lsprules.analysis.band_diagnostics import decimal_words
 from lsprules.analysis.rule_checks import percent_levels
 from lsprules.core.diagnostics import Diagnostic, InputError, Severity, at_span, did_you_mean, error
 from lsprules.core.periods import Period, PeriodError, parse_period
-from lsprules.core.source import Source, display_name
-from lsprules.data.model import Dataset, Missing
+from lsprules.core.source import Source, Span, display_name
+from lsprules.data.model import Dataset, Missing, Series
 from lsprules.lang import nodes
-from lsprules.lang.resolve import IndicatorSpec, RuleSet, walk
+from lsprules.lang.resolve import IndicatorSpec, RuleSet, TargetSpec, walk
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,8 @@ def load_datasets(paths: list[Path]) -> tuple[list[Dataset], list[tuple[str, Dia
     """Load every dataset; the ones that fail give their diagnostics instead (with the dataset's name)."""
     from lsprules.data.load import load_any
 
-    loaded, problems = [], []
+    loaded: list[Dataset] = []
+    problems: list[tuple[str, Diagnostic]] = []
     for path in paths:
         try:
             loaded.append(load_any(path))
@@ -56,7 +58,14 @@ def check_data(files: list[CheckedRules], datasets: list[Dataset], every_file_re
     return found
 
 
-def _report(file: CheckedRules, code: str, message: str, node: nodes.Node, hint: str | None,
+class _Located(Protocol):
+    """What a diagnostic can point at: a node, or an indicator's spec."""
+
+    @property
+    def span(self) -> Span | None: ...
+
+
+def _report(file: CheckedRules, code: str, message: str, node: _Located, hint: str | None,
             severity: Severity = Severity.ERROR) -> Diagnostic:
     span = node.span
     return at_span(code, message, span, file.source.line_text(span.line) if span else "", hint, severity)
@@ -65,7 +74,7 @@ def _report(file: CheckedRules, code: str, message: str, node: nodes.Node, hint:
 # --- indicators without data ---------------------------------------------------------------------------
 
 
-def _series(spec: IndicatorSpec, datasets: list[Dataset]):
+def _series(spec: IndicatorSpec, datasets: list[Dataset]) -> list[Series]:
     return [area.series[spec.id] for d in datasets for area in d.areas if spec.id in area.series]
 
 
@@ -84,6 +93,7 @@ def _missing_data(file: CheckedRules, spec: IndicatorSpec, datasets: list[Datase
     used = [f for f in spec.fields if spec.value is not None and _names(spec.value.expr) & {f}]
     for field_name in used:
         if not any(field_name in s.fields for s in series):
+            assert spec.value is not None  # fields are only used through the value
             yield _report(file, "E320", f"indicator '{spec.id}' has no data for its field '{field_name}' in "
                           f"{names}", spec.value, f"add `{field_name}:` under `fields:` for '{spec.id}' in the "
                           "dataset", Severity.WARNING)
@@ -121,7 +131,10 @@ def _periods(file: CheckedRules, spec: IndicatorSpec, dataset: Dataset) -> Itera
                       "add the baseline value to the data, or choose a baseline period the data has")
 
 
-def _period_statements(target) -> list:
+PeriodStatement = nodes.BaselineStmt | nodes.ChangeStmt | nodes.ReachStmt | nodes.PeriodTargetStmt
+
+
+def _period_statements(target: TargetSpec) -> list[PeriodStatement]:
     statements = [target.baseline, target.goal, *target.per_period]
     return [s for s in statements if s is not None]
 

@@ -14,10 +14,11 @@ from functools import cached_property
 from pathlib import Path
 
 from lsprules.analysis.band_diagnostics import BandCheck, band_context, clause_words, decimal_words
+from lsprules.analysis.band_judge import Context
 from lsprules.core.diagnostics import Diagnostic, InputError, Severity, at_span, did_you_mean
 from lsprules.core.files import decode_source, read_input
 from lsprules.core.numbers import exact
-from lsprules.core.periods import PeriodError, parse_period
+from lsprules.core.periods import Period, PeriodError, parse_period
 from lsprules.core.source import Source, Span
 from lsprules.lang import nodes
 from lsprules.lang.printer import format_quantity, format_statement
@@ -67,7 +68,7 @@ def for_each_indicator(check: Callable[[Checked, IndicatorSpec], Iterable[Findin
     indicators it concerns unless it concerns every indicator using the profile."""
 
     def run(checked: Checked) -> Iterator[Diagnostic]:
-        grouped: dict[tuple, list[IndicatorSpec]] = {}
+        grouped: dict[tuple[str, int, nodes.Node, str, str | None, Severity], list[IndicatorSpec]] = {}
         for spec in checked.specs():
             for code, node, message, hint, severity in check(checked, spec):
                 grouped.setdefault((code, id(node), node, message, hint, severity), []).append(spec)
@@ -143,11 +144,11 @@ def check_after_otherwise(checked: Checked) -> Iterator[Diagnostic]:
     for clauses in _clause_lists(checked.rule_file):
         cut = next((i for i, c in enumerate(clauses) if c.condition is None), None)
         if cut is not None and cut + 1 < len(clauses):
-            after = clauses[cut + 1]
+            otherwise, after = clauses[cut], clauses[cut + 1]
             more = len(clauses) - cut - 1
             what = "this clause" if more == 1 else f"this clause and the {more - 1} after it"
-            yield checked.report("E205", f"{what} can never fire: `{clause_words(clauses[cut])}` on line "
-                                 f"{clauses[cut].span.line if clauses[cut].span else '?'} always decides first",
+            yield checked.report("E205", f"{what} can never fire: `{clause_words(otherwise)}` on line "
+                                 f"{otherwise.span.line if otherwise.span else '?'} always decides first",
                                  after, "move `otherwise` to the end: clauses are tried in order")
 
 
@@ -178,7 +179,7 @@ def _clause_lists(rule_file: nodes.RuleFile) -> Iterator[tuple[nodes.Clause, ...
 
 def check_bands(checked: Checked) -> Iterator[Diagnostic]:
     """E201-E204, E206, E207, E209: the exact analysis of each RAG rule, once per distinct context."""
-    by_rule: dict[int, tuple[nodes.RagBlock, dict]] = {}
+    by_rule: dict[int, tuple[nodes.RagBlock, dict[Context, list[IndicatorSpec]]]] = {}
     for spec in checked.specs():
         if spec.rag is not None:
             rag, contexts = by_rule.setdefault(id(spec.rag), (spec.rag, {}))
@@ -236,14 +237,14 @@ def check_target_periods(checked: Checked, spec: IndicatorSpec) -> Iterator[Find
                    "a target is reached after its baseline: check both periods", Severity.ERROR)
 
 
-def _period(label: str):
+def _period(label: str) -> Period | None:
     try:
         return parse_period(label)
     except PeriodError:
         return None
 
 
-def _kind(period) -> str:
+def _kind(period: Period) -> str:
     return period.kind.value.replace("_", " ")
 
 
@@ -299,6 +300,7 @@ def percent_levels(spec: IndicatorSpec) -> Iterator[tuple[Fraction, nodes.Node]]
     if spec.arrow.peak is not None:
         yield exact(spec.arrow.peak.maximum.value), spec.arrow.peak
     if spec.polarity.kind == "closer_to":
+        assert spec.polarity.ideal is not None  # the grammar requires `closer_to Q`
         yield exact(spec.polarity.ideal.value), spec.polarity
     for clause in spec.rag.clauses if spec.rag else ():
         for node in walk(clause.condition) if clause.condition is not None else ():
@@ -328,7 +330,7 @@ def _unit(spec: IndicatorSpec) -> str:
 
 def _quantities(spec: IndicatorSpec) -> Iterator[nodes.Quantity]:
     """Every quantity that describes the indicator's own values: tolerances, margins, targets, thresholds."""
-    roots: list[nodes.Node] = []
+    roots: list[nodes.Expr] = []
     if spec.arrow.static is not None:
         roots.append(spec.arrow.static.tolerance)
     if spec.arrow.peak is not None:

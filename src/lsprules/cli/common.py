@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import TracebackType
+from typing import Literal, Self
 
 import typer
 
 from lsprules.core.diagnostics import Diagnostic, InputError, error, render
-from lsprules.core.exits import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK  # noqa: F401  (re-exported for the commands)
+from lsprules.core.exits import EXIT_ERROR as EXIT_ERROR  # re-exported for the commands
+from lsprules.core.exits import EXIT_FINDINGS as EXIT_FINDINGS
+from lsprules.core.exits import EXIT_OK as EXIT_OK
 
 
 class input_errors:
     """Context manager: render InputError diagnostics on standard error and exit 2."""
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, kind, exc, tb):
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
         if isinstance(exc, InputError):
             report_diagnostics(exc.diagnostics)
             raise typer.Exit(EXIT_ERROR)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from lsprules.core.diagnostics import InputError, error
+from lsprules.core.diagnostics import Diagnostic, InputError, error
 from lsprules.core.periods import PeriodKind
 from lsprules.core.source import display_name
 from lsprules.data.model import Dataset
@@ -50,7 +50,7 @@ def load_all(paths: Sequence[str | Path], years: PeriodKind | None = None) -> tu
     from lsprules.data.merge import merge_datasets
 
     loaded: list[Dataset] = []
-    problems = []
+    problems: list[Diagnostic] = []
     for path in paths:
         try:
             loaded.append(load_any(path))

@@ -10,13 +10,18 @@ year 2006 as the financial year 2006/07 (the convention of reports whose columns
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol, TypeVar
 
 from lsprules.core.diagnostics import Diagnostic, InputError, error
 from lsprules.core.periods import Period, PeriodKind
-from lsprules.data.model import Area, Dataset, Missing, Reported, Series
+from lsprules.data.model import Area, Dataset, Missing, Reported, Series, Value
 from lsprules.data.observations import kind_words
 
 YEAR_KINDS = (PeriodKind.FINANCIAL_YEAR, PeriodKind.CALENDAR_YEAR)
+
+_T = TypeVar("_T")
 
 
 def merge_datasets(datasets: Sequence[Dataset], years: PeriodKind | None = None) -> Dataset:
@@ -55,7 +60,7 @@ def relabel_years(dataset: Dataset, kind: PeriodKind) -> Dataset:
     if dataset.period_kind not in YEAR_KINDS or dataset.period_kind is kind:
         return dataset
 
-    def move(mapping: Mapping[Period, object]) -> dict:
+    def move(mapping: Mapping[Period, _T]) -> dict[Period, _T]:
         return {Period(kind, p.index) if p.kind in YEAR_KINDS else p: v for p, v in mapping.items()}
 
     areas = tuple(Area(a.name, {i: _map_series(s, move) for i, s in a.series.items()},
@@ -63,45 +68,76 @@ def relabel_years(dataset: Dataset, kind: PeriodKind) -> Dataset:
     return Dataset(dataset.path, areas, kind, dataset.title, dataset.source, dataset.notes, dataset.sha256)
 
 
-def _map_series(series: Series, move) -> Series:
+class _Relabel(Protocol):
+    """Relabels the periods of a mapping, keeping its values."""
+
+    def __call__(self, mapping: Mapping[Period, _T]) -> dict[Period, _T]: ...
+
+
+def _map_series(series: Series, move: _Relabel) -> Series:
     r = series.reported
     return Series(series.indicator, move(series.values), {n: move(v) for n, v in series.fields.items()},
                   move(series.method_breaks), Reported(move(r.arrow), move(r.rag), move(r.value)),
                   series.notes, series.source)
 
 
+# period -> (value, the file that first gave it)
+Held = dict[Period, tuple[_T, str]]
+
+
+@dataclass
+class _SeriesParts:
+    """One series as merged so far."""
+
+    source: str | None
+    values: Held[Value] = field(default_factory=dict)
+    fields: dict[str, Held[Value]] = field(default_factory=dict)
+    breaks: Held[str] = field(default_factory=dict)
+    arrow: Held[str] = field(default_factory=dict)
+    rag: Held[str] = field(default_factory=dict)
+    printed: Held[Decimal] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _AreaParts:
+    """One area as merged so far."""
+
+    series: dict[str, _SeriesParts] = field(default_factory=dict)
+    themes: dict[str, Held[str]] = field(default_factory=dict)
+
+
 class _Merger:
     """Unites areas and series, file by file, remembering which file gave each observation."""
 
-    def __init__(self):
-        self._areas: dict[str, dict] = {}  # area -> {"series": {id: parts}, "themes": {...}}
+    def __init__(self) -> None:
+        self._areas: dict[str, _AreaParts] = {}
         self.problems: list[Diagnostic] = []
 
     def add(self, dataset: Dataset) -> None:
         """Merge one dataset's areas into what is held so far."""
         for area in dataset.areas:
-            held = self._areas.setdefault(area.name, {"series": {}, "themes": {}})
+            held = self._areas.setdefault(area.name, _AreaParts())
             for theme, by_period in area.reported_themes.items():
-                self._unite(held["themes"].setdefault(theme, {}), by_period, dataset.path,
+                self._unite(held.themes.setdefault(theme, {}), by_period, dataset.path,
                             (area.name, f"theme {theme}"))
             for indicator, series in area.series.items():
-                self._series(held["series"], indicator, series, dataset.path, area.name)
+                self._series(held.series, indicator, series, dataset.path, area.name)
 
-    def _series(self, held: dict, indicator: str, series: Series, path: str, area: str) -> None:
-        parts = held.setdefault(indicator, {"values": {}, "fields": {}, "breaks": {}, "arrow": {}, "rag": {},
-                                            "printed": {}, "notes": [], "source": series.source})
+    def _series(self, held: dict[str, _SeriesParts], indicator: str, series: Series, path: str, area: str) -> None:
+        parts = held.setdefault(indicator, _SeriesParts(series.source))
         where = (area, indicator)
-        self._unite(parts["values"], series.values, path, where)
+        self._unite(parts.values, series.values, path, where)
         for name, by_period in series.fields.items():
-            self._unite(parts["fields"].setdefault(name, {}), by_period, path, (area, f"{indicator}.{name}"))
-        self._unite(parts["breaks"], series.method_breaks, path, (area, f"{indicator} method break"))
-        self._unite(parts["arrow"], series.reported.arrow, path, (area, f"{indicator} reported arrow"))
-        self._unite(parts["rag"], series.reported.rag, path, (area, f"{indicator} reported RAG"))
-        self._unite(parts["printed"], series.reported.value, path, (area, f"{indicator} reported value"))
-        parts["notes"].extend(n for n in series.notes if n not in parts["notes"])
-        parts["source"] = parts["source"] or series.source
+            self._unite(parts.fields.setdefault(name, {}), by_period, path, (area, f"{indicator}.{name}"))
+        self._unite(parts.breaks, series.method_breaks, path, (area, f"{indicator} method break"))
+        self._unite(parts.arrow, series.reported.arrow, path, (area, f"{indicator} reported arrow"))
+        self._unite(parts.rag, series.reported.rag, path, (area, f"{indicator} reported RAG"))
+        self._unite(parts.printed, series.reported.value, path, (area, f"{indicator} reported value"))
+        parts.notes.extend(n for n in series.notes if n not in parts.notes)
+        parts.source = parts.source or series.source
 
-    def _unite(self, held: dict, incoming: Mapping[Period, object], path: str, where: tuple[str, str]) -> None:
+    def _unite(self, held: Held[_T], incoming: Mapping[Period, _T], path: str, where: tuple[str, str]) -> None:
         """Add period -> value entries; a period held with another value is a conflict."""
         for period, value in incoming.items():
             if period not in held:
@@ -115,20 +151,19 @@ class _Merger:
 
     def areas(self) -> tuple[Area, ...]:
         """The merged areas, in the order first seen."""
-        return tuple(Area(name, {i: _build(i, p) for i, p in held["series"].items()},
-                          {t: _plain(by) for t, by in held["themes"].items()})
+        return tuple(Area(name, {i: _build(i, p) for i, p in held.series.items()},
+                          {t: _plain(by) for t, by in held.themes.items()})
                      for name, held in self._areas.items())
 
 
-def _plain(held: dict) -> dict:
+def _plain(held: Held[_T]) -> dict[Period, _T]:
     return {p: v for p, (v, _) in sorted(held.items())}
 
 
-def _build(indicator: str, parts: dict) -> Series:
-    return Series(indicator, _plain(parts["values"]), {n: _plain(v) for n, v in parts["fields"].items()},
-                  _plain(parts["breaks"]), Reported(_plain(parts["arrow"]), _plain(parts["rag"]),
-                                                    _plain(parts["printed"])),
-                  tuple(parts["notes"]), parts["source"])
+def _build(indicator: str, parts: _SeriesParts) -> Series:
+    return Series(indicator, _plain(parts.values), {n: _plain(v) for n, v in parts.fields.items()},
+                  _plain(parts.breaks), Reported(_plain(parts.arrow), _plain(parts.rag), _plain(parts.printed)),
+                  tuple(parts.notes), parts.source)
 
 
 def _word(value: object) -> str:

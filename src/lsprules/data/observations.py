@@ -19,12 +19,12 @@ from lsprules.data.model import Area, Dataset, Reported, Series, Value
 class SeriesBuilder:
     """The parts of one series as they are read."""
 
-    values: dict = field(default_factory=dict)
-    fields: dict = field(default_factory=lambda: defaultdict(dict))
-    breaks: dict = field(default_factory=dict)
-    arrow: dict = field(default_factory=dict)
-    rag: dict = field(default_factory=dict)
-    printed: dict = field(default_factory=dict)
+    values: dict[Period, Value] = field(default_factory=dict)
+    fields: dict[str, dict[Period, Value]] = field(default_factory=lambda: defaultdict(dict))
+    breaks: dict[Period, str] = field(default_factory=dict)
+    arrow: dict[Period, str] = field(default_factory=dict)
+    rag: dict[Period, str] = field(default_factory=dict)
+    printed: dict[Period, Decimal] = field(default_factory=dict)
 
     def build(self, indicator: str) -> Series:
         """The finished Series, every mapping in period order."""
@@ -42,10 +42,10 @@ def kind_words(kind: PeriodKind) -> str:
 class Observations:
     """Observations by area and indicator, with the place each value was first read from."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.areas: dict[str, dict[str, SeriesBuilder]] = {}
         self.first_kind: tuple[PeriodKind, str] | None = None
-        self._seen: dict[tuple, tuple[Value, str]] = {}
+        self._seen: dict[tuple[str, str, str, Period], tuple[Value, str]] = {}
 
     def series(self, area: str, indicator: str) -> SeriesBuilder:
         """The builder of one series, made on first use (areas and indicators keep the order first read)."""

@@ -35,6 +35,7 @@ def run_check(paths: list[Path], *, data: list[Path] | None = None, output_forma
         result = check_path(path)
         found += [(display_name(path), d) for d in result.diagnostics]
         if result.rules is not None:
+            assert result.source is not None  # rules come only from a file that could be read
             checked.append(CheckedRules(result.source, result.rules))
     if data:
         datasets, data_problems = load_datasets(data)
@@ -47,7 +48,7 @@ def run_check(paths: list[Path], *, data: list[Path] | None = None, output_forma
     return CheckReport(text, _exit_code([d for _, d in found]), tuple(found))
 
 
-def _position(item: tuple[str, Diagnostic]) -> tuple:
+def _position(item: tuple[str, Diagnostic]) -> tuple[str, int, int, str]:
     file, d = item
     return (d.span.file if d.span else file,) + d.sort_key[1:]
 

@@ -25,7 +25,7 @@ def pairs_for(names: list[str], git: str | None, cwd: str | Path = ".") -> list[
     return _all_git_pairs(git, cwd)
 
 
-def _git_pair(rev: str, name: str, cwd) -> tuple[RuleInput, RuleInput]:
+def _git_pair(rev: str, name: str, cwd: str | Path) -> tuple[RuleInput, RuleInput]:
     from lsprules.audit.git import repository_path
 
     if not (Path(cwd) / name).is_file():
@@ -35,7 +35,7 @@ def _git_pair(rev: str, name: str, cwd) -> tuple[RuleInput, RuleInput]:
     return load_rule_input(f"{rev}:{repository_path(name, cwd)}", cwd), load_rule_input(name, cwd)
 
 
-def _all_git_pairs(rev: str, cwd) -> list[tuple[RuleInput, RuleInput]]:
+def _all_git_pairs(rev: str, cwd: str | Path) -> list[tuple[RuleInput, RuleInput]]:
     """Every .rules file that differs between REV and the working tree; a file missing on one side counts as
     empty. Files with the same bytes on both sides are left alone (unchanged, and perhaps broken on purpose,
     like a test fixture)."""

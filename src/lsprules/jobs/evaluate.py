@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
-from lsprules.core.diagnostics import InputError, at_span, did_you_mean, error
+from lsprules.core.diagnostics import Diagnostic, InputError, at_span, did_you_mean, error
 from lsprules.core.periods import PeriodKind
 from lsprules.data.model import Dataset, resolve_period
+
+if TYPE_CHECKING:
+    from lsprules.audit.provenance import Provenance
+    from lsprules.engine.interpreter import Evaluation
+    from lsprules.lang.resolve import RuleSet
 
 FORMATS = ("table", "json", "csv", "markdown", "html")
 
@@ -21,7 +27,18 @@ class EvaluateOutput:
     discrepancies: int = 0
 
 
-def run_evaluate(rules_path: Path, dataset_path: Path | Sequence[Path], **options) -> str:
+class EvaluateOptions(TypedDict, total=False):
+    """The keyword options of evaluate_job."""
+
+    period: str | None
+    output_format: str
+    areas: list[str] | None
+    color: bool
+    years: str | None
+    fast: bool
+
+
+def run_evaluate(rules_path: Path, dataset_path: Path | Sequence[Path], **options: Unpack[EvaluateOptions]) -> str:
     """Evaluate a rule file on one or more datasets (merged) and return the rendered output."""
     return evaluate_job(rules_path, dataset_path, **options).text
 
@@ -61,7 +78,8 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     return EvaluateOutput(render(output_format, result, provenance_for(rules, files), dataset, color), found)
 
 
-def render(output_format: str, result, provenance, dataset: Dataset, color: bool = False) -> str:
+def render(output_format: str, result: Evaluation, provenance: Provenance, dataset: Dataset,
+           color: bool = False) -> str:
     """The evaluation in one of FORMATS."""
     kind = dataset.period_kind.value if dataset.period_kind else None
     if output_format == "json":
@@ -85,10 +103,10 @@ def render(output_format: str, result, provenance, dataset: Dataset, color: bool
     return render_table(result, provenance, title=dataset.title, color=color)
 
 
-def check_comparators(rules, dataset: Dataset) -> None:
+def check_comparators(rules: RuleSet, dataset: Dataset) -> None:
     """Every area a comparator names must be in the data (E315 at the comparator's line)."""
     known = [a.name for a in dataset.areas]
-    problems = []
+    problems: list[Diagnostic] = []
     for spec in getattr(rules, "comparators", {}).values():
         for area in spec.areas:
             if area not in known:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lsprules.core.diagnostics import InputError, error
 
 
-def run_explain(rules_path, dataset_path, *, indicator: str | None = None, theme: str | None = None,
-                period: str | None = None, area: str | None = None, output_format: str = "text") -> str:
+def run_explain(rules_path: str | Path, dataset_path: str | Path, *, indicator: str | None = None,
+                theme: str | None = None, period: str | None = None, area: str | None = None,
+                output_format: str = "text") -> str:
     """Load, explain one indicator or theme, and render as text or JSON with provenance."""
     from lsprules.audit.explanation import explain_indicator, explain_theme
     from lsprules.audit.provenance import provenance_for
@@ -24,6 +27,7 @@ def run_explain(rules_path, dataset_path, *, indicator: str | None = None, theme
     if indicator is not None:
         explanation = explain_indicator(rules, dataset, indicator, at, area)
     else:
+        assert theme is not None  # exactly one of indicator and theme is given: checked above
         explanation = explain_theme(rules, dataset, theme, at, area)
     provenance = provenance_for(rules, [dataset])
     if output_format == "json":

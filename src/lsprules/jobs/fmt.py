@@ -9,11 +9,16 @@ from __future__ import annotations
 import difflib
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lsprules.core.diagnostics import InputError, at_span, error, render
+from lsprules.core.diagnostics import Diagnostic, InputError, at_span, error, render
 from lsprules.core.source import Source, Span, display_name
+
+if TYPE_CHECKING:
+    from lsprules.lang.nodes import RuleFile
 
 
 @dataclass
@@ -40,7 +45,7 @@ def format_source(source: Source) -> str:
     return text
 
 
-def _comment_marks(rules) -> str:
+def _comment_marks(rules: RuleFile) -> str:
     """All comment text, without spacing: what must survive formatting."""
     return re.sub(r"\s+", "", "".join(c.text for c in rules.comments))
 
@@ -121,11 +126,14 @@ def _diff(name: str, data: bytes, text: str) -> str:
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
-def _diagnostics(report: FmtReport, diagnostics) -> None:
+def _diagnostics(report: FmtReport, diagnostics: Iterable[Diagnostic]) -> None:
     report.err.extend(render(d) + "\n" for d in diagnostics)
 
 
 def _summary(changed: int, unchanged: int, dry_run: bool) -> str:
     verb = "would be reformatted" if dry_run else "reformatted"
-    files = lambda n: f"{n} file{'s' if n != 1 else ''}"  # noqa: E731
+
+    def files(n: int) -> str:
+        return f"{n} file{'s' if n != 1 else ''}"
+
     return f"{files(changed)} {verb}, {files(unchanged)} already formatted"

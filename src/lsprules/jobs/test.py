@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from lsprules.audit.provenance import input_file, provenance_of
+from lsprules.audit.provenance import InputFile, input_file, provenance_of
 from lsprules.audit.rule_tests import FileResult, find_test_files, load_test_file, run_test_files
 from lsprules.core.diagnostics import InputError, error
 
@@ -15,14 +15,15 @@ def run_tests(paths: list[str], *, with_coverage: bool = False, output_format: s
     from lsprules.audit.coverage import coverage
     from lsprules.render.ruletest_report import render_tests_json, render_tests_text, summary
 
-    results = run_test_files(find_test_files(paths))
+    named: list[str | Path] = list(paths)  # find_test_files takes a list of either
+    results = run_test_files(find_test_files(named))
     coverages = coverage(results) if with_coverage else None
     provenance = provenance_of(_inputs(results))
     render = render_tests_json if output_format == "json" else render_tests_text
     return render(results, coverages, provenance), summary(results)[1] == 0
 
 
-def _inputs(results: list[FileResult]):
+def _inputs(results: list[FileResult]) -> list[InputFile]:
     seen: dict[tuple[str, str], str] = {}
     for result in results:
         for role, path, sha in result.inputs:

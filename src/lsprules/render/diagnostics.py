@@ -31,7 +31,7 @@ def as_json(diagnostics: Iterable[tuple[str, Diagnostic]]) -> str:
     return json.dumps([_record(file, d) for file, d in diagnostics], indent=2, ensure_ascii=False) + "\n"
 
 
-def _record(file: str, d: Diagnostic) -> dict:
+def _record(file: str, d: Diagnostic) -> dict[str, object]:
     span = d.span
     return {
         "code": d.code, "severity": d.severity.value, "message": d.message,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from lsprules.audit.impact import DiffReport, FileDiff, Impact, ResultChange
+from lsprules.audit.semantic_diff import Change
 from lsprules.audit.wording import count_words
 
 NO_CHANGE = "no change in meaning (layout and comments only, or identical)"
@@ -84,7 +85,7 @@ def render_diff_markdown(report: DiffReport) -> str:
     return "\n".join(out) + "\n"
 
 
-def _md_change(c) -> str:
+def _md_change(c: Change) -> str:
     text = f"- **{c.kind} `{c.subject}`**: {_md(c.what)}"
     if c.affects:
         text += f" — affects {count_words(len(c.affects), 'indicator')}: " + ", ".join(f"`{a}`" for a in c.affects)
@@ -106,7 +107,7 @@ def _md_impact(i: Impact) -> list[str]:
 # --- JSON -------------------------------------------------------------------------------------
 
 
-def diff_dict(report: DiffReport) -> dict:
+def diff_dict(report: DiffReport) -> dict[str, object]:
     """The report as plain JSON-ready data."""
     return {"meaning_changed": report.meaning_changed,
             "files": [{"old": f.diff.old, "new": f.diff.new, "meaning_changed": f.diff.meaning_changed,
@@ -115,7 +116,7 @@ def diff_dict(report: DiffReport) -> dict:
             "provenance": report.provenance.to_dict()}
 
 
-def _impact_dict(i: Impact) -> dict:
+def _impact_dict(i: Impact) -> dict[str, object]:
     return {"dataset": i.dataset, "period": i.period.label if i.period else None, "summary": i.summary(),
             "counts": i.counts(), "assessed": i.assessed,
             "changes": [{"area": c.area, "kind": c.kind, "subject": c.subject, "title": c.title,

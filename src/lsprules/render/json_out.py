@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 
 from lsprules.audit.provenance import Provenance
 from lsprules.core.numbers import json_number
+from lsprules.core.periods import Period
 from lsprules.engine.interpreter import Assessment, ClauseTrace, Discrepancy, Evaluation, Gap, ThemeResult
 
 
-def evaluation_dict(evaluation: Evaluation, provenance: Provenance) -> dict:
+def evaluation_dict(evaluation: Evaluation, provenance: Provenance) -> dict[str, object]:
     """The whole evaluation as plain JSON-ready data."""
     return {
         "period": _label(evaluation.period),
@@ -24,15 +26,15 @@ def render_json(evaluation: Evaluation, provenance: Provenance) -> str:
     return json.dumps(evaluation_dict(evaluation, provenance), ensure_ascii=False, indent=2) + "\n"
 
 
-def _label(period) -> str | None:
+def _label(period: Period | None) -> str | None:
     return period.label if period is not None else None
 
 
-def _rule(file: str, line: int | None) -> dict | None:
+def _rule(file: str, line: int | None) -> dict[str, object] | None:
     return {"file": file, "line": line} if line is not None else None
 
 
-def _assessment(a: Assessment, rules_file: str) -> dict:
+def _assessment(a: Assessment, rules_file: str) -> dict[str, object]:
     return {
         "area": a.area,
         "indicator": a.indicator,
@@ -58,24 +60,24 @@ def _assessment(a: Assessment, rules_file: str) -> dict:
     }
 
 
-def _point(period, value) -> dict:
+def _point(period: Period, value: Fraction | Gap) -> dict[str, object]:
     if isinstance(value, Gap):
         return {"period": period.label, "value": None, "missing": value.reason}
     return {"period": period.label, "value": json_number(value)}
 
 
-def _clause(c: ClauseTrace) -> dict:
-    out = {"label": c.label, "line": c.line, "outcome": c.outcome}
+def _clause(c: ClauseTrace) -> dict[str, object]:
+    out: dict[str, object] = {"label": c.label, "line": c.line, "outcome": c.outcome}
     if c.detail:
         out["detail"] = c.detail
     return out
 
 
-def _discrepancy(d: Discrepancy) -> dict:
+def _discrepancy(d: Discrepancy) -> dict[str, object]:
     return {"field": d.field, "period": d.period.label, "reported": d.reported, "computed": d.computed}
 
 
-def _theme(t: ThemeResult, rules_file: str) -> dict:
+def _theme(t: ThemeResult, rules_file: str) -> dict[str, object]:
     return {
         "area": t.area,
         "theme": t.theme,

@@ -7,8 +7,9 @@ so a `<script>` in a title must not reach the page) and the characters that woul
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from lsprules.audit.provenance import Provenance, git_words
+from lsprules.audit.provenance import InputFile, Provenance, git_words
 from lsprules.engine.interpreter import ARROW_SYMBOLS, Evaluation, ThemeResult
 from lsprules.render.sections import (
     AreaReport,
@@ -90,7 +91,7 @@ def _section(section: Section) -> list[str]:
     return lines + [""]
 
 
-def _row(cells) -> str:
+def _row(cells: Iterable[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
@@ -104,7 +105,7 @@ def _discrepancies(report: AreaReport) -> list[str]:
     return lines + [""]
 
 
-def _git(f) -> str:
+def _git(f: InputFile) -> str:
     return " " + md_text(git_words(f.git).lstrip()) if f.git else ""
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TextIO
 
 Advance = Callable[[str], None]
 
@@ -17,7 +18,7 @@ def _quiet(_: str) -> None:
 
 
 @contextmanager
-def progress(description: str, total: int, stream=None, minimum: int = 2) -> Iterator[Advance]:
+def progress(description: str, total: int, stream: TextIO | None = None, minimum: int = 2) -> Iterator[Advance]:
     """Yield a function to call once per finished item; draws a bar only on a terminal and for `minimum`+ items."""
     stream = stream if stream is not None else sys.stderr
     if total < minimum or not _is_terminal(stream):
@@ -38,7 +39,7 @@ def progress(description: str, total: int, stream=None, minimum: int = 2) -> Ite
         yield advance
 
 
-def _is_terminal(stream) -> bool:
+def _is_terminal(stream: TextIO) -> bool:
     try:
         return stream.isatty()
     except (AttributeError, ValueError):  # closed or not a real stream

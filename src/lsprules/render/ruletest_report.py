@@ -6,6 +6,7 @@ import json
 
 from lsprules.audit.boundaries import BoundaryReport
 from lsprules.audit.coverage import Coverage
+from lsprules.audit.indicator_whatif import Outcome
 from lsprules.audit.provenance import Provenance
 from lsprules.audit.rule_tests import CaseResult, Check, FileResult
 from lsprules.audit.wording import arrow_text, band_text, count_words, exact_text
@@ -91,7 +92,7 @@ def render_boundaries_text(reports: list[BoundaryReport], provenance: Provenance
     return "\n".join(out) + "\n"
 
 
-def _probe_line(p, at: bool) -> str:
+def _probe_line(p: Outcome, at: bool) -> str:
     where = "  ← at the threshold" if at else ""
     return f"    {exact_text(p.value):>14}  {arrow_text(p.arrow):<16} RAG {band_text(p.rag):<8}{where}".rstrip()
 
@@ -102,7 +103,7 @@ def _probe_line(p, at: bool) -> str:
 def render_tests_json(results: list[FileResult], coverages: list[Coverage] | None, provenance: Provenance) -> str:
     """Cases, checks, summary, coverage (when asked) and provenance."""
     passed, failed = summary(results)
-    document = {"passed": passed, "failed": failed,
+    document: dict[str, object] = {"passed": passed, "failed": failed,
                 "files": [{"file": r.path, "rules": r.rules.file, "cases": [_case(c) for c in r.cases]}
                           for r in results]}
     if coverages is not None:
@@ -111,14 +112,14 @@ def render_tests_json(results: list[FileResult], coverages: list[Coverage] | Non
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-def _case(c: CaseResult) -> dict:
+def _case(c: CaseResult) -> dict[str, object]:
     return {"name": c.name, "line": c.line, "passed": c.passed, "error": c.error,
             "checks": [{"subject": k.subject, "field": k.field, "expected": k.expected, "actual": k.actual,
                         "passed": k.passed, "detail": k.detail, "rule_line": k.rule_line,
                         "with_settings": k.assisted} for k in c.checks]}
 
 
-def _coverage(c: Coverage) -> dict:
+def _coverage(c: Coverage) -> dict[str, object]:
     return {"rules": c.rules_file, "cases": c.cases, "complete": c.complete,
             "clauses": [{"owner": u.owner, "line": u.line, "clause": u.text, "decided": u.decided,
                          "with_settings": u.assisted} for u in c.clauses],
@@ -130,7 +131,7 @@ def render_boundaries_json(reports: list[BoundaryReport], provenance: Provenance
     """Every threshold with its probes, per indicator; provenance."""
     from lsprules.core.numbers import json_number
 
-    def outcome(o) -> dict:
+    def outcome(o: Outcome) -> dict[str, object]:
         return {"value": json_number(o.value), "exact": exact_text(o.value), "arrow": o.arrow, "rag": o.rag}
 
     document = {"boundaries": [{"rules": r.rules_file, "dataset": r.dataset,

@@ -10,7 +10,7 @@ import html
 from collections.abc import Sequence
 from fractions import Fraction
 
-from lsprules.core.periods import Period
+from lsprules.core.periods import Period, PeriodKind
 from lsprules.engine.interpreter import Gap
 
 WIDTH, HEIGHT, PAD = 132, 36, 4
@@ -78,12 +78,13 @@ def _target(scale: _Scale, path: list[Point], target: Fraction | None) -> list[s
     return []
 
 
-def _segments(scale: _Scale, series: Sequence[tuple[Period, Fraction | Gap]], kind) -> list[str]:
+def _segments(scale: _Scale, series: Sequence[tuple[Period, Fraction | Gap]], kind: PeriodKind) -> list[str]:
     """A polyline per run of consecutive values (a gap breaks the line), and a dot at every value."""
     out: list[str] = []
     run: list[tuple[str, str]] = []
-    for period, value in list(series) + [(None, None)]:
-        if isinstance(value, Fraction) and period.kind is kind:
+    ended: list[tuple[Period | None, Fraction | Gap | None]] = [*series, (None, None)]  # the end closes the last run
+    for period, value in ended:
+        if isinstance(value, Fraction) and period is not None and period.kind is kind:
             run.append(scale.xy(period, value))
             continue
         if len(run) >= 2:

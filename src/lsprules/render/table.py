@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from io import StringIO
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -36,12 +37,12 @@ def render_table(evaluation: Evaluation, provenance: Provenance, title: str | No
     return buffer.getvalue()
 
 
-def table_renderables(evaluation: Evaluation, provenance: Provenance, title: str | None):
+def table_renderables(evaluation: Evaluation, provenance: Provenance, title: str | None) -> list[RenderableType]:
     """Everything printed, in order: heading, theme ratings, one table per group per area, provenance."""
     areas = list(dict.fromkeys(a.area for a in evaluation.assessments))
     heading = title or "lsprules assessment"
     period = evaluation.period.label if evaluation.period else "–"
-    out: list = []
+    out: list[RenderableType] = []
     for area in areas:
         out.append(Text(f"{heading} — {area} — assessed at {period}", style="bold"))
         out.extend(_theme_line(t) for t in evaluation.themes if t.area == area)
@@ -84,7 +85,7 @@ def _group_table(rows: list[Assessment]) -> Table:
     return table
 
 
-def _value_cell(value, places: int, latest: bool) -> Text:
+def _value_cell(value: Fraction | Gap | None, places: int, latest: bool) -> Text:
     if value is None:
         return Text("")
     if isinstance(value, Gap):

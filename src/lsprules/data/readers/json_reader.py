@@ -11,19 +11,33 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from decimal import Decimal
-from json.decoder import scanstring
+from json.decoder import scanstring as _scanstring  # type: ignore[attr-defined]  # public in CPython, not in typeshed
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from lsprules.core.diagnostics import Diagnostic, InputError, error
 from lsprules.core.files import read_input
 from lsprules.core.source import Source
 from lsprules.data.model import Dataset
 
+if TYPE_CHECKING:
+    from lsprules.data.readers.yaml_reader import JsonPath, Offsets
+
 _SPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _LITERALS = {"true": True, "false": False, "null": None}
+
+# (text, offset just past the opening quote) -> (the string, offset just past the closing quote)
+scanstring: Callable[[str, int], tuple[str, int]] = _scanstring
+
+
+def _skip_space(text: str, pos: int) -> int:
+    """The offset of the first character at or after `pos` that is not JSON whitespace."""
+    match = _SPACE.match(text, pos)
+    assert match is not None  # the pattern also matches the empty string
+    return match.end()
 
 
 def load_json(path: str | Path) -> Dataset:
@@ -47,14 +61,14 @@ def load_json_bytes(name: str, data: bytes) -> Dataset:
         raise InputError(scanner.problems)
     if not isinstance(value, dict):
         raise InputError([error("E302", f"a dataset is a JSON object with `area` and `indicators` (or `areas`); "
-                                f"found {_kind(value)}", source, _SPACE.match(source.text).end(),
+                                f"found {_kind(value)}", source, _skip_space(source.text, 0),
                                 hint="see docs/datasets.md: the JSON form has the same keys as the YAML form")])
     return dataset_from_values(source, value, scanner.spans, scanner.key_spans, hashlib.sha256(data).hexdigest())
 
 
 def _check_syntax(source: Source) -> None:
     """E312 at the first syntax error; NaN and Infinity are refused (they are not JSON, nor exact)."""
-    def refuse(word: str):
+    def refuse(word: str) -> NoReturn:
         raise ValueError(f"{word} is not a number JSON allows")
 
     try:
@@ -88,13 +102,14 @@ class _Scanner:
     def __init__(self, source: Source):
         self.source = source
         self.text = source.text
-        self.spans: dict[tuple, tuple[int, int]] = {}
-        self.key_spans: dict[tuple, tuple[int, int]] = {}
+        self.spans: dict[JsonPath, Offsets] = {}
+        self.key_spans: dict[JsonPath, Offsets] = {}
         self.problems: list[Diagnostic] = []
 
-    def value(self, pos: int, path: tuple) -> tuple[Any, int]:
+    def value(self, pos: int, path: JsonPath) -> tuple[Any, int]:
         """The value starting at or after `pos`, and the offset just past it."""
-        start = _SPACE.match(self.text, pos).end()
+        value: Any  # whatever the document holds: the schema checks it later
+        start = _skip_space(self.text, pos)
         char = self.text[start]
         if char == "{":
             value, end = self._object(start, path)
@@ -110,15 +125,15 @@ class _Scanner:
         self.spans[path] = (start, end)
         return value, end
 
-    def _object(self, start: int, path: tuple) -> tuple[dict, int]:
+    def _object(self, start: int, path: JsonPath) -> tuple[dict[str, Any], int]:
         out: dict[str, Any] = {}
-        pos = _SPACE.match(self.text, start + 1).end()
+        pos = _skip_space(self.text, start + 1)
         if self.text[pos] == "}":
             return out, pos + 1
         while True:
-            key_start = _SPACE.match(self.text, pos).end()
+            key_start = _skip_space(self.text, pos)
             key, key_end = scanstring(self.text, key_start + 1)
-            colon = _SPACE.match(self.text, key_end).end()
+            colon = _skip_space(self.text, key_end)
             value, pos = self.value(colon + 1, path + (key,))
             if key in out:
                 line = self.source.position(self.key_spans[path + (key,)][0])[0]
@@ -128,20 +143,20 @@ class _Scanner:
             else:
                 out[key] = value
                 self.key_spans[path + (key,)] = (key_start, key_end)
-            pos = _SPACE.match(self.text, pos).end()
+            pos = _skip_space(self.text, pos)
             if self.text[pos] == "}":
                 return out, pos + 1
             pos += 1  # the comma
 
-    def _array(self, start: int, path: tuple) -> tuple[list, int]:
+    def _array(self, start: int, path: JsonPath) -> tuple[list[Any], int]:
         out: list[Any] = []
-        pos = _SPACE.match(self.text, start + 1).end()
+        pos = _skip_space(self.text, start + 1)
         if self.text[pos] == "]":
             return out, pos + 1
         while True:
             value, pos = self.value(pos, path + (len(out),))
             out.append(value)
-            pos = _SPACE.match(self.text, pos).end()
+            pos = _skip_space(self.text, pos)
             if self.text[pos] == "]":
                 return out, pos + 1
             pos += 1

@@ -13,9 +13,11 @@ import datetime as dt
 import hashlib
 import io
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Protocol, cast
 
 from lsprules.core.diagnostics import Diagnostic, InputError, at_span, did_you_mean, error
 from lsprules.core.files import read_input
@@ -29,6 +31,29 @@ WIDE_COLUMNS = ("area", "indicator", "field", "title", "comments", "reported_arr
 EXPLICIT_PERIOD = re.compile(r"^(?P<value>.*?)\s*\((?P<period>[^()]+)\)$")
 DECIMALS_IN_FORMAT = re.compile(r"\.(0+)")
 MAX_PROBLEMS = 100
+
+# (sheet title, row, column) of a cell, numbered from 1 as openpyxl does
+Place = tuple[str, int, int]
+
+
+# What this reader uses of openpyxl (which has no type hints of its own).
+class _SheetCell(Protocol):
+    @property
+    def value(self) -> object: ...
+
+
+class _Worksheet(Protocol):
+    @property
+    def title(self) -> str: ...
+
+    def iter_rows(self, min_row: int) -> Iterable[Sequence[_SheetCell]]: ...
+
+
+class _Workbook(Protocol):
+    @property
+    def worksheets(self) -> Sequence[_Worksheet]: ...
+
+    def close(self) -> None: ...
 
 
 def load_xlsx(path: str | Path) -> Dataset:
@@ -57,7 +82,7 @@ def load_xlsx_bytes(name: str, data: bytes) -> Dataset:
     return reader.observations.dataset(name, hashlib.sha256(data).hexdigest())
 
 
-def _unsaved_formulas(name: str, data: bytes) -> frozenset:
+def _unsaved_formulas(name: str, data: bytes) -> frozenset[Place]:
     """The cells holding a formula whose result the file does not store (a workbook written by a program
     and never recalculated): read as values they would look empty, and be silently taken as missing."""
     from openpyxl import load_workbook
@@ -82,11 +107,12 @@ def _unsaved_formulas(name: str, data: bytes) -> frozenset:
         values.close()
 
 
-def _open(name: str, data: bytes):
+def _open(name: str, data: bytes) -> _Workbook:
     from openpyxl import load_workbook
 
     try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook: _Workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return workbook
     except Exception as exc:  # not a zip, not a workbook, a missing part: all mean "cannot be read"
         raise InputError([_unreadable(name, exc)]) from None
 
@@ -108,7 +134,7 @@ class _Cell:
     row: int
     column: int
     value: object
-    number_format: str = "General"
+    number_format: str | None = "General"  # None for the empty cells of a read-only sheet
 
     @property
     def place(self) -> str:
@@ -142,7 +168,9 @@ def _number(cell: _Cell) -> Decimal | None:
     places = len(m.group(1)) if (m := DECIMALS_IN_FORMAT.search(fmt)) else 0
     if "%" in fmt:  # a per-cent cell holds 0.72 and shows 72%: the dataset convention is 72
         number = number.scaleb(2)
-    if -number.as_tuple().exponent < places:  # keep the places the sheet shows: 2.0 stays 2.0
+    # The exponent is a letter only for infinity or NaN (a stored 1e999): negating it then raises a TypeError,
+    # which load_xlsx_bytes reports as an unreadable workbook.
+    if -cast(int, number.as_tuple().exponent) < places:  # keep the places the sheet shows: 2.0 stays 2.0
         number = number.quantize(Decimal(1).scaleb(-places))
     return number
 
@@ -157,7 +185,7 @@ class _WorkbookReader:
     table = "sheet"
     unknown_first = True
 
-    def __init__(self, name: str, unsaved: frozenset = frozenset()):
+    def __init__(self, name: str, unsaved: frozenset[Place] = frozenset()):
         self.name = name
         self.unsaved = unsaved  # (sheet, row, column) of formulas with no saved value
         self.problems: list[Diagnostic] = []
@@ -170,9 +198,9 @@ class _WorkbookReader:
         span = Span(self.name, cell.row, cell.column, cell.row, cell.column + 1)
         self.problems.append(at_span(code, f"{cell.place}: {message}", span, "", hint))
 
-    def sheet(self, worksheet) -> None:
+    def sheet(self, worksheet: _Worksheet) -> None:
         """Read one worksheet (empty sheets are skipped)."""
-        layout = None
+        layout: _LongSheet | _WideSheet | None = None
         for row_number, raw in enumerate(worksheet.iter_rows(min_row=1), start=1):
             cells = [_Cell(worksheet.title, row_number, column, c.value, getattr(c, "number_format", None))
                      for column, c in enumerate(raw, start=1)]
@@ -205,7 +233,7 @@ class _WorkbookReader:
                     self.add(area, indicator, name, period, value, cell)
         self.pending.clear()
 
-    def _layout(self, header: list[_Cell]):
+    def _layout(self, header: list[_Cell]) -> _LongSheet | _WideSheet | None:
         names = [c.text.lower() for c in header]
         if "value" in names or "period" in names:
             return _LongSheet.start(self, header)
@@ -389,7 +417,8 @@ class _WideSheet:
     def row(self, cells: list[_Cell]) -> None:
         """Read one indicator's values across the period columns."""
         reader = self.reader
-        ids = reader.identity(self.named(cells, "area"), self.named(cells, "indicator"))
+        indicator_cell = self.cell(cells, self.columns["indicator"])  # a required column: always there
+        ids = reader.identity(self.named(cells, "area"), indicator_cell)
         if ids is None:
             return
         area, indicator = ids

@@ -166,8 +166,9 @@ class _Converter:
             return self._sequence(node, path)
         if isinstance(node, yaml.ScalarNode) and node.tag in _SCALAR_TAGS:
             return _scalar(node)
-        return self._problem(node, f"tags are not allowed: found '{_short_tag(node.tag)}'",
-                             "remove the tag: a dataset holds only numbers, text, lists and mappings")
+        self._problem(node, f"tags are not allowed: found '{_short_tag(node.tag)}'",
+                      "remove the tag: a dataset holds only numbers, text, lists and mappings")
+        return None
 
     def _mapping(self, node: yaml.MappingNode, path: JsonPath) -> dict[str, Any]:
         """A dict keyed by each key's text; a repeated key is an error at its second occurrence."""
@@ -202,23 +203,26 @@ class _Converter:
     def _key(self, node: yaml.Node) -> str | None:
         """A key's text, as written: `2006:` is the key '2006', not a number."""
         if node.tag == _TAG + "merge":
-            return self._problem(node, "merge keys (<<) are not allowed", "write the keys out in full")
+            self._problem(node, "merge keys (<<) are not allowed", "write the keys out in full")
+            return None
         if not isinstance(node, yaml.ScalarNode):
-            return self._problem(node, "a key must be a plain value, not a list or mapping",
-                                 "use a name or a period label as the key")
+            self._problem(node, "a key must be a plain value, not a list or mapping",
+                          "use a name or a period label as the key")
+            return None
         if node.tag not in _SCALAR_TAGS:
-            return self._problem(node, f"tags are not allowed: found '{_short_tag(node.tag)}'", "remove the tag")
-        return node.value
+            self._problem(node, f"tags are not allowed: found '{_short_tag(node.tag)}'", "remove the tag")
+            return None
+        text: str = node.value  # a scalar node's value is always its text
+        return text
 
     def _alias_problem(self, near: yaml.Node) -> None:
         """Aliases are refused: they make a dataset harder to read and can expand without bound."""
         self._problem(near, "aliases (*name) are not allowed", "write the value out in full")
 
     def _problem(self, node: yaml.Node, message: str, hint: str) -> None:
-        """Record an E301 at a node; returns None so callers can skip the node."""
+        """Record an E301 at a node (the caller then skips the node)."""
         start, end = _offsets(node)
         self.problems.append(error("E301", message, self.source, start, end, hint=hint))
-        return None
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
@@ -560,7 +564,8 @@ class _Builder:
         try:
             period = parse_period(text)
         except PeriodError as exc:
-            return self._problem(path, at_key, str(exc), _period_hint(str(exc)))
+            self._problem(path, at_key, str(exc), _period_hint(str(exc)))
+            return None
         self.labels.append(_Label(text, period, path, at_key))
         return period
 
@@ -583,7 +588,6 @@ class _Builder:
         return kind
 
     def _problem(self, path: JsonPath, at_key: bool, message: str, hint: str | None) -> None:
-        """Record an E303 at a label; returns None so callers can skip it."""
+        """Record an E303 at a label (the caller then skips it)."""
         start, end = self.tree.locate(path, at_key)
         self.problems.append(error("E303", message, self.source, start, end, hint=hint))
-        return None
