@@ -83,20 +83,21 @@ def commands(inputs: Path, generated: Path | None) -> list[tuple[str, list[str]]
     return runs
 
 
-def make_inputs(folder: Path, base_src: Path, gen: Path | None) -> Path | None:
-    """Derived inputs, written once and read by both versions: the crime dataset as CSV, JSON and xlsx, etc."""
+def make_inputs(folder: Path, gen: Path | None) -> Path | None:
+    """Derived inputs, written once (by this checkout's code) and read by both versions: the crime dataset as
+    CSV, JSON and xlsx, a changed rule file, an unformatted one, and optionally a generated national dataset."""
     script = (
-        "import sys, json, yaml\n"
+        "import sys\n"
         "from pathlib import Path\n"
-        "from lsprules.inputs import load_any\n"
-        "from lsprules.export import to_csv, to_xlsx\n"
+        "from export_helpers import to_csv, to_xlsx\n"
+        "from lsprules.data.load import load_any\n"
         "out = Path(sys.argv[1])\n"
         "dataset = load_any('datasets/redcar-cleveland-2007.yaml')\n"
         "(out / 'crime.csv').write_text(to_csv(dataset), encoding='utf-8')\n"
         "to_xlsx(dataset, out / 'crime.xlsx')\n"
     )
     subprocess.run([sys.executable, "-c", script, str(folder)], cwd=ROOT, check=True,
-                   env=os.environ | {"PYTHONPATH": str(base_src)})
+                   env=os.environ | {"PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT / 'tests'}"})
     (folder / "crime.json").write_text(_yaml_as_json(ROOT / CRIME[1]), encoding="utf-8")
     text = (ROOT / CRIME[0]).read_text(encoding="utf-8")
     (folder / "crime-changed.rules").write_text(
@@ -159,7 +160,7 @@ def main() -> int:
         base_src = extract(options.base, tmp_path / "base")
         inputs = tmp_path / "inputs"
         inputs.mkdir()
-        generated = make_inputs(inputs, base_src, options.gen)
+        generated = make_inputs(inputs, options.gen)
         differing = 0
         runs = commands(inputs, generated)
         for index, (name, args) in enumerate(runs):
