@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from lsprules.audit.aspects import polarity_words
 from lsprules.audit.indicator_whatif import Move, WhatIf, margin_amount, tolerance_amount
-from lsprules.audit.theme_whatif import MAX_STATES, ThemeWhatIf
+from lsprules.audit.theme_whatif import MAX_STATES, Look, Reach, ThemeWhatIf
 from lsprules.audit.wording import MINUS, arrow_text, band_text, exact_text, percent_change, signed_text
 from lsprules.core.diagnostics import InputError, did_you_mean, error
 from lsprules.core.numbers import HUNDRED, exact, json_number
@@ -606,7 +606,7 @@ def _call_words(call: nodes.Call, members: list[Assessment]) -> str:
     return words + f" (of {len(members)} members; known for {exact_text(judged)})"
 
 
-def _theme_change_section(theme: ThemeSpec, rating: str | None, reach, complete: bool) -> Section:
+def _theme_change_section(theme: ThemeSpec, rating: str | None, reach: list[Reach], complete: bool) -> Section:
     order = {level: i for i, level in enumerate(theme.scale)}
     lines = []
     for r in reach:
@@ -623,7 +623,7 @@ def _theme_change_section(theme: ThemeSpec, rating: str | None, reach, complete:
     return Section("What would change the rating", tuple(lines))
 
 
-def _state_text(state: tuple[str | None, str | None]) -> str:
+def _state_text(state: Look) -> str:
     arrow, rag = state
     parts = [arrow_text(arrow)] if arrow != "na" else []
     if rag is not None:
