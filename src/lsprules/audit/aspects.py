@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol, TypeGuard
 
+from lsprules.core.source import Span
 from lsprules.lang import nodes
 from lsprules.lang.printer import format_expr, format_quantity
 from lsprules.lang.resolve import ComparatorSpec, IndicatorSpec, RuleSet, ThemeSpec
@@ -33,8 +35,15 @@ class Aspect:
         return f"{self.label} {self.words}".strip().replace(NBSP, " ")
 
 
-def _line(node) -> int | None:
-    span = getattr(node, "span", None)
+class _Spanned(Protocol):
+    """An AST node or resolved spec: anything that may know where it was written."""
+
+    @property
+    def span(self) -> Span | None: ...
+
+
+def _line(node: _Spanned) -> int | None:
+    span = node.span
     return span.line if span is not None else None
 
 
@@ -88,11 +97,12 @@ def _simple(s: nodes.Setting) -> Aspect:
 def polarity_words(p: nodes.PolaritySetting) -> str:
     """'lower is better', 'higher is better', 'closer to 0 is better'."""
     if p.kind == "closer_to":
+        assert p.ideal is not None  # the parser gives `closer_to` its ideal value
         return f"closer to {_quantity(p.ideal)} is better"
     return p.kind.replace("_", " ")
 
 
-def _arrow_stmt(s) -> Aspect:
+def _arrow_stmt(s: nodes.ArrowStmt) -> Aspect:
     line = _line(s)
     if isinstance(s, nodes.CompareStmt):
         words = {"previous": "previous", "year": "same period last year",
@@ -104,7 +114,7 @@ def _arrow_stmt(s) -> Aspect:
     return Aspect("arrow.peak", s, "★ peak at", _quantity(s.maximum), line)
 
 
-def _target_stmt(s) -> Aspect:
+def _target_stmt(s: nodes.BaselineStmt | nodes.ChangeStmt | nodes.ReachStmt | nodes.TrajectoryStmt) -> Aspect:
     line = _line(s)
     if isinstance(s, nodes.BaselineStmt):
         return Aspect("target.baseline", s, "target baseline", s.period, line)
@@ -131,6 +141,18 @@ def _rag(block: nodes.RagBlock) -> list[Aspect]:
 def clauses_aspect(key: str, clauses: tuple[nodes.Clause, ...], label: str, line: int | None) -> Aspect:
     """Ordered first-match clauses as one aspect (their order is part of their meaning)."""
     return Aspect(key, clauses, label, "; ".join(clause_words(c) for c in clauses), line)
+
+
+def aspect_clauses(aspect: Aspect) -> tuple[nodes.Clause, ...]:
+    """The clauses of an aspect made by `clauses_aspect` (keys ending in 'clauses')."""
+    value = aspect.value
+    if not _is_clauses(value):
+        raise TypeError(f"not a clauses aspect: {aspect.key}")
+    return value
+
+
+def _is_clauses(value: object) -> TypeGuard[tuple[nodes.Clause, ...]]:
+    return isinstance(value, tuple) and all(isinstance(c, nodes.Clause) for c in value)
 
 
 def clause_words(clause: nodes.Clause) -> str:
@@ -213,11 +235,11 @@ def describe(rules: RuleSet) -> list[str]:
 
 
 def _fact_lines(subject: str, aspects: dict[str, Aspect]) -> list[str]:
-    out = []
+    out: list[str] = []
     for aspect in aspects.values():
         if aspect.key.endswith("clauses"):
             out.extend(f"{subject}: {aspect.label[:-1]} {i + 1}: {clause_words(c)}"
-                       for i, c in enumerate(aspect.value))
+                       for i, c in enumerate(aspect_clauses(aspect)))
         else:
             out.append(f"{subject}: {aspect.text()}")
     return out

@@ -6,10 +6,11 @@ a clause that only ran, untested, proves nothing. Bands, ratings and arrows coun
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lsprules.audit.aspects import clause_words
-from lsprules.audit.rule_tests import FileResult
+from lsprules.audit.rule_tests import Check, FileResult
 from lsprules.lang import nodes
 from lsprules.lang.resolve import RuleSet
 
@@ -53,7 +54,7 @@ def rule_clauses(rules: RuleSet) -> list[tuple[str, nodes.Clause]]:
     return found
 
 
-def _clause_lists(item):
+def _clause_lists(item: nodes.Item) -> Iterator[tuple[str, tuple[nodes.Clause, ...]]]:
     if isinstance(item, nodes.Group):
         for ind in item.indicators:
             yield from _clause_lists(ind)
@@ -62,9 +63,9 @@ def _clause_lists(item):
             if isinstance(setting, nodes.RagBlock):
                 yield f"{type(item).__name__.lower()} {item.name}", setting.clauses
     elif isinstance(item, nodes.Theme):
-        for setting in item.settings:
-            if isinstance(setting, nodes.Rating):
-                yield f"theme {item.name}", setting.clauses
+        for part in item.settings:
+            if isinstance(part, nodes.Rating):
+                yield f"theme {item.name}", part.clauses
 
 
 def coverage(results: list[FileResult]) -> list[Coverage]:
@@ -78,7 +79,7 @@ def coverage(results: list[FileResult]) -> list[Coverage]:
 def _coverage(files: list[FileResult]) -> Coverage:
     rules = files[0].rules
     checks = [c for f in files for case in f.cases for c in case.checks]
-    decided: dict[int, list] = {}
+    decided: dict[int, list[Check]] = {}
     for check in checks:
         if check.field in ("rag", "rating") and check.covers and check.rule_line is not None \
                 and check.actual != "n/a":
@@ -90,21 +91,21 @@ def _coverage(files: list[FileResult]) -> Coverage:
                     _arrows_missing(rules, checks), _ratings_missing(rules, checks))
 
 
-def _produced(checks, field: str) -> set[str]:
+def _produced(checks: list[Check], field: str) -> set[str]:
     return {c.actual for c in checks if c.field == field}
 
 
-def _bands_missing(rules: RuleSet, checks) -> tuple[str, ...]:
+def _bands_missing(rules: RuleSet, checks: list[Check]) -> tuple[str, ...]:
     bands = dict.fromkeys(b for spec in rules.indicators.values() if spec.rag for b in spec.rag_scale)
     return tuple(b for b in bands if b not in _produced(checks, "rag"))
 
 
-def _ratings_missing(rules: RuleSet, checks) -> tuple[str, ...]:
+def _ratings_missing(rules: RuleSet, checks: list[Check]) -> tuple[str, ...]:
     produced = {(c.subject, c.actual) for c in checks if c.field == "rating"}
     return tuple(f"{t.id} {level}" for t in rules.themes for level in t.scale if (t.id, level) not in produced)
 
 
-def _arrows_missing(rules: RuleSet, checks) -> tuple[str, ...]:
+def _arrows_missing(rules: RuleSet, checks: list[Check]) -> tuple[str, ...]:
     from lsprules.audit.wording import arrow_text
 
     produced = _produced(checks, "arrow")

@@ -7,13 +7,14 @@ own (its Facts and Assessments); this module only puts them into words and asks 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TypeVar
 
 from lsprules.audit.aspects import polarity_words
-from lsprules.audit.indicator_whatif import Move, WhatIf, margin_amount, tolerance_amount
-from lsprules.audit.theme_whatif import MAX_STATES, ThemeWhatIf
+from lsprules.audit.indicator_whatif import Move, Outcome, WhatIf, margin_amount, tolerance_amount
+from lsprules.audit.theme_whatif import MAX_STATES, Look, Reach, ThemeWhatIf
 from lsprules.audit.wording import MINUS, arrow_text, band_text, exact_text, percent_change, signed_text
 from lsprules.core.diagnostics import InputError, did_you_mean, error
 from lsprules.core.numbers import HUNDRED, exact, json_number
@@ -25,6 +26,7 @@ from lsprules.engine.interpreter import (
     Facts,
     Gap,
     Point,
+    ThemeResult,
     area_evaluator,
     assess_theme,
     assessed_areas,
@@ -32,9 +34,11 @@ from lsprules.engine.interpreter import (
 )
 from lsprules.lang import nodes
 from lsprules.lang.printer import format_expr, format_quantity
-from lsprules.lang.resolve import IndicatorSpec, RuleSet, ThemeSpec
+from lsprules.lang.resolve import IndicatorSpec, RuleSet, TargetSpec, ThemeSpec
 
 OUTCOME_WORDS = {True: "yes", False: "no", None: "unknown"}
+
+_Shown = TypeVar("_Shown")  # what a what-if search follows: an arrow, or a RAG band
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ class Explanation:
 
     heading: str
     sections: tuple[Section, ...]
-    facts: dict = field(default_factory=dict)
+    facts: dict[str, object] = field(default_factory=dict)
 
 
 # --- choosing what to explain -----------------------------------------------------------------
@@ -131,7 +135,7 @@ def _line_of(node: nodes.Node | None) -> str:
     return f"line {node.span.line}" if node is not None and node.span is not None else "default"
 
 
-def _where(ctx: _Context, node: nodes.Node | None) -> str:
+def _where(ctx: _Context, node: nodes.Node | IndicatorSpec | TargetSpec | None) -> str:
     return f"{ctx.rules.file}:{node.span.line}" if node is not None and node.span is not None else ctx.rules.file
 
 
@@ -145,7 +149,7 @@ def _value_section(ctx: _Context) -> Section:
     if spec.value is None:
         lines.append(_raw_origin(ctx))
     else:
-        lines.extend(_derived_origin(ctx))
+        lines.extend(_derived_origin(ctx, spec.value))
     if ctx.at is not None and a.period != ctx.at:
         missing = next((v.reason for p, v in a.series if p == ctx.at and isinstance(v, Gap)), "no value")
         lines.append(f"there is no value for {ctx.at} ({missing}): the latest value before it is assessed")
@@ -155,7 +159,7 @@ def _value_section(ctx: _Context) -> Section:
     return Section("Value", tuple(lines))
 
 
-def _series_value(value) -> str:
+def _series_value(value: Fraction | Gap) -> str:
     return "n/a" if isinstance(value, Gap) else exact_text(value)
 
 
@@ -166,12 +170,13 @@ def _raw_origin(ctx: _Context) -> str:
     return f"{exact_text(a.value)} in {a.period}: as given in the dataset {ctx.dataset.path}{source}"
 
 
-def _derived_origin(ctx: _Context) -> list[str]:
-    a, spec = ctx.assessment, ctx.spec
-    formula = format_expr(spec.value.expr) + (" as percent" if spec.value.as_percent else "")
-    parts = list(dict.fromkeys(_components(ctx, spec.value.expr, a.period)))
-    scale = " (× 100 for per cent)" if spec.value.as_percent else ""
-    return [f"derived ({_where(ctx, spec.value)}): value = {formula}",
+def _derived_origin(ctx: _Context, value: nodes.ValueSetting) -> list[str]:
+    a = ctx.assessment
+    assert a.period is not None  # only asked for an assessment with a value, and a value has a period
+    formula = format_expr(value.expr) + (" as percent" if value.as_percent else "")
+    parts = list(dict.fromkeys(_components(ctx, value.expr, a.period)))
+    scale = " (× 100 for per cent)" if value.as_percent else ""
+    return [f"derived ({_where(ctx, value)}): value = {formula}",
             f"in {a.period}: {', '.join(parts)}{scale} → {exact_text(a.value)}"]
 
 
@@ -185,9 +190,12 @@ def _components(ctx: _Context, expr: nodes.Expr, period: Period) -> Iterator[str
         elif isinstance(node, nodes.AtComparator):
             yield _at_words(ctx, node.indicator, node.comparator, period)
         elif isinstance(node, nodes.Call) and node.func in ("gap", "ratio") and len(node.args) == 2:
-            own = node.args[0].id  # this area's value first, then the comparator's
+            first, second = node.args
+            # The resolver makes both names: an indicator, then a comparator.
+            assert isinstance(first, nodes.Name) and isinstance(second, nodes.Name)
+            own = first.id  # this area's value first, then the comparator's
             yield f"{own} = {_known(ctx.evaluator.value_at(own, period))}"
-            yield _at_words(ctx, own, node.args[1].id, period)
+            yield _at_words(ctx, own, second.id, period)
 
 
 def _at_words(ctx: _Context, indicator: str, comparator: str, period: Period) -> str:
@@ -200,8 +208,20 @@ def _field_value(ctx: _Context, name: str, period: Period) -> str:
     return "n/a" if raw is None or not hasattr(raw, "as_tuple") else exact_text(exact(raw))
 
 
-def _known(value) -> str:
+def _known(value: Fraction | Gap) -> str:
     return f"n/a ({value.reason})" if isinstance(value, Gap) else exact_text(value)
+
+
+def _latest(facts: Facts) -> Point:
+    """The latest point of facts built here: always there, as facts are only built from a non-empty series."""
+    assert facts.latest is not None
+    return facts.latest
+
+
+def _latest_period(facts: Facts) -> Period:
+    period = _latest(facts).period
+    assert period is not None  # the latest point is a value of the series, which has a period
+    return period
 
 
 def in_order(expr: nodes.Expr) -> Iterator[nodes.Expr]:
@@ -224,7 +244,8 @@ def _arrow_section(ctx: _Context) -> Section:
     arrow, facts = ctx.spec.arrow, ctx.facts
     lines = [_compare_words(arrow.compare) + f" ({_line_of(arrow.compare)})"]
     if facts is not None and facts.earlier is not None:
-        earlier, latest = facts.earlier, facts.latest
+        earlier, latest = facts.earlier, _latest(facts)
+        assert facts.change is not None  # measured whenever there is an earlier value
         change = f"change {signed_text(facts.change)}"
         if facts.change_pct is not None:
             change += f" ({percent_change(latest.value, earlier.value)})"
@@ -268,15 +289,15 @@ def _target_section(ctx: _Context) -> Section:
     if target.fixed is not None:
         lines.append(f"target {format_quantity(target.fixed.amount)} ({_line_of(target.fixed)})")
     else:
-        lines.extend(_goal_lines(ctx))
+        lines.extend(_goal_lines(ctx, target))
     if facts is not None:
-        lines.extend(_judgement_lines(facts))
+        lines.extend(_judgement_lines(facts, target))
     lines.extend(r for r in ctx.assessment.reasons if r.startswith(("no trajectory", "no target")))
     return Section("Target and trajectory", tuple(lines))
 
 
-def _goal_lines(ctx: _Context) -> list[str]:
-    target, facts = ctx.spec.target, ctx.facts
+def _goal_lines(ctx: _Context, target: TargetSpec) -> list[str]:
+    facts = ctx.facts
     lines = []
     if target.baseline is not None:
         value = exact_text(facts.baseline) if facts is not None and facts.baseline is not None else "no value"
@@ -287,18 +308,20 @@ def _goal_lines(ctx: _Context) -> list[str]:
     goal = target.goal
     if goal is not None and facts is not None and facts.target is not None and not target.per_period:
         lines.append(_goal_words(goal, facts))
-    if facts is not None and _segment(facts) is not None:
-        lines.append(_trajectory_words(target.trajectory, facts))
+    segment = _segment(facts) if facts is not None else None
+    if facts is not None and segment is not None:
+        lines.append(_trajectory_words(target.trajectory, facts, segment))
     elif facts is not None and facts.trajectory is not None and target.trajectory == "flat":
         lines.append(f"trajectory flat: the target {exact_text(facts.trajectory)} applies in every period")
     return lines
 
 
-def _goal_words(goal, facts: Facts) -> str:
+def _goal_words(goal: nodes.ChangeStmt | nodes.ReachStmt, facts: Facts) -> str:
     where = _line_of(goal)
     if isinstance(goal, nodes.ReachStmt):
         return f"reach {format_quantity(goal.amount)} by {goal.period} ({where}): target {exact_text(facts.target)}"
     base = facts.baseline
+    assert base is not None  # a change target is computed from the baseline value
     sign = MINUS if goal.direction == "reduce" else "+"
     words = f"{goal.direction} by {format_quantity(goal.amount)} by {goal.period} ({where}): "
     if goal.amount.unit == "%":
@@ -311,9 +334,10 @@ def _goal_words(goal, facts: Facts) -> str:
 
 def _segment(facts: Facts) -> tuple[Point, Point] | None:
     """The two points of the target path the trajectory value was read from (None: no line involved)."""
-    path, at = facts.target_path, facts.latest.period
+    path = facts.target_path
     if facts.trajectory is None or len(path) < 2:
         return None
+    at = _latest_period(facts)
     before = [Point(*p) for p in path if p[0] < at]
     after = [Point(*p) for p in path if p[0] > at]
     if before and after:
@@ -323,9 +347,10 @@ def _segment(facts: Facts) -> tuple[Point, Point] | None:
     return None
 
 
-def _trajectory_words(kind: str, facts: Facts) -> str:
-    start, end = _segment(facts)
-    at = facts.latest.period
+def _trajectory_words(kind: str, facts: Facts, segment: tuple[Point, Point]) -> str:
+    start, end = segment
+    at = _latest_period(facts)
+    assert start.period is not None and end.period is not None  # points of the target path, each of a period
     head = f"trajectory {kind}: from {exact_text(start.value)} in {start.name} to {exact_text(end.value)} " \
            f"in {end.name}"
     if at >= end.period or end.period.index == start.period.index:
@@ -336,12 +361,12 @@ def _trajectory_words(kind: str, facts: Facts) -> str:
                    f"{share.numerator}/{share.denominator} = {exact_text(facts.trajectory)}")
 
 
-def _judgement_lines(facts: Facts) -> list[str]:
+def _judgement_lines(facts: Facts, target: TargetSpec) -> list[str]:
     lines = []
-    value = facts.latest.value
+    value = _latest(facts).value
     checks = [("the trajectory value", facts.trajectory, facts.on_trajectory(), "on trajectory"),
               ("the target", facts.target, facts.target_met(), "target met")]
-    if facts.spec.target.fixed is not None:
+    if target.fixed is not None:
         checks = checks[1:]  # a fixed target is its own trajectory: say it once
     for name, reference, holds, fact in checks:
         if reference is None:
@@ -401,7 +426,7 @@ def _condition_words(condition: nodes.Expr, facts: Facts) -> list[str]:
 
 
 def _fact_words(node: nodes.Expr, facts: Facts) -> str | None:
-    value = facts.latest.value
+    value = _latest(facts).value
     text = f"`{format_expr(node)}`"
     if isinstance(node, nodes.ArrowIs):
         return f"{text}: the arrow is {arrow_text(facts.arrow)}"
@@ -425,21 +450,24 @@ def _vs(facts: Facts, value: Fraction, reference: Fraction, name: str) -> str:
     return f"{exact_text(value)} against {name} {exact_text(reference)}, {_better_words(facts, value, reference)}"
 
 
-def _margin_words(node, facts: Facts) -> str:
-    margin = margin_amount(node.margin, facts.target)
-    value = facts.latest.value
+def _margin_words(node: nodes.WithinTarget | nodes.TargetExceeded, facts: Facts) -> str:
+    target = facts.target
+    assert target is not None  # _fact_words asks only when there is a target
+    margin = margin_amount(node.margin, target)
+    value = _latest(facts).value
     if isinstance(node, nodes.WithinTarget):
-        short = facts.polarity.shortfall(value, facts.target)
-        return f"{exact_text(value)} is {exact_text(short)} short of the target {exact_text(facts.target)}; " \
+        short = facts.polarity.shortfall(value, target)
+        return f"{exact_text(value)} is {exact_text(short)} short of the target {exact_text(target)}; " \
                f"allowed {exact_text(margin)}"
-    lead = facts.polarity.shortfall(facts.target, value)
-    return f"{exact_text(value)} beats the target {exact_text(facts.target)} by {exact_text(lead)}; " \
+    lead = facts.polarity.shortfall(target, value)
+    return f"{exact_text(value)} beats the target {exact_text(target)} by {exact_text(lead)}; " \
            f"needed {exact_text(margin)}"
 
 
 def _gap_words(facts: Facts) -> str:
-    now = facts.polarity.gap_shortfall(facts.latest.value)
-    words = f"the gap is {exact_text(facts.latest.value)}, {exact_text(now)} from closed"
+    latest = _latest(facts)
+    now = facts.polarity.gap_shortfall(latest.value)
+    words = f"the gap is {exact_text(latest.value)}, {exact_text(now)} from closed"
     if facts.earlier is not None:
         before = facts.polarity.gap_shortfall(facts.earlier.value)
         words += f"; in {facts.earlier.name} it was {exact_text(facts.earlier.value)}, {exact_text(before)} from closed"
@@ -459,7 +487,8 @@ def _change_section(ctx: _Context, whatif: WhatIf | None) -> Section:
     return Section("What would change the result", tuple(lines))
 
 
-def _move_lines(whatif: WhatIf, what: str, key, words) -> list[str]:
+def _move_lines(whatif: WhatIf, what: str, key: Callable[[Outcome], _Shown],
+                words: Callable[[_Shown], str]) -> list[str]:
     lines = []
     current = key(whatif.current)
     for upward in (True, False):
@@ -503,12 +532,15 @@ def _where_words(whatif: WhatIf, move: Move, upward: bool) -> str:
 def _decided_by(whatif: WhatIf, move: Move, what: str) -> str:
     if what != "RAG" or move.outcome.line is None:
         return ""
-    clause = next((c for c in whatif.spec.rag.clauses if c.span and c.span.line == move.outcome.line), None)
+    rag = whatif.spec.rag
+    assert rag is not None  # RAG moves are sought only for an indicator with RAG clauses
+    clause = next((c for c in rag.clauses if c.span and c.span.line == move.outcome.line), None)
     return f" — {_clause_text(clause)}, line {move.outcome.line}" if clause else f" — line {move.outcome.line}"
 
 
-def _indicator_facts(ctx: _Context, whatif: WhatIf | None) -> dict:
+def _indicator_facts(ctx: _Context, whatif: WhatIf | None) -> dict[str, object]:
     a = ctx.assessment
+    facts: dict[str, object]
     facts = {"area": a.area, "indicator": a.indicator, "period": a.period.label if a.period else None,
              "value": json_number(a.value), "arrow": a.arrow, "rag": a.rag,
              "rule": {"file": ctx.rules.file, "line": a.rule_line} if a.rule_line else None,
@@ -522,7 +554,7 @@ def _indicator_facts(ctx: _Context, whatif: WhatIf | None) -> dict:
     return facts
 
 
-def _move_dict(move: Move, upward: bool) -> dict:
+def _move_dict(move: Move, upward: bool) -> dict[str, object]:
     return {"direction": "up" if upward else "down", "value": json_number(move.first),
             "threshold": json_number(move.edge.value), "threshold_is": move.edge.what,
             "at_threshold": move.at_edge, "arrow": move.outcome.arrow, "rag": move.outcome.rag}
@@ -545,6 +577,7 @@ def explain_theme(rules: RuleSet, dataset: Dataset, theme_id: str, at: Period | 
     sections = (_members_section(theme, members), _rating_section(rules, theme, result, members),
                 _theme_change_section(theme, result.rating, reach, search.complete))
     heading = f"theme {theme.id} “{theme.title}” — {chosen.name}, assessed at {at or '–'}"
+    facts: dict[str, object]
     facts = {"area": chosen.name, "theme": theme.id, "period": at.label if at else None, "rating": result.rating,
              "rule": {"file": rules.file, "line": result.rule_line} if result.rule_line else None,
              "counts": dict(result.counts), "reported": result.reported,
@@ -566,7 +599,7 @@ def _members_section(theme: ThemeSpec, members: list[Assessment]) -> Section:
     return Section("Members", tuple(lines))
 
 
-def _rating_section(rules: RuleSet, theme: ThemeSpec, result, members: list[Assessment]) -> Section:
+def _rating_section(rules: RuleSet, theme: ThemeSpec, result: ThemeResult, members: list[Assessment]) -> Section:
     lines = ["clauses are tried in order; the first that holds decides"]
     for index, clause in enumerate(theme.rating.clauses):
         trace = result.clauses[index] if index < len(result.clauses) else None
@@ -585,7 +618,7 @@ def _rating_section(rules: RuleSet, theme: ThemeSpec, result, members: list[Asse
 
 
 def _theme_numbers(condition: nodes.Expr, members: list[Assessment]) -> list[str]:
-    lines = []
+    lines: list[str] = []
     for node in in_order(condition):
         if isinstance(node, nodes.Compare):
             # The counts first, then the comparison they feed.
@@ -606,7 +639,7 @@ def _call_words(call: nodes.Call, members: list[Assessment]) -> str:
     return words + f" (of {len(members)} members; known for {exact_text(judged)})"
 
 
-def _theme_change_section(theme: ThemeSpec, rating: str | None, reach, complete: bool) -> Section:
+def _theme_change_section(theme: ThemeSpec, rating: str | None, reach: list[Reach], complete: bool) -> Section:
     order = {level: i for i, level in enumerate(theme.scale)}
     lines = []
     for r in reach:
@@ -623,7 +656,7 @@ def _theme_change_section(theme: ThemeSpec, rating: str | None, reach, complete:
     return Section("What would change the rating", tuple(lines))
 
 
-def _state_text(state: tuple[str | None, str | None]) -> str:
+def _state_text(state: Look) -> str:
     arrow, rag = state
     parts = [arrow_text(arrow)] if arrow != "na" else []
     if rag is not None:

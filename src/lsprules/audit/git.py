@@ -10,12 +10,15 @@ import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Literal, TypeGuard, TypeVar, overload
 
 from lsprules.core.diagnostics import InputError, error
 
 GIT_TIMEOUT_SECONDS = 60
 # Read-only: `git status` would otherwise refresh the index, which needs a lock and writes a file.
 _ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+
+_Out = TypeVar("_Out", str, bytes)
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class GitState:
         """Whether the bytes read are exactly those of `commit`."""
         return self.status in ("clean", "revision")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str | bool | None]:
         """A JSON-ready form."""
         return {"commit": self.commit, "clean": self.clean, "status": self.status}
 
@@ -49,7 +52,16 @@ class RevisionFile:
     data: bytes
 
 
-def _git(args: list[str], cwd: Path, text: bool = True) -> subprocess.CompletedProcess | None:
+@overload
+def _git(args: list[str], cwd: Path, text: Literal[True] = True) -> subprocess.CompletedProcess[str] | None: ...
+
+
+@overload
+def _git(args: list[str], cwd: Path, text: Literal[False]) -> subprocess.CompletedProcess[bytes] | None: ...
+
+
+def _git(args: list[str], cwd: Path, text: bool = True) -> subprocess.CompletedProcess[str] | \
+        subprocess.CompletedProcess[bytes] | None:
     """Run git; None when git cannot be run at all."""
     try:
         return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=text, env=_ENV,
@@ -58,7 +70,7 @@ def _git(args: list[str], cwd: Path, text: bool = True) -> subprocess.CompletedP
         return None
 
 
-def _ok(result: subprocess.CompletedProcess | None) -> bool:
+def _ok(result: subprocess.CompletedProcess[_Out] | None) -> TypeGuard[subprocess.CompletedProcess[_Out]]:
     return result is not None and result.returncode == 0
 
 
@@ -157,7 +169,9 @@ def toplevel(cwd: str | Path = ".", purpose: str = "the working tree") -> Path:
 
 def _toplevel(cwd: Path, named: str) -> Path:
     _require_repository(cwd, named)
-    return Path(_git(["rev-parse", "--show-toplevel"], cwd).stdout.strip()).resolve()
+    shown = _git(["rev-parse", "--show-toplevel"], cwd)
+    assert shown is not None  # git ran a moment ago in _require_repository
+    return Path(shown.stdout.strip()).resolve()
 
 
 def _require_repository(cwd: Path, named: str) -> None:

@@ -99,6 +99,7 @@ def _assessment_changes(before: Evaluation, after: Evaluation) -> list[ResultCha
         fields = _fields(a, b)
         if fields:
             shown = b or a
+            assert shown is not None  # every key comes from one side or the other
             out.append(ResultChange(shown.area, "indicator", shown.indicator, shown.title, tuple(fields)))
     return out
 
@@ -115,10 +116,12 @@ def _fields(a: Assessment | None, b: Assessment | None) -> list[FieldChange]:
     return out
 
 
-def _words(field: str, value) -> str:
+def _words(field: str, value: Fraction | str | None) -> str:
     if field == "arrow":
+        assert isinstance(value, str)  # an assessment always has an arrow ('na' when none)
         return arrow_text(value)
     if field == "rag":
+        assert not isinstance(value, Fraction)  # a band, or None
         return band_text(value)
     return exact_text(value) if isinstance(value, Fraction) else "–"
 
@@ -131,7 +134,8 @@ def _theme_changes(before: Evaluation, after: Evaluation) -> list[ResultChange]:
         a, b = old.get(key), new.get(key)
         if a is not None and b is not None and a.rating == b.rating:
             continue
-        shown: ThemeResult = b or a
+        shown = b or a
+        assert shown is not None  # every key comes from one side or the other
         out.append(ResultChange(shown.area, "theme", shown.theme, shown.title,
                                 (FieldChange("rating", _rating(a), _rating(b)),)))
     return out

@@ -10,7 +10,7 @@ No claim rests on the threshold arithmetic alone: every value reported is evalua
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -57,7 +57,8 @@ class Move:
 class WhatIf:
     """Evaluates one indicator at hypothetical latest values; finds thresholds and the nearest changes."""
 
-    def __init__(self, spec: IndicatorSpec, points: list[tuple[Period, Fraction]], breaks, places: int = 1):
+    def __init__(self, spec: IndicatorSpec, points: list[tuple[Period, Fraction]], breaks: Mapping[Period, str],
+                 places: int = 1):
         if not points:
             raise ValueError("what-if needs at least one value")
         self.spec = spec
@@ -170,7 +171,7 @@ class WhatIf:
         elif isinstance(node, nodes.TargetMet) and facts.target is not None:
             yield Threshold(facts.target, "the target")
         elif isinstance(node, (nodes.WithinTarget, nodes.TargetExceeded)) and facts.target is not None:
-            yield from self._margin_thresholds(node)
+            yield from self._margin_thresholds(node, facts.target)
         elif isinstance(node, nodes.GapState):
             yield from self._gap_thresholds()
         elif isinstance(node, nodes.Compare):
@@ -178,8 +179,8 @@ class WhatIf:
             if root is not None:
                 yield Threshold(root, f"where `{format_expr(node)}` flips")
 
-    def _margin_thresholds(self, node) -> Iterator[Threshold]:
-        target = self.facts.target
+    def _margin_thresholds(self, node: nodes.WithinTarget | nodes.TargetExceeded,
+                           target: Fraction) -> Iterator[Threshold]:
         margin = margin_amount(node.margin, target)
         # `within m of target` flips where the shortfall is m; `exceeded by m` where the lead is m.
         reach = margin if isinstance(node, nodes.WithinTarget) else -margin
@@ -203,13 +204,13 @@ class WhatIf:
             left, right = facts.number(compare.left), facts.number(compare.right)
             return None if left is None or right is None else left - right
 
-        samples = [difference(Fraction(v)) for v in (0, 1, 2)]
-        if any(s is None for s in samples):
+        first, second, third = [difference(Fraction(v)) for v in (0, 1, 2)]
+        if first is None or second is None or third is None:
             return None
-        slope = samples[1] - samples[0]
-        if slope == 0 or samples[2] - samples[1] != slope:
+        slope = second - first
+        if slope == 0 or third - second != slope:
             return None  # constant, or not a straight line in the value: no single edge to report
-        return -samples[0] / slope
+        return -first / slope
 
 
 def tolerance_amount(static: nodes.StaticStmt, earlier: Fraction) -> Fraction:

@@ -6,10 +6,16 @@ the same provenance, byte for byte.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lsprules import __version__
 from lsprules.audit.git import GitState, file_state
+
+if TYPE_CHECKING:
+    from lsprules.data.model import Dataset
+    from lsprules.lang.resolve import RuleSet
 
 SHORT_COMMIT = 12  # characters of a commit id shown in text footers (JSON carries all 40)
 
@@ -23,7 +29,7 @@ class InputFile:
     sha256: str
     git: GitState | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         """A JSON-ready form."""
         return {"role": self.role, "path": self.path, "sha256": self.sha256,
                 "git": self.git.to_dict() if self.git else None}
@@ -40,7 +46,7 @@ class Provenance:
     engine: str
     inputs: tuple[InputFile, ...]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         """A JSON-ready form."""
         return {"engine": self.engine, "inputs": [f.to_dict() for f in self.inputs]}
 
@@ -63,12 +69,12 @@ def input_file(role: str, path: str, sha256: str, git: GitState | None = None) -
     return InputFile(role, path, sha256, git if git is not None else file_state(path))
 
 
-def provenance_of(files) -> Provenance:
+def provenance_of(files: Iterable[InputFile]) -> Provenance:
     """Provenance of any run from the input files it read."""
     return Provenance(f"lsprules {__version__}", tuple(files))
 
 
-def provenance_for(rules, datasets) -> Provenance:
+def provenance_for(rules: RuleSet, datasets: Iterable[Dataset]) -> Provenance:
     """Provenance of one evaluation from its rule set and datasets."""
     files = [input_file("rules", rules.file, rules.sha256)]
     files += [input_file("dataset", d.path, d.sha256) for d in datasets]

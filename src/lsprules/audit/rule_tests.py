@@ -16,9 +16,10 @@ from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import NotRequired, TypedDict, TypeVar
 
 import yaml
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 
 from lsprules.audit.wording import arrow_text, band_text, exact_text, percent_change, signed_text
 from lsprules.core.diagnostics import Diagnostic, InputError, at_span, did_you_mean, error
@@ -33,6 +34,13 @@ from lsprules.lang.resolve import RuleSet, resolve
 TEST_SUFFIXES = (".tests.yaml", ".tests.yml")
 SYMBOL_ARROWS = {"▲": "up", "◀▶": "static", "▼": "down", "★": "peak"}
 DEFAULT_AREA = "Test area"
+
+# What a case expects of one field: an arrow, band or rating (a string), or a value (a number).
+Expected = str | int | float
+# One case as the schema allows it (`with` is a keyword, hence this form).
+Case = TypedDict("Case", {"name": str, "data": str | dict[str, object], "expect": dict[str, dict[str, Expected]],
+                          "period": NotRequired[str | int], "area": NotRequired[str],
+                          "with": NotRequired[dict[str, str]]})
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -112,7 +120,7 @@ class TestFile:
 
     path: Path
     rules_path: Path
-    cases: tuple[dict, ...]
+    cases: tuple[Case, ...]
     case_nodes: tuple[yaml.MappingNode, ...]
 
 
@@ -142,10 +150,11 @@ def load_test_file(path: Path) -> TestFile:
     if problems:
         raise InputError(problems)
     cases_node = _child(root, "cases")
+    assert cases_node is not None  # the schema requires `cases`
     return TestFile(path, path.parent / document["rules"], tuple(document["cases"]), tuple(cases_node.value))
 
 
-def _schema_problem(source: Source, root, err) -> Diagnostic:
+def _schema_problem(source: Source, root: yaml.Node | None, err: ValidationError) -> Diagnostic:
     where = ".".join(str(p) for p in err.absolute_path) or "the file"
     node = _node_at(root, list(err.absolute_path))
     span = _node_span(source.name, node)
@@ -153,15 +162,16 @@ def _schema_problem(source: Source, root, err) -> Diagnostic:
                    hint="see schemas/ruletest.schema.json and docs/auditing.md")
 
 
-def _child(node, key):
+def _child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode):
         return next((v for k, v in node.value if k.value == key), None)
     if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-        return node.value[key]
+        item: yaml.Node = node.value[key]  # the stubs leave a node's value untyped
+        return item
     return None
 
 
-def _node_at(root, path: list):
+def _node_at(root: yaml.Node | None, path: list[str | int]) -> yaml.Node | None:
     node = root
     for key in path:
         child = _child(node, key)
@@ -171,7 +181,7 @@ def _node_at(root, path: list):
     return node
 
 
-def _node_span(name: str, node) -> Span | None:
+def _node_span(name: str, node: yaml.Node | None) -> Span | None:
     if node is None:
         return None
     mark = node.start_mark
@@ -198,7 +208,7 @@ class _Runner:
         inputs = tuple((role, path, sha) for (role, path), sha in self.inputs.items())
         return FileResult(display_name(self.test.path), self.rules, results, inputs)
 
-    def case(self, case: dict, node) -> CaseResult:
+    def case(self, case: Case, node: yaml.Node) -> CaseResult:
         """One case: its checks, or the error that kept it from running."""
         line = node.start_mark.line + 1
         try:
@@ -216,7 +226,7 @@ class _Runner:
                   for check in _checks(subject, expected, result, rules)]
         return CaseResult(case["name"], line, tuple(checks))
 
-    def _dataset(self, data, node, case_name: str) -> Dataset:
+    def _dataset(self, data: str | dict[str, object], node: yaml.Node | None, case_name: str) -> Dataset:
         from lsprules.data.load import load_any
         from lsprules.data.readers.yaml_reader import load_dataset_bytes
 
@@ -227,16 +237,17 @@ class _Runner:
                 loaded = self._datasets[path]
                 self.inputs[("dataset", loaded.path)] = loaded.sha256
             return self._datasets[path]
+        assert isinstance(node, yaml.MappingNode)  # inline data is a mapping (the schema says so)
         text = _inline_dataset_text(node)
         return load_dataset_bytes(f"{display_name(self.test.path)}, case '{case_name}'", text.encode("utf-8"))
 
-    def _evaluate(self, rules: RuleSet, dataset: Dataset, case: dict) -> Evaluation:
+    def _evaluate(self, rules: RuleSet, dataset: Dataset, case: Case) -> Evaluation:
         from lsprules.data.model import resolve_period
 
         at = resolve_period(str(case["period"]) if "period" in case else None, dataset)
         areas = [a.name for a in dataset.areas]
         area = case.get("area") or (areas[0] if len(areas) == 1 else None)
-        if area not in areas:
+        if area is None or area not in areas:
             raise InputError([error("E003", f"area {area!r}: the data has no such area" if area else
                                     f"the data has several areas: name one with `area:` ({', '.join(areas)})")])
         return evaluate(rules, dataset, at, [area])
@@ -266,29 +277,40 @@ def _inline_dataset_text(node: yaml.MappingNode) -> str:
 # --- `with`: settings for one case ------------------------------------------------------------
 
 
-def parse_overrides(rules: RuleSet, overrides: dict[str, str], where: str) -> dict[str, tuple]:
+def parse_overrides(rules: RuleSet, overrides: dict[str, str], where: str) -> dict[str, tuple[nodes.Setting, ...]]:
     """Each indicator's `with` settings, parsed; InputError for unknown indicators or bad syntax."""
-    from lsprules.lang.parser import parse_text
-
     unknown = [name for name in overrides if name not in rules.indicators]
     if unknown:
         raise InputError([error("E102", f"{where}: `with` names unknown indicator '{unknown[0]}'",
                                 hint=did_you_mean(unknown[0], rules.indicators))])
-    return {name: parse_text(f"indicator {name} {{\n{text}\n}}\n", f"{where} (with {name})").items[0].settings
-            or () for name, text in overrides.items()}
+    return {name: _override_settings(name, text, where) for name, text in overrides.items()}
 
 
-def with_overrides(rules: RuleSet, extra: dict[str, tuple]) -> RuleSet:
+def _override_settings(name: str, text: str, where: str) -> tuple[nodes.Setting, ...]:
+    from lsprules.lang.parser import parse_text
+
+    item = parse_text(f"indicator {name} {{\n{text}\n}}\n", f"{where} (with {name})").items[0]
+    assert isinstance(item, nodes.Indicator)  # the text parsed starts with `indicator`
+    return item.settings or ()
+
+
+def with_overrides(rules: RuleSet, extra: dict[str, tuple[nodes.Setting, ...]]) -> RuleSet:
     """The rule set with extra settings in some indicators' own bodies (clause lines stay the file's own)."""
     items = tuple(_patched(item, extra) for item in rules.ast.items)
     text = Path(rules.file).read_text(encoding="utf-8") if Path(rules.file).is_file() else ""
     return resolve(dataclasses.replace(rules.ast, items=items), Source(rules.file, text), rules.sha256)
 
 
-def _patched(item, extra: dict[str, tuple]):
+def _patched(item: nodes.Item, extra: dict[str, tuple[nodes.Setting, ...]]) -> nodes.Item:
     if isinstance(item, nodes.Group):
-        return dataclasses.replace(item, indicators=tuple(_patched(i, extra) for i in item.indicators))
-    if not isinstance(item, nodes.Indicator) or item.name not in extra:
+        return dataclasses.replace(item, indicators=tuple(_patched_indicator(i, extra) for i in item.indicators))
+    if not isinstance(item, nodes.Indicator):
+        return item
+    return _patched_indicator(item, extra)
+
+
+def _patched_indicator(item: nodes.Indicator, extra: dict[str, tuple[nodes.Setting, ...]]) -> nodes.Indicator:
+    if item.name not in extra:
         return item
     settings = list(item.settings or ())
     for added in extra[item.name]:
@@ -296,25 +318,35 @@ def _patched(item, extra: dict[str, tuple]):
     return dataclasses.replace(item, settings=tuple(settings))
 
 
-def _with_setting(settings: list, added) -> list:
+def _with_setting(settings: list[nodes.Setting], added: nodes.Setting) -> list[nodes.Setting]:
     """Settings with one more: it replaces the same setting, or merges into a block of the same kind."""
     same = next((i for i, s in enumerate(settings) if _setting_kind(s) == _setting_kind(added)), None)
     if same is None:
         return settings + [added]
     old = settings[same]
-    if type(old) is type(added) and isinstance(added, (nodes.ArrowBlock, nodes.TargetBlock)):
-        kinds = {_statement_kind(s) for s in added.statements}
-        kept = tuple(s for s in old.statements if _statement_kind(s) not in kinds)
-        added = dataclasses.replace(old, statements=kept + added.statements)
+    if isinstance(old, nodes.ArrowBlock) and isinstance(added, nodes.ArrowBlock):
+        added = _merged(old, added)
+    elif isinstance(old, nodes.TargetBlock) and isinstance(added, nodes.TargetBlock):
+        added = _merged(old, added)
     return settings[:same] + [added] + settings[same + 1:]
 
 
-def _setting_kind(setting) -> str:
+_Block = TypeVar("_Block", nodes.ArrowBlock, nodes.TargetBlock)
+
+
+def _merged(old: _Block, added: _Block) -> _Block:
+    """A block with the added block's statements, each replacing the old one of its kind."""
+    kinds = {_statement_kind(s) for s in added.statements}
+    kept = tuple(s for s in old.statements if _statement_kind(s) not in kinds)
+    return dataclasses.replace(old, statements=kept + added.statements)
+
+
+def _setting_kind(setting: nodes.Setting) -> str:
     # A fixed target and a target block are both "the target": one replaces the other.
     return "target" if isinstance(setting, (nodes.FixedTarget, nodes.TargetBlock)) else type(setting).__name__
 
 
-def _statement_kind(stmt) -> str:
+def _statement_kind(stmt: nodes.ArrowStmt | nodes.TargetStmt) -> str:
     # A goal and values per period are both "the target value": giving one replaces the other.
     goal = (nodes.ChangeStmt, nodes.ReachStmt, nodes.PeriodTargetStmt)
     return "goal" if isinstance(stmt, goal) else type(stmt).__name__
@@ -323,7 +355,7 @@ def _statement_kind(stmt) -> str:
 # --- checks -----------------------------------------------------------------------------------
 
 
-def _checks(subject: str, expected: dict, result: Evaluation, rules: RuleSet) -> list[Check]:
+def _checks(subject: str, expected: dict[str, Expected], result: Evaluation, rules: RuleSet) -> list[Check]:
     assessment = next((a for a in result.assessments if a.indicator == subject), None)
     if assessment is not None:
         return [_indicator_check(assessment, field, value) for field, value in expected.items()]
@@ -335,11 +367,13 @@ def _checks(subject: str, expected: dict, result: Evaluation, rules: RuleSet) ->
                   False, hint or "")]
 
 
-def _indicator_check(a: Assessment, field: str, expected) -> Check:
+def _indicator_check(a: Assessment, field: str, expected: Expected) -> Check:
     if field == "arrow":
+        assert isinstance(expected, str)  # the schema allows only arrow names and symbols here
         want = SYMBOL_ARROWS.get(expected, expected)
         passed, shown, got = a.arrow == want, arrow_text(want), arrow_text(a.arrow)
     elif field == "rag":
+        assert isinstance(expected, str)  # the schema allows only band names here
         passed, shown, got = (a.rag or "na") == expected, expected, band_text(a.rag)
     elif field == "value":
         printed = Decimal(str(expected))
@@ -351,9 +385,10 @@ def _indicator_check(a: Assessment, field: str, expected) -> Check:
                  a.rule_line)
 
 
-def _theme_check(t: ThemeResult, field: str, expected) -> Check:
+def _theme_check(t: ThemeResult, field: str, expected: Expected) -> Check:
     if field != "rating":
         return Check(t.theme, "theme", field, str(expected), "–", False, f"a theme has a `rating`, not `{field}`")
+    assert isinstance(expected, str)  # the schema allows only rating names here
     passed = (t.rating or "na") == expected
     detail = "" if passed else "; ".join(t.reasons)
     return Check(t.theme, "theme", field, expected, band_text(t.rating), passed, detail, t.rule_line)
@@ -365,6 +400,7 @@ def assessment_detail(a: Assessment) -> str:
     if a.previous is not None:
         parts.append(f"previous {exact_text(a.previous.value)} ({a.previous.name})")
         if a.change is not None:
+            assert a.value is not None  # a change is measured from the latest value
             change = percent_change(a.value, a.previous.value)
             parts.append(f"change {signed_text(a.change)}" + (f" ({change})" if change else ""))
     parts.append(f"arrow {arrow_text(a.arrow)}")

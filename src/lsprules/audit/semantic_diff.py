@@ -8,11 +8,13 @@ not override it); an indicator's own changes are reported under the indicator.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lsprules.audit.aspects import (
     NBSP,
     Aspect,
+    aspect_clauses,
     clause_words,
     comparator_aspects,
     indicator_aspects,
@@ -21,7 +23,7 @@ from lsprules.audit.aspects import (
 )
 from lsprules.audit.wording import count_words
 from lsprules.lang import nodes
-from lsprules.lang.resolve import RuleSet, walk
+from lsprules.lang.resolve import ComparatorSpec, IndicatorSpec, RuleSet, ThemeSpec, walk
 
 ARROW = "→"
 
@@ -50,7 +52,7 @@ class Change:
             text += " (no indicator reads it)"
         return text
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         """A JSON-ready form."""
         return {"kind": self.kind, "subject": self.subject, "aspect": self.aspect, "what": self.what,
                 "before": self.before, "after": self.after, "line": self.line, "affects": list(self.affects)}
@@ -81,7 +83,7 @@ def diff_rule_sets(old: RuleSet, new: RuleSet) -> RuleDiff:
 
 
 def aspect_changes(kind: str, subject: str, old: dict[str, Aspect], new: dict[str, Aspect],
-                   keys=None) -> list[Change]:
+                   keys: Iterable[str] | None = None) -> list[Change]:
     """Changes between two sets of aspects of one subject (only `keys`, when given)."""
     out: list[Change] = []
     for key in keys if keys is not None else list(dict.fromkeys([*new, *old])):
@@ -94,7 +96,7 @@ def aspect_changes(kind: str, subject: str, old: dict[str, Aspect], new: dict[st
             out.append(Change(kind, subject, key, f"{after.text()} (added)", None, after.text(), after.line))
         elif after is None and before is not None:
             out.append(Change(kind, subject, key, f"{before.text()} (removed)", before.text(), None, before.line))
-        elif before is not None:
+        elif before is not None and after is not None:  # the branches above leave both or neither
             out.append(Change(kind, subject, key, changed_words(before, after), before.text(), after.text(),
                               after.line))
     return out
@@ -124,7 +126,8 @@ def _numeric(word: str) -> bool:
 def _clause_changes(kind: str, subject: str, before: Aspect, after: Aspect) -> list[Change]:
     """First-match clauses compared as a sequence: changed in place, added, removed, or moved."""
     noun = before.label[:-1]  # "RAG clause", "rating clause"
-    old, new = [clause_words(c) for c in before.value], [clause_words(c) for c in after.value]
+    old_clauses, new_clauses = aspect_clauses(before), aspect_clauses(after)
+    old, new = [clause_words(c) for c in old_clauses], [clause_words(c) for c in new_clauses]
     removed: list[tuple[int, str]] = []
     added: list[tuple[int, str]] = []
     out: list[Change] = []
@@ -132,7 +135,7 @@ def _clause_changes(kind: str, subject: str, before: Aspect, after: Aspect) -> l
         if op == "replace":
             pairs = list(zip(range(i1, i2), range(j1, j2), strict=True))
             for i, j in pairs:
-                if before.value[i].label == after.value[j].label:
+                if old_clauses[i].label == new_clauses[j].label:
                     out.append(Change(kind, subject, before.key, f"{noun} {j + 1} changed: `{old[i]}` {ARROW} "
                                       f"`{new[j]}`", old[i], new[j], _clause_line(after, j)))
                 else:
@@ -147,8 +150,10 @@ def _clause_changes(kind: str, subject: str, before: Aspect, after: Aspect) -> l
     return out + _moves_and_rest(kind, subject, before, after, noun, removed, added)
 
 
-def _moves_and_rest(kind, subject, before: Aspect, after: Aspect, noun: str, removed, added) -> list[Change]:
-    out = []
+def _moves_and_rest(kind: str, subject: str, before: Aspect, after: Aspect, noun: str,
+                    removed: list[tuple[int, str]], added: list[tuple[int, str]]) -> list[Change]:
+    old_clauses, new_clauses = aspect_clauses(before), aspect_clauses(after)
+    out: list[Change] = []
     for i, text in list(removed):
         match = next(((j, t) for j, t in added if t == text), None)
         if match is not None:
@@ -158,8 +163,8 @@ def _moves_and_rest(kind, subject, before: Aspect, after: Aspect, noun: str, rem
                               f"(first match wins, so order matters): `{text}`", text, text,
                               _clause_line(after, match[0])))
     for i, text in list(removed):
-        label = before.value[i].label
-        match = next(((j, t) for j, t in added if after.value[j].label == label), None)
+        label = old_clauses[i].label
+        match = next(((j, t) for j, t in added if new_clauses[j].label == label), None)
         if match is not None:
             removed.remove((i, text))
             added.remove(match)
@@ -174,7 +179,7 @@ def _moves_and_rest(kind, subject, before: Aspect, after: Aspect, noun: str, rem
 
 
 def _clause_line(aspect: Aspect, index: int) -> int | None:
-    span = aspect.value[index].span
+    span = aspect_clauses(aspect)[index].span
     return span.line if span is not None else None
 
 
@@ -197,7 +202,7 @@ def _comparator_changes(old: RuleSet, new: RuleSet) -> list[Change]:
     return out
 
 
-def _reads(expr, comparator: str) -> bool:
+def _reads(expr: nodes.Expr, comparator: str) -> bool:
     """Whether a value expression reads a comparator (`x at c`, gap(x, c), ratio(x, c))."""
     for node in walk(expr):
         if isinstance(node, nodes.AtComparator) and node.comparator == comparator:
@@ -241,15 +246,15 @@ def _with_affects(change: Change, profile: str, old: RuleSet, new: RuleSet) -> C
     return Change(**{**change.__dict__, "affects": tuple(affected)})
 
 
-def _span_line(node) -> int | None:
+def _span_line(node: nodes.Node | IndicatorSpec | ComparatorSpec | ThemeSpec) -> int | None:
     return node.span.line if node.span is not None else None
 
 
 # --- indicators -------------------------------------------------------------------------------
 
 
-def _own_settings(rules: RuleSet) -> dict[str, tuple]:
-    out = {}
+def _own_settings(rules: RuleSet) -> dict[str, tuple[nodes.Setting, ...]]:
+    out: dict[str, tuple[nodes.Setting, ...]] = {}
     for item in rules.ast.items:
         for ind in item.indicators if isinstance(item, nodes.Group) else (item,):
             if isinstance(ind, nodes.Indicator):
@@ -264,6 +269,7 @@ def _indicator_changes(old: RuleSet, new: RuleSet) -> list[Change]:
     for ind in list(dict.fromkeys([*new.indicators, *old.indicators])):
         was, now = old.indicators.get(ind), new.indicators.get(ind)
         if was is None:
+            assert now is not None  # `ind` is an indicator of one rule set or the other
             out.append(Change("indicator", ind, "added", _added_words(now), line=_span_line(now)))
             continue
         if now is None:
@@ -275,18 +281,21 @@ def _indicator_changes(old: RuleSet, new: RuleSet) -> list[Change]:
     return out
 
 
-def _added_words(spec) -> str:
+def _added_words(spec: IndicatorSpec) -> str:
     where = f" in group {spec.group.id}" if spec.group else ""
     uses = f", uses {spec.profile}" if spec.profile else ""
     return f"added: “{spec.title}”{where}{uses}"
 
 
-def _profile_keys(was, now, profiles_before, profiles_after, own_before, own_after) -> set[str]:
+def _profile_keys(was: IndicatorSpec, now: IndicatorSpec, profiles_before: dict[str, nodes.Profile],
+                  profiles_after: dict[str, nodes.Profile], own_before: tuple[nodes.Setting, ...],
+                  own_after: tuple[nodes.Setting, ...]) -> set[str]:
     """Aspects whose change comes from the shared profile (reported there), not from the indicator itself."""
-    if was.profile != now.profile or now.profile not in profiles_after or was.profile not in profiles_before:
+    profile = now.profile  # the same as was.profile past the check below
+    if profile is None or was.profile != profile or profile not in profiles_after or profile not in profiles_before:
         return set()
-    before = setting_aspects(profiles_before[was.profile].settings)
-    after = setting_aspects(profiles_after[now.profile].settings)
+    before = setting_aspects(profiles_before[profile].settings)
+    after = setting_aspects(profiles_after[profile].settings)
     mine_before, mine_after = setting_aspects(own_before), setting_aspects(own_after)
     return {key for key in {*before, *after}
             if before.get(key) != after.get(key) and mine_before.get(key) == mine_after.get(key)}
@@ -329,7 +338,7 @@ def _written_members(rules: RuleSet, theme_id: str) -> list[str]:
     return [n for s in theme.settings if isinstance(s, nodes.Members) for n in s.names]
 
 
-def _member_changes(before, after, old: RuleSet, new: RuleSet) -> list[Change]:
+def _member_changes(before: ThemeSpec, after: ThemeSpec, old: RuleSet, new: RuleSet) -> list[Change]:
     """Members as written (groups or indicators), then indicators that join or leave through a group."""
     written_before, written_after = _written_members(old, before.id), _written_members(new, after.id)
     groups = {g.id for g in new.groups} | {g.id for g in old.groups}

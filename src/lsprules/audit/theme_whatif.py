@@ -9,6 +9,7 @@ computed by the interpreter's own theme evaluation.
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from lsprules.core.periods import Period
@@ -20,15 +21,19 @@ from lsprules.lang.resolve import RuleSet, ThemeSpec, walk
 JUDGED_ARROWS = ("up", "static", "down")
 MAX_STATES = 20_000  # a theme of 30 members with three arrows has under 600; the cap bounds the time
 
-State = tuple[tuple[tuple, int], ...]  # ((kind, arrow, rag), how many) sorted: members grouped by what matters
+Kind = tuple[tuple[str, ...], tuple[str, ...]]  # the arrows and the bands a member may change to
+Look = tuple[str, str | None]  # a member's arrow ('na' when none, or when no rule looks) and band
+Key = tuple[Kind, str, str | None]  # (kind, arrow, rag)
+State = tuple[tuple[Key, int], ...]  # ((kind, arrow, rag), how many) sorted: members grouped by what matters
+Step = tuple[State, Look, Look]  # the state before, and one member's look before and after
 
 
 @dataclass(frozen=True)
 class Change:
     """`count` members moving from one arrow/band to another."""
 
-    before: tuple[str | None, str | None]
-    after: tuple[str | None, str | None]
+    before: Look
+    after: Look
     count: int
 
 
@@ -54,7 +59,7 @@ class ThemeWhatIf:
         self.uses_rag = any(isinstance(n, nodes.RagIs) for n in facts)
         self.start = self._state(members)
         self.complete = True  # False when the search stopped at MAX_STATES before trying every count
-        self._members: dict[tuple, Assessment] = {}
+        self._members: dict[Look, Assessment] = {}
 
     def rating(self, state: State) -> str | None:
         """The theme rating the interpreter gives members in this state."""
@@ -68,9 +73,10 @@ class ThemeWhatIf:
         theme = replace(self.theme, members=tuple(members))
         return assess_theme(theme, self.area, members, self.at).rating
 
-    def _member(self, arrow: str | None, rag: str | None) -> Assessment:
+    def _member(self, arrow: str, rag: str | None) -> Assessment:
         key = (arrow, rag)
         if key not in self._members:
+            assert self.template is not None  # only rating() asks, and it returns first without one
             self._members[key] = replace(self.template, arrow=arrow, rag=rag)
         return self._members[key]
 
@@ -78,7 +84,7 @@ class ThemeWhatIf:
         """For each other rating that can be reached by changing members, the fewest changes, worst first."""
         current = self.rating(self.start)
         found: dict[str, Reach] = {}
-        parents: dict[State, tuple[State, tuple, tuple] | None] = {self.start: None}
+        parents: dict[State, Step | None] = {self.start: None}
         queue = deque([(self.start, 0)])
         wanted = set(self.theme.scale) - {current}
         while queue and len(parents) < MAX_STATES and not wanted <= found.keys():
@@ -100,19 +106,19 @@ class ThemeWhatIf:
         counts = Counter((self._kind(m), self._arrow(m), self._rag(m)) for m in members)
         return tuple(sorted(counts.items(), key=_order))
 
-    def _kind(self, m: Assessment) -> tuple:
+    def _kind(self, m: Assessment) -> Kind:
         """What a member may change to: arrows if it has one, bands of its scale if it has one."""
         arrows = JUDGED_ARROWS if self.uses_arrow and m.arrow in JUDGED_ARROWS else ()
         bands = self.rules.indicators[m.indicator].rag_scale if self.uses_rag and m.rag is not None else ()
         return arrows, bands
 
-    def _arrow(self, m: Assessment) -> str | None:
+    def _arrow(self, m: Assessment) -> str:
         return m.arrow if self.uses_arrow else "na"
 
     def _rag(self, m: Assessment) -> str | None:
         return m.rag if self.uses_rag else None
 
-    def _moves(self, state: State):
+    def _moves(self, state: State) -> Iterator[Step]:
         counts = dict(state)
         for (kind, arrow, rag), _count in state:
             arrows, bands = kind
@@ -127,20 +133,22 @@ class ThemeWhatIf:
                     successor = tuple(sorted(((k, n) for k, n in after.items() if n), key=_order))
                     yield successor, (arrow, rag), (new_arrow, new_rag)
 
-    def _path(self, parents, state: State) -> list[tuple[tuple, tuple]]:
-        steps = []
-        while parents[state] is not None:
-            state, before, after = parents[state]
+    def _path(self, parents: dict[State, Step | None], state: State) -> list[tuple[Look, Look]]:
+        steps: list[tuple[Look, Look]] = []
+        step = parents[state]
+        while step is not None:
+            state, before, after = step
             steps.append((before, after))
+            step = parents[state]
         return steps[::-1]
 
 
-def _order(item) -> tuple:
+def _order(item: tuple[Key, int]) -> tuple[str, str, str]:
     (kind, arrow, rag), _ = item
     return (repr(kind), arrow or "", rag or "")
 
 
-def _changes(steps: list[tuple[tuple, tuple]]) -> tuple[Change, ...]:
+def _changes(steps: list[tuple[Look, Look]]) -> tuple[Change, ...]:
     """Steps of one member each, added up by what changed into what."""
     counted = Counter(steps)
     return tuple(Change(before, after, n) for (before, after), n in sorted(counted.items(), key=repr))
