@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple, TypeGuard
 
 from lsprules.core.numbers import HUNDRED, exact, matches_printed, plain, shown
 from lsprules.core.periods import Period, year_start
-from lsprules.data.model import Area, Dataset, Missing, Series
+from lsprules.data.model import Area, Dataset, Missing, Series, Value
 from lsprules.lang import nodes
 from lsprules.lang.conditions import decide
-from lsprules.lang.resolve import COMPARATOR_FUNCTIONS, PERIOD_FUNCTIONS, IndicatorSpec, RuleSet, ThemeSpec
+from lsprules.lang.resolve import COMPARATOR_FUNCTIONS, PERIOD_FUNCTIONS, IndicatorSpec, RuleSet, TargetSpec, ThemeSpec
 
 ARROW_SYMBOLS = {"up": "▲", "static": "◀▶", "down": "▼", "peak": "★", "na": "n/a"}
 
@@ -193,6 +195,8 @@ def _latest_period(dataset: Dataset) -> Period | None:
 
 
 SeriesValues = dict[Period, "Fraction | Gap"]
+ShownSeries = tuple[tuple[Period, "Fraction | Gap"], ...]  # a series up to the assessed period, as Assessment holds it
+SeriesNode = nodes.AtComparator | nodes.Call  # a value that needs other periods or areas: see _is_series_node
 
 
 class AreaEvaluator:
@@ -214,7 +218,7 @@ class AreaEvaluator:
         """Exact values by period for an indicator; derived indicators are computed (memoised)."""
         if indicator not in self._series:
             spec = self.rules.indicators[indicator]
-            self._series[indicator] = self._derived(spec) if spec.value else self._raw(indicator)
+            self._series[indicator] = self._derived(spec, spec.value) if spec.value else self._raw(indicator)
         return self._series[indicator]
 
     def breaks(self, indicator: str) -> dict[Period, str]:
@@ -243,9 +247,9 @@ class AreaEvaluator:
         return {p: _exact_or_gap(v, f"{indicator} is {_missing_word(v)} for {p}")
                 for p, v in sorted(data.values.items())}
 
-    def _derived(self, spec: IndicatorSpec) -> SeriesValues:
+    def _derived(self, spec: IndicatorSpec, value: nodes.ValueSetting) -> SeriesValues:
         data = self.area.series.get(spec.id) or Series(spec.id)
-        names = _names(spec.value.expr)
+        names = _names(value.expr)
         periods: set[Period] = set()
         for name in names:
             if name in spec.fields:
@@ -254,15 +258,15 @@ class AreaEvaluator:
                 periods.update(self.series(name))
         from lsprules.lang.resolve import walk
 
-        for node in walk(spec.value.expr):
+        for node in walk(value.expr):
             if isinstance(node, nodes.AtComparator):
                 periods.update(self._comparator_periods(node.indicator, node.comparator))
         out: SeriesValues = {}
         for p in sorted(periods):
-            out[p] = self._derived_at(spec, data, p)
+            out[p] = self._derived_at(spec, value, data, p)
         return out
 
-    def _derived_at(self, spec: IndicatorSpec, data: Series, p: Period) -> Fraction | Gap:
+    def _derived_at(self, spec: IndicatorSpec, setting: nodes.ValueSetting, data: Series, p: Period) -> Fraction | Gap:
         def lookup(name: str) -> Fraction | Gap:
             if name in spec.fields:
                 raw = data.fields.get(name, {}).get(p)
@@ -276,8 +280,8 @@ class AreaEvaluator:
                 return Gap(f"component {name}: {value.reason}")
             return value
 
-        result = _value_expr(spec.value.expr, lookup, lambda node: self._series_value(node, p))
-        if isinstance(result, Fraction) and spec.value.as_percent:
+        result = _value_expr(setting.expr, lookup, lambda node: self._series_value(node, p))
+        if isinstance(result, Fraction) and setting.as_percent:
             result = result * HUNDRED
         return result
 
@@ -309,18 +313,20 @@ class AreaEvaluator:
             return set()
         return set.intersection(*(set(e.series(indicator)) for e in found))
 
-    def _series_value(self, node: nodes.Expr, p: Period) -> Fraction | Gap:
+    def _series_value(self, node: SeriesNode, p: Period) -> Fraction | Gap:
         """`x at c`, gap(), ratio() and the period functions, at period p."""
         if isinstance(node, nodes.AtComparator):
             return self.comparator_value(node.indicator, node.comparator, p)
-        name = node.args[0].id
+        name = _name_argument(node.args[0])
         if node.func in COMPARATOR_FUNCTIONS:
-            own, other = self.value_at(name, p), self.comparator_value(name, node.args[1].id, p)
+            own, other = self.value_at(name, p), self.comparator_value(name, _name_argument(node.args[1]), p)
             if isinstance(own, Gap) or isinstance(other, Gap):
                 return own if isinstance(own, Gap) else other
             return own - other if node.func == "gap" else _arith("/", own, other)
         if node.func.startswith("rolling_"):
-            return self._rolling(name, int(node.args[1].value), p, node.func == "rolling_mean")
+            count = node.args[1]
+            assert isinstance(count, nodes.Quantity)  # the resolver allows only a whole number of periods here
+            return self._rolling(name, int(count.value), p, node.func == "rolling_mean")
         financial = "financial" in node.func
         if node.func.startswith("from_"):
             return self._from_year_to_date(name, p, financial)
@@ -383,14 +389,14 @@ class AreaEvaluator:
         if spec.value is None:
             data = self.area.series.get(indicator)
             values = data.values.values() if data else ()
-            return max((-v.as_tuple().exponent for v in values if not isinstance(v, Missing)), default=0)
+            return max((_places(v) for v in values if not isinstance(v, Missing)), default=0)
         from lsprules.lang.resolve import walk
 
         if spec.value.as_percent or any(isinstance(n, nodes.Arith) and n.op == "/" for n in walk(spec.value.expr)):
             return 1
         return max((self.places(n) for n in _names(spec.value.expr) if n in self.rules.indicators), default=0)
 
-    def _no_data_reason(self, spec: IndicatorSpec, shown_series) -> str:
+    def _no_data_reason(self, spec: IndicatorSpec, shown_series: ShownSeries) -> str:
         gaps = [v.reason for _, v in shown_series if isinstance(v, Gap)]
         if gaps:
             return f"no value to assess: {gaps[-1]}"
@@ -399,7 +405,7 @@ class AreaEvaluator:
         return "no value up to the assessed period"
 
     def _discrepancies(self, spec: IndicatorSpec, facts: Facts, rag: str | None,
-                       shown_series) -> tuple[Discrepancy, ...]:
+                       shown_series: ShownSeries) -> tuple[Discrepancy, ...]:
         data = self.area.series.get(spec.id)
         if data is None:
             return ()
@@ -411,10 +417,11 @@ class AreaEvaluator:
         for p, printed in sorted(printed_values.items()):
             computed = values.get(p)
             if isinstance(computed, Fraction) and not matches_printed(printed, computed):
-                places = max(0, -printed.as_tuple().exponent)
+                places = max(0, _places(printed))
                 found.append(Discrepancy("value", p, str(printed), shown(computed, places)))
         latest = facts.latest
         if latest is not None:
+            assert latest.period is not None  # the latest value is a data point: only a mean has no period
             reported_arrow = data.reported.arrow.get(latest.period)
             if reported_arrow is not None and reported_arrow != facts.arrow:
                 found.append(Discrepancy("arrow", latest.period, reported_arrow, facts.arrow))
@@ -424,11 +431,18 @@ class AreaEvaluator:
         return tuple(found)
 
 
-def _exact_or_gap(value, reason: str) -> Fraction | Gap:
+def _exact_or_gap(value: Value, reason: str) -> Fraction | Gap:
     return Gap(reason) if isinstance(value, Missing) else exact(value)
 
 
-def _missing_word(value) -> str:
+def _places(value: Decimal) -> int:
+    """How many places a number of the data has after the point (negative for one like 1E+2)."""
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # 'n', 'N' or 'F' only for NaN and infinity, which no reader produces
+    return -exponent
+
+
+def _missing_word(value: Value) -> str:
     return "suppressed" if value is Missing.SUPPRESSED else "n/a"
 
 
@@ -442,7 +456,8 @@ def _names(expr: nodes.Expr) -> list[str]:
     return sorted({n.id for n in walk(expr) if isinstance(n, nodes.Name)})
 
 
-def _value_expr(expr: nodes.Expr, lookup, series_value=None) -> Fraction | Gap:
+def _value_expr(expr: nodes.Expr, lookup: Callable[[str], Fraction | Gap],
+                series_value: Callable[[SeriesNode], Fraction | Gap] | None = None) -> Fraction | Gap:
     """Evaluate a value expression exactly; the first missing component or division by zero gives a Gap.
 
     `series_value` evaluates the nodes that need more than one period or area: `x at c`, gap(), ratio(),
@@ -467,14 +482,24 @@ def _value_expr(expr: nodes.Expr, lookup, series_value=None) -> Fraction | Gap:
         return series_value(expr) if series_value else Gap(f"cannot compute {type(expr).__name__} here")
     if isinstance(expr, nodes.Call):
         args = [_value_expr(a, lookup, series_value) for a in expr.args]
-        gap = next((a for a in args if isinstance(a, Gap)), None)
-        return gap if gap else _function(expr.func, args)
+        values: list[Fraction] = []
+        for arg in args:
+            if isinstance(arg, Gap):
+                return arg  # the first missing one
+            values.append(arg)
+        return _function(expr.func, values)
     return Gap(f"cannot compute {type(expr).__name__} as a value")
 
 
-def _is_series_node(expr: nodes.Expr) -> bool:
+def _is_series_node(expr: nodes.Expr) -> TypeGuard[SeriesNode]:
     return isinstance(expr, nodes.AtComparator) or (
         isinstance(expr, nodes.Call) and (expr.func in COMPARATOR_FUNCTIONS or expr.func in PERIOD_FUNCTIONS))
+
+
+def _name_argument(arg: nodes.Expr) -> str:
+    """The indicator or comparator a series function's argument names (the resolver allows nothing else)."""
+    assert isinstance(arg, nodes.Name)
+    return arg.id
 
 
 def _arith(op: str, left: Fraction, right: Fraction) -> Fraction | Gap:
@@ -502,6 +527,13 @@ def _function(name: str, args: list[Fraction]) -> Fraction:
 # --- facts about one indicator --------------------------------------------------------------
 
 
+class _Baseline(NamedTuple):
+    """The value at a target's baseline period (a data point: unlike a Point, never a mean)."""
+
+    period: Period
+    value: Fraction
+
+
 class Facts:
     """What can be said of one series at its latest value: arrow, target, trajectory, and RAG clauses."""
 
@@ -525,57 +557,61 @@ class Facts:
         self.target_path: list[tuple[Period, Fraction]] = []
         if self.latest is not None:
             self.reasons.append(f"latest value {plain(self.latest.value)} in {self.latest.name}")
-            self._judge_arrow()
-            self._judge_target()
+            at = points[-1][0]  # the latest value's period (only a mean of several values has none)
+            self._judge_arrow(self.latest, at)
+            self._judge_target(at)
 
     # --- polarity --------------------------------------------------------------------------
 
     def _polarity_words(self) -> str:
         p = self.spec.polarity
-        return "closer to " + str(p.ideal.value) + " is better" if p.kind == "closer_to" else p.kind.replace("_", " ")
+        if p.kind == "closer_to":
+            assert p.ideal is not None  # the grammar gives closer_to its ideal
+            return f"closer to {p.ideal.value} is better"
+        return p.kind.replace("_", " ")
 
     # --- arrow -----------------------------------------------------------------------------
 
-    def _judge_arrow(self) -> None:
+    def _judge_arrow(self, latest: Point, at: Period) -> None:
         arrow = self.spec.arrow
-        latest = self.latest
         if arrow.peak is not None and self.polarity.better(latest.value, exact(arrow.peak.maximum.value)) >= 0:
             self.arrow = "peak"
             self.reasons.append(f"★ peak: {plain(latest.value)} is at its maximum of "
                                 f"{_quantity_words(arrow.peak.maximum)}")
-        earlier = self._comparison_point(arrow.compare)
+        earlier = self._comparison_point(arrow.compare, at)
         if earlier is None:
             return
         self.earlier = earlier
-        self.change = latest.value - earlier.value
-        self.change_pct = self.change / abs(earlier.value) * HUNDRED if earlier.value != 0 else None
+        self.change = change = latest.value - earlier.value
+        self.change_pct = change / abs(earlier.value) * HUNDRED if earlier.value != 0 else None
         if self.arrow == "peak":
             return
-        self._direction(earlier)
+        self._direction(latest, earlier, change)
 
-    def _comparison_point(self, compare: nodes.CompareStmt) -> Point | None:
-        latest = self.latest
-        before = [(p, v) for p, v in self.points if p < latest.period]
+    def _comparison_point(self, compare: nodes.CompareStmt, at: Period) -> Point | None:
+        before = [(p, v) for p, v in self.points if p < at]
         if compare.method == "previous":
             chosen = before[-1:]
             words = "the previous available value"
         elif compare.method == "year":
-            year_ago = latest.period.year_earlier()
+            year_ago = at.year_earlier()
             chosen = [(p, v) for p, v in before if p == year_ago]
             words = f"the value for {year_ago} (same period a year earlier)"
         else:
-            chosen = before[-compare.count:] if len(before) >= compare.count else []
-            words = f"the mean of the previous {compare.count} values"
+            count = compare.count
+            assert count is not None  # `mean of previous N` always gives N
+            chosen = before[-count:] if len(before) >= count else []
+            words = f"the mean of the previous {count} values"
         if not chosen:
-            year_ago = latest.period.year_earlier() if compare.method == "year" else None
-            if year_ago in self.gaps:
-                self._na(f"no arrow: there is no value for {year_ago} (same period a year earlier) to compare "
-                         f"with: {self.gaps[year_ago]}")
+            missing = at.year_earlier() if compare.method == "year" else None
+            if missing is not None and missing in self.gaps:
+                self._na(f"no arrow: there is no value for {missing} (same period a year earlier) to compare "
+                         f"with: {self.gaps[missing]}")
             else:
                 self._na(f"no arrow: there is no {words.removeprefix('the ')} to compare with (too few data points)")
             return None
         first = chosen[0][0]
-        broken = sorted(p for p in self.breaks if first < p <= latest.period)
+        broken = sorted(p for p in self.breaks if first < p <= at)
         if broken:
             self._na(f"no arrow: a method break at {broken[0]} lies between the values compared "
                      f"({self.breaks[broken[0]]})")
@@ -588,14 +624,13 @@ class Facts:
     def _na(self, reason: str) -> None:
         self.reasons.append(reason)
 
-    def _direction(self, earlier: Point) -> None:
+    def _direction(self, latest: Point, earlier: Point, change: Fraction) -> None:
         static = self.spec.arrow.static
-        change = self.change
-        comparison = (f"{plain(self.latest.value)} ({self.latest.name}) against {plain(earlier.value)} "
+        comparison = (f"{plain(latest.value)} ({latest.name}) against {plain(earlier.value)} "
                       f"({earlier.name}): change {_signed(change)}"
                       + (f" ({_signed(self.change_pct)} %)" if self.change_pct is not None else ""))
         if static is not None:
-            within = self._within_tolerance(static, earlier.value)
+            within = self._within_tolerance(static, earlier.value, change)
             if within is None:
                 self.reasons.append(f"no arrow: {comparison}; a % tolerance needs a non-zero earlier value")
                 self.arrow = "na"
@@ -606,14 +641,14 @@ class Facts:
                 self.reasons.append(f"◀▶ static: {comparison}, inside the tolerance ({tolerance})")
                 return
             comparison += f", outside the tolerance ({tolerance})"
-        direction = self.polarity.better(self.latest.value, earlier.value)
+        direction = self.polarity.better(latest.value, earlier.value)
         self.arrow = {1: "up", 0: "static", -1: "down"}[direction]
         word = {1: "▲ improved", 0: "◀▶ static", -1: "▼ worse"}[direction]
         self.reasons.append(f"{word}: {comparison}; {self._polarity_words()}")
 
-    def _within_tolerance(self, static: nodes.StaticStmt, earlier: Fraction) -> bool | None:
+    def _within_tolerance(self, static: nodes.StaticStmt, earlier: Fraction, change: Fraction) -> bool | None:
         amount = exact(static.tolerance.value)
-        size = abs(self.change)
+        size = abs(change)
         if static.tolerance.unit == "%":
             if earlier == 0:
                 return None
@@ -623,12 +658,11 @@ class Facts:
 
     # --- target and trajectory ----------------------------------------------------------------
 
-    def _judge_target(self) -> None:
+    def _judge_target(self, at: Period) -> None:
         target = self.spec.target
         if target is None:
             self.reasons.append("no target is set")
             return
-        at = self.latest.period
         if target.fixed is not None:
             self.target = self.trajectory = exact(target.fixed.amount.value)
             self.reasons.append(f"target {_quantity_words(target.fixed.amount)}")
@@ -639,21 +673,21 @@ class Facts:
         if target.per_period:
             self._profiled_target(target, base, at)
         elif target.goal is not None:
-            self._goal_target(target, base, at)
+            self._goal_target(target, target.goal, base, at)
 
-    def _baseline_point(self, target) -> Point | None:
+    def _baseline_point(self, target: TargetSpec) -> _Baseline | None:
         if target.baseline is None:
             return None
         label = target.baseline.period
-        found = next((Point(p, v) for p, v in self.points if p.label == label), None)
+        found = next((_Baseline(p, v) for p, v in self.points if p.label == label), None)
         if found is None:
             self.reasons.append(f"no trajectory: no value for the baseline period {label}")
         else:
             self.baseline = found.value
         return found
 
-    def _goal_target(self, target, base: Point | None, at: Period) -> None:
-        goal = target.goal
+    def _goal_target(self, target: TargetSpec, goal: nodes.ChangeStmt | nodes.ReachStmt, base: _Baseline | None,
+                     at: Period) -> None:
         end = self._goal_value(goal, base)
         if end is None:
             return
@@ -675,7 +709,7 @@ class Facts:
         self.reasons.append(f"target {plain(end)} by {goal.period} ({_goal_words(goal)} from {plain(base.value)} "
                             f"in {base.period}); linear trajectory value for {at}: {plain(self.trajectory)}")
 
-    def _goal_value(self, goal, base: Point | None) -> Fraction | None:
+    def _goal_value(self, goal: nodes.ChangeStmt | nodes.ReachStmt, base: _Baseline | None) -> Fraction | None:
         amount = exact(goal.amount.value)
         if isinstance(goal, nodes.ReachStmt):
             return amount
@@ -686,9 +720,9 @@ class Facts:
         step = abs(base.value) * amount / HUNDRED if goal.amount.unit == "%" else amount
         return base.value - step if goal.direction == "reduce" else base.value + step
 
-    def _profiled_target(self, target, base: Point | None, at: Period) -> None:
-        known = [(_same_kind_period(s.period, at), exact(s.amount.value)) for s in target.per_period]
-        known = sorted((p, v) for p, v in known if p is not None)
+    def _profiled_target(self, target: TargetSpec, base: _Baseline | None, at: Period) -> None:
+        given = [(_same_kind_period(s.period, at), exact(s.amount.value)) for s in target.per_period]
+        known = sorted((p, v) for p, v in given if p is not None)
         if base is not None:
             known = sorted([(base.period, base.value)] + [(p, v) for p, v in known if p != base.period])
         self.target_path = known
@@ -785,19 +819,21 @@ class Facts:
             self.unknown(reason)
         return value
 
-    def _target_margin(self, expr) -> bool | None:
+    def _target_margin(self, expr: nodes.WithinTarget | nodes.TargetExceeded) -> bool | None:
         if self.target is None:
             self.unknown("there is no target")
             return None
         margin = exact(expr.margin.value)
         if expr.margin.unit == "%":
             margin = abs(self.target) * margin / HUNDRED
+        assert self.latest is not None  # a target is only worked out for a latest value
         value = self.latest.value
         if isinstance(expr, nodes.WithinTarget):
             return self.polarity.shortfall(value, self.target) <= margin
         return self.polarity.shortfall(self.target, value) >= margin and self.polarity.better(value, self.target) > 0
 
     def _gap_state(self, state: str) -> bool | None:
+        assert self.latest is not None  # conditions are decided only for a latest value: rag() stops before
         now = self.polarity.gap_shortfall(self.latest.value)
         if state == "closed":
             return now == 0
@@ -832,7 +868,8 @@ class Facts:
             return result
         if isinstance(expr, nodes.Call):
             args = [self.number(a) for a in expr.args]
-            return None if any(a is None for a in args) else _function(expr.func, args)
+            known = [a for a in args if a is not None]
+            return None if len(known) < len(args) else _function(expr.func, known)
         self.unknown(f"{type(expr).__name__} is not a number")
         return None
 
@@ -876,7 +913,9 @@ def _quantity_words(q: nodes.Quantity) -> str:
     return f"{q.value}{unit}"
 
 
-def _goal_words(goal) -> str:
+def _goal_words(goal: nodes.ChangeStmt | nodes.ReachStmt) -> str:
+    if isinstance(goal, nodes.ReachStmt):
+        return f"reach {_quantity_words(goal.amount)}"
     return f"{goal.direction} by {_quantity_words(goal.amount)}"
 
 
@@ -920,8 +959,8 @@ def assess_theme(theme: ThemeSpec, area: Area, results: Mapping[str, Assessment]
             reasons.append(f"rating {clause.label}: `{_clause_words(clause)}` holds (line {clause_line})")
             break
     reported = area.reported_themes.get(theme.id, {}).get(at) if at else None
-    discrepancies = ()
-    if reported is not None and reported != (rating or "na"):
+    discrepancies: tuple[Discrepancy, ...] = ()
+    if at is not None and reported is not None and reported != (rating or "na"):
         discrepancies = (Discrepancy("rating", at, reported, rating or "na"),)
     return ThemeResult(area.name, theme.id, theme.title, at, rating, line, tuple(reasons), tuple(traces),
                        counts, discrepancies, reported)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from array import array
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import chain, repeat
 from operator import add, mul
 from pathlib import Path
+from typing import cast
 
 from lsprules.core.periods import Period, PeriodError, parse_period
 from lsprules.data.readers.long_form import INDICATOR_ID, MISSING_WORDS, NUMBER, REQUIRED
@@ -42,7 +43,7 @@ class Table:
     areas: tuple[str, ...]
     indicators: dict[str, int]
     periods: tuple[Period, ...]
-    values: list
+    values: list[int | None]
     scale: int
     series: list[int] | None = None  # area * len(indicators) + indicator -> series (-1: none); None: the same
 
@@ -135,7 +136,8 @@ class _Reader:
             self.columns[2].extend(self._numbered(periods, self.period_numbers, self._new_periods))
         self.columns[3].extend(self._numbered(values, self.value_numbers, self._new_values))
 
-    def _numbered(self, cells: list[str], numbers: dict[str, int], register) -> array:
+    def _numbered(self, cells: list[str], numbers: dict[str, int],
+                  register: Callable[[list[str]], None]) -> array[int]:
         """The number of every cell, registering the cells not seen before (validated) first."""
         try:
             return array("l", map(numbers.__getitem__, cells))
@@ -246,7 +248,7 @@ class _FirstBlock:
     function of the cell text, so this holds whatever the file's shape; the grid checks the shape itself.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.period: str | None = None  # the first row's period cell
         self.size: int | None = None  # rows in the first block, once a row of another period is read
         self.cells: tuple[list[str], list[str]] = ([], [])
@@ -287,7 +289,7 @@ class _FirstBlock:
         return True
 
 
-def _joined(numbers: array, pieces: list[tuple[int, int]]) -> array:
+def _joined(numbers: array[int], pieces: list[tuple[int, int]]) -> array[int]:
     joined = array("l")
     for p, q in pieces:
         joined.extend(numbers[p:q])
@@ -308,17 +310,23 @@ def _column_order(header: str) -> tuple[int, int, int, int]:
     names = [name.strip().lower() for name in header.split(",")]
     if sorted(names) != sorted(REQUIRED):
         raise NotPlain("other columns than area, indicator, period, value")
-    return tuple(names.index(name) for name in REQUIRED)
+    area, indicator, period, value = (names.index(name) for name in REQUIRED)
+    return area, indicator, period, value
 
 
 def _scaled(numbers: list[Decimal | None]) -> tuple[int, list[int | None]]:
     """One power of ten for every value, and each value as an exact integer multiple of 1/scale."""
-    places = max((-n.as_tuple().exponent for n in numbers[1:]), default=0)
-    return 10 ** places, [None] + [_times_power_of_ten(n, places) for n in numbers[1:]]
+    given = cast("list[Decimal]", numbers[1:])  # only entry 0 (missing) is None
+    # Plain decimals (NUMBER) only: the exponent is an int, never 'n', 'N' or 'F' (NaN, infinity).
+    places = max((-cast(int, n.as_tuple().exponent) for n in given), default=0)
+    scaled: list[int | None] = [None]
+    scaled += [_times_power_of_ten(n, places) for n in given]
+    return 10 ** places, scaled
 
 
 def _times_power_of_ten(number: Decimal, places: int) -> int:
     """number * 10**places as an exact integer (Decimal arithmetic would round past 28 digits)."""
     sign, digits, exponent = number.as_tuple()
-    whole = int("".join(map(str, digits))) * 10 ** (exponent + places)
+    exponent = cast(int, exponent)  # a plain decimal's (NUMBER): never 'n', 'N' or 'F'
+    whole: int = int("".join(map(str, digits))) * 10 ** (exponent + places)
     return -whole if sign else whole

@@ -12,19 +12,23 @@ Two kinds of plan, both exact and both giving the reference interpreter's result
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import fields
 from fractions import Fraction
 from itertools import product, repeat
 from operator import add
+from typing import TypeVar, cast
 
 from lsprules.core.csv_cells import csv_bool, csv_number, ratio_text
 from lsprules.core.periods import Period
-from lsprules.engine.interpreter import ARROW_SYMBOLS, Facts, _linear, _same_kind_period
+from lsprules.engine.interpreter import ARROW_SYMBOLS, Facts, Point, _linear, _same_kind_period
 from lsprules.lang import nodes
-from lsprules.lang.resolve import IndicatorSpec, walk
+from lsprules.lang.resolve import IndicatorSpec, TargetSpec, walk
 
-SeriesPlan = Callable[[list, int], str]  # (grid values, where a series starts) -> its cells after `group`
+GridValues = list[int | None]  # a grid's values (grid.Table.values): value * scale, None where missing
+SeriesPlan = Callable[[GridValues, int], str]  # (grid values, where a series starts) -> its cells after `group`
+RagTable = dict[tuple[str, bool | None, bool | None], str]  # (arrow, on trajectory, target met) -> cells
+Bounds = tuple[float, float]  # (low, high): the scaled values v with low <= v <= high (ints, or ±INFINITY)
 
 # Conditions a compiled plan decides from (arrow, on trajectory, target met) alone.
 TABLE_NODES = (nodes.And, nodes.Or, nodes.Not, nodes.ArrowIs, nodes.OnTrajectory, nodes.TargetMet)
@@ -34,17 +38,17 @@ NO_VALUE = ",,,,,,na,,,na,,,,"  # period .. discrepancies of a series without a 
 class Plan:
     """An indicator's plan: the cells after `group` for each of many series of the grid."""
 
-    def __init__(self, series: SeriesPlan):
+    def __init__(self, series: SeriesPlan) -> None:
         self.series = series
 
-    def column(self, values: list, offsets: list[int]) -> list[str]:
+    def column(self, values: GridValues, offsets: list[int]) -> list[str]:
         """The cells of the series starting at each offset."""
         series = self.series
         return [series(values, offset) for offset in offsets]
 
 
 def compile_plan(spec: IndicatorSpec, periods: tuple[Period, ...], count: int, scale: int,
-                 rag_tables: dict | None = None) -> Plan:
+                 rag_tables: dict[int, RagTable] | None = None) -> Plan:
     """The plan for one indicator on a grid whose series hold `count` periods (those up to the assessed one).
 
     `rag_tables` lets the indicators of one run that share a rag block (a profile's) share its table.
@@ -68,7 +72,7 @@ def _compilable(spec: IndicatorSpec) -> bool:
             and (spec.rag is None or all(_tabled(c.condition) for c in spec.rag.clauses)))
 
 
-def _known_target(target) -> bool:
+def _known_target(target: TargetSpec) -> bool:
     return ({f.name for f in fields(target)} == {"fixed", "baseline", "goal", "per_period", "trajectory", "span"}
             and target.trajectory in ("linear", "flat")
             and (target.goal is None or isinstance(target.goal, (nodes.ChangeStmt, nodes.ReachStmt))))
@@ -83,10 +87,10 @@ def _tabled(condition: nodes.Expr | None) -> bool:
 
 def _per_series_plan(spec: IndicatorSpec, periods: tuple[Period, ...], count: int, scale: int) -> SeriesPlan:
     """A plan that runs the reference Facts on every series (any condition the language allows)."""
-    exact = {}
+    exact: dict[int, Fraction] = {}
 
-    def plan(values: list, start: int) -> str:
-        points = []
+    def plan(values: GridValues, start: int) -> str:
+        points: list[tuple[Period, Fraction]] = []
         for rank in range(count):
             value = values[start + rank]
             if value is not None:
@@ -97,16 +101,16 @@ def _per_series_plan(spec: IndicatorSpec, periods: tuple[Period, ...], count: in
             return NO_VALUE
         facts = Facts(spec, points, {})
         rag, line, _ = facts.rag()
-        return _facts_cells(facts, rag, line)
+        return _facts_cells(facts, points[-1], rag, line)
 
     return plan
 
 
-def _facts_cells(facts: Facts, rag: str | None, line: int | None) -> str:
-    """The cells from `period` on, as render/csv_out.assessment_row writes them."""
-    latest, earlier = facts.latest, facts.earlier
+def _facts_cells(facts: Facts, latest: tuple[Period, Fraction], rag: str | None, line: int | None) -> str:
+    """The cells from `period` on, as render/csv_out.assessment_row writes them; `latest` is the last point."""
+    (period, value), earlier = latest, facts.earlier
     return ",".join((
-        latest.period.label, csv_number(latest.value),
+        period.label, csv_number(value),
         earlier.name if earlier else "", csv_number(earlier.value) if earlier else "",
         csv_number(facts.change), csv_number(facts.change_pct), facts.arrow, csv_number(facts.target),
         csv_number(facts.trajectory), rag or "na", csv_bool(facts.target_met()), csv_bool(facts.on_trajectory()),
@@ -119,7 +123,8 @@ def _facts_cells(facts: Facts, rag: str | None, line: int | None) -> str:
 class _Compiled(Plan):
     """The compiled plan of one indicator: constants worked out once, and caches its series share."""
 
-    def __init__(self, spec: IndicatorSpec, periods: tuple[Period, ...], count: int, scale: int, rag_cells: dict):
+    def __init__(self, spec: IndicatorSpec, periods: tuple[Period, ...], count: int, scale: int,
+                 rag_cells: RagTable):
         self.spec, self.periods, self.count, self.scale, self.rag_cells = spec, periods, count, scale, rag_cells
         self.labels = [p.label for p in periods]
         self.better = spec.direction.scaled_better(scale)
@@ -129,11 +134,11 @@ class _Compiled(Plan):
         self.peak = Fraction(spec.arrow.peak.maximum.value) if spec.arrow.peak else None
         self.base_rank = self._base_rank()
         self.by_previous = spec.arrow.compare.method == "previous"
-        self.value_cells = _Cache(lambda v: ratio_text(v, scale))
+        self.value_cells: _Cache[int, str] = _Cache(lambda v: ratio_text(v, scale))
         self.tail = self._tail_maker()
         self.series = self._series_plan()
 
-    def column(self, values: list, offsets: list[int]) -> list[str]:
+    def column(self, values: GridValues, offsets: list[int]) -> list[str]:
         """Cells of many series. A series whose last two periods have values (most of them) is looked up by
         (latest, previous, baseline) value in C loops; any other, or a new key, is worked out."""
         last = self.count - 1
@@ -146,7 +151,7 @@ class _Compiled(Plan):
         series = self.series
         for index in [i for i, c in enumerate(cells) if c is None]:
             cells[index] = series(values, offsets[index])
-        return cells
+        return cast("list[str]", cells)  # every None was just worked out
 
     def _tail_maker(self) -> Callable[[int, int, str, str, int | None], str]:
         """tail(latest value, its rank, previous cells, arrow, baseline value): all the cells after `group`."""
@@ -165,18 +170,19 @@ class _Compiled(Plan):
         last, labels, base_rank, scale, tail = self.count - 1, self.labels, self.base_rank, self.scale, self.tail
         by_previous = self.by_previous
         earlier_of = self._earlier_finder()
+        previous_cells: _Cache[tuple[int, int], tuple[str, str]]
         self._previous_cells = previous_cells = _Cache(lambda key: self._change_cells(key[0], key[1], scale))
-        change_cells = _Cache(lambda key: self._change_cells(*key))
+        change_cells: _Cache[tuple[int, int, int], tuple[str, str]] = _Cache(lambda key: self._change_cells(*key))
         alone = _Cache(self._arrow_alone)
         self._by_values = _Cache(self._cells_by_values)
 
-        def series(values: list, start: int) -> str:
+        def series(values: GridValues, start: int) -> str:
             k = start + last
             while k >= start and values[k] is None:
                 k -= 1
             if k < start:
                 return NO_VALUE
-            v = values[k]
+            v = cast(int, values[k])  # the loop stopped at a value
             if by_previous:  # the usual comparison, inline: the previous available value
                 j = k - 1
                 while j >= start and values[j] is None:
@@ -184,7 +190,7 @@ class _Compiled(Plan):
                 if j < start:
                     previous, arrow = ",,,", alone[v]
                 else:
-                    cells, arrow = previous_cells[v, values[j]]
+                    cells, arrow = previous_cells[v, cast(int, values[j])]  # the loop stopped at a value
                     previous = labels[j - start] + cells
             else:
                 earlier = earlier_of(values, start, k)
@@ -197,7 +203,7 @@ class _Compiled(Plan):
 
         return series
 
-    def _cells_by_values(self, key: tuple) -> str | None:
+    def _cells_by_values(self, key: tuple[int | None, int | None, int | None]) -> str | None:
         """Cells of a series whose last two periods hold (latest, previous) and whose baseline value is
         `base`; None (not kept) when either of the two is missing: that series needs its own look."""
         latest, previous, base = key
@@ -208,7 +214,7 @@ class _Compiled(Plan):
 
     # --- the arrow ------------------------------------------------------------------------------
 
-    def _earlier_finder(self) -> Callable[[list, int, int], tuple[str, int, int] | None]:
+    def _earlier_finder(self) -> Callable[[GridValues, int, int], tuple[str, int, int] | None]:
         """For `same period last year` and `mean of previous N`: the point the latest value is compared
         with, as (name, numerator, denominator)."""
         compare, scale, labels = self.spec.arrow.compare, self.scale, self.labels
@@ -216,21 +222,27 @@ class _Compiled(Plan):
             ranks = {p: r for r, p in enumerate(self.periods)}
             year_ago = [ranks.get(p.year_earlier(), -1) for p in self.periods]
 
-            def year(values: list, start: int, k: int):
+            def year(values: GridValues, start: int, k: int) -> tuple[str, int, int] | None:
                 j = year_ago[k - start]
-                if j < 0 or values[start + j] is None:
+                if j < 0:
                     return None
-                return labels[j], values[start + j], scale
+                value = values[start + j]
+                if value is None:
+                    return None
+                return labels[j], value, scale
             return year
         wanted = compare.count
+        if wanted is None:  # `previous`: the series plan finds that value itself and never asks
+            return lambda values, start, k: None
 
-        def mean(values: list, start: int, k: int):
+        def mean(values: GridValues, start: int, k: int) -> tuple[str, int, int] | None:
             before = [j for j in range(start, k) if values[j] is not None]
             chosen = before[-wanted:] if len(before) >= wanted else []  # as the reference slices
             if not chosen:
                 return None
             name = f"mean of {labels[chosen[0] - start]}–{labels[chosen[-1] - start]}"
-            return name, sum(values[j] for j in chosen), scale * len(chosen)
+            total = sum(cast("Iterator[int]", (values[j] for j in chosen)))  # chosen: periods with a value
+            return name, total, scale * len(chosen)
         return mean
 
     def _arrow_alone(self, v: int) -> str:
@@ -255,6 +267,7 @@ class _Compiled(Plan):
             return "peak"
         static, amount = self.spec.arrow.static, self.tolerance
         if static is not None:
+            amount = cast(Fraction, amount)  # worked out in __init__ whenever there is a static tolerance
             if static.tolerance.unit == "%":
                 if en == 0:
                     return "na"
@@ -280,7 +293,7 @@ class _Compiled(Plan):
             return None
         return next((r for r, p in enumerate(self.periods[:self.count]) if p.label == target.baseline.period), None)
 
-    def _target_cells(self, key: tuple[int | None, int]) -> tuple[str, tuple | None, tuple | None]:
+    def _target_cells(self, key: tuple[int | None, int]) -> tuple[str, Bounds | None, Bounds | None]:
         """Target and trajectory cells, and the values at or better than each, for a baseline value and the
         latest period's rank (they depend on nothing else)."""
         base, rank = key
@@ -316,18 +329,24 @@ class _Compiled(Plan):
             return end, None
         if base is None or target.trajectory == "flat":
             return end, end
+        assert self.base_rank is not None  # a baseline value is only read at the baseline's rank
         return end, _linear(self.periods[self.base_rank], base, end_period, end, at)
 
     def _profiled_target(self, base: Fraction | None, rank: int) -> tuple[Fraction | None, Fraction | None]:
         """Targets given period by period: the reference Facts on the baseline point and the latest period."""
-        points = []
-        if base is not None and self.base_rank != rank:
-            points.append((self.periods[self.base_rank], base))
-        points.append((self.periods[rank], base if self.base_rank == rank else Fraction(0)))
+        points: list[tuple[Period, Fraction]] = []
+        if self.base_rank == rank:
+            assert base is not None  # the baseline is then the latest value, which a series always has
+            points.append((self.periods[rank], base))
+        else:
+            if base is not None:
+                assert self.base_rank is not None  # a baseline value is only read at the baseline's rank
+                points.append((self.periods[self.base_rank], base))
+            points.append((self.periods[rank], Fraction(0)))
         facts = Facts(self.spec, points, {})
         return facts.target, facts.trajectory
 
-    def _at_or_better(self, reference: Fraction | None) -> tuple | None:
+    def _at_or_better(self, reference: Fraction | None) -> Bounds | None:
         """The scaled values v at or better than `reference`, as (low, high): low <= v <= high."""
         if reference is None:
             return None
@@ -351,10 +370,10 @@ def _floor(value: Fraction) -> int:
     return value.numerator // value.denominator
 
 
-def _rag_table(spec: IndicatorSpec) -> dict[tuple[str, bool | None, bool | None], str]:
+def _rag_table(spec: IndicatorSpec) -> RagTable:
     """rag, target_met, on_trajectory and rule_line cells for every (arrow, on trajectory, target met),
     each decided by the reference Facts.rag() on those facts."""
-    table = {}
+    table: RagTable = {}
     for arrow, on, met in product(ARROW_SYMBOLS, (True, False, None), (True, False, None)):
         rag, line, _ = _TabledFacts(spec, arrow, on, met).rag()
         table[arrow, on, met] = ",".join((rag or "na", csv_bool(met), csv_bool(on), "" if line is None else str(line)))
@@ -364,11 +383,12 @@ def _rag_table(spec: IndicatorSpec) -> dict[tuple[str, bool | None, bool | None]
 class _TabledFacts(Facts):
     """Facts that know only the arrow and whether the value is on trajectory and meets its target."""
 
-    def __init__(self, spec: IndicatorSpec, arrow: str, on: bool | None, met: bool | None):
+    def __init__(self, spec: IndicatorSpec, arrow: str, on: bool | None, met: bool | None) -> None:
         self.spec, self.arrow, self._on, self._met = spec, arrow, on, met
         self.polarity = spec.direction
         self.reasons, self._unknown = [], None
-        self.latest = True  # Facts.rag() only asks whether there is a latest value: there is
+        # Facts.rag() only asks whether there is a latest value (there is); the tabled conditions never read it.
+        self.latest = Point(None, Fraction(0))
 
     def on_trajectory(self) -> bool | None:
         return self._on
@@ -377,14 +397,18 @@ class _TabledFacts(Facts):
         return self._met
 
 
-class _Cache(dict):
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Cache(dict[K, V]):
     """A dict that works out a missing entry with `make` and keeps it (unless it is None)."""
 
-    def __init__(self, make: Callable):
+    def __init__(self, make: Callable[[K], V]) -> None:
         super().__init__()
         self.make = make
 
-    def __missing__(self, key):
+    def __missing__(self, key: K) -> V:
         value = self.make(key)
         if value is not None:
             self[key] = value

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterable
 from itertools import chain, repeat
 from pathlib import Path
 
 from lsprules.core.csv_cells import COLUMNS, text_cells
 from lsprules.core.periods import PeriodError, parse_period
 from lsprules.engine.compiled.grid import Table, read_table
-from lsprules.engine.compiled.plan import NO_VALUE, compile_plan
+from lsprules.engine.compiled.plan import NO_VALUE, RagTable, compile_plan
 from lsprules.lang.resolve import RuleSet
 
 
@@ -49,10 +50,11 @@ def _render(rules: RuleSet, table: Table, count: int, wanted: set[str] | None) -
     areas = [n for n, name in enumerate(table.areas) if wanted is None or name in wanted]
     prefixes = [text_cells(table.areas[n]) + "," for n in areas]
     columns = []  # per indicator, its rows as (area cells, indicator cells, the rest, newline)
-    rag_tables: dict = {}  # rules, hence their rag blocks, outlive this call: ids stay unique
+    rag_tables: dict[int, RagTable] = {}  # rules, hence their rag blocks, outlive this call: ids stay unique
     for spec in rules.indicators.values():
         head = text_cells(spec.id, spec.title, spec.group.id if spec.group else None) + ","
         indicator = table.indicators.get(spec.id)
+        cells: Iterable[str]
         if indicator is None:
             cells = repeat(NO_VALUE)
         else:
