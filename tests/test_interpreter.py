@@ -153,6 +153,15 @@ def test_flat_trajectory_and_reach():
     assert a.trajectory == 80 and a.on_trajectory is False
 
 
+def test_reach_with_a_linear_trajectory_says_its_goal():
+    """`reach Q by P` from a baseline, on the default linear trajectory: once an AttributeError, now words."""
+    text = rules(f"{LOWER}\ntarget {{ baseline 2004 reach 80 by 2008 }}\n"
+                 "rag { green when on trajectory\n red otherwise }")
+    a = assess(text, series_yaml({"2004": 100, "2006": 85}))
+    assert a.target == 80 and a.trajectory == 90 and a.on_trajectory is True and a.rag == "green"
+    assert any("reach 80" in reason for reason in a.reasons), a.reasons
+
+
 def test_profiled_targets_per_period_with_interpolation():
     text = rules(f"{HIGHER}\ntarget {{ 100 in 2006-Q1 \n 130 in 2006-Q4 }}")
     assert assess(text, series_yaml({"2006-Q1": 90})).target == 100
