@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lsprules.cli.common import EXIT_FINDINGS, EXIT_OK, emit, input_errors
+from lsprules.cli.common import EXIT_FINDINGS, EXIT_OK, emit, input_errors, refuse_overwriting_inputs
 
 
 class DiffFormat(str, Enum):
@@ -40,6 +40,7 @@ def diff(
 ) -> None:
     """Compare two versions of a rule file in meaning (not text), and replay them on data."""
     with input_errors():
+        refuse_overwriting_inputs(output, [Path(name) for name in files or []] + list(data or []))
         if textconv:
             from lsprules.jobs.diff import run_textconv
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lsprules.cli.common import EXIT_FINDINGS, EXIT_OK, emit, input_errors
+from lsprules.cli.common import EXIT_FINDINGS, EXIT_OK, emit, input_errors, refuse_overwriting_inputs
 
 
 class TestFormat(str, Enum):
@@ -37,6 +37,8 @@ def run_rule_tests(
     from lsprules.jobs.test import run_boundaries, run_tests
 
     with input_errors():
+        named = [Path(name) for name in paths or []] + ([boundaries] if boundaries else []) + list(data or [])
+        refuse_overwriting_inputs(output, named)
         if boundaries is not None:
             emit(run_boundaries(boundaries, data=data, period=period, output_format=output_format.value), output)
             raise typer.Exit(EXIT_OK)
