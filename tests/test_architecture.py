@@ -95,6 +95,16 @@ def test_only_the_cli_imports_typer():
     assert users == []
 
 
+def test_no_two_modules_share_a_name_but_a_command_s_job_and_its_cli():
+    """One name per job: a basename appears twice only for a command, once in jobs/ and once in cli/."""
+    by_name: dict[str, list[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        if path.name != "__init__.py":
+            by_name.setdefault(path.name, []).append(path.parent.relative_to(PACKAGE).as_posix())
+    shared = {name: sorted(folders) for name, folders in by_name.items() if len(folders) > 1}
+    assert all(folders == ["cli", "jobs"] for folders in shared.values()), shared
+
+
 def test_the_package_root_holds_only_a_few_modules():
     top = sorted(path.name for path in PACKAGE.glob("*.py"))
     assert top == ["__init__.py", "__main__.py"]

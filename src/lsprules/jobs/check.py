@@ -26,7 +26,7 @@ def run_check(paths: list[Path], *, data: list[Path] | None = None, output_forma
     from lsprules.analysis.data_checks import CheckedRules, check_data, load_datasets
     from lsprules.analysis.rule_checks import check_path
     from lsprules.jobs.rule_files import expand
-    from lsprules.render.diagnostics import as_github, as_json, as_text
+    from lsprules.render.diagnostic_report import as_github, as_json, as_text
 
     files, problems = expand(paths)
     found: list[tuple[str, Diagnostic]] = list(problems)
