@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprules.core.diagnostics import Diagnostic, InputError, at_span, error, render
+from lsprules.core.exits import EXIT_ERROR, EXIT_FINDINGS
+from lsprules.core.files import decode_source, write_atomic
 from lsprules.core.source import Source, Span, display_name
 
 if TYPE_CHECKING:
@@ -52,7 +54,6 @@ def _comment_marks(rules: RuleFile) -> str:
 
 def run_fmt(paths: list[Path], *, check: bool = False, diff: bool = False) -> FmtReport:
     """Format every rule file under `paths`; with `check` or `diff`, write nothing and show what would change."""
-    from lsprules.core.exits import EXIT_ERROR, EXIT_FINDINGS
     from lsprules.jobs.rule_files import expand
 
     files, problems = expand(paths)
@@ -74,9 +75,6 @@ def run_fmt(paths: list[Path], *, check: bool = False, diff: bool = False) -> Fm
 
 def _one(path: Path, report: FmtReport, *, check: bool, diff: bool) -> bool | None:
     """Format one file (or standard input): True if it changed, False if not, None if it could not be read."""
-    from lsprules.core.exits import EXIT_ERROR
-    from lsprules.core.files import decode_source
-
     name = "<stdin>" if str(path) == "-" else display_name(path)
     try:
         data = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
@@ -105,9 +103,6 @@ def _one(path: Path, report: FmtReport, *, check: bool, diff: bool) -> bool | No
 
 
 def _write(path: Path, text: str, report: FmtReport) -> None:
-    from lsprules.core.exits import EXIT_ERROR
-    from lsprules.core.files import write_atomic
-
     try:
         write_atomic(path, text)
         report.err.append(f"reformatted {display_name(path)}")
@@ -118,7 +113,7 @@ def _write(path: Path, text: str, report: FmtReport) -> None:
 
 def _diff(name: str, data: bytes, text: str) -> str:
     """A unified diff from the file as it is to the formatted text."""
-    before = data.decode("utf-8", errors="replace").removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    before = decode_source(name, data).text  # valid: the text was formatted from these same bytes
     lines = list(difflib.unified_diff(before.splitlines(keepends=True), text.splitlines(keepends=True),
                                       fromfile=f"{name} (as written)", tofile=f"{name} (formatted)"))
     if not lines:  # only invisible differences: line endings, a byte-order mark, trailing spaces at the end
