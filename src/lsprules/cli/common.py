@@ -43,9 +43,8 @@ def refuse_overwriting_inputs(output: Path | None, inputs: list[Path]) -> None:
     """E003 when `-o` names one of the files being read: the output would replace the input."""
     if output is None:
         return
-    target = output.resolve()
     for path in inputs:
-        if path.resolve() == target:
+        if _same_file(path, output):
             raise InputError([error("E003", f"--output {output}: that is one of the input files, and writing the "
                                     "output there would replace it", hint="write the output to another file")])
 
@@ -63,3 +62,11 @@ def emit(text: str, output: Path | None) -> None:
     except OSError as exc:
         raise InputError([error("E001", f"cannot write '{output}': {exc.strerror or exc}",
                                 hint="check that the folder exists and is writable")]) from None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file, by whatever path (a symlink or a hard link included)."""
+    try:
+        return a.samefile(b)
+    except OSError:  # one of them does not exist (yet): then only the same path is the same file
+        return a.resolve() == b.resolve()

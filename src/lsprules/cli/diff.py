@@ -40,16 +40,17 @@ def diff(
 ) -> None:
     """Compare two versions of a rule file in meaning (not text), and replay them on data."""
     with input_errors():
-        refuse_overwriting_inputs(output, [Path(name) for name in files or []] + list(data or []))
         if textconv:
             from lsprules.jobs.diff import run_textconv
 
+            refuse_overwriting_inputs(output, [Path(name) for name in files or []])
             emit(run_textconv(files or []), output)
             return
         from lsprules.jobs.diff import run_diff
         from lsprules.render.diff_report import render_diff_json, render_diff_markdown, render_diff_text
 
         report = run_diff(files or [], git=git, data=data, period=period)
+        refuse_overwriting_inputs(output, [Path(f.path) for f in report.provenance.inputs])
         render = {"text": render_diff_text, "markdown": render_diff_markdown, "json": render_diff_json}
         emit(render[output_format.value](report), output)
     raise typer.Exit(EXIT_FINDINGS if exit_code and report.meaning_changed else EXIT_OK)

@@ -37,11 +37,10 @@ def run_rule_tests(
     from lsprules.jobs.test import run_boundaries, run_tests
 
     with input_errors():
-        named = [Path(name) for name in paths or []] + ([boundaries] if boundaries else []) + list(data or [])
-        refuse_overwriting_inputs(output, named)
         if boundaries is not None:
-            emit(run_boundaries(boundaries, data=data, period=period, output_format=output_format.value), output)
-            raise typer.Exit(EXIT_OK)
-        text, passed = run_tests(paths or [], with_coverage=coverage, output_format=output_format.value)
-        emit(text, output)
-    raise typer.Exit(EXIT_OK if passed else EXIT_FINDINGS)
+            result = run_boundaries(boundaries, data=data, period=period, output_format=output_format.value)
+        else:
+            result = run_tests(paths or [], with_coverage=coverage, output_format=output_format.value)
+        refuse_overwriting_inputs(output, [Path(name) for name in result.read])
+        emit(result.text, output)
+    raise typer.Exit(EXIT_OK if result.passed else EXIT_FINDINGS)

@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
-from lsprules.audit.provenance import InputFile, input_file, provenance_of
+from lsprules.audit.provenance import InputFile, Provenance, input_file, provenance_of
 from lsprules.audit.rule_tests import FileResult, find_test_files, load_test_file, run_test_files
 from lsprules.core.diagnostics import InputError, error
 
 
-def run_tests(paths: list[str], *, with_coverage: bool = False, output_format: str = "text") -> tuple[str, bool]:
-    """Run every test file named or found; the rendered report and whether every case passed."""
+@dataclass(frozen=True)
+class TestOutput:
+    """The rendered report, whether every case passed, and the files read (which an output must not replace)."""
+
+    text: str
+    passed: bool
+    read: tuple[str, ...]
+
+
+def _read(provenance: Provenance) -> tuple[str, ...]:
+    return tuple(f.path for f in provenance.inputs)
+
+
+def run_tests(paths: list[str], *, with_coverage: bool = False, output_format: str = "text") -> TestOutput:
+    """Run every test file named or found."""
     from lsprules.audit.coverage import coverage
     from lsprules.render.ruletest_report import render_tests_json, render_tests_text, summary
 
@@ -20,7 +34,7 @@ def run_tests(paths: list[str], *, with_coverage: bool = False, output_format: s
     coverages = coverage(results) if with_coverage else None
     provenance = provenance_of(_inputs(results))
     render = render_tests_json if output_format == "json" else render_tests_text
-    return render(results, coverages, provenance), summary(results)[1] == 0
+    return TestOutput(render(results, coverages, provenance), summary(results)[1] == 0, _read(provenance))
 
 
 def _inputs(results: list[FileResult]) -> list[InputFile]:
@@ -32,7 +46,7 @@ def _inputs(results: list[FileResult]) -> list[InputFile]:
 
 
 def run_boundaries(rules_path: Path, *, data: list[Path] | None = None, period: str | None = None,
-                   output_format: str = "text") -> str:
+                   output_format: str = "text") -> TestOutput:
     """Probe every threshold of a rule file on datasets (default: those its rule tests use)."""
     from lsprules.audit.boundaries import boundaries
     from lsprules.data.load import load_any
@@ -49,7 +63,7 @@ def run_boundaries(rules_path: Path, *, data: list[Path] | None = None, period: 
         inputs.append(input_file("dataset", dataset.path, dataset.sha256))
     provenance = provenance_of(dict.fromkeys(inputs))
     render = render_boundaries_json if output_format == "json" else render_boundaries_text
-    return render(reports, provenance)
+    return TestOutput(render(reports, provenance), True, _read(provenance))
 
 
 def _tested_contexts(rules_path: Path, period: str | None) -> list[tuple[Path, str | None]]:
