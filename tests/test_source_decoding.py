@@ -55,11 +55,18 @@ def test_the_bom_column_is_the_character_not_the_byte():
     assert text.startswith("f:1:24: error[E002]: the file is not valid UTF-8: byte 0xe9 at line 1, column 24"), text
 
 
-def test_crlf_and_cr_end_lines_as_lf_does():
-    for newline in (b"\r\n", b"\r"):
-        data = b"first" + newline + b"second" + newline + b"th\xffird"
-        assert message_for(data).startswith("f:3:3: error[E002]: the file is not valid UTF-8: byte 0xff at line 3, "
-                                            "column 3")
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n", b"\r"], ids=["LF", "CRLF", "CR"])
+def test_crlf_and_cr_end_lines_as_lf_does(newline):
+    data = newline.join([b"first", b"second", b"th\xffird", b"fourth", b"fifth"])
+    text = message_for(data)
+    assert text.startswith("f:3:3: error[E002]: the file is not valid UTF-8: byte 0xff at line 3, column 3"), text
+    assert "\n3 | th\ufffdird\n" in text  # the line shown is the bad line alone, whatever ends it
+    assert "fourth" not in text
+
+
+def test_the_hint_fits_the_kind_of_file():
+    assert "most editors offer this under 'Save as'" in message_for(b"\xff", "crime.rules")
+    assert "in Excel: 'CSV UTF-8'" in message_for(b"\xff", "data.csv")
 
 
 def test_a_good_file_loses_its_bom_and_its_carriage_returns():

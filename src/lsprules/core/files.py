@@ -4,11 +4,12 @@ an output is written atomically, so that a failed run never leaves a partial fil
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
 from lsprules.core.diagnostics import Diagnostic, InputError, at_span, error
-from lsprules.core.source import Source, Span, display_name
+from lsprules.core.source import BOM, Source, Span, display_name, normalise_newlines
 
 
 def read_input(path: str | Path, what: str) -> tuple[str, bytes]:
@@ -22,9 +23,6 @@ def read_input(path: str | Path, what: str) -> tuple[str, bytes]:
                                 hint="check the path and that the file is readable")]) from None
 
 
-_BOM = b"\xef\xbb\xbf"
-
-
 def decode_source(name: str, data: bytes) -> Source:
     """The text of any input file (rules, YAML, JSON, CSV): UTF-8, a leading BOM dropped, CRLF and CR as LF;
     a byte that is not UTF-8 becomes E002 at its line and column, counted as the text will be shown."""
@@ -36,21 +34,22 @@ def decode_source(name: str, data: bytes) -> Source:
 
 def _utf8_error(name: str, data: bytes, exc: UnicodeDecodeError) -> Diagnostic:
     """E002 at the first undecodable byte (the bytes before it are valid, so they give line and column)."""
-    skip = len(_BOM) if data.startswith(_BOM) else 0  # Source.from_bytes strips the BOM before decoding
+    skip = len(BOM) if data.startswith(BOM) else 0  # Source.from_bytes drops the BOM before decoding
     bad = skip + exc.start
-    before = _normalise_newlines(data[skip:bad].decode("utf-8"))
+    before = normalise_newlines(data[skip:bad].decode("utf-8"))
     line_start = before.rfind("\n") + 1
-    rest = data[bad:].split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
+    rest = re.split(rb"[\r\n]", data[bad:], maxsplit=1)[0].decode("utf-8", "replace")
     line, column = before.count("\n") + 1, len(before) - line_start + 1
     span = Span(name, line, column, line, column + 1)
     message = f"the file is not valid UTF-8: byte 0x{data[bad]:02x} at line {line}, column {column}"
-    return at_span("E002", message, span, before[line_start:] + rest,
-                   hint="save the file with UTF-8 encoding (in Excel: 'CSV UTF-8'; in editors: 'Save with Encoding')")
+    return at_span("E002", message, span, before[line_start:] + rest, hint=_utf8_hint(name))
 
 
-def _normalise_newlines(text: str) -> str:
-    """CRLF and CR to LF, as Source does, so that line numbers agree."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+def _utf8_hint(name: str) -> str:
+    """How to save a file as UTF-8: rule files come from editors; datasets often from Excel."""
+    if name.endswith(".rules"):
+        return "save the file as UTF-8 (most editors offer this under 'Save as')"
+    return "save the file with UTF-8 encoding (in Excel: 'CSV UTF-8'; in editors: 'Save with Encoding')"
 
 
 def write_atomic(path: str | Path, data: str | bytes) -> None:

@@ -39,10 +39,7 @@ class Source:
     @classmethod
     def from_bytes(cls, name: str, data: bytes) -> Source:
         """Decode UTF-8 (BOM allowed), normalise CRLF/CR to LF; raise UnicodeDecodeError on bad bytes."""
-        if data.startswith(b"\xef\xbb\xbf"):
-            data = data[3:]
-        text = data.decode("utf-8")
-        return cls(name, text.replace("\r\n", "\n").replace("\r", "\n"))
+        return cls(name, normalise_newlines(data.removeprefix(BOM).decode("utf-8")))
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset."""
@@ -63,6 +60,14 @@ class Source:
         line, column = self.position(start)
         end_line, end_column = self.position(max(start, end))
         return Span(self.name, line, column, end_line, end_column)
+
+
+BOM = b"\xef\xbb\xbf"  # a UTF-8 byte-order mark, which some editors and Excel write at the start of a file
+
+
+def normalise_newlines(text: str) -> str:
+    """CRLF and CR to LF: every file's lines are counted the same way, whatever wrote it."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def display_name(path: Path | str) -> str:

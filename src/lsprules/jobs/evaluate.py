@@ -48,7 +48,7 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
                  years: str | None = None, fast: bool = True) -> EvaluateOutput:
     """Evaluate a rule file on one or more datasets (merged): the rendered output and its discrepancies.
 
-    CSV output of one plain long-form CSV dataset takes the compiled fast path (lsprules.fast), which gives
+    CSV output of one plain long-form CSV dataset takes the compiled fast path (lsprules.engine.compiled), which gives
     the same bytes as the reference interpreter; `fast=False`, or anything it does not handle, runs the
     reference interpreter. A plain CSV has no columns for printed judgements, so it has no discrepancies.
     """

@@ -4,7 +4,8 @@ The work per row is done by C loops (str.split, map over dict lookups, list scat
 that is what makes 2 million rows cheap. Only plain files qualify: exactly the four required columns, no
 quotes, no carriage returns, no blank lines, three commas on every line. For anything else, and for any
 value the reference reader would reject or treat specially (a duplicate row, a bad period), `read_table`
-returns None and the caller falls back to csv_input.py, which reports problems by row and column.
+returns None and the caller falls back to the reference reader (data/readers/csv_reader.py), which reports
+problems by row and column; so does a byte that is not UTF-8, which the one decoder (core/files.py) reports.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import cast
 
 from lsprules.core.periods import Period, PeriodError, parse_period
+from lsprules.core.source import BOM
 from lsprules.data.readers.long_form import INDICATOR_ID, MISSING_WORDS, NUMBER, REQUIRED
 
 CHUNK_CHARS = 1 << 22  # ~100k rows at a time: bounded memory for the cells of one chunk
@@ -92,9 +94,7 @@ class _Reader:
     # --- the file's shape ---------------------------------------------------------------------
 
     def _text(self) -> tuple[str, tuple[int, int, int, int]]:
-        data = self.data
-        if data.startswith(b"\xef\xbb\xbf"):
-            data = data[3:]
+        data = self.data.removeprefix(BOM)
         if b'"' in data or b"\r" in data:
             raise NotPlain("quotes or carriage returns: the csv module must read it")
         header, _, body = data.partition(b"\n")
