@@ -187,3 +187,10 @@ def test_the_architecture_document_matches_the_tree():
     named = set(re.findall(r"`(?:[a-z_]+/)*([a-z_]+\.(?:py|lark))`", text.replace("tests/test_architecture.py", "")))
     assert unmentioned == []
     assert sorted(named - files) == []
+
+
+def test_the_cli_offers_exactly_the_formats_the_evaluate_job_renders():
+    from lsprules.cli.evaluate import EvaluateFormat
+    from lsprules.jobs.evaluate import FORMATS
+
+    assert tuple(f.value for f in EvaluateFormat) == FORMATS

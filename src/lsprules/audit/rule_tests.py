@@ -297,8 +297,9 @@ def _override_settings(name: str, text: str, where: str) -> tuple[nodes.Setting,
 def with_overrides(rules: RuleSet, extra: dict[str, tuple[nodes.Setting, ...]]) -> RuleSet:
     """The rule set with extra settings in some indicators' own bodies (clause lines stay the file's own)."""
     items = tuple(_patched(item, extra) for item in rules.ast.items)
-    text = Path(rules.file).read_text(encoding="utf-8") if Path(rules.file).is_file() else ""
-    return resolve(dataclasses.replace(rules.ast, items=items), Source(rules.file, text), rules.sha256)
+    path = Path(rules.file)  # read again for positions in messages: the rule set keeps its AST, not its text
+    source = decode_source(rules.file, path.read_bytes()) if path.is_file() else Source(rules.file, "")
+    return resolve(dataclasses.replace(rules.ast, items=items), source, rules.sha256)
 
 
 def _patched(item: nodes.Item, extra: dict[str, tuple[nodes.Setting, ...]]) -> nodes.Item:

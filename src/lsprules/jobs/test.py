@@ -27,7 +27,7 @@ def _read(provenance: Provenance) -> tuple[str, ...]:
 def run_tests(paths: list[str], *, with_coverage: bool = False, output_format: str = "text") -> TestOutput:
     """Run every test file named or found."""
     from lsprules.audit.coverage import coverage
-    from lsprules.render.ruletest_report import render_tests_json, render_tests_text, summary
+    from lsprules.render.rule_test_report import render_tests_json, render_tests_text, summary
 
     named: list[str | Path] = list(paths)  # find_test_files takes a list of either
     results = run_test_files(find_test_files(named))
@@ -52,7 +52,7 @@ def run_boundaries(rules_path: Path, *, data: list[Path] | None = None, period: 
     from lsprules.data.load import load_any
     from lsprules.data.model import resolve_period
     from lsprules.lang.resolve import load_rules
-    from lsprules.render.ruletest_report import render_boundaries_json, render_boundaries_text
+    from lsprules.render.rule_test_report import render_boundaries_json, render_boundaries_text
 
     rules = load_rules(rules_path)
     contexts = [(path, period) for path in data] if data else _tested_contexts(rules_path, period)
