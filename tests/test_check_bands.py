@@ -69,8 +69,8 @@ def _case_of(assessment, judge_ctx) -> Case:
     """The case the analysis would consider for what the interpreter saw."""
     gap = None
     if assessment.previous is not None:
-        now = judge_ctx.direction.gap_shortfall(assessment.value)
-        before = judge_ctx.direction.gap_shortfall(assessment.previous.value)
+        now = judge_ctx.polarity.gap_shortfall(assessment.value)
+        before = judge_ctx.polarity.gap_shortfall(assessment.previous.value)
         gap = "more" if before > now else "equal" if before == now else "less"
     on_trajectory = assessment.on_trajectory if not judge_ctx.trajectory_is_target else None
     return Case(assessment.arrow, gap, on_trajectory)

@@ -11,6 +11,7 @@ from lsprules.analysis.band_judge import Context, Line, Region
 from lsprules.analysis.bands import Analysis, Scenario, analyse, listed
 from lsprules.core.diagnostics import Diagnostic, Severity
 from lsprules.core.numbers import exact
+from lsprules.core.polarity import CLOSER, LOWER
 from lsprules.lang import nodes
 from lsprules.lang.printer import format_expr
 from lsprules.lang.resolve import IndicatorSpec, walk
@@ -118,7 +119,6 @@ def clause_words(clause: nodes.Clause) -> str:
 
 def band_context(spec: IndicatorSpec) -> Context:
     """What the indicator's settings fix for its RAG clauses."""
-    polarity = spec.polarity
     target = spec.target
     # A change target needs a baseline: without one, evaluation never has a target.
     has_target = target is not None and (
@@ -131,13 +131,8 @@ def band_context(spec: IndicatorSpec) -> Context:
         constant = exact(target.goal.amount.value)
     follows = target is not None and (target.fixed is not None or bool(target.per_period) or
                                       target.baseline is None or target.trajectory == "flat")
-    ideal = None
-    if polarity.kind == "closer_to":
-        assert polarity.ideal is not None  # the grammar requires `closer_to Q`
-        ideal = exact(polarity.ideal.value)
     return Context(
-        polarity=polarity.kind,
-        ideal=ideal,
+        polarity=spec.direction,
         target=constant, has_target=has_target, trajectory_is_target=follows,
         peak=exact(spec.arrow.peak.maximum.value) if spec.arrow.peak else None,
         minimum=Fraction(0) if spec.unit.kind == "count" else None)
@@ -277,16 +272,16 @@ class BandCheck:
     def _against_polarity(self, analysis: Analysis, words: Words) -> Iterator[Diagnostic]:
         ctx = analysis.ctx
         scale = self.spec.rag_scale
-        if analysis.symbolic or ctx.polarity == "closer_to":
+        if analysis.symbolic or ctx.polarity.kind == CLOSER:
             return
         scenario = analysis.scenarios[0]
         rated = [(p, analysis.rating(p)) for p in scenario.points]
         rated = [(p, label) for p, label in rated if label in scale]
-        if ctx.polarity == "lower_is_better":
+        if ctx.polarity.kind == LOWER:
             rated.reverse()
         for (worse, low_label), (better, high_label) in pairwise(rated):
             if scale.index(high_label) < scale.index(low_label):
-                words_polarity = ctx.polarity.replace("_", " ")
+                words_polarity = ctx.polarity.kind.replace("_", " ")
                 yield self._say("E207", f"a value of {words.number(_example(better.region))} rates "
                                 f"{high_label} but {words.number(_example(worse.region))} rates {low_label}, "
                                 f"though {words_polarity}", self.rag,

@@ -18,7 +18,7 @@ from itertools import combinations, product
 from typing import Final
 
 from lsprules.core.numbers import HUNDRED, exact
-from lsprules.core.polarity import Polarity
+from lsprules.core.polarity import CLOSER, HIGHER, LOWER, Polarity
 from lsprules.lang import nodes
 from lsprules.lang.conditions import decide
 from lsprules.lang.printer import format_expr
@@ -32,8 +32,7 @@ OTHER = "other"  # any arrow kind (or gap movement) that no clause names
 class Context:
     """What an indicator's settings fix for its RAG clauses."""
 
-    polarity: str  # higher_is_better, lower_is_better or closer_to
-    ideal: Fraction | None  # for closer_to
+    polarity: Polarity  # which way is better, as the interpreter judges it
     target: Fraction | None  # a constant target, when the rules fix one
     has_target: bool  # False: the indicator has no target at all, so target facts are never known
     trajectory_is_target: bool  # the trajectory equals the target (fixed, flat or profiled targets)
@@ -41,9 +40,9 @@ class Context:
     minimum: Fraction | None  # the lowest possible value (0 for counts)
 
     @property
-    def direction(self) -> Polarity:
-        """The polarity as arithmetic, shared with the interpreter."""
-        return Polarity(self.polarity, self.ideal if self.ideal is not None else Fraction(0))
+    def ideal(self) -> Fraction | None:
+        """The ideal value when closer to it is better; None for the other polarities."""
+        return self.polarity.ideal if self.polarity.kind == CLOSER else None
 
 
 @dataclass(frozen=True)
@@ -177,7 +176,7 @@ def fact_lines(fact: nodes.Expr, ctx: Context) -> list[Line]:
     if isinstance(fact, (nodes.WithinTarget, nodes.TargetExceeded)):
         return _around_target(ctx, [_ZERO, _margin(fact.margin)])
     if isinstance(fact, nodes.GapState):
-        return [Line(Fraction(0), _ideal(ctx) if ctx.polarity == "closer_to" else Fraction(0))]
+        return [Line(Fraction(0), _ideal(ctx) if ctx.polarity.kind == CLOSER else Fraction(0))]
     return []
 
 
@@ -191,7 +190,7 @@ def _margin(margin: nodes.Quantity) -> Line:
 def _around_target(ctx: Context, offsets: list[Line]) -> list[Line]:
     """Lines target ± offset (and their mirror images about the ideal, when closer is better)."""
     bases = [Line(Fraction(1), Fraction(0))]
-    if ctx.polarity == "closer_to":
+    if ctx.polarity.kind == CLOSER:
         bases.append(Line(Fraction(-1), 2 * _ideal(ctx)))
     lines = [Line(base.p + sign * off.p, base.q + sign * off.q)
              for base in bases for off in offsets for sign in (1, -1)]
@@ -199,9 +198,8 @@ def _around_target(ctx: Context, offsets: list[Line]) -> list[Line]:
 
 
 def _ideal(ctx: Context) -> Fraction:
-    """The ideal of a closer_to indicator (band_context always sets it for that polarity)."""
-    assert ctx.ideal is not None, "closer_to without an ideal"
-    return ctx.ideal
+    """The ideal of a closer_to indicator."""
+    return ctx.polarity.ideal
 
 
 def _fix_target(line: Line, ctx: Context) -> Line:
@@ -217,7 +215,7 @@ def context_lines(ctx: Context) -> list[Line]:
     lines = [Line(Fraction(0), ctx.ideal)] if ctx.ideal is not None else []
     if ctx.peak is not None:
         lines.append(Line(Fraction(0), ctx.peak))
-        if ctx.polarity == "closer_to":
+        if ctx.polarity.kind == CLOSER:
             lines.append(Line(Fraction(0), 2 * _ideal(ctx) - ctx.peak))
     if ctx.minimum is not None:
         lines.append(Line(Fraction(0), ctx.minimum))
@@ -270,7 +268,7 @@ class Judge:
         self.target = target if ctx.has_target else None
         self.case = case
         self.opaque = opaque or {}
-        self.polarity = ctx.direction
+        self.polarity = ctx.polarity
 
     def condition(self, expr: nodes.Expr) -> bool | None:
         """True, False, or None (unknown), in three-valued logic."""
@@ -427,22 +425,22 @@ def cases(dims: Dimensions, judge_value: Fraction, ctx: Context) -> Iterator[Cas
 
 def possible_arrows(value: Fraction, ctx: Context) -> set[str]:
     """The arrow kinds that can happen at this value (★ is forced at or beyond the peak)."""
-    if ctx.peak is not None and ctx.direction.better(value, ctx.peak) >= 0:
+    if ctx.peak is not None and ctx.polarity.better(value, ctx.peak) >= 0:
         return {"peak"}
     kinds = {"up", "static", "down"}
     at_floor = ctx.minimum is not None and value == ctx.minimum
-    if ctx.polarity == "higher_is_better" and at_floor:
+    if ctx.polarity.kind == HIGHER and at_floor:
         kinds.discard("up")  # nothing lower to improve from
-    if ctx.polarity == "lower_is_better" and at_floor:
+    if ctx.polarity.kind == LOWER and at_floor:
         kinds.discard("down")
-    if ctx.polarity == "closer_to" and value == ctx.ideal:
+    if ctx.polarity.kind == CLOSER and value == ctx.ideal:
         kinds.discard("down")
     return kinds
 
 
 def _arrow_possible(arrow: str, dims: Dimensions, value: Fraction, ctx: Context) -> bool:
     if arrow == "na":
-        return not (ctx.peak is not None and ctx.direction.better(value, ctx.peak) >= 0)
+        return not (ctx.peak is not None and ctx.polarity.better(value, ctx.peak) >= 0)
     kinds = possible_arrows(value, ctx)
     if arrow == OTHER:
         return bool(kinds - set(dims.arrows))
@@ -451,7 +449,7 @@ def _arrow_possible(arrow: str, dims: Dimensions, value: Fraction, ctx: Context)
 
 def _gap_possible(gap: str, value: Fraction, ctx: Context) -> bool:
     if gap == "less":  # a smaller shortfall before needs a shortfall now
-        return ctx.direction.gap_shortfall(value) > 0
+        return ctx.polarity.gap_shortfall(value) > 0
     return True
 
 
