@@ -89,16 +89,16 @@ def make_inputs(folder: Path, gen: Path | None) -> Path | None:
     script = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from export_helpers import to_csv, to_xlsx\n"
+        "from export_helpers import to_csv, to_xlsx, yaml_to_json\n"
         "from lsprules.data.load import load_any\n"
         "out = Path(sys.argv[1])\n"
         "dataset = load_any('datasets/redcar-cleveland-2007.yaml')\n"
         "(out / 'crime.csv').write_text(to_csv(dataset), encoding='utf-8')\n"
         "to_xlsx(dataset, out / 'crime.xlsx')\n"
+        "(out / 'crime.json').write_text(yaml_to_json('datasets/redcar-cleveland-2007.yaml'), encoding='utf-8')\n"
     )
     subprocess.run([sys.executable, "-c", script, str(folder)], cwd=ROOT, check=True,
                    env=os.environ | {"PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT / 'tests'}"})
-    (folder / "crime.json").write_text(_yaml_as_json(ROOT / CRIME[1]), encoding="utf-8")
     text = (ROOT / CRIME[0]).read_text(encoding="utf-8")
     (folder / "crime-changed.rules").write_text(
         text.replace("static within 1.5 %", "static within 2 %").replace("reduce by 17.5 %", "reduce by 20 %"),
@@ -111,21 +111,6 @@ def make_inputs(folder: Path, gen: Path | None) -> Path | None:
     generated = folder / "national-S.csv"
     subprocess.run([sys.executable, str(gen), "--areas", "60", str(generated)], check=True, capture_output=True)
     return generated
-
-
-def _yaml_as_json(path: Path) -> str:
-    import json
-
-    import yaml
-
-    def plain(node: object) -> object:
-        if isinstance(node, dict):
-            return {str(k): plain(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [plain(v) for v in node]
-        return node
-
-    return json.dumps(plain(yaml.safe_load(path.read_text(encoding="utf-8"))), ensure_ascii=False, indent=1)
 
 
 def run(src: Path, args: list[str], out: Path) -> bytes:

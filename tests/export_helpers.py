@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+
+import yaml
 
 from lsprules.core.periods import Period
 from lsprules.data.model import Dataset, Missing, Series
@@ -94,3 +97,15 @@ def _csv_cell(value: object) -> str:
 def _number_format(value: Decimal) -> str:
     places = max(0, -value.as_tuple().exponent)
     return "0." + "0" * places if places else "0"
+
+
+def yaml_to_json(path: str | Path) -> str:
+    """A YAML dataset file as JSON text, numbers written as the YAML wrote them."""
+    def plain(node: object) -> object:
+        if isinstance(node, dict):
+            return {str(k): plain(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [plain(v) for v in node]
+        return node
+
+    return json.dumps(plain(yaml.safe_load(Path(path).read_text(encoding="utf-8"))), ensure_ascii=False, indent=1)

@@ -8,10 +8,9 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-import yaml
 from openpyxl import Workbook
 
-from export_helpers import long_rows, to_csv, to_xlsx
+from export_helpers import long_rows, to_csv, to_xlsx, yaml_to_json
 from lsprules.core.periods import parse_period
 from lsprules.data.load import load_any
 from lsprules.data.model import Missing
@@ -25,18 +24,6 @@ from lsprules.lang.resolve import load_rules
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "rules" / "crime.rules"
 YAML = ROOT / "datasets" / "redcar-cleveland-2007.yaml"
-
-
-def yaml_to_json(path: Path) -> str:
-    """The YAML dataset as JSON text, numbers written as the YAML wrote them."""
-    def plain(node):
-        if isinstance(node, dict):
-            return {str(k): plain(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [plain(v) for v in node]
-        return node
-
-    return json.dumps(plain(yaml.safe_load(path.read_text(encoding="utf-8"))), ensure_ascii=False, indent=1)
 
 
 @pytest.fixture(scope="module")

@@ -47,11 +47,16 @@ def json_number(value: Fraction | None, places: int = 6) -> int | float | None:
     return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
 
 
+def places_of(value: Decimal) -> int:
+    """How many places a finite number has after the point (negative for one like 1E+2)."""
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # 'n', 'N' or 'F' only for NaN and infinity, which no reader produces
+    return -exponent
+
+
 def matches_printed(printed: Decimal, computed: Fraction) -> bool:
     """Whether a printed figure agrees with a computed value at the printed figure's precision."""
-    exponent = printed.as_tuple().exponent
-    assert isinstance(exponent, int)  # a printed figure is finite: only NaN and infinities have 'n', 'N' or 'F'
-    places = max(0, -exponent)
+    places = max(0, places_of(printed))
     return to_decimal(computed, places) == printed.quantize(Decimal(1).scaleb(-places))
 
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple, TypeGuard
 
-from lsprules.core.numbers import HUNDRED, exact, matches_printed, plain, shown
+from lsprules.core.numbers import HUNDRED, exact, matches_printed, places_of, plain, shown
 from lsprules.core.periods import Period, year_start
 from lsprules.data.model import Area, Dataset, Missing, Series, Value
 from lsprules.lang import nodes
@@ -389,7 +388,7 @@ class AreaEvaluator:
         if spec.value is None:
             data = self.area.series.get(indicator)
             values = data.values.values() if data else ()
-            return max((_places(v) for v in values if not isinstance(v, Missing)), default=0)
+            return max((places_of(v) for v in values if not isinstance(v, Missing)), default=0)
         from lsprules.lang.resolve import walk
 
         if spec.value.as_percent or any(isinstance(n, nodes.Arith) and n.op == "/" for n in walk(spec.value.expr)):
@@ -417,7 +416,7 @@ class AreaEvaluator:
         for p, printed in sorted(printed_values.items()):
             computed = values.get(p)
             if isinstance(computed, Fraction) and not matches_printed(printed, computed):
-                places = max(0, _places(printed))
+                places = max(0, places_of(printed))
                 found.append(Discrepancy("value", p, str(printed), shown(computed, places)))
         latest = facts.latest
         if latest is not None:
@@ -433,13 +432,6 @@ class AreaEvaluator:
 
 def _exact_or_gap(value: Value, reason: str) -> Fraction | Gap:
     return Gap(reason) if isinstance(value, Missing) else exact(value)
-
-
-def _places(value: Decimal) -> int:
-    """How many places a number of the data has after the point (negative for one like 1E+2)."""
-    exponent = value.as_tuple().exponent
-    assert isinstance(exponent, int)  # 'n', 'N' or 'F' only for NaN and infinity, which no reader produces
-    return -exponent
 
 
 def _missing_word(value: Value) -> str:

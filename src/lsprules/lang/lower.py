@@ -60,9 +60,6 @@ class _Lower(Transformer[Token, nodes.RuleFile]):
             return None
         return self.source.span(meta.start_pos, meta.end_pos)
 
-    def _tspan(self, token: Token) -> Span:
-        return self.source.span(*_positions(token))
-
     def _period(self, token: Token) -> str:
         try:
             return parse_period(str(token)).label
