@@ -14,6 +14,7 @@ from lsprules.cli.evaluate import evaluate
 from lsprules.cli.explain import explain
 from lsprules.cli.fmt import fmt
 from lsprules.cli.test import run_rule_tests
+from lsprules.core.files import Terminated
 
 app = typer.Typer(
     name="lsprules",
@@ -53,6 +54,8 @@ def main() -> None:
         app()
     except SystemExit:
         raise
+    except Terminated:  # SIGTERM while writing an output: the temporary file is gone; stop as SIGTERM would
+        sys.exit(128 + 15)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)

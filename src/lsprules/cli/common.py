@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from types import TracebackType
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 import typer
 
@@ -39,26 +39,44 @@ def report_diagnostics(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -
         typer.echo(f"{errors} error{'s' if errors != 1 else ''}", err=True)
 
 
-def refuse_overwriting_inputs(output: Path | None, inputs: list[Path]) -> None:
-    """E003 when `-o` names one of the files being read: the output would replace the input."""
-    if output is None:
+STDOUT = "-"  # `-o -`: standard output, as if no -o were given
+
+# The one option that lets `-o` write into the file a symbolic link points to (commands take it with -o).
+WriteThroughSymlink = Annotated[bool, typer.Option(
+    "--write-through-symlink", help="When --output is a symbolic link, write into the file it points to "
+    "(without this, a link is refused).")]
+
+
+def to_stdout(output: Path | None) -> bool:
+    """Whether the output goes to standard output: no -o, or `-o -`."""
+    return output is None or str(output) == STDOUT
+
+
+def refuse_overwriting_inputs(output: Path | None, inputs: list[Path], *, through_symlink: bool = False) -> None:
+    """E003 when `-o` names one of the files being read (by any path, by inode): the output would replace the
+    input; E004-E006 when it names a folder, a special file or (not allowed) a symbolic link."""
+    if to_stdout(output):
         return
+    assert output is not None  # to_stdout says so
+    from lsprules.core.files import output_target
+
+    output_target(output, through_symlink=through_symlink)
     for path in inputs:
         if _same_file(path, output):
             raise InputError([error("E003", f"--output {output}: that is one of the input files, and writing the "
                                     "output there would replace it", hint="write the output to another file")])
 
 
-def emit(text: str, output: Path | None) -> None:
-    """Write to a file atomically, or to standard output."""
-    if output is None:
+def emit(text: str, output: Path | None, *, through_symlink: bool = False) -> None:
+    """Write to a file atomically (a regular file only: see core.files.output_target), or to standard output."""
+    if output is None or to_stdout(output):
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from lsprules.core.files import write_atomic
+    from lsprules.core.files import output_target, write_atomic
 
     try:
-        write_atomic(output, text)
+        write_atomic(output_target(output, through_symlink=through_symlink), text)
     except OSError as exc:
         raise InputError([error("E001", f"cannot write '{output}': {exc.strerror or exc}",
                                 hint="check that the folder exists and is writable")]) from None

@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from lsprules.cli.common import EXIT_FINDINGS, EXIT_OK, emit, input_errors, refuse_overwriting_inputs
+from lsprules.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    WriteThroughSymlink,
+    emit,
+    input_errors,
+    refuse_overwriting_inputs,
+)
 
 
 class DiffFormat(str, Enum):
@@ -37,20 +44,23 @@ def diff(
                                            "(for a git textconv driver), and exit.")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of "
                                                    "standard output.")] = None,
+    write_through_symlink: WriteThroughSymlink = False,
 ) -> None:
     """Compare two versions of a rule file in meaning (not text), and replay them on data."""
     with input_errors():
         if textconv:
             from lsprules.jobs.diff import run_textconv
 
-            refuse_overwriting_inputs(output, [Path(name) for name in files or []])
-            emit(run_textconv(files or []), output)
+            refuse_overwriting_inputs(output, [Path(name) for name in files or []],
+                                      through_symlink=write_through_symlink)
+            emit(run_textconv(files or []), output, through_symlink=write_through_symlink)
             return
         from lsprules.jobs.diff import run_diff
         from lsprules.render.diff_report import render_diff_json, render_diff_markdown, render_diff_text
 
         report = run_diff(files or [], git=git, data=data, period=period)
-        refuse_overwriting_inputs(output, [Path(f.path) for f in report.provenance.inputs])
+        refuse_overwriting_inputs(output, [Path(f.path) for f in report.provenance.inputs],
+                                  through_symlink=write_through_symlink)
         render = {"text": render_diff_text, "markdown": render_diff_markdown, "json": render_diff_json}
-        emit(render[output_format.value](report), output)
+        emit(render[output_format.value](report), output, through_symlink=write_through_symlink)
     raise typer.Exit(EXIT_FINDINGS if exit_code and report.meaning_changed else EXIT_OK)

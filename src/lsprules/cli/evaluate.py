@@ -9,7 +9,14 @@ from typing import Annotated
 
 import typer
 
-from lsprules.cli.common import EXIT_FINDINGS, emit, input_errors, refuse_overwriting_inputs
+from lsprules.cli.common import (
+    EXIT_FINDINGS,
+    WriteThroughSymlink,
+    emit,
+    input_errors,
+    refuse_overwriting_inputs,
+    to_stdout,
+)
 
 
 class EvaluateFormat(str, Enum):
@@ -40,6 +47,7 @@ def evaluate(
     EvaluateFormat.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (atomically) "
                                                    "instead of standard output.")] = None,
+    write_through_symlink: WriteThroughSymlink = False,
     area: Annotated[list[str] | None, typer.Option("--area", help="Only this area (repeatable).")] = None,
     years: Annotated[Years | None, typer.Option("--years", help="Read every year label as this kind, when "
                                                    "the datasets mix financial and calendar years (2006 <-> "
@@ -52,10 +60,11 @@ def evaluate(
     from lsprules.jobs.evaluate import evaluate_job
 
     with input_errors():
-        refuse_overwriting_inputs(output, [rules, *dataset])
+        refuse_overwriting_inputs(output, [rules, *dataset],
+                                  through_symlink=write_through_symlink)
         result = evaluate_job(rules, dataset, period=period, output_format=output_format.value, areas=area,
-                              color=output is None and sys.stdout.isatty(), years=years.value if years else None)
-        emit(result.text, output)
+                              color=to_stdout(output) and sys.stdout.isatty(), years=years.value if years else None)
+        emit(result.text, output, through_symlink=write_through_symlink)
     if fail_on_discrepancy and result.discrepancies:
         many = result.discrepancies != 1
         typer.echo(f"{result.discrepancies} printed judgement{'s' if many else ''} of the source "

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lsprules.cli.common import emit, input_errors, refuse_overwriting_inputs
+from lsprules.cli.common import WriteThroughSymlink, emit, input_errors, refuse_overwriting_inputs
 
 
 class ExplainFormat(str, Enum):
@@ -31,11 +31,13 @@ def explain(
     ExplainFormat.text,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of "
                                                    "standard output.")] = None,
+    write_through_symlink: WriteThroughSymlink = False,
 ) -> None:
     """Explain one result in plain words: values, arrow, target, clauses tried, and what would change it."""
     from lsprules.jobs.explain import run_explain
 
     with input_errors():
-        refuse_overwriting_inputs(output, [rules, dataset])
+        refuse_overwriting_inputs(output, [rules, dataset],
+                                  through_symlink=write_through_symlink)
         emit(run_explain(rules, dataset, indicator=indicator, theme=theme, period=period, area=area,
-                         output_format=output_format.value), output)
+                         output_format=output_format.value), output, through_symlink=write_through_symlink)

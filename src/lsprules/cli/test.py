@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from lsprules.cli.common import EXIT_FINDINGS, EXIT_OK, emit, input_errors, refuse_overwriting_inputs
+from lsprules.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    WriteThroughSymlink,
+    emit,
+    input_errors,
+    refuse_overwriting_inputs,
+)
 
 
 class TestFormat(str, Enum):
@@ -32,6 +39,7 @@ def run_rule_tests(
     output_format: Annotated[TestFormat, typer.Option("--format", "-f", help="Output format.")] = TestFormat.text,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of "
                                                    "standard output.")] = None,
+    write_through_symlink: WriteThroughSymlink = False,
 ) -> None:
     """Run rule tests: cases of data with the arrows, bands and ratings the rules must give."""
     from lsprules.jobs.test import run_boundaries, run_tests
@@ -41,6 +49,7 @@ def run_rule_tests(
             result = run_boundaries(boundaries, data=data, period=period, output_format=output_format.value)
         else:
             result = run_tests(paths or [], with_coverage=coverage, output_format=output_format.value)
-        refuse_overwriting_inputs(output, [Path(name) for name in result.read])
-        emit(result.text, output)
+        refuse_overwriting_inputs(output, [Path(name) for name in result.read],
+                                  through_symlink=write_through_symlink)
+        emit(result.text, output, through_symlink=write_through_symlink)
     raise typer.Exit(EXIT_OK if result.passed else EXIT_FINDINGS)

@@ -70,6 +70,10 @@ CODES: dict[str, str] = {
     "E322": "period the data lacks",
     "E401": "file is not formatted",
     "E402": "formatting would change the rules",
+    # Appended for safety on untrusted files (issue 14).
+    "E004": "output is a folder",
+    "E005": "output is not a regular file",
+    "E006": "output is a symbolic link",
 }
 
 

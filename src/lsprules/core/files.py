@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import stat
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 from lsprules.core.diagnostics import Diagnostic, InputError, at_span, error
 from lsprules.core.source import BOM, Source, Span, display_name, normalise_newlines
@@ -52,25 +58,93 @@ def _utf8_hint(name: str) -> str:
     return "save the file with UTF-8 encoding (in Excel: 'CSV UTF-8'; in editors: 'Save with Encoding')"
 
 
+def output_target(path: str | Path, *, through_symlink: bool = False, label: str | None = None) -> Path:
+    """The regular file an output may replace: `path` itself, or with `through_symlink` the file a symbolic
+    link points to. InputError for a folder (E004), a FIFO, device or socket (E005), or a symbolic link not
+    allowed (E006): replacing any of those with a regular file would break what it was."""
+    target = Path(path)
+    name = label or f"--output {display_name(target)}"
+    if target.is_symlink():
+        if not through_symlink:
+            raise InputError([error("E006", f"{name}: that is a symbolic link (to "
+                                    f"{display_name(os.readlink(target))}); writing would replace the link",
+                                    hint="name the file it points to, or pass --write-through-symlink to "
+                                         "write into that file")])
+        target = target.resolve()
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        return target  # a new file
+    except OSError:
+        return target  # e.g. a folder we cannot search: writing will say why
+    if stat.S_ISDIR(mode):
+        raise InputError([error("E004", f"{name}: that is a folder, not a file",
+                                hint="name a file inside it")])
+    if not stat.S_ISREG(mode):
+        raise InputError([error("E005", f"{name}: that is a {_file_kind(mode)}, not a regular file, "
+                                "and writing would replace it", hint="name a regular file" if label else "write "
+                                "to a regular file, or to standard output with --output - (and redirect that)")])
+    return target
+
+
+def _file_kind(mode: int) -> str:
+    """Words for a kind of file that is not a regular file or a folder."""
+    if stat.S_ISFIFO(mode):
+        return "named pipe (FIFO)"
+    if stat.S_ISCHR(mode):
+        return "character device"
+    if stat.S_ISBLK(mode):
+        return "block device"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "special file"
+
+
 def write_atomic(path: str | Path, data: str | bytes) -> None:
-    """Write the whole output to a temporary file beside `path`, then rename it into place."""
+    """Write the whole output to a temporary file beside `path`, then rename it into place.
+
+    `path` must name a regular file or nothing (see output_target). The temporary file is removed if the
+    write fails or the process is stopped with SIGTERM on the way."""
     target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path("."))
+    with _terminate_cleanly():
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path("."))
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(payload)
+            os.chmod(temp, _mode_for(target))
+            os.replace(temp, target)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived during a write: unwinds like KeyboardInterrupt so that temporary files are removed."""
+
+
+@contextmanager
+def _terminate_cleanly() -> Iterator[None]:
+    """While writing, turn SIGTERM into an exception (only the main thread may set handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise Terminated(signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.chmod(temp, _mode_for(target))
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _mode_for(target: Path) -> int:
-    """Keep a replaced file's permissions; a new file gets the usual ones (0666 less the umask)."""
+    """Keep a replaced file's permission bits, never its setuid, setgid or sticky bits (an output is data, not
+    a program); a new file gets the usual ones (0666 less the umask)."""
     try:
-        return target.stat().st_mode & 0o7777
+        return target.stat().st_mode & 0o777
     except OSError:
         umask = os.umask(0)
         os.umask(umask)

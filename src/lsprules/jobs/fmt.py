@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from lsprules.core.diagnostics import Diagnostic, InputError, at_span, error, render
 from lsprules.core.exits import EXIT_ERROR, EXIT_FINDINGS
-from lsprules.core.files import decode_source, write_atomic
+from lsprules.core.files import decode_source, output_target, write_atomic
 from lsprules.core.source import Source, Span, display_name
 
 if TYPE_CHECKING:
@@ -77,6 +77,9 @@ def _one(path: Path, report: FmtReport, *, check: bool, diff: bool) -> bool | No
     """Format one file (or standard input): True if it changed, False if not, None if it could not be read."""
     name = "<stdin>" if str(path) == "-" else display_name(path)
     try:
+        target = path
+        if str(path) != "-" and not (check or diff):  # formatted in place: the file a link points to
+            target = output_target(path.resolve(), label=f"cannot format '{name}' in place")
         data = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
         text = format_source(decode_source(name, data))
     except OSError as exc:
@@ -98,16 +101,16 @@ def _one(path: Path, report: FmtReport, *, check: bool, diff: bool) -> bool | No
             _diagnostics(report, [at_span("E401", "this file is not formatted", Span(name, 1, 1, 1, 1),
                                           hint=f"run `lsprules fmt {name}` to format it")])
     else:
-        _write(path, text, report)
+        _write(target, name, text, report)
     return True
 
 
-def _write(path: Path, text: str, report: FmtReport) -> None:
+def _write(target: Path, name: str, text: str, report: FmtReport) -> None:
     try:
-        write_atomic(path, text)
-        report.err.append(f"reformatted {display_name(path)}")
+        write_atomic(target, text)
+        report.err.append(f"reformatted {name}")
     except OSError as exc:
-        _diagnostics(report, [error("E001", f"cannot write '{display_name(path)}': {exc.strerror or exc}")])
+        _diagnostics(report, [error("E001", f"cannot write '{name}': {exc.strerror or exc}")])
         report.exit_code = EXIT_ERROR
 
 
