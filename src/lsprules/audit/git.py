@@ -2,6 +2,13 @@
 
 Git is run as a subprocess without a shell, with optional locks off so that asking never writes to the
 repository. When git is missing or a file is outside any repository, state is simply unknown (None).
+
+A repository's own configuration (`.git/config`) is not trusted: whoever wrote the files we are asked about
+may have written it too, and some settings make git run programs (core.fsmonitor on `git status`, clean
+filters when comparing a file with the index, gpg on `log.showSignature`, pagers, textconv, external diffs).
+So only plumbing that runs none of those is used (ls-files, hash-object --no-filters, rev-parse, log with a
+fixed format, cat-file, ls-tree), and every setting that could start a program is overridden on the command
+line, which takes precedence over every configuration file. See docs/reliability.md.
 """
 
 from __future__ import annotations
@@ -15,8 +22,20 @@ from typing import Literal, TypeGuard, TypeVar, overload
 from lsprules.core.diagnostics import InputError, error
 
 GIT_TIMEOUT_SECONDS = 60
-# Read-only: `git status` would otherwise refresh the index, which needs a lock and writes a file.
-_ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+# Read-only: no optional locks, so asking never refreshes (writes) the index. No pager, no prompt.
+_ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", "GIT_PAGER": "cat", "PAGER": "cat",
+        "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": ""}
+for _name in ("GIT_EXTERNAL_DIFF", "GIT_DIFF_OPTS", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT"):
+    _ENV.pop(_name, None)
+# Settings that could make git start a program, overridden for every call (`-c` beats every config file).
+SAFE_CONFIG = (
+    "core.fsmonitor=", "core.hooksPath=/dev/null", "core.pager=cat", "core.untrackedCache=false",
+    "core.sshCommand=false", "core.askPass=", "core.editor=false", "sequence.editor=false", "diff.external=",
+    "log.showSignature=false", "gpg.program=false", "gpg.ssh.program=false", "gpg.x509.program=false",
+    "credential.helper=", "protocol.allow=never", "uploadpack.packObjectsHook=", "core.alternateRefsCommand=",
+    "color.ui=false",
+)
+_SAFE_ARGS = [part for setting in SAFE_CONFIG for part in ("-c", setting)]
 
 _Out = TypeVar("_Out", str, bytes)
 
@@ -64,7 +83,7 @@ def _git(args: list[str], cwd: Path, text: bool = True) -> subprocess.CompletedP
         subprocess.CompletedProcess[bytes] | None:
     """Run git; None when git cannot be run at all."""
     try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=text, env=_ENV,
+        return subprocess.run(["git", *_SAFE_ARGS, *args], cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=text, env=_ENV,
                               timeout=GIT_TIMEOUT_SECONDS, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
@@ -82,20 +101,29 @@ def _folder(path: Path) -> Path:
 
 
 def file_state(path: str | Path) -> GitState | None:
-    """The git state of a file on disk; None outside a repository or without git."""
+    """The git state of a file on disk; None outside a repository or without git.
+
+    Clean means the bytes on disk are those of the index and of HEAD, compared by blob id of the raw bytes
+    (`hash-object --no-filters`): no filter configured by the repository runs, and the claim is about the
+    very bytes that were read."""
     file = Path(path)
     if not file.is_file():
         return None
-    folder = _folder(file)
-    status = _git(["status", "--porcelain=v1", "--ignored", "--", file.name], folder)
-    if not _ok(status):
+    folder, name = _folder(file), file.name
+    staged = _git(["ls-files", "--stage", "--", name], folder)
+    if not _ok(staged):
         return None  # not in a repository (or git unavailable, or the repository is not trusted)
-    code = status.stdout[:2]
-    if code in ("??", "!!"):
+    if not staged.stdout.strip():
         return GitState(None, "untracked")
-    log = _git(["log", "-1", "--format=%H", "--", file.name], folder)
+    index_blob = staged.stdout.split()[1]
+    log = _git(["log", "-1", "--no-show-signature", "--format=%H", "--", name], folder)
     commit = (log.stdout.strip() or None) if _ok(log) else None
-    return GitState(commit, "clean" if code == "" and commit else "modified")
+    disk = _git(["hash-object", "--no-filters", "--", name], folder)
+    head = _git(["rev-parse", "--verify", "--quiet", f"HEAD:./{name}"], folder)
+    disk_blob = disk.stdout.strip() if _ok(disk) else None
+    head_blob = head.stdout.strip() if _ok(head) else None
+    clean = commit is not None and disk_blob == index_blob == head_blob
+    return GitState(commit, "clean" if clean else "modified")
 
 
 # --- files at a revision ----------------------------------------------------------------------
@@ -115,7 +143,7 @@ def read_revision(spec: str, cwd: str | Path = ".") -> RevisionFile:
     where = Path(cwd)
     commit = resolve_commit(rev, where, spec)
     # The verified commit id, not the text given, reaches `git show`: nothing given can pose as an option.
-    shown = _git(["show", f"{commit}:{path}"], where, text=False)
+    shown = _git(["cat-file", "blob", f"{commit}:{path}"], where, text=False)
     if not _ok(shown):
         reason = _first_line(shown.stderr.decode("utf-8", "replace")) if shown else "git cannot be run"
         reason = reason.replace(commit, rev)
