@@ -59,7 +59,8 @@ def hostile_repo(tmp_path: Path) -> tuple[Path, Path]:
     with (repo / ".git" / "config").open("a", encoding="utf-8") as config:
         config.write(HOSTILE_CONFIG.format(script=script, hooks=hooks))
     os.utime(repo / "rules" / "crime.rules")  # a changed stat makes `git status` compare contents (and filter)
-    (repo / "rules" / "other.rules").write_text("indicator robbery {\n  polarity lower_is_better\n}\n", encoding="utf-8")
+    other = "indicator robbery {\n  polarity lower_is_better\n}\n"
+    (repo / "rules" / "other.rules").write_text(other, encoding="utf-8")
     return repo, marker
 
 
@@ -78,8 +79,9 @@ COMMANDS = {
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_a_hostile_git_config_runs_nothing(hostile_repo, command):
     repo, marker = hostile_repo
+    src = os.environ.get("LSPRULES_SRC", str(ROOT / "src"))  # another src/ shows the test failing there
     result = subprocess.run([sys.executable, "-m", "lsprules", *COMMANDS[command]], cwd=repo, capture_output=True,
-                            text=True, timeout=120, env={**os.environ, "PYTHONPATH": os.environ.get("LSPRULES_SRC", str(ROOT / "src"))})
+                            text=True, timeout=120, env={**os.environ, "PYTHONPATH": src})
     assert result.returncode in (0, 1), result.stdout + result.stderr
     assert not marker.exists(), f"{command} ran a program named by the repository's configuration"
 

@@ -83,8 +83,8 @@ def _git(args: list[str], cwd: Path, text: bool = True) -> subprocess.CompletedP
         subprocess.CompletedProcess[bytes] | None:
     """Run git; None when git cannot be run at all."""
     try:
-        return subprocess.run(["git", *_SAFE_ARGS, *args], cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=text, env=_ENV,
-                              timeout=GIT_TIMEOUT_SECONDS, check=False)
+        return subprocess.run(["git", *_SAFE_ARGS, *args], cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True,
+                              text=text, env=_ENV, timeout=GIT_TIMEOUT_SECONDS, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
 

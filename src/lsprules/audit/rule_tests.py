@@ -130,8 +130,11 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(json.loads(text))
 
 
-def load_test_file(path: Path) -> TestFile:
-    """Read and validate a test file; InputError with file:line for every problem."""
+def load_test_file(path: Path, root: Path | None = None) -> TestFile:
+    """Read and validate a test file; InputError with file:line for every problem.
+
+    The files it names must lie inside `root` (default: the project holding the test file, see project_root)
+    and be of their kind (a `.rules` file, a dataset), so that no other file is ever opened and quoted."""
     name = display_name(path)
     try:
         data = path.read_bytes()
@@ -139,19 +142,71 @@ def load_test_file(path: Path) -> TestFile:
         raise InputError([error("E001", f"cannot read '{name}': {exc.strerror or exc}")]) from None
     source = decode_source(name, data)
     try:
-        root = yaml.compose(source.text, Loader=yaml.SafeLoader)
+        _refuse_aliases(source)  # before anything expands an alias bomb
+        root_node = yaml.compose(source.text, Loader=yaml.SafeLoader)
         document = yaml.safe_load(source.text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         span = Span(name, mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2) if mark else None
         raise InputError([at_span("E301", f"the test file is not valid YAML: {getattr(exc, 'problem', exc)}",
                                   span, source.line_text(span.line) if span else "")]) from None
-    problems = [_schema_problem(source, root, e) for e in _validator().iter_errors(document)]
+    problems = [_schema_problem(source, root_node, e) for e in _validator().iter_errors(document)]
     if problems:
         raise InputError(problems)
-    cases_node = _child(root, "cases")
+    cases_node = _child(root_node, "cases")
     assert cases_node is not None  # the schema requires `cases`
+    allowed = (root or project_root(path)).resolve()
+    named: list[tuple[str, yaml.Node | None, tuple[str, ...]]] = [(document["rules"], _child(root_node, "rules"),
+                                                                   (".rules",))]
+    named += [(case["data"], _child(node, "data"), DATASET_SUFFIXES) for case, node in
+              zip(document["cases"], cases_node.value, strict=True) if isinstance(case["data"], str)]
+    problems = [p for text, node, kinds in named if (p := _path_problem(source, path, text, node, allowed, kinds))]
+    if problems:
+        raise InputError(problems)
     return TestFile(path, path.parent / document["rules"], tuple(document["cases"]), tuple(cases_node.value))
+
+
+DATASET_SUFFIXES = (".yaml", ".yml", ".json", ".csv", ".xlsx")
+PROJECT_MARKS = (".git", "lsprules.toml", "pyproject.toml")
+
+
+def project_root(test_file: Path) -> Path:
+    """The project a test file belongs to: the nearest folder above it holding .git, lsprules.toml or
+    pyproject.toml; without one, the current folder when the test file is inside it, else the test file's own
+    folder."""
+    folder = test_file.resolve().parent
+    for candidate in (folder, *folder.parents):
+        if any((candidate / mark).exists() for mark in PROJECT_MARKS):
+            return candidate
+    here = Path.cwd().resolve()
+    return here if folder.is_relative_to(here) else folder
+
+
+def _path_problem(source: Source, test_file: Path, text: str, node: yaml.Node | None, root: Path,
+                  kinds: tuple[str, ...]) -> Diagnostic | None:
+    """E007 for a path that leaves the project (after following links), E008 for one not of its kind."""
+    span = _node_span(source.name, node)
+    line = source.line_text(span.line) if span else ""
+    target = (test_file.parent / text).resolve()
+    if not target.is_relative_to(root):
+        return at_span("E007", f"'{text}' leads outside the project folder, so it is not opened", span, line,
+                       hint="keep rule files and datasets inside the project (the nearest folder above the test "
+                            "file with .git, lsprules.toml or pyproject.toml), or name a wider one with "
+                            "`lsprules test --root DIR`")
+    if not text.lower().endswith(kinds):
+        return at_span("E008", f"'{text}' is not a {'rule file' if kinds == ('.rules',) else 'dataset'} "
+                       f"({', '.join(kinds)})", span, line, hint="name a file of that kind")
+    return None
+
+
+def _refuse_aliases(source: Source) -> None:
+    """E009 at the first alias (*name): aliases can expand without bound, and the YAML events show where."""
+    for event in yaml.parse(source.text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            mark = event.start_mark
+            span = Span(source.name, mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2)
+            raise InputError([at_span("E009", "aliases (*name) are not allowed in a test file", span,
+                                      source.line_text(span.line), hint="write the value out in full")])
 
 
 def _schema_problem(source: Source, root: yaml.Node | None, err: ValidationError) -> Diagnostic:
@@ -253,9 +308,9 @@ class _Runner:
         return evaluate(rules, dataset, at, [area])
 
 
-def run_test_files(paths: list[Path]) -> list[FileResult]:
+def run_test_files(paths: list[Path], root: Path | None = None) -> list[FileResult]:
     """Load and run every test file; InputError if a test file or its rule file cannot be used."""
-    return [_Runner(load_test_file(path)).run() for path in paths]
+    return [_Runner(load_test_file(path, root)).run() for path in paths]
 
 
 def _read_rules(path: Path) -> RuleSet:

@@ -40,15 +40,19 @@ def run_rule_tests(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of "
                                                    "standard output.")] = None,
     write_through_symlink: WriteThroughSymlink = False,
+    root: Annotated[Path | None, typer.Option("--root", help="The folder that the files a test file names must "
+                                              "lie in (default: the nearest folder above it with .git, "
+                                              "lsprules.toml or pyproject.toml).")] = None,
 ) -> None:
     """Run rule tests: cases of data with the arrows, bands and ratings the rules must give."""
     from lsprules.jobs.test import run_boundaries, run_tests
 
     with input_errors():
         if boundaries is not None:
-            result = run_boundaries(boundaries, data=data, period=period, output_format=output_format.value)
+            result = run_boundaries(boundaries, data=data, period=period, output_format=output_format.value,
+                                    root=root)
         else:
-            result = run_tests(paths or [], with_coverage=coverage, output_format=output_format.value)
+            result = run_tests(paths or [], with_coverage=coverage, output_format=output_format.value, root=root)
         refuse_overwriting_inputs(output, [Path(name) for name in result.read],
                                   through_symlink=write_through_symlink)
         emit(result.text, output, through_symlink=write_through_symlink)

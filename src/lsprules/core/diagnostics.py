@@ -74,6 +74,9 @@ CODES: dict[str, str] = {
     "E004": "output is a folder",
     "E005": "output is not a regular file",
     "E006": "output is a symbolic link",
+    "E007": "test file names a file outside the project",
+    "E008": "test file names a file of the wrong kind",
+    "E009": "alias in a test file",
 }
 
 

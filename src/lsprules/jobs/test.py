@@ -24,13 +24,14 @@ def _read(provenance: Provenance) -> tuple[str, ...]:
     return tuple(f.path for f in provenance.inputs)
 
 
-def run_tests(paths: list[str], *, with_coverage: bool = False, output_format: str = "text") -> TestOutput:
+def run_tests(paths: list[str], *, with_coverage: bool = False, output_format: str = "text",
+              root: Path | None = None) -> TestOutput:
     """Run every test file named or found."""
     from lsprules.audit.coverage import coverage
     from lsprules.render.rule_test_report import render_tests_json, render_tests_text, summary
 
     named: list[str | Path] = list(paths)  # find_test_files takes a list of either
-    results = run_test_files(find_test_files(named))
+    results = run_test_files(find_test_files(named), root)
     coverages = coverage(results) if with_coverage else None
     provenance = provenance_of(_inputs(results))
     render = render_tests_json if output_format == "json" else render_tests_text
@@ -46,7 +47,7 @@ def _inputs(results: list[FileResult]) -> list[InputFile]:
 
 
 def run_boundaries(rules_path: Path, *, data: list[Path] | None = None, period: str | None = None,
-                   output_format: str = "text") -> TestOutput:
+                   output_format: str = "text", root: Path | None = None) -> TestOutput:
     """Probe every threshold of a rule file on datasets (default: those its rule tests use)."""
     from lsprules.audit.boundaries import boundaries
     from lsprules.data.load import load_any
@@ -55,7 +56,7 @@ def run_boundaries(rules_path: Path, *, data: list[Path] | None = None, period: 
     from lsprules.render.rule_test_report import render_boundaries_json, render_boundaries_text
 
     rules = load_rules(rules_path)
-    contexts = [(path, period) for path in data] if data else _tested_contexts(rules_path, period)
+    contexts = [(path, period) for path in data] if data else _tested_contexts(rules_path, period, root)
     reports, inputs = [], [input_file("rules", rules.file, rules.sha256)]
     for path, at in contexts:
         dataset = load_any(path)
@@ -66,7 +67,7 @@ def run_boundaries(rules_path: Path, *, data: list[Path] | None = None, period: 
     return TestOutput(render(reports, provenance), True, _read(provenance))
 
 
-def _tested_contexts(rules_path: Path, period: str | None) -> list[tuple[Path, str | None]]:
+def _tested_contexts(rules_path: Path, period: str | None, root: Path | None) -> list[tuple[Path, str | None]]:
     """The dataset files (and periods) that the rule tests of this rule file use."""
     target = rules_path.resolve()
     contexts: dict[tuple[Path, str | None], None] = {}
@@ -75,7 +76,7 @@ def _tested_contexts(rules_path: Path, period: str | None) -> list[tuple[Path, s
     except InputError:
         files = []
     for path in files:
-        test = load_test_file(path)
+        test = load_test_file(path, root)
         if test.rules_path.resolve() != target:
             continue
         for case in test.cases:
