@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from lsprules.cli.common import EXIT_FINDINGS, EXIT_OK, emit, input_errors, refuse_overwriting_inputs
+from lsprules.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    StdinFilename,
+    emit,
+    input_errors,
+    name_stdin,
+    refuse_overwriting_inputs,
+)
 
 
 class DiffFormat(str, Enum):
@@ -37,8 +45,10 @@ def diff(
                                            "(for a git textconv driver), and exit.")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of "
                                                    "standard output.")] = None,
+    stdin_filename: StdinFilename = None,
 ) -> None:
     """Compare two versions of a rule file in meaning (not text), and replay them on data."""
+    name_stdin(stdin_filename)
     with input_errors():
         if textconv:
             from lsprules.jobs.diff import run_textconv

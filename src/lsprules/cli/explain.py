@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lsprules.cli.common import emit, input_errors, refuse_overwriting_inputs
+from lsprules.cli.common import StdinFilename, emit, input_errors, name_stdin, refuse_overwriting_inputs
 
 
 class ExplainFormat(str, Enum):
@@ -31,10 +31,12 @@ def explain(
     ExplainFormat.text,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of "
                                                    "standard output.")] = None,
+    stdin_filename: StdinFilename = None,
 ) -> None:
     """Explain one result in plain words: values, arrow, target, clauses tried, and what would change it."""
     from lsprules.jobs.explain import run_explain
 
+    name_stdin(stdin_filename)
     with input_errors():
         refuse_overwriting_inputs(output, [rules, dataset])
         emit(run_explain(rules, dataset, indicator=indicator, theme=theme, period=period, area=area,

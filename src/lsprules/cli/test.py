@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lsprules.cli.common import EXIT_FINDINGS, EXIT_OK, emit, input_errors, refuse_overwriting_inputs
+from lsprules.cli.common import EXIT_FINDINGS, EXIT_OK, emit, input_errors, project_config, refuse_overwriting_inputs
 
 
 class TestFormat(str, Enum):
@@ -20,7 +20,8 @@ class TestFormat(str, Enum):
 
 def run_rule_tests(
     paths: Annotated[list[str] | None, typer.Argument(help="Test files (*.tests.yaml) or folders holding them "
-                                                         "(default: rules/).", show_default=False)] = None,
+                                                         "(default: `tests` in lsprules.toml, else rules/).",
+                                                         show_default=False)] = None,
     coverage: Annotated[bool, typer.Option("--coverage", help="Report, per rule file, the clauses no test "
                                            "exercised and the bands, arrows and ratings never produced.")] = False,
     boundaries: Annotated[Path | None, typer.Option("--boundaries", metavar="RULES", help="Instead of running "
@@ -40,7 +41,8 @@ def run_rule_tests(
         if boundaries is not None:
             result = run_boundaries(boundaries, data=data, period=period, output_format=output_format.value)
         else:
-            result = run_tests(paths or [], with_coverage=coverage, output_format=output_format.value)
+            named = paths or [str(p) for p in project_config().tests]
+            result = run_tests(named, with_coverage=coverage, output_format=output_format.value)
         refuse_overwriting_inputs(output, [Path(name) for name in result.read])
         emit(result.text, output)
     raise typer.Exit(EXIT_OK if result.passed else EXIT_FINDINGS)

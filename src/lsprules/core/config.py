@@ -3,6 +3,7 @@ working directory (or upward from it), schema-checked, with paths relative to th
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
 
-from lsprules.core.diagnostics import Diagnostic, InputError, at_span, did_you_mean, error
+from lsprules.core.diagnostics import Diagnostic, InputError, at_span, did_you_mean
 from lsprules.core.files import decode_source, read_input
 from lsprules.core.source import Source, Span, display_name
 
@@ -56,9 +57,13 @@ def load_config(start: Path | None = None) -> Config:
     """The settings nearest to `start` (default: the working directory); InputError E600-E603 when the file
     cannot be read or does not match the schema."""
     found = find_config_file((start or Path.cwd()).absolute())
-    if found is None:
-        return Config()
-    path, prefix = found
+    return Config() if found is None else read_config(*found)
+
+
+def read_config(path: Path, prefix: tuple[str, ...] | None = None) -> Config:
+    """The settings in one file (`--config FILE`): a pyproject.toml's `[tool.lsprules]`, else the whole file."""
+    if prefix is None:
+        prefix = ("tool", "lsprules") if path.name == PYPROJECT else ()
     source = Source(display_name(path), _text(path))
     try:
         document = tomllib.loads(source.text)
@@ -90,7 +95,8 @@ def _config(path: Path, source: Source, prefix: tuple[str, ...], table: dict[str
         else:
             values[key] = _checked(source, prefix, (key,), value)
     folder = path.parent
-    paths = {name: tuple(folder / p for p in _as_list(values.get(name))) for name in ("rules", "data", "tests")}
+    paths = {name: tuple(_relative(folder / p) for p in _as_list(values.get(name)))
+             for name in ("rules", "data", "tests")}
     return Config(path, paths["rules"], paths["data"], paths["tests"], tuple(_as_list(values.get("select"))),
                   tuple(_as_list(values.get("ignore"))), limits)
 
@@ -115,6 +121,14 @@ def _checked(source: Source, prefix: tuple[str, ...], keys: tuple[str, ...], val
                                        "a code or the start of one", 'codes look like "E201", or "E2" for all '
                                        "E2xx")])
     return items
+
+
+def _relative(path: Path) -> Path:
+    """A configured path as messages show it: relative to the working directory when it can be."""
+    try:
+        return Path(os.path.relpath(path))
+    except ValueError:  # another drive (Windows)
+        return path
 
 
 def _example(kind: str) -> str:
@@ -158,10 +172,13 @@ def _line_span(source: Source, number: int, line: str, start: int, width: int) -
 def _toml_error(source: Source, exc: tomllib.TOMLDecodeError) -> Diagnostic:
     """E600: the file is not valid TOML, at the line and column tomllib gives."""
     match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-    message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) or "not valid TOML"
-    if not match:
-        return error("E600", f"{source.name}: {message}", hint="see https://toml.io for the syntax")
-    line, column = int(match.group(1)), int(match.group(2))
+    message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc)) or "not valid TOML"
+    if match:
+        line, column = int(match.group(1)), int(match.group(2))
+    else:  # "at end of document": point after the last thing written
+        last = source.text.rstrip()
+        line = last.count("\n") + 1
+        column = len(last) - (last.rfind("\n") + 1) + 1
     span = Span(source.name, line, column, line, column + 1)
     return at_span("E600", f"the configuration file is not valid TOML: {message}", span, source.line_text(line),
                    "see https://toml.io for the syntax")
