@@ -11,7 +11,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "lsprules"
 
 # Lowest first: a module may import from its own layer and the layers before it, never from a later one.
-LAYERS = ("core", "lang", "data", "engine", "analysis", "audit", "render", "jobs", "cli")
+LAYERS = ("core", "lang", "data", "engine", "analysis", "audit", "render", "jobs", "lsp", "cli")
 # Top-level modules: the package's own `__init__` (the version, importable by every layer) and `__main__`.
 TOP_LEVEL = {"lsprules": -1, "lsprules.__main__": len(LAYERS)}
 
@@ -194,3 +194,8 @@ def test_the_cli_offers_exactly_the_formats_the_evaluate_job_renders():
     from lsprules.jobs.evaluate import FORMATS
 
     assert tuple(f.value for f in EvaluateFormat) == FORMATS
+
+
+def test_only_the_language_server_imports_pygls():
+    users = sorted(name for name in MODULES if {"pygls", "lsprotocol"} & external_imports_of(name))
+    assert users and all(name.startswith("lsprules.lsp.") for name in users), users

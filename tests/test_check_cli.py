@@ -57,7 +57,8 @@ def test_github_format_gives_workflow_annotations(tmp_path):
     result = check(path, "--format", "github")
     assert result.exit_code == 1
     name = str(path).replace(":", "%3A").replace(",", "%2C")
-    assert result.stdout.startswith(f"::error file={name},line=5,col=5,title=E205::this clause can never fire")
+    assert result.stdout.startswith(f"::error file={name},line=5,col=5,endLine=5,endColumn=25,title=E205::"
+                                    "this clause can never fire")
     assert "%0Ahelp: move `otherwise` to the end" in result.stdout
 
 

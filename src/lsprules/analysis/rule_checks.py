@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lsprules.analysis.band_diagnostics import BandCheck, band_context, clause_words, decimal_words
 from lsprules.analysis.band_judge import Context
+from lsprules.analysis.suppressions import suppressed
 from lsprules.core.diagnostics import Diagnostic, InputError, Severity, at_span, did_you_mean
 from lsprules.core.files import decode_source, read_input
 from lsprules.core.numbers import exact
@@ -127,7 +128,8 @@ def check_source(source: Source) -> FileCheck:
     found = list(problems)
     for check in CHECKS:
         found.extend(check(checked))
-    return FileCheck(tuple(sorted(_root_causes(found), key=lambda d: d.sort_key)), source, rule_set)
+    shown = suppressed(source, _root_causes(found))
+    return FileCheck(tuple(sorted(shown, key=lambda d: d.sort_key)), source, rule_set)
 
 
 def _root_causes(found: list[Diagnostic]) -> list[Diagnostic]:

@@ -203,8 +203,9 @@ def _refuse_aliases(source: Source) -> None:
     """E009 at the first alias (*name): aliases can expand without bound, and the YAML events show where."""
     for event in yaml.parse(source.text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent):
-            mark = event.start_mark
-            span = Span(source.name, mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2)
+            mark = event.start_mark  # PyYAML's parser always sets it; the stubs allow None
+            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            span = Span(source.name, line, column, line, column + 1)
             raise InputError([at_span("E009", "aliases (*name) are not allowed in a test file", span,
                                       source.line_text(span.line), hint="write the value out in full")])
 

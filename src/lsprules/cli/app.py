@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from lsprules.cli.check import check
-from lsprules.cli.common import EXIT_ERROR, EXIT_OK
+from lsprules.cli.common import EXIT_ERROR, EXIT_OK, OPTIONS, Color, debugging
 from lsprules.cli.diff import diff
 from lsprules.cli.evaluate import evaluate
 from lsprules.cli.explain import explain
 from lsprules.cli.fmt import fmt
+from lsprules.cli.lsp import lsp
 from lsprules.cli.test import run_rule_tests
 from lsprules.core.files import Terminated
 
@@ -20,7 +22,7 @@ app = typer.Typer(
     name="lsprules",
     help="Rules-as-configuration for performance indicators: RAG ratings, arrows, trajectories and theme ratings.",
     no_args_is_help=True,
-    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
 )
@@ -32,6 +34,7 @@ app.command()(fmt)
 app.command()(diff)
 app.command()(explain)
 app.command("test")(run_rule_tests)
+app.command()(lsp)
 
 
 def _version(value: bool) -> None:
@@ -44,8 +47,18 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True,
-                                                          help="Show the version and exit.")] = None) -> None:
+                                                          help="Show the version and exit.")] = None,
+          color: Annotated[Color, typer.Option("--color", help="Colour output: auto (a terminal, unless NO_COLOR; "
+                                               "FORCE_COLOR forces it), always or never.")] = Color.auto,
+          quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only findings and results.")] = False,
+          verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also say which settings and files are "
+                                                "used.")] = False,
+          debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error (also "
+                                              "LSPRULES_DEBUG=1).")] = False,
+          config: Annotated[Path | None, typer.Option("--config", metavar="FILE", help="Settings from this file "
+                                                      "instead of the nearest lsprules.toml.")] = None) -> None:
     """lsprules: evaluate performance rules against datasets."""
+    OPTIONS.color, OPTIONS.quiet, OPTIONS.verbose, OPTIONS.debug, OPTIONS.config = color, quiet, verbose, debug, config
 
 
 def main() -> None:
@@ -59,7 +72,12 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:  # a bug in lsprules itself: say so plainly, without a traceback
+    except Exception as exc:  # a bug in lsprules itself: say so plainly, without a traceback unless asked
+        if debugging():
+            import traceback
+
+            traceback.print_exc()
         typer.echo(f"internal error: {type(exc).__name__}: {exc}\n"
-                   "this is a bug in lsprules; please report it with the command and the files used", err=True)
+                   "this is a bug in lsprules; please report it with the command and the files used "
+                   "(run with --debug or LSPRULES_DEBUG=1 to see where it happened)", err=True)
         sys.exit(EXIT_ERROR)

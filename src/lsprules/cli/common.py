@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from types import TracebackType
-from typing import Annotated, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Literal, Self, TextIO
 
 import typer
 
@@ -13,6 +16,9 @@ from lsprules.core.diagnostics import Diagnostic, InputError, error, render
 from lsprules.core.exits import EXIT_ERROR as EXIT_ERROR  # re-exported for the commands
 from lsprules.core.exits import EXIT_FINDINGS as EXIT_FINDINGS
 from lsprules.core.exits import EXIT_OK as EXIT_OK
+
+if TYPE_CHECKING:
+    from lsprules.core.config import Config
 
 
 class input_errors:
@@ -88,3 +94,72 @@ def _same_file(a: Path, b: Path) -> bool:
         return a.samefile(b)
     except OSError:  # one of them does not exist (yet): then only the same path is the same file
         return a.resolve() == b.resolve()
+
+
+# --- options every command shares (issue 13): standard input's name, colour, verbosity, debugging -------------
+
+StdinFilename = Annotated[str | None, typer.Option("--stdin-filename", metavar="NAME",
+                                                   help="Name for standard input (-) in messages; its extension "
+                                                        "says how to read a dataset.")]
+
+
+def name_stdin(name: str | None) -> None:
+    """Call standard input by this name (from `--stdin-filename`)."""
+    from lsprules.core.files import set_stdin_name
+
+    set_stdin_name(name or "<stdin>")
+
+
+class Color(str, Enum):
+    """When to colour output."""
+
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+@dataclass
+class GlobalOptions:
+    """The options given before the command: `lsprules --quiet check …`."""
+
+    color: Color = Color.auto
+    quiet: bool = False
+    verbose: bool = False
+    debug: bool = False
+    config: Path | None = None
+
+
+OPTIONS = GlobalOptions()
+
+
+def color_enabled(stream: TextIO) -> bool:
+    """Whether to colour a stream: --color always/never; for auto, NO_COLOR turns it off and FORCE_COLOR on
+    (https://no-color.org, https://force-color.org), else colour when the stream is a terminal."""
+    if OPTIONS.color is not Color.auto:
+        return OPTIONS.color is Color.always
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty()
+
+
+def debugging() -> bool:
+    """Whether an internal error shows its traceback: --debug or LSPRULES_DEBUG=1."""
+    return OPTIONS.debug or os.environ.get("LSPRULES_DEBUG") == "1"
+
+
+def say(message: str) -> None:
+    """A note on standard error, shown only with --verbose."""
+    if OPTIONS.verbose and not OPTIONS.quiet:
+        typer.echo(message, err=True)
+
+
+def project_config() -> Config:
+    """The settings of the nearest lsprules.toml or [tool.lsprules] (InputError when it is not valid)."""
+    from lsprules.core.config import load_config, read_config
+
+    config = read_config(OPTIONS.config) if OPTIONS.config else load_config()
+    if config.path is not None:
+        say(f"lsprules: settings from {config.path}")
+    return config

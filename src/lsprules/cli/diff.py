@@ -11,9 +11,11 @@ import typer
 from lsprules.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
+    StdinFilename,
     WriteThroughSymlink,
     emit,
     input_errors,
+    name_stdin,
     refuse_overwriting_inputs,
 )
 
@@ -45,8 +47,10 @@ def diff(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of "
                                                    "standard output.")] = None,
     write_through_symlink: WriteThroughSymlink = False,
+    stdin_filename: StdinFilename = None,
 ) -> None:
     """Compare two versions of a rule file in meaning (not text), and replay them on data."""
+    name_stdin(stdin_filename)
     with input_errors():
         if textconv:
             from lsprules.jobs.diff import run_textconv

@@ -11,9 +11,12 @@ import typer
 
 from lsprules.cli.common import (
     EXIT_FINDINGS,
+    StdinFilename,
     WriteThroughSymlink,
+    color_enabled,
     emit,
     input_errors,
+    name_stdin,
     refuse_overwriting_inputs,
     to_stdout,
 )
@@ -55,15 +58,18 @@ def evaluate(
     fail_on_discrepancy: Annotated[bool, typer.Option("--fail-on-discrepancy", help="Exit 1 when the data's "
                                                       "printed judgements (arrows, RAG, totals, ratings) "
                                                       "contradict the rules.")] = False,
+    stdin_filename: StdinFilename = None,
 ) -> None:
     """Assess every indicator and theme of RULES on DATASET(s), for every area (or those given by --area)."""
     from lsprules.jobs.evaluate import evaluate_job
 
+    name_stdin(stdin_filename)
     with input_errors():
         refuse_overwriting_inputs(output, [rules, *dataset],
                                   through_symlink=write_through_symlink)
         result = evaluate_job(rules, dataset, period=period, output_format=output_format.value, areas=area,
-                              color=to_stdout(output) and sys.stdout.isatty(), years=years.value if years else None)
+                              color=to_stdout(output) and color_enabled(sys.stdout),
+                              years=years.value if years else None)
         emit(result.text, output, through_symlink=write_through_symlink)
     if fail_on_discrepancy and result.discrepancies:
         many = result.discrepancies != 1

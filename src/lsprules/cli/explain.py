@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from lsprules.cli.common import WriteThroughSymlink, emit, input_errors, refuse_overwriting_inputs
+from lsprules.cli.common import (
+    StdinFilename,
+    WriteThroughSymlink,
+    emit,
+    input_errors,
+    name_stdin,
+    refuse_overwriting_inputs,
+)
 
 
 class ExplainFormat(str, Enum):
@@ -32,10 +39,12 @@ def explain(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of "
                                                    "standard output.")] = None,
     write_through_symlink: WriteThroughSymlink = False,
+    stdin_filename: StdinFilename = None,
 ) -> None:
     """Explain one result in plain words: values, arrow, target, clauses tried, and what would change it."""
     from lsprules.jobs.explain import run_explain
 
+    name_stdin(stdin_filename)
     with input_errors():
         refuse_overwriting_inputs(output, [rules, dataset],
                                   through_symlink=write_through_symlink)

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from lsprules.cli.common import OPTIONS, StdinFilename, name_stdin
+
 
 def fmt(
     paths: Annotated[list[Path], typer.Argument(help="Rule files, folders searched for *.rules, or - for "
@@ -15,6 +17,7 @@ def fmt(
     check: Annotated[bool, typer.Option("--check", help="Write nothing; show the diff and exit 1 if a file is "
                                         "not formatted.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Write nothing; show what formatting would change.")] = False,
+    stdin_filename: StdinFilename = None,
 ) -> None:
     """Format rule files in place: one canonical layout, comments kept, meaning unchanged.
 
@@ -23,9 +26,10 @@ def fmt(
     """
     from lsprules.jobs.fmt import run_fmt
 
+    name_stdin(stdin_filename)
     report = run_fmt(paths, check=check, diff=diff)
     sys.stdout.write("".join(report.out))
     sys.stdout.flush()
-    for line in report.err:
+    for line in report.err[:-1] if OPTIONS.quiet else report.err:  # the last line is the summary
         typer.echo(line, err=True)
     raise typer.Exit(report.exit_code)

@@ -14,6 +14,7 @@ from lsprules.cli.common import (
     WriteThroughSymlink,
     emit,
     input_errors,
+    project_config,
     refuse_overwriting_inputs,
 )
 
@@ -27,7 +28,8 @@ class TestFormat(str, Enum):
 
 def run_rule_tests(
     paths: Annotated[list[str] | None, typer.Argument(help="Test files (*.tests.yaml) or folders holding them "
-                                                         "(default: rules/).", show_default=False)] = None,
+                                                         "(default: `tests` in lsprules.toml, else rules/).",
+                                                         show_default=False)] = None,
     coverage: Annotated[bool, typer.Option("--coverage", help="Report, per rule file, the clauses no test "
                                            "exercised and the bands, arrows and ratings never produced.")] = False,
     boundaries: Annotated[Path | None, typer.Option("--boundaries", metavar="RULES", help="Instead of running "
@@ -52,7 +54,8 @@ def run_rule_tests(
             result = run_boundaries(boundaries, data=data, period=period, output_format=output_format.value,
                                     root=root)
         else:
-            result = run_tests(paths or [], with_coverage=coverage, output_format=output_format.value, root=root)
+            named = paths or [str(p) for p in project_config().tests]
+            result = run_tests(named, with_coverage=coverage, output_format=output_format.value, root=root)
         refuse_overwriting_inputs(output, [Path(name) for name in result.read],
                                   through_symlink=write_through_symlink)
         emit(result.text, output, through_symlink=write_through_symlink)

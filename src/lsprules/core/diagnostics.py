@@ -77,6 +77,15 @@ CODES: dict[str, str] = {
     "E007": "test file names a file outside the project",
     "E008": "test file names a file of the wrong kind",
     "E009": "alias in a test file",
+    # Appended for suppression comments, configuration, standard input and the CLI (issue 13).
+    "E230": "suppression comment without a reason",
+    "E231": "suppression comment that cannot be read",
+    "E232": "suppression comment that silences nothing",
+    "E600": "configuration file is not valid TOML",
+    "E601": "unknown setting in the configuration file",
+    "E602": "setting of the wrong kind in the configuration file",
+    "E603": "dataset on standard input of unknown kind",
+    "E604": "no rule files to check",
 }
 
 

@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import stat
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -17,9 +18,35 @@ from types import FrameType
 from lsprules.core.diagnostics import Diagnostic, InputError, at_span, error
 from lsprules.core.source import BOM, Source, Span, display_name, normalise_newlines
 
+# `-` names standard input wherever a file is read; messages call it by this name (`--stdin-filename`).
+STDIN = "-"
+_stdin = {"name": "<stdin>"}
+_stdin_read: list[tuple[object, bytes]] = []  # what was read, and from which stream: it can be read only once
+
+
+def set_stdin_name(name: str) -> None:
+    """Call standard input by this name in messages, and read a dataset there by its extension."""
+    _stdin["name"] = display_name(name)
+
+
+def stdin_name() -> str:
+    """The name standard input goes by in messages: `<stdin>`, or the one given with `--stdin-filename`."""
+    return _stdin["name"]
+
+
+def read_stdin() -> bytes:
+    """Every byte of standard input, read once however often it is asked for (a command may read `-` twice)."""
+    stream = sys.stdin
+    if not _stdin_read or _stdin_read[-1][0] is not stream:
+        _stdin_read[:] = [(stream, stream.buffer.read() if stream is not None else b"")]
+    return _stdin_read[-1][1]
+
 
 def read_input(path: str | Path, what: str) -> tuple[str, bytes]:
-    """The display name and bytes of an input file; InputError E001 (naming `what` it is) when unreadable."""
+    """The display name and bytes of an input file (`-`: standard input); InputError E001 (naming `what` it
+    is) when unreadable."""
+    if str(path) == STDIN:
+        return stdin_name(), read_stdin()
     name = display_name(path)
     try:
         return name, Path(path).read_bytes()

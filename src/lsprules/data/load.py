@@ -19,7 +19,10 @@ _CONVERT = {".xls": "save it as an Excel Workbook (.xlsx)", ".ods": "save it as 
 
 def load_any(path: str | Path) -> Dataset:
     """Load a dataset in any supported format, chosen by its extension."""
-    suffix = Path(path).suffix.lower()
+    from lsprules.core.files import STDIN, stdin_name
+
+    reading_stdin = str(path) == STDIN
+    suffix = Path(stdin_name() if reading_stdin else path).suffix.lower()
     kind = READERS.get(suffix)
     if kind == "csv":
         from lsprules.data.readers.csv_reader import load_csv
@@ -37,6 +40,10 @@ def load_any(path: str | Path) -> Dataset:
         from lsprules.data.readers.yaml_reader import load_dataset
 
         return load_dataset(path)
+    if reading_stdin:
+        raise InputError([error("E603", f"cannot tell what kind of dataset {stdin_name()} holds",
+                                hint="name it with --stdin-filename, e.g. --stdin-filename data.csv (the extension "
+                                     "says how to read it)")])
     raise InputError([error("E001", f"cannot read dataset {display_name(path)}: unknown file type "
                             f"'{suffix or '(none)'}'",
                             hint=_CONVERT.get(suffix) or f"datasets are {', '.join(sorted(READERS))} files")])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,12 +22,15 @@ class CheckReport:
     diagnostics: tuple[tuple[str, Diagnostic], ...]
 
 
-def run_check(paths: list[Path], *, data: list[Path] | None = None, output_format: str = "text") -> CheckReport:
-    """Check every rule file under `paths` (and against `data`); 0 clean, 1 errors found, 2 unreadable input."""
+def run_check(paths: list[Path], *, data: list[Path] | None = None, output_format: str = "text",
+              select: Sequence[str] = (), ignore: Sequence[str] = ()) -> CheckReport:
+    """Check every rule file under `paths` (and against `data`), showing the codes that start with one of
+    `select` (all when empty) and none of `ignore`; 0 clean, 1 errors found, 2 unreadable input."""
     from lsprules.analysis.data_checks import CheckedRules, check_data, load_datasets
     from lsprules.analysis.rule_checks import check_path
+    from lsprules.analysis.suppressions import selected
     from lsprules.jobs.rule_files import expand
-    from lsprules.render.diagnostic_report import as_github, as_json, as_text
+    from lsprules.render.diagnostic_report import as_github, as_json, as_sarif, as_text
 
     files, problems = expand(paths)
     found: list[tuple[str, Diagnostic]] = list(problems)
@@ -42,8 +46,9 @@ def run_check(paths: list[Path], *, data: list[Path] | None = None, output_forma
         found += data_problems
         if not data_problems:  # comparing with a dataset that could not be read would only mislead
             found += [("", d) for d in check_data(checked, datasets, every_file_read=len(checked) == len(files))]
-    found = sorted(dict.fromkeys(found), key=_position)
-    text = {"json": lambda: as_json(found), "github": lambda: as_github(found),
+    found = sorted((item for item in dict.fromkeys(found)
+                    if item[1].code in UNREADABLE or selected(item[1].code, select, ignore)), key=_position)
+    text = {"json": lambda: as_json(found), "github": lambda: as_github(found), "sarif": lambda: as_sarif(found),
             "text": lambda: as_text([d for _, d in found], len(files) + len(data or []))}[output_format]()
     return CheckReport(text, _exit_code([d for _, d in found]), tuple(found))
 

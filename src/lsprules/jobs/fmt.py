@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from lsprules.core.diagnostics import Diagnostic, InputError, at_span, error, render
 from lsprules.core.exits import EXIT_ERROR, EXIT_FINDINGS
-from lsprules.core.files import decode_source, output_target, write_atomic
+from lsprules.core.files import STDIN, decode_source, output_target, read_stdin, stdin_name, write_atomic
 from lsprules.core.source import Source, Span, display_name
 
 if TYPE_CHECKING:
@@ -75,12 +74,12 @@ def run_fmt(paths: list[Path], *, check: bool = False, diff: bool = False) -> Fm
 
 def _one(path: Path, report: FmtReport, *, check: bool, diff: bool) -> bool | None:
     """Format one file (or standard input): True if it changed, False if not, None if it could not be read."""
-    name = "<stdin>" if str(path) == "-" else display_name(path)
+    name = stdin_name() if str(path) == STDIN else display_name(path)
     try:
         target = path
-        if str(path) != "-" and not (check or diff):  # formatted in place: the file a link points to
+        if str(path) != STDIN and not (check or diff):  # formatted in place: the file a link points to
             target = output_target(path.resolve(), label=f"cannot format '{name}' in place")
-        data = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+        data = read_stdin() if str(path) == STDIN else path.read_bytes()
         text = format_source(decode_source(name, data))
     except OSError as exc:
         _diagnostics(report, [error("E001", f"cannot read '{name}': {exc.strerror or exc}")])

@@ -43,13 +43,14 @@ def _record(file: str, d: Diagnostic) -> dict[str, object]:
 
 
 def as_github(diagnostics: Iterable[tuple[str, Diagnostic]]) -> str:
-    """GitHub Actions workflow commands: `::error file=F,line=L,col=C,title=E123::message`."""
+    """GitHub Actions workflow commands: `::error file=F,line=L,col=C,endLine=L,endColumn=C,title=E123::message`."""
     lines = []
     for file, d in diagnostics:
         level = "error" if d.severity is Severity.ERROR else "warning"
         props = [f"file={_property(d.span.file if d.span else file)}"]
         if d.span is not None:
-            props += [f"line={d.span.line}", f"col={d.span.column}"]
+            props += [f"line={d.span.line}", f"col={d.span.column}", f"endLine={d.span.end_line}",
+                      f"endColumn={d.span.end_column}"]
         props.append(f"title={d.code}")
         message = d.message + (f"\nhelp: {d.hint}" if d.hint else "")
         lines.append(f"::{level} {','.join(props)}::{_data(message)}")
@@ -64,3 +65,40 @@ def _data(text: str) -> str:
 def _property(text: str) -> str:
     """Escape a workflow command's property value."""
     return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def as_sarif(diagnostics: Iterable[tuple[str, Diagnostic]]) -> str:
+    """A SARIF 2.1.0 log (for code scanning): one run of lsprules, a rule per code found, a result per finding,
+    columns counted in characters (Unicode code points) as lsprules counts them."""
+    from lsprules import __version__
+    from lsprules.core.diagnostics import CODES
+
+    found = list(diagnostics)
+    codes = sorted({d.code for _, d in found})
+    results = [_sarif_result(file, d, codes.index(d.code)) for file, d in found]
+    rules = [{"id": code, "shortDescription": {"text": CODES.get(code, code)}} for code in codes]
+    log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [{
+        "tool": {"driver": {"name": "lsprules", "version": __version__, "rules": rules}},
+        "columnKind": "unicodeCodePoints", "results": results}]}
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _sarif_result(file: str, d: Diagnostic, rule_index: int) -> dict[str, object]:
+    name = d.span.file if d.span else file
+    location: dict[str, object] = {"artifactLocation": {"uri": _sarif_uri(name)}}
+    if d.span is not None:
+        location["region"] = {"startLine": d.span.line, "startColumn": d.span.column,
+                              "endLine": d.span.end_line, "endColumn": d.span.end_column}
+    text = d.message + (f"\nhelp: {d.hint}" if d.hint else "")
+    return {"ruleId": d.code, "ruleIndex": rule_index, "level": "error" if d.severity is Severity.ERROR else "warning",
+            "message": {"text": text}, "locations": [{"physicalLocation": location}] if name else []}
+
+
+def _sarif_uri(name: str) -> str:
+    """A file's name as a relative URI reference (percent-encoded), as code scanning matches it to the tree."""
+    from urllib.parse import quote
+
+    return quote(name.replace("\\", "/"), safe="/")
