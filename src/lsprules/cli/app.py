@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from lsprules.cli.check import check
-from lsprules.cli.common import EXIT_ERROR, EXIT_OK
+from lsprules.cli.common import EXIT_ERROR, EXIT_OK, input_errors
 from lsprules.cli.diff import diff
 from lsprules.cli.evaluate import evaluate
 from lsprules.cli.explain import explain
@@ -44,8 +44,16 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True,
-                                                          help="Show the version and exit.")] = None) -> None:
+                                                          help="Show the version and exit.")] = None,
+          limit: Annotated[list[str] | None, typer.Option("--limit", metavar="NAME=VALUE", help="Raise (or lower) "
+                                                          "a bound on what one input may cost, e.g. --limit "
+                                                          "number_digits=100 (repeatable; see "
+                                                          "docs/reliability.md).")] = None) -> None:
     """lsprules: evaluate performance rules against datasets."""
+    from lsprules.core.limits import from_environment, set_limits
+
+    with input_errors():
+        set_limits(from_environment(limit))
 
 
 def main() -> None:

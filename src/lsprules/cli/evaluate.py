@@ -15,6 +15,7 @@ from lsprules.cli.common import (
     emit,
     input_errors,
     refuse_overwriting_inputs,
+    report_diagnostics,
     to_stdout,
 )
 
@@ -55,6 +56,8 @@ def evaluate(
     fail_on_discrepancy: Annotated[bool, typer.Option("--fail-on-discrepancy", help="Exit 1 when the data's "
                                                       "printed judgements (arrows, RAG, totals, ratings) "
                                                       "contradict the rules.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on a warning: a rule file with nothing to "
+                                         "assess, a dataset with no observations.")] = False,
 ) -> None:
     """Assess every indicator and theme of RULES on DATASET(s), for every area (or those given by --area)."""
     from lsprules.jobs.evaluate import evaluate_job
@@ -65,6 +68,10 @@ def evaluate(
         result = evaluate_job(rules, dataset, period=period, output_format=output_format.value, areas=area,
                               color=to_stdout(output) and sys.stdout.isatty(), years=years.value if years else None)
         emit(result.text, output, through_symlink=write_through_symlink)
+    if result.warnings:
+        report_diagnostics(result.warnings)
+        if strict:
+            raise typer.Exit(EXIT_FINDINGS)
     if fail_on_discrepancy and result.discrepancies:
         many = result.discrepancies != 1
         typer.echo(f"{result.discrepancies} printed judgement{'s' if many else ''} of the source "
