@@ -11,10 +11,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MEBIBYTE = 1024 * 1024
-# The child reports its own peak resident memory (ru_maxrss, KiB on Linux) on its last line of stderr.
-_CHILD = ("import atexit, resource, sys\n"
-          "atexit.register(lambda: sys.stderr.write("
-          "f'\\nMAXRSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n'))\n"
+# The child reports its own peak resident memory (VmHWM, KiB, which unlike ru_maxrss starts afresh at exec
+# rather than counting the parent it was forked from) on its last line of stderr.
+_CHILD = ("import atexit, sys\n"
+          "def peak():\n"
+          "    for line in open('/proc/self/status'):\n"
+          "        if line.startswith('VmHWM:'):\n"
+          "            sys.stderr.write('\\nMAXRSS ' + line.split()[1] + '\\n')\n"
+          "atexit.register(peak)\n"
           "sys.argv[0] = 'lsprules'\n"
           "from lsprules.cli.app import main\n"
           "main()\n")

@@ -120,11 +120,11 @@ BROKEN = {
     "binary junk": (bytes(range(256)) * 4, 2, "3:115: error[E002]", "not valid UTF-8"),
     "control characters": ("indicator x {\x00\x01}", 1, "1:14: error[E101]", "control character U+0000"),
     "nested parentheses": (NESTED, 1, "4:3: error[E113]", "nested more than 100 levels deep"),
-    "long chain": ("indicator x {\n  polarity lower_is_better\n  fields a\n  value = " + " + ".join(["a"] * 10_000)
+    "long chain": ("indicator x {\n  polarity lower_is_better\n  fields a\n  value = " + " +\n".join(["a"] * 10_000)
                    + "\n}\n", 1, "4:3: error[E113]", "nested more than 100 levels deep"),
     "nested negations": ("indicator x {\n  polarity lower_is_better\n  fields a\n  value = " + "-(" * 5000 + "a"
                          + ")" * 5000 + "\n}\n", 1, "4:3: error[E113]", "nested more than 100 levels deep"),
-    "not chain": ("indicator x {\n  polarity lower_is_better\n  rag {\n    green when " + "not " * 5000 + "target met"
+    "not chain": ("indicator x {\n  polarity lower_is_better\n  rag {\n    green when " + "not\n" * 5000 + "target met"
                   + "\n    red otherwise\n  }\n}\n", 1, "4:5: error[E113]", ""),
 }
 

@@ -24,6 +24,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from lsprules.audit.wording import arrow_text, band_text, exact_text, percent_change, signed_text
 from lsprules.core.diagnostics import Diagnostic, InputError, at_span, did_you_mean, error
 from lsprules.core.files import decode_source
+from lsprules.core.limits import number_problem
 from lsprules.core.numbers import matches_printed
 from lsprules.core.source import Source, Span, display_name
 from lsprules.data.model import Dataset
@@ -203,11 +204,10 @@ def _refuse_aliases(source: Source) -> None:
     """E009 at the first alias (*name): aliases can expand without bound, and the YAML events show where."""
     for event in yaml.parse(source.text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent):
-            mark = event.start_mark  # PyYAML's parser always sets it; the stubs allow None
-            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            span = Span(source.name, line, column, line, column + 1)
+            mark = event.start_mark
+            span = Span(source.name, mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2) if mark else None
             raise InputError([at_span("E009", "aliases (*name) are not allowed in a test file", span,
-                                      source.line_text(span.line), hint="write the value out in full")])
+                                      source.line_text(span.line) if span else "", hint="write the value out in full")])
 
 
 def _schema_problem(source: Source, root: yaml.Node | None, err: ValidationError) -> Diagnostic:
@@ -434,6 +434,9 @@ def _indicator_check(a: Assessment, field: str, expected: Expected) -> Check:
         passed, shown, got = (a.rag or "na") == expected, expected, band_text(a.rag)
     elif field == "value":
         printed = Decimal(str(expected))
+        if not printed.is_finite() or number_problem(printed):
+            return Check(a.indicator, "indicator", field, str(expected), exact_text(a.value), False,
+                         "an expected value is a finite number within the limits (docs/reliability.md)")
         passed = a.value is not None and matches_printed(printed, a.value)
         shown, got = str(printed), exact_text(a.value)
     else:

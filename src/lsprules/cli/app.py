@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from lsprules.cli.check import check
-from lsprules.cli.common import EXIT_ERROR, EXIT_OK, OPTIONS, Color, debugging
+from lsprules.cli.common import EXIT_ERROR, EXIT_OK, OPTIONS, Color, debugging, input_errors
 from lsprules.cli.diff import diff
 from lsprules.cli.evaluate import evaluate
 from lsprules.cli.explain import explain
@@ -56,9 +56,17 @@ def _root(version: Annotated[bool | None, typer.Option("--version", callback=_ve
           debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error (also "
                                               "LSPRULES_DEBUG=1).")] = False,
           config: Annotated[Path | None, typer.Option("--config", metavar="FILE", help="Settings from this file "
-                                                      "instead of the nearest lsprules.toml.")] = None) -> None:
+                                                      "instead of the nearest lsprules.toml.")] = None,
+          limit: Annotated[list[str] | None, typer.Option("--limit", metavar="NAME=VALUE", help="Raise (or lower) "
+                                                          "a bound on what one input may cost, e.g. --limit "
+                                                          "number_digits=100 (repeatable; see "
+                                                          "docs/reliability.md).")] = None) -> None:
     """lsprules: evaluate performance rules against datasets."""
+    from lsprules.core.limits import from_environment, set_limits
+
     OPTIONS.color, OPTIONS.quiet, OPTIONS.verbose, OPTIONS.debug, OPTIONS.config = color, quiet, verbose, debug, config
+    with input_errors():
+        set_limits(from_environment(limit))
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from lsprules.cli.common import (
     input_errors,
     name_stdin,
     refuse_overwriting_inputs,
+    report_diagnostics,
     to_stdout,
 )
 
@@ -59,6 +60,8 @@ def evaluate(
                                                       "printed judgements (arrows, RAG, totals, ratings) "
                                                       "contradict the rules.")] = False,
     stdin_filename: StdinFilename = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on a warning: a rule file with nothing to "
+                                         "assess, a dataset with no observations.")] = False,
 ) -> None:
     """Assess every indicator and theme of RULES on DATASET(s), for every area (or those given by --area)."""
     from lsprules.jobs.evaluate import evaluate_job
@@ -71,6 +74,10 @@ def evaluate(
                               color=to_stdout(output) and color_enabled(sys.stdout),
                               years=years.value if years else None)
         emit(result.text, output, through_symlink=write_through_symlink)
+    if result.warnings:
+        report_diagnostics(result.warnings)
+        if strict:
+            raise typer.Exit(EXIT_FINDINGS)
     if fail_on_discrepancy and result.discrepancies:
         many = result.discrepancies != 1
         typer.echo(f"{result.discrepancies} printed judgement{'s' if many else ''} of the source "

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from lsprules.core.source import Source, Span
+from lsprules.core.visible import visible_lines
 
 
 class Severity(str, Enum):
@@ -86,6 +87,20 @@ CODES: dict[str, str] = {
     "E602": "setting of the wrong kind in the configuration file",
     "E603": "dataset on standard input of unknown kind",
     "E604": "no rule files to check",
+    "E010": "rule file with nothing to assess",
+    "E350": "text that is not valid Unicode",
+    "E351": "digits that are not ASCII",
+    "E352": "dataset with no observations",
+    "E700": "number beyond the digits limit",
+    "E701": "number beyond the magnitude limit",
+    "E702": "decimals beyond the limit",
+    "E703": "line beyond the length limit",
+    "E704": "name or title beyond the length limit",
+    "E705": "unknown limit or bad limit value",
+    "E706": "derived indicators chained beyond the limit",
+    "E707": "CSV header beyond the columns limit",
+    "E708": "CSV field beyond the size limit",
+    "E709": "xlsx beyond the decompressed size limit",
 }
 
 
@@ -146,7 +161,7 @@ TAB_WIDTH = 4
 def render(diagnostic: Diagnostic) -> str:
     """Render as `file:line:col: severity[CODE]: message`, the source line, a caret underline and help."""
     d = diagnostic
-    head = f"{d.severity.value}[{d.code}]: {d.message}"
+    head = f"{d.severity.value}[{d.code}]: {visible_lines(d.message)}"
     if d.span is None:
         lines = [head]
     else:
@@ -157,7 +172,7 @@ def render(diagnostic: Diagnostic) -> str:
             text, start, width = _shown_line(d.line_text, d.span)
             lines += [f"{pad} |", f"{number} | {text}", f"{pad} | {' ' * start}{'^' * width}"]
     if d.hint:
-        lines.append(f"{' ' * (len(str(d.span.line)) if d.span else 0)} = help: {d.hint}")
+        lines.append(f"{' ' * (len(str(d.span.line)) if d.span else 0)} = help: {visible_lines(d.hint)}")
     return "\n".join(lines)
 
 

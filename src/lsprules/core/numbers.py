@@ -57,7 +57,9 @@ def places_of(value: Decimal) -> int:
 def matches_printed(printed: Decimal, computed: Fraction) -> bool:
     """Whether a printed figure agrees with a computed value at the printed figure's precision."""
     places = max(0, places_of(printed))
-    return to_decimal(computed, places) == printed.quantize(Decimal(1).scaleb(-places))
+    # Decimal equality is exact and numeric (2.50 == 2.5): no quantize, whose 28-digit context would fail on a
+    # figure printed with 30 places.
+    return printed.is_finite() and to_decimal(computed, places) == printed
 
 
 def plain(value: Fraction | None, places: int = 2) -> str:

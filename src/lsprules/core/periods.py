@@ -27,11 +27,11 @@ PER_YEAR = {
 }
 
 _PATTERNS = (
-    (PeriodKind.FINANCIAL_QUARTER, re.compile(r"^(\d{4})/(\d{2})-Q([1-4])$")),
-    (PeriodKind.FINANCIAL_YEAR, re.compile(r"^(\d{4})/(\d{2})$")),
-    (PeriodKind.QUARTER, re.compile(r"^(\d{4})-Q([1-4])$")),
-    (PeriodKind.MONTH, re.compile(r"^(\d{4})-(\d{2})$")),
-    (PeriodKind.CALENDAR_YEAR, re.compile(r"^(\d{4})$")),
+    (PeriodKind.FINANCIAL_QUARTER, re.compile(r"^([0-9]{4})/([0-9]{2})-Q([1-4])$")),
+    (PeriodKind.FINANCIAL_YEAR, re.compile(r"^([0-9]{4})/([0-9]{2})$")),
+    (PeriodKind.QUARTER, re.compile(r"^([0-9]{4})-Q([1-4])$")),
+    (PeriodKind.MONTH, re.compile(r"^([0-9]{4})-([0-9]{2})$")),
+    (PeriodKind.CALENDAR_YEAR, re.compile(r"^([0-9]{4})$")),
 )
 
 PERIOD_FORMS = ("2006/07 (financial year), 2006 (calendar year), 2006-Q3 (quarter), 2006/07-Q1 (financial quarter) "
@@ -51,18 +51,19 @@ class Period:
 
     @property
     def label(self) -> str:
-        """The canonical text of the period, e.g. '2006/07'."""
+        """The canonical text of the period, e.g. '2006/07'; years always have four digits (0999/00), as the
+        grammar reads them."""
         k, i = self.kind, self.index
         if k is PeriodKind.FINANCIAL_YEAR:
-            return f"{i}/{(i + 1) % 100:02d}"
+            return f"{i:04d}/{(i + 1) % 100:02d}"
         if k is PeriodKind.CALENDAR_YEAR:
-            return f"{i}"
+            return f"{i:04d}"
         if k is PeriodKind.QUARTER:
-            return f"{i // 4}-Q{i % 4 + 1}"
+            return f"{i // 4:04d}-Q{i % 4 + 1}"
         if k is PeriodKind.FINANCIAL_QUARTER:
             year = i // 4
-            return f"{year}/{(year + 1) % 100:02d}-Q{i % 4 + 1}"
-        return f"{i // 12}-{i % 12 + 1:02d}"
+            return f"{year:04d}/{(year + 1) % 100:02d}-Q{i % 4 + 1}"
+        return f"{i // 12:04d}-{i % 12 + 1:02d}"
 
     def __str__(self) -> str:
         return self.label

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from lsprules.core.periods import Period, PeriodKind
+from lsprules.core.visible import visible
 from lsprules.data.model import Area, Dataset, Reported, Series, Value
 
 
@@ -81,7 +82,7 @@ class Observations:
 
     def dataset(self, path: str, sha256: str) -> Dataset:
         """The Dataset of everything recorded."""
-        areas = tuple(Area(name, {ind: b.build(ind) for ind, b in series.items()})
+        areas = tuple(Area(visible(name), {ind: b.build(ind) for ind, b in series.items()})
                       for name, series in self.areas.items())
         return Dataset(path, areas, self.first_kind[0] if self.first_kind else None, sha256=sha256)
 

@@ -228,7 +228,7 @@ class AreaEvaluator:
             spec = self.rules.indicators[indicator]
             if spec.value:
                 for name in _names(spec.value.expr):
-                    if name in self.rules.indicators:
+                    if name in self.rules.indicators and name not in spec.fields:  # a field is not the indicator
                         for p, reason in self.breaks(name).items():
                             found.setdefault(p, f"{reason} ({name})")
             self._breaks[indicator] = found
@@ -393,7 +393,8 @@ class AreaEvaluator:
 
         if spec.value.as_percent or any(isinstance(n, nodes.Arith) and n.op == "/" for n in walk(spec.value.expr)):
             return 1
-        return max((self.places(n) for n in _names(spec.value.expr) if n in self.rules.indicators), default=0)
+        return max((self.places(n) for n in _names(spec.value.expr) if n in self.rules.indicators
+                    and n not in spec.fields), default=0)  # a field is not the indicator of the same name
 
     def _no_data_reason(self, spec: IndicatorSpec, shown_series: ShownSeries) -> str:
         gaps = [v.reason for _, v in shown_series if isinstance(v, Gap)]

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict, Unpack
 
-from lsprules.core.diagnostics import Diagnostic, InputError, at_span, did_you_mean, error
+from lsprules.core.diagnostics import Diagnostic, InputError, Severity, at_span, did_you_mean, error
 from lsprules.core.periods import PeriodKind
+from lsprules.core.source import Span
 from lsprules.data.model import Dataset, resolve_period
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ class EvaluateOutput:
 
     text: str
     discrepancies: int = 0
+    warnings: tuple[Diagnostic, ...] = ()  # an input with nothing in it (E010, E352): a report of nothing
 
 
 class EvaluateOptions(TypedDict, total=False):
@@ -60,7 +62,7 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
         from lsprules.engine.compiled import fast_csv
 
         text = fast_csv(rules, paths[0], period=period, areas=areas)
-        if text is not None:
+        if text is not None and text.count("\n") > 1:  # rows: so rules and data were not empty
             return EvaluateOutput(text)
     from lsprules.audit.provenance import provenance_for
     from lsprules.data.load import load_all
@@ -75,7 +77,24 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     with progress("Assessing", len(chosen)) as advance:
         result = evaluate(rules, dataset, at, areas, progress=advance)
     found = sum(len(a.discrepancies) for a in result.assessments) + sum(len(t.discrepancies) for t in result.themes)
-    return EvaluateOutput(render(output_format, result, provenance_for(rules, files), dataset, color), found)
+    return EvaluateOutput(render(output_format, result, provenance_for(rules, files), dataset, color), found,
+                          empty_inputs(rules, files))
+
+
+def empty_inputs(rules: RuleSet, datasets: Sequence[Dataset]) -> tuple[Diagnostic, ...]:
+    """Warnings for a rule file with nothing to assess (E010) and a dataset with no observations (E352):
+    the run succeeds, but its report says nothing, which is rarely what was meant."""
+    found = []
+    if not rules.indicators and not rules.themes:
+        found.append(at_span("E010", "the rule file has no indicators or themes: there is nothing to assess",
+                             Span(rules.file, 1, 1, 1, 1), "", "check that this is the rule file meant",
+                             severity=Severity.WARNING))
+    for dataset in datasets:
+        if not any(series.values or series.fields for area in dataset.areas for series in area.series.values()):
+            found.append(at_span("E352", "the dataset holds no observations (no values or fields)",
+                                 Span(dataset.path, 1, 1, 1, 1), "", "check that this is the dataset meant, and "
+                                 "that its rows were saved", severity=Severity.WARNING))
+    return tuple(found)
 
 
 def render(output_format: str, result: Evaluation, provenance: Provenance, dataset: Dataset,

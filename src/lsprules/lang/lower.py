@@ -9,6 +9,7 @@ from lark import Token, Transformer, Tree, v_args
 from lark.tree import Meta
 
 from lsprules.core.diagnostics import Diagnostic, InputError, error
+from lsprules.core.limits import current, number_problem, text_problem
 from lsprules.core.periods import PeriodError, parse_period
 from lsprules.core.source import Source, Span
 from lsprules.lang import nodes
@@ -70,10 +71,45 @@ class _Lower(Transformer[Token, nodes.RuleFile]):
 
     def _number(self, token: Token) -> Decimal:
         try:
-            return Decimal(str(token))
+            number = Decimal(str(token))
         except InvalidOperation:  # the grammar only admits digits, so this is defensive
             self.problems.append(error("E110", f"'{token}' is not a number", self.source, *_positions(token)))
             return Decimal(0)
+        problem = number_problem(number)
+        if problem:
+            self._limit(problem, token)
+            return Decimal(0)
+        return number
+
+    def _whole(self, token: Token, limit: int, name: str, code: str, what: str) -> int:
+        """A whole number token at most `limit` (else `code`, and the limit is used); never int() of a huge text."""
+        text = str(token)
+        if len(text) > len(str(limit)) or int(text) > limit:
+            shown = text if len(text) <= 20 else f"a number of {len(text)} digits"
+            self._limit((code, f"{what} {shown} is beyond the limit of {limit}",
+                         f"if this is meant, raise the limit: lsprules --limit {name}={text[:20]} COMMAND ..."),
+                        token)
+            return limit
+        return int(text)
+
+    def _name(self, token: Token) -> str:
+        """An identifier, at most text_length characters (E704)."""
+        problem = text_problem(str(token), "an identifier")
+        if problem:
+            self._limit(problem, token)
+        return str(token)
+
+    def _title(self, token: Token | None) -> str | None:
+        """A quoted title, at most text_length characters (E704)."""
+        title = _unquote(token)
+        if token is not None and title is not None and (problem := text_problem(title, "a title")):
+            self._limit(problem, token)
+        return title
+
+    def _limit(self, problem: tuple[str, str, str], token: Token) -> None:
+        code, message, hint = problem
+        start, end = _positions(token)
+        self.problems.append(error(code, message, self.source, start, min(end, start + 80), hint=hint))
 
     # --- file and items ---------------------------------------------------------------------
     # Each method takes the children of its grammar rule as arguments (v_args inline): terminals stay Tokens,
@@ -83,27 +119,29 @@ class _Lower(Transformer[Token, nodes.RuleFile]):
         return nodes.RuleFile(tuple(items), span=self._span(meta))
 
     def profile(self, meta: Meta, name: Token, *settings: nodes.Setting) -> nodes.Profile:
-        return nodes.Profile(str(name), tuple(settings), span=self._span(meta))
+        return nodes.Profile(self._name(name), tuple(settings), span=self._span(meta))
 
     def indicator(self, meta: Meta, name: Token, title: Token | None, uses: Token | None,
                   body: tuple[nodes.Setting, ...] | None) -> nodes.Indicator:
-        return nodes.Indicator(str(name), _unquote(title), _text(uses), body, span=self._span(meta))
+        return nodes.Indicator(self._name(name), self._title(title), _text(uses), body, span=self._span(meta))
 
     def indicator_body(self, meta: Meta, *settings: nodes.Setting) -> tuple[nodes.Setting, ...]:
         return tuple(settings)
 
     def group(self, meta: Meta, name: Token, title: Token | None, *indicators: nodes.Indicator) -> nodes.Group:
-        return nodes.Group(str(name), _unquote(title), tuple(indicators), span=self._span(meta))
+        return nodes.Group(self._name(name), self._title(title), tuple(indicators), span=self._span(meta))
 
     def theme(self, meta: Meta, name: Token, title: Token | None,
               *settings: nodes.Scale | nodes.Members | nodes.Rating) -> nodes.Theme:
-        return nodes.Theme(str(name), _unquote(title), tuple(settings), span=self._span(meta))
+        return nodes.Theme(self._name(name), self._title(title), tuple(settings), span=self._span(meta))
 
     def comparator_area(self, meta: Meta, name: Token, title: Token | None, area: Token) -> nodes.Comparator:
-        return nodes.Comparator(str(name), _unquote(title), (_unquote(area),), span=self._span(meta))
+        return nodes.Comparator(self._name(name), self._title(title), (self._title(area) or "",),
+                                span=self._span(meta))
 
     def comparator_mean(self, meta: Meta, name: Token, title: Token | None, *areas: Token) -> nodes.Comparator:
-        return nodes.Comparator(str(name), _unquote(title), tuple(_unquote(a) for a in areas), mean=True,
+        return nodes.Comparator(self._name(name), self._title(title), tuple(self._title(a) or "" for a in areas),
+                                mean=True,
                                 span=self._span(meta))
 
     def members(self, meta: Meta, *names: Token) -> nodes.Members:
@@ -136,7 +174,8 @@ class _Lower(Transformer[Token, nodes.RuleFile]):
         return nodes.FieldsSetting(tuple(str(n) for n in names), span=self._span(meta))
 
     def decimals(self, meta: Meta, places: Token) -> nodes.DecimalsSetting:
-        return nodes.DecimalsSetting(int(places), span=self._span(meta))
+        return nodes.DecimalsSetting(self._whole(places, current().decimals, "decimals", "E702", "decimals"),
+                                     span=self._span(meta))
 
     def arrow(self, meta: Meta, *statements: nodes.ArrowStmt) -> nodes.ArrowBlock:
         return nodes.ArrowBlock(tuple(statements), span=self._span(meta))
@@ -148,7 +187,8 @@ class _Lower(Transformer[Token, nodes.RuleFile]):
         return nodes.CompareStmt("year", span=self._span(meta))
 
     def compare_mean(self, meta: Meta, count: Token) -> nodes.CompareStmt:
-        return nodes.CompareStmt("mean", int(count), span=self._span(meta))
+        return nodes.CompareStmt("mean", self._whole(count, 10 ** current().number_digits - 1, "number_digits",
+                                                     "E700", "a count"), span=self._span(meta))
 
     def static(self, meta: Meta, kind: Token, quantity: nodes.Quantity) -> nodes.StaticStmt:
         return nodes.StaticStmt(quantity, str(kind) == "within", span=self._span(meta))

@@ -13,9 +13,11 @@ from typing import TypeVar
 
 from lsprules.core.diagnostics import Diagnostic, InputError, at_span, did_you_mean
 from lsprules.core.files import decode_source
+from lsprules.core.limits import current
 from lsprules.core.numbers import exact
 from lsprules.core.polarity import Polarity
 from lsprules.core.source import Source, Span
+from lsprules.core.visible import visible
 from lsprules.lang import nodes
 
 DEFAULT_RAG_SCALE = ("red", "amber", "green")
@@ -222,7 +224,7 @@ class _Resolver:
         profiles = {i.name: i for i in rule_file.items if isinstance(i, nodes.Profile)}
         self.comparators = {c.name: self._comparator(c) for c in rule_file.items if isinstance(c, nodes.Comparator)}
         placed = list(self._placed_indicators(rule_file.items))
-        groups = tuple(GroupInfo(g.name, g.title) for g in rule_file.items if isinstance(g, nodes.Group))
+        groups = tuple(GroupInfo(g.name, _shown(g.title)) for g in rule_file.items if isinstance(g, nodes.Group))
         self._check_unique(rule_file.items, placed)
         indicators = {ind.name: self._indicator(ind, group, profiles) for ind, group in placed}
         self._check_rags(rule_file.items)
@@ -237,7 +239,8 @@ class _Resolver:
 
     def _comparator(self, comparator: nodes.Comparator) -> ComparatorSpec:
         line = self.source.line_text(comparator.span.line) if comparator.span else ""
-        return ComparatorSpec(comparator.name, comparator.title or comparator.name, comparator.areas,
+        return ComparatorSpec(comparator.name, visible(comparator.title or comparator.name),
+                              tuple(visible(area) for area in comparator.areas),
                               comparator.mean, comparator.span, line)
 
     def _placed_indicators(self, items: Iterable[nodes.Item]) -> Iterator[tuple[nodes.Indicator, GroupInfo | None]]:
@@ -246,7 +249,7 @@ class _Resolver:
                 yield item, None
             elif isinstance(item, nodes.Group):
                 for ind in item.indicators:
-                    yield ind, GroupInfo(item.name, item.title)
+                    yield ind, GroupInfo(item.name, _shown(item.title))
 
     def _check_reserved(self, placed: list[tuple[nodes.Indicator, GroupInfo | None]]) -> None:
         for ind, _ in placed:
@@ -294,7 +297,7 @@ class _Resolver:
         fields = _merged_setting(merged, "fields", nodes.FieldsSetting)
         decimals = _merged_setting(merged, "decimals", nodes.DecimalsSetting)
         spec = IndicatorSpec(
-            id=ind.name, title=ind.title or ind.name, group=group, profile=ind.uses,
+            id=ind.name, title=visible(ind.title or ind.name), group=group, profile=ind.uses,
             unit=_merged_setting(merged, "unit", nodes.UnitSetting) or nodes.UnitSetting("count"), polarity=polarity,
             value=_merged_setting(merged, "value", nodes.ValueSetting),
             fields=fields.names if fields is not None else (),
@@ -516,6 +519,30 @@ class _Resolver:
                           spec.value.span if spec.value else spec.span,
                           "a derived indicator cannot depend, directly or not, on itself")
                 return
+        self._check_chain_depth(indicators, deps)
+
+    def _check_chain_depth(self, indicators: dict[str, IndicatorSpec], deps: dict[str, set[str]]) -> None:
+        """E706 when derived indicators are chained deeper than the limit (each computed from the next):
+        evaluating them recurses once per link. The depths are found without recursion (no cycles remain)."""
+        limit = current().derived_depth
+        depth: dict[str, int] = {}
+        for start in indicators:
+            stack = [start]
+            while stack:
+                node = stack[-1]
+                waiting = [d for d in deps[node] if d not in depth]
+                if waiting:
+                    stack.extend(waiting)
+                    continue
+                stack.pop()
+                depth[node] = 1 + max((depth[d] for d in deps[node]), default=0) if deps[node] else 0
+        deepest = max(depth, key=lambda i: depth[i], default=None)
+        if deepest is not None and depth[deepest] > limit:
+            spec = indicators[deepest]
+            self.fail("E706", f"'{deepest}' is computed through a chain of {depth[deepest]} derived indicators, "
+                      f"beyond the limit of {limit}", spec.value.span if spec.value else spec.span,
+                      f"compute it from fewer steps; if this is meant, raise the limit: lsprules --limit "
+                      f"derived_depth={depth[deepest]} ...")
 
     # --- themes -------------------------------------------------------------------------------
 
@@ -548,7 +575,7 @@ class _Resolver:
         levels = scale.levels if scale else ()
         if rating is not None and scale is not None:
             self._check_clauses(rating.clauses, levels, "rating", theme=True)
-        return ThemeSpec(theme.name, theme.title or theme.name, levels, tuple(dict.fromkeys(expanded)),
+        return ThemeSpec(theme.name, visible(theme.title or theme.name), levels, tuple(dict.fromkeys(expanded)),
                          rating or nodes.Rating(()), theme.span)
 
 
@@ -648,6 +675,11 @@ def _series_call_example(func: str) -> str:
     if PERIOD_FUNCTIONS[func] == 2:
         return f"`value = {func}(burglaries, 12)`"
     return f"`value = {func}(burglaries)`"
+
+
+def _shown(title: str | None) -> str | None:
+    """A title as every output shows it: control characters visible (the AST keeps them as written, for fmt)."""
+    return None if title is None else visible(title)
 
 
 def _dependencies(spec: IndicatorSpec) -> set[str]:

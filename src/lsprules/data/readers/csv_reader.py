@@ -8,12 +8,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from lsprules.core.diagnostics import Diagnostic, InputError, error
 from lsprules.core.files import read_input
+from lsprules.core.limits import current, number_problem
 from lsprules.core.periods import Period, PeriodError, parse_period
 from lsprules.core.source import Source
 from lsprules.data.model import Dataset, Value
@@ -60,16 +62,23 @@ class _Reader:
         self.source = source
         self.problems: list[Diagnostic] = []
         self.observations = Observations()
-        self.line_starts: list[int] = [0] + [i + 1 for i, ch in enumerate(source.text) if ch == "\n"]
+        self.line_starts: list[int] = [0] + [m.end() for m in re.finditer("\n", source.text)]
 
     # --- rows ---------------------------------------------------------------------------------
 
     def read(self) -> None:
+        limits = current()
+        csv.field_size_limit(limits.csv_field_size)  # the csv module stops at a longer field: E708
         rows = csv.reader(io.StringIO(self.source.text, newline=""))
         try:
             header = next(rows, None)
         except csv.Error as exc:
-            self.fail(1, None, f"the header row cannot be read as CSV: {exc}")
+            self._unreadable(1, exc, "the header row cannot be read as CSV")
+            return
+        if header and len(header) > limits.csv_columns:
+            self.fail(1, None, f"the header has {len(header)} columns, beyond the limit of {limits.csv_columns}",
+                      f"a long-form CSV has a few columns; if this is meant, raise the limit: lsprules --limit "
+                      f"csv_columns={len(header)} ...", code="E707")
             return
         if not header or not any(h.strip() for h in header):
             self.problems.append(error("E305", "the CSV file is empty: a header row `area,indicator,period,value` "
@@ -87,9 +96,18 @@ class _Reader:
                 if len(self.problems) >= MAX_PROBLEMS:
                     return
                 line = rows.line_num + 1
-        except csv.Error as exc:
-            self.fail(rows.line_num, None, f"this line cannot be read as CSV: {exc}",
-                      "check for an unclosed double quote")
+        except csv.Error as exc:  # at the line where the record that could not be read starts
+            self._unreadable(line, exc, "this line cannot be read as CSV")
+
+    def _unreadable(self, line: int, exc: csv.Error, what: str) -> None:
+        """A line the csv module gave up on: a field beyond the size limit (E708), or bad quoting (E305)."""
+        if "field larger than field limit" in str(exc):
+            limit = current().csv_field_size
+            self.fail(line, None, f"a field is longer than the limit of {limit} characters",
+                      "check for an unclosed double quote; if the field is meant, raise the limit: lsprules "
+                      "--limit csv_field_size=N ...", code="E708")
+        else:
+            self.fail(line, None, f"{what}: {exc}", "check for an unclosed double quote")
 
     def _row(self, form: LongForm[_At], row: list[str], columns: dict[str, int], line: int) -> None:
         if len(row) > len(columns) and any(c.strip() for c in row[len(columns):]):
@@ -125,6 +143,14 @@ class _Reader:
     def number(self, cell: _At) -> Decimal | None:
         """A number written in a cell; anything else, a word for no value too, is an E306."""
         number = decimal(cell.text)
+        if number is None and any(ch.isdigit() and not ch.isascii() for ch in cell.text):
+            self.fail(cell.line, cell.column, f"'{cell.text}' is written with digits other than 0-9",
+                      "write the number with the digits 0-9 (other scripts' digits are not read as numbers, so "
+                      "that what is read is what a reader of the file sees)", code="E351")
+            return None
+        if number is not None and (found := number_problem(number)):
+            self.fail(cell.line, cell.column, found[1], found[2], code=found[0])
+            return None
         if number is None:
             self.fail(cell.line, cell.column, f"expected a number, found '{cell.text}'",
                       "write a plain decimal such as 1029 or -0.6; leave the cell empty, or write na or "
@@ -147,6 +173,8 @@ class _Reader:
     # --- diagnostics and result -------------------------------------------------------------------
 
     def fail(self, line: int, column: int | None, message: str, hint: str | None = None, code: str = "E305") -> None:
+        if len(self.problems) >= MAX_PROBLEMS:
+            return  # enough to go on; and each one costs a scan of its line
         start = self.line_starts[min(line, len(self.line_starts)) - 1]
         offset = start + _cell_offset(self.source.line_text(line), column) if column is not None else start
         where = f"row {line}" + (f", column {column + 1}" if column is not None else "")

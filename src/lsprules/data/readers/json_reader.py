@@ -12,21 +12,23 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from json.decoder import scanstring as _scanstring  # type: ignore[attr-defined]  # public in CPython, not in typeshed
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from lsprules.core.diagnostics import Diagnostic, InputError, error
 from lsprules.core.files import read_input
+from lsprules.core.limits import current
 from lsprules.core.source import Source
+from lsprules.core.visible import SURROGATE
 from lsprules.data.model import Dataset
 
 if TYPE_CHECKING:
     from lsprules.data.readers.yaml_reader import JsonPath, Offsets
 
 _SPACE = re.compile(r"[ \t\n\r]*")
-_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _LITERALS = {"true": True, "false": False, "null": None}
 
 # (text, offset just past the opening quote) -> (the string, offset just past the closing quote)
@@ -72,7 +74,7 @@ def _check_syntax(source: Source) -> None:
         raise ValueError(f"{word} is not a number JSON allows")
 
     try:
-        json.loads(source.text, parse_constant=refuse, parse_float=Decimal, parse_int=Decimal)
+        json.loads(source.text, parse_constant=refuse, parse_float=str, parse_int=str)  # syntax only
     except json.JSONDecodeError as exc:
         raise InputError([error("E312", f"invalid JSON: {exc.msg}", source, exc.pos,
                                 hint=_syntax_hint(exc.msg))]) from None
@@ -116,14 +118,34 @@ class _Scanner:
         elif char == "[":
             value, end = self._array(start, path)
         elif char == '"':
-            value, end = scanstring(self.text, start + 1)
+            value, end = self._string(start)
         elif (number := _NUMBER.match(self.text, start)) and number.end() > start:
-            value, end = Decimal(number.group()), number.end()
+            value, end = self._number(number.group(), start), number.end()
         else:
             word = next(w for w in _LITERALS if self.text.startswith(w, start))
             value, end = _LITERALS[word], start + len(word)
         self.spans[path] = (start, end)
         return value, end
+
+    def _string(self, start: int) -> tuple[str, int]:
+        """A string; a lone surrogate (\\ud800), which is no character at all, is an E350."""
+        text, end = scanstring(self.text, start + 1)
+        if (bad := SURROGATE.search(text)) is not None:
+            self.problems.append(error("E350", f"\\u{ord(bad.group()):04x} is half of a surrogate pair, not a "
+                                       "character", self.source, start, end,
+                                       hint="write the character itself, or both halves of its pair"))
+            text = SURROGATE.sub("\ufffd", text)
+        return text, end
+
+    def _number(self, text: str, start: int) -> Decimal | None:
+        """A number as written; one beyond what a Decimal can hold is an E701 (checked again with the limits)."""
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            self.problems.append(error("E701", f"the number {text[:40]} is beyond the limit of "
+                                       f"{current().number_exponent} orders of magnitude", self.source, start,
+                                       start + min(len(text), 80), hint="write the number as it is meant"))
+            return None
 
     def _object(self, start: int, path: JsonPath) -> tuple[dict[str, Any], int]:
         out: dict[str, Any] = {}
@@ -132,7 +154,7 @@ class _Scanner:
             return out, pos + 1
         while True:
             key_start = _skip_space(self.text, pos)
-            key, key_end = scanstring(self.text, key_start + 1)
+            key, key_end = self._string(key_start)
             colon = _skip_space(self.text, key_end)
             value, pos = self.value(colon + 1, path + (key,))
             if key in out:

@@ -24,9 +24,10 @@ from lsprules.data.observations import Observations, SeriesBuilder
 
 REQUIRED = ("area", "indicator", "period", "value")
 OPTIONAL = ("field", "numerator", "denominator", "status", "note", "reported_arrow", "reported_rag", "reported_value")
-NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+SUGGESTED = 100  # unknown columns given a spelling suggestion (each costs a fuzzy match against every column)
+NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
 # "1,029" is a thousands separator; "10,29" (a decimal comma) or "6,5,0" are not numbers, never guessed at.
-THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+THOUSANDS = re.compile(r"^[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
 INDICATOR_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 MISSING_WORDS = {"": Missing.NA, "na": Missing.NA, "n/a": Missing.NA, "suppressed": Missing.SUPPRESSED}
 STATUSES = ("", "na", "suppressed", "break")
@@ -123,9 +124,14 @@ class LongForm(Generic[C]):
         columns: dict[str, C] = {}
         repeated: list[C] = []
         explained: set[str] = set()  # missing columns a misspelt one already explains: one root cause
+        unknown = 0
         for cell in header:
             name = cell.text.lower()
             if name not in allowed:
+                unknown += 1
+                if unknown > SUGGESTED:  # past the problems anyone reads: no more spelling suggestions
+                    cells.problem(cells.row_code, cell, f"unknown column '{cell.text}'")
+                    continue
                 explained.update(difflib.get_close_matches(name, allowed, n=1, cutoff=0.6))
                 cells.problem(cells.row_code, cell, f"unknown column '{cell.text}'",
                               did_you_mean(name, allowed) or f"columns are {', '.join(allowed)}")

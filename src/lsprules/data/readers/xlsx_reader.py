@@ -17,10 +17,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from lsprules.core.diagnostics import Diagnostic, InputError, at_span, did_you_mean, error
 from lsprules.core.files import read_input
+from lsprules.core.limits import current, number_problem
 from lsprules.core.periods import Period, PeriodError, parse_period
 from lsprules.core.source import Span
 from lsprules.data.model import Dataset, Missing, Value
@@ -63,10 +64,19 @@ def load_xlsx(path: str | Path) -> Dataset:
 
 def load_xlsx_bytes(name: str, data: bytes) -> Dataset:
     """Validate and build a dataset from the bytes of an .xlsx workbook."""
+    _check_size(name, data)
     workbook = _open(name, data)
-    reader = _WorkbookReader(name, _unsaved_formulas(name, data))
     try:
-        for sheet in workbook.worksheets:
+        unsaved = _unsaved_formulas(name, data)
+    except InputError:
+        workbook.close()
+        raise
+    except Exception as exc:  # a damaged or refused part (a DOCTYPE, an entity) surfaces only as it is read
+        workbook.close()
+        raise InputError([_unreadable(name, exc)]) from None
+    reader = _WorkbookReader(name, unsaved)
+    try:
+        for sheet in _every_row(workbook):
             reader.sheet(sheet)
         reader.finish()
     except Exception as exc:  # a damaged part of the workbook surfaces only as it is read
@@ -92,7 +102,7 @@ def _unsaved_formulas(name: str, data: bytes) -> frozenset[Place]:
     except Exception as exc:
         raise InputError([_unreadable(name, exc)]) from None
     try:
-        found = {(sheet.title, cell.row, cell.column) for sheet in formulas.worksheets for row in sheet.iter_rows()
+        found = {(sheet.title, cell.row, cell.column) for sheet in _every_row(formulas) for row in sheet.iter_rows()
                  for cell in row if isinstance(cell.value, str) and cell.value.startswith("=")}
     finally:
         formulas.close()
@@ -100,11 +110,58 @@ def _unsaved_formulas(name: str, data: bytes) -> frozenset[Place]:
         return frozenset()
     values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        return frozenset(place for sheet in values.worksheets for row in sheet.iter_rows() for cell in row
+        return frozenset(place for sheet in _every_row(values) for row in sheet.iter_rows() for cell in row
                          if cell.value is None and (place := (sheet.title, getattr(cell, "row", None),
                                                                getattr(cell, "column", None))) in found)
     finally:
         values.close()
+
+
+def _every_row(workbook: Any) -> list[Any]:
+    """The worksheets, each set to read every row and column there is: the size a sheet declares
+    (`<dimension ref=...>`) may be stale, and rows beyond it would silently go unread."""
+    sheets = list(workbook.worksheets)
+    for sheet in sheets:
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()
+    return sheets
+
+
+_PROLOG_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+
+
+def _check_size(name: str, data: bytes) -> None:
+    """E311 for a part with a DOCTYPE; E709 for a workbook that would inflate beyond the limits (a zip bomb),
+    judged from the sizes the zip declares (reading never inflates a part beyond its declared size). A file
+    that is not a zip is left to openpyxl's E311."""
+    import zipfile
+
+    limits = current()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+            doctype = next((p.filename for p in parts if p.filename.endswith((".xml", ".rels"))
+                            and _PROLOG_DOCTYPE.search(archive.open(p).read(4096))), None)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError):
+        return
+    if doctype:  # no workbook needs one; entities in it could expand without bound
+        raise InputError([error("E311", f"{name} cannot be read as an .xlsx workbook: its part {doctype} has a "
+                                "DOCTYPE, which lsprules never reads",
+                                hint="open it in Excel or LibreOffice and save it again as an Excel Workbook "
+                                     "(.xlsx)")])
+    total = sum(p.file_size for p in parts)
+    worst = max(parts, key=lambda p: p.file_size / max(p.compress_size, 1), default=None)
+    ratio = worst.file_size / max(worst.compress_size, 1) if worst else 0
+    if total > limits.xlsx_size:
+        problem = (f"it would inflate to {total} bytes, beyond the limit of {limits.xlsx_size}",
+                   f"xlsx_size={total}")
+    elif worst is not None and worst.file_size > 1024 * 1024 and ratio > limits.xlsx_ratio:
+        problem = (f"its part {worst.filename} would inflate {ratio:.0f} times, beyond the limit of "
+                   f"{limits.xlsx_ratio}", f"xlsx_ratio={int(ratio) + 1}")
+    else:
+        return
+    raise InputError([error("E709", f"{name} is not read: {problem[0]}",
+                            hint=f"if the workbook is genuine, raise the limit: lsprules --limit {problem[1]} ...")])
 
 
 def _open(name: str, data: bytes) -> _Workbook:
@@ -170,8 +227,9 @@ def _number(cell: _Cell) -> Decimal | None:
         number = number.scaleb(2)
     # The exponent is a letter only for infinity or NaN (a stored 1e999): negating it then raises a TypeError,
     # which load_xlsx_bytes reports as an unreadable workbook.
-    if -cast(int, number.as_tuple().exponent) < places:  # keep the places the sheet shows: 2.0 stays 2.0
-        number = number.quantize(Decimal(1).scaleb(-places))
+    sign, digits, exponent = number.as_tuple()
+    if -cast(int, exponent) < places:  # keep the places the sheet shows: 2.0 stays 2.0 (exactly: no context)
+        number = Decimal((sign, digits + (0,) * (cast(int, exponent) + places), -places))
     return number
 
 
@@ -266,7 +324,7 @@ class _WorkbookReader:
         if text is None:
             number = _number(cell)
             if number is not None:
-                return number
+                return self._within_limits(number, cell)
             if isinstance(cell.value, (bool, dt.datetime, dt.date, dt.time)):
                 kind = "TRUE/FALSE" if isinstance(cell.value, bool) else "a date"
                 self.fail("E306", cell, f"expected a number, found {kind} ({cell.text})",
@@ -278,11 +336,19 @@ class _WorkbookReader:
             return word
         number = decimal(text)
         if number is not None:
-            return number
+            return self._within_limits(number, cell)
         self.fail("E306", cell, f"expected a number, found '{text}'",
                   "type a plain number such as 1029 or -0.6; leave the cell empty, or type na or suppressed, "
                   "when there is no value")
         return None
+
+    def _within_limits(self, number: Decimal, cell: _Cell) -> Decimal | None:
+        """The number, or None with an E700/E701 when it is beyond the limits."""
+        found = number_problem(number)
+        if found:
+            self.fail(found[0], cell, found[1], found[2])
+            return None
+        return number
 
     def add(self, area: str, indicator: str, name: str, period: Period, value: Value, cell: _Cell) -> None:
         """Record an observation; a different value for the same one is an E307 naming both cells."""

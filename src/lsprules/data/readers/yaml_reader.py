@@ -24,8 +24,10 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from lsprules.core.diagnostics import Diagnostic, InputError, did_you_mean, error
 from lsprules.core.files import decode_source, read_input
+from lsprules.core.limits import number_problem, text_problem
 from lsprules.core.periods import Period, PeriodError, PeriodKind, parse_period
 from lsprules.core.source import Source
+from lsprules.core.visible import has_surrogate, visible
 from lsprules.data.model import Area, Dataset, Missing, Reported, Series, Value
 
 __all__ = ["load_dataset", "load_dataset_bytes", "dataset_from_values"]
@@ -46,6 +48,7 @@ def load_dataset_bytes(name: str, data: bytes) -> Dataset:
     """Validate and build a dataset from the raw bytes of a YAML file; `name` is used in messages."""
     source = decode_source(name, data)
     tree = _to_tree(source)
+    _check_limits(tree, source)
     _validate(tree, source)
     return _Builder(source, tree).build(sha256=hashlib.sha256(data).hexdigest())
 
@@ -54,6 +57,7 @@ def dataset_from_values(source: Source, value: dict[str, Any], spans: Mapping[Js
                         key_spans: Mapping[JsonPath, Offsets], sha256: str) -> Dataset:
     """Stages 3 and 4 for plain values another front end read (JSON), with the positions of their nodes."""
     tree = _Tree(value, dict(spans), dict(key_spans))
+    _check_limits(tree, source)
     _validate(tree, source)
     return _Builder(source, tree).build(sha256=sha256)
 
@@ -68,6 +72,7 @@ _NUMBER_TAGS = {_TAG + "int", _TAG + "float"}
 _BOOLS = {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False}
 # Only plain decimals become numbers. YAML 1.1 also reads 1_000, 0x1F, 0o17, 1:30 and .inf as numbers;
 # those stay text, so the schema reports them wherever a number is expected.
+_EXPONENT_FORM = re.compile(r"[-+]?[0-9]+[eE][-+]?[0-9]{1,6}")  # a bounded exponent: Decimal can hold it
 _PLAIN_DECIMAL = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
@@ -230,6 +235,9 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     tag, text = node.tag, node.value
     if tag in _NUMBER_TAGS:
         return Decimal(text) if _PLAIN_DECIMAL.fullmatch(text) else text
+    if tag == _TAG + "str" and node.style is None and _EXPONENT_FORM.fullmatch(text):
+        # YAML 1.1 reads 1e3 (no dot) as text; JSON, and anyone reading the file, as a number: so do we.
+        return Decimal(text)
     if tag == _TAG + "bool":
         return _BOOLS.get(text.lower(), text)
     if tag == _TAG + "null":
@@ -264,6 +272,38 @@ class _Problem:
     at_key: bool
     message: str
     hint: str | None = None
+
+
+def _optional_visible(text: str | None) -> str | None:
+    return None if text is None else visible(text)
+
+
+def _check_limits(tree: _Tree, source: Source) -> None:
+    """E700/E701 for a number, E704 for a text, beyond the limits (core/limits.py): checked before anything
+    computes with them. One pass, without recursion."""
+    problems = []
+    stack: list[tuple[JsonPath, Any, bool]] = [((), tree.value, False)]
+    while stack:
+        path, value, is_key = stack.pop()
+        found = None
+        if isinstance(value, Decimal):
+            found = number_problem(value)
+        elif isinstance(value, str):
+            found = text_problem(value, "a text")
+            if has_surrogate(value):
+                found = ("E350", "the text holds half of a surrogate pair (\\ud800-\\udfff), which is not a "
+                         "character", "write the character itself, or both halves of its pair")
+        elif isinstance(value, dict):
+            stack += [((*path, key), item, False) for key, item in value.items()]
+            stack += [((*path, key), key, True) for key in value if isinstance(key, str)]
+        elif isinstance(value, list):
+            stack += [((*path, index), item, False) for index, item in enumerate(value)]
+        if found:
+            code, message, hint = found
+            start, end = tree.locate(path, is_key)
+            problems.append(error(code, message, source, start, min(end, start + 80), hint=hint))
+    if problems:
+        raise InputError(problems)
 
 
 def _validate(tree: _Tree, source: Source) -> None:
@@ -503,8 +543,9 @@ class _Builder:
         kind = self._check_kinds(doc.get("period_kind"))
         if self.problems:
             raise InputError(self.problems)
-        return Dataset(path=self.source.name, areas=areas, period_kind=kind, title=doc.get("title"),
-                       source=doc.get("source"), notes=tuple(doc.get("notes", ())), sha256=sha256)
+        return Dataset(path=self.source.name, areas=areas, period_kind=kind,
+                       title=_optional_visible(doc.get("title")), source=_optional_visible(doc.get("source")),
+                       notes=tuple(visible(n) for n in doc.get("notes", ())), sha256=sha256)
 
     def _areas(self, doc: dict[str, Any]) -> tuple[Area, ...]:
         """One area (single-area form) or one per entry of `areas`."""
@@ -518,7 +559,7 @@ class _Builder:
                   for ident, data in spec["indicators"].items()}
         themes = {theme: self._by_period(by, path + ("themes", theme), str)
                   for theme, by in spec.get("themes", {}).items()}
-        return Area(name, series, themes)
+        return Area(visible(name), series, themes)
 
     def _series(self, ident: str, spec: dict[str, Any], path: JsonPath) -> Series:
         """One indicator's values, fields, method breaks and reported judgements."""

@@ -20,6 +20,7 @@ from operator import add, mul
 from pathlib import Path
 from typing import cast
 
+from lsprules.core.limits import number_problem
 from lsprules.core.periods import Period, PeriodError, parse_period
 from lsprules.core.source import BOM
 from lsprules.data.readers.long_form import INDICATOR_ID, MISSING_WORDS, NUMBER, REQUIRED
@@ -179,7 +180,10 @@ class _Reader:
             return MISSING
         if not NUMBER.match(text):
             raise NotPlain("not a number")
-        self.numbers.append(Decimal(text))
+        number = Decimal(text)
+        if number_problem(number):
+            raise NotPlain("beyond the limits")  # the reference path reports it, with its position
+        self.numbers.append(number)
         return len(self.numbers) - 1
 
     # --- the grid -------------------------------------------------------------------------------
