@@ -64,7 +64,7 @@ def read_config(path: Path, prefix: tuple[str, ...] | None = None) -> Config:
     """The settings in one file (`--config FILE`): a pyproject.toml's `[tool.lsprules]`, else the whole file."""
     if prefix is None:
         prefix = ("tool", "lsprules") if path.name == PYPROJECT else ()
-    source = Source(display_name(path), _text(path))
+    source = Source(display_name(_relative(path)), _text(path))
     try:
         document = tomllib.loads(source.text)
     except tomllib.TOMLDecodeError as exc:
