@@ -134,6 +134,8 @@ def test_the_limits_table_is_reserved(tmp_path: Path):
     (tmp_path / "lsprules.toml").write_text("[limits]\nmax_file_bytes = 1000000\n", encoding="utf-8")
     result = lsprules("check", str(RULES), cwd=tmp_path)
     assert result.returncode == (0 if find_spec("lsprules.core.limits") else 2)
+    assert find_spec("lsprules.core.limits") or "lsprules.toml:1:2: error[E601]" in result.stderr and \
+        "reserved for limits on untrusted input" in result.stderr
 
 
 # --- select, ignore, suppression comments -----------------------------------------------------------------

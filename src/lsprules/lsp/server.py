@@ -14,7 +14,7 @@ from lsprules import __version__
 from lsprules.analysis.suppressions import selected
 from lsprules.core.config import Config, load_config
 from lsprules.core.diagnostics import Diagnostic, InputError, Severity
-from lsprules.core.source import Span
+from lsprules.core.source import Span, normalise_newlines
 from lsprules.lsp.completion import offers
 from lsprules.lsp.document import Definition, Document, Word
 from lsprules.lsp.hover import hover_text
@@ -41,7 +41,7 @@ class RulesServer(LanguageServer):
         """The document as the editor holds it now, checked (once per version of its text)."""
         text = self.workspace.get_text_document(uri).source
         known = self.documents.get(uri)
-        if known is None or known.source.text != text.replace("\r\n", "\n").replace("\r", "\n"):
+        if known is None or known.source.text != normalise_newlines(text):
             known = self.documents[uri] = Document.of(uri, _path(uri), text)
         return known
 
