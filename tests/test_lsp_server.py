@@ -93,6 +93,15 @@ async def test_a_bundled_rule_file_gets_exactly_what_check_reports(client: Langu
 
 
 @ASYNC
+async def test_the_settings_file_s_ignore_applies_as_in_check(client: LanguageClient, tmp_path: Path):
+    text = (RULES / "crime.rules").read_text(encoding="utf-8")
+    (tmp_path / "lsprules.toml").write_text('[check]\nignore = ["E206"]\n', encoding="utf-8")
+    _, diagnostics = await open_text(client, tmp_path / "crime.rules", text)
+    assert diagnostics == []
+    assert [d["code"] for d in check_json(RULES / "crime.rules")] == ["E206"]  # what the setting hides
+
+
+@ASYNC
 async def test_a_typo_gives_check_s_diagnostic_at_the_same_range(client: LanguageClient, tmp_path: Path):
     broken = tmp_path / "crime.rules"
     broken.write_text((RULES / "crime.rules").read_text(encoding="utf-8").replace("uses gap_rate", "uses gap_rat", 1),

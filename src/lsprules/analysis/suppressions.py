@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from lsprules.core.diagnostics import CODES, Diagnostic, Severity, error
 from lsprules.core.source import Source
 
-# A comment, found outside quoted titles: everything from '#' to the end of the line.
-_COMMENT = re.compile(r'^(?P<code>(?:[^"#\n]|"(?:\\.|[^"\\\n])*"?)*)#(?P<text>.*)$', re.MULTILINE)
 _DIRECTIVE = re.compile(r"\s*lsprules\s*:")
 _IGNORE = re.compile(r"\s*lsprules\s*:\s*ignore\[(?P<codes>[^\]]*)\](?P<reason>.*)$")
 # Codes that are about suppressions themselves, or mean a file could not be read: never suppressed.
@@ -51,11 +49,12 @@ def _suppressions(source: Source) -> tuple[list[Suppression], list[Diagnostic]]:
     found: list[Suppression] = []
     problems: list[Diagnostic] = []
     lines = source.text.split("\n")
-    for match in _COMMENT.finditer(source.text):
-        text = match.group("text")
-        if not _DIRECTIVE.match(text):
+    line_start = 0
+    for number, line in enumerate(lines, start=1):
+        at, line_start = _comment_start(line), line_start + len(line) + 1
+        if at is None or not _DIRECTIVE.match(line[at + 1:]):
             continue
-        start, end = match.start("text") - 1, match.end()
+        text, start, end = line[at + 1:], line_start - len(line) - 1 + at, line_start - 1
         directive = _IGNORE.match(text)
         if directive is None:
             problems.append(error("E231", "a `# lsprules:` comment must read `# lsprules: ignore[CODE] reason`",
@@ -74,9 +73,23 @@ def _suppressions(source: Source) -> tuple[list[Suppression], list[Diagnostic]]:
                                   "does not apply", source, start, end,
                                   hint=f"say why after the codes: `# lsprules: ignore[{', '.join(codes)}] because …`"))
             continue
-        line = source.position(match.start())[0]
-        found.append(Suppression(frozenset(codes), _target(lines, line, match.group("code")), start, end))
+        found.append(Suppression(frozenset(codes), _target(lines, number, line[:at]), start, end))
     return found, problems
+
+
+def _comment_start(line: str) -> int | None:
+    """Where a line's comment starts: the first '#' outside a quoted title (None when there is none)."""
+    in_title, escaped = False, False
+    for index, char in enumerate(line):
+        if escaped:
+            escaped = False
+        elif in_title and char == "\\":
+            escaped = True
+        elif char == '"':
+            in_title = not in_title
+        elif char == "#" and not in_title:
+            return index
+    return None
 
 
 def _target(lines: list[str], line: int, code_before: str) -> int:

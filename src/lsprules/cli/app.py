@@ -51,8 +51,8 @@ def _root(version: Annotated[bool | None, typer.Option("--version", callback=_ve
           color: Annotated[Color, typer.Option("--color", help="Colour output: auto (a terminal, unless NO_COLOR; "
                                                "FORCE_COLOR forces it), always or never.")] = Color.auto,
           quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only findings and results.")] = False,
-          verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also say which settings and files are "
-                                                "used.")] = False,
+          verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also say which settings file is used.")]
+          = False,
           debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error (also "
                                               "LSPRULES_DEBUG=1).")] = False,
           config: Annotated[Path | None, typer.Option("--config", metavar="FILE", help="Settings from this file "

@@ -64,7 +64,7 @@ def read_config(path: Path, prefix: tuple[str, ...] | None = None) -> Config:
     """The settings in one file (`--config FILE`): a pyproject.toml's `[tool.lsprules]`, else the whole file."""
     if prefix is None:
         prefix = ("tool", "lsprules") if path.name == PYPROJECT else ()
-    source = Source(display_name(path), _text(path))
+    source = Source(display_name(_relative(path)), _text(path))
     try:
         document = tomllib.loads(source.text)
     except tomllib.TOMLDecodeError as exc:
@@ -108,6 +108,8 @@ def _checked(source: Source, prefix: tuple[str, ...], keys: tuple[str, ...], val
     if kind is None:
         known = sorted(k for k in SCHEMA[table]) + ([] if table else [t for t in SCHEMA if t])
         hint = did_you_mean(key, known) or f"the settings here are: {', '.join(known)}"
+        if keys == (LIMITS_TABLE,):
+            hint = "[limits] is reserved for limits on untrusted input, which this version of lsprules does not have"
         raise InputError([_problem(source, prefix, keys, "E601", f"unknown setting `{'.'.join(keys)}`", hint)])
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(item, str) for item in items):

@@ -10,7 +10,7 @@ from functools import cached_property
 
 from lsprules.analysis.rule_checks import FileCheck, check_source
 from lsprules.core.diagnostics import Diagnostic
-from lsprules.core.source import Source
+from lsprules.core.source import Source, normalise_newlines
 from lsprules.lang import nodes
 
 # Comments and titles hold no names; a title left open ends at the line's end.
@@ -53,8 +53,6 @@ class Document:
     @classmethod
     def of(cls, uri: str, name: str, text: str) -> Document:
         """A document from its text as the editor holds it (newlines normalised as the decoder does)."""
-        from lsprules.core.source import normalise_newlines
-
         return cls(uri, Source(name, normalise_newlines(text)))
 
     @cached_property

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsprules.core.diagnostics import InputError
 from lsprules.lang import nodes
 from lsprules.lang.printer import format_quantity, format_statement
 from lsprules.lang.resolve import IndicatorSpec, RuleSet
 from lsprules.lsp.document import Definition, Document
+
+if TYPE_CHECKING:
+    from lsprules.engine.interpreter import Evaluation
 
 
 def hover_text(document: Document, name: str, data: Sequence[Path] = ()) -> str | None:
@@ -71,11 +75,15 @@ def latest_lines(rules: RuleSet, indicator: str, data: Sequence[Path]) -> list[s
     from lsprules.data.load import load_all
     from lsprules.engine.interpreter import evaluate
 
-    try:
-        dataset, _ = load_all(list(data))
-        evaluation = evaluate(rules, dataset)
-    except InputError as exc:
-        return ["", f"_The configured dataset cannot be used: {exc.diagnostics[0].message}_"]
+    key = (rules.ast, tuple((str(p), _modified(p)) for p in data))
+    if key not in _EVALUATED:
+        try:
+            dataset, _ = load_all(list(data))
+            _EVALUATED.clear()  # one evaluation is kept: hovers over one file at one state of the data
+            _EVALUATED[key] = evaluate(rules, dataset)
+        except InputError as exc:
+            return ["", f"_The configured dataset cannot be used: {exc.diagnostics[0].message}_"]
+    evaluation = _EVALUATED[key]
     rows = [a for a in evaluation.assessments if a.indicator == indicator]
     if not rows:
         return ["", "_No data for this indicator in the configured dataset._"]
@@ -83,6 +91,16 @@ def latest_lines(rules: RuleSet, indicator: str, data: Sequence[Path]) -> list[s
     lines = ["", f"Latest assessment ({period}):", "", "| area | value | arrow | RAG |", "| --- | --- | --- | --- |"]
     lines += [f"| {a.area} | {exact_text(a.value)} | {arrow_text(a.arrow)} | {band_text(a.rag)} |" for a in rows]
     return lines
+
+
+_EVALUATED: dict[tuple[object, ...], Evaluation] = {}
+
+
+def _modified(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return -1
 
 
 def _item_lines(definition: Definition, rules: RuleSet) -> list[str]:

@@ -11,9 +11,10 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from lsprules import __version__
-from lsprules.core.config import load_config
+from lsprules.analysis.suppressions import selected
+from lsprules.core.config import Config, load_config
 from lsprules.core.diagnostics import Diagnostic, InputError, Severity
-from lsprules.core.source import Span
+from lsprules.core.source import Span, normalise_newlines
 from lsprules.lsp.completion import offers
 from lsprules.lsp.document import Definition, Document, Word
 from lsprules.lsp.hover import hover_text
@@ -40,18 +41,20 @@ class RulesServer(LanguageServer):
         """The document as the editor holds it now, checked (once per version of its text)."""
         text = self.workspace.get_text_document(uri).source
         known = self.documents.get(uri)
-        if known is None or known.source.text != text.replace("\r\n", "\n").replace("\r", "\n"):
+        if known is None or known.source.text != normalise_newlines(text):
             known = self.documents[uri] = Document.of(uri, _path(uri), text)
         return known
 
+    def settings(self, uri: str) -> Config:
+        """The settings nearest to the file (none when they cannot be read: `check` reports that)."""
+        try:
+            return load_config(Path(_path(uri)).parent)
+        except InputError:
+            return Config()
+
     def datasets(self, uri: str) -> list[Path]:
         """The datasets for hovers: from the editor's settings, else the nearest lsprules configuration."""
-        if self.data is not None:
-            return self.data
-        try:
-            return list(load_config(Path(_path(uri)).parent).data)
-        except InputError:
-            return []
+        return self.data if self.data is not None else list(self.settings(uri).data)
 
 
 server = RulesServer()
@@ -109,10 +112,11 @@ def lsp_diagnostic(document: Document, d: Diagnostic) -> types.Diagnostic:
 
 
 def publish(ls: RulesServer, uri: str) -> None:
-    """Send the document's diagnostics to the editor."""
-    document = ls.document(uri)
+    """Send the document's diagnostics to the editor: those `check` shows, with the codes the settings select."""
+    document, settings = ls.document(uri), ls.settings(uri)
+    shown = [d for d in document.diagnostics if selected(d.code, settings.select, settings.ignore)]
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-        uri, [lsp_diagnostic(document, d) for d in document.diagnostics]))
+        uri, [lsp_diagnostic(document, d) for d in shown]))
 
 
 @server.feature(types.INITIALIZE)

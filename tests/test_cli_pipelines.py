@@ -1,0 +1,268 @@
+"""lsprules in pipelines: `-` for standard input, settings files, --select/--ignore and suppression comments,
+SARIF, workflow annotations, and the options every command shares (-h, --color, --quiet, --verbose, --debug)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lsprules.cli.app import app
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES = ROOT / "rules"
+DATASET = ROOT / "datasets" / "redcar-cleveland-2007.yaml"
+CSV_DATASET = ROOT / "datasets" / "districts-2006-07.csv"
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+SARIF_SCHEMA = ROOT / "tests" / "node" / "node_modules" / "@microsoft" / "jest-sarif" / "lib" / "schemas" / \
+    "sarif-2.1.0-rtm.5.json"
+GAP = "indicator k {\n  polarity higher_is_better\n  unit percent\n  rag {\n    green when value >= 90\n" \
+      "    red when value < 85\n  }\n}\n"
+
+
+def lsprules(*args: str, stdin: str | None = None, cwd: Path = ROOT, env: dict[str, str] | None = None):
+    """Run the command as a user does: a fresh process, real pipes."""
+    return subprocess.run([sys.executable, "-m", "lsprules", *args], input=stdin, capture_output=True, text=True,
+                          cwd=cwd, env=env or ENV, timeout=120)
+
+
+def invoke(*args: str):
+    result = CliRunner().invoke(app, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+# --- standard input ---------------------------------------------------------------------------------------
+
+
+def test_check_reads_standard_input_and_reports_as_for_the_file():
+    piped = lsprules("check", "-", stdin=(RULES / "crime.rules").read_text(encoding="utf-8"))
+    named = lsprules("check", "rules/crime.rules")
+    assert piped.returncode == named.returncode == 0
+    assert piped.stdout == named.stdout.replace("rules/crime.rules", "<stdin>")
+
+
+def test_stdin_filename_names_standard_input_in_messages():
+    broken = (RULES / "crime.rules").read_text(encoding="utf-8").replace("polarity lower", "polarty lower", 1)
+    piped = lsprules("check", "-", "--stdin-filename", "rules/crime.rules", "-f", "json", stdin=broken)
+    [finding] = [f for f in json.loads(piped.stdout) if f["severity"] == "error"]
+    assert piped.returncode == 1 and finding["file"] == "rules/crime.rules" and finding["code"] == "E101"
+
+
+@pytest.mark.parametrize("dataset", [DATASET, CSV_DATASET])
+def test_evaluate_reads_a_dataset_from_standard_input_by_the_name_given(dataset):
+    rules = RULES / ("crime.rules" if dataset == DATASET else "districts.rules")
+    named = lsprules("evaluate", str(rules), str(dataset), "-f", "csv")
+    piped = lsprules("evaluate", str(rules), "-", "-f", "csv", "--stdin-filename", dataset.name,
+                     stdin=dataset.read_text(encoding="utf-8"))
+    assert named.returncode == piped.returncode == 0, piped.stderr
+    assert piped.stdout == named.stdout and len(named.stdout.splitlines()) > 5
+
+
+def test_evaluate_reads_rules_from_standard_input():
+    named = lsprules("evaluate", "rules/crime.rules", str(DATASET), "-f", "json")
+    piped = lsprules("evaluate", "-", str(DATASET), "-f", "json", "--stdin-filename", "rules/crime.rules",
+                     stdin=(RULES / "crime.rules").read_text(encoding="utf-8"))
+    assert piped.returncode == 0, piped.stderr
+    assert json.loads(piped.stdout) == json.loads(named.stdout)
+
+
+def test_explain_and_diff_read_standard_input():
+    text = (RULES / "crime.rules").read_text(encoding="utf-8")
+    explained = lsprules("explain", "-", str(DATASET), "-i", "robbery", "--stdin-filename", str(RULES / "crime.rules"),
+                         stdin=text)
+    assert explained.returncode == 0 and explained.stdout == lsprules("explain", str(RULES / "crime.rules"),
+                                                                      str(DATASET), "-i", "robbery").stdout
+    changed = text.replace("reduce by 17.5 %", "reduce by 20 %", 1)
+    diffed = lsprules("diff", "rules/crime.rules", "-", "--exit-code", stdin=changed)
+    assert diffed.returncode == 1 and "20" in diffed.stdout and "17.5" in diffed.stdout
+
+
+# --- settings files ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    """A project with its rules and tests in policy/ (not rules/), found only through lsprules.toml."""
+    shutil.copytree(RULES, tmp_path / "policy")
+    shutil.copytree(ROOT / "datasets", tmp_path / "datasets")
+    (tmp_path / "lsprules.toml").write_text('rules = ["policy"]\ntests = ["policy"]\n\n[check]\n'
+                                            'ignore = ["E206"]\n', encoding="utf-8")
+    (tmp_path / "work").mkdir()
+    return tmp_path
+
+
+def test_a_settings_file_changes_what_check_and_test_do_by_default(project: Path):
+    checked = lsprules("check", cwd=project / "work")  # found upward from a subfolder
+    assert checked.returncode == 0 and checked.stdout == "no problems found in 3 files\n"
+    (project / "lsprules.toml").write_text('rules = ["policy"]\ntests = ["policy"]\n', encoding="utf-8")
+    assert "E206" in lsprules("check", cwd=project / "work").stdout  # it was the settings that ignored it
+    tested = lsprules("test", cwd=project)
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert "policy/crime.tests.yaml" in tested.stdout
+    (project / "lsprules.toml").unlink()
+    assert lsprules("test", cwd=project).returncode == 2  # the default, rules/, does not exist here
+
+
+def test_tool_lsprules_in_pyproject_is_found(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.lsprules.check]\nselect = ["E1"]\n',
+                                             encoding="utf-8")
+    (tmp_path / "gap.rules").write_text(GAP, encoding="utf-8")
+    assert lsprules("check", "gap.rules", cwd=tmp_path).stdout == "no problems found in 1 file\n"
+    assert "E201" in lsprules("check", "gap.rules", "--select", "E2", cwd=tmp_path).stdout
+
+
+def test_an_unknown_setting_is_an_error_at_its_line(tmp_path: Path):
+    (tmp_path / "lsprules.toml").write_text('rules = ["rules"]\n\n[check]\nselect = ["E2"]\nignroe = ["E206"]\n',
+                                            encoding="utf-8")
+    result = lsprules("check", str(RULES), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("lsprules.toml:5:1: error[E601]: unknown setting `check.ignroe`")
+    assert "did you mean 'ignore'?" in result.stderr
+
+
+def test_the_limits_table_is_reserved(tmp_path: Path):
+    """`[limits]` belongs to the limits on untrusted input: rejected until lsprules.core.limits exists."""
+    from importlib.util import find_spec
+
+    (tmp_path / "lsprules.toml").write_text("[limits]\nmax_file_bytes = 1000000\n", encoding="utf-8")
+    result = lsprules("check", str(RULES), cwd=tmp_path)
+    assert result.returncode == (0 if find_spec("lsprules.core.limits") else 2)
+    assert find_spec("lsprules.core.limits") or "lsprules.toml:1:2: error[E601]" in result.stderr and \
+        "reserved for limits on untrusted input" in result.stderr
+
+
+# --- select, ignore, suppression comments -----------------------------------------------------------------
+
+
+def test_select_and_ignore_choose_codes_by_prefix(tmp_path: Path):
+    path = tmp_path / "gap.rules"
+    path.write_text(GAP, encoding="utf-8")
+    assert invoke("check", str(path)).exit_code == 1
+    assert invoke("check", str(path), "--ignore", "E201").exit_code == 0
+    assert invoke("check", str(path), "--select", "E1").exit_code == 0
+    assert invoke("check", str(path), "--select", "E2", "--ignore", "E202").exit_code == 1
+
+
+def test_a_suppression_comment_with_a_reason_silences_its_line_only(tmp_path: Path):
+    path = tmp_path / "crime.rules"
+    text = (RULES / "crime.rules").read_text(encoding="utf-8")
+    assert "E206" in invoke("check", str(RULES / "crime.rules")).stdout
+    assert text.count("      green when on trajectory\n") == 1  # the indicator with no target, in a group
+    suppressed = text.replace("      green when on trajectory\n",
+                              "      green when on trajectory  # lsprules: ignore[E206] the report gives no target\n")
+    assert suppressed != text
+    path.write_text(suppressed, encoding="utf-8")
+    assert invoke("check", str(path)).stdout == "no problems found in 1 file\n"
+    path.write_text(suppressed.replace("ignore[E206] the report gives no target", "ignore[E206]"), encoding="utf-8")
+    assert [f["code"] for f in json.loads(invoke("check", str(path), "-f", "json").stdout)] == ["E206", "E230"]
+
+
+# --- machine-readable output ------------------------------------------------------------------------------
+
+
+def test_github_annotations_carry_the_end_of_the_span(tmp_path: Path):
+    path = tmp_path / "gap.rules"
+    path.write_text(GAP, encoding="utf-8")
+    [line] = invoke("check", str(path), "-f", "github").stdout.splitlines()
+    [finding] = json.loads(invoke("check", str(path), "-f", "json").stdout)
+    assert f",line={finding['line']},col={finding['column']},endLine={finding['end_line']}," \
+           f"endColumn={finding['end_column']},title=E201::" in line
+
+
+def test_sarif_output_validates_against_the_sarif_2_1_0_schema(tmp_path: Path):
+    if not SARIF_SCHEMA.exists():
+        reason = "the SARIF 2.1.0 schema comes from npm: run `npm ci --prefix tests/node` (.ci/run does)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    import jsonschema
+
+    path = tmp_path / "gap.rules"
+    path.write_text(GAP, encoding="utf-8")
+    (tmp_path / "bad.rules").write_text("indicator k {\n  polarty higher_is_better\n}\n", encoding="utf-8")
+    log = json.loads(invoke("check", str(tmp_path), "-f", "sarif", "-d", str(DATASET)).stdout)
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.validators.validator_for(schema)(schema).validate(log)
+    results = log["runs"][0]["results"]
+    findings = json.loads(invoke("check", str(tmp_path), "-f", "json", "-d", str(DATASET)).stdout)
+    assert [r["ruleId"] for r in results] == [f["code"] for f in findings] and len(results) >= 2
+    first = results[0]["locations"][0]["physicalLocation"]["region"]
+    assert (first["startLine"], first["startColumn"]) == (findings[0]["line"], findings[0]["column"])
+    assert invalid_sarif_is_caught(schema, log)
+
+
+def invalid_sarif_is_caught(schema: dict[str, object], log: dict[str, object]) -> bool:
+    """The schema check can fail: a result without a message is rejected."""
+    import copy
+
+    import jsonschema
+
+    broken = copy.deepcopy(log)
+    del broken["runs"][0]["results"][0]["message"]  # type: ignore[index]
+    try:
+        jsonschema.validators.validator_for(schema)(schema).validate(broken)
+    except jsonschema.ValidationError:
+        return True
+    return False
+
+
+# --- options every command shares -------------------------------------------------------------------------
+
+
+def test_h_is_help():
+    assert invoke("-h").stdout == invoke("--help").stdout
+    assert "Usage" in invoke("check", "-h").stdout
+
+
+def test_shell_completion_is_offered():
+    assert "--show-completion" in invoke("--help").stdout
+
+
+@pytest.mark.parametrize("args, env, coloured", [
+    (["--color", "always"], {}, True), (["--color", "never"], {"FORCE_COLOR": "1"}, False),
+    ([], {"FORCE_COLOR": "1"}, True), ([], {"FORCE_COLOR": "1", "NO_COLOR": "1"}, False), ([], {}, False)])
+def test_color_follows_the_option_then_no_color_and_force_color(args, env, coloured):
+    clean = {k: v for k, v in ENV.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    result = lsprules(*args, "evaluate", "rules/crime.rules", str(DATASET), env={**clean, **env})
+    assert result.returncode == 0 and ("\x1b[" in result.stdout) == coloured
+
+
+def test_quiet_prints_nothing_for_a_clean_check_and_verbose_names_the_settings(project: Path):
+    assert lsprules("--quiet", "check", cwd=project).stdout == ""
+    verbose = lsprules("--verbose", "check", cwd=project)
+    assert f"settings from {project / 'lsprules.toml'}" in verbose.stderr
+
+
+def test_debug_shows_the_traceback_of_an_internal_error(monkeypatch, capsys):
+    import lsprules.jobs.check
+    from lsprules.cli.app import main
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(lsprules.jobs.check, "run_check", broken)
+    for argv, env, traceback in ((["check", "rules"], None, False), (["--debug", "check", "rules"], None, True),
+                                 (["check", "rules"], "1", True)):
+        monkeypatch.setattr(sys, "argv", ["lsprules", *argv])
+        if env:
+            monkeypatch.setenv("LSPRULES_DEBUG", env)
+        with pytest.raises(SystemExit) as exit_:
+            main()
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2 and "internal error: RuntimeError: a bug" in err
+        assert ("Traceback (most recent call last)" in err) == traceback
+
+
+def test_help_loads_neither_pydantic_nor_the_language_server():
+    probe = "import sys; sys.argv = ['lsprules', '--help']\nfrom lsprules.cli.app import main\ntry:\n    main()\n" \
+            "except SystemExit:\n    pass\nprint(sorted(m for m in sys.modules if m.split('.')[0] in " \
+            "('pydantic', 'pygls', 'lsprotocol')), file=sys.stderr)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=ENV, timeout=60)
+    assert result.stderr.strip().splitlines()[-1] == "[]"
