@@ -38,7 +38,7 @@ class Words:
 
     def at(self, value: Fraction, scenario: Scenario) -> str:
         """A breakpoint in words: a number, or its place relative to a free target."""
-        if not self.analysis.symbolic:
+        if not self.analysis.symbolic or scenario.missing_target:
             return self.number(value)
         lines = [line for line in self.analysis.lines if line.at(scenario.target) == value]
         lines.sort(key=lambda line: (line.p != 0, line.p != 1, abs(line.p - 1)))
@@ -205,10 +205,11 @@ class BandCheck:
         subject = "every value it matches" if analysis.value_only(index) else "every case it matches"
         taken = _joined([f"line {_line(analysis.clauses[i])} (`{clause_words(analysis.clauses[i])}`)"
                          for i in sorted(first)]) if first else ""
+        taken = f"taken by {taken}" if taken else ""
         if undecided:
             left = _joined([f"line {_line(analysis.clauses[i])}" for i in sorted(undecided)])
             taken = (taken + " or " if taken else "") + f"left undecided by {left}"
-        return self._say("E202", f"`{clause_words(clause)}` can never fire: {subject} is taken by {taken}",
+        return self._say("E202", f"`{clause_words(clause)}` can never fire: {subject} is {taken}",
                          clause, "reorder the clauses (the first that holds decides), or change the thresholds")
 
     def _gaps(self, analysis: Analysis, words: Words) -> Diagnostic | None:
@@ -225,9 +226,12 @@ class BandCheck:
             return None
         text, where = max(texts.items(), key=lambda item: len(item[1]))  # the commonest, for a free target
         if len(where) < len(analysis.scenarios):  # only for some targets: say for which one
-            target = where[len(where) // 2].target
-            assert target is not None  # several scenarios only for a free target, each with a target value
-            text = f"when the target is {words.number(target)}, {text}"
+            chosen = where[len(where) // 2]
+            if chosen.missing_target:
+                text = f"when there is no target, {text}"
+            else:
+                assert chosen.target is not None  # several scenarios only for a free target, each with a value
+                text = f"when the target is {words.number(chosen.target)}, {text}"
         return self._say("E201", f"{text} {_match(text)} no clause of this RAG rule", self.rag,
                          "add a clause for them, or end with a catch-all such as `red otherwise`")
 
@@ -311,7 +315,8 @@ class BandCheck:
 
 def _about_target(condition: nodes.Expr) -> bool:
     """Whether a condition tests the target or the trajectory."""
-    return any(isinstance(n, (nodes.TargetMet, nodes.OnTrajectory, nodes.WithinTarget, nodes.TargetExceeded)) or
+    return any(isinstance(n, (nodes.TargetMet, nodes.OnTrajectory, nodes.WithinTarget, nodes.TargetExceeded,
+                              nodes.Margin)) or
                (isinstance(n, nodes.Ref) and n.which in ("target", "trajectory")) for n in walk(condition))
 
 

@@ -438,6 +438,10 @@ def _fact_words(node: nodes.Expr, facts: Facts) -> str | None:
                               if facts.target is not None else "there is no target")
     if isinstance(node, (nodes.WithinTarget, nodes.TargetExceeded)):
         return f"{text}: " + (_margin_words(node, facts) if facts.target is not None else "there is no target")
+    if isinstance(node, nodes.Margin):
+        return f"{text}: " + (_bounded_words(node, facts) if facts.target is not None else "there is no target")
+    if isinstance(node, nodes.Presence):
+        return f"{text}: {_presence_words(node, facts)}"
     if isinstance(node, nodes.GapState):
         return f"{text}: {_gap_words(facts)}"
     if isinstance(node, nodes.Compare):
@@ -462,6 +466,29 @@ def _margin_words(node: nodes.WithinTarget | nodes.TargetExceeded, facts: Facts)
     lead = facts.polarity.shortfall(target, value)
     return f"{exact_text(value)} beats the target {exact_text(target)} by {exact_text(lead)}; " \
            f"needed {exact_text(margin)}"
+
+
+def _bounded_words(node: nodes.Margin, facts: Facts) -> str:
+    target = facts.target
+    assert target is not None  # _fact_words asks only when there is a target
+    allowed = margin_amount(node.amount, target)
+    value = _latest(facts).value
+    side = facts.polarity.better(value, target)
+    if side == 0:
+        where = f"{exact_text(value)} is exactly on the target"
+    elif side > 0:
+        where = f"{exact_text(value)} beats the target {exact_text(target)} by " \
+                f"{exact_text(facts.polarity.shortfall(target, value))}"
+    else:
+        where = f"{exact_text(value)} is {exact_text(facts.polarity.shortfall(value, target))} short of the " \
+                f"target {exact_text(target)}"
+    return f"{where}; the condition asks for {node.bound} {exact_text(allowed)} " \
+           f"{'short of it' if node.side == 'short' else 'better'}"
+
+
+def _presence_words(node: nodes.Presence, facts: Facts) -> str:
+    there = {"target": facts.target is not None, "previous value": facts.earlier is not None, "data": True}
+    return f"there is {'a' if there[node.thing] else 'no'} {node.thing}"
 
 
 def _gap_words(facts: Facts) -> str:
@@ -588,7 +615,12 @@ def explain_theme(rules: RuleSet, dataset: Dataset, theme_id: str, at: Period | 
 
 
 def _members_section(theme: ThemeSpec, members: list[Assessment]) -> Section:
-    lines = [f"scale, worst first: {' < '.join(theme.scale)}; {len(members)} members"]
+    assessed = sum(1 for m in members if m.value is not None)
+    lines = [f"scale, worst first: {' < '.join(theme.scale)}; {len(members)} members, {assessed} assessed"]
+    if theme.coverage is not None:
+        unit = " %" if theme.coverage.minimum.unit == "%" else ""
+        lines.append(f"requires at least {theme.coverage.minimum.value}{unit} of them assessed "
+                     f"({_line_of(theme.coverage)})")
     for arrow in ("up", "static", "down", "peak", "na"):
         having = [m.indicator for m in members if m.arrow == arrow]
         if having:

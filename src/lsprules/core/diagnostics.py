@@ -70,6 +70,11 @@ CODES: dict[str, str] = {
     "E322": "period the data lacks",
     "E401": "file is not formatted",
     "E402": "formatting would change the rules",
+    # Appended for rule language v2 (issue 10, part A).
+    "E115": "number where a condition is needed",
+    "E116": "invalid share or count of assessed members",
+    "E214": "mixes of members that no theme rating clause rates",
+    "E215": "theme rating clause that can never fire",
 }
 
 

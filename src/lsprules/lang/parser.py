@@ -21,7 +21,7 @@ TERMINAL_WORDS = {
     "UNIT_KIND": "count, percent or ratio", "POLARITY_KIND": "higher_is_better or lower_is_better",
     "STATIC_KIND": "'within' or 'below'", "CHANGE_KIND": "'reduce' or 'increase'",
     "TRAJECTORY_KIND": "'linear' or 'flat'", "ARROW_KIND": "up, static, down, peak or na",
-    "GAP_STATE": "closed, narrowed or widened", "REF": "value, previous, trajectory, baseline or change",
+    "GAP_STATE": "closed, narrowed or widened",
     "$END": "the end of the file",
 }
 # Expressions can nest no deeper than this: deeper trees would exhaust Python's stack in later stages,
@@ -249,7 +249,7 @@ def _unexpected_token(source: Source, exc: UnexpectedToken) -> Diagnostic:
 
     token = exc.token
     expected = set(exc.accepts or exc.expected)
-    misread = _misread_keyword(source, exc)
+    misread = _misread_keyword(source, exc) or _word_after_condition(source, exc) or _quoted_level(source, exc)
     if misread is not None:
         return misread
     label = label_for(source.text, exc)
@@ -278,6 +278,36 @@ def _misread_keyword(source: Source, exc: UnexpectedToken) -> Diagnostic | None:
     return error("E101", f"`{last}` was read as the name of a band: the clause before it has no condition",
                  source, last.start_pos, last.end_pos,
                  hint="give the clause before it a condition: `green when value >= 90`")
+
+
+def _word_after_condition(source: Source, exc: UnexpectedToken) -> Diagnostic | None:
+    """`grey when target missing`: the parser ends the condition at `target` and takes `missing` for the next
+    clause's band, so the error shows on the next line. A band name never follows code on its own line:
+    point at that word instead."""
+    history = getattr(exc, "token_history", None) or []
+    last = history[-1] if history else None
+    expected = set(exc.accepts or exc.expected)
+    if last is None or last.type != "NAME" or not {"WHEN", "OTHERWISE"} <= expected or last.start_pos is None \
+            or last.line is None or exc.token.line is None or exc.token.line <= last.line:
+        return None
+    line = source.line_text(last.line)
+    if not line[:(last.column or 1) - 1].strip():
+        return None  # the word starts its line: it really is the next clause's band
+    return error("E101", f"`{last}` does not belong in this condition", source, last.start_pos, last.end_pos,
+                 hint="a condition ends before it; to test for something missing, write `no target`, `no data` "
+                      "or `no previous value`; to join two conditions, use `and` or `or`")
+
+
+def _quoted_level(source: Source, exc: UnexpectedToken) -> Diagnostic | None:
+    """`scale red < "amber" < green`: levels of a scale are names, not titles."""
+    history = getattr(exc, "token_history", None) or []
+    last = history[-1] if history else None
+    token = exc.token
+    if token.type != "STRING" or last is None or str(last) not in ("scale", "<") or token.start_pos is None:
+        return None
+    return error("E101", "the levels of a scale are names, written without quotes", source, token.start_pos,
+                 token.end_pos, hint=f"write {str(token)[1:-1].strip() or 'the name'} without the quotes, e.g. "
+                                     "`scale red < amber < green`")
 
 
 def _unexpected_character(source: Source, exc: UnexpectedCharacters) -> Diagnostic:

@@ -1,0 +1,160 @@
+"""Exact analysis of a theme's rating clauses: mixes of members that no clause rates, and clauses that never fire.
+
+A rating reads its members only through the facts inside `count(...)` and `share(...)`, so members that answer
+those facts alike are interchangeable: the rating depends only on how many members give each set of answers.
+Every possible mix (each member taking any arrow and band its own rules allow, or none) is rated by the
+interpreter's own theme evaluation, so what the analysis proves is what evaluation does. Beyond BUDGET mixes
+it gives up and says nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import product
+from math import comb
+
+from lsprules.engine.interpreter import member_fact, theme_condition
+from lsprules.lang import nodes
+from lsprules.lang.printer import format_expr
+from lsprules.lang.resolve import IndicatorSpec, ThemeSpec, walk
+
+BUDGET = 20_000  # mixes rated at most: a theme of 33 members tested on two arrows has 7,140
+ARROWS = ("up", "static", "down", "peak", "na")
+
+Answers = tuple[bool | None, ...]  # a member's answer to each fact the rating tests
+Mix = tuple[tuple[Answers, int], ...]  # how many members give each set of answers
+
+
+@dataclass(frozen=True)
+class Look:
+    """A member as a rating sees it: its arrow ('na' when none) and its RAG band (None when none)."""
+
+    arrow: str
+    rag: str | None
+
+
+@dataclass(frozen=True)
+class ThemeAnalysis:
+    """What every mix of members gives: clauses that fire, that hold, and a mix that no clause rates."""
+
+    clauses: tuple[nodes.Clause, ...]
+    fired: frozenset[int]
+    held: frozenset[int]
+    unrated: str | None  # a mix that matches no clause, in words
+
+    def fires(self, index: int) -> bool:
+        """Whether the clause decides the rating for some mix."""
+        return index in self.fired
+
+    def ever_true(self, index: int) -> bool:
+        """Whether the clause's condition holds for some mix."""
+        return index in self.held
+
+
+def analyse_theme(theme: ThemeSpec, members: list[IndicatorSpec]) -> ThemeAnalysis | None:
+    """Rate every mix of the theme's members; None when there are too many mixes to try."""
+    facts = _facts(theme.rating.clauses)
+    looks: dict[Answers, list[Look]] = {}
+    groups: Counter[tuple[Answers, ...]] = Counter()
+    for spec in members:
+        choices: dict[Answers, None] = {}
+        for look in possible_looks(spec):
+            answers = tuple(member_fact(f, look) for f in facts)
+            looks.setdefault(answers, []).append(look)
+            choices[answers] = None
+        groups[tuple(choices)] += 1
+    sizes = [comb(n + len(kinds) - 1, len(kinds) - 1) for kinds, n in groups.items()]
+    if _product(sizes) > BUDGET:
+        return None
+    fired: set[int] = set()
+    held: set[int] = set()
+    unrated: Mix | None = None
+    for mix in _mixes(groups):
+        stand_ins = [looks[answers][0] for answers, count in mix for _ in range(count)]
+        outcome = None
+        for index, clause in enumerate(theme.rating.clauses):
+            truth = True if clause.condition is None else theme_condition(clause.condition, stand_ins)
+            if truth:
+                held.add(index)
+            if outcome is None and truth is not False:
+                outcome = index if truth else -1
+                if truth:
+                    fired.add(index)
+        if outcome is None and unrated is None:
+            unrated = mix
+    words = _mix_words(unrated, looks, facts) if unrated is not None else None
+    return ThemeAnalysis(theme.rating.clauses, frozenset(fired), frozenset(held), words)
+
+
+def possible_looks(spec: IndicatorSpec) -> list[Look]:
+    """Every arrow and band a member can have: ★ only with `peak at`, its own RAG scale's bands, or none."""
+    arrows = [a for a in ARROWS if a != "peak" or spec.arrow.peak is not None]
+    bands: list[str | None] = [*spec.rag_scale, None] if spec.rag is not None else [None]
+    return [Look(arrow, band) for arrow in arrows for band in bands]
+
+
+def _facts(clauses: tuple[nodes.Clause, ...]) -> list[nodes.Expr]:
+    """The distinct facts about a member that the clauses count (the argument of each count or share)."""
+    found: dict[str, nodes.Expr] = {}
+    for clause in clauses:
+        if clause.condition is None:
+            continue
+        for node in walk(clause.condition):
+            if isinstance(node, nodes.Call) and node.func in ("count", "share") and len(node.args) == 1:
+                found.setdefault(format_expr(node.args[0]), node.args[0])
+    return [found[key] for key in sorted(found)]
+
+
+def _product(sizes: list[int]) -> int:
+    total = 1
+    for size in sizes:
+        total *= size
+    return total
+
+
+def _mixes(groups: Counter[tuple[Answers, ...]]) -> Iterator[Mix]:
+    """Every distinct mix: each group of alike members split among the answers they can give."""
+    seen: set[Mix] = set()
+    per_group = [list(_splits(n, len(kinds))) for kinds, n in groups.items()]
+    for choice in product(*per_group):
+        total: Counter[Answers] = Counter()
+        for (kinds, _), split in zip(groups.items(), choice, strict=True):
+            for answers, count in zip(kinds, split, strict=True):
+                total[answers] += count
+        mix = tuple(sorted(((a, n) for a, n in total.items() if n), key=lambda item: repr(item[0])))
+        if mix not in seen:
+            seen.add(mix)
+            yield mix
+
+
+def _splits(total: int, parts: int) -> Iterator[tuple[int, ...]]:
+    """Every way to write `total` as an ordered sum of `parts` counts (0 allowed)."""
+    if parts == 1:
+        yield (total,)
+        return
+    for first in range(total, -1, -1):
+        for rest in _splits(total - first, parts - 1):
+            yield (first, *rest)
+
+
+def _mix_words(mix: Mix, looks: dict[Answers, list[Look]], facts: list[nodes.Expr]) -> str:
+    """'3 members with arrow up, 1 with arrow down or static': one phrase per kind of member."""
+    arrows = any(isinstance(n, nodes.ArrowIs) for f in facts for n in walk(f))
+    bands = any(isinstance(n, nodes.RagIs) for f in facts for n in walk(f))
+    parts = []
+    for index, (answers, count) in enumerate(mix):
+        noun = ("member" if count == 1 else "members") if index == 0 else ""
+        kinds = list(dict.fromkeys(_look_words(look, arrows, bands) for look in looks[answers]))
+        parts.append(f"{count} {noun + ' ' if noun else ''}with {' or '.join(kinds)}")
+    return ", ".join(parts)
+
+
+def _look_words(look: Look, arrows: bool, bands: bool) -> str:
+    words = []
+    if arrows or not bands:
+        words.append("no arrow" if look.arrow == "na" else f"arrow {look.arrow}")
+    if bands:
+        words.append("no RAG rating" if look.rag is None else f"RAG {look.rag}")
+    return " and ".join(words)
