@@ -354,3 +354,40 @@ def test_reasons_show_values_at_the_rules_decimals():
     # 0.1234 + 1/3 of the way to 1.1234: 0.456733..., not exact at 3 places, so shown with 4.
     assert "latest value 0.200 in 2004/05" in a.reasons
     assert any(r.endswith("linear trajectory value for 2004/05: 0.4567") for r in a.reasons)
+
+
+# --- diff and explain see the new constructs --------------------------------------------------------------
+
+
+def test_diff_reports_a_changed_margin_bound_and_a_required_coverage():
+    from lsprules.audit.semantic_diff import diff_rule_sets
+
+    before = rag_rules("green when target exceeded by 5 %\nred otherwise") + THEME.replace("REQUIRE", "")
+    after = rag_rules("green when target exceeded by more than 5 %\nred otherwise") + \
+        THEME.replace("REQUIRE", "require at least 60 % assessed")
+    words = [c.what for c in diff_rule_sets(rules_from(before), rules_from(after)).changes]
+    assert words == ["RAG clause 1 changed: `green when target exceeded by 5 %` → "
+                     "`green when target exceeded by more than 5 %`",
+                     "members that must be assessed any number → at least 60 %"]
+
+
+def test_explain_says_how_far_from_the_target_a_bounded_margin_is(tmp_path):
+    from lsprules.audit.explanation import explain_indicator
+    from engine_helpers import dataset_from
+
+    text = rag_rules("grey when no previous value\nblue when more than 10 % better than target\nred otherwise")
+    explanation = explain_indicator(rules_from(text), dataset_from(series_yaml({"2005/06": 1, "2006/07": 110})),
+                                    "x", None)
+    lines = [line.strip() for s in explanation.sections for line in s.lines]
+    assert "`no previous value`: there is a previous value → no" in lines
+    assert "`more than 10 % better than target`: 110 beats the target 100 by 10; the condition asks for more " \
+           "than 10 better → no" in lines
+
+
+def test_explain_shows_the_earlier_values_a_derived_indicator_reads():
+    from lsprules.audit.explanation import explain_indicator
+    from engine_helpers import dataset_from
+
+    explanation = explain_indicator(rules_from(OFFSETS), dataset_from(OFFSET_DATA), "fixed", None)
+    (value,) = [s for s in explanation.sections if s.title == "Value"]
+    assert "in 2006/07: x = 90, x at 2004/05 = 80 → 10" in value.lines

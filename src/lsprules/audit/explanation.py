@@ -34,7 +34,7 @@ from lsprules.engine.interpreter import (
 )
 from lsprules.lang import nodes
 from lsprules.lang.printer import format_expr, format_quantity
-from lsprules.lang.resolve import IndicatorSpec, RuleSet, TargetSpec, ThemeSpec
+from lsprules.lang.resolve import OFFSET_FUNCTIONS, IndicatorSpec, RuleSet, TargetSpec, ThemeSpec
 
 OUTCOME_WORDS = {True: "yes", False: "no", None: "unknown"}
 
@@ -189,6 +189,8 @@ def _components(ctx: _Context, expr: nodes.Expr, period: Period) -> Iterator[str
             yield f"{node.id} = {_known(ctx.evaluator.value_at(node.id, period))}"
         elif isinstance(node, nodes.AtComparator):
             yield _at_words(ctx, node.indicator, node.comparator, period)
+        elif isinstance(node, nodes.AtPeriod) or (isinstance(node, nodes.Call) and node.func in OFFSET_FUNCTIONS):
+            yield f"{format_expr(node)} = {_known(ctx.evaluator.series_value(node, period))}"
         elif isinstance(node, nodes.Call) and node.func in ("gap", "ratio") and len(node.args) == 2:
             first, second = node.args
             # The resolver makes both names: an indicator, then a comparator.

@@ -322,6 +322,10 @@ class AreaEvaluator:
             return set()
         return set.intersection(*(set(e.series(indicator)) for e in found))
 
+    def series_value(self, node: SeriesNode, p: Period) -> Fraction | Gap:
+        """A value that reads other periods or areas (`x at c`, `x at 2005/06`, previous(x)...) at period p."""
+        return self._series_value(node, p)
+
     def _series_value(self, node: SeriesNode, p: Period) -> Fraction | Gap:
         """`x at c`, gap(), ratio() and the period functions, at period p."""
         if isinstance(node, nodes.AtComparator):
