@@ -372,8 +372,8 @@ def test_diff_reports_a_changed_margin_bound_and_a_required_coverage():
 
 
 def test_explain_says_how_far_from_the_target_a_bounded_margin_is(tmp_path):
-    from lsprules.audit.explanation import explain_indicator
     from engine_helpers import dataset_from
+    from lsprules.audit.explanation import explain_indicator
 
     text = rag_rules("grey when no previous value\nblue when more than 10 % better than target\nred otherwise")
     explanation = explain_indicator(rules_from(text), dataset_from(series_yaml({"2005/06": 1, "2006/07": 110})),
@@ -385,8 +385,8 @@ def test_explain_says_how_far_from_the_target_a_bounded_margin_is(tmp_path):
 
 
 def test_explain_shows_the_earlier_values_a_derived_indicator_reads():
-    from lsprules.audit.explanation import explain_indicator
     from engine_helpers import dataset_from
+    from lsprules.audit.explanation import explain_indicator
 
     explanation = explain_indicator(rules_from(OFFSETS), dataset_from(OFFSET_DATA), "fixed", None)
     (value,) = [s for s in explanation.sections if s.title == "Value"]
