@@ -160,10 +160,14 @@ class BandCheck:
                 yield self._no_otherwise("it is too intricate to prove that every value gets a rating")
             return
         words = Words(self.spec.unit.kind == "percent", analysis)
-        stop = next((i for i in range(len(analysis.clauses)) if self._never_decided(analysis, i)), None)
+        # A shared rule may open with a clause that always decides for some of its indicators (`grey when no
+        # target`, for those with none): the clauses after it are meant for the others, so they are not findings.
+        last = _always_decides(analysis) if self.qualifier else None
+        end = len(analysis.clauses) if last is None else last + 1
+        stop = next((i for i in range(end) if self._never_decided(analysis, i)), None)
         if stop is not None:  # the root cause: clauses after it are never reached
             yield self._undecidable(analysis, stop)
-        reached = range(stop if stop is not None else len(analysis.clauses))
+        reached = range(stop if stop is not None else end)
         unreachable = {i: found for i in reached if (found := self._unreachable(analysis, i)) is not None}
         yield from unreachable.values()
         gaps = self._gaps(analysis, words)
@@ -311,6 +315,15 @@ class BandCheck:
                             f"{listed(sorted(known, key=scale.index), 'or')}, never {good}", node,
                             f"move the target or the {good} threshold so that meeting the target is {good}",
                             Severity.WARNING)
+
+
+def _always_decides(analysis: Analysis) -> int | None:
+    """The clause that fires in every case there is, if one does (before any `otherwise`)."""
+    found = {o.clause if o.kind == "fires" else None for _, _, o, _ in analysis.judged()}
+    if analysis.no_data is not None:
+        found.add(analysis.no_data[0].clause if analysis.no_data[0].kind == "fires" else None)
+    only = found.pop() if len(found) == 1 else None
+    return only if only is not None and analysis.clauses[only].condition is not None else None
 
 
 def _about_target(condition: nodes.Expr) -> bool:
