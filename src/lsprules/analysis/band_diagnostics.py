@@ -229,7 +229,9 @@ class BandCheck:
         if not texts:
             return None
         text, where = max(texts.items(), key=lambda item: len(item[1]))  # the commonest, for a free target
-        if len(where) < len(analysis.scenarios):  # only for some targets: say for which one
+        targeted = [s for s in analysis.scenarios if not s.missing_target]
+        if len(where) < len(analysis.scenarios) and not all(any(s is w for w in where) for s in targeted):
+            # only for some targets: say for which one (for every target but not without one: no need)
             chosen = where[len(where) // 2]
             if chosen.missing_target:
                 text = f"when there is no target, {text}"
