@@ -5,6 +5,7 @@ the rule as a policy lead would read it, never taken from the engine."""
 from __future__ import annotations
 
 from fractions import Fraction as F
+from pathlib import Path
 
 import pytest
 
@@ -391,3 +392,77 @@ def test_explain_shows_the_earlier_values_a_derived_indicator_reads():
     explanation = explain_indicator(rules_from(OFFSETS), dataset_from(OFFSET_DATA), "fixed", None)
     (value,) = [s for s in explanation.sections if s.title == "Value"]
     assert "in 2006/07: x = 90, x at 2004/05 = 80 → 10" in value.lines
+
+
+# --- goldens of the fixes: the whole output, as a user sees it -------------------------------------------
+
+GOLDEN_RULES = """# Ids that begin with a keyword, reasons at the rule's decimals, and bands beyond green with colours.
+profile banded {
+  polarity higher_is_better
+  rag {
+    scale grey < red < amber_red < amber < amber_green < green < dark_green < blue < purple
+    grey when no target
+    purple when more than 50 % better than target
+    blue when more than 40 % better than target
+    dark_green when more than 30 % better than target
+    green when target met
+    amber_green when less than 5 % short of target
+    amber when less than 10 % short of target
+    amber_red when less than 20 % short of target
+    red otherwise
+  }
+}
+indicator baseline_count "Baseline count" uses banded {
+  target 6
+}
+indicator changes "Changes" uses banded {
+  target 2.1
+}
+indicator value1 "Value 1" uses banded
+indicator trajectory_2 "Trajectory 2" uses banded {
+  decimals 3
+  value = baseline_count / changes + value1 * 0
+  target {
+    baseline 2004/05
+    increase by 1 by 2007/08
+  }
+}
+indicator gap_1 "Gap 1" uses banded {
+  target 12
+}
+indicator gap_2 "Gap 2" uses banded {
+  target 15
+}
+"""
+GOLDEN_DATA = """area: Goldton
+period_kind: financial_year
+indicators:
+  baseline_count: {values: {2004/05: 10, 2005/06: 11, 2006/07: 12}}
+  changes: {values: {2004/05: 3, 2005/06: 3, 2006/07: 3}}
+  value1: {values: {2004/05: 1, 2005/06: 1, 2006/07: 1}}
+  gap_1: {values: {2006/07: 16}}
+  gap_2: {values: {2006/07: 14.5}}
+"""
+
+
+@pytest.mark.parametrize("output", ["table", "json"])
+def test_golden_keyword_prefixes_decimals_in_reasons_and_band_colours(tmp_path, output):
+    import os
+
+    from audit_helpers import check_golden
+    from lsprules.jobs.evaluate import run_evaluate
+
+    (tmp_path / "g.rules").write_text(GOLDEN_RULES, encoding="utf-8")
+    (tmp_path / "g.yaml").write_text(GOLDEN_DATA, encoding="utf-8")
+    before = os.getcwd()
+    os.chdir(tmp_path)
+    try:  # in colour, as on a terminal: each band its own colour and shape
+        text = run_evaluate(Path("g.rules"), Path("g.yaml"), output_format=output, color=output == "table")
+    finally:
+        os.chdir(before)
+    # 12 against 6: 100 % better, purple; 3 against 2.1: 42.9 % better, blue; value1 has no target: grey;
+    # 12 / 3 = 4 against 10 / 3 + 1 = 4.333...: 7.7 % short, amber; 16 against 12: 33.3 % better, dark green;
+    # 14.5 against 15: 3.3 % short, amber green.
+    for band in ("purple", "blue", "grey", "amber", "dark_green", "amber_green"):
+        assert band.upper() in text or f'"rag": "{band}"' in text
+    check_golden(f"v2/fixes.{'ansi' if output == 'table' else 'json'}", text)
