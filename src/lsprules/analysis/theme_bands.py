@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from itertools import product
 from math import comb
 
-from lsprules.engine.interpreter import member_fact, theme_condition
+from lsprules.engine.interpreter import Tally, member_fact, theme_condition
 from lsprules.lang import nodes
 from lsprules.lang.printer import format_expr
 from lsprules.lang.resolve import IndicatorSpec, ThemeSpec, walk
@@ -55,7 +55,7 @@ class ThemeAnalysis:
 
 def analyse_theme(theme: ThemeSpec, members: list[IndicatorSpec]) -> ThemeAnalysis | None:
     """Rate every mix of the theme's members; None when there are too many mixes to try."""
-    facts = _facts(theme.rating.clauses)
+    keys, facts = _facts(theme.rating.clauses)
     looks: dict[Answers, list[Look]] = {}
     groups: Counter[tuple[Answers, ...]] = Counter()
     for spec in members:
@@ -69,21 +69,39 @@ def analyse_theme(theme: ThemeSpec, members: list[IndicatorSpec]) -> ThemeAnalys
     if _product(sizes) > BUDGET:
         return None
     fired: set[int] = set()
-    held: set[int] = set()
     unrated: Mix | None = None
-    for mix in _mixes(groups):
-        stand_ins = [looks[answers][0] for answers, count in mix for _ in range(count)]
-        outcome = None
-        for index, clause in enumerate(theme.rating.clauses):
-            truth = True if clause.condition is None else theme_condition(clause.condition, stand_ins)
-            if truth:
-                held.add(index)
-            if outcome is None and truth is not False:
-                outcome = index if truth else -1
-                if truth:
-                    fired.add(index)
-        if outcome is None and unrated is None:
-            unrated = mix
+    position = {id(node.args[0]): keys.index(format_expr(node.args[0])) for node in _counts(theme.rating.clauses)}
+    kinds = list(looks)
+    clauses = theme.rating.clauses
+
+    def tallies() -> Iterator[tuple[tuple[int, ...], Tally]]:
+        for counts in _mixes(groups, kinds):
+            # How many members each fact holds for, and how many it can judge, in this mix.
+            totals = [(sum(n for kind, n in zip(kinds, counts, strict=True) if kind[i] is True),
+                       sum(n for kind, n in zip(kinds, counts, strict=True) if kind[i] is not None))
+                      for i in range(len(facts))]
+
+            def tally(fact: nodes.Expr, totals: list[tuple[int, int]] = totals) -> tuple[int, int]:
+                return totals[position[id(fact)]]
+
+            yield counts, tally
+
+    def truth(index: int, tally: Tally) -> bool | None:
+        condition = clauses[index].condition
+        return True if condition is None else theme_condition(condition, tally)
+
+    for counts, tally in tallies():
+        answer = next(((i, a) for i in range(len(clauses)) if (a := truth(i, tally)) is not False), None)
+        if answer is None and unrated is None:
+            unrated = tuple(sorted(((k, n) for k, n in zip(kinds, counts, strict=True) if n),
+                                   key=lambda item: repr(item[0])))
+        elif answer is not None and answer[1]:
+            fired.add(answer[0])
+    # Only for the clauses that never fire: is their condition ever true at all (the message differs)?
+    held: set[int] = set()
+    idle = set(range(len(clauses))) - fired
+    for _, tally in tallies() if idle else ():
+        held |= {i for i in idle - held if truth(i, tally)}
     words = _mix_words(unrated, looks, facts) if unrated is not None else None
     return ThemeAnalysis(theme.rating.clauses, frozenset(fired), frozenset(held), words)
 
@@ -95,16 +113,21 @@ def possible_looks(spec: IndicatorSpec) -> list[Look]:
     return [Look(arrow, band) for arrow in arrows for band in bands]
 
 
-def _facts(clauses: tuple[nodes.Clause, ...]) -> list[nodes.Expr]:
-    """The distinct facts about a member that the clauses count (the argument of each count or share)."""
-    found: dict[str, nodes.Expr] = {}
+def _counts(clauses: tuple[nodes.Clause, ...]) -> Iterator[nodes.Call]:
+    """Every count(...) and share(...) of the clauses."""
     for clause in clauses:
-        if clause.condition is None:
-            continue
-        for node in walk(clause.condition):
+        for node in walk(clause.condition) if clause.condition is not None else ():
             if isinstance(node, nodes.Call) and node.func in ("count", "share") and len(node.args) == 1:
-                found.setdefault(format_expr(node.args[0]), node.args[0])
-    return [found[key] for key in sorted(found)]
+                yield node
+
+
+def _facts(clauses: tuple[nodes.Clause, ...]) -> tuple[list[str], list[nodes.Expr]]:
+    """The distinct facts about a member that the clauses count (the argument of each count or share), by text."""
+    found: dict[str, nodes.Expr] = {}
+    for node in _counts(clauses):
+        found.setdefault(format_expr(node.args[0]), node.args[0])
+    keys = sorted(found)
+    return keys, [found[key] for key in keys]
 
 
 def _product(sizes: list[int]) -> int:
@@ -114,16 +137,18 @@ def _product(sizes: list[int]) -> int:
     return total
 
 
-def _mixes(groups: Counter[tuple[Answers, ...]]) -> Iterator[Mix]:
-    """Every distinct mix: each group of alike members split among the answers they can give."""
-    seen: set[Mix] = set()
-    per_group = [list(_splits(n, len(kinds))) for kinds, n in groups.items()]
+def _mixes(groups: Counter[tuple[Answers, ...]], kinds: list[Answers]) -> Iterator[tuple[int, ...]]:
+    """Every distinct mix, as how many members give each kind of answers (in the order of `kinds`): each group
+    of alike members split among the answers they can give."""
+    seen: set[tuple[int, ...]] = set()
+    places = [[kinds.index(answers) for answers in group] for group in groups]
+    per_group = [list(_splits(n, len(group))) for group, n in groups.items()]
     for choice in product(*per_group):
-        total: Counter[Answers] = Counter()
-        for (kinds, _), split in zip(groups.items(), choice, strict=True):
-            for answers, count in zip(kinds, split, strict=True):
-                total[answers] += count
-        mix = tuple(sorted(((a, n) for a, n in total.items() if n), key=lambda item: repr(item[0])))
+        total = [0] * len(kinds)
+        for where, split in zip(places, choice, strict=True):
+            for place, count in zip(where, split, strict=True):
+                total[place] += count
+        mix = tuple(total)
         if mix not in seen:
             seen.add(mix)
             yield mix

@@ -7,6 +7,7 @@ three-valued logic: a RAG clause that cannot be decided leaves the rating n/a, w
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -967,11 +968,14 @@ class Facts:
         }[which]
 
 
+_COMPARISONS: dict[str, Callable[[Fraction, Fraction], bool]] = {
+    ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq, "!=": operator.ne}
+
+
 def _compare(op: str, left: Fraction | None, right: Fraction | None) -> bool | None:
     if left is None or right is None:
         return None
-    return {">=": left >= right, "<=": left <= right, ">": left > right, "<": left < right,
-            "==": left == right, "!=": left != right}[op]
+    return _COMPARISONS[op](left, right)  # only the comparison asked for: a theme check makes many
 
 
 def _linear(start: Period, start_value: Fraction, end: Period, end_value: Fraction, at: Period) -> Fraction | None:
@@ -1031,6 +1035,7 @@ def assess_theme(theme: ThemeSpec, area: Area, results: Mapping[str, Assessment]
     reasons = [f"{len(members)} {noun}, {assessed} assessed: " + ", ".join(f"{n} {k}" for k, n in counts.items() if n)]
     traces: list[ClauseTrace] = []
     rating, line = None, None
+    tally = member_tally(members)
     short = _coverage_shortfall(theme, assessed, len(members))
     if short is not None:
         reasons.append(short)
@@ -1040,7 +1045,7 @@ def assess_theme(theme: ThemeSpec, area: Area, results: Mapping[str, Assessment]
                        "such a rating n/a")
     for clause in theme.rating.clauses if short is None else ():
         clause_line = clause.span.line if clause.span else None
-        outcome = True if clause.condition is None else _theme_condition(clause.condition, members)
+        outcome = True if clause.condition is None else _theme_condition(clause.condition, tally)
         if outcome is None:
             traces.append(ClauseTrace(clause.label, clause_line, "unknown", "no member could be judged"))
             reasons.append(f"rating n/a: cannot decide `{_clause_words(clause)}` (line {clause_line})")
@@ -1096,15 +1101,29 @@ class MemberLook(Protocol):
     def rag(self) -> str | None: ...
 
 
-def theme_condition(expr: nodes.Expr, members: Sequence[MemberLook]) -> bool | None:
-    """The truth of a theme rating condition over members (for the analysis of theme ratings)."""
-    return _theme_condition(expr, members)
+# A fact about members -> (how many members it holds for, how many could be judged): all a rating reads.
+Tally = Callable[[nodes.Expr], tuple[int, int]]
 
 
-def _theme_condition(expr: nodes.Expr, members: Sequence[MemberLook]) -> bool | None:
+def member_tally(members: Sequence[MemberLook]) -> Tally:
+    """The tally of each fact over these members."""
+    def tally(fact: nodes.Expr) -> tuple[int, int]:
+        outcomes = [_member_fact(fact, m) for m in members]
+        return sum(1 for o in outcomes if o is True), sum(1 for o in outcomes if o is not None)
+
+    return tally
+
+
+def theme_condition(expr: nodes.Expr, tally: Tally) -> bool | None:
+    """The truth of a theme rating condition given the tally of each fact it counts (the analysis of theme
+    ratings tallies whole mixes of members at once)."""
+    return _theme_condition(expr, tally)
+
+
+def _theme_condition(expr: nodes.Expr, tally: Tally) -> bool | None:
     def leaf(node: nodes.Expr) -> bool | None:
         if isinstance(node, nodes.Compare):
-            return _compare(node.op, _theme_number(node.left, members), _theme_number(node.right, members))
+            return _compare(node.op, _theme_number(node.left, tally), _theme_number(node.right, tally))
         return None
 
     return decide(expr, leaf)
@@ -1112,27 +1131,25 @@ def _theme_condition(expr: nodes.Expr, members: Sequence[MemberLook]) -> bool | 
 
 def theme_number(expr: nodes.Expr, members: Sequence[MemberLook]) -> Fraction | None:
     """The value of a number in a theme rating rule (e.g. share(arrow is up)) over members; None if unknown."""
-    return _theme_number(expr, members)
+    return _theme_number(expr, member_tally(members))
 
 
-def _theme_number(expr: nodes.Expr, members: Sequence[MemberLook]) -> Fraction | None:
+def _theme_number(expr: nodes.Expr, tally: Tally) -> Fraction | None:
     if isinstance(expr, nodes.Quantity):
         return exact(expr.value)
     if isinstance(expr, nodes.Negate):
-        inner = _theme_number(expr.operand, members)
+        inner = _theme_number(expr.operand, tally)
         return None if inner is None else -inner
     if isinstance(expr, nodes.Arith):
-        left, right = _theme_number(expr.left, members), _theme_number(expr.right, members)
+        left, right = _theme_number(expr.left, tally), _theme_number(expr.right, tally)
         if left is None or right is None:
             return None
         result = _arith(expr.op, left, right)
         return None if isinstance(result, Gap) else result
     if isinstance(expr, nodes.Call):
-        outcomes = [_member_fact(expr.args[0], m) for m in members]
-        true = sum(1 for o in outcomes if o is True)
+        true, judged = tally(expr.args[0])
         if expr.func == "count":
             return Fraction(true)
-        judged = sum(1 for o in outcomes if o is not None)
         # A share is of the members that could be judged: one without an arrow is neither up nor not up.
         return Fraction(true * 100, judged) if judged else None
     return None
