@@ -193,7 +193,7 @@ def test_previous_change_percent_change_fixed_periods_and_shares():
 
 
 @pytest.mark.parametrize(("expr", "code"), [
-    ("previous(5)", "E112"), ("previous(x, 0)", "E110"), ("change(x, 1.5)", "E110"), ("share_of(x)", "E112"),
+    ("previous(5)", "E112"), ("previous(x, 2, 3)", "E112"), ("previous(x, 0)", "E110"), ("change(x, 1.5)", "E110"), ("share_of(x)", "E112"),
     ("previous(nope)", "E102"), ("nope at 2004/05", "E102"), ("x at 2004/13", "E109"),
 ])
 def test_offsets_and_shares_are_checked(expr, code):
@@ -466,3 +466,18 @@ def test_golden_keyword_prefixes_decimals_in_reasons_and_band_colours(tmp_path, 
     for band in ("purple", "blue", "grey", "amber", "dark_green", "amber_green"):
         assert band.upper() in text or f'"rag": "{band}"' in text
     check_golden(f"v2/fixes.{'ansi' if output == 'table' else 'json'}", text)
+
+
+@pytest.mark.parametrize(("condition", "where", "words"), [
+    ("target missing", "6:22", "`missing` does not belong in this condition"),
+    ("target is na", "6:22", "`is` does not belong in this condition"),
+    ("no targets", "6:18", "`targets` is not a word the rule language knows here"),
+    ("target == na", "6:25", "write `no target`, `no data` or `no previous value`"),
+])
+def test_the_ways_people_try_to_say_no_target_are_answered_where_they_go_wrong(condition, where, words):
+    text = rag_rules(f"grey when {condition}\nred otherwise", target="", scale="grey < red")
+    with pytest.raises(InputError) as caught:
+        rules_from(text)
+    (problem,) = caught.value.diagnostics
+    assert f"{problem.span.line}:{problem.span.column}" == where
+    assert words in problem.message + (problem.hint or "")

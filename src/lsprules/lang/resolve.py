@@ -421,8 +421,9 @@ class _Resolver:
                       f"define a derived indicator, e.g. `value = {node.indicator} - {node.indicator} at "
                       f"{node.period}`, and judge that indicator")
         elif isinstance(node, nodes.Name):
+            missing = "to test for something missing, write `no target`, `no data` or `no previous value`"
             self.fail("E106", f"'{node.id}' cannot be used in a RAG condition", node.span,
-                      did_you_mean(node.id, RAG_VALUES) or
+                      missing if node.id == "na" else did_you_mean(node.id, RAG_VALUES) or
                       "conditions use value, previous, target, trajectory, baseline and change; "
                       "define a derived indicator for anything else")
 
@@ -512,8 +513,10 @@ class _Resolver:
                 expected = 2  # an offset takes an optional count of periods back
             example = _series_call_example(node.func)
             if len(node.args) != expected:
-                self.fail("E112", f"{node.func}(...) takes {expected} argument{'s' if expected > 1 else ''}, "
-                          f"not {len(node.args)}", node.span, f"e.g. {example}")
+                count = "1 or 2 arguments" if node.func in OFFSET_FUNCTIONS else \
+                    f"{expected} argument{'s' if expected > 1 else ''}"
+                self.fail("E112", f"{node.func}(...) takes {count}, not {len(node.args)}", node.span,
+                          f"e.g. {example}")
                 continue
             first = node.args[0]
             if not isinstance(first, nodes.Name):
