@@ -193,7 +193,8 @@ def test_previous_change_percent_change_fixed_periods_and_shares():
 
 
 @pytest.mark.parametrize(("expr", "code"), [
-    ("previous(5)", "E112"), ("previous(x, 2, 3)", "E112"), ("previous(x, 0)", "E110"), ("change(x, 1.5)", "E110"), ("share_of(x)", "E112"),
+    ("previous(5)", "E112"), ("previous(x, 2, 3)", "E112"),
+    ("previous(x, 0)", "E110"), ("change(x, 1.5)", "E110"), ("share_of(x)", "E112"),
     ("previous(nope)", "E102"), ("nope at 2004/05", "E102"), ("x at 2004/13", "E109"),
 ])
 def test_offsets_and_shares_are_checked(expr, code):
@@ -322,6 +323,11 @@ theme t {
 ])
 def test_check_analyses_every_mix_of_a_themes_members(clauses, codes):
     assert sorted(check_codes(THEME_CHECK.replace("CLAUSES", clauses))) == codes
+
+
+def test_a_theme_with_a_mistake_in_its_rating_is_left_to_that_mistake():
+    # found by the property test of check: an unknown function in a rating must not reach the analysis
+    assert check_codes("theme A { scale A < B\n rating { A when 0 < A(0)\n B otherwise } }") == ["E106"]
 
 
 def test_the_crime_rules_have_no_theme_findings():

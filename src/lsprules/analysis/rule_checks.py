@@ -193,7 +193,8 @@ def _theme_analysis(checked: Checked, theme: ThemeSpec) -> ThemeAnalysis | None:
     many mixes); worked out once per theme, as two checks read it."""
     if theme.id not in checked.theme_analyses:
         usable = {spec.id: spec for spec in checked.specs()}
-        fine = bool(theme.rating.clauses) and all(m in usable for m in theme.members)
+        fine = bool(theme.rating.clauses) and all(m in usable for m in theme.members) and \
+            not any(_inside(problem.span, theme.span) for problem in checked.problems)
         checked.theme_analyses[theme.id] = analyse_theme(theme, [usable[m] for m in theme.members]) if fine else None
     return checked.theme_analyses[theme.id]
 
