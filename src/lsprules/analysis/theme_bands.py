@@ -23,8 +23,7 @@ from lsprules.lang.resolve import IndicatorSpec, ThemeSpec, walk
 BUDGET = 20_000  # mixes rated at most: a theme of 33 members tested on two arrows has 7,140
 ARROWS = ("up", "static", "down", "peak", "na")
 
-Answers = tuple[bool | None, ...]  # a member's answer to each fact the rating tests
-Mix = tuple[tuple[Answers, int], ...]  # how many members give each set of answers
+Answers = tuple[bool | None, ...]  # a member's answer to each fact the rating tests: its kind
 
 
 @dataclass(frozen=True)
@@ -55,55 +54,95 @@ class ThemeAnalysis:
 
 def analyse_theme(theme: ThemeSpec, members: list[IndicatorSpec]) -> ThemeAnalysis | None:
     """Rate every mix of the theme's members; None when there are too many mixes to try."""
-    keys, facts = _facts(theme.rating.clauses)
-    looks: dict[Answers, list[Look]] = {}
-    groups: Counter[tuple[Answers, ...]] = Counter()
-    for spec in members:
-        choices: dict[Answers, None] = {}
-        for look in possible_looks(spec):
-            answers = tuple(member_fact(f, look) for f in facts)
-            looks.setdefault(answers, []).append(look)
-            choices[answers] = None
-        groups[tuple(choices)] += 1
-    sizes = [comb(n + len(kinds) - 1, len(kinds) - 1) for kinds, n in groups.items()]
-    if _product(sizes) > BUDGET:
+    kinds = _Kinds(theme.rating.clauses, members)
+    if kinds.mix_count() > BUDGET:
         return None
-    fired: set[int] = set()
-    unrated: Mix | None = None
-    position = {id(node.args[0]): keys.index(format_expr(node.args[0])) for node in _counts(theme.rating.clauses)}
-    kinds = list(looks)
     clauses = theme.rating.clauses
-
-    def tallies() -> Iterator[tuple[tuple[int, ...], Tally]]:
-        for counts in _mixes(groups, kinds):
-            # How many members each fact holds for, and how many it can judge, in this mix.
-            totals = [(sum(n for kind, n in zip(kinds, counts, strict=True) if kind[i] is True),
-                       sum(n for kind, n in zip(kinds, counts, strict=True) if kind[i] is not None))
-                      for i in range(len(facts))]
-
-            def tally(fact: nodes.Expr, totals: list[tuple[int, int]] = totals) -> tuple[int, int]:
-                return totals[position[id(fact)]]
-
-            yield counts, tally
-
-    def truth(index: int, tally: Tally) -> bool | None:
-        condition = clauses[index].condition
-        return True if condition is None else theme_condition(condition, tally)
-
-    for counts, tally in tallies():
-        answer = next(((i, a) for i in range(len(clauses)) if (a := truth(i, tally)) is not False), None)
-        if answer is None and unrated is None:
-            unrated = tuple(sorted(((k, n) for k, n in zip(kinds, counts, strict=True) if n),
-                                   key=lambda item: repr(item[0])))
-        elif answer is not None and answer[1]:
-            fired.add(answer[0])
+    fired: set[int] = set()
+    unrated: tuple[int, ...] | None = None
+    for counts in kinds.mixes():
+        first = _first_decided(clauses, kinds.tally(counts))
+        if first is None and unrated is None:
+            unrated = counts
+        elif first is not None and first[1]:
+            fired.add(first[0])
     # Only for the clauses that never fire: is their condition ever true at all (the message differs)?
     held: set[int] = set()
     idle = set(range(len(clauses))) - fired
-    for _, tally in tallies() if idle else ():
-        held |= {i for i in idle - held if truth(i, tally)}
-    words = _mix_words(unrated, looks, facts) if unrated is not None else None
-    return ThemeAnalysis(theme.rating.clauses, frozenset(fired), frozenset(held), words)
+    for counts in kinds.mixes() if idle else ():
+        held |= {i for i in idle - held if _truth(clauses[i], kinds.tally(counts))}
+    words = kinds.words(unrated) if unrated is not None else None
+    return ThemeAnalysis(clauses, frozenset(fired), frozenset(held), words)
+
+
+def _truth(clause: nodes.Clause, tally: Tally) -> bool | None:
+    return True if clause.condition is None else theme_condition(clause.condition, tally)
+
+
+def _first_decided(clauses: tuple[nodes.Clause, ...], tally: Tally) -> tuple[int, bool] | None:
+    """First match, as the interpreter does it: the clause that holds (True) or cannot be decided (False)."""
+    for index, clause in enumerate(clauses):
+        truth = _truth(clause, tally)
+        if truth is not False:
+            return index, truth is True
+    return None
+
+
+class _Kinds:
+    """The theme's members sorted into kinds by how they answer the rating's facts, and the mixes of kinds."""
+
+    def __init__(self, clauses: tuple[nodes.Clause, ...], members: list[IndicatorSpec]):
+        keys, self.facts = _facts(clauses)
+        self.position = {id(node.args[0]): keys.index(format_expr(node.args[0])) for node in _counts(clauses)}
+        self.looks: dict[Answers, list[Look]] = {}  # each kind of answers, and the looks that give it
+        self.groups: Counter[tuple[Answers, ...]] = Counter()  # members alike in the kinds they can be
+        for spec in members:
+            choices: dict[Answers, None] = {}
+            for look in possible_looks(spec):
+                answers = tuple(member_fact(f, look) for f in self.facts)
+                self.looks.setdefault(answers, []).append(look)
+                choices[answers] = None
+            self.groups[tuple(choices)] += 1
+        self.kinds = list(self.looks)
+
+    def mix_count(self) -> int:
+        """How many mixes there are at most (before equal ones from different groups are merged)."""
+        total = 1
+        for group, n in self.groups.items():
+            total *= comb(n + len(group) - 1, len(group) - 1)
+        return total
+
+    def mixes(self) -> Iterator[tuple[int, ...]]:
+        """Every distinct mix, as how many members are of each kind: each group split among its kinds."""
+        seen: set[tuple[int, ...]] = set()
+        places = [[self.kinds.index(answers) for answers in group] for group in self.groups]
+        for choice in product(*(list(_splits(n, len(group))) for group, n in self.groups.items())):
+            total = [0] * len(self.kinds)
+            for where, split in zip(places, choice, strict=True):
+                for place, count in zip(where, split, strict=True):
+                    total[place] += count
+            if tuple(total) not in seen:
+                seen.add(tuple(total))
+                yield tuple(total)
+
+    def tally(self, counts: tuple[int, ...]) -> Tally:
+        """For each fact, how many members of this mix it holds for and how many it can judge."""
+        pairs = list(zip(self.kinds, counts, strict=True))
+        totals = [(sum(n for kind, n in pairs if kind[i] is True), sum(n for kind, n in pairs if kind[i] is not None))
+                  for i in range(len(self.facts))]
+        return lambda fact: totals[self.position[id(fact)]]
+
+    def words(self, counts: tuple[int, ...]) -> str:
+        """'3 members with arrow up, 1 with arrow down or static': one phrase per kind of member."""
+        arrows = any(isinstance(n, nodes.ArrowIs) for f in self.facts for n in walk(f))
+        bands = any(isinstance(n, nodes.RagIs) for f in self.facts for n in walk(f))
+        present = sorted(((k, n) for k, n in zip(self.kinds, counts, strict=True) if n), key=lambda kn: repr(kn[0]))
+        parts = []
+        for index, (answers, count) in enumerate(present):
+            noun = ("member " if count == 1 else "members ") if index == 0 else ""
+            looks = dict.fromkeys(_look_words(look, arrows, bands) for look in self.looks[answers])
+            parts.append(f"{count} {noun}with {' or '.join(looks)}")
+        return ", ".join(parts)
 
 
 def possible_looks(spec: IndicatorSpec) -> list[Look]:
@@ -130,30 +169,6 @@ def _facts(clauses: tuple[nodes.Clause, ...]) -> tuple[list[str], list[nodes.Exp
     return keys, [found[key] for key in keys]
 
 
-def _product(sizes: list[int]) -> int:
-    total = 1
-    for size in sizes:
-        total *= size
-    return total
-
-
-def _mixes(groups: Counter[tuple[Answers, ...]], kinds: list[Answers]) -> Iterator[tuple[int, ...]]:
-    """Every distinct mix, as how many members give each kind of answers (in the order of `kinds`): each group
-    of alike members split among the answers they can give."""
-    seen: set[tuple[int, ...]] = set()
-    places = [[kinds.index(answers) for answers in group] for group in groups]
-    per_group = [list(_splits(n, len(group))) for group, n in groups.items()]
-    for choice in product(*per_group):
-        total = [0] * len(kinds)
-        for where, split in zip(places, choice, strict=True):
-            for place, count in zip(where, split, strict=True):
-                total[place] += count
-        mix = tuple(total)
-        if mix not in seen:
-            seen.add(mix)
-            yield mix
-
-
 def _splits(total: int, parts: int) -> Iterator[tuple[int, ...]]:
     """Every way to write `total` as an ordered sum of `parts` counts (0 allowed)."""
     if parts == 1:
@@ -162,18 +177,6 @@ def _splits(total: int, parts: int) -> Iterator[tuple[int, ...]]:
     for first in range(total, -1, -1):
         for rest in _splits(total - first, parts - 1):
             yield (first, *rest)
-
-
-def _mix_words(mix: Mix, looks: dict[Answers, list[Look]], facts: list[nodes.Expr]) -> str:
-    """'3 members with arrow up, 1 with arrow down or static': one phrase per kind of member."""
-    arrows = any(isinstance(n, nodes.ArrowIs) for f in facts for n in walk(f))
-    bands = any(isinstance(n, nodes.RagIs) for f in facts for n in walk(f))
-    parts = []
-    for index, (answers, count) in enumerate(mix):
-        noun = ("member" if count == 1 else "members") if index == 0 else ""
-        kinds = list(dict.fromkeys(_look_words(look, arrows, bands) for look in looks[answers]))
-        parts.append(f"{count} {noun + ' ' if noun else ''}with {' or '.join(kinds)}")
-    return ", ".join(parts)
 
 
 def _look_words(look: Look, arrows: bool, bands: bool) -> str:
