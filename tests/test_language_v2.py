@@ -487,3 +487,18 @@ def test_the_ways_people_try_to_say_no_target_are_answered_where_they_go_wrong(c
     (problem,) = caught.value.diagnostics
     assert f"{problem.span.line}:{problem.span.column}" == where
     assert words in problem.message + (problem.hint or "")
+
+
+def test_explain_says_a_theme_below_its_coverage_needs_data_not_other_bands():
+    from engine_helpers import dataset_from
+    from lsprules.audit.explanation import explain_theme
+
+    data = "area: A\nindicators:\n  a: {values: {'2005/06': 1, '2006/07': 2}}\n"
+    rules = rules_from(THEME.replace("REQUIRE", "require at least 2 assessed"))
+    explanation = explain_theme(rules, dataset_from(data), "t", None)
+    members, rating, change = explanation.sections
+    assert "3 members, 1 assessed" in members.lines[0]
+    assert rating.lines[-2].startswith("rating n/a: only 1 of 3 members were assessed")
+    assert change.lines == ("only 1 of 3 members were assessed; the theme requires at least 2 assessed (line 8)",
+                            "only data for more members can change that")
+    assert explanation.facts["reach"] == []

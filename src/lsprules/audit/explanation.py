@@ -602,9 +602,13 @@ def explain_theme(rules: RuleSet, dataset: Dataset, theme_id: str, at: Period | 
     result = assess_theme(theme, chosen, results, at)
     members = [results[m] for m in theme.members if m in results]
     search = ThemeWhatIf(rules, theme, chosen, members, at)
-    reach = search.reach()
-    sections = (_members_section(theme, members), _rating_section(rules, theme, result, members),
-                _theme_change_section(theme, result.rating, reach, search.complete))
+    short = next((r for r in result.reasons if r.startswith("rating n/a: only")), None)
+    # Below the coverage the theme requires, no change of members' arrows or bands can rate it: only data can.
+    reach = search.reach() if short is None else []
+    change = _theme_change_section(theme, result.rating, reach, search.complete) if short is None else \
+        Section("What would change the rating", (short.removeprefix("rating n/a: "),
+                                                 "only data for more members can change that"))
+    sections = (_members_section(theme, members), _rating_section(rules, theme, result, members), change)
     heading = f"theme {theme.id} “{theme.title}” — {chosen.name}, assessed at {at or '–'}"
     facts: dict[str, object]
     facts = {"area": chosen.name, "theme": theme.id, "period": at.label if at else None, "rating": result.rating,
@@ -646,6 +650,7 @@ def _rating_section(rules: RuleSet, theme: ThemeSpec, result: ThemeResult, membe
         lines.append(f"{index + 1}. {_clause_text(clause)} ({where}) — {verdict}")
         if clause.condition is not None:
             lines.extend("     " + w for w in _theme_numbers(clause.condition, members))
+    lines.extend(r for r in result.reasons if r.startswith(("rating n/a: only", "warning:")))
     lines.append(f"rating: {band_text(result.rating)}" + (f" (the report printed {result.reported})"
                                                           if result.reported else ""))
     return Section("Rating", tuple(lines))
