@@ -54,8 +54,9 @@ facts = st.one_of(
     st.builds(nodes.TargetExceeded, quantities), st.builds(nodes.WithinTarget, quantities),
     st.builds(nodes.GapState, st.sampled_from(["closed", "narrowed", "widened"])),
     st.builds(nodes.Presence, st.sampled_from(["target", "data", "previous value"]), st.booleans()),
-    st.builds(nodes.Margin, st.sampled_from(["short", "better", "exceeded"]), st.sampled_from(nodes.BOUNDS),
-              quantities),
+    st.builds(nodes.Margin, st.sampled_from(["short", "better"]), st.sampled_from(nodes.BOUNDS), quantities,
+              st.sampled_from(["target", "trajectory"])),
+    st.builds(nodes.Margin, st.just("exceeded"), st.sampled_from(nodes.BOUNDS), quantities),
 )
 comparisons = st.builds(nodes.Compare, st.sampled_from([">=", "<=", "==", "!=", ">", "<"]), numeric, numeric)
 

@@ -223,7 +223,7 @@ RAG = st.sampled_from([
     " red otherwise\n }",
     # ... and a rating for no data, which the fast path leaves to the reference
     "rag {\n scale grey < red < green\n grey when no data or no previous value\n"
-    " green when up to 2 % short of target\n red otherwise\n }"])
+    " green when up to 2 % short of trajectory\n red otherwise\n }"])
 POLARITY = st.sampled_from(["higher_is_better", "lower_is_better", "closer_to 50"])
 VALUE = st.one_of(st.sampled_from(["", "na", "N/A", "suppressed", "0", "0.0", "60.0", "60.9", "59.1", "100",
                                    "82.5", "91.25", " 7 ", "-3"]),

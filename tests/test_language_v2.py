@@ -502,3 +502,17 @@ def test_explain_says_a_theme_below_its_coverage_needs_data_not_other_bands():
     assert change.lines == ("only 1 of 3 members were assessed; the theme requires at least 2 assessed (line 8)",
                             "only data for more members can change that")
     assert explanation.facts["reach"] == []
+
+
+def test_margins_from_the_trajectory_value_for_the_period():
+    # Baseline 100 in 2003/04, reduce by 20 by 2007/08: the trajectory for 2006/07 is 100 - 15 = 85.
+    target = "target {\n baseline 2003/04\n reduce by 20 by 2007/08\n }"
+    clauses = "green when up to 0 short of trajectory\namber when less than 5 % short of trajectory\nred otherwise"
+    at = {v: assess(rag_rules(clauses, polarity="lower_is_better", target=target),
+                    series_yaml({"2003/04": 100, "2006/07": v})).rag for v in ("85", "89", "89.24", "89.25")}
+    assert at == {"85": "green", "89": "amber", "89.24": "amber", "89.25": "red"}  # 5 % of 85 is 4.25
+    # check cannot place a trajectory that is not the target on the value axis: it neither errs nor invents gaps
+    assert check_codes(rag_rules(clauses, polarity="lower_is_better", target=target)) == []
+    flat = target.replace(" }", " trajectory flat\n }")
+    assert "E201" in check_codes(rag_rules("green when up to 0 short of trajectory\n"
+                                           "red when more than 5 % short of trajectory", target=flat))

@@ -176,11 +176,16 @@ def fact_lines(fact: nodes.Expr, ctx: Context) -> list[Line]:
         return _around_target(ctx, [_ZERO])
     if isinstance(fact, (nodes.WithinTarget, nodes.TargetExceeded)):
         return _around_target(ctx, [_ZERO, _margin(fact.margin)])
-    if isinstance(fact, nodes.Margin):
+    if isinstance(fact, nodes.Margin) and not free_margin(fact, ctx):
         return _around_target(ctx, [_ZERO, _margin(fact.amount)])
     if isinstance(fact, nodes.GapState):
         return [Line(Fraction(0), _ideal(ctx) if ctx.polarity.kind == CLOSER else Fraction(0))]
     return []
+
+
+def free_margin(fact: nodes.Margin, ctx: Context) -> bool:
+    """A margin from a trajectory that is not the target: the model cannot place it, so each case answers it."""
+    return fact.reference == "trajectory" and not ctx.trajectory_is_target
 
 
 def _margin(margin: nodes.Quantity) -> Line:
@@ -367,6 +372,9 @@ class Judge:
     def _bounded_margin(self, expr: nodes.Margin) -> bool | None:
         if self.target is None or self.value is None:
             return None
+        key = self.opaque.get(id(expr))
+        if key is not None:  # from a trajectory the model cannot place: the case says how it comes out
+            return self.case.answer(key)
         amount = exact(expr.amount.value)
         if expr.amount.unit == "%":
             amount = abs(self.target) * amount / HUNDRED
@@ -509,6 +517,8 @@ def dimensions(conditions: list[nodes.Expr], ctx: Context) -> Dimensions:
                 trajectory = True
             elif isinstance(node, nodes.Compare) and comparison_lines(node, ctx) is None:
                 opaque[id(node)] = opaque_key(node)  # previous, change... or not linear: a free answer
+            elif isinstance(node, nodes.Margin) and free_margin(node, ctx) and ctx.has_target:
+                opaque[id(node)] = format_expr(node)
     arrow_dim = tuple(sorted(a for a in arrows if a != "na")) + ((OTHER,) if arrows else ()) + \
         (("na",) if "na" in arrows else ())
     gap_dim = ("more", "equal", "less") if gaps else ()

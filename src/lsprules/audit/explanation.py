@@ -441,7 +441,9 @@ def _fact_words(node: nodes.Expr, facts: Facts) -> str | None:
     if isinstance(node, (nodes.WithinTarget, nodes.TargetExceeded)):
         return f"{text}: " + (_margin_words(node, facts) if facts.target is not None else "there is no target")
     if isinstance(node, nodes.Margin):
-        return f"{text}: " + (_bounded_words(node, facts) if facts.target is not None else "there is no target")
+        reference = facts.target if node.reference == "target" else facts.trajectory
+        missing = "there is no target" if node.reference == "target" else "there is no trajectory value"
+        return f"{text}: " + (_bounded_words(node, facts, reference) if reference is not None else missing)
     if isinstance(node, nodes.Presence):
         return f"{text}: {_presence_words(node, facts)}"
     if isinstance(node, nodes.GapState):
@@ -470,20 +472,19 @@ def _margin_words(node: nodes.WithinTarget | nodes.TargetExceeded, facts: Facts)
            f"needed {exact_text(margin)}"
 
 
-def _bounded_words(node: nodes.Margin, facts: Facts) -> str:
-    target = facts.target
-    assert target is not None  # _fact_words asks only when there is a target
+def _bounded_words(node: nodes.Margin, facts: Facts, target: Fraction) -> str:
     allowed = margin_amount(node.amount, target)
     value = _latest(facts).value
     side = facts.polarity.better(value, target)
+    name = "the target" if node.reference == "target" else "the trajectory value"
     if side == 0:
-        where = f"{exact_text(value)} is exactly on the target"
+        where = f"{exact_text(value)} is exactly on {name}"
     elif side > 0:
-        where = f"{exact_text(value)} beats the target {exact_text(target)} by " \
+        where = f"{exact_text(value)} beats {name} {exact_text(target)} by " \
                 f"{exact_text(facts.polarity.shortfall(target, value))}"
     else:
-        where = f"{exact_text(value)} is {exact_text(facts.polarity.shortfall(value, target))} short of the " \
-                f"target {exact_text(target)}"
+        where = f"{exact_text(value)} is {exact_text(facts.polarity.shortfall(value, target))} short of " \
+                f"{name} {exact_text(target)}"
     return f"{where}; the condition asks for {node.bound} {exact_text(allowed)} " \
            f"{'short of it' if node.side == 'short' else 'better'}"
 

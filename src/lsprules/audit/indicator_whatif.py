@@ -174,8 +174,10 @@ class WhatIf:
             yield Threshold(facts.target, "the target")
         elif isinstance(node, (nodes.WithinTarget, nodes.TargetExceeded)) and facts.target is not None:
             yield from self._margin_thresholds(node, facts.target)
-        elif isinstance(node, nodes.Margin) and facts.target is not None:
-            yield from self._bounded_thresholds(node, facts.target)
+        elif isinstance(node, nodes.Margin) and (facts.target if node.reference == "target" else facts.trajectory):
+            reference = facts.target if node.reference == "target" else facts.trajectory
+            assert reference is not None  # just tested
+            yield from self._bounded_thresholds(node, reference)
         elif isinstance(node, nodes.GapState):
             yield from self._gap_thresholds()
         elif isinstance(node, nodes.Compare):
@@ -192,13 +194,14 @@ class WhatIf:
         for value in self.facts.polarity.values_short_by(target, reach):
             yield Threshold(value, words)
 
-    def _bounded_thresholds(self, node: nodes.Margin, target: Fraction) -> Iterator[Threshold]:
-        margin = margin_amount(node.amount, target)
+    def _bounded_thresholds(self, node: nodes.Margin, reference: Fraction) -> Iterator[Threshold]:
+        margin = margin_amount(node.amount, reference)
         reach = margin if node.side == "short" else -margin
-        words = f"{format_quantity(node.amount)} {'short of' if reach > 0 else 'beyond'} the target"
-        for value in self.facts.polarity.values_short_by(target, reach):
+        name = "the target" if node.reference == "target" else f"the trajectory value for {self.period}"
+        words = f"{format_quantity(node.amount)} {'short of' if reach > 0 else 'beyond'} {name}"
+        for value in self.facts.polarity.values_short_by(reference, reach):
             yield Threshold(value, words)
-        yield Threshold(target, "the target")  # "at least 0 better" and the like turn at the target itself
+        yield Threshold(reference, name)  # "at least 0 better" and the like turn at the reference itself
 
     def _gap_thresholds(self) -> Iterator[Threshold]:
         polarity = self.facts.polarity

@@ -891,14 +891,15 @@ class Facts:
         return there == expr.present
 
     def _margin(self, expr: nodes.Margin) -> bool | None:
-        if self.target is None:
-            self.unknown("there is no target")
+        reference = self.target if expr.reference == "target" else self.trajectory
+        if reference is None:
+            self.unknown("there is no target" if expr.reference == "target" else "there is no trajectory value")
             return None
         assert self.latest is not None  # fact() answers for a latest value only
         amount = exact(expr.amount.value)
         if expr.amount.unit == "%":
-            amount = abs(self.target) * amount / HUNDRED
-        return self.polarity.by_margin(self.latest.value, self.target, expr.side != "short", expr.bound, amount)
+            amount = abs(reference) * amount / HUNDRED
+        return self.polarity.by_margin(self.latest.value, reference, expr.side != "short", expr.bound, amount)
 
     def _known(self, value: bool | None, reason: str) -> bool | None:
         if value is None:

@@ -273,11 +273,14 @@ class _Lower(Transformer[Token, nodes.RuleFile]):
     def no_more_than(self, meta: Meta) -> str:
         return "no more than"
 
-    def short_of(self, meta: Meta, bound: str, amount: nodes.Quantity) -> nodes.Margin:
-        return nodes.Margin("short", bound, amount, span=self._span(meta))
+    def reference(self, meta: Meta, word: Token) -> str:
+        return str(word)
 
-    def better_than(self, meta: Meta, bound: str, amount: nodes.Quantity) -> nodes.Margin:
-        return nodes.Margin("better", bound, amount, span=self._span(meta))
+    def short_of(self, meta: Meta, bound: str, amount: nodes.Quantity, reference: str) -> nodes.Margin:
+        return nodes.Margin("short", bound, amount, reference, span=self._span(meta))
+
+    def better_than(self, meta: Meta, bound: str, amount: nodes.Quantity, reference: str) -> nodes.Margin:
+        return nodes.Margin("better", bound, amount, reference, span=self._span(meta))
 
     def exceeded_bound(self, meta: Meta, bound: str, amount: nodes.Quantity) -> nodes.Margin:
         return nodes.Margin("exceeded", bound, amount, span=self._span(meta))

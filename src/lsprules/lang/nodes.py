@@ -178,7 +178,8 @@ BOUNDS = ("more than", "at least", "less than", "up to", "no more than")
 class Margin(Node):
     """`more than Q short of target`, `at least Q better than target`, `target exceeded by more than Q`...
 
-    `side` is "short", "better" or "exceeded" (better, worded from the target); `bound` one of BOUNDS.
+    `side` is "short", "better" or "exceeded" (better, worded from the target); `bound` one of BOUNDS;
+    `reference` what the distance is measured from: "target", or "trajectory" (its value for the period).
     """
 
     side: str
