@@ -607,7 +607,7 @@ class _Resolver:
         q = coverage.minimum
         if q.unit == "pp" or (q.unit == "%" and q.value > 100) or \
                 (q.unit is None and q.value != q.value.to_integral_value()):
-            self.fail("E116", f"`{format_quantity_text(q)}` is not a share or count of members", coverage.span,
+            self.fail("E116", f"`{_quantity_text(q)}` is not a share or count of members", coverage.span,
                       "write a share from 0 to 100 %, e.g. `require at least 60 % assessed`, or a whole number of "
                       "members, e.g. `require at least 20 assessed`")
 
@@ -621,7 +621,7 @@ def _fact_words(node: nodes.Expr) -> str:
     return format_expr(node)
 
 
-def format_quantity_text(q: nodes.Quantity) -> str:
+def _quantity_text(q: nodes.Quantity) -> str:
     from lsprules.lang.printer import format_quantity
 
     return format_quantity(q)
