@@ -31,7 +31,7 @@ periods = st.one_of(
 )
 
 refs = st.builds(nodes.Ref, st.sampled_from(["value", "previous", "trajectory", "baseline", "change", "target"]))
-numeric_atoms = st.one_of(quantities, st.builds(nodes.Name, names), refs)
+numeric_atoms = st.one_of(quantities, st.builds(nodes.Name, names), refs, st.builds(nodes.AtPeriod, names, periods))
 
 
 def _numeric(children):
@@ -39,6 +39,9 @@ def _numeric(children):
         st.builds(nodes.Negate, children),
         st.builds(nodes.Arith, st.sampled_from(["+", "-", "*", "/"]), children, children),
         st.builds(nodes.Call, names, st.lists(children, min_size=1, max_size=3).map(tuple)),
+        # previous(...) and change(...) share their names with named values: their calls have their own rules
+        st.builds(nodes.Call, st.sampled_from(["previous", "change"]),
+                  st.lists(children, min_size=1, max_size=2).map(tuple)),
     )
 
 
@@ -50,6 +53,10 @@ facts = st.one_of(
     st.builds(nodes.OnTrajectory), st.builds(nodes.TargetMet),
     st.builds(nodes.TargetExceeded, quantities), st.builds(nodes.WithinTarget, quantities),
     st.builds(nodes.GapState, st.sampled_from(["closed", "narrowed", "widened"])),
+    st.builds(nodes.Presence, st.sampled_from(["target", "data", "previous value"]), st.booleans()),
+    st.builds(nodes.Margin, st.sampled_from(["short", "better"]), st.sampled_from(nodes.BOUNDS), quantities,
+              st.sampled_from(["target", "trajectory"])),
+    st.builds(nodes.Margin, st.just("exceeded"), st.sampled_from(nodes.BOUNDS), quantities),
 )
 comparisons = st.builds(nodes.Compare, st.sampled_from([">=", "<=", "==", "!=", ">", "<"]), numeric, numeric)
 
@@ -94,7 +101,8 @@ setting_lists = st.lists(settings, max_size=4).map(tuple)
 indicators = st.builds(nodes.Indicator, names, st.one_of(st.none(), titles), st.one_of(st.none(), names),
                        st.one_of(st.none(), setting_lists))
 theme_settings = st.one_of(scales, st.builds(nodes.Members, st.lists(names, min_size=1, max_size=4).map(tuple)),
-                           st.builds(nodes.Rating, st.lists(clauses, min_size=1, max_size=4).map(tuple)))
+                           st.builds(nodes.Rating, st.lists(clauses, min_size=1, max_size=4).map(tuple)),
+                           st.builds(nodes.Coverage, quantities))
 items = st.one_of(
     st.builds(nodes.Profile, names, setting_lists),
     indicators,

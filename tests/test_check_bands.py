@@ -17,6 +17,7 @@ from lsprules.core.periods import Period, PeriodKind
 from lsprules.core.source import Source
 from lsprules.data.model import Area, Series
 from lsprules.engine.interpreter import AreaEvaluator
+from lsprules.lang import nodes
 from lsprules.lang.parser import parse_text
 from lsprules.lang.resolve import resolve
 
@@ -36,6 +37,11 @@ atoms = st.one_of(
     st.builds(lambda neg, kind: f"arrow is {neg}{kind}", st.sampled_from(["", "not "]),
               st.sampled_from(["up", "static", "down", "peak", "na"])),
     st.sampled_from(["gap closed", "gap narrowed", "gap widened"]),
+    # rule language v2: bounded margins, and facts about what is missing
+    st.builds(lambda bound, n, unit, side: f"{bound} {n}{unit} {side}", st.sampled_from(nodes.BOUNDS), small,
+              st.sampled_from(["", " %"]), st.sampled_from(["short of target", "better than target"])),
+    st.builds(lambda bound, n: f"target exceeded by {bound} {n} %", st.sampled_from(nodes.BOUNDS), small),
+    st.sampled_from(["no target", "has target", "no previous value", "has previous value", "has data"]),
 )
 conditions = st.recursive(atoms, lambda c: st.one_of(st.builds(lambda a, b: f"({a} and {b})", c, c),
                                                       st.builds(lambda a, b: f"({a} or {b})", c, c),
@@ -73,7 +79,7 @@ def _case_of(assessment, judge_ctx) -> Case:
         before = judge_ctx.polarity.gap_shortfall(assessment.previous.value)
         gap = "more" if before > now else "equal" if before == now else "less"
     on_trajectory = assessment.on_trajectory if not judge_ctx.trajectory_is_target else None
-    return Case(assessment.arrow, gap, on_trajectory)
+    return Case(assessment.arrow, gap, on_trajectory, previous=assessment.previous is not None)
 
 
 @SETTINGS
@@ -95,7 +101,10 @@ def test_the_analysis_judges_a_case_as_the_interpreter_does(polarity, unit, targ
 value_atoms = st.one_of(st.builds(lambda op, n: f"value {op} {n}", ops, small),
                         st.builds(lambda op, n: f"value {op} target - {n}", ops, small),
                         st.just("target met"), st.builds(lambda n: f"within {n} of target", small),
-                        st.builds(lambda k: f"arrow is {k}", st.sampled_from(["up", "static", "down"])))
+                        st.builds(lambda k: f"arrow is {k}", st.sampled_from(["up", "static", "down"])),
+                        st.builds(lambda bound, n, unit, side: f"{bound} {n}{unit} {side}",
+                                  st.sampled_from(nodes.BOUNDS), small, st.sampled_from(["", " %"]),
+                                  st.sampled_from(["short of target", "better than target"])))
 value_conditions = st.recursive(value_atoms, lambda c: st.one_of(st.builds(lambda a, b: f"({a} and {b})", c, c),
                                                                   st.builds(lambda a, b: f"({a} or {b})", c, c)),
                                 max_leaves=3)

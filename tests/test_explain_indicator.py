@@ -168,3 +168,30 @@ def test_csv_datasets_and_several_areas(tmp_path):
     result = run(*args, "--area", "North", cwd=tmp_path)
     assert result.returncode == 0 and "100 (2005/06) → 90 (2006/07): change −10 (−10.0 %)" in result.stdout
     assert "dataset data.csv sha256" in result.stdout
+
+
+THRESHOLD_RULES = """indicator x "On the edge" {
+  polarity lower_is_better
+  target 100
+  rag {
+    green when target met
+    amber when within 5 % of target
+    red otherwise
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("latest", [100, 105])
+def test_a_value_exactly_on_a_band_edge_names_the_boundary_it_sits_on(tmp_path, latest):
+    # At 100 (the target) the next worse value, 101, is amber; at 105 (the amber edge) 106 is red: one step
+    # beyond the edge, as `test --boundaries` says, not halfway to the next threshold.
+    (tmp_path / "x.rules").write_text(THRESHOLD_RULES, encoding="utf-8")
+    (tmp_path / "x.yaml").write_text(f"area: A\nindicators:\n  x: {{values: {{'2005/06': 90, '2006/07': {latest}}}}}\n",
+                                     encoding="utf-8")
+    text = run("explain", "x.rules", "x.yaml", "--indicator", "x", cwd=tmp_path).stdout
+    worse = {100: "RAG green → amber at 101 (1 more", 105: "RAG amber → red at 106 (1 more"}[latest]
+    assert worse in text
+    boundaries = run("test", "--boundaries", "x.rules", "--data", "x.yaml", cwd=tmp_path).stdout
+    assert {100: "101", 105: "106"}[latest] in boundaries
+    check_golden(f"explain/on-the-edge-{latest}.txt", text)

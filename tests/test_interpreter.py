@@ -379,7 +379,7 @@ def test_theme_summary_counts_members_in_words():
     data = theme_data(a=(1, 2), b=(1, 2), c=(1, 2), d=(2, 1))
     one = THEME.replace("indicators a, b, c, d", "indicators a")
     (theme,) = evaluate_text(one, data).themes
-    assert theme.reasons[0] == "1 member: 1 arrow up, 1 rag na"
+    assert theme.reasons[0] == "1 member, 1 assessed: 1 arrow up, 1 rag na"
 
 
 def test_shown_values_round_half_away_from_zero_at_any_size():

@@ -20,7 +20,7 @@ def write(ws, name: str, text: str):
 
 
 def test_shipped_tests_pass_and_exercise_every_clause_of_crime_rules(ws):
-    result = run("test", "--coverage", cwd=ws)
+    result = run("test", "--coverage", "rules/crime.tests.yaml", cwd=ws)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 failed" in result.stdout
     assert "16 of 16 clauses exercised — every clause" in result.stdout
@@ -31,13 +31,21 @@ def test_shipped_tests_pass_and_exercise_every_clause_of_crime_rules(ws):
 
 
 def test_coverage_json_lists_every_clause_of_the_file(ws):
-    document = json.loads(run("test", "--coverage", "-f", "json", cwd=ws).stdout)
+    document = json.loads(run("test", "--coverage", "-f", "json", "rules/crime.tests.yaml", cwd=ws).stdout)
     (coverage,) = document["coverage"]
     assert coverage["complete"] is True and document["failed"] == 0
     text = (ws / "rules" / "crime.rules").read_text(encoding="utf-8").splitlines()
     clause_lines = [i for i, line in enumerate(text, 1)
                     if " when " in line.split("#")[0] or line.split("#")[0].strip().endswith("otherwise")]
     assert sorted(c["line"] for c in coverage["clauses"]) == clause_lines
+
+
+@pytest.mark.parametrize("name", ["five-band", "tolerance"])
+def test_every_shipped_example_passes_its_tests_with_every_clause_exercised(ws, name):
+    document = json.loads(run("test", "--coverage", "-f", "json", f"rules/{name}.tests.yaml", cwd=ws).stdout)
+    (coverage,) = document["coverage"]
+    assert document["failed"] == 0 and document["passed"] >= 3
+    assert coverage["complete"] is True and all(c["decided"] for c in coverage["clauses"])
 
 
 def test_a_missing_case_shows_up_as_a_clause_never_exercised(ws):

@@ -38,7 +38,7 @@ class Words:
 
     def at(self, value: Fraction, scenario: Scenario) -> str:
         """A breakpoint in words: a number, or its place relative to a free target."""
-        if not self.analysis.symbolic:
+        if not self.analysis.symbolic or scenario.missing_target:
             return self.number(value)
         lines = [line for line in self.analysis.lines if line.at(scenario.target) == value]
         lines.sort(key=lambda line: (line.p != 0, line.p != 1, abs(line.p - 1)))
@@ -160,10 +160,14 @@ class BandCheck:
                 yield self._no_otherwise("it is too intricate to prove that every value gets a rating")
             return
         words = Words(self.spec.unit.kind == "percent", analysis)
-        stop = next((i for i in range(len(analysis.clauses)) if self._never_decided(analysis, i)), None)
+        # A shared rule may open with a clause that always decides for some of its indicators (`grey when no
+        # target`, for those with none): the clauses after it are meant for the others, so they are not findings.
+        last = _always_decides(analysis) if self.qualifier else None
+        end = len(analysis.clauses) if last is None else last + 1
+        stop = next((i for i in range(end) if self._never_decided(analysis, i)), None)
         if stop is not None:  # the root cause: clauses after it are never reached
             yield self._undecidable(analysis, stop)
-        reached = range(stop if stop is not None else len(analysis.clauses))
+        reached = range(stop if stop is not None else end)
         unreachable = {i: found for i in reached if (found := self._unreachable(analysis, i)) is not None}
         yield from unreachable.values()
         gaps = self._gaps(analysis, words)
@@ -205,10 +209,11 @@ class BandCheck:
         subject = "every value it matches" if analysis.value_only(index) else "every case it matches"
         taken = _joined([f"line {_line(analysis.clauses[i])} (`{clause_words(analysis.clauses[i])}`)"
                          for i in sorted(first)]) if first else ""
+        taken = f"taken by {taken}" if taken else ""
         if undecided:
             left = _joined([f"line {_line(analysis.clauses[i])}" for i in sorted(undecided)])
             taken = (taken + " or " if taken else "") + f"left undecided by {left}"
-        return self._say("E202", f"`{clause_words(clause)}` can never fire: {subject} is taken by {taken}",
+        return self._say("E202", f"`{clause_words(clause)}` can never fire: {subject} is {taken}",
                          clause, "reorder the clauses (the first that holds decides), or change the thresholds")
 
     def _gaps(self, analysis: Analysis, words: Words) -> Diagnostic | None:
@@ -224,10 +229,15 @@ class BandCheck:
         if not texts:
             return None
         text, where = max(texts.items(), key=lambda item: len(item[1]))  # the commonest, for a free target
-        if len(where) < len(analysis.scenarios):  # only for some targets: say for which one
-            target = where[len(where) // 2].target
-            assert target is not None  # several scenarios only for a free target, each with a target value
-            text = f"when the target is {words.number(target)}, {text}"
+        targeted = [s for s in analysis.scenarios if not s.missing_target]
+        if len(where) < len(analysis.scenarios) and not all(any(s is w for w in where) for s in targeted):
+            # only for some targets: say for which one (for every target but not without one: no need)
+            chosen = where[len(where) // 2]
+            if chosen.missing_target:
+                text = f"when there is no target, {text}"
+            else:
+                assert chosen.target is not None  # several scenarios only for a free target, each with a value
+                text = f"when the target is {words.number(chosen.target)}, {text}"
         return self._say("E201", f"{text} {_match(text)} no clause of this RAG rule", self.rag,
                          "add a clause for them, or end with a catch-all such as `red otherwise`")
 
@@ -309,9 +319,19 @@ class BandCheck:
                             Severity.WARNING)
 
 
+def _always_decides(analysis: Analysis) -> int | None:
+    """The clause that fires in every case there is, if one does (before any `otherwise`)."""
+    found = {o.clause if o.kind == "fires" else None for _, _, o, _ in analysis.judged()}
+    if analysis.no_data is not None:
+        found.add(analysis.no_data[0].clause if analysis.no_data[0].kind == "fires" else None)
+    only = found.pop() if len(found) == 1 else None
+    return only if only is not None and analysis.clauses[only].condition is not None else None
+
+
 def _about_target(condition: nodes.Expr) -> bool:
     """Whether a condition tests the target or the trajectory."""
-    return any(isinstance(n, (nodes.TargetMet, nodes.OnTrajectory, nodes.WithinTarget, nodes.TargetExceeded)) or
+    return any(isinstance(n, (nodes.TargetMet, nodes.OnTrajectory, nodes.WithinTarget, nodes.TargetExceeded,
+                              nodes.Margin)) or
                (isinstance(n, nodes.Ref) and n.which in ("target", "trajectory")) for n in walk(condition))
 
 

@@ -65,6 +65,7 @@ class Case:
     gap: str | None = None  # how the gap moved since the earlier value: 'more', 'equal' or 'less' shortfall before
     on_trajectory: bool | None = None  # when the trajectory is not the target, a free fact
     opaque: tuple[tuple[str, bool], ...] = ()  # answers of comparisons the analysis cannot place on the axis
+    previous: bool | None = None  # whether there is a previous value, when a clause asks (`no previous value`)
 
     def answer(self, key: str) -> bool | None:
         """The answer this case gives to an opaque comparison."""
@@ -175,9 +176,16 @@ def fact_lines(fact: nodes.Expr, ctx: Context) -> list[Line]:
         return _around_target(ctx, [_ZERO])
     if isinstance(fact, (nodes.WithinTarget, nodes.TargetExceeded)):
         return _around_target(ctx, [_ZERO, _margin(fact.margin)])
+    if isinstance(fact, nodes.Margin) and not free_margin(fact, ctx):
+        return _around_target(ctx, [_ZERO, _margin(fact.amount)])
     if isinstance(fact, nodes.GapState):
         return [Line(Fraction(0), _ideal(ctx) if ctx.polarity.kind == CLOSER else Fraction(0))]
     return []
+
+
+def free_margin(fact: nodes.Margin, ctx: Context) -> bool:
+    """A margin from a trajectory that is not the target: the model cannot place it, so each case answers it."""
+    return fact.reference == "trajectory" and not ctx.trajectory_is_target
 
 
 def _margin(margin: nodes.Quantity) -> Line:
@@ -261,7 +269,7 @@ def representatives(points: list[Fraction], minimum: Fraction | None) -> list[tu
 class Judge:
     """Decides conditions for one value, one target and one case, as the interpreter would."""
 
-    def __init__(self, ctx: Context, value: Fraction, target: Fraction | None, case: Case,
+    def __init__(self, ctx: Context, value: Fraction | None, target: Fraction | None, case: Case,
                  opaque: dict[int, str] | None = None):
         self.ctx = ctx
         self.value = value
@@ -330,9 +338,13 @@ class Judge:
         return min(args) if expr.func == "min" else max(args)
 
     def fact(self, expr: nodes.Expr) -> bool | None:
-        """A fact: arrow, trajectory, target, gap."""
+        """A fact: arrow, trajectory, target, gap, presence."""
         if isinstance(expr, nodes.ArrowIs):
             return self._arrow_is(expr)
+        if isinstance(expr, nodes.Presence):
+            return self._presence(expr)
+        if self.value is None:  # no data: every fact about the value is unknown
+            return None
         if isinstance(expr, nodes.OnTrajectory):
             if not self.ctx.trajectory_is_target:
                 return self.case.on_trajectory if self.ctx.has_target else None
@@ -341,9 +353,32 @@ class Judge:
             return None if self.target is None else self.polarity.better(self.value, self.target) >= 0
         if isinstance(expr, (nodes.WithinTarget, nodes.TargetExceeded)):
             return self._margin(expr)
+        if isinstance(expr, nodes.Margin):
+            return self._bounded_margin(expr)
         if isinstance(expr, nodes.GapState):
             return self._gap(expr.state)
         return None
+
+    def _presence(self, expr: nodes.Presence) -> bool | None:
+        """As the interpreter: whether there is data is always known; the rest only when there is a value."""
+        if expr.thing == "data":
+            return (self.value is not None) == expr.present
+        if self.value is None:
+            return None
+        if expr.thing == "target":
+            return (self.target is not None) == expr.present
+        return None if self.case.previous is None else self.case.previous == expr.present
+
+    def _bounded_margin(self, expr: nodes.Margin) -> bool | None:
+        if self.target is None or self.value is None:
+            return None
+        key = self.opaque.get(id(expr))
+        if key is not None:  # from a trajectory the model cannot place: the case says how it comes out
+            return self.case.answer(key)
+        amount = exact(expr.amount.value)
+        if expr.amount.unit == "%":
+            amount = abs(self.target) * amount / HUNDRED
+        return self.polarity.by_margin(self.value, self.target, expr.side != "short", expr.bound, amount)
 
     def _arrow_is(self, expr: nodes.ArrowIs) -> bool | None:
         arrow = self.case.arrow
@@ -352,7 +387,7 @@ class Judge:
         return (arrow == expr.arrow) != expr.negated
 
     def _margin(self, expr: nodes.WithinTarget | nodes.TargetExceeded) -> bool | None:
-        if self.target is None:
+        if self.target is None or self.value is None:
             return None
         margin = exact(expr.margin.value)
         if expr.margin.unit == "%":
@@ -363,6 +398,8 @@ class Judge:
         return lead >= margin and self.polarity.better(self.value, self.target) > 0
 
     def _gap(self, state: str) -> bool | None:
+        if self.value is None:
+            return None
         now = self.polarity.gap_shortfall(self.value)
         if state == "closed":
             return now == 0
@@ -399,18 +436,20 @@ class Dimensions:
     trajectory: bool  # whether `on trajectory` is a free fact
     opaque: tuple[str, ...]  # comparisons whose breakpoints are not known: each case answers them
     opaque_nodes: dict[int, str]  # id of each opaque comparison node -> its key
+    previous: bool = False  # whether a clause asks if there is a previous value
 
     def count(self) -> int:
         """How many cases there are at most."""
         answers: int = 2 ** len(self.opaque)  # (int ** int is typed Any: the exponent could be negative)
-        return max(1, len(self.arrows)) * max(1, len(self.gaps)) * (2 if self.trajectory else 1) * answers
+        return max(1, len(self.arrows)) * max(1, len(self.gaps)) * (2 if self.trajectory else 1) * answers * \
+            (2 if self.previous else 1)
 
     @property
     def independent(self) -> bool:
         """Whether any combination of answers can really happen, whatever the value (so a gap that
         appears in only some cases is a real gap): true when at most one kind of fact varies."""
-        varying = [bool(self.arrows), bool(self.gaps), self.trajectory, bool(self.opaque)]
-        return sum(varying) <= 1 and not self.trajectory and not self.opaque
+        varying = [bool(self.arrows), bool(self.gaps), self.trajectory, bool(self.opaque), self.previous]
+        return sum(varying) <= 1 and not self.trajectory and not self.opaque and not self.previous
 
 
 def cases(dims: Dimensions, judge_value: Fraction, ctx: Context) -> Iterator[Case]:
@@ -418,9 +457,15 @@ def cases(dims: Dimensions, judge_value: Fraction, ctx: Context) -> Iterator[Cas
     arrow_choices: list[str | None] = [a for a in dims.arrows if _arrow_possible(a, dims, judge_value, ctx)] or [None]
     gap_choices: list[str | None] = [g for g in dims.gaps if _gap_possible(g, judge_value, ctx)] or [None]
     trajectory_choices = [True, False] if dims.trajectory else [None]
-    for arrow, gap, on_traj, answers in product(arrow_choices, gap_choices, trajectory_choices,
-                                                product((True, False), repeat=len(dims.opaque))):
-        yield Case(arrow, gap, on_traj, tuple(zip(dims.opaque, answers, strict=True)))
+    previous_choices = [True, False] if dims.previous else [None]
+    for arrow, gap, on_traj, answers, previous in product(arrow_choices, gap_choices, trajectory_choices,
+                                                          product((True, False), repeat=len(dims.opaque)),
+                                                          previous_choices):
+        if previous is False and arrow not in (None, "na"):
+            continue  # with no previous value there is no arrow (★ aside, which this model leaves out)
+        if previous is False and gap in ("more", "less"):
+            continue  # nor an earlier gap to have narrowed or widened from
+        yield Case(arrow, gap, on_traj, tuple(zip(dims.opaque, answers, strict=True)), previous)
 
 
 def possible_arrows(value: Fraction, ctx: Context) -> set[str]:
@@ -459,9 +504,12 @@ def dimensions(conditions: list[nodes.Expr], ctx: Context) -> Dimensions:
     gaps = False
     trajectory = False
     opaque: dict[int, str] = {}
+    previous = False
     for condition in conditions:
         for node in walk(condition):
-            if isinstance(node, nodes.ArrowIs):
+            if isinstance(node, nodes.Presence) and node.thing == "previous value":
+                previous = True
+            elif isinstance(node, nodes.ArrowIs):
                 arrows.add(node.arrow)
             elif isinstance(node, nodes.GapState) and node.state != "closed":
                 gaps = True
@@ -469,7 +517,11 @@ def dimensions(conditions: list[nodes.Expr], ctx: Context) -> Dimensions:
                 trajectory = True
             elif isinstance(node, nodes.Compare) and comparison_lines(node, ctx) is None:
                 opaque[id(node)] = opaque_key(node)  # previous, change... or not linear: a free answer
+            elif isinstance(node, nodes.Margin) and free_margin(node, ctx) and ctx.has_target:
+                opaque[id(node)] = format_expr(node)
     arrow_dim = tuple(sorted(a for a in arrows if a != "na")) + ((OTHER,) if arrows else ()) + \
         (("na",) if "na" in arrows else ())
     gap_dim = ("more", "equal", "less") if gaps else ()
-    return Dimensions(arrow_dim, gap_dim, trajectory, tuple(dict.fromkeys(opaque.values())), opaque)
+    if previous and arrow_dim and "na" not in arrow_dim:
+        arrow_dim += ("na",)  # with no previous value the arrow is n/a
+    return Dimensions(arrow_dim, gap_dim, trajectory, tuple(dict.fromkeys(opaque.values())), opaque, previous)

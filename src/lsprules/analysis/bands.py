@@ -16,7 +16,7 @@ Where the clauses test something the model cannot place exactly, the analysis st
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property
 
@@ -67,6 +67,7 @@ class Scenario:
 
     target: Fraction | None
     points: list[Point] = field(default_factory=list)
+    missing_target: bool = False  # the indicator has a target, but the data may leave it unset (`no target`)
 
 
 @dataclass
@@ -79,6 +80,7 @@ class Analysis:
     lines: list[Line]
     scenarios: list[Scenario]
     symbolic: bool  # the target is a free quantity (not a constant)
+    no_data: tuple[Outcome, tuple[bool | None, ...]] | None = None  # how the clauses end with no value at all
 
     # --- per clause ---------------------------------------------------------------------------------
 
@@ -89,7 +91,8 @@ class Analysis:
         true: set[int] = set()
         decided: set[int] = set()
         blocked: dict[int, tuple[set[int], set[int]]] = {}
-        for _, _, outcome, answers in self.judged():
+        no_data = [self.no_data] if self.no_data is not None else []
+        for outcome, answers in [(o, a) for _, _, o, a in self.judged()] + no_data:
             if outcome.kind == "fires":
                 assert outcome.clause is not None  # a clause that fires is always named
                 fired.add(outcome.clause)
@@ -167,7 +170,7 @@ class Analysis:
         condition = self.clauses[index].condition
         if condition is None:
             return False
-        return not any(isinstance(n, (nodes.ArrowIs, nodes.GapState, nodes.OnTrajectory, nodes.RagIs))
+        return not any(isinstance(n, (nodes.ArrowIs, nodes.GapState, nodes.OnTrajectory, nodes.RagIs, nodes.Presence))
                        or id(n) in self.dims.opaque_nodes for n in walk(condition))
 
     def truth_regions(self, scenario: Scenario, index: int) -> list[int]:
@@ -201,10 +204,29 @@ def analyse(clauses: tuple[nodes.Clause, ...], ctx: Context) -> Analysis | None:
         targets = [Fraction(1)]  # the target is known but no test places the value against it: any will do
     else:
         targets = [ctx.target]
-    if len(targets) * (2 * len(lines) + 2) * dims.count() > BUDGET:
+    unset = ctx.has_target and ctx.target is None and _tests(conditions, "target")
+    if (len(targets) + unset) * (2 * len(lines) + 2) * dims.count() > BUDGET:
         return None
     scenarios = [_scenario(clauses, ctx, dims, lines, t) for t in targets]
-    return Analysis(clauses, ctx, dims, lines, scenarios, symbolic)
+    if unset:  # a target worked out from the data can be missing: `no target` then holds
+        scenarios.append(_scenario(clauses, replace(ctx, has_target=False), dims, lines, None))
+        scenarios[-1].missing_target = True
+    no_data = _no_data(clauses, ctx, dims) if _tests(conditions, "data") else None
+    return Analysis(clauses, ctx, dims, lines, scenarios, symbolic, no_data)
+
+
+def _tests(conditions: list[nodes.Expr], thing: str) -> bool:
+    """Whether a condition asks if the thing is there (`no data`, `has target`)."""
+    return any(isinstance(n, nodes.Presence) and n.thing == thing for c in conditions for n in walk(c))
+
+
+def _no_data(clauses: tuple[nodes.Clause, ...], ctx: Context,
+             dims: Dimensions) -> tuple[Outcome, tuple[bool | None, ...]]:
+    """How the clauses end for an indicator with no value: no arrow, no previous value, no target."""
+    case = Case(arrow="na" if dims.arrows else None, previous=False if dims.previous else None)
+    judge = Judge(ctx, None, None, case, dims.opaque_nodes)
+    answers = tuple(True if c.condition is None else judge.condition(c.condition) for c in clauses)
+    return _outcome(answers), answers
 
 
 def _breakpoints(conditions: list[nodes.Expr], ctx: Context) -> tuple[list[Line], list[Fraction], bool]:

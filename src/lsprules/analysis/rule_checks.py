@@ -8,7 +8,7 @@ diagnostics come back sorted by position, each once.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +16,7 @@ from pathlib import Path
 from lsprules.analysis.band_diagnostics import BandCheck, band_context, clause_words, decimal_words
 from lsprules.analysis.band_judge import Context
 from lsprules.analysis.suppressions import suppressed
+from lsprules.analysis.theme_bands import ThemeAnalysis, analyse_theme
 from lsprules.core.diagnostics import Diagnostic, InputError, Severity, at_span, did_you_mean
 from lsprules.core.files import decode_source, read_input
 from lsprules.core.numbers import exact
@@ -23,7 +24,7 @@ from lsprules.core.periods import Period, PeriodError, parse_period
 from lsprules.core.source import Source, Span
 from lsprules.lang import nodes
 from lsprules.lang.printer import format_quantity, format_statement
-from lsprules.lang.resolve import IndicatorSpec, RuleSet, bodies, resolve_collecting, walk
+from lsprules.lang.resolve import IndicatorSpec, RuleSet, ThemeSpec, bodies, resolve_collecting, walk
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Checked:
     rule_file: nodes.RuleFile
     rule_set: RuleSet
     problems: tuple[Diagnostic, ...]  # from resolving: the indicators they touch are not checked further
+    theme_analyses: dict[str, ThemeAnalysis | None] = field(default_factory=dict)  # by theme, once each
 
     def report(self, code: str, message: str, node: nodes.Node | Span | None, hint: str | None = None,
                severity: Severity = Severity.ERROR) -> Diagnostic:
@@ -156,14 +158,47 @@ def check_after_otherwise(checked: Checked) -> Iterator[Diagnostic]:
 
 def check_theme_otherwise(checked: Checked) -> Iterator[Diagnostic]:
     """E204: a theme rating without `otherwise` leaves some mixes of members unrated."""
+    proven = {t.id for t in checked.rule_set.themes if (found := _theme_analysis(checked, t)) is not None
+              and found.unrated is None}  # every mix of members is rated: no catch-all is needed
     for item in checked.rule_file.items:
-        if isinstance(item, nodes.Theme):
+        if isinstance(item, nodes.Theme) and item.name not in proven:
             for rating in (s for s in item.settings if isinstance(s, nodes.Rating)):
                 if rating.clauses and all(c.condition is not None for c in rating.clauses):
                     yield checked.report("E204", f"the rating of theme '{item.name}' has no `otherwise` clause, "
                                          "so a mix of members that matches no clause gets no rating", rating,
                                          "end with a catch-all clause such as `AMBER_RED otherwise`",
                                          Severity.WARNING)
+
+
+def check_theme_bands(checked: Checked) -> Iterator[Diagnostic]:
+    """E214, E215: the exact analysis of each theme's rating over every mix of its members."""
+    for theme in checked.rule_set.themes:
+        analysis = _theme_analysis(checked, theme)
+        if analysis is None:
+            continue
+        for index, clause in enumerate(analysis.clauses):
+            if analysis.fires(index):
+                continue
+            why = "its condition is never true" if not analysis.ever_true(index) else \
+                "every mix of members it matches is rated (or left undecided) by an earlier clause"
+            yield checked.report("E215", f"`{clause_words(clause)}` can never fire for theme '{theme.id}': {why}",
+                                 clause, "reorder the clauses (the first that holds decides), or change the counts")
+        if analysis.unrated is not None:
+            yield checked.report("E214", f"theme '{theme.id}' gives no rating to {analysis.unrated}: no clause "
+                                 "of its rating matches", theme.rating,
+                                 "add a clause for them, or end with a catch-all such as "
+                                 f"`{theme.scale[0] if theme.scale else 'RED'} otherwise`")
+
+
+def _theme_analysis(checked: Checked, theme: ThemeSpec) -> ThemeAnalysis | None:
+    """The analysis of a theme's rating over every mix of its members (None: members with problems, or too
+    many mixes); worked out once per theme, as two checks read it."""
+    if theme.id not in checked.theme_analyses:
+        usable = {spec.id: spec for spec in checked.specs()}
+        fine = bool(theme.rating.clauses) and all(m in usable for m in theme.members) and \
+            not any(_inside(problem.span, theme.span) for problem in checked.problems)
+        checked.theme_analyses[theme.id] = analyse_theme(theme, [usable[m] for m in theme.members]) if fine else None
+    return checked.theme_analyses[theme.id]
 
 
 def _clause_lists(rule_file: nodes.RuleFile) -> Iterator[tuple[nodes.Clause, ...]]:
@@ -372,6 +407,7 @@ CHECKS: tuple[Check, ...] = (
     check_after_otherwise,
     check_theme_otherwise,
     check_bands,
+    check_theme_bands,
     check_target_polarity,
     check_target_periods,
     check_pp_units,

@@ -207,13 +207,17 @@ def comparator_aspects(comparator: ComparatorSpec) -> dict[str, Aspect]:
 
 
 def theme_aspects(theme: ThemeSpec) -> dict[str, Aspect]:
-    """Every aspect of a theme: title, scale, members (groups expanded) and rating clauses."""
+    """Every aspect of a theme: title, scale, members (groups expanded), rating clauses and required coverage."""
     line = _line(theme)
     return {"title": Aspect("title", theme.title, "title", f"“{theme.title}”", line),
             "scale": Aspect("scale", theme.scale, "rating scale", " < ".join(theme.scale), line),
             "members": Aspect("members", frozenset(theme.members), "members", ", ".join(theme.members), line),
             "rating.clauses": clauses_aspect("rating.clauses", theme.rating.clauses, "rating clauses",
-                                             _line(theme.rating))}
+                                             _line(theme.rating)),
+            "coverage": Aspect("coverage", theme.coverage.minimum if theme.coverage else None,
+                               "members that must be assessed",
+                               f"at least {_quantity(theme.coverage.minimum)}" if theme.coverage else "any number",
+                               _line(theme.coverage) if theme.coverage else line)}
 
 
 # --- the whole rule set, one fact per line ----------------------------------------------------

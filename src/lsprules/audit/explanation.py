@@ -34,7 +34,7 @@ from lsprules.engine.interpreter import (
 )
 from lsprules.lang import nodes
 from lsprules.lang.printer import format_expr, format_quantity
-from lsprules.lang.resolve import IndicatorSpec, RuleSet, TargetSpec, ThemeSpec
+from lsprules.lang.resolve import OFFSET_FUNCTIONS, IndicatorSpec, RuleSet, TargetSpec, ThemeSpec
 
 OUTCOME_WORDS = {True: "yes", False: "no", None: "unknown"}
 
@@ -189,6 +189,8 @@ def _components(ctx: _Context, expr: nodes.Expr, period: Period) -> Iterator[str
             yield f"{node.id} = {_known(ctx.evaluator.value_at(node.id, period))}"
         elif isinstance(node, nodes.AtComparator):
             yield _at_words(ctx, node.indicator, node.comparator, period)
+        elif isinstance(node, nodes.AtPeriod) or (isinstance(node, nodes.Call) and node.func in OFFSET_FUNCTIONS):
+            yield f"{format_expr(node)} = {_known(ctx.evaluator.series_value(node, period))}"
         elif isinstance(node, nodes.Call) and node.func in ("gap", "ratio") and len(node.args) == 2:
             first, second = node.args
             # The resolver makes both names: an indicator, then a comparator.
@@ -438,6 +440,12 @@ def _fact_words(node: nodes.Expr, facts: Facts) -> str | None:
                               if facts.target is not None else "there is no target")
     if isinstance(node, (nodes.WithinTarget, nodes.TargetExceeded)):
         return f"{text}: " + (_margin_words(node, facts) if facts.target is not None else "there is no target")
+    if isinstance(node, nodes.Margin):
+        reference = facts.target if node.reference == "target" else facts.trajectory
+        missing = "there is no target" if node.reference == "target" else "there is no trajectory value"
+        return f"{text}: " + (_bounded_words(node, facts, reference) if reference is not None else missing)
+    if isinstance(node, nodes.Presence):
+        return f"{text}: {_presence_words(node, facts)}"
     if isinstance(node, nodes.GapState):
         return f"{text}: {_gap_words(facts)}"
     if isinstance(node, nodes.Compare):
@@ -462,6 +470,28 @@ def _margin_words(node: nodes.WithinTarget | nodes.TargetExceeded, facts: Facts)
     lead = facts.polarity.shortfall(target, value)
     return f"{exact_text(value)} beats the target {exact_text(target)} by {exact_text(lead)}; " \
            f"needed {exact_text(margin)}"
+
+
+def _bounded_words(node: nodes.Margin, facts: Facts, target: Fraction) -> str:
+    allowed = margin_amount(node.amount, target)
+    value = _latest(facts).value
+    side = facts.polarity.better(value, target)
+    name = "the target" if node.reference == "target" else "the trajectory value"
+    if side == 0:
+        where = f"{exact_text(value)} is exactly on {name}"
+    elif side > 0:
+        where = f"{exact_text(value)} beats {name} {exact_text(target)} by " \
+                f"{exact_text(facts.polarity.shortfall(target, value))}"
+    else:
+        where = f"{exact_text(value)} is {exact_text(facts.polarity.shortfall(value, target))} short of " \
+                f"{name} {exact_text(target)}"
+    return f"{where}; the condition asks for {node.bound} {exact_text(allowed)} " \
+           f"{'short of it' if node.side == 'short' else 'better'}"
+
+
+def _presence_words(node: nodes.Presence, facts: Facts) -> str:
+    there = {"target": facts.target is not None, "previous value": facts.earlier is not None, "data": True}
+    return f"there is {'a' if there[node.thing] else 'no'} {node.thing}"
 
 
 def _gap_words(facts: Facts) -> str:
@@ -573,9 +603,13 @@ def explain_theme(rules: RuleSet, dataset: Dataset, theme_id: str, at: Period | 
     result = assess_theme(theme, chosen, results, at)
     members = [results[m] for m in theme.members if m in results]
     search = ThemeWhatIf(rules, theme, chosen, members, at)
-    reach = search.reach()
-    sections = (_members_section(theme, members), _rating_section(rules, theme, result, members),
-                _theme_change_section(theme, result.rating, reach, search.complete))
+    short = next((r for r in result.reasons if r.startswith("rating n/a: only")), None)
+    # Below the coverage the theme requires, no change of members' arrows or bands can rate it: only data can.
+    reach = search.reach() if short is None else []
+    change = _theme_change_section(theme, result.rating, reach, search.complete) if short is None else \
+        Section("What would change the rating", (short.removeprefix("rating n/a: "),
+                                                 "only data for more members can change that"))
+    sections = (_members_section(theme, members), _rating_section(rules, theme, result, members), change)
     heading = f"theme {theme.id} “{theme.title}” — {chosen.name}, assessed at {at or '–'}"
     facts: dict[str, object]
     facts = {"area": chosen.name, "theme": theme.id, "period": at.label if at else None, "rating": result.rating,
@@ -588,7 +622,12 @@ def explain_theme(rules: RuleSet, dataset: Dataset, theme_id: str, at: Period | 
 
 
 def _members_section(theme: ThemeSpec, members: list[Assessment]) -> Section:
-    lines = [f"scale, worst first: {' < '.join(theme.scale)}; {len(members)} members"]
+    assessed = sum(1 for m in members if m.value is not None)
+    lines = [f"scale, worst first: {' < '.join(theme.scale)}; {len(members)} members, {assessed} assessed"]
+    if theme.coverage is not None:
+        unit = " %" if theme.coverage.minimum.unit == "%" else ""
+        lines.append(f"requires at least {theme.coverage.minimum.value}{unit} of them assessed "
+                     f"({_line_of(theme.coverage)})")
     for arrow in ("up", "static", "down", "peak", "na"):
         having = [m.indicator for m in members if m.arrow == arrow]
         if having:
@@ -612,6 +651,7 @@ def _rating_section(rules: RuleSet, theme: ThemeSpec, result: ThemeResult, membe
         lines.append(f"{index + 1}. {_clause_text(clause)} ({where}) — {verdict}")
         if clause.condition is not None:
             lines.extend("     " + w for w in _theme_numbers(clause.condition, members))
+    lines.extend(r for r in result.reasons if r.startswith(("rating n/a: only", "warning:")))
     lines.append(f"rating: {band_text(result.rating)}" + (f" (the report printed {result.reported})"
                                                           if result.reported else ""))
     return Section("Rating", tuple(lines))

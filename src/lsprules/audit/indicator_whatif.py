@@ -125,8 +125,10 @@ class WhatIf:
                 probes.add(stop)
             probes.add((stop + after) / 2)
         if self.whole:
+            # The next whole value beyond each stop too, the current value included: a value on a threshold
+            # (100 at a target of 100) changes its result one step beyond it, not halfway to the next one.
             probes = {Fraction(math.ceil(p) if upward else math.floor(p)) for p in probes} | \
-                     {Fraction(math.floor(p) + 1 if upward else math.ceil(p) - 1) for p in probes}
+                     {Fraction(math.floor(p) + 1 if upward else math.ceil(p) - 1) for p in probes | set(stops)}
         return sorted((p for p in probes if (p - self.value) * sign > 0), key=lambda v: v * sign)
 
     def _crossed(self, thresholds: list[Threshold], probe: Fraction, upward: bool) -> Threshold:
@@ -172,6 +174,10 @@ class WhatIf:
             yield Threshold(facts.target, "the target")
         elif isinstance(node, (nodes.WithinTarget, nodes.TargetExceeded)) and facts.target is not None:
             yield from self._margin_thresholds(node, facts.target)
+        elif isinstance(node, nodes.Margin) and (facts.target if node.reference == "target" else facts.trajectory):
+            reference = facts.target if node.reference == "target" else facts.trajectory
+            assert reference is not None  # just tested
+            yield from self._bounded_thresholds(node, reference)
         elif isinstance(node, nodes.GapState):
             yield from self._gap_thresholds()
         elif isinstance(node, nodes.Compare):
@@ -187,6 +193,15 @@ class WhatIf:
         words = f"{format_quantity(node.margin)} {'short of' if reach > 0 else 'beyond'} the target"
         for value in self.facts.polarity.values_short_by(target, reach):
             yield Threshold(value, words)
+
+    def _bounded_thresholds(self, node: nodes.Margin, reference: Fraction) -> Iterator[Threshold]:
+        margin = margin_amount(node.amount, reference)
+        reach = margin if node.side == "short" else -margin
+        name = "the target" if node.reference == "target" else f"the trajectory value for {self.period}"
+        words = f"{format_quantity(node.amount)} {'short of' if reach > 0 else 'beyond'} {name}"
+        for value in self.facts.polarity.values_short_by(reference, reach):
+            yield Threshold(value, words)
+        yield Threshold(reference, name)  # "at least 0 better" and the like turn at the reference itself
 
     def _gap_thresholds(self) -> Iterator[Threshold]:
         polarity = self.facts.polarity

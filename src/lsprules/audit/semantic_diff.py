@@ -329,7 +329,7 @@ def _theme_changes(old: RuleSet, new: RuleSet) -> list[Change]:
         else:
             out.extend(_member_changes(before[tid], after[tid], old, new))
             out.extend(aspect_changes("theme", tid, theme_aspects(before[tid]), theme_aspects(after[tid]),
-                                      keys=("title", "scale", "rating.clauses")))
+                                      keys=("title", "scale", "rating.clauses", "coverage")))
     return out
 
 

@@ -49,6 +49,24 @@ class Polarity:
             return max(Fraction(0), value - reference)
         return max(Fraction(0), abs(value - self.ideal) - abs(reference - self.ideal))
 
+    def by_margin(self, value: Fraction, reference: Fraction, better: bool, bound: str, amount: Fraction) -> bool:
+        """Whether `value` is short of (`better`: ahead of) `reference` by a distance that `bound` admits.
+
+        "more than" and "at least" need the value strictly on that side ("at least 0 % better" is strictly
+        better); "less than", "up to" and "no more than" include the values at the reference and on the
+        other side of it when short ("less than 5 short" includes meeting it) but never, when better, a
+        value short of it ("up to 10 % better" means at or above the reference by at most 10 %).
+        """
+        distance = self.shortfall(reference, value) if better else self.shortfall(value, reference)
+        on_side = distance > 0
+        if bound == "more than":
+            return distance > amount
+        if bound == "at least":
+            return distance >= amount and on_side
+        if better and self.better(value, reference) < 0:
+            return False
+        return distance < amount if bound == "less than" else distance <= amount  # up to, no more than
+
     def gap_shortfall(self, value: Fraction) -> Fraction:
         """How far a gap is from closed: from the ideal when closer is better, else from zero."""
         if self.kind == CLOSER:

@@ -7,17 +7,27 @@ three-valued logic: a RAG clause that cannot be decided leaves the rating n/a, w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import NamedTuple, TypeGuard
+from typing import NamedTuple, Protocol, TypeGuard
 
-from lsprules.core.numbers import HUNDRED, exact, matches_printed, places_of, plain, shown
+from lsprules.core.numbers import HUNDRED, exact, matches_printed, places_of, plain, shown, to_decimal
 from lsprules.core.periods import Period, year_start
 from lsprules.data.model import Area, Dataset, Missing, Series, Value
 from lsprules.lang import nodes
 from lsprules.lang.conditions import decide
-from lsprules.lang.resolve import COMPARATOR_FUNCTIONS, PERIOD_FUNCTIONS, IndicatorSpec, RuleSet, TargetSpec, ThemeSpec
+from lsprules.lang.resolve import (
+    COMPARATOR_FUNCTIONS,
+    OFFSET_FUNCTIONS,
+    PERIOD_FUNCTIONS,
+    IndicatorSpec,
+    RuleSet,
+    TargetSpec,
+    ThemeSpec,
+    tests_data,
+)
 
 ARROW_SYMBOLS = {"up": "▲", "static": "◀▶", "down": "▼", "peak": "★", "na": "n/a"}
 
@@ -113,6 +123,7 @@ class ThemeResult:
     counts: Mapping[str, int]
     discrepancies: tuple[Discrepancy, ...]
     reported: str | None = None
+    assessed: int | None = None  # how many members have a value
 
 
 @dataclass(frozen=True)
@@ -195,7 +206,7 @@ def _latest_period(dataset: Dataset) -> Period | None:
 
 SeriesValues = dict[Period, "Fraction | Gap"]
 ShownSeries = tuple[tuple[Period, "Fraction | Gap"], ...]  # a series up to the assessed period, as Assessment holds it
-SeriesNode = nodes.AtComparator | nodes.Call  # a value that needs other periods or areas: see _is_series_node
+SeriesNode = nodes.AtComparator | nodes.AtPeriod | nodes.Call  # needs other periods or areas: see _is_series_node
 
 
 class AreaEvaluator:
@@ -312,11 +323,22 @@ class AreaEvaluator:
             return set()
         return set.intersection(*(set(e.series(indicator)) for e in found))
 
+    def series_value(self, node: SeriesNode, p: Period) -> Fraction | Gap:
+        """A value that reads other periods or areas (`x at c`, `x at 2005/06`, previous(x)...) at period p."""
+        return self._series_value(node, p)
+
     def _series_value(self, node: SeriesNode, p: Period) -> Fraction | Gap:
         """`x at c`, gap(), ratio() and the period functions, at period p."""
         if isinstance(node, nodes.AtComparator):
             return self.comparator_value(node.indicator, node.comparator, p)
+        if isinstance(node, nodes.AtPeriod):
+            fixed = _same_kind_period(node.period, p)
+            if fixed is None:
+                return Gap(f"{node.period} is not the kind of period the data uses")
+            return self.value_at(node.indicator, fixed)
         name = _name_argument(node.args[0])
+        if node.func in OFFSET_FUNCTIONS:
+            return self._offset(node.func, name, _count_argument(node), p)
         if node.func in COMPARATOR_FUNCTIONS:
             own, other = self.value_at(name, p), self.comparator_value(name, _name_argument(node.args[1]), p)
             if isinstance(own, Gap) or isinstance(other, Gap):
@@ -330,6 +352,20 @@ class AreaEvaluator:
         if node.func.startswith("from_"):
             return self._from_year_to_date(name, p, financial)
         return self._year_to_date(name, p, financial)
+
+    def _offset(self, func: str, indicator: str, back: int, p: Period) -> Fraction | Gap:
+        """previous(x, n): x n periods before p; change(x, n) and percent_change(x, n): x at p against it."""
+        before = self.value_at(indicator, p.shift(-back))
+        if func == "previous" or isinstance(before, Gap):
+            return before
+        now = self.value_at(indicator, p)
+        if isinstance(now, Gap):
+            return now
+        if func == "change":
+            return now - before
+        if before == 0:
+            return Gap(f"no % change: {indicator} is 0 in {p.shift(-back)}")
+        return (now - before) / abs(before) * HUNDRED
 
     def _span_sum(self, indicator: str, first: Period, last: Period) -> Fraction | Gap:
         """The sum of an indicator over consecutive periods; a Gap names the first one missing."""
@@ -391,7 +427,7 @@ class AreaEvaluator:
             return max((places_of(v) for v in values if not isinstance(v, Missing)), default=0)
         from lsprules.lang.resolve import walk
 
-        if spec.value.as_percent or any(isinstance(n, nodes.Arith) and n.op == "/" for n in walk(spec.value.expr)):
+        if spec.value.as_percent or any(_divides(n) for n in walk(spec.value.expr)):
             return 1
         return max((self.places(n) for n in _names(spec.value.expr) if n in self.rules.indicators
                     and n not in spec.fields), default=0)  # a field is not the indicator of the same name
@@ -480,19 +516,38 @@ def _value_expr(expr: nodes.Expr, lookup: Callable[[str], Fraction | Gap],
             if isinstance(arg, Gap):
                 return arg  # the first missing one
             values.append(arg)
+        if expr.func == "share_of":
+            share = _arith("/", values[0], values[1])
+            return share if isinstance(share, Gap) else share * HUNDRED
         return _function(expr.func, values)
     return Gap(f"cannot compute {type(expr).__name__} as a value")
 
 
 def _is_series_node(expr: nodes.Expr) -> TypeGuard[SeriesNode]:
-    return isinstance(expr, nodes.AtComparator) or (
-        isinstance(expr, nodes.Call) and (expr.func in COMPARATOR_FUNCTIONS or expr.func in PERIOD_FUNCTIONS))
+    return isinstance(expr, (nodes.AtComparator, nodes.AtPeriod)) or (
+        isinstance(expr, nodes.Call) and (expr.func in COMPARATOR_FUNCTIONS or expr.func in PERIOD_FUNCTIONS
+                                          or expr.func in OFFSET_FUNCTIONS))
+
+
+def _divides(node: nodes.Expr) -> bool:
+    """Whether a node divides (its result has no natural number of decimal places)."""
+    return (isinstance(node, nodes.Arith) and node.op == "/") or (
+        isinstance(node, nodes.Call) and node.func in ("share_of", "percent_change"))
 
 
 def _name_argument(arg: nodes.Expr) -> str:
     """The indicator or comparator a series function's argument names (the resolver allows nothing else)."""
     assert isinstance(arg, nodes.Name)
     return arg.id
+
+
+def _count_argument(node: nodes.Call) -> int:
+    """How many periods back an offset function looks: its second argument, else 1."""
+    if len(node.args) < 2:
+        return 1
+    count = node.args[1]
+    assert isinstance(count, nodes.Quantity)  # the resolver allows only a whole number of periods here
+    return int(count.value)
 
 
 def _arith(op: str, left: Fraction, right: Fraction) -> Fraction | Gap:
@@ -548,11 +603,22 @@ class Facts:
         self.trajectory: Fraction | None = None
         self.baseline: Fraction | None = None
         self.target_path: list[tuple[Period, Fraction]] = []
+        self.decimals = spec.decimals  # the rule's `decimals`: reasons show values as the table does
         if self.latest is not None:
-            self.reasons.append(f"latest value {plain(self.latest.value)} in {self.latest.name}")
+            self.reasons.append(f"latest value {self.num(self.latest.value)} in {self.latest.name}")
             at = points[-1][0]  # the latest value's period (only a mean of several values has none)
             self._judge_arrow(self.latest, at)
             self._judge_target(at)
+
+    def num(self, value: Fraction, computed: bool = False) -> str:
+        """A value in a reason as the table shows it: at the rule's `decimals` (a computed target or trajectory
+        that is not exact there with one place more), or to at most 2 places when the rule sets none."""
+        if self.decimals is None:
+            return plain(value)
+        places = self.decimals
+        if computed and to_decimal(value, places) != value:
+            places += 1
+        return str(to_decimal(value, places))
 
     # --- polarity --------------------------------------------------------------------------
 
@@ -569,7 +635,7 @@ class Facts:
         arrow = self.spec.arrow
         if arrow.peak is not None and self.polarity.better(latest.value, exact(arrow.peak.maximum.value)) >= 0:
             self.arrow = "peak"
-            self.reasons.append(f"★ peak: {plain(latest.value)} is at its maximum of "
+            self.reasons.append(f"★ peak: {self.num(latest.value)} is at its maximum of "
                                 f"{_quantity_words(arrow.peak.maximum)}")
         earlier = self._comparison_point(arrow.compare, at)
         if earlier is None:
@@ -619,7 +685,7 @@ class Facts:
 
     def _direction(self, latest: Point, earlier: Point, change: Fraction) -> None:
         static = self.spec.arrow.static
-        comparison = (f"{plain(latest.value)} ({latest.name}) against {plain(earlier.value)} "
+        comparison = (f"{self.num(latest.value)} ({latest.name}) against {self.num(earlier.value)} "
                       f"({earlier.name}): change {_signed(change)}"
                       + (f" ({_signed(self.change_pct)} %)" if self.change_pct is not None else ""))
         if static is not None:
@@ -692,15 +758,16 @@ class Facts:
             return
         if base is None or target.trajectory == "flat":
             self.trajectory = end
-            self.reasons.append(f"target {plain(end)} by {goal.period}")
+            self.reasons.append(f"target {self.num(end, True)} by {goal.period}")
             return
         self.trajectory = _linear(base.period, base.value, end_period, end, at)
         self.target_path = [(base.period, base.value), (end_period, end)]
         if self.trajectory is None:
             self.reasons.append(f"no trajectory: {at} is before the baseline period {base.period}")
             return
-        self.reasons.append(f"target {plain(end)} by {goal.period} ({_goal_words(goal)} from {plain(base.value)} "
-                            f"in {base.period}); linear trajectory value for {at}: {plain(self.trajectory)}")
+        self.reasons.append(f"target {self.num(end, True)} by {goal.period} ({_goal_words(goal)} from "
+                            f"{self.num(base.value)} in {base.period}); linear trajectory value for {at}: "
+                            f"{self.num(self.trajectory, True)}")
 
     def _goal_value(self, goal: nodes.ChangeStmt | nodes.ReachStmt, base: _Baseline | None) -> Fraction | None:
         amount = exact(goal.amount.value)
@@ -733,7 +800,7 @@ class Facts:
         if self.target is None:
             self.reasons.append(f"no target is set for {at}")
         else:
-            self.reasons.append(f"target for {at}: {plain(self.target)} (profiled by period)")
+            self.reasons.append(f"target for {at}: {self.num(self.target, True)} (profiled by period)")
 
     # --- facts -----------------------------------------------------------------------------
 
@@ -756,8 +823,8 @@ class Facts:
         if self.spec.rag is None:
             self.reasons.append("RAG n/a: the rules give this indicator no RAG clauses")
             return None, None, ()
-        if self.latest is None:
-            return None, None, ()
+        if self.latest is None and not tests_data(self.spec.rag):
+            return None, None, ()  # no value, no rating: unless the clauses say what no data rates
         traces: list[ClauseTrace] = []
         for clause in self.spec.rag.clauses:
             line = clause.span.line if clause.span else None
@@ -800,12 +867,40 @@ class Facts:
             return self._known(self.on_trajectory(), "there is no trajectory value")
         if isinstance(expr, nodes.TargetMet):
             return self._known(self.target_met(), "there is no target")
+        if isinstance(expr, nodes.Presence):
+            return self._presence(expr)
+        if self.latest is None:
+            self.unknown("there is no value")
+            return None
         if isinstance(expr, (nodes.WithinTarget, nodes.TargetExceeded)):
             return self._target_margin(expr)
+        if isinstance(expr, nodes.Margin):
+            return self._margin(expr)
         if isinstance(expr, nodes.GapState):
             return self._gap_state(expr.state)
         self.unknown(f"{type(expr).__name__} is not a fact about an indicator")
         return None
+
+    def _presence(self, expr: nodes.Presence) -> bool | None:
+        """`no target`, `has data`...: known whenever there is a value (with none, only `data` is)."""
+        if expr.thing == "data":
+            return (self.latest is not None) == expr.present
+        if self.latest is None:
+            self.unknown(f"there is no value, so whether there is a {expr.thing} is not known")
+            return None
+        there = self.target is not None if expr.thing == "target" else self.earlier is not None
+        return there == expr.present
+
+    def _margin(self, expr: nodes.Margin) -> bool | None:
+        reference = self.target if expr.reference == "target" else self.trajectory
+        if reference is None:
+            self.unknown("there is no target" if expr.reference == "target" else "there is no trajectory value")
+            return None
+        assert self.latest is not None  # fact() answers for a latest value only
+        amount = exact(expr.amount.value)
+        if expr.amount.unit == "%":
+            amount = abs(reference) * amount / HUNDRED
+        return self.polarity.by_margin(self.latest.value, reference, expr.side != "short", expr.bound, amount)
 
     def _known(self, value: bool | None, reason: str) -> bool | None:
         if value is None:
@@ -845,7 +940,7 @@ class Facts:
         if isinstance(expr, nodes.Ref):
             value = self._ref(expr.which)
             if value is None:
-                self.unknown(f"there is no {expr.which} value")
+                self.unknown("there is no value" if expr.which == "value" else f"there is no {expr.which} value")
             return value
         if isinstance(expr, nodes.Negate):
             inner = self.number(expr.operand)
@@ -875,11 +970,14 @@ class Facts:
         }[which]
 
 
+_COMPARISONS: dict[str, Callable[[Fraction, Fraction], bool]] = {
+    ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq, "!=": operator.ne}
+
+
 def _compare(op: str, left: Fraction | None, right: Fraction | None) -> bool | None:
     if left is None or right is None:
         return None
-    return {">=": left >= right, "<=": left <= right, ">": left > right, "<": left < right,
-            "==": left == right, "!=": left != right}[op]
+    return _COMPARISONS[op](left, right)  # only the comparison asked for: a theme check makes many
 
 
 def _linear(start: Period, start_value: Fraction, end: Period, end_value: Fraction, at: Period) -> Fraction | None:
@@ -912,10 +1010,10 @@ def _goal_words(goal: nodes.ChangeStmt | nodes.ReachStmt) -> str:
     return f"{goal.direction} by {_quantity_words(goal.amount)}"
 
 
-def _signed(value: Fraction | None) -> str:
+def _signed(value: Fraction | None, words: Callable[[Fraction], str] = plain) -> str:
     if value is None:
         return "–"
-    text = plain(value)
+    text = words(value)
     return text if value < 0 else f"+{text}"
 
 
@@ -934,13 +1032,22 @@ def assess_theme(theme: ThemeSpec, area: Area, results: Mapping[str, Assessment]
     """Roll the members' arrows and RAG ratings up into the theme's rating (first matching clause)."""
     members = [results[m] for m in theme.members if m in results]
     counts = _member_counts(members)
+    assessed = sum(1 for m in members if m.value is not None)
     noun = "member" if len(members) == 1 else "members"
-    reasons = [f"{len(members)} {noun}: " + ", ".join(f"{n} {k}" for k, n in counts.items() if n)]
+    reasons = [f"{len(members)} {noun}, {assessed} assessed: " + ", ".join(f"{n} {k}" for k, n in counts.items() if n)]
     traces: list[ClauseTrace] = []
     rating, line = None, None
-    for clause in theme.rating.clauses:
+    tally = member_tally(members)
+    short = _coverage_shortfall(theme, assessed, len(members))
+    if short is not None:
+        reasons.append(short)
+    elif theme.coverage is None and 2 * assessed < len(members):
+        reasons.append(f"warning: only {assessed} of {len(members)} members were assessed ({len(members) - assessed} "
+                       "have no value), so the rating rests on few of them; `require at least N assessed` makes "
+                       "such a rating n/a")
+    for clause in theme.rating.clauses if short is None else ():
         clause_line = clause.span.line if clause.span else None
-        outcome = True if clause.condition is None else _theme_condition(clause.condition, members)
+        outcome = True if clause.condition is None else _theme_condition(clause.condition, tally)
         if outcome is None:
             traces.append(ClauseTrace(clause.label, clause_line, "unknown", "no member could be judged"))
             reasons.append(f"rating n/a: cannot decide `{_clause_words(clause)}` (line {clause_line})")
@@ -955,8 +1062,25 @@ def assess_theme(theme: ThemeSpec, area: Area, results: Mapping[str, Assessment]
     discrepancies: tuple[Discrepancy, ...] = ()
     if at is not None and reported is not None and reported != (rating or "na"):
         discrepancies = (Discrepancy("rating", at, reported, rating or "na"),)
+    if short is not None and theme.coverage is not None and theme.coverage.span is not None:
+        line = theme.coverage.span.line
     return ThemeResult(area.name, theme.id, theme.title, at, rating, line, tuple(reasons), tuple(traces),
-                       counts, discrepancies, reported)
+                       counts, discrepancies, reported, assessed)
+
+
+def _coverage_shortfall(theme: ThemeSpec, assessed: int, total: int) -> str | None:
+    """Why the rating is n/a when fewer members were assessed than the theme requires; None when enough were."""
+    if theme.coverage is None:
+        return None
+    minimum = theme.coverage.minimum
+    needed = exact(minimum.value)
+    enough = assessed * HUNDRED >= needed * total if minimum.unit == "%" else assessed >= needed
+    if enough:
+        return None
+    line = theme.coverage.span.line if theme.coverage.span else None
+    unit = " %" if minimum.unit == "%" else ""
+    return f"rating n/a: only {assessed} of {total} members were assessed; the theme requires at least " \
+           f"{minimum.value}{unit} assessed (line {line})"
 
 
 def _member_counts(members: list[Assessment]) -> dict[str, int]:
@@ -969,44 +1093,76 @@ def _member_counts(members: list[Assessment]) -> dict[str, int]:
     return counts
 
 
-def _theme_condition(expr: nodes.Expr, members: list[Assessment]) -> bool | None:
+class MemberLook(Protocol):
+    """What a theme's rating reads of a member: its arrow and its RAG band (an Assessment, or a stand-in)."""
+
+    @property
+    def arrow(self) -> str: ...
+
+    @property
+    def rag(self) -> str | None: ...
+
+
+# A fact about members -> (how many members it holds for, how many could be judged): all a rating reads.
+Tally = Callable[[nodes.Expr], tuple[int, int]]
+
+
+def member_tally(members: Sequence[MemberLook]) -> Tally:
+    """The tally of each fact over these members."""
+    def tally(fact: nodes.Expr) -> tuple[int, int]:
+        outcomes = [_member_fact(fact, m) for m in members]
+        return sum(1 for o in outcomes if o is True), sum(1 for o in outcomes if o is not None)
+
+    return tally
+
+
+def theme_condition(expr: nodes.Expr, tally: Tally) -> bool | None:
+    """The truth of a theme rating condition given the tally of each fact it counts (the analysis of theme
+    ratings tallies whole mixes of members at once)."""
+    return _theme_condition(expr, tally)
+
+
+def _theme_condition(expr: nodes.Expr, tally: Tally) -> bool | None:
     def leaf(node: nodes.Expr) -> bool | None:
         if isinstance(node, nodes.Compare):
-            return _compare(node.op, _theme_number(node.left, members), _theme_number(node.right, members))
+            return _compare(node.op, _theme_number(node.left, tally), _theme_number(node.right, tally))
         return None
 
     return decide(expr, leaf)
 
 
-def theme_number(expr: nodes.Expr, members: list[Assessment]) -> Fraction | None:
+def theme_number(expr: nodes.Expr, members: Sequence[MemberLook]) -> Fraction | None:
     """The value of a number in a theme rating rule (e.g. share(arrow is up)) over members; None if unknown."""
-    return _theme_number(expr, members)
+    return _theme_number(expr, member_tally(members))
 
 
-def _theme_number(expr: nodes.Expr, members: list[Assessment]) -> Fraction | None:
+def _theme_number(expr: nodes.Expr, tally: Tally) -> Fraction | None:
     if isinstance(expr, nodes.Quantity):
         return exact(expr.value)
     if isinstance(expr, nodes.Negate):
-        inner = _theme_number(expr.operand, members)
+        inner = _theme_number(expr.operand, tally)
         return None if inner is None else -inner
     if isinstance(expr, nodes.Arith):
-        left, right = _theme_number(expr.left, members), _theme_number(expr.right, members)
+        left, right = _theme_number(expr.left, tally), _theme_number(expr.right, tally)
         if left is None or right is None:
             return None
         result = _arith(expr.op, left, right)
         return None if isinstance(result, Gap) else result
     if isinstance(expr, nodes.Call):
-        outcomes = [_member_fact(expr.args[0], m) for m in members]
-        true = sum(1 for o in outcomes if o is True)
+        true, judged = tally(expr.args[0])
         if expr.func == "count":
             return Fraction(true)
-        judged = sum(1 for o in outcomes if o is not None)
         # A share is of the members that could be judged: one without an arrow is neither up nor not up.
         return Fraction(true * 100, judged) if judged else None
     return None
 
 
-def _member_fact(expr: nodes.Expr, member: Assessment) -> bool | None:
+def member_fact(expr: nodes.Expr, member: MemberLook) -> bool | None:
+    """Whether a fact about one member (`arrow is up`, `rag is not red`) holds; None when it cannot be judged."""
+    return _member_fact(expr, member)
+
+
+def _member_fact(expr: nodes.Expr, member: MemberLook) -> bool | None:
     def leaf(node: nodes.Expr) -> bool | None:
         if isinstance(node, nodes.ArrowIs):
             if node.arrow != "na" and member.arrow == "na":

@@ -131,8 +131,7 @@ class _Lower(Transformer[Token, nodes.RuleFile]):
     def group(self, meta: Meta, name: Token, title: Token | None, *indicators: nodes.Indicator) -> nodes.Group:
         return nodes.Group(self._name(name), self._title(title), tuple(indicators), span=self._span(meta))
 
-    def theme(self, meta: Meta, name: Token, title: Token | None,
-              *settings: nodes.Scale | nodes.Members | nodes.Rating) -> nodes.Theme:
+    def theme(self, meta: Meta, name: Token, title: Token | None, *settings: nodes.ThemeSetting) -> nodes.Theme:
         return nodes.Theme(self._name(name), self._title(title), tuple(settings), span=self._span(meta))
 
     def comparator_area(self, meta: Meta, name: Token, title: Token | None, area: Token) -> nodes.Comparator:
@@ -149,6 +148,9 @@ class _Lower(Transformer[Token, nodes.RuleFile]):
 
     def rating(self, meta: Meta, *clauses: nodes.Clause) -> nodes.Rating:
         return nodes.Rating(tuple(clauses), span=self._span(meta))
+
+    def coverage(self, meta: Meta, number: Token, unit: Token | None) -> nodes.Coverage:
+        return nodes.Coverage(nodes.Quantity(self._number(number), _text(unit)), span=self._span(meta))
 
     # --- settings ---------------------------------------------------------------------------
 
@@ -259,11 +261,69 @@ class _Lower(Transformer[Token, nodes.RuleFile]):
     def name(self, meta: Meta, name: Token) -> nodes.Name:
         return nodes.Name(str(name), span=self._span(meta))
 
-    def ref(self, meta: Meta, which: Token) -> nodes.Ref:
-        return nodes.Ref(str(which), span=self._span(meta))
+    def value_ref(self, meta: Meta) -> nodes.Ref:
+        return nodes.Ref("value", span=self._span(meta))
+
+    def previous_ref(self, meta: Meta) -> nodes.Ref:
+        return nodes.Ref("previous", span=self._span(meta))
+
+    def trajectory_ref(self, meta: Meta) -> nodes.Ref:
+        return nodes.Ref("trajectory", span=self._span(meta))
+
+    def baseline_ref(self, meta: Meta) -> nodes.Ref:
+        return nodes.Ref("baseline", span=self._span(meta))
+
+    def change_ref(self, meta: Meta) -> nodes.Ref:
+        return nodes.Ref("change", span=self._span(meta))
 
     def target_ref(self, meta: Meta) -> nodes.Ref:
         return nodes.Ref("target", span=self._span(meta))
+
+    def previous_call(self, meta: Meta, *args: nodes.Expr) -> nodes.Call:
+        # `previous` and `change` are also named values of conditions, so their calls have their own rules.
+        return nodes.Call("previous", tuple(args), span=self._span(meta))
+
+    def change_call(self, meta: Meta, *args: nodes.Expr) -> nodes.Call:
+        return nodes.Call("change", tuple(args), span=self._span(meta))
+
+    def at_period(self, meta: Meta, indicator: Token, period: Token) -> nodes.AtPeriod:
+        return nodes.AtPeriod(str(indicator), self._period(period), span=self._span(meta))
+
+    def presence(self, meta: Meta, *words: Token) -> str:
+        return " ".join(str(w) for w in words)
+
+    def no_fact(self, meta: Meta, thing: str) -> nodes.Presence:
+        return nodes.Presence(thing, False, span=self._span(meta))
+
+    def has_fact(self, meta: Meta, thing: str) -> nodes.Presence:
+        return nodes.Presence(thing, True, span=self._span(meta))
+
+    def more_than(self, meta: Meta) -> str:
+        return "more than"
+
+    def at_least(self, meta: Meta) -> str:
+        return "at least"
+
+    def less_than(self, meta: Meta) -> str:
+        return "less than"
+
+    def up_to(self, meta: Meta) -> str:
+        return "up to"
+
+    def no_more_than(self, meta: Meta) -> str:
+        return "no more than"
+
+    def reference(self, meta: Meta, word: Token) -> str:
+        return str(word)
+
+    def short_of(self, meta: Meta, bound: str, amount: nodes.Quantity, reference: str) -> nodes.Margin:
+        return nodes.Margin("short", bound, amount, reference, span=self._span(meta))
+
+    def better_than(self, meta: Meta, bound: str, amount: nodes.Quantity, reference: str) -> nodes.Margin:
+        return nodes.Margin("better", bound, amount, reference, span=self._span(meta))
+
+    def exceeded_bound(self, meta: Meta, bound: str, amount: nodes.Quantity) -> nodes.Margin:
+        return nodes.Margin("exceeded", bound, amount, span=self._span(meta))
 
     def call(self, meta: Meta, func: Token, *args: nodes.Expr) -> nodes.Call:
         return nodes.Call(str(func), tuple(args), span=self._span(meta))

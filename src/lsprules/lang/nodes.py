@@ -154,8 +154,42 @@ class AtComparator(Node):
     comparator: str
 
 
+@dataclass(frozen=True)
+class AtPeriod(Node):
+    """`X at 2005/06`: indicator X's value at one fixed period, whatever period is being computed."""
+
+    indicator: str
+    period: str
+
+
+@dataclass(frozen=True)
+class Presence(Node):
+    """`no target`, `has data`, `no previous value`...: whether something is there (never unknown)."""
+
+    thing: str  # "target", "data" or "previous value"
+    present: bool
+
+
+# How a margin is bounded, and the words of each bound.
+BOUNDS = ("more than", "at least", "less than", "up to", "no more than")
+
+
+@dataclass(frozen=True)
+class Margin(Node):
+    """`more than Q short of target`, `at least Q better than target`, `target exceeded by more than Q`...
+
+    `side` is "short", "better" or "exceeded" (better, worded from the target); `bound` one of BOUNDS;
+    `reference` what the distance is measured from: "target", or "trajectory" (its value for the period).
+    """
+
+    side: str
+    bound: str
+    amount: Quantity
+    reference: str = "target"
+
+
 Expr = (Quantity | Name | Ref | Negate | Arith | Compare | And | Or | Not | Call | ArrowIs | RagIs | OnTrajectory |
-        TargetMet | TargetExceeded | WithinTarget | GapState | AtComparator)
+        TargetMet | TargetExceeded | WithinTarget | GapState | AtComparator | AtPeriod | Presence | Margin)
 
 
 # --- settings -------------------------------------------------------------------------------
@@ -360,12 +394,22 @@ class Rating(Node):
 
 
 @dataclass(frozen=True)
+class Coverage(Node):
+    """`require at least Q assessed`: the members that must have a value (a count, or a % of them all)."""
+
+    minimum: Quantity
+
+
+ThemeSetting = Scale | Members | Rating | Coverage
+
+
+@dataclass(frozen=True)
 class Theme(Node):
-    """`theme NAME ["title"] { scale, indicators, rating }`."""
+    """`theme NAME ["title"] { scale, indicators, rating, require ... }`."""
 
     name: str
     title: str | None
-    settings: tuple[Scale | Members | Rating, ...]
+    settings: tuple[ThemeSetting, ...]
 
 
 @dataclass(frozen=True)

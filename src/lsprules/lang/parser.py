@@ -21,7 +21,7 @@ TERMINAL_WORDS = {
     "UNIT_KIND": "count, percent or ratio", "POLARITY_KIND": "higher_is_better or lower_is_better",
     "STATIC_KIND": "'within' or 'below'", "CHANGE_KIND": "'reduce' or 'increase'",
     "TRAJECTORY_KIND": "'linear' or 'flat'", "ARROW_KIND": "up, static, down, peak or na",
-    "GAP_STATE": "closed, narrowed or widened", "REF": "value, previous, trajectory, baseline or change",
+    "GAP_STATE": "closed, narrowed or widened",
     "$END": "the end of the file",
 }
 # Expressions can nest no deeper than this: deeper trees would exhaust Python's stack in later stages,
@@ -275,7 +275,8 @@ def _unexpected_token(source: Source, exc: UnexpectedToken) -> Diagnostic:
 
     token = exc.token
     expected = set(exc.accepts or exc.expected)
-    misread = _misread_keyword(source, exc)
+    misread = _misread_keyword(source, exc) or _word_after_condition(source, exc) or _quoted_level(source, exc) \
+        or _split_word(source, exc)
     if misread is not None:
         return misread
     label = label_for(source.text, exc)
@@ -304,6 +305,62 @@ def _misread_keyword(source: Source, exc: UnexpectedToken) -> Diagnostic | None:
     return error("E101", f"`{last}` was read as the name of a band: the clause before it has no condition",
                  source, last.start_pos, last.end_pos,
                  hint="give the clause before it a condition: `green when value >= 90`")
+
+
+def _word_after_condition(source: Source, exc: UnexpectedToken) -> Diagnostic | None:
+    """`grey when target missing`: the parser ends the condition at `target` and takes `missing` for the next
+    clause's band, so the error shows on the next line. A band name never follows code on its own line:
+    point at that word instead."""
+    history = getattr(exc, "token_history", None) or []
+    last = history[-1] if history else None
+    expected = set(exc.accepts or exc.expected)
+    if last is None or last.type != "NAME" or not {"WHEN", "OTHERWISE"} <= expected or last.start_pos is None \
+            or last.line is None or exc.token.type in ("RBRACE", "$END"):
+        return None  # before `}` the word may well be a band whose `when` or `otherwise` is missing
+    line = source.line_text(last.line)
+    if not line[:(last.column or 1) - 1].strip():
+        return None  # the word starts its line: it really is the next clause's band
+    start = last.start_pos
+    while start > 0 and (source.text[start - 1].isalnum() or source.text[start - 1] == "_"):
+        start -= 1  # `no targets`: the keyword `target` was read from the front of the word
+    word = source.text[start:last.end_pos]
+    if start < last.start_pos:
+        return _unknown_word(source, word, start, last.start_pos)
+    return error("E101", f"`{word}` does not belong in this condition", source, start, last.end_pos,
+                 hint="a condition ends before it; to test for something missing, write `no target`, `no data` "
+                      "or `no previous value`; to join two conditions, use `and` or `or`")
+
+
+def _split_word(source: Source, exc: UnexpectedToken) -> Diagnostic | None:
+    """`no targets`: where no name can follow, the lexer reads the keyword `target` from the front of the word
+    and leaves `s`. Report the whole word, and the keyword it begins with."""
+    history = getattr(exc, "token_history", None) or []
+    last, token = (history[-1] if history else None), exc.token
+    if last is None or last.end_pos is None or last.end_pos != token.start_pos or last.start_pos is None:
+        return None
+    word = str(last) + str(token)
+    if not (word.replace("_", "a").isalnum() and str(last).isidentifier()):
+        return None
+    return _unknown_word(source, word, last.start_pos, token.start_pos)
+
+
+def _unknown_word(source: Source, word: str, start: int, split: int) -> Diagnostic:
+    """A word the lexer split after a keyword at its front (`targets`, `mets`): name it whole."""
+    keyword = source.text[start:split]
+    return error("E101", f"`{word}` is not a word the rule language knows here", source, start, start + len(word),
+                 hint=f"did you mean `{keyword}`?")
+
+
+def _quoted_level(source: Source, exc: UnexpectedToken) -> Diagnostic | None:
+    """`scale red < "amber" < green`: levels of a scale are names, not titles."""
+    history = getattr(exc, "token_history", None) or []
+    last = history[-1] if history else None
+    token = exc.token
+    if token.type != "STRING" or last is None or str(last) not in ("scale", "<") or token.start_pos is None:
+        return None
+    return error("E101", "the levels of a scale are names, written without quotes", source, token.start_pos,
+                 token.end_pos, hint=f"write {str(token)[1:-1].strip() or 'the name'} without the quotes, e.g. "
+                                     "`scale red < amber < green`")
 
 
 def _unexpected_character(source: Source, exc: UnexpectedCharacters) -> Diagnostic:

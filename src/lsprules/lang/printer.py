@@ -140,10 +140,12 @@ class _Printer:
         self.emit(depth, f"{head} mean of areas {areas}" if comparator.mean else f"{head} area {areas}",
                   comparator.span, item=item)
 
-    def theme_setting(self, setting: nodes.Scale | nodes.Members | nodes.Rating, depth: int) -> None:
+    def theme_setting(self, setting: nodes.ThemeSetting, depth: int) -> None:
         """One setting of a theme."""
         if isinstance(setting, nodes.Scale):
             self.emit(depth, _scale(setting), setting.span)
+        elif isinstance(setting, nodes.Coverage):
+            self.emit(depth, f"require at least {format_quantity(setting.minimum)} assessed", setting.span)
         elif isinstance(setting, nodes.Members):
             self.listing(depth, "indicators", setting.names, setting, [None] * len(setting.names), "", "",
                          _spread(setting.span))
@@ -287,6 +289,14 @@ def _number(value: Decimal) -> str:
 # --- expressions -----------------------------------------------------------------------------
 
 
+def margin_words(margin: nodes.Margin) -> str:
+    """`more than 5 pp short of target`, `target exceeded by at least 10 %`."""
+    amount = f"{margin.bound} {format_quantity(margin.amount)}"
+    if margin.side == "exceeded":
+        return f"{margin.reference} exceeded by {amount}"
+    return f"{amount} {'short of' if margin.side == 'short' else 'better than'} {margin.reference}"
+
+
 def _level(expr: nodes.Expr) -> int:
     if isinstance(expr, nodes.Arith):
         return _ARITH_LEVEL[expr.op]
@@ -345,6 +355,12 @@ def _atom(expr: nodes.Expr) -> str:
         return f"gap {expr.state}"
     if isinstance(expr, nodes.AtComparator):
         return f"{expr.indicator} at {expr.comparator}"
+    if isinstance(expr, nodes.AtPeriod):
+        return f"{expr.indicator} at {expr.period}"
+    if isinstance(expr, nodes.Presence):
+        return f"{'has' if expr.present else 'no'} {expr.thing}"
+    if isinstance(expr, nodes.Margin):
+        return margin_words(expr)
     raise TypeError(f"cannot print {type(expr).__name__}")
 
 

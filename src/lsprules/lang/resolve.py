@@ -27,13 +27,19 @@ THEME_FUNCTIONS = {"count", "share"}
 COMPARATOR_FUNCTIONS = {"gap", "ratio"}  # gap(x, c) = x - x at c; ratio(x, c) = x / x at c
 PERIOD_FUNCTIONS = {"year_to_date": 1, "financial_year_to_date": 1, "from_year_to_date": 1,
                     "from_financial_year_to_date": 1, "rolling_sum": 2, "rolling_mean": 2}  # name -> arguments
-SERIES_FUNCTIONS = COMPARATOR_FUNCTIONS | set(PERIOD_FUNCTIONS)
+# Values some periods earlier (one unless a count is given): previous(x), change(x, 4), percent_change(x).
+OFFSET_FUNCTIONS = {"previous", "change", "percent_change"}
+SERIES_FUNCTIONS = COMPARATOR_FUNCTIONS | set(PERIOD_FUNCTIONS) | OFFSET_FUNCTIONS
+# Functions of numbers that only a `value = ...` expression may use: share_of(a, b) is a as a % of b.
+NUMBER_FUNCTIONS = {"share_of": 2}
 # Words with a meaning in expressions: an indicator or field with one of these ids could never be named.
 RESERVED = frozenset({"value", "previous", "target", "trajectory", "baseline", "change", "arrow", "rag", "on",
-                      "gap", "within", "not", "and", "or", "as", "is", "at"}) | VALUE_FUNCTIONS | THEME_FUNCTIONS
+                      "gap", "within", "not", "and", "or", "as", "is", "at", "no", "has", "more", "less",
+                      "up"}) | VALUE_FUNCTIONS | THEME_FUNCTIONS
 RAG_VALUES = ("value", "previous", "target", "trajectory", "baseline", "change")
 BOOLEAN_NODES = (nodes.Compare, nodes.And, nodes.Or, nodes.Not, nodes.ArrowIs, nodes.RagIs, nodes.OnTrajectory,
-                 nodes.TargetMet, nodes.TargetExceeded, nodes.WithinTarget, nodes.GapState)
+                 nodes.TargetMet, nodes.TargetExceeded, nodes.WithinTarget, nodes.GapState, nodes.Presence,
+                 nodes.Margin)
 
 _Setting = TypeVar("_Setting", bound=nodes.Setting)
 
@@ -107,6 +113,7 @@ class ThemeSpec:
     members: tuple[str, ...]
     rating: nodes.Rating
     span: Span | None = field(default=None, compare=False)
+    coverage: nodes.Coverage | None = None  # `require at least Q assessed`
 
 
 @dataclass(frozen=True)
@@ -170,6 +177,13 @@ def walk(expr: nodes.Expr) -> Iterator[nodes.Expr]:
         yield node
         for child in _children(node):
             stack.append(child)
+
+
+def tests_data(rag: nodes.RagBlock | None) -> bool:
+    """Whether a RAG rule says what an indicator without data rates (`grey when no data`): only then are its
+    clauses tried for an indicator with no value."""
+    return rag is not None and any(isinstance(n, nodes.Presence) and n.thing == "data"
+                                   for c in rag.clauses if c.condition is not None for n in walk(c.condition))
 
 
 def bodies(items: Iterable[nodes.Item]) -> Iterator[tuple[nodes.Setting, ...]]:
@@ -366,6 +380,8 @@ class _Resolver:
             self.fail("E112", "a condition is needed here, not a number", condition.span,
                       "compare it with something, e.g. `value >= target`")
             return
+        if not self._operands_are_conditions(condition):
+            return
         if theme:
             self._check_theme_expr(condition, inside_count=False)
             return
@@ -375,6 +391,19 @@ class _Resolver:
         for node in walk(condition):
             if id(node) not in explained:
                 self._check_rag_node(node)
+
+    def _operands_are_conditions(self, condition: nodes.Expr) -> bool:
+        """`not target`, `arrow is up and value`: `and`, `or` and `not` join conditions, never numbers."""
+        fine = True
+        for node in walk(condition):
+            if not isinstance(node, (nodes.And, nodes.Or, nodes.Not)):
+                continue
+            for operand in _children(node):
+                if not isinstance(operand, BOOLEAN_NODES):
+                    fine = False
+                    self.fail("E115", f"`{_fact_words(operand)}` is a number, not a condition: "
+                              f"`{_connective(node)}` joins conditions", operand.span, _condition_hint(operand))
+        return fine
 
     def _check_rag_node(self, node: nodes.Expr) -> None:
         self._check_percent_arithmetic(node)
@@ -390,9 +419,14 @@ class _Resolver:
             self.fail("E112", "`at` reads a comparator's value in `value = ...` only", node.span,
                       f"define a derived indicator, e.g. `value = gap({node.indicator}, {node.comparator})`, "
                       "and judge that indicator")
+        elif isinstance(node, nodes.AtPeriod):
+            self.fail("E112", "`at` reads a value at another period in `value = ...` only", node.span,
+                      f"define a derived indicator, e.g. `value = {node.indicator} - {node.indicator} at "
+                      f"{node.period}`, and judge that indicator")
         elif isinstance(node, nodes.Name):
+            missing = "to test for something missing, write `no target`, `no data` or `no previous value`"
             self.fail("E106", f"'{node.id}' cannot be used in a RAG condition", node.span,
-                      did_you_mean(node.id, RAG_VALUES) or
+                      missing if node.id == "na" else did_you_mean(node.id, RAG_VALUES) or
                       "conditions use value, previous, target, trajectory, baseline and change; "
                       "define a derived indicator for anything else")
 
@@ -403,8 +437,7 @@ class _Resolver:
         for operand in (node.left, node.right):
             if isinstance(operand, nodes.Quantity) and operand.unit == "%":
                 self.fail("E112", f"`{operand.value} %` in arithmetic is ambiguous", operand.span,
-                          f"write `{operand.value} pp` for percentage points, `within {operand.value} % of target` "
-                          f"for a share of the target, or a plain number")
+                          _percent_arithmetic_hint(node, operand))
 
     def _check_theme_expr(self, node: nodes.Expr, inside_count: bool) -> None:
         """Theme rules count members: facts about a member only inside count(...) or share(...)."""
@@ -421,7 +454,8 @@ class _Resolver:
                 self.fail("E112", "a theme rating counts its members: put this fact inside count(...) or "
                           "share(...)", node.span, f"e.g. `share({_fact_words(node)}) >= 75 %`")
         elif isinstance(node, (nodes.Ref, nodes.Name, nodes.OnTrajectory, nodes.TargetMet, nodes.TargetExceeded,
-                               nodes.WithinTarget, nodes.GapState, nodes.AtComparator)):
+                               nodes.WithinTarget, nodes.GapState, nodes.AtComparator, nodes.AtPeriod,
+                               nodes.Presence, nodes.Margin)):
             self.fail("E112", "theme ratings count members by their arrow and RAG rating only", node.span,
                       "e.g. `count(arrow is up)` or `share(rag is green)`")
         elif inside_count and isinstance(node, nodes.Compare):
@@ -455,10 +489,20 @@ class _Resolver:
             elif isinstance(node, nodes.AtComparator):
                 self._check_indicator_name(node.indicator, node.span, indicators)
                 self._check_comparator_name(node.comparator, node.span)
+            elif isinstance(node, nodes.AtPeriod):
+                self._check_indicator_name(node.indicator, node.span, indicators)
+            elif isinstance(node, nodes.Call) and node.func in NUMBER_FUNCTIONS:
+                self._check_number_call(node)
             elif isinstance(node, nodes.Call) and node.func not in VALUE_FUNCTIONS | SERIES_FUNCTIONS:
-                self._unknown_function(node, VALUE_FUNCTIONS | SERIES_FUNCTIONS)
+                self._unknown_function(node, VALUE_FUNCTIONS | SERIES_FUNCTIONS | set(NUMBER_FUNCTIONS))
             elif isinstance(node, BOOLEAN_NODES) or isinstance(node, nodes.Ref):
                 self.fail("E112", "a value expression combines numbers, indicators and fields only", node.span)
+
+    def _check_number_call(self, node: nodes.Call) -> None:
+        expected = NUMBER_FUNCTIONS[node.func]
+        if len(node.args) != expected:
+            self.fail("E112", f"{node.func}(...) takes {expected} arguments, not {len(node.args)}", node.span,
+                      "e.g. `value = share_of(burglaries, all_crime)`: burglaries as a % of all crime")
 
     def _check_series_calls(self, expr: nodes.Expr, indicators: dict[str, IndicatorSpec]) -> set[int]:
         """Check gap/ratio and period functions; return the ids of the argument nodes they account for."""
@@ -467,11 +511,15 @@ class _Resolver:
             if not (isinstance(node, nodes.Call) and node.func in SERIES_FUNCTIONS):
                 continue
             handled.update(id(a) for a in node.args)
-            expected = 2 if node.func in COMPARATOR_FUNCTIONS else PERIOD_FUNCTIONS[node.func]
+            expected = 2 if node.func in COMPARATOR_FUNCTIONS else PERIOD_FUNCTIONS.get(node.func, 1)
+            if node.func in OFFSET_FUNCTIONS and len(node.args) == 2:
+                expected = 2  # an offset takes an optional count of periods back
             example = _series_call_example(node.func)
             if len(node.args) != expected:
-                self.fail("E112", f"{node.func}(...) takes {expected} argument{'s' if expected > 1 else ''}, "
-                          f"not {len(node.args)}", node.span, f"e.g. {example}")
+                count = "1 or 2 arguments" if node.func in OFFSET_FUNCTIONS else \
+                    f"{expected} argument{'s' if expected > 1 else ''}"
+                self.fail("E112", f"{node.func}(...) takes {count}, not {len(node.args)}", node.span,
+                          f"e.g. {example}")
                 continue
             first = node.args[0]
             if not isinstance(first, nodes.Name):
@@ -548,7 +596,7 @@ class _Resolver:
 
     def _theme(self, theme: nodes.Theme, indicators: dict[str, IndicatorSpec],
                groups: dict[str, tuple[str, ...]]) -> ThemeSpec:
-        for kind, word in ((nodes.Scale, "scale"), (nodes.Rating, "rating")):
+        for kind, word in ((nodes.Scale, "scale"), (nodes.Rating, "rating"), (nodes.Coverage, "require")):
             extra = [s for s in theme.settings if isinstance(s, kind)][1:]
             for duplicate in extra:
                 self.fail("E108", f"theme '{theme.name}' has more than one `{word}`", duplicate.span,
@@ -575,8 +623,20 @@ class _Resolver:
         levels = scale.levels if scale else ()
         if rating is not None and scale is not None:
             self._check_clauses(rating.clauses, levels, "rating", theme=True)
+        coverage = next((s for s in theme.settings if isinstance(s, nodes.Coverage)), None)
+        if coverage is not None:
+            self._check_coverage(coverage)
         return ThemeSpec(theme.name, visible(theme.title or theme.name), levels, tuple(dict.fromkeys(expanded)),
-                         rating or nodes.Rating(()), theme.span)
+                         rating or nodes.Rating(()), theme.span, coverage)
+
+    def _check_coverage(self, coverage: nodes.Coverage) -> None:
+        """A share of members is 0–100 %; a count of members is a whole number."""
+        q = coverage.minimum
+        if q.unit == "pp" or (q.unit == "%" and q.value > 100) or \
+                (q.unit is None and q.value != q.value.to_integral_value()):
+            self.fail("E116", f"`{_quantity_text(q)}` is not a share or count of members", coverage.span,
+                      "write a share from 0 to 100 %, e.g. `require at least 60 % assessed`, or a whole number of "
+                      "members, e.g. `require at least 20 assessed`")
 
 
 # --- merging profile and indicator settings ---------------------------------------------------
@@ -586,6 +646,33 @@ def _fact_words(node: nodes.Expr) -> str:
     from lsprules.lang.printer import format_expr
 
     return format_expr(node)
+
+
+def _quantity_text(q: nodes.Quantity) -> str:
+    from lsprules.lang.printer import format_quantity
+
+    return format_quantity(q)
+
+
+def _connective(node: nodes.Expr) -> str:
+    return "not" if isinstance(node, nodes.Not) else "and" if isinstance(node, nodes.And) else "or"
+
+
+def _condition_hint(operand: nodes.Expr) -> str:
+    if isinstance(operand, nodes.Ref) and operand.which in ("target", "previous"):
+        thing = "target" if operand.which == "target" else "previous value"
+        return f"write `no {thing}` for a missing {thing} (or `has {thing}`), or compare it, e.g. `value >= " \
+               f"{operand.which}`"
+    return "compare it with something, e.g. `value >= target`"
+
+
+def _percent_arithmetic_hint(node: nodes.Arith, operand: nodes.Quantity) -> str:
+    """How to say what `Q %` in arithmetic meant: a factor for * and /, points or a margin for + and -."""
+    q = operand.value
+    if node.op in ("*", "/"):
+        return f"write the factor as a plain number: `{format(q / 100, 'f')}` for {q} %"
+    return f"write `{q} pp` for percentage points, `within {q} % of target` or `more than {q} % better than " \
+           f"target` for a share of the target, or a plain number"
 
 
 def _setting_key(setting: nodes.Setting) -> str:
@@ -672,6 +759,8 @@ def _apply_target_block(spec: TargetSpec, block: nodes.TargetBlock) -> TargetSpe
 def _series_call_example(func: str) -> str:
     if func in COMPARATOR_FUNCTIONS:
         return f"`value = {func}(robbery_rate, national)`"
+    if func in OFFSET_FUNCTIONS:
+        return f"`value = {func}(burglaries)` or `value = {func}(burglaries, 4)` (4 periods back)"
     if PERIOD_FUNCTIONS[func] == 2:
         return f"`value = {func}(burglaries, 12)`"
     return f"`value = {func}(burglaries)`"
@@ -687,7 +776,7 @@ def _dependencies(spec: IndicatorSpec) -> set[str]:
         return set()
     # `x at c` depends on x too: the comparator's own x must be computable without this indicator.
     return {n.id for n in walk(spec.value.expr) if isinstance(n, nodes.Name) and n.id not in spec.fields} | \
-        {n.indicator for n in walk(spec.value.expr) if isinstance(n, nodes.AtComparator)}
+        {n.indicator for n in walk(spec.value.expr) if isinstance(n, (nodes.AtComparator, nodes.AtPeriod))}
 
 
 def _find_cycle(start: str, deps: dict[str, set[str]], state: dict[str, int]) -> list[str] | None:

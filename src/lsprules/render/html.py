@@ -14,6 +14,7 @@ from lsprules.audit.provenance import Provenance, git_words
 from lsprules.engine.interpreter import ARROW_SYMBOLS, Assessment, Evaluation, ThemeResult
 from lsprules.render.sections import (
     ARROW_WORDS,
+    BAND_SHAPES,
     AreaReport,
     Section,
     arrange,
@@ -67,6 +68,13 @@ td.arrow { font-size: 15px; white-space: nowrap; text-align: center; }
 .rag-amber { background: #f0a030; color: #111; }
 .rag-red { background: #b3261e; color: #fff; }
 .rag-blue { background: #1f4e79; color: #fff; }
+.rag-grey, .rag-gray { background: #9e9e9e; color: #111; }
+.rag-purple { background: #5b2a86; color: #fff; }
+.rag-dark-green { background: #0b4f1f; color: #fff; }
+.rag-light-green { background: #8fd19e; color: #111; }
+.rag-amber-green { background: #c9c92a; color: #111; }
+.rag-amber-red { background: #e8602c; color: #111; }
+.rag-yellow { background: #f5e050; color: #111; }
 .rag-other { background: #e0e0e0; color: #111; }
 .rag-na { background: transparent; color: var(--muted); font-weight: 400; border-color: transparent; }
 td.comments { font-size: 12px; color: var(--muted); max-width: 300px; }
@@ -166,7 +174,7 @@ def _row(a: Assessment, section: Section) -> str:
     cells.append(f"<td>{sparkline_svg(a.series, a.target_path, a.target, label)}</td>")
     cells.append(f'<td class="arrow arrow-{css_word(a.arrow)}" title="{esc(ARROW_WORDS[a.arrow])}">'
                  f'{esc(ARROW_SYMBOLS[a.arrow])}<span class="sr"> {esc(ARROW_WORDS[a.arrow])}</span></td>')
-    band = css_word(a.rag) if a.rag in ("green", "amber", "red", "blue", None) else "other"
+    band = css_word(a.rag) if a.rag is None or a.rag in BAND_SHAPES else "other"
     cells.append(f'<td><span class="rag rag-{band}">{esc(band_label(a.rag))}</span></td>')
     cells.append(f'<td class="num">{esc(number_text(a.target, a.decimals))}</td>')
     cells.append(f'<td class="num">{esc(number_text(a.trajectory, a.decimals))}</td>')

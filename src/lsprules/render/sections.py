@@ -15,7 +15,8 @@ from lsprules.engine.interpreter import ARROW_SYMBOLS, Assessment, Discrepancy, 
 
 ARROW_WORDS = {"up": "improved", "static": "static", "down": "worse", "peak": "at its maximum", "na": "no arrow"}
 # RAG is shown by colour *and* by word and shape, so that it reads without colour too.
-BAND_SHAPES = {"green": "●", "amber": "◆", "red": "■", "blue": "★"}
+BAND_SHAPES = {"green": "●", "amber": "◆", "red": "■", "blue": "★", "grey": "○", "gray": "○", "purple": "◈",
+               "dark_green": "◉", "light_green": "◐", "amber_green": "◑", "amber_red": "◒", "yellow": "▣"}
 UNKNOWN_BAND_SHAPE = "◇"
 
 

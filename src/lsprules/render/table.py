@@ -13,13 +13,17 @@ from rich.text import Text
 from lsprules.audit.provenance import Provenance
 from lsprules.core.numbers import shown
 from lsprules.engine.interpreter import ARROW_SYMBOLS, Assessment, Evaluation, Gap, ThemeResult
-from lsprules.render.sections import comments, number_text
+from lsprules.render.sections import BAND_SHAPES, comments, number_text
 
 # RAG is shown by colour *and* by word and shape, so that it reads without colour too.
-BAND_STYLES = {
-    "green": ("●", "bold white on green4"), "amber": ("◆", "bold black on dark_orange"),
-    "red": ("■", "bold white on red3"), "blue": ("★", "bold white on blue3"),
+_BAND_COLOURS = {
+    "green": "bold white on green4", "amber": "bold black on dark_orange", "red": "bold white on red3",
+    "blue": "bold white on blue3", "grey": "bold black on grey70", "gray": "bold black on grey70",
+    "purple": "bold white on purple4", "dark_green": "bold white on dark_green",
+    "light_green": "bold black on pale_green3",
+    "amber_green": "bold black on yellow3", "amber_red": "bold black on orange_red1", "yellow": "bold black on yellow1",
 }
+BAND_STYLES = {band: (BAND_SHAPES[band], style) for band, style in _BAND_COLOURS.items()}
 RATING_STYLES = {"GREEN": "bold white on green4", "AMBER_GREEN": "bold black on yellow3",
                  "AMBER_RED": "bold black on dark_orange", "RED": "bold white on red3"}
 ARROW_STYLES = {"up": "green", "down": "red", "static": "yellow", "peak": "cyan", "na": "dim"}

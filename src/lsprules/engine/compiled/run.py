@@ -11,14 +11,15 @@ from lsprules.core.csv_cells import COLUMNS, text_cells
 from lsprules.core.periods import PeriodError, parse_period
 from lsprules.engine.compiled.grid import Table, read_table
 from lsprules.engine.compiled.plan import NO_VALUE, RagTable, compile_plan
-from lsprules.lang.resolve import RuleSet
+from lsprules.lang.resolve import RuleSet, tests_data
 
 
 def fast_csv(rules: RuleSet, dataset_path: str | Path, *, period: str | None = None,
              areas: list[str] | None = None) -> str | None:
     """The CSV output of `evaluate`, byte-identical to the reference's, or None when the reference must run."""
-    if Path(dataset_path).suffix.lower() != ".csv" or any(s.value is not None for s in rules.indicators.values()):
-        return None  # derived indicators and other formats: the reference path
+    if Path(dataset_path).suffix.lower() != ".csv" or any(s.value is not None or tests_data(s.rag)
+                                                          for s in rules.indicators.values()):
+        return None  # derived indicators, ratings for no data (`grey when no data`), other formats: the reference
     collecting = gc.isenabled()
     gc.disable()  # millions of short-lived objects, no cycles: the cyclic collector would only rescan them
     try:
