@@ -122,10 +122,11 @@ def explain_indicator(rules: RuleSet, dataset: Dataset, indicator: str, at: Peri
     evaluator = area_evaluator(rules, dataset, chosen.name)
     assessment = evaluator.assess(spec, at)
     points = evaluator.points(spec.id, at)
-    facts = Facts(spec, points, evaluator.breaks(spec.id)) if points else None
+    data = chosen.series.get(spec.id)
+    facts = Facts(spec, points, evaluator.breaks(spec.id), data=data) if points else None
     ctx = _Context(rules, dataset, chosen, spec, at, evaluator, assessment, facts)
     sections = [_value_section(ctx), _arrow_section(ctx), _target_section(ctx), _rag_section(ctx)]
-    whatif = WhatIf(spec, points, evaluator.breaks(spec.id), evaluator.places(spec.id)) if points else None
+    whatif = WhatIf(spec, points, evaluator.breaks(spec.id), evaluator.places(spec.id), data) if points else None
     sections.append(_change_section(ctx, whatif))
     heading = f"{spec.id} “{spec.title}” — {chosen.name}, assessed at {at or '–'}"
     return Explanation(heading, tuple(sections), _indicator_facts(ctx, whatif))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple, TypeGuard
 
@@ -17,7 +18,15 @@ from lsprules.core.periods import Period, year_start
 from lsprules.data.model import Area, Dataset, Missing, Series, Value
 from lsprules.lang import nodes
 from lsprules.lang.conditions import decide
-from lsprules.lang.resolve import COMPARATOR_FUNCTIONS, PERIOD_FUNCTIONS, IndicatorSpec, RuleSet, TargetSpec, ThemeSpec
+from lsprules.lang.resolve import (
+    COMPARATOR_FUNCTIONS,
+    LEVEL_NAMES,
+    PERIOD_FUNCTIONS,
+    IndicatorSpec,
+    RuleSet,
+    TargetSpec,
+    ThemeSpec,
+)
 
 ARROW_SYMBOLS = {"up": "▲", "static": "◀▶", "down": "▼", "peak": "★", "na": "n/a"}
 
@@ -96,6 +105,8 @@ class Assessment:
     # The target's path by period (baseline, profiled values, target), for charts; empty for a fixed target.
     target_path: tuple[tuple[Period, Fraction], ...] = ()
     assessed_at: Period | None = None  # the period asked for; `period` is that of the latest value up to it
+    # Reference levels at the assessed value's period (declared in the rules or given by the data), by name.
+    levels: tuple[tuple[str, Fraction], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -364,7 +375,7 @@ class AreaEvaluator:
         shown_series = tuple((p, v) for p, v in series.items() if at is None or p <= at)
         points = [(p, v) for p, v in shown_series if isinstance(v, Fraction)]
         gaps = {p: v.reason for p, v in shown_series if isinstance(v, Gap)}
-        facts = Facts(spec, points, self.breaks(spec.id), gaps)
+        facts = Facts(spec, points, self.breaks(spec.id), gaps, self.area.series.get(spec.id))
         if not points:
             facts.reasons.append(self._no_data_reason(spec, shown_series))
         rag, rule_line, clauses = facts.rag()
@@ -378,7 +389,8 @@ class AreaEvaluator:
             rag=rag, target=facts.target, trajectory=facts.trajectory, target_met=facts.target_met(),
             on_trajectory=facts.on_trajectory(), reasons=tuple(facts.reasons), rule_line=rule_line,
             clauses=clauses, discrepancies=self._discrepancies(spec, facts, rag, shown_series),
-            decimals=self.places(spec.id), target_path=tuple(facts.target_path), assessed_at=at)
+            decimals=self.places(spec.id), target_path=tuple(facts.target_path), assessed_at=at,
+            levels=facts.levels())
 
     def places(self, indicator: str) -> int:
         """Decimal places to show: the rule's `decimals`, else as many as the data has; 1 after a division."""
@@ -427,7 +439,43 @@ class AreaEvaluator:
             reported_rag = data.reported.rag.get(latest.period)
             if reported_rag is not None and reported_rag != (rag or "na"):
                 found.append(Discrepancy("rag", latest.period, reported_rag, rag or "na"))
+        found.extend(self._stated(spec, data, shown_series))
         return tuple(found)
+
+    def _stated(self, spec: IndicatorSpec, data: Series, shown_series: ShownSeries) -> list[Discrepancy]:
+        """Every number the source stated (target, baseline, change, % change) that the rules and data contradict."""
+        found: list[Discrepancy] = []
+        points = [(p, v) for p, v in shown_series if isinstance(v, Fraction)]
+        gaps = {p: v.reason for p, v in shown_series if isinstance(v, Gap)}
+        values = dict(points)
+        facts_at: dict[Period, Facts] = {}
+        for what in ("target", "baseline", "change", "change_pct"):
+            for p, printed in sorted(data.stated.get(what, {}).items()):
+                if what != "target" and shown_series and p > shown_series[-1][0]:
+                    continue  # a figure for a period after the assessed one
+                if what == "baseline":
+                    computed = values.get(p)
+                elif what == "target":  # a target may be stated for a period to come: the goal's
+                    computed = Facts(spec, points, self.breaks(spec.id), gaps, data).target_at(p)
+                else:
+                    if p not in facts_at:
+                        upto = [(q, v) for q, v in points if q <= p]
+                        facts_at[p] = Facts(spec, upto, self.breaks(spec.id), gaps, data)
+                    facts = facts_at[p]
+                    latest_here = facts.latest is not None and facts.latest.period == p
+                    computed = (facts.change if what == "change" else facts.change_pct) if latest_here else None
+                if computed is None:
+                    found.append(Discrepancy(f"stated {what}", p, str(printed), "n/a"))
+                elif not matches_printed(printed, computed):
+                    found.append(Discrepancy(f"stated {what}", p, str(printed), _shown_beside(printed, computed)))
+        return found
+
+
+def _shown_beside(printed: Decimal, computed: Fraction) -> str:
+    """A computed figure at the printed one's precision, with one place more when that is not exact."""
+    places = max(0, places_of(printed))
+    exact_there = (computed * 10 ** places).denominator == 1
+    return shown(computed, places if exact_there else places + 1)
 
 
 def _exact_or_gap(value: Value, reason: str) -> Fraction | Gap:
@@ -530,8 +578,9 @@ class Facts:
     """What can be said of one series at its latest value: arrow, target, trajectory, and RAG clauses."""
 
     def __init__(self, spec: IndicatorSpec, points: list[tuple[Period, Fraction]], breaks: Mapping[Period, str],
-                 gaps: Mapping[Period, str] | None = None):
+                 gaps: Mapping[Period, str] | None = None, data: Series | None = None):
         self.spec = spec
+        self.data_levels = data.levels if data is not None else {}
         self.polarity = spec.direction
         self.points = points
         self.breaks = breaks
@@ -651,6 +700,11 @@ class Facts:
     # --- target and trajectory ----------------------------------------------------------------
 
     def _judge_target(self, at: Period) -> None:
+        given = self.data_levels.get("target", {}).get(at)
+        if given is not None:  # a target per area and period in the data replaces the rule file's
+            self.target = self.trajectory = exact(given)
+            self.reasons.append(f"target {plain(self.target)} for {at} (from the dataset)")
+            return
         target = self.spec.target
         if target is None:
             self.reasons.append("no target is set")
@@ -734,6 +788,31 @@ class Facts:
         else:
             self.reasons.append(f"target for {at}: {plain(self.target)} (profiled by period)")
 
+    def target_at(self, at: Period) -> Fraction | None:
+        """The target that applies at period `at` (to check a target the source stated for it)."""
+        self.target = self.trajectory = None
+        self.target_path = []
+        self._judge_target(at)
+        return self.target
+
+    # --- reference levels --------------------------------------------------------------------
+
+    def level(self, name: str) -> Fraction | None:
+        """A reference level at the latest value's period: the data's for that period, else the rules'."""
+        if self.latest is None:
+            return None
+        assert self.latest.period is not None  # the latest value is a data point
+        given = self.data_levels.get(name, {}).get(self.latest.period)
+        if given is not None:
+            return exact(given)
+        declared = self.spec.level(name)
+        return exact(declared.amount.value) if declared is not None else None
+
+    def levels(self) -> tuple[tuple[str, Fraction], ...]:
+        """Every reference level known at the latest value's period (the target apart), in the language's order."""
+        known = ((name, self.level(name)) for name in LEVEL_NAMES)
+        return tuple((name, value) for name, value in known if value is not None)
+
     # --- facts -----------------------------------------------------------------------------
 
     def target_met(self) -> bool | None:
@@ -786,6 +865,9 @@ class Facts:
     def _leaf(self, expr: nodes.Expr) -> bool | None:
         if isinstance(expr, nodes.Compare):
             return _compare(expr.op, self.number(expr.left), self.number(expr.right))
+        if isinstance(expr, nodes.Reaches):
+            left, right = self.number(expr.left), self.number(expr.right)
+            return None if left is None or right is None else self.polarity.better(left, right) >= 0
         return self.fact(expr)
 
     def fact(self, expr: nodes.Expr) -> bool | None:
@@ -846,6 +928,12 @@ class Facts:
             if value is None:
                 self.unknown(f"there is no {expr.which} value")
             return value
+        if isinstance(expr, nodes.LevelRef):
+            level = self.level(expr.name)
+            if level is None:
+                period = self.latest.period if self.latest is not None else None
+                self.unknown(f"there is no {expr.name} level for {period} (neither the rules nor the data give one)")
+            return level
         if isinstance(expr, nodes.Negate):
             inner = self.number(expr.operand)
             return None if inner is None else -inner

@@ -177,6 +177,12 @@ class _Lower(Transformer[Token, nodes.RuleFile]):
     def trajectory(self, meta: Meta, kind: Token) -> nodes.TrajectoryStmt:
         return nodes.TrajectoryStmt(str(kind), span=self._span(meta))
 
+    def levels(self, meta: Meta, *statements: nodes.LevelStmt) -> nodes.LevelsBlock:
+        return nodes.LevelsBlock(tuple(statements), span=self._span(meta))
+
+    def level_stmt(self, meta: Meta, name: Token, amount: nodes.Quantity) -> nodes.LevelStmt:
+        return nodes.LevelStmt(str(name), amount, span=self._span(meta))
+
     def rag(self, meta: Meta, scale: nodes.Scale | None, *clauses: nodes.Clause) -> nodes.RagBlock:
         return nodes.RagBlock(scale, tuple(clauses), span=self._span(meta))
 
@@ -209,6 +215,12 @@ class _Lower(Transformer[Token, nodes.RuleFile]):
 
     def compare_op(self, meta: Meta, left: nodes.Expr, op: Token, right: nodes.Expr) -> nodes.Compare:
         return nodes.Compare(str(op), left, right, span=self._span(meta))
+
+    def reaches(self, meta: Meta, left: nodes.Expr, right: nodes.Expr) -> nodes.Reaches:
+        return nodes.Reaches(left, right, span=self._span(meta))
+
+    def level_ref(self, meta: Meta, word: Token) -> nodes.LevelRef:
+        return nodes.LevelRef(str(word), span=self._span(meta))
 
     def arith(self, meta: Meta, left: nodes.Expr, op: Token, right: nodes.Expr) -> nodes.Arith:
         return nodes.Arith(str(op), left, right, span=self._span(meta))

@@ -154,8 +154,23 @@ class AtComparator(Node):
     comparator: str
 
 
+@dataclass(frozen=True)
+class LevelRef(Node):
+    """A reference level of the indicator being judged: trigger, floor, stretch, ceiling or benchmark."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Reaches(Node):
+    """`A reaches B`: A is at or better than B, by the indicator's polarity."""
+
+    left: Expr
+    right: Expr
+
+
 Expr = (Quantity | Name | Ref | Negate | Arith | Compare | And | Or | Not | Call | ArrowIs | RagIs | OnTrajectory |
-        TargetMet | TargetExceeded | WithinTarget | GapState | AtComparator)
+        TargetMet | TargetExceeded | WithinTarget | GapState | AtComparator | LevelRef | Reaches)
 
 
 # --- settings -------------------------------------------------------------------------------
@@ -311,8 +326,23 @@ class RagBlock(Node):
     clauses: tuple[Clause, ...]
 
 
+@dataclass(frozen=True)
+class LevelStmt(Node):
+    """`trigger Q`: the value of one named reference level."""
+
+    name: str
+    amount: Quantity
+
+
+@dataclass(frozen=True)
+class LevelsBlock(Node):
+    """`levels { trigger Q  stretch Q ... }`: reference levels declared in the rules (the data may give its own)."""
+
+    statements: tuple[LevelStmt, ...]
+
+
 Setting = (UnitSetting | PolaritySetting | ValueSetting | FieldsSetting | DecimalsSetting | ArrowBlock | TargetBlock |
-           FixedTarget | RagBlock)
+           FixedTarget | RagBlock | LevelsBlock)
 
 
 # --- top-level items ------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from lsprules.lang import nodes
 INDENT = "  "
 
 # Binding strength of each expression node: parentheses are printed only where they are needed.
-_LEVEL = {nodes.Or: 1, nodes.And: 2, nodes.Not: 3, nodes.Compare: 4}
+_LEVEL = {nodes.Or: 1, nodes.And: 2, nodes.Not: 3, nodes.Compare: 4, nodes.Reaches: 4}
 _ARITH_LEVEL = {"+": 5, "-": 5, "*": 6, "/": 6}
 _UNARY_LEVEL = 7
 _ATOM_LEVEL = 8
@@ -163,6 +163,8 @@ class _Printer:
             self.block(depth, "target", s, lambda d: self.statements(d, s.statements, _target_stmt))
         elif isinstance(s, nodes.RagBlock):
             self.block(depth, "rag", s, lambda d: self.rag_body(s, d))
+        elif isinstance(s, nodes.LevelsBlock):
+            self.block(depth, "levels", s, lambda d: self.statements(d, s.statements, _level_stmt))
         elif isinstance(s, nodes.ValueSetting) and isinstance(s.expr, nodes.Call):
             suffix = " as percent" if s.as_percent else ""
             self.listing(depth, f"value = {s.expr.func}(", [_expr(a) for a in s.expr.args], s,
@@ -222,6 +224,8 @@ def format_statement(node: nodes.Node) -> str:
     if isinstance(node, (nodes.UnitSetting, nodes.PolaritySetting, nodes.ValueSetting, nodes.FieldsSetting,
                          nodes.DecimalsSetting, nodes.FixedTarget)):
         return _simple_setting(node)
+    if isinstance(node, nodes.LevelStmt):
+        return _level_stmt(node)
     if isinstance(node, nodes.Expr):
         return format_expr(node)
     raise TypeError(f"cannot print {type(node).__name__}")  # what _atom says of any other node
@@ -256,6 +260,10 @@ def _arrow_stmt(s: nodes.ArrowStmt) -> str:
     if isinstance(s, nodes.StaticStmt):
         return f"static {'within' if s.inclusive else 'below'} {format_quantity(s.tolerance)}"
     return f"peak at {format_quantity(s.maximum)}"
+
+
+def _level_stmt(s: nodes.LevelStmt) -> str:
+    return f"{s.name} {format_quantity(s.amount)}"
 
 
 def _target_stmt(s: nodes.TargetStmt) -> str:
@@ -312,6 +320,8 @@ def _expr(expr: nodes.Expr) -> str:
         return f"not {_wrapped(expr.operand, 3)}"
     if isinstance(expr, nodes.Compare):
         return f"{_wrapped(expr.left, 5)} {expr.op} {_wrapped(expr.right, 5)}"
+    if isinstance(expr, nodes.Reaches):
+        return f"{_wrapped(expr.left, 5)} reaches {_wrapped(expr.right, 5)}"
     if isinstance(expr, nodes.Arith):
         level = _ARITH_LEVEL[expr.op]
         return f"{_wrapped(expr.left, level)} {expr.op} {_wrapped(expr.right, level + 1)}"
@@ -345,6 +355,8 @@ def _atom(expr: nodes.Expr) -> str:
         return f"gap {expr.state}"
     if isinstance(expr, nodes.AtComparator):
         return f"{expr.indicator} at {expr.comparator}"
+    if isinstance(expr, nodes.LevelRef):
+        return expr.name
     raise TypeError(f"cannot print {type(expr).__name__}")
 
 

@@ -26,12 +26,15 @@ COMPARATOR_FUNCTIONS = {"gap", "ratio"}  # gap(x, c) = x - x at c; ratio(x, c) =
 PERIOD_FUNCTIONS = {"year_to_date": 1, "financial_year_to_date": 1, "from_year_to_date": 1,
                     "from_financial_year_to_date": 1, "rolling_sum": 2, "rolling_mean": 2}  # name -> arguments
 SERIES_FUNCTIONS = COMPARATOR_FUNCTIONS | set(PERIOD_FUNCTIONS)
+# Reference levels besides the target: declared in `levels { }` or given by the dataset per area and period.
+LEVEL_NAMES = ("trigger", "floor", "stretch", "ceiling", "benchmark")
 # Words with a meaning in expressions: an indicator or field with one of these ids could never be named.
 RESERVED = frozenset({"value", "previous", "target", "trajectory", "baseline", "change", "arrow", "rag", "on",
-                      "gap", "within", "not", "and", "or", "as", "is", "at"}) | VALUE_FUNCTIONS | THEME_FUNCTIONS
+                      "gap", "within", "not", "and", "or", "as", "is", "at", "reaches", *LEVEL_NAMES}) | \
+    VALUE_FUNCTIONS | THEME_FUNCTIONS
 RAG_VALUES = ("value", "previous", "target", "trajectory", "baseline", "change")
 BOOLEAN_NODES = (nodes.Compare, nodes.And, nodes.Or, nodes.Not, nodes.ArrowIs, nodes.RagIs, nodes.OnTrajectory,
-                 nodes.TargetMet, nodes.TargetExceeded, nodes.WithinTarget, nodes.GapState)
+                 nodes.TargetMet, nodes.TargetExceeded, nodes.WithinTarget, nodes.GapState, nodes.Reaches)
 
 _Setting = TypeVar("_Setting", bound=nodes.Setting)
 
@@ -82,6 +85,11 @@ class IndicatorSpec:
     target: TargetSpec | None
     rag: nodes.RagBlock | None
     span: Span | None = field(default=None, compare=False)
+    levels: tuple[nodes.LevelStmt, ...] = ()  # declared reference levels, the indicator's over its profile's
+
+    def level(self, name: str) -> nodes.LevelStmt | None:
+        """The declared reference level of that name, if any."""
+        return next((s for s in self.levels if s.name == name), None)
 
     @cached_property
     def direction(self) -> Polarity:
@@ -182,7 +190,7 @@ def bodies(items: Iterable[nodes.Item]) -> Iterator[tuple[nodes.Setting, ...]]:
 
 
 def _children(node: nodes.Expr) -> tuple[nodes.Expr, ...]:
-    if isinstance(node, (nodes.Arith, nodes.Compare, nodes.And, nodes.Or)):
+    if isinstance(node, (nodes.Arith, nodes.Compare, nodes.And, nodes.Or, nodes.Reaches)):
         return (node.left, node.right)
     if isinstance(node, (nodes.Not, nodes.Negate)):
         return (node.operand,)
@@ -300,7 +308,7 @@ class _Resolver:
             fields=fields.names if fields is not None else (),
             decimals=decimals.places if decimals is not None else None,
             arrow=_arrow_spec(settings, own), target=_target_spec(settings, own),
-            rag=_merged_setting(merged, "rag", nodes.RagBlock), span=ind.span)
+            rag=_merged_setting(merged, "rag", nodes.RagBlock), span=ind.span, levels=_levels(settings, own))
         return spec
 
     def _settings(self, settings: Iterable[nodes.Setting]) -> list[nodes.Setting]:
@@ -317,7 +325,21 @@ class _Resolver:
                 self._unique_statements(setting.statements)
             if isinstance(setting, nodes.TargetBlock):
                 self._one_kind_of_target(setting)
+            if isinstance(setting, nodes.LevelsBlock):
+                self._check_levels(setting)
         return list(settings)
+
+    def _check_levels(self, block: nodes.LevelsBlock) -> None:
+        """Each level once, and only the levels the language knows (the target has its own setting)."""
+        seen: set[str] = set()
+        for stmt in block.statements:
+            if stmt.name not in LEVEL_NAMES:
+                hint = "the target has its own setting: `target Q` or `target { ... }`" if stmt.name == "target" \
+                    else did_you_mean(stmt.name, LEVEL_NAMES) or f"levels are {', '.join(LEVEL_NAMES)}"
+                self.fail("E132", f"'{stmt.name}' is not a reference level", stmt.span, hint)
+            elif stmt.name in seen:
+                self.fail("E108", f"`{stmt.name}` is given twice in this block", stmt.span, "keep one")
+            seen.add(stmt.name)
 
     def _one_kind_of_target(self, block: nodes.TargetBlock) -> None:
         """Values per period and a reduce/increase/reach goal are two targets: say which one applies."""
@@ -418,7 +440,8 @@ class _Resolver:
                 self.fail("E112", "a theme rating counts its members: put this fact inside count(...) or "
                           "share(...)", node.span, f"e.g. `share({_fact_words(node)}) >= 75 %`")
         elif isinstance(node, (nodes.Ref, nodes.Name, nodes.OnTrajectory, nodes.TargetMet, nodes.TargetExceeded,
-                               nodes.WithinTarget, nodes.GapState, nodes.AtComparator)):
+                               nodes.WithinTarget, nodes.GapState, nodes.AtComparator, nodes.LevelRef,
+                               nodes.Reaches)):
             self.fail("E112", "theme ratings count members by their arrow and RAG rating only", node.span,
                       "e.g. `count(arrow is up)` or `share(rag is green)`")
         elif inside_count and isinstance(node, nodes.Compare):
@@ -454,7 +477,7 @@ class _Resolver:
                 self._check_comparator_name(node.comparator, node.span)
             elif isinstance(node, nodes.Call) and node.func not in VALUE_FUNCTIONS | SERIES_FUNCTIONS:
                 self._unknown_function(node, VALUE_FUNCTIONS | SERIES_FUNCTIONS)
-            elif isinstance(node, BOOLEAN_NODES) or isinstance(node, nodes.Ref):
+            elif isinstance(node, BOOLEAN_NODES) or isinstance(node, (nodes.Ref, nodes.LevelRef)):
                 self.fail("E112", "a value expression combines numbers, indicators and fields only", node.span)
 
     def _check_series_calls(self, expr: nodes.Expr, indicators: dict[str, IndicatorSpec]) -> set[int]:
@@ -565,7 +588,7 @@ def _setting_key(setting: nodes.Setting) -> str:
     return {
         nodes.UnitSetting: "unit", nodes.PolaritySetting: "polarity", nodes.ValueSetting: "value",
         nodes.FieldsSetting: "fields", nodes.DecimalsSetting: "decimals", nodes.ArrowBlock: "arrow",
-        nodes.TargetBlock: "target", nodes.FixedTarget: "target", nodes.RagBlock: "rag",
+        nodes.TargetBlock: "target", nodes.FixedTarget: "target", nodes.RagBlock: "rag", nodes.LevelsBlock: "levels",
     }[type(setting)]
 
 
@@ -613,6 +636,15 @@ def _arrow_spec(profile: list[nodes.Setting], own: list[nodes.Setting]) -> Arrow
                 else:
                     spec = replace(spec, peak=stmt)
     return spec
+
+
+def _levels(profile: list[nodes.Setting], own: list[nodes.Setting]) -> tuple[nodes.LevelStmt, ...]:
+    """Levels merge one by one: an indicator can change its trigger and keep its profile's stretch."""
+    merged: dict[str, nodes.LevelStmt] = {}
+    for setting in list(profile) + list(own):
+        if isinstance(setting, nodes.LevelsBlock):
+            merged.update((stmt.name, stmt) for stmt in setting.statements)
+    return tuple(merged.values())
 
 
 def _target_spec(profile: list[nodes.Setting], own: list[nodes.Setting]) -> TargetSpec | None:
