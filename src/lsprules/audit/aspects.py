@@ -72,6 +72,8 @@ def _setting(s: nodes.Setting) -> list[Aspect]:
         return out + ([_periods(periods)] if periods else [])
     if isinstance(s, nodes.RagBlock):
         return _rag(s)
+    if isinstance(s, nodes.LevelsBlock):
+        return [Aspect(f"level.{x.name}", x, f"{x.name} level", _quantity(x.amount), _line(x)) for x in s.statements]
     return [_simple(s)]
 
 
@@ -179,6 +181,7 @@ def indicator_aspects(spec: IndicatorSpec) -> dict[str, Aspect]:
     arrow = spec.arrow
     found.update(setting_aspects([nodes.ArrowBlock(tuple(s for s in (arrow.compare, arrow.static, arrow.peak) if s))]))
     found.update(_target_aspects(spec))
+    found.update(setting_aspects([nodes.LevelsBlock(spec.levels)] if spec.levels else []))
     if spec.rag is not None:
         found.update({a.key: a for a in _rag(spec.rag)})
     return found

@@ -283,9 +283,13 @@ def _tolerance_words(static: nodes.StaticStmt, earlier: Fraction) -> str:
 
 def _target_section(ctx: _Context) -> Section:
     target, facts = ctx.spec.target, ctx.facts
+    levels = _level_lines(ctx)
+    given = next((r for r in ctx.assessment.reasons if r.endswith("(from the dataset)")), None)
+    if given is not None:  # the data's target for this area and period replaces the rule file's
+        return Section("Target and trajectory", (given, *levels))
     if target is None:
         return Section("Target and trajectory", ("no target is set, so `on trajectory` and `target met` cannot "
-                                                 "be decided",))
+                                                 "be decided", *levels))
     lines = [f"set at {_where(ctx, target)}" + (f" (profile {ctx.spec.profile})" if ctx.spec.profile else "")]
     if target.fixed is not None:
         lines.append(f"target {format_quantity(target.fixed.amount)} ({_line_of(target.fixed)})")
@@ -294,8 +298,20 @@ def _target_section(ctx: _Context) -> Section:
     if facts is not None:
         lines.extend(_judgement_lines(facts, target))
     lines.extend(r for r in ctx.assessment.reasons if r.startswith(("no trajectory", "no target")))
-    return Section("Target and trajectory", tuple(lines))
+    return Section("Target and trajectory", (*lines, *levels))
 
+
+def _level_lines(ctx: _Context) -> list[str]:
+    """Each reference level known at the assessed value, and whether the data or the rules gave it."""
+    data = ctx.area.series.get(ctx.spec.id)
+    period = ctx.assessment.period
+    lines = []
+    for name, value in ctx.assessment.levels:
+        from_data = data is not None and period is not None and period in data.levels.get(name, {})
+        declared = ctx.spec.level(name)
+        where = "from the dataset" if from_data or declared is None else f"set at {_line_of(declared)}"
+        lines.append(f"{name} level {exact_text(value)} ({where})")
+    return lines
 
 def _goal_lines(ctx: _Context, target: TargetSpec) -> list[str]:
     facts = ctx.facts

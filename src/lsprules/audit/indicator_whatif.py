@@ -180,6 +180,12 @@ class WhatIf:
             root = self._root(node)
             if root is not None:
                 yield Threshold(root, f"where `{format_expr(node)}` flips")
+        elif isinstance(node, nodes.Reaches):
+            root = self._root(nodes.Compare(">=", node.left, node.right))
+            if root is not None:
+                yield Threshold(root, f"where `{format_expr(node)}` flips")
+                if facts.polarity.kind == "closer_to":  # as far from the ideal on its other side
+                    yield Threshold(2 * facts.polarity.ideal - root, f"where `{format_expr(node)}` flips")
 
     def _margin_thresholds(self, node: nodes.WithinTarget | nodes.TargetExceeded,
                            target: Fraction) -> Iterator[Threshold]:
