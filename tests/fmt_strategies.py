@@ -52,6 +52,7 @@ facts = st.one_of(
     st.builds(nodes.OnTrajectory), st.builds(nodes.TargetMet),
     st.builds(nodes.TargetExceeded, quantities), st.builds(nodes.WithinTarget, quantities),
     st.builds(nodes.GapState, st.sampled_from(["closed", "narrowed", "widened"])),
+    st.builds(nodes.Significance, st.sampled_from(["better", "worse", "different"]), st.one_of(st.none(), quantities)),
 )
 comparisons = st.one_of(
     st.builds(nodes.Compare, st.sampled_from([">=", "<=", "==", "!=", ">", "<"]), numeric, numeric),
@@ -80,6 +81,7 @@ target_statements = st.one_of(
     st.builds(nodes.ReachStmt, signed_quantities, periods),
     st.builds(nodes.PeriodTargetStmt, signed_quantities, periods),
     st.builds(nodes.TrajectoryStmt, st.sampled_from(["linear", "flat"])),
+    st.builds(nodes.AnnualStmt, signed_quantities, periods, st.lists(quantities, max_size=4).map(tuple), st.booleans()),
 )
 settings = st.one_of(
     st.builds(nodes.UnitSetting, st.sampled_from(["count", "percent", "ratio"])),
@@ -92,6 +94,7 @@ settings = st.one_of(
     st.builds(nodes.ArrowBlock, st.lists(arrow_statements, max_size=3).map(tuple)),
     st.builds(nodes.TargetBlock, st.lists(target_statements, max_size=4).map(tuple)),
     st.builds(nodes.FixedTarget, signed_quantities),
+    st.builds(nodes.DataTarget),
     st.builds(nodes.RagBlock, st.one_of(st.none(), scales), st.lists(clauses, min_size=1, max_size=4).map(tuple)),
     st.builds(nodes.LevelsBlock, st.lists(st.builds(nodes.LevelStmt, st.one_of(st.sampled_from(LEVEL_NAMES), names),
                                                     signed_quantities), max_size=3).map(tuple)),

@@ -20,7 +20,7 @@ def write(ws, name: str, text: str):
 
 
 def test_shipped_tests_pass_and_exercise_every_clause_of_crime_rules(ws):
-    result = run("test", "--coverage", cwd=ws)
+    result = run("test", "--coverage", "rules/crime.tests.yaml", cwd=ws)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 failed" in result.stdout
     assert "16 of 16 clauses exercised — every clause" in result.stdout
@@ -31,7 +31,7 @@ def test_shipped_tests_pass_and_exercise_every_clause_of_crime_rules(ws):
 
 
 def test_coverage_json_lists_every_clause_of_the_file(ws):
-    document = json.loads(run("test", "--coverage", "-f", "json", cwd=ws).stdout)
+    document = json.loads(run("test", "--coverage", "-f", "json", "rules/crime.tests.yaml", cwd=ws).stdout)
     (coverage,) = document["coverage"]
     assert coverage["complete"] is True and document["failed"] == 0
     text = (ws / "rules" / "crime.rules").read_text(encoding="utf-8").splitlines()
@@ -46,7 +46,7 @@ def test_a_missing_case_shows_up_as_a_clause_never_exercised(ws):
     start = text.index("  - name: exactly 75 % of members improving")
     end = text.index("  - name: exactly 75 % of members declining")
     tests.write_text(text[:start] + text[end:], encoding="utf-8")
-    result = run("test", "--coverage", cwd=ws)
+    result = run("test", "--coverage", "rules/crime.tests.yaml", cwd=ws)
     assert result.returncode == 0
     assert "15 of 16 clauses exercised" in result.stdout
     assert "✗ never exercised line 157 theme crime: GREEN when share(arrow is up) >= 75 %" in result.stdout

@@ -281,6 +281,8 @@ class Judge:
         return decide(expr, self._leaf)
 
     def _leaf(self, node: nodes.Expr) -> bool | None:
+        if isinstance(node, nodes.Significance):  # decided by the data's counts: a free fact here
+            return self.case.answer(self.opaque[id(node)])
         if isinstance(node, nodes.Reaches):
             key = self.opaque.get(id(node))
             if key is not None:  # a level the data may give, or closer_to: the case says how it comes out
@@ -485,6 +487,8 @@ def dimensions(conditions: list[nodes.Expr], ctx: Context) -> Dimensions:
                 trajectory = True
             elif isinstance(node, nodes.Compare) and comparison_lines(node, ctx) is None:
                 opaque[id(node)] = opaque_key(node)  # previous, change... or not linear: a free answer
+            elif isinstance(node, nodes.Significance):
+                opaque[id(node)] = format_expr(node)
             elif isinstance(node, nodes.Reaches):
                 as_compare = reaches_as_compare(node, ctx)
                 if as_compare is None or comparison_lines(as_compare, ctx) is None:

@@ -135,7 +135,9 @@ PeriodStatement = nodes.BaselineStmt | nodes.ChangeStmt | nodes.ReachStmt | node
 
 
 def _period_statements(target: TargetSpec) -> list[PeriodStatement]:
-    statements = [target.baseline, target.goal, *target.per_period]
+    # An annual target is for a year whatever the data's periods: it is profiled over them.
+    goal = None if isinstance(target.goal, nodes.AnnualStmt) else target.goal
+    statements = [target.baseline, goal, *target.per_period]
     return [s for s in statements if s is not None]
 
 

@@ -33,7 +33,7 @@ from lsprules.engine.interpreter import (
     theme_number,
 )
 from lsprules.lang import nodes
-from lsprules.lang.printer import format_expr, format_quantity
+from lsprules.lang.printer import format_expr, format_quantity, format_statement
 from lsprules.lang.resolve import IndicatorSpec, RuleSet, TargetSpec, ThemeSpec
 
 OUTCOME_WORDS = {True: "yes", False: "no", None: "unknown"}
@@ -265,7 +265,9 @@ def _arrow_section(ctx: _Context) -> Section:
 def _compare_words(compare: nodes.CompareStmt) -> str:
     return {"previous": "compares the latest value with the previous one",
             "year": "compares the latest value with the same period a year earlier",
-            "mean": f"compares the latest value with the mean of the previous {compare.count}"}[compare.method]
+            "mean": f"compares the latest value with the mean of the previous {compare.count}",
+            "trend": "tests the recent trend (chi-squared test for trend over the most recent five values) at "
+                     f"{format_quantity(compare.level) if compare.level else ''}"}[compare.method]
 
 
 def _tolerance_words(static: nodes.StaticStmt, earlier: Fraction) -> str:
@@ -293,6 +295,8 @@ def _target_section(ctx: _Context) -> Section:
     lines = [f"set at {_where(ctx, target)}" + (f" (profile {ctx.spec.profile})" if ctx.spec.profile else "")]
     if target.fixed is not None:
         lines.append(f"target {format_quantity(target.fixed.amount)} ({_line_of(target.fixed)})")
+    elif target.from_data:
+        lines.append("the dataset gives the target, per area and period (`target from data`)")
     else:
         lines.extend(_goal_lines(ctx, target))
     if facts is not None:
@@ -323,7 +327,10 @@ def _goal_lines(ctx: _Context, target: TargetSpec) -> list[str]:
         listed = ", ".join(f"{format_quantity(s.amount)} in {s.period}" for s in target.per_period)
         lines.append(f"targets by period ({_line_of(target.per_period[0])}): {listed}")
     goal = target.goal
-    if goal is not None and facts is not None and facts.target is not None and not target.per_period:
+    if isinstance(goal, nodes.AnnualStmt):
+        lines.append(f"{format_statement(goal)} ({_line_of(goal)})")
+        lines.extend(r for r in ctx.assessment.reasons if "profile of the annual" in r)
+    elif goal is not None and facts is not None and facts.target is not None and not target.per_period:
         lines.append(_goal_words(goal, facts))
     segment = _segment(facts) if facts is not None else None
     if facts is not None and segment is not None:

@@ -14,8 +14,10 @@ from fractions import Fraction
 from typing import NamedTuple, TypeGuard
 
 from lsprules.core.numbers import HUNDRED, exact, matches_printed, places_of, plain, shown
-from lsprules.core.periods import Period, year_start
+from lsprules.core.periods import Period, PeriodKind, parts_of_year, year_start
+from lsprules.core.significance import compare as compare_interval
 from lsprules.data.model import Area, Dataset, Missing, Series, Value
+from lsprules.engine.intervals import recent_trend, value_interval
 from lsprules.lang import nodes
 from lsprules.lang.conditions import decide
 from lsprules.lang.resolve import (
@@ -468,7 +470,23 @@ class AreaEvaluator:
                     found.append(Discrepancy(f"stated {what}", p, str(printed), "n/a"))
                 elif not matches_printed(printed, computed):
                     found.append(Discrepancy(f"stated {what}", p, str(printed), _shown_beside(printed, computed)))
+        found.extend(_profile_total(spec, data.stated.get("target", {})))
         return found
+
+
+def _profile_total(spec: IndicatorSpec, stated: Mapping[Period, Decimal]) -> list[Discrepancy]:
+    """A stated quarterly or monthly profile of a discrete annual target must add up to the annual target."""
+    goal = spec.target.goal if spec.target is not None else None
+    if not isinstance(goal, nodes.AnnualStmt) or goal.cumulative or not stated:
+        return []  # a cumulative profile's last part is the year's total, checked as a stated target
+    path = annual_profile(goal, next(iter(stated)).kind)
+    if isinstance(path, str) or any(p not in stated for p, _ in path):
+        return []
+    total = sum((stated[p] for p, _ in path), Decimal(0))
+    annual = exact(goal.amount.value)
+    if matches_printed(total, annual):
+        return []
+    return [Discrepancy("stated profile total", path[-1][0], str(total), _shown_beside(total, annual))]
 
 
 def _shown_beside(printed: Decimal, computed: Fraction) -> str:
@@ -580,6 +598,7 @@ class Facts:
     def __init__(self, spec: IndicatorSpec, points: list[tuple[Period, Fraction]], breaks: Mapping[Period, str],
                  gaps: Mapping[Period, str] | None = None, data: Series | None = None):
         self.spec = spec
+        self.data = data  # the indicator's data in this area: reference levels, fields for intervals
         self.data_levels = data.levels if data is not None else {}
         self.polarity = spec.direction
         self.points = points
@@ -619,6 +638,10 @@ class Facts:
             self.arrow = "peak"
             self.reasons.append(f"★ peak: {plain(latest.value)} is at its maximum of "
                                 f"{_quantity_words(arrow.peak.maximum)}")
+        if arrow.compare.method == "trend":
+            if self.arrow != "peak":
+                self._trend_arrow(arrow.compare)
+            return
         earlier = self._comparison_point(arrow.compare, at)
         if earlier is None:
             return
@@ -628,6 +651,27 @@ class Facts:
         if self.arrow == "peak":
             return
         self._direction(latest, earlier, change)
+
+    def _trend_arrow(self, compare: nodes.CompareStmt) -> None:
+        """▲/▼ for a significant trend the better/worse way, ◀▶ for none, n/a when it cannot be calculated."""
+        assert compare.level is not None  # the grammar gives `compare recent trend` its level
+        level = exact(compare.level.value)
+        trend = recent_trend(self.spec.unit, self.points, self.data, self.breaks, level)
+        words = f"recent trend at {_quantity_words(compare.level)}"
+        if trend.result == "cannot be calculated":
+            self.reasons.append(f"no arrow: the {words} cannot be calculated: {trend.reason}")
+            return
+        if trend.result == "no significant change":
+            self.arrow = "static"
+            self.reasons.append(f"◀▶ no significant change: {words}, {trend.reason}")
+            return
+        assert self.latest is not None and trend.slope is not None  # a trend is only tested on five values
+        rising = trend.result == "increasing"
+        higher = self.latest.value + (1 if rising else -1)  # a value further the trend's way: better or worse?
+        better = self.polarity.better(higher, self.latest.value) > 0
+        self.arrow = "up" if better else "down"
+        self.reasons.append(f"{'▲' if better else '▼'} {trend.result} and getting {'better' if better else 'worse'}:"
+                            f" {words}, {trend.reason}")
 
     def _comparison_point(self, compare: nodes.CompareStmt, at: Period) -> Point | None:
         before = [(p, v) for p, v in self.points if p < at]
@@ -709,6 +753,9 @@ class Facts:
         if target is None:
             self.reasons.append("no target is set")
             return
+        if target.from_data:
+            self.reasons.append(f"no target: the dataset gives none for {at} (target from data)")
+            return
         if target.fixed is not None:
             self.target = self.trajectory = exact(target.fixed.amount.value)
             self.reasons.append(f"target {_quantity_words(target.fixed.amount)}")
@@ -718,6 +765,8 @@ class Facts:
             return
         if target.per_period:
             self._profiled_target(target, base, at)
+        elif isinstance(target.goal, nodes.AnnualStmt):
+            self._annual_target(target.goal, at)
         elif target.goal is not None:
             self._goal_target(target, target.goal, base, at)
 
@@ -754,6 +803,24 @@ class Facts:
             return
         self.reasons.append(f"target {plain(end)} by {goal.period} ({_goal_words(goal)} from {plain(base.value)} "
                             f"in {base.period}); linear trajectory value for {at}: {plain(self.trajectory)}")
+
+    def _annual_target(self, goal: nodes.AnnualStmt, at: Period) -> None:
+        """An annual target profiled over the year's quarters or months: the part for `at`, or to date."""
+        path = annual_profile(goal, at.kind)
+        if isinstance(path, str):
+            self.reasons.append(f"no target: {path}")
+            return
+        self.target_path = list(path)
+        here = next((value for period, value in path if period == at), None)
+        if here is None:
+            self.reasons.append(f"no target for {at}: the annual target is for {goal.period} "
+                                f"({path[0][0]}–{path[-1][0]})")
+            return
+        self.target = self.trajectory = here
+        how = f"by {', '.join(_quantity_words(q) for q in goal.shares)}" if goal.shares else "evenly"
+        kind = "cumulative " if goal.cumulative else ""
+        self.reasons.append(f"target {plain(here)} for {at}: {kind}profile of the annual {_quantity_words(goal.amount)}"
+                            f" for {goal.period}, {how}")
 
     def _goal_value(self, goal: nodes.ChangeStmt | nodes.ReachStmt, base: _Baseline | None) -> Fraction | None:
         amount = exact(goal.amount.value)
@@ -885,6 +952,8 @@ class Facts:
             return self._target_margin(expr)
         if isinstance(expr, nodes.GapState):
             return self._gap_state(expr.state)
+        if isinstance(expr, nodes.Significance):
+            return self._significance(expr)
         self.unknown(f"{type(expr).__name__} is not a fact about an indicator")
         return None
 
@@ -905,6 +974,33 @@ class Facts:
         if isinstance(expr, nodes.WithinTarget):
             return self.polarity.shortfall(value, self.target) <= margin
         return self.polarity.shortfall(self.target, value) >= margin and self.polarity.better(value, self.target) > 0
+
+    def _significance(self, expr: nodes.Significance) -> bool | None:
+        """Compared with the benchmark by the value's confidence interval: higher, similar or lower."""
+        assert self.latest is not None and self.latest.period is not None  # decided only for a latest value
+        benchmark = self.level("benchmark")
+        if benchmark is None:
+            self.unknown(f"there is no benchmark level for {self.latest.period}")
+            return None
+        level = exact(expr.level.value) if expr.level is not None else Fraction(95)
+        interval = value_interval(self.spec.unit, self.latest.value, self.data, self.latest.period, level)
+        if isinstance(interval, str):
+            self.unknown(interval)
+            return None
+        side = compare_interval(interval, benchmark)
+        note = (f"{plain(level)} % confidence interval {interval.lower:.2f} to {interval.upper:.2f} against the "
+                f"benchmark {plain(benchmark)}: {'similar' if side == 'similar' else side + ' than it'}")
+        if note not in self.reasons:  # several clauses may ask
+            self.reasons.append(note)
+        if side == "similar" or expr.outcome == "different":
+            return side != "similar"
+        if self.spec.polarity.kind == "closer_to":
+            self.unknown("significantly better or worse has no meaning for `closer_to`: test `significantly "
+                         "different from benchmark`")
+            return None
+        higher_is_better = self.polarity.better(benchmark + 1, benchmark) > 0
+        better = (side == "higher") == higher_is_better
+        return expr.outcome == ("better" if better else "worse")
 
     def _gap_state(self, state: str) -> bool | None:
         assert self.latest is not None  # conditions are decided only for a latest value: rag() stops before
@@ -967,6 +1063,29 @@ def _compare(op: str, left: Fraction | None, right: Fraction | None) -> bool | N
         return None
     return {">=": left >= right, "<=": left <= right, ">": left > right, "<": left < right,
             "==": left == right, "!=": left != right}[op]
+
+
+def annual_profile(goal: nodes.AnnualStmt, kind: PeriodKind) -> list[tuple[Period, Fraction]] | str:
+    """The target of each quarter or month of the year (the year to date when cumulative), or why there is none."""
+    from lsprules.core.periods import PeriodError, parse_period
+
+    try:
+        year = parse_period(goal.period)
+    except PeriodError:
+        return f"{goal.period} is not a year"
+    parts = parts_of_year(year, kind)
+    if parts is None:
+        return f"an annual target for {goal.period} cannot be profiled over {kind.value.replace('_', ' ')}s"
+    count = len(parts)
+    shares = [exact(q.value) for q in goal.shares] or [HUNDRED / count] * count
+    if len(shares) != count:
+        return f"the profile has {len(shares)} shares, and {goal.period} has {count} {kind.value.replace('_', ' ')}s"
+    annual = exact(goal.amount.value)
+    values, total = [], Fraction(0)
+    for share in shares:
+        total += share
+        values.append(annual * (total if goal.cumulative else share) / HUNDRED)
+    return list(zip(parts, values, strict=True))
 
 
 def _linear(start: Period, start_value: Fraction, end: Period, end_value: Fraction, at: Period) -> Fraction | None:

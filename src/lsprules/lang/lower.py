@@ -150,6 +150,9 @@ class _Lower(Transformer[Token, nodes.RuleFile]):
     def compare_mean(self, meta: Meta, count: Token) -> nodes.CompareStmt:
         return nodes.CompareStmt("mean", int(count), span=self._span(meta))
 
+    def compare_trend(self, meta: Meta, level: nodes.Quantity) -> nodes.CompareStmt:
+        return nodes.CompareStmt("trend", level=level, span=self._span(meta))
+
     def static(self, meta: Meta, kind: Token, quantity: nodes.Quantity) -> nodes.StaticStmt:
         return nodes.StaticStmt(quantity, str(kind) == "within", span=self._span(meta))
 
@@ -158,6 +161,9 @@ class _Lower(Transformer[Token, nodes.RuleFile]):
 
     def target_fixed(self, meta: Meta, amount: nodes.Quantity) -> nodes.FixedTarget:
         return nodes.FixedTarget(amount, span=self._span(meta))
+
+    def target_from_data(self, meta: Meta) -> nodes.DataTarget:
+        return nodes.DataTarget(span=self._span(meta))
 
     def target(self, meta: Meta, *statements: nodes.TargetStmt) -> nodes.TargetBlock:
         return nodes.TargetBlock(tuple(statements), span=self._span(meta))
@@ -173,6 +179,16 @@ class _Lower(Transformer[Token, nodes.RuleFile]):
 
     def period_target(self, meta: Meta, amount: nodes.Quantity, period: Token) -> nodes.PeriodTargetStmt:
         return nodes.PeriodTargetStmt(amount, self._period(period), span=self._span(meta))
+
+    def annual(self, meta: Meta, amount: nodes.Quantity, period: Token, shares: tuple[nodes.Quantity, ...],
+               cumulative: Token | None) -> nodes.AnnualStmt:
+        return nodes.AnnualStmt(amount, self._period(period), shares, cumulative is not None, span=self._span(meta))
+
+    def profile_even(self, meta: Meta) -> tuple[nodes.Quantity, ...]:
+        return ()
+
+    def profile_by(self, meta: Meta, *shares: nodes.Quantity) -> tuple[nodes.Quantity, ...]:
+        return tuple(shares)
 
     def trajectory(self, meta: Meta, kind: Token) -> nodes.TrajectoryStmt:
         return nodes.TrajectoryStmt(str(kind), span=self._span(meta))
@@ -264,6 +280,12 @@ class _Lower(Transformer[Token, nodes.RuleFile]):
 
     def within_target(self, meta: Meta, margin: nodes.Quantity) -> nodes.WithinTarget:
         return nodes.WithinTarget(margin, span=self._span(meta))
+
+    def significance(self, meta: Meta, outcome: Token, level: nodes.Quantity | None) -> nodes.Significance:
+        return nodes.Significance(str(outcome), level, span=self._span(meta))
+
+    def significantly_different(self, meta: Meta, level: nodes.Quantity | None) -> nodes.Significance:
+        return nodes.Significance("different", level, span=self._span(meta))
 
     def gap_state(self, meta: Meta, state: Token) -> nodes.GapState:
         return nodes.GapState(str(state), span=self._span(meta))

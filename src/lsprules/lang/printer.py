@@ -219,10 +219,10 @@ def format_statement(node: nodes.Node) -> str:
     if isinstance(node, (nodes.CompareStmt, nodes.StaticStmt, nodes.PeakStmt)):
         return _arrow_stmt(node)
     if isinstance(node, (nodes.BaselineStmt, nodes.ChangeStmt, nodes.ReachStmt, nodes.PeriodTargetStmt,
-                         nodes.TrajectoryStmt)):
+                         nodes.TrajectoryStmt, nodes.AnnualStmt)):
         return _target_stmt(node)
     if isinstance(node, (nodes.UnitSetting, nodes.PolaritySetting, nodes.ValueSetting, nodes.FieldsSetting,
-                         nodes.DecimalsSetting, nodes.FixedTarget)):
+                         nodes.DecimalsSetting, nodes.FixedTarget, nodes.DataTarget)):
         return _simple_setting(node)
     if isinstance(node, nodes.LevelStmt):
         return _level_stmt(node)
@@ -250,13 +250,16 @@ def _simple_setting(s: nodes.Setting) -> str:
         return f"decimals {s.places}"
     if isinstance(s, nodes.FixedTarget):
         return f"target {format_quantity(s.amount)}"
+    if isinstance(s, nodes.DataTarget):
+        return "target from data"
     raise TypeError(f"not a simple setting: {type(s).__name__}")
 
 
 def _arrow_stmt(s: nodes.ArrowStmt) -> str:
     if isinstance(s, nodes.CompareStmt):
         return {"previous": "compare latest with previous", "year": "compare latest with same period last year",
-                "mean": f"compare latest with mean of previous {s.count}"}[s.method]
+                "mean": f"compare latest with mean of previous {s.count}",
+                "trend": f"compare recent trend at {format_quantity(s.level) if s.level else ''}"}[s.method]
     if isinstance(s, nodes.StaticStmt):
         return f"static {'within' if s.inclusive else 'below'} {format_quantity(s.tolerance)}"
     return f"peak at {format_quantity(s.maximum)}"
@@ -266,7 +269,15 @@ def _level_stmt(s: nodes.LevelStmt) -> str:
     return f"{s.name} {format_quantity(s.amount)}"
 
 
+def _annual(s: nodes.AnnualStmt) -> str:
+    shares = ("by " + ", ".join(format_quantity(q) for q in s.shares)) if s.shares else "evenly"
+    cumulative = " cumulative" if s.cumulative else ""
+    return f"annual {format_quantity(s.amount)} in {s.period} profiled {shares}{cumulative}"
+
+
 def _target_stmt(s: nodes.TargetStmt) -> str:
+    if isinstance(s, nodes.AnnualStmt):
+        return _annual(s)
     if isinstance(s, nodes.BaselineStmt):
         return f"baseline {s.period}"
     if isinstance(s, nodes.ChangeStmt):
@@ -357,6 +368,10 @@ def _atom(expr: nodes.Expr) -> str:
         return f"{expr.indicator} at {expr.comparator}"
     if isinstance(expr, nodes.LevelRef):
         return expr.name
+    if isinstance(expr, nodes.Significance):
+        at = f" at {format_quantity(expr.level)}" if expr.level is not None else ""
+        words = f"significantly {expr.outcome} {'from' if expr.outcome == 'different' else 'than'}"
+        return f"{words} benchmark{at}"
     raise TypeError(f"cannot print {type(expr).__name__}")
 
 

@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
@@ -34,7 +35,8 @@ RESERVED = frozenset({"value", "previous", "target", "trajectory", "baseline", "
     VALUE_FUNCTIONS | THEME_FUNCTIONS
 RAG_VALUES = ("value", "previous", "target", "trajectory", "baseline", "change")
 BOOLEAN_NODES = (nodes.Compare, nodes.And, nodes.Or, nodes.Not, nodes.ArrowIs, nodes.RagIs, nodes.OnTrajectory,
-                 nodes.TargetMet, nodes.TargetExceeded, nodes.WithinTarget, nodes.GapState, nodes.Reaches)
+                 nodes.TargetMet, nodes.TargetExceeded, nodes.WithinTarget, nodes.GapState, nodes.Reaches,
+                 nodes.Significance)
 
 _Setting = TypeVar("_Setting", bound=nodes.Setting)
 
@@ -54,10 +56,11 @@ class TargetSpec:
 
     fixed: nodes.FixedTarget | None = None
     baseline: nodes.BaselineStmt | None = None
-    goal: nodes.ChangeStmt | nodes.ReachStmt | None = None
+    goal: nodes.ChangeStmt | nodes.ReachStmt | nodes.AnnualStmt | None = None
     per_period: tuple[nodes.PeriodTargetStmt, ...] = ()
     trajectory: str = "linear"
     span: Span | None = None
+    from_data: bool = False  # `target from data`: the dataset gives it per area and period
 
 
 @dataclass(frozen=True)
@@ -244,6 +247,9 @@ class _Resolver:
         return RuleSet(self.source.name, indicators, groups, themes, rule_file, sha256, self.comparators)
 
     def _comparator(self, comparator: nodes.Comparator) -> ComparatorSpec:
+        if comparator.name in LEVEL_NAMES:  # `gap(x, benchmark)` would read the word as the reference level
+            self.fail("E114", f"'{comparator.name}' is a reserved word and cannot be a comparator id",
+                      comparator.span, f"choose another id, e.g. '{comparator.name}_area'")
         line = self.source.line_text(comparator.span.line) if comparator.span else ""
         return ComparatorSpec(comparator.name, comparator.title or comparator.name, comparator.areas,
                               comparator.mean, comparator.span, line)
@@ -324,10 +330,41 @@ class _Resolver:
             if isinstance(setting, (nodes.ArrowBlock, nodes.TargetBlock)):
                 self._unique_statements(setting.statements)
             if isinstance(setting, nodes.TargetBlock):
+                for annual in setting.statements:
+                    if isinstance(annual, nodes.AnnualStmt):
+                        self._check_annual(annual)
+            if isinstance(setting, nodes.TargetBlock):
                 self._one_kind_of_target(setting)
             if isinstance(setting, nodes.LevelsBlock):
                 self._check_levels(setting)
+            if isinstance(setting, nodes.ArrowBlock):
+                for compare in setting.statements:
+                    if isinstance(compare, nodes.CompareStmt) and compare.level is not None:
+                        self._check_confidence(compare.level)
         return list(settings)
+
+    def _check_annual(self, stmt: nodes.AnnualStmt) -> None:
+        """An annual target is for a year, and its shares are 4 (quarters) or 12 (months) percentages making 100 %."""
+        if not re.fullmatch(r"\d{4}(/\d{2})?", stmt.period):
+            self.fail("E134", f"an annual target is for a year, not {stmt.period}", stmt.span,
+                      "write a financial year (2007/08) or a calendar year (2007)")
+        if not stmt.shares:
+            return
+        if len(stmt.shares) not in (4, 12) or any(q.unit != "%" for q in stmt.shares):
+            self.fail("E134", f"a profile has 4 shares (quarters) or 12 (months), each in %, not {len(stmt.shares)}"
+                      f" {'shares' if len(stmt.shares) != 1 else 'share'}", stmt.span,
+                      "e.g. `profiled by 20 %, 25 %, 25 %, 30 %`, or `profiled evenly`")
+            return
+        total = sum((q.value for q in stmt.shares), Decimal(0))
+        if total != 100:
+            self.fail("E134", f"the profile's shares add up to {total} %, not 100 %", stmt.span,
+                      "correct the shares so that the year's parts make the whole annual target")
+
+    def _check_confidence(self, level: nodes.Quantity) -> None:
+        """A confidence level is a percentage strictly between 0 and 100."""
+        if level.unit != "%" or not 0 < level.value < 100:
+            self.fail("E133", f"`{level.value}{' ' + level.unit if level.unit else ''}` is not a confidence level",
+                      level.span, "write a percentage between 0 and 100, e.g. `at 95 %` or `at 99.8 %`")
 
     def _check_levels(self, block: nodes.LevelsBlock) -> None:
         """Each level once, and only the levels the language knows (the target has its own setting)."""
@@ -343,7 +380,8 @@ class _Resolver:
 
     def _one_kind_of_target(self, block: nodes.TargetBlock) -> None:
         """Values per period and a reduce/increase/reach goal are two targets: say which one applies."""
-        goal = next((s for s in block.statements if isinstance(s, (nodes.ChangeStmt, nodes.ReachStmt))), None)
+        goal = next((s for s in block.statements
+                     if isinstance(s, (nodes.ChangeStmt, nodes.ReachStmt, nodes.AnnualStmt))), None)
         profiled = next((s for s in block.statements if isinstance(s, nodes.PeriodTargetStmt)), None)
         if goal is not None and profiled is not None:
             later = max((goal, profiled), key=lambda s: (s.span.line, s.span.column) if s.span else (0, 0))
@@ -397,6 +435,8 @@ class _Resolver:
 
     def _check_rag_node(self, node: nodes.Expr) -> None:
         self._check_percent_arithmetic(node)
+        if isinstance(node, nodes.Significance) and node.level is not None:
+            self._check_confidence(node.level)
         if isinstance(node, nodes.RagIs):
             self.fail("E112", "`rag is` can only be used in a theme's rating rules", node.span,
                       "an indicator's own RAG clauses test facts such as `arrow is up` or `on trajectory`")
@@ -441,7 +481,7 @@ class _Resolver:
                           "share(...)", node.span, f"e.g. `share({_fact_words(node)}) >= 75 %`")
         elif isinstance(node, (nodes.Ref, nodes.Name, nodes.OnTrajectory, nodes.TargetMet, nodes.TargetExceeded,
                                nodes.WithinTarget, nodes.GapState, nodes.AtComparator, nodes.LevelRef,
-                               nodes.Reaches)):
+                               nodes.Reaches, nodes.Significance)):
             self.fail("E112", "theme ratings count members by their arrow and RAG rating only", node.span,
                       "e.g. `count(arrow is up)` or `share(rag is green)`")
         elif inside_count and isinstance(node, nodes.Compare):
@@ -589,6 +629,7 @@ def _setting_key(setting: nodes.Setting) -> str:
         nodes.UnitSetting: "unit", nodes.PolaritySetting: "polarity", nodes.ValueSetting: "value",
         nodes.FieldsSetting: "fields", nodes.DecimalsSetting: "decimals", nodes.ArrowBlock: "arrow",
         nodes.TargetBlock: "target", nodes.FixedTarget: "target", nodes.RagBlock: "rag", nodes.LevelsBlock: "levels",
+        nodes.DataTarget: "target",
     }[type(setting)]
 
 
@@ -600,7 +641,7 @@ def _statement_key(stmt: nodes.ArrowStmt | nodes.TargetStmt) -> str:
     return {
         nodes.CompareStmt: "compare", nodes.StaticStmt: "static", nodes.PeakStmt: "peak",
         nodes.BaselineStmt: "baseline", nodes.ChangeStmt: "goal", nodes.ReachStmt: "goal",
-        nodes.PeriodTargetStmt: "period_target", nodes.TrajectoryStmt: "trajectory",
+        nodes.PeriodTargetStmt: "period_target", nodes.TrajectoryStmt: "trajectory", nodes.AnnualStmt: "goal",
     }[type(stmt)]
 
 
@@ -653,6 +694,8 @@ def _target_spec(profile: list[nodes.Setting], own: list[nodes.Setting]) -> Targ
     for setting in list(profile) + list(own):
         if isinstance(setting, nodes.FixedTarget):
             spec = TargetSpec(fixed=setting, span=setting.span)
+        elif isinstance(setting, nodes.DataTarget):
+            spec = TargetSpec(from_data=True, trajectory="flat", span=setting.span)
         elif isinstance(setting, nodes.TargetBlock):
             base = spec if spec is not None and spec.fixed is None else TargetSpec()
             spec = _apply_target_block(base, setting)
@@ -667,7 +710,7 @@ def _apply_target_block(spec: TargetSpec, block: nodes.TargetBlock) -> TargetSpe
     for stmt in block.statements:
         if isinstance(stmt, nodes.BaselineStmt):
             baseline = stmt
-        elif isinstance(stmt, (nodes.ChangeStmt, nodes.ReachStmt)):
+        elif isinstance(stmt, (nodes.ChangeStmt, nodes.ReachStmt, nodes.AnnualStmt)):
             goal = stmt
         elif isinstance(stmt, nodes.TrajectoryStmt):
             trajectory = stmt.kind

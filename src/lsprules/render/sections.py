@@ -87,7 +87,8 @@ def discrepancy_text(d: Discrepancy) -> str:
     if d.field == "value":
         return f"{d.period}: the report printed {d.reported}, the rules compute {d.computed}"
     if d.field.startswith("stated "):
-        what = {"change_pct": "% change"}.get(d.field.removeprefix("stated "), d.field.removeprefix("stated "))
+        stated = d.field.removeprefix("stated ")
+        what = {"change_pct": "% change", "profile total": "a profile adding up to"}.get(stated, stated)
         return f"{d.period}: the source states {what} {d.reported}, the rules and data give {d.computed}"
     if d.field == "arrow":
         return (f"{d.period}: the report printed {ARROW_SYMBOLS.get(d.reported, d.reported)}, the rules give "
