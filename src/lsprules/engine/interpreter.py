@@ -441,7 +441,8 @@ class AreaEvaluator:
             reported_rag = data.reported.rag.get(latest.period)
             if reported_rag is not None and reported_rag != (rag or "na"):
                 found.append(Discrepancy("rag", latest.period, reported_rag, rag or "na"))
-        found.extend(self._stated(spec, data, shown_series))
+        if data.stated:
+            found.extend(self._stated(spec, data, shown_series))
         return tuple(found)
 
     def _stated(self, spec: IndicatorSpec, data: Series, shown_series: ShownSeries) -> list[Discrepancy]:
@@ -877,6 +878,8 @@ class Facts:
 
     def levels(self) -> tuple[tuple[str, Fraction], ...]:
         """Every reference level known at the latest value's period (the target apart), in the language's order."""
+        if not self.spec.levels and not self.data_levels:  # most indicators: skip the look-ups
+            return ()
         known = ((name, self.level(name)) for name in LEVEL_NAMES)
         return tuple((name, value) for name, value in known if value is not None)
 
