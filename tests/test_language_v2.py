@@ -333,6 +333,29 @@ def test_the_fast_path_agrees_or_steps_aside_for_the_new_constructs(tmp_path):
     agree(write(tmp_path, "annual.rules", annual), data)
 
 
+@pytest.mark.parametrize(("values", "reason"), [
+    ("{2018-Q1: 1, 2018-Q2: 2, 2018-Q3: 3, 2018-Q4: 4, 2019-Q1: 5}", "tested on yearly values only, not on quarters"),
+    ("{2015/16: 1, 2017/18: 2, 2018/19: 3, 2019/20: 4, 2020/21: 5}", "are not for five consecutive years"),
+])
+def test_the_trend_keeps_to_the_fingertips_criteria(tmp_path, values, reason):
+    rules = write(tmp_path, "r.rules", "indicator c {\n  polarity lower_is_better\n  arrow {\n"
+                                       "    compare recent trend at 95 %\n  }\n}\n")
+    data = write(tmp_path, "d.yaml", f"area: A\nindicators:\n  c: {{values: {values}}}\n")
+    count = assess(rules, data)["A", "c"]
+    assert count.arrow == "na"
+    assert any(r.startswith("no arrow: the recent trend at 95 % cannot be calculated") and reason in r
+               for r in count.reasons), count.reasons
+
+
+def test_a_count_trend_uses_byars_intervals(tmp_path):
+    rules = write(tmp_path, "r.rules", "indicator c {\n  polarity lower_is_better\n  arrow {\n"
+                                       "    compare recent trend at 95 %\n  }\n}\n")
+    data = write(tmp_path, "d.yaml", "area: A\nindicators:\n  c: {values: {2016: 400, 2017: 380, 2018: 350, "
+                                     "2019: 330, 2020: 300}}\n")
+    count = assess(rules, data)["A", "c"]
+    assert count.arrow == "up"  # falling counts, lower is better: a significant improvement
+
+
 # --- the examples of docs/language.md -------------------------------------------------------------------------
 
 

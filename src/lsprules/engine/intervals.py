@@ -4,6 +4,11 @@ Which method applies is decided by the data: intervals the dataset supplies (fie
 `lower_99_8`/`upper_99_8`) are used as given; otherwise a percentage or ratio with fields `numerator` and
 `denominator` gets a Wilson score interval, a rate per N Byar's interval on its numerator over its denominator,
 and a count Byar's interval on the count itself. The arithmetic is in core/significance.py.
+
+The recent trend follows the criteria of the Fingertips trend markers (OHID, "Fingertips trend markers",
+fingertips.phe.org.uk/static-reports/public-health-technical-guidance/Presentation/Trend_markers.html): the
+five most recent values, yearly, with no gaps and no break in the series; proportions by their counts, other
+values by their confidence intervals.
 """
 
 from __future__ import annotations
@@ -13,12 +18,13 @@ from decimal import Decimal
 from fractions import Fraction
 
 from lsprules.core.numbers import HUNDRED, exact
-from lsprules.core.periods import Period
+from lsprules.core.periods import Period, PeriodKind
 from lsprules.core.significance import TREND_POINTS, Interval, Trend, byar, interval_trend, proportion_trend, wilson
 from lsprules.data.model import Series
 from lsprules.lang import nodes
 
 SUPPLIED = {Fraction(95): "95", Fraction(998, 10): "99_8"}  # levels whose intervals a dataset may supply
+YEARS = (PeriodKind.FINANCIAL_YEAR, PeriodKind.CALENDAR_YEAR)
 
 
 def value_interval(unit: nodes.UnitSetting, value: Fraction, data: Series | None, period: Period,
@@ -63,6 +69,13 @@ def recent_trend(unit: nodes.UnitSetting, points: Sequence[tuple[Period, Fractio
     if len(recent) < TREND_POINTS:
         return Trend("cannot be calculated", reason=f"only {len(recent)} values, and the test needs {TREND_POINTS}")
     first, last = recent[0][0], recent[-1][0]
+    # The criteria of the Fingertips trend markers: yearly data, no gaps, no breaks in the series.
+    if first.kind not in YEARS:
+        return Trend("cannot be calculated", reason="the recent trend is tested on yearly values only, not on "
+                     f"{first.kind.value.replace('_', ' ')}s")
+    if last.index - first.index != TREND_POINTS - 1:
+        return Trend("cannot be calculated", reason=f"the last five values ({first}–{last}) are not for five "
+                     "consecutive years")
     broken = sorted(p for p in breaks if first < p <= last)
     if broken:
         return Trend("cannot be calculated", reason=f"a method break at {broken[0]} lies within the five values")
