@@ -102,6 +102,8 @@ def comments(a: Assessment) -> list[str]:
     out = [f"⚠ {discrepancy_text(d)}" for d in a.discrepancies]
     if a.period is not None and a.assessed_at is not None and a.period != a.assessed_at:
         out.append(f"latest value: {a.period}")
+    if a.levels:  # reference levels the rules or the data give: what the clauses measured the value against
+        out.append("levels: " + ", ".join(f"{name} {number_text(value, a.decimals)}" for name, value in a.levels))
     if a.arrow == "na" or a.rag is None:
         why = next((r for r in a.reasons if r.startswith(("no arrow", "RAG n/a", "no value", "no data"))), None)
         if why:
