@@ -51,6 +51,7 @@ CODES: dict[str, str] = {
     "E311": "file is not a readable .xlsx workbook",
     "E312": "dataset is not valid JSON",
     "E313": "datasets give different values for one observation",
+    "E330": "reference level that neither the rules nor the data give",
     "E314": "datasets use different kinds of period",
     "E315": "comparator area is not in the data",
     # Appended for `lsprules check` and `lsprules fmt` (issue 3).
