@@ -391,3 +391,12 @@ def test_the_level_and_profile_examples_behave_as_the_reference_says(tmp_path):
     referrals = assess(write(tmp_path, "p.rules", profiled), datasets["quarters.yaml"])["Exampleton",
                                                                                           "referrals_to_date"]
     assert (referrals.value, referrals.target, referrals.rag) == (35, 84, "red")
+
+
+def test_explain_shows_the_interval_and_does_not_pretend_the_value_alone_decides():
+    explained = run("explain", "rules/public-health.rules", "datasets/public-health.yaml", "--indicator",
+                    "smoking_at_delivery", cwd=ROOT).stdout
+    assert "95 % confidence interval 9.70 to 12.45 against the benchmark 8.8: higher than it" in explained
+    assert "RAG: its benchmark comparison depends on the counts or confidence limits behind the value" in explained
+    assert "arrow: the recent trend depends on" in explained
+    assert "stays" not in explained

@@ -34,7 +34,7 @@ from lsprules.engine.interpreter import (
 )
 from lsprules.lang import nodes
 from lsprules.lang.printer import format_expr, format_quantity, format_statement
-from lsprules.lang.resolve import IndicatorSpec, RuleSet, TargetSpec, ThemeSpec
+from lsprules.lang.resolve import IndicatorSpec, RuleSet, TargetSpec, ThemeSpec, walk
 
 OUTCOME_WORDS = {True: "yes", False: "no", None: "unknown"}
 
@@ -428,6 +428,7 @@ def _rag_section(ctx: _Context) -> Section:
         lines.append(f"{index + 1}. {words} ({_where(ctx, clause)}) — {verdict}")
         if clause.condition is not None and ctx.facts is not None:
             lines.extend("     " + w for w in _condition_words(clause.condition, ctx.facts))
+    lines.extend(r for r in a.reasons if "% confidence interval" in r)  # what a benchmark comparison measured
     lines.append(f"RAG: {band_text(a.rag)}" + (f", decided by {ctx.rules.file}:{a.rule_line}"
                                                  if a.rag is not None else ""))
     return Section("RAG", tuple(lines))
@@ -505,9 +506,18 @@ def _change_section(ctx: _Context, whatif: WhatIf | None) -> Section:
     if whatif is None:
         return Section("What would change the result", ("nothing can be said without a value",))
     lines = []
-    if ctx.spec.rag is not None:
+    # A benchmark comparison and a recent trend read the counts or intervals behind the value, which a what-if
+    # on the value alone does not move: say so rather than claim that nothing would change the result.
+    counted = "the counts or confidence limits behind the value, which this what-if does not vary"
+    if ctx.spec.rag is not None and any(isinstance(n, nodes.Significance) for c in ctx.spec.rag.clauses
+                                        if c.condition is not None for n in walk(c.condition)):
+        lines.append(f"RAG: its benchmark comparison depends on {counted}")
+    elif ctx.spec.rag is not None:
         lines.extend(_move_lines(whatif, "RAG", lambda o: o.rag, band_text))
-    lines.extend(_move_lines(whatif, "arrow", lambda o: o.arrow, arrow_text))
+    if ctx.spec.arrow.compare.method == "trend":
+        lines.append(f"arrow: the recent trend depends on {counted}")
+    else:
+        lines.extend(_move_lines(whatif, "arrow", lambda o: o.arrow, arrow_text))
     return Section("What would change the result", tuple(lines))
 
 
