@@ -400,3 +400,18 @@ def test_explain_shows_the_interval_and_does_not_pretend_the_value_alone_decides
     assert "RAG: its benchmark comparison depends on the counts or confidence limits behind the value" in explained
     assert "arrow: the recent trend depends on" in explained
     assert "stays" not in explained
+
+
+@pytest.mark.parametrize(("rules", "data"), [
+    ("lpsa.rules", "lpsa-2008.csv"), ("public-health.rules", "public-health.yaml"),
+    ("community-safety-plan.rules", "community-safety-plan.yaml"),
+    ("quarterly-targets.rules", "quarterly-targets.yaml"),
+])
+def test_the_json_of_every_new_example_matches_the_assessment_schema(rules, data):
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((ROOT / "schemas" / "assessment.schema.json").read_text(encoding="utf-8"))
+    document = json.loads(run("evaluate", f"rules/{rules}", f"datasets/{data}", "-f", "json", cwd=ROOT).stdout)
+    errors = [e.message for e in Draft202012Validator(schema).iter_errors(document)]
+    assert errors == []
+    assert any("levels" in a or a["discrepancies"] for a in document["assessments"])
