@@ -10,6 +10,7 @@ from lsprules.core.periods import Period, PeriodKind
 from lsprules.lang import nodes
 from lsprules.lang.grammar import lark_parser
 from lsprules.lang.parser import keyword_choices
+from lsprules.lang.resolve import LEVEL_NAMES
 
 KEYWORDS = {w for t in lark_parser().terminals for w in keyword_choices(t.name)}
 
@@ -31,7 +32,9 @@ periods = st.one_of(
 )
 
 refs = st.builds(nodes.Ref, st.sampled_from(["value", "previous", "trajectory", "baseline", "change", "target"]))
-numeric_atoms = st.one_of(quantities, st.builds(nodes.Name, names), refs, st.builds(nodes.AtPeriod, names, periods))
+level_refs = st.builds(nodes.LevelRef, st.sampled_from(LEVEL_NAMES))
+numeric_atoms = st.one_of(quantities, st.builds(nodes.Name, names), refs, st.builds(nodes.AtPeriod, names, periods),
+                          level_refs)
 
 
 def _numeric(children):
@@ -57,8 +60,12 @@ facts = st.one_of(
     st.builds(nodes.Margin, st.sampled_from(["short", "better"]), st.sampled_from(nodes.BOUNDS), quantities,
               st.sampled_from(["target", "trajectory"])),
     st.builds(nodes.Margin, st.just("exceeded"), st.sampled_from(nodes.BOUNDS), quantities),
+    st.builds(nodes.Significance, st.sampled_from(["better", "worse", "different"]), st.one_of(st.none(), quantities)),
 )
-comparisons = st.builds(nodes.Compare, st.sampled_from([">=", "<=", "==", "!=", ">", "<"]), numeric, numeric)
+comparisons = st.one_of(
+    st.builds(nodes.Compare, st.sampled_from([">=", "<=", "==", "!=", ">", "<"]), numeric, numeric),
+    st.builds(nodes.Reaches, numeric, numeric),
+)
 
 
 def _conditions(children):
@@ -82,6 +89,7 @@ target_statements = st.one_of(
     st.builds(nodes.ReachStmt, signed_quantities, periods),
     st.builds(nodes.PeriodTargetStmt, signed_quantities, periods),
     st.builds(nodes.TrajectoryStmt, st.sampled_from(["linear", "flat"])),
+    st.builds(nodes.AnnualStmt, signed_quantities, periods, st.lists(quantities, max_size=4).map(tuple), st.booleans()),
 )
 settings = st.one_of(
     st.builds(nodes.UnitSetting, st.sampled_from(["count", "percent", "ratio"])),
@@ -94,7 +102,10 @@ settings = st.one_of(
     st.builds(nodes.ArrowBlock, st.lists(arrow_statements, max_size=3).map(tuple)),
     st.builds(nodes.TargetBlock, st.lists(target_statements, max_size=4).map(tuple)),
     st.builds(nodes.FixedTarget, signed_quantities),
+    st.builds(nodes.DataTarget),
     st.builds(nodes.RagBlock, st.one_of(st.none(), scales), st.lists(clauses, min_size=1, max_size=4).map(tuple)),
+    st.builds(nodes.LevelsBlock, st.lists(st.builds(nodes.LevelStmt, st.one_of(st.sampled_from(LEVEL_NAMES), names),
+                                                    signed_quantities), max_size=3).map(tuple)),
 )
 setting_lists = st.lists(settings, max_size=4).map(tuple)
 

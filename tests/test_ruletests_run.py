@@ -54,7 +54,7 @@ def test_a_missing_case_shows_up_as_a_clause_never_exercised(ws):
     start = text.index("  - name: exactly 75 % of members improving")
     end = text.index("  - name: exactly 75 % of members declining")
     tests.write_text(text[:start] + text[end:], encoding="utf-8")
-    result = run("test", "--coverage", cwd=ws)
+    result = run("test", "--coverage", "rules/crime.tests.yaml", cwd=ws)
     assert result.returncode == 0
     assert "15 of 16 clauses exercised" in result.stdout
     assert "✗ never exercised line 157 theme crime: GREEN when share(arrow is up) >= 75 %" in result.stdout

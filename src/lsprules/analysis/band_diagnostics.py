@@ -122,14 +122,16 @@ def band_context(spec: IndicatorSpec) -> Context:
     target = spec.target
     # A change target needs a baseline: without one, evaluation never has a target.
     has_target = target is not None and (
-        target.fixed is not None or bool(target.per_period) or isinstance(target.goal, nodes.ReachStmt)
+        target.from_data or target.fixed is not None or bool(target.per_period)
+        or isinstance(target.goal, (nodes.ReachStmt, nodes.AnnualStmt))
         or (isinstance(target.goal, nodes.ChangeStmt) and target.baseline is not None))
     constant = None
     if target is not None and target.fixed is not None:
         constant = exact(target.fixed.amount.value)
     elif target is not None and isinstance(target.goal, nodes.ReachStmt) and not target.per_period:
         constant = exact(target.goal.amount.value)
-    follows = target is not None and (target.fixed is not None or bool(target.per_period) or
+    follows = target is not None and (target.from_data or isinstance(target.goal, nodes.AnnualStmt) or
+                                      target.fixed is not None or bool(target.per_period) or
                                       target.baseline is None or target.trajectory == "flat")
     return Context(
         polarity=spec.direction,

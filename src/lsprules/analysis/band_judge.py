@@ -151,6 +151,12 @@ def _call_form(expr: nodes.Call, ctx: Context) -> Form | None:
     return None
 
 
+def reaches_as_compare(reaches: nodes.Reaches, ctx: Context) -> nodes.Compare | None:
+    """`A reaches B` as the comparison it is for a polarity with a direction; None for closer_to."""
+    op = {HIGHER: ">=", LOWER: "<="}.get(ctx.polarity.kind)
+    return None if op is None else nodes.Compare(op, reaches.left, reaches.right, span=reaches.span)
+
+
 def comparison_lines(compare: nodes.Compare, ctx: Context) -> tuple[list[Line], list[Fraction]] | None:
     """Where a comparison changes its answer: value breakpoints and target thresholds; None if opaque."""
     left, right = linear(compare.left, ctx), linear(compare.right, ctx)
@@ -280,7 +286,19 @@ class Judge:
 
     def condition(self, expr: nodes.Expr) -> bool | None:
         """True, False, or None (unknown), in three-valued logic."""
-        return decide(expr, lambda node: self.compare(node) if isinstance(node, nodes.Compare) else self.fact(node))
+        return decide(expr, self._leaf)
+
+    def _leaf(self, node: nodes.Expr) -> bool | None:
+        if isinstance(node, nodes.Significance):  # decided by the data's counts: a free fact here
+            return self.case.answer(self.opaque[id(node)])
+        if isinstance(node, nodes.Reaches):
+            key = self.opaque.get(id(node))
+            if key is not None:  # a level the data may give, or closer_to: the case says how it comes out
+                return None if self.number(node.left) is None else self.case.answer(key)
+            as_compare = reaches_as_compare(node, self.ctx)
+            assert as_compare is not None  # dimensions() makes every Reaches it cannot place opaque
+            return self.compare(as_compare)
+        return self.compare(node) if isinstance(node, nodes.Compare) else self.fact(node)
 
     def compare(self, expr: nodes.Compare) -> bool | None:
         """A comparison: exact, or as the case says for one the analysis cannot place on the value axis."""
@@ -419,7 +437,7 @@ class _Opaque(Enum):
 _OPAQUE: Final = _Opaque.OPAQUE
 
 
-def opaque_key(expr: nodes.Compare) -> str:
+def opaque_key(expr: nodes.Compare | nodes.Reaches) -> str:
     """The identity of an opaque comparison: the same text gives the same answer in one case."""
     return format_expr(expr)
 
@@ -519,6 +537,12 @@ def dimensions(conditions: list[nodes.Expr], ctx: Context) -> Dimensions:
                 opaque[id(node)] = opaque_key(node)  # previous, change... or not linear: a free answer
             elif isinstance(node, nodes.Margin) and free_margin(node, ctx) and ctx.has_target:
                 opaque[id(node)] = format_expr(node)
+            elif isinstance(node, nodes.Significance):
+                opaque[id(node)] = format_expr(node)
+            elif isinstance(node, nodes.Reaches):
+                as_compare = reaches_as_compare(node, ctx)
+                if as_compare is None or comparison_lines(as_compare, ctx) is None:
+                    opaque[id(node)] = format_expr(node)
     arrow_dim = tuple(sorted(a for a in arrows if a != "na")) + ((OTHER,) if arrows else ()) + \
         (("na",) if "na" in arrows else ())
     gap_dim = ("more", "equal", "less") if gaps else ()

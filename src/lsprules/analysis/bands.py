@@ -34,6 +34,7 @@ from lsprules.analysis.band_judge import (
     dimensions,
     fact_lines,
     possible_arrows,
+    reaches_as_compare,
     representatives,
     target_thresholds,
 )
@@ -238,6 +239,8 @@ def _breakpoints(conditions: list[nodes.Expr], ctx: Context) -> tuple[list[Line]
     uses_target = False
     for condition in conditions:
         for node in walk(condition):
+            if isinstance(node, nodes.Reaches):
+                node = reaches_as_compare(node, ctx) or node
             if isinstance(node, nodes.Compare):
                 found = comparison_lines(node, ctx)
                 if found is not None:

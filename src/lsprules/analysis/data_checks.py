@@ -50,6 +50,7 @@ def check_data(files: list[CheckedRules], datasets: list[Dataset], every_file_re
     for file in files:
         for spec in file.rules.indicators.values():
             found.extend(_missing_data(file, spec, datasets))
+            found.extend(_missing_levels(file, spec, datasets))
             for dataset in datasets:
                 found.extend(_periods(file, spec, dataset))
                 found.extend(_percent_scale(file, spec, dataset))
@@ -69,6 +70,33 @@ def _report(file: CheckedRules, code: str, message: str, node: _Located, hint: s
             severity: Severity = Severity.ERROR) -> Diagnostic:
     span = node.span
     return at_span(code, message, span, file.source.line_text(span.line) if span else "", hint, severity)
+
+
+# --- reference levels no one gives ----------------------------------------------------------------------
+
+
+def _missing_levels(file: CheckedRules, spec: IndicatorSpec, datasets: list[Dataset]) -> Iterator[Diagnostic]:
+    """E330: a level the RAG clauses use (or `target from data`) that neither the rules nor any area gives."""
+    series = _series(spec, datasets)
+    if not series:
+        return  # E320 says so already
+    needed: dict[str, _Located] = {}
+    if spec.target is not None and spec.target.from_data:
+        needed["target"] = spec.target
+    for clause in spec.rag.clauses if spec.rag else ():
+        for node in walk(clause.condition) if clause.condition is not None else ():
+            if isinstance(node, nodes.LevelRef) and spec.level(node.name) is None:
+                needed.setdefault(node.name, clause)
+    names = ", ".join(d.path for d in datasets)
+    for name, where in needed.items():
+        if not any(s.levels.get(name) for s in series):
+            yield _report(file, "E330", f"indicator '{spec.id}' needs its {name} level, and neither the rules nor "
+                          f"{names} give it", where, _level_hint(name), Severity.WARNING)
+
+
+def _level_hint(name: str) -> str:
+    in_rules = "" if name == "target" else f", or in the rules: `levels {{ {name} N }}`"
+    return f"give it in the dataset (`levels: {{{name}: {{PERIOD: N}}}}`, or `level` rows with {name}){in_rules}"
 
 
 # --- indicators without data ---------------------------------------------------------------------------
@@ -135,7 +163,9 @@ PeriodStatement = nodes.BaselineStmt | nodes.ChangeStmt | nodes.ReachStmt | node
 
 
 def _period_statements(target: TargetSpec) -> list[PeriodStatement]:
-    statements = [target.baseline, target.goal, *target.per_period]
+    # An annual target is for a year whatever the data's periods: it is profiled over them.
+    goal = None if isinstance(target.goal, nodes.AnnualStmt) else target.goal
+    statements = [target.baseline, goal, *target.per_period]
     return [s for s in statements if s is not None]
 
 

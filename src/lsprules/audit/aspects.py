@@ -13,7 +13,7 @@ from typing import Protocol, TypeGuard
 
 from lsprules.core.source import Span
 from lsprules.lang import nodes
-from lsprules.lang.printer import format_expr, format_quantity
+from lsprules.lang.printer import format_expr, format_quantity, format_statement
 from lsprules.lang.resolve import ComparatorSpec, IndicatorSpec, RuleSet, ThemeSpec
 
 NBSP = "\u00a0"  # glues a number to its unit while phrases are compared word by word
@@ -72,6 +72,8 @@ def _setting(s: nodes.Setting) -> list[Aspect]:
         return out + ([_periods(periods)] if periods else [])
     if isinstance(s, nodes.RagBlock):
         return _rag(s)
+    if isinstance(s, nodes.LevelsBlock):
+        return [Aspect(f"level.{x.name}", x, f"{x.name} level", _quantity(x.amount), _line(x)) for x in s.statements]
     return [_simple(s)]
 
 
@@ -91,6 +93,8 @@ def _simple(s: nodes.Setting) -> Aspect:
         return Aspect("decimals", s.places, "decimals shown", str(s.places), line)
     if isinstance(s, nodes.FixedTarget):
         return Aspect("target.fixed", s, "target", _quantity(s.amount), line)
+    if isinstance(s, nodes.DataTarget):
+        return Aspect("target.data", s, "target", "from the data, per area and period", line)
     raise TypeError(f"not a simple setting: {type(s).__name__}")
 
 
@@ -106,7 +110,8 @@ def _arrow_stmt(s: nodes.ArrowStmt) -> Aspect:
     line = _line(s)
     if isinstance(s, nodes.CompareStmt):
         words = {"previous": "previous", "year": "same period last year",
-                 "mean": f"mean of previous {s.count}"}[s.method]
+                 "mean": f"mean of previous {s.count}",
+                 "trend": f"the recent trend at {_quantity(s.level) if s.level else ''}"}[s.method]
         return Aspect("arrow.compare", s, "arrow compares latest with", words, line)
     if isinstance(s, nodes.StaticStmt):
         words = f"{'within' if s.inclusive else 'below'} {_quantity(s.tolerance)}"
@@ -114,8 +119,11 @@ def _arrow_stmt(s: nodes.ArrowStmt) -> Aspect:
     return Aspect("arrow.peak", s, "★ peak at", _quantity(s.maximum), line)
 
 
-def _target_stmt(s: nodes.BaselineStmt | nodes.ChangeStmt | nodes.ReachStmt | nodes.TrajectoryStmt) -> Aspect:
+def _target_stmt(s: nodes.BaselineStmt | nodes.ChangeStmt | nodes.ReachStmt | nodes.TrajectoryStmt |
+                 nodes.AnnualStmt) -> Aspect:
     line = _line(s)
+    if isinstance(s, nodes.AnnualStmt):
+        return Aspect("target.goal", s, "target", format_statement(s).removeprefix("annual "), line)
     if isinstance(s, nodes.BaselineStmt):
         return Aspect("target.baseline", s, "target baseline", s.period, line)
     if isinstance(s, nodes.ChangeStmt):
@@ -179,6 +187,7 @@ def indicator_aspects(spec: IndicatorSpec) -> dict[str, Aspect]:
     arrow = spec.arrow
     found.update(setting_aspects([nodes.ArrowBlock(tuple(s for s in (arrow.compare, arrow.static, arrow.peak) if s))]))
     found.update(_target_aspects(spec))
+    found.update(setting_aspects([nodes.LevelsBlock(spec.levels)] if spec.levels else []))
     if spec.rag is not None:
         found.update({a.key: a for a in _rag(spec.rag)})
     return found
@@ -190,6 +199,8 @@ def _target_aspects(spec: IndicatorSpec) -> dict[str, Aspect]:
         return {}
     if target.fixed is not None:
         return setting_aspects([target.fixed])
+    if target.from_data:
+        return setting_aspects([nodes.DataTarget(span=target.span)])
     statements = [s for s in (target.baseline, target.goal) if s is not None] + list(target.per_period)
     found = setting_aspects([nodes.TargetBlock(tuple(statements))])
     found["target.trajectory"] = Aspect("target.trajectory", target.trajectory, "trajectory", target.trajectory,

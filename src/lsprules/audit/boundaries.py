@@ -58,7 +58,8 @@ def boundaries(rules: RuleSet, dataset: Dataset, at: Period | None) -> BoundaryR
             points = evaluator.points(spec.id, at)
             if not points:
                 continue
-            whatif = WhatIf(spec, points, evaluator.breaks(spec.id), evaluator.places(spec.id))
+            whatif = WhatIf(spec, points, evaluator.breaks(spec.id), evaluator.places(spec.id),
+                            area.series.get(spec.id))
             edges = tuple(Edge(t, tuple(whatif.outcome(v) for v in beside(whatif, t.value)))
                           for t in whatif.thresholds())
             if edges:

@@ -33,8 +33,8 @@ from lsprules.engine.interpreter import (
     theme_number,
 )
 from lsprules.lang import nodes
-from lsprules.lang.printer import format_expr, format_quantity
-from lsprules.lang.resolve import OFFSET_FUNCTIONS, IndicatorSpec, RuleSet, TargetSpec, ThemeSpec
+from lsprules.lang.printer import format_expr, format_quantity, format_statement
+from lsprules.lang.resolve import OFFSET_FUNCTIONS, IndicatorSpec, RuleSet, TargetSpec, ThemeSpec, walk
 
 OUTCOME_WORDS = {True: "yes", False: "no", None: "unknown"}
 
@@ -122,10 +122,11 @@ def explain_indicator(rules: RuleSet, dataset: Dataset, indicator: str, at: Peri
     evaluator = area_evaluator(rules, dataset, chosen.name)
     assessment = evaluator.assess(spec, at)
     points = evaluator.points(spec.id, at)
-    facts = Facts(spec, points, evaluator.breaks(spec.id)) if points else None
+    data = chosen.series.get(spec.id)
+    facts = Facts(spec, points, evaluator.breaks(spec.id), data=data) if points else None
     ctx = _Context(rules, dataset, chosen, spec, at, evaluator, assessment, facts)
     sections = [_value_section(ctx), _arrow_section(ctx), _target_section(ctx), _rag_section(ctx)]
-    whatif = WhatIf(spec, points, evaluator.breaks(spec.id), evaluator.places(spec.id)) if points else None
+    whatif = WhatIf(spec, points, evaluator.breaks(spec.id), evaluator.places(spec.id), data) if points else None
     sections.append(_change_section(ctx, whatif))
     heading = f"{spec.id} “{spec.title}” — {chosen.name}, assessed at {at or '–'}"
     return Explanation(heading, tuple(sections), _indicator_facts(ctx, whatif))
@@ -266,7 +267,9 @@ def _arrow_section(ctx: _Context) -> Section:
 def _compare_words(compare: nodes.CompareStmt) -> str:
     return {"previous": "compares the latest value with the previous one",
             "year": "compares the latest value with the same period a year earlier",
-            "mean": f"compares the latest value with the mean of the previous {compare.count}"}[compare.method]
+            "mean": f"compares the latest value with the mean of the previous {compare.count}",
+            "trend": "tests the recent trend (chi-squared test for trend over the most recent five values) at "
+                     f"{format_quantity(compare.level) if compare.level else ''}"}[compare.method]
 
 
 def _tolerance_words(static: nodes.StaticStmt, earlier: Fraction) -> str:
@@ -284,19 +287,37 @@ def _tolerance_words(static: nodes.StaticStmt, earlier: Fraction) -> str:
 
 def _target_section(ctx: _Context) -> Section:
     target, facts = ctx.spec.target, ctx.facts
+    levels = _level_lines(ctx)
+    given = next((r for r in ctx.assessment.reasons if r.endswith("(from the dataset)")), None)
+    if given is not None:  # the data's target for this area and period replaces the rule file's
+        return Section("Target and trajectory", (given, *levels))
     if target is None:
         return Section("Target and trajectory", ("no target is set, so `on trajectory` and `target met` cannot "
-                                                 "be decided",))
+                                                 "be decided", *levels))
     lines = [f"set at {_where(ctx, target)}" + (f" (profile {ctx.spec.profile})" if ctx.spec.profile else "")]
     if target.fixed is not None:
         lines.append(f"target {format_quantity(target.fixed.amount)} ({_line_of(target.fixed)})")
+    elif target.from_data:
+        lines.append("the dataset gives the target, per area and period (`target from data`)")
     else:
         lines.extend(_goal_lines(ctx, target))
     if facts is not None:
         lines.extend(_judgement_lines(facts, target))
     lines.extend(r for r in ctx.assessment.reasons if r.startswith(("no trajectory", "no target")))
-    return Section("Target and trajectory", tuple(lines))
+    return Section("Target and trajectory", (*lines, *levels))
 
+
+def _level_lines(ctx: _Context) -> list[str]:
+    """Each reference level known at the assessed value, and whether the data or the rules gave it."""
+    data = ctx.area.series.get(ctx.spec.id)
+    period = ctx.assessment.period
+    lines = []
+    for name, value in ctx.assessment.levels:
+        from_data = data is not None and period is not None and period in data.levels.get(name, {})
+        declared = ctx.spec.level(name)
+        where = "from the dataset" if from_data or declared is None else f"set at {_line_of(declared)}"
+        lines.append(f"{name} level {exact_text(value)} ({where})")
+    return lines
 
 def _goal_lines(ctx: _Context, target: TargetSpec) -> list[str]:
     facts = ctx.facts
@@ -308,7 +329,10 @@ def _goal_lines(ctx: _Context, target: TargetSpec) -> list[str]:
         listed = ", ".join(f"{format_quantity(s.amount)} in {s.period}" for s in target.per_period)
         lines.append(f"targets by period ({_line_of(target.per_period[0])}): {listed}")
     goal = target.goal
-    if goal is not None and facts is not None and facts.target is not None and not target.per_period:
+    if isinstance(goal, nodes.AnnualStmt):
+        lines.append(f"{format_statement(goal)} ({_line_of(goal)})")
+        lines.extend(r for r in ctx.assessment.reasons if "profile of the annual" in r)
+    elif goal is not None and facts is not None and facts.target is not None and not target.per_period:
         lines.append(_goal_words(goal, facts))
     segment = _segment(facts) if facts is not None else None
     if facts is not None and segment is not None:
@@ -406,6 +430,7 @@ def _rag_section(ctx: _Context) -> Section:
         lines.append(f"{index + 1}. {words} ({_where(ctx, clause)}) — {verdict}")
         if clause.condition is not None and ctx.facts is not None:
             lines.extend("     " + w for w in _condition_words(clause.condition, ctx.facts))
+    lines.extend(r for r in a.reasons if "% confidence interval" in r)  # what a benchmark comparison measured
     lines.append(f"RAG: {band_text(a.rag)}" + (f", decided by {ctx.rules.file}:{a.rule_line}"
                                                  if a.rag is not None else ""))
     return Section("RAG", tuple(lines))
@@ -511,9 +536,18 @@ def _change_section(ctx: _Context, whatif: WhatIf | None) -> Section:
     if whatif is None:
         return Section("What would change the result", ("nothing can be said without a value",))
     lines = []
-    if ctx.spec.rag is not None:
+    # A benchmark comparison and a recent trend read the counts or intervals behind the value, which a what-if
+    # on the value alone does not move: say so rather than claim that nothing would change the result.
+    counted = "the counts or confidence limits behind the value, which this what-if does not vary"
+    if ctx.spec.rag is not None and any(isinstance(n, nodes.Significance) for c in ctx.spec.rag.clauses
+                                        if c.condition is not None for n in walk(c.condition)):
+        lines.append(f"RAG: its benchmark comparison depends on {counted}")
+    elif ctx.spec.rag is not None:
         lines.extend(_move_lines(whatif, "RAG", lambda o: o.rag, band_text))
-    lines.extend(_move_lines(whatif, "arrow", lambda o: o.arrow, arrow_text))
+    if ctx.spec.arrow.compare.method == "trend":
+        lines.append(f"arrow: the recent trend depends on {counted}")
+    else:
+        lines.extend(_move_lines(whatif, "arrow", lambda o: o.arrow, arrow_text))
     return Section("What would change the result", tuple(lines))
 
 

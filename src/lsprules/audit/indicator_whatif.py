@@ -16,6 +16,7 @@ from fractions import Fraction
 
 from lsprules.core.numbers import HUNDRED, exact, plain
 from lsprules.core.periods import Period
+from lsprules.data.model import Series
 from lsprules.engine.interpreter import Facts
 from lsprules.lang import nodes
 from lsprules.lang.printer import format_expr, format_quantity
@@ -58,14 +59,15 @@ class WhatIf:
     """Evaluates one indicator at hypothetical latest values; finds thresholds and the nearest changes."""
 
     def __init__(self, spec: IndicatorSpec, points: list[tuple[Period, Fraction]], breaks: Mapping[Period, str],
-                 places: int = 1):
+                 places: int = 1, data: Series | None = None):
         if not points:
             raise ValueError("what-if needs at least one value")
         self.spec = spec
         self.points = points
         self.breaks = breaks
+        self.data = data  # the indicator's data in this area: its reference levels
         self.period, self.value = points[-1]
-        self.facts = Facts(spec, points, breaks)
+        self.facts = Facts(spec, points, breaks, data=data)
         self.current = self.outcome(self.value)
         # Counts move in whole numbers: the nearest change is a whole number of offences, people, …
         self.whole = spec.unit.kind == "count" and self.value.denominator == 1
@@ -73,7 +75,7 @@ class WhatIf:
 
     def facts_at(self, value: Fraction) -> Facts:
         """The interpreter's facts had the latest value been `value`."""
-        return Facts(self.spec, self.points[:-1] + [(self.period, value)], self.breaks)
+        return Facts(self.spec, self.points[:-1] + [(self.period, value)], self.breaks, data=self.data)
 
     def outcome(self, value: Fraction) -> Outcome:
         """The arrow and band at a hypothetical latest value."""
@@ -184,6 +186,12 @@ class WhatIf:
             root = self._root(node)
             if root is not None:
                 yield Threshold(root, f"where `{format_expr(node)}` flips")
+        elif isinstance(node, nodes.Reaches):
+            root = self._root(nodes.Compare(">=", node.left, node.right))
+            if root is not None:
+                yield Threshold(root, f"where `{format_expr(node)}` flips")
+                if facts.polarity.kind == "closer_to":  # as far from the ideal on its other side
+                    yield Threshold(2 * facts.polarity.ideal - root, f"where `{format_expr(node)}` flips")
 
     def _margin_thresholds(self, node: nodes.WithinTarget | nodes.TargetExceeded,
                            target: Fraction) -> Iterator[Threshold]:

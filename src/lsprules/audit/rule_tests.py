@@ -400,7 +400,8 @@ def _merged(old: _Block, added: _Block) -> _Block:
 
 def _setting_kind(setting: nodes.Setting) -> str:
     # A fixed target and a target block are both "the target": one replaces the other.
-    return "target" if isinstance(setting, (nodes.FixedTarget, nodes.TargetBlock)) else type(setting).__name__
+    targets = (nodes.FixedTarget, nodes.TargetBlock, nodes.DataTarget)
+    return "target" if isinstance(setting, targets) else type(setting).__name__
 
 
 def _statement_kind(stmt: nodes.ArrowStmt | nodes.TargetStmt) -> str:

@@ -115,3 +115,24 @@ def year_start(period: Period, financial: bool = False) -> Period:
     per_year = PER_YEAR[period.kind]
     offset = _FINANCIAL_OFFSET.get(period.kind, 0) if financial else 0
     return Period(period.kind, period.index - (period.index - offset) % per_year)
+
+
+# Where a year starts, in periods of a part kind, for a year of each kind: (per year, offset from year * per year).
+_YEAR_STARTS = {
+    (PeriodKind.FINANCIAL_YEAR, PeriodKind.FINANCIAL_QUARTER): 0,
+    (PeriodKind.FINANCIAL_YEAR, PeriodKind.QUARTER): 1,  # April is calendar quarter 2
+    (PeriodKind.FINANCIAL_YEAR, PeriodKind.MONTH): 3,  # April is month 4
+    (PeriodKind.CALENDAR_YEAR, PeriodKind.QUARTER): 0,
+    (PeriodKind.CALENDAR_YEAR, PeriodKind.MONTH): 0,
+    (PeriodKind.CALENDAR_YEAR, PeriodKind.FINANCIAL_QUARTER): -1,  # January is the previous financial year's Q4
+}
+
+
+def parts_of_year(year: Period, kind: PeriodKind) -> tuple[Period, ...] | None:
+    """The quarters or months of `kind` that make up a financial or calendar year, in order (None: they cannot)."""
+    offset = _YEAR_STARTS.get((year.kind, kind))
+    if offset is None:
+        return None
+    per_year = PER_YEAR[kind]
+    first = year.index * per_year + offset
+    return tuple(Period(kind, first + i) for i in range(per_year))

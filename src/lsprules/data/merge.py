@@ -78,7 +78,8 @@ def _map_series(series: Series, move: _Relabel) -> Series:
     r = series.reported
     return Series(series.indicator, move(series.values), {n: move(v) for n, v in series.fields.items()},
                   move(series.method_breaks), Reported(move(r.arrow), move(r.rag), move(r.value)),
-                  series.notes, series.source)
+                  series.notes, series.source, {n: move(v) for n, v in series.levels.items()},
+                  {n: move(v) for n, v in series.stated.items()})
 
 
 # period -> (value, the file that first gave it)
@@ -97,6 +98,8 @@ class _SeriesParts:
     rag: Held[str] = field(default_factory=dict)
     printed: Held[Decimal] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    levels: dict[str, Held[Decimal]] = field(default_factory=dict)
+    stated: dict[str, Held[Decimal]] = field(default_factory=dict)
 
 
 @dataclass
@@ -134,6 +137,10 @@ class _Merger:
         self._unite(parts.arrow, series.reported.arrow, path, (area, f"{indicator} reported arrow"))
         self._unite(parts.rag, series.reported.rag, path, (area, f"{indicator} reported RAG"))
         self._unite(parts.printed, series.reported.value, path, (area, f"{indicator} reported value"))
+        for name, by_period in series.levels.items():
+            self._unite(parts.levels.setdefault(name, {}), by_period, path, (area, f"{indicator} level {name}"))
+        for name, by_period in series.stated.items():
+            self._unite(parts.stated.setdefault(name, {}), by_period, path, (area, f"{indicator} stated {name}"))
         parts.notes.extend(n for n in series.notes if n not in parts.notes)
         parts.source = parts.source or series.source
 
@@ -163,7 +170,8 @@ def _plain(held: Held[_T]) -> dict[Period, _T]:
 def _build(indicator: str, parts: _SeriesParts) -> Series:
     return Series(indicator, _plain(parts.values), {n: _plain(v) for n, v in parts.fields.items()},
                   _plain(parts.breaks), Reported(_plain(parts.arrow), _plain(parts.rag), _plain(parts.printed)),
-                  tuple(parts.notes), parts.source)
+                  tuple(parts.notes), parts.source, {n: _plain(v) for n, v in parts.levels.items()},
+                  {n: _plain(v) for n, v in parts.stated.items()})
 
 
 def _word(value: object) -> str:

@@ -10,6 +10,9 @@ from enum import Enum
 from lsprules.core.diagnostics import InputError, error
 from lsprules.core.periods import Period, PeriodError, PeriodKind, parse_period
 
+DATA_LEVELS = ("target", "trigger", "floor", "stretch", "ceiling", "benchmark")
+STATED = ("target", "baseline", "change", "change_pct")
+
 
 class Missing(str, Enum):
     """Why a value is absent: not available, or withheld (suppressed) by the publisher."""
@@ -42,6 +45,10 @@ class Series:
     reported: Reported = field(default_factory=Reported)
     notes: tuple[str, ...] = ()
     source: str | None = None
+    # Reference levels the data gives (target, trigger, floor, stretch, ceiling, benchmark): name -> period -> value.
+    levels: Mapping[str, Mapping[Period, Decimal]] = field(default_factory=dict)
+    # Numbers the source stated, to be checked (target, baseline, change, change_pct): what -> period -> value.
+    stated: Mapping[str, Mapping[Period, Decimal]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,17 @@ class SeriesBuilder:
     arrow: dict[Period, str] = field(default_factory=dict)
     rag: dict[Period, str] = field(default_factory=dict)
     printed: dict[Period, Decimal] = field(default_factory=dict)
+    levels: dict[str, dict[Period, Decimal]] = field(default_factory=lambda: defaultdict(dict))
+    stated: dict[str, dict[Period, Decimal]] = field(default_factory=lambda: defaultdict(dict))
 
     def build(self, indicator: str) -> Series:
         """The finished Series, every mapping in period order."""
         return Series(indicator, dict(sorted(self.values.items())),
                       {name: dict(sorted(v.items())) for name, v in self.fields.items()},
                       dict(sorted(self.breaks.items())),
-                      Reported(dict(self.arrow), dict(self.rag), dict(self.printed)))
+                      Reported(dict(self.arrow), dict(self.rag), dict(self.printed)),
+                      levels={name: dict(sorted(v.items())) for name, v in self.levels.items()},
+                      stated={name: dict(sorted(v.items())) for name, v in self.stated.items()})
 
 
 def kind_words(kind: PeriodKind) -> str:

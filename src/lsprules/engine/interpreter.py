@@ -10,16 +10,20 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple, Protocol, TypeGuard
 
 from lsprules.core.numbers import HUNDRED, exact, matches_printed, places_of, plain, shown, to_decimal
-from lsprules.core.periods import Period, year_start
+from lsprules.core.periods import Period, PeriodKind, parts_of_year, year_start
+from lsprules.core.significance import compare as compare_interval
 from lsprules.data.model import Area, Dataset, Missing, Series, Value
+from lsprules.engine.intervals import recent_trend, value_interval
 from lsprules.lang import nodes
 from lsprules.lang.conditions import decide
 from lsprules.lang.resolve import (
     COMPARATOR_FUNCTIONS,
+    LEVEL_NAMES,
     OFFSET_FUNCTIONS,
     PERIOD_FUNCTIONS,
     IndicatorSpec,
@@ -106,6 +110,8 @@ class Assessment:
     # The target's path by period (baseline, profiled values, target), for charts; empty for a fixed target.
     target_path: tuple[tuple[Period, Fraction], ...] = ()
     assessed_at: Period | None = None  # the period asked for; `period` is that of the latest value up to it
+    # Reference levels at the assessed value's period (declared in the rules or given by the data), by name.
+    levels: tuple[tuple[str, Fraction], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -400,7 +406,7 @@ class AreaEvaluator:
         shown_series = tuple((p, v) for p, v in series.items() if at is None or p <= at)
         points = [(p, v) for p, v in shown_series if isinstance(v, Fraction)]
         gaps = {p: v.reason for p, v in shown_series if isinstance(v, Gap)}
-        facts = Facts(spec, points, self.breaks(spec.id), gaps)
+        facts = Facts(spec, points, self.breaks(spec.id), gaps, self.area.series.get(spec.id))
         if not points:
             facts.reasons.append(self._no_data_reason(spec, shown_series))
         rag, rule_line, clauses = facts.rag()
@@ -414,7 +420,8 @@ class AreaEvaluator:
             rag=rag, target=facts.target, trajectory=facts.trajectory, target_met=facts.target_met(),
             on_trajectory=facts.on_trajectory(), reasons=tuple(facts.reasons), rule_line=rule_line,
             clauses=clauses, discrepancies=self._discrepancies(spec, facts, rag, shown_series),
-            decimals=self.places(spec.id), target_path=tuple(facts.target_path), assessed_at=at)
+            decimals=self.places(spec.id), target_path=tuple(facts.target_path), assessed_at=at,
+            levels=facts.levels())
 
     def places(self, indicator: str) -> int:
         """Decimal places to show: the rule's `decimals`, else as many as the data has; 1 after a division."""
@@ -464,7 +471,60 @@ class AreaEvaluator:
             reported_rag = data.reported.rag.get(latest.period)
             if reported_rag is not None and reported_rag != (rag or "na"):
                 found.append(Discrepancy("rag", latest.period, reported_rag, rag or "na"))
+        if data.stated:
+            found.extend(self._stated(spec, data, shown_series))
         return tuple(found)
+
+    def _stated(self, spec: IndicatorSpec, data: Series, shown_series: ShownSeries) -> list[Discrepancy]:
+        """Every number the source stated (target, baseline, change, % change) that the rules and data contradict."""
+        found: list[Discrepancy] = []
+        points = [(p, v) for p, v in shown_series if isinstance(v, Fraction)]
+        gaps = {p: v.reason for p, v in shown_series if isinstance(v, Gap)}
+        values = dict(points)
+        facts_at: dict[Period, Facts] = {}
+        for what in ("target", "baseline", "change", "change_pct"):
+            for p, printed in sorted(data.stated.get(what, {}).items()):
+                if what != "target" and shown_series and p > shown_series[-1][0]:
+                    continue  # a figure for a period after the assessed one
+                if what == "baseline":
+                    computed = values.get(p)
+                elif what == "target":  # a target may be stated for a period to come: the goal's
+                    computed = Facts(spec, points, self.breaks(spec.id), gaps, data).target_at(p)
+                else:
+                    if p not in facts_at:
+                        upto = [(q, v) for q, v in points if q <= p]
+                        facts_at[p] = Facts(spec, upto, self.breaks(spec.id), gaps, data)
+                    facts = facts_at[p]
+                    latest_here = facts.latest is not None and facts.latest.period == p
+                    computed = (facts.change if what == "change" else facts.change_pct) if latest_here else None
+                if computed is None:
+                    found.append(Discrepancy(f"stated {what}", p, str(printed), "n/a"))
+                elif not matches_printed(printed, computed):
+                    found.append(Discrepancy(f"stated {what}", p, str(printed), _shown_beside(printed, computed)))
+        found.extend(_profile_total(spec, data.stated.get("target", {})))
+        return found
+
+
+def _profile_total(spec: IndicatorSpec, stated: Mapping[Period, Decimal]) -> list[Discrepancy]:
+    """A stated quarterly or monthly profile of a discrete annual target must add up to the annual target."""
+    goal = spec.target.goal if spec.target is not None else None
+    if not isinstance(goal, nodes.AnnualStmt) or goal.cumulative or not stated:
+        return []  # a cumulative profile's last part is the year's total, checked as a stated target
+    path = annual_profile(goal, next(iter(stated)).kind)
+    if isinstance(path, str) or any(p not in stated for p, _ in path):
+        return []
+    total = sum((stated[p] for p, _ in path), Decimal(0))
+    annual = exact(goal.amount.value)
+    if matches_printed(total, annual):
+        return []
+    return [Discrepancy("stated profile total", path[-1][0], str(total), _shown_beside(total, annual))]
+
+
+def _shown_beside(printed: Decimal, computed: Fraction) -> str:
+    """A computed figure at the printed one's precision, with one place more when that is not exact."""
+    places = max(0, places_of(printed))
+    exact_there = (computed * 10 ** places).denominator == 1
+    return shown(computed, places if exact_there else places + 1)
 
 
 def _exact_or_gap(value: Value, reason: str) -> Fraction | Gap:
@@ -586,8 +646,10 @@ class Facts:
     """What can be said of one series at its latest value: arrow, target, trajectory, and RAG clauses."""
 
     def __init__(self, spec: IndicatorSpec, points: list[tuple[Period, Fraction]], breaks: Mapping[Period, str],
-                 gaps: Mapping[Period, str] | None = None):
+                 gaps: Mapping[Period, str] | None = None, data: Series | None = None):
         self.spec = spec
+        self.data = data  # the indicator's data in this area: reference levels, fields for intervals
+        self.data_levels = data.levels if data is not None else {}
         self.polarity = spec.direction
         self.points = points
         self.breaks = breaks
@@ -637,6 +699,10 @@ class Facts:
             self.arrow = "peak"
             self.reasons.append(f"★ peak: {self.num(latest.value)} is at its maximum of "
                                 f"{_quantity_words(arrow.peak.maximum)}")
+        if arrow.compare.method == "trend":
+            if self.arrow != "peak":
+                self._trend_arrow(arrow.compare)
+            return
         earlier = self._comparison_point(arrow.compare, at)
         if earlier is None:
             return
@@ -646,6 +712,27 @@ class Facts:
         if self.arrow == "peak":
             return
         self._direction(latest, earlier, change)
+
+    def _trend_arrow(self, compare: nodes.CompareStmt) -> None:
+        """▲/▼ for a significant trend the better/worse way, ◀▶ for none, n/a when it cannot be calculated."""
+        assert compare.level is not None  # the grammar gives `compare recent trend` its level
+        level = exact(compare.level.value)
+        trend = recent_trend(self.spec.unit, self.points, self.data, self.breaks, level)
+        words = f"recent trend at {_quantity_words(compare.level)}"
+        if trend.result == "cannot be calculated":
+            self.reasons.append(f"no arrow: the {words} cannot be calculated: {trend.reason}")
+            return
+        if trend.result == "no significant change":
+            self.arrow = "static"
+            self.reasons.append(f"◀▶ no significant change: {words}, {trend.reason}")
+            return
+        assert self.latest is not None and trend.slope is not None  # a trend is only tested on five values
+        rising = trend.result == "increasing"
+        higher = self.latest.value + (1 if rising else -1)  # a value further the trend's way: better or worse?
+        better = self.polarity.better(higher, self.latest.value) > 0
+        self.arrow = "up" if better else "down"
+        self.reasons.append(f"{'▲' if better else '▼'} {trend.result} and getting {'better' if better else 'worse'}:"
+                            f" {words}, {trend.reason}")
 
     def _comparison_point(self, compare: nodes.CompareStmt, at: Period) -> Point | None:
         before = [(p, v) for p, v in self.points if p < at]
@@ -718,9 +805,17 @@ class Facts:
     # --- target and trajectory ----------------------------------------------------------------
 
     def _judge_target(self, at: Period) -> None:
+        given = self.data_levels.get("target", {}).get(at)
+        if given is not None:  # a target per area and period in the data replaces the rule file's
+            self.target = self.trajectory = exact(given)
+            self.reasons.append(f"target {plain(self.target)} for {at} (from the dataset)")
+            return
         target = self.spec.target
         if target is None:
             self.reasons.append("no target is set")
+            return
+        if target.from_data:
+            self.reasons.append(f"no target: the dataset gives none for {at} (target from data)")
             return
         if target.fixed is not None:
             self.target = self.trajectory = exact(target.fixed.amount.value)
@@ -731,6 +826,8 @@ class Facts:
             return
         if target.per_period:
             self._profiled_target(target, base, at)
+        elif isinstance(target.goal, nodes.AnnualStmt):
+            self._annual_target(target.goal, at)
         elif target.goal is not None:
             self._goal_target(target, target.goal, base, at)
 
@@ -769,6 +866,24 @@ class Facts:
                             f"{self.num(base.value)} in {base.period}); linear trajectory value for {at}: "
                             f"{self.num(self.trajectory, True)}")
 
+    def _annual_target(self, goal: nodes.AnnualStmt, at: Period) -> None:
+        """An annual target profiled over the year's quarters or months: the part for `at`, or to date."""
+        path = annual_profile(goal, at.kind)
+        if isinstance(path, str):
+            self.reasons.append(f"no target: {path}")
+            return
+        self.target_path = list(path)
+        here = next((value for period, value in path if period == at), None)
+        if here is None:
+            self.reasons.append(f"no target for {at}: the annual target is for {goal.period} "
+                                f"({path[0][0]}–{path[-1][0]})")
+            return
+        self.target = self.trajectory = here
+        how = f"by {', '.join(_quantity_words(q) for q in goal.shares)}" if goal.shares else "evenly"
+        kind = "cumulative " if goal.cumulative else ""
+        self.reasons.append(f"target {plain(here)} for {at}: {kind}profile of the annual {_quantity_words(goal.amount)}"
+                            f" for {goal.period}, {how}")
+
     def _goal_value(self, goal: nodes.ChangeStmt | nodes.ReachStmt, base: _Baseline | None) -> Fraction | None:
         amount = exact(goal.amount.value)
         if isinstance(goal, nodes.ReachStmt):
@@ -801,6 +916,33 @@ class Facts:
             self.reasons.append(f"no target is set for {at}")
         else:
             self.reasons.append(f"target for {at}: {self.num(self.target, True)} (profiled by period)")
+
+    def target_at(self, at: Period) -> Fraction | None:
+        """The target that applies at period `at` (to check a target the source stated for it)."""
+        self.target = self.trajectory = None
+        self.target_path = []
+        self._judge_target(at)
+        return self.target
+
+    # --- reference levels --------------------------------------------------------------------
+
+    def level(self, name: str) -> Fraction | None:
+        """A reference level at the latest value's period: the data's for that period, else the rules'."""
+        if self.latest is None:
+            return None
+        assert self.latest.period is not None  # the latest value is a data point
+        given = self.data_levels.get(name, {}).get(self.latest.period)
+        if given is not None:
+            return exact(given)
+        declared = self.spec.level(name)
+        return exact(declared.amount.value) if declared is not None else None
+
+    def levels(self) -> tuple[tuple[str, Fraction], ...]:
+        """Every reference level known at the latest value's period (the target apart), in the language's order."""
+        if not self.spec.levels and not self.data_levels:  # most indicators: skip the look-ups
+            return ()
+        known = ((name, self.level(name)) for name in LEVEL_NAMES)
+        return tuple((name, value) for name, value in known if value is not None)
 
     # --- facts -----------------------------------------------------------------------------
 
@@ -854,6 +996,9 @@ class Facts:
     def _leaf(self, expr: nodes.Expr) -> bool | None:
         if isinstance(expr, nodes.Compare):
             return _compare(expr.op, self.number(expr.left), self.number(expr.right))
+        if isinstance(expr, nodes.Reaches):
+            left, right = self.number(expr.left), self.number(expr.right)
+            return None if left is None or right is None else self.polarity.better(left, right) >= 0
         return self.fact(expr)
 
     def fact(self, expr: nodes.Expr) -> bool | None:
@@ -878,6 +1023,8 @@ class Facts:
             return self._margin(expr)
         if isinstance(expr, nodes.GapState):
             return self._gap_state(expr.state)
+        if isinstance(expr, nodes.Significance):
+            return self._significance(expr)
         self.unknown(f"{type(expr).__name__} is not a fact about an indicator")
         return None
 
@@ -920,6 +1067,33 @@ class Facts:
             return self.polarity.shortfall(value, self.target) <= margin
         return self.polarity.shortfall(self.target, value) >= margin and self.polarity.better(value, self.target) > 0
 
+    def _significance(self, expr: nodes.Significance) -> bool | None:
+        """Compared with the benchmark by the value's confidence interval: higher, similar or lower."""
+        assert self.latest is not None and self.latest.period is not None  # decided only for a latest value
+        benchmark = self.level("benchmark")
+        if benchmark is None:
+            self.unknown(f"there is no benchmark level for {self.latest.period}")
+            return None
+        level = exact(expr.level.value) if expr.level is not None else Fraction(95)
+        interval = value_interval(self.spec.unit, self.latest.value, self.data, self.latest.period, level)
+        if isinstance(interval, str):
+            self.unknown(interval)
+            return None
+        side = compare_interval(interval, benchmark)
+        note = (f"{plain(level)} % confidence interval {interval.lower:.2f} to {interval.upper:.2f} against the "
+                f"benchmark {plain(benchmark)}: {'similar' if side == 'similar' else side + ' than it'}")
+        if note not in self.reasons:  # several clauses may ask
+            self.reasons.append(note)
+        if side == "similar" or expr.outcome == "different":
+            return side != "similar"
+        if self.spec.polarity.kind == "closer_to":
+            self.unknown("significantly better or worse has no meaning for `closer_to`: test `significantly "
+                         "different from benchmark`")
+            return None
+        higher_is_better = self.polarity.better(benchmark + 1, benchmark) > 0
+        better = (side == "higher") == higher_is_better
+        return expr.outcome == ("better" if better else "worse")
+
     def _gap_state(self, state: str) -> bool | None:
         assert self.latest is not None  # conditions are decided only for a latest value: rag() stops before
         now = self.polarity.gap_shortfall(self.latest.value)
@@ -942,6 +1116,12 @@ class Facts:
             if value is None:
                 self.unknown("there is no value" if expr.which == "value" else f"there is no {expr.which} value")
             return value
+        if isinstance(expr, nodes.LevelRef):
+            level = self.level(expr.name)
+            if level is None:
+                period = self.latest.period if self.latest is not None else None
+                self.unknown(f"there is no {expr.name} level for {period} (neither the rules nor the data give one)")
+            return level
         if isinstance(expr, nodes.Negate):
             inner = self.number(expr.operand)
             return None if inner is None else -inner
@@ -978,6 +1158,29 @@ def _compare(op: str, left: Fraction | None, right: Fraction | None) -> bool | N
     if left is None or right is None:
         return None
     return _COMPARISONS[op](left, right)  # only the comparison asked for: a theme check makes many
+
+
+def annual_profile(goal: nodes.AnnualStmt, kind: PeriodKind) -> list[tuple[Period, Fraction]] | str:
+    """The target of each quarter or month of the year (the year to date when cumulative), or why there is none."""
+    from lsprules.core.periods import PeriodError, parse_period
+
+    try:
+        year = parse_period(goal.period)
+    except PeriodError:
+        return f"{goal.period} is not a year"
+    parts = parts_of_year(year, kind)
+    if parts is None:
+        return f"an annual target for {goal.period} cannot be profiled over {kind.value.replace('_', ' ')}s"
+    count = len(parts)
+    shares = [exact(q.value) for q in goal.shares] or [HUNDRED / count] * count
+    if len(shares) != count:
+        return f"the profile has {len(shares)} shares, and {goal.period} has {count} {kind.value.replace('_', ' ')}s"
+    annual = exact(goal.amount.value)
+    values, total = [], Fraction(0)
+    for share in shares:
+        total += share
+        values.append(annual * (total if goal.cumulative else share) / HUNDRED)
+    return list(zip(parts, values, strict=True))
 
 
 def _linear(start: Period, start_value: Fraction, end: Period, end_value: Fraction, at: Period) -> Fraction | None:

@@ -192,6 +192,9 @@ class _Lower(Transformer[Token, nodes.RuleFile]):
         return nodes.CompareStmt("mean", self._whole(count, 10 ** current().number_digits - 1, "number_digits",
                                                      "E700", "a count"), span=self._span(meta))
 
+    def compare_trend(self, meta: Meta, level: nodes.Quantity) -> nodes.CompareStmt:
+        return nodes.CompareStmt("trend", level=level, span=self._span(meta))
+
     def static(self, meta: Meta, kind: Token, quantity: nodes.Quantity) -> nodes.StaticStmt:
         return nodes.StaticStmt(quantity, str(kind) == "within", span=self._span(meta))
 
@@ -200,6 +203,9 @@ class _Lower(Transformer[Token, nodes.RuleFile]):
 
     def target_fixed(self, meta: Meta, amount: nodes.Quantity) -> nodes.FixedTarget:
         return nodes.FixedTarget(amount, span=self._span(meta))
+
+    def target_from_data(self, meta: Meta) -> nodes.DataTarget:
+        return nodes.DataTarget(span=self._span(meta))
 
     def target(self, meta: Meta, *statements: nodes.TargetStmt) -> nodes.TargetBlock:
         return nodes.TargetBlock(tuple(statements), span=self._span(meta))
@@ -216,8 +222,24 @@ class _Lower(Transformer[Token, nodes.RuleFile]):
     def period_target(self, meta: Meta, amount: nodes.Quantity, period: Token) -> nodes.PeriodTargetStmt:
         return nodes.PeriodTargetStmt(amount, self._period(period), span=self._span(meta))
 
+    def annual(self, meta: Meta, amount: nodes.Quantity, period: Token, shares: tuple[nodes.Quantity, ...],
+               cumulative: Token | None) -> nodes.AnnualStmt:
+        return nodes.AnnualStmt(amount, self._period(period), shares, cumulative is not None, span=self._span(meta))
+
+    def profile_even(self, meta: Meta) -> tuple[nodes.Quantity, ...]:
+        return ()
+
+    def profile_by(self, meta: Meta, *shares: nodes.Quantity) -> tuple[nodes.Quantity, ...]:
+        return tuple(shares)
+
     def trajectory(self, meta: Meta, kind: Token) -> nodes.TrajectoryStmt:
         return nodes.TrajectoryStmt(str(kind), span=self._span(meta))
+
+    def levels(self, meta: Meta, *statements: nodes.LevelStmt) -> nodes.LevelsBlock:
+        return nodes.LevelsBlock(tuple(statements), span=self._span(meta))
+
+    def level_stmt(self, meta: Meta, name: Token, amount: nodes.Quantity) -> nodes.LevelStmt:
+        return nodes.LevelStmt(str(name), amount, span=self._span(meta))
 
     def rag(self, meta: Meta, scale: nodes.Scale | None, *clauses: nodes.Clause) -> nodes.RagBlock:
         return nodes.RagBlock(scale, tuple(clauses), span=self._span(meta))
@@ -251,6 +273,12 @@ class _Lower(Transformer[Token, nodes.RuleFile]):
 
     def compare_op(self, meta: Meta, left: nodes.Expr, op: Token, right: nodes.Expr) -> nodes.Compare:
         return nodes.Compare(str(op), left, right, span=self._span(meta))
+
+    def reaches(self, meta: Meta, left: nodes.Expr, right: nodes.Expr) -> nodes.Reaches:
+        return nodes.Reaches(left, right, span=self._span(meta))
+
+    def level_ref(self, meta: Meta, word: Token) -> nodes.LevelRef:
+        return nodes.LevelRef(str(word), span=self._span(meta))
 
     def arith(self, meta: Meta, left: nodes.Expr, op: Token, right: nodes.Expr) -> nodes.Arith:
         return nodes.Arith(str(op), left, right, span=self._span(meta))
@@ -352,6 +380,12 @@ class _Lower(Transformer[Token, nodes.RuleFile]):
 
     def within_target(self, meta: Meta, margin: nodes.Quantity) -> nodes.WithinTarget:
         return nodes.WithinTarget(margin, span=self._span(meta))
+
+    def significance(self, meta: Meta, outcome: Token, level: nodes.Quantity | None) -> nodes.Significance:
+        return nodes.Significance(str(outcome), level, span=self._span(meta))
+
+    def significantly_different(self, meta: Meta, level: nodes.Quantity | None) -> nodes.Significance:
+        return nodes.Significance("different", level, span=self._span(meta))
 
     def gap_state(self, meta: Meta, state: Token) -> nodes.GapState:
         return nodes.GapState(str(state), span=self._span(meta))

@@ -188,8 +188,36 @@ class Margin(Node):
     reference: str = "target"
 
 
+@dataclass(frozen=True)
+class Significance(Node):
+    """`significantly better|worse than benchmark`, `significantly different from benchmark` [at Q %].
+
+    Decided by whether the value's confidence interval lies wholly above or below the benchmark;
+    `not significantly different from benchmark` is Fingertips' "similar".
+    """
+
+    outcome: str  # "better", "worse" or "different"
+    level: Quantity | None = None  # None: 95 %
+
+
+@dataclass(frozen=True)
+class LevelRef(Node):
+    """A reference level of the indicator being judged: trigger, floor, stretch, ceiling or benchmark."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Reaches(Node):
+    """`A reaches B`: A is at or better than B, by the indicator's polarity."""
+
+    left: Expr
+    right: Expr
+
+
 Expr = (Quantity | Name | Ref | Negate | Arith | Compare | And | Or | Not | Call | ArrowIs | RagIs | OnTrajectory |
-        TargetMet | TargetExceeded | WithinTarget | GapState | AtComparator | AtPeriod | Presence | Margin)
+        TargetMet | TargetExceeded | WithinTarget | GapState | AtComparator | AtPeriod | Presence | Margin |
+        LevelRef | Reaches | Significance)
 
 
 # --- settings -------------------------------------------------------------------------------
@@ -237,8 +265,9 @@ class DecimalsSetting(Node):
 class CompareStmt(Node):
     """`compare latest with previous | same period last year | mean of previous N`."""
 
-    method: str  # "previous", "year" or "mean"
+    method: str  # "previous", "year", "mean" or "trend" (the recent trend's chi-squared test)
     count: int | None = None
+    level: Quantity | None = None  # the trend test's confidence level
 
 
 @dataclass(frozen=True)
@@ -305,7 +334,17 @@ class TrajectoryStmt(Node):
     kind: str
 
 
-TargetStmt = BaselineStmt | ChangeStmt | ReachStmt | PeriodTargetStmt | TrajectoryStmt
+@dataclass(frozen=True)
+class AnnualStmt(Node):
+    """`annual Q in YEAR profiled evenly | by S1, S2, ... [cumulative]`: a year's target over its parts."""
+
+    amount: Quantity
+    period: str
+    shares: tuple[Quantity, ...] = ()  # empty: evenly
+    cumulative: bool = False
+
+
+TargetStmt = BaselineStmt | ChangeStmt | ReachStmt | PeriodTargetStmt | TrajectoryStmt | AnnualStmt
 
 
 @dataclass(frozen=True)
@@ -320,6 +359,11 @@ class FixedTarget(Node):
     """`target Q`: a constant target value."""
 
     amount: Quantity
+
+
+@dataclass(frozen=True)
+class DataTarget(Node):
+    """`target from data`: the dataset gives the target per area and period."""
 
 
 @dataclass(frozen=True)
@@ -345,8 +389,23 @@ class RagBlock(Node):
     clauses: tuple[Clause, ...]
 
 
+@dataclass(frozen=True)
+class LevelStmt(Node):
+    """`trigger Q`: the value of one named reference level."""
+
+    name: str
+    amount: Quantity
+
+
+@dataclass(frozen=True)
+class LevelsBlock(Node):
+    """`levels { trigger Q  stretch Q ... }`: reference levels declared in the rules (the data may give its own)."""
+
+    statements: tuple[LevelStmt, ...]
+
+
 Setting = (UnitSetting | PolaritySetting | ValueSetting | FieldsSetting | DecimalsSetting | ArrowBlock | TargetBlock |
-           FixedTarget | RagBlock)
+           FixedTarget | RagBlock | LevelsBlock | DataTarget)
 
 
 # --- top-level items ------------------------------------------------------------------------

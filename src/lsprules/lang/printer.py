@@ -24,7 +24,7 @@ from lsprules.lang import nodes
 INDENT = "  "
 
 # Binding strength of each expression node: parentheses are printed only where they are needed.
-_LEVEL = {nodes.Or: 1, nodes.And: 2, nodes.Not: 3, nodes.Compare: 4}
+_LEVEL = {nodes.Or: 1, nodes.And: 2, nodes.Not: 3, nodes.Compare: 4, nodes.Reaches: 4}
 _ARITH_LEVEL = {"+": 5, "-": 5, "*": 6, "/": 6}
 _UNARY_LEVEL = 7
 _ATOM_LEVEL = 8
@@ -165,6 +165,8 @@ class _Printer:
             self.block(depth, "target", s, lambda d: self.statements(d, s.statements, _target_stmt))
         elif isinstance(s, nodes.RagBlock):
             self.block(depth, "rag", s, lambda d: self.rag_body(s, d))
+        elif isinstance(s, nodes.LevelsBlock):
+            self.block(depth, "levels", s, lambda d: self.statements(d, s.statements, _level_stmt))
         elif isinstance(s, nodes.ValueSetting) and isinstance(s.expr, nodes.Call):
             suffix = " as percent" if s.as_percent else ""
             self.listing(depth, f"value = {s.expr.func}(", [_expr(a) for a in s.expr.args], s,
@@ -219,11 +221,13 @@ def format_statement(node: nodes.Node) -> str:
     if isinstance(node, (nodes.CompareStmt, nodes.StaticStmt, nodes.PeakStmt)):
         return _arrow_stmt(node)
     if isinstance(node, (nodes.BaselineStmt, nodes.ChangeStmt, nodes.ReachStmt, nodes.PeriodTargetStmt,
-                         nodes.TrajectoryStmt)):
+                         nodes.TrajectoryStmt, nodes.AnnualStmt)):
         return _target_stmt(node)
     if isinstance(node, (nodes.UnitSetting, nodes.PolaritySetting, nodes.ValueSetting, nodes.FieldsSetting,
-                         nodes.DecimalsSetting, nodes.FixedTarget)):
+                         nodes.DecimalsSetting, nodes.FixedTarget, nodes.DataTarget)):
         return _simple_setting(node)
+    if isinstance(node, nodes.LevelStmt):
+        return _level_stmt(node)
     if isinstance(node, nodes.Expr):
         return format_expr(node)
     raise TypeError(f"cannot print {type(node).__name__}")  # what _atom says of any other node
@@ -248,19 +252,34 @@ def _simple_setting(s: nodes.Setting) -> str:
         return f"decimals {s.places}"
     if isinstance(s, nodes.FixedTarget):
         return f"target {format_quantity(s.amount)}"
+    if isinstance(s, nodes.DataTarget):
+        return "target from data"
     raise TypeError(f"not a simple setting: {type(s).__name__}")
 
 
 def _arrow_stmt(s: nodes.ArrowStmt) -> str:
     if isinstance(s, nodes.CompareStmt):
         return {"previous": "compare latest with previous", "year": "compare latest with same period last year",
-                "mean": f"compare latest with mean of previous {s.count}"}[s.method]
+                "mean": f"compare latest with mean of previous {s.count}",
+                "trend": f"compare recent trend at {format_quantity(s.level) if s.level else ''}"}[s.method]
     if isinstance(s, nodes.StaticStmt):
         return f"static {'within' if s.inclusive else 'below'} {format_quantity(s.tolerance)}"
     return f"peak at {format_quantity(s.maximum)}"
 
 
+def _level_stmt(s: nodes.LevelStmt) -> str:
+    return f"{s.name} {format_quantity(s.amount)}"
+
+
+def _annual(s: nodes.AnnualStmt) -> str:
+    shares = ("by " + ", ".join(format_quantity(q) for q in s.shares)) if s.shares else "evenly"
+    cumulative = " cumulative" if s.cumulative else ""
+    return f"annual {format_quantity(s.amount)} in {s.period} profiled {shares}{cumulative}"
+
+
 def _target_stmt(s: nodes.TargetStmt) -> str:
+    if isinstance(s, nodes.AnnualStmt):
+        return _annual(s)
     if isinstance(s, nodes.BaselineStmt):
         return f"baseline {s.period}"
     if isinstance(s, nodes.ChangeStmt):
@@ -322,6 +341,8 @@ def _expr(expr: nodes.Expr) -> str:
         return f"not {_wrapped(expr.operand, 3)}"
     if isinstance(expr, nodes.Compare):
         return f"{_wrapped(expr.left, 5)} {expr.op} {_wrapped(expr.right, 5)}"
+    if isinstance(expr, nodes.Reaches):
+        return f"{_wrapped(expr.left, 5)} reaches {_wrapped(expr.right, 5)}"
     if isinstance(expr, nodes.Arith):
         level = _ARITH_LEVEL[expr.op]
         return f"{_wrapped(expr.left, level)} {expr.op} {_wrapped(expr.right, level + 1)}"
@@ -361,6 +382,12 @@ def _atom(expr: nodes.Expr) -> str:
         return f"{'has' if expr.present else 'no'} {expr.thing}"
     if isinstance(expr, nodes.Margin):
         return margin_words(expr)
+    if isinstance(expr, nodes.LevelRef):
+        return expr.name
+    if isinstance(expr, nodes.Significance):
+        at = f" at {format_quantity(expr.level)}" if expr.level is not None else ""
+        words = f"significantly {expr.outcome} {'from' if expr.outcome == 'different' else 'than'}"
+        return f"{words} benchmark{at}"
     raise TypeError(f"cannot print {type(expr).__name__}")
 
 

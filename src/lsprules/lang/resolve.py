@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
@@ -32,14 +33,16 @@ OFFSET_FUNCTIONS = {"previous", "change", "percent_change"}
 SERIES_FUNCTIONS = COMPARATOR_FUNCTIONS | set(PERIOD_FUNCTIONS) | OFFSET_FUNCTIONS
 # Functions of numbers that only a `value = ...` expression may use: share_of(a, b) is a as a % of b.
 NUMBER_FUNCTIONS = {"share_of": 2}
+# Reference levels besides the target: declared in `levels { }` or given by the dataset per area and period.
+LEVEL_NAMES = ("trigger", "floor", "stretch", "ceiling", "benchmark")
 # Words with a meaning in expressions: an indicator or field with one of these ids could never be named.
 RESERVED = frozenset({"value", "previous", "target", "trajectory", "baseline", "change", "arrow", "rag", "on",
                       "gap", "within", "not", "and", "or", "as", "is", "at", "no", "has", "more", "less",
-                      "up"}) | VALUE_FUNCTIONS | THEME_FUNCTIONS
+                      "up", "reaches", *LEVEL_NAMES}) | VALUE_FUNCTIONS | THEME_FUNCTIONS
 RAG_VALUES = ("value", "previous", "target", "trajectory", "baseline", "change")
 BOOLEAN_NODES = (nodes.Compare, nodes.And, nodes.Or, nodes.Not, nodes.ArrowIs, nodes.RagIs, nodes.OnTrajectory,
                  nodes.TargetMet, nodes.TargetExceeded, nodes.WithinTarget, nodes.GapState, nodes.Presence,
-                 nodes.Margin)
+                 nodes.Margin, nodes.Reaches, nodes.Significance)
 
 _Setting = TypeVar("_Setting", bound=nodes.Setting)
 
@@ -59,10 +62,11 @@ class TargetSpec:
 
     fixed: nodes.FixedTarget | None = None
     baseline: nodes.BaselineStmt | None = None
-    goal: nodes.ChangeStmt | nodes.ReachStmt | None = None
+    goal: nodes.ChangeStmt | nodes.ReachStmt | nodes.AnnualStmt | None = None
     per_period: tuple[nodes.PeriodTargetStmt, ...] = ()
     trajectory: str = "linear"
     span: Span | None = None
+    from_data: bool = False  # `target from data`: the dataset gives it per area and period
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,11 @@ class IndicatorSpec:
     target: TargetSpec | None
     rag: nodes.RagBlock | None
     span: Span | None = field(default=None, compare=False)
+    levels: tuple[nodes.LevelStmt, ...] = ()  # declared reference levels, the indicator's over its profile's
+
+    def level(self, name: str) -> nodes.LevelStmt | None:
+        """The declared reference level of that name, if any."""
+        return next((s for s in self.levels if s.name == name), None)
 
     @cached_property
     def direction(self) -> Polarity:
@@ -198,7 +207,7 @@ def bodies(items: Iterable[nodes.Item]) -> Iterator[tuple[nodes.Setting, ...]]:
 
 
 def _children(node: nodes.Expr) -> tuple[nodes.Expr, ...]:
-    if isinstance(node, (nodes.Arith, nodes.Compare, nodes.And, nodes.Or)):
+    if isinstance(node, (nodes.Arith, nodes.Compare, nodes.And, nodes.Or, nodes.Reaches)):
         return (node.left, node.right)
     if isinstance(node, (nodes.Not, nodes.Negate)):
         return (node.operand,)
@@ -252,6 +261,9 @@ class _Resolver:
         return RuleSet(self.source.name, indicators, groups, themes, rule_file, sha256, self.comparators)
 
     def _comparator(self, comparator: nodes.Comparator) -> ComparatorSpec:
+        if comparator.name in LEVEL_NAMES:  # `gap(x, benchmark)` would read the word as the reference level
+            self.fail("E114", f"'{comparator.name}' is a reserved word and cannot be a comparator id",
+                      comparator.span, f"choose another id, e.g. '{comparator.name}_area'")
         line = self.source.line_text(comparator.span.line) if comparator.span else ""
         return ComparatorSpec(comparator.name, visible(comparator.title or comparator.name),
                               tuple(visible(area) for area in comparator.areas),
@@ -317,7 +329,7 @@ class _Resolver:
             fields=fields.names if fields is not None else (),
             decimals=decimals.places if decimals is not None else None,
             arrow=_arrow_spec(settings, own), target=_target_spec(settings, own),
-            rag=_merged_setting(merged, "rag", nodes.RagBlock), span=ind.span)
+            rag=_merged_setting(merged, "rag", nodes.RagBlock), span=ind.span, levels=_levels(settings, own))
         return spec
 
     def _settings(self, settings: Iterable[nodes.Setting]) -> list[nodes.Setting]:
@@ -333,12 +345,58 @@ class _Resolver:
             if isinstance(setting, (nodes.ArrowBlock, nodes.TargetBlock)):
                 self._unique_statements(setting.statements)
             if isinstance(setting, nodes.TargetBlock):
+                for annual in setting.statements:
+                    if isinstance(annual, nodes.AnnualStmt):
+                        self._check_annual(annual)
+            if isinstance(setting, nodes.TargetBlock):
                 self._one_kind_of_target(setting)
+            if isinstance(setting, nodes.LevelsBlock):
+                self._check_levels(setting)
+            if isinstance(setting, nodes.ArrowBlock):
+                for compare in setting.statements:
+                    if isinstance(compare, nodes.CompareStmt) and compare.level is not None:
+                        self._check_confidence(compare.level)
         return list(settings)
+
+    def _check_annual(self, stmt: nodes.AnnualStmt) -> None:
+        """An annual target is for a year, and its shares are 4 (quarters) or 12 (months) percentages making 100 %."""
+        if not re.fullmatch(r"\d{4}(/\d{2})?", stmt.period):
+            self.fail("E134", f"an annual target is for a year, not {stmt.period}", stmt.span,
+                      "write a financial year (2007/08) or a calendar year (2007)")
+        if not stmt.shares:
+            return
+        if len(stmt.shares) not in (4, 12) or any(q.unit != "%" for q in stmt.shares):
+            self.fail("E134", f"a profile has 4 shares (quarters) or 12 (months), each in %, not {len(stmt.shares)}"
+                      f" {'shares' if len(stmt.shares) != 1 else 'share'}", stmt.span,
+                      "e.g. `profiled by 20 %, 25 %, 25 %, 30 %`, or `profiled evenly`")
+            return
+        total = sum((q.value for q in stmt.shares), Decimal(0))
+        if total != 100:
+            self.fail("E134", f"the profile's shares add up to {total} %, not 100 %", stmt.span,
+                      "correct the shares so that the year's parts make the whole annual target")
+
+    def _check_confidence(self, level: nodes.Quantity) -> None:
+        """A confidence level is a percentage strictly between 0 and 100."""
+        if level.unit != "%" or not 0 < level.value < 100:
+            self.fail("E133", f"`{level.value}{' ' + level.unit if level.unit else ''}` is not a confidence level",
+                      level.span, "write a percentage between 0 and 100, e.g. `at 95 %` or `at 99.8 %`")
+
+    def _check_levels(self, block: nodes.LevelsBlock) -> None:
+        """Each level once, and only the levels the language knows (the target has its own setting)."""
+        seen: set[str] = set()
+        for stmt in block.statements:
+            if stmt.name not in LEVEL_NAMES:
+                hint = "the target has its own setting: `target Q` or `target { ... }`" if stmt.name == "target" \
+                    else did_you_mean(stmt.name, LEVEL_NAMES) or f"levels are {', '.join(LEVEL_NAMES)}"
+                self.fail("E132", f"'{stmt.name}' is not a reference level", stmt.span, hint)
+            elif stmt.name in seen:
+                self.fail("E108", f"`{stmt.name}` is given twice in this block", stmt.span, "keep one")
+            seen.add(stmt.name)
 
     def _one_kind_of_target(self, block: nodes.TargetBlock) -> None:
         """Values per period and a reduce/increase/reach goal are two targets: say which one applies."""
-        goal = next((s for s in block.statements if isinstance(s, (nodes.ChangeStmt, nodes.ReachStmt))), None)
+        goal = next((s for s in block.statements
+                     if isinstance(s, (nodes.ChangeStmt, nodes.ReachStmt, nodes.AnnualStmt))), None)
         profiled = next((s for s in block.statements if isinstance(s, nodes.PeriodTargetStmt)), None)
         if goal is not None and profiled is not None:
             later = max((goal, profiled), key=lambda s: (s.span.line, s.span.column) if s.span else (0, 0))
@@ -407,6 +465,8 @@ class _Resolver:
 
     def _check_rag_node(self, node: nodes.Expr) -> None:
         self._check_percent_arithmetic(node)
+        if isinstance(node, nodes.Significance) and node.level is not None:
+            self._check_confidence(node.level)
         if isinstance(node, nodes.RagIs):
             self.fail("E112", "`rag is` can only be used in a theme's rating rules", node.span,
                       "an indicator's own RAG clauses test facts such as `arrow is up` or `on trajectory`")
@@ -455,7 +515,7 @@ class _Resolver:
                           "share(...)", node.span, f"e.g. `share({_fact_words(node)}) >= 75 %`")
         elif isinstance(node, (nodes.Ref, nodes.Name, nodes.OnTrajectory, nodes.TargetMet, nodes.TargetExceeded,
                                nodes.WithinTarget, nodes.GapState, nodes.AtComparator, nodes.AtPeriod,
-                               nodes.Presence, nodes.Margin)):
+                               nodes.Presence, nodes.Margin, nodes.LevelRef, nodes.Reaches, nodes.Significance)):
             self.fail("E112", "theme ratings count members by their arrow and RAG rating only", node.span,
                       "e.g. `count(arrow is up)` or `share(rag is green)`")
         elif inside_count and isinstance(node, nodes.Compare):
@@ -495,7 +555,7 @@ class _Resolver:
                 self._check_number_call(node)
             elif isinstance(node, nodes.Call) and node.func not in VALUE_FUNCTIONS | SERIES_FUNCTIONS:
                 self._unknown_function(node, VALUE_FUNCTIONS | SERIES_FUNCTIONS | set(NUMBER_FUNCTIONS))
-            elif isinstance(node, BOOLEAN_NODES) or isinstance(node, nodes.Ref):
+            elif isinstance(node, BOOLEAN_NODES) or isinstance(node, (nodes.Ref, nodes.LevelRef)):
                 self.fail("E112", "a value expression combines numbers, indicators and fields only", node.span)
 
     def _check_number_call(self, node: nodes.Call) -> None:
@@ -679,7 +739,8 @@ def _setting_key(setting: nodes.Setting) -> str:
     return {
         nodes.UnitSetting: "unit", nodes.PolaritySetting: "polarity", nodes.ValueSetting: "value",
         nodes.FieldsSetting: "fields", nodes.DecimalsSetting: "decimals", nodes.ArrowBlock: "arrow",
-        nodes.TargetBlock: "target", nodes.FixedTarget: "target", nodes.RagBlock: "rag",
+        nodes.TargetBlock: "target", nodes.FixedTarget: "target", nodes.RagBlock: "rag", nodes.LevelsBlock: "levels",
+        nodes.DataTarget: "target",
     }[type(setting)]
 
 
@@ -691,7 +752,7 @@ def _statement_key(stmt: nodes.ArrowStmt | nodes.TargetStmt) -> str:
     return {
         nodes.CompareStmt: "compare", nodes.StaticStmt: "static", nodes.PeakStmt: "peak",
         nodes.BaselineStmt: "baseline", nodes.ChangeStmt: "goal", nodes.ReachStmt: "goal",
-        nodes.PeriodTargetStmt: "period_target", nodes.TrajectoryStmt: "trajectory",
+        nodes.PeriodTargetStmt: "period_target", nodes.TrajectoryStmt: "trajectory", nodes.AnnualStmt: "goal",
     }[type(stmt)]
 
 
@@ -729,12 +790,23 @@ def _arrow_spec(profile: list[nodes.Setting], own: list[nodes.Setting]) -> Arrow
     return spec
 
 
+def _levels(profile: list[nodes.Setting], own: list[nodes.Setting]) -> tuple[nodes.LevelStmt, ...]:
+    """Levels merge one by one: an indicator can change its trigger and keep its profile's stretch."""
+    merged: dict[str, nodes.LevelStmt] = {}
+    for setting in list(profile) + list(own):
+        if isinstance(setting, nodes.LevelsBlock):
+            merged.update((stmt.name, stmt) for stmt in setting.statements)
+    return tuple(merged.values())
+
+
 def _target_spec(profile: list[nodes.Setting], own: list[nodes.Setting]) -> TargetSpec | None:
     """A fixed target replaces everything; target blocks merge statement by statement."""
     spec: TargetSpec | None = None
     for setting in list(profile) + list(own):
         if isinstance(setting, nodes.FixedTarget):
             spec = TargetSpec(fixed=setting, span=setting.span)
+        elif isinstance(setting, nodes.DataTarget):
+            spec = TargetSpec(from_data=True, trajectory="flat", span=setting.span)
         elif isinstance(setting, nodes.TargetBlock):
             base = spec if spec is not None and spec.fixed is None else TargetSpec()
             spec = _apply_target_block(base, setting)
@@ -749,7 +821,7 @@ def _apply_target_block(spec: TargetSpec, block: nodes.TargetBlock) -> TargetSpe
     for stmt in block.statements:
         if isinstance(stmt, nodes.BaselineStmt):
             baseline = stmt
-        elif isinstance(stmt, (nodes.ChangeStmt, nodes.ReachStmt)):
+        elif isinstance(stmt, (nodes.ChangeStmt, nodes.ReachStmt, nodes.AnnualStmt)):
             goal = stmt
         elif isinstance(stmt, nodes.TrajectoryStmt):
             trajectory = stmt.kind

@@ -35,6 +35,13 @@ def _rule(file: str, line: int | None) -> dict[str, object] | None:
 
 
 def _assessment(a: Assessment, rules_file: str) -> dict[str, object]:
+    out = _assessment_fields(a, rules_file)
+    if a.levels:  # only where the rules or the data give reference levels: other outputs are unchanged
+        out["levels"] = {name: json_number(value) for name, value in a.levels}
+    return out
+
+
+def _assessment_fields(a: Assessment, rules_file: str) -> dict[str, object]:
     return {
         "area": a.area,
         "indicator": a.indicator,

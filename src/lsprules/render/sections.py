@@ -87,6 +87,10 @@ def discrepancy_text(d: Discrepancy) -> str:
     """A printed judgement the rules contradict, in words."""
     if d.field == "value":
         return f"{d.period}: the report printed {d.reported}, the rules compute {d.computed}"
+    if d.field.startswith("stated "):
+        stated = d.field.removeprefix("stated ")
+        what = {"change_pct": "% change", "profile total": "a profile adding up to"}.get(stated, stated)
+        return f"{d.period}: the source states {what} {d.reported}, the rules and data give {d.computed}"
     if d.field == "arrow":
         return (f"{d.period}: the report printed {ARROW_SYMBOLS.get(d.reported, d.reported)}, the rules give "
                 f"{ARROW_SYMBOLS.get(d.computed, d.computed)}")
@@ -99,6 +103,8 @@ def comments(a: Assessment) -> list[str]:
     out = [f"⚠ {discrepancy_text(d)}" for d in a.discrepancies]
     if a.period is not None and a.assessed_at is not None and a.period != a.assessed_at:
         out.append(f"latest value: {a.period}")
+    if a.levels:  # reference levels the rules or the data give: what the clauses measured the value against
+        out.append("levels: " + ", ".join(f"{name} {number_text(value, a.decimals)}" for name, value in a.levels))
     if a.arrow == "na" or a.rag is None:
         why = next((r for r in a.reasons if r.startswith(("no arrow", "RAG n/a", "no value", "no data"))), None)
         if why:

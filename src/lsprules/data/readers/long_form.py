@@ -6,6 +6,8 @@ One row is one observation. Optional columns:
   status           blank, `na`, `suppressed`, or `break` (a method break at this period; `note` gives the reason)
   note             free text (the reason for a break)
   reported_arrow, reported_rag, reported_value   judgements a source report printed, to be checked
+  level            the row's value is a reference level (target, trigger, floor, stretch, ceiling, benchmark)
+  stated           the row's value is a number the source stated (target, baseline, change, change_pct)
 A reader (CSV text, an .xlsx sheet) says where each cell is and how a number is read from it (`Cells`).
 """
 
@@ -19,11 +21,12 @@ from typing import Generic, Protocol, TypeVar
 
 from lsprules.core.diagnostics import Diagnostic, did_you_mean
 from lsprules.core.periods import Period
-from lsprules.data.model import Missing, Value
+from lsprules.data.model import DATA_LEVELS, STATED, Missing, Value
 from lsprules.data.observations import Observations, SeriesBuilder
 
 REQUIRED = ("area", "indicator", "period", "value")
-OPTIONAL = ("field", "numerator", "denominator", "status", "note", "reported_arrow", "reported_rag", "reported_value")
+OPTIONAL = ("field", "numerator", "denominator", "status", "note", "reported_arrow", "reported_rag", "reported_value",
+            "level", "stated")
 SUGGESTED = 100  # unknown columns given a spelling suggestion (each costs a fuzzy match against every column)
 NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
 # "1,029" is a thousands separator; "10,29" (a decimal comma) or "6,5,0" are not numbers, never guessed at.
@@ -115,6 +118,8 @@ class LongForm(Generic[C]):
     def __init__(self, cells: Cells[C], columns: dict[str, C]):
         self.cells = cells
         self.columns = columns  # column name -> its header cell
+        # (area, indicator, level or stated, name, period) -> the number first read, for conflicts
+        self._numbers: dict[tuple[str, str, str, str, Period], Decimal] = {}
 
     @classmethod
     def start(cls, cells: Cells[C], header: Sequence[C], missing_at: C) -> LongForm[C] | None:
@@ -178,6 +183,11 @@ class LongForm(Generic[C]):
             return
         if status == "break":
             series.breaks[period] = _text(row.get("note")) or "method break (no reason given)"
+        for column, words in (("level", DATA_LEVELS), ("stated", STATED)):
+            named = row.get(column)
+            if named is not None and named.text:
+                self._named_number(row, column, named, words, (area, indicator, period))
+                return
         value_cell = row["value"]
         value = self._value(value_cell, status)
         if value is None:
@@ -199,6 +209,39 @@ class LongForm(Generic[C]):
             number = cells.number(printed)
             if isinstance(number, Decimal):
                 series.printed[period] = number
+
+    def _named_number(self, row: Mapping[str, C], column: str, named: C, words: tuple[str, ...],
+                      where: tuple[str, str, Period]) -> None:
+        """A row whose value is a reference level or a stated number: the name, then the number, checked."""
+        cells = self.cells
+        name = named.text.lower()
+        if name not in words:
+            cells.problem(cells.row_code, named, f"'{named.text}' is not a {column} name",
+                          did_you_mean(name, words) or f"{column} is one of {', '.join(words)}")
+            return
+        field_cell = row.get("field")
+        if field_cell is not None and field_cell.text:
+            cells.problem(cells.row_code, field_cell, f"a row cannot be both a field and a {column}",
+                          f"give the {column} on a row of its own")
+            return
+        value_cell = row["value"]
+        number = cells.number(value_cell) if value_cell.text else Missing.NA
+        if number is None:
+            return  # the reader has reported the cell
+        if not isinstance(number, Decimal):
+            cells.problem(cells.row_code, value_cell, f"a {column} row needs a number in its value cell",
+                          f"write the {column} {name} as a number, or leave the row out")
+            return
+        area, indicator, period = where
+        key = (area, indicator, column, name, period)
+        earlier = self._numbers.setdefault(key, number)
+        if earlier != number:
+            cells.problem("E307" if cells.row_code == "E305" else cells.row_code, value_cell,
+                          f"{column} {name} of {indicator} for {area} in {period} is {number} here but {earlier} "
+                          "on an earlier row", "keep one row per area, indicator, period and name")
+            return
+        series = cells.observations.series(area, indicator)
+        (series.levels if column == "level" else series.stated)[name][period] = number
 
     def _value(self, cell: C, status: str) -> Value | None:
         if status in ("na", "suppressed"):

@@ -571,7 +571,11 @@ class _Builder:
                       method_breaks=self._method_breaks(spec.get("method_breaks", []), path + ("method_breaks",)),
                       reported=self._reported(spec.get("reported", {}), path + ("reported",)),
                       notes=tuple(spec.get("notes", ())),
-                      source=spec.get("source"))
+                      source=spec.get("source"),
+                      levels={name: self._by_period(by, path + ("levels", name), Decimal)
+                              for name, by in spec.get("levels", {}).items()},
+                      stated={name: self._by_period(by, path + ("stated", name), Decimal)
+                              for name, by in spec.get("stated", {}).items()})
 
     def _reported(self, spec: dict[str, Any], path: JsonPath) -> Reported:
         """The printed arrows (as words), RAG bands and figures."""

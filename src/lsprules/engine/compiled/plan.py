@@ -73,7 +73,9 @@ def _compilable(spec: IndicatorSpec) -> bool:
 
 
 def _known_target(target: TargetSpec) -> bool:
-    return ({f.name for f in fields(target)} == {"fixed", "baseline", "goal", "per_period", "trajectory", "span"}
+    return ({f.name for f in fields(target)} == {"fixed", "baseline", "goal", "per_period", "trajectory", "span",
+                                                  "from_data"}
+            and not target.from_data  # a target per area in the data: the reference Facts reads it
             and target.trajectory in ("linear", "flat")
             and (target.goal is None or isinstance(target.goal, (nodes.ChangeStmt, nodes.ReachStmt))))
 
@@ -314,7 +316,7 @@ class _Compiled(Plan):
         if target.per_period:
             return self._profiled_target(base, rank)
         goal = target.goal
-        if goal is None:
+        if goal is None or isinstance(goal, nodes.AnnualStmt):  # _known_target leaves annual ones to Facts
             return None, None
         amount = Fraction(goal.amount.value)
         if isinstance(goal, nodes.ReachStmt):
