@@ -65,12 +65,16 @@ def _scope(kind: str, word: str, previous: str | None) -> str | None:
         return "constant.numeric.period.lsprules"
     if kind == "QUANTITY_UNIT":
         return "keyword.other.unit.lsprules"
+    if previous in DECLARATIONS and (kind == "NAME" or word.isidentifier()):  # a declared id, even `profile`
+        return f"entity.name.{previous}.lsprules"
     if kind == "NAME":
-        return f"entity.name.{previous}.lsprules" if previous in DECLARATIONS else None
+        return None
     if not word.isidentifier():
         return None
     if word in DECLARATIONS:
         return "keyword.declaration.lsprules"
+    if word == "up" and previous in ("is", "not"):  # the arrow, not the bound `up to`
+        return "constant.language.lsprules"
     return ("keyword.control.lsprules" if word in CONTROL else
             "keyword.operator.logical.lsprules" if word in LOGICAL else "keyword.other.lsprules")
 
