@@ -17,9 +17,10 @@ GOLDEN = ROOT / "tests" / "golden" / "evaluate"
 UPDATE = os.environ.get("LSPRULES_UPDATE_GOLDENS") == "1"
 
 
-def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+def run(*args: str, cwd: Path = ROOT, columns: int = 120) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": str(columns)}  # the table fits the terminal: goldens fix its width
     return subprocess.run([sys.executable, "-m", "lsprules", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=60)
+                          timeout=60, env=env)
 
 
 def check_golden(name: str, text: str) -> None:

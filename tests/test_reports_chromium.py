@@ -61,7 +61,7 @@ def test_report_renders_theme_rating_and_every_indicator(chromium, tmp_path):
 
     cells, dom = rendered(chromium, ROOT / "rules" / "crime.rules", ROOT / "datasets" / "redcar-cleveland-2007.yaml",
                           tmp_path)
-    assert cells.pills == ["AMBER GREEN"]
+    assert cells.pills == ["AMBER RED", "AMBER GREEN"]  # the previous period's rating, then this one
     titles = [spec.title for spec in load_rules(ROOT / "rules" / "crime.rules").indicators.values()]
     assert cells.titles == titles and len(titles) == 33
     assert dom.count("<svg") == 33 and "script" not in cells.tags

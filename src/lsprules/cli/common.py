@@ -49,9 +49,13 @@ def refuse_overwriting_inputs(output: Path | None, inputs: list[Path]) -> None:
                                     "output there would replace it", hint="write the output to another file")])
 
 
-def emit(text: str, output: Path | None) -> None:
-    """Write to a file atomically, or to standard output."""
+def emit(text: str | bytes, output: Path | None) -> None:
+    """Write to a file atomically, or (text only) to standard output."""
     if output is None:
+        if not isinstance(text, str):
+            raise InputError([error("E520", "this output is a binary file (a Word document), which is written to a "
+                                    "file, not to standard output",
+                                    hint="name the file with -o, e.g. -o report.docx")])
         sys.stdout.write(text)
         sys.stdout.flush()
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from enum import Enum
 from pathlib import Path
@@ -20,6 +21,7 @@ class EvaluateFormat(str, Enum):
     csv = "csv"
     markdown = "markdown"
     html = "html"
+    docx = "docx"
 
 
 class Years(str, Enum):
@@ -47,6 +49,8 @@ def evaluate(
     fail_on_discrepancy: Annotated[bool, typer.Option("--fail-on-discrepancy", help="Exit 1 when the data's "
                                                       "printed judgements (arrows, RAG, totals, ratings) "
                                                       "contradict the rules.")] = False,
+    wide: Annotated[bool, typer.Option("--wide", help="Table: show every period, however wide the lines get "
+                                       "(by default the table fits the terminal, or $COLUMNS).")] = False,
 ) -> None:
     """Assess every indicator and theme of RULES on DATASET(s), for every area (or those given by --area)."""
     from lsprules.jobs.evaluate import evaluate_job
@@ -54,8 +58,9 @@ def evaluate(
     with input_errors():
         refuse_overwriting_inputs(output, [rules, *dataset])
         result = evaluate_job(rules, dataset, period=period, output_format=output_format.value, areas=area,
-                              color=output is None and sys.stdout.isatty(), years=years.value if years else None)
-        emit(result.text, output)
+                              color=output is None and sys.stdout.isatty(), years=years.value if years else None,
+                              width=shutil.get_terminal_size((80, 24)).columns, wide=wide)
+        emit(result.data if result.data is not None else result.text, output)
     if fail_on_discrepancy and result.discrepancies:
         many = result.discrepancies != 1
         typer.echo(f"{result.discrepancies} printed judgement{'s' if many else ''} of the source "

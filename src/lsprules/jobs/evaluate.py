@@ -8,23 +8,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from lsprules.core.diagnostics import Diagnostic, InputError, at_span, did_you_mean, error
-from lsprules.core.periods import PeriodKind
+from lsprules.core.periods import Period, PeriodKind
 from lsprules.data.model import Dataset, resolve_period
 
 if TYPE_CHECKING:
     from lsprules.audit.provenance import Provenance
     from lsprules.engine.interpreter import Evaluation
     from lsprules.lang.resolve import RuleSet
+    from lsprules.render.context import ReportContext
 
-FORMATS = ("table", "json", "csv", "markdown", "html")
+FORMATS = ("table", "json", "csv", "markdown", "html", "docx")
+REPORTS = ("table", "markdown", "html", "docx")  # the formats that print a committee report's key and context
 
 
 @dataclass(frozen=True)
 class EvaluateOutput:
-    """The rendered output, and how many printed judgements of the source the rules contradict."""
+    """The rendered output, and how many printed judgements of the source the rules contradict. `data` holds
+    the bytes of a binary format (docx); `text` is then empty."""
 
     text: str
     discrepancies: int = 0
+    data: bytes | None = None
 
 
 class EvaluateOptions(TypedDict, total=False):
@@ -36,6 +40,8 @@ class EvaluateOptions(TypedDict, total=False):
     color: bool
     years: str | None
     fast: bool
+    width: int
+    wide: bool
 
 
 def run_evaluate(rules_path: Path, dataset_path: Path | Sequence[Path], **options: Unpack[EvaluateOptions]) -> str:
@@ -45,12 +51,13 @@ def run_evaluate(rules_path: Path, dataset_path: Path | Sequence[Path], **option
 
 def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, period: str | None = None,
                  output_format: str = "table", areas: list[str] | None = None, color: bool = False,
-                 years: str | None = None, fast: bool = True) -> EvaluateOutput:
+                 years: str | None = None, fast: bool = True, width: int = 80, wide: bool = False) -> EvaluateOutput:
     """Evaluate a rule file on one or more datasets (merged): the rendered output and its discrepancies.
 
     CSV output of one plain long-form CSV dataset takes the compiled fast path (lsprules.engine.compiled), which gives
     the same bytes as the reference interpreter; `fast=False`, or anything it does not handle, runs the
     reference interpreter. A plain CSV has no columns for printed judgements, so it has no discrepancies.
+    The table is laid out `width` columns wide (`wide`: every period, however wide that is).
     """
     from lsprules.lang.resolve import load_rules
 
@@ -75,13 +82,30 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     with progress("Assessing", len(chosen)) as advance:
         result = evaluate(rules, dataset, at, areas, progress=advance)
     found = sum(len(a.discrepancies) for a in result.assessments) + sum(len(t.discrepancies) for t in result.themes)
-    return EvaluateOutput(render(output_format, result, provenance_for(rules, files), dataset, color), found)
+    context = None
+    if output_format in REPORTS:
+        from lsprules.render.context import report_context
+
+        before = previous_period(result.period, dataset)
+        previous = evaluate(rules, dataset, before, areas) if before is not None and rules.themes else None
+        context = report_context(rules, dataset, result, previous)
+    if output_format == "docx":
+        from lsprules.render.docx_out import render_docx
+
+        return EvaluateOutput("", found, render_docx(result, provenance_for(rules, files), context))
+    text = render(output_format, result, provenance_for(rules, files), context, color=color, width=width, wide=wide)
+    return EvaluateOutput(text, found)
 
 
-def render(output_format: str, result: Evaluation, provenance: Provenance, dataset: Dataset,
-           color: bool = False) -> str:
-    """The evaluation in one of FORMATS."""
-    kind = dataset.period_kind.value if dataset.period_kind else None
+def previous_period(period: Period | None, dataset: Dataset) -> Period | None:
+    """The dataset's period just before `period` (None when there is none), for the previous theme ratings."""
+    earlier = [p for p in dataset.periods() if period is not None and p < period and p.kind == period.kind]
+    return earlier[-1] if earlier else None
+
+
+def render(output_format: str, result: Evaluation, provenance: Provenance, context: ReportContext | None,
+           color: bool = False, width: int = 80, wide: bool = False) -> str:
+    """The evaluation in one of the text FORMATS (docx, a binary format, is rendered by render_docx)."""
     if output_format == "json":
         from lsprules.render.json_out import render_json
 
@@ -93,14 +117,14 @@ def render(output_format: str, result: Evaluation, provenance: Provenance, datas
     if output_format == "markdown":
         from lsprules.render.markdown import render_markdown
 
-        return render_markdown(result, provenance, title=dataset.title, period_kind=kind)
+        return render_markdown(result, provenance, context)
     if output_format == "html":
         from lsprules.render.html import render_html
 
-        return render_html(result, provenance, title=dataset.title, period_kind=kind)
+        return render_html(result, provenance, context)
     from lsprules.render.table import render_table
 
-    return render_table(result, provenance, title=dataset.title, color=color)
+    return render_table(result, provenance, context, width=width, color=color, wide=wide)
 
 
 def check_comparators(rules: RuleSet, dataset: Dataset) -> None:
