@@ -9,6 +9,7 @@ from pathlib import Path
 import docx
 import pytest
 from docx.oxml.ns import qn
+
 from office_helpers import pdf_pages, pdf_text, to_pdf
 
 ROOT = Path(__file__).resolve().parents[1]

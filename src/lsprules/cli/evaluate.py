@@ -24,6 +24,13 @@ class EvaluateFormat(str, Enum):
     docx = "docx"
 
 
+class View(str, Enum):
+    """What `evaluate` shows: a report per area, or the areas side by side."""
+
+    report = "report"
+    areas = "areas"
+
+
 class Years(str, Enum):
     """How to read year labels when the datasets mix financial and calendar years."""
 
@@ -49,6 +56,9 @@ def evaluate(
     fail_on_discrepancy: Annotated[bool, typer.Option("--fail-on-discrepancy", help="Exit 1 when the data's "
                                                       "printed judgements (arrows, RAG, totals, ratings) "
                                                       "contradict the rules.")] = False,
+    view: Annotated[View, typer.Option("--view", help="report: a report per area (key, themes, a table per "
+                                       "section); areas: the areas side by side, with counts by rating and ranks "
+                                       "(any format but json).")] = View.report,
     wide: Annotated[bool, typer.Option("--wide", help="Table: show every period, however wide the lines get "
                                        "(by default the table fits the terminal, or $COLUMNS).")] = False,
 ) -> None:
@@ -59,7 +69,7 @@ def evaluate(
         refuse_overwriting_inputs(output, [rules, *dataset])
         result = evaluate_job(rules, dataset, period=period, output_format=output_format.value, areas=area,
                               color=output is None and sys.stdout.isatty(), years=years.value if years else None,
-                              width=shutil.get_terminal_size((80, 24)).columns, wide=wide)
+                              width=shutil.get_terminal_size((80, 24)).columns, wide=wide, view=view.value)
         emit(result.data if result.data is not None else result.text, output)
     if fail_on_discrepancy and result.discrepancies:
         many = result.discrepancies != 1

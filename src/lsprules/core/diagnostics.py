@@ -71,6 +71,7 @@ CODES: dict[str, str] = {
     "E401": "file is not formatted",
     "E402": "formatting would change the rules",
     "E520": "binary output without an output file",
+    "E521": "a view that has no form in the format asked for",
 }
 
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 FORMATS = ("table", "json", "csv", "markdown", "html", "docx")
 REPORTS = ("table", "markdown", "html", "docx")  # the formats that print a committee report's key and context
+VIEWS = ("report", "areas")
+AREA_FORMATS = ("table", "csv", "markdown", "html", "docx")  # the formats of --view areas
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class EvaluateOptions(TypedDict, total=False):
     fast: bool
     width: int
     wide: bool
+    view: str
 
 
 def run_evaluate(rules_path: Path, dataset_path: Path | Sequence[Path], **options: Unpack[EvaluateOptions]) -> str:
@@ -51,19 +54,26 @@ def run_evaluate(rules_path: Path, dataset_path: Path | Sequence[Path], **option
 
 def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, period: str | None = None,
                  output_format: str = "table", areas: list[str] | None = None, color: bool = False,
-                 years: str | None = None, fast: bool = True, width: int = 80, wide: bool = False) -> EvaluateOutput:
+                 years: str | None = None, fast: bool = True, width: int = 80, wide: bool = False,
+                 view: str = "report") -> EvaluateOutput:
     """Evaluate a rule file on one or more datasets (merged): the rendered output and its discrepancies.
 
     CSV output of one plain long-form CSV dataset takes the compiled fast path (lsprules.engine.compiled), which gives
     the same bytes as the reference interpreter; `fast=False`, or anything it does not handle, runs the
     reference interpreter. A plain CSV has no columns for printed judgements, so it has no discrepancies.
-    The table is laid out `width` columns wide (`wide`: every period, however wide that is).
+    The table is laid out `width` columns wide (`wide`: every period, however wide that is). `view` "areas"
+    shows the areas side by side instead of a report per area (in every format but JSON).
     """
     from lsprules.lang.resolve import load_rules
 
+    if view == "areas" and output_format not in AREA_FORMATS:
+        raise InputError([error("E521", f"--view areas has no {output_format} form",
+                                hint=f"use --format {', '.join(AREA_FORMATS)}; the JSON of the report view "
+                                     "already holds every area's results")])
     paths = [dataset_path] if isinstance(dataset_path, (str, Path)) else list(dataset_path)
     rules = load_rules(rules_path)
-    if fast and output_format == "csv" and len(paths) == 1 and years is None and not rules.comparators:
+    plain_csv = output_format == "csv" and view == "report"
+    if fast and plain_csv and len(paths) == 1 and years is None and not rules.comparators:
         from lsprules.engine.compiled import fast_csv
 
         text = fast_csv(rules, paths[0], period=period, areas=areas)
@@ -83,18 +93,23 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
         result = evaluate(rules, dataset, at, areas, progress=advance)
     found = sum(len(a.discrepancies) for a in result.assessments) + sum(len(t.discrepancies) for t in result.themes)
     context = None
-    if output_format in REPORTS:
+    if output_format in REPORTS or view == "areas":
         from lsprules.render.context import report_context
 
         before = previous_period(result.period, dataset)
         previous = evaluate(rules, dataset, before, areas) if before is not None and rules.themes else None
         context = report_context(rules, dataset, result, previous)
+    provenance = provenance_for(rules, files)
     if output_format == "docx":
-        from lsprules.render.docx_out import render_docx
+        from lsprules.render.docx_out import render_areas_docx, render_docx
 
-        return EvaluateOutput("", found, render_docx(result, provenance_for(rules, files), context))
-    text = render(output_format, result, provenance_for(rules, files), context, color=color, width=width, wide=wide)
-    return EvaluateOutput(text, found)
+        if view == "areas" and context is not None:
+            return EvaluateOutput("", found, render_areas_docx(result, provenance, context))
+        return EvaluateOutput("", found, render_docx(result, provenance, context))
+    if view == "areas" and context is not None:
+        return EvaluateOutput(render_areas(output_format, result, provenance, context, color, width, wide), found)
+    return EvaluateOutput(render(output_format, result, provenance, context, color=color, width=width, wide=wide),
+                          found)
 
 
 def previous_period(period: Period | None, dataset: Dataset) -> Period | None:
@@ -125,6 +140,26 @@ def render(output_format: str, result: Evaluation, provenance: Provenance, conte
     from lsprules.render.table import render_table
 
     return render_table(result, provenance, context, width=width, color=color, wide=wide)
+
+
+def render_areas(output_format: str, result: Evaluation, provenance: Provenance, context: ReportContext,
+                 color: bool = False, width: int = 80, wide: bool = False) -> str:
+    """The areas side by side in one of the text AREA_FORMATS."""
+    if output_format == "csv":
+        from lsprules.render.csv_out import render_areas_csv
+
+        return render_areas_csv(result, context)
+    if output_format == "markdown":
+        from lsprules.render.markdown import render_areas_markdown
+
+        return render_areas_markdown(result, provenance, context)
+    if output_format == "html":
+        from lsprules.render.html import render_areas_html
+
+        return render_areas_html(result, provenance, context)
+    from lsprules.render.table import render_areas_table
+
+    return render_areas_table(result, provenance, context, width=width, color=color, wide=wide)
 
 
 def check_comparators(rules: RuleSet, dataset: Dataset) -> None:

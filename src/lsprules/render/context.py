@@ -48,6 +48,7 @@ class ReportContext:
     previous: Mapping[tuple[str, str], ThemeResult] = field(default_factory=dict)
     facts: Mapping[tuple[str, str], IndicatorFacts] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
+    comparator_groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (title, member areas) of mean comparators
 
     def of(self, a: Assessment) -> IndicatorFacts:
         """The facts of one assessment (empty when there are none)."""
@@ -79,8 +80,9 @@ def report_context(rules: RuleSet, dataset: Dataset, evaluation: Evaluation,
             notes=series.notes if series else ())
     kind = dataset.period_kind.value if dataset.period_kind else None
     earlier = {(t.area, t.theme): t for t in previous.themes} if previous else {}
+    groups = tuple((c.title or c.id, c.areas) for c in rules.comparators.values() if c.mean)
     return ReportContext(dataset.title, kind, dataset.source, dataset.notes, report_key(rules, evaluation), earlier,
-                         facts, tuple(sources))
+                         facts, tuple(sources), groups)
 
 
 def is_percent(unit: str) -> bool:

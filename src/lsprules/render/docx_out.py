@@ -11,10 +11,11 @@ import io
 import zipfile
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from lsprules.audit.provenance import Provenance
 from lsprules.engine.interpreter import ARROW_SYMBOLS, Assessment, Evaluation, ThemeResult
+from lsprules.render.areas import areas_view, band_heading, cell_text
 from lsprules.render.context import ReportContext, with_unit
 from lsprules.render.sections import (
     ARROW_WORDS,
@@ -48,16 +49,9 @@ FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
 def render_docx(evaluation: Evaluation, provenance: Provenance, context: ReportContext | None = None) -> bytes:
     """The whole report as the bytes of a .docx file."""
     import docx
-    from docx.enum.section import WD_ORIENT
-    from docx.shared import Mm, Pt
 
     context = context or ReportContext()
-    document = docx.Document()
-    section = document.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Mm(297), Mm(210)
-    section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Mm(15)
-    document.styles["Normal"].font.size = Pt(10)
+    document = _landscape(docx.Document())
     heading = context.title or "lsprules assessment"
     document.add_heading(heading, level=0)
     assessed = evaluation.period.label if evaluation.period else "the latest period"
@@ -70,6 +64,24 @@ def render_docx(evaluation: Evaluation, provenance: Provenance, context: ReportC
         _area(document, report, evaluation.rules_file, context)
     _comments(document, context)
     _footer(document, provenance)
+    return _saved(document, heading, provenance)
+
+
+def _landscape(document: Document) -> Document:
+    """The document on A4 landscape with 15 mm margins, in 10 pt type."""
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Mm, Pt
+
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Mm(15)
+    document.styles["Normal"].font.size = Pt(10)
+    return document
+
+
+def _saved(document: Document, heading: str, provenance: Provenance) -> bytes:
+    """The document's bytes, its properties and zip entries dated FIXED_TIME."""
     properties = document.core_properties
     properties.title, properties.author, properties.last_modified_by = heading, provenance.engine, provenance.engine
     properties.created = properties.modified = datetime(*FIXED_TIME)
@@ -270,3 +282,53 @@ def _fixed_times(data: bytes) -> bytes:
             target.writestr(zipfile.ZipInfo(info.filename, FIXED_TIME), source.read(info.filename),
                             compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
+
+
+def render_areas_docx(evaluation: Evaluation, provenance: Provenance, context: ReportContext) -> bytes:
+    """Areas side by side as a Word document: a table of theme ratings, counts and ranks, then a table of each
+    indicator's arrow and RAG per area (columns numbered, the numbers named below), shaded by band."""
+    import docx
+    from docx.shared import Mm
+
+    view = areas_view(evaluation, context)
+    document = _landscape(docx.Document())
+    heading = f"{context.title or 'lsprules assessment'}: areas compared"
+    document.add_heading(heading, level=0)
+    period = evaluation.period.label if evaluation.period else "the latest period"
+    document.add_paragraph(f"Assessed at {period} · {len(view.lines)} areas.")
+    header = ["Area", *(f"{t} rating" for t in view.themes), *(band_heading(b) for b in view.bands),
+              *(f"Rank: {g}" for g in view.groups)]
+    rows = [[line.area, *(f"{rating_label(b.rating)} → {rating_label(t.rating)}" if b else rating_label(t.rating)
+                          for t, b in line.themes), *(str(n) for n in line.counts),
+             *(str(r) if r else "" for r in line.ranks)] for line in view.lines]
+    _grid(document, header, rows)
+    document.add_heading("Every indicator", level=2)
+    document.add_paragraph("Each cell is the arrow, then the RAG band, shaded in its colour; the columns are "
+                           "numbered as listed below the table.")
+    numbers = [str(i) for i in range(1, len(view.columns) + 1)]
+    table = _grid(document, ["Area", *numbers], [[line.area, *(cell_text(c) for c in line.cells)]
+                                                 for line in view.lines])
+    for row, line in zip(table.rows[1:], view.lines, strict=True):
+        for cell, a in zip(row.cells[1:], line.cells, strict=True):
+            paint = _rag_fill(a.rag) if a is not None else None
+            if paint is not None:
+                paint(cell)
+    _widths(table, [Mm(45)] + [Mm(min(20, 222 / max(1, len(numbers))))] * len(numbers))
+    for number, column in zip(numbers, view.columns, strict=True):
+        document.add_paragraph(f"{number}  {column.title} ({column.section})")
+    _key(document, context)
+    _footer(document, provenance)
+    return _saved(document, heading, provenance)
+
+
+def _grid(document: Document, header: list[str], rows: list[list[str]]) -> Table:
+    table = document.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        _text(cell, text, bold=True)
+        _shade(cell._tc.get_or_add_tcPr(), "EEF1F5")
+    _repeat_header(table.rows[0])
+    for values in rows:
+        for i, (cell, text) in enumerate(zip(table.add_row().cells, values, strict=True)):
+            _text(cell, text, right=i > 0 and text[:1].isdigit())
+    return cast("Table", table)

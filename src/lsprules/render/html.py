@@ -1,4 +1,5 @@
-"""The evaluation as one self-contained HTML file: no scripts, no external files, prints on A4.
+"""The evaluation as one self-contained HTML file: no external files, prints on A4; no scripts, but for the
+small one that sorts and filters the areas view, allowed by its hash alone.
 
 On a phone the indicator's name stays in view (sticky) and the latest value, arrow and RAG come right after
 it; the earlier values, the trend and the comments follow. In print, tables flow across pages (a page never
@@ -18,6 +19,7 @@ import re
 
 from lsprules.audit.provenance import Provenance, git_words
 from lsprules.engine.interpreter import ARROW_SYMBOLS, Assessment, Evaluation, ThemeResult
+from lsprules.render.areas import areas_view, band_heading
 from lsprules.render.context import ReportContext, with_unit
 from lsprules.render.sections import (
     ARROW_WORDS,
@@ -259,3 +261,77 @@ def _footer(provenance: Provenance) -> str:
                     f"{esc(git_words(f.git))}</li>" for f in provenance.inputs)
     return (f'<footer class="provenance">Produced by {esc(provenance.engine)} from:<ul>{files}</ul>'
             "Every figure, arrow and rating above was computed from these files by these rules.</footer>")
+
+
+# Sorting and filtering of the areas table: a click on a heading sorts by that column (again: the other way),
+# typing in the box keeps the rows that contain the text. Allowed by its hash in the page's policy, and no
+# other script can run.
+AREAS_SCRIPT = """
+const table = document.getElementById("areas"), body = table.tBodies[0];
+const key = (row, i) => row.cells[i].dataset.sort ?? row.cells[i].textContent.trim();
+table.querySelectorAll("thead th").forEach((th, i) => th.addEventListener("click", () => {
+  const down = th.getAttribute("aria-sort") !== "descending";
+  table.querySelectorAll("thead th").forEach((h) => h.removeAttribute("aria-sort"));
+  th.setAttribute("aria-sort", down ? "descending" : "ascending");
+  const rows = [...body.rows].sort((a, b) => {
+    const x = key(a, i), y = key(b, i), nx = parseFloat(x), ny = parseFloat(y);
+    const order = isNaN(nx) || isNaN(ny) ? x.localeCompare(y) : nx - ny;
+    return down ? -order : order;
+  });
+  rows.forEach((row) => body.appendChild(row));
+}));
+document.getElementById("filter").addEventListener("input", (event) => {
+  const text = event.target.value.toLowerCase();
+  [...body.rows].forEach((row) => { row.hidden = !row.textContent.toLowerCase().includes(text); });
+});
+"""
+AREAS_STYLE = """
+#areas thead th { cursor: pointer; white-space: normal; vertical-align: bottom; font-size: 11px; }
+#areas thead th[aria-sort="ascending"]::after { content: " ▲"; }
+#areas thead th[aria-sort="descending"]::after { content: " ▼"; }
+#areas td { white-space: nowrap; } #areas td.cell { text-align: center; } #areas .rag { min-width: 0; }
+.filter { margin: 8px 0; } .filter input { font: inherit; padding: 4px 8px; width: 16em; }
+"""
+RAG_ORDER = {"green": 4, "amber": 3, "red": 1, "blue": 5, None: 0}
+
+
+def render_areas_html(evaluation: Evaluation, provenance: Provenance, context: ReportContext) -> str:
+    """Areas side by side as one HTML page: a table to sort (click a heading) and filter (type in the box)."""
+    view = areas_view(evaluation, context)
+    heading = f"{context.title or 'lsprules assessment'}: areas compared"
+    period = evaluation.period.label if evaluation.period else "the latest period"
+    head = ['<th scope="col">Area</th>'] + [f'<th scope="col">{esc(t)} rating</th>' for t in view.themes]
+    head += [f'<th class="num" scope="col">{esc(band_heading(b))}</th>' for b in view.bands]
+    head += [f'<th class="num" scope="col">Rank: {esc(g)}</th>' for g in view.groups]
+    head += [f'<th scope="col" title="{esc(c.section)}">{esc(c.title)}</th>' for c in view.columns]
+    rows = []
+    for line in view.lines:
+        cells = [f'<th scope="row">{esc(line.area)}</th>']
+        for theme, before in line.themes:
+            earlier = f"{esc(rating_label(before.rating))} → " if before is not None else ""
+            cells.append(f'<td data-sort="{_rating_rank(theme)}">{earlier}<strong class="pill '
+                         f'{_rating_class(theme.rating)}">{esc(rating_label(theme.rating))}</strong></td>')
+        cells += [f'<td class="num">{n}</td>' for n in line.counts]
+        cells += [f'<td class="num" data-sort="{r.place if r else ""}">{esc(str(r)) if r else ""}</td>'
+                  for r in line.ranks]
+        for a in line.cells:
+            if a is None:
+                cells.append('<td class="cell" data-sort="-1"></td>')
+                continue
+            cells.append(f'<td class="cell" data-sort="{RAG_ORDER.get(a.rag, 2)}">'
+                         f'<span class="arrow-{css_word(a.arrow)}" title="{esc(ARROW_WORDS[a.arrow])}">'
+                         f'{esc(ARROW_SYMBOLS[a.arrow])}</span> {rag_span(a.rag)}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    body = [f"<header><h1>{esc(heading)}</h1><p class=\"meta\">Assessed at <strong>{esc(period)}</strong> · "
+            f"{len(view.lines)} areas · click a heading to sort, type to filter</p></header>",
+            '<p class="filter"><label>Filter <input id="filter" type="search" placeholder="area, rating…">'
+            "</label></p>",
+            f'<div class="wide"><table id="areas">\n<thead><tr>{"".join(head)}</tr></thead>\n<tbody>\n'
+            + "\n".join(rows) + "\n</tbody>\n</table></div>", _key(context), _footer(provenance)]
+    return page(heading, "\n".join(b for b in body if b), AREAS_STYLE, AREAS_SCRIPT)
+
+
+def _rating_rank(theme: ThemeResult) -> int:
+    """A theme rating's place on its scale, for sorting (unrated first)."""
+    order = ("RED", "AMBER_RED", "AMBER_GREEN", "GREEN")
+    return order.index(theme.rating) + 1 if theme.rating in order else 0

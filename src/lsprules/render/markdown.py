@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from lsprules.audit.provenance import InputFile, Provenance, git_words
 from lsprules.engine.interpreter import ARROW_SYMBOLS, Evaluation, ThemeResult
+from lsprules.render.areas import areas_view, band_heading, cell_text
 from lsprules.render.context import ReportContext, with_unit
 from lsprules.render.sections import (
     AreaReport,
@@ -139,3 +140,29 @@ def _provenance(provenance: Provenance) -> list[str]:
     lines += [f"- {md_text(f.role)} {md_text(f.path)} (sha256 {md_text(f.sha256)})" + _git(f)
               for f in provenance.inputs]
     return lines
+
+
+def render_areas_markdown(evaluation: Evaluation, provenance: Provenance, context: ReportContext) -> str:
+    """Areas side by side as Markdown: theme ratings, counts by band and ranks, then each indicator's arrow and
+    RAG per area."""
+    view = areas_view(evaluation, context)
+    period = evaluation.period.label if evaluation.period else "the latest period"
+    lines = [f"# {md_text(context.title or 'lsprules assessment')}: areas compared", "",
+             f"Assessed at **{md_text(period)}**", ""]
+    header = ["Area", *(f"{t} rating" for t in view.themes), *(band_heading(b) for b in view.bands),
+              *(f"Rank: {g}" for g in view.groups)]
+    lines += [_row(md_text(h) for h in header),
+              _row([":--"] + [":--"] * len(view.themes) + ["--:"] * (len(view.bands) + len(view.groups)))]
+    for line in view.lines:
+        ratings = [(f"{md_text(rating_label(b.rating))} → " if b else "") + f"**{md_text(rating_label(t.rating))}**"
+                   for t, b in line.themes]
+        lines.append(_row([md_text(line.area), *ratings, *(str(n) for n in line.counts),
+                           *(str(r) if r else "" for r in line.ranks)]))
+    lines += ["", "## Every indicator", "",
+              "Each cell is the arrow, then the RAG band's shape and initial (●G green, ◆A amber, ■R red); – when "
+              "there is none.", ""]
+    lines += [_row(["Area", *(md_text(c.title) for c in view.columns)]),
+              _row([":--"] + [":-:"] * len(view.columns))]
+    lines += [_row([md_text(line.area), *(md_text(cell_text(c)) for c in line.cells)]) for line in view.lines]
+    lines += [""] + _key(context) + _provenance(provenance)
+    return "\n".join(lines).rstrip("\n") + "\n"

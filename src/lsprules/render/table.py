@@ -18,6 +18,7 @@ from rich.text import Text
 from lsprules.audit.provenance import Provenance
 from lsprules.core.periods import Period
 from lsprules.engine.interpreter import ARROW_SYMBOLS, Assessment, Evaluation, ThemeResult
+from lsprules.render.areas import areas_view, band_heading, cell_text
 from lsprules.render.context import ReportContext, with_unit
 from lsprules.render.sections import (
     AreaReport,
@@ -56,14 +57,7 @@ def render_table(evaluation: Evaluation, provenance: Provenance, context: Report
                  width: int = 80, color: bool = False, wide: bool = False) -> str:
     """The report as text `width` columns wide (`wide`: every period, however wide); with `color`, ANSI colours."""
     context = context or ReportContext()
-    lines = _lines(evaluation, provenance, context, 10_000 if wide else max(width, 40), wide)
-    buffer = StringIO()
-    console = Console(file=buffer, width=10_000, color_system="truecolor" if color else None,
-                      force_terminal=color, legacy_windows=False, emoji=False, highlight=False)
-    for line in lines:
-        line.rstrip()
-        console.print(line, soft_wrap=True, crop=False)
-    return buffer.getvalue()
+    return _print(_lines(evaluation, provenance, context, 10_000 if wide else max(width, 40), wide), color)
 
 
 def _lines(evaluation: Evaluation, provenance: Provenance, context: ReportContext, width: int,
@@ -238,3 +232,60 @@ def _provenance_lines(provenance: Provenance, width: int) -> list[str]:
         digest, _, git = tail.partition(" · ")
         out += [head, "    sha256 " + digest] + (["    " + git] if git else [])
     return out
+
+
+def render_areas_table(evaluation: Evaluation, provenance: Provenance, context: ReportContext, width: int = 80,
+                       color: bool = False, wide: bool = False) -> str:
+    """Areas side by side as text: theme ratings, counts by band and ranks, then every indicator's arrow and
+    RAG per area, its columns numbered (the key names them) and split into blocks that fit the width."""
+    view = areas_view(evaluation, context)
+    width = 10_000 if wide else max(width, 40)
+    period = evaluation.period.label if evaluation.period else "–"
+    out = _wrapped(f"{context.title or 'lsprules assessment'} — areas compared at {period}", width, "bold")
+    area_width = max([cell_len("Area")] + [cell_len(line.area) for line in view.lines])
+    headers = [f"{t} rating" for t in view.themes] + [band_heading(b) for b in view.bands] + \
+        [f"Rank: {g}" for g in view.groups]
+    rows = [[_ratings(theme, before) for theme, before in line.themes] + [str(n) for n in line.counts] +
+            [str(r) if r else "" for r in line.ranks] for line in view.lines]
+    summary = [_Column("Area", area_width, False)] + [
+        _Column(h, max([cell_len(h)] + [cell_len(r[i]) for r in rows]), i >= len(view.themes))
+        for i, h in enumerate(headers)]
+    out += [Text()] + _matrix(summary, [[line.area, *r] for line, r in zip(view.lines, rows, strict=True)], width)
+    cells = [[cell_text(c) for c in line.cells] for line in view.lines]
+    numbered = [f"{i}" for i in range(1, len(view.columns) + 1)]
+    columns = [_Column(n, max([cell_len(n)] + [cell_len(r[i]) for r in cells]), False) for i, n in enumerate(numbered)]
+    per_block = max(1, (width - area_width) // (max((c.width for c in columns), default=1) + len(GAP)))
+    for start in range(0, len(columns), per_block):
+        block = [_Column("Area", area_width, False)] + columns[start:start + per_block]
+        out += [Text()] + _matrix(block, [[line.area, *r[start:start + per_block]]
+                                          for line, r in zip(view.lines, cells, strict=True)], width)
+    out += [Text()] + _wrapped("Indicators (columns):", width, "bold")
+    out += [Text(line) for n, c in zip(numbered, view.columns, strict=True)
+            for line in textwrap.wrap(f"{n:>3} {c.title} ({c.section})", width, subsequent_indent="      ",
+                                      break_on_hyphens=False)]
+    out += [Text()] + _wrapped("Each cell is the arrow, then the RAG band's shape and initial (●G green, ◆A amber, "
+                               "■R red); – when there is none.", width, "dim")
+    out += [Text()] + _key(context, width, abbreviated=False)
+    out += [Text()] + [Text(line, style="dim") for line in _provenance_lines(provenance, width)]
+    return _print(out, color)
+
+
+def _ratings(theme: ThemeResult, before: ThemeResult | None) -> str:
+    now = rating_label(theme.rating)
+    return f"{rating_label(before.rating)} → {now}" if before is not None else now
+
+
+def _matrix(columns: list[_Column], rows: list[list[str]], width: int) -> list[Text]:
+    out = [_cells([c.header for c in columns], columns, "bold")]
+    out.append(Text("─" * min(width, sum(c.width for c in columns) + len(GAP) * (len(columns) - 1)), style="dim"))
+    return out + [_cells(r, columns) for r in rows]
+
+
+def _print(lines: list[Text], color: bool) -> str:
+    buffer = StringIO()
+    console = Console(file=buffer, width=10_000, color_system="truecolor" if color else None,
+                      force_terminal=color, legacy_windows=False, emoji=False, highlight=False)
+    for line in lines:
+        line.rstrip()
+        console.print(line, soft_wrap=True, crop=False)
+    return buffer.getvalue()
