@@ -6,12 +6,12 @@ import io
 import json
 import re
 from collections import Counter
-from pathlib import Path
 
 import docx
 import pytest
+
 from chromium_helpers import run_chromium
-from test_reports_formats import EXAMPLES, ROOT, check_golden, report, run
+from test_reports_formats import EXAMPLES, check_golden, report, run
 
 AREAS = ["Northby", "Southby", "Eastmoor", "Westvale"]
 

@@ -38,7 +38,23 @@ def diff(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of "
                                                    "standard output.")] = None,
 ) -> None:
-    """Compare two versions of a rule file in meaning (not text), and replay them on data."""
+    """Compare two versions of a rule file in meaning (not text), and replay them on data.
+
+    Forms:
+      lsprules diff OLD NEW [--data DATASET]... [--exit-code]
+      lsprules diff --git REV [PATH...] [--data DATASET]...
+      lsprules diff --textconv FILE
+
+    Examples:
+      lsprules diff HEAD~1:rules/crime.rules rules/crime.rules --data datasets/redcar-cleveland-2007.yaml
+      lsprules diff --git origin/main --format markdown
+      git config diff.lsprules.textconv "lsprules diff --textconv"
+
+    Exit codes:
+      0  compared (with --exit-code: nothing changed in meaning)
+      1  with --exit-code: something changed in meaning
+      2  not two files, a bad revision or path, or a rule file or dataset with errors
+    """
     with input_errors():
         if textconv:
             from lsprules.jobs.diff import run_textconv

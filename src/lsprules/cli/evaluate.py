@@ -62,7 +62,23 @@ def evaluate(
     wide: Annotated[bool, typer.Option("--wide", help="Table: show every period, however wide the lines get "
                                        "(by default the table fits the terminal, or $COLUMNS).")] = False,
 ) -> None:
-    """Assess every indicator and theme of RULES on DATASET(s), for every area (or those given by --area)."""
+    """Assess every indicator and theme of RULES on DATASET(s), for every area (or those given by --area).
+
+    Forms:
+      lsprules evaluate RULES DATASET... [--format table|json|csv|markdown|html] [-o FILE]
+      lsprules evaluate RULES DATASET... --format docx -o FILE
+      lsprules evaluate RULES DATASET... --view areas [--format table|csv|markdown|html|docx]
+
+    Examples:
+      lsprules evaluate rules/crime.rules datasets/redcar-cleveland-2007.yaml
+      lsprules evaluate rules/crime.rules datasets/redcar-cleveland-2007.yaml -f docx -o crime.docx
+      lsprules evaluate rules/districts.rules datasets/districts-2006-07.csv --view areas -f html -o areas.html
+
+    Exit codes:
+      0  the assessment was produced
+      1  with --fail-on-discrepancy: a judgement the data printed contradicts the rules
+      2  an input or option is wrong (the message says where, and how to fix it)
+    """
     from lsprules.jobs.evaluate import evaluate_job
 
     with input_errors():
