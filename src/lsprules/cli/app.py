@@ -27,7 +27,7 @@ app = typer.Typer(
           "  lsprules COMMAND --help     each command's forms, examples and exit codes"
           "\n\nExit codes:\n"
           "  0  ok\n"
-          "  1  findings: check errors, an unformatted file, a failed rule test, a change with --exit-code\n"
+          "  1  findings: errors from check, unformatted files, failed tests\n"
           "  2  an input or option is wrong (the message says where, and how to fix it)"),
     no_args_is_help=True,
     add_completion=False,

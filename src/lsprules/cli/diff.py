@@ -47,7 +47,7 @@ def diff(
 
     Examples:
       lsprules diff HEAD~1:rules/crime.rules rules/crime.rules --data datasets/redcar-cleveland-2007.yaml
-      lsprules diff --git origin/main --format markdown
+      lsprules diff --git HEAD~1 --format markdown
       git config diff.lsprules.textconv "lsprules diff --textconv"
 
     Exit codes:
