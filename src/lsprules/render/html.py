@@ -84,6 +84,7 @@ td.comments { font-size: 12px; color: var(--muted); min-width: 16em; max-width: 
 .key dt { font-weight: 700; } .key dd { margin: 0; }
 .context li { margin: 2px 0; }
 .previous { color: var(--muted); font-weight: 600; }
+.ratings { display: inline-flex; flex-wrap: wrap; align-items: center; gap: 6px; }
 @media (max-width: 700px) {
   body { margin: 8px auto; padding: 0 8px; font-size: 13px; }
   tbody th { min-width: 8.5em; max-width: 10.5em; font-size: 12px; }
@@ -175,9 +176,9 @@ def _theme(theme: ThemeResult, rules_file: str, context: ReportContext) -> str:
         earlier = (f'<span class="previous">{esc(before.period.label)}</span> '
                    f'<strong class="pill {_rating_class(before.rating)}">{esc(rating_label(before.rating))}</strong>'
                    f' → <span class="previous">{esc(theme.period.label)}</span> ')
-    return (f'<div class="theme"><span class="name">{esc(theme.title)} theme assessment</span> {earlier}'
-            f'<strong class="pill {_rating_class(theme.rating)}">{esc(rating_label(theme.rating))}</strong>'
-            f'<span class="summary">{esc(theme_summary(theme))}{rule}{verdict_html}</span></div>')
+    return (f'<div class="theme"><span class="name">{esc(theme.title)} theme assessment</span> '
+            f'<span class="ratings">{earlier}<strong class="pill {_rating_class(theme.rating)}">'
+            f'{esc(rating_label(theme.rating))}</strong></span><span class="summary">{esc(theme_summary(theme))}{rule}{verdict_html}</span></div>')
 
 
 def _section(section: Section, context: ReportContext) -> str:
