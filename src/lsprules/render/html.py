@@ -178,7 +178,8 @@ def _theme(theme: ThemeResult, rules_file: str, context: ReportContext) -> str:
                    f' → <span class="previous">{esc(theme.period.label)}</span> ')
     return (f'<div class="theme"><span class="name">{esc(theme.title)} theme assessment</span> '
             f'<span class="ratings">{earlier}<strong class="pill {_rating_class(theme.rating)}">'
-            f'{esc(rating_label(theme.rating))}</strong></span><span class="summary">{esc(theme_summary(theme))}{rule}{verdict_html}</span></div>')
+            f'{esc(rating_label(theme.rating))}</strong></span>'
+            f'<span class="summary">{esc(theme_summary(theme))}{rule}{verdict_html}</span></div>')
 
 
 def _section(section: Section, context: ReportContext) -> str:
