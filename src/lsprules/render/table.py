@@ -105,7 +105,8 @@ def _section(section: Section, context: ReportContext, width: int, wide: bool) -
     narrow = width < NARROW
     tail = _tail_columns(section, narrow)
     periods = list(section.periods)
-    period_widths = {p: max([cell_len(p.label)] + [cell_len(_value(a, p)) for a in section.rows]) for p in periods}
+    shown = [_values(a, periods) for a in section.rows]  # each row's value texts, made once
+    period_widths = {p: max([cell_len(p.label)] + [cell_len(row[p]) for row in shown]) for p in periods}
     natural = min(MAX_INDICATOR, max([cell_len("Indicator")] + [cell_len(a.title) for a in section.rows]))
     fixed = sum(c.width + len(GAP) for c in tail)
     while True:
@@ -119,8 +120,8 @@ def _section(section: Section, context: ReportContext, width: int, wide: bool) -
     out = _wrapped(section.title, width, "bold")
     out.append(_cells([c.header for c in columns], columns, "bold"))
     out.append(Text("─" * min(width, sum(c.width for c in columns) + len(GAP) * (len(columns) - 1)), style="dim"))
-    for a in section.rows:
-        out += _row(a, periods, columns, context)
+    for a, values in zip(section.rows, shown, strict=True):
+        out += _row(a, values, periods, columns)
         out += [line for note in notes_for(a, context.of(a)) for line in
                 _wrapped(note, width, "bold red" if note.startswith("⚠") else "dim", "    ")]
     if len(periods) < len(section.periods):
@@ -146,8 +147,9 @@ def _tail_columns(section: Section, narrow: bool) -> list[_Column]:
     return columns
 
 
-def _value(a: Assessment, period: Period) -> str:
-    return with_unit(value_text(dict(a.series).get(period), a.decimals), a.unit)
+def _values(a: Assessment, periods: list[Period]) -> dict[Period, str]:
+    series = dict(a.series)
+    return {p: with_unit(value_text(series.get(p), a.decimals), a.unit) for p in periods}
 
 
 def _target(a: Assessment) -> str:
@@ -158,12 +160,12 @@ def _trajectory(a: Assessment) -> str:
     return with_unit(number_text(a.trajectory, a.decimals), a.unit)
 
 
-def _row(a: Assessment, periods: list[Period], columns: list[_Column], context: ReportContext) -> list[Text]:
+def _row(a: Assessment, values: dict[Period, str], periods: list[Period], columns: list[_Column]) -> list[Text]:
     """One assessment: the title wrapped in its column, figures on the title's first line."""
     title = textwrap.wrap(a.title, columns[0].width, break_on_hyphens=False) or [""]
     cells: list[Text] = [Text(title[0])]
     for p in periods:
-        text = _value(a, p)
+        text = values[p]
         cells.append(Text(text, style="bold" if p == a.period else "dim" if text in ("N/A", "supp.") else ""))
     cells.append(Text(ARROW_SYMBOLS[a.arrow], style=ARROW_STYLES[a.arrow]))
     cells.append(Text(band_label(a.rag), style=BAND_STYLES.get(a.rag or "", "dim")))
@@ -282,6 +284,9 @@ def _matrix(columns: list[_Column], rows: list[list[str]], width: int) -> list[T
 
 
 def _print(lines: list[Text], color: bool) -> str:
+    """The lines as text: plain, or through rich for ANSI colours (the slow part, so only when asked for)."""
+    if not color:
+        return "".join(line.plain.rstrip() + "\n" for line in lines)
     buffer = StringIO()
     console = Console(file=buffer, width=10_000, color_system="truecolor" if color else None,
                       force_terminal=color, legacy_windows=False, emoji=False, highlight=False)
