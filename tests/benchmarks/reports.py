@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -74,8 +75,8 @@ def main() -> None:
             evaluated = time.perf_counter() - start
             context = report_context(rules, dataset, result, previous)
             provenance = provenance_for(rules, files)
-            timings = [best(args.runs, lambda r=render: r(result, provenance, context))
-                       for render in (render_markdown, render_html, render_table, render_areas_markdown)]
+            renderers = (render_markdown, render_html, render_table, render_areas_markdown)
+            timings = [best(args.runs, partial(render, result, provenance, context)) for render in renderers]
             per_area = [t / areas * 1000 for t in timings[:3]]
             print(f"| {areas:,} | {len(result.assessments):,} | {evaluated:.2f} | "
                   + " | ".join(f"{t:.2f}" for t in timings) + " | " + " | ".join(f"{t:.3f}" for t in per_area)
