@@ -17,6 +17,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from lark.grammar import NonTerminal, Terminal
@@ -98,21 +99,21 @@ class GrammarSampler:
                         depth[name], changed = need, True
         return depth
 
-    def sentence(self, rng: random.Random, max_depth: int = 12) -> str:
+    def sentence(self, rng: random.Random, max_depth: int = 12, max_tokens: int = 400) -> str:
         """One random rule file (tokens joined by spaces and newlines)."""
         out: list[str] = []
-        self._expand("start", rng, max_depth, out)
+        self._expand("start", rng, max_depth, out, 2 * max_tokens)
         return "".join(out)
 
-    def _expand(self, name: str, rng: random.Random, budget: int, out: list[str]) -> None:
+    def _expand(self, name: str, rng: random.Random, budget: int, out: list[str], room: int) -> None:
         expansions = self.rules[name]
-        if budget <= 0 or len(out) > 400:
+        if budget <= 0 or len(out) > room:
             expansions = [min(expansions, key=lambda e: max((self.depth_needed.get(s.name, 0) for s in e
                                                              if isinstance(s, NonTerminal)), default=0))]
         expansion = rng.choice(expansions)
         for symbol in expansion:
             if isinstance(symbol, NonTerminal):
-                self._expand(symbol.name, rng, budget - 1, out)
+                self._expand(symbol.name, rng, budget - 1, out, room)
             elif isinstance(symbol, Terminal):
                 out.append(self._terminal(symbol.name, rng))
                 out.append(rng.choice([" ", " ", " ", "\n", "\n  ", " # note\n"]))
@@ -164,12 +165,16 @@ def mutate(data: bytes, rng: random.Random, splice: bytes = b"") -> bytes:
 
 # --- running one input ----------------------------------------------------------------------------
 
-def _bundled_rules() -> Path:
-    return ROOT / "rules" / "crime.rules"
+@cache
+def _bundled(kind: str, name: str) -> object:
+    """A bundled rule set or dataset, loaded once per process (both are immutable)."""
+    from lsprules.data.load import load_any
+    from lsprules.lang.resolve import load_rules
+
+    return load_rules(ROOT / "rules" / name) if kind == "rules" else load_any(ROOT / "datasets" / name)
 
 
-def _bundled_data() -> Path:
-    return ROOT / "datasets" / "redcar-cleveland-2007.yaml"
+CRIME, DISTRICTS, REDCAR = "crime.rules", "districts.rules", "redcar-cleveland-2007.yaml"
 
 
 def run_rules(data: bytes, folder: Path) -> None:
@@ -178,7 +183,7 @@ def run_rules(data: bytes, folder: Path) -> None:
     from lsprules.core.files import decode_source
     from lsprules.jobs.fmt import format_source
     from lsprules.lang.parser import parse_source
-    from lsprules.lang.resolve import load_rules, resolve
+    from lsprules.lang.resolve import resolve
 
     source = decode_source("fuzz.rules", data)
     check_source(source)
@@ -186,26 +191,22 @@ def run_rules(data: bytes, folder: Path) -> None:
     if format_source(Source("fuzz.rules", text)) != text:
         raise AssertionError("fmt is not idempotent")
     rules = resolve(parse_source(source), source)
-    from lsprules.data.load import load_any
-
-    _run_everything(rules, load_any(_bundled_data()), folder)
-    old = load_rules(_bundled_rules())
-    _run_diff(old, rules, load_any(_bundled_data()))
+    _run_everything(rules, _bundled("data", REDCAR), folder)
+    _run_diff(_bundled("rules", CRIME), rules, _bundled("data", REDCAR))
 
 
 def run_dataset(data: bytes, suffix: str, folder: Path) -> None:
     """A dataset through its reader, then evaluate (every format), explain, boundaries and diff."""
     from lsprules.data.load import load_any
-    from lsprules.lang.resolve import load_rules
 
     path = folder / f"fuzz{suffix}"
     path.write_bytes(data)
     dataset = load_any(path)
-    rules = load_rules(_bundled_rules() if suffix != ".csv" else ROOT / "rules" / "districts.rules")
+    rules = _bundled("rules", CRIME if suffix != ".csv" else DISTRICTS)
     _run_everything(rules, dataset, folder)
     _run_diff(rules, rules, dataset)
     if suffix == ".csv":
-        _compare_fast_path(rules, path)
+        _compare_fast_path(rules, path, dataset)
 
 
 def run_test_file(data: bytes, folder: Path) -> None:
@@ -274,16 +275,17 @@ def _run_diff(old: object, new: object, dataset: object) -> None:
         render(report)
 
 
-def _compare_fast_path(rules: object, path: Path) -> None:
+def _compare_fast_path(rules: object, path: Path, dataset: object) -> None:
     """The compiled CSV evaluator, where it answers, gives the interpreter's bytes."""
-    from lsprules.jobs.evaluate import evaluate_job
+    from lsprules.data.model import Dataset, resolve_period
+    from lsprules.engine.compiled import fast_csv
+    from lsprules.engine.interpreter import evaluate
     from lsprules.lang.resolve import RuleSet
+    from lsprules.render.csv_out import render_csv
 
-    assert isinstance(rules, RuleSet)
-    rules_path = ROOT / "rules" / "districts.rules"
-    fast = evaluate_job(rules_path, path, output_format="csv", fast=True).text
-    slow = evaluate_job(rules_path, path, output_format="csv", fast=False).text
-    if fast != slow:
+    assert isinstance(rules, RuleSet) and isinstance(dataset, Dataset)
+    fast = fast_csv(rules, path)
+    if fast is not None and fast != render_csv(evaluate(rules, dataset, resolve_period(None, dataset))):
         raise AssertionError("the compiled CSV evaluator differs from the interpreter")
 
 

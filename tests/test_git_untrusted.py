@@ -104,3 +104,16 @@ def test_the_hostile_configuration_is_live(hostile_repo):
     repo, marker = hostile_repo
     subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, timeout=60)
     assert marker.exists()
+
+
+def test_a_file_named_like_a_pattern_names_only_itself(tmp_path):
+    from lsprules.audit.git import file_state
+
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / "a.rules").write_text("x\n", encoding="utf-8")
+    subprocess.run([*git, "add", "."], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], cwd=tmp_path, check=True)
+    (tmp_path / "*.rules").write_text("y\n", encoding="utf-8")  # untracked, but the pattern matches a.rules
+    state = file_state(tmp_path / "*.rules")
+    assert state is not None and state.status == "untracked"

@@ -294,3 +294,17 @@ def test_escape_sequences_from_data_are_shown_not_obeyed_by_every_renderer(work)
     for out in outputs:
         assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
     assert "\\x1b[31mRED" in outputs[0]
+
+
+def test_an_empty_rule_file_is_a_warning_of_check_and_evaluate(work):
+    rules = rules_file(work, "# nothing yet\n")
+    bounded(["check", rules], work, 0, "warning[E010]")
+    bounded(["evaluate", rules, dataset(work)], work, 0, "warning[E010]")
+    bounded(["evaluate", rules, dataset(work), "--strict"], work, 1, "warning[E010]")
+
+
+def test_a_header_only_csv_is_a_warning(work):
+    (work / "d.csv").write_text("area,indicator,period,value\n", encoding="utf-8")
+    rules = rules_file(work, X % "")
+    bounded(["evaluate", rules, "d.csv", "-f", "csv"], work, 0, "warning[E352]")
+    bounded(["evaluate", rules, "d.csv", "--strict"], work, 1, "warning[E352]")

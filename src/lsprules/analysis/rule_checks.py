@@ -403,6 +403,14 @@ def check_unused_profiles(checked: Checked) -> Iterator[Diagnostic]:
                                  f"use it with `indicator ID uses {item.name}`, or remove it", Severity.WARNING)
 
 
+def check_empty(checked: Checked) -> Iterator[Diagnostic]:
+    """E010: a rule file with no items at all (empty, or only comments) assesses nothing."""
+    if not checked.rule_file.items:
+        yield checked.report("E010", "the rule file has no indicators or themes: there is nothing to assess",
+                             Span(checked.source.name, 1, 1, 1, 1), "check that this is the rule file meant",
+                             Severity.WARNING)
+
+
 CHECKS: tuple[Check, ...] = (
     check_after_otherwise,
     check_theme_otherwise,
@@ -413,4 +421,5 @@ CHECKS: tuple[Check, ...] = (
     check_pp_units,
     check_percent_scales,
     check_unused_profiles,
+    check_empty,
 )

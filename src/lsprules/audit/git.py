@@ -22,9 +22,10 @@ from typing import Literal, TypeGuard, TypeVar, overload
 from lsprules.core.diagnostics import InputError, error
 
 GIT_TIMEOUT_SECONDS = 60
-# Read-only: no optional locks, so asking never refreshes (writes) the index. No pager, no prompt.
+# Read-only: no optional locks, so asking never refreshes (writes) the index. No pager, no prompt. A file
+# name is a name, never a pattern (a file called `*.rules` or `:(exclude)x` names only itself).
 _ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", "GIT_PAGER": "cat", "PAGER": "cat",
-        "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": ""}
+        "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "SSH_ASKPASS": "", "GIT_LITERAL_PATHSPECS": "1"}
 for _name in ("GIT_EXTERNAL_DIFF", "GIT_DIFF_OPTS", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT"):
     _ENV.pop(_name, None)
 # Settings that could make git start a program, overridden for every call (`-c` beats every config file).

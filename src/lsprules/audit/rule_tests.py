@@ -145,6 +145,7 @@ def load_test_file(path: Path, root: Path | None = None) -> TestFile:
     try:
         _refuse_aliases(source)  # before anything expands an alias bomb
         root_node = yaml.compose(source.text, Loader=yaml.SafeLoader)
+        _refuse_duplicate_keys(source, root_node)  # safe_load would keep the last, the nodes the first
         document = yaml.safe_load(source.text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -198,6 +199,26 @@ def _path_problem(source: Source, test_file: Path, text: str, node: yaml.Node | 
         return at_span("E008", f"'{text}' is not a {'rule file' if kinds == ('.rules',) else 'dataset'} "
                        f"({', '.join(kinds)})", span, line, hint="name a file of that kind")
     return None
+
+
+def _refuse_duplicate_keys(source: Source, root: yaml.Node | None) -> None:
+    """E302 at a key given twice in one mapping (no recursion: a stack of nodes)."""
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: set[object] = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        span = _node_span(source.name, key)
+                        raise InputError([at_span("E302", f"the key '{key.value}' is given twice in one mapping",
+                                                  span, source.line_text(span.line) if span else "",
+                                                  hint="keep one of them")])
+                    seen.add(key.value)
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
 
 
 def _refuse_aliases(source: Source) -> None:
@@ -434,7 +455,8 @@ def _indicator_check(a: Assessment, field: str, expected: Expected) -> Check:
         assert isinstance(expected, str)  # the schema allows only band names here
         passed, shown, got = (a.rag or "na") == expected, expected, band_text(a.rag)
     elif field == "value":
-        printed = Decimal(str(expected))
+        # An int converts exactly without str(), which refuses more than 4300 digits (the limits judge it next).
+        printed = Decimal(expected) if isinstance(expected, int) else Decimal(str(expected))
         if not printed.is_finite() or number_problem(printed):
             return Check(a.indicator, "indicator", field, str(expected), exact_text(a.value), False,
                          "an expected value is a finite number within the limits (docs/reliability.md)")

@@ -15,16 +15,17 @@ def exact_text(value: Fraction | None) -> str:
     """A number exactly when it has a finite decimal form (1339.6125), else to 4 places with '≈'."""
     if value is None:
         return "–"
+    # The places of a finite decimal are the larger power of 2 or 5 in the denominator: counted once, rather
+    # than multiplying by ever larger powers of ten (quadratic in the places).
     denominator = value.denominator
-    for prime in (2, 5):
-        while denominator % prime == 0:
-            denominator //= prime
-    if denominator != 1:
+    twos = (denominator & -denominator).bit_length() - 1
+    rest, fives = denominator >> twos, 0
+    while rest % 5 == 0:
+        rest //= 5
+        fives += 1
+    if rest != 1:
         return "≈" + _trimmed(str(to_decimal(value, 4)))
-    places = 0
-    while (value * 10 ** places).denominator != 1:
-        places += 1
-    return _trimmed(str(to_decimal(value, places)))
+    return _trimmed(str(to_decimal(value, max(twos, fives))))
 
 
 def signed_text(value: Fraction) -> str:

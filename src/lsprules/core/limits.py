@@ -2,16 +2,15 @@
 own error code, and can be raised for legitimate input (`lsprules --limit NAME=VALUE`, the LSPRULES_LIMITS
 environment variable, or a `[limits]` table through Limits.from_mapping). docs/reliability.md lists them all.
 
-The limits in force are process-wide (`current()`), set once by the front end (`use()`), so that readers deep
-in the pipeline need no extra parameter.
+The limits in force are process-wide (`current()`), set once by the front end (`set_limits()`), so that
+readers deep in the pipeline need no extra parameter.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 
@@ -73,7 +72,7 @@ ENVIRONMENT = "LSPRULES_LIMITS"
 
 
 def current() -> Limits:
-    """The limits in force: those set by use(), else the defaults changed by LSPRULES_LIMITS."""
+    """The limits in force: those set by set_limits(), else the defaults changed by LSPRULES_LIMITS."""
     global _current
     if _current is None:
         _current = from_environment()
@@ -88,21 +87,9 @@ def from_environment(options: list[str] | None = None) -> Limits:
     environment = Limits.from_assignments(parts, ENVIRONMENT)
     if not options:
         return environment
-    given = Limits.from_assignments(options, "--limit")
-    changed = {f.name for f in fields(Limits) if getattr(given, f.name) != getattr(Limits(), f.name)}
-    return replace(environment, **{name: getattr(given, name) for name in changed})
-
-
-@contextmanager
-def use(limits: Limits) -> Iterator[Limits]:
-    """Put `limits` in force for the duration of a block (the CLI wraps a whole command in it)."""
-    global _current
-    before = _current
-    _current = limits
-    try:
-        yield limits
-    finally:
-        _current = before
+    given = Limits.from_assignments(options, "--limit")  # checks every name and value
+    named = {text.partition("=")[0].strip().replace("-", "_") for text in options}
+    return replace(environment, **{name: getattr(given, name) for name in named})
 
 
 def set_limits(limits: Limits) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,6 +22,7 @@ from lsprules.data.observations import Observations, SeriesBuilder
 from lsprules.data.readers.long_form import LongForm, decimal
 
 MAX_PROBLEMS = 100
+_LINE = re.compile(r"[^\n]*\n|[^\n]+")
 
 
 def load_csv(path: str | Path) -> Dataset:
@@ -69,7 +69,9 @@ class _Reader:
     def read(self) -> None:
         limits = current()
         csv.field_size_limit(limits.csv_field_size)  # the csv module stops at a longer field: E708
-        rows = csv.reader(io.StringIO(self.source.text, newline=""))
+        # Lines one at a time (the text's newlines are already normalised): a StringIO would hold a second,
+        # four-bytes-a-character copy of the whole file.
+        rows = csv.reader(line.group() for line in _LINE.finditer(self.source.text))
         try:
             header = next(rows, None)
         except csv.Error as exc:

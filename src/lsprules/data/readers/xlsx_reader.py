@@ -128,6 +128,13 @@ def _every_row(workbook: Any) -> list[Any]:
 
 
 _PROLOG_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+_ROW_NUMBER = re.compile(rb'\sr="[A-Z]{0,3}([0-9]{7,})"')  # a row's or a cell's reference with a 7-digit row
+EXCEL_ROWS = 1_048_576
+
+
+def _beyond_last_row(sheet: bytes) -> bool:
+    """Whether a worksheet's XML names a row past the last one Excel allows."""
+    return any(int(m.group(1)) > EXCEL_ROWS for m in _ROW_NUMBER.finditer(sheet))
 
 
 def _check_size(name: str, data: bytes) -> None:
@@ -142,8 +149,15 @@ def _check_size(name: str, data: bytes) -> None:
             parts = archive.infolist()
             doctype = next((p.filename for p in parts if p.filename.endswith((".xml", ".rels"))
                             and _PROLOG_DOCTYPE.search(archive.open(p).read(4096))), None)
+            beyond = next((p.filename for p in parts if p.filename.startswith("xl/worksheets/")
+                           and _beyond_last_row(archive.read(p))), None) if not doctype else None
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError):
         return
+    if beyond:  # openpyxl would make up every empty row before it: millions, from a few bytes
+        raise InputError([error("E311", f"{name} cannot be read as an .xlsx workbook: its part {beyond} has a "
+                                f"row beyond row {EXCEL_ROWS:,}, the last a spreadsheet can have",
+                                hint="open it in Excel or LibreOffice and save it again as an Excel Workbook "
+                                     "(.xlsx)")])
     if doctype:  # no workbook needs one; entities in it could expand without bound
         raise InputError([error("E311", f"{name} cannot be read as an .xlsx workbook: its part {doctype} has a "
                                 "DOCTYPE, which lsprules never reads",
