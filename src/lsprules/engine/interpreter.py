@@ -937,6 +937,19 @@ class Facts:
         declared = self.spec.level(name)
         return exact(declared.amount.value) if declared is not None else None
 
+    def reference(self, name: str) -> Fraction | None:
+        """What a margin is measured from: the target, the trajectory value, or a reference level."""
+        if name == "target":
+            return self.target
+        return self.trajectory if name == "trajectory" else self.level(name)
+
+    def no_reference(self, name: str) -> str:
+        """Why a margin from `name` cannot be decided, in words."""
+        if name in ("target", "trajectory"):
+            return "there is no target" if name == "target" else "there is no trajectory value"
+        period = f" for {self.latest.period}" if self.latest is not None else ""
+        return f"there is no {name} level{period} (neither the rules nor the data give one)"
+
     def levels(self) -> tuple[tuple[str, Fraction], ...]:
         """Every reference level known at the latest value's period (the target apart), in the language's order."""
         if not self.spec.levels and not self.data_levels:  # most indicators: skip the look-ups
@@ -1039,9 +1052,9 @@ class Facts:
         return there == expr.present
 
     def _margin(self, expr: nodes.Margin) -> bool | None:
-        reference = self.target if expr.reference == "target" else self.trajectory
+        reference = self.reference(expr.reference)
         if reference is None:
-            self.unknown("there is no target" if expr.reference == "target" else "there is no trajectory value")
+            self.unknown(self.no_reference(expr.reference))
             return None
         assert self.latest is not None  # fact() answers for a latest value only
         amount = exact(expr.amount.value)
@@ -1119,8 +1132,7 @@ class Facts:
         if isinstance(expr, nodes.LevelRef):
             level = self.level(expr.name)
             if level is None:
-                period = self.latest.period if self.latest is not None else None
-                self.unknown(f"there is no {expr.name} level for {period} (neither the rules nor the data give one)")
+                self.unknown(self.no_reference(expr.name))
             return level
         if isinstance(expr, nodes.Negate):
             inner = self.number(expr.operand)
