@@ -168,3 +168,11 @@ def test_a_value_expression_cannot_be_a_level_margin():
         ("E112", "a value is needed here, not a condition")]
 
 
+
+# --- a profile's last share followed by another target statement -------------------------------------------
+
+
+def test_a_profile_by_shares_may_be_followed_by_a_change():
+    # the lexer read `reduce` after a quantity as a name (a level's name may follow a quantity in `levels`)
+    text = "profile p {\n  target {\n    annual 120 in 2007 profiled by 50 %, 50 %\n    reduce by 5 by 2008\n  }\n}\n"
+    assert format_rule_file(parse_text(text)) == text
