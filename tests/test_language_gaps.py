@@ -3,6 +3,8 @@ and totals. Expected results are worked out by hand from the rule as a policy le
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from audit_helpers import run
@@ -176,3 +178,14 @@ def test_a_profile_by_shares_may_be_followed_by_a_change():
     # the lexer read `reduce` after a quantity as a name (a level's name may follow a quantity in `levels`)
     text = "profile p {\n  target {\n    annual 120 in 2007 profiled by 50 %, 50 %\n    reduce by 5 by 2008\n  }\n}\n"
     assert format_rule_file(parse_text(text)) == text
+
+
+def test_the_level_margin_example_of_the_reference_is_n_a_where_the_page_says():
+    import re
+
+    doc = (Path(__file__).parent.parent / "docs" / "language.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"^```lsprules\n(# Margins from levels.*?)^```$", doc, flags=re.MULTILINE | re.DOTALL)
+    robbery = assess(block, series_yaml({"2005/06": 75, "2006/07": 86}, indicator="robbery"), "robbery")
+    assert robbery.rag is None
+    assert robbery.reasons[-1].endswith("there is no ceiling level for 2006/07 (neither the rules nor the data "
+                                        "give one)")
