@@ -189,3 +189,113 @@ def test_the_level_margin_example_of_the_reference_is_n_a_where_the_page_says():
     assert robbery.rag is None
     assert robbery.reasons[-1].endswith("there is no ceiling level for 2006/07 (neither the rules nor the data "
                                         "give one)")
+
+
+# --- stated shares and totals ----------------------------------------------------------------------------------
+
+TWO_RULES = """\
+indicator burglary "Burglary" {
+  polarity lower_is_better
+}
+indicator all_crime "All crime" {
+  polarity lower_is_better
+}
+"""
+
+
+def _stated(path: Path) -> list[tuple[str, str, str, str]]:
+    from lsprules.data.load import load_all
+    from lsprules.engine.interpreter import evaluate
+    from lsprules.lang.resolve import load_rules
+
+    rules = path.parent / "r.rules"
+    rules.write_text(TWO_RULES, encoding="utf-8")
+    dataset, _ = load_all([path])
+    result = evaluate(load_rules(rules), dataset, None)
+    return [(d.field, d.period.label, d.reported, d.computed) for a in result.assessments for d in a.discrepancies]
+
+
+QUARTERS = {"2006-Q1": (30, 400), "2006-Q2": (25, 380), "2006-Q3": (35, 410), "2006-Q4": (20, 390)}
+# burglary's shares: 30/400 = 7.5 %, 35/410 = 8.536... %; its total for 2006: 30+25+35+20 = 110, to Q2: 55.
+STATED = {"share": {"all_crime": {"2006-Q1": 7.5, "2006-Q3": 8.4}}, "total": {"2006-Q2": 55, "2006-Q4": 108}}
+EXPECTED = [("stated share of all_crime", "2006-Q3", "8.4", "8.54"), ("stated total", "2006-Q4", "108", "110")]
+
+
+def _long_rows() -> list[list[object]]:
+    rows: list[list[object]] = [["area", "indicator", "period", "value", "stated"]]
+    for period, (burglary, all_crime) in QUARTERS.items():
+        rows += [["A", "burglary", period, burglary, None], ["A", "all_crime", period, all_crime, None]]
+    rows += [["A", "burglary", "2006-Q1", 7.5, "share of all_crime"],
+             ["A", "burglary", "2006-Q3", 8.4, "Share of  all_crime"],  # words are compared as words
+             ["A", "burglary", "2006-Q2", 55, "total"], ["A", "burglary", "2006-Q4", 108, "total"]]
+    return rows
+
+
+def test_stated_shares_and_totals_read_the_same_from_yaml_json_csv_and_xlsx(tmp_path):
+    import json
+
+    import yaml
+    from openpyxl import Workbook
+
+    burglary = {"values": {p: b for p, (b, _) in QUARTERS.items()}, "stated": STATED}
+    all_crime = {"values": {p: c for p, (_, c) in QUARTERS.items()}}
+    document = {"area": "A", "indicators": {"burglary": burglary, "all_crime": all_crime}}
+    (tmp_path / "d.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    (tmp_path / "d.json").write_text(json.dumps(document), encoding="utf-8")
+    (tmp_path / "d.csv").write_text("\n".join(",".join("" if c is None else str(c) for c in row)
+                                              for row in _long_rows()) + "\n", encoding="utf-8")
+    book = Workbook()
+    for row in _long_rows():
+        book.active.append(row)
+    book.save(tmp_path / "d.xlsx")
+    for name in ("d.yaml", "d.json", "d.csv", "d.xlsx"):
+        assert _stated(tmp_path / name) == EXPECTED, name
+
+
+def test_a_share_nothing_can_work_out_is_listed_as_n_a(tmp_path):
+    # of an indicator the rules do not have, of a zero, and a total whose year to date lacks a quarter
+    document = ("area: A\nindicators:\n  burglary:\n    values: {2006-Q1: 30, 2006-Q3: 35}\n    stated:\n"
+                "      share: {robbery: {2006-Q1: 10}, all_crime: {2006-Q3: 10}}\n      total: {2006-Q3: 65}\n"
+                "  all_crime:\n    values: {2006-Q1: 400, 2006-Q3: 0}\n")
+    (tmp_path / "d.yaml").write_text(document, encoding="utf-8")
+    assert _stated(tmp_path / "d.yaml") == [("stated share of all_crime", "2006-Q3", "10", "n/a"),
+                                            ("stated share of robbery", "2006-Q1", "10", "n/a"),
+                                            ("stated total", "2006-Q3", "65", "n/a")]
+
+
+def test_a_bad_stated_name_is_reported_at_its_cell_and_a_bad_share_by_the_schema(tmp_path):
+    (tmp_path / "r.rules").write_text(TWO_RULES, encoding="utf-8")
+    csv = tmp_path / "d.csv"
+    csv.write_text("area,indicator,period,value,stated\nA,burglary,2006,5,share of All Crime!\n", encoding="utf-8")
+    result = run("evaluate", str(tmp_path / "r.rules"), str(csv))
+    assert result.returncode == 2
+    assert "error[E305]: row 2, column 5: 'share of All Crime!' is not a stated name" in result.stderr
+    assert "or share of ID (a % of indicator ID)" in result.stderr
+    data = tmp_path / "d.yaml"
+    data.write_text("area: A\nindicators:\n  burglary:\n    values: {2006: 5}\n    stated:\n"
+                    "      share: {All-Crime: {2006: 5}}\n", encoding="utf-8")
+    result = run("evaluate", str(tmp_path / "r.rules"), str(data))
+    assert result.returncode == 2 and "d.yaml:6:" in result.stderr
+
+
+def test_the_plan_states_a_share_and_the_quarterly_plan_a_total_that_do_not_add_up():
+    from lsprules.data.load import load_all
+    from lsprules.engine.interpreter import evaluate
+    from lsprules.lang.resolve import load_rules
+
+    root = Path(__file__).parent.parent
+    found = {}
+    for name in ("community-safety-plan", "quarterly-targets"):
+        dataset, _ = load_all([root / "datasets" / f"{name}.yaml"])
+        result = evaluate(load_rules(root / "rules" / f"{name}.rules"), dataset, None)
+        found |= {(a.indicator, d.field): (d.period.label, d.reported, d.computed)
+                  for a in result.assessments for d in a.discrepancies
+                  if d.field == "stated total" or d.field.startswith("stated share")}
+    # 860 of 7520 is 11.436... % (920 of 8000, 11.5 %, agrees); the quarters of 2006/07 add up to
+    # 110 + 98 + 105 + 101 = 414 (208 by Q2 agrees)
+    assert found == {
+        ("domestic_burglary", "stated share of british_crime_survey_crime"): ("2006/07", "12.4", "11.44"),
+        ("burglaries", "stated total"): ("2006/07-Q4", "412", "414")}
+    out = run("evaluate", "rules/community-safety-plan.rules", "datasets/community-safety-plan.yaml", cwd=root)
+    assert "2006/07: the source states a share of british_crime_survey_crime of 12.4 %, the rules and data give " \
+        "11.44 %" in " ".join(out.stdout.split())

@@ -8,7 +8,7 @@ three-valued logic: a RAG clause that cannot be decided leaves the rating n/a, w
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -17,7 +17,7 @@ from typing import NamedTuple, Protocol, TypeGuard
 from lsprules.core.numbers import HUNDRED, exact, matches_printed, places_of, plain, shown, to_decimal
 from lsprules.core.periods import Period, PeriodKind, parts_of_year, year_start
 from lsprules.core.significance import compare as compare_interval
-from lsprules.data.model import Area, Dataset, Missing, Series, Value
+from lsprules.data.model import Area, Dataset, Missing, Series, Value, stated_share
 from lsprules.engine.intervals import recent_trend, value_interval
 from lsprules.lang import nodes
 from lsprules.lang.conditions import decide
@@ -502,7 +502,39 @@ class AreaEvaluator:
                 elif not matches_printed(printed, computed):
                     found.append(Discrepancy(f"stated {what}", p, str(printed), _shown_beside(printed, computed)))
         found.extend(_profile_total(spec, data.stated.get("target", {})))
+        found.extend(self._stated_totals_and_shares(spec, data, shown_series))
         return found
+
+    def _stated_totals_and_shares(self, spec: IndicatorSpec, data: Series,
+                                  shown_series: ShownSeries) -> Iterator[Discrepancy]:
+        """A stated total (the year to date) or share (of another indicator) that the data contradicts."""
+        last = shown_series[-1][0] if shown_series else None
+        for what, by_period in sorted(data.stated.items()):
+            of = stated_share(what)
+            if what != "total" and of is None:
+                continue
+            for p, printed in sorted(by_period.items()):
+                if last is None or p.kind != last.kind or p > last:
+                    continue  # a figure for a period after the assessed one
+                if of is None:  # as year_to_date(x): the calendar year, or the financial year for its quarters
+                    total = self._year_to_date(spec.id, p, financial=False)
+                    computed = None if isinstance(total, Gap) else total
+                else:
+                    computed = self._share(spec.id, of, p)
+                if computed is None:
+                    yield Discrepancy(f"stated {what}", p, str(printed), "n/a")
+                elif not matches_printed(printed, computed):
+                    yield Discrepancy(f"stated {what}", p, str(printed), _shown_beside(printed, computed))
+
+    def _share(self, indicator: str, of: str, p: Period) -> Fraction | None:
+        """An indicator's value as a % of another's at period p; None when either is missing, or the other is 0
+        or not an indicator of the rules."""
+        if of not in self.rules.indicators:
+            return None
+        part, whole = self.value_at(indicator, p), self.value_at(of, p)
+        if isinstance(part, Gap) or isinstance(whole, Gap) or whole == 0:
+            return None
+        return part / whole * HUNDRED
 
 
 def _profile_total(spec: IndicatorSpec, stated: Mapping[Period, Decimal]) -> list[Discrepancy]:
