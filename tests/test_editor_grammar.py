@@ -65,10 +65,14 @@ def _scope(kind: str, word: str, previous: str | None) -> str | None:
         return "constant.numeric.period.lsprules"
     if kind == "QUANTITY_UNIT":
         return "keyword.other.unit.lsprules"
+    if previous in DECLARATIONS and word.isidentifier():  # a name, even one spelt like a keyword (`group profile`)
+        return f"entity.name.{previous}.lsprules"
     if kind == "NAME":
-        return f"entity.name.{previous}.lsprules" if previous in DECLARATIONS else None
+        return None
     if not word.isidentifier():
         return None
+    if word == "up" and previous in ("is", "not"):  # `arrow is up` names an arrow; `up to 5` is a margin's bound
+        return "constant.language.lsprules"
     if word in DECLARATIONS:
         return "keyword.declaration.lsprules"
     return ("keyword.control.lsprules" if word in CONTROL else
