@@ -76,7 +76,7 @@ def _conditions(children):
 
 conditions = st.recursive(st.one_of(facts, comparisons), _conditions, max_leaves=6)
 
-clauses = st.builds(nodes.Clause, labels, st.one_of(st.none(), conditions))
+clauses = st.builds(nodes.Clause, labels, st.one_of(st.none(), conditions), st.one_of(st.none(), titles))
 scales = st.builds(nodes.Scale, st.lists(labels, min_size=2, max_size=4).map(tuple))
 
 arrow_statements = st.one_of(

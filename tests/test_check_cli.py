@@ -140,7 +140,9 @@ def test_broken_files_are_named_at_their_root_cause(name, tmp_path):
     assert result.exit_code == exit_code, result.stdout
     assert where in result.stdout and words in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
-    assert elapsed < 1.0, f"{name} took {elapsed:.2f}s"
+    # A guard against a hang or a quadratic blow-up (those took minutes), not a benchmark: on a loaded 2-core
+    # machine a linear run of these files takes up to ~1.5 s, so the bound leaves room for load.
+    assert elapsed < 10.0, f"{name} took {elapsed:.2f}s"
 
 
 def test_a_separate_process_never_shows_a_traceback(tmp_path):

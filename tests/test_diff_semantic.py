@@ -59,18 +59,24 @@ def test_an_indicator_override_is_reported_under_the_indicator_only():
 
 def test_rag_clauses_changed_added_removed_moved():
     base = TEXT
-    changed = replaced("amber when arrow is up  # improving", "amber when arrow is not down  # improving")
+    changed = replaced('amber "improving, but not at a rate sufficient to meet target" when arrow is up\n',
+                       'amber "improving, but not at a rate sufficient to meet target" when arrow is not down\n')
     assert changes(base, changed)[0].startswith(
         "profile crime_count: RAG clause 2 changed: `amber when arrow is up` → `amber when arrow is not down`")
-    added = replaced("    red otherwise  # static or retrograde",
-                     "    red when arrow is down\n    red otherwise  # static or retrograde")
+    last = '    red "static or retrograde and will not meet target" otherwise\n  }\n}'
+    added = replaced(last, "    red when arrow is down\n" + last)
     assert "RAG clause added at position 3: `red when arrow is down`" in changes(base, added)[0]
-    removed = replaced("    amber when gap narrowed  # narrowed, but not closed\n", "")
+    removed = replaced('    amber "the gap has narrowed" when gap narrowed  # narrowed, but not closed\n', "")
     assert "profile gap_rate: RAG clause removed (was 2): `amber when gap narrowed`" in changes(base, removed)[0]
     moved = replaced("    GREEN when share(arrow is up) >= 75 %\n    RED when share(arrow is down) >= 75 %",
                      "    RED when share(arrow is down) >= 75 %\n    GREEN when share(arrow is up) >= 75 %")
     assert changes(base, moved) == ["theme crime: rating clause moved from position 2 to 1 (first match wins, "
                                     "so order matters): `RED when share(arrow is down) >= 75 %`"]
+
+
+def test_a_band_description_is_not_a_change_in_meaning():
+    reworded = replaced('green "the gap has closed" when', 'green "closed, or better than the comparator" when')
+    assert changes(TEXT, reworded) == []
 
 
 def test_indicators_groups_and_theme_members():

@@ -65,16 +65,16 @@ def _scope(kind: str, word: str, previous: str | None) -> str | None:
         return "constant.numeric.period.lsprules"
     if kind == "QUANTITY_UNIT":
         return "keyword.other.unit.lsprules"
-    if previous in DECLARATIONS and word.isidentifier():  # a name, even one spelt like a keyword (`group profile`)
+    if previous in DECLARATIONS and (kind == "NAME" or word.isidentifier()):  # a declared id, even `profile`
         return f"entity.name.{previous}.lsprules"
     if kind == "NAME":
         return None
     if not word.isidentifier():
         return None
-    if word == "up" and previous in ("is", "not"):  # `arrow is up` names an arrow; `up to 5` is a margin's bound
-        return "constant.language.lsprules"
     if word in DECLARATIONS:
         return "keyword.declaration.lsprules"
+    if word == "up" and previous in ("is", "not"):  # the arrow, not the bound `up to`
+        return "constant.language.lsprules"
     return ("keyword.control.lsprules" if word in CONTROL else
             "keyword.operator.logical.lsprules" if word in LOGICAL else "keyword.other.lsprules")
 

@@ -1,6 +1,7 @@
 """`lsprules explain --indicator`: the whole story of one result, and exactly what would change it."""
 
 import json
+import re
 from fractions import Fraction
 
 import pytest
@@ -29,7 +30,9 @@ def dataset():
 def clause_line(text: str) -> int:
     """The line of a clause in the bundled rules, found by its text (so the tests survive edits above it)."""
     lines = RULES.read_text(encoding="utf-8").splitlines()
-    return next(i for i, line in enumerate(lines, 1) if line.strip().startswith(text))
+    # a band's description in quotes (`green "on course" when …`) is not part of what a clause tests
+    bare = [re.sub(r'^(\w+) "[^"]*" ', r"\1 ", line.strip()) for line in lines]
+    return next(i for i, line in enumerate(bare, 1) if line.startswith(text))
 
 
 def test_theft_from_vehicle_tells_the_whole_story(tmp_path):

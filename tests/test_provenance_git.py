@@ -77,12 +77,16 @@ def test_outside_git_there_is_no_git_state(tmp_path):
     assert all(f["git"] is None for f in json.loads(result.stdout)["provenance"]["inputs"])
 
 
-def test_table_footer_has_full_sha256_unwrapped(tmp_path):
+def test_table_footer_has_full_sha256_unwrapped(tmp_path, monkeypatch):
     repo = git_repo(tmp_path)
-    result = run("evaluate", "rules/crime.rules", "datasets/redcar-cleveland-2007.yaml", cwd=repo)
     head = git(repo, "rev-parse", "HEAD").strip()
-    footer = result.stdout.splitlines()[-3:]
-    assert footer[0] == "provenance: lsprules 0.1.0"
     rules_sha = sha(repo / 'rules' / 'crime.rules')
+    monkeypatch.setenv("COLUMNS", "200")  # room for a whole provenance line
+    footer = run("evaluate", "rules/crime.rules", "datasets/redcar-cleveland-2007.yaml", cwd=repo).stdout
+    footer = footer.splitlines()[-3:]
+    assert footer[0] == "provenance: lsprules 0.1.0"
     assert footer[1] == f"  rules rules/crime.rules sha256 {rules_sha} · git {head[:12]} clean"
     assert footer[2].startswith("  dataset datasets/redcar-cleveland-2007.yaml sha256 ")
+    monkeypatch.setenv("COLUMNS", "80")  # too narrow: the line breaks before the digest, which stays whole
+    narrow = run("evaluate", "rules/crime.rules", "datasets/redcar-cleveland-2007.yaml", cwd=repo).stdout
+    assert f"  rules rules/crime.rules\n    sha256 {rules_sha}\n    git {head[:12]} clean\n" in narrow

@@ -2,6 +2,7 @@
 safety: a `<script>` in a title and a formula in an area name survive in no output unescaped."""
 
 import csv
+import html
 import io
 import json
 import os
@@ -63,13 +64,15 @@ def test_output_file_equals_standard_output(tmp_path):
 
 def test_markdown_reads_like_the_source_tables():
     text = report("crime", "markdown")
-    assert "### Crime theme assessment: **AMBER GREEN**" in text
+    assert "### Crime theme assessment: 2005/06 AMBER RED → 2006/07 **AMBER GREEN**" in text
     assert "#### Progress against PSA1 targets" in text
     row = next(line for line in text.splitlines() if line.startswith("| Theft of Vehicle |"))
-    assert row == "| Theft of Vehicle | 1029 | 721 | 640 | **547** | ▲ | ● GREEN | 848.9 | 893.9 |  |"
+    assert row == ("| Theft of Vehicle | 1029 | 721 | 640 | **547** | ▲ | ● GREEN | 848.9 | 893.9 | "
+                   "35.6% better than target |")
     widths = {len(re.split(r"(?<!\\)\|", line)) for line in text.splitlines() if line.startswith("| ")}
     assert len(widths) == 1  # every row of every table has as many cells as its header
-    assert "- Vehicle Interference: 2006/07: the report printed ▲, the rules give ▼" in text
+    assert ("- Narrowing the gap – deprived neighbourhoods and Borough — Vehicle Interference: 2006/07: the report "
+            "printed ▲, the rules give ▼") in text  # three sections have a Vehicle Interference row
 
 
 def test_html_is_self_contained_and_prints_on_a4():
@@ -181,3 +184,16 @@ def test_json_keeps_text_exact(tmp_path):
     document = json.loads(planted_report(tmp_path, "json"))
     assert {a["area"] for a in document["assessments"]} == {FORMULA, "-2+3"}
     assert document["assessments"][0]["title"] == f"{SCRIPT} Robbery"
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_the_committee_report_is_in_markdown_and_html(fmt):
+    text = report("crime", fmt)
+    plain = html.unescape(re.sub(r"<[^>]+>|\*\*", "", text))  # the words as a reader sees them
+    assert "2005/06 AMBER RED → 2006/07 AMBER GREEN" in " ".join(plain.split())
+    assert "88 of 160 (assessed of contacts)" in plain and "5 pp short of target" in plain
+    assert "National data for 2006/07 was not yet available" in plain  # the dataset's comments
+    assert "Sources: Cleveland Police;" in plain and "Source: Redcar & Cleveland Partnership" in plain
+    assert "improving at a rate sufficient to meet or exceed target" in plain  # the key, from the rules
+    assert "Trajectory" in plain and "where the straight line from the baseline to the target" in plain
+    assert "55%" in plain and "60%" in plain

@@ -7,6 +7,7 @@ compares aspects; `describe` prints them one per line for `git diff` (a textconv
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol, TypeGuard
@@ -147,8 +148,10 @@ def _rag(block: nodes.RagBlock) -> list[Aspect]:
 
 
 def clauses_aspect(key: str, clauses: tuple[nodes.Clause, ...], label: str, line: int | None) -> Aspect:
-    """Ordered first-match clauses as one aspect (their order is part of their meaning)."""
-    return Aspect(key, clauses, label, "; ".join(clause_words(c) for c in clauses), line)
+    """Ordered first-match clauses as one aspect (their order is part of their meaning). A band's description
+    is what reports print in their key, not what the clause decides, so it is left out of the meaning."""
+    bare = tuple(dataclasses.replace(c, description=None) for c in clauses)
+    return Aspect(key, bare, label, "; ".join(clause_words(c) for c in bare), line)
 
 
 def aspect_clauses(aspect: Aspect) -> tuple[nodes.Clause, ...]:

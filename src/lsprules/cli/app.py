@@ -14,13 +14,24 @@ from lsprules.cli.diff import diff
 from lsprules.cli.evaluate import evaluate
 from lsprules.cli.explain import explain
 from lsprules.cli.fmt import fmt
+from lsprules.cli.help_text import plain_help
 from lsprules.cli.lsp import lsp
 from lsprules.cli.test import run_rule_tests
 from lsprules.core.files import Terminated
 
+plain_help()
+
 app = typer.Typer(
     name="lsprules",
-    help="Rules-as-configuration for performance indicators: RAG ratings, arrows, trajectories and theme ratings.",
+    help=("Rules-as-configuration for performance indicators: RAG ratings, arrows, trajectories and theme ratings."
+          "\n\nExamples:\n"
+          "  lsprules evaluate rules/crime.rules datasets/redcar-cleveland-2007.yaml\n"
+          "  lsprules check rules/\n"
+          "  lsprules COMMAND --help     each command's forms, examples and exit codes"
+          "\n\nExit codes:\n"
+          "  0  ok\n"
+          "  1  findings: errors from check, unformatted files, failed tests\n"
+          "  2  an input or option is wrong (the message says where, and how to fix it)"),
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode="rich",
@@ -72,7 +83,7 @@ def _root(version: Annotated[bool | None, typer.Option("--version", callback=_ve
 def main() -> None:
     """Console entry point: run the app; never let a traceback reach the user."""
     try:
-        app()
+        app(prog_name="lsprules")
     except SystemExit:
         raise
     except Terminated:  # SIGTERM while writing an output: the temporary file is gone; stop as SIGTERM would

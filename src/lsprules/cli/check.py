@@ -38,7 +38,17 @@ def check(
 ) -> None:
     """Check rule files: names, RAG bands (gaps, overlaps, clauses that never fire), targets and units.
 
-    Exits 0 when there are no errors (warnings allowed), 1 when there are, 2 when input cannot be read.
+    Forms:
+      lsprules check PATH... [--data DATASET]... [--format text|json|github]
+
+    Examples:
+      lsprules check rules/
+      lsprules check rules/crime.rules --data datasets/redcar-cleveland-2007.yaml --format github
+
+    Exit codes:
+      0  no errors (warnings allowed)
+      1  errors found
+      2  a file cannot be read, or an option is wrong
     """
     from lsprules.jobs.check import run_check
 

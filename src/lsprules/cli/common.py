@@ -73,9 +73,18 @@ def refuse_overwriting_inputs(output: Path | None, inputs: list[Path], *, throug
                                     "output there would replace it", hint="write the output to another file")])
 
 
-def emit(text: str, output: Path | None, *, through_symlink: bool = False) -> None:
-    """Write to a file atomically (a regular file only: see core.files.output_target), or to standard output."""
+def emit(text: str | bytes, output: Path | None, *, through_symlink: bool = False) -> None:
+    """Write to a file atomically (a regular file only: see core.files.output_target), or to standard output
+    (binary output, a Word document, only when asked for with `-o -`)."""
+    if output is None and not isinstance(text, str):
+        raise InputError([error("E520", "this output is a binary file (a Word document), which is written to a "
+                                "file, not to standard output",
+                                hint="name the file with -o, e.g. -o report.docx (or -o - to pipe it)")])
     if output is None or to_stdout(output):
+        if isinstance(text, bytes):
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+            return
         sys.stdout.write(text)
         sys.stdout.flush()
         return

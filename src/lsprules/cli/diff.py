@@ -49,7 +49,23 @@ def diff(
     write_through_symlink: WriteThroughSymlink = False,
     stdin_filename: StdinFilename = None,
 ) -> None:
-    """Compare two versions of a rule file in meaning (not text), and replay them on data."""
+    """Compare two versions of a rule file in meaning (not text), and replay them on data.
+
+    Forms:
+      lsprules diff OLD NEW [--data DATASET]... [--exit-code]
+      lsprules diff --git REV [PATH...] [--data DATASET]...
+      lsprules diff --textconv FILE
+
+    Examples:
+      lsprules diff HEAD~1:rules/crime.rules rules/crime.rules --data datasets/redcar-cleveland-2007.yaml
+      lsprules diff --git HEAD~1 --format markdown
+      git config diff.lsprules.textconv "lsprules diff --textconv"
+
+    Exit codes:
+      0  compared (with --exit-code: nothing changed in meaning)
+      1  with --exit-code: something changed in meaning
+      2  not two files, a bad revision or path, or a rule file or dataset with errors
+    """
     name_stdin(stdin_filename)
     with input_errors():
         if textconv:

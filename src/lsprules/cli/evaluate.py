@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from enum import Enum
 from pathlib import Path
@@ -31,6 +32,14 @@ class EvaluateFormat(str, Enum):
     csv = "csv"
     markdown = "markdown"
     html = "html"
+    docx = "docx"
+
+
+class View(str, Enum):
+    """What `evaluate` shows: a report per area, or the areas side by side."""
+
+    report = "report"
+    areas = "areas"
 
 
 class Years(str, Enum):
@@ -62,8 +71,29 @@ def evaluate(
     stdin_filename: StdinFilename = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on a warning: a rule file with nothing to "
                                          "assess, a dataset with no observations.")] = False,
+    view: Annotated[View, typer.Option("--view", help="report: a report per area (key, themes, a table per "
+                                       "section); areas: the areas side by side, with counts by rating and ranks "
+                                       "(any format but json).")] = View.report,
+    wide: Annotated[bool, typer.Option("--wide", help="Table: show every period, however wide the lines get "
+                                       "(by default the table fits the terminal, or $COLUMNS).")] = False,
 ) -> None:
-    """Assess every indicator and theme of RULES on DATASET(s), for every area (or those given by --area)."""
+    """Assess every indicator and theme of RULES on DATASET(s), for every area (or those given by --area).
+
+    Forms:
+      lsprules evaluate RULES DATASET... [--format table|json|csv|markdown|html] [-o FILE]
+      lsprules evaluate RULES DATASET... --format docx -o FILE
+      lsprules evaluate RULES DATASET... --view areas [--format table|csv|markdown|html|docx]
+
+    Examples:
+      lsprules evaluate rules/crime.rules datasets/redcar-cleveland-2007.yaml
+      lsprules evaluate rules/crime.rules datasets/redcar-cleveland-2007.yaml -f docx -o crime.docx
+      lsprules evaluate rules/districts.rules datasets/districts-2006-07.csv --view areas -f html -o areas.html
+
+    Exit codes:
+      0  the assessment was produced
+      1  with --fail-on-discrepancy: a judgement the data printed contradicts the rules
+      2  an input or option is wrong (the message says where, and how to fix it)
+    """
     from lsprules.jobs.evaluate import evaluate_job
 
     name_stdin(stdin_filename)
@@ -72,8 +102,9 @@ def evaluate(
                                   through_symlink=write_through_symlink)
         result = evaluate_job(rules, dataset, period=period, output_format=output_format.value, areas=area,
                               color=to_stdout(output) and color_enabled(sys.stdout),
-                              years=years.value if years else None)
-        emit(result.text, output, through_symlink=write_through_symlink)
+                              years=years.value if years else None,
+                              width=shutil.get_terminal_size((80, 24)).columns, wide=wide, view=view.value)
+        emit(result.data if result.data is not None else result.text, output, through_symlink=write_through_symlink)
     if result.warnings:
         report_diagnostics(result.warnings)
         if strict:

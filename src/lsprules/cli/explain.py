@@ -41,7 +41,20 @@ def explain(
     write_through_symlink: WriteThroughSymlink = False,
     stdin_filename: StdinFilename = None,
 ) -> None:
-    """Explain one result in plain words: values, arrow, target, clauses tried, and what would change it."""
+    """Explain one result in plain words: values, arrow, target, clauses tried, and what would change it.
+
+    Forms:
+      lsprules explain RULES DATASET --indicator ID [--area NAME] [--period PERIOD]
+      lsprules explain RULES DATASET --theme ID [--area NAME] [--period PERIOD]
+
+    Examples:
+      lsprules explain rules/crime.rules datasets/redcar-cleveland-2007.yaml --indicator theft_from_vehicle
+      lsprules explain rules/crime.rules datasets/redcar-cleveland-2007.yaml --theme crime --format json
+
+    Exit codes:
+      0  explained
+      2  an unknown id, area or period, or a rule file or dataset with errors
+    """
     from lsprules.jobs.explain import run_explain
 
     name_stdin(stdin_filename)

@@ -21,8 +21,20 @@ def fmt(
 ) -> None:
     """Format rule files in place: one canonical layout, comments kept, meaning unchanged.
 
-    Exits 0 when done (or, with --check, when every file is formatted), 1 when --check finds a file to
-    format, 2 when a file cannot be read or parsed.
+    Forms:
+      lsprules fmt PATH...
+      lsprules fmt --check PATH...
+      lsprules fmt --diff PATH...
+      lsprules fmt -  (standard input to standard output)
+
+    Examples:
+      lsprules fmt rules/
+      lsprules fmt --check rules/
+
+    Exit codes:
+      0  done (with --check: every file is formatted)
+      1  with --check: a file is not formatted
+      2  a file cannot be read or parsed, or an option is wrong
     """
     from lsprules.jobs.fmt import run_fmt
 

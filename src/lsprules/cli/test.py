@@ -46,7 +46,21 @@ def run_rule_tests(
                                               "lie in (default: the nearest folder above it with .git, "
                                               "lsprules.toml or pyproject.toml).")] = None,
 ) -> None:
-    """Run rule tests: cases of data with the arrows, bands and ratings the rules must give."""
+    """Run rule tests: cases of data with the arrows, bands and ratings the rules must give.
+
+    Forms:
+      lsprules test [PATH...] [--coverage]
+      lsprules test --boundaries RULES [--data DATASET]... [--period PERIOD]
+
+    Examples:
+      lsprules test --coverage
+      lsprules test --boundaries rules/crime.rules --data datasets/redcar-cleveland-2007.yaml
+
+    Exit codes:
+      0  every case passed (or the boundaries were shown)
+      1  a case failed
+      2  no test files found, or a test file or its rule file cannot be used
+    """
     from lsprules.jobs.test import run_boundaries, run_tests
 
     with input_errors():

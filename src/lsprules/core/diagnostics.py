@@ -110,6 +110,8 @@ CODES: dict[str, str] = {
     "E116": "invalid share or count of assessed members",
     "E214": "mixes of members that no theme rating clause rates",
     "E215": "theme rating clause that can never fire",
+    "E520": "binary output without an output file",
+    "E521": "a view that has no form in the format asked for",
 }
 
 

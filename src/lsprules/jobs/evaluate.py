@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from lsprules.core.diagnostics import Diagnostic, InputError, Severity, at_span, did_you_mean, error
-from lsprules.core.periods import PeriodKind
+from lsprules.core.periods import Period, PeriodKind
 from lsprules.core.source import Span
 from lsprules.data.model import Dataset, resolve_period
 
@@ -16,16 +16,22 @@ if TYPE_CHECKING:
     from lsprules.audit.provenance import Provenance
     from lsprules.engine.interpreter import Evaluation
     from lsprules.lang.resolve import RuleSet
+    from lsprules.render.context import ReportContext
 
-FORMATS = ("table", "json", "csv", "markdown", "html")
+FORMATS = ("table", "json", "csv", "markdown", "html", "docx")
+REPORTS = ("table", "markdown", "html", "docx")  # the formats that print a committee report's key and context
+VIEWS = ("report", "areas")
+AREA_FORMATS = ("table", "csv", "markdown", "html", "docx")  # the formats of --view areas
 
 
 @dataclass(frozen=True)
 class EvaluateOutput:
-    """The rendered output, and how many printed judgements of the source the rules contradict."""
+    """The rendered output, and how many printed judgements of the source the rules contradict. `data` holds
+    the bytes of a binary format (docx); `text` is then empty."""
 
     text: str
     discrepancies: int = 0
+    data: bytes | None = None
     warnings: tuple[Diagnostic, ...] = ()  # an input with nothing in it (E010, E352): a report of nothing
 
 
@@ -38,6 +44,9 @@ class EvaluateOptions(TypedDict, total=False):
     color: bool
     years: str | None
     fast: bool
+    width: int
+    wide: bool
+    view: str
 
 
 def run_evaluate(rules_path: Path, dataset_path: Path | Sequence[Path], **options: Unpack[EvaluateOptions]) -> str:
@@ -47,18 +56,26 @@ def run_evaluate(rules_path: Path, dataset_path: Path | Sequence[Path], **option
 
 def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, period: str | None = None,
                  output_format: str = "table", areas: list[str] | None = None, color: bool = False,
-                 years: str | None = None, fast: bool = True) -> EvaluateOutput:
+                 years: str | None = None, fast: bool = True, width: int = 80, wide: bool = False,
+                 view: str = "report") -> EvaluateOutput:
     """Evaluate a rule file on one or more datasets (merged): the rendered output and its discrepancies.
 
     CSV output of one plain long-form CSV dataset takes the compiled fast path (lsprules.engine.compiled), which gives
     the same bytes as the reference interpreter; `fast=False`, or anything it does not handle, runs the
     reference interpreter. A plain CSV has no columns for printed judgements, so it has no discrepancies.
+    The table is laid out `width` columns wide (`wide`: every period, however wide that is). `view` "areas"
+    shows the areas side by side instead of a report per area (in every format but JSON).
     """
     from lsprules.lang.resolve import load_rules
 
+    if view == "areas" and output_format not in AREA_FORMATS:
+        raise InputError([error("E521", f"--view areas has no {output_format} form",
+                                hint=f"use --format {', '.join(AREA_FORMATS)}; the JSON of the report view "
+                                     "already holds every area's results")])
     paths = [dataset_path] if isinstance(dataset_path, (str, Path)) else list(dataset_path)
     rules = load_rules(rules_path)
-    if fast and output_format == "csv" and len(paths) == 1 and years is None and not rules.comparators:
+    plain_csv = output_format == "csv" and view == "report"
+    if fast and plain_csv and len(paths) == 1 and years is None and not rules.comparators:
         from lsprules.engine.compiled import fast_csv
 
         text = fast_csv(rules, paths[0], period=period, areas=areas)
@@ -77,8 +94,26 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     with progress("Assessing", len(chosen)) as advance:
         result = evaluate(rules, dataset, at, areas, progress=advance)
     found = sum(len(a.discrepancies) for a in result.assessments) + sum(len(t.discrepancies) for t in result.themes)
-    return EvaluateOutput(render(output_format, result, provenance_for(rules, files), dataset, color), found,
-                          empty_inputs(rules, files))
+    context = None
+    if output_format in REPORTS or view == "areas":
+        from lsprules.render.context import report_context
+
+        before = previous_period(result.period, dataset)
+        previous = evaluate(rules, dataset, before, areas) if before is not None and rules.themes else None
+        context = report_context(rules, dataset, result, previous)
+    provenance = provenance_for(rules, files)
+    warnings = empty_inputs(rules, files)
+    if output_format == "docx":
+        from lsprules.render.docx_out import render_areas_docx, render_docx
+
+        if view == "areas" and context is not None:
+            return EvaluateOutput("", found, data=render_areas_docx(result, provenance, context), warnings=warnings)
+        return EvaluateOutput("", found, data=render_docx(result, provenance, context), warnings=warnings)
+    if view == "areas" and context is not None:
+        return EvaluateOutput(render_areas(output_format, result, provenance, context, color, width, wide), found,
+                              warnings=warnings)
+    return EvaluateOutput(render(output_format, result, provenance, context, color=color, width=width, wide=wide),
+                          found, warnings=warnings)
 
 
 def empty_inputs(rules: RuleSet, datasets: Sequence[Dataset]) -> tuple[Diagnostic, ...]:
@@ -97,10 +132,15 @@ def empty_inputs(rules: RuleSet, datasets: Sequence[Dataset]) -> tuple[Diagnosti
     return tuple(found)
 
 
-def render(output_format: str, result: Evaluation, provenance: Provenance, dataset: Dataset,
-           color: bool = False) -> str:
-    """The evaluation in one of FORMATS."""
-    kind = dataset.period_kind.value if dataset.period_kind else None
+def previous_period(period: Period | None, dataset: Dataset) -> Period | None:
+    """The dataset's period just before `period` (None when there is none), for the previous theme ratings."""
+    earlier = [p for p in dataset.periods() if period is not None and p < period and p.kind == period.kind]
+    return earlier[-1] if earlier else None
+
+
+def render(output_format: str, result: Evaluation, provenance: Provenance, context: ReportContext | None,
+           color: bool = False, width: int = 80, wide: bool = False) -> str:
+    """The evaluation in one of the text FORMATS (docx, a binary format, is rendered by render_docx)."""
     if output_format == "json":
         from lsprules.render.json_out import render_json
 
@@ -112,14 +152,34 @@ def render(output_format: str, result: Evaluation, provenance: Provenance, datas
     if output_format == "markdown":
         from lsprules.render.markdown import render_markdown
 
-        return render_markdown(result, provenance, title=dataset.title, period_kind=kind)
+        return render_markdown(result, provenance, context)
     if output_format == "html":
         from lsprules.render.html import render_html
 
-        return render_html(result, provenance, title=dataset.title, period_kind=kind)
+        return render_html(result, provenance, context)
     from lsprules.render.table import render_table
 
-    return render_table(result, provenance, title=dataset.title, color=color)
+    return render_table(result, provenance, context, width=width, color=color, wide=wide)
+
+
+def render_areas(output_format: str, result: Evaluation, provenance: Provenance, context: ReportContext,
+                 color: bool = False, width: int = 80, wide: bool = False) -> str:
+    """The areas side by side in one of the text AREA_FORMATS."""
+    if output_format == "csv":
+        from lsprules.render.csv_out import render_areas_csv
+
+        return render_areas_csv(result, context)
+    if output_format == "markdown":
+        from lsprules.render.markdown import render_areas_markdown
+
+        return render_areas_markdown(result, provenance, context)
+    if output_format == "html":
+        from lsprules.render.html import render_areas_html
+
+        return render_areas_html(result, provenance, context)
+    from lsprules.render.table import render_areas_table
+
+    return render_areas_table(result, provenance, context, width=width, color=color, wide=wide)
 
 
 def check_comparators(rules: RuleSet, dataset: Dataset) -> None:

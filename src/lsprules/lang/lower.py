@@ -247,11 +247,12 @@ class _Lower(Transformer[Token, nodes.RuleFile]):
     def scale(self, meta: Meta, *levels: Token) -> nodes.Scale:
         return nodes.Scale(tuple(str(level) for level in levels), span=self._span(meta))
 
-    def when_clause(self, meta: Meta, label: Token, condition: nodes.Expr) -> nodes.Clause:
-        return nodes.Clause(str(label), condition, span=self._span(meta))
+    def when_clause(self, meta: Meta, label: Token, description: Token | None,
+                    condition: nodes.Expr) -> nodes.Clause:
+        return nodes.Clause(str(label), condition, _unquote(description), span=self._span(meta))
 
-    def otherwise_clause(self, meta: Meta, label: Token) -> nodes.Clause:
-        return nodes.Clause(str(label), None, span=self._span(meta))
+    def otherwise_clause(self, meta: Meta, label: Token, description: Token | None) -> nodes.Clause:
+        return nodes.Clause(str(label), None, _unquote(description), span=self._span(meta))
 
     # --- expressions ------------------------------------------------------------------------
 

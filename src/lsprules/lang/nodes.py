@@ -369,10 +369,11 @@ class DataTarget(Node):
 
 @dataclass(frozen=True)
 class Clause(Node):
-    """`LABEL when CONDITION` or `LABEL otherwise` (condition None)."""
+    """`LABEL ["description"] when CONDITION` or `LABEL ["description"] otherwise` (condition None)."""
 
     label: str
     condition: Expr | None = None
+    description: str | None = None  # what the band means, in words, for a report's key
 
 
 @dataclass(frozen=True)

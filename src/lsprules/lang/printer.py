@@ -203,8 +203,8 @@ class _Printer:
     def clauses(self, clauses: tuple[nodes.Clause, ...], depth: int) -> None:
         """First-match clauses, one per line, in their order (which is their meaning)."""
         for clause in clauses:
-            text = f"{clause.label} otherwise" if clause.condition is None else \
-                f"{clause.label} when {_expr(clause.condition)}"
+            label = clause.label + (f" {_string(clause.description)}" if clause.description is not None else "")
+            text = f"{label} otherwise" if clause.condition is None else f"{label} when {_expr(clause.condition)}"
             self.emit(depth, text, clause.span)
 
 

@@ -7,6 +7,8 @@ import io
 
 from lsprules.core.csv_cells import COLUMNS, csv_bool, csv_number, safe_text
 from lsprules.engine.interpreter import Assessment, Evaluation
+from lsprules.render.areas import areas_view
+from lsprules.render.context import ReportContext
 
 
 def assessment_row(a: Assessment) -> list[str]:
@@ -27,4 +29,27 @@ def render_csv(evaluation: Evaluation) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     writer.writerows(assessment_row(a) for a in evaluation.assessments)
+    return buffer.getvalue()
+
+
+def render_areas_csv(evaluation: Evaluation, context: ReportContext) -> str:
+    """Areas side by side as CSV: a row per area with its theme ratings (and the previous ones), counts by RAG
+    band, ranks within comparator groups, and each indicator's RAG and arrow."""
+    view = areas_view(evaluation, context)
+    themes = dict.fromkeys(t.theme for line in view.lines for t, _ in line.themes)
+    header = ["area"] + [f"{kind}:{theme}" for theme in themes for kind in ("theme", "previous_theme")]
+    header += [f"count:{band.replace('/', '')}" for band in view.bands] + [f"rank:{group}" for group in view.groups]
+    header += [f"{kind}:{c.indicator}" for c in view.columns for kind in ("rag", "arrow")]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(safe_text(h) for h in header)
+    for line in view.lines:
+        by_theme = {t.theme: (t, b) for t, b in line.themes}
+        row = [safe_text(line.area)]
+        for theme in themes:
+            now, before = by_theme.get(theme, (None, None))
+            row += [now.rating or "na" if now else "", before.rating or "na" if before else ""]
+        row += [str(n) for n in line.counts] + [str(r.place) if r else "" for r in line.ranks]
+        row += [cell for a in line.cells for cell in ((a.rag or "na", a.arrow) if a else ("", ""))]
+        writer.writerow(row)
     return buffer.getvalue()

@@ -11,14 +11,16 @@ from collections.abc import Iterable
 
 from lsprules.audit.provenance import InputFile, Provenance, git_words
 from lsprules.engine.interpreter import ARROW_SYMBOLS, Evaluation, ThemeResult
+from lsprules.render.areas import areas_view, band_heading, cell_text
+from lsprules.render.context import ReportContext, with_unit
 from lsprules.render.sections import (
     AreaReport,
     Section,
     arrange,
     band_label,
-    comments,
-    discrepancy_text,
+    notes_for,
     number_text,
+    qualified_discrepancies,
     rating_label,
     theme_summary,
     theme_verdict,
@@ -39,32 +41,40 @@ def md_text(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
 
 
-def render_markdown(evaluation: Evaluation, provenance: Provenance, title: str | None = None,
-                    period_kind: str | None = None) -> str:
+def render_markdown(evaluation: Evaluation, provenance: Provenance, context: ReportContext | None = None) -> str:
     """The whole report as Markdown text."""
-    lines = [f"# {md_text(title or 'lsprules assessment')}", ""]
+    context = context or ReportContext()
+    lines = [f"# {md_text(context.title or 'lsprules assessment')}", ""]
+    if context.source:
+        lines += [f"Source: {md_text(context.source)}", ""]
     for report in arrange(evaluation):
-        lines += _area(report, evaluation, period_kind)
+        lines += _area(report, evaluation, context)
+    lines += _comments(context) + _key(context)
     lines += _provenance(provenance)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _area(report: AreaReport, evaluation: Evaluation, period_kind: str | None) -> list[str]:
+def _area(report: AreaReport, evaluation: Evaluation, context: ReportContext) -> list[str]:
     assessed = evaluation.period.label if evaluation.period else "the latest period"
     facts = f"Assessed at **{md_text(assessed)}**"
-    if period_kind:
-        facts += f" · periods are {md_text(period_kind.replace('_', ' '))}s"
+    if context.period_kind:
+        facts += f" · periods are {md_text(context.period_kind.replace('_', ' '))}s"
     lines = [f"## {md_text(report.area)}", "", facts, ""]
     for theme in report.themes:
-        lines += _theme(theme, evaluation.rules_file)
+        lines += _theme(theme, evaluation.rules_file, context)
     for section in report.sections:
-        lines += _section(section)
+        lines += _section(section, context)
     lines += _discrepancies(report)
     return lines
 
 
-def _theme(theme: ThemeResult, rules_file: str) -> list[str]:
-    lines = [f"### {md_text(theme.title)} theme assessment: **{md_text(rating_label(theme.rating))}**", ""]
+def _theme(theme: ThemeResult, rules_file: str, context: ReportContext) -> list[str]:
+    rating = f"**{md_text(rating_label(theme.rating))}**"
+    before = context.previous_of(theme)
+    if before is not None and before.period is not None and theme.period is not None:
+        rating = (f"{md_text(before.period.label)} {md_text(rating_label(before.rating))} → "
+                  f"{md_text(theme.period.label)} {rating}")
+    lines = [f"### {md_text(theme.title)} theme assessment: {rating}", ""]
     detail = [md_text(theme_summary(theme))]
     if theme.rule_line:
         detail.append(f"decided by {md_text(rules_file)} line {theme.rule_line}")
@@ -74,7 +84,7 @@ def _theme(theme: ThemeResult, rules_file: str) -> list[str]:
     return lines + ["; ".join(detail) + ".", ""]
 
 
-def _section(section: Section) -> list[str]:
+def _section(section: Section, context: ReportContext) -> list[str]:
     header = ["Indicator"] + [p.label for p in section.periods] + ["Arrow", "RAG", "Target", "Trajectory",
                                                                    "Comments"]
     align = [":--"] + ["--:"] * len(section.periods) + [":-:", ":--", "--:", "--:", ":--"]
@@ -83,10 +93,12 @@ def _section(section: Section) -> list[str]:
         values = dict(a.series)
         cells = [md_text(a.title)]
         for p in section.periods:
-            text = md_text(value_text(values.get(p), a.decimals))
+            text = md_text(with_unit(value_text(values.get(p), a.decimals), a.unit))
             cells.append(f"**{text}**" if p == a.period and text else text)
-        cells += [ARROW_SYMBOLS[a.arrow], md_text(band_label(a.rag)), md_text(number_text(a.target, a.decimals)),
-                  md_text(number_text(a.trajectory, a.decimals)), "<br>".join(md_text(c) for c in comments(a))]
+        cells += [ARROW_SYMBOLS[a.arrow], md_text(band_label(a.rag)),
+                  md_text(with_unit(number_text(a.target, a.decimals), a.unit)),
+                  md_text(with_unit(number_text(a.trajectory, a.decimals), a.unit)),
+                  "<br>".join(md_text(c) for c in notes_for(a, context.of(a)))]
         lines.append(_row(cells))
     return lines + [""]
 
@@ -96,13 +108,27 @@ def _row(cells: Iterable[str]) -> str:
 
 
 def _discrepancies(report: AreaReport) -> list[str]:
-    found = [(t.title, d) for t in report.themes for d in t.discrepancies]
-    found += [(a.title, d) for s in report.sections for a in s.rows for d in a.discrepancies]
+    found = qualified_discrepancies(report)
     if not found:
         return []
     lines = ["#### Where the printed report and its data disagree", ""]
-    lines += [f"- {md_text(name)}: {md_text(discrepancy_text(d))}" for name, d in found]
+    lines += [f"- {md_text(name)}: {md_text(text)}" for name, text in found]
     return lines + [""]
+
+
+def _comments(context: ReportContext) -> list[str]:
+    lines = []
+    if context.notes:
+        lines += ["## Comments", ""] + [f"- {md_text(note)}" for note in context.notes] + [""]
+    if context.sources:
+        lines += ["Sources: " + md_text("; ".join(context.sources)) + ".", ""]
+    return lines
+
+
+def _key(context: ReportContext) -> list[str]:
+    if not context.key:
+        return []
+    return ["## Key", ""] + [f"- **{md_text(term)}** — {md_text(meaning)}" for term, meaning in context.key] + [""]
 
 
 def _git(f: InputFile) -> str:
@@ -114,3 +140,29 @@ def _provenance(provenance: Provenance) -> list[str]:
     lines += [f"- {md_text(f.role)} {md_text(f.path)} (sha256 {md_text(f.sha256)})" + _git(f)
               for f in provenance.inputs]
     return lines
+
+
+def render_areas_markdown(evaluation: Evaluation, provenance: Provenance, context: ReportContext) -> str:
+    """Areas side by side as Markdown: theme ratings, counts by band and ranks, then each indicator's arrow and
+    RAG per area."""
+    view = areas_view(evaluation, context)
+    period = evaluation.period.label if evaluation.period else "the latest period"
+    lines = [f"# {md_text(context.title or 'lsprules assessment')}: areas compared", "",
+             f"Assessed at **{md_text(period)}**", ""]
+    header = ["Area", *(f"{t} rating" for t in view.themes), *(band_heading(b) for b in view.bands),
+              *(f"Rank: {g}" for g in view.groups)]
+    lines += [_row(md_text(h) for h in header),
+              _row([":--"] + [":--"] * len(view.themes) + ["--:"] * (len(view.bands) + len(view.groups)))]
+    for line in view.lines:
+        ratings = [(f"{md_text(rating_label(b.rating))} → " if b else "") + f"**{md_text(rating_label(t.rating))}**"
+                   for t, b in line.themes]
+        lines.append(_row([md_text(line.area), *ratings, *(str(n) for n in line.counts),
+                           *(str(r) if r else "" for r in line.ranks)]))
+    lines += ["", "## Every indicator", "",
+              "Each cell is the arrow, then the RAG band's shape and initial (●G green, ◆A amber, ■R red); – when "
+              "there is none.", ""]
+    lines += [_row(["Area", *(md_text(c.title) for c in view.columns)]),
+              _row([":--"] + [":-:"] * len(view.columns))]
+    lines += [_row([md_text(line.area), *(md_text(cell_text(c)) for c in line.cells)]) for line in view.lines]
+    lines += [""] + _key(context) + _provenance(provenance)
+    return "\n".join(lines).rstrip("\n") + "\n"

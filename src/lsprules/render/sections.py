@@ -12,6 +12,7 @@ from fractions import Fraction
 from lsprules.core.numbers import shown
 from lsprules.core.periods import Period
 from lsprules.engine.interpreter import ARROW_SYMBOLS, Assessment, Discrepancy, Evaluation, Gap, ThemeResult
+from lsprules.render.context import IndicatorFacts
 
 ARROW_WORDS = {"up": "improved", "static": "static", "down": "worse", "peak": "at its maximum", "na": "no arrow"}
 # RAG is shown by colour *and* by word and shape, so that it reads without colour too.
@@ -39,19 +40,21 @@ class AreaReport:
 
 
 def arrange(evaluation: Evaluation) -> list[AreaReport]:
-    """Areas in the order assessed; within each, groups in rule-file order."""
-    areas = list(dict.fromkeys([a.area for a in evaluation.assessments] + [t.area for t in evaluation.themes]))
-    return [_area(evaluation, name) for name in areas]
+    """Areas in the order assessed; within each, groups in rule-file order. One pass over the results, so a
+    report of many areas takes time in proportion to its rows."""
+    rows: dict[str, dict[str | None, list[Assessment]]] = {}
+    for a in evaluation.assessments:
+        rows.setdefault(a.area, {}).setdefault(a.group, []).append(a)
+    themes: dict[str, list[ThemeResult]] = {}
+    for t in evaluation.themes:
+        themes.setdefault(t.area, []).append(t)
+    return [AreaReport(name, tuple(themes.get(name, ())), tuple(_section(g) for g in rows.get(name, {}).values()))
+            for name in dict.fromkeys([*rows, *themes])]
 
 
-def _area(evaluation: Evaluation, name: str) -> AreaReport:
-    rows = [a for a in evaluation.assessments if a.area == name]
-    sections = []
-    for group in dict.fromkeys(a.group for a in rows):
-        members = tuple(a for a in rows if a.group == group)
-        periods = tuple(sorted({p for a in members for p, _ in a.series}))
-        sections.append(Section(members[0].group_title or members[0].group or "Indicators", periods, members))
-    return AreaReport(name, tuple(t for t in evaluation.themes if t.area == name), tuple(sections))
+def _section(members: list[Assessment]) -> Section:
+    periods = tuple(sorted({p for a in members for p, _ in a.series}))
+    return Section(members[0].group_title or members[0].group or "Indicators", periods, tuple(members))
 
 
 def value_text(value: Fraction | Gap | None, places: int) -> str:
@@ -114,6 +117,20 @@ def comments(a: Assessment) -> list[str]:
         if why:
             out.append(why)
     return out
+
+
+def notes_for(a: Assessment, facts: IndicatorFacts) -> list[str]:
+    """Everything said below or beside a row: counts, distance from target, the data's notes, then comments."""
+    out = [text for text in (facts.counts, facts.from_target) if text]
+    return out + list(facts.notes) + comments(a)
+
+
+def qualified_discrepancies(report: AreaReport) -> list[tuple[str, str]]:
+    """Every contradiction of the printed report in one area, each named with its section ('Section — Row'),
+    since rows of different sections may share a title."""
+    found = [(f"{t.title} theme", discrepancy_text(d)) for t in report.themes for d in t.discrepancies]
+    return found + [(f"{s.title} — {a.title}", discrepancy_text(d)) for s in report.sections for a in s.rows
+                    for d in a.discrepancies]
 
 
 def theme_summary(theme: ThemeResult) -> str:

@@ -1,122 +1,302 @@
-"""The evaluation as a rich terminal table that reads like the report: theme rating first, a table per group."""
+"""The evaluation as a terminal table that fits the terminal: theme ratings first, then a table per group.
+
+Laid out here rather than by a table library, so that nothing is cut or wrapped mid-word: the indicator
+column takes what the other columns leave, the earliest periods give way when the width is short (`wide`
+keeps them all), notes go below their row across the full width, and no line ends in spaces.
+"""
 
 from __future__ import annotations
 
-from fractions import Fraction
+import textwrap
+from dataclasses import dataclass
 from io import StringIO
 
-from rich import box
-from rich.console import Console, RenderableType
-from rich.table import Table
+from rich.cells import cell_len
+from rich.console import Console
 from rich.text import Text
 
 from lsprules.audit.provenance import Provenance
-from lsprules.core.numbers import shown
-from lsprules.engine.interpreter import ARROW_SYMBOLS, Assessment, Evaluation, Gap, ThemeResult
-from lsprules.render.sections import BAND_SHAPES, comments, number_text
+from lsprules.core.periods import Period
+from lsprules.engine.interpreter import ARROW_SYMBOLS, Assessment, Evaluation, ThemeResult
+from lsprules.render.areas import areas_view, band_heading, cell_text
+from lsprules.render.context import ReportContext, with_unit
+from lsprules.render.sections import (
+    AreaReport,
+    Section,
+    arrange,
+    band_label,
+    notes_for,
+    number_text,
+    qualified_discrepancies,
+    rating_label,
+    theme_summary,
+    theme_verdict,
+    value_text,
+)
 
-# RAG is shown by colour *and* by word and shape, so that it reads without colour too.
-_BAND_COLOURS = {
+# RAG is shown by colour *and* by word and shape (band_label), so that it reads without colour too.
+BAND_STYLES = {
     "green": "bold white on green4", "amber": "bold black on dark_orange", "red": "bold white on red3",
     "blue": "bold white on blue3", "grey": "bold black on grey70", "gray": "bold black on grey70",
     "purple": "bold white on purple4", "dark_green": "bold white on dark_green",
     "light_green": "bold black on pale_green3",
     "amber_green": "bold black on yellow3", "amber_red": "bold black on orange_red1", "yellow": "bold black on yellow1",
 }
-BAND_STYLES = {band: (BAND_SHAPES[band], style) for band, style in _BAND_COLOURS.items()}
 RATING_STYLES = {"GREEN": "bold white on green4", "AMBER_GREEN": "bold black on yellow3",
                  "AMBER_RED": "bold black on dark_orange", "RED": "bold white on red3"}
 ARROW_STYLES = {"up": "green", "down": "red", "static": "yellow", "peak": "cyan", "na": "dim"}
+GAP = "  "
+MIN_INDICATOR = 22  # below this, an earlier period gives way: a title of three words a line still reads
+MAX_INDICATOR = 46
+NARROW = 100  # below this width, long headings are abbreviated (and the abbreviations explained)
+ABBREVIATIONS = {"Target": "Tgt", "Trajectory": "Traj"}
 
 
-def render_table(evaluation: Evaluation, provenance: Provenance, title: str | None = None, width: int = 140,
-                 color: bool = False) -> str:
-    """The table as text; with `color`, as ANSI-coloured text for a terminal."""
-    buffer = StringIO()
-    console = Console(file=buffer, width=width, color_system="truecolor" if color else None,
-                      force_terminal=color, legacy_windows=False, emoji=False, highlight=False)
-    for renderable in table_renderables(evaluation, provenance, title):
-        # Text marked no_wrap (the provenance footer) is printed unwrapped, so full sha256 values stay whole.
-        console.print(renderable, soft_wrap=getattr(renderable, "no_wrap", None) is True)
-    return buffer.getvalue()
+@dataclass(frozen=True)
+class _Column:
+    header: str
+    width: int
+    right: bool
 
 
-def table_renderables(evaluation: Evaluation, provenance: Provenance, title: str | None) -> list[RenderableType]:
-    """Everything printed, in order: heading, theme ratings, one table per group per area, provenance."""
-    areas = list(dict.fromkeys(a.area for a in evaluation.assessments))
-    heading = title or "lsprules assessment"
+def render_table(evaluation: Evaluation, provenance: Provenance, context: ReportContext | None = None,
+                 width: int = 80, color: bool = False, wide: bool = False) -> str:
+    """The report as text `width` columns wide (`wide`: every period, however wide); with `color`, ANSI colours."""
+    context = context or ReportContext()
+    return _print(_lines(evaluation, provenance, context, 10_000 if wide else max(width, 40), wide), color)
+
+
+def _lines(evaluation: Evaluation, provenance: Provenance, context: ReportContext, width: int,
+           wide: bool) -> list[Text]:
+    heading = context.title or "lsprules assessment"
     period = evaluation.period.label if evaluation.period else "–"
-    out: list[RenderableType] = []
-    for area in areas:
-        out.append(Text(f"{heading} — {area} — assessed at {period}", style="bold"))
-        out.extend(_theme_line(t) for t in evaluation.themes if t.area == area)
-        rows = [a for a in evaluation.assessments if a.area == area]
-        for group_id in dict.fromkeys(a.group for a in rows):
-            out.append(_group_table([a for a in rows if a.group == group_id]))
-    out.append(_provenance(provenance))
+    out = _wrapped(heading, width, "bold")
+    if context.source:
+        out += _wrapped(f"Source: {context.source}", width, "dim")
+    for report in arrange(evaluation):
+        out += [Text()] + _wrapped(f"{report.area} — assessed at {period}", width, "bold")
+        out += [line for t in report.themes for line in _theme(t, context, width)]
+        for section in report.sections:
+            out += [Text()] + _section(section, context, width, wide)
+        out += _discrepancies(report, width)
+    out += _comments(context, width)
+    out += [Text()] + _key(context, width, abbreviated=width < NARROW)
+    out += [Text()] + [Text(line, style="dim") for line in _provenance_lines(provenance, width)]
     return out
 
 
-def _theme_line(theme: ThemeResult) -> Text:
-    text = Text(f"Theme: {theme.title}  ")
-    rating = theme.rating or "n/a"
-    text.append(f" {rating.replace('_', ' ')} ", style=RATING_STYLES.get(rating, "bold"))
-    if theme.rule_line:
-        text.append(f"  (rule line {theme.rule_line})", style="dim")
-    for d in theme.discrepancies:
-        text.append(f"  ⚠ report says {d.reported.replace('_', ' ')}", style="bold red")
-    if theme.reported is not None and not theme.discrepancies:
-        text.append("  ✓ agrees with the report", style="green")
-    text.append("\n  " + theme.reasons[0], style="dim")
-    return text
+def _wrapped(text: str, width: int, style: str = "", indent: str = "") -> list[Text]:
+    """Text wrapped at word boundaries to `width`, each line a styled Text."""
+    return [Text(line, style=style) for line in textwrap.wrap(text, width, initial_indent=indent,
+                                                              subsequent_indent=indent, break_on_hyphens=False)]
 
 
-def _group_table(rows: list[Assessment]) -> Table:
-    periods = sorted({p for a in rows for p, _ in a.series})
-    title = rows[0].group_title or rows[0].group or "Indicators"
-    table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAVY, expand=False)
-    table.add_column("Indicator", overflow="fold", max_width=44)
+def _theme(theme: ThemeResult, context: ReportContext, width: int) -> list[Text]:
+    line = Text(f"Theme: {theme.title}  ")
+    before = context.previous_of(theme)
+    if before is not None and before.period is not None:
+        line.append(f"{before.period.label} ")
+        line.append(f" {rating_label(before.rating)} ", style=RATING_STYLES.get(before.rating or "", "bold"))
+        line.append(f" → {theme.period.label if theme.period else ''} ")
+    line.append(f" {rating_label(theme.rating)} ", style=RATING_STYLES.get(theme.rating or "", "bold"))
+    verdict = theme_verdict(theme)
+    out = [line]
+    if verdict:
+        out += _wrapped(verdict, width, "bold red" if theme.discrepancies else "green", "  ")
+    return out + _wrapped(theme_summary(theme), width, "dim", "  ")
+
+
+def _section(section: Section, context: ReportContext, width: int, wide: bool) -> list[Text]:
+    """A group's table: its title, header, a rule, and each row with its notes below it."""
+    narrow = width < NARROW
+    tail = _tail_columns(section, narrow)
+    periods = list(section.periods)
+    shown = [_values(a, periods) for a in section.rows]  # each row's value texts, made once
+    period_widths = {p: max([cell_len(p.label)] + [cell_len(row[p]) for row in shown]) for p in periods}
+    natural = min(MAX_INDICATOR, max([cell_len("Indicator")] + [cell_len(a.title) for a in section.rows]))
+    fixed = sum(c.width + len(GAP) for c in tail)
+    while True:
+        room = width - fixed - sum(period_widths[p] + len(GAP) for p in periods)
+        if wide or room >= min(MIN_INDICATOR, natural) or len(periods) <= 1:
+            break
+        periods.pop(0)
+    indicator = max(10, min(natural if not wide else max(natural, cell_len("Indicator")), room))
+    columns = [_Column("Indicator", indicator, False)]
+    columns += [_Column(p.label, period_widths[p], True) for p in periods] + tail
+    out = _wrapped(section.title, width, "bold")
+    out.append(_cells([c.header for c in columns], columns, "bold"))
+    out.append(Text("─" * min(width, sum(c.width for c in columns) + len(GAP) * (len(columns) - 1)), style="dim"))
+    for a, values in zip(section.rows, shown, strict=True):
+        out += _row(a, values, periods, columns)
+        out += [line for note in notes_for(a, context.of(a)) for line in
+                _wrapped(note, width, "bold red" if note.startswith("⚠") else "dim", "    ")]
+    if len(periods) < len(section.periods):
+        shown_periods = f"{periods[0].label}–{periods[-1].label}" if len(periods) > 1 else periods[0].label
+        out += _wrapped(f"Showing {shown_periods}, the latest {len(periods)} of {len(section.periods)} periods; "
+                        "--wide shows every period.", width, "dim")
+    return out
+
+
+def _tail_columns(section: Section, narrow: bool) -> list[_Column]:
+    def header(name: str) -> str:
+        return ABBREVIATIONS.get(name, name) if narrow else name
+
+    rows = section.rows
+    columns = [
+        _Column("Arrow", max(cell_len("Arrow"), *(cell_len(ARROW_SYMBOLS[a.arrow]) for a in rows)), False),
+        _Column("RAG", max(cell_len("RAG"), *(cell_len(band_label(a.rag)) for a in rows)), False),
+    ]
+    for name, text in (("Target", _target), ("Trajectory", _trajectory)):
+        if any(text(a) for a in rows):  # a section with no targets gives their columns' room to periods
+            columns.append(_Column(header(name), max([cell_len(header(name))] + [cell_len(text(a)) for a in rows]),
+                                   True))
+    return columns
+
+
+def _values(a: Assessment, periods: list[Period]) -> dict[Period, str]:
+    series = dict(a.series)
+    return {p: with_unit(value_text(series.get(p), a.decimals), a.unit) for p in periods}
+
+
+def _target(a: Assessment) -> str:
+    return with_unit(number_text(a.target, a.decimals), a.unit)
+
+
+def _trajectory(a: Assessment) -> str:
+    return with_unit(number_text(a.trajectory, a.decimals), a.unit)
+
+
+def _row(a: Assessment, values: dict[Period, str], periods: list[Period], columns: list[_Column]) -> list[Text]:
+    """One assessment: the title wrapped in its column, figures on the title's first line."""
+    title = textwrap.wrap(a.title, columns[0].width, break_on_hyphens=False) or [""]
+    cells: list[Text] = [Text(title[0])]
     for p in periods:
-        table.add_column(p.label, justify="right")
-    for name in ("Arrow", "RAG", "Target", "Trajectory", "Notes"):
-        table.add_column(name, justify="right" if name in ("Target", "Trajectory") else "left",
-                         overflow="fold", max_width=48 if name == "Notes" else None)
-    for a in rows:
-        values = dict(a.series)
-        cells = [_value_cell(values.get(p), a.decimals, p == a.period) for p in periods]
-        table.add_row(a.title, *cells, _arrow_cell(a.arrow), _rag_cell(a.rag),
-                      number_text(a.target, a.decimals), number_text(a.trajectory, a.decimals), _notes(a))
-    return table
+        text = values[p]
+        cells.append(Text(text, style="bold" if p == a.period else "dim" if text in ("N/A", "supp.") else ""))
+    cells.append(Text(ARROW_SYMBOLS[a.arrow], style=ARROW_STYLES[a.arrow]))
+    cells.append(Text(band_label(a.rag), style=BAND_STYLES.get(a.rag or "", "dim")))
+    headers = {c.header for c in columns}
+    cells += [Text(text(a)) for name, text in (("Target", _target), ("Trajectory", _trajectory))
+              if name in headers or ABBREVIATIONS[name] in headers]
+    return [_styled_cells(cells, columns)] + [Text(line) for line in title[1:]]
 
 
-def _value_cell(value: Fraction | Gap | None, places: int, latest: bool) -> Text:
-    if value is None:
-        return Text("")
-    if isinstance(value, Gap):
-        return Text("supp." if "suppressed" in value.reason else "N/A", style="dim")
-    return Text(shown(value, places), style="bold" if latest else "")
+def _cells(texts: list[str], columns: list[_Column], style: str = "") -> Text:
+    return _styled_cells([Text(t, style=style) for t in texts], columns)
 
 
-def _arrow_cell(arrow: str) -> Text:
-    return Text(ARROW_SYMBOLS[arrow], style=ARROW_STYLES[arrow])
+def _styled_cells(cells: list[Text], columns: list[_Column]) -> Text:
+    line = Text()
+    for i, (cell, column) in enumerate(zip(cells, columns, strict=True)):
+        pad = " " * max(0, column.width - cell.cell_len)
+        if i:
+            line.append(GAP)
+        if column.right:
+            line.append(pad)
+        line.append_text(cell)
+        if not column.right:
+            line.append(pad)
+    line.rstrip()
+    return line
 
 
-def _rag_cell(rag: str | None) -> Text:
-    if rag is None:
-        return Text("n/a", style="dim")
-    shape, style = BAND_STYLES.get(rag, ("◇", "bold"))
-    return Text(f"{shape} {rag.upper()}", style=style)
+def _discrepancies(report: AreaReport, width: int) -> list[Text]:
+    found = qualified_discrepancies(report)
+    if not found:
+        return []
+    out = [Text()] + _wrapped("Where the printed report and its data disagree:", width, "bold")
+    return out + [line for name, text in found for line in _wrapped(f"⚠ {name}: {text}", width, "red", "  ")]
 
 
-def _notes(a: Assessment) -> Text:
-    """The comments column: contradictions of the report in red, the rest dimmed."""
-    text = Text()
-    for line in comments(a):
-        if text:
-            text.append("\n")
-        text.append(line, style="bold red" if line.startswith("⚠") else "dim")
-    return text
+def _comments(context: ReportContext, width: int) -> list[Text]:
+    out: list[Text] = []
+    if context.notes:
+        out += [Text()] + _wrapped("Comments:", width, "bold")
+        out += [line for note in context.notes for line in _wrapped(f"• {note}", width, "", "  ")]
+    if context.sources:
+        out += [Text()] + _wrapped("Sources: " + "; ".join(context.sources) + ".", width, "dim")
+    return out
 
 
-def _provenance(provenance: Provenance) -> Text:
-    return Text("\n".join(provenance.lines()), style="dim", no_wrap=True)
+def _key(context: ReportContext, width: int, abbreviated: bool) -> list[Text]:
+    out = _wrapped("Key:", width, "bold")
+    entries = list(context.key)
+    if abbreviated:
+        entries += [(short, f"{long.lower()}") for long, short in ABBREVIATIONS.items()]
+    for term, meaning in entries:
+        out += [Text(line, style="dim") for line in textwrap.wrap(f"{term} — {meaning}", width, initial_indent="  ",
+                                                                  subsequent_indent="      ")]
+    return out
+
+
+def _provenance_lines(provenance: Provenance, width: int) -> list[str]:
+    """The provenance footer; a line too long for the width breaks before its sha256, which stays whole."""
+    out = []
+    for line in provenance.lines():
+        if cell_len(line) <= width or " sha256 " not in line:
+            out.append(line)
+            continue
+        head, _, tail = line.partition(" sha256 ")
+        digest, _, git = tail.partition(" · ")
+        out += [head, "    sha256 " + digest] + (["    " + git] if git else [])
+    return out
+
+
+def render_areas_table(evaluation: Evaluation, provenance: Provenance, context: ReportContext, width: int = 80,
+                       color: bool = False, wide: bool = False) -> str:
+    """Areas side by side as text: theme ratings, counts by band and ranks, then every indicator's arrow and
+    RAG per area, its columns numbered (the key names them) and split into blocks that fit the width."""
+    view = areas_view(evaluation, context)
+    width = 10_000 if wide else max(width, 40)
+    period = evaluation.period.label if evaluation.period else "–"
+    out = _wrapped(f"{context.title or 'lsprules assessment'} — areas compared at {period}", width, "bold")
+    area_width = max([cell_len("Area")] + [cell_len(line.area) for line in view.lines])
+    headers = [f"{t} rating" for t in view.themes] + [band_heading(b) for b in view.bands] + \
+        [f"Rank: {g}" for g in view.groups]
+    rows = [[_ratings(theme, before) for theme, before in line.themes] + [str(n) for n in line.counts] +
+            [str(r) if r else "" for r in line.ranks] for line in view.lines]
+    summary = [_Column("Area", area_width, False)] + [
+        _Column(h, max([cell_len(h)] + [cell_len(r[i]) for r in rows]), i >= len(view.themes))
+        for i, h in enumerate(headers)]
+    out += [Text()] + _matrix(summary, [[line.area, *r] for line, r in zip(view.lines, rows, strict=True)], width)
+    cells = [[cell_text(c) for c in line.cells] for line in view.lines]
+    numbered = [f"{i}" for i in range(1, len(view.columns) + 1)]
+    columns = [_Column(n, max([cell_len(n)] + [cell_len(r[i]) for r in cells]), False) for i, n in enumerate(numbered)]
+    per_block = max(1, (width - area_width) // (max((c.width for c in columns), default=1) + len(GAP)))
+    for start in range(0, len(columns), per_block):
+        block = [_Column("Area", area_width, False)] + columns[start:start + per_block]
+        out += [Text()] + _matrix(block, [[line.area, *r[start:start + per_block]]
+                                          for line, r in zip(view.lines, cells, strict=True)], width)
+    out += [Text()] + _wrapped("Indicators (columns):", width, "bold")
+    out += [Text(line) for n, c in zip(numbered, view.columns, strict=True)
+            for line in textwrap.wrap(f"{n:>3} {c.title} ({c.section})", width, subsequent_indent="      ",
+                                      break_on_hyphens=False)]
+    out += [Text()] + _wrapped("Each cell is the arrow, then the RAG band's shape and initial (●G green, ◆A amber, "
+                               "■R red); – when there is none.", width, "dim")
+    out += [Text()] + _key(context, width, abbreviated=False)
+    out += [Text()] + [Text(line, style="dim") for line in _provenance_lines(provenance, width)]
+    return _print(out, color)
+
+
+def _ratings(theme: ThemeResult, before: ThemeResult | None) -> str:
+    now = rating_label(theme.rating)
+    return f"{rating_label(before.rating)} → {now}" if before is not None else now
+
+
+def _matrix(columns: list[_Column], rows: list[list[str]], width: int) -> list[Text]:
+    out = [_cells([c.header for c in columns], columns, "bold")]
+    out.append(Text("─" * min(width, sum(c.width for c in columns) + len(GAP) * (len(columns) - 1)), style="dim"))
+    return out + [_cells(r, columns) for r in rows]
+
+
+def _print(lines: list[Text], color: bool) -> str:
+    """The lines as text: plain, or through rich for ANSI colours (the slow part, so only when asked for)."""
+    if not color:
+        return "".join(line.plain.rstrip() + "\n" for line in lines)
+    buffer = StringIO()
+    console = Console(file=buffer, width=10_000, color_system="truecolor" if color else None,
+                      force_terminal=color, legacy_windows=False, emoji=False, highlight=False)
+    for line in lines:
+        line.rstrip()
+        console.print(line, soft_wrap=True, crop=False)
+    return buffer.getvalue()
