@@ -58,8 +58,9 @@ facts = st.one_of(
     st.builds(nodes.GapState, st.sampled_from(["closed", "narrowed", "widened"])),
     st.builds(nodes.Presence, st.sampled_from(["target", "data", "previous value"]), st.booleans()),
     st.builds(nodes.Margin, st.sampled_from(["short", "better"]), st.sampled_from(nodes.BOUNDS), quantities,
-              st.sampled_from(["target", "trajectory"])),
-    st.builds(nodes.Margin, st.just("exceeded"), st.sampled_from(nodes.BOUNDS), quantities),
+              st.sampled_from(["target", "trajectory", *LEVEL_NAMES])),
+    st.builds(nodes.Margin, st.just("exceeded"), st.sampled_from(nodes.BOUNDS), quantities,
+              st.sampled_from(["target", *LEVEL_NAMES])),
     st.builds(nodes.Significance, st.sampled_from(["better", "worse", "different"]), st.one_of(st.none(), quantities)),
 )
 comparisons = st.one_of(

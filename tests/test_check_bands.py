@@ -104,7 +104,13 @@ value_atoms = st.one_of(st.builds(lambda op, n: f"value {op} {n}", ops, small),
                         st.builds(lambda k: f"arrow is {k}", st.sampled_from(["up", "static", "down"])),
                         st.builds(lambda bound, n, unit, side: f"{bound} {n}{unit} {side}",
                                   st.sampled_from(nodes.BOUNDS), small, st.sampled_from(["", " %"]),
-                                  st.sampled_from(["short of target", "better than target"])))
+                                  st.sampled_from(["short of target", "better than target"])),
+                        # margins from a reference level: the analysis cannot place them, so each case answers
+                        st.builds(lambda bound, n, unit, side: f"{bound} {n}{unit} {side}",
+                                  st.sampled_from(nodes.BOUNDS), small, st.sampled_from(["", " %"]),
+                                  st.sampled_from(["short of trigger", "better than floor"])),
+                        st.builds(lambda bound, n: f"trigger exceeded by {bound} {n} %",
+                                  st.sampled_from(nodes.BOUNDS), small))
 value_conditions = st.recursive(value_atoms, lambda c: st.one_of(st.builds(lambda a, b: f"({a} and {b})", c, c),
                                                                   st.builds(lambda a, b: f"({a} or {b})", c, c)),
                                 max_leaves=3)
@@ -117,7 +123,7 @@ value_conditions = st.recursive(value_atoms, lambda c: st.one_of(st.builds(lambd
 def test_what_the_analysis_proves_holds_on_data(polarity, unit, target, conds, values):
     if unit == "count":
         values = [abs(v) for v in values]
-    rules = _rules(polarity, unit, target, "", conds, otherwise=False)
+    rules = _rules(polarity, unit, target, "levels {\n trigger 35\n floor 22.5\n }", conds, otherwise=False)
     spec = rules.indicators["k"]
     analysis = analyse(spec.rag.clauses, band_context(spec))
     assume(analysis is not None)

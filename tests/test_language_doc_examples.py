@@ -64,7 +64,8 @@ def _results(starting: str) -> dict[str, tuple[str | None, str | None]]:
 # The results the page states under each example of a v2 construct, worked out there by hand.
 STATED = {
     "# Missing things": {"satisfaction": "grey", "dip_kpi_1": "green", "hate_crime": "grey"},
-    "# Margins": {"theft_of_vehicle": "blue", "robbery": "red", "domestic_burglary": "amber"},
+    "# Margins:": {"theft_of_vehicle": "blue", "robbery": "red", "domestic_burglary": "amber"},
+    "# Margins from levels": {"domestic_burglary": "blue", "robbery": "amber"},
     "# Earlier periods": {"robbery_change": "red"},
     "# Theme coverage": {"crime": "n/a"},
 }

@@ -240,7 +240,8 @@ def test_stated_profiles_are_checked_part_by_part_and_in_total():
                   for d in results["Northtown", "burglaries"].discrepancies]
     assert victims == [("stated target", "2007/08-Q4", "1190", "1200")]
     assert burglaries == [("stated target", "2007/08-Q4", "90", "100"),
-                          ("stated profile total", "2007/08-Q4", "390", "400")]
+                          ("stated profile total", "2007/08-Q4", "390", "400"),
+                          ("stated total", "2006/07-Q4", "412", "414")]  # 110 + 98 + 105 + 101
 
 
 def test_fail_on_discrepancy_counts_stated_numbers():

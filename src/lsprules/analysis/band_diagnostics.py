@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from itertools import pairwise
 
-from lsprules.analysis.band_judge import Context, Line, Region
+from lsprules.analysis.band_judge import Context, Line, Region, level_margin
 from lsprules.analysis.bands import Analysis, Scenario, analyse, listed
 from lsprules.core.diagnostics import Diagnostic, Severity
 from lsprules.core.numbers import exact
@@ -332,8 +332,8 @@ def _always_decides(analysis: Analysis) -> int | None:
 
 def _about_target(condition: nodes.Expr) -> bool:
     """Whether a condition tests the target or the trajectory."""
-    return any(isinstance(n, (nodes.TargetMet, nodes.OnTrajectory, nodes.WithinTarget, nodes.TargetExceeded,
-                              nodes.Margin)) or
+    return any(isinstance(n, (nodes.TargetMet, nodes.OnTrajectory, nodes.WithinTarget, nodes.TargetExceeded)) or
+               (isinstance(n, nodes.Margin) and not level_margin(n)) or
                (isinstance(n, nodes.Ref) and n.which in ("target", "trajectory")) for n in walk(condition))
 
 

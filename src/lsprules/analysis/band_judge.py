@@ -190,8 +190,14 @@ def fact_lines(fact: nodes.Expr, ctx: Context) -> list[Line]:
 
 
 def free_margin(fact: nodes.Margin, ctx: Context) -> bool:
-    """A margin from a trajectory that is not the target: the model cannot place it, so each case answers it."""
-    return fact.reference == "trajectory" and not ctx.trajectory_is_target
+    """A margin the model cannot place, so each case answers it: from a trajectory that is not the target, or
+    from a reference level (the data may give it per area and period, whatever the rules declare)."""
+    return level_margin(fact) or (fact.reference == "trajectory" and not ctx.trajectory_is_target)
+
+
+def level_margin(fact: nodes.Margin) -> bool:
+    """A margin from a reference level (trigger, floor...), which does not depend on the target."""
+    return fact.reference not in ("target", "trajectory")
 
 
 def _margin(margin: nodes.Quantity) -> Line:
@@ -388,7 +394,12 @@ class Judge:
         return None if self.case.previous is None else self.case.previous == expr.present
 
     def _bounded_margin(self, expr: nodes.Margin) -> bool | None:
-        if self.target is None or self.value is None:
+        if self.value is None:
+            return None
+        if level_margin(expr):  # known whatever the target: the case says how it comes out
+            key = self.opaque.get(id(expr))
+            return None if key is None else self.case.answer(key)
+        if self.target is None:
             return None
         key = self.opaque.get(id(expr))
         if key is not None:  # from a trajectory the model cannot place: the case says how it comes out
@@ -535,7 +546,7 @@ def dimensions(conditions: list[nodes.Expr], ctx: Context) -> Dimensions:
                 trajectory = True
             elif isinstance(node, nodes.Compare) and comparison_lines(node, ctx) is None:
                 opaque[id(node)] = opaque_key(node)  # previous, change... or not linear: a free answer
-            elif isinstance(node, nodes.Margin) and free_margin(node, ctx) and ctx.has_target:
+            elif isinstance(node, nodes.Margin) and free_margin(node, ctx) and (ctx.has_target or level_margin(node)):
                 opaque[id(node)] = format_expr(node)
             elif isinstance(node, nodes.Significance):
                 opaque[id(node)] = format_expr(node)

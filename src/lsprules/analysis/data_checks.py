@@ -18,7 +18,7 @@ from lsprules.core.periods import Period, PeriodError, parse_period
 from lsprules.core.source import Source, Span, display_name
 from lsprules.data.model import Dataset, Missing, Series
 from lsprules.lang import nodes
-from lsprules.lang.resolve import IndicatorSpec, RuleSet, TargetSpec, walk
+from lsprules.lang.resolve import LEVEL_NAMES, IndicatorSpec, RuleSet, TargetSpec, walk
 
 
 @dataclass(frozen=True)
@@ -85,13 +85,21 @@ def _missing_levels(file: CheckedRules, spec: IndicatorSpec, datasets: list[Data
         needed["target"] = spec.target
     for clause in spec.rag.clauses if spec.rag else ():
         for node in walk(clause.condition) if clause.condition is not None else ():
-            if isinstance(node, nodes.LevelRef) and spec.level(node.name) is None:
-                needed.setdefault(node.name, clause)
+            name = node.name if isinstance(node, nodes.LevelRef) else _margin_level(node)
+            if name is not None and spec.level(name) is None:
+                needed.setdefault(name, clause)
     names = ", ".join(d.path for d in datasets)
     for name, where in needed.items():
         if not any(s.levels.get(name) for s in series):
             yield _report(file, "E330", f"indicator '{spec.id}' needs its {name} level, and neither the rules nor "
                           f"{names} give it", where, _level_hint(name), Severity.WARNING)
+
+
+def _margin_level(node: nodes.Expr) -> str | None:
+    """The reference level a margin is measured from (`more than 5 % better than trigger`), if it is one."""
+    if isinstance(node, nodes.Margin) and node.reference in LEVEL_NAMES:
+        return node.reference
+    return None
 
 
 def _level_hint(name: str) -> str:

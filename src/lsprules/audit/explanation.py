@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import TypeVar
 
 from lsprules.audit.aspects import polarity_words
-from lsprules.audit.indicator_whatif import Move, Outcome, WhatIf, margin_amount, tolerance_amount
+from lsprules.audit.indicator_whatif import Move, Outcome, WhatIf, margin_amount, reference_name, tolerance_amount
 from lsprules.audit.theme_whatif import MAX_STATES, Look, Reach, ThemeWhatIf
 from lsprules.audit.wording import MINUS, arrow_text, band_text, exact_text, percent_change, signed_text
 from lsprules.core.diagnostics import InputError, did_you_mean, error
@@ -466,8 +466,8 @@ def _fact_words(node: nodes.Expr, facts: Facts) -> str | None:
     if isinstance(node, (nodes.WithinTarget, nodes.TargetExceeded)):
         return f"{text}: " + (_margin_words(node, facts) if facts.target is not None else "there is no target")
     if isinstance(node, nodes.Margin):
-        reference = facts.target if node.reference == "target" else facts.trajectory
-        missing = "there is no target" if node.reference == "target" else "there is no trajectory value"
+        reference = facts.reference(node.reference)
+        missing = facts.no_reference(node.reference)
         return f"{text}: " + (_bounded_words(node, facts, reference) if reference is not None else missing)
     if isinstance(node, nodes.Presence):
         return f"{text}: {_presence_words(node, facts)}"
@@ -501,7 +501,7 @@ def _bounded_words(node: nodes.Margin, facts: Facts, target: Fraction) -> str:
     allowed = margin_amount(node.amount, target)
     value = _latest(facts).value
     side = facts.polarity.better(value, target)
-    name = "the target" if node.reference == "target" else "the trajectory value"
+    name = reference_name(node.reference)
     if side == 0:
         where = f"{exact_text(value)} is exactly on {name}"
     elif side > 0:

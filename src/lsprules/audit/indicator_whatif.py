@@ -176,8 +176,8 @@ class WhatIf:
             yield Threshold(facts.target, "the target")
         elif isinstance(node, (nodes.WithinTarget, nodes.TargetExceeded)) and facts.target is not None:
             yield from self._margin_thresholds(node, facts.target)
-        elif isinstance(node, nodes.Margin) and (facts.target if node.reference == "target" else facts.trajectory):
-            reference = facts.target if node.reference == "target" else facts.trajectory
+        elif isinstance(node, nodes.Margin) and facts.reference(node.reference) is not None:
+            reference = facts.reference(node.reference)
             assert reference is not None  # just tested
             yield from self._bounded_thresholds(node, reference)
         elif isinstance(node, nodes.GapState):
@@ -205,7 +205,7 @@ class WhatIf:
     def _bounded_thresholds(self, node: nodes.Margin, reference: Fraction) -> Iterator[Threshold]:
         margin = margin_amount(node.amount, reference)
         reach = margin if node.side == "short" else -margin
-        name = "the target" if node.reference == "target" else f"the trajectory value for {self.period}"
+        name = reference_name(node.reference, self.period)
         words = f"{format_quantity(node.amount)} {'short of' if reach > 0 else 'beyond'} {name}"
         for value in self.facts.polarity.values_short_by(reference, reach):
             yield Threshold(value, words)
@@ -246,3 +246,12 @@ def margin_amount(margin: nodes.Quantity, target: Fraction) -> Fraction:
     """A margin around a target in the indicator's own unit (a % margin is of the target)."""
     amount = exact(margin.value)
     return abs(target) * amount / HUNDRED if margin.unit == "%" else amount
+
+
+def reference_name(reference: str, period: Period | None = None) -> str:
+    """What a margin is measured from, in words: the target, the trajectory value, the trigger level..."""
+    if reference == "target":
+        return "the target"
+    if reference == "trajectory":
+        return "the trajectory value" + (f" for {period}" if period is not None else "")
+    return f"the {reference} level"

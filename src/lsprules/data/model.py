@@ -11,7 +11,14 @@ from lsprules.core.diagnostics import InputError, error
 from lsprules.core.periods import Period, PeriodError, PeriodKind, parse_period
 
 DATA_LEVELS = ("target", "trigger", "floor", "stretch", "ceiling", "benchmark")
-STATED = ("target", "baseline", "change", "change_pct")
+STATED = ("target", "baseline", "change", "change_pct", "total")
+# A stated share is keyed "share of ID": the value as a % of indicator ID's value at the same period.
+SHARE_OF = "share of "
+
+
+def stated_share(name: str) -> str | None:
+    """The indicator a stated number's name is a share of (`share of all_crime` -> all_crime), if it is one."""
+    return name.removeprefix(SHARE_OF) if name.startswith(SHARE_OF) else None
 
 
 class Missing(str, Enum):
@@ -47,7 +54,8 @@ class Series:
     source: str | None = None
     # Reference levels the data gives (target, trigger, floor, stretch, ceiling, benchmark): name -> period -> value.
     levels: Mapping[str, Mapping[Period, Decimal]] = field(default_factory=dict)
-    # Numbers the source stated, to be checked (target, baseline, change, change_pct): what -> period -> value.
+    # Numbers the source stated, to be checked (target, baseline, change, change_pct, total, "share of ID"):
+    # what -> period -> value.
     stated: Mapping[str, Mapping[Period, Decimal]] = field(default_factory=dict)
 
 

@@ -8,7 +8,7 @@ three-valued logic: a RAG clause that cannot be decided leaves the rating n/a, w
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -17,7 +17,7 @@ from typing import NamedTuple, Protocol, TypeGuard
 from lsprules.core.numbers import HUNDRED, exact, matches_printed, places_of, plain, shown, to_decimal
 from lsprules.core.periods import Period, PeriodKind, parts_of_year, year_start
 from lsprules.core.significance import compare as compare_interval
-from lsprules.data.model import Area, Dataset, Missing, Series, Value
+from lsprules.data.model import Area, Dataset, Missing, Series, Value, stated_share
 from lsprules.engine.intervals import recent_trend, value_interval
 from lsprules.lang import nodes
 from lsprules.lang.conditions import decide
@@ -502,7 +502,39 @@ class AreaEvaluator:
                 elif not matches_printed(printed, computed):
                     found.append(Discrepancy(f"stated {what}", p, str(printed), _shown_beside(printed, computed)))
         found.extend(_profile_total(spec, data.stated.get("target", {})))
+        found.extend(self._stated_totals_and_shares(spec, data, shown_series))
         return found
+
+    def _stated_totals_and_shares(self, spec: IndicatorSpec, data: Series,
+                                  shown_series: ShownSeries) -> Iterator[Discrepancy]:
+        """A stated total (the year to date) or share (of another indicator) that the data contradicts."""
+        last = shown_series[-1][0] if shown_series else None
+        for what, by_period in sorted(data.stated.items()):
+            of = stated_share(what)
+            if what != "total" and of is None:
+                continue
+            for p, printed in sorted(by_period.items()):
+                if last is None or p.kind != last.kind or p > last:
+                    continue  # a figure for a period after the assessed one
+                if of is None:  # as year_to_date(x): the calendar year, or the financial year for its quarters
+                    total = self._year_to_date(spec.id, p, financial=False)
+                    computed = None if isinstance(total, Gap) else total
+                else:
+                    computed = self._share(spec.id, of, p)
+                if computed is None:
+                    yield Discrepancy(f"stated {what}", p, str(printed), "n/a")
+                elif not matches_printed(printed, computed):
+                    yield Discrepancy(f"stated {what}", p, str(printed), _shown_beside(printed, computed))
+
+    def _share(self, indicator: str, of: str, p: Period) -> Fraction | None:
+        """An indicator's value as a % of another's at period p; None when either is missing, or the other is 0
+        or not an indicator of the rules."""
+        if of not in self.rules.indicators:
+            return None
+        part, whole = self.value_at(indicator, p), self.value_at(of, p)
+        if isinstance(part, Gap) or isinstance(whole, Gap) or whole == 0:
+            return None
+        return part / whole * HUNDRED
 
 
 def _profile_total(spec: IndicatorSpec, stated: Mapping[Period, Decimal]) -> list[Discrepancy]:
@@ -937,6 +969,19 @@ class Facts:
         declared = self.spec.level(name)
         return exact(declared.amount.value) if declared is not None else None
 
+    def reference(self, name: str) -> Fraction | None:
+        """What a margin is measured from: the target, the trajectory value, or a reference level."""
+        if name == "target":
+            return self.target
+        return self.trajectory if name == "trajectory" else self.level(name)
+
+    def no_reference(self, name: str) -> str:
+        """Why a margin from `name` cannot be decided, in words."""
+        if name in ("target", "trajectory"):
+            return "there is no target" if name == "target" else "there is no trajectory value"
+        period = f" for {self.latest.period}" if self.latest is not None else ""
+        return f"there is no {name} level{period} (neither the rules nor the data give one)"
+
     def levels(self) -> tuple[tuple[str, Fraction], ...]:
         """Every reference level known at the latest value's period (the target apart), in the language's order."""
         if not self.spec.levels and not self.data_levels:  # most indicators: skip the look-ups
@@ -1039,9 +1084,9 @@ class Facts:
         return there == expr.present
 
     def _margin(self, expr: nodes.Margin) -> bool | None:
-        reference = self.target if expr.reference == "target" else self.trajectory
+        reference = self.reference(expr.reference)
         if reference is None:
-            self.unknown("there is no target" if expr.reference == "target" else "there is no trajectory value")
+            self.unknown(self.no_reference(expr.reference))
             return None
         assert self.latest is not None  # fact() answers for a latest value only
         amount = exact(expr.amount.value)
@@ -1119,8 +1164,7 @@ class Facts:
         if isinstance(expr, nodes.LevelRef):
             level = self.level(expr.name)
             if level is None:
-                period = self.latest.period if self.latest is not None else None
-                self.unknown(f"there is no {expr.name} level for {period} (neither the rules nor the data give one)")
+                self.unknown(self.no_reference(expr.name))
             return level
         if isinstance(expr, nodes.Negate):
             inner = self.number(expr.operand)

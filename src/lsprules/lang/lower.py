@@ -354,6 +354,10 @@ class _Lower(Transformer[Token, nodes.RuleFile]):
     def exceeded_bound(self, meta: Meta, bound: str, amount: nodes.Quantity) -> nodes.Margin:
         return nodes.Margin("exceeded", bound, amount, span=self._span(meta))
 
+    def level_exceeded_bound(self, meta: Meta, level: nodes.LevelRef, bound: str,
+                             amount: nodes.Quantity) -> nodes.Margin:
+        return nodes.Margin("exceeded", bound, amount, level.name, span=self._span(meta))
+
     def call(self, meta: Meta, func: Token, *args: nodes.Expr) -> nodes.Call:
         return nodes.Call(str(func), tuple(args), span=self._span(meta))
 

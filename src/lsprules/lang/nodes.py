@@ -179,7 +179,8 @@ class Margin(Node):
     """`more than Q short of target`, `at least Q better than target`, `target exceeded by more than Q`...
 
     `side` is "short", "better" or "exceeded" (better, worded from the target); `bound` one of BOUNDS;
-    `reference` what the distance is measured from: "target", or "trajectory" (its value for the period).
+    `reference` what the distance is measured from: "target", "trajectory" (its value for the period), or a
+    reference level (trigger, floor, stretch, ceiling, benchmark: from the rules or the data, as `reaches` reads it).
     """
 
     side: str

@@ -57,6 +57,9 @@ EXAMPLES: dict[str, list[str]] = {
     ],
     "`unit` needs count, percent, ratio or rate per N": ["profile p { unit }", "profile p { unit x }",
                                                          "profile p { unit 5 }"],
+    "say how far beyond the level: `more than`, `at least`, `up to`, `no more than` or `less than`, e.g. "
+    "`stretch exceeded by at least 2 %`": ["profile p { rag { green when stretch exceeded by 2 } }",
+                                           "profile p { rag { green when trigger exceeded by x } }"],
     "a title goes in double quotes after the id": ["indicator a b", "group g b {"],
     "a setting was expected: unit, polarity, value, fields, decimals, arrow, target or rag": [
         "profile p { colour red }", "profile p { 5 }", "profile p { when }", "profile p { otherwise }",

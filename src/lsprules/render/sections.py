@@ -92,7 +92,11 @@ def discrepancy_text(d: Discrepancy) -> str:
         return f"{d.period}: the report printed {d.reported}, the rules compute {d.computed}"
     if d.field.startswith("stated "):
         stated = d.field.removeprefix("stated ")
-        what = {"change_pct": "% change", "profile total": "a profile adding up to"}.get(stated, stated)
+        what = {"change_pct": "% change", "profile total": "a profile adding up to",
+                "total": "a total for the year to date of"}.get(stated, stated)
+        if stated.startswith("share of "):
+            return f"{d.period}: the source states a {stated} of {d.reported} %, the rules and data give " \
+                   f"{d.computed}{' %' if d.computed != 'n/a' else ''}"
         return f"{d.period}: the source states {what} {d.reported}, the rules and data give {d.computed}"
     if d.field == "arrow":
         return (f"{d.period}: the report printed {ARROW_SYMBOLS.get(d.reported, d.reported)}, the rules give "

@@ -7,7 +7,8 @@ One row is one observation. Optional columns:
   note             free text (the reason for a break)
   reported_arrow, reported_rag, reported_value   judgements a source report printed, to be checked
   level            the row's value is a reference level (target, trigger, floor, stretch, ceiling, benchmark)
-  stated           the row's value is a number the source stated (target, baseline, change, change_pct)
+  stated           the row's value is a number the source stated (target, baseline, change, change_pct, total,
+                   or `share of ID`: a % of indicator ID)
 A reader (CSV text, an .xlsx sheet) says where each cell is and how a number is read from it (`Cells`).
 """
 
@@ -21,7 +22,7 @@ from typing import Generic, Protocol, TypeVar
 
 from lsprules.core.diagnostics import Diagnostic, did_you_mean
 from lsprules.core.periods import Period
-from lsprules.data.model import DATA_LEVELS, STATED, Missing, Value
+from lsprules.data.model import DATA_LEVELS, SHARE_OF, STATED, Missing, Value, stated_share
 from lsprules.data.observations import Observations, SeriesBuilder
 
 REQUIRED = ("area", "indicator", "period", "value")
@@ -214,10 +215,11 @@ class LongForm(Generic[C]):
                       where: tuple[str, str, Period]) -> None:
         """A row whose value is a reference level or a stated number: the name, then the number, checked."""
         cells = self.cells
-        name = named.text.lower()
-        if name not in words:
+        name = " ".join(named.text.lower().split())
+        if name not in words and not (column == "stated" and _share_name(name)):
+            also = f", or {SHARE_OF}ID (a % of indicator ID)" if column == "stated" else ""
             cells.problem(cells.row_code, named, f"'{named.text}' is not a {column} name",
-                          did_you_mean(name, words) or f"{column} is one of {', '.join(words)}")
+                          did_you_mean(name, words) or f"{column} is one of {', '.join(words)}{also}")
             return
         field_cell = row.get("field")
         if field_cell is not None and field_cell.text:
@@ -260,3 +262,9 @@ class LongForm(Generic[C]):
 
 def _text(cell: TextCell | None) -> str:
     return cell.text if cell is not None else ""
+
+
+def _share_name(name: str) -> bool:
+    """Whether a stated number's name is `share of ID` with a lower-case identifier."""
+    of = stated_share(name)
+    return of is not None and re.fullmatch(r"[a-z][a-z0-9_]*", of) is not None

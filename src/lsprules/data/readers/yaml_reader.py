@@ -28,7 +28,7 @@ from lsprules.core.limits import number_problem, text_problem
 from lsprules.core.periods import Period, PeriodError, PeriodKind, parse_period
 from lsprules.core.source import Source
 from lsprules.core.visible import has_surrogate, visible
-from lsprules.data.model import Area, Dataset, Missing, Reported, Series, Value
+from lsprules.data.model import SHARE_OF, Area, Dataset, Missing, Reported, Series, Value
 
 __all__ = ["load_dataset", "load_dataset_bytes", "dataset_from_values"]
 
@@ -574,8 +574,14 @@ class _Builder:
                       source=spec.get("source"),
                       levels={name: self._by_period(by, path + ("levels", name), Decimal)
                               for name, by in spec.get("levels", {}).items()},
-                      stated={name: self._by_period(by, path + ("stated", name), Decimal)
-                              for name, by in spec.get("stated", {}).items()})
+                      stated=self._stated(spec.get("stated", {}), path + ("stated",)))
+
+    def _stated(self, spec: dict[str, Any], path: JsonPath) -> dict[str, dict[Period, Decimal]]:
+        """Stated numbers by what they are; each share is keyed `share of ID` (SHARE_OF)."""
+        stated = {name: self._by_period(by, path + (name,), Decimal) for name, by in spec.items() if name != "share"}
+        for of, by in spec.get("share", {}).items():
+            stated[SHARE_OF + of] = self._by_period(by, path + ("share", of), Decimal)
+        return stated
 
     def _reported(self, spec: dict[str, Any], path: JsonPath) -> Reported:
         """The printed arrows (as words), RAG bands and figures."""
