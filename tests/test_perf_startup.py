@@ -29,7 +29,7 @@ def loaded(*args: str) -> set[str]:
 def test_help_imports_no_engine_and_no_data_libraries():
     modules = loaded("--help")
     heavy = {"lark", "yaml", "jsonschema", "lsprules.lang.parser", "lsprules.engine.interpreter",
-             "lsprules.engine.compiled"}
+             "lsprules.engine.compiled", "lsprules.engine.columnar.duck", "duckdb", "sqlglot", "pyarrow"}
     assert not heavy & modules
 
 
@@ -37,8 +37,13 @@ def test_csv_evaluation_imports_no_yaml_schema_or_terminal_rendering(tmp_path):
     data = write(tmp_path, "d.csv", "area,indicator,period,value\nX,robbery,2006/07,5\n")
     modules = loaded("evaluate", "tests/benchmarks/national.rules", str(data), "--format", "csv",
                      "-o", str(tmp_path / "out.csv"))
-    assert "lsprules.engine.compiled" in modules
+    assert "lsprules.engine.columnar.duck" in modules and "duckdb" in modules
     assert not {"yaml", "jsonschema", "rich", "lsprules.data.readers.yaml_reader", "lsprules.render.table"} & modules
+
+
+def test_the_bundled_evaluation_imports_no_duckdb_or_sqlglot():
+    modules = loaded("evaluate", "rules/crime.rules", "datasets/redcar-cleveland-2007.yaml")
+    assert not {"duckdb", "sqlglot", "pyarrow"} & modules
 
 
 @pytest.mark.slow

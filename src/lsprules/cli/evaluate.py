@@ -22,6 +22,14 @@ class EvaluateFormat(str, Enum):
     html = "html"
 
 
+class Engine(str, Enum):
+    """Which evaluator runs."""
+
+    auto = "auto"
+    interpreter = "interpreter"
+    duckdb = "duckdb"
+
+
 class Years(str, Enum):
     """How to read year labels when the datasets mix financial and calendar years."""
 
@@ -44,6 +52,10 @@ def evaluate(
     years: Annotated[Years | None, typer.Option("--years", help="Read every year label as this kind, when "
                                                    "the datasets mix financial and calendar years (2006 <-> "
                                                    "2006/07).")] = None,
+    engine: Annotated[Engine, typer.Option("--engine", help="auto: the columnar engine (DuckDB) where the rules "
+                                           "and input allow, else the reference interpreter; interpreter: always "
+                                           "the reference; duckdb: the columnar engine, or a note saying why not."
+                                           )] = Engine.auto,
     fail_on_discrepancy: Annotated[bool, typer.Option("--fail-on-discrepancy", help="Exit 1 when the data's "
                                                       "printed judgements (arrows, RAG, totals, ratings) "
                                                       "contradict the rules.")] = False,
@@ -54,7 +66,10 @@ def evaluate(
     with input_errors():
         refuse_overwriting_inputs(output, [rules, *dataset])
         result = evaluate_job(rules, dataset, period=period, output_format=output_format.value, areas=area,
-                              color=output is None and sys.stdout.isatty(), years=years.value if years else None)
+                              color=output is None and sys.stdout.isatty(), years=years.value if years else None,
+                              engine=engine.value)
+        for note in result.notes:
+            typer.echo(f"note: {note}", err=True)
         emit(result.text, output)
     if fail_on_discrepancy and result.discrepancies:
         many = result.discrepancies != 1

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from lsprules.lang.resolve import RuleSet
 
 FORMATS = ("table", "json", "csv", "markdown", "html")
+ENGINES = ("auto", "interpreter", "duckdb")  # auto: the columnar engine where it applies, else the interpreter
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class EvaluateOutput:
 
     text: str
     discrepancies: int = 0
+    notes: tuple[str, ...] = ()  # why the engine asked for did not run (the reference interpreter did)
 
 
 class EvaluateOptions(TypedDict, total=False):
@@ -36,6 +38,7 @@ class EvaluateOptions(TypedDict, total=False):
     color: bool
     years: str | None
     fast: bool
+    engine: str
 
 
 def run_evaluate(rules_path: Path, dataset_path: Path | Sequence[Path], **options: Unpack[EvaluateOptions]) -> str:
@@ -45,21 +48,24 @@ def run_evaluate(rules_path: Path, dataset_path: Path | Sequence[Path], **option
 
 def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, period: str | None = None,
                  output_format: str = "table", areas: list[str] | None = None, color: bool = False,
-                 years: str | None = None, fast: bool = True) -> EvaluateOutput:
+                 years: str | None = None, fast: bool = True, engine: str = "auto") -> EvaluateOutput:
     """Evaluate a rule file on one or more datasets (merged): the rendered output and its discrepancies.
 
-    CSV output of one plain long-form CSV dataset takes the compiled fast path (lsprules.engine.compiled), which gives
-    the same bytes as the reference interpreter; `fast=False`, or anything it does not handle, runs the
-    reference interpreter. A plain CSV has no columns for printed judgements, so it has no discrepancies.
+    CSV output of one plain long-form CSV dataset runs the columnar engine (lsprules.engine.columnar, DuckDB)
+    when the rules are within what its plan expresses, else the compiled fast path (lsprules.engine.compiled);
+    both give the same bytes as the reference interpreter, which runs for everything else, and always for
+    `engine="interpreter"` (or `fast=False`). With `engine="duckdb"`, a run the columnar engine cannot do says
+    why in `notes`. A plain CSV has no columns for printed judgements, so it has no discrepancies.
     """
     from lsprules.lang.resolve import load_rules
 
     paths = [dataset_path] if isinstance(dataset_path, (str, Path)) else list(dataset_path)
     rules = load_rules(rules_path)
-    if fast and output_format == "csv" and len(paths) == 1 and years is None and not rules.comparators:
-        from lsprules.engine.compiled import fast_csv
-
-        text = fast_csv(rules, paths[0], period=period, areas=areas)
+    notes: list[str] = []
+    if not fast:
+        engine = "interpreter"
+    if engine != "interpreter":
+        text = _compiled_csv(rules, paths, output_format, period, areas, years, engine, notes)
         if text is not None:
             return EvaluateOutput(text)
     from lsprules.audit.provenance import provenance_for
@@ -75,7 +81,30 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     with progress("Assessing", len(chosen)) as advance:
         result = evaluate(rules, dataset, at, areas, progress=advance)
     found = sum(len(a.discrepancies) for a in result.assessments) + sum(len(t.discrepancies) for t in result.themes)
-    return EvaluateOutput(render(output_format, result, provenance_for(rules, files), dataset, color), found)
+    return EvaluateOutput(render(output_format, result, provenance_for(rules, files), dataset, color), found,
+                          tuple(notes))
+
+
+def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period: str | None,
+                  areas: list[str] | None, years: str | None, engine: str, notes: list[str]) -> str | None:
+    """The CSV report from the columnar engine or the compiled fast path, or None (noting why, when asked)."""
+    if output_format != "csv" or len(paths) != 1 or years is not None or Path(paths[0]).suffix.lower() != ".csv":
+        if engine == "duckdb":
+            notes.append("the duckdb engine writes CSV from one CSV dataset (without --years) so far; "
+                         "the reference interpreter ran")
+        return None
+    from lsprules.engine.columnar.duck import Fallback, evaluate_csv
+
+    found = evaluate_csv(rules, paths[0], period=period, areas=areas)
+    if not isinstance(found, Fallback):
+        return "".join(found)
+    if engine == "duckdb" or found.note:
+        notes.append(f"the duckdb engine did not run: {found.reason}; the reference interpreter ran")
+    if engine == "duckdb" or rules.comparators:
+        return None
+    from lsprules.engine.compiled import fast_csv
+
+    return fast_csv(rules, paths[0], period=period, areas=areas)
 
 
 def render(output_format: str, result: Evaluation, provenance: Provenance, dataset: Dataset,
