@@ -67,7 +67,7 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     if engine != "interpreter":
         text = _compiled_csv(rules, paths, output_format, period, areas, years, engine, notes)
         if text is not None:
-            return EvaluateOutput(text)
+            return EvaluateOutput(text, notes=tuple(notes))
     from lsprules.audit.provenance import provenance_for
     from lsprules.data.load import load_all
     from lsprules.engine.interpreter import assessed_areas, evaluate

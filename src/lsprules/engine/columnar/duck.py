@@ -156,9 +156,10 @@ def _checked(connection: duckdb.DuckDBPyConnection) -> _Checked | Fallback:
         except PeriodError:
             return Fallback("a period the reference reader must report")
     kinds = {p.kind for p in periods.values()}
-    if len(kinds) != 1 or any(p.label != label for label, p in periods.items()):
+    if len(kinds) > 1 or any(p.label != label for label, p in periods.items()):
         return Fallback("periods of two kinds, or written unusually")
-    return _Checked(kinds.pop(), scale, digits + scale, periods, set(cells["area"]))
+    kind = kinds.pop() if kinds else PeriodKind.FINANCIAL_YEAR  # no rows: any kind gives no assessment
+    return _Checked(kind, scale, digits + scale, periods, set(cells["area"]))
 
 
 def _period(text: str | None, periods: dict[str, Period]) -> Period | None | Fallback:

@@ -17,14 +17,12 @@ from sqlglot import exp
 # Dialects whose integer division sqlglot lowers to a float division: there a quotient is (n - n % d) / d.
 FLOAT_INT_DIV = {"trino", "snowflake"}
 PLACES = 6  # as core/csv_cells.csv_number rounds
-WIDE = 2**31  # literals from here on are cast to the integer type, lest an engine read them as floats
 
 
 def lit(value: int, int_type: exp.DataType) -> exp.Expression:
-    """An integer literal, cast to `int_type` when it would not fit a 32-bit integer."""
-    literal: exp.Expression = exp.Literal.number(abs(value))
-    if abs(value) >= WIDE:
-        literal = exp.cast(literal, int_type)
+    """An integer literal of the wide integer type: an engine folding two small literals into a product must
+    not overflow a 32-bit integer, nor read a long one as a float."""
+    literal = exp.cast(exp.Literal.number(abs(value)), int_type)
     return exp.Neg(this=literal) if value < 0 else literal
 
 

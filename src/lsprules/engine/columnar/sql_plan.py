@@ -369,7 +369,7 @@ class _Judge:
                 if goal.amount.unit == "%" else amount
             end = add(base, step, t, "-" if goal.direction == "reduce" else "+")
         end_index = self.c.same_kind(goal.period)
-        end = self._when_known(end)
+        end = self._when_known(end, base)
         if end_index is None:
             return end, None
         if base is None or target.trajectory == "flat":
@@ -389,8 +389,11 @@ class _Judge:
         return case([(exp.LT(this=lp, expression=lit(start, t)), None),
                      (exp.GTE(this=lp, expression=lit(finish, t)), end)], path, t)
 
-    def _when_known(self, value: Num) -> Num:
-        return case([(self.known, value)], None, self.t)
+    def _when_known(self, value: Num, base: Num | None = None) -> Num:
+        """The value where there is a latest value (and the baseline a target is measured from), else NULL."""
+        known = self.known if base is None else exp.and_(self.known, exp.Not(this=exp.Is(this=base.n,
+                                                                                          expression=exp.null())))
+        return case([(known, value)], None, self.t)
 
     # layer "decided": target met, on trajectory, the deciding clause; layer "rated": the rating and its line
 
