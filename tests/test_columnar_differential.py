@@ -146,7 +146,8 @@ ARROW = st.tuples(st.sampled_from(["", "compare latest with previous", "compare 
                   st.sampled_from(["", "static within 1.5 %", "static below 1.5 %", "static within 2 pp",
                                    "static below 1", "static within 0", "static below 0.1 %"]))
 TARGET = st.sampled_from([
-    "", "target 50", "target 2.5 %", "target {\n baseline 2003/04\n reduce by 17.5 % by 2007/08\n trajectory linear\n }",
+    "", "target 50", "target 2.5 %",
+    "target {\n baseline 2003/04\n reduce by 17.5 % by 2007/08\n trajectory linear\n }",
     "target {\n baseline 2004/05\n increase by 10 % by 2006/07\n }",
     "target {\n reach 40 by 2006/07\n trajectory flat\n }", "target {\n increase by 5 % by 2007/08\n }",
     "target {\n baseline 2009/10\n reduce by 5 by 2010/11\n }", "target {\n baseline 2005/06\n reach 45 by 2007\n }",
