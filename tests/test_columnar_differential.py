@@ -151,7 +151,8 @@ TARGET = st.sampled_from([
     "target {\n baseline 2004/05\n increase by 10 % by 2006/07\n }",
     "target {\n reach 40 by 2006/07\n trajectory flat\n }", "target {\n increase by 5 % by 2007/08\n }",
     "target {\n baseline 2009/10\n reduce by 5 by 2010/11\n }", "target {\n baseline 2005/06\n reach 45 by 2007\n }",
-    "target {\n baseline 2003/04\n increase by 3 by 2005/06\n }", "target {\n baseline 2005/06\n reach 45 by 2005/06\n }"])
+    "target {\n baseline 2003/04\n increase by 3 by 2005/06\n }",
+    "target {\n baseline 2005/06\n reach 45 by 2005/06\n }"])
 RAG = st.sampled_from([
     "", "rag {\n green when on trajectory\n red when arrow is na\n amber when arrow is up\n red otherwise\n }",
     "rag {\n green when target met\n amber when not (arrow is down)\n red otherwise\n }",
