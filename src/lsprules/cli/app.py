@@ -13,6 +13,7 @@ from lsprules.cli.diff import diff
 from lsprules.cli.evaluate import evaluate
 from lsprules.cli.explain import explain
 from lsprules.cli.fmt import fmt
+from lsprules.cli.sql import sql
 from lsprules.cli.test import run_rule_tests
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app.command()(fmt)
 app.command()(diff)
 app.command()(explain)
 app.command("test")(run_rule_tests)
+app.command()(sql)
 
 
 def _version(value: bool) -> None:

@@ -70,6 +70,7 @@ CODES: dict[str, str] = {
     "E322": "period the data lacks",
     "E401": "file is not formatted",
     "E402": "formatting would change the rules",
+    "E500": "rules the SQL plan cannot express yet",
 }
 
 

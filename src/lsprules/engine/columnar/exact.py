@@ -91,7 +91,9 @@ def quotient(n: exp.Expression, d: exp.Expression, dialect: str) -> exp.Expressi
     """n // d for n >= 0 and d > 0, in integers, in any dialect."""
     if dialect in FLOAT_INT_DIV:
         remainder = exp.Mod(this=_paren(n), expression=_paren(d))
-        return exp.Div(this=exp.Paren(this=exp.Sub(this=_paren(n), expression=remainder)), expression=_paren(d))
+        # typed: the operands are exact numbers and the quotient is whole, so no engine may make it a float
+        return exp.Div(this=exp.Paren(this=exp.Sub(this=_paren(n), expression=remainder)), expression=_paren(d),
+                       typed=True)
     return exp.IntDiv(this=_paren(n), expression=_paren(d))
 
 

@@ -95,7 +95,7 @@ class _Compiler:
         # DuckDB would inline each layer into the next, copying a column's expression wherever it is used;
         # materialised, each layer is computed once (other engines plan their own way).
         for name, body in ctes:
-            final = final.with_(name, as_=body, materialized=self.o.dialect == "duckdb")
+            final = final.with_(name, as_=body, materialized=True if self.o.dialect == "duckdb" else None)
         return final
 
     # --- reading ------------------------------------------------------------------------------

@@ -2,48 +2,65 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+from lsprules.core.source import Span
 from lsprules.lang import nodes
 from lsprules.lang.resolve import IndicatorSpec, RuleSet, walk
 
-# Leaves a RAG condition may hold in the plan; and/or/not are three-valued in SQL exactly as in lang/conditions.
+# What a RAG condition may hold in the plan; and/or/not are three-valued in SQL exactly as in lang/conditions.
 CONDITION_NODES = (nodes.And, nodes.Or, nodes.Not, nodes.Compare, nodes.ArrowIs, nodes.OnTrajectory,
-                   nodes.TargetMet, nodes.Ref, nodes.Quantity, nodes.Negate)
-ARITH_OPS = {"+", "-", "*"}  # division would need a row-dependent denominator: not yet
+                   nodes.TargetMet, nodes.Ref, nodes.Quantity, nodes.Negate, nodes.Arith)
+ARITH_OPS = {"+", "-", "*"}  # a division would need a denominator that varies by row: not yet
+WORDS = {"WithinTarget": "`within ... of target`", "TargetExceeded": "`target exceeded by ...`",
+         "GapState": "`gap closed`, `narrowed` or `widened`", "RagIs": "`rag is ...`", "Call": "a function",
+         "AtComparator": "`x at c`", "Name": "a name"}
+
+
+class Unsupported(NamedTuple):
+    """One construct the plan cannot express yet, and where the rule file uses it."""
+
+    reason: str
+    span: Span | None
 
 
 def unsupported(rules: RuleSet) -> list[str]:
     """Why the plan cannot evaluate this rule set, one reason per construct (empty: it can)."""
-    reasons = []
-    if getattr(rules, "comparators", None):
-        reasons.append("comparators (`x at c`, gap(), ratio())")
-    for spec in rules.indicators.values():
-        reasons.extend(f"indicator {spec.id}: {why}" for why in _indicator(spec))
-    return reasons
+    return [found.reason for found in unsupported_at(rules)]
 
 
-def _indicator(spec: IndicatorSpec) -> list[str]:
+def unsupported_at(rules: RuleSet) -> list[Unsupported]:
+    """Every construct the plan cannot express yet, with its place in the rule file."""
     found = []
-    if spec.value is not None:
-        found.append("a derived value (`value = ...`)")
-    if spec.arrow.peak is not None:
-        found.append("`peak`")
-    if spec.arrow.compare.method not in ("previous", "year"):
-        found.append(f"`compare latest with {spec.arrow.compare.method}`")
-    target = spec.target
-    if target is not None and target.per_period:
-        found.append("a target profiled by period")
-    if target is not None and target.trajectory not in ("linear", "flat"):
-        found.append(f"`trajectory {target.trajectory}`")
-    for clause in spec.rag.clauses if spec.rag else ():
-        if clause.condition is None:
-            continue
-        for node in walk(clause.condition):
-            if not isinstance(node, (*CONDITION_NODES, nodes.Arith)):
-                found.append(f"`{type(node).__name__}` in a RAG condition (line {_line(clause)})")
-            elif isinstance(node, nodes.Arith) and node.op not in ARITH_OPS:
-                found.append(f"`{node.op}` in a RAG condition (line {_line(clause)})")
+    for spec in getattr(rules, "comparators", {}).values():
+        found.append(Unsupported(f"comparator {spec.id} (`x at c`, gap(), ratio())", spec.span))
+    for spec in rules.indicators.values():
+        found.extend(_indicator(spec))
     return found
 
 
-def _line(clause: nodes.Clause) -> int | None:
-    return clause.span.line if clause.span else None
+def _indicator(spec: IndicatorSpec) -> list[Unsupported]:
+    found = []
+
+    def note(what: str, span: Span | None = None) -> None:
+        found.append(Unsupported(f"indicator {spec.id}: {what}", span or spec.span))
+
+    if spec.value is not None:
+        note("a derived value (`value = ...`)", spec.value.span)
+    if spec.arrow.peak is not None:
+        note("`peak`", spec.arrow.peak.span)
+    if spec.arrow.compare.method not in ("previous", "year"):
+        note(f"`compare latest with {spec.arrow.compare.method}`", spec.arrow.compare.span)
+    target = spec.target
+    if target is not None and target.per_period:
+        note("a target profiled by period", target.per_period[0].span)
+    if target is not None and target.trajectory not in ("linear", "flat"):
+        note(f"`trajectory {target.trajectory}`", target.span)
+    for clause in spec.rag.clauses if spec.rag else ():
+        for node in walk(clause.condition) if clause.condition is not None else ():
+            if not isinstance(node, CONDITION_NODES):
+                note(f"{WORDS.get(type(node).__name__, type(node).__name__)} in a RAG condition",
+                     node.span or clause.span)
+            elif isinstance(node, nodes.Arith) and node.op not in ARITH_OPS:
+                note(f"`{node.op}` in a RAG condition", node.span or clause.span)
+    return found
