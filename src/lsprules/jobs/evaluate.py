@@ -51,8 +51,8 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
                  years: str | None = None, fast: bool = True, engine: str = "auto") -> EvaluateOutput:
     """Evaluate a rule file on one or more datasets (merged): the rendered output and its discrepancies.
 
-    CSV output of one plain long-form CSV dataset runs the columnar engine (lsprules.engine.columnar, DuckDB)
-    when the rules are within what its plan expresses, else the compiled fast path (lsprules.engine.compiled);
+    CSV output of one long-form CSV dataset runs the compiled fast path (lsprules.engine.compiled), else the
+    columnar engine (lsprules.engine.columnar, DuckDB) when the rules are within what its plan expresses;
     both give the same bytes as the reference interpreter, which runs for everything else, and always for
     `engine="interpreter"` (or `fast=False`). With `engine="duckdb"`, a run the columnar engine cannot do says
     why in `notes`. A plain CSV has no columns for printed judgements, so it has no discrepancies.
@@ -87,12 +87,22 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
 
 def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period: str | None,
                   areas: list[str] | None, years: str | None, engine: str, notes: list[str]) -> str | None:
-    """The CSV report from the columnar engine or the compiled fast path, or None (noting why, when asked)."""
+    """The CSV report from a compiled evaluator, or None (noting why, when the duckdb engine was asked for).
+
+    auto tries the hand-written fast path first (on one machine it is the faster, see docs/performance.md),
+    then the columnar engine; both give the interpreter's bytes.
+    """
     if output_format != "csv" or len(paths) != 1 or years is not None or Path(paths[0]).suffix.lower() != ".csv":
         if engine == "duckdb":
             notes.append("the duckdb engine writes CSV from one CSV dataset (without --years) so far; "
                          "the reference interpreter ran")
         return None
+    if engine == "auto" and not rules.comparators:
+        from lsprules.engine.compiled import fast_csv
+
+        text = fast_csv(rules, paths[0], period=period, areas=areas)
+        if text is not None:
+            return text
     from lsprules.engine.columnar.duck import Fallback, evaluate_csv
 
     found = evaluate_csv(rules, paths[0], period=period, areas=areas)
@@ -100,11 +110,7 @@ def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period:
         return "".join(found)
     if engine == "duckdb" or found.note:
         notes.append(f"the duckdb engine did not run: {found.reason}; the reference interpreter ran")
-    if engine == "duckdb" or rules.comparators:
-        return None
-    from lsprules.engine.compiled import fast_csv
-
-    return fast_csv(rules, paths[0], period=period, areas=areas)
+    return None
 
 
 def render(output_format: str, result: Evaluation, provenance: Provenance, dataset: Dataset,

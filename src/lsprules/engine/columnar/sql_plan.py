@@ -42,6 +42,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # as core/csv_cells.FORMULA_S
 QUOTED = (",", '"', "\n", "\r")
 NUMBERS = ("value", "previous_value", "change", "change_pct", "target", "trajectory")  # COLUMNS that are numbers
 Cols = dict[str, exp.Expression]
+# Layers whose columns the next layer uses many times: DuckDB would otherwise copy each use's expression.
+LAYERS = {"compared", "judged", "decided", "rated", "joined", "parts", "digits"}
 _V = TypeVar("_V")
 
 
@@ -92,10 +94,9 @@ class _Compiler:
                 ("judged", self._judged()), ("decided", self._decided()), ("rated", self._rated()),
                 ("joined", self._joined()), ("parts", self._parts()), ("digits", self._digits())]
         final = self._cells()
-        # DuckDB would inline each layer into the next, copying a column's expression wherever it is used;
-        # materialised, each layer is computed once (other engines plan their own way).
         for name, body in ctes:
-            final = final.with_(name, as_=body, materialized=True if self.o.dialect == "duckdb" else None)
+            materialized = True if self.o.dialect == "duckdb" and name in LAYERS else None
+            final = final.with_(name, as_=body, materialized=materialized)
         return final
 
     # --- reading ------------------------------------------------------------------------------
