@@ -29,7 +29,7 @@ def loaded(*args: str) -> set[str]:
 def test_help_imports_no_engine_and_no_data_libraries():
     modules = loaded("--help")
     heavy = {"lark", "yaml", "jsonschema", "lsprules.lang.parser", "lsprules.engine.interpreter",
-             "lsprules.engine.compiled", "lsprules.engine.columnar.duck", "duckdb", "sqlglot", "pyarrow"}
+             "lsprules.engine.compiled", "lsprules.engine.columnar.duck", "duckdb", "sqlglot"}
     assert not heavy & modules
 
 
@@ -43,7 +43,7 @@ def test_csv_evaluation_imports_no_yaml_schema_or_terminal_rendering(tmp_path):
 
 def test_the_bundled_evaluation_imports_no_duckdb_or_sqlglot():
     modules = loaded("evaluate", "rules/crime.rules", "datasets/redcar-cleveland-2007.yaml")
-    assert not {"duckdb", "sqlglot", "pyarrow"} & modules
+    assert not {"duckdb", "sqlglot"} & modules
 
 
 @pytest.mark.slow

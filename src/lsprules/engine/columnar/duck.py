@@ -22,7 +22,6 @@ from lsprules.lang.resolve import RuleSet
 
 if TYPE_CHECKING:
     import duckdb
-    import pyarrow  # type: ignore[import-untyped]
     from sqlglot import exp
 
 BATCH_ROWS = 65536
@@ -65,12 +64,12 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
 
         options = PlanOptions("duckdb", found.kind, found.scale, "observations", at, areas, "rn", found.digits)
         query = _lines(compile_plan(rules, options)).sql(dialect="duckdb")
-        reader = iter(connection.execute(query).to_arrow_reader(BATCH_ROWS))
-        first = next(reader, None)
+        result = connection.execute(query)
+        first = result.fetchmany(BATCH_ROWS)
     except duckdb.OutOfRangeException as error:
         connection.close()
         return Fallback(f"a number is too large for exact integer arithmetic in DuckDB ({error})", note=True)
-    return _pieces(connection, reader, first)
+    return _pieces(connection, result, first)
 
 
 def _lines(plan: exp.Select) -> exp.Select:
@@ -84,16 +83,15 @@ def _lines(plan: exp.Select) -> exp.Select:
     return exp.select(line.as_("line")).from_(plan.subquery("assessed"))
 
 
-def _pieces(connection: duckdb.DuckDBPyConnection, reader: Iterator[pyarrow.RecordBatch],
-            first: pyarrow.RecordBatch | None) -> Iterator[str]:
+def _pieces(connection: duckdb.DuckDBPyConnection, result: duckdb.DuckDBPyConnection,
+            first: list[tuple[str]]) -> Iterator[str]:
+    """The header, then the lines batch by batch, as DuckDB produces them; the connection closes at the end."""
     yield ",".join(COLUMNS) + "\n"
     try:
         batch = first
-        while batch is not None:
-            lines = batch.column(0).to_pylist()
-            if lines:
-                yield "\n".join(lines) + "\n"
-            batch = next(reader, None)
+        while batch:
+            yield "\n".join(row[0] for row in batch) + "\n"
+            batch = result.fetchmany(BATCH_ROWS)
     finally:
         connection.close()
 
