@@ -66,6 +66,12 @@ def absolute(a: Num) -> Num:
     return Num(exp.Abs(this=a.n), a.d)
 
 
+def at_least_zero(a: Num, int_type: exp.DataType) -> Num:
+    """max(0, a), unknown when a is (GREATEST would skip a NULL in most engines)."""
+    return Num(exp.Case().when(exp.LT(this=_paren(a.n), expression=lit(0, int_type)), lit(0, int_type))
+               .else_(a.n), a.d)
+
+
 COMPARISONS: dict[str, type[exp.Expression]] = {
     ">=": exp.GTE, "<=": exp.LTE, ">": exp.GT, "<": exp.LT, "==": exp.EQ, "!=": exp.NEQ}
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import TypeVar
 
 from sqlglot import exp
@@ -24,6 +25,7 @@ from lsprules.engine.columnar.exact import (
     Num,
     absolute,
     add,
+    at_least_zero,
     case,
     compare,
     lit,
@@ -324,7 +326,11 @@ class _Judge:
     def _arrow(self) -> exp.Expression:
         spec, t = self.spec, self.t
         change = add(self.lv, self.ev, t, "-")
-        node = exp.Case().when(exp.Is(this=column("ev"), expression=exp.null()), exp.Literal.string("na"))
+        node = exp.Case()
+        if spec.arrow.peak is not None:  # at its maximum: the peak, whatever it is compared with
+            peak = Num.const(exact(spec.arrow.peak.maximum.value), t)
+            node = node.when(exp.and_(self.known, self._better(self.lv, peak, ">=")), exp.Literal.string("peak"))
+        node = node.when(exp.Is(this=column("ev"), expression=exp.null()), exp.Literal.string("na"))
         static = spec.arrow.static
         if static is not None:
             amount = exact(static.tolerance.value)
@@ -450,8 +456,55 @@ class _Judge:
                                    exp.cast(exp.null(), "BOOLEAN")).else_(truth)
         if isinstance(expr, nodes.OnTrajectory):
             return self._reached(self.trajectory_ref)
+        if isinstance(expr, (nodes.WithinTarget, nodes.TargetExceeded)):
+            return self._margin(expr)
+        if isinstance(expr, nodes.GapState):
+            return self._gap(expr.state)
         assert isinstance(expr, nodes.TargetMet)  # support.unsupported admits no other leaf
         return self._reached(self.target_ref)
+
+    def _shortfall(self, value: Num, reference: Num) -> Num:
+        """polarity.shortfall: how far `value` is worse than `reference` (0 when at or better)."""
+        polarity, t = self.spec.direction, self.t
+        if polarity.kind == "higher_is_better":
+            return at_least_zero(add(reference, value, t, "-"), t)
+        if polarity.kind == "lower_is_better":
+            return at_least_zero(add(value, reference, t, "-"), t)
+        ideal = Num.const(polarity.ideal, t)
+        distance = add(absolute(add(value, ideal, t, "-")), absolute(add(reference, ideal, t, "-")), t, "-")
+        return at_least_zero(distance, t)
+
+    def _margin(self, expr: nodes.WithinTarget | nodes.TargetExceeded) -> exp.Expression:
+        """interpreter.Facts._target_margin: NULL without a target."""
+        t, target = self.t, self.target_ref
+        if target is None:
+            return exp.cast(exp.null(), "BOOLEAN")
+        margin = Num.const(exact(expr.margin.value), t)
+        if expr.margin.unit == "%":
+            margin = mul(absolute(target), Num.const(exact(expr.margin.value) / HUNDRED, t))
+        if isinstance(expr, nodes.WithinTarget):
+            return compare("<=", self._shortfall(self.lv, target), margin, t)
+        return exp.And(this=exp.Paren(this=compare(">=", self._shortfall(target, self.lv), margin, t)),
+                       expression=exp.Paren(this=self._better(self.lv, target, ">")))
+
+    def _gap_shortfall(self, value: Num) -> Num:
+        polarity, t = self.spec.direction, self.t
+        if polarity.kind == "closer_to":
+            return absolute(add(value, Num.const(polarity.ideal, t), t, "-"))
+        return self._shortfall(value, Num.const(Fraction(0), t))
+
+    def _gap(self, state: str) -> exp.Expression:
+        """interpreter.Facts._gap_state: closed, narrowed or widened against the value compared with."""
+        t, zero = self.t, Num.const(Fraction(0), self.t)
+        now = self._gap_shortfall(self.lv)
+        if state == "closed":
+            return compare("==", now, zero, t)
+        before = self._gap_shortfall(self.ev)
+        truth = (exp.And(this=exp.Paren(this=compare("<", zero, now, t)),
+                         expression=exp.Paren(this=compare("<", now, before, t)))
+                 if state == "narrowed" else compare(">", now, before, t))
+        return exp.Case().when(exp.Is(this=column("ev"), expression=exp.null()),
+                               exp.cast(exp.null(), "BOOLEAN")).else_(truth)
 
     def _number(self, expr: nodes.Expr) -> Num:
         t = self.t

@@ -10,11 +10,10 @@ from lsprules.lang.resolve import IndicatorSpec, RuleSet, walk
 
 # What a RAG condition may hold in the plan; and/or/not are three-valued in SQL exactly as in lang/conditions.
 CONDITION_NODES = (nodes.And, nodes.Or, nodes.Not, nodes.Compare, nodes.ArrowIs, nodes.OnTrajectory,
-                   nodes.TargetMet, nodes.Ref, nodes.Quantity, nodes.Negate, nodes.Arith)
+                   nodes.TargetMet, nodes.WithinTarget, nodes.TargetExceeded, nodes.GapState, nodes.Ref,
+                   nodes.Quantity, nodes.Negate, nodes.Arith)
 ARITH_OPS = {"+", "-", "*"}  # a division would need a denominator that varies by row: not yet
-WORDS = {"WithinTarget": "`within ... of target`", "TargetExceeded": "`target exceeded by ...`",
-         "GapState": "`gap closed`, `narrowed` or `widened`", "RagIs": "`rag is ...`", "Call": "a function",
-         "AtComparator": "`x at c`", "Name": "a name"}
+WORDS = {"RagIs": "`rag is ...`", "Call": "a function", "AtComparator": "`x at c`", "Name": "a name"}
 
 
 class Unsupported(NamedTuple):
@@ -47,8 +46,6 @@ def _indicator(spec: IndicatorSpec) -> list[Unsupported]:
 
     if spec.value is not None:
         note("a derived value (`value = ...`)", spec.value.span)
-    if spec.arrow.peak is not None:
-        note("`peak`", spec.arrow.peak.span)
     if spec.arrow.compare.method not in ("previous", "year"):
         note(f"`compare latest with {spec.arrow.compare.method}`", spec.arrow.compare.span)
     target = spec.target
