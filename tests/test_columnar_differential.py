@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -217,6 +218,24 @@ def test_constructs_the_plan_cannot_express_are_named():
     districts = unsupported(load_rules(ROOT / "rules" / "districts.rules"))
     assert "comparator national (`x at c`, gap(), ratio())" in districts
     assert unsupported(load_rules(NATIONAL_RULES)) == []
+
+
+def test_a_setting_the_plan_does_not_know_falls_back(monkeypatch):
+    from lsprules.engine.columnar import support
+
+    rules = load_rules(NATIONAL_RULES)
+    assert unsupported(rules) == []
+    known = dict(support.KNOWN_FIELDS, ArrowSpec={"compare", "static"})  # as if `peak` were new
+    monkeypatch.setattr(support, "KNOWN_FIELDS", known)
+    peaked = load_rules(ROOT / "tests" / "benchmarks" / "national.rules")
+    spec = next(iter(peaked.indicators.values()))
+    from dataclasses import replace
+
+    from lsprules.lang import nodes
+
+    arrow = replace(spec.arrow, peak=nodes.PeakStmt(nodes.Quantity(Decimal(100))))
+    peaked.indicators[spec.id] = replace(spec, arrow=arrow)
+    assert unsupported(peaked) == [f"indicator {spec.id}: the setting `peak`, which the plan does not know yet"]
 
 
 @pytest.mark.parametrize("construct", [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import NamedTuple
 
 from lsprules.core.source import Span
@@ -14,6 +15,16 @@ CONDITION_NODES = (nodes.And, nodes.Or, nodes.Not, nodes.Compare, nodes.ArrowIs,
                    nodes.Quantity, nodes.Negate, nodes.Arith)
 ARITH_OPS = {"+", "-", "*"}  # a division would need a denominator that varies by row: not yet
 WORDS = {"RagIs": "`rag is ...`", "Call": "a function", "AtComparator": "`x at c`", "Name": "a name"}
+
+
+# The settings the plan was written for. A setting added to the language later (a new field of these specs)
+# is not silently ignored: while it differs from its default, the indicator falls back to the interpreter.
+KNOWN_FIELDS = {
+    "IndicatorSpec": {"id", "title", "group", "profile", "unit", "polarity", "value", "fields", "decimals", "arrow",
+                      "target", "rag", "span"},
+    "ArrowSpec": {"compare", "static", "peak"},
+    "TargetSpec": {"fixed", "baseline", "goal", "per_period", "trajectory", "span"},
+}
 
 
 class Unsupported(NamedTuple):
@@ -44,6 +55,9 @@ def _indicator(spec: IndicatorSpec) -> list[Unsupported]:
     def note(what: str, span: Span | None = None) -> None:
         found.append(Unsupported(f"indicator {spec.id}: {what}", span or spec.span))
 
+    for part in (spec, spec.arrow, spec.target):
+        for name in _new_settings(part):
+            note(f"the setting `{name}`, which the plan does not know yet")
     if spec.value is not None:
         note("a derived value (`value = ...`)", spec.value.span)
     if spec.arrow.compare.method not in ("previous", "year"):
@@ -60,4 +74,19 @@ def _indicator(spec: IndicatorSpec) -> list[Unsupported]:
                      node.span or clause.span)
             elif isinstance(node, nodes.Arith) and node.op not in ARITH_OPS:
                 note(f"`{node.op}` in a RAG condition", node.span or clause.span)
+    return found
+
+
+def _new_settings(part: object) -> list[str]:
+    """Fields of a spec the plan was not written for, that hold something other than their default."""
+    if part is None or not dataclasses.is_dataclass(part):
+        return []
+    known = KNOWN_FIELDS.get(type(part).__name__, set())
+    found = []
+    for field in dataclasses.fields(part):
+        if field.name in known:
+            continue
+        default = field.default_factory() if field.default_factory is not dataclasses.MISSING else field.default
+        if getattr(part, field.name) != default:
+            found.append(field.name)
     return found
