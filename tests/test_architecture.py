@@ -189,6 +189,13 @@ def test_the_architecture_document_matches_the_tree():
     assert sorted(named - files) == []
 
 
+def test_the_cli_offers_exactly_the_engines_the_evaluate_job_runs():
+    from lsprules.cli.evaluate import Engine
+    from lsprules.jobs.evaluate import ENGINES
+
+    assert tuple(e.value for e in Engine) == ENGINES
+
+
 def test_the_cli_offers_exactly_the_formats_the_evaluate_job_renders():
     from lsprules.cli.evaluate import EvaluateFormat
     from lsprules.jobs.evaluate import FORMATS

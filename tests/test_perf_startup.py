@@ -29,7 +29,7 @@ def loaded(*args: str) -> set[str]:
 def test_help_imports_no_engine_and_no_data_libraries():
     modules = loaded("--help")
     heavy = {"lark", "yaml", "jsonschema", "lsprules.lang.parser", "lsprules.engine.interpreter",
-             "lsprules.engine.compiled"}
+             "lsprules.engine.compiled", "lsprules.engine.columnar.duck", "duckdb", "sqlglot"}
     assert not heavy & modules
 
 
@@ -39,6 +39,11 @@ def test_csv_evaluation_imports_no_yaml_schema_or_terminal_rendering(tmp_path):
                      "-o", str(tmp_path / "out.csv"))
     assert "lsprules.engine.compiled" in modules
     assert not {"yaml", "jsonschema", "rich", "lsprules.data.readers.yaml_reader", "lsprules.render.table"} & modules
+
+
+def test_the_bundled_evaluation_imports_no_duckdb_or_sqlglot():
+    modules = loaded("evaluate", "rules/crime.rules", "datasets/redcar-cleveland-2007.yaml")
+    assert not {"duckdb", "sqlglot"} & modules
 
 
 @pytest.mark.slow

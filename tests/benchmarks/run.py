@@ -5,7 +5,10 @@ Usage: python tests/benchmarks/run.py [--sizes S,M,L] [--runs 5] [--markdown]
 
 Generates S, M and L with ../shared/bench/gen.py into tests/benchmarks/data/ (git-ignored; kept between runs),
 then for each size runs, in turn and interleaved so that all share the machine's conditions:
-  lsprules    `lsprules evaluate tests/benchmarks/national.rules INPUT.csv --format csv -o OUT.csv`
+  lsprules    `lsprules evaluate tests/benchmarks/national.rules INPUT.csv --format csv -o OUT.csv` (auto: the
+              hand-written fast path)
+  duckdb      the same with `--engine duckdb`: the columnar engine (the rules compiled to SQL, run in DuckDB)
+  json        the same with `--format json -o OUT.json` (the reference interpreter), for S and M only
   plain       tests/benchmarks/reference_plain.py (standard library only)
   polars      tests/benchmarks/reference_polars.py, when polars is installed
   reference   lsprules' reference interpreter (the fast path turned off), for S and M only
@@ -119,18 +122,24 @@ def _has_polars() -> bool:
 
 def _runners(size: str, source: Path, tools: dict) -> dict[str, tuple[list[str], Path]]:
     """Each contender's command and the output file it writes."""
-    out = {name: DATA / f"out-{size}-{name}.csv" for name in ("lsprules", "plain", "polars", "reference")}
+    out = {name: DATA / f"out-{size}-{name}.csv" for name in ("lsprules", "duckdb", "plain", "polars", "reference")}
     rules = str(HERE / "national.rules")
     runners = {
         "lsprules": (tools["lsprules"] + ["evaluate", rules, str(source), "--format", "csv",
                                           "-o", str(out["lsprules"])],
                      out["lsprules"]),
+        "duckdb": (tools["lsprules"] + ["evaluate", rules, str(source), "--format", "csv", "--engine", "duckdb",
+                                        "-o", str(out["duckdb"])],
+                   out["duckdb"]),
         "plain": (tools["python"] + [str(HERE / "reference_plain.py"), str(source), str(out["plain"])], out["plain"]),
     }
     if _has_polars():
         runners["polars"] = (tools["python"] + [str(HERE / "reference_polars.py"), str(source), str(out["polars"])],
                              out["polars"])
     if size in REFERENCE_SIZES:
+        json_out = DATA / f"out-{size}-json.json"
+        runners["json"] = (tools["lsprules"] + ["evaluate", rules, str(source), "--format", "json",
+                                                "-o", str(json_out)], json_out)
         code = ("import sys; from lsprules.jobs.evaluate import run_evaluate; "
                 "open(sys.argv[3], 'w', encoding='utf-8', newline='').write("
                 "run_evaluate(sys.argv[1], sys.argv[2], output_format='csv', fast=False))")
@@ -178,7 +187,7 @@ def _agreement(runners: dict) -> dict[str, str]:
     ours = _judgements(runners["lsprules"][1])
     found = {}
     for name, (_, path) in runners.items():
-        if name != "lsprules":
+        if name != "lsprules" and path.suffix == ".csv":
             theirs = _judgements(path)
             shared = ours.keys() & theirs.keys()
             differ = sum(1 for key in shared if ours[key] != theirs[key])

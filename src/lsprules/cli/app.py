@@ -16,6 +16,7 @@ from lsprules.cli.explain import explain
 from lsprules.cli.fmt import fmt
 from lsprules.cli.help_text import plain_help
 from lsprules.cli.lsp import lsp
+from lsprules.cli.sql import sql
 from lsprules.cli.test import run_rule_tests
 from lsprules.core.files import Terminated
 
@@ -46,6 +47,7 @@ app.command()(diff)
 app.command()(explain)
 app.command("test")(run_rule_tests)
 app.command()(lsp)
+app.command()(sql)
 
 
 def _version(value: bool) -> None:

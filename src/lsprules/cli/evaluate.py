@@ -42,6 +42,14 @@ class View(str, Enum):
     areas = "areas"
 
 
+class Engine(str, Enum):
+    """Which evaluator runs."""
+
+    auto = "auto"
+    interpreter = "interpreter"
+    duckdb = "duckdb"
+
+
 class Years(str, Enum):
     """How to read year labels when the datasets mix financial and calendar years."""
 
@@ -65,6 +73,10 @@ def evaluate(
     years: Annotated[Years | None, typer.Option("--years", help="Read every year label as this kind, when "
                                                    "the datasets mix financial and calendar years (2006 <-> "
                                                    "2006/07).")] = None,
+    engine: Annotated[Engine, typer.Option("--engine", help="auto: the columnar engine (DuckDB) where the rules "
+                                           "and input allow, else the reference interpreter; interpreter: always "
+                                           "the reference; duckdb: the columnar engine, or a note saying why not."
+                                           )] = Engine.auto,
     fail_on_discrepancy: Annotated[bool, typer.Option("--fail-on-discrepancy", help="Exit 1 when the data's "
                                                       "printed judgements (arrows, RAG, totals, ratings) "
                                                       "contradict the rules.")] = False,
@@ -103,7 +115,10 @@ def evaluate(
         result = evaluate_job(rules, dataset, period=period, output_format=output_format.value, areas=area,
                               color=to_stdout(output) and color_enabled(sys.stdout),
                               years=years.value if years else None,
-                              width=shutil.get_terminal_size((80, 24)).columns, wide=wide, view=view.value)
+                              width=shutil.get_terminal_size((80, 24)).columns, wide=wide, view=view.value,
+                              engine=engine.value)
+        for note in result.notes:
+            typer.echo(f"note: {note}", err=True)
         emit(result.data if result.data is not None else result.text, output, through_symlink=write_through_symlink)
     if result.warnings:
         report_diagnostics(result.warnings)

@@ -22,6 +22,7 @@ FORMATS = ("table", "json", "csv", "markdown", "html", "docx")
 REPORTS = ("table", "markdown", "html", "docx")  # the formats that print a committee report's key and context
 VIEWS = ("report", "areas")
 AREA_FORMATS = ("table", "csv", "markdown", "html", "docx")  # the formats of --view areas
+ENGINES = ("auto", "interpreter", "duckdb")  # auto: the compiled engines where they apply, else the interpreter
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class EvaluateOutput:
     discrepancies: int = 0
     data: bytes | None = None
     warnings: tuple[Diagnostic, ...] = ()  # an input with nothing in it (E010, E352): a report of nothing
+    notes: tuple[str, ...] = ()  # why the engine asked for did not run (the reference interpreter did)
 
 
 class EvaluateOptions(TypedDict, total=False):
@@ -47,6 +49,7 @@ class EvaluateOptions(TypedDict, total=False):
     width: int
     wide: bool
     view: str
+    engine: str
 
 
 def run_evaluate(rules_path: Path, dataset_path: Path | Sequence[Path], **options: Unpack[EvaluateOptions]) -> str:
@@ -57,12 +60,14 @@ def run_evaluate(rules_path: Path, dataset_path: Path | Sequence[Path], **option
 def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, period: str | None = None,
                  output_format: str = "table", areas: list[str] | None = None, color: bool = False,
                  years: str | None = None, fast: bool = True, width: int = 80, wide: bool = False,
-                 view: str = "report") -> EvaluateOutput:
+                 view: str = "report", engine: str = "auto") -> EvaluateOutput:
     """Evaluate a rule file on one or more datasets (merged): the rendered output and its discrepancies.
 
-    CSV output of one plain long-form CSV dataset takes the compiled fast path (lsprules.engine.compiled), which gives
-    the same bytes as the reference interpreter; `fast=False`, or anything it does not handle, runs the
-    reference interpreter. A plain CSV has no columns for printed judgements, so it has no discrepancies.
+    CSV output of one long-form CSV dataset runs the compiled fast path (lsprules.engine.compiled), else the
+    columnar engine (lsprules.engine.columnar, DuckDB) when the rules are within what its plan expresses;
+    both give the same bytes as the reference interpreter, which runs for everything else, and always for
+    `engine="interpreter"` (or `fast=False`). With `engine="duckdb"`, a run the columnar engine cannot do says
+    why in `notes`. A plain CSV has no columns for printed judgements, so it has no discrepancies.
     The table is laid out `width` columns wide (`wide`: every period, however wide that is). `view` "areas"
     shows the areas side by side instead of a report per area (in every format but JSON).
     """
@@ -74,13 +79,13 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
                                      "already holds every area's results")])
     paths = [dataset_path] if isinstance(dataset_path, (str, Path)) else list(dataset_path)
     rules = load_rules(rules_path)
-    plain_csv = output_format == "csv" and view == "report"
-    if fast and plain_csv and len(paths) == 1 and years is None and not rules.comparators:
-        from lsprules.engine.compiled import fast_csv
-
-        text = fast_csv(rules, paths[0], period=period, areas=areas)
+    notes: list[str] = []
+    if not fast:
+        engine = "interpreter"
+    if engine != "interpreter" and view == "report":
+        text = _compiled_csv(rules, paths, output_format, period, areas, years, engine, notes)
         if text is not None and text.count("\n") > 1:  # rows: so rules and data were not empty
-            return EvaluateOutput(text)
+            return EvaluateOutput(text, notes=tuple(notes))
     from lsprules.audit.provenance import provenance_for
     from lsprules.data.load import load_all
     from lsprules.engine.interpreter import assessed_areas, evaluate
@@ -107,13 +112,43 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
         from lsprules.render.docx_out import render_areas_docx, render_docx
 
         if view == "areas" and context is not None:
-            return EvaluateOutput("", found, data=render_areas_docx(result, provenance, context), warnings=warnings)
-        return EvaluateOutput("", found, data=render_docx(result, provenance, context), warnings=warnings)
+            return EvaluateOutput("", found, data=render_areas_docx(result, provenance, context), warnings=warnings,
+                                  notes=tuple(notes))
+        return EvaluateOutput("", found, data=render_docx(result, provenance, context), warnings=warnings,
+                              notes=tuple(notes))
     if view == "areas" and context is not None:
         return EvaluateOutput(render_areas(output_format, result, provenance, context, color, width, wide), found,
-                              warnings=warnings)
+                              warnings=warnings, notes=tuple(notes))
     return EvaluateOutput(render(output_format, result, provenance, context, color=color, width=width, wide=wide),
-                          found, warnings=warnings)
+                          found, warnings=warnings, notes=tuple(notes))
+
+
+def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period: str | None,
+                  areas: list[str] | None, years: str | None, engine: str, notes: list[str]) -> str | None:
+    """The CSV report from a compiled evaluator, or None (noting why, when the duckdb engine was asked for).
+
+    auto tries the hand-written fast path first (on one machine it is the faster, see docs/performance.md),
+    then the columnar engine; both give the interpreter's bytes.
+    """
+    if output_format != "csv" or len(paths) != 1 or years is not None or Path(paths[0]).suffix.lower() != ".csv":
+        if engine == "duckdb":
+            notes.append("the duckdb engine writes CSV from one CSV dataset (without --years) so far; "
+                         "the reference interpreter ran")
+        return None
+    if engine == "auto" and not rules.comparators:
+        from lsprules.engine.compiled import fast_csv
+
+        text = fast_csv(rules, paths[0], period=period, areas=areas)
+        if text is not None:
+            return text
+    from lsprules.engine.columnar.duck import Fallback, evaluate_csv
+
+    found = evaluate_csv(rules, paths[0], period=period, areas=areas)
+    if not isinstance(found, Fallback):
+        return "".join(found)
+    if engine == "duckdb" or found.note:
+        notes.append(f"the duckdb engine did not run: {found.reason}; the reference interpreter ran")
+    return None
 
 
 def empty_inputs(rules: RuleSet, datasets: Sequence[Dataset]) -> tuple[Diagnostic, ...]:

@@ -1,0 +1,52 @@
+"""`lsprules sql RULES`: the rule file compiled into one SQL query, for running the rules where the data lives."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lsprules.cli.common import emit, input_errors, refuse_overwriting_inputs
+
+
+class Dialect(str, Enum):
+    """SQL dialects the query is written in (the same plan, transpiled by sqlglot)."""
+
+    duckdb = "duckdb"
+    spark = "spark"
+    bigquery = "bigquery"
+    trino = "trino"
+    postgres = "postgres"
+    snowflake = "snowflake"
+
+
+class Periods(str, Enum):
+    """How the input table writes its periods."""
+
+    financial_year = "financial_year"
+    calendar_year = "calendar_year"
+    quarter = "quarter"
+    financial_quarter = "financial_quarter"
+    month = "month"
+
+
+def sql(
+    rules: Annotated[Path, typer.Argument(help="Rule file (.rules).", show_default=False)],
+    dialect: Annotated[Dialect, typer.Option("--dialect", "-d", help="SQL dialect of the warehouse.")] =
+    Dialect.duckdb,
+    table: Annotated[str, typer.Option("--table", help="Input table: area, indicator, period, value (long form, "
+                                       "as a CSV dataset).")] = "observations",
+    periods: Annotated[Periods, typer.Option("--periods", help="How the table writes periods.")] =
+    Periods.financial_year,
+    scale: Annotated[int, typer.Option("--scale", min=0, max=18, help="The most decimal places a value has.")] = 6,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead "
+                                                   "of standard output.")] = None,
+) -> None:
+    """Print the SQL query that assesses every area and indicator of RULES, as `evaluate --format csv` does."""
+    from lsprules.jobs.sql import run_sql
+
+    with input_errors():
+        refuse_overwriting_inputs(output, [rules])
+        emit(run_sql(rules, dialect.value, table, periods.value, scale), output)

@@ -1,0 +1,155 @@
+"""Exact numbers in SQL: an integer numerator expression over a positive constant denominator, never a float.
+
+Data values are integers at one scale (value × 10^scale); rule numbers are fractions; sums bring both sides to a
+common denominator and comparisons are cross-multiplied, so every test is decided on integers. A product grows
+the denominator; nothing ever divides a row value. Integer overflow is an error in every engine lsprules runs
+(DuckDB's HUGEINT and Spark's ANSI decimals raise), never a wrong answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from math import lcm
+
+from sqlglot import exp
+
+# Dialects whose integer division sqlglot lowers to a float division: there a quotient is (n - n % d) / d.
+FLOAT_INT_DIV = {"trino", "snowflake"}
+PLACES = 6  # as core/csv_cells.csv_number rounds
+
+
+def lit(value: int, int_type: exp.DataType) -> exp.Expression:
+    """An integer literal of the wide integer type: an engine folding two small literals into a product must
+    not overflow a 32-bit integer, nor read a long one as a float."""
+    literal = exp.cast(exp.Literal.number(abs(value)), int_type)
+    return exp.Neg(this=literal) if value < 0 else literal
+
+
+@dataclass(frozen=True)
+class Num:
+    """An exact value: `n` (an integer SQL expression, NULL when unknown) divided by the constant `d` > 0."""
+
+    n: exp.Expression
+    d: int
+
+    @staticmethod
+    def const(value: Fraction, int_type: exp.DataType) -> Num:
+        """A rule's number."""
+        return Num(lit(value.numerator, int_type), value.denominator)
+
+    def over(self, d: int, int_type: exp.DataType) -> exp.Expression:
+        """The numerator of this value over denominator `d`, a multiple of its own."""
+        factor = d // self.d
+        return self.n if factor == 1 else exp.Mul(this=_paren(self.n), expression=lit(factor, int_type))
+
+
+def add(a: Num, b: Num, int_type: exp.DataType, op: str = "+") -> Num:
+    """a + b (or a - b)."""
+    d = lcm(a.d, b.d)
+    node = exp.Add if op == "+" else exp.Sub
+    return Num(node(this=_paren(a.over(d, int_type)), expression=_paren(b.over(d, int_type))), d)
+
+
+def mul(a: Num, b: Num) -> Num:
+    """a × b."""
+    return Num(exp.Mul(this=_paren(a.n), expression=_paren(b.n)), a.d * b.d)
+
+
+def neg(a: Num) -> Num:
+    """-a."""
+    return Num(exp.Neg(this=_paren(a.n)), a.d)
+
+
+def absolute(a: Num) -> Num:
+    """|a|."""
+    return Num(exp.Abs(this=a.n), a.d)
+
+
+def at_least_zero(a: Num, int_type: exp.DataType) -> Num:
+    """max(0, a), unknown when a is (GREATEST would skip a NULL in most engines)."""
+    return Num(exp.Case().when(exp.LT(this=_paren(a.n), expression=lit(0, int_type)), lit(0, int_type))
+               .else_(a.n), a.d)
+
+
+COMPARISONS: dict[str, type[exp.Expression]] = {
+    ">=": exp.GTE, "<=": exp.LTE, ">": exp.GT, "<": exp.LT, "==": exp.EQ, "!=": exp.NEQ}
+
+
+def compare(op: str, a: Num, b: Num, int_type: exp.DataType) -> exp.Expression:
+    """a op b, cross-multiplied: NULL when either side is unknown, as three-valued logic wants."""
+    d = lcm(a.d, b.d)
+    return COMPARISONS[op](this=_paren(a.over(d, int_type)), expression=_paren(b.over(d, int_type)))
+
+
+def case(whens: list[tuple[exp.Expression, Num | None]], default: Num | None, int_type: exp.DataType) -> Num:
+    """CASE over exact values (None: unknown), brought to one denominator."""
+    d = lcm(*(n.d for _, n in whens if n is not None), default.d if default is not None else 1)
+    node = exp.Case()
+    for condition, value in whens:
+        node = node.when(condition, value.over(d, int_type) if value is not None else exp.null())
+    if default is not None:
+        node = node.else_(default.over(d, int_type))
+    return Num(node, d)
+
+
+def quotient(n: exp.Expression, d: exp.Expression, dialect: str) -> exp.Expression:
+    """n // d for n >= 0 and d > 0, in integers, in any dialect."""
+    if dialect in FLOAT_INT_DIV:
+        remainder = exp.Mod(this=_paren(n), expression=_paren(d))
+        # typed: the operands are exact numbers and the quotient is whole, so no engine may make it a float
+        return exp.Div(this=exp.Paren(this=exp.Sub(this=_paren(n), expression=remainder)), expression=_paren(d),
+                       typed=True)
+    return exp.IntDiv(this=_paren(n), expression=_paren(d))
+
+
+def number_parts(name: str, n: exp.Expression, d: exp.Expression, dialect: str,
+                 int_type: exp.DataType) -> list[exp.Expression]:
+    """First step of a number cell n / d (d > 0): columns NAME_null, _neg, _whole (exact), _int (|n| // d) and
+    _q (|n| / d × 10^6 rounded half away from zero). In steps, so that no engine copies a big expression."""
+    size = exp.Abs(this=n.copy())
+    two_d = exp.Mul(this=lit(2, int_type), expression=_paren(d.copy()))
+    scaled = exp.Add(this=exp.Mul(this=exp.Mul(this=lit(2, int_type), expression=size),
+                                  expression=lit(10**PLACES, int_type)), expression=_paren(d.copy()))
+    return [exp.Is(this=n.copy(), expression=exp.null()).as_(f"{name}_null"),
+            exp.LT(this=_paren(n.copy()), expression=lit(0, int_type)).as_(f"{name}_neg"),
+            exp.EQ(this=exp.Mod(this=_paren(n.copy()), expression=_paren(d.copy())),
+                   expression=lit(0, int_type)).as_(f"{name}_whole"),
+            quotient(size.copy(), d.copy(), dialect).as_(f"{name}_int"),
+            quotient(scaled, two_d, dialect).as_(f"{name}_q")]
+
+
+def number_digits(name: str) -> exp.Expression:
+    """Second step: NAME_digits, the rounded digits, at least seven of them (zeros in front)."""
+    digits = exp.cast(exp.column(f"{name}_q"), exp.DataType.build("VARCHAR"))
+    width = exp.cast(exp.Greatest(this=exp.Length(this=digits), expressions=[exp.Literal.number(PLACES + 1)]), "INT")
+    return exp.func("LPAD", digits.copy(), width, exp.Literal.string("0")).as_(f"{name}_digits")
+
+
+def number_text(name: str, int_type: exp.DataType) -> exp.Expression:
+    """Last step: the text core/csv_cells.csv_number gives the value: whole values as they are, others rounded
+    half away from zero to at most six places, trailing zeros dropped; '' when unknown."""
+    padded = exp.column(f"{name}_digits")
+    cut = exp.Sub(this=exp.Length(this=padded), expression=exp.Literal.number(PLACES))
+    text = exp.DPipe(this=exp.DPipe(this=exp.Substring(this=padded, start=exp.Literal.number(1), length=cut),
+                                    expression=exp.Literal.string("."), safe=True),
+                     expression=exp.Substring(this=padded.copy(), start=exp.Add(this=cut.copy(),
+                                                                                expression=exp.Literal.number(1))),
+                     safe=True)
+    trimmed = exp.Trim(this=exp.Trim(this=text, expression=exp.Literal.string("0"), position="TRAILING"),
+                       expression=exp.Literal.string("."), position="TRAILING")
+    negative = exp.column(f"{name}_neg")
+    whole = exp.cast(exp.column(f"{name}_int"), exp.DataType.build("VARCHAR"))
+    signed_whole = exp.Case().when(negative, exp.DPipe(this=exp.Literal.string("-"), expression=whole,
+                                                       safe=True)).else_(whole.copy())
+    return (exp.Case().when(exp.column(f"{name}_null"), exp.Literal.string(""))
+            .when(exp.column(f"{name}_whole"), signed_whole)
+            .when(exp.EQ(this=exp.column(f"{name}_q"), expression=lit(0, int_type)), exp.Literal.string("0"))
+            .when(negative.copy(), exp.DPipe(this=exp.Literal.string("-"), expression=trimmed, safe=True))
+            .else_(trimmed.copy()))
+
+
+def _paren(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, (exp.Column, exp.Literal, exp.Paren, exp.Case, exp.Abs, exp.Cast, exp.Null)):
+        return node
+    return exp.Paren(this=node)

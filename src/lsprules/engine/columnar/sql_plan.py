@@ -1,0 +1,564 @@
+"""Compiles a resolved rule set into one SQL query (a sqlglot tree) that assesses every area × indicator.
+
+The input is a long-form table `(area, indicator, period, value)` with text cells, as in a CSV file; the result
+is one row per area and rule-file indicator, in the columns of core/csv_cells.COLUMNS, each cell the exact text
+render/csv_out.render_csv writes for the reference interpreter's assessment. Between the two, layers of common
+table expressions compute what an assessment holds: the latest and the compared value, the change and % change,
+the arrow, target and trajectory, whether each is met, and the deciding RAG clause (`clause`: +k clause k held,
+-k clause k could not be decided, 0 none held). Every number is exact (exact.Num); indicators that compile to
+the same expression share one CASE branch. Build the plan only for a rule set support.unsupported accepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from typing import TypeVar
+
+from sqlglot import exp
+
+from lsprules.core.csv_cells import COLUMNS, text_cells
+from lsprules.core.numbers import HUNDRED, exact
+from lsprules.core.periods import PER_YEAR, Period, PeriodError, PeriodKind, parse_period
+from lsprules.engine.columnar.exact import (
+    Num,
+    absolute,
+    add,
+    at_least_zero,
+    case,
+    compare,
+    lit,
+    mul,
+    neg,
+    number_digits,
+    number_parts,
+    number_text,
+)
+from lsprules.lang import nodes
+from lsprules.lang.resolve import IndicatorSpec, RuleSet
+
+DIALECTS = ("duckdb", "spark", "bigquery", "trino", "postgres", "snowflake")
+MISSING_WORDS = ("", "na", "n/a", "suppressed")  # as data/readers/long_form.MISSING_WORDS, lower case
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # as core/csv_cells.FORMULA_STARTS
+QUOTED = (",", '"', "\n", "\r")
+NUMBERS = ("value", "previous_value", "change", "change_pct", "target", "trajectory")  # COLUMNS that are numbers
+Cols = dict[str, exp.Expression]
+# Layers whose columns the next layer uses many times: DuckDB would otherwise copy each use's expression.
+LAYERS = {"compared", "judged", "decided", "rated", "joined", "parts", "digits"}
+_V = TypeVar("_V")
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """What a plan is compiled for: the SQL dialect, the data's kind of period and decimal places (the scale),
+    the input table, the period assessed (None: every value), the areas (None: all), the column numbering
+    the input's rows, if any (areas are listed in the order they first appear; without it, by name) and the
+    most digits a value has."""
+
+    dialect: str = "duckdb"
+    kind: PeriodKind = PeriodKind.FINANCIAL_YEAR
+    scale: int = 6
+    table: str = "observations"
+    at: Period | None = None
+    areas: Sequence[str] | None = None
+    row_number: str | None = None
+    digits: int = 38  # the most digits a value has: DuckDB reads text as DECIMAL(18) forty times faster
+
+
+def compile_plan(rules: RuleSet, options: PlanOptions) -> exp.Select:
+    """The query giving the CSV cells of every assessment, areas in order, indicators in rule-file order."""
+    return _Compiler(rules, options).query()
+
+
+def column(name: str, table: str | None = None) -> exp.Column:
+    """A column reference."""
+    return exp.column(name, table=table)
+
+
+class _Compiler:
+    """Builds the query layer by layer; per-indicator expressions become CASE branches on the indicator."""
+
+    def __init__(self, rules: RuleSet, options: PlanOptions):
+        self.rules = rules
+        self.o = options
+        self.int_type = exp.DataType.build("HUGEINT" if options.dialect == "duckdb" else "DECIMAL(38, 0)",
+                                           dialect="duckdb")
+        self.unit = 10 ** options.scale
+        self.specs = list(rules.indicators.values())
+        # Indicators that differ only in name compile to the same expressions: one judge, one CASE branch each.
+        shapes = _grouped({s.id: repr(replace(s, id="", title="", group=None, span=None)) for s in self.specs})
+        self.judges = [(ids, _Judge(rules.indicators[ids[0]], self)) for ids in shapes.values()]
+
+    def query(self) -> exp.Select:
+        ctes = [("obs", self._obs()), ("areas", self._areas()), ("known", self._known()),
+                ("ranked", self._ranked()), ("series", self._series()), ("compared", self._compared()),
+                ("judged", self._judged()), ("decided", self._decided()), ("rated", self._rated()),
+                ("joined", self._joined()), ("parts", self._parts()), ("digits", self._digits())]
+        final = self._cells()
+        for name, body in ctes:
+            materialized = True if self.o.dialect == "duckdb" and name in LAYERS else None
+            final = final.with_(name, as_=body, materialized=materialized)
+        return final
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def _obs(self) -> exp.Select:
+        value = exp.cast(column("value"), "VARCHAR")
+        missing = exp.or_(exp.Is(this=column("value"), expression=exp.null()),
+                          exp.In(this=exp.Lower(this=exp.Trim(this=value)),
+                                 expressions=[exp.Literal.string(w) for w in MISSING_WORDS]))
+        precision = 18 if self.o.digits <= 18 else 38
+        decimal = exp.DataType.build(f"DECIMAL({precision}, {self.o.scale})")
+        scaled = exp.cast(exp.Mul(this=exp.cast(value.copy(), decimal),
+                                  expression=lit(self.unit, self.int_type)), self.int_type)
+        v = exp.Case().when(missing, exp.null()).else_(scaled)
+        select = exp.select(column("area"), column("indicator"), column("period"),
+                            self._period_index(column("period")).as_("pidx"), v.as_("v")).from_(self.o.table)
+        if self.o.row_number:
+            select = select.select(column(self.o.row_number).as_("rn"))
+        return select
+
+    def _period_index(self, label: exp.Expression) -> exp.Expression:
+        def digits(start: int, length: int) -> exp.Expression:
+            return exp.cast(exp.Substring(this=label, start=exp.Literal.number(start),
+                                          length=exp.Literal.number(length)), "INT")
+
+        year = digits(1, 4)
+        kind = self.o.kind
+        if kind in (PeriodKind.FINANCIAL_YEAR, PeriodKind.CALENDAR_YEAR):
+            return year
+        if kind is PeriodKind.MONTH:
+            return exp.Sub(this=exp.Add(this=exp.Mul(this=year, expression=exp.Literal.number(12)),
+                                        expression=digits(6, 2)), expression=exp.Literal.number(1))
+        quarter = digits(10 if kind is PeriodKind.FINANCIAL_QUARTER else 7, 1)
+        return exp.Sub(this=exp.Add(this=exp.Mul(this=year, expression=exp.Literal.number(4)), expression=quarter),
+                       expression=exp.Literal.number(1))
+
+    def _areas(self) -> exp.Select:
+        order = exp.Min(this=column("rn")) if self.o.row_number else exp.Min(this=column("area"))
+        select = exp.select(column("area"), order.as_("ord")).from_("obs").group_by(column("area"))
+        if self.o.areas is not None:
+            select = select.where(exp.In(this=column("area"),
+                                         expressions=[exp.Literal.string(a) for a in self.o.areas] or [exp.null()]))
+        return select
+
+    def _known(self) -> exp.Select:
+        condition = exp.and_(exp.Not(this=exp.Is(this=column("v"), expression=exp.null())),
+                             exp.In(this=column("indicator"),
+                                    expressions=[exp.Literal.string(s.id) for s in self.specs]))
+        if self.o.at is not None:
+            condition = exp.and_(condition, exp.LTE(this=column("pidx"), expression=lit(self.o.at.index,
+                                                                                        self.int_type)))
+        return exp.select(column("area"), column("indicator"), column("period"), column("pidx"),
+                          column("v")).from_("obs").where(condition)
+
+    def _ranked(self) -> exp.Select:
+        window = exp.Window(this=exp.RowNumber(), partition_by=[column("area"), column("indicator")],
+                            order=exp.Order(expressions=[exp.Ordered(this=column("pidx"), desc=True)]))
+        return exp.select("*").select(window.as_("k")).from_("known")
+
+    def _series(self) -> exp.Select:
+        def at_rank(rank: int, name: str) -> exp.Expression:
+            return exp.Max(this=exp.Case().when(exp.EQ(this=column("k"), expression=exp.Literal.number(rank)),
+                                                column(name)))
+
+        baselines: list[exp.Expression] = []
+        for index, ids in _grouped({s.id: self._baseline_index(s) for s in self.specs}).items():
+            if index is not None:
+                baselines.append(exp.and_(_member(ids), exp.EQ(this=column("pidx"), expression=lit(index,
+                                                                                                 self.int_type))))
+        base = exp.Max(this=exp.Case().when(exp.or_(*baselines), column("v"))) if baselines else exp.null()
+        return (exp.select(column("area"), column("indicator"), at_rank(1, "pidx").as_("lp"),
+                           at_rank(1, "period").as_("lperiod"), at_rank(1, "v").as_("lv"),
+                           at_rank(2, "period").as_("pperiod"), at_rank(2, "v").as_("pv"), base.as_("bv"))
+                .from_("ranked").group_by(column("area"), column("indicator")))
+
+    def _compared(self) -> exp.Select:
+        """The value each indicator compares with: the previous one, or the same period a year earlier."""
+        select = exp.select(*(column(c, "s") for c in ("area", "indicator", "lp", "lperiod", "lv", "bv")))
+        by_year = [s.id for s in self.specs if s.arrow.compare.method == "year"]
+        methods = _grouped({s.id: s.arrow.compare.method for s in self.specs})
+        period = self._by_indicator([(ids, column("period", "y") if m == "year" else column("pperiod", "s"))
+                                     for m, ids in methods.items()], "s")
+        value = self._by_indicator([(ids, column("v", "y") if m == "year" else column("pv", "s"))
+                                    for m, ids in methods.items()], "s")
+        select = select.select(period.as_("eperiod"), value.as_("ev")).from_(exp.alias_(exp.table_("series"), "s"))
+        if by_year:
+            shift = exp.Sub(this=column("lp", "s"), expression=exp.Literal.number(PER_YEAR[self.o.kind]))
+            on = exp.and_(exp.EQ(this=column("area", "y"), expression=column("area", "s")),
+                          exp.EQ(this=column("indicator", "y"), expression=column("indicator", "s")),
+                          exp.EQ(this=column("pidx", "y"), expression=shift))
+            select = select.join(exp.alias_(exp.table_("known"), "y"), on=on, join_type="left")
+        return select
+
+    # --- judging --------------------------------------------------------------------------------
+
+    def _judged(self) -> exp.Select:
+        return self._layer("compared", ["lp", "lperiod", "lv", "eperiod", "ev", "bv"], lambda j: j.columns())
+
+    def _decided(self) -> exp.Select:
+        return self._layer("judged", ["lperiod", "lv", "eperiod", "ev", "bv", "arrow", "tn", "jn"],
+                           lambda j: j.decisions())
+
+    def _rated(self) -> exp.Select:
+        kept = ["lperiod", "lv", "eperiod", "ev", "arrow", "tn", "jn", "met", "on_path", "clause"]
+        return self._layer("decided", kept, lambda j: j.ratings())
+
+    def _layer(self, source: str, kept: list[str], make: Callable[[_Judge], Cols]) -> exp.Select:
+        select = exp.select(column("area"), column("indicator"), *(column(c) for c in kept)).from_(source)
+        per = [(ids, make(judge)) for ids, judge in self.judges]
+        for name in per[0][1]:
+            select = select.select(self._by_indicator([(ids, cols[name]) for ids, cols in per]).as_(name))
+        return select
+
+    def _by_indicator(self, branches: list[tuple[list[str], exp.Expression]], table: str | None = None
+                      ) -> exp.Expression:
+        """One CASE branch per group of indicators."""
+        node = exp.Case()
+        for ids, expr in branches:
+            node = node.when(_member(ids, table), expr)
+        return node
+
+    def _baseline_index(self, spec: IndicatorSpec) -> int | None:
+        """The period index of the baseline, when the data can have it (its label as the data writes it)."""
+        target = spec.target
+        if target is None or target.fixed is not None or target.baseline is None:
+            return None
+        return self.same_kind(target.baseline.period, canonical=True)
+
+    def same_kind(self, label: str, canonical: bool = False) -> int | None:
+        """The index of a rule's period label when it is the data's kind of period."""
+        try:
+            period = parse_period(label)
+        except PeriodError:
+            return None
+        if period.kind is not self.o.kind or (canonical and period.label != label):
+            return None
+        return period.index
+
+    # --- cells ------------------------------------------------------------------------------------
+
+    def _joined(self) -> exp.Select:
+        """Every area × rule-file indicator with its results: text cells, and each number as n / d."""
+        rows = [(s.id, position, text_cells(s.id), text_cells(s.title), text_cells(s.group.id if s.group else None))
+                for position, s in enumerate(self.specs)]
+        indicators = exp.values([tuple(exp.Literal.string(c) if isinstance(c, str) else exp.Literal.number(c)
+                                       for c in row) for row in rows], alias="i",
+                                columns=["indicator", "position", "c_indicator", "c_title", "c_group"])
+        r, t = "r", self.int_type
+        on = exp.and_(exp.EQ(this=column("area", r), expression=column("area", "a")),
+                      exp.EQ(this=column("indicator", r), expression=column("indicator", "i")))
+        lv, ev = column("lv", r), column("ev", r)
+        change = exp.Sub(this=lv, expression=ev)
+        per = [(ids, judge.denominators()) for ids, judge in self.judges]
+
+        def denominator(name: str) -> exp.Expression:
+            return self._by_indicator([(ids, lit(ds[name], t)) for ids, ds in per], "i")
+
+        unit = lit(self.unit, t)
+        numbers = {"value": (lv, unit), "previous_value": (ev, unit), "change": (change, unit),
+                   "change_pct": (exp.Case().when(exp.NEQ(this=ev, expression=lit(0, t)),
+                                                  exp.Mul(this=exp.Paren(this=change), expression=lit(100, t))),
+                                  exp.Abs(this=ev)),
+                   "target": (column("tn", r), denominator("tn")), "trajectory": (column("jn", r), denominator("jn"))}
+        texts: dict[str, exp.Expression] = {
+            "ord": column("ord", "a"), "position": column("position", "i"),
+            "area": _text_cell(column("area", "a")),
+            "indicator": column("c_indicator", "i"), "title": column("c_title", "i"), "group": column("c_group", "i"),
+            "period": exp.Coalesce(this=column("lperiod", r), expressions=[exp.Literal.string("")]),
+            "previous_period": exp.Coalesce(this=column("eperiod", r), expressions=[exp.Literal.string("")]),
+            "arrow": exp.Coalesce(this=column("arrow", r), expressions=[exp.Literal.string("na")]),
+            "rag": exp.Coalesce(this=column("rag", r), expressions=[exp.Literal.string("na")]),
+            "target_met": _bool_cell(column("met", r)), "on_trajectory": _bool_cell(column("on_path", r)),
+            "rule_line": exp.Coalesce(this=exp.cast(column("line", r), "VARCHAR"),
+                                      expressions=[exp.Literal.string("")])}
+        select = exp.select(*(e.as_(n, quoted=True) for n, e in texts.items()))
+        for name, (n, d) in numbers.items():
+            select = select.select(n.as_(f"{name}_n"), d.as_(f"{name}_d"))
+        select = select.from_(exp.alias_(exp.table_("areas"), "a")).join(indicators, join_type="cross")
+        return select.join(exp.alias_(exp.table_("rated"), r), on=on, join_type="left")
+
+    def _parts(self) -> exp.Select:
+        select = exp.select("*").from_("joined")
+        for name in NUMBERS:
+            select = select.select(*number_parts(name, column(f"{name}_n"), column(f"{name}_d"), self.o.dialect,
+                                                 self.int_type))
+        return select
+
+    def _digits(self) -> exp.Select:
+        return exp.select("*").select(*(number_digits(name) for name in NUMBERS)).from_("parts")
+
+    def _cells(self) -> exp.Select:
+        cells = {name: number_text(name, self.int_type) if name in NUMBERS else _quoted_column(name)
+                 for name in COLUMNS}
+        cells["discrepancies"] = exp.Literal.string("")  # a plain CSV prints no judgements to check
+        return (exp.select(*(cell.as_(name, quoted=True) for name, cell in cells.items())).from_("digits")
+                .order_by(column("ord"), column("position")))
+
+
+class _Judge:
+    """One indicator's facts as exact SQL: arrow, target and trajectory, target met, on trajectory, RAG."""
+
+    def __init__(self, spec: IndicatorSpec, compiler: _Compiler):
+        self.spec = spec
+        self.c = compiler
+        self.t = compiler.int_type
+        unit = compiler.unit
+        self.lv, self.ev, self.bv = (Num(column(n), unit) for n in ("lv", "ev", "bv"))
+        self.known = exp.Not(this=exp.Is(this=column("lv"), expression=exp.null()))
+        target, trajectory = self._target()
+        # In the layers after "judged", target and trajectory are its columns tn and jn over these denominators.
+        self.target_ref = Num(column("tn"), target.d) if target else None
+        self.trajectory_ref = Num(column("jn"), trajectory.d) if trajectory else None
+
+    # layer "judged": arrow, target (tn / its denominator) and trajectory (jn / its denominator)
+
+    def columns(self) -> Cols:
+        target, trajectory = self._target()
+        return {"arrow": self._arrow(), "tn": target.n if target else exp.null(),
+                "jn": trajectory.n if trajectory else exp.null()}
+
+    def denominators(self) -> dict[str, int]:
+        target, trajectory = self._target()
+        return {"tn": target.d if target else 1, "jn": trajectory.d if trajectory else 1}
+
+    def _arrow(self) -> exp.Expression:
+        spec, t = self.spec, self.t
+        change = add(self.lv, self.ev, t, "-")
+        node = exp.Case()
+        if spec.arrow.peak is not None:  # at its maximum: the peak, whatever it is compared with
+            peak = Num.const(exact(spec.arrow.peak.maximum.value), t)
+            node = node.when(exp.and_(self.known, self._better(self.lv, peak, ">=")), exp.Literal.string("peak"))
+        node = node.when(exp.Is(this=column("ev"), expression=exp.null()), exp.Literal.string("na"))
+        static = spec.arrow.static
+        if static is not None:
+            amount = exact(static.tolerance.value)
+            size, limit = absolute(change), Num.const(amount, t)
+            if static.tolerance.unit == "%":
+                node = node.when(exp.EQ(this=column("ev"), expression=lit(0, t)), exp.Literal.string("na"))
+                size, limit = mul(size, Num.const(HUNDRED, t)), mul(limit, absolute(self.ev))
+            node = node.when(compare("<=" if static.inclusive else "<", size, limit, t), exp.Literal.string("static"))
+        better = self._better(self.lv, self.ev, ">")
+        worse = self._better(self.ev, self.lv, ">")
+        return node.when(better, exp.Literal.string("up")).when(worse, exp.Literal.string("down")).else_(
+            exp.Literal.string("static"))
+
+    def _better(self, a: Num, b: Num, op: str) -> exp.Expression:
+        """polarity.better(a, b) op 0, exactly ('>': a is better; '>=': at or better)."""
+        polarity, t = self.spec.direction, self.t
+        if polarity.kind == "higher_is_better":
+            return compare(op, a, b, t)
+        if polarity.kind == "lower_is_better":
+            return compare(op, b, a, t)
+        ideal = Num.const(polarity.ideal, t)
+        return compare(op, absolute(add(b, ideal, t, "-")), absolute(add(a, ideal, t, "-")), t)
+
+    def _target(self) -> tuple[Num | None, Num | None]:
+        """Target and trajectory as interpreter.Facts._judge_target works them out (NULL: none)."""
+        target, t = self.spec.target, self.t
+        if target is None or target.per_period:
+            return None, None
+        if target.fixed is not None:
+            fixed = self._when_known(Num.const(exact(target.fixed.amount.value), t))
+            return fixed, fixed
+        goal = target.goal
+        if goal is None:
+            return None, None
+        base = self.bv if target.baseline is not None else None
+        amount = Num.const(exact(goal.amount.value), t)
+        if isinstance(goal, nodes.ReachStmt):
+            end = amount
+        elif base is None or not isinstance(goal, nodes.ChangeStmt):  # support.py refuses an annual target
+            return None, None
+        else:
+            step = mul(absolute(base), Num.const(exact(goal.amount.value) / HUNDRED, t)) \
+                if goal.amount.unit == "%" else amount
+            end = add(base, step, t, "-" if goal.direction == "reduce" else "+")
+        end_index = self.c.same_kind(goal.period)
+        end = self._when_known(end, base)
+        if end_index is None:
+            return end, None
+        if base is None or target.trajectory == "flat":
+            return end, end
+        start = self.c._baseline_index(self.spec)
+        assert start is not None  # a baseline found in the data has the data's kind of period
+        return end, self._linear(base, end, start, end_index)
+
+    def _linear(self, base: Num, end: Num, start: int, finish: int) -> Num:
+        """interpreter._linear at the latest value's period: from the baseline's value to the target's."""
+        t, lp = self.t, column("lp")
+        if finish == start:
+            return end
+        steps = Num(exp.Sub(this=lp, expression=lit(start, t)), 1)
+        along = mul(add(end, base, t, "-"), steps)
+        path = add(base, Num(along.n, along.d * (finish - start)), t)
+        return case([(exp.LT(this=lp, expression=lit(start, t)), None),
+                     (exp.GTE(this=lp, expression=lit(finish, t)), end)], path, t)
+
+    def _when_known(self, value: Num, base: Num | None = None) -> Num:
+        """The value where there is a latest value (and the baseline a target is measured from), else NULL."""
+        known = self.known if base is None else exp.and_(self.known, exp.Not(this=exp.Is(this=base.n,
+                                                                                          expression=exp.null())))
+        return case([(known, value)], None, self.t)
+
+    # layer "decided": target met, on trajectory, the deciding clause; layer "rated": the rating and its line
+
+    def decisions(self) -> Cols:
+        met, on_path = self._reached(self.target_ref), self._reached(self.trajectory_ref)
+        return {"met": met, "on_path": on_path, "clause": self._clause()}
+
+    def ratings(self) -> Cols:
+        rag, line = exp.Case(), exp.Case()
+        for k, c in enumerate(self.spec.rag.clauses if self.spec.rag else (), start=1):
+            held = exp.EQ(this=column("clause"), expression=exp.Literal.number(k))
+            decided = exp.In(this=column("clause"), expressions=[exp.Literal.number(k), exp.Literal.number(-k)])
+            rag = rag.when(held, exp.Literal.string(c.label))
+            if c.span is not None:
+                line = line.when(decided, exp.Literal.number(c.span.line))
+        return {"rag": rag if rag.args.get("ifs") else exp.null(), "line": line if line.args.get("ifs") else exp.null()}
+
+    def _reached(self, reference: Num | None) -> exp.Expression:
+        """Whether the latest value is at or better than a reference (NULL when there is none)."""
+        return exp.null() if reference is None else self._better(self.lv, reference, ">=")
+
+    def _clause(self) -> exp.Expression:
+        rag = self.spec.rag
+        if rag is None:
+            return exp.null()
+        node = exp.Case().when(exp.Not(this=self.known), exp.null())
+        for k, clause in enumerate(rag.clauses, start=1):
+            if clause.condition is None:
+                return node.else_(exp.Literal.number(k))
+            truth = self._condition(clause.condition)
+            node = node.when(exp.Is(this=exp.Paren(this=truth), expression=exp.null()), exp.Literal.number(-k))
+            node = node.when(truth.copy(), exp.Literal.number(k))
+        return node.else_(exp.Literal.number(0))
+
+    def _condition(self, expr: nodes.Expr) -> exp.Expression:
+        """A condition in SQL's three-valued logic, which is Kleene's, as lang/conditions.decide."""
+        if isinstance(expr, nodes.And):
+            return exp.And(this=exp.Paren(this=self._condition(expr.left)),
+                           expression=exp.Paren(this=self._condition(expr.right)))
+        if isinstance(expr, nodes.Or):
+            return exp.Or(this=exp.Paren(this=self._condition(expr.left)),
+                          expression=exp.Paren(this=self._condition(expr.right)))
+        if isinstance(expr, nodes.Not):
+            return exp.Not(this=exp.Paren(this=self._condition(expr.operand)))
+        if isinstance(expr, nodes.Compare):
+            return compare(expr.op, self._number(expr.left), self._number(expr.right), self.t)
+        if isinstance(expr, nodes.ArrowIs):
+            equal = exp.EQ(this=column("arrow"), expression=exp.Literal.string(expr.arrow))
+            truth = exp.Not(this=equal) if expr.negated else equal
+            if expr.arrow == "na":
+                return truth
+            return exp.Case().when(exp.EQ(this=column("arrow"), expression=exp.Literal.string("na")),
+                                   exp.cast(exp.null(), "BOOLEAN")).else_(truth)
+        if isinstance(expr, nodes.OnTrajectory):
+            return self._reached(self.trajectory_ref)
+        if isinstance(expr, (nodes.WithinTarget, nodes.TargetExceeded)):
+            return self._margin(expr)
+        if isinstance(expr, nodes.GapState):
+            return self._gap(expr.state)
+        assert isinstance(expr, nodes.TargetMet)  # support.unsupported admits no other leaf
+        return self._reached(self.target_ref)
+
+    def _shortfall(self, value: Num, reference: Num) -> Num:
+        """polarity.shortfall: how far `value` is worse than `reference` (0 when at or better)."""
+        polarity, t = self.spec.direction, self.t
+        if polarity.kind == "higher_is_better":
+            return at_least_zero(add(reference, value, t, "-"), t)
+        if polarity.kind == "lower_is_better":
+            return at_least_zero(add(value, reference, t, "-"), t)
+        ideal = Num.const(polarity.ideal, t)
+        distance = add(absolute(add(value, ideal, t, "-")), absolute(add(reference, ideal, t, "-")), t, "-")
+        return at_least_zero(distance, t)
+
+    def _margin(self, expr: nodes.WithinTarget | nodes.TargetExceeded) -> exp.Expression:
+        """interpreter.Facts._target_margin: NULL without a target."""
+        t, target = self.t, self.target_ref
+        if target is None:
+            return exp.cast(exp.null(), "BOOLEAN")
+        margin = Num.const(exact(expr.margin.value), t)
+        if expr.margin.unit == "%":
+            margin = mul(absolute(target), Num.const(exact(expr.margin.value) / HUNDRED, t))
+        if isinstance(expr, nodes.WithinTarget):
+            return compare("<=", self._shortfall(self.lv, target), margin, t)
+        return exp.And(this=exp.Paren(this=compare(">=", self._shortfall(target, self.lv), margin, t)),
+                       expression=exp.Paren(this=self._better(self.lv, target, ">")))
+
+    def _gap_shortfall(self, value: Num) -> Num:
+        polarity, t = self.spec.direction, self.t
+        if polarity.kind == "closer_to":
+            return absolute(add(value, Num.const(polarity.ideal, t), t, "-"))
+        return self._shortfall(value, Num.const(Fraction(0), t))
+
+    def _gap(self, state: str) -> exp.Expression:
+        """interpreter.Facts._gap_state: closed, narrowed or widened against the value compared with."""
+        t, zero = self.t, Num.const(Fraction(0), self.t)
+        now = self._gap_shortfall(self.lv)
+        if state == "closed":
+            return compare("==", now, zero, t)
+        before = self._gap_shortfall(self.ev)
+        truth = (exp.And(this=exp.Paren(this=compare("<", zero, now, t)),
+                         expression=exp.Paren(this=compare("<", now, before, t)))
+                 if state == "narrowed" else compare(">", now, before, t))
+        return exp.Case().when(exp.Is(this=column("ev"), expression=exp.null()),
+                               exp.cast(exp.null(), "BOOLEAN")).else_(truth)
+
+    def _number(self, expr: nodes.Expr) -> Num:
+        t = self.t
+        if isinstance(expr, nodes.Quantity):
+            return Num.const(exact(expr.value), t)
+        if isinstance(expr, nodes.Negate):
+            return neg(self._number(expr.operand))
+        if isinstance(expr, nodes.Arith):
+            left, right = self._number(expr.left), self._number(expr.right)
+            return mul(left, right) if expr.op == "*" else add(left, right, t, expr.op)
+        assert isinstance(expr, nodes.Ref)  # support.unsupported admits no other number
+        refs: dict[str, Callable[[], Num | None]] = {
+            "value": lambda: self.lv, "previous": lambda: self.ev,
+            "change": lambda: add(self.lv, self.ev, t, "-"),
+            "target": lambda: self.target_ref, "trajectory": lambda: self.trajectory_ref,
+            "baseline": lambda: self.bv if self._has_baseline() else None}
+        found = refs[expr.which]()
+        return found if found is not None else Num(exp.cast(exp.null(), t), 1)
+
+    def _has_baseline(self) -> bool:
+        target = self.spec.target
+        return target is not None and target.fixed is None and target.baseline is not None
+
+
+def _text_cell(text: exp.Expression) -> exp.Expression:
+    """core/csv_cells.safe_text, then the csv module's minimal quoting."""
+    first = exp.Substring(this=text, start=exp.Literal.number(1), length=exp.Literal.number(1))
+    safe = exp.Case().when(exp.In(this=first, expressions=[exp.Literal.string(c) for c in FORMULA_STARTS]),
+                           exp.DPipe(this=exp.Literal.string("'"), expression=text, safe=True)).else_(text)
+    special = exp.or_(*(exp.GT(this=exp.StrPosition(this=safe.copy(), substr=exp.Literal.string(c)),
+                               expression=exp.Literal.number(0)) for c in QUOTED))
+    quoted = exp.DPipe(this=exp.DPipe(this=exp.Literal.string('"'),
+                                      expression=exp.func("REPLACE", safe.copy(), exp.Literal.string('"'),
+                                                          exp.Literal.string('""')), safe=True),
+                       expression=exp.Literal.string('"'), safe=True)
+    return exp.Case().when(special, quoted).else_(safe.copy())
+
+
+def _quoted_column(name: str) -> exp.Column:
+    return exp.column(exp.to_identifier(name, quoted=True))
+
+
+def _bool_cell(truth: exp.Expression) -> exp.Expression:
+    return (exp.Case().when(truth, exp.Literal.string("true"))
+            .when(exp.Not(this=truth.copy()), exp.Literal.string("false")).else_(exp.Literal.string("")))
+
+
+def _member(ids: Sequence[str], table: str | None = None) -> exp.Expression:
+    return exp.In(this=column("indicator", table), expressions=[exp.Literal.string(i) for i in ids])
+
+
+def _grouped(items: dict[str, _V]) -> dict[_V, list[str]]:
+    groups: dict[_V, list[str]] = {}
+    for key, value in items.items():
+        groups.setdefault(value, []).append(key)
+    return groups
+

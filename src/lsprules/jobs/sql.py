@@ -1,0 +1,48 @@
+"""The `sql` job: a rule file compiled into one SQL query for a warehouse, with a header saying where it came from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lsprules.core.diagnostics import InputError, at_span
+from lsprules.core.files import decode_source, read_input
+from lsprules.core.periods import PeriodKind
+
+DEFAULT_SCALE = 6
+
+
+def run_sql(rules_path: Path, dialect: str = "duckdb", table: str = "observations",
+            periods: str = PeriodKind.FINANCIAL_YEAR.value, scale: int = DEFAULT_SCALE) -> str:
+    """The compiled query, pretty-printed in `dialect`, after a comment header naming the rule file and its sha256.
+
+    Raises InputError (E500 at each place) when the rules use a construct the plan cannot express yet.
+    """
+    from lsprules.engine.columnar.support import unsupported_at
+    from lsprules.lang.resolve import load_rules
+
+    rules = load_rules(rules_path)
+    found = unsupported_at(rules)
+    if found:
+        source = decode_source(*read_input(rules_path, "rule file"))
+        raise InputError([at_span("E500", f"the SQL plan cannot express this yet: {f.reason}", f.span,
+                                  source.line_text(f.span.line) if f.span else "",
+                                  "`lsprules evaluate` runs these rules with the reference interpreter; for SQL, "
+                                  "leave the construct out or wait for the plan to support it") for f in found])
+    from lsprules.engine.columnar.sql_plan import PlanOptions, compile_plan
+
+    plan = compile_plan(rules, PlanOptions(dialect=dialect, kind=PeriodKind(periods), scale=scale, table=table))
+    header = [
+        f"-- lsprules sql: the assessments of {rules.file} (sha256 {rules.sha256})",
+        f"-- dialect {dialect}; input table {table}(area, indicator, period, value), one row per area, indicator "
+        "and period;",
+        f"-- periods written as {periods} labels (e.g. {_example(periods)}); values as text or numbers with at most "
+        f"{scale} decimal places",
+        "-- ('', na, n/a, suppressed or NULL: missing). Output: the columns of `lsprules evaluate --format csv`, "
+        "exact, areas by name.",
+    ]
+    return "\n".join(header) + "\n" + plan.sql(dialect=dialect, pretty=True) + ";\n"
+
+
+def _example(kind: str) -> str:
+    return {"financial_year": "2006/07", "calendar_year": "2006", "quarter": "2006-Q3",
+            "financial_quarter": "2006/07-Q1", "month": "2006-09"}.get(kind, kind)

@@ -1,0 +1,312 @@
+"""The columnar engine (SQL plan in DuckDB) against the reference interpreter: the same bytes on generated national
+data, hand-made exact ties, random rules and data; explicit fall-backs for what its plan cannot express yet."""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fastpath_helpers import NATIONAL_RULES, ROOT, find_gen, generate, reference_csv, write
+from lsprules.core.diagnostics import InputError
+from lsprules.engine.columnar.duck import Fallback, evaluate_csv
+from lsprules.engine.columnar.support import unsupported
+from lsprules.jobs.evaluate import FORMATS, evaluate_job
+from lsprules.lang.resolve import load_rules
+from test_fastpath_differential import HEADER, POLARITY, YEARS, rows
+
+needs_gen = pytest.mark.skipif(find_gen() is None, reason="shared/bench/gen.py is not beside the checkout")
+
+
+def columnar(rules: Path, data: Path, period: str | None = None, areas: list[str] | None = None) -> str | Fallback:
+    """The columnar engine's CSV text, or why it stepped aside."""
+    found = evaluate_csv(load_rules(rules), data, period=period, areas=areas)
+    return found if isinstance(found, Fallback) else "".join(found)
+
+
+def agree(rules: Path, data: Path, period: str | None = None, areas: list[str] | None = None) -> str:
+    """Assert that the columnar engine ran and gave the reference interpreter's bytes; return them."""
+    expected = reference_csv(rules, data, period, areas)
+    got = columnar(rules, data, period, areas)
+    assert not isinstance(got, Fallback), got
+    assert got == expected
+    via_job = evaluate_job(rules, data, period=period, output_format="csv", areas=areas, engine="duckdb")
+    assert via_job.text == expected and via_job.notes == ()
+    return expected
+
+
+# --- generated national data (gen.py) ---------------------------------------------------------------
+
+
+@needs_gen
+def test_generated_small_national_dataset_agrees(tmp_path):
+    text = agree(NATIONAL_RULES, generate(tmp_path / "national-S.csv", 350))
+    lines = text.splitlines()[1:]
+    assert len(lines) == 350 * 12
+    assert {line.split(",")[10] for line in lines} == {"up", "static", "down", "na"}
+    assert {line.split(",")[13] for line in lines} == {"green", "amber", "red", "na"}
+
+
+@needs_gen
+@pytest.mark.slow
+def test_generated_medium_national_dataset_agrees(tmp_path):
+    agree(NATIONAL_RULES, generate(tmp_path / "national-M.csv", 3500))
+
+
+@needs_gen
+def test_any_row_order_a_period_and_chosen_areas_agree(tmp_path):
+    data = generate(tmp_path / "national.csv", 40)
+    header, *body = data.read_text(encoding="utf-8").splitlines(keepends=True)
+    random.Random(11).shuffle(body)
+    agree(NATIONAL_RULES, write(tmp_path, "shuffled.csv", header + "".join(body)))
+    agree(NATIONAL_RULES, data, period="2005/06", areas=["E01000003", "E01000001"])
+    agree(NATIONAL_RULES, data, areas=[])
+
+
+# --- hand-made: exact ties, gaps, zeros, cells that need quoting --------------------------------------
+
+
+def test_exact_ties_gaps_and_zeros(tmp_path):
+    series = {
+        ("tie_up", "detection_rate_pct"): ["50.0", "55", "57", "60.0", "60.9"],  # +1.5 % exactly: not static
+        ("tie_static", "detection_rate_pct"): ["50.0", "55", "57", "60.0", "60.8"],
+        ("tie_down", "detection_rate_pct"): ["50.0", "55", "57", "60.0", "59.1"],  # -1.5 % exactly: down
+        ("on_path", "robbery"): ["100", "96", "91.25"],  # exactly the trajectory value for 2005/06: green
+        ("off_path", "robbery"): ["100", "96", "91.26"],
+        ("on_path", "public_confidence_pct"): ["50.0", "51", "52", "53.75"],  # 50 + 5 x 3/4
+        ("zero_previous", "arson"): ["1", "2", "1", "0", "3"],  # no arrow (0 before): red, not n/a
+        ("zero_previous", "robbery"): ["4", "2", "1", "0", "0"],
+        ("no_baseline", "robbery"): ["", "5", "6", "7", "8"],  # RAG n/a without a baseline value
+        ("baseline_only", "robbery"): ["5", "", "na", "suppressed", "N/A"],  # latest is the baseline
+        ("all_missing", "robbery"): ["", "", "", "", ""],
+        ("gaps", "burglary_dwelling"): ["10", "", "9", "", ""],  # previous available value skips gaps
+        ("negative", "criminal_damage"): ["-4", "-2", "-3", "-3.5", "-2"],
+        ("thirds", "arson"): ["3", "3", "3", "3", "1"],  # -66.666667 %: rounded half away from zero
+        ("tiny", "arson"): ["0.0000004", "0.0000001", "0.0000001", "0.0000001", "0.0000003"],  # rounds to 0
+        ("other", "not_in_the_rules"): ["1", "2", "3", "4", "5"],
+        ("=HYPERLINK(1)", "robbery"): ["1", "2", "3", "4", "5"],  # formula-looking area: quoted with '
+        ("-minus", "robbery"): ["1", "2", "3", "4", "5"],
+        ("Ynys Môn", "robbery"): ["1", "2", "3", "4", "5"],
+    }
+    text = agree(NATIONAL_RULES, write(tmp_path, "ties.csv", rows(series)))
+    by_key = {tuple(line.split(",")[:2]): line.split(",") for line in text.splitlines()[1:]}
+    assert by_key["tie_up", "detection_rate_pct"][9:11] == ["1.5", "up"]
+    assert by_key["tie_static", "detection_rate_pct"][10] == "static"
+    assert by_key["tie_down", "detection_rate_pct"][9:11] == ["-1.5", "down"]
+    assert by_key["on_path", "robbery"][12:16] == ["91.25", "green", "false", "true"]
+    assert by_key["off_path", "robbery"][13] != "green"
+    assert by_key["thirds", "arson"][9] == "-66.666667"
+    assert by_key["'=HYPERLINK(1)", "robbery"][4] == "2007/08"
+
+
+def test_text_cells_are_quoted_as_the_csv_module_quotes_them(tmp_path):
+    rules = write(tmp_path, "q.rules", 'indicator x "Title, with \\"quotes\\"" { polarity lower_is_better }\n'
+                                       'group g "G" { indicator y "=1+1" { polarity higher_is_better } }\n')
+    data = write(tmp_path, "d.csv", HEADER + "@area,x,2006/07,1\n+plus,y,2006/07,2\n")
+    text = agree(rules, data)
+    assert '"Title, with ""quotes"""' in text and "'=1+1" in text and "'@area" in text
+
+
+def test_quarters_compared_with_the_same_quarter_a_year_earlier(tmp_path):
+    rules = write(tmp_path, "q.rules", """\
+        indicator visits {
+          polarity higher_is_better
+          arrow {
+            compare latest with same period last year
+            static within 1.5 %
+          }
+          target {
+            baseline 2005-Q1
+            increase by 10 % by 2006-Q4
+          }
+          rag {
+            green when on trajectory
+            amber when arrow is up
+            red otherwise
+          }
+        }
+        """)
+    quarters = [f"{y}-Q{q}" for y in (2005, 2006, 2007) for q in (1, 2, 3, 4)]
+    rng = random.Random(5)
+    text = HEADER + "".join(f"A{a},visits,{q},{rng.choice(['', '100', '101.5', '98.5', '110'])}\n"
+                            for q in quarters for a in range(30))
+    agree(rules, write(tmp_path, "q.csv", text))
+    months = HEADER + "".join(f"A{a},visits,2006-{m:02},{rng.choice(['', '1', '2.5'])}\n"
+                              for m in range(1, 13) for a in range(5))
+    agree(rules, write(tmp_path, "m.csv", months))
+
+
+# --- random rules on random data: every construct the plan expresses ------------------------------------
+
+ARROW = st.tuples(st.sampled_from(["", "compare latest with previous", "compare latest with same period last year"]),
+                  st.sampled_from(["", "static within 1.5 %", "static below 1.5 %", "static within 2 pp",
+                                   "static below 1", "static within 0", "static below 0.1 %"]),
+                  st.sampled_from(["", "", "peak at 100", "peak at 60 %"]))
+TARGET = st.sampled_from([
+    "", "target 50", "target 2.5 %",
+    "target {\n baseline 2003/04\n reduce by 17.5 % by 2007/08\n trajectory linear\n }",
+    "target {\n baseline 2004/05\n increase by 10 % by 2006/07\n }",
+    "target {\n reach 40 by 2006/07\n trajectory flat\n }", "target {\n increase by 5 % by 2007/08\n }",
+    "target {\n baseline 2009/10\n reduce by 5 by 2010/11\n }", "target {\n baseline 2005/06\n reach 45 by 2007\n }",
+    "target {\n baseline 2003/04\n increase by 3 by 2005/06\n }",
+    "target {\n baseline 2005/06\n reach 45 by 2005/06\n }"])
+RAG = st.sampled_from([
+    "", "rag {\n green when on trajectory\n red when arrow is na\n amber when arrow is up\n red otherwise\n }",
+    "rag {\n green when target met\n amber when not (arrow is down)\n red otherwise\n }",
+    "rag {\n green when on trajectory or arrow is static\n red when arrow is not up\n amber otherwise\n }",
+    "rag {\n green when arrow is up\n }",
+    "rag {\n green when value >= target\n amber when change > 0 and previous != 0\n red otherwise\n }",
+    "rag {\n green when value - baseline <= -2 * 1.5\n amber when previous < value - 1\n red otherwise\n }",
+    "rag {\n green when not (trajectory > value or arrow is na)\n amber when -value < -50\n }",
+    "rag {\n scale red < amber < green < blue\n blue when value == 60.9\n green when target met and on trajectory\n"
+    " red otherwise\n }",
+    "rag {\n scale red < amber < green < blue\n blue when target exceeded by 5 %\n green when target exceeded by 2\n"
+    " amber when within 5 pp of target\n red when within 10 % of target or arrow is peak\n }",
+    "rag {\n green when gap closed\n amber when gap narrowed\n red when gap widened\n amber otherwise\n }",
+    "rag {\n green when not (gap widened) and within 0 of target\n red otherwise\n }"])
+VALUE = st.one_of(st.sampled_from(["", "na", "N/A", "suppressed", "0", "0.0", "60.0", "60.9", "59.1", "100",
+                                   "82.5", "91.25", "-3", "+4", "007"]),
+                  st.integers(-5, 120).map(str), st.decimals(-10, 120, places=3).map(str))
+
+
+@st.composite
+def rule_text(draw: st.DrawFn) -> str:
+    compare, static, peak = draw(ARROW)
+    arrow = "\n".join(s for s in (compare, static, peak) if s)
+    body = [f"polarity {draw(POLARITY)}", f"arrow {{\n{arrow}\n}}" if arrow else "", draw(TARGET), draw(RAG)]
+    return "indicator x {\n" + "\n".join(b for b in body if b) + "\n}\nindicator y { polarity lower_is_better }\n"
+
+
+@st.composite
+def data_text(draw: st.DrawFn) -> str:
+    areas = draw(st.lists(st.sampled_from(["North", "South", "=cmd", "Ynys Mon", "E01000001", "a,b"]),
+                          min_size=1, max_size=3, unique=True))
+    years = draw(st.lists(st.sampled_from(YEARS), min_size=1, max_size=5, unique=True))
+    lines = [f"{a},{i},{p},{draw(VALUE)}" for p in years for a in areas if a != "a,b" for i in ("x", "y")
+             if draw(st.integers(0, 9))]  # now and then a row is absent
+    if draw(st.booleans()):
+        draw(st.randoms()).shuffle(lines)
+    return HEADER + "".join(line + "\n" for line in lines)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rules=rule_text(), data=data_text(), period=st.sampled_from([None, None, "2005/06", "2007/08"]))
+def test_random_rules_on_random_data_agree(rules, data, period):
+    with tempfile.TemporaryDirectory() as folder:
+        rules_path, data_path = write(Path(folder), "r.rules", rules), write(Path(folder), "d.csv", data)
+        assert unsupported(load_rules(rules_path)) == []
+        try:
+            reference_csv(rules_path, data_path, period)
+        except InputError:  # a --period the data lacks: the reference reports it, the engine steps aside
+            assert isinstance(columnar(rules_path, data_path, period), Fallback)
+            return
+        agree(rules_path, data_path, period)
+
+
+# --- what falls back, and how it says so -----------------------------------------------------------------
+
+
+def test_constructs_the_plan_cannot_express_are_named():
+    rules = load_rules(ROOT / "rules" / "crime.rules")
+    reasons = unsupported(rules)
+    assert "indicator bcs_comparator_crimes: a derived value (`value = ...`)" in reasons
+    districts = unsupported(load_rules(ROOT / "rules" / "districts.rules"))
+    assert "comparator national (`x at c`, gap(), ratio())" in districts
+    assert unsupported(load_rules(NATIONAL_RULES)) == []
+
+
+def test_a_setting_the_plan_does_not_know_falls_back(monkeypatch):
+    from lsprules.engine.columnar import support
+
+    rules = load_rules(NATIONAL_RULES)
+    assert unsupported(rules) == []
+    known = dict(support.KNOWN_FIELDS, ArrowSpec={"compare", "static"})  # as if `peak` were new
+    monkeypatch.setattr(support, "KNOWN_FIELDS", known)
+    peaked = load_rules(ROOT / "tests" / "benchmarks" / "national.rules")
+    spec = next(iter(peaked.indicators.values()))
+    from dataclasses import replace
+
+    from lsprules.lang import nodes
+
+    arrow = replace(spec.arrow, peak=nodes.PeakStmt(nodes.Quantity(Decimal(100))))
+    peaked.indicators[spec.id] = replace(spec, arrow=arrow)
+    assert unsupported(peaked) == [f"indicator {spec.id}: the setting `peak`, which the plan does not know yet"]
+
+
+@pytest.mark.parametrize("construct", [
+    "arrow { compare latest with mean of previous 2 }", "target {\n baseline 2003/04\n 80 in 2005/06\n }",
+    "rag {\n green when value / 2 > 1\n }", "rag {\n green when max(value, 1) > 1\n }"])
+def test_each_unsupported_construct_falls_back_with_a_note_when_asked(tmp_path, construct):
+    rules = write(tmp_path, "r.rules", f"indicator x {{\n polarity higher_is_better\n target 5\n {construct}\n}}\n"
+                  .replace("target 5\n target", "target"))
+    data = write(tmp_path, "d.csv", HEADER + "A,x,2003/04,1\nA,x,2005/06,4\nA,x,2006/07,6\n")
+    assert unsupported(load_rules(rules)) != []
+    assert isinstance(columnar(rules, data), Fallback)
+    expected = reference_csv(rules, data)
+    asked = evaluate_job(rules, data, output_format="csv", engine="duckdb")
+    assert asked.text == expected and "the plan cannot express" in asked.notes[0]
+    assert evaluate_job(rules, data, output_format="csv").notes == ()  # auto: silently the best path
+
+
+@pytest.mark.parametrize("text", [
+    HEADER + '"Ynys Môn, North",robbery,2006/07,5\n',  # quoted cells
+    HEADER + "X,robbery,2006/07,5\nX,robbery,2006/07,5.0\n",  # a duplicate with the same value: accepted
+    HEADER.replace("value", "value,note") + "X,robbery,2006/07,5,hello\n",  # another column
+    HEADER + " X ,robbery,2006/07, 5\n",  # spaces around cells
+    HEADER + "X,robbery,2006/07,5\nX,robbery,2007,6\n",  # two kinds of period: the reference reports it
+    "Value, Period ,AREA,indicator\n5,2006/07,X,robbery\n",  # a header the reference reads
+])
+def test_files_the_engine_does_not_check_go_to_the_reference(tmp_path, text):
+    data = write(tmp_path, "d.csv", text)
+    assert isinstance(columnar(NATIONAL_RULES, data), Fallback)
+    try:
+        expected = reference_csv(NATIONAL_RULES, data)
+    except InputError as error:
+        with pytest.raises(InputError) as caught:
+            evaluate_job(NATIONAL_RULES, data, output_format="csv", engine="duckdb")
+        assert caught.value.diagnostics == error.diagnostics
+        return
+    assert evaluate_job(NATIONAL_RULES, data, output_format="csv", engine="duckdb").text == expected
+
+
+def test_a_number_too_large_for_exact_integers_falls_back_with_a_note(tmp_path):
+    huge = "9" * 36
+    data = write(tmp_path, "d.csv", HEADER + f"X,robbery,2003/04,{huge}\nX,robbery,2004/05,1{huge}\n")
+    found = columnar(NATIONAL_RULES, data)
+    assert isinstance(found, Fallback) and found.note and "too large" in found.reason
+    result = evaluate_job(NATIONAL_RULES, data, output_format="csv", engine="duckdb")
+    assert result.text == reference_csv(NATIONAL_RULES, data) and "too large" in result.notes[0]
+    assert evaluate_job(NATIONAL_RULES, data, output_format="csv").text == result.text
+    places = write(tmp_path, "p.csv", HEADER + "X,robbery,2003/04,0." + "1" * 19 + "\n")
+    found = columnar(NATIONAL_RULES, places)
+    assert isinstance(found, Fallback) and found.note
+    assert evaluate_job(NATIONAL_RULES, places, output_format="csv").text == reference_csv(NATIONAL_RULES, places)
+
+
+def test_big_values_within_range_stay_exact(tmp_path):
+    big = "12345678901234567.5"  # 18 digits: read as DECIMAL(38), no float anywhere
+    data = write(tmp_path, "d.csv", HEADER + f"X,robbery,2003/04,{big}\nX,robbery,2004/05,12345678901234567.4\n")
+    text = agree(NATIONAL_RULES, data)
+    assert "2004/05,12345678901234567.4,2003/04,12345678901234567.5,-0.1,0,static,10185185093518518.1875," in text
+
+
+# --- the bundled examples: every format, whichever engine is asked for -----------------------------------
+
+
+BUNDLED = [("crime.rules", "redcar-cleveland-2007.yaml"), ("districts.rules", "districts-2006-07.csv"),
+           ("tutorial.rules", "tutorial.yaml")]
+
+
+@pytest.mark.parametrize("rules, data", BUNDLED)
+@pytest.mark.parametrize("output_format", FORMATS)
+def test_bundled_examples_are_unchanged_in_every_format(rules, data, output_format):
+    rules_path, data_path = ROOT / "rules" / rules, ROOT / "datasets" / data
+    expected = evaluate_job(rules_path, data_path, output_format=output_format, engine="interpreter")
+    for engine in ("auto", "duckdb"):
+        got = evaluate_job(rules_path, data_path, output_format=output_format, engine=engine)
+        assert (got.text, got.discrepancies) == (expected.text, expected.discrepancies)

@@ -1,0 +1,108 @@
+"""`lsprules sql`: the compiled query in every dialect parses back, and run where the data lives (DuckDB, and Spark on
+a local PySpark) it gives the reference interpreter's assessments of gen.py data, cell for cell."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+
+import pytest
+import sqlglot
+from typer.testing import CliRunner
+
+from fastpath_helpers import NATIONAL_RULES, ROOT, find_gen, generate, reference_csv, write
+from lsprules.cli.app import app
+from lsprules.cli.sql import Dialect, Periods
+from lsprules.core.periods import PeriodKind
+from lsprules.engine.columnar.sql_plan import DIALECTS
+from lsprules.jobs.sql import run_sql
+
+needs_gen = pytest.mark.skipif(find_gen() is None, reason="shared/bench/gen.py is not beside the checkout")
+# Spark needs Java: without it the test skips on a workstation, but CI (CI=true) must run it.
+needs_java = pytest.mark.skipif(shutil.which("java") is None and os.environ.get("CI") != "true",
+                                reason="PySpark needs Java (CI installs it)")
+
+
+def body(text: str) -> str:
+    """The query without its comment header."""
+    return "\n".join(line for line in text.splitlines() if not line.startswith("-- "))
+
+
+def test_the_cli_offers_exactly_the_plan_s_dialects_and_the_periods():
+    assert tuple(d.value for d in Dialect) == DIALECTS
+    assert {p.value for p in Periods} == {k.value for k in PeriodKind}
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_every_dialect_parses_back_and_names_its_rule_file(dialect):
+    result = CliRunner().invoke(app, ["sql", str(NATIONAL_RULES), "--dialect", dialect, "--table", "lsoa_figures"])
+    assert result.exit_code == 0, result.output
+    sha = hashlib.sha256(NATIONAL_RULES.read_bytes()).hexdigest()
+    assert result.stdout.startswith(f"-- lsprules sql: the assessments of {NATIONAL_RULES} (sha256 {sha})\n")
+    parsed = sqlglot.parse_one(body(result.stdout).rstrip().rstrip(";"), read=dialect)
+    assert isinstance(parsed, sqlglot.exp.Select)
+    assert "lsoa_figures" in {t.name for t in parsed.find_all(sqlglot.exp.Table)}
+    assert [e.alias_or_name for e in parsed.expressions][:3] == ["area", "indicator", "title"]
+
+
+@pytest.mark.parametrize("periods", [k.value for k in PeriodKind])
+def test_every_kind_of_period_compiles(periods):
+    for dialect in DIALECTS:
+        sqlglot.parse_one(body(run_sql(NATIONAL_RULES, dialect, periods=periods)).rstrip().rstrip(";"), read=dialect)
+
+
+def test_no_float_and_no_float_division_in_any_dialect():
+    for dialect in DIALECTS:
+        text = body(run_sql(NATIONAL_RULES, dialect)).upper()
+        assert "DOUBLE" not in text and "FLOAT" not in text and "REAL" not in text
+        if dialect in ("trino", "snowflake"):  # integer division as (n - n % d) / d: exact in decimals
+            assert " / " in text and set(re.findall(r"(\S) / ", text)) == {")"}  # only (n - n % d) / d
+        else:
+            assert " / " not in text
+
+
+def _sorted_lines(text: str) -> list[str]:
+    return sorted(text.splitlines()[1:])
+
+
+@needs_gen
+def test_the_duckdb_query_on_the_data_gives_the_reference_assessments(tmp_path):
+    import duckdb
+
+    data = generate(tmp_path / "national-S.csv", 350)
+    query = run_sql(NATIONAL_RULES, "duckdb", table="observations", scale=1)
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE observations AS SELECT * FROM read_csv(?, all_varchar = true)", [str(data)])
+    got = [",".join(row) for row in connection.execute(query).fetchall()]
+    assert sorted(got) == _sorted_lines(reference_csv(NATIONAL_RULES, data))
+    assert [line.split(",")[0] for line in got] == sorted(line.split(",")[0] for line in got)  # areas by name
+
+
+@needs_gen
+@needs_java
+@pytest.mark.slow
+def test_the_spark_query_on_local_pyspark_gives_the_reference_assessments(tmp_path):
+    from pyspark.sql import SparkSession
+
+    data = generate(tmp_path / "national-S.csv", 350)
+    rules = write(tmp_path, "national.rules", NATIONAL_RULES.read_text(encoding="utf-8"))
+    query = body(run_sql(rules, "spark", table="observations", scale=1)).rstrip().rstrip(";")
+    spark = (SparkSession.builder.master("local[2]").appName("lsprules-test")
+             .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4").getOrCreate())
+    try:
+        frame = spark.read.csv(str(data), header=True, schema="area STRING, indicator STRING, period STRING, "
+                                                             "value STRING")
+        frame.createOrReplaceTempView("observations")
+        got = [",".join(row) for row in spark.sql(query).collect()]
+    finally:
+        spark.stop()
+    assert sorted(got) == _sorted_lines(reference_csv(rules, data))
+
+
+def test_rules_the_plan_cannot_express_are_errors_at_their_place():
+    result = CliRunner().invoke(app, ["sql", str(ROOT / "rules" / "crime.rules")])
+    assert result.exit_code == 2
+    assert "crime.rules:" in result.stderr and "error[E500]" in result.stderr
+    assert "a derived value (`value = ...`)" in result.stderr
