@@ -299,3 +299,17 @@ def test_the_plan_states_a_share_and_the_quarterly_plan_a_total_that_do_not_add_
     out = run("evaluate", "rules/community-safety-plan.rules", "datasets/community-safety-plan.yaml", cwd=root)
     assert "2006/07: the source states a share of british_crime_survey_crime of 12.4 %, the rules and data give " \
         "11.44 %" in " ".join(out.stdout.split())
+
+
+def test_boundaries_probe_each_margin_at_the_area_s_own_level(tmp_path):
+    rules = tmp_path / "r.rules"
+    rules.write_text(level_rules("green when more than 10 % better than trigger\nred otherwise"), encoding="utf-8")
+    data = tmp_path / "d.yaml"
+    data.write_text(series_yaml({"2005/06": 60, "2006/07": 70}, extra="    levels: {trigger: {2006/07: 65}}\n"),
+                    encoding="utf-8")
+    lines = [" ".join(line.split()) for line in run("test", "--boundaries", str(rules), "--data", str(data))
+             .stdout.splitlines()]
+    # 10 % of the area's trigger 65 is 6.5: more than 6.5 better is green, exactly 71.5 is not
+    at = lines.index("10 % beyond the trigger level = 71.5")
+    assert lines[at + 1:at + 4] == ["71 ▲ improved RAG red", "71.5 ▲ improved RAG red ← at the threshold",
+                                    "72 ▲ improved RAG green"]
