@@ -84,6 +84,13 @@ def test_explain_and_diff_read_standard_input():
     assert diffed.returncode == 1 and "20" in diffed.stdout and "17.5" in diffed.stdout
 
 
+def without_suppression(text: str) -> str:
+    """The bundled crime rules without the comment that silences their one warning (E206)."""
+    kept = [line for line in text.splitlines(keepends=True) if "lsprules: ignore[E206]" not in line]
+    assert len(kept) == len(text.splitlines(keepends=True)) - 1
+    return "".join(kept)
+
+
 # --- settings files ---------------------------------------------------------------------------------------
 
 
@@ -91,6 +98,8 @@ def test_explain_and_diff_read_standard_input():
 def project(tmp_path: Path) -> Path:
     """A project with its rules and tests in policy/ (not rules/), found only through lsprules.toml."""
     shutil.copytree(RULES, tmp_path / "policy")
+    crime = tmp_path / "policy" / "crime.rules"  # without its suppression comment: the settings must do the work
+    crime.write_text(without_suppression(crime.read_text(encoding="utf-8")), encoding="utf-8")
     shutil.copytree(ROOT / "datasets", tmp_path / "datasets")
     (tmp_path / "lsprules.toml").write_text('rules = ["policy"]\ntests = ["policy"]\n\n[check]\n'
                                             'ignore = ["E206"]\n', encoding="utf-8")
@@ -154,15 +163,14 @@ def test_select_and_ignore_choose_codes_by_prefix(tmp_path: Path):
 def test_a_suppression_comment_with_a_reason_silences_its_line_only(tmp_path: Path):
     path = tmp_path / "crime.rules"
     text = (RULES / "crime.rules").read_text(encoding="utf-8")
-    assert "E206" in invoke("check", str(RULES / "crime.rules")).stdout
-    assert text.count("      green when on trajectory\n") == 1  # the indicator with no target, in a group
-    suppressed = text.replace("      green when on trajectory\n",
-                              "      green when on trajectory  # lsprules: ignore[E206] the report gives no target\n")
-    assert suppressed != text
-    path.write_text(suppressed, encoding="utf-8")
-    assert invoke("check", str(path)).stdout == "no problems found in 1 file\n"
-    path.write_text(suppressed.replace("ignore[E206] the report gives no target", "ignore[E206]"), encoding="utf-8")
-    assert [f["code"] for f in json.loads(invoke("check", str(path), "-f", "json").stdout)] == ["E206", "E230"]
+    comment = "      # lsprules: ignore[E206] the report gives no target, so this rating is n/a until one is added\n"
+    assert text.count(comment) == 1  # the bundled rules silence the one warning they mean to keep
+    assert invoke("check", str(RULES / "crime.rules")).stdout == "no problems found in 1 file\n"
+    path.write_text(text.replace(comment, ""), encoding="utf-8")
+    assert "E206" in invoke("check", str(path)).stdout  # it was the comment that silenced it
+    path.write_text(text.replace("ignore[E206] the report gives no target, so this rating is n/a until one is added",
+                                 "ignore[E206]"), encoding="utf-8")
+    assert [f["code"] for f in json.loads(invoke("check", str(path), "-f", "json").stdout)] == ["E230", "E206"]  # in order of place
 
 
 # --- machine-readable output ------------------------------------------------------------------------------
