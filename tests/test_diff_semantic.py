@@ -111,3 +111,13 @@ def test_removed_indicator_and_polarity_change():
 def test_target_forms(old, new, words):
     body = "indicator x {\n  polarity higher_is_better\n  %s\n}\n"
     assert words in changes(body % old, body % new)
+
+
+def test_clauses_replaced_by_more_clauses_than_were_there():
+    # A replaced run of one clause by two (found by the fuzzer: it crashed pairing the runs strictly).
+    old = 'indicator x "X" {\n  polarity lower_is_better\n  rag {\n    green when arrow is up\n    red otherwise\n  }\n}\n'
+    new = old.replace("    green when arrow is up\n",
+                      "    green when arrow is static\n    amber when arrow is peak\n")
+    found = changes(old, new)
+    assert "indicator x: RAG clause 1 changed: `green when arrow is up` → `green when arrow is static`" in found[0]
+    assert any("RAG clause added at position 2: `amber when arrow is peak`" in c for c in found), found

@@ -133,7 +133,8 @@ def _clause_changes(kind: str, subject: str, before: Aspect, after: Aspect) -> l
     out: list[Change] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
         if op == "replace":
-            pairs = list(zip(range(i1, i2), range(j1, j2), strict=True))
+            # Pair clauses up to the shorter run; the rest of the longer one are removed or added below.
+            pairs = list(zip(range(i1, i2), range(j1, j2), strict=False))
             for i, j in pairs:
                 if old_clauses[i].label == new_clauses[j].label:
                     out.append(Change(kind, subject, before.key, f"{noun} {j + 1} changed: `{old[i]}` {ARROW} "
