@@ -137,15 +137,19 @@ def test_an_unknown_setting_is_an_error_at_its_line(tmp_path: Path):
     assert "did you mean 'ignore'?" in result.stderr
 
 
-def test_the_limits_table_is_reserved(tmp_path: Path):
-    """`[limits]` belongs to the limits on untrusted input: rejected until lsprules.core.limits exists."""
-    from importlib.util import find_spec
-
-    (tmp_path / "lsprules.toml").write_text("[limits]\nmax_file_bytes = 1000000\n", encoding="utf-8")
-    result = lsprules("check", str(RULES), cwd=tmp_path)
-    assert result.returncode == (0 if find_spec("lsprules.core.limits") else 2)
-    assert find_spec("lsprules.core.limits") or "lsprules.toml:1:2: error[E601]" in result.stderr and \
-        "reserved for limits on untrusted input" in result.stderr
+def test_the_limits_table_sets_the_limits_before_the_environment_and_the_options(tmp_path: Path):
+    rules = tmp_path / "big.rules"
+    rules.write_text('indicator robbery "Robbery" {\n  polarity lower_is_better\n  target 123456789012\n}\n',
+                     encoding="utf-8")
+    (tmp_path / "lsprules.toml").write_text("[limits]\nnumber_digits = 10\n", encoding="utf-8")
+    assert "E700" in lsprules("check", "big.rules", cwd=tmp_path).stdout  # 12 digits, beyond the table's 10
+    assert lsprules("--limit", "number_digits=12", "check", "big.rules", cwd=tmp_path).returncode == 0
+    (tmp_path / "lsprules.toml").write_text("[limits]\nnumber_digitz = 10\n", encoding="utf-8")
+    result = lsprules("check", "big.rules", cwd=tmp_path)
+    assert result.returncode == 2 and "E705" in result.stderr and "number_digitz" in result.stderr
+    (tmp_path / "lsprules.toml").write_text('limits = "high"\n', encoding="utf-8")
+    result = lsprules("check", "big.rules", cwd=tmp_path)
+    assert result.returncode == 2 and "lsprules.toml:1:1: error[E602]: `limits` must be a table" in result.stderr
 
 
 # --- select, ignore, suppression comments -----------------------------------------------------------------
@@ -170,7 +174,8 @@ def test_a_suppression_comment_with_a_reason_silences_its_line_only(tmp_path: Pa
     assert "E206" in invoke("check", str(path)).stdout  # it was the comment that silenced it
     path.write_text(text.replace("ignore[E206] the report gives no target, so this rating is n/a until one is added",
                                  "ignore[E206]"), encoding="utf-8")
-    assert [f["code"] for f in json.loads(invoke("check", str(path), "-f", "json").stdout)] == ["E230", "E206"]  # in order of place
+    found = json.loads(invoke("check", str(path), "-f", "json").stdout)
+    assert [f["code"] for f in found] == ["E230", "E206"]  # in order of place
 
 
 # --- machine-readable output ------------------------------------------------------------------------------

@@ -115,7 +115,8 @@ def test_target_forms(old, new, words):
 
 def test_clauses_replaced_by_more_clauses_than_were_there():
     # A replaced run of one clause by two (found by the fuzzer: it crashed pairing the runs strictly).
-    old = 'indicator x "X" {\n  polarity lower_is_better\n  rag {\n    green when arrow is up\n    red otherwise\n  }\n}\n'
+    old = ('indicator x "X" {\n  polarity lower_is_better\n  rag {\n    green when arrow is up\n    red otherwise\n'
+           '  }\n}\n')
     new = old.replace("    green when arrow is up\n",
                       "    green when arrow is static\n    amber when arrow is peak\n")
     found = changes(old, new)

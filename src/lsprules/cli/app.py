@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from lsprules.cli.check import check
-from lsprules.cli.common import EXIT_ERROR, EXIT_OK, OPTIONS, Color, debugging, input_errors
+from lsprules.cli.common import EXIT_ERROR, EXIT_OK, OPTIONS, Color, debugging, input_errors, project_config
 from lsprules.cli.diff import diff
 from lsprules.cli.evaluate import evaluate
 from lsprules.cli.explain import explain
@@ -78,8 +78,9 @@ def _root(version: Annotated[bool | None, typer.Option("--version", callback=_ve
     from lsprules.core.limits import from_environment, set_limits
 
     OPTIONS.color, OPTIONS.quiet, OPTIONS.verbose, OPTIONS.debug, OPTIONS.config = color, quiet, verbose, debug, config
+    OPTIONS.settings = None
     with input_errors():
-        set_limits(from_environment(limit))
+        set_limits(from_environment(limit, project_config().limits))
 
 
 def main() -> None:

@@ -136,6 +136,7 @@ class GlobalOptions:
     verbose: bool = False
     debug: bool = False
     config: Path | None = None
+    settings: Config | None = None  # read once per run, by project_config
 
 
 OPTIONS = GlobalOptions()
@@ -168,7 +169,8 @@ def project_config() -> Config:
     """The settings of the nearest lsprules.toml or [tool.lsprules] (InputError when it is not valid)."""
     from lsprules.core.config import load_config, read_config
 
-    config = read_config(OPTIONS.config) if OPTIONS.config else load_config()
-    if config.path is not None:
-        say(f"lsprules: settings from {config.path}")
-    return config
+    if OPTIONS.settings is None:
+        OPTIONS.settings = read_config(OPTIONS.config) if OPTIONS.config else load_config()
+        if OPTIONS.settings.path is not None:
+            say(f"lsprules: settings from {OPTIONS.settings.path}")
+    return OPTIONS.settings

@@ -8,7 +8,6 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib.util import find_spec
 from pathlib import Path
 
 from lsprules.core.diagnostics import Diagnostic, InputError, at_span, did_you_mean
@@ -23,7 +22,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "": {"rules": "paths", "data": "paths", "tests": "paths"},
     "check": {"select": "codes", "ignore": "codes"},
 }
-# Reserved for the limits on untrusted input; passed through as written once lsprules.core.limits exists.
+# The limits on what one input may cost (lsprules.core.limits), by name.
 LIMITS_TABLE = "limits"
 
 
@@ -84,8 +83,8 @@ def _config(path: Path, source: Source, prefix: tuple[str, ...], table: dict[str
     values: dict[str, object] = {}
     limits: Mapping[str, object] = {}
     for key, value in table.items():
-        if key == LIMITS_TABLE and find_spec("lsprules.core.limits") is not None and isinstance(value, dict):
-            limits = value
+        if key == LIMITS_TABLE:
+            limits = _limits(source, prefix, value)
         elif key in SCHEMA and key:
             if not isinstance(value, dict):
                 raise InputError([_problem(source, prefix, (key,), "E602", f"`{key}` must be a table",
@@ -101,6 +100,17 @@ def _config(path: Path, source: Source, prefix: tuple[str, ...], table: dict[str
                   tuple(_as_list(values.get("ignore"))), limits)
 
 
+def _limits(source: Source, prefix: tuple[str, ...], value: object) -> Mapping[str, object]:
+    """The `[limits]` table, each name and value checked (E602 at the table, E705 naming the limit)."""
+    from lsprules.core.limits import Limits
+
+    if not isinstance(value, dict):
+        raise InputError([_problem(source, prefix, (LIMITS_TABLE,), "E602", "`limits` must be a table",
+                                   "write it as [limits], e.g. number_digits = 100 under it")])
+    Limits.from_mapping(value, f"{display_name(source.name)} [limits]")
+    return value
+
+
 def _checked(source: Source, prefix: tuple[str, ...], keys: tuple[str, ...], value: object) -> object:
     """The value of a known setting; E601 for an unknown key, E602 for a value of the wrong kind."""
     table, key = (keys[0], keys[1]) if len(keys) == 2 else ("", keys[0])
@@ -108,8 +118,6 @@ def _checked(source: Source, prefix: tuple[str, ...], keys: tuple[str, ...], val
     if kind is None:
         known = sorted(k for k in SCHEMA[table]) + ([] if table else [t for t in SCHEMA if t])
         hint = did_you_mean(key, known) or f"the settings here are: {', '.join(known)}"
-        if keys == (LIMITS_TABLE,):
-            hint = "[limits] is reserved for limits on untrusted input, which this version of lsprules does not have"
         raise InputError([_problem(source, prefix, keys, "E601", f"unknown setting `{'.'.join(keys)}`", hint)])
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(item, str) for item in items):

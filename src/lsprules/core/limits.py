@@ -79,17 +79,18 @@ def current() -> Limits:
     return _current
 
 
-def from_environment(options: list[str] | None = None) -> Limits:
-    """The defaults, changed by LSPRULES_LIMITS ('number_digits=100,csv_columns=5000'), then by `options`
-    (NAME=VALUE texts of --limit, which win)."""
+def from_environment(options: list[str] | None = None, settings: Mapping[str, object] | None = None) -> Limits:
+    """The defaults, changed by a settings file's `[limits]` table, then by LSPRULES_LIMITS
+    ('number_digits=100,csv_columns=5000'), then by `options` (NAME=VALUE texts of --limit): each wins over
+    the one before it, by name."""
+    limits = Limits.from_mapping(settings or {}, "[limits] in the settings file")
     text = os.environ.get(ENVIRONMENT, "").strip()
-    parts = [p for p in text.split(",") if p.strip()]
-    environment = Limits.from_assignments(parts, ENVIRONMENT)
-    if not options:
-        return environment
-    given = Limits.from_assignments(options, "--limit")  # checks every name and value
-    named = {text.partition("=")[0].strip().replace("-", "_") for text in options}
-    return replace(environment, **{name: getattr(given, name) for name in named})
+    for source, assignments in ((ENVIRONMENT, [p for p in text.split(",") if p.strip()]), ("--limit", options or [])):
+        if assignments:
+            given = Limits.from_assignments(assignments, source)  # checks every name and value
+            named = {text.partition("=")[0].strip().replace("-", "_") for text in assignments}
+            limits = replace(limits, **{name: getattr(given, name) for name in named})
+    return limits
 
 
 def set_limits(limits: Limits) -> None:
