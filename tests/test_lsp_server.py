@@ -201,7 +201,20 @@ async def test_completion_inside_rag_offers_the_bands_and_condition_keywords(cli
     assert isinstance(result, types.CompletionList)
     labels = {item.label for item in result.items}
     assert {"red", "amber", "green", "when", "otherwise", "arrow", "on", "trajectory", "target", "gap"} <= labels
+    assert {"no", "more", "than", "short", "reaches", "trigger", "significantly"} <= labels  # rule language v2
     assert "polarity" not in labels  # a setting cannot go inside `rag {}`
+
+
+def test_completion_knows_every_keyword_of_the_grammar():
+    """A keyword added to the language is offered somewhere (a guard against the word lists drifting)."""
+    from lsprules.lang.grammar import lark_parser
+    from lsprules.lsp import completion
+
+    words = {t.pattern.value for t in lark_parser().terminals
+             if t.pattern.type == "str" and t.pattern.value.isidentifier()}
+    offered = {w for block in completion.BLOCK_WORDS.values() for w in block} | set(completion.CONDITION_WORDS) | \
+        set(completion.NAME_AFTER)
+    assert words - offered == set()
 
 
 @ASYNC

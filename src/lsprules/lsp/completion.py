@@ -9,21 +9,28 @@ from lsprules.lsp.document import Document
 
 # The words each kind of block begins its statements with, following lang/grammar.lark.
 TOP_LEVEL = ("profile", "indicator", "group", "theme", "comparator")
-SETTINGS = ("unit", "polarity", "value", "fields", "decimals", "arrow", "target", "rag")
+SETTINGS = ("unit", "polarity", "value", "fields", "decimals", "arrow", "target", "rag", "levels", "count",
+            "percent", "rate", "per", "ratio", "higher_is_better", "lower_is_better", "closer_to")
 BLOCK_WORDS: dict[str, tuple[str, ...]] = {
-    "": TOP_LEVEL,
+    "": (*TOP_LEVEL, "area", "areas"),  # a comparator's one line: `comparator c "Title" areas "A", "B"`
     "profile": SETTINGS,
     "indicator": SETTINGS,
     "group": ("indicator",),
-    "theme": ("scale", "indicators", "rating"),
+    "theme": ("scale", "indicators", "rating", "require", "at", "least", "assessed"),
     "arrow": ("compare", "latest", "with", "previous", "same", "period", "last", "year", "mean", "of", "static",
-              "within", "below", "peak", "at"),
-    "target": ("baseline", "reduce", "increase", "by", "reach", "in", "trajectory", "linear", "flat"),
+              "within", "below", "peak", "at", "recent", "trend"),
+    "target": ("baseline", "reduce", "increase", "by", "reach", "in", "trajectory", "linear", "flat", "from", "data",
+               "annual", "profiled", "evenly", "cumulative"),
+    "levels": ("trigger", "floor", "stretch", "ceiling", "benchmark"),
 }
 # Inside `rag {}` and `rating {}`: a clause is `BAND when CONDITION` or `BAND otherwise`.
 CONDITION_WORDS = ("when", "otherwise", "scale", "and", "or", "not", "arrow", "is", "up", "static", "down", "peak",
                    "na", "rag", "on", "trajectory", "target", "met", "exceeded", "by", "within", "of", "gap",
-                   "closed", "narrowed", "widened", "value", "previous", "baseline", "change")
+                   "closed", "narrowed", "widened", "value", "previous", "baseline", "change", "as",
+                   # rule language v2: missing things, margins, reference levels, significance
+                   "no", "has", "data", "more", "less", "than", "at", "least", "up", "to", "short", "better",
+                   "reaches", "trigger", "floor", "stretch", "ceiling", "benchmark", "significantly", "worse",
+                   "different", "from")
 DEFAULT_BANDS = ("red", "amber", "green")
 # After these words a name of one kind follows.
 NAME_AFTER = {"uses": "profile", "indicators": "indicator"}
