@@ -195,6 +195,20 @@ def run_rules(data: bytes, folder: Path) -> None:
     _run_diff(_bundled("rules", CRIME), rules, _bundled("data", REDCAR))
 
 
+def run_syntax(data: bytes, folder: Path) -> None:
+    """The front of the pipeline only: a rule file through check and fmt (twice). Hundreds a second, so the
+    long mode's `--tier syntax` can put a million inputs through the parser, resolver, checks and formatter."""
+    from lsprules.analysis.rule_checks import check_source
+    from lsprules.core.files import decode_source
+    from lsprules.jobs.fmt import format_source
+
+    source = decode_source("fuzz.rules", data)
+    check_source(source)
+    text = format_source(source)
+    if format_source(Source("fuzz.rules", text)) != text:
+        raise AssertionError("fmt is not idempotent")
+
+
 def run_dataset(data: bytes, suffix: str, folder: Path) -> None:
     """A dataset through its reader, then evaluate (every format), explain, boundaries and diff."""
     from lsprules.data.load import load_any
@@ -290,6 +304,7 @@ def _compare_fast_path(rules: object, path: Path, dataset: object) -> None:
 
 
 RUNNERS: dict[str, Callable[[bytes, Path], None]] = {
+    "syntax": run_syntax,
     "rules": run_rules,
     "yaml": lambda data, folder: run_dataset(data, ".yaml", folder),
     "json": lambda data, folder: run_dataset(data, ".json", folder),
@@ -364,6 +379,16 @@ def _xlsx_of(csv_bytes: bytes) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def syntax_inputs(rng: random.Random, sampler: GrammarSampler) -> Iterator[tuple[str, bytes]]:
+    """An endless stream of rule files for the syntax tier: grammar sentences and mutated bundled rule files."""
+    pool = seeds("rules")
+    while True:
+        if rng.random() < 0.5:
+            yield "syntax", sampler.sentence(rng).encode("utf-8")
+        else:
+            yield "syntax", mutate(rng.choice(pool), rng, rng.choice(pool))
 
 
 def inputs(rng: random.Random, sampler: GrammarSampler) -> Iterator[tuple[str, bytes]]:

@@ -64,3 +64,14 @@ def test_every_failure_once_found_now_passes(path: Path, tmp_path):
     failure = run_one(path.parent.name, path.read_bytes(), tmp_path)
     assert failure is None, f"{path} (first: {path.with_suffix('.why').read_text(encoding='utf-8')}):\n" \
                             f"{failure.problem}"
+
+
+def test_the_long_mode_s_syntax_tier_runs_rule_files_through_check_and_fmt(tmp_path):
+    """scripts/fuzz.py --tier syntax: grammar sentences and mutated bundled rules, check and fmt only."""
+    from fuzz_harness import GrammarSampler, syntax_inputs
+
+    stream = syntax_inputs(random.Random(7), GrammarSampler())
+    batch = [next(stream) for _ in range(50)]
+    assert {kind for kind, _ in batch} == {"syntax"} and len({data for _, data in batch}) > 40
+    assert [run_one(kind, data, tmp_path) for kind, data in batch] == [None] * 50
+    assert run_one("syntax", b"indicator x {\n  polarity lower_is_better\n}\n", tmp_path) is None
