@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ["evaluate", "check", "fmt", "diff", "explain", "test"]
+COMMANDS = ["evaluate", "check", "fmt", "diff", "explain", "test", "lsp", "sql"]
 CLI_MD = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
 
 
@@ -71,3 +71,15 @@ def test_diff_usage_shows_every_form():
     forms = block(help_text("diff"), "Forms:")
     assert any(f.startswith("lsprules diff --git REV") for f in forms)
     assert any(f.startswith("lsprules diff --textconv FILE") for f in forms)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_that_writes_a_file_can_write_through_a_symlink(command):
+    # E006's hint tells the user to pass --write-through-symlink: every command with --output must take it.
+    options = set(re.findall(r"│ (--[a-z-]+)", help_text(command)))
+    assert "--output" not in options or "--write-through-symlink" in options, command
+
+
+def test_every_command_has_a_reference_section():
+    listed = re.findall(r"^│ ([a-z]+) ", help_text(), re.M)
+    assert set(listed) == set(COMMANDS), "a command of `lsprules --help` is missing from COMMANDS"

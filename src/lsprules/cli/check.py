@@ -39,7 +39,8 @@ def check(
     """Check rule files: names, RAG bands (gaps, overlaps, clauses that never fire), targets and units.
 
     Forms:
-      lsprules check PATH... [--data DATASET]... [--format text|json|github]
+      lsprules check [PATH...] [--data DATASET]... [--format text|json|github|sarif]
+      lsprules check [PATH...] [--select CODE]... [--ignore CODE]...
 
     Examples:
       lsprules check rules/

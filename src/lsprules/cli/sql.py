@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lsprules.cli.common import emit, input_errors, refuse_overwriting_inputs
+from lsprules.cli.common import WriteThroughSymlink, emit, input_errors, refuse_overwriting_inputs
 
 
 class Dialect(str, Enum):
@@ -40,13 +40,27 @@ def sql(
                                        "as a CSV dataset).")] = "observations",
     periods: Annotated[Periods, typer.Option("--periods", help="How the table writes periods.")] =
     Periods.financial_year,
-    scale: Annotated[int, typer.Option("--scale", min=0, max=18, help="The most decimal places a value has.")] = 6,
+    scale: Annotated[int, typer.Option("--scale", min=0, max=18, metavar="N",
+                                       help="The most decimal places a value has.")] = 6,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead "
                                                    "of standard output.")] = None,
+    write_through_symlink: WriteThroughSymlink = False,
 ) -> None:
-    """Print the SQL query that assesses every area and indicator of RULES, as `evaluate --format csv` does."""
+    """Print the SQL query that assesses every area and indicator of RULES, as `evaluate --format csv` does.
+
+    Forms:
+      lsprules sql RULES [--dialect DIALECT] [--table NAME] [--periods KIND] [--scale N] [-o FILE]
+
+    Examples:
+      lsprules sql rules/community-safety-plan.rules --dialect spark -o assess.sql
+      lsprules sql rules/community-safety-plan.rules --table my_dataset.figures --scale 2
+
+    Exit codes:
+      0  the query was printed
+      2  the rule file cannot be read, has errors, or uses what the query cannot express yet (E500)
+    """
     from lsprules.jobs.sql import run_sql
 
     with input_errors():
-        refuse_overwriting_inputs(output, [rules])
-        emit(run_sql(rules, dialect.value, table, periods.value, scale), output)
+        refuse_overwriting_inputs(output, [rules], through_symlink=write_through_symlink)
+        emit(run_sql(rules, dialect.value, table, periods.value, scale), output, through_symlink=write_through_symlink)
