@@ -18,7 +18,7 @@ from lsprules.engine.columnar.duck import Fallback, evaluate_csv
 from lsprules.engine.columnar.support import unsupported
 from lsprules.jobs.evaluate import FORMATS, evaluate_job
 from lsprules.lang.resolve import load_rules
-from test_fastpath_differential import HEADER, POLARITY, YEARS, rows
+from test_fastpath_differential import HEADER, POLARITY, YEARS, quarterly_visits, rows
 
 needs_gen = pytest.mark.skipif(find_gen() is None, reason="shared/bench/gen.py is not beside the checkout")
 
@@ -113,28 +113,8 @@ def test_text_cells_are_quoted_as_the_csv_module_quotes_them(tmp_path):
 
 
 def test_quarters_compared_with_the_same_quarter_a_year_earlier(tmp_path):
-    rules = write(tmp_path, "q.rules", """\
-        indicator visits {
-          polarity higher_is_better
-          arrow {
-            compare latest with same period last year
-            static within 1.5 %
-          }
-          target {
-            baseline 2005-Q1
-            increase by 10 % by 2006-Q4
-          }
-          rag {
-            green when on trajectory
-            amber when arrow is up
-            red otherwise
-          }
-        }
-        """)
-    quarters = [f"{y}-Q{q}" for y in (2005, 2006, 2007) for q in (1, 2, 3, 4)]
     rng = random.Random(5)
-    text = HEADER + "".join(f"A{a},visits,{q},{rng.choice(['', '100', '101.5', '98.5', '110'])}\n"
-                            for q in quarters for a in range(30))
+    rules, text = quarterly_visits(tmp_path, rng)
     agree(rules, write(tmp_path, "q.csv", text))
     months = HEADER + "".join(f"A{a},visits,2006-{m:02},{rng.choice(['', '1', '2.5'])}\n"
                               for m in range(1, 13) for a in range(5))

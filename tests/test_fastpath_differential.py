@@ -169,8 +169,10 @@ def test_other_constructs_agree(tmp_path):
     agree(rules, data, period="2006/07")
 
 
-def test_quarters_compared_with_the_same_quarter_a_year_earlier(tmp_path):
-    rules = write(tmp_path, "q.rules", """\
+def quarterly_visits(folder: Path, rng: random.Random) -> tuple[Path, str]:
+    """The quarterly case both compiled evaluators are held to: an arrow against the same quarter a year
+    earlier, a target from a quarter's baseline, and 30 areas of random quarterly values (from `rng`)."""
+    rules = write(folder, "q.rules", """\
         indicator visits {
           polarity higher_is_better
           arrow {
@@ -189,9 +191,13 @@ def test_quarters_compared_with_the_same_quarter_a_year_earlier(tmp_path):
         }
         """)
     quarters = [f"{y}-Q{q}" for y in (2005, 2006, 2007) for q in (1, 2, 3, 4)]
-    rng = random.Random(5)
     text = HEADER + "".join(f"A{a},visits,{q},{rng.choice(['', '100', '101.5', '98.5', '110'])}\n"
                             for q in quarters for a in range(30))
+    return rules, text
+
+
+def test_quarters_compared_with_the_same_quarter_a_year_earlier(tmp_path):
+    rules, text = quarterly_visits(tmp_path, random.Random(5))
     agree(rules, write(tmp_path, "q.csv", text))
 
 
