@@ -9,6 +9,9 @@ DuckDB raises rather than wrap, and the run says so instead of giving a differen
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +32,10 @@ BATCH_ROWS = 65536
 NUMBER_PATTERN = r"^[+-]?[0-9]+(\.[0-9]+)?$"
 MISSING_PATTERN = r"^(|na|n/a|suppressed)$"
 MAX_SCALE = 18  # decimal places a value may have: beyond, the exact scaled integers could overflow
+# DuckDB's own default is 80 % of the machine's memory: on 21M rows (10 x the national benchmark L) that was a
+# 14.8 GB process. Held to 1 GB, DuckDB spills to a private temporary folder instead; the process then peaked at
+# 1.4 GB there and L got about a quarter slower (docs/performance.md).
+MEMORY_LIMIT = "1GB"
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,7 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
         return Fallback("the plan cannot express " + "; ".join(reasons))
     import duckdb
 
-    connection = duckdb.connect(config={"threads": 2})
+    connection = _connect()
     try:
         found = _load(connection, Path(path))
         if isinstance(found, Fallback):
@@ -70,6 +77,16 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
         connection.close()
         return Fallback(f"a number is too large for exact integer arithmetic in DuckDB ({error})", note=True)
     return _pieces(connection, result, first)
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB held to MEMORY_LIMIT, spilling to a folder of its own that goes when it closes."""
+    import duckdb
+
+    spill = tempfile.mkdtemp(prefix="lsprules-duckdb-")
+    connection = duckdb.connect(config={"threads": 2, "memory_limit": MEMORY_LIMIT, "temp_directory": spill})
+    weakref.finalize(connection, shutil.rmtree, spill, ignore_errors=True)
+    return connection
 
 
 def _lines(plan: exp.Select) -> exp.Select:
