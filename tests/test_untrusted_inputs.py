@@ -142,7 +142,46 @@ def test_a_long_line_and_a_long_title_are_positioned_errors(work):
 
 def test_a_50_megabyte_title_is_refused_within_bounds(work):
     (work / "r.rules").write_bytes(b'indicator x "' + b"t" * 50_000_000 + b'" {\n}\n')
-    bounded(["check", "r.rules"], work, 1, "error[E703]")
+    bounded(["check", "r.rules"], work, 1, "error[E711]", "r.rules:1:1000001")
+    bounded(["--limit", "rules_size=60000000", "check", "r.rules"], work, 1, "error[E703]", "r.rules:1:10001")
+
+
+def many_indicators(count: int) -> str:
+    """A valid rule file of `count` indicators."""
+    return "".join(f'indicator i{n:07d} "Indicator {n:07d}" {{\n  polarity higher_is_better\n}}\n'
+                   for n in range(count))
+
+
+def position(text: str, offset: int) -> str:
+    """`line:column:` of the character at `offset`, as diagnostics count them."""
+    return f"{text.count(chr(10), 0, offset) + 1}:{offset - text.rfind(chr(10), 0, offset)}:"
+
+
+@pytest.mark.parametrize("command, code", [(["check"], 1), (["fmt", "--check"], 2), (["sql"], 2),
+                                           (["evaluate"], 2), (["explain"], 2)])
+def test_a_valid_50_megabyte_rule_file_is_refused_having_read_its_start(work, command, code):
+    text = many_indicators(700_000)  # 50 MB: parsing one took 210 s and 2.5 GB
+    (work / "r.rules").write_text(text, encoding="utf-8")
+    arguments = {"evaluate": ["crime.yaml"], "explain": ["crime.yaml", "--indicator", "i0000001"]}.get(command[0], [])
+    out = bounded([*command, "r.rules", *arguments], work, code, "error[E711]",
+                  f"r.rules:{position(text, 1_000_000)} error[E711]: the rule file is longer than the limit of "
+                  f"1,000,000 characters", f"lsprules --limit rules_size={len(text)} ")
+    assert out.count("error[") == 1
+
+
+@pytest.mark.parametrize("character, newline", [("\u00e9", "\n"), ("\U0001d11e", "\n"), ("x", "\r\n"), ("x", "\n")])
+def test_a_rule_file_over_the_size_limit_is_refused_at_the_same_place_read_whole_or_in_part(work, character,
+                                                                                               newline):
+    """Up to 4 x the limit (and a little) in bytes a file is read whole and not parsed; beyond, only its start
+    is read. Either way the position is the first character beyond the limit, whatever the characters' sizes."""
+    body = f"# {character * 40}{newline}" * 4
+    (work / "r.rules").write_text(body, encoding="utf-8", newline="")
+    text = body.replace("\r\n", "\n")
+    for limit in (len(text) - 1, 30):  # read whole; read in part (the file has more than 4 x 30 + 16 bytes)
+        assert (limit * 4 + 16 < len(body.encode())) == (limit == 30)
+        bounded(["--limit", f"rules_size={limit}", "check", "r.rules"], work, 1,
+                f"r.rules:{position(text, limit)} error[E711]")
+    bounded(["--limit", f"rules_size={len(text)}", "check", "r.rules"], work, 0)
 
 
 @pytest.mark.parametrize("value, code", [("1.0e+4400", "E701"), ("1.0e+99999999", "E701"),

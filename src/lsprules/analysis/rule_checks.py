@@ -18,7 +18,7 @@ from lsprules.analysis.band_judge import Context
 from lsprules.analysis.suppressions import suppressed
 from lsprules.analysis.theme_bands import ThemeAnalysis, analyse_theme
 from lsprules.core.diagnostics import Diagnostic, InputError, Severity, at_span, did_you_mean
-from lsprules.core.files import decode_source, read_input
+from lsprules.core.files import decode_source, read_rule_file
 from lsprules.core.numbers import exact
 from lsprules.core.periods import Period, PeriodError, parse_period
 from lsprules.core.source import Source, Span
@@ -111,7 +111,7 @@ class FileCheck:
 def check_path(path: str | Path) -> FileCheck:
     """Check one rule file."""
     try:
-        source = decode_source(*read_input(path, "rule file"))
+        source = decode_source(*read_rule_file(path))
     except InputError as exc:
         return FileCheck(exc.diagnostics)
     return check_source(source)

@@ -105,6 +105,7 @@ CODES: dict[str, str] = {
     "E707": "CSV header beyond the columns limit",
     "E708": "CSV field beyond the size limit",
     "E709": "xlsx beyond the decompressed size limit",
+    "E711": "rule file beyond the size limit",
     # Appended for rule language v2 (issue 10, part A).
     "E115": "number where a condition is needed",
     "E116": "invalid share or count of assessed members",

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 
-from lsprules.core.diagnostics import InputError, error
+from lsprules.core.diagnostics import Diagnostic, InputError, error
+from lsprules.core.source import Source
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Limits:
     number_exponent: int = 50  # E701: how far a number's magnitude may be from 1 (|adjusted exponent|)
     decimals: int = 20  # E702: `decimals N`, the places a value is shown with
     line_length: int = 10_000  # E703: characters on one line of a rule file
+    rules_size: int = 1_000_000  # E711: characters in one rule file (a bundled one has about 10,000)
     text_length: int = 10_000  # E704: characters of one title, name or other text, in rules or data
     derived_depth: int = 100  # E706: a chain of derived indicators, each computed from the next
     csv_columns: int = 1_000  # E707: columns in a CSV header
@@ -132,6 +134,16 @@ def text_problem(text: str, what: str) -> tuple[str, str, str] | None:
         return ("E704", f"{what} of {len(text)} characters is beyond the limit of {limit}",
                 _raise_hint("text_length", len(text)))
     return None
+
+
+def rules_size_problem(source: Source, needed: int | None = None) -> Diagnostic | None:
+    """E711 at the first character of a rule file beyond the limit `rules_size`; `needed`, a size that would
+    do, is the text's length unless the caller knows more (a file read only in part)."""
+    limit = current().rules_size
+    if len(source.text) <= limit:
+        return None
+    return error("E711", f"the rule file is longer than the limit of {limit:,} characters", source, limit,
+                 hint=_raise_hint("rules_size", needed or len(source.text)))
 
 
 def _raise_hint(name: str, needed: int) -> str:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from lsprules.core.diagnostics import Diagnostic, InputError, at_span, error, render
 from lsprules.core.exits import EXIT_ERROR, EXIT_FINDINGS
-from lsprules.core.files import STDIN, decode_source, output_target, read_stdin, stdin_name, write_atomic
+from lsprules.core.files import STDIN, decode_source, output_target, read_rule_file, stdin_name, write_atomic
 from lsprules.core.source import Source, Span, display_name
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def _one(path: Path, report: FmtReport, *, check: bool, diff: bool) -> bool | No
         target = path
         if str(path) != STDIN and not (check or diff):  # formatted in place: the file a link points to
             target = output_target(path.resolve(), label=f"cannot format '{name}' in place")
-        data = read_stdin() if str(path) == STDIN else path.read_bytes()
+        data = read_rule_file(path)[1]
         text = format_source(decode_source(name, data))
     except OSError as exc:
         _diagnostics(report, [error("E001", f"cannot read '{name}': {exc.strerror or exc}")])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lsprules.core.diagnostics import InputError, at_span
-from lsprules.core.files import decode_source, read_input
+from lsprules.core.files import decode_source, read_rule_file
 from lsprules.core.periods import PeriodKind
 
 DEFAULT_SCALE = 6
@@ -23,7 +23,7 @@ def run_sql(rules_path: Path, dialect: str = "duckdb", table: str = "observation
     rules = load_rules(rules_path)
     found = unsupported_at(rules)
     if found:
-        source = decode_source(*read_input(rules_path, "rule file"))
+        source = decode_source(*read_rule_file(rules_path))
         raise InputError([at_span("E500", f"the SQL plan cannot express this yet: {f.reason}", f.span,
                                   source.line_text(f.span.line) if f.span else "",
                                   "`lsprules evaluate` runs these rules with the reference interpreter; for SQL, "

@@ -9,6 +9,7 @@ from lark import Token, Tree, UnexpectedCharacters, UnexpectedEOF, UnexpectedInp
 from lark.lexer import PatternStr
 
 from lsprules.core.diagnostics import Diagnostic, InputError, did_you_mean, error
+from lsprules.core.limits import rules_size_problem
 from lsprules.core.source import Source
 from lsprules.lang import nodes
 from lsprules.lang.grammar import comment_sink, lark_parser
@@ -37,6 +38,9 @@ def parse_source(source: Source) -> nodes.RuleFile:
     """Parse a rule file into its AST; raise InputError with diagnostics for every syntax problem found."""
     from lsprules.lang.lower import lower  # the only module that walks Lark trees
 
+    too_big = rules_size_problem(source)
+    if too_big is not None:  # parsing costs seconds a megabyte: refuse before starting
+        raise InputError([too_big])
     deep = _deep_parenthesis(source.text)
     if deep is not None:  # found by a scan of the text: parsing thousands of levels would take seconds
         line_start = source.text.rfind("\n", 0, deep) + 1

@@ -152,9 +152,9 @@ class RuleSet:
 
 def load_rules(path: str | Path) -> RuleSet:
     """Read, parse and resolve a rule file; raise InputError with every problem found."""
-    from lsprules.core.files import read_input
+    from lsprules.core.files import read_rule_file
 
-    name, data = read_input(path, "rule file")
+    name, data = read_rule_file(path)
     source = decode_source(name, data)
     from lsprules.lang.parser import parse_source
 
