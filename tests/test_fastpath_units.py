@@ -74,3 +74,38 @@ def test_national_rules_compile_and_other_conditions_run_the_reference_facts():
     other = rules_from("indicator x {\n polarity lower_is_better\n target 5\n rag {\n green when value < target\n"
                        " red otherwise\n }\n}\n").indicators["x"]
     assert not isinstance(compile_plan(other, periods, 2, 10), _Compiled)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 64), st.sampled_from(["", "\n", "\n\n\n"]), st.booleans(), st.booleans())
+def test_the_file_read_in_blocks_of_any_size_gives_the_same_grid(block, trailing, bom, blank_inside):
+    """Blocks are cut at any byte: the grid is the same; blank lines pass only at the end, as the reference's."""
+    import tempfile
+    from pathlib import Path
+    from unittest import mock
+
+    from lsprules.engine.compiled import grid
+
+    rows = [f"A{a},{i},{p},{a + len(i) + int(p[:4]) % 7}.5"
+            for p in ("2005/06", "2006/07") for a in range(3) for i in ("x", "yy")]
+    if blank_inside:
+        rows.insert(5, "")
+    text = ("\ufeff" if bom else "") + "area,indicator,period,value\n" + "\n".join(rows) + trailing
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "d.csv"
+        path.write_text(text, encoding="utf-8")
+        whole = read_table(path)
+        with mock.patch.object(grid, "BLOCK_BYTES", block):
+            cut = read_table(path)
+    if blank_inside:
+        assert whole is None and cut is None
+        return
+    assert whole is not None and cut is not None
+    assert (cut.areas, cut.periods, cut.scale, set(cut.indicators)) == \
+           (whole.areas, whole.periods, whole.scale, set(whole.indicators))  # indicators may be numbered apart
+
+    def series(table, name):
+        return [table.values[start:start + 2] for start in table.offsets(table.indicators[name], range(3))]
+
+    assert series(cut, "x") == series(whole, "x") == [[45, 55], [55, 65], [65, 75]]  # A0 x: 4.5, 5.5 (scale 10)
+    assert series(cut, "yy") == series(whole, "yy") == [[55, 65], [65, 75], [75, 85]]

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import chain, repeat
 from operator import add, mul
 from pathlib import Path
-from typing import cast
+from typing import BinaryIO, cast
 
 from lsprules.core.limits import number_problem
 from lsprules.core.periods import Period, PeriodError, parse_period
@@ -26,12 +26,19 @@ from lsprules.core.source import BOM
 from lsprules.data.readers.long_form import INDICATOR_ID, MISSING_WORDS, NUMBER, REQUIRED
 
 CHUNK_CHARS = 1 << 22  # ~100k rows at a time: bounded memory for the cells of one chunk
+BLOCK_BYTES = 1 << 24  # read 16 MiB of the file at a time: memory does not grow with the file's size
 # Every byte but ',' and '\n' deleted leaves ",,,\n" once per line in a plain file.
 _SKELETON_DELETE = bytes(b for b in range(256) if b not in b",\n")
 MISSING = 0  # value number of an empty/na/suppressed cell; -1 marks a grid cell no row filled
 # A grid this much larger than the rows it holds is too sparse to be worth it: use the reference reader.
 MAX_SPARSENESS = 4
 MAX_FIRST_BLOCK = 1 << 20  # rows of the first period kept to recognise the next periods' blocks
+
+
+def _plain(data: bytes) -> None:
+    """NotPlain for quotes or carriage returns: the csv module must read such a file."""
+    if b'"' in data or b"\r" in data:
+        raise NotPlain("quotes or carriage returns: the csv module must read it")
 
 
 class NotPlain(Exception):
@@ -63,17 +70,29 @@ class Table:
 def read_table(path: str | Path) -> Table | None:
     """The dataset as a Table, or None when the reference reader must read it."""
     try:
-        data = Path(path).read_bytes()
-        return _Reader(data).table()
+        with Path(path).open("rb") as stream:
+            return _Reader().table(_lines(stream))
     except (OSError, ValueError, NotPlain):
         return None
+
+
+def _lines(stream: BinaryIO) -> Iterator[bytes]:
+    """The file in blocks of whole lines, each ending with a newline (one is added to a last line without)."""
+    rest = b""
+    while block := stream.read(BLOCK_BYTES):
+        block = rest + block
+        cut = block.rfind(b"\n") + 1
+        rest = block[cut:]
+        if cut:
+            yield block[:cut]
+    if rest:
+        yield rest + b"\n"
 
 
 class _Reader:
     """Validates and converts one file's columns chunk by chunk; raises NotPlain on anything unusual."""
 
-    def __init__(self, data: bytes):
-        self.data = data
+    def __init__(self) -> None:
         self.area_numbers: dict[str, int] = {}  # raw cell -> area number
         self.area_names: dict[str, int] = {}  # stripped name -> area number
         self.indicator_numbers: dict[str, int] = {}
@@ -83,35 +102,34 @@ class _Reader:
         self.value_numbers: dict[str, int] = {}
         self.numbers: list[Decimal | None] = [None]  # value number -> exact value (0: missing)
         # area, indicator, period and value numbers of every row, compactly
-        self.columns = [array("l"), array("l"), array("l"), array("l")]
+        self.columns = [array("i"), array("i"), array("i"), array("i")]  # 4 bytes a number: 21M rows in 336 MB
         self.first = _FirstBlock()
 
-    def table(self) -> Table:
-        text, order = self._text()
-        self._read_chunks(text, order)
-        del text
+    def table(self, blocks: Iterator[bytes]) -> Table:
+        """Read the blocks of lines (the header first) and build the grid."""
+        header, _, first = next(blocks, b"").removeprefix(BOM).partition(b"\n")
+        _plain(header)
+        order = _column_order(header.decode("utf-8"))
+        blocks = chain([first], blocks)
+        blank = False  # blank lines seen: allowed only at the end of the file, as the reference reader skips them
+        for block in blocks:
+            _plain(block)
+            body = block.rstrip(b"\n")
+            if body and blank:
+                raise NotPlain("a blank line")
+            blank = blank or len(block) - len(body) > (1 if body else 0)  # newlines beyond a last line's own
+            if body:
+                self._read_block(body + b"\n", order)
         return self._grid()
 
-    # --- the file's shape ---------------------------------------------------------------------
+    # --- the file's shape and columns, block by block ------------------------------------------
 
-    def _text(self) -> tuple[str, tuple[int, int, int, int]]:
-        data = self.data.removeprefix(BOM)
-        if b'"' in data or b"\r" in data:
-            raise NotPlain("quotes or carriage returns: the csv module must read it")
-        header, _, body = data.partition(b"\n")
-        order = _column_order(header.decode("utf-8"))
-        body = body.rstrip(b"\n")  # trailing blank lines are skipped by the reference reader too
-        if body:
-            body += b"\n"
-        skeleton = body.translate(None, _SKELETON_DELETE)
+    def _read_block(self, lines: bytes, order: tuple[int, int, int, int]) -> None:
+        """Check that every line has four cells, then number the cells, chunk by chunk."""
+        skeleton = lines.translate(None, _SKELETON_DELETE)
         if skeleton.count(b",,,\n") * 4 != len(skeleton):
             raise NotPlain("a line without exactly four cells, or a blank line")
-        self.data = b""
-        return body.decode("utf-8"), order
-
-    # --- columns, chunk by chunk --------------------------------------------------------------
-
-    def _read_chunks(self, text: str, order: tuple[int, int, int, int]) -> None:
+        text = lines.decode("utf-8")
         start, size = 0, len(text)
         while start < size:
             end = text.find("\n", start + CHUNK_CHARS)
@@ -132,7 +150,7 @@ class _Reader:
             else:
                 self.columns[which].extend(self._numbered(cells, numbers, register))
         if periods.count(periods[0]) == len(periods) and periods[0] in self.period_numbers:  # one period
-            self.columns[2].extend(array("l", [self.period_numbers[periods[0]]]) * len(periods))
+            self.columns[2].extend(array("i", [self.period_numbers[periods[0]]]) * len(periods))
         else:
             self.columns[2].extend(self._numbered(periods, self.period_numbers, self._new_periods))
         self.columns[3].extend(self._numbered(values, self.value_numbers, self._new_values))
@@ -141,10 +159,10 @@ class _Reader:
                   register: Callable[[list[str]], None]) -> array[int]:
         """The number of every cell, registering the cells not seen before (validated) first."""
         try:
-            return array("l", map(numbers.__getitem__, cells))
+            return array("i", map(numbers.__getitem__, cells))
         except KeyError:
             register(cells)
-            return array("l", map(numbers.__getitem__, cells))
+            return array("i", map(numbers.__getitem__, cells))
 
     def _new_areas(self, cells: list[str]) -> None:
         for raw in dict.fromkeys(cells):  # first appearance order is the output order
@@ -212,7 +230,7 @@ class _Reader:
         blocks = {}
         for start in range(0, len(values), size):
             block = slice(start, start + size)
-            if (periods[block] != array("l", [periods[start]]) * size or areas[block] != areas[:size]
+            if (periods[block] != array("i", [periods[start]]) * size or areas[block] != areas[:size]
                     or indicators[block] != indicators[:size]):
                 return None
             blocks[rank[periods[start]]] = values[block]
@@ -294,7 +312,7 @@ class _FirstBlock:
 
 
 def _joined(numbers: array[int], pieces: list[tuple[int, int]]) -> array[int]:
-    joined = array("l")
+    joined = array("i")
     for p, q in pieces:
         joined.extend(numbers[p:q])
     return joined
