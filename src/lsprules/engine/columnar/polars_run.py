@@ -29,6 +29,7 @@ from lsprules.lang.resolve import RuleSet
 
 if TYPE_CHECKING:
     import polars as pl
+    from sqlglot import exp
 
 # polars' Int128 holds -2^127 .. 2^127 - 1, and the plan divides in DECIMAL(38, 0): under 10^38 both are exact.
 EXACT_LIMIT = 10**38
@@ -60,16 +61,18 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
 
 
 def _read(path: Path) -> pl.DataFrame | Fallback:
-    """Every cell as text, nothing unquoted, every row as long as the header."""
+    """Every cell as text, nothing unquoted, every row as long as the header. Areas and indicators are read as
+    categories: grouping and joining on them then compares integers, not texts."""
     import polars as pl
 
     names = header_columns(path)
     if isinstance(names, Fallback):
         return names
+    types = {"area": pl.Categorical, "indicator": pl.Categorical, "period": pl.String, "value": pl.String}
     try:
         data = path.read_bytes()
-        frame = pl.read_csv(data, schema=dict.fromkeys(names, pl.String), quote_char=None, raise_if_empty=False,
-                            truncate_ragged_lines=False, encoding="utf8")
+        frame = pl.read_csv(data, schema={name: types[name] for name in names}, quote_char=None,
+                            raise_if_empty=False, truncate_ragged_lines=False, encoding="utf8")
     except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError):
         return Fallback("polars cannot read the file as plain CSV")
     # polars refuses a row longer than the header but pads a shorter one: then the commas do not add up.
@@ -82,26 +85,36 @@ def _checked(frame: pl.DataFrame) -> Checked | Fallback:
     """The checks of input_checks.checked, counted in bulk: bad values, places and digits, repeated rows."""
     import polars as pl
 
+    try:
+        return _counted(frame)
+    except pl.exceptions.PolarsError as error:
+        return Fallback(f"polars could not check the file ({type(error).__name__})", note=True)
+
+
+def _counted(frame: pl.DataFrame) -> Checked | Fallback:
+    import polars as pl
+
     value = pl.col("value")
-    ok = value.str.contains(VALUE_PATTERN)
-    bad = int(frame.select((value.is_not_null() & ~ok).sum()).item() or 0)
-    if bad:
-        return checked(bad, 0, 0, 0, {})
-    number = value.is_not_null() & ~value.str.contains("^[nNsS]")  # every value is a number or a missing word
+    bad = value.is_not_null() & ~value.str.contains(VALUE_PATTERN)
+    number = value.is_not_null() & ~value.str.contains("^[nNsS]")  # once no value is bad: not a missing word
     dot, size = value.str.find(".", literal=True), value.str.len_bytes()
     sign = (value.str.starts_with("-") | value.str.starts_with("+")).cast(pl.UInt32)
     # A row's key as one integer from its cells' category codes (hashing three texts a row costs more), when the
     # codes' ranges allow; their product is then unique per area, indicator and period.
-    codes = [pl.col(c).cast(pl.Categorical).to_physical().cast(pl.UInt64) for c in ("area", "indicator", "period")]
-    ranges = [int(r or 0) + 1 for r in frame.select(*(c.max().alias(str(i)) for i, c in enumerate(codes))).row(0)]
+    codes = [pl.col("area").to_physical(), pl.col("indicator").to_physical(),
+             pl.col("period").cast(pl.Categorical).to_physical()]
+    codes = [c.cast(pl.UInt64) for c in codes]
+    counts = frame.select(bad.sum().alias("bad"), (size - dot - 1).filter(number).max().alias("scale"),
+                          (pl.coalesce(dot, size) - sign).filter(number).max().alias("digits"),
+                          *(c.max().alias(str(i)) for i, c in enumerate(codes))).row(0)
+    if counts[0]:
+        return checked(int(counts[0]), 0, 0, 0, {})
+    ranges = [int(r or 0) + 1 for r in counts[3:]]
     key = codes[0] * (ranges[1] * ranges[2]) + codes[1] * ranges[2] + codes[2] \
         if ranges[0] * ranges[1] * ranges[2] < 2**64 else pl.struct("area", "indicator", "period")
-    row = frame.select(scale=(size - dot - 1).filter(number).max(),
-                       digits=(pl.coalesce(dot, size) - sign).filter(number).max(),
-                       unique=key.n_unique()).row(0)
-    duplicates = frame.height - int(row[2] or 0)
-    cells = {c: frame.get_column(c).unique().to_list() for c in ("area", "indicator", "period")}
-    return checked(0, duplicates, int(row[0] or 0), int(row[1] or 0), cells)
+    duplicates = frame.height - int(frame.select(key.n_unique()).item() or 0)
+    cells = {c: frame.get_column(c).unique().cast(pl.String).to_list() for c in ("area", "indicator", "period")}
+    return checked(0, duplicates, int(counts[1] or 0), int(counts[2] or 0), cells)
 
 
 def _run(rules: RuleSet, frame: pl.DataFrame, found: Checked, at: Period | None,
@@ -119,8 +132,28 @@ def _run(rules: RuleSet, frame: pl.DataFrame, found: Checked, at: Period | None,
         return Fallback("a number is too large for exact integer arithmetic in polars (38 digits)", note=True)
     context = pl.SQLContext(observations=frame.lazy().with_row_index("rn", offset=1))
     try:
-        result = context.execute(plan.sql(dialect="postgres")).collect()
+        result = context.execute(_lowered(plan).sql(dialect="postgres")).collect()
     except pl.exceptions.PolarsError as error:
         return Fallback(f"polars could not run the plan ({type(error).__name__})", note=True)
     # The plan writes every cell as CSV text already (quoted where needed), so polars writes it as it is.
     return iter([result.write_csv(quote_style="never", null_value="", line_terminator="\n")])
+
+
+# The layers after which areas and indicators are text again: grouped by their categories up to there, then joined
+# with the rule file's indicators (text) and written out.
+AS_TEXT = {"areas", "compared"}
+
+
+def _lowered(plan: exp.Select) -> exp.Select:
+    """The plan for polars' SQL engine: areas and indicators back to text where the plan leaves its groupings."""
+    from sqlglot import exp
+
+    lowered = plan.copy()
+    for cte in lowered.args["with"].expressions:
+        if cte.alias not in AS_TEXT:
+            continue
+        select = cte.this
+        select.set("expressions", [
+            exp.cast(e.this if isinstance(e, exp.Alias) else e, "VARCHAR").as_(e.alias_or_name)
+            if e.alias_or_name in ("area", "indicator") else e for e in select.expressions])
+    return lowered

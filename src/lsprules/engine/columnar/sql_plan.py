@@ -95,9 +95,10 @@ class _Compiler:
 
     def query(self) -> exp.Select:
         ctes = [("obs", self._obs()), ("areas", self._areas()), ("known", self._known()),
-                ("ranked", self._ranked()), ("series", self._series()), ("compared", self._compared()),
-                ("judged", self._judged()), ("decided", self._decided()), ("rated", self._rated()),
-                ("joined", self._joined()), ("parts", self._parts()), ("digits", self._digits())]
+                ("ranked", self._ranked()), ("picked", self._picked()), ("series", self._series()),
+                ("compared", self._compared()), ("judged", self._judged()), ("decided", self._decided()),
+                ("rated", self._rated()), ("joined", self._joined()), ("parts", self._parts()),
+                ("digits", self._digits())]
         final = self._cells()
         for name, body in ctes:
             materialized = True if self.o.dialect == "duckdb" and name in LAYERS else None
@@ -161,21 +162,27 @@ class _Compiler:
                             order=exp.Order(expressions=[exp.Ordered(this=column("pidx"), desc=True)]))
         return exp.select("*").select(window.as_("k")).from_("known")
 
-    def _series(self) -> exp.Select:
+    def _picked(self) -> exp.Select:
+        """The values of the latest two periods and of the baseline, each in its own column on its own row: the
+        next layer's aggregates are then plain MAXes, which engines run much faster than a MAX over a CASE."""
         def at_rank(rank: int, name: str) -> exp.Expression:
-            return exp.Max(this=exp.Case().when(exp.EQ(this=column("k"), expression=exp.Literal.number(rank)),
-                                                column(name)))
+            return exp.Case().when(exp.EQ(this=column("k"), expression=exp.Literal.number(rank)), column(name))
 
         baselines: list[exp.Expression] = []
         for index, ids in _grouped({s.id: self._baseline_index(s) for s in self.specs}).items():
             if index is not None:
                 baselines.append(exp.and_(_member(ids), exp.EQ(this=column("pidx"), expression=lit(index,
                                                                                                  self.int_type))))
-        base = exp.Max(this=exp.Case().when(exp.or_(*baselines), column("v"))) if baselines else _null(self.int_type)
+        base = exp.Case().when(exp.or_(*baselines), column("v")) if baselines else _null(self.int_type)
         return (exp.select(column("area"), column("indicator"), at_rank(1, "pidx").as_("lp"),
                            at_rank(1, "period").as_("lperiod"), at_rank(1, "v").as_("lv"),
                            at_rank(2, "period").as_("pperiod"), at_rank(2, "v").as_("pv"), base.as_("bv"))
-                .from_("ranked").group_by(column("area"), column("indicator")))
+                .from_("ranked"))
+
+    def _series(self) -> exp.Select:
+        return (exp.select(column("area"), column("indicator"),
+                           *(exp.Max(this=column(c)).as_(c) for c in ("lp", "lperiod", "lv", "pperiod", "pv", "bv")))
+                .from_("picked").group_by(column("area"), column("indicator")))
 
     def _compared(self) -> exp.Select:
         """The value each indicator compares with: the previous one, or the same period a year earlier."""
