@@ -96,16 +96,16 @@ def _counted(frame: pl.DataFrame) -> Checked | Fallback:
 
     value = pl.col("value")
     bad = value.is_not_null() & ~value.str.contains(VALUE_PATTERN)
-    number = value.is_not_null() & ~value.str.contains("^[nNsS]")  # once no value is bad: not a missing word
+    # The most places, and at most the most digits (the length up to any point, counting a sign, and the length of
+    # a missing word: too many digits only makes the plan's bound on its integers more cautious).
     dot, size = value.str.find(".", literal=True), value.str.len_bytes()
-    sign = (value.str.starts_with("-") | value.str.starts_with("+")).cast(pl.UInt32)
     # A row's key as one integer from its cells' category codes (hashing three texts a row costs more), when the
     # codes' ranges allow; their product is then unique per area, indicator and period.
     codes = [pl.col("area").to_physical(), pl.col("indicator").to_physical(),
              pl.col("period").cast(pl.Categorical).to_physical()]
     codes = [c.cast(pl.UInt64) for c in codes]
-    counts = frame.select(bad.sum().alias("bad"), (size - dot - 1).filter(number).max().alias("scale"),
-                          (pl.coalesce(dot, size) - sign).filter(number).max().alias("digits"),
+    counts = frame.select(bad.sum().alias("bad"), (size - dot - 1).max().alias("scale"),
+                          pl.coalesce(dot, size).max().alias("digits"),
                           *(c.max().alias(str(i)) for i, c in enumerate(codes))).row(0)
     if counts[0]:
         return checked(int(counts[0]), 0, 0, 0, {})
