@@ -59,8 +59,8 @@ def test_anything_the_bound_does_not_know_is_unbounded():
 
 def test_without_polars_the_run_says_how_to_install_it(tmp_path, monkeypatch):
     data = write(tmp_path, "d.csv", HEADER + "X,robbery,2003/04,5\nX,robbery,2004/05,4\n")
-    found_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "polars" else found_spec(name, *a))
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "polars" else real(name, *a))
     found = polars_run.evaluate_csv(load_rules(NATIONAL_RULES), data)
     assert isinstance(found, Fallback) and found.note and found.reason == polars_run.INSTALL
     assert "polars is not installed" in found.reason and "'lsprules[polars]'" in found.reason
