@@ -1,5 +1,6 @@
-"""The columnar engine (SQL plan in DuckDB) against the reference interpreter: the same bytes on generated national
-data, hand-made exact ties, random rules and data; explicit fall-backs for what its plan cannot express yet."""
+"""The columnar engine (one SQL plan, run in DuckDB and in polars) against the reference interpreter: the same bytes
+on generated national data, hand-made exact ties, random rules and data; explicit fall-backs for what its plan cannot
+express yet. Every case runs through both engines."""
 
 from __future__ import annotations
 
@@ -14,28 +15,33 @@ from hypothesis import strategies as st
 
 from fastpath_helpers import NATIONAL_RULES, ROOT, find_gen, generate, reference_csv, write
 from lsprules.core.diagnostics import InputError
-from lsprules.engine.columnar.duck import Fallback, evaluate_csv
+from lsprules.engine.columnar import duck, polars_run
+from lsprules.engine.columnar.input_checks import Fallback
 from lsprules.engine.columnar.support import unsupported
 from lsprules.jobs.evaluate import FORMATS, evaluate_job
 from lsprules.lang.resolve import load_rules
 from test_fastpath_differential import HEADER, POLARITY, YEARS, quarterly_visits, rows
 
 needs_gen = pytest.mark.skipif(find_gen() is None, reason="shared/bench/gen.py is not beside the checkout")
+RUNNERS = {"duckdb": duck.evaluate_csv, "polars": polars_run.evaluate_csv}
+by_engine = pytest.mark.parametrize("engine", list(RUNNERS))
 
 
-def columnar(rules: Path, data: Path, period: str | None = None, areas: list[str] | None = None) -> str | Fallback:
+def columnar(rules: Path, data: Path, period: str | None = None, areas: list[str] | None = None,
+             engine: str = "duckdb") -> str | Fallback:
     """The columnar engine's CSV text, or why it stepped aside."""
-    found = evaluate_csv(load_rules(rules), data, period=period, areas=areas)
+    found = RUNNERS[engine](load_rules(rules), data, period=period, areas=areas)
     return found if isinstance(found, Fallback) else "".join(found)
 
 
-def agree(rules: Path, data: Path, period: str | None = None, areas: list[str] | None = None) -> str:
+def agree(rules: Path, data: Path, period: str | None = None, areas: list[str] | None = None,
+          engine: str = "duckdb") -> str:
     """Assert that the columnar engine ran and gave the reference interpreter's bytes; return them."""
     expected = reference_csv(rules, data, period, areas)
-    got = columnar(rules, data, period, areas)
+    got = columnar(rules, data, period, areas, engine)
     assert not isinstance(got, Fallback), got
     assert got == expected
-    via_job = evaluate_job(rules, data, period=period, output_format="csv", areas=areas, engine="duckdb")
+    via_job = evaluate_job(rules, data, period=period, output_format="csv", areas=areas, engine=engine)
     assert via_job.text == expected and via_job.notes == ()
     return expected
 
@@ -44,8 +50,9 @@ def agree(rules: Path, data: Path, period: str | None = None, areas: list[str] |
 
 
 @needs_gen
-def test_generated_small_national_dataset_agrees(tmp_path):
-    text = agree(NATIONAL_RULES, generate(tmp_path / "national-S.csv", 350))
+@by_engine
+def test_generated_small_national_dataset_agrees(tmp_path, engine):
+    text = agree(NATIONAL_RULES, generate(tmp_path / "national-S.csv", 350), engine=engine)
     lines = text.splitlines()[1:]
     assert len(lines) == 350 * 12
     assert {line.split(",")[10] for line in lines} == {"up", "static", "down", "na"}
@@ -54,24 +61,27 @@ def test_generated_small_national_dataset_agrees(tmp_path):
 
 @needs_gen
 @pytest.mark.slow
-def test_generated_medium_national_dataset_agrees(tmp_path):
-    agree(NATIONAL_RULES, generate(tmp_path / "national-M.csv", 3500))
+@by_engine
+def test_generated_medium_national_dataset_agrees(tmp_path, engine):
+    agree(NATIONAL_RULES, generate(tmp_path / "national-M.csv", 3500), engine=engine)
 
 
 @needs_gen
-def test_any_row_order_a_period_and_chosen_areas_agree(tmp_path):
+@by_engine
+def test_any_row_order_a_period_and_chosen_areas_agree(tmp_path, engine):
     data = generate(tmp_path / "national.csv", 40)
     header, *body = data.read_text(encoding="utf-8").splitlines(keepends=True)
     random.Random(11).shuffle(body)
-    agree(NATIONAL_RULES, write(tmp_path, "shuffled.csv", header + "".join(body)))
-    agree(NATIONAL_RULES, data, period="2005/06", areas=["E01000003", "E01000001"])
-    agree(NATIONAL_RULES, data, areas=[])
+    agree(NATIONAL_RULES, write(tmp_path, "shuffled.csv", header + "".join(body)), engine=engine)
+    agree(NATIONAL_RULES, data, period="2005/06", areas=["E01000003", "E01000001"], engine=engine)
+    agree(NATIONAL_RULES, data, areas=[], engine=engine)
 
 
 # --- hand-made: exact ties, gaps, zeros, cells that need quoting --------------------------------------
 
 
-def test_exact_ties_gaps_and_zeros(tmp_path):
+@by_engine
+def test_exact_ties_gaps_and_zeros(tmp_path, engine):
     series = {
         ("tie_up", "detection_rate_pct"): ["50.0", "55", "57", "60.0", "60.9"],  # +1.5 % exactly: not static
         ("tie_static", "detection_rate_pct"): ["50.0", "55", "57", "60.0", "60.8"],
@@ -93,7 +103,7 @@ def test_exact_ties_gaps_and_zeros(tmp_path):
         ("-minus", "robbery"): ["1", "2", "3", "4", "5"],
         ("Ynys Môn", "robbery"): ["1", "2", "3", "4", "5"],
     }
-    text = agree(NATIONAL_RULES, write(tmp_path, "ties.csv", rows(series)))
+    text = agree(NATIONAL_RULES, write(tmp_path, "ties.csv", rows(series)), engine=engine)
     by_key = {tuple(line.split(",")[:2]): line.split(",") for line in text.splitlines()[1:]}
     assert by_key["tie_up", "detection_rate_pct"][9:11] == ["1.5", "up"]
     assert by_key["tie_static", "detection_rate_pct"][10] == "static"
@@ -104,21 +114,23 @@ def test_exact_ties_gaps_and_zeros(tmp_path):
     assert by_key["'=HYPERLINK(1)", "robbery"][4] == "2007/08"
 
 
-def test_text_cells_are_quoted_as_the_csv_module_quotes_them(tmp_path):
+@by_engine
+def test_text_cells_are_quoted_as_the_csv_module_quotes_them(tmp_path, engine):
     rules = write(tmp_path, "q.rules", 'indicator x "Title, with \\"quotes\\"" { polarity lower_is_better }\n'
                                        'group g "G" { indicator y "=1+1" { polarity higher_is_better } }\n')
     data = write(tmp_path, "d.csv", HEADER + "@area,x,2006/07,1\n+plus,y,2006/07,2\n")
-    text = agree(rules, data)
+    text = agree(rules, data, engine=engine)
     assert '"Title, with ""quotes"""' in text and "'=1+1" in text and "'@area" in text
 
 
-def test_quarters_compared_with_the_same_quarter_a_year_earlier(tmp_path):
+@by_engine
+def test_quarters_compared_with_the_same_quarter_a_year_earlier(tmp_path, engine):
     rng = random.Random(5)
     rules, text = quarterly_visits(tmp_path, rng)
-    agree(rules, write(tmp_path, "q.csv", text))
+    agree(rules, write(tmp_path, "q.csv", text), engine=engine)
     months = HEADER + "".join(f"A{a},visits,2006-{m:02},{rng.choice(['', '1', '2.5'])}\n"
                               for m in range(1, 13) for a in range(5))
-    agree(rules, write(tmp_path, "m.csv", months))
+    agree(rules, write(tmp_path, "m.csv", months), engine=engine)
 
 
 # --- random rules on random data: every construct the plan expresses ------------------------------------
@@ -176,16 +188,17 @@ def data_text(draw: st.DrawFn) -> str:
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rules=rule_text(), data=data_text(), period=st.sampled_from([None, None, "2005/06", "2007/08"]))
-def test_random_rules_on_random_data_agree(rules, data, period):
+@by_engine
+def test_random_rules_on_random_data_agree(rules, data, period, engine):
     with tempfile.TemporaryDirectory() as folder:
         rules_path, data_path = write(Path(folder), "r.rules", rules), write(Path(folder), "d.csv", data)
         assert unsupported(load_rules(rules_path)) == []
         try:
             reference_csv(rules_path, data_path, period)
         except InputError:  # a --period the data lacks: the reference reports it, the engine steps aside
-            assert isinstance(columnar(rules_path, data_path, period), Fallback)
+            assert isinstance(columnar(rules_path, data_path, period, engine=engine), Fallback)
             return
-        agree(rules_path, data_path, period)
+        agree(rules_path, data_path, period, engine=engine)
 
 
 # --- what falls back, and how it says so -----------------------------------------------------------------
@@ -221,57 +234,64 @@ def test_a_setting_the_plan_does_not_know_falls_back(monkeypatch):
 @pytest.mark.parametrize("construct", [
     "arrow { compare latest with mean of previous 2 }", "target {\n baseline 2003/04\n 80 in 2005/06\n }",
     "rag {\n green when value / 2 > 1\n }", "rag {\n green when max(value, 1) > 1\n }"])
-def test_each_unsupported_construct_falls_back_with_a_note_when_asked(tmp_path, construct):
+@by_engine
+def test_each_unsupported_construct_falls_back_with_a_note_when_asked(tmp_path, construct, engine):
     rules = write(tmp_path, "r.rules", f"indicator x {{\n polarity higher_is_better\n target 5\n {construct}\n}}\n"
                   .replace("target 5\n target", "target"))
     data = write(tmp_path, "d.csv", HEADER + "A,x,2003/04,1\nA,x,2005/06,4\nA,x,2006/07,6\n")
     assert unsupported(load_rules(rules)) != []
-    assert isinstance(columnar(rules, data), Fallback)
+    assert isinstance(columnar(rules, data, engine=engine), Fallback)
     expected = reference_csv(rules, data)
-    asked = evaluate_job(rules, data, output_format="csv", engine="duckdb")
+    asked = evaluate_job(rules, data, output_format="csv", engine=engine)
     assert asked.text == expected and "the plan cannot express" in asked.notes[0]
     assert evaluate_job(rules, data, output_format="csv").notes == ()  # auto: silently the best path
 
 
 @pytest.mark.parametrize("text", [
     HEADER + '"Ynys Môn, North",robbery,2006/07,5\n',  # quoted cells
+    HEADER + '"North",robbery,2006/07,5\n',  # a quoted cell: the reference unquotes it
+    HEADER + "X,robbery,2006/07\n",  # a row too short
+    HEADER + "X,robbery,2006/07,5,6\n",  # a row too long
     HEADER + "X,robbery,2006/07,5\nX,robbery,2006/07,5.0\n",  # a duplicate with the same value: accepted
     HEADER.replace("value", "value,note") + "X,robbery,2006/07,5,hello\n",  # another column
     HEADER + " X ,robbery,2006/07, 5\n",  # spaces around cells
     HEADER + "X,robbery,2006/07,5\nX,robbery,2007,6\n",  # two kinds of period: the reference reports it
     "Value, Period ,AREA,indicator\n5,2006/07,X,robbery\n",  # a header the reference reads
 ])
-def test_files_the_engine_does_not_check_go_to_the_reference(tmp_path, text):
+@by_engine
+def test_files_the_engine_does_not_check_go_to_the_reference(tmp_path, text, engine):
     data = write(tmp_path, "d.csv", text)
-    assert isinstance(columnar(NATIONAL_RULES, data), Fallback)
+    assert isinstance(columnar(NATIONAL_RULES, data, engine=engine), Fallback)
     try:
         expected = reference_csv(NATIONAL_RULES, data)
     except InputError as error:
         with pytest.raises(InputError) as caught:
-            evaluate_job(NATIONAL_RULES, data, output_format="csv", engine="duckdb")
+            evaluate_job(NATIONAL_RULES, data, output_format="csv", engine=engine)
         assert caught.value.diagnostics == error.diagnostics
         return
-    assert evaluate_job(NATIONAL_RULES, data, output_format="csv", engine="duckdb").text == expected
+    assert evaluate_job(NATIONAL_RULES, data, output_format="csv", engine=engine).text == expected
 
 
-def test_a_number_too_large_for_exact_integers_falls_back_with_a_note(tmp_path):
+@by_engine
+def test_a_number_too_large_for_exact_integers_falls_back_with_a_note(tmp_path, engine):
     huge = "9" * 36
     data = write(tmp_path, "d.csv", HEADER + f"X,robbery,2003/04,{huge}\nX,robbery,2004/05,1{huge}\n")
-    found = columnar(NATIONAL_RULES, data)
+    found = columnar(NATIONAL_RULES, data, engine=engine)
     assert isinstance(found, Fallback) and found.note and "too large" in found.reason
-    result = evaluate_job(NATIONAL_RULES, data, output_format="csv", engine="duckdb")
+    result = evaluate_job(NATIONAL_RULES, data, output_format="csv", engine=engine)
     assert result.text == reference_csv(NATIONAL_RULES, data) and "too large" in result.notes[0]
     assert evaluate_job(NATIONAL_RULES, data, output_format="csv").text == result.text
     places = write(tmp_path, "p.csv", HEADER + "X,robbery,2003/04,0." + "1" * 19 + "\n")
-    found = columnar(NATIONAL_RULES, places)
+    found = columnar(NATIONAL_RULES, places, engine=engine)
     assert isinstance(found, Fallback) and found.note
     assert evaluate_job(NATIONAL_RULES, places, output_format="csv").text == reference_csv(NATIONAL_RULES, places)
 
 
-def test_big_values_within_range_stay_exact(tmp_path):
+@by_engine
+def test_big_values_within_range_stay_exact(tmp_path, engine):
     big = "12345678901234567.5"  # 18 digits: read as DECIMAL(38), no float anywhere
     data = write(tmp_path, "d.csv", HEADER + f"X,robbery,2003/04,{big}\nX,robbery,2004/05,12345678901234567.4\n")
-    text = agree(NATIONAL_RULES, data)
+    text = agree(NATIONAL_RULES, data, engine=engine)
     assert "2004/05,12345678901234567.4,2003/04,12345678901234567.5,-0.1,0,static,10185185093518518.1875," in text
 
 
@@ -287,6 +307,6 @@ BUNDLED = [("crime.rules", "redcar-cleveland-2007.yaml"), ("districts.rules", "d
 def test_bundled_examples_are_unchanged_in_every_format(rules, data, output_format):
     rules_path, data_path = ROOT / "rules" / rules, ROOT / "datasets" / data
     expected = evaluate_job(rules_path, data_path, output_format=output_format, engine="interpreter")
-    for engine in ("auto", "duckdb"):
+    for engine in ("auto", "duckdb", "polars"):
         got = evaluate_job(rules_path, data_path, output_format=output_format, engine=engine)
         assert (got.text, got.discrepancies) == (expected.text, expected.discrepancies)

@@ -29,7 +29,8 @@ def loaded(*args: str) -> set[str]:
 def test_help_imports_no_engine_and_no_data_libraries():
     modules = loaded("--help")
     heavy = {"lark", "yaml", "jsonschema", "lsprules.lang.parser", "lsprules.engine.interpreter",
-             "lsprules.engine.compiled", "lsprules.engine.columnar.duck", "duckdb", "sqlglot"}
+             "lsprules.engine.compiled", "lsprules.engine.columnar.duck", "lsprules.engine.columnar.polars_run",
+             "duckdb", "sqlglot", "polars"}
     assert not heavy & modules
 
 
@@ -41,9 +42,9 @@ def test_csv_evaluation_imports_no_yaml_schema_or_terminal_rendering(tmp_path):
     assert not {"yaml", "jsonschema", "rich", "lsprules.data.readers.yaml_reader", "lsprules.render.table"} & modules
 
 
-def test_the_bundled_evaluation_imports_no_duckdb_or_sqlglot():
+def test_the_bundled_evaluation_imports_no_duckdb_sqlglot_or_polars():
     modules = loaded("evaluate", "rules/crime.rules", "datasets/redcar-cleveland-2007.yaml")
-    assert not {"duckdb", "sqlglot"} & modules
+    assert not {"duckdb", "sqlglot", "polars"} & modules
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ then for each size runs, in turn and interleaved so that all share the machine's
   lsprules    `lsprules evaluate tests/benchmarks/national.rules INPUT.csv --format csv -o OUT.csv` (auto: the
               hand-written fast path)
   duckdb      the same with `--engine duckdb`: the columnar engine (the rules compiled to SQL, run in DuckDB)
+  pl-engine   the same with `--engine polars`: the same SQL plan run in polars, when polars is installed
   json        the same with `--format json -o OUT.json` (the reference interpreter), for S and M only
   plain       tests/benchmarks/reference_plain.py (standard library only)
   polars      tests/benchmarks/reference_polars.py, when polars is installed
@@ -122,7 +123,8 @@ def _has_polars() -> bool:
 
 def _runners(size: str, source: Path, tools: dict) -> dict[str, tuple[list[str], Path]]:
     """Each contender's command and the output file it writes."""
-    out = {name: DATA / f"out-{size}-{name}.csv" for name in ("lsprules", "duckdb", "plain", "polars", "reference")}
+    out = {name: DATA / f"out-{size}-{name}.csv"
+           for name in ("lsprules", "duckdb", "pl-engine", "plain", "polars", "reference")}
     rules = str(HERE / "national.rules")
     runners = {
         "lsprules": (tools["lsprules"] + ["evaluate", rules, str(source), "--format", "csv",
@@ -134,6 +136,8 @@ def _runners(size: str, source: Path, tools: dict) -> dict[str, tuple[list[str],
         "plain": (tools["python"] + [str(HERE / "reference_plain.py"), str(source), str(out["plain"])], out["plain"]),
     }
     if _has_polars():
+        runners["pl-engine"] = (tools["lsprules"] + ["evaluate", rules, str(source), "--format", "csv", "--engine",
+                                                     "polars", "-o", str(out["pl-engine"])], out["pl-engine"])
         runners["polars"] = (tools["python"] + [str(HERE / "reference_polars.py"), str(source), str(out["polars"])],
                              out["polars"])
     if size in REFERENCE_SIZES:

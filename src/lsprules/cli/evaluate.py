@@ -48,6 +48,7 @@ class Engine(str, Enum):
     auto = "auto"
     interpreter = "interpreter"
     duckdb = "duckdb"
+    polars = "polars"
 
 
 class Years(str, Enum):
@@ -73,10 +74,11 @@ def evaluate(
     years: Annotated[Years | None, typer.Option("--years", help="Read every year label as this kind, when "
                                                    "the datasets mix financial and calendar years (2006 <-> "
                                                    "2006/07).")] = None,
-    engine: Annotated[Engine, typer.Option("--engine", help="auto: the columnar engine (DuckDB) where the rules "
-                                           "and input allow, else the reference interpreter; interpreter: always "
-                                           "the reference; duckdb: the columnar engine, or a note saying why not."
-                                           )] = Engine.auto,
+    engine: Annotated[Engine, typer.Option("--engine", help="auto: a compiled engine (the fast path, the "
+                                           "columnar engine in DuckDB) where the rules and input allow, else the "
+                                           "reference interpreter; interpreter: always the reference; duckdb, "
+                                           "polars: the columnar engine in DuckDB or polars, or a note saying why "
+                                           "not.")] = Engine.auto,
     fail_on_discrepancy: Annotated[bool, typer.Option("--fail-on-discrepancy", help="Exit 1 when the data's "
                                                       "printed judgements (arrows, RAG, totals, ratings) "
                                                       "contradict the rules.")] = False,

@@ -22,7 +22,8 @@ FORMATS = ("table", "json", "csv", "markdown", "html", "docx")
 REPORTS = ("table", "markdown", "html", "docx")  # the formats that print a committee report's key and context
 VIEWS = ("report", "areas")
 AREA_FORMATS = ("table", "csv", "markdown", "html", "docx")  # the formats of --view areas
-ENGINES = ("auto", "interpreter", "duckdb")  # auto: the compiled engines where they apply, else the interpreter
+# auto: the compiled engines where they apply, else the interpreter; duckdb and polars run the columnar plan
+ENGINES = ("auto", "interpreter", "duckdb", "polars")
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,9 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     CSV output of one long-form CSV dataset runs the compiled fast path (lsprules.engine.compiled), else the
     columnar engine (lsprules.engine.columnar, DuckDB) when the rules are within what its plan expresses;
     both give the same bytes as the reference interpreter, which runs for everything else, and always for
-    `engine="interpreter"` (or `fast=False`). With `engine="duckdb"`, a run the columnar engine cannot do says
-    why in `notes`. A plain CSV has no columns for printed judgements, so it has no discrepancies.
+    `engine="interpreter"` (or `fast=False`). With `engine="duckdb"` or `"polars"` (the same plan run in
+    polars), a run the columnar engine cannot do says why in `notes`. A plain CSV has no columns for printed
+    judgements, so it has no discrepancies.
     The table is laid out `width` columns wide (`wide`: every period, however wide that is). `view` "areas"
     shows the areas side by side instead of a report per area (in every format but JSON).
     """
@@ -125,14 +127,14 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
 
 def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period: str | None,
                   areas: list[str] | None, years: str | None, engine: str, notes: list[str]) -> str | None:
-    """The CSV report from a compiled evaluator, or None (noting why, when the duckdb engine was asked for).
+    """The CSV report from a compiled evaluator, or None (noting why, when a columnar engine was asked for).
 
     auto tries the hand-written fast path first (on one machine it is the faster, see docs/performance.md),
-    then the columnar engine; both give the interpreter's bytes.
+    then the columnar engine in DuckDB; every one gives the interpreter's bytes.
     """
     if output_format != "csv" or len(paths) != 1 or years is not None or Path(paths[0]).suffix.lower() != ".csv":
-        if engine == "duckdb":
-            notes.append("the duckdb engine writes CSV from one CSV dataset (without --years) so far; "
+        if engine in ("duckdb", "polars"):
+            notes.append(f"the {engine} engine writes CSV from one CSV dataset (without --years) so far; "
                          "the reference interpreter ran")
         return None
     if engine == "auto" and not rules.comparators:
@@ -141,13 +143,18 @@ def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period:
         text = fast_csv(rules, paths[0], period=period, areas=areas)
         if text is not None:
             return text
-    from lsprules.engine.columnar.duck import Fallback, evaluate_csv
+    from lsprules.engine.columnar.input_checks import Fallback
 
+    if engine == "polars":
+        from lsprules.engine.columnar.polars_run import evaluate_csv
+    else:
+        from lsprules.engine.columnar.duck import evaluate_csv
     found = evaluate_csv(rules, paths[0], period=period, areas=areas)
     if not isinstance(found, Fallback):
         return "".join(found)
-    if engine == "duckdb" or found.note:
-        notes.append(f"the duckdb engine did not run: {found.reason}; the reference interpreter ran")
+    if engine != "auto" or found.note:
+        name = "duckdb" if engine == "auto" else engine
+        notes.append(f"the {name} engine did not run: {found.reason}; the reference interpreter ran")
     return None
 
 

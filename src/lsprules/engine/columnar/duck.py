@@ -1,10 +1,11 @@
 """Runs the columnar plan embedded in DuckDB on one long-form CSV file, giving CSV text in batches.
 
-DuckDB reads the file; before the plan runs, every distinct area, indicator and period cell is checked here as the
-reference reader (data/readers/long_form.py) would accept it, and every value by pattern in DuckDB. Anything
-else (quotes, other columns, a bad cell, a duplicate row, two kinds of period, an unknown --period or --area)
-gives a Fallback, and the reference path runs and reports it by row and column. So does an integer overflow:
-DuckDB raises rather than wrap, and the run says so instead of giving a different answer.
+DuckDB reads the file; before the plan runs, every value is checked by pattern in DuckDB, and every distinct
+area, indicator and period cell as the reference reader (data/readers/long_form.py) would accept it
+(input_checks.py). Anything else (quotes, other columns, a bad cell, a duplicate row, two kinds of period, an
+unknown --period or --area) gives a Fallback, and the reference path runs and reports it by row and column.
+So does an integer overflow: DuckDB raises rather than wrap, and the run says so instead of giving a different
+answer.
 """
 
 from __future__ import annotations
@@ -13,13 +14,19 @@ import shutil
 import tempfile
 import weakref
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprules.core.csv_cells import COLUMNS
-from lsprules.core.periods import Period, PeriodError, PeriodKind, parse_period
-from lsprules.data.readers.long_form import INDICATOR_ID, REQUIRED
+from lsprules.engine.columnar.input_checks import (
+    MISSING_PATTERN,
+    NUMBER_PATTERN,
+    Checked,
+    Fallback,
+    checked,
+    header_columns,
+    period_at,
+)
 from lsprules.engine.columnar.support import unsupported
 from lsprules.lang.resolve import RuleSet
 
@@ -27,23 +34,13 @@ if TYPE_CHECKING:
     import duckdb
     from sqlglot import exp
 
+__all__ = ["Fallback", "evaluate_csv"]
+
 BATCH_ROWS = 65536
-# The reference reader's NUMBER (^[+-]?\d+(\.\d+)?$) with ASCII digits: any other digit goes to the reference.
-NUMBER_PATTERN = r"^[+-]?[0-9]+(\.[0-9]+)?$"
-MISSING_PATTERN = r"^(|na|n/a|suppressed)$"
-MAX_SCALE = 18  # decimal places a value may have: beyond, the exact scaled integers could overflow
 # DuckDB's own default is 80 % of the machine's memory: on 21M rows (10 x the national benchmark L) that was a
 # 14.8 GB process. Held to 1 GB, DuckDB spills to a private temporary folder instead; the process then peaked at
 # 1.4 GB there and L got about a quarter slower (docs/performance.md).
 MEMORY_LIMIT = "1GB"
-
-
-@dataclass(frozen=True)
-class Fallback:
-    """Why the columnar engine steps aside for this run: the reference path runs instead."""
-
-    reason: str
-    note: bool = False  # whether a user should be told even when they did not ask for this engine
 
 
 def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
@@ -60,7 +57,7 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
         if isinstance(found, Fallback):
             connection.close()
             return found
-        at = _period(period, found.periods)
+        at = period_at(period, found.periods)
         if isinstance(at, Fallback):
             connection.close()
             return at
@@ -113,28 +110,11 @@ def _pieces(connection: duckdb.DuckDBPyConnection, result: duckdb.DuckDBPyConnec
         connection.close()
 
 
-@dataclass(frozen=True)
-class _Checked:
-    """What the checks found out about a file: its kind of period, the most places and digits of a value
-    (integer and fraction), its periods by label and its areas."""
-
-    kind: PeriodKind
-    scale: int
-    digits: int
-    periods: dict[str, Period]
-    areas: set[str]
-
-
-def _load(connection: duckdb.DuckDBPyConnection, path: Path) -> _Checked | Fallback:
+def _load(connection: duckdb.DuckDBPyConnection, path: Path) -> Checked | Fallback:
     """Read the file into the table `observations` and check it; its kind of period, scale, periods, areas."""
-    try:
-        with path.open("rb") as stream:
-            header = stream.readline()
-    except OSError:
-        return Fallback("the file cannot be read here")
-    names = header.decode("utf-8", "replace").rstrip("\n").split(",")
-    if sorted(names) != sorted(REQUIRED) or b'"' in header or b"\r" in header:
-        return Fallback("not exactly the columns area, indicator, period, value")
+    names = header_columns(path)
+    if isinstance(names, Fallback):
+        return names
     columns = dict.fromkeys(names, "VARCHAR")
     try:
         connection.execute(
@@ -146,7 +126,7 @@ def _load(connection: duckdb.DuckDBPyConnection, path: Path) -> _Checked | Fallb
     return _checked(connection)
 
 
-def _checked(connection: duckdb.DuckDBPyConnection) -> _Checked | Fallback:
+def _checked(connection: duckdb.DuckDBPyConnection) -> Checked | Fallback:
     bad, scale, digits, duplicates = connection.execute(
         "SELECT count(*) FILTER (WHERE value IS NOT NULL AND NOT regexp_matches(lower(value), ?) "
         "AND NOT regexp_matches(value, ?)), "
@@ -155,35 +135,7 @@ def _checked(connection: duckdb.DuckDBPyConnection) -> _Checked | Fallback:
         "(SELECT count(*) FROM (SELECT 1 FROM observations GROUP BY area, indicator, period HAVING count(*) > 1)) "
         "FROM observations", [MISSING_PATTERN, NUMBER_PATTERN, NUMBER_PATTERN, NUMBER_PATTERN]).fetchone() or (0,) * 4
     if bad or duplicates:
-        return Fallback("a value that is not a number, or two rows for one area, indicator and period")
-    if scale > MAX_SCALE:
-        return Fallback(f"a value with more than {MAX_SCALE} decimal places", note=True)
+        return checked(bad, duplicates, scale, digits, {})
     cells = {column: [row[0] for row in connection.execute(
         f"SELECT DISTINCT {column} FROM observations").fetchall()] for column in ("area", "indicator", "period")}
-    if any(c is None or c != c.strip() or not c for column in cells.values() for c in column):
-        return Fallback("an empty cell, or one with spaces around it")
-    if not all(INDICATOR_ID.match(c) for c in cells["indicator"]):
-        return Fallback("an indicator cell that is not an identifier")
-    periods: dict[str, Period] = {}
-    for label in cells["period"]:
-        try:
-            periods[label] = parse_period(label)
-        except PeriodError:
-            return Fallback("a period the reference reader must report")
-    kinds = {p.kind for p in periods.values()}
-    if len(kinds) > 1 or any(p.label != label for label, p in periods.items()):
-        return Fallback("periods of two kinds, or written unusually")
-    kind = kinds.pop() if kinds else PeriodKind.FINANCIAL_YEAR  # no rows: any kind gives no assessment
-    return _Checked(kind, scale, digits + scale, periods, set(cells["area"]))
-
-
-def _period(text: str | None, periods: dict[str, Period]) -> Period | None | Fallback:
-    if text is None:
-        return None
-    try:
-        wanted = parse_period(text)
-    except PeriodError:
-        return Fallback("a --period the reference reports")
-    if wanted not in periods.values():
-        return Fallback("a --period the data does not have")
-    return wanted
+    return checked(bad, duplicates, scale, digits, cells)

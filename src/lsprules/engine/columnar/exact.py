@@ -3,7 +3,8 @@
 Data values are integers at one scale (value × 10^scale); rule numbers are fractions; sums bring both sides to a
 common denominator and comparisons are cross-multiplied, so every test is decided on integers. A product grows
 the denominator; nothing ever divides a row value. Integer overflow is an error in every engine lsprules runs
-(DuckDB's HUGEINT and Spark's ANSI decimals raise), never a wrong answer.
+(DuckDB's HUGEINT and Spark's ANSI decimals raise), never a wrong answer; polars wraps around, so it runs a plan
+only when magnitude.py proves that no integer can overflow.
 """
 
 from __future__ import annotations
@@ -95,6 +96,12 @@ def case(whens: list[tuple[exp.Expression, Num | None]], default: Num | None, in
 
 def quotient(n: exp.Expression, d: exp.Expression, dialect: str) -> exp.Expression:
     """n // d for n >= 0 and d > 0, in integers, in any dialect."""
+    if dialect == "polars":
+        # polars' integer division casts its result to 64 bits (NULL beyond) and `/` is a float division; an exact
+        # division of 38-digit decimals is exact, and (n - n % d) / d is exact.
+        decimal, int128 = exp.DataType.build("DECIMAL(38, 0)"), exp.DataType.build("INT128")
+        whole = exp.Sub(this=_paren(n), expression=exp.Mod(this=_paren(n), expression=_paren(d)))
+        return exp.cast(exp.Div(this=exp.cast(whole, decimal), expression=exp.cast(d, decimal), typed=True), int128)
     if dialect in FLOAT_INT_DIV:
         remainder = exp.Mod(this=_paren(n), expression=_paren(d))
         # typed: the operands are exact numbers and the quotient is whole, so no engine may make it a float

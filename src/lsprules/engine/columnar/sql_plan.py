@@ -39,6 +39,10 @@ from lsprules.lang import nodes
 from lsprules.lang.resolve import IndicatorSpec, RuleSet
 
 DIALECTS = ("duckdb", "spark", "bigquery", "trino", "postgres", "snowflake")
+# Engines lsprules runs the plan in besides DuckDB: polars' SQL engine reads PostgreSQL text (polars_run.py).
+TARGETS = (*DIALECTS, "polars")
+# The exact integer type by target: 128-bit integers where the engine has them, else 38-digit decimals.
+INT_TYPES = {"duckdb": "HUGEINT", "polars": "INT128"}
 MISSING_WORDS = ("", "na", "n/a", "suppressed")  # as data/readers/long_form.MISSING_WORDS, lower case
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # as core/csv_cells.FORMULA_STARTS
 QUOTED = (",", '"', "\n", "\r")
@@ -51,10 +55,10 @@ _V = TypeVar("_V")
 
 @dataclass(frozen=True)
 class PlanOptions:
-    """What a plan is compiled for: the SQL dialect, the data's kind of period and decimal places (the scale),
-    the input table, the period assessed (None: every value), the areas (None: all), the column numbering
-    the input's rows, if any (areas are listed in the order they first appear; without it, by name) and the
-    most digits a value has."""
+    """What a plan is compiled for: the SQL dialect (one of TARGETS), the data's kind of period and decimal
+    places (the scale), the input table, the period assessed (None: every value), the areas (None: all), the
+    column numbering the input's rows, if any (areas are listed in the order they first appear; without it, by
+    name) and the most digits a value has."""
 
     dialect: str = "duckdb"
     kind: PeriodKind = PeriodKind.FINANCIAL_YEAR
@@ -82,8 +86,7 @@ class _Compiler:
     def __init__(self, rules: RuleSet, options: PlanOptions):
         self.rules = rules
         self.o = options
-        self.int_type = exp.DataType.build("HUGEINT" if options.dialect == "duckdb" else "DECIMAL(38, 0)",
-                                           dialect="duckdb")
+        self.int_type = exp.DataType.build(INT_TYPES.get(options.dialect, "DECIMAL(38, 0)"), dialect="duckdb")
         self.unit = 10 ** options.scale
         self.specs = list(rules.indicators.values())
         # Indicators that differ only in name compile to the same expressions: one judge, one CASE branch each.
@@ -92,9 +95,10 @@ class _Compiler:
 
     def query(self) -> exp.Select:
         ctes = [("obs", self._obs()), ("areas", self._areas()), ("known", self._known()),
-                ("ranked", self._ranked()), ("series", self._series()), ("compared", self._compared()),
-                ("judged", self._judged()), ("decided", self._decided()), ("rated", self._rated()),
-                ("joined", self._joined()), ("parts", self._parts()), ("digits", self._digits())]
+                ("ranked", self._ranked()), ("picked", self._picked()), ("series", self._series()),
+                ("compared", self._compared()), ("judged", self._judged()), ("decided", self._decided()),
+                ("rated", self._rated()), ("joined", self._joined()), ("parts", self._parts()),
+                ("digits", self._digits())]
         final = self._cells()
         for name, body in ctes:
             materialized = True if self.o.dialect == "duckdb" and name in LAYERS else None
@@ -158,21 +162,27 @@ class _Compiler:
                             order=exp.Order(expressions=[exp.Ordered(this=column("pidx"), desc=True)]))
         return exp.select("*").select(window.as_("k")).from_("known")
 
-    def _series(self) -> exp.Select:
+    def _picked(self) -> exp.Select:
+        """The values of the latest two periods and of the baseline, each in its own column on its own row: the
+        next layer's aggregates are then plain MAXes, which engines run much faster than a MAX over a CASE."""
         def at_rank(rank: int, name: str) -> exp.Expression:
-            return exp.Max(this=exp.Case().when(exp.EQ(this=column("k"), expression=exp.Literal.number(rank)),
-                                                column(name)))
+            return exp.Case().when(exp.EQ(this=column("k"), expression=exp.Literal.number(rank)), column(name))
 
         baselines: list[exp.Expression] = []
         for index, ids in _grouped({s.id: self._baseline_index(s) for s in self.specs}).items():
             if index is not None:
                 baselines.append(exp.and_(_member(ids), exp.EQ(this=column("pidx"), expression=lit(index,
                                                                                                  self.int_type))))
-        base = exp.Max(this=exp.Case().when(exp.or_(*baselines), column("v"))) if baselines else exp.null()
+        base = exp.Case().when(exp.or_(*baselines), column("v")) if baselines else _null(self.int_type)
         return (exp.select(column("area"), column("indicator"), at_rank(1, "pidx").as_("lp"),
                            at_rank(1, "period").as_("lperiod"), at_rank(1, "v").as_("lv"),
                            at_rank(2, "period").as_("pperiod"), at_rank(2, "v").as_("pv"), base.as_("bv"))
-                .from_("ranked").group_by(column("area"), column("indicator")))
+                .from_("ranked"))
+
+    def _series(self) -> exp.Select:
+        return (exp.select(column("area"), column("indicator"),
+                           *(exp.Max(this=column(c)).as_(c) for c in ("lp", "lperiod", "lv", "pperiod", "pv", "bv")))
+                .from_("picked").group_by(column("area"), column("indicator")))
 
     def _compared(self) -> exp.Select:
         """The value each indicator compares with: the previous one, or the same period a year earlier."""
@@ -316,8 +326,8 @@ class _Judge:
 
     def columns(self) -> Cols:
         target, trajectory = self._target()
-        return {"arrow": self._arrow(), "tn": target.n if target else exp.null(),
-                "jn": trajectory.n if trajectory else exp.null()}
+        return {"arrow": self._arrow(), "tn": target.n if target else _null(self.t),
+                "jn": trajectory.n if trajectory else _null(self.t)}
 
     def denominators(self) -> dict[str, int]:
         target, trajectory = self._target()
@@ -416,16 +426,17 @@ class _Judge:
             rag = rag.when(held, exp.Literal.string(c.label))
             if c.span is not None:
                 line = line.when(decided, exp.Literal.number(c.span.line))
-        return {"rag": rag if rag.args.get("ifs") else exp.null(), "line": line if line.args.get("ifs") else exp.null()}
+        return {"rag": rag if rag.args.get("ifs") else _null("VARCHAR"),
+                "line": line if line.args.get("ifs") else _null("INT")}
 
     def _reached(self, reference: Num | None) -> exp.Expression:
         """Whether the latest value is at or better than a reference (NULL when there is none)."""
-        return exp.null() if reference is None else self._better(self.lv, reference, ">=")
+        return _null("BOOLEAN") if reference is None else self._better(self.lv, reference, ">=")
 
     def _clause(self) -> exp.Expression:
         rag = self.spec.rag
         if rag is None:
-            return exp.null()
+            return _null("INT")
         node = exp.Case().when(exp.Not(this=self.known), exp.null())
         for k, clause in enumerate(rag.clauses, start=1):
             if clause.condition is None:
@@ -541,6 +552,12 @@ def _text_cell(text: exp.Expression) -> exp.Expression:
                                                           exp.Literal.string('""')), safe=True),
                        expression=exp.Literal.string('"'), safe=True)
     return exp.Case().when(special, quoted).else_(safe.copy())
+
+
+def _null(to: str | exp.DataType) -> exp.Expression:
+    """A NULL of a type: an engine that types a column by its values (polars) must not find a column of NULLs
+    untyped when no indicator has, say, a target."""
+    return exp.cast(exp.null(), to)
 
 
 def _quoted_column(name: str) -> exp.Column:

@@ -1,0 +1,98 @@
+"""What every columnar engine checks of a long-form CSV file before its plan runs, as the reference reader would.
+
+An engine reads the file its own way and works out, in bulk, whether every value is a number or a missing word,
+the most decimal places and digits a value has, whether a row is repeated, and the distinct area, indicator and
+period cells; the checks of those cells are here, once. Anything the reference reader would read differently or
+report (quotes, other columns, a bad cell, two kinds of period, an unknown --period or --area) is a Fallback: the
+reference path runs instead and reports it by row and column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from lsprules.core.periods import Period, PeriodError, PeriodKind, parse_period
+from lsprules.data.readers.long_form import INDICATOR_ID, REQUIRED
+
+# The reference reader's NUMBER (^[+-]?\d+(\.\d+)?$) with ASCII digits: any other digit goes to the reference.
+NUMBER_PATTERN = r"^[+-]?[0-9]+(\.[0-9]+)?$"
+MISSING_PATTERN = r"^(|na|n/a|suppressed)$"
+MAX_SCALE = 18  # decimal places a value may have: beyond, the exact scaled integers could overflow
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """Why the columnar engine steps aside for this run: the reference path runs instead."""
+
+    reason: str
+    note: bool = False  # whether a user should be told even when they did not ask for this engine
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What the checks found out about a file: its kind of period, the most places and digits of a value
+    (integer and fraction), its periods by label and its areas."""
+
+    kind: PeriodKind
+    scale: int
+    digits: int
+    periods: dict[str, Period]
+    areas: set[str]
+
+
+def header_columns(path: Path) -> list[str] | Fallback:
+    """The file's column names, when they are exactly the four required ones, plainly written."""
+    try:
+        with path.open("rb") as stream:
+            header = stream.readline()
+    except OSError:
+        return Fallback("the file cannot be read here")
+    names = header.decode("utf-8", "replace").rstrip("\n").split(",")
+    if sorted(names) != sorted(REQUIRED) or b'"' in header or b"\r" in header:
+        return Fallback("not exactly the columns area, indicator, period, value")
+    return names
+
+
+def checked(bad: int, duplicates: int, scale: int, digits: int,
+            cells: Mapping[str, Iterable[str | None]]) -> Checked | Fallback:
+    """The verdict on a file from what an engine counted (values that are neither numbers nor missing words,
+    repeated rows, the most decimal places and integer digits) and its distinct area, indicator, period cells."""
+    if bad or duplicates:
+        return Fallback("a value that is not a number, or two rows for one area, indicator and period")
+    if scale > MAX_SCALE:
+        return Fallback(f"a value with more than {MAX_SCALE} decimal places", note=True)
+    found = {column: list(values) for column, values in cells.items()}
+    if any(c is None or c != c.strip() or not c for column in found.values() for c in column):
+        return Fallback("an empty cell, or one with spaces around it")
+    # A cell that starts with a quote: the reference's csv module reads it as quoted, the engines read it as text.
+    if any(c.startswith('"') for column in found.values() for c in column if c is not None):
+        return Fallback("a quoted cell")
+    if not all(c is not None and INDICATOR_ID.match(c) for c in found["indicator"]):
+        return Fallback("an indicator cell that is not an identifier")
+    periods: dict[str, Period] = {}
+    for label in found["period"]:
+        assert label is not None  # refused above
+        try:
+            periods[label] = parse_period(label)
+        except PeriodError:
+            return Fallback("a period the reference reader must report")
+    kinds = {p.kind for p in periods.values()}
+    if len(kinds) > 1 or any(p.label != label for label, p in periods.items()):
+        return Fallback("periods of two kinds, or written unusually")
+    kind = kinds.pop() if kinds else PeriodKind.FINANCIAL_YEAR  # no rows: any kind gives no assessment
+    return Checked(kind, scale, digits + scale, periods, {c for c in found["area"] if c is not None})
+
+
+def period_at(text: str | None, periods: dict[str, Period]) -> Period | None | Fallback:
+    """The --period asked for, when the data has it (None: the latest of each series)."""
+    if text is None:
+        return None
+    try:
+        wanted = parse_period(text)
+    except PeriodError:
+        return Fallback("a --period the reference reports")
+    if wanted not in periods.values():
+        return Fallback("a --period the data does not have")
+    return wanted

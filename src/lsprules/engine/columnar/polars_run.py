@@ -1,0 +1,159 @@
+"""Runs the columnar plan in polars' SQL engine on one long-form CSV file, giving the CSV text.
+
+The same plan as DuckDB's (sql_plan.py, compiled for the target "polars": 128-bit integers, PostgreSQL text), the
+same checks of the file (input_checks.py), done in bulk by polars, and the same bytes as the reference. polars'
+integers wrap around on overflow instead of raising, so the plan runs only when the largest integer it can reach
+(magnitude.py, from the data's digits) has at most 38 digits; otherwise, as when polars is not installed, the
+run says why and the reference interpreter runs. polars is imported only here, and only when this engine runs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lsprules.core.periods import Period
+from lsprules.engine.columnar.input_checks import (
+    MISSING_PATTERN,
+    NUMBER_PATTERN,
+    Checked,
+    Fallback,
+    checked,
+    header_columns,
+    period_at,
+)
+from lsprules.engine.columnar.support import unsupported
+from lsprules.lang.resolve import RuleSet
+
+if TYPE_CHECKING:
+    import polars as pl
+    from sqlglot import exp
+
+# polars' Int128 holds -2^127 .. 2^127 - 1, and the plan divides in DECIMAL(38, 0): under 10^38 both are exact.
+EXACT_LIMIT = 10**38
+# A value is a number or a missing word (as input_checks' two patterns, in one pass; words in any case).
+VALUE_PATTERN = rf"^(?:{NUMBER_PATTERN[1:-1]}|(?i:{MISSING_PATTERN[2:-2]}))$"
+INSTALL = "polars is not installed (pip install 'lsprules[polars]')"
+
+
+def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
+                 areas: Sequence[str] | None = None) -> Iterator[str] | Fallback:
+    """The CSV report of `render_csv(evaluate(...))` for a plain long-form CSV, run in polars; or why not."""
+    reasons = unsupported(rules)
+    if reasons:
+        return Fallback("the plan cannot express " + "; ".join(reasons))
+    if importlib.util.find_spec("polars") is None:
+        return Fallback(INSTALL, note=True)
+    frame = _read(Path(path))
+    if isinstance(frame, Fallback):
+        return frame
+    found = _checked(frame)
+    if isinstance(found, Fallback):
+        return found
+    at = period_at(period, found.periods)
+    if isinstance(at, Fallback):
+        return at
+    if areas is not None and not set(areas) <= found.areas:
+        return Fallback("an --area the data does not have")
+    return _run(rules, frame, found, at, areas)
+
+
+def _read(path: Path) -> pl.DataFrame | Fallback:
+    """Every cell as text, nothing unquoted, every row as long as the header. Areas and indicators are read as
+    categories: grouping and joining on them then compares integers, not texts."""
+    import polars as pl
+
+    names = header_columns(path)
+    if isinstance(names, Fallback):
+        return names
+    types = {"area": pl.Categorical, "indicator": pl.Categorical, "period": pl.String, "value": pl.String}
+    try:
+        data = path.read_bytes()
+        frame = pl.read_csv(data, schema={name: types[name] for name in names}, quote_char=None,
+                            raise_if_empty=False, truncate_ragged_lines=False, encoding="utf8")
+    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError):
+        return Fallback("polars cannot read the file as plain CSV")
+    # polars refuses a row longer than the header but pads a shorter one: then the commas do not add up.
+    if data.count(b",") != (len(names) - 1) * (frame.height + 1):
+        return Fallback("a row with fewer cells than the header")
+    return frame
+
+
+def _checked(frame: pl.DataFrame) -> Checked | Fallback:
+    """The checks of input_checks.checked, counted in bulk: bad values, places and digits, repeated rows."""
+    import polars as pl
+
+    try:
+        return _counted(frame)
+    except pl.exceptions.PolarsError as error:
+        return Fallback(f"polars could not check the file ({type(error).__name__})", note=True)
+
+
+def _counted(frame: pl.DataFrame) -> Checked | Fallback:
+    import polars as pl
+
+    value = pl.col("value")
+    bad = value.is_not_null() & ~value.str.contains(VALUE_PATTERN)
+    # The most places, and at most the most digits (the length up to any point, counting a sign, and the length of
+    # a missing word: too many digits only makes the plan's bound on its integers more cautious).
+    dot, size = value.str.find(".", literal=True), value.str.len_bytes()
+    # A row's key as one integer from its cells' category codes (hashing three texts a row costs more), when the
+    # codes' ranges allow; their product is then unique per area, indicator and period.
+    codes = [pl.col("area").to_physical(), pl.col("indicator").to_physical(),
+             pl.col("period").cast(pl.Categorical).to_physical()]
+    codes = [c.cast(pl.UInt64) for c in codes]
+    counts = frame.select(bad.sum().alias("bad"), (size - dot - 1).max().alias("scale"),
+                          pl.coalesce(dot, size).max().alias("digits"),
+                          *(c.max().alias(str(i)) for i, c in enumerate(codes))).row(0)
+    if counts[0]:
+        return checked(int(counts[0]), 0, 0, 0, {})
+    ranges = [int(r or 0) + 1 for r in counts[3:]]
+    key = codes[0] * (ranges[1] * ranges[2]) + codes[1] * ranges[2] + codes[2] \
+        if ranges[0] * ranges[1] * ranges[2] < 2**64 else pl.struct("area", "indicator", "period")
+    duplicates = frame.height - int(frame.select(key.n_unique()).item() or 0)
+    cells = {c: frame.get_column(c).unique().cast(pl.String).to_list() for c in ("area", "indicator", "period")}
+    return checked(0, duplicates, int(counts[1] or 0), int(counts[2] or 0), cells)
+
+
+def _run(rules: RuleSet, frame: pl.DataFrame, found: Checked, at: Period | None,
+         areas: Sequence[str] | None) -> Iterator[str] | Fallback:
+    """The plan, when its integers cannot overflow, run on the checked frame; the CSV text."""
+    import polars as pl
+
+    from lsprules.engine.columnar.magnitude import largest
+    from lsprules.engine.columnar.sql_plan import PlanOptions, compile_plan
+
+    options = PlanOptions("polars", found.kind, found.scale, "observations", at, areas, "rn", found.digits)
+    plan = compile_plan(rules, options)
+    numbers = {"value": 10 ** (found.digits - found.scale), "rn": max(frame.height, 1)}
+    if largest(plan, numbers, ("area", "indicator", "period")) >= EXACT_LIMIT:
+        return Fallback("a number is too large for exact integer arithmetic in polars (38 digits)", note=True)
+    context = pl.SQLContext(observations=frame.lazy().with_row_index("rn", offset=1))
+    try:
+        result = context.execute(_lowered(plan).sql(dialect="postgres")).collect()
+    except pl.exceptions.PolarsError as error:
+        return Fallback(f"polars could not run the plan ({type(error).__name__})", note=True)
+    # The plan writes every cell as CSV text already (quoted where needed), so polars writes it as it is.
+    return iter([result.write_csv(quote_style="never", null_value="", line_terminator="\n")])
+
+
+# The layers after which areas and indicators are text again: grouped by their categories up to there, then joined
+# with the rule file's indicators (text) and written out.
+AS_TEXT = {"areas", "compared"}
+
+
+def _lowered(plan: exp.Select) -> exp.Select:
+    """The plan for polars' SQL engine: areas and indicators back to text where the plan leaves its groupings."""
+    from sqlglot import exp
+
+    lowered = plan.copy()
+    for cte in lowered.args["with"].expressions:
+        if cte.alias not in AS_TEXT:
+            continue
+        select = cte.this
+        select.set("expressions", [
+            exp.cast(e.this if isinstance(e, exp.Alias) else e, "VARCHAR").as_(e.alias_or_name)
+            if e.alias_or_name in ("area", "indicator") else e for e in select.expressions])
+    return lowered
