@@ -110,6 +110,14 @@ class _Checked:
 
 def _load(connection: duckdb.DuckDBPyConnection, path: Path) -> _Checked | Fallback:
     """Read the file into the table `observations` and check it; its kind of period, scale, periods, areas."""
+    from lsprules.core.diagnostics import InputError
+    from lsprules.data.readers.csv_guard import read_guarded
+
+    try:
+        if not read_guarded(path, keep=False).complete:
+            return Fallback("a field beyond the size limit (csv_field_size)")
+    except InputError:
+        return Fallback("the file cannot be read here")
     try:
         with path.open("rb") as stream:
             header = stream.readline()

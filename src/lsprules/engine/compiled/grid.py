@@ -20,9 +20,11 @@ from operator import add, mul
 from pathlib import Path
 from typing import cast
 
+from lsprules.core.diagnostics import InputError
 from lsprules.core.limits import number_problem
 from lsprules.core.periods import Period, PeriodError, parse_period
 from lsprules.core.source import BOM
+from lsprules.data.readers.csv_guard import read_guarded
 from lsprules.data.readers.long_form import INDICATOR_ID, MISSING_WORDS, NUMBER, REQUIRED
 
 CHUNK_CHARS = 1 << 22  # ~100k rows at a time: bounded memory for the cells of one chunk
@@ -63,9 +65,10 @@ class Table:
 def read_table(path: str | Path) -> Table | None:
     """The dataset as a Table, or None when the reference reader must read it."""
     try:
-        data = Path(path).read_bytes()
-        return _Reader(data).table()
-    except (OSError, ValueError, NotPlain):
+        guarded = read_guarded(path)
+        # A prefix only: reading stops before the end (a field beyond the limit), and the reference reader says where.
+        return _Reader(guarded.data).table() if guarded.complete else None
+    except (InputError, ValueError, NotPlain):
         return None
 
 
