@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import BinaryIO
 
 from lsprules.core.diagnostics import Diagnostic, InputError, at_span, error
 from lsprules.core.source import BOM, Source, Span, display_name, normalise_newlines
@@ -56,7 +55,7 @@ def read_input(path: str | Path, what: str) -> tuple[str, bytes]:
         raise unreadable(name, what, exc) from None
 
 
-def open_input(path: str | Path, what: str) -> tuple[str, BinaryIO]:
+def open_input(path: str | Path, what: str) -> tuple[str, io.BufferedIOBase]:
     """The display name of an input file and a binary stream of it, to read in pieces (`-`: standard input,
     read once and kept, as read_input keeps it); InputError E001 (naming `what` it is) when it cannot be opened."""
     if str(path) == STDIN:

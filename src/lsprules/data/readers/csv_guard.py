@@ -1,29 +1,29 @@
-"""Reads a CSV file chunk by chunk and stops where the csv module would stop reading it, so that a field beyond
-the size limit (E708) in a 1 GB file is found after reading little more than the limit, not the whole file.
+"""Reads a CSV file chunk by chunk and stops where the csv module would stop reading it, so that a field beyond the
+size limit (E708) in a 1 GB file is found after reading little more than the limit, not the whole file.
 
 The reference reader (csv_reader.py) decodes the whole file before the csv module meets a field. Here the file is
-read in chunks. A chunk without a double quote is cleared by a few `bytes.find` calls: a field of more than N
-bytes wholly covers some aligned window of (N+1)//2 bytes, so a chunk in which every such window holds a comma
-or a line break has no field that long (and bytes are at least characters). A chunk that cannot be cleared so,
-and everything after it, is given, from the start of its line, to the csv module itself with the same limit,
-decoded and with newlines counted as decode_source counts them; its first error is where the reference reader
-stops too. The file is then cut a little after that point, and the reference reader, reading only that prefix,
-gives exactly the diagnostics it gives for the whole file (E708 with its line, excerpt and hint, and any
-problem in the rows before it).
+first read in chunks, into one reused buffer. A chunk without a double quote is cleared by a few `bytes.find` calls:
+a field of more than N bytes wholly covers some aligned window of (N+1)//2 bytes, so a chunk in which every such
+window holds a comma or a line break has no field that long (and bytes are at least characters). A chunk that cannot
+be cleared so, and everything after it, is given, from the start of its line, to the csv module itself with the same
+limit, decoded and with newlines counted as decode_source counts them; its first error is where the reference reader
+stops too. Only the bytes up to a little after that point are then read, and the reference reader, reading only that
+prefix, gives exactly the diagnostics it gives for the whole file (E708 with its line, excerpt and hint, and any
+problem in the rows before it). A file read to its end is read again whole, as before: a second read from the page
+cache costs less than holding every chunk and joining them.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from lsprules.core.files import open_input, unreadable
 from lsprules.core.limits import current
-from lsprules.core.source import BOM
 
 CHUNK = 1 << 20  # bytes read at a time
 # Bytes kept past the stopping point, so that the excerpt of a line there is shown as for the whole file.
@@ -47,20 +47,32 @@ class Guarded:
 def read_guarded(path: str | Path, what: str = "dataset", *, keep: bool = True) -> Guarded:
     """The display name and bytes of a CSV file, or only a prefix of them when reading it would stop (at a
     field beyond the limit `csv_field_size`) before its end. InputError E001 when it cannot be read.
-    `keep` False: only whether reading stops early (`data` is empty), holding no more of the file than a line."""
+    `keep` False: only whether reading stops early (`data` is empty)."""
     name, stream = open_input(path, what)
     with stream:
         try:
-            scan = _Scan(stream, current().csv_field_size, keep)
-            cut = scan.stop()
+            cut = _Scan(stream, current().csv_field_size).stop()
             if not keep:
                 return Guarded(name, b"", cut is None)
             if cut is None:
-                scan.read_rest()
-                return Guarded(name, b"".join(scan.chunks), True)
-            return Guarded(name, scan.prefix(cut), False)
+                stream.seek(0)
+                return Guarded(name, stream.read(), True)
+            return Guarded(name, _prefix(stream, cut), False)
         except OSError as exc:  # e.g. a folder, or EIO half way through
             raise unreadable(name, what, exc) from None
+
+
+def _prefix(stream: io.BufferedIOBase, cut: int) -> bytes:
+    """The first `cut` bytes, ending before any character they would split."""
+    stream.seek(0)
+    data = stream.read(cut + 1)  # and the byte after, to see whether the cut splits a character
+    if cut >= len(data):
+        return data
+    for _ in range(3):  # a UTF-8 character is at most four bytes: back to the byte that starts it
+        if data[cut] & 0xC0 != 0x80:
+            break
+        cut -= 1
+    return data[:cut]
 
 
 class _Stop(Exception):
@@ -72,41 +84,22 @@ class _GiveUp(Exception):
 
 
 class _Scan:
-    """The chunks read so far, and where the reference reader's csv module would stop in them."""
+    """Reads a file chunk by chunk and finds where the reference reader's csv module would stop in it."""
 
-    def __init__(self, stream: BinaryIO, limit: int, keep: bool):
+    def __init__(self, stream: io.BufferedIOBase, limit: int):
         self.stream = stream
         self.limit = limit
         self.window = (limit + 1) // 2  # a run of more than `limit` bytes covers an aligned window this wide
-        self.keep = keep  # every chunk; else only those from the start of the last cleared line, until _exact
-        self.chunks: list[bytes] = []
-        self.base = 0  # the offset of chunks[0]
-        self.exact = False  # whether the csv module reads from here on
+        self.buffer = bytearray(CHUNK)
         self.size = 0  # bytes read
         self.run = 0  # bytes since the last comma or line break, in the chunks cleared so far
         self.line_start = 0  # where the line after the last line break cleared so far starts
 
-    def _read(self, size: int = 0) -> bytes:
-        """The next `size` bytes (0: a chunk), held as the mode says."""
-        chunk = self.stream.read(size or CHUNK)
-        self.size += len(chunk)
-        if self.keep or not self.exact:
-            self.chunks.append(chunk)
-        if not self.keep:
-            while len(self.chunks) > 1 and self.base + len(self.chunks[0]) <= self.line_start:
-                self.base += len(self.chunks.pop(0))
-        return chunk
-
-    def read_rest(self) -> None:
-        """Read to the end of the file."""
-        while self._read():
-            pass
-
     def stop(self) -> int | None:
         """The offset by which the reference reader will have stopped on an error; None: it reads to the end."""
-        while chunk := self._read():
-            start = len(BOM) if self.size == len(chunk) and chunk.startswith(BOM) else 0
-            if not self._cleared(chunk, self.size - len(chunk), start):
+        while count := self.stream.readinto(self.buffer):
+            self.size += count
+            if not self._cleared(self.buffer if count == CHUNK else bytes(self.buffer[:count]), self.size - count):
                 try:
                     self._exact()
                 except _Stop:
@@ -116,16 +109,17 @@ class _Scan:
                 return None
         return None
 
-    def _cleared(self, chunk: bytes, offset: int, start: int) -> bool:
-        """Whether the quick test shows that no field in this chunk is longer than the limit."""
+    def _cleared(self, chunk: bytes | bytearray, offset: int) -> bool:
+        """Whether the quick test shows that no field in this chunk is longer than the limit (a BOM counts as
+        part of the first field: more bytes than characters, as every multi-byte character is)."""
         if b'"' in chunk or self.window < MIN_WINDOW:
             return False
-        firsts = [p for p in (chunk.find(b, start) for b in _BREAKS) if p >= 0]
+        firsts = [p for p in (chunk.find(b) for b in _BREAKS) if p >= 0]
         if not firsts:
-            self.run += len(chunk) - start
+            self.run += len(chunk)
             return self.run <= self.limit
         first, last = min(firsts), max(chunk.rfind(b) for b in _BREAKS)
-        if self.run + first - start > self.limit:
+        if self.run + first > self.limit:
             return False
         w = self.window
         for s in range(-(-first // w) * w, last - w + 2, w):
@@ -148,18 +142,11 @@ class _Scan:
             raise _Stop from None
 
     def _blocks(self) -> Iterator[bytes]:
-        """The bytes from the start of the last cleared line (a BOM left out), then each chunk still to read."""
-        offset, held = self.base, list(self.chunks)
-        self.exact = True
-        if not self.keep:
-            self.chunks.clear()  # only the verdict is wanted: nothing more is held
-        for chunk in held:
-            if offset + len(chunk) > self.line_start:
-                part = chunk[max(0, self.line_start - offset):]
-                yield part.removeprefix(BOM) if offset == 0 and self.line_start == 0 else part
-            offset += len(chunk)
-        del held
-        while chunk := self._read():
+        """The bytes from the start of the last cleared line, chunk by chunk; `size` counts what is read."""
+        self.stream.seek(self.line_start)
+        self.size = self.line_start
+        while chunk := self.stream.read(CHUNK):
+            self.size += len(chunk)
             yield chunk
 
     def _lines(self) -> Iterator[str]:
@@ -167,11 +154,14 @@ class _Scan:
         module: UTF-8, CRLF and CR as LF, each with its newline, the last one without when the file has none."""
         decoder = codecs.getincrementaldecoder("utf-8")()
         partial, cr = "", ""
+        bom = self.line_start == 0  # decode_source drops a BOM at the start of the file
         for block in self._blocks():
             try:
                 text = cr + decoder.decode(block)
             except UnicodeDecodeError:
                 raise _Stop from None
+            if bom and text:
+                text, bom = text.removeprefix("\ufeff"), False
             text, cr = (text[:-1], "\r") if text.endswith("\r") else (text, "")
             parts = (partial + text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
             partial = parts.pop()
@@ -191,16 +181,3 @@ class _Scan:
             yield partial + "\n"
         elif partial:
             yield partial
-
-    def prefix(self, cut: int) -> bytes:
-        """The first `cut` bytes (reading on if needed), ending before any character they would split."""
-        while self.size < cut and self._read(cut - self.size):
-            pass
-        data = b"".join(self.chunks)
-        if cut >= len(data):
-            return data
-        for _ in range(3):  # a UTF-8 character is at most four bytes: back to the byte that starts it
-            if data[cut] & 0xC0 != 0x80:
-                break
-            cut -= 1
-        return data[:cut]
