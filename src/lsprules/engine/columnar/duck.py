@@ -1,7 +1,9 @@
 """Runs the columnar plan embedded in DuckDB on one long-form CSV file, giving CSV text in batches.
 
-DuckDB reads the file; before the plan runs, every distinct area, indicator and period cell is checked here as the
-reference reader (data/readers/long_form.py) would accept it, and every value by pattern in DuckDB. Anything
+DuckDB reads the file, once data/readers/csv_guard.py has found no field beyond the size limit in it (DuckDB,
+reading without quotes, would otherwise load every row after an unclosed one). Before the plan runs, every
+distinct area, indicator and period cell is checked here as the reference reader (data/readers/long_form.py)
+would accept it, and every value by pattern in DuckDB. Anything
 else (quotes, other columns, a bad cell, a duplicate row, two kinds of period, an unknown --period or --area)
 gives a Fallback, and the reference path runs and reports it by row and column. So does an integer overflow:
 DuckDB raises rather than wrap, and the run says so instead of giving a different answer.

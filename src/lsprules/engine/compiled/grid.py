@@ -5,7 +5,8 @@ that is what makes 2 million rows cheap. Only plain files qualify: exactly the f
 quotes, no carriage returns, no blank lines, three commas on every line. For anything else, and for any
 value the reference reader would reject or treat specially (a duplicate row, a bad period), `read_table`
 returns None and the caller falls back to the reference reader (data/readers/csv_reader.py), which reports
-problems by row and column; so does a byte that is not UTF-8, which the one decoder (core/files.py) reports.
+problems by row and column; so does a byte that is not UTF-8, which the one decoder (core/files.py) reports,
+and a field beyond the size limit, which data/readers/csv_guard.py finds before the file is read whole.
 """
 
 from __future__ import annotations
