@@ -1,6 +1,6 @@
 """The cost of the limits and other safety checks on the common case: CPU time (user + system of the child) of
-lsprules commands with two src/ folders, interleaved, best of RUNS (CPU time, so other work on the machine
-matters little).
+lsprules commands with two src/ folders, interleaved (each first every other round), best of RUNS (CPU time,
+so other work on the machine matters little).
 
     python scripts/bench_limits.py BASE_SRC THIS_SRC [RUNS] [ONLY]
 
@@ -33,9 +33,9 @@ if len(sys.argv) > 4:
     CASES = {case: args for case, args in CASES.items() if sys.argv[4] in case}
 runs = int(sys.argv[3]) if len(sys.argv) > 3 else 5
 best = {(c, b): float("inf") for c in CASES for b in SRC}
-for _ in range(runs):
+for run in range(runs):
     for case, args in CASES.items():
-        for branch, src in SRC.items():
+        for branch, src in sorted(SRC.items(), reverse=run % 2 == 1):  # each tree first every other round
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             subprocess.run([PY, "-m", "lsprules", *map(str, args)], env={**os.environ, "PYTHONPATH": src},
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
