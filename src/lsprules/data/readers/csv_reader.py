@@ -48,6 +48,7 @@ def load_csv_bytes(name: str, data: bytes) -> Dataset:
 
 
 def _read(name: str, data: bytes) -> _Reader:
+    """The reader, having read the bytes (decoded: InputError E002 for a byte that is not UTF-8)."""
     from lsprules.core.files import decode_source
 
     reader = _Reader(decode_source(name, data))
