@@ -3,6 +3,7 @@ an output is written atomically, so that a failed run never leaves a partial fil
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import signal
@@ -51,11 +52,23 @@ def read_input(path: str | Path, what: str) -> tuple[str, bytes]:
     try:
         return name, Path(path).read_bytes()
     except (OSError, ValueError) as exc:  # ValueError: e.g. a NUL byte in the path
-        raise _unreadable(name, what, exc) from None
+        raise unreadable(name, what, exc) from None
 
 
-def _unreadable(name: str, what: str, exc: Exception) -> InputError:
-    """E001, naming `what` the input is and why it cannot be read."""
+def open_input(path: str | Path, what: str) -> tuple[str, io.BufferedIOBase]:
+    """The display name of an input file and a binary stream of it, to read in pieces (`-`: standard input,
+    read once and kept, as read_input keeps it); InputError E001 (naming `what` it is) when it cannot be opened."""
+    if str(path) == STDIN:
+        return stdin_name(), io.BytesIO(read_stdin())
+    name = display_name(path)
+    try:
+        return name, open(path, "rb")  # the caller closes it
+    except (OSError, ValueError) as exc:  # ValueError: e.g. a NUL byte in the path
+        raise unreadable(name, what, exc) from None
+
+
+def unreadable(name: str, what: str, exc: Exception) -> InputError:
+    """E001: the input file `name` (of the kind `what`) cannot be read, and the system's reason why."""
     reason = getattr(exc, "strerror", None) or str(exc)
     return InputError([error("E001", f"cannot read {what} '{name}': {reason}",
                              hint="check the path and that the file is readable")])
@@ -90,7 +103,7 @@ def _read_start(path: str | Path, what: str, most: int) -> tuple[str, bytes, int
             data = stream.read(most + 1)
             return name, data, len(data) if len(data) <= most else max(os.fstat(stream.fileno()).st_size, most + 1)
     except (OSError, ValueError) as exc:  # ValueError: e.g. a NUL byte in the path
-        raise _unreadable(name, what, exc) from None
+        raise unreadable(name, what, exc) from None
 
 
 def decode_source(name: str, data: bytes) -> Source:

@@ -19,6 +19,7 @@ from lsprules.core.periods import Period, PeriodError, parse_period
 from lsprules.core.source import Source
 from lsprules.data.model import Dataset, Value
 from lsprules.data.observations import Observations, SeriesBuilder
+from lsprules.data.readers.csv_guard import read_guarded
 from lsprules.data.readers.long_form import LongForm, decimal
 
 MAX_PROBLEMS = 100
@@ -27,19 +28,32 @@ _LINE = re.compile(r"[^\n]*\n|[^\n]+")
 
 def load_csv(path: str | Path) -> Dataset:
     """Read and validate a long-form CSV dataset; raise InputError naming the row and column of each problem."""
-    return load_csv_bytes(*read_input(path, "dataset"))
+    guarded = read_guarded(path)
+    if not guarded.complete:
+        # Reading stops within this prefix (a field beyond the limit), so its problems are the whole file's, and
+        # a 1 GB field is never held. Had the reader not stopped in it, the guard was wrong: read the whole file.
+        reader = _read(guarded.name, guarded.data)
+        if reader.stopped and reader.problems:
+            raise InputError(reader.problems[:MAX_PROBLEMS])
+        return load_csv_bytes(*read_input(path, "dataset"))
+    return load_csv_bytes(guarded.name, guarded.data)
 
 
 def load_csv_bytes(name: str, data: bytes) -> Dataset:
     """Validate and build a dataset from the bytes of a long-form CSV file."""
-    from lsprules.core.files import decode_source
-
-    source = decode_source(name, data)
-    reader = _Reader(source)
-    reader.read()
+    reader = _read(name, data)
     if reader.problems:
         raise InputError(reader.problems[:MAX_PROBLEMS])
     return reader.dataset(hashlib.sha256(data).hexdigest())
+
+
+def _read(name: str, data: bytes) -> _Reader:
+    """The reader, having read the bytes (decoded: InputError E002 for a byte that is not UTF-8)."""
+    from lsprules.core.files import decode_source
+
+    reader = _Reader(decode_source(name, data))
+    reader.read()
+    return reader
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,7 @@ class _Reader:
     def __init__(self, source: Source):
         self.source = source
         self.problems: list[Diagnostic] = []
+        self.stopped = False  # whether reading stopped before the end, for a reason the rest could not change
         self.observations = Observations()
         self.line_starts: list[int] = [0] + [m.end() for m in re.finditer("\n", source.text)]
 
@@ -77,6 +92,7 @@ class _Reader:
         except csv.Error as exc:
             self._unreadable(1, exc, "the header row cannot be read as CSV")
             return
+        self.stopped = len(self.line_starts) > rows.line_num  # from here, a header problem stops reading
         if header and len(header) > limits.csv_columns:
             self.fail(1, None, f"the header has {len(header)} columns, beyond the limit of {limits.csv_columns}",
                       f"a long-form CSV has a few columns; if this is meant, raise the limit: lsprules --limit "
@@ -89,6 +105,7 @@ class _Reader:
         form = LongForm.start(self, [_At(1, index, h.strip()) for index, h in enumerate(header)], _At(1, None, ""))
         if form is None:
             return
+        self.stopped = False
         columns = {name: cell.column for name, cell in form.columns.items() if cell.column is not None}
         line = rows.line_num + 1
         try:
@@ -96,6 +113,7 @@ class _Reader:
                 if any(cell.strip() for cell in row):
                     self._row(form, row, columns, line)
                 if len(self.problems) >= MAX_PROBLEMS:
+                    self.stopped = True
                     return
                 line = rows.line_num + 1
         except csv.Error as exc:  # at the line where the record that could not be read starts
@@ -103,6 +121,7 @@ class _Reader:
 
     def _unreadable(self, line: int, exc: csv.Error, what: str) -> None:
         """A line the csv module gave up on: a field beyond the size limit (E708), or bad quoting (E305)."""
+        self.stopped = True
         if "field larger than field limit" in str(exc):
             limit = current().csv_field_size
             self.fail(line, None, f"a field is longer than the limit of {limit} characters",

@@ -1,6 +1,7 @@
 """Runs the columnar plan embedded in DuckDB on one long-form CSV file, giving CSV text in batches.
 
-DuckDB reads the file; before the plan runs, every value is checked by pattern in DuckDB, and every distinct
+DuckDB reads the file, once data/readers/csv_guard.py has found no field beyond the size limit in it
+(input_checks.header_columns); before the plan runs, every value is checked by pattern in DuckDB, and every distinct
 area, indicator and period cell as the reference reader (data/readers/long_form.py) would accept it
 (input_checks.py). Anything else (quotes, other columns, a bad cell, a duplicate row, two kinds of period, an
 unknown --period or --area) gives a Fallback, and the reference path runs and reports it by row and column.

@@ -43,7 +43,16 @@ class Checked:
 
 
 def header_columns(path: Path) -> list[str] | Fallback:
-    """The file's column names, when they are exactly the four required ones, plainly written."""
+    """The file's column names, when they are exactly the four required ones, plainly written, and no field is
+    beyond the size limit (an engine reading without quotes would otherwise load every row after an unclosed one)."""
+    from lsprules.core.diagnostics import InputError
+    from lsprules.data.readers.csv_guard import read_guarded
+
+    try:
+        if not read_guarded(path, keep=False).complete:
+            return Fallback("a field beyond the size limit (csv_field_size)")
+    except InputError:
+        return Fallback("the file cannot be read here")
     try:
         with path.open("rb") as stream:
             header = stream.readline()

@@ -5,7 +5,8 @@ that is what makes 2 million rows cheap. Only plain files qualify: exactly the f
 quotes, no carriage returns, no blank lines, three commas on every line. For anything else, and for any
 value the reference reader would reject or treat specially (a duplicate row, a bad period), `read_table`
 returns None and the caller falls back to the reference reader (data/readers/csv_reader.py), which reports
-problems by row and column; so does a byte that is not UTF-8, which the one decoder (core/files.py) reports.
+problems by row and column; so does a byte that is not UTF-8, which the one decoder (core/files.py) reports,
+and a field beyond the size limit, which data/readers/csv_guard.py finds before the file is read whole.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from operator import add, mul
 from pathlib import Path
 from typing import BinaryIO, cast
 
+from lsprules.core.diagnostics import InputError
 from lsprules.core.limits import number_problem
 from lsprules.core.periods import Period, PeriodError, parse_period
 from lsprules.core.source import BOM
+from lsprules.data.readers.csv_guard import read_guarded
 from lsprules.data.readers.long_form import INDICATOR_ID, MISSING_WORDS, NUMBER, REQUIRED
 
 CHUNK_CHARS = 1 << 22  # ~100k rows at a time: bounded memory for the cells of one chunk
@@ -70,9 +73,11 @@ class Table:
 def read_table(path: str | Path) -> Table | None:
     """The dataset as a Table, or None when the reference reader must read it."""
     try:
+        if not read_guarded(path, keep=False).complete:
+            return None  # a field beyond the size limit: the reference reader says where
         with Path(path).open("rb") as stream:
             return _Reader().table(_lines(stream))
-    except (OSError, ValueError, NotPlain):
+    except (OSError, InputError, ValueError, NotPlain):
         return None
 
 
@@ -82,6 +87,8 @@ def _lines(stream: BinaryIO) -> Iterator[bytes]:
     while block := stream.read(BLOCK_BYTES):
         block = rest + block
         cut = block.rfind(b"\n") + 1
+        if not cut and rest:  # a line longer than a block: not a plain row; the reference reader takes it
+            raise NotPlain("a line of more than BLOCK_BYTES")
         rest = block[cut:]
         if cut:
             yield block[:cut]
