@@ -240,3 +240,12 @@ def test_a_streamed_output_keeps_no_area_it_has_written(fmt, tmp_path, monkeypat
     most_alive[0] = 0
     assert evaluate(rules, dataset).assessments
     assert most_alive[0] == 29 * per_area
+
+
+def test_every_value_of_a_period_shares_one_period(tmp_path):
+    # The dataset is what a streamed run still holds: a period named on every row is kept once, not per value.
+    path = tmp_path / "national.csv"
+    path.write_bytes(national_csv(3))
+    _, dataset, _ = loaded(NATIONAL_RULES, path)
+    keys = [p for area in dataset.areas for series in area.series.values() for p in series.values]
+    assert len(keys) == 3 * 12 * 5 and len({id(p) for p in keys}) == 5
