@@ -8,6 +8,7 @@ import csv
 import gc
 import io
 import json
+import sys
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ from lsprules.lang.resolve import RuleSet, load_rules
 from lsprules.render import json_out
 from lsprules.render.csv_out import assessment_row, csv_chunks, render_csv
 from lsprules.render.json_out import evaluation_dict, json_chunks, render_json
+from lsprules.render.progress import progress
 
 ROOT = Path(__file__).resolve().parents[1]
 # Every bundled rule file with the dataset it is written for.
@@ -249,3 +251,19 @@ def test_every_value_of_a_period_shares_one_period(tmp_path):
     _, dataset, _ = loaded(NATIONAL_RULES, path)
     keys = [p for area in dataset.areas for series in area.series.values() for p in series.values]
     assert len(keys) == 3 * 12 * 5 and len({id(p) for p in keys}) == 5
+
+
+def test_the_progress_bar_leaves_standard_output_to_the_output(monkeypatch):
+    # The output streams while the bar is drawn on a terminal: what is written must reach standard output as it
+    # is, not go through rich's console to the bar's stream.
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out, bar = io.StringIO(), Terminal()
+    monkeypatch.setattr(sys, "stdout", out)
+    with progress("Assessing", 5, stream=bar) as advance:
+        assert sys.stdout is out
+        sys.stdout.write('{\n  "period": [1, 2]\n')
+        advance("A")
+    assert out.getvalue() == '{\n  "period": [1, 2]\n' and "Assessing" in bar.getvalue()
