@@ -267,3 +267,24 @@ def test_the_progress_bar_leaves_standard_output_to_the_output(monkeypatch):
         sys.stdout.write('{\n  "period": [1, 2]\n')
         advance("A")
     assert out.getvalue() == '{\n  "period": [1, 2]\n' and "Assessing" in bar.getvalue()
+
+
+def test_an_output_in_a_missing_folder_is_e001_and_nothing_is_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    rules, data = EXAMPLES["crime"]
+    result = CliRunner().invoke(app, ["evaluate", rules, data, "-f", "json", "-o", str(tmp_path / "no" / "out.json")])
+    assert result.exit_code == 2 and "error[E001]" in result.output and "cannot write" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("value", [
+    {}, [], {"a": []}, {"a": {}}, [[], {}, [[]]], "", "é \u2028 \x1b \"q\" \\ \n\t", 0, -7, 10 ** 30, True, False, None,
+    0.1, -2.5e-07, 1e16, 123456.789012, float("nan"), float("inf"), (1, "two"), {1: "int key", "b": None},
+    {"area": "A", "series": [{"period": "2003/04", "value": None, "missing": "na"}], "levels": {"x": 1.5},
+     "nested": [{"deep": [{"deeper": [1, 2.0, "3"]}]}], "counts": {}, "rule": None},
+])
+def test_a_value_laid_out_at_any_depth_is_json_dumps_at_indent_two(value):
+    # Items are dumped one by one and re-indented: right for any value, because JSON strings hold no raw newline.
+    for depth in (0, 1, 2):
+        expected = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * depth)
+        assert json_out._dumps(value, depth) == expected
