@@ -390,6 +390,29 @@ def test_shown_values_round_half_away_from_zero_at_any_size():
     assert str(to_decimal(F(10**40) + F(1, 3), 3)) == "1" + "0" * 40 + ".333"  # beyond 28 digits
 
 
+def test_rounding_is_the_exact_arithmetic_of_fractions_at_any_size():
+    # to_decimal works on the numerator and denominator directly; this is the Fraction arithmetic it replaced.
+    import random
+    from decimal import Decimal
+
+    from lsprules.core.numbers import to_decimal
+
+    def by_fractions(value: F, places: int) -> Decimal:
+        scaled = abs(value) * 10 ** places
+        whole, remainder = divmod(scaled.numerator, scaled.denominator)
+        whole += remainder * 2 >= scaled.denominator
+        digits = tuple(int(d) for d in str(whole).rjust(places + 1, "0"))
+        return Decimal((0 if value >= 0 or whole == 0 else 1, digits, -places))
+
+    rng = random.Random(11)
+    for _ in range(20000):
+        value = F(rng.randint(-10 ** rng.randint(0, 40), 10 ** rng.randint(0, 40)),
+                  rng.choice([1, 2, 3, 8, 10, 10 ** rng.randint(1, 30), rng.randint(1, 10 ** rng.randint(1, 30))]))
+        places = rng.randint(0, 10)
+        got, expected = to_decimal(value, places), by_fractions(value, places)
+        assert got.as_tuple() == expected.as_tuple() and str(got) == str(expected), (value, places)
+
+
 def test_a_percentage_reduction_of_a_negative_baseline_lowers_it():
     # -10 reduced by 15 % is -11.5: the target is below the baseline, as "reduce" says, whatever the sign.
     text = rules(f"{LOWER}\ntarget {{ baseline 2004 reduce by 15 % by 2006 }}\nrag {{ green when target met\n"

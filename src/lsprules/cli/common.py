@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -93,8 +95,48 @@ def emit(text: str | bytes, output: Path | None, *, through_symlink: bool = Fals
     try:
         write_atomic(output_target(output, through_symlink=through_symlink), text)
     except OSError as exc:
-        raise InputError([error("E001", f"cannot write '{output}': {exc.strerror or exc}",
-                                hint="check that the folder exists and is writable")]) from None
+        raise _cannot_write(output, exc) from None
+
+
+@contextmanager
+def output_sink(output: Path | None, *, through_symlink: bool = False) -> Iterator[Callable[[str], None]]:
+    """A function that writes text to the output piece by piece as a command produces it: to standard output,
+    or (like `emit`) atomically to a file: the pieces go to a temporary file that replaces the file only when
+    the block ends without an error, so an error or SIGTERM on the way leaves no file, partial or temporary."""
+    if to_stdout(output):
+
+        def show(text: str) -> None:
+            sys.stdout.write(text)
+
+        yield show
+        sys.stdout.flush()
+        return
+    assert output is not None  # to_stdout says so
+    from lsprules.core.files import atomic_output, output_target
+
+    inside = False  # an OSError from the block is the block's to explain; only one from the output is ours
+    try:
+        with atomic_output(output_target(output, through_symlink=through_symlink)) as handle:
+
+            def write(text: str) -> None:
+                try:
+                    handle.write(text.encode("utf-8"))
+                except OSError as exc:
+                    raise _cannot_write(output, exc) from None
+
+            inside = True
+            yield write
+            inside = False
+    except OSError as exc:
+        if inside:
+            raise
+        raise _cannot_write(output, exc) from None
+
+
+def _cannot_write(output: Path, exc: OSError) -> InputError:
+    """E001 for an output that cannot be written."""
+    return InputError([error("E001", f"cannot write '{output}': {exc.strerror or exc}",
+                             hint="check that the folder exists and is writable")])
 
 
 def _same_file(a: Path, b: Path) -> bool:

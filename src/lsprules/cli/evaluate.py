@@ -18,6 +18,7 @@ from lsprules.cli.common import (
     emit,
     input_errors,
     name_stdin,
+    output_sink,
     refuse_overwriting_inputs,
     report_diagnostics,
     to_stdout,
@@ -108,20 +109,25 @@ def evaluate(
       1  with --fail-on-discrepancy: a judgement the data printed contradicts the rules
       2  an input or option is wrong (the message says where, and how to fix it)
     """
-    from lsprules.jobs.evaluate import evaluate_job
+    from lsprules.jobs.evaluate import EvaluateOptions, evaluate_job
 
     name_stdin(stdin_filename)
     with input_errors():
         refuse_overwriting_inputs(output, [rules, *dataset],
                                   through_symlink=write_through_symlink)
-        result = evaluate_job(rules, dataset, period=period, output_format=output_format.value, areas=area,
-                              color=to_stdout(output) and color_enabled(sys.stdout),
-                              years=years.value if years else None,
-                              width=shutil.get_terminal_size((80, 24)).columns, wide=wide, view=view.value,
-                              engine=engine.value)
+        options: EvaluateOptions = {
+            "period": period, "output_format": output_format.value, "areas": area,
+            "color": to_stdout(output) and color_enabled(sys.stdout), "years": years.value if years else None,
+            "width": shutil.get_terminal_size((80, 24)).columns, "wide": wide, "view": view.value,
+            "engine": engine.value}
+        if output_format is EvaluateFormat.docx:  # a binary file, written whole
+            result = evaluate_job(rules, dataset, **options)
+            emit(result.data or b"", output, through_symlink=write_through_symlink)
+        else:  # text, written as it is rendered (JSON and CSV an area at a time)
+            with output_sink(output, through_symlink=write_through_symlink) as write:
+                result = evaluate_job(rules, dataset, **options, write=write)
         for note in result.notes:
             typer.echo(f"note: {note}", err=True)
-        emit(result.data if result.data is not None else result.text, output, through_symlink=write_through_symlink)
     if result.warnings:
         report_diagnostics(result.warnings)
         if strict:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import IO
 
 from lsprules.core.diagnostics import Diagnostic, InputError, at_span, error
 from lsprules.core.source import BOM, Source, Span, display_name, normalise_newlines
@@ -182,13 +183,22 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
 
     `path` must name a regular file or nothing (see output_target). The temporary file is removed if the
     write fails or the process is stopped with SIGTERM on the way."""
-    target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    with atomic_output(path) as handle:
+        handle.write(payload)
+
+
+@contextmanager
+def atomic_output(path: str | Path) -> Iterator[IO[bytes]]:
+    """A binary file to write an output into piece by piece: a temporary file beside `path` that replaces it
+    when the block ends, and is removed instead when the block raises or SIGTERM stops the process on the way
+    (so a failed run never leaves a partial file). `path` must name a regular file or nothing."""
+    target = Path(path)
     with _terminate_cleanly():
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path("."))
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(payload)
+                yield handle
             os.chmod(temp, _mode_for(target))
             os.replace(temp, target)
         except BaseException:

@@ -18,16 +18,15 @@ def exact(value: Decimal | int | str) -> Fraction:
 
 def to_decimal(value: Fraction, places: int) -> Decimal:
     """Round an exact value half away from zero to `places` decimal places."""
-    sign = -1 if value < 0 else 1
-    magnitude = abs(value)
-    scaled = magnitude * (10 ** places)
-    whole, remainder = divmod(scaled.numerator, scaled.denominator)
-    if remainder * 2 >= scaled.denominator:
+    # Integer arithmetic on the numerator and denominator: what Fraction's operators would do, without building
+    # the intermediate Fractions (this runs for every number every output shows).
+    numerator, denominator = value.numerator, value.denominator
+    whole, remainder = divmod(abs(numerator) * 10 ** places, denominator)
+    if remainder * 2 >= denominator:
         whole += 1
-    # Decimal(0) has no sign, so a value that rounds to zero never shows as "-0.0". The digits are exact
-    # already: the tuple form builds the result without the 28-digit context that scaleb/quantize would use.
-    digits = tuple(int(d) for d in str(whole).rjust(places + 1, "0"))
-    return Decimal((0 if sign > 0 or whole == 0 else 1, digits, -places))
+    # Decimal(0) has no sign, so a value that rounds to zero never shows as "-0.0". Decimal reads the digits
+    # exactly: the text builds the result without the 28-digit context that scaleb/quantize would use.
+    return Decimal(f"{'-' if numerator < 0 and whole else ''}{whole}E-{places}")
 
 
 def shown(value: Fraction | None, places: int = 1) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 
 class PeriodKind(str, Enum):
@@ -79,7 +80,13 @@ class Period:
 
 def parse_period(text: str) -> Period:
     """Parse a period label; raise PeriodError saying which forms are accepted."""
-    text = str(text).strip()
+    return _parsed(str(text).strip())
+
+
+# A dataset names a few periods on millions of rows: each label is parsed once, and every row of a period
+# shares one Period (at national scale that is a Period and an int fewer to keep per value).
+@lru_cache(maxsize=1024)
+def _parsed(text: str) -> Period:
     for kind, pattern in _PATTERNS:
         m = pattern.match(text)
         if not m:

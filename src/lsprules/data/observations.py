@@ -28,6 +28,8 @@ class SeriesBuilder:
     printed: dict[Period, Decimal] = field(default_factory=dict)
     levels: dict[str, dict[Period, Decimal]] = field(default_factory=lambda: defaultdict(dict))
     stated: dict[str, dict[Period, Decimal]] = field(default_factory=lambda: defaultdict(dict))
+    # Each value and field as first recorded, and where it was read: by field ("" for the value), then period.
+    seen: dict[str, dict[Period, tuple[Value, str]]] = field(default_factory=lambda: defaultdict(dict))
 
     def build(self, indicator: str) -> Series:
         """The finished Series, every mapping in period order."""
@@ -50,11 +52,14 @@ class Observations:
     def __init__(self) -> None:
         self.areas: dict[str, dict[str, SeriesBuilder]] = {}
         self.first_kind: tuple[PeriodKind, str] | None = None
-        self._seen: dict[tuple[str, str, str, Period], tuple[Value, str]] = {}
 
     def series(self, area: str, indicator: str) -> SeriesBuilder:
         """The builder of one series, made on first use (areas and indicators keep the order first read)."""
-        return self.areas.setdefault(area, {}).setdefault(indicator, SeriesBuilder())
+        by_indicator = self.areas.setdefault(area, {})
+        builder = by_indicator.get(indicator)
+        if builder is None:  # not setdefault: a builder is made once per series, not once per row
+            builder = by_indicator[indicator] = SeriesBuilder()
+        return builder
 
     def period_problem(self, period: Period, place: str) -> str | None:
         """Why `period` cannot be used here (another kind than the first period read), or None."""
@@ -69,15 +74,17 @@ class Observations:
 
     def add(self, area: str, indicator: str, name: str, period: Period, value: Value, place: str) -> str | None:
         """Record a value (or a named field when `name` is given); return a conflict message, or None."""
-        key = (area, indicator, name, period)
-        earlier = self._seen.get(key)
+        series = self.series(area, indicator)
+        # Kept in the series, not in one table keyed by (area, indicator, field, period): at national scale such a
+        # key, and the area's and indicator's text each row brings, would be kept for every value while reading.
+        seen = series.seen[name]
+        earlier = seen.get(period)
         if earlier is not None:
             if earlier[0] == value:
                 return None
             what = f"field {name} of {indicator}" if name else indicator
             return f"{what} for {area} in {period} is {_word(value)} here but {_word(earlier[0])} at {earlier[1]}"
-        self._seen[key] = (value, place)
-        series = self.series(area, indicator)
+        seen[period] = (value, place)
         if name:
             series.fields[name][period] = value
         else:

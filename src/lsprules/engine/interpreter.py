@@ -141,6 +141,30 @@ class Evaluation:
     assessments: tuple[Assessment, ...]
     themes: tuple[ThemeResult, ...]
 
+    def stream(self) -> EvaluationStream:
+        """The same results as a stream of one part, for the renderers that write a stream part by part."""
+        return EvaluationStream(self.rules_file, self.period, bool(self.themes),
+                                (AreaResults(self.assessments, self.themes),))
+
+
+@dataclass(frozen=True)
+class AreaResults:
+    """The results of one area (or of several, in order): a part of an EvaluationStream."""
+
+    assessments: tuple[Assessment, ...]
+    themes: tuple[ThemeResult, ...]
+
+
+@dataclass(frozen=True)
+class EvaluationStream:
+    """An evaluation whose results come an area at a time (`parts`, to be read once), so that an output can be
+    written part by part and each part dropped: memory does not grow with the number of areas."""
+
+    rules_file: str
+    period: Period | None
+    themed: bool  # whether any part may hold theme ratings (the rule set has themes)
+    parts: Iterable[AreaResults]
+
 
 # --- entry point -----------------------------------------------------------------------------
 
@@ -152,17 +176,33 @@ def evaluate(rules: RuleSet, dataset: Dataset, period: Period | None = None,
     Areas that a single-area comparator names (e.g. the national figures) are what others are measured
     against, so they are assessed only when asked for by name. `progress` is called with each area's name.
     """
-    at = period or _latest_period(dataset)
-    evaluators = _Evaluators(rules, dataset)
+    stream = evaluate_stream(rules, dataset, period, areas, progress)
     assessments: list[Assessment] = []
     themes: list[ThemeResult] = []
-    for area in assessed_areas(rules, dataset, areas):
+    for part in stream.parts:
+        assessments.extend(part.assessments)
+        themes.extend(part.themes)
+    return Evaluation(stream.rules_file, stream.period, tuple(assessments), tuple(themes))
+
+
+def evaluate_stream(rules: RuleSet, dataset: Dataset, period: Period | None = None,
+                    areas: Iterable[str] | None = None,
+                    progress: Callable[[str], None] | None = None) -> EvaluationStream:
+    """What `evaluate` computes, an area at a time: each area is assessed only when its part is read."""
+    at = period or _latest_period(dataset)
+    chosen = assessed_areas(rules, dataset, areas)
+    return EvaluationStream(rules.file, at, bool(rules.themes), _parts(rules, dataset, chosen, at, progress))
+
+
+def _parts(rules: RuleSet, dataset: Dataset, chosen: list[Area], at: Period | None,
+           progress: Callable[[str], None] | None) -> Iterator[AreaResults]:
+    evaluators = _Evaluators(rules, dataset)
+    for area in chosen:
         area_results = evaluators.get(area.name).assess_all(at)
-        assessments.extend(area_results.values())
-        themes.extend(assess_theme(theme, area, area_results, at) for theme in rules.themes)
+        themes = tuple(assess_theme(theme, area, area_results, at) for theme in rules.themes)
         if progress is not None:
             progress(area.name)
-    return Evaluation(rules.file, at, tuple(assessments), tuple(themes))
+        yield AreaResults(tuple(area_results.values()), themes)
 
 
 def assessed_areas(rules: RuleSet, dataset: Dataset, areas: Iterable[str] | None = None) -> list[Area]:
@@ -175,18 +215,23 @@ def assessed_areas(rules: RuleSet, dataset: Dataset, areas: Iterable[str] | None
 
 
 class _Evaluators:
-    """One AreaEvaluator per area, made on first use, so comparator series are computed once per run."""
+    """The evaluator of each area; those of comparator areas are kept, so that their series are computed once
+    per run, and no other is, so that a run's memory does not grow with its areas."""
 
     def __init__(self, rules: RuleSet, dataset: Dataset):
         self.rules = rules
         self.areas = {a.name: a for a in dataset.areas}
+        self._kept = {name for spec in getattr(rules, "comparators", {}).values() for name in spec.areas}
         self._made: dict[str, AreaEvaluator] = {}
 
     def get(self, name: str) -> AreaEvaluator:
         """The evaluator of an area in the dataset."""
-        if name not in self._made:
-            self._made[name] = AreaEvaluator(self.rules, self.areas[name], self.comparator)
-        return self._made[name]
+        if name in self._made:
+            return self._made[name]
+        made = AreaEvaluator(self.rules, self.areas[name], self.comparator)
+        if name in self._kept:
+            self._made[name] = made
+        return made
 
     def comparator(self, name: str) -> list[AreaEvaluator] | str:
         """The evaluators of a comparator's areas, or why there are none."""

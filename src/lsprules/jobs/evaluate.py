@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict, Unpack
 
@@ -14,11 +14,12 @@ from lsprules.data.model import Dataset, resolve_period
 
 if TYPE_CHECKING:
     from lsprules.audit.provenance import Provenance
-    from lsprules.engine.interpreter import Evaluation
+    from lsprules.engine.interpreter import AreaResults, Evaluation
     from lsprules.lang.resolve import RuleSet
     from lsprules.render.context import ReportContext
 
 FORMATS = ("table", "json", "csv", "markdown", "html", "docx")
+STREAMED = ("json", "csv")  # the formats rendered an area at a time, as the areas are assessed (report view)
 REPORTS = ("table", "markdown", "html", "docx")  # the formats that print a committee report's key and context
 VIEWS = ("report", "areas")
 AREA_FORMATS = ("table", "csv", "markdown", "html", "docx")  # the formats of --view areas
@@ -36,6 +37,9 @@ class EvaluateOutput:
     data: bytes | None = None
     warnings: tuple[Diagnostic, ...] = ()  # an input with nothing in it (E010, E352): a report of nothing
     notes: tuple[str, ...] = ()  # why the engine asked for did not run (the reference interpreter did)
+
+
+Write = Callable[[str], None]  # where a text output goes, piece by piece
 
 
 class EvaluateOptions(TypedDict, total=False):
@@ -61,7 +65,7 @@ def run_evaluate(rules_path: Path, dataset_path: Path | Sequence[Path], **option
 def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, period: str | None = None,
                  output_format: str = "table", areas: list[str] | None = None, color: bool = False,
                  years: str | None = None, fast: bool = True, width: int = 80, wide: bool = False,
-                 view: str = "report", engine: str = "auto") -> EvaluateOutput:
+                 view: str = "report", engine: str = "auto", write: Write | None = None) -> EvaluateOutput:
     """Evaluate a rule file on one or more datasets (merged): the rendered output and its discrepancies.
 
     CSV output of one long-form CSV dataset runs the compiled fast path (lsprules.engine.compiled), else the
@@ -72,6 +76,8 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     judgements, so it has no discrepancies.
     The table is laid out `width` columns wide (`wide`: every period, however wide that is). `view` "areas"
     shows the areas side by side instead of a report per area (in every format but JSON).
+    With `write`, a text output goes to it in pieces as it is rendered (the STREAMED formats an area at a time,
+    so that memory does not grow with the output) and `text` is empty.
     """
     from lsprules.lang.resolve import load_rules
 
@@ -87,29 +93,20 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     if engine != "interpreter" and view == "report":
         text = _compiled_csv(rules, paths, output_format, period, areas, years, engine, notes)
         if text is not None and text.count("\n") > 1:  # rows: so rules and data were not empty
-            return EvaluateOutput(text, notes=tuple(notes))
+            return EvaluateOutput(_deliver([text], write), notes=tuple(notes))
     from lsprules.audit.provenance import provenance_for
     from lsprules.data.load import load_all
-    from lsprules.engine.interpreter import assessed_areas, evaluate
-    from lsprules.render.progress import progress
 
     dataset, files = load_all(paths, PeriodKind(years) if years else None)
     at = resolve_period(period, dataset)
     _check_areas(areas, dataset)
     check_comparators(rules, dataset)
-    chosen = assessed_areas(rules, dataset, areas)
-    with progress("Assessing", len(chosen)) as advance:
-        result = evaluate(rules, dataset, at, areas, progress=advance)
-    found = sum(len(a.discrepancies) for a in result.assessments) + sum(len(t.discrepancies) for t in result.themes)
-    context = None
-    if output_format in REPORTS or view == "areas":
-        from lsprules.render.context import report_context
-
-        before = previous_period(result.period, dataset)
-        previous = evaluate(rules, dataset, before, areas) if before is not None and rules.themes else None
-        context = report_context(rules, dataset, result, previous)
     provenance = provenance_for(rules, files)
     warnings = empty_inputs(rules, files)
+    if view == "report" and output_format in STREAMED:
+        found, text = _streamed(output_format, rules, dataset, at, areas, provenance, write)
+        return EvaluateOutput(text, found, warnings=warnings, notes=tuple(notes))
+    found, result, context = _evaluated(output_format, view, rules, dataset, at, areas)
     if output_format == "docx":
         from lsprules.render.docx_out import render_areas_docx, render_docx
 
@@ -119,10 +116,62 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
         return EvaluateOutput("", found, data=render_docx(result, provenance, context), warnings=warnings,
                               notes=tuple(notes))
     if view == "areas" and context is not None:
-        return EvaluateOutput(render_areas(output_format, result, provenance, context, color, width, wide), found,
-                              warnings=warnings, notes=tuple(notes))
-    return EvaluateOutput(render(output_format, result, provenance, context, color=color, width=width, wide=wide),
-                          found, warnings=warnings, notes=tuple(notes))
+        text = render_areas(output_format, result, provenance, context, color, width, wide)
+    else:
+        text = render(output_format, result, provenance, context, color=color, width=width, wide=wide)
+    return EvaluateOutput(_deliver([text], write), found, warnings=warnings, notes=tuple(notes))
+
+
+def _evaluated(output_format: str, view: str, rules: RuleSet, dataset: Dataset, at: Period | None,
+               areas: list[str] | None) -> tuple[int, Evaluation, ReportContext | None]:
+    """The whole evaluation, its discrepancies and (for a report or the areas view) the report's context."""
+    from lsprules.engine.interpreter import assessed_areas, evaluate
+    from lsprules.render.progress import progress
+
+    with progress("Assessing", len(assessed_areas(rules, dataset, areas))) as advance:
+        result = evaluate(rules, dataset, at, areas, progress=advance)
+    found = sum(len(a.discrepancies) for a in result.assessments) + sum(len(t.discrepancies) for t in result.themes)
+    context = None
+    if output_format in REPORTS or view == "areas":
+        from lsprules.render.context import report_context
+
+        before = previous_period(result.period, dataset)
+        previous = evaluate(rules, dataset, before, areas) if before is not None and rules.themes else None
+        context = report_context(rules, dataset, result, previous)
+    return found, result, context
+
+
+def _streamed(output_format: str, rules: RuleSet, dataset: Dataset, at: Period | None, areas: list[str] | None,
+              provenance: Provenance, write: Write | None) -> tuple[int, str]:
+    """A STREAMED format rendered an area at a time as the areas are assessed: its discrepancies, and its text
+    (empty when it went to `write`)."""
+    from lsprules.engine.interpreter import assessed_areas, evaluate_stream
+    from lsprules.render.csv_out import csv_chunks
+    from lsprules.render.json_out import json_chunks
+    from lsprules.render.progress import progress
+
+    found = [0]
+
+    def counted(parts: Iterable[AreaResults]) -> Iterator[AreaResults]:
+        for part in parts:
+            found[0] += sum(len(a.discrepancies) for a in part.assessments)
+            found[0] += sum(len(t.discrepancies) for t in part.themes)
+            yield part
+
+    with progress("Assessing", len(assessed_areas(rules, dataset, areas))) as advance:
+        stream = evaluate_stream(rules, dataset, at, areas, progress=advance)
+        stream = replace(stream, parts=counted(stream.parts))
+        text = _deliver(json_chunks(stream, provenance) if output_format == "json" else csv_chunks(stream), write)
+    return found[0], text
+
+
+def _deliver(chunks: Iterable[str], write: Write | None) -> str:
+    """The text: joined, or given to `write` piece by piece (and then empty)."""
+    if write is None:
+        return "".join(chunks)
+    for chunk in chunks:
+        write(chunk)
+    return ""
 
 
 def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period: str | None,

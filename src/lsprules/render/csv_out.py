@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 
 from lsprules.core.csv_cells import COLUMNS, csv_bool, csv_number, safe_text
-from lsprules.engine.interpreter import Assessment, Evaluation
+from lsprules.engine.interpreter import Assessment, Evaluation, EvaluationStream
 from lsprules.render.areas import areas_view
 from lsprules.render.context import ReportContext
 
@@ -25,11 +26,20 @@ def assessment_row(a: Assessment) -> list[str]:
 
 def render_csv(evaluation: Evaluation) -> str:
     """The whole evaluation as CSV text with a header row."""
+    return "".join(csv_chunks(evaluation.stream()))
+
+
+def csv_chunks(evaluation: EvaluationStream) -> Iterator[str]:
+    """The CSV text in pieces: the header row, then a piece per part of the stream."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerows(assessment_row(a) for a in evaluation.assessments)
-    return buffer.getvalue()
+    yield buffer.getvalue()
+    for part in evaluation.parts:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(assessment_row(a) for a in part.assessments)
+        yield buffer.getvalue()
 
 
 def render_areas_csv(evaluation: Evaluation, context: ReportContext) -> str:

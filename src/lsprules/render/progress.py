@@ -30,7 +30,9 @@ def progress(description: str, total: int, stream: TextIO | None = None, minimum
     console = Console(file=stream, stderr=stream is sys.stderr)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[item]}"),
                TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
+    # JSON and CSV are written while the bar is drawn (they stream): rich must not take standard output over
+    # (by default it sends what is printed meanwhile through its console, to the bar's stream).
+    with Progress(*columns, console=console, transient=True, redirect_stdout=False, redirect_stderr=False) as bar:
         task = bar.add_task(description, total=total, item="")
 
         def advance(item: str) -> None:
