@@ -109,3 +109,29 @@ def test_the_file_read_in_blocks_of_any_size_gives_the_same_grid(block, trailing
 
     assert series(cut, "x") == series(whole, "x") == [[45, 55], [55, 65], [65, 75]]  # A0 x: 4.5, 5.5 (scale 10)
     assert series(cut, "yy") == series(whole, "yy") == [[55, 65], [65, 75], [75, 85]]
+
+
+def test_a_line_longer_than_any_plain_row_sends_the_file_to_the_reference_reader(tmp_path, monkeypatch):
+    from lsprules.engine.compiled import grid
+
+    path = write(tmp_path, "d.csv", "area,indicator,period,value\nA,x,2006," + "1" * 40 + "\nA,x,2007,2\n")
+    assert read_table(path) is not None
+    monkeypatch.setattr(grid, "MAX_LINE_BYTES", 30)
+    monkeypatch.setattr(grid, "BLOCK_BYTES", 8)  # the long line is met a few bytes at a time
+    assert read_table(path) is None
+
+
+def test_the_compiled_csv_reaches_the_output_in_pieces_that_join_to_the_interpreters_bytes(tmp_path, monkeypatch):
+    from fastpath_helpers import NATIONAL_RULES
+    from lsprules.engine.compiled import run
+    from lsprules.jobs.evaluate import evaluate_job
+
+    rows = [f"E{a:03d},{name},{year}/{(year + 1) % 100:02d},{a + year % 5}" for year in range(2003, 2008)
+            for a in range(40) for name in ("burglary_dwelling", "detection_rate_pct")]
+    data = write(tmp_path, "n.csv", "area,indicator,period,value\n" + "\n".join(rows) + "\n")
+    monkeypatch.setattr(run, "PIECE_TEXTS", 4 * 25)  # 25 rows a piece
+    pieces: list[str] = []
+    assert evaluate_job(NATIONAL_RULES, data, output_format="csv", write=pieces.append).text == ""
+    expected = evaluate_job(NATIONAL_RULES, data, output_format="csv", engine="interpreter").text
+    assert len(pieces) == -(-40 * 12 // 25)  # 480 rows 25 at a time; the first piece holds the header too
+    assert "".join(pieces) == expected and all(len(piece) < len(expected) // 10 for piece in pieces)

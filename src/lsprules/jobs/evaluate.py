@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict, Unpack
 
@@ -91,9 +92,9 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     if not fast:
         engine = "interpreter"
     if engine != "interpreter" and view == "report":
-        text = _compiled_csv(rules, paths, output_format, period, areas, years, engine, notes)
-        if text is not None and text.count("\n") > 1:  # rows: so rules and data were not empty
-            return EvaluateOutput(_deliver([text], write), notes=tuple(notes))
+        pieces = _with_rows(_compiled_csv(rules, paths, output_format, period, areas, years, engine, notes))
+        if pieces is not None:
+            return EvaluateOutput(_deliver(pieces, write), notes=tuple(notes))
     from lsprules.audit.provenance import provenance_for
     from lsprules.data.load import load_all
 
@@ -174,9 +175,27 @@ def _deliver(chunks: Iterable[str], write: Write | None) -> str:
     return ""
 
 
+def _with_rows(pieces: Iterator[str] | None) -> Iterator[str] | None:
+    """The pieces of a compiled CSV report, or None when they hold no row (the rules or the data are empty: the
+    interpreter runs, to warn of that)."""
+    if pieces is None:
+        return None
+    start = ""
+    while start.count("\n") < 2:  # the header and a row
+        piece = next(pieces, None)
+        if piece is None:
+            close = getattr(pieces, "close", None)
+            if close is not None:
+                close()  # a columnar engine's generator closes its connection
+            return None
+        start += piece
+    return chain([start], pieces)
+
+
 def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period: str | None,
-                  areas: list[str] | None, years: str | None, engine: str, notes: list[str]) -> str | None:
-    """The CSV report from a compiled evaluator, or None (noting why, when a columnar engine was asked for).
+                  areas: list[str] | None, years: str | None, engine: str, notes: list[str]) -> Iterator[str] | None:
+    """The CSV report from a compiled evaluator in pieces, or None (noting why, when a columnar engine was asked
+    for).
 
     auto tries the hand-written fast path first (on one machine it is the faster, see docs/performance.md),
     then the columnar engine in DuckDB; every one gives the interpreter's bytes.
@@ -189,9 +208,9 @@ def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period:
     if engine == "auto" and not rules.comparators:
         from lsprules.engine.compiled import fast_csv
 
-        text = fast_csv(rules, paths[0], period=period, areas=areas)
-        if text is not None:
-            return text
+        pieces = fast_csv(rules, paths[0], period=period, areas=areas)
+        if pieces is not None:
+            return pieces
     from lsprules.engine.columnar.input_checks import Fallback
 
     if engine == "polars":
@@ -200,7 +219,7 @@ def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period:
         from lsprules.engine.columnar.duck import evaluate_csv
     found = evaluate_csv(rules, paths[0], period=period, areas=areas)
     if not isinstance(found, Fallback):
-        return "".join(found)
+        return iter(found)
     if engine != "auto" or found.note:
         name = "duckdb" if engine == "auto" else engine
         notes.append(f"the {name} engine did not run: {found.reason}; the reference interpreter ran")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
-from itertools import chain, repeat
+from collections.abc import Iterable, Iterator
+from itertools import chain, islice, repeat
 from pathlib import Path
 
 from lsprules.core.csv_cells import COLUMNS, text_cells
@@ -13,10 +13,13 @@ from lsprules.engine.compiled.grid import Table, read_table
 from lsprules.engine.compiled.plan import NO_VALUE, RagTable, compile_plan
 from lsprules.lang.resolve import RuleSet, tests_data
 
+PIECE_TEXTS = 1 << 18  # texts (four a row) joined into one piece of output: about 65,000 rows
+
 
 def fast_csv(rules: RuleSet, dataset_path: str | Path, *, period: str | None = None,
-             areas: list[str] | None = None) -> str | None:
-    """The CSV output of `evaluate`, byte-identical to the reference's, or None when the reference must run."""
+             areas: list[str] | None = None) -> Iterator[str] | None:
+    """The CSV output of `evaluate` in pieces, byte-identical to the reference's when joined, or None when the
+    reference must run."""
     if Path(dataset_path).suffix.lower() != ".csv" or any(s.value is not None or tests_data(s.rag)
                                                           for s in rules.indicators.values()):
         return None  # derived indicators, ratings for no data (`grey when no data`), other formats: the reference
@@ -46,7 +49,7 @@ def _period_count(table: Table, period: str | None) -> int | None:
     return table.periods.index(at) + 1 if at in table.periods else None
 
 
-def _render(rules: RuleSet, table: Table, count: int, wanted: set[str] | None) -> str:
+def _render(rules: RuleSet, table: Table, count: int, wanted: set[str] | None) -> Iterator[str]:
     """Every assessment row, areas in the order the data gives them and indicators in rule-file order."""
     areas = [n for n, name in enumerate(table.areas) if wanted is None or name in wanted]
     prefixes = [text_cells(table.areas[n]) + "," for n in areas]
@@ -63,5 +66,12 @@ def _render(rules: RuleSet, table: Table, count: int, wanted: set[str] | None) -
             cells = plan.column(table.values, table.offsets(indicator, areas))
         columns.append(zip(prefixes, repeat(head), cells, repeat("\n")))
     # Area by area, each area's indicators in turn: the columns side by side, read across.
-    rows = chain.from_iterable(chain.from_iterable(zip(*columns, strict=True))) if columns else ()
-    return ",".join(COLUMNS) + "\n" + "".join(rows)
+    rows = chain.from_iterable(chain.from_iterable(zip(*columns, strict=True))) if columns else iter(())
+    return _pieces(",".join(COLUMNS) + "\n", rows)
+
+
+def _pieces(header: str, texts: Iterator[str]) -> Iterator[str]:
+    """The header, then the rows' texts joined a batch at a time: the output is never one string in memory."""
+    yield header
+    while piece := "".join(islice(texts, PIECE_TEXTS)):
+        yield piece
