@@ -81,30 +81,35 @@ def read_rule_file(path: str | Path) -> tuple[str, bytes]:
     from lsprules.core.limits import current, rules_size_problem
 
     most = 4 * current().rules_size + 16  # bytes: a character takes at most four (and a BOM three more)
-    name, data, size = _read_start(path, "rule file", most)
-    if size <= most:
-        return name, data
-    start = data[:most]
-    while start and start[-1] & 0xC0 == 0x80:  # a character cut in two: drop its continuation bytes ...
-        start = start[:-1]
-    source = decode_source(name, start[:-1] if start and start[-1] >= 0xC0 else start)  # ... and its lead byte
-    problem = rules_size_problem(source, size)
+    name, stream = open_input(path, "rule file")
+    with stream:
+        try:
+            data = stream.read(most + 1)
+            if len(data) <= most:
+                return name, data
+            size = max(_size(stream), most + 1)
+        except (OSError, ValueError) as exc:
+            raise unreadable(name, "rule file", exc) from None
+    problem = rules_size_problem(decode_source(name, data[:char_start(data, most)]), size)
     assert problem is not None  # at least (most - 7) / 4 > rules_size characters were decoded
     raise InputError([problem])
 
 
-def _read_start(path: str | Path, what: str, most: int) -> tuple[str, bytes, int]:
-    """The display name, the first `most` bytes or more, and the size in bytes of an input (`-`: standard input)."""
-    if str(path) == STDIN:
-        data = read_stdin()
-        return stdin_name(), data, len(data)
-    name = display_name(path)
+def _size(stream: io.BufferedIOBase) -> int:
+    """The size in bytes of what a stream reads, where it can seek (not a pipe: 0)."""
     try:
-        with Path(path).open("rb") as stream:
-            data = stream.read(most + 1)
-            return name, data, len(data) if len(data) <= most else max(os.fstat(stream.fileno()).st_size, most + 1)
-    except (OSError, ValueError) as exc:  # ValueError: e.g. a NUL byte in the path
-        raise unreadable(name, what, exc) from None
+        return stream.seek(0, io.SEEK_END)
+    except OSError:
+        return 0
+
+
+def char_start(data: bytes, cut: int) -> int:
+    """`cut`, or the start of the UTF-8 character it would split (`data` holds the byte after the cut)."""
+    for _ in range(3):  # a UTF-8 character is at most four bytes: back to the byte that starts it
+        if cut >= len(data) or data[cut] & 0xC0 != 0x80:
+            break
+        cut -= 1
+    return cut
 
 
 def decode_source(name: str, data: bytes) -> Source:

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from lsprules.core.files import open_input, unreadable
+from lsprules.core.files import char_start, open_input, unreadable
 from lsprules.core.limits import current
 
 CHUNK = 1 << 20  # bytes read at a time
@@ -66,13 +66,7 @@ def _prefix(stream: io.BufferedIOBase, cut: int) -> bytes:
     """The first `cut` bytes, ending before any character they would split."""
     stream.seek(0)
     data = stream.read(cut + 1)  # and the byte after, to see whether the cut splits a character
-    if cut >= len(data):
-        return data
-    for _ in range(3):  # a UTF-8 character is at most four bytes: back to the byte that starts it
-        if data[cut] & 0xC0 != 0x80:
-            break
-        cut -= 1
-    return data[:cut]
+    return data[:char_start(data, cut)]
 
 
 class _Stop(Exception):

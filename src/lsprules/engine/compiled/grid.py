@@ -39,14 +39,14 @@ MAX_SPARSENESS = 4
 MAX_FIRST_BLOCK = 1 << 20  # rows of the first period kept to recognise the next periods' blocks
 
 
+class NotPlain(Exception):
+    """The file is not one the fast reader handles; the reference reader must read it."""
+
+
 def _plain(data: bytes) -> None:
     """NotPlain for quotes or carriage returns: the csv module must read such a file."""
     if b'"' in data or b"\r" in data:
         raise NotPlain("quotes or carriage returns: the csv module must read it")
-
-
-class NotPlain(Exception):
-    """The file is not one the fast reader handles; the reference reader must read it."""
 
 
 @dataclass(frozen=True)
