@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 SRC = {"base": sys.argv[1], "this": sys.argv[2]}
-R, D, N = ROOT / "rules", ROOT / "datasets", ROOT / "tests" / "benchmarks" / "national.rules"
+R, D, N = ROOT / "rules", ROOT / "datasets", ROOT / "rules" / "national.rules"
 CASES = {
     "check rules/ (3 files)": ["check", R],
     "evaluate crime.rules redcar.yaml (table)": ["evaluate", f"{R}/crime.rules", f"{D}/redcar-cleveland-2007.yaml"],

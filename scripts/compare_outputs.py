@@ -50,7 +50,7 @@ def commands(inputs: Path, generated: Path | None) -> list[tuple[str, list[str]]
     runs.append(("evaluate output is input", ["evaluate", *CRIME, "-o", CRIME[1]]))
     if generated is not None:
         for fmt in ("csv", "json"):
-            runs.append((f"evaluate national S {fmt}", ["evaluate", "tests/benchmarks/national.rules", str(generated),
+            runs.append((f"evaluate national S {fmt}", ["evaluate", "rules/national.rules", str(generated),
                                                        "-f", fmt]))
     for fmt in ("text", "json", "github"):
         runs.append((f"check rules/ {fmt}", ["check", "rules/", "--format", fmt]))

@@ -12,7 +12,7 @@ from lsprules.jobs.evaluate import run_evaluate
 from lsprules.lang.resolve import load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
-NATIONAL_RULES = ROOT / "tests" / "benchmarks" / "national.rules"
+NATIONAL_RULES = ROOT / "rules" / "national.rules"
 
 
 def write(folder: Path, name: str, text: str) -> Path:

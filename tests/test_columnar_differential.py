@@ -220,7 +220,7 @@ def test_a_setting_the_plan_does_not_know_falls_back(monkeypatch):
     assert unsupported(rules) == []
     known = dict(support.KNOWN_FIELDS, ArrowSpec={"compare", "static"})  # as if `peak` were new
     monkeypatch.setattr(support, "KNOWN_FIELDS", known)
-    peaked = load_rules(ROOT / "tests" / "benchmarks" / "national.rules")
+    peaked = load_rules(ROOT / "rules" / "national.rules")
     spec = next(iter(peaked.indicators.values()))
     from dataclasses import replace
 

@@ -39,7 +39,7 @@ def test_a_run_leaves_no_spill_folder_behind(monkeypatch: pytest.MonkeyPatch, tm
     monkeypatch.setattr(tempfile, "tempdir", str(spills))
     data = tmp_path / "national.csv"
     data.write_text(DATA)
-    found = evaluate_csv(load_rules(ROOT / "tests/benchmarks/national.rules"), data)
+    found = evaluate_csv(load_rules(ROOT / "rules/national.rules"), data)
     assert not isinstance(found, duck.Fallback), found
     text = "".join(found)
     assert text.startswith("area,indicator,") and text.count("\n") == 1 + 5 * 12  # every rule-file indicator

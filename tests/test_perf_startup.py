@@ -36,7 +36,7 @@ def test_help_imports_no_engine_and_no_data_libraries():
 
 def test_csv_evaluation_imports_no_yaml_schema_or_terminal_rendering(tmp_path):
     data = write(tmp_path, "d.csv", "area,indicator,period,value\nX,robbery,2006/07,5\n")
-    modules = loaded("evaluate", "tests/benchmarks/national.rules", str(data), "--format", "csv",
+    modules = loaded("evaluate", "rules/national.rules", str(data), "--format", "csv",
                      "-o", str(tmp_path / "out.csv"))
     assert "lsprules.engine.compiled" in modules
     assert not {"yaml", "jsonschema", "rich", "lsprules.data.readers.yaml_reader", "lsprules.render.table"} & modules

@@ -198,7 +198,7 @@ def test_an_error_half_way_keeps_the_file_that_was_there(tmp_path, monkeypatch):
 
 
 def national_csv(areas: int) -> bytes:
-    """A long-form dataset for tests/benchmarks/national.rules: `areas` areas, five years, twelve indicators."""
+    """A long-form dataset for rules/national.rules: `areas` areas, five years, twelve indicators."""
     names = [line.split()[1] for line in NATIONAL_RULES.read_text(encoding="utf-8").splitlines()
              if line.startswith("indicator ")]
     lines = ["area,indicator,period,value"]

@@ -59,7 +59,7 @@ def main() -> None:
     from lsprules.render.markdown import render_areas_markdown, render_markdown
     from lsprules.render.table import render_table
 
-    rules = load_rules(HERE / "national.rules")
+    rules = load_rules(ROOT / "rules" / "national.rules")
     print("| areas | rows | evaluate (s) | Markdown (s) | HTML (s) | table (s) | areas view (s) | "
           "Markdown per area (ms) | HTML per area (ms) | table per area (ms) |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

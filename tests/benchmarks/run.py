@@ -5,7 +5,7 @@ Usage: python tests/benchmarks/run.py [--sizes S,M,L] [--runs 5] [--markdown]
 
 Generates S, M and L with ../shared/bench/gen.py into tests/benchmarks/data/ (git-ignored; kept between runs),
 then for each size runs, in turn and interleaved so that all share the machine's conditions:
-  lsprules    `lsprules evaluate tests/benchmarks/national.rules INPUT.csv --format csv -o OUT.csv` (auto: the
+  lsprules    `lsprules evaluate rules/national.rules INPUT.csv --format csv -o OUT.csv` (auto: the
               hand-written fast path)
   duckdb      the same with `--engine duckdb`: the columnar engine (the rules compiled to SQL, run in DuckDB)
   pl-engine   the same with `--engine polars`: the same SQL plan run in polars, when polars is installed
@@ -125,7 +125,7 @@ def _runners(size: str, source: Path, tools: dict) -> dict[str, tuple[list[str],
     """Each contender's command and the output file it writes."""
     out = {name: DATA / f"out-{size}-{name}.csv"
            for name in ("lsprules", "duckdb", "pl-engine", "plain", "polars", "reference")}
-    rules = str(HERE / "national.rules")
+    rules = str(ROOT / "rules" / "national.rules")
     runners = {
         "lsprules": (tools["lsprules"] + ["evaluate", rules, str(source), "--format", "csv",
                                           "-o", str(out["lsprules"])],
