@@ -236,3 +236,18 @@ def test_every_long_form_csv_example_loads(tmp_path):
                 data = tmp_path / f"{path.stem}-{line}.csv"
                 data.write_text(body, encoding="utf-8")
                 load_all([data])  # raises InputError with the file, line and column of any problem
+
+
+def test_the_tutorials_steps_are_the_files_its_outputs_come_from():
+    """Sections 3 to 6 of docs/tutorial.md show a rule file growing; the outputs shown are those of
+    docs/examples/tutorial-stepN.rules, so each step's file must be exactly the text the section shows."""
+    path = ROOT / "docs" / "tutorial.md"
+    rule_blocks = [body for _, lang, body, _ in _blocks(path) if lang == "lsprules"]
+    appended = re.search(r"Add it to the end of the file:\n\n```text\n(.*?)^```$", path.read_text(encoding="utf-8"),
+                         flags=re.M | re.S)
+    assert appended, "section 6 no longer shows the lines it adds"
+    expected = {3: rule_blocks[0], 4: rule_blocks[1], 5: rule_blocks[2], 6: rule_blocks[2] + "\n" + appended.group(1)}
+    for step, text in expected.items():
+        shown_in = ROOT / "docs" / "examples" / f"tutorial-step{step}.rules"
+        assert shown_in.read_text(encoding="utf-8") == text, f"{shown_in.name} differs from section {step}"
+        assert f"$ lsprules evaluate docs/examples/tutorial-step{step}.rules" in path.read_text(encoding="utf-8")
