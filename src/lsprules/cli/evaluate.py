@@ -50,6 +50,7 @@ class Engine(str, Enum):
     interpreter = "interpreter"
     duckdb = "duckdb"
     polars = "polars"
+    spark = "spark"
 
 
 class Years(str, Enum):
@@ -78,8 +79,8 @@ def evaluate(
     engine: Annotated[Engine, typer.Option("--engine", help="auto: a compiled engine (the fast path, the "
                                            "columnar engine in DuckDB) where the rules and input allow, else the "
                                            "reference interpreter; interpreter: always the reference; duckdb, "
-                                           "polars: the columnar engine in DuckDB or polars, or a note saying why "
-                                           "not.")] = Engine.auto,
+                                           "polars, spark: the columnar engine in DuckDB, polars or Spark, or a "
+                                           "note saying why not.")] = Engine.auto,
     fail_on_discrepancy: Annotated[bool, typer.Option("--fail-on-discrepancy", help="Exit 1 when the data's "
                                                       "printed judgements (arrows, RAG, totals, ratings) "
                                                       "contradict the rules.")] = False,

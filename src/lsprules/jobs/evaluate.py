@@ -24,8 +24,9 @@ STREAMED = ("json", "csv")  # the formats rendered an area at a time, as the are
 REPORTS = ("table", "markdown", "html", "docx")  # the formats that print a committee report's key and context
 VIEWS = ("report", "areas")
 AREA_FORMATS = ("table", "csv", "markdown", "html", "docx")  # the formats of --view areas
-# auto: the compiled engines where they apply, else the interpreter; duckdb and polars run the columnar plan
-ENGINES = ("auto", "interpreter", "duckdb", "polars")
+# auto: the compiled engines where they apply, else the interpreter; duckdb, polars and spark run the columnar plan
+ENGINES = ("auto", "interpreter", "duckdb", "polars", "spark")
+COLUMNAR = ("duckdb", "polars", "spark")  # the engines that run the columnar plan when asked by name
 
 
 @dataclass(frozen=True)
@@ -72,9 +73,9 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     CSV output of one long-form CSV dataset runs the compiled fast path (lsprules.engine.compiled), else the
     columnar engine (lsprules.engine.columnar, DuckDB) when the rules are within what its plan expresses;
     both give the same bytes as the reference interpreter, which runs for everything else, and always for
-    `engine="interpreter"` (or `fast=False`). With `engine="duckdb"` or `"polars"` (the same plan run in
-    polars), a run the columnar engine cannot do says why in `notes`. A plain CSV has no columns for printed
-    judgements, so it has no discrepancies.
+    `engine="interpreter"` (or `fast=False`). With `engine="duckdb"`, `"polars"` or `"spark"` (the same plan
+    run in polars or on Spark), a run the columnar engine cannot do says why in `notes`. A plain CSV has no
+    columns for printed judgements, so it has no discrepancies.
     The table is laid out `width` columns wide (`wide`: every period, however wide that is). `view` "areas"
     shows the areas side by side instead of a report per area (in every format but JSON).
     With `write`, a text output goes to it in pieces as it is rendered (the STREAMED formats an area at a time,
@@ -201,7 +202,7 @@ def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period:
     then the columnar engine in DuckDB; every one gives the interpreter's bytes.
     """
     if output_format != "csv" or len(paths) != 1 or years is not None or Path(paths[0]).suffix.lower() != ".csv":
-        if engine in ("duckdb", "polars"):
+        if engine in COLUMNAR:
             notes.append(f"the {engine} engine writes CSV from one CSV dataset (without --years) so far; "
                          "the reference interpreter ran")
         return None
@@ -215,6 +216,8 @@ def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period:
 
     if engine == "polars":
         from lsprules.engine.columnar.polars_run import evaluate_csv
+    elif engine == "spark":
+        from lsprules.engine.columnar.spark_run import evaluate_csv
     else:
         from lsprules.engine.columnar.duck import evaluate_csv
     found = evaluate_csv(rules, paths[0], period=period, areas=areas)

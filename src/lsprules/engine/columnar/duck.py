@@ -33,7 +33,6 @@ from lsprules.lang.resolve import RuleSet
 
 if TYPE_CHECKING:
     import duckdb
-    from sqlglot import exp
 
 __all__ = ["Fallback", "evaluate_csv"]
 
@@ -65,10 +64,10 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
         if areas is not None and not set(areas) <= found.areas:
             connection.close()
             return Fallback("an --area the data does not have")
-        from lsprules.engine.columnar.sql_plan import PlanOptions, compile_plan
+        from lsprules.engine.columnar.sql_plan import PlanOptions, compile_plan, csv_lines
 
         options = PlanOptions("duckdb", found.kind, found.scale, "observations", at, areas, "rn", found.digits)
-        query = _lines(compile_plan(rules, options)).sql(dialect="duckdb")
+        query = csv_lines(compile_plan(rules, options)).sql(dialect="duckdb")
         result = connection.execute(query)
         first = result.fetchmany(BATCH_ROWS)
     except duckdb.OutOfRangeException as error:
@@ -85,17 +84,6 @@ def _connect() -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect(config={"threads": 2, "memory_limit": MEMORY_LIMIT, "temp_directory": spill})
     weakref.finalize(connection, shutil.rmtree, spill, ignore_errors=True)
     return connection
-
-
-def _lines(plan: exp.Select) -> exp.Select:
-    """The plan's cells joined into CSV lines by DuckDB (no cell is NULL), so Python handles one string a row."""
-    from sqlglot import exp
-
-    line: exp.Expression = exp.column(exp.to_identifier(COLUMNS[0], quoted=True))
-    for name in COLUMNS[1:]:
-        line = exp.DPipe(this=exp.DPipe(this=line, expression=exp.Literal.string(","), safe=True),
-                         expression=exp.column(exp.to_identifier(name, quoted=True)), safe=True)
-    return exp.select(line.as_("line")).from_(plan.subquery("assessed"))
 
 
 def _pieces(connection: duckdb.DuckDBPyConnection, result: duckdb.DuckDBPyConnection,

@@ -17,6 +17,9 @@ from sqlglot import exp
 
 # Dialects whose integer division sqlglot lowers to a float division: there a quotient is (n - n % d) / d.
 FLOAT_INT_DIV = {"trino", "snowflake"}
+# Dialects whose integer division is not exact on the plan's integers: n // d as a division of decimals, then
+# cast to the plan's integer type.
+DECIMAL_DIV = {"polars": exp.DataType.build("INT128"), "spark": exp.DataType.build("DECIMAL(38, 0)")}
 PLACES = 6  # as core/csv_cells.csv_number rounds
 
 
@@ -96,12 +99,14 @@ def case(whens: list[tuple[exp.Expression, Num | None]], default: Num | None, in
 
 def quotient(n: exp.Expression, d: exp.Expression, dialect: str) -> exp.Expression:
     """n // d for n >= 0 and d > 0, in integers, in any dialect."""
-    if dialect == "polars":
-        # polars' integer division casts its result to 64 bits (NULL beyond) and `/` is a float division; an exact
-        # division of 38-digit decimals is exact, and (n - n % d) / d is exact.
-        decimal, int128 = exp.DataType.build("DECIMAL(38, 0)"), exp.DataType.build("INT128")
+    if dialect in DECIMAL_DIV:
+        # polars' integer division casts its result to 64 bits (NULL beyond) and `/` is a float division; Spark's
+        # DIV gives a 64-bit integer that wraps around silently, even in ANSI mode (a test caught it). A division
+        # of 38-digit decimals is exact here: (n - n % d) is a multiple of d.
+        decimal = exp.DataType.build("DECIMAL(38, 0)")
         whole = exp.Sub(this=_paren(n), expression=exp.Mod(this=_paren(n), expression=_paren(d)))
-        return exp.cast(exp.Div(this=exp.cast(whole, decimal), expression=exp.cast(d, decimal), typed=True), int128)
+        return exp.cast(exp.Div(this=exp.cast(whole, decimal), expression=exp.cast(d, decimal), typed=True),
+                        DECIMAL_DIV[dialect])
     if dialect in FLOAT_INT_DIV:
         remainder = exp.Mod(this=_paren(n), expression=_paren(d))
         # typed: the operands are exact numbers and the quotient is whole, so no engine may make it a float

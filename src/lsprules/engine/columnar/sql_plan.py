@@ -75,6 +75,15 @@ def compile_plan(rules: RuleSet, options: PlanOptions) -> exp.Select:
     return _Compiler(rules, options).query()
 
 
+def csv_lines(plan: exp.Select) -> exp.Select:
+    """The plan's cells joined into CSV lines by the engine (no cell is NULL), so Python handles one string a row."""
+    line: exp.Expression = exp.column(exp.to_identifier(COLUMNS[0], quoted=True))
+    for name in COLUMNS[1:]:
+        line = exp.DPipe(this=exp.DPipe(this=line, expression=exp.Literal.string(","), safe=True),
+                         expression=exp.column(exp.to_identifier(name, quoted=True)), safe=True)
+    return exp.select(line.as_("line")).from_(plan.subquery("assessed"))
+
+
 def column(name: str, table: str | None = None) -> exp.Column:
     """A column reference."""
     return exp.column(name, table=table)
