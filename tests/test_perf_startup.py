@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -30,7 +31,7 @@ def test_help_imports_no_engine_and_no_data_libraries():
     modules = loaded("--help")
     heavy = {"lark", "yaml", "jsonschema", "lsprules.lang.parser", "lsprules.engine.interpreter",
              "lsprules.engine.compiled", "lsprules.engine.columnar.duck", "lsprules.engine.columnar.polars_run",
-             "duckdb", "sqlglot", "polars"}
+             "duckdb", "sqlglot", "polars", "pydantic", "pygls"}
     assert not heavy & modules
 
 
@@ -42,9 +43,19 @@ def test_csv_evaluation_imports_no_yaml_schema_or_terminal_rendering(tmp_path):
     assert not {"yaml", "jsonschema", "rich", "lsprules.data.readers.yaml_reader", "lsprules.render.table"} & modules
 
 
-def test_the_bundled_evaluation_imports_no_duckdb_sqlglot_or_polars():
+def test_the_bundled_evaluation_imports_no_duckdb_sqlglot_polars_pydantic_or_jsonschema():
+    # pydantic: cli/values.py coerces the options; jsonschema: a valid dataset passes core/json_schema.py
     modules = loaded("evaluate", "rules/crime.rules", "datasets/redcar-cleveland-2007.yaml")
-    assert not {"duckdb", "sqlglot", "polars"} & modules
+    assert "lsprules.render.table" in modules
+    assert not {"duckdb", "sqlglot", "polars", "pydantic", "jsonschema", "pygls"} & modules
+
+
+def test_a_bad_option_value_still_gets_typer_s_own_message():
+    result = subprocess.run([sys.executable, "-m", "lsprules", "evaluate", "rules/crime.rules",
+                             "datasets/redcar-cleveland-2007.yaml", "--format", "xml"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60, env={**os.environ, "COLUMNS": "200"})
+    assert result.returncode == 2
+    assert "Invalid value for '--format' / '-f': Value error, 'xml' is not one of 'table'," in result.stderr
 
 
 @pytest.mark.slow

@@ -18,9 +18,11 @@ from lsprules.cli.help_text import plain_help
 from lsprules.cli.lsp import lsp
 from lsprules.cli.sql import sql
 from lsprules.cli.test import run_rule_tests
+from lsprules.cli.values import quick_values
 from lsprules.core.files import Terminated
 
 plain_help()
+quick_values()
 
 app = typer.Typer(
     name="lsprules",

@@ -17,18 +17,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
-from jsonschema import Draft202012Validator, ValidationError
 
 from lsprules.core.diagnostics import Diagnostic, InputError, did_you_mean, error
 from lsprules.core.files import decode_source, read_input
+from lsprules.core.json_schema import Unsure, meets
 from lsprules.core.limits import number_problem, text_problem
 from lsprules.core.periods import Period, PeriodError, PeriodKind, parse_period
 from lsprules.core.source import Source
 from lsprules.core.visible import has_surrogate, visible
 from lsprules.data.model import SHARE_OF, Area, Dataset, Missing, Reported, Series, Value
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, ValidationError
 
 __all__ = ["load_dataset", "load_dataset_bytes", "dataset_from_values"]
 
@@ -258,10 +261,20 @@ def _short_tag(tag: str) -> str:
 # --- Stage 3: schema ---------------------------------------------------------------------------------------
 
 @functools.cache
-def _validator() -> Draft202012Validator:
-    """The dataset schema's validator, loaded once, on first use."""
+def _schema() -> dict[str, Any]:
+    """The dataset schema, loaded once, on first use."""
     text = resources.files("lsprules").joinpath("schemas/dataset.schema.json").read_text(encoding="utf-8")
-    return Draft202012Validator(json.loads(text))
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@functools.cache
+def _validator() -> Draft202012Validator:
+    """The dataset schema's jsonschema validator, built on first use: only a dataset that fails the quick check
+    needs it (importing jsonschema costs more than reading a small dataset)."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(_schema())
 
 
 @dataclass(frozen=True)
@@ -308,6 +321,11 @@ def _check_limits(tree: _Tree, source: Source) -> None:
 
 def _validate(tree: _Tree, source: Source) -> None:
     """Raise InputError with an E302 for every way the document departs from the schema."""
+    try:
+        if meets(tree.value, _schema()):
+            return  # the common case, decided without jsonschema; it explains any failure below
+    except Unsure:
+        pass
     # dict.fromkeys: jsonschema yields one `required` error per missing key, each listing them all.
     problems = dict.fromkeys(p for err in _validator().iter_errors(tree.value) for p in _explain(err))
     if problems:
