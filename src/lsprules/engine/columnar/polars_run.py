@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 # polars' Int128 holds -2^127 .. 2^127 - 1, and the plan divides in DECIMAL(38, 0): under 10^38 both are exact.
 EXACT_LIMIT = 10**38
+# The integer types a plan may run in, narrowest first, and the bound each must stay under: 64-bit integers (and
+# quotients of 18-digit decimals) are some 10-20 % faster in polars than 128-bit ones.
+INTEGERS = (("BIGINT", 10**18), ("INT128", EXACT_LIMIT))
 # A value is a number or a missing word (as input_checks' two patterns, in one pass; words in any case).
 VALUE_PATTERN = rf"^(?:{NUMBER_PATTERN[1:-1]}|(?i:{MISSING_PATTERN[2:-2]}))$"
 INSTALL = "polars is not installed (pip install 'lsprules[polars]')"
@@ -122,38 +125,29 @@ def _run(rules: RuleSet, frame: pl.DataFrame, found: Checked, at: Period | None,
     """The plan, when its integers cannot overflow, run on the checked frame; the CSV text."""
     import polars as pl
 
-    from lsprules.engine.columnar.magnitude import largest
-    from lsprules.engine.columnar.sql_plan import PlanOptions, compile_plan
-
-    options = PlanOptions("polars", found.kind, found.scale, "observations", at, areas, "rn", found.digits)
-    plan = compile_plan(rules, options)
-    numbers = {"value": 10 ** (found.digits - found.scale), "rn": max(frame.height, 1)}
-    if largest(plan, numbers, ("area", "indicator", "period")) >= EXACT_LIMIT:
+    plan = _bounded_plan(rules, found, at, areas, frame.height)
+    if plan is None:
         return Fallback("a number is too large for exact integer arithmetic in polars (38 digits)", note=True)
     context = pl.SQLContext(observations=frame.lazy().with_row_index("rn", offset=1))
     try:
-        result = context.execute(_lowered(plan).sql(dialect="postgres")).collect()
+        result = context.execute(plan.sql(dialect="postgres")).collect()
     except pl.exceptions.PolarsError as error:
         return Fallback(f"polars could not run the plan ({type(error).__name__})", note=True)
     # The plan writes every cell as CSV text already (quoted where needed), so polars writes it as it is.
     return iter([result.write_csv(quote_style="never", null_value="", line_terminator="\n")])
 
 
-# The layers after which areas and indicators are text again: grouped by their categories up to there, then joined
-# with the rule file's indicators (text) and written out.
-AS_TEXT = {"areas", "compared"}
+def _bounded_plan(rules: RuleSet, found: Checked, at: Period | None, areas: Sequence[str] | None,
+                  rows: int) -> exp.Select | None:
+    """The plan in the narrowest integers (INTEGERS) its bound fits in (None: none)."""
+    from lsprules.engine.columnar.magnitude import largest
+    from lsprules.engine.columnar.sql_plan import PlanOptions, compile_plan
 
-
-def _lowered(plan: exp.Select) -> exp.Select:
-    """The plan for polars' SQL engine: areas and indicators back to text where the plan leaves its groupings."""
-    from sqlglot import exp
-
-    lowered = plan.copy()
-    for cte in lowered.args["with"].expressions:
-        if cte.alias not in AS_TEXT:
-            continue
-        select = cte.this
-        select.set("expressions", [
-            exp.cast(e.this if isinstance(e, exp.Alias) else e, "VARCHAR").as_(e.alias_or_name)
-            if e.alias_or_name in ("area", "indicator") else e for e in select.expressions])
-    return lowered
+    numbers = {"value": 10 ** (found.digits - found.scale), "rn": max(rows, 1)}
+    for integers, limit in INTEGERS:
+        options = PlanOptions("polars", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
+                              tuple(found.periods.values()), integers)
+        plan = compile_plan(rules, options)
+        if largest(plan, numbers, ("area", "indicator", "period")) < limit:
+            return plan
+    return None
