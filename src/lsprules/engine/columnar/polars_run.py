@@ -1,15 +1,18 @@
 """Runs the columnar plan in polars' SQL engine on one long-form CSV file, giving the CSV text.
 
-The same plan as DuckDB's (sql_plan.py, compiled for the target "polars": 128-bit integers, PostgreSQL text), the
-same checks of the file (input_checks.py), done in bulk by polars, and the same bytes as the reference. polars'
-integers wrap around on overflow instead of raising, so the plan runs only when the largest integer it can reach
-(magnitude.py, from the data's digits) has at most 38 digits; otherwise, as when polars is not installed, the
-run says why and the reference interpreter runs. polars is imported only here, and only when this engine runs.
+The same plan as DuckDB's (sql_plan.py, compiled for the target "polars": PostgreSQL text, 64-bit integers or
+128-bit ones), the same checks of the file (input_checks.py), done in bulk by polars, and the same bytes as the
+reference. polars' integers wrap around on overflow instead of raising, so the plan runs in 64 bits only when the
+largest integer it can reach (magnitude.py, from the data's digits) is under 10^18, in 128 bits when it has at most
+38 digits; otherwise, as when polars is not installed, the run says why and the reference interpreter runs. polars
+is imported only here, and only when this engine runs.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,10 +52,14 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
         return Fallback("the plan cannot express " + "; ".join(reasons))
     if importlib.util.find_spec("polars") is None:
         return Fallback(INSTALL, note=True)
+    # sqlglot takes a while to import: it does so while polars reads and checks the file (without the GIL).
+    compiler = threading.Thread(target=_import_compiler, daemon=True)
+    compiler.start()
     frame = _read(Path(path))
+    found = frame if isinstance(frame, Fallback) else _checked(frame)
+    compiler.join()
     if isinstance(frame, Fallback):
         return frame
-    found = _checked(frame)
     if isinstance(found, Fallback):
         return found
     at = period_at(period, found.periods)
@@ -61,6 +68,12 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
     if areas is not None and not set(areas) <= found.areas:
         return Fallback("an --area the data does not have")
     return _run(rules, frame, found, at, areas)
+
+
+def _import_compiler() -> None:
+    """Import the plan's compiler (and sqlglot with it)."""
+    for name in ("lsprules.engine.columnar.sql_plan", "lsprules.engine.columnar.magnitude"):
+        importlib.import_module(name)
 
 
 def _read(path: Path) -> pl.DataFrame | Fallback:

@@ -3,7 +3,8 @@
 The input is a long-form table `(area, indicator, period, value)` with text cells, as in a CSV file; the result
 is one row per area and rule-file indicator, in the columns of core/csv_cells.COLUMNS, each cell the exact text
 render/csv_out.render_csv writes for the reference interpreter's assessment. Between the two, layers of common
-table expressions compute what an assessment holds: the latest and the compared value, the change and % change,
+table expressions compute what an assessment holds: the latest and the compared value (picked from one column per
+period when the data's periods are known and few, else ranked by a window), the change and % change,
 the arrow, target and trajectory, whether each is met, and the deciding RAG clause (`clause`: +k clause k held,
 -k clause k could not be decided, 0 none held). Every number is exact (exact.Num); indicators that compile to
 the same expression share one CASE branch. Build the plan only for a rule set support.unsupported accepts.
