@@ -107,7 +107,7 @@ class _Compiler:
         final = self._cells()
         for name, body in ctes:
             materialized = True if self.o.dialect == "duckdb" and name in LAYERS else None
-            final = final.with_(name, as_=body, materialized=materialized)
+            final = final.with_(name, as_=body, materialized=materialized, copy=False)  # built here, used once
         return final
 
     # --- reading ------------------------------------------------------------------------------
