@@ -86,6 +86,25 @@ def test_a_64_bit_plan_and_a_128_bit_plan_give_the_same_bytes(tmp_path, monkeypa
     assert wide == reference_csv(NATIONAL_RULES, data)
 
 
+def test_the_plan_lowered_to_text_keys_gives_the_same_cells(tmp_path):
+    rows = [f"E0{a},{i},{p},{a * 3 + k}" for a in (1, 2) for i in ("robbery", "detection_rate_pct")
+            for k, p in enumerate(("2003/04", "2004/05", "2005/06"))]
+    data = write(tmp_path, "d.csv", HEADER + "\n".join(rows) + "\n")
+    frame = polars_run._read(data)
+    assert not isinstance(frame, Fallback)
+    found = polars_run._checked(frame)
+    assert not isinstance(found, Fallback)
+    plan = polars_run._bounded_plan(load_rules(NATIONAL_RULES), found, None, None, frame.height)
+    assert plan is not None
+
+    def cells(query: exp.Select) -> list[tuple]:
+        context = pl.SQLContext(observations=frame.lazy().with_row_index("rn", offset=1))
+        return context.execute(query.sql(dialect="postgres")).collect().rows()
+
+    assert cells(polars_run._lowered(plan)) == cells(plan)
+    assert [r[0] for r in cells(plan)] == ["E01"] * 12 + ["E02"] * 12
+
+
 def test_without_polars_the_run_says_how_to_install_it(tmp_path, monkeypatch):
     data = write(tmp_path, "d.csv", HEADER + "X,robbery,2003/04,5\nX,robbery,2004/05,4\n")
     real = importlib.util.find_spec

@@ -164,3 +164,23 @@ def _bounded_plan(rules: RuleSet, found: Checked, at: Period | None, areas: Sequ
         if largest(plan, numbers, ("area", "indicator", "period")) < limit:
             return plan
     return None
+
+
+# The layers after which areas and indicators are text again, for a plan that joins them with text (the CSV plan
+# joins on categories and positions, and needs no lowering; json_run.py's JSON plan uses it).
+AS_TEXT = {"areas", "compared"}
+
+
+def _lowered(plan: exp.Select) -> exp.Select:
+    """The plan for polars' SQL engine: areas and indicators back to text where the plan leaves its groupings."""
+    from sqlglot import exp
+
+    lowered = plan.copy()
+    for cte in lowered.args["with"].expressions:
+        if cte.alias not in AS_TEXT:
+            continue
+        select = cte.this
+        select.set("expressions", [
+            exp.cast(e.this if isinstance(e, exp.Alias) else e, "VARCHAR").as_(e.alias_or_name)
+            if e.alias_or_name in ("area", "indicator") else e for e in select.expressions])
+    return lowered
