@@ -172,7 +172,7 @@ class _Compiler:
         and value (lv), the previous value's label (pperiod) and value (pv), and the baseline's value (bv)."""
         periods = sorted({p.index: p for p in self.o.periods or ()
                           if self.o.at is None or p.index <= self.o.at.index}.values(), key=lambda p: p.index)
-        if self.o.periods is None or len(periods) > BY_PERIOD:
+        if not periods or len(periods) > BY_PERIOD:  # no data (or no periods known), or too many periods
             return [("ranked", self._ranked()), ("picked", self._picked()), ("series", self._series())]
         return [("picked", self._by_period(periods)), ("pivoted", self._pivoted(len(periods))),
                 ("series", self._from_columns(periods))]
