@@ -9,7 +9,7 @@ import pytest
 from sqlglot import exp
 
 from fastpath_helpers import NATIONAL_RULES, reference_csv, write
-from lsprules.core.periods import PeriodKind
+from lsprules.core.periods import PeriodKind, parse_period
 from lsprules.engine.columnar import polars_run
 from lsprules.engine.columnar.input_checks import Fallback
 from lsprules.engine.columnar.magnitude import UNBOUNDED, largest
@@ -55,6 +55,54 @@ def test_anything_the_bound_does_not_know_is_unbounded():
     assert largest(text_to_number, {}, TEXTS) == UNBOUNDED
     product = exp.select(exp.Mul(this=exp.column("value"), expression=exp.column("value")).as_("n")).from_("o")
     assert largest(product, {"value": 10**20}, TEXTS) == 10**40
+
+
+def _checked(digits: int, scale: int = 1) -> polars_run.Checked:
+    periods = {label: parse_period(label) for label in ("2003/04", "2004/05")}
+    return polars_run.Checked(PeriodKind.FINANCIAL_YEAR, scale, digits, periods, {"E01"})
+
+
+def test_a_plan_runs_in_64_bit_integers_only_when_its_bound_is_under_10_to_the_18():
+    rules = load_rules(NATIONAL_RULES)
+    small = polars_run._bounded_plan(rules, _checked(5), None, None, 100)
+    large = polars_run._bounded_plan(rules, _checked(15), None, None, 100)
+    assert small is not None and large is not None
+    assert "BIGINT" in small.sql(dialect="postgres") and "INT128" not in small.sql(dialect="postgres")
+    assert largest(small, {"value": 10**4, "rn": 100}, TEXTS) < 10**18
+    assert "INT128" in large.sql(dialect="postgres")  # 15 digits: products beyond 10^18
+    assert polars_run._bounded_plan(rules, _checked(36), None, None, 100) is None  # beyond 10^38: the interpreter
+
+
+def test_a_64_bit_plan_and_a_128_bit_plan_give_the_same_bytes(tmp_path, monkeypatch):
+    values = {1: ("9.5", "9.97", "9.25"), 2: ("120.25", "-3", "118"), 3: ("-4", "na", "0.125")}
+    rows = [f"E0{a},{i},{p},{v}" for a, vs in values.items() for i in ("robbery", "arson", "detection_rate_pct")
+            for p, v in zip(("2003/04", "2004/05", "2005/06"), vs, strict=True)]
+    data = write(tmp_path, "d.csv", HEADER + "\n".join(rows) + "\n")
+    wide = evaluate_job(NATIONAL_RULES, data, output_format="csv", engine="polars")
+    assert not wide.notes
+    monkeypatch.setattr(polars_run, "INTEGERS", polars_run.INTEGERS[1:])  # 128 bits only, as before
+    assert evaluate_job(NATIONAL_RULES, data, output_format="csv", engine="polars").text == wide.text
+    wide = wide.text
+    assert wide == reference_csv(NATIONAL_RULES, data)
+
+
+def test_the_plan_lowered_to_text_keys_gives_the_same_cells(tmp_path):
+    rows = [f"E0{a},{i},{p},{a * 3 + k}" for a in (1, 2) for i in ("robbery", "detection_rate_pct")
+            for k, p in enumerate(("2003/04", "2004/05", "2005/06"))]
+    data = write(tmp_path, "d.csv", HEADER + "\n".join(rows) + "\n")
+    frame = polars_run._read(data)
+    assert not isinstance(frame, Fallback)
+    found = polars_run._checked(frame)
+    assert not isinstance(found, Fallback)
+    plan = polars_run._bounded_plan(load_rules(NATIONAL_RULES), found, None, None, frame.height)
+    assert plan is not None
+
+    def cells(query: exp.Select) -> list[tuple]:
+        context = pl.SQLContext(observations=frame.lazy().with_row_index("rn", offset=1))
+        return context.execute(query.sql(dialect="postgres")).collect().rows()
+
+    assert cells(polars_run._lowered(plan)) == cells(plan)
+    assert [r[0] for r in cells(plan)] == ["E01"] * 12 + ["E02"] * 12
 
 
 def test_without_polars_the_run_says_how_to_install_it(tmp_path, monkeypatch):

@@ -15,9 +15,10 @@ from typer.testing import CliRunner
 from fastpath_helpers import NATIONAL_RULES, ROOT, find_gen, generate, reference_csv, write
 from lsprules.cli.app import app
 from lsprules.cli.sql import Dialect, Periods
-from lsprules.core.periods import PeriodKind
-from lsprules.engine.columnar.sql_plan import DIALECTS
+from lsprules.core.periods import Period, PeriodKind
+from lsprules.engine.columnar.sql_plan import BY_PERIOD, DIALECTS, PlanOptions, compile_plan
 from lsprules.jobs.sql import run_sql
+from lsprules.lang.resolve import load_rules
 
 needs_gen = pytest.mark.skipif(find_gen() is None, reason="shared/bench/gen.py is not beside the checkout")
 # Spark needs Java: without it the test skips on a workstation, but CI (CI=true) must run it.
@@ -51,6 +52,29 @@ def test_every_dialect_parses_back_and_names_its_rule_file(dialect):
 def test_every_kind_of_period_compiles(periods):
     for dialect in DIALECTS:
         sqlglot.parse_one(body(run_sql(NATIONAL_RULES, dialect, periods=periods)).rstrip().rstrip(";"), read=dialect)
+
+
+@pytest.mark.parametrize("count", [3, BY_PERIOD + 1])
+def test_with_the_data_s_periods_the_plan_picks_by_period_and_parses_back_in_every_dialect(count):
+    periods = tuple(Period(PeriodKind.FINANCIAL_YEAR, 2003 + k) for k in range(count))
+    for dialect in DIALECTS:
+        plan = compile_plan(load_rules(NATIONAL_RULES), PlanOptions(dialect, periods=periods))
+        layers = [cte.alias for cte in plan.args["with"].expressions]
+        assert ("pivoted" in layers) is (count <= BY_PERIOD) and ("ranked" in layers) is (count > BY_PERIOD)
+        sqlglot.parse_one(plan.sql(dialect=dialect), read=dialect)
+
+
+@needs_gen
+def test_the_duckdb_query_picking_by_period_gives_the_reference_assessments(tmp_path):
+    import duckdb
+
+    data = generate(tmp_path / "national-S.csv", 350)
+    periods = tuple(Period(PeriodKind.FINANCIAL_YEAR, 2003 + k) for k in range(5))
+    query = compile_plan(load_rules(NATIONAL_RULES), PlanOptions("duckdb", scale=1, periods=periods)).sql("duckdb")
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE observations AS SELECT * FROM read_csv(?, all_varchar = true)", [str(data)])
+    got = [",".join(row) for row in connection.execute(query).fetchall()]
+    assert sorted(got) == _sorted_lines(reference_csv(NATIONAL_RULES, data))
 
 
 def test_no_float_and_no_float_division_in_any_dialect():

@@ -66,7 +66,8 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
             return Fallback("an --area the data does not have")
         from lsprules.engine.columnar.sql_plan import PlanOptions, compile_plan, csv_lines
 
-        options = PlanOptions("duckdb", found.kind, found.scale, "observations", at, areas, "rn", found.digits)
+        options = PlanOptions("duckdb", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
+                              tuple(found.periods.values()))
         query = csv_lines(compile_plan(rules, options)).sql(dialect="duckdb")
         result = connection.execute(query)
         first = result.fetchmany(BATCH_ROWS)

@@ -97,8 +97,11 @@ def case(whens: list[tuple[exp.Expression, Num | None]], default: Num | None, in
     return Num(node, d)
 
 
-def quotient(n: exp.Expression, d: exp.Expression, dialect: str) -> exp.Expression:
-    """n // d for n >= 0 and d > 0, in integers, in any dialect."""
+def quotient(n: exp.Expression, d: exp.Expression, dialect: str,
+             int_type: exp.DataType | None = None) -> exp.Expression:
+    """n // d for n >= 0 and d > 0, in integers (of `int_type`, for polars), in any dialect."""
+    if dialect == "polars" and int_type is not None and int_type.is_type(exp.DataType.Type.BIGINT):
+        return exp.IntDiv(this=_paren(n), expression=_paren(d))  # polars' DIV gives 64 bits: all there is
     if dialect in DECIMAL_DIV:
         # polars' integer division casts its result to 64 bits (NULL beyond) and `/` is a float division; Spark's
         # DIV gives a 64-bit integer that wraps around silently, even in ANSI mode (a test caught it). A division
@@ -106,7 +109,7 @@ def quotient(n: exp.Expression, d: exp.Expression, dialect: str) -> exp.Expressi
         decimal = exp.DataType.build("DECIMAL(38, 0)")
         whole = exp.Sub(this=_paren(n), expression=exp.Mod(this=_paren(n), expression=_paren(d)))
         return exp.cast(exp.Div(this=exp.cast(whole, decimal), expression=exp.cast(d, decimal), typed=True),
-                        DECIMAL_DIV[dialect])
+                        int_type or DECIMAL_DIV[dialect])
     if dialect in FLOAT_INT_DIV:
         remainder = exp.Mod(this=_paren(n), expression=_paren(d))
         # typed: the operands are exact numbers and the quotient is whole, so no engine may make it a float
@@ -117,48 +120,49 @@ def quotient(n: exp.Expression, d: exp.Expression, dialect: str) -> exp.Expressi
 
 def number_parts(name: str, n: exp.Expression, d: exp.Expression, dialect: str,
                  int_type: exp.DataType) -> list[exp.Expression]:
-    """First step of a number cell n / d (d > 0): columns NAME_null, _neg, _whole (exact), _int (|n| // d) and
-    _q (|n| / d × 10^6 rounded half away from zero). In steps, so that no engine copies a big expression."""
+    """First step of a number cell n / d (d > 0): columns NAME_neg (n < 0) and NAME_q (|n| / d × 10^6 rounded half
+    away from zero; NULL when n is). In a layer of its own, so that no engine copies a big expression."""
     size = exp.Abs(this=n.copy())
     two_d = exp.Mul(this=lit(2, int_type), expression=_paren(d.copy()))
     scaled = exp.Add(this=exp.Mul(this=exp.Mul(this=lit(2, int_type), expression=size),
                                   expression=lit(10**PLACES, int_type)), expression=_paren(d.copy()))
-    return [exp.Is(this=n.copy(), expression=exp.null()).as_(f"{name}_null"),
-            exp.LT(this=_paren(n.copy()), expression=lit(0, int_type)).as_(f"{name}_neg"),
-            exp.EQ(this=exp.Mod(this=_paren(n.copy()), expression=_paren(d.copy())),
-                   expression=lit(0, int_type)).as_(f"{name}_whole"),
-            quotient(size.copy(), d.copy(), dialect).as_(f"{name}_int"),
-            quotient(scaled, two_d, dialect).as_(f"{name}_q")]
+    return [exp.LT(this=_paren(n.copy()), expression=lit(0, int_type)).as_(f"{name}_neg"),
+            quotient(scaled, two_d, dialect, int_type).as_(f"{name}_q")]
 
 
-def number_digits(name: str) -> exp.Expression:
-    """Second step: NAME_digits, the rounded digits, at least seven of them (zeros in front)."""
-    digits = exp.cast(exp.column(f"{name}_q"), exp.DataType.build("VARCHAR"))
-    width = exp.cast(exp.Greatest(this=exp.Length(this=digits), expressions=[exp.Literal.number(PLACES + 1)]), "INT")
-    return exp.func("LPAD", digits.copy(), width, exp.Literal.string("0")).as_(f"{name}_digits")
+def number_text(name: str, dialect: str, int_type: exp.DataType) -> exp.Expression:
+    """Second step: the text core/csv_cells.csv_number gives the value: whole values as they are, others rounded
+    half away from zero to at most six places, trailing zeros dropped; '' when unknown. A whole n / d has
+    NAME_q = |n| / d × 10^6 exactly, so its text is its integer part."""
+    q, unit = exp.column(f"{name}_q"), lit(10**PLACES, int_type)
+    text = exp.DataType.build("VARCHAR")
+    if dialect == "polars" and int_type.is_type(exp.DataType.Type.BIGINT):
+        return _decimal_text(q, exp.column(f"{name}_neg"))
+    whole = exp.cast(quotient(q.copy(), unit.copy(), dialect, int_type), text)
+    fraction = exp.Mod(this=q.copy(), expression=unit.copy())
+    # the six places with their zeros in front: 10^6 + fraction, less its leading 1
+    places = exp.Substring(this=exp.cast(exp.Add(this=fraction.copy(), expression=unit.copy()), text),
+                           start=exp.Literal.number(2), length=exp.Literal.number(PLACES))
+    trimmed = exp.Trim(this=places, expression=exp.Literal.string("0"), position="TRAILING")
+    dotted = exp.Case().when(exp.EQ(this=fraction, expression=lit(0, int_type)), exp.Literal.string("")).else_(
+        exp.DPipe(this=exp.Literal.string("."), expression=trimmed, safe=True))
+    sign = exp.Case().when(exp.column(f"{name}_neg"), exp.Literal.string("-")).else_(exp.Literal.string(""))
+    return (exp.Case().when(exp.Is(this=q.copy(), expression=exp.null()), exp.Literal.string(""))
+            .when(exp.EQ(this=q.copy(), expression=lit(0, int_type)), exp.Literal.string("0"))
+            .else_(exp.DPipe(this=exp.DPipe(this=sign, expression=whole, safe=True), expression=dotted, safe=True)))
 
 
-def number_text(name: str, int_type: exp.DataType) -> exp.Expression:
-    """Last step: the text core/csv_cells.csv_number gives the value: whole values as they are, others rounded
-    half away from zero to at most six places, trailing zeros dropped; '' when unknown."""
-    padded = exp.column(f"{name}_digits")
-    cut = exp.Sub(this=exp.Length(this=padded), expression=exp.Literal.number(PLACES))
-    text = exp.DPipe(this=exp.DPipe(this=exp.Substring(this=padded, start=exp.Literal.number(1), length=cut),
-                                    expression=exp.Literal.string("."), safe=True),
-                     expression=exp.Substring(this=padded.copy(), start=exp.Add(this=cut.copy(),
-                                                                                expression=exp.Literal.number(1))),
-                     safe=True)
-    trimmed = exp.Trim(this=exp.Trim(this=text, expression=exp.Literal.string("0"), position="TRAILING"),
+def _decimal_text(q: exp.Expression, negative: exp.Expression) -> exp.Expression:
+    """number_text in polars, for q < 10^18: polars writes a DECIMAL(38, 6) with all six places, so q / 10^6 as
+    one, less its trailing zeros and then a trailing point, is the text, in three steps on text instead of eight."""
+    signed = exp.Case().when(negative, exp.Neg(this=q.copy())).else_(q.copy())
+    decimal = exp.Div(this=exp.cast(signed, exp.DataType.build(f"DECIMAL(38, {PLACES})")),
+                      expression=exp.cast(exp.Literal.number(10**PLACES), exp.DataType.build("DECIMAL(38, 0)")),
+                      typed=True)
+    written = exp.cast(decimal, exp.DataType.build("VARCHAR"))
+    trimmed = exp.Trim(this=exp.Trim(this=written, expression=exp.Literal.string("0"), position="TRAILING"),
                        expression=exp.Literal.string("."), position="TRAILING")
-    negative = exp.column(f"{name}_neg")
-    whole = exp.cast(exp.column(f"{name}_int"), exp.DataType.build("VARCHAR"))
-    signed_whole = exp.Case().when(negative, exp.DPipe(this=exp.Literal.string("-"), expression=whole,
-                                                       safe=True)).else_(whole.copy())
-    return (exp.Case().when(exp.column(f"{name}_null"), exp.Literal.string(""))
-            .when(exp.column(f"{name}_whole"), signed_whole)
-            .when(exp.EQ(this=exp.column(f"{name}_q"), expression=lit(0, int_type)), exp.Literal.string("0"))
-            .when(negative.copy(), exp.DPipe(this=exp.Literal.string("-"), expression=trimmed, safe=True))
-            .else_(trimmed.copy()))
+    return exp.Coalesce(this=trimmed, expressions=[exp.Literal.string("")])
 
 
 def _paren(node: exp.Expression) -> exp.Expression:

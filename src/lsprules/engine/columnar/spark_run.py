@@ -161,7 +161,8 @@ def _run(spark: SparkSession, rules: RuleSet, frame: DataFrame, found: Checked, 
     from lsprules.engine.columnar.sql_plan import PlanOptions, compile_plan, csv_lines
 
     assert at is None or isinstance(at, Period)
-    options = PlanOptions("spark", found.kind, found.scale, "observations", at, areas, "rn", found.digits)
+    options = PlanOptions("spark", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
+                          tuple(found.periods.values()))
     plan = compile_plan(rules, options)
     # rn counts from 1 in each of Spark's partitions' ranges: its bound is the largest id, not the row count.
     numbers = {"value": 10 ** (found.digits - found.scale), "rn": 2 ** 63}

@@ -3,7 +3,8 @@
 The input is a long-form table `(area, indicator, period, value)` with text cells, as in a CSV file; the result
 is one row per area and rule-file indicator, in the columns of core/csv_cells.COLUMNS, each cell the exact text
 render/csv_out.render_csv writes for the reference interpreter's assessment. Between the two, layers of common
-table expressions compute what an assessment holds: the latest and the compared value, the change and % change,
+table expressions compute what an assessment holds: the latest and the compared value (picked from one column per
+period when the data's periods are known and few, else ranked by a window), the change and % change,
 the arrow, target and trajectory, whether each is met, and the deciding RAG clause (`clause`: +k clause k held,
 -k clause k could not be decided, 0 none held). Every number is exact (exact.Num); indicators that compile to
 the same expression share one CASE branch. Build the plan only for a rule set support.unsupported accepts.
@@ -31,7 +32,6 @@ from lsprules.engine.columnar.exact import (
     lit,
     mul,
     neg,
-    number_digits,
     number_parts,
     number_text,
 )
@@ -49,7 +49,8 @@ QUOTED = (",", '"', "\n", "\r")
 NUMBERS = ("value", "previous_value", "change", "change_pct", "target", "trajectory")  # COLUMNS that are numbers
 Cols = dict[str, exp.Expression]
 # Layers whose columns the next layer uses many times: DuckDB would otherwise copy each use's expression.
-LAYERS = {"compared", "judged", "decided", "rated", "joined", "parts", "digits"}
+BY_PERIOD = 12  # the most periods picked by column: the previous value's expression grows as its square
+LAYERS = {"compared", "judged", "decided", "rated", "joined", "parts"}
 _V = TypeVar("_V")
 
 
@@ -68,6 +69,10 @@ class PlanOptions:
     areas: Sequence[str] | None = None
     row_number: str | None = None
     digits: int = 38  # the most digits a value has: DuckDB reads text as DECIMAL(18) forty times faster
+    # The data's periods, when known: with at most BY_PERIOD of them, each series' latest two values are picked
+    # from one column per period (one GROUP BY) instead of by a window ranking every row (a sort of all of them).
+    periods: Sequence[Period] | None = None
+    integers: str | None = None  # the exact integer type, when not the target's own (INT_TYPES)
 
 
 def compile_plan(rules: RuleSet, options: PlanOptions) -> exp.Select:
@@ -95,7 +100,8 @@ class _Compiler:
     def __init__(self, rules: RuleSet, options: PlanOptions):
         self.rules = rules
         self.o = options
-        self.int_type = exp.DataType.build(INT_TYPES.get(options.dialect, "DECIMAL(38, 0)"), dialect="duckdb")
+        self.int_type = exp.DataType.build(options.integers or INT_TYPES.get(options.dialect, "DECIMAL(38, 0)"),
+                                           dialect="duckdb")
         self.unit = 10 ** options.scale
         self.specs = list(rules.indicators.values())
         # Indicators that differ only in name compile to the same expressions: one judge, one CASE branch each.
@@ -103,15 +109,14 @@ class _Compiler:
         self.judges = [(ids, _Judge(rules.indicators[ids[0]], self)) for ids in shapes.values()]
 
     def query(self) -> exp.Select:
-        ctes = [("obs", self._obs()), ("areas", self._areas()), ("known", self._known()),
-                ("ranked", self._ranked()), ("picked", self._picked()), ("series", self._series()),
+        ctes = [("obs", self._obs()), ("areas", self._areas()), ("area_cells", self._area_cells()),
+                ("known", self._known()), *self._latest(),
                 ("compared", self._compared()), ("judged", self._judged()), ("decided", self._decided()),
-                ("rated", self._rated()), ("joined", self._joined()), ("parts", self._parts()),
-                ("digits", self._digits())]
+                ("rated", self._rated()), ("joined", self._joined()), ("parts", self._parts())]
         final = self._cells()
         for name, body in ctes:
             materialized = True if self.o.dialect == "duckdb" and name in LAYERS else None
-            final = final.with_(name, as_=body, materialized=materialized)
+            final = final.with_(name, as_=body, materialized=materialized, copy=False)  # built here, used once
         return final
 
     # --- reading ------------------------------------------------------------------------------
@@ -156,6 +161,11 @@ class _Compiler:
                                          expressions=[exp.Literal.string(a) for a in self.o.areas] or [exp.null()]))
         return select
 
+    def _area_cells(self) -> exp.Select:
+        """Each area's CSV cell, once per area rather than once per assessment."""
+        return exp.select(column("area"), column("ord"), _text_cell(exp.cast(column("area"), "VARCHAR")).as_(
+            "c_area")).from_("areas")
+
     def _known(self) -> exp.Select:
         condition = exp.and_(exp.Not(this=exp.Is(this=column("v"), expression=exp.null())),
                              exp.In(this=column("indicator"),
@@ -165,6 +175,75 @@ class _Compiler:
                                                                                         self.int_type)))
         return exp.select(column("area"), column("indicator"), column("period"), column("pidx"),
                           column("v")).from_("obs").where(condition)
+
+    def _latest(self) -> list[tuple[str, exp.Select]]:
+        """The layers ending in `series`: per area and indicator, the latest period's index (lp), label (lperiod)
+        and value (lv), the previous value's label (pperiod) and value (pv), and the baseline's value (bv)."""
+        periods = sorted({p.index: p for p in self.o.periods or ()
+                          if self.o.at is None or p.index <= self.o.at.index}.values(), key=lambda p: p.index)
+        if not periods or len(periods) > BY_PERIOD:  # no data (or no periods known), or too many periods
+            return [("ranked", self._ranked()), ("picked", self._picked()), ("series", self._series())]
+        return [("picked", self._by_period(periods)), ("pivoted", self._pivoted(len(periods))),
+                ("series", self._from_columns(periods))]
+
+    def _by_period(self, periods: Sequence[Period]) -> exp.Select:
+        """Each value in the column of its period (v0 the earliest), and the baseline's in bv."""
+        select = exp.select(column("area"), column("indicator"))
+        for k, period in enumerate(periods):
+            select = select.select(exp.Case().when(exp.EQ(this=column("pidx"), expression=exp.Literal.number(
+                period.index)), column("v")).as_(f"v{k}"))
+        return select.select(self._base().as_("bv")).from_("known")
+
+    def _pivoted(self, count: int) -> exp.Select:
+        """Per series, its value in each period (NULL: none)."""
+        names = [*(f"v{k}" for k in range(count)), "bv"]
+        return (exp.select(column("area"), column("indicator"), *(exp.Max(this=column(c)).as_(c) for c in names))
+                .from_("picked").group_by(column("area"), column("indicator")))
+
+    def _from_columns(self, periods: Sequence[Period]) -> exp.Select:
+        """The latest value is in the last column that has one; the previous in the last column before it."""
+        def known(k: int) -> exp.Expression:
+            return exp.Not(this=exp.Is(this=column(f"v{k}"), expression=exp.null()))
+
+        def latest(before: int, pick: Callable[[int], exp.Expression]) -> exp.Expression | None:
+            """Of the columns before `before`, `pick` of the last that has a value (NULL: none has)."""
+            node = exp.Case()
+            for k in reversed(range(before)):
+                node = node.when(known(k), pick(k))
+            return node if before else None
+
+        def previous(pick: Callable[[int], exp.Expression]) -> exp.Expression:
+            node = exp.Case()
+            for k in reversed(range(1, len(periods))):
+                earlier = latest(k, pick)
+                assert earlier is not None
+                node = node.when(known(k), earlier)
+            return node if len(periods) > 1 else _null(self.int_type)
+
+        def index(k: int) -> exp.Expression:
+            return exp.Literal.number(periods[k].index)
+
+        def label(k: int) -> exp.Expression:
+            return exp.Literal.string(periods[k].label)
+
+        def value(k: int) -> exp.Expression:
+            return column(f"v{k}")
+
+        count = len(periods)
+        lp, lperiod, lv = (latest(count, pick) or _null(self.int_type) for pick in (index, label, value))
+        pperiod = previous(label) if count > 1 else _null("VARCHAR")
+        return (exp.select(column("area"), column("indicator"), lp.as_("lp"), lperiod.as_("lperiod"), lv.as_("lv"),
+                           pperiod.as_("pperiod"), previous(value).as_("pv"), column("bv"))
+                .from_("pivoted"))
+
+    def _base(self) -> exp.Expression:
+        """The row's value when it is the baseline's period of its indicator (NULL otherwise)."""
+        baselines: list[exp.Expression] = []
+        for index, ids in _grouped({s.id: self._baseline_index(s) for s in self.specs}).items():
+            if index is not None:
+                baselines.append(exp.and_(_member(ids), exp.EQ(this=column("pidx"), expression=lit(index,
+                                                                                                 self.int_type))))
+        return exp.Case().when(exp.or_(*baselines), column("v")) if baselines else _null(self.int_type)
 
     def _ranked(self) -> exp.Select:
         window = exp.Window(this=exp.RowNumber(), partition_by=[column("area"), column("indicator")],
@@ -177,12 +256,7 @@ class _Compiler:
         def at_rank(rank: int, name: str) -> exp.Expression:
             return exp.Case().when(exp.EQ(this=column("k"), expression=exp.Literal.number(rank)), column(name))
 
-        baselines: list[exp.Expression] = []
-        for index, ids in _grouped({s.id: self._baseline_index(s) for s in self.specs}).items():
-            if index is not None:
-                baselines.append(exp.and_(_member(ids), exp.EQ(this=column("pidx"), expression=lit(index,
-                                                                                                 self.int_type))))
-        base = exp.Case().when(exp.or_(*baselines), column("v")) if baselines else _null(self.int_type)
+        base = self._base()
         return (exp.select(column("area"), column("indicator"), at_rank(1, "pidx").as_("lp"),
                            at_rank(1, "period").as_("lperiod"), at_rank(1, "v").as_("lv"),
                            at_rank(2, "period").as_("pperiod"), at_rank(2, "v").as_("pv"), base.as_("bv"))
@@ -202,7 +276,9 @@ class _Compiler:
                                      for m, ids in methods.items()], "s")
         value = self._by_indicator([(ids, column("v", "y") if m == "year" else column("pv", "s"))
                                     for m, ids in methods.items()], "s")
-        select = select.select(period.as_("eperiod"), value.as_("ev")).from_(exp.alias_(exp.table_("series"), "s"))
+        position = self._by_indicator([([s.id], exp.Literal.number(k)) for k, s in enumerate(self.specs)], "s")
+        select = select.select(period.as_("eperiod"), value.as_("ev"), position.as_("position")).from_(
+            exp.alias_(exp.table_("series"), "s"))
         if by_year:
             shift = exp.Sub(this=column("lp", "s"), expression=exp.Literal.number(PER_YEAR[self.o.kind]))
             on = exp.and_(exp.EQ(this=column("area", "y"), expression=column("area", "s")),
@@ -214,14 +290,15 @@ class _Compiler:
     # --- judging --------------------------------------------------------------------------------
 
     def _judged(self) -> exp.Select:
-        return self._layer("compared", ["lp", "lperiod", "lv", "eperiod", "ev", "bv"], lambda j: j.columns())
+        return self._layer("compared", ["position", "lp", "lperiod", "lv", "eperiod", "ev", "bv"],
+                           lambda j: j.columns())
 
     def _decided(self) -> exp.Select:
-        return self._layer("judged", ["lperiod", "lv", "eperiod", "ev", "bv", "arrow", "tn", "jn"],
+        return self._layer("judged", ["position", "lperiod", "lv", "eperiod", "ev", "bv", "arrow", "tn", "jn"],
                            lambda j: j.decisions())
 
     def _rated(self) -> exp.Select:
-        kept = ["lperiod", "lv", "eperiod", "ev", "arrow", "tn", "jn", "met", "on_path", "clause"]
+        kept = ["position", "lperiod", "lv", "eperiod", "ev", "arrow", "tn", "jn", "met", "on_path", "clause"]
         return self._layer("decided", kept, lambda j: j.ratings())
 
     def _layer(self, source: str, kept: list[str], make: Callable[[_Judge], Cols]) -> exp.Select:
@@ -267,7 +344,7 @@ class _Compiler:
                                 columns=["indicator", "position", "c_indicator", "c_title", "c_group"])
         r, t = "r", self.int_type
         on = exp.and_(exp.EQ(this=column("area", r), expression=column("area", "a")),
-                      exp.EQ(this=column("indicator", r), expression=column("indicator", "i")))
+                      exp.EQ(this=column("position", r), expression=column("position", "i")))
         lv, ev = column("lv", r), column("ev", r)
         change = exp.Sub(this=lv, expression=ev)
         per = [(ids, judge.denominators()) for ids, judge in self.judges]
@@ -283,7 +360,7 @@ class _Compiler:
                    "target": (column("tn", r), denominator("tn")), "trajectory": (column("jn", r), denominator("jn"))}
         texts: dict[str, exp.Expression] = {
             "ord": column("ord", "a"), "position": column("position", "i"),
-            "area": _text_cell(column("area", "a")),
+            "area": column("c_area", "a"),
             "indicator": column("c_indicator", "i"), "title": column("c_title", "i"), "group": column("c_group", "i"),
             "period": exp.Coalesce(this=column("lperiod", r), expressions=[exp.Literal.string("")]),
             "previous_period": exp.Coalesce(this=column("eperiod", r), expressions=[exp.Literal.string("")]),
@@ -295,7 +372,7 @@ class _Compiler:
         select = exp.select(*(e.as_(n, quoted=True) for n, e in texts.items()))
         for name, (n, d) in numbers.items():
             select = select.select(n.as_(f"{name}_n"), d.as_(f"{name}_d"))
-        select = select.from_(exp.alias_(exp.table_("areas"), "a")).join(indicators, join_type="cross")
+        select = select.from_(exp.alias_(exp.table_("area_cells"), "a")).join(indicators, join_type="cross")
         return select.join(exp.alias_(exp.table_("rated"), r), on=on, join_type="left")
 
     def _parts(self) -> exp.Select:
@@ -305,14 +382,11 @@ class _Compiler:
                                                  self.int_type))
         return select
 
-    def _digits(self) -> exp.Select:
-        return exp.select("*").select(*(number_digits(name) for name in NUMBERS)).from_("parts")
-
     def _cells(self) -> exp.Select:
-        cells = {name: number_text(name, self.int_type) if name in NUMBERS else _quoted_column(name)
+        cells = {name: number_text(name, self.o.dialect, self.int_type) if name in NUMBERS else _quoted_column(name)
                  for name in COLUMNS}
         cells["discrepancies"] = exp.Literal.string("")  # a plain CSV prints no judgements to check
-        return (exp.select(*(cell.as_(name, quoted=True) for name, cell in cells.items())).from_("digits")
+        return (exp.select(*(cell.as_(name, quoted=True) for name, cell in cells.items())).from_("parts")
                 .order_by(column("ord"), column("position")))
 
 
