@@ -16,11 +16,13 @@ import base64
 import hashlib
 import html
 import re
+from collections.abc import Iterator
 
 from lsprules.audit.provenance import Provenance, git_words
+from lsprules.core.periods import Period
 from lsprules.engine.interpreter import ARROW_SYMBOLS, Assessment, Evaluation, ThemeResult
 from lsprules.render.areas import areas_view, band_heading
-from lsprules.render.context import ReportContext, with_unit
+from lsprules.render.context import ReportContext, ReportStream, with_unit
 from lsprules.render.sections import (
     ARROW_WORDS,
     BAND_SHAPES,
@@ -130,30 +132,45 @@ def css_word(word: str | None) -> str:
 
 def render_html(evaluation: Evaluation, provenance: Provenance, context: ReportContext | None = None) -> str:
     """The whole report as one HTML document."""
-    context = context or ReportContext()
-    heading = context.title or "lsprules assessment"
-    body = [f"<header><h1>{esc(heading)}</h1>{_meta(evaluation, context)}</header>"]
-    body += [_area(report, evaluation.rules_file, context) for report in arrange(evaluation)]
-    body += [_context(context), _key(context), _footer(provenance)]
-    return page(heading, "\n".join(b for b in body if b))
+    return "".join(html_chunks(ReportStream.of(evaluation, context or ReportContext()), provenance))
+
+
+def html_chunks(report: ReportStream, provenance: Provenance) -> Iterator[str]:
+    """The report as HTML in pieces, a piece per part of the stream: the bytes of render_html without ever
+    holding the whole document (the key and sources, gathered on the way, come after the areas)."""
+    heading = report.before.title or "lsprules assessment"
+    yield page_start(heading) + f"<header><h1>{esc(heading)}</h1>{_meta(report.period, report.before)}</header>"
+    for evaluation, context in report.parts:
+        for area in arrange(evaluation):
+            yield "\n" + _area(area, evaluation.rules_file, context)
+    after = report.after()
+    yield "".join("\n" + b for b in (_context(after), _key(after), _footer(provenance)) if b) + page_end()
 
 
 def page(heading: str, body: str, style: str = "", script: str = "") -> str:
     """A whole HTML document: the report style (and `style`), and `script` allowed by its hash alone."""
+    return page_start(heading, style, script) + body + page_end(script)
+
+
+def page_start(heading: str, style: str = "", script: str = "") -> str:
+    """A document up to the start of its body (see `page`)."""
     csp = CSP
     if script:
         digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
         csp += f"; script-src 'sha256-{digest}'"
-    tail = f"\n<script>{script}</script>" if script else ""
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>{esc(heading)}</title>\n<style>{STYLE}{style}</style>\n</head>\n<body>\n"
-            + body + tail + "\n</body>\n</html>\n")
+            f"<title>{esc(heading)}</title>\n<style>{STYLE}{style}</style>\n</head>\n<body>\n")
 
 
-def _meta(evaluation: Evaluation, context: ReportContext) -> str:
-    assessed = evaluation.period.label if evaluation.period else "the latest period"
+def page_end(script: str = "") -> str:
+    """The end of a document begun by page_start: its script, if any, and the closing tags."""
+    return (f"\n<script>{script}</script>" if script else "") + "\n</body>\n</html>\n"
+
+
+def _meta(period: Period | None, context: ReportContext) -> str:
+    assessed = period.label if period else "the latest period"
     kind = f" · periods are {esc(context.period_kind.replace('_', ' '))}s" if context.period_kind else ""
     source = f'<p class="meta">Source: {esc(context.source)}</p>' if context.source else ""
     return f'<p class="meta">Assessed at <strong>{esc(assessed)}</strong>{kind}</p>{source}'
