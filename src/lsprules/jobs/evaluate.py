@@ -211,6 +211,45 @@ def _assessing(rules: RuleSet, dataset: Dataset, at: Period | None, areas: list[
         yield replace(stream, parts=counted(stream.parts))
 
 
+def evaluate_pages(rules_path: Path, dataset_path: Path | Sequence[Path], folder: Path, *,
+                   period: str | None = None, areas: list[str] | None = None,
+                   years: str | None = None) -> EvaluateOutput:
+    """The HTML report as a folder of pages (render/pages.py), written atomically to `folder`, which
+    core.files.output_folder must have allowed: index.html and a page per area, each written as its area is
+    assessed. The reference interpreter runs; `text` is empty."""
+    from lsprules.audit.provenance import provenance_for
+    from lsprules.core.files import atomic_folder
+    from lsprules.data.load import load_all
+    from lsprules.engine.interpreter import evaluate_stream
+    from lsprules.lang.resolve import load_rules
+    from lsprules.render.context import report_stream
+    from lsprules.render.pages import html_pages
+
+    paths = [dataset_path] if isinstance(dataset_path, (str, Path)) else list(dataset_path)
+    rules = load_rules(rules_path)
+    dataset, files = load_all(paths, PeriodKind(years) if years else None)
+    at = resolve_period(period, dataset)
+    _check_areas(areas, dataset)
+    check_comparators(rules, dataset)
+    provenance = provenance_for(rules, files)
+    bands = tuple(dict.fromkeys(c.label for spec in rules.indicators.values() if spec.rag for c in spec.rag.clauses))
+    themes = tuple((t.id, t.title) for t in rules.themes)
+    found = [0]
+    with atomic_folder(folder) as temp, _assessing(rules, dataset, at, areas, found) as stream:
+        before = previous_period(stream.period, dataset) if rules.themes else None
+        previous = evaluate_stream(rules, dataset, before, areas).parts if before is not None else None
+        report = report_stream(rules, dataset, stream, previous, own=True)
+        made: set[Path] = set()
+        for page in html_pages(report, provenance, bands, themes):
+            target = temp / page.path
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            with open(target, "w", encoding="utf-8", newline="") as handle:
+                handle.writelines(page.chunks)
+    return EvaluateOutput("", found[0], warnings=empty_inputs(rules, files))
+
+
 def _deliver(chunks: Iterable[str], write: Write | None) -> str:
     """The text: joined, or given to `write` piece by piece (and then empty)."""
     if write is None:

@@ -82,9 +82,11 @@ class ContextGathering:
     """The report context gathered an area at a time, for the reports written as the areas are assessed: what
     comes before the areas is known from the rules and dataset alone (`before`), each area's facts and previous
     ratings come with it (`area`), and what comes after them, the key and the sources, is gathered on the way
-    (`after`). Memory holds one area's facts, not every area's."""
+    (`after`). Memory holds one area's facts, not every area's. With `own`, each area's context also holds the
+    key and sources of that area alone (for a page of its own)."""
 
-    def __init__(self, rules: RuleSet, dataset: Dataset):
+    def __init__(self, rules: RuleSet, dataset: Dataset, own: bool = False):
+        self.own = own
         self.rules = rules
         self.areas = {a.name: a for a in dataset.areas}
         kind = dataset.period_kind.value if dataset.period_kind else None
@@ -97,19 +99,26 @@ class ContextGathering:
         """The context of one part of the results (`previous`: the same areas one period earlier), with the
         key and sources of every part so far."""
         facts: dict[tuple[str, str], IndicatorFacts] = {}
+        sources: dict[str, None] = {}
         for a in part.assessments:
             spec = self.rules.indicators.get(a.indicator)
             series = self.areas[a.area].series.get(a.indicator) if a.area in self.areas else None
             if series is not None and series.source:
-                self.sources[series.source] = None
+                sources[series.source] = None
             facts[(a.area, a.indicator)] = IndicatorFacts(
                 counts=_counts(spec, series.fields if series else {}, a),
                 from_target=_from_target(spec, a),
                 source=series.source if series else None,
                 notes=series.notes if series else ())
         self.key.add(part.assessments)
+        self.sources.update(sources)
         earlier = {(t.area, t.theme): t for t in previous.themes} if previous else {}
-        return replace(self.before, previous=earlier, facts=facts)
+        context = replace(self.before, previous=earlier, facts=facts)
+        if not self.own:
+            return context
+        key = KeyGathering(self.rules)
+        key.add(part.assessments)
+        return replace(context, key=key.entries(), sources=tuple(sources))
 
     def after(self) -> ReportContext:
         """The context of the whole run as far as it has been gathered: the key and the sources of every area."""
@@ -250,10 +259,11 @@ class ReportStream:
 
 
 def report_stream(rules: RuleSet, dataset: Dataset, stream: EvaluationStream,
-                  previous: Iterable[AreaResults] | None = None) -> ReportStream:
+                  previous: Iterable[AreaResults] | None = None, own: bool = False) -> ReportStream:
     """A report of `stream`, its context gathered part by part; `previous` holds the same areas' results one
-    period earlier, part for part (the theme ratings a report shows beside the current ones)."""
-    gathering = ContextGathering(rules, dataset)
+    period earlier, part for part (the theme ratings a report shows beside the current ones). With `own`,
+    each part's context holds its own key and sources too (see ContextGathering)."""
+    gathering = ContextGathering(rules, dataset, own)
 
     def parts() -> Iterator[tuple[Evaluation, ReportContext]]:
         earlier = iter(previous) if previous is not None else None
