@@ -6,10 +6,12 @@ where nothing but a previous output of lsprules would be replaced."""
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import os
 import re
 import socket
+import weakref
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -243,3 +245,29 @@ def test_the_index_sorts_and_filters_and_an_area_page_renders_in_a_browser(chrom
     assert found["filtered"] == "Westvale"
     dom = dump_dom(chromium, folder / "areas" / "westvale.html")
     assert "<h2>Westvale</h2>" in dom and "Community safety theme assessment" in dom and "<script" not in dom
+
+
+def test_pages_are_written_as_the_areas_are_assessed_and_keep_none_of_them(tmp_path, monkeypatch):
+    from test_streaming_outputs import NATIONAL_RULES, national_csv
+
+    path = tmp_path / "national.csv"
+    path.write_bytes(national_csv(30))
+    results: list[weakref.ref[interpreter.Assessment]] = []
+    most_alive, pages_seen = [0], []
+    assess_all = interpreter.AreaEvaluator.assess_all
+
+    def watched(self, at):
+        gc.collect()
+        most_alive[0] = max(most_alive[0], sum(r() is not None for r in results))
+        temp = next(tmp_path.glob(".out.*.tmp"), None)
+        pages_seen.append(len(list((temp / "areas").glob("*.html"))) if temp and (temp / "areas").exists() else 0)
+        found = assess_all(self, at)
+        results.extend(weakref.ref(a) for a in found.values())
+        return found
+
+    monkeypatch.setattr(interpreter.AreaEvaluator, "assess_all", watched)
+    code, output = run(str(NATIONAL_RULES), str(path), "-f", "html", "--pages", "-o", str(tmp_path / "out"))
+    assert code == 0, output
+    assert len(results) == 30 * 12 and most_alive[0] <= 2 * 12, most_alive
+    assert pages_seen[-1] >= 28  # the pages of the areas before were already on disk
+    assert len(list((tmp_path / "out" / "areas").iterdir())) == 30
