@@ -1,8 +1,10 @@
 """What a committee report needs beside the evaluation: the key, the previous theme ratings, the dataset's
 comments and sources, counts behind percentages, units and the distance from target.
 
-Built once per run from the rules, the dataset and the evaluation (and the themes one period earlier); every
-renderer of a report reads it, so all formats say the same things. Texts are plain: renderers escape them.
+Built from the rules, the dataset and the evaluation (and the themes one period earlier): for a whole
+evaluation at once (report_context), or an area at a time as the areas are assessed (report_stream), the key
+and sources gathered on the way; every renderer of a report reads it, so all formats say the same things.
+Texts are plain: renderers escape them.
 """
 
 from __future__ import annotations
@@ -96,8 +98,8 @@ class ContextGathering:
         self.sources: dict[str, None] = {}
 
     def area(self, part: AreaResults, previous: AreaResults | None = None) -> ReportContext:
-        """The context of one part of the results (`previous`: the same areas one period earlier), with the
-        key and sources of every part so far."""
+        """The context of one part of the results (`previous`: the same areas one period earlier): its facts and
+        previous theme ratings (with `own`, its own key and sources too); the run's key and sources take it in."""
         facts: dict[tuple[str, str], IndicatorFacts] = {}
         sources: dict[str, None] = {}
         for a in part.assessments:
