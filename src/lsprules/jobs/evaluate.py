@@ -80,8 +80,8 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     judgements, so it has no discrepancies.
     The table is laid out `width` columns wide (`wide`: every period, however wide that is). `view` "areas"
     shows the areas side by side instead of a report per area (in every format but JSON).
-    With `write`, a text output goes to it in pieces as it is rendered (the STREAMED formats an area at a time,
-    so that memory does not grow with the output) and `text` is empty.
+    With `write`, a text output goes to it in pieces as it is rendered (the STREAMED and STREAMED_REPORTS formats
+    of the report view an area at a time, so that memory does not grow with the output) and `text` is empty.
     """
     from lsprules.lang.resolve import load_rules
 
