@@ -1,6 +1,7 @@
-"""JSON and CSV are written an area at a time (issue 11): the streamed text is byte for byte what the whole
-evaluation rendered at once gives, on every bundled example and on generated data; an error half-way leaves no
-output file and no temporary file; and the memory a streamed run takes does not grow with its areas."""
+"""JSON and CSV, Markdown, HTML and the table are written an area at a time (issue 11): the streamed text is
+byte for byte what the whole evaluation rendered at once gives, on every bundled example and on generated data;
+an error half-way leaves no output file and no temporary file; and the memory a streamed run takes does not grow
+with its areas."""
 
 from __future__ import annotations
 
@@ -25,15 +26,19 @@ from lsprules.core.csv_cells import COLUMNS
 from lsprules.core.diagnostics import InputError, error
 from lsprules.core.periods import Period
 from lsprules.data.load import load_all
-from lsprules.data.model import Dataset
+from lsprules.data.model import Dataset, resolve_period
 from lsprules.engine import interpreter
 from lsprules.engine.interpreter import Assessment, Evaluation, EvaluationStream, evaluate, evaluate_stream
-from lsprules.jobs.evaluate import STREAMED, evaluate_job
+from lsprules.jobs.evaluate import STREAMED, STREAMED_REPORTS, evaluate_job, previous_period
 from lsprules.lang.resolve import RuleSet, load_rules
 from lsprules.render import json_out
+from lsprules.render.context import report_context
 from lsprules.render.csv_out import assessment_row, csv_chunks, render_csv
+from lsprules.render.html import render_html
 from lsprules.render.json_out import evaluation_dict, json_chunks, render_json
+from lsprules.render.markdown import render_markdown
 from lsprules.render.progress import progress
+from lsprules.render.table import render_table
 
 ROOT = Path(__file__).resolve().parents[1]
 # Every bundled rule file with the dataset it is written for.
@@ -288,3 +293,122 @@ def test_a_value_laid_out_at_any_depth_is_json_dumps_at_indent_two(value):
     for depth in (0, 1, 2):
         expected = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + "  " * depth)
         assert json_out._dumps(value, depth) == expected
+
+
+# --- the reports stream too: Markdown, HTML and the table (issue 11) -----------------------------------------
+
+REPORTS = {"markdown": render_markdown, "html": render_html}
+
+
+def whole_report(fmt: str, rules: RuleSet, dataset: Dataset, provenance: Provenance, period: str | None = None,
+                 areas: list[str] | None = None, **table: object) -> str:
+    """A report as it was rendered before it streamed: the whole evaluation, and its context gathered over all of
+    it (with the whole evaluation one period earlier for the previous theme ratings)."""
+    evaluation = evaluate(rules, dataset, resolve_period(period, dataset), areas)
+    before = previous_period(evaluation.period, dataset)
+    previous = evaluate(rules, dataset, before, areas) if before is not None and rules.themes else None
+    context = report_context(rules, dataset, evaluation, previous)
+    if fmt == "table":
+        return render_table(evaluation, provenance, context, **table)  # type: ignore[arg-type]
+    return REPORTS[fmt](evaluation, provenance, context)
+
+
+def job_pieces(rules: Path | str, data: Path | str, fmt: str, **options: object) -> list[str]:
+    pieces: list[str] = []
+    result = evaluate_job(Path(rules), Path(data), output_format=fmt, engine="interpreter", write=pieces.append,
+                          **options)  # type: ignore[arg-type]
+    assert result.text == ""
+    return pieces
+
+
+@pytest.mark.parametrize("fmt", STREAMED_REPORTS)
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_streamed_reports_are_the_whole_renderings_byte_for_byte(fmt, example, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    rules, dataset, provenance = loaded(*EXAMPLES[example])
+    expected = whole_report(fmt, rules, dataset, provenance, width=100)
+    pieces = job_pieces(*EXAMPLES[example], fmt, width=100)
+    assert "".join(pieces) == expected
+    # a piece before the areas, one per area, one after: the context that follows the areas is gathered on the way
+    assert len(pieces) == len(interpreter.assessed_areas(rules, dataset)) + 2
+
+
+@pytest.mark.parametrize("options", [{"wide": True}, {"color": True}, {"width": 50, "color": True}])
+def test_the_streamed_table_keeps_its_width_and_colours(options, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    rules, dataset, provenance = loaded(*EXAMPLES["districts"])
+    text = "".join(job_pieces(*EXAMPLES["districts"], "table", **options))
+    assert text == whole_report("table", rules, dataset, provenance, **options)
+    assert ("\x1b[" in text) == bool(options.get("color"))
+
+
+def test_a_streamed_report_shows_each_area_s_previous_rating_and_every_area_s_sources(monkeypatch):
+    # districts: four areas with a theme, so each area's rating one period earlier comes from the second stream,
+    # read in step with the first; the key (after the areas) must know every area's bands and arrows.
+    monkeypatch.chdir(ROOT)
+    text = "".join(job_pieces(*EXAMPLES["districts"], "markdown"))
+    assert text.count(" → ") >= 4
+    rules, dataset, provenance = loaded(*EXAMPLES["districts"])
+    assert text.split("## Key", 1)[1].split("---", 1)[0] == \
+        whole_report("markdown", rules, dataset, provenance).split("## Key", 1)[1].split("---", 1)[0]
+
+
+@pytest.mark.parametrize("fmt", STREAMED_REPORTS)
+def test_a_report_of_chosen_areas_at_an_earlier_period_streams_the_same(fmt, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    rules, dataset, provenance = loaded(*EXAMPLES["districts"])
+    chosen = {"areas": ["Westvale", "Northby"], "period": "2006/07-Q2"}
+    pieces = job_pieces(*EXAMPLES["districts"], fmt, **chosen)
+    assert "".join(pieces) == whole_report(fmt, rules, dataset, provenance, **chosen)  # type: ignore[arg-type]
+    assert len(pieces) == 4 and "2006/07-Q1" in pieces[1]  # the previous rating, one quarter earlier
+
+
+@needs_gen
+@pytest.mark.parametrize("fmt", STREAMED_REPORTS)
+def test_generated_national_data_streams_its_reports_an_area_at_a_time_to_the_same_bytes(fmt, tmp_path):
+    data = generate(tmp_path / "national.csv", 40)
+    rules, dataset, provenance = loaded(NATIONAL_RULES, data)
+    pieces = job_pieces(NATIONAL_RULES, data, fmt)
+    assert "".join(pieces) == whole_report(fmt, rules, dataset, provenance)
+    assert len(pieces) == 42
+
+
+@pytest.mark.parametrize("fmt", STREAMED_REPORTS)
+def test_a_streamed_report_keeps_no_area_it_has_written(fmt, tmp_path, monkeypatch):
+    path = tmp_path / "national.csv"
+    path.write_bytes(national_csv(30))
+    results: list[weakref.ref[Assessment]] = []
+    most_alive = [0]
+    assess_all = interpreter.AreaEvaluator.assess_all
+
+    def watched(self: interpreter.AreaEvaluator, at: Period | None) -> dict[str, Assessment]:
+        gc.collect()
+        most_alive[0] = max(most_alive[0], sum(r() is not None for r in results))
+        found = assess_all(self, at)
+        results.extend(weakref.ref(a) for a in found.values())
+        return found
+
+    monkeypatch.setattr(interpreter.AreaEvaluator, "assess_all", watched)
+    job_pieces(NATIONAL_RULES, path, fmt)
+    per_area = 12
+    assert len(results) == 30 * per_area
+    assert most_alive[0] <= 2 * per_area, most_alive
+
+
+@pytest.mark.parametrize("fmt", STREAMED_REPORTS)
+def test_an_error_half_way_through_a_report_leaves_no_output_and_no_temporary_file(fmt, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    rules, data = EXAMPLES["districts"]
+    assessed: list[str] = []
+    assess_all = interpreter.AreaEvaluator.assess_all
+
+    def failing(self, at):
+        assessed.append(self.area.name)
+        if len(assessed) == 5:  # the current period's third area (the previous period's stream runs in step)
+            raise InputError([error("E003", "stopped half-way by the test")])
+        return assess_all(self, at)
+
+    monkeypatch.setattr(interpreter.AreaEvaluator, "assess_all", failing)
+    result = CliRunner().invoke(app, ["evaluate", rules, data, "-f", fmt, "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "stopped half-way by the test" in result.output
+    assert list(tmp_path.iterdir()) == []

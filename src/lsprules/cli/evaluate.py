@@ -6,7 +6,7 @@ import shutil
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,6 +23,9 @@ from lsprules.cli.common import (
     report_diagnostics,
     to_stdout,
 )
+
+if TYPE_CHECKING:
+    from lsprules.jobs.evaluate import EvaluateOutput
 
 
 class EvaluateFormat(str, Enum):
@@ -92,6 +95,9 @@ def evaluate(
                                        "(any format but json).")] = View.report,
     wide: Annotated[bool, typer.Option("--wide", help="Table: show every period, however wide the lines get "
                                        "(by default the table fits the terminal, or $COLUMNS).")] = False,
+    pages: Annotated[bool, typer.Option("--pages", help="HTML as a folder (-o FOLDER), for runs of many areas: "
+                                        "index.html lists every area with its ratings and counts by RAG and "
+                                        "arrow, to sort and filter, and links a page per area.")] = False,
 ) -> None:
     """Assess every indicator and theme of RULES on DATASET(s), for every area (or those given by --area).
 
@@ -99,11 +105,13 @@ def evaluate(
       lsprules evaluate RULES DATASET... [--format table|json|csv|markdown|html] [-o FILE]
       lsprules evaluate RULES DATASET... --format docx -o FILE
       lsprules evaluate RULES DATASET... --view areas [--format table|csv|markdown|html|docx]
+      lsprules evaluate RULES DATASET... --format html --pages -o FOLDER
 
     Examples:
       lsprules evaluate rules/crime.rules datasets/redcar-cleveland-2007.yaml
       lsprules evaluate rules/crime.rules datasets/redcar-cleveland-2007.yaml -f docx -o crime.docx
       lsprules evaluate rules/districts.rules datasets/districts-2006-07.csv --view areas -f html -o areas.html
+      lsprules evaluate rules/districts.rules datasets/districts-2006-07.csv -f html --pages -o districts
 
     Exit codes:
       0  the assessment was produced
@@ -113,6 +121,12 @@ def evaluate(
     from lsprules.jobs.evaluate import EvaluateOptions, evaluate_job
 
     name_stdin(stdin_filename)
+    if pages:
+        with input_errors():
+            result = _pages(rules, dataset, output_format, output, view, period=period, area=area,
+                            years=years.value if years else None, through_symlink=write_through_symlink)
+        _finish(result, strict, fail_on_discrepancy)
+        return
     with input_errors():
         refuse_overwriting_inputs(output, [rules, *dataset],
                                   through_symlink=write_through_symlink)
@@ -129,6 +143,11 @@ def evaluate(
                 result = evaluate_job(rules, dataset, **options, write=write)
         for note in result.notes:
             typer.echo(f"note: {note}", err=True)
+    _finish(result, strict, fail_on_discrepancy)
+
+
+def _finish(result: EvaluateOutput, strict: bool, fail_on_discrepancy: bool) -> None:
+    """Warnings on standard error, and exit 1 for them with --strict, or for discrepancies when asked."""
     if result.warnings:
         report_diagnostics(result.warnings)
         if strict:
@@ -138,3 +157,26 @@ def evaluate(
         typer.echo(f"{result.discrepancies} printed judgement{'s' if many else ''} of the source "
                    f"contradict{'' if many else 's'} the rules and data", err=True)
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _pages(rules: Path, dataset: list[Path], output_format: EvaluateFormat, output: Path | None, view: View, *,
+           period: str | None, area: list[str] | None, years: str | None, through_symlink: bool) -> EvaluateOutput:
+    """`--pages`: the HTML report as a folder, checked before anything is read (E003-E006)."""
+    from lsprules.core.diagnostics import InputError, error
+    from lsprules.core.files import output_folder
+    from lsprules.jobs.evaluate import evaluate_pages
+    from lsprules.render.pages import WRITTEN
+
+    if output_format is not EvaluateFormat.html or view is not View.report:
+        raise InputError([error("E003", "--pages writes the HTML report as a folder of pages",
+                                hint="use it with --format html (and the report view)")])
+    if to_stdout(output):
+        raise InputError([error("E003", "--pages writes a folder, which cannot go to standard output",
+                                hint="name the folder with -o, e.g. -o report")])
+    assert output is not None  # to_stdout says so
+    folder = output_folder(output, [rules, *dataset], written=WRITTEN, through_symlink=through_symlink)
+    try:
+        return evaluate_pages(rules, dataset, folder, period=period, areas=area, years=years)
+    except OSError as exc:
+        raise InputError([error("E001", f"cannot write '{output}': {exc.strerror or exc}",
+                                hint="check that the folder above it exists and is writable")]) from None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import signal
 import stat
 import sys
@@ -241,3 +242,127 @@ def _mode_for(target: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+# --- a folder as one output (evaluate --pages) -----------------------------------------------------------------
+
+# The file lsprules leaves in a folder it wrote, so that it knows it may replace that folder next time.
+FOLDER_MARK = ".lsprules-output"
+FOLDER_MARK_TEXT = "This folder was written by lsprules; lsprules replaces it whole when asked to write here again.\n"
+
+
+def output_folder(path: str | Path, inputs: list[Path], *, written: tuple[str, ...], through_symlink: bool = False,
+                  label: str | None = None) -> Path:
+    """The folder an output of several files may replace: nothing yet, an empty folder, or one lsprules wrote
+    before (it holds FOLDER_MARK, and nothing but `written` names beside it). InputError for a file (E003), a
+    special file (E005), a symbolic link not allowed (E006), a folder holding anything else (E004), or a
+    folder that holds one of the inputs (E003)."""
+    target = Path(path)
+    name = label or f"--output {display_name(target)}"
+    if target.is_symlink():
+        if not through_symlink:
+            raise InputError([error("E006", f"{name}: that is a symbolic link (to "
+                                    f"{display_name(os.readlink(target))}); writing would replace the link",
+                                    hint="name the folder it points to, or pass --write-through-symlink to "
+                                         "write there")])
+        target = target.resolve()
+    for source in inputs:
+        if str(source) != STDIN and _inside(Path(source), target):
+            raise InputError([error("E003", f"{name}: that folder holds the input {display_name(source)}, and "
+                                    "writing the output there would replace it", hint="write to another folder")])
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return target  # a new folder (or one we cannot search: writing will say why)
+    if stat.S_ISREG(mode):
+        raise InputError([error("E003", f"{name}: that is a file, and this output is a folder of pages",
+                                hint="name a new folder, or one lsprules wrote before")])
+    if not stat.S_ISDIR(mode):
+        raise InputError([error("E005", f"{name}: that is a {_file_kind(mode)}, not a folder, and writing "
+                                "would replace it", hint="name a new folder")])
+    foreign = _foreign_entry(target, written)
+    if foreign is not None:
+        raise InputError([error("E004", f"{name}: that folder holds '{foreign}', which lsprules did not write; "
+                                "writing the output would replace the whole folder",
+                                hint="name a new or empty folder, or one lsprules wrote before")])
+    return target
+
+
+def _inside(source: Path, folder: Path) -> bool:
+    """Whether a file is in a folder or below it, by any path (links resolved)."""
+    try:
+        return source.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
+def _foreign_entry(folder: Path, written: tuple[str, ...]) -> str | None:
+    """Something in `folder` that a previous output did not leave there (None when it is empty or a previous
+    output): without FOLDER_MARK, anything; with it, any name but `written`, and in `written` folders anything
+    but regular .html files."""
+    with os.scandir(folder) as entries:
+        names = sorted(entry.name for entry in entries)
+    if not names:
+        return None
+    if FOLDER_MARK not in names or not (folder / FOLDER_MARK).is_file():
+        return names[0]
+    for entry_name in names:
+        entry = folder / entry_name
+        if entry_name == FOLDER_MARK:
+            continue
+        if entry_name not in written or entry.is_symlink():
+            return entry_name
+        if entry.is_dir():
+            with os.scandir(entry) as inner:
+                for item in inner:
+                    if not (item.name.endswith(".html") and item.is_file(follow_symlinks=False)):
+                        return f"{entry_name}/{item.name}"
+        elif not entry.is_file():
+            return entry_name
+    return None
+
+
+@contextmanager
+def atomic_folder(path: str | Path) -> Iterator[Path]:
+    """A temporary folder beside `path` to write an output of several files into; when the block ends it takes
+    the place of `path` (which output_folder has allowed), and is removed instead when the block raises or
+    SIGTERM stops the process on the way. FOLDER_MARK is written into it. The old folder is moved aside before
+    the new one is renamed into place and removed after, so the folder is always whole: the old or the new."""
+    target = Path(path)
+    parent = target.parent if str(target.parent) else Path(".")
+    with _terminate_cleanly():
+        temp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+        try:
+            yield temp
+            (temp / FOLDER_MARK).write_text(FOLDER_MARK_TEXT, encoding="utf-8")
+            os.chmod(temp, _folder_mode(target))
+            _replace_folder(temp, target, parent)
+        except BaseException:
+            shutil.rmtree(temp, ignore_errors=True)
+            raise
+
+
+def _replace_folder(new: Path, target: Path, parent: Path) -> None:
+    """Put `new` where `target` is: renamed over nothing, or over the old folder moved aside (then removed)."""
+    if not target.exists():
+        os.rename(new, target)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=parent))
+    os.rmdir(old)  # only its unique name was wanted: the old folder is renamed to it
+    os.rename(target, old)
+    try:
+        os.rename(new, target)
+    except BaseException:
+        os.rename(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _folder_mode(target: Path) -> int:
+    """A replaced folder's permission bits; a new one gets the usual ones (0777 less the umask)."""
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o777 & ~umask

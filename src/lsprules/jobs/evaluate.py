@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import chain
 from pathlib import Path
@@ -15,12 +16,14 @@ from lsprules.data.model import Dataset, resolve_period
 
 if TYPE_CHECKING:
     from lsprules.audit.provenance import Provenance
-    from lsprules.engine.interpreter import AreaResults, Evaluation
+    from lsprules.engine.interpreter import AreaResults, Evaluation, EvaluationStream
     from lsprules.lang.resolve import RuleSet
     from lsprules.render.context import ReportContext
 
 FORMATS = ("table", "json", "csv", "markdown", "html", "docx")
 STREAMED = ("json", "csv")  # the formats rendered an area at a time, as the areas are assessed (report view)
+# the reports rendered an area at a time too, their context (key, sources) gathered on the way (report view)
+STREAMED_REPORTS = ("table", "markdown", "html")
 REPORTS = ("table", "markdown", "html", "docx")  # the formats that print a committee report's key and context
 VIEWS = ("report", "areas")
 AREA_FORMATS = ("table", "csv", "markdown", "html", "docx")  # the formats of --view areas
@@ -78,8 +81,8 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     columns for printed judgements, so it has no discrepancies.
     The table is laid out `width` columns wide (`wide`: every period, however wide that is). `view` "areas"
     shows the areas side by side instead of a report per area (in every format but JSON).
-    With `write`, a text output goes to it in pieces as it is rendered (the STREAMED formats an area at a time,
-    so that memory does not grow with the output) and `text` is empty.
+    With `write`, a text output goes to it in pieces as it is rendered (the STREAMED and STREAMED_REPORTS formats
+    of the report view an area at a time, so that memory does not grow with the output) and `text` is empty.
     """
     from lsprules.lang.resolve import load_rules
 
@@ -107,6 +110,10 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     warnings = empty_inputs(rules, files)
     if view == "report" and output_format in STREAMED:
         found, text = _streamed(output_format, rules, dataset, at, areas, provenance, write)
+        return EvaluateOutput(text, found, warnings=warnings, notes=tuple(notes))
+    if view == "report" and output_format in STREAMED_REPORTS:
+        found, text = _streamed_report(output_format, rules, dataset, at, areas, provenance, write,
+                                       color=color, width=width, wide=wide)
         return EvaluateOutput(text, found, warnings=warnings, notes=tuple(notes))
     found, result, context = _evaluated(output_format, view, rules, dataset, at, areas)
     if output_format == "docx":
@@ -147,12 +154,52 @@ def _streamed(output_format: str, rules: RuleSet, dataset: Dataset, at: Period |
               provenance: Provenance, write: Write | None) -> tuple[int, str]:
     """A STREAMED format rendered an area at a time as the areas are assessed: its discrepancies, and its text
     (empty when it went to `write`)."""
-    from lsprules.engine.interpreter import assessed_areas, evaluate_stream
     from lsprules.render.csv_out import csv_chunks
     from lsprules.render.json_out import json_chunks
-    from lsprules.render.progress import progress
 
     found = [0]
+    with _assessing(rules, dataset, at, areas, found) as stream:
+        text = _deliver(json_chunks(stream, provenance) if output_format == "json" else csv_chunks(stream), write)
+    return found[0], text
+
+
+def _streamed_report(output_format: str, rules: RuleSet, dataset: Dataset, at: Period | None,
+                     areas: list[str] | None, provenance: Provenance, write: Write | None, *, color: bool,
+                     width: int, wide: bool) -> tuple[int, str]:
+    """A STREAMED_REPORTS format rendered an area at a time as the areas are assessed, each area with its
+    context (and its theme ratings one period earlier, assessed alongside): its discrepancies, and its text
+    (empty when it went to `write`)."""
+    from lsprules.engine.interpreter import evaluate_stream
+    from lsprules.render.context import report_stream
+
+    found = [0]
+    with _assessing(rules, dataset, at, areas, found) as stream:
+        before = previous_period(stream.period, dataset) if rules.themes else None
+        previous = evaluate_stream(rules, dataset, before, areas).parts if before is not None else None
+        report = report_stream(rules, dataset, stream, previous)
+        if output_format == "markdown":
+            from lsprules.render.markdown import markdown_chunks
+
+            chunks = markdown_chunks(report, provenance)
+        elif output_format == "html":
+            from lsprules.render.html import html_chunks
+
+            chunks = html_chunks(report, provenance)
+        else:
+            from lsprules.render.table import table_chunks
+
+            chunks = table_chunks(report, provenance, width=width, color=color, wide=wide)
+        text = _deliver(chunks, write)
+    return found[0], text
+
+
+@contextmanager
+def _assessing(rules: RuleSet, dataset: Dataset, at: Period | None, areas: list[str] | None,
+               found: list[int]) -> Iterator[EvaluationStream]:
+    """The evaluation an area at a time, with a progress bar, counting into `found[0]` the printed judgements
+    the rules contradict as the parts are read."""
+    from lsprules.engine.interpreter import assessed_areas, evaluate_stream
+    from lsprules.render.progress import progress
 
     def counted(parts: Iterable[AreaResults]) -> Iterator[AreaResults]:
         for part in parts:
@@ -162,9 +209,46 @@ def _streamed(output_format: str, rules: RuleSet, dataset: Dataset, at: Period |
 
     with progress("Assessing", len(assessed_areas(rules, dataset, areas))) as advance:
         stream = evaluate_stream(rules, dataset, at, areas, progress=advance)
-        stream = replace(stream, parts=counted(stream.parts))
-        text = _deliver(json_chunks(stream, provenance) if output_format == "json" else csv_chunks(stream), write)
-    return found[0], text
+        yield replace(stream, parts=counted(stream.parts))
+
+
+def evaluate_pages(rules_path: Path, dataset_path: Path | Sequence[Path], folder: Path, *,
+                   period: str | None = None, areas: list[str] | None = None,
+                   years: str | None = None) -> EvaluateOutput:
+    """The HTML report as a folder of pages (render/pages.py), written atomically to `folder`, which
+    core.files.output_folder must have allowed: index.html and a page per area, each written as its area is
+    assessed. The reference interpreter runs; `text` is empty."""
+    from lsprules.audit.provenance import provenance_for
+    from lsprules.core.files import atomic_folder
+    from lsprules.data.load import load_all
+    from lsprules.engine.interpreter import evaluate_stream
+    from lsprules.lang.resolve import load_rules
+    from lsprules.render.context import report_stream
+    from lsprules.render.pages import html_pages
+
+    paths = [dataset_path] if isinstance(dataset_path, (str, Path)) else list(dataset_path)
+    rules = load_rules(rules_path)
+    dataset, files = load_all(paths, PeriodKind(years) if years else None)
+    at = resolve_period(period, dataset)
+    _check_areas(areas, dataset)
+    check_comparators(rules, dataset)
+    provenance = provenance_for(rules, files)
+    bands = tuple(dict.fromkeys(c.label for spec in rules.indicators.values() if spec.rag for c in spec.rag.clauses))
+    themes = tuple((t.id, t.title) for t in rules.themes)
+    found = [0]
+    with atomic_folder(folder) as temp, _assessing(rules, dataset, at, areas, found) as stream:
+        before = previous_period(stream.period, dataset) if rules.themes else None
+        previous = evaluate_stream(rules, dataset, before, areas).parts if before is not None else None
+        report = report_stream(rules, dataset, stream, previous, own=True)
+        made: set[Path] = set()
+        for page in html_pages(report, provenance, bands, themes):
+            target = temp / page.path
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            with open(target, "w", encoding="utf-8", newline="") as handle:
+                handle.writelines(page.chunks)
+    return EvaluateOutput("", found[0], warnings=empty_inputs(rules, files))
 
 
 def _deliver(chunks: Iterable[str], write: Write | None) -> str:

@@ -1,20 +1,29 @@
 """What a committee report needs beside the evaluation: the key, the previous theme ratings, the dataset's
 comments and sources, counts behind percentages, units and the distance from target.
 
-Built once per run from the rules, the dataset and the evaluation (and the themes one period earlier); every
-renderer of a report reads it, so all formats say the same things. Texts are plain: renderers escape them.
+Built from the rules, the dataset and the evaluation (and the themes one period earlier): for a whole
+evaluation at once (report_context), or an area at a time as the areas are assessed (report_stream), the key
+and sources gathered on the way; every renderer of a report reads it, so all formats say the same things.
+Texts are plain: renderers escape them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from lsprules.core.numbers import shown
 from lsprules.core.periods import Period
 from lsprules.data.model import Dataset, Missing
-from lsprules.engine.interpreter import ARROW_SYMBOLS, Assessment, Evaluation, ThemeResult
+from lsprules.engine.interpreter import (
+    ARROW_SYMBOLS,
+    AreaResults,
+    Assessment,
+    Evaluation,
+    EvaluationStream,
+    ThemeResult,
+)
 from lsprules.lang import nodes
 from lsprules.lang.printer import format_expr
 from lsprules.lang.resolve import IndicatorSpec, RuleSet
@@ -65,24 +74,57 @@ _NO_FACTS = IndicatorFacts()
 def report_context(rules: RuleSet, dataset: Dataset, evaluation: Evaluation,
                    previous: Evaluation | None = None) -> ReportContext:
     """The context of one run's report; `previous` is the evaluation one period earlier (for theme ratings)."""
-    areas = {a.name: a for a in dataset.areas}
-    facts: dict[tuple[str, str], IndicatorFacts] = {}
-    sources: dict[str, None] = {}
-    for a in evaluation.assessments:
-        spec = rules.indicators.get(a.indicator)
-        series = areas[a.area].series.get(a.indicator) if a.area in areas else None
-        if series is not None and series.source:
-            sources[series.source] = None
-        facts[(a.area, a.indicator)] = IndicatorFacts(
-            counts=_counts(spec, series.fields if series else {}, a),
-            from_target=_from_target(spec, a),
-            source=series.source if series else None,
-            notes=series.notes if series else ())
-    kind = dataset.period_kind.value if dataset.period_kind else None
-    earlier = {(t.area, t.theme): t for t in previous.themes} if previous else {}
-    groups = tuple((c.title or c.id, c.areas) for c in rules.comparators.values() if c.mean)
-    return ReportContext(dataset.title, kind, dataset.source, dataset.notes, report_key(rules, evaluation), earlier,
-                         facts, tuple(sources), groups)
+    gathering = ContextGathering(rules, dataset)
+    whole = gathering.area(AreaResults(evaluation.assessments, evaluation.themes),
+                           AreaResults((), previous.themes) if previous else None)
+    return replace(gathering.after(), previous=whole.previous, facts=whole.facts)
+
+
+class ContextGathering:
+    """The report context gathered an area at a time, for the reports written as the areas are assessed: what
+    comes before the areas is known from the rules and dataset alone (`before`), each area's facts and previous
+    ratings come with it (`area`), and what comes after them, the key and the sources, is gathered on the way
+    (`after`). Memory holds one area's facts, not every area's. With `own`, each area's context also holds the
+    key and sources of that area alone (for a page of its own)."""
+
+    def __init__(self, rules: RuleSet, dataset: Dataset, own: bool = False):
+        self.own = own
+        self.rules = rules
+        self.areas = {a.name: a for a in dataset.areas}
+        kind = dataset.period_kind.value if dataset.period_kind else None
+        groups = tuple((c.title or c.id, c.areas) for c in rules.comparators.values() if c.mean)
+        self.before = ReportContext(dataset.title, kind, dataset.source, dataset.notes, comparator_groups=groups)
+        self.key = KeyGathering(rules)
+        self.sources: dict[str, None] = {}
+
+    def area(self, part: AreaResults, previous: AreaResults | None = None) -> ReportContext:
+        """The context of one part of the results (`previous`: the same areas one period earlier): its facts and
+        previous theme ratings (with `own`, its own key and sources too); the run's key and sources take it in."""
+        facts: dict[tuple[str, str], IndicatorFacts] = {}
+        sources: dict[str, None] = {}
+        for a in part.assessments:
+            spec = self.rules.indicators.get(a.indicator)
+            series = self.areas[a.area].series.get(a.indicator) if a.area in self.areas else None
+            if series is not None and series.source:
+                sources[series.source] = None
+            facts[(a.area, a.indicator)] = IndicatorFacts(
+                counts=_counts(spec, series.fields if series else {}, a),
+                from_target=_from_target(spec, a),
+                source=series.source if series else None,
+                notes=series.notes if series else ())
+        self.key.add(part.assessments)
+        self.sources.update(sources)
+        earlier = {(t.area, t.theme): t for t in previous.themes} if previous else {}
+        context = replace(self.before, previous=earlier, facts=facts)
+        if not self.own:
+            return context
+        key = KeyGathering(self.rules)
+        key.add(part.assessments)
+        return replace(context, key=key.entries(), sources=tuple(sources))
+
+    def after(self) -> ReportContext:
+        """The context of the whole run as far as it has been gathered: the key and the sources of every area."""
+        return replace(self.before, key=self.key.entries(), sources=tuple(self.sources))
 
 
 def is_percent(unit: str) -> bool:
@@ -130,35 +172,61 @@ def _from_target(spec: IndicatorSpec | None, a: Assessment) -> str | None:
 
 def report_key(rules: RuleSet, evaluation: Evaluation) -> tuple[tuple[str, str], ...]:
     """The report's key, from the rules: what each RAG band, arrow, target column and theme rating means here."""
-    entries: list[tuple[str, str]] = []
-    used = dict.fromkeys(a.indicator for a in evaluation.assessments)
-    meanings: dict[str, dict[str, list[str]]] = {}
-    for indicator in used:
-        spec = rules.indicators.get(indicator)
-        if spec is None or spec.rag is None:
-            continue
-        where = spec.group.title or spec.group.id if spec.group else spec.title
-        for clause in spec.rag.clauses:
-            places = meanings.setdefault(clause.label, {}).setdefault(_meaning(clause), [])
-            if where not in places:
-                places.append(where)
-    for band, by_meaning in meanings.items():
-        entries.append((band.upper(), _joined(by_meaning)))
-    if any(a.rag is None for a in evaluation.assessments):
-        entries.append(("n/a RAG", "no RAG rating: the rules cannot decide one (the notes say why)"))
-    arrows = dict.fromkeys(a.arrow for a in evaluation.assessments)
-    entries += [(ARROW_SYMBOLS[k] + (" arrow" if k == "na" else ""), ARROW_MEANINGS[k]) for k in ARROW_MEANINGS
-                if k in arrows]
-    if any(a.target is not None for a in evaluation.assessments):
-        entries.append(("Target", "the value the rules aim for by the target date"))
-    if any(a.trajectory is not None for a in evaluation.assessments):
-        entries.append(("Trajectory", TRAJECTORY_MEANING))
-    if rules.themes:
-        entries.append(("A → B", "a theme's rating at the period before the assessed one, then at the assessed one"))
-    for theme in rules.themes:
-        for clause in theme.rating.clauses:
-            entries.append((f"{theme.title}: {clause.label.replace('_', ' ')}", _meaning(clause)))
-    return tuple(entries)
+    key = KeyGathering(rules)
+    key.add(evaluation.assessments)
+    return key.entries()
+
+
+class KeyGathering:
+    """What the key needs to know of the assessments, gathered part by part: which indicators were assessed (in
+    the order first met), which arrows were given, and whether any RAG is n/a, any target or trajectory set."""
+
+    def __init__(self, rules: RuleSet):
+        self.rules = rules
+        self.used: dict[str, None] = {}
+        self.arrows: dict[str, None] = {}
+        self.no_rag = self.target = self.trajectory = False
+
+    def add(self, assessments: Iterable[Assessment]) -> None:
+        """Take in some more assessments."""
+        for a in assessments:
+            self.used[a.indicator] = None
+            self.arrows[a.arrow] = None
+            self.no_rag = self.no_rag or a.rag is None
+            self.target = self.target or a.target is not None
+            self.trajectory = self.trajectory or a.trajectory is not None
+
+    def entries(self) -> tuple[tuple[str, str], ...]:
+        """The key of every assessment taken in: (term, meaning) in the order a report prints them."""
+        rules = self.rules
+        entries: list[tuple[str, str]] = []
+        meanings: dict[str, dict[str, list[str]]] = {}
+        for indicator in self.used:
+            spec = rules.indicators.get(indicator)
+            if spec is None or spec.rag is None:
+                continue
+            where = spec.group.title or spec.group.id if spec.group else spec.title
+            for clause in spec.rag.clauses:
+                places = meanings.setdefault(clause.label, {}).setdefault(_meaning(clause), [])
+                if where not in places:
+                    places.append(where)
+        for band, by_meaning in meanings.items():
+            entries.append((band.upper(), _joined(by_meaning)))
+        if self.no_rag:
+            entries.append(("n/a RAG", "no RAG rating: the rules cannot decide one (the notes say why)"))
+        entries += [(ARROW_SYMBOLS[k] + (" arrow" if k == "na" else ""), ARROW_MEANINGS[k]) for k in ARROW_MEANINGS
+                    if k in self.arrows]
+        if self.target:
+            entries.append(("Target", "the value the rules aim for by the target date"))
+        if self.trajectory:
+            entries.append(("Trajectory", TRAJECTORY_MEANING))
+        if rules.themes:
+            entries.append(("A → B", "a theme's rating at the period before the assessed one, then at the assessed "
+                                     "one"))
+        for theme in rules.themes:
+            for clause in theme.rating.clauses:
+                entries.append((f"{theme.title}: {clause.label.replace('_', ' ')}", _meaning(clause)))
+        return tuple(entries)
 
 
 def _meaning(clause: nodes.Clause) -> str:
@@ -172,3 +240,38 @@ def _joined(by_meaning: dict[str, list[str]]) -> str:
         return next(iter(by_meaning))
     return "; ".join(f"{meaning} ({', '.join(places)})" for meaning, places in by_meaning.items())
 
+
+
+@dataclass(frozen=True)
+class ReportStream:
+    """A report's results an area at a time, each part with its own context (to be read once), then the context
+    of the whole run: `after()` holds the key and sources of every part once the parts have been read."""
+
+    rules_file: str
+    period: Period | None
+    before: ReportContext
+    parts: Iterable[tuple[Evaluation, ReportContext]]
+    after: Callable[[], ReportContext]
+
+    @staticmethod
+    def of(evaluation: Evaluation, context: ReportContext) -> ReportStream:
+        """A whole evaluation and its context as a stream of one part."""
+        return ReportStream(evaluation.rules_file, evaluation.period, context, ((evaluation, context),),
+                            lambda: context)
+
+
+def report_stream(rules: RuleSet, dataset: Dataset, stream: EvaluationStream,
+                  previous: Iterable[AreaResults] | None = None, own: bool = False) -> ReportStream:
+    """A report of `stream`, its context gathered part by part; `previous` holds the same areas' results one
+    period earlier, part for part (the theme ratings a report shows beside the current ones). With `own`,
+    each part's context holds its own key and sources too (see ContextGathering)."""
+    gathering = ContextGathering(rules, dataset, own)
+
+    def parts() -> Iterator[tuple[Evaluation, ReportContext]]:
+        earlier = iter(previous) if previous is not None else None
+        for part in stream.parts:
+            before = next(earlier, None) if earlier is not None else None
+            yield (Evaluation(stream.rules_file, stream.period, part.assessments, part.themes),
+                   gathering.area(part, before))
+
+    return ReportStream(stream.rules_file, stream.period, gathering.before, parts(), gathering.after)

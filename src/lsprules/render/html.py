@@ -16,11 +16,13 @@ import base64
 import hashlib
 import html
 import re
+from collections.abc import Iterator
 
 from lsprules.audit.provenance import Provenance, git_words
+from lsprules.core.periods import Period
 from lsprules.engine.interpreter import ARROW_SYMBOLS, Assessment, Evaluation, ThemeResult
 from lsprules.render.areas import areas_view, band_heading
-from lsprules.render.context import ReportContext, with_unit
+from lsprules.render.context import ReportContext, ReportStream, with_unit
 from lsprules.render.sections import (
     ARROW_WORDS,
     BAND_SHAPES,
@@ -130,36 +132,53 @@ def css_word(word: str | None) -> str:
 
 def render_html(evaluation: Evaluation, provenance: Provenance, context: ReportContext | None = None) -> str:
     """The whole report as one HTML document."""
-    context = context or ReportContext()
-    heading = context.title or "lsprules assessment"
-    body = [f"<header><h1>{esc(heading)}</h1>{_meta(evaluation, context)}</header>"]
-    body += [_area(report, evaluation.rules_file, context) for report in arrange(evaluation)]
-    body += [_context(context), _key(context), _footer(provenance)]
-    return page(heading, "\n".join(b for b in body if b))
+    return "".join(html_chunks(ReportStream.of(evaluation, context or ReportContext()), provenance))
+
+
+def html_chunks(report: ReportStream, provenance: Provenance) -> Iterator[str]:
+    """The report as HTML in pieces, a piece per part of the stream: the bytes of render_html without ever
+    holding the whole document (the key and sources, gathered on the way, come after the areas)."""
+    heading = report.before.title or "lsprules assessment"
+    yield page_start(heading) + f"<header><h1>{esc(heading)}</h1>{meta_html(report.period, report.before)}</header>"
+    for evaluation, context in report.parts:
+        for area in arrange(evaluation):
+            yield "\n" + area_html(area, evaluation.rules_file, context)
+    after = report.after()
+    yield "".join("\n" + b for b in (context_html(after), key_html(after), footer_html(provenance)) if b) + page_end()
 
 
 def page(heading: str, body: str, style: str = "", script: str = "") -> str:
     """A whole HTML document: the report style (and `style`), and `script` allowed by its hash alone."""
+    return page_start(heading, style, script) + body + page_end(script)
+
+
+def page_start(heading: str, style: str = "", script: str = "") -> str:
+    """A document up to the start of its body (see `page`)."""
     csp = CSP
     if script:
         digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
         csp += f"; script-src 'sha256-{digest}'"
-    tail = f"\n<script>{script}</script>" if script else ""
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>{esc(heading)}</title>\n<style>{STYLE}{style}</style>\n</head>\n<body>\n"
-            + body + tail + "\n</body>\n</html>\n")
+            f"<title>{esc(heading)}</title>\n<style>{STYLE}{style}</style>\n</head>\n<body>\n")
 
 
-def _meta(evaluation: Evaluation, context: ReportContext) -> str:
-    assessed = evaluation.period.label if evaluation.period else "the latest period"
+def page_end(script: str = "") -> str:
+    """The end of a document begun by page_start: its script, if any, and the closing tags."""
+    return (f"\n<script>{script}</script>" if script else "") + "\n</body>\n</html>\n"
+
+
+def meta_html(period: Period | None, context: ReportContext) -> str:
+    """The line under the heading: the period assessed, the kind of periods and the source."""
+    assessed = period.label if period else "the latest period"
     kind = f" · periods are {esc(context.period_kind.replace('_', ' '))}s" if context.period_kind else ""
     source = f'<p class="meta">Source: {esc(context.source)}</p>' if context.source else ""
     return f'<p class="meta">Assessed at <strong>{esc(assessed)}</strong>{kind}</p>{source}'
 
 
-def _area(report: AreaReport, rules_file: str, context: ReportContext) -> str:
+def area_html(report: AreaReport, rules_file: str, context: ReportContext) -> str:
+    """One area's section: its theme ratings, a table per group and where the printed report disagrees."""
     parts = [f'<section class="area">\n<h2>{esc(report.area)}</h2>']
     parts += [_theme(t, rules_file, context) for t in report.themes]
     parts += [_section(s, context) for s in report.sections]
@@ -168,7 +187,8 @@ def _area(report: AreaReport, rules_file: str, context: ReportContext) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def _rating_class(rating: str | None) -> str:
+def rating_class(rating: str | None) -> str:
+    """The CSS class of a theme rating's pill."""
     word = css_word(rating)
     return f"rating-{word}" if word in ("green", "amber-green", "amber-red", "red") else "rating-other"
 
@@ -182,10 +202,10 @@ def _theme(theme: ThemeResult, rules_file: str, context: ReportContext) -> str:
     earlier = ""
     if before is not None and before.period is not None and theme.period is not None:
         earlier = (f'<span class="previous">{esc(before.period.label)}</span> '
-                   f'<strong class="pill {_rating_class(before.rating)}">{esc(rating_label(before.rating))}</strong>'
+                   f'<strong class="pill {rating_class(before.rating)}">{esc(rating_label(before.rating))}</strong>'
                    f' → <span class="previous">{esc(theme.period.label)}</span> ')
     return (f'<div class="theme"><span class="name">{esc(theme.title)} theme assessment</span> '
-            f'<span class="ratings">{earlier}<strong class="pill {_rating_class(theme.rating)}">'
+            f'<span class="ratings">{earlier}<strong class="pill {rating_class(theme.rating)}">'
             f'{esc(rating_label(theme.rating))}</strong></span>'
             f'<span class="summary">{esc(theme_summary(theme))}{rule}{verdict_html}</span></div>')
 
@@ -250,7 +270,8 @@ def _discrepancies(report: AreaReport) -> str:
             f"<ul>{items}</ul></section>")
 
 
-def _context(context: ReportContext) -> str:
+def context_html(context: ReportContext) -> str:
+    """The dataset's comments and the sources of the figures (empty when there are none)."""
     parts = []
     if context.notes:
         parts.append("<h2>Comments</h2><ul>" + "".join(f"<li>{esc(n)}</li>" for n in context.notes) + "</ul>")
@@ -259,14 +280,16 @@ def _context(context: ReportContext) -> str:
     return f'<section class="context">{"".join(parts)}</section>' if parts else ""
 
 
-def _key(context: ReportContext) -> str:
+def key_html(context: ReportContext) -> str:
+    """The key: what each band, arrow and rating means here (empty when there is none)."""
     if not context.key:
         return ""
     items = "".join(f"<dt>{esc(term)}</dt><dd>{esc(meaning)}</dd>" for term, meaning in context.key)
     return f'<section class="key"><h2>Key</h2><dl>{items}</dl></section>'
 
 
-def _footer(provenance: Provenance) -> str:
+def footer_html(provenance: Provenance) -> str:
+    """The provenance footer: every input file with its sha256."""
     files = "".join(f"<li>{esc(f.role)} <code>{esc(f.path)}</code> sha256 <code>{esc(f.sha256)}</code>"
                     f"{esc(git_words(f.git))}</li>" for f in provenance.inputs)
     return (f'<footer class="provenance">Produced by {esc(provenance.engine)} from:<ul>{files}</ul>'
@@ -319,8 +342,8 @@ def render_areas_html(evaluation: Evaluation, provenance: Provenance, context: R
         cells = [f'<th scope="row">{esc(line.area)}</th>']
         for theme, before in line.themes:
             earlier = f"{esc(rating_label(before.rating))} → " if before is not None else ""
-            cells.append(f'<td data-sort="{_rating_rank(theme)}">{earlier}<strong class="pill '
-                         f'{_rating_class(theme.rating)}">{esc(rating_label(theme.rating))}</strong></td>')
+            cells.append(f'<td data-sort="{rating_rank(theme)}">{earlier}<strong class="pill '
+                         f'{rating_class(theme.rating)}">{esc(rating_label(theme.rating))}</strong></td>')
         cells += [f'<td class="num">{n}</td>' for n in line.counts]
         cells += [f'<td class="num" data-sort="{r.place if r else ""}">{esc(str(r)) if r else ""}</td>'
                   for r in line.ranks]
@@ -337,11 +360,11 @@ def render_areas_html(evaluation: Evaluation, provenance: Provenance, context: R
             '<p class="filter"><label>Filter <input id="filter" type="search" placeholder="area, rating…">'
             "</label></p>",
             f'<div class="wide"><table id="areas">\n<thead><tr>{"".join(head)}</tr></thead>\n<tbody>\n'
-            + "\n".join(rows) + "\n</tbody>\n</table></div>", _key(context), _footer(provenance)]
+            + "\n".join(rows) + "\n</tbody>\n</table></div>", key_html(context), footer_html(provenance)]
     return page(heading, "\n".join(b for b in body if b), AREAS_STYLE, AREAS_SCRIPT)
 
 
-def _rating_rank(theme: ThemeResult) -> int:
+def rating_rank(theme: ThemeResult) -> int:
     """A theme rating's place on its scale, for sorting (unrated first)."""
     order = ("RED", "AMBER_RED", "AMBER_GREEN", "GREEN")
     return order.index(theme.rating) + 1 if theme.rating in order else 0

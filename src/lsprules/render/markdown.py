@@ -7,12 +7,12 @@ so a `<script>` in a title must not reach the page) and the characters that woul
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from lsprules.audit.provenance import InputFile, Provenance, git_words
 from lsprules.engine.interpreter import ARROW_SYMBOLS, Evaluation, ThemeResult
 from lsprules.render.areas import areas_view, band_heading, cell_text
-from lsprules.render.context import ReportContext, with_unit
+from lsprules.render.context import ReportContext, ReportStream, with_unit
 from lsprules.render.sections import (
     AreaReport,
     Section,
@@ -43,15 +43,26 @@ def md_text(text: object) -> str:
 
 def render_markdown(evaluation: Evaluation, provenance: Provenance, context: ReportContext | None = None) -> str:
     """The whole report as Markdown text."""
-    context = context or ReportContext()
-    lines = [f"# {md_text(context.title or 'lsprules assessment')}", ""]
-    if context.source:
-        lines += [f"Source: {md_text(context.source)}", ""]
-    for report in arrange(evaluation):
-        lines += _area(report, evaluation, context)
-    lines += _comments(context) + _key(context)
-    lines += _provenance(provenance)
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return "".join(markdown_chunks(ReportStream.of(evaluation, context or ReportContext()), provenance))
+
+
+def markdown_chunks(report: ReportStream, provenance: Provenance) -> Iterator[str]:
+    """The report as Markdown in pieces, a piece per part of the stream: the bytes of render_markdown without
+    ever holding the whole text (the key and sources, gathered on the way, come after the areas)."""
+    before = report.before
+    yield _lines([f"# {md_text(before.title or 'lsprules assessment')}", ""]
+                 + ([f"Source: {md_text(before.source)}", ""] if before.source else []))
+    for evaluation, context in report.parts:
+        for area in arrange(evaluation):
+            yield _lines(_area(area, evaluation, context))
+    after = report.after()
+    # The whole text ends in one newline; the provenance's "Produced by" line is never empty, so trimming the
+    # last piece's blank lines never reaches into an earlier piece.
+    yield "\n".join(_comments(after) + _key(after) + _provenance(provenance)).rstrip("\n") + "\n"
+
+
+def _lines(lines: list[str]) -> str:
+    return "".join(line + "\n" for line in lines)
 
 
 def _area(report: AreaReport, evaluation: Evaluation, context: ReportContext) -> list[str]:

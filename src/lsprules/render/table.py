@@ -8,6 +8,7 @@ keeps them all), notes go below their row across the full width, and no line end
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from io import StringIO
 
@@ -19,7 +20,7 @@ from lsprules.audit.provenance import Provenance
 from lsprules.core.periods import Period
 from lsprules.engine.interpreter import ARROW_SYMBOLS, Assessment, Evaluation, ThemeResult
 from lsprules.render.areas import areas_view, band_heading, cell_text
-from lsprules.render.context import ReportContext, with_unit
+from lsprules.render.context import ReportContext, ReportStream, with_unit
 from lsprules.render.sections import (
     AreaReport,
     Section,
@@ -62,27 +63,37 @@ class _Column:
 def render_table(evaluation: Evaluation, provenance: Provenance, context: ReportContext | None = None,
                  width: int = 80, color: bool = False, wide: bool = False) -> str:
     """The report as text `width` columns wide (`wide`: every period, however wide); with `color`, ANSI colours."""
-    context = context or ReportContext()
-    return _print(_lines(evaluation, provenance, context, 10_000 if wide else max(width, 40), wide), color)
+    report = ReportStream.of(evaluation, context or ReportContext())
+    return "".join(table_chunks(report, provenance, width, color, wide))
 
 
-def _lines(evaluation: Evaluation, provenance: Provenance, context: ReportContext, width: int,
-           wide: bool) -> list[Text]:
-    heading = context.title or "lsprules assessment"
-    period = evaluation.period.label if evaluation.period else "–"
+def table_chunks(report: ReportStream, provenance: Provenance, width: int = 80, color: bool = False,
+                 wide: bool = False) -> Iterator[str]:
+    """The report as text in pieces, a piece per part of the stream: the bytes of render_table without ever
+    holding the whole text (the key and sources, gathered on the way, come after the areas)."""
+    printer = _Printer(color)
+    for lines in _lines(report, provenance, 10_000 if wide else max(width, 40), wide):
+        yield printer.text(lines)
+
+
+def _lines(report: ReportStream, provenance: Provenance, width: int, wide: bool) -> Iterator[list[Text]]:
+    heading = report.before.title or "lsprules assessment"
+    period = report.period.label if report.period else "–"
     out = _wrapped(heading, width, "bold")
-    if context.source:
-        out += _wrapped(f"Source: {context.source}", width, "dim")
-    for report in arrange(evaluation):
-        out += [Text()] + _wrapped(f"{report.area} — assessed at {period}", width, "bold")
-        out += [line for t in report.themes for line in _theme(t, context, width)]
-        for section in report.sections:
-            out += [Text()] + _section(section, context, width, wide)
-        out += _discrepancies(report, width)
-    out += _comments(context, width)
-    out += [Text()] + _key(context, width, abbreviated=width < NARROW)
-    out += [Text()] + [Text(line, style="dim") for line in _provenance_lines(provenance, width)]
-    return out
+    if report.before.source:
+        out += _wrapped(f"Source: {report.before.source}", width, "dim")
+    yield out
+    for evaluation, context in report.parts:
+        for area in arrange(evaluation):
+            out = [Text()] + _wrapped(f"{area.area} — assessed at {period}", width, "bold")
+            out += [line for t in area.themes for line in _theme(t, context, width)]
+            for section in area.sections:
+                out += [Text()] + _section(section, context, width, wide)
+            yield out + _discrepancies(area, width)
+    after = report.after()
+    out = _comments(after, width)
+    out += [Text()] + _key(after, width, abbreviated=width < NARROW)
+    yield out + [Text()] + [Text(line, style="dim") for line in _provenance_lines(provenance, width)]
 
 
 def _wrapped(text: str, width: int, style: str = "", indent: str = "") -> list[Text]:
@@ -291,12 +302,26 @@ def _matrix(columns: list[_Column], rows: list[list[str]], width: int) -> list[T
 
 def _print(lines: list[Text], color: bool) -> str:
     """The lines as text: plain, or through rich for ANSI colours (the slow part, so only when asked for)."""
-    if not color:
-        return "".join(line.plain.rstrip() + "\n" for line in lines)
-    buffer = StringIO()
-    console = Console(file=buffer, width=10_000, color_system="truecolor" if color else None,
-                      force_terminal=color, legacy_windows=False, emoji=False, highlight=False)
-    for line in lines:
-        line.rstrip()
-        console.print(line, soft_wrap=True, crop=False)
-    return buffer.getvalue()
+    return _Printer(color).text(lines)
+
+
+class _Printer:
+    """Prints lines as text, plain or (with `color`) through one rich console for ANSI colours."""
+
+    def __init__(self, color: bool):
+        self.buffer = StringIO()
+        self.console = Console(file=self.buffer, width=10_000, color_system="truecolor" if color else None,
+                               force_terminal=color, legacy_windows=False, emoji=False,
+                               highlight=False) if color else None
+
+    def text(self, lines: list[Text]) -> str:
+        """These lines as text (rich is the slow part, so only used for colours)."""
+        if self.console is None:
+            return "".join(line.plain.rstrip() + "\n" for line in lines)
+        for line in lines:
+            line.rstrip()
+            self.console.print(line, soft_wrap=True, crop=False)
+        text = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return text
