@@ -55,3 +55,18 @@ def test_a_description_is_kept_by_the_formatter():
     assert 'green "fewer robberies than the year before" when arrow is up' in text
     assert 'GREEN "most indicators improving" when share(arrow is up) >= 50 %' in text
     assert parse_text(text, "k.rules") == parsed
+
+
+def test_the_table_s_key_explains_only_the_abbreviated_headings_it_printed(tmp_path):
+    from lsprules.jobs.evaluate import run_evaluate
+
+    (tmp_path / "k.rules").write_text(RULES, encoding="utf-8")  # no target: no Target or Trajectory column
+    (tmp_path / "k.yaml").write_text(DATA, encoding="utf-8")
+    narrow = run_evaluate(tmp_path / "k.rules", tmp_path / "k.yaml", width=80)
+    assert "Tgt" not in narrow and "Traj" not in narrow
+    targeted = RULES.replace("  rag {", "  target 75\n  rag {", 1)
+    (tmp_path / "t.rules").write_text(targeted, encoding="utf-8")
+    narrow = run_evaluate(tmp_path / "t.rules", tmp_path / "k.yaml", width=80)
+    assert "  Tgt — target\n" in narrow and "  Traj — trajectory\n" in narrow
+    wide = run_evaluate(tmp_path / "t.rules", tmp_path / "k.yaml", width=120)
+    assert "Tgt" not in wide and "Target" in wide
