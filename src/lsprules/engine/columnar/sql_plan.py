@@ -75,6 +75,15 @@ def compile_plan(rules: RuleSet, options: PlanOptions) -> exp.Select:
     return _Compiler(rules, options).query()
 
 
+def compile_extended(rules: RuleSet, options: PlanOptions,
+                     extend: Callable[[_Compiler], tuple[list[tuple[str, exp.Select]], exp.Select]]) -> exp.Select:
+    """The plan's layers up to `rated`, then the layers and final select `extend` builds on them (json_plan.py):
+    one tree, so every dialect and engine runs it as it runs the CSV plan."""
+    compiler = _Compiler(rules, options)
+    ctes, final = extend(compiler)
+    return compiler.assemble([*compiler.judging(), *ctes], final, frozenset(name for name, _ in ctes))
+
+
 def column(name: str, table: str | None = None) -> exp.Column:
     """A column reference."""
     return exp.column(name, table=table)
@@ -94,14 +103,22 @@ class _Compiler:
         self.judges = [(ids, _Judge(rules.indicators[ids[0]], self)) for ids in shapes.values()]
 
     def query(self) -> exp.Select:
-        ctes = [("obs", self._obs()), ("areas", self._areas()), ("known", self._known()),
+        ctes = [*self.judging(), ("joined", self._joined()), ("parts", self._parts()), ("digits", self._digits())]
+        return self.assemble(ctes, self._cells())
+
+    def judging(self) -> list[tuple[str, exp.Select]]:
+        """The layers up to `rated`, which holds every assessment's facts (the CSV cells and json_plan.py's JSON
+        are written from it)."""
+        return [("obs", self._obs()), ("areas", self._areas()), ("known", self._known()),
                 ("ranked", self._ranked()), ("picked", self._picked()), ("series", self._series()),
                 ("compared", self._compared()), ("judged", self._judged()), ("decided", self._decided()),
-                ("rated", self._rated()), ("joined", self._joined()), ("parts", self._parts()),
-                ("digits", self._digits())]
-        final = self._cells()
+                ("rated", self._rated())]
+
+    def assemble(self, ctes: list[tuple[str, exp.Select]], final: exp.Select,
+                 layers: frozenset[str] = frozenset()) -> exp.Select:
+        """The final select over the layers (those in LAYERS or `layers` materialized in DuckDB)."""
         for name, body in ctes:
-            materialized = True if self.o.dialect == "duckdb" and name in LAYERS else None
+            materialized = True if self.o.dialect == "duckdb" and (name in LAYERS or name in layers) else None
             final = final.with_(name, as_=body, materialized=materialized)
         return final
 
@@ -212,7 +229,7 @@ class _Compiler:
                            lambda j: j.decisions())
 
     def _rated(self) -> exp.Select:
-        kept = ["lperiod", "lv", "eperiod", "ev", "arrow", "tn", "jn", "met", "on_path", "clause"]
+        kept = ["lperiod", "lv", "eperiod", "ev", "bv", "arrow", "tn", "jn", "met", "on_path", "clause"]
         return self._layer("decided", kept, lambda j: j.ratings())
 
     def _layer(self, source: str, kept: list[str], make: Callable[[_Judge], Cols]) -> exp.Select:
