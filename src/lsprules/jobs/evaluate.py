@@ -70,7 +70,8 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     """Evaluate a rule file on one or more datasets (merged): the rendered output and its discrepancies.
 
     CSV output of one long-form CSV dataset runs the compiled fast path (lsprules.engine.compiled), else the
-    columnar engine (lsprules.engine.columnar, DuckDB) when the rules are within what its plan expresses;
+    columnar engine (lsprules.engine.columnar, DuckDB) when the rules are within what its plan expresses; JSON
+    output of one runs the columnar engine when the plan also has the words of every reason;
     both give the same bytes as the reference interpreter, which runs for everything else, and always for
     `engine="interpreter"` (or `fast=False`). With `engine="duckdb"` or `"polars"` (the same plan run in
     polars), a run the columnar engine cannot do says why in `notes`. A plain CSV has no columns for printed
@@ -92,7 +93,10 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     if not fast:
         engine = "interpreter"
     if engine != "interpreter" and view == "report":
-        pieces = _with_rows(_compiled_csv(rules, paths, output_format, period, areas, years, engine, notes))
+        if output_format == "json":
+            pieces = _compiled_json(rules, paths, period, areas, years, engine, notes)
+        else:
+            pieces = _with_rows(_compiled_csv(rules, paths, output_format, period, areas, years, engine, notes))
         if pieces is not None:
             return EvaluateOutput(_deliver(pieces, write), notes=tuple(notes))
     from lsprules.audit.provenance import provenance_for
@@ -202,7 +206,7 @@ def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period:
     """
     if output_format != "csv" or len(paths) != 1 or years is not None or Path(paths[0]).suffix.lower() != ".csv":
         if engine in ("duckdb", "polars"):
-            notes.append(f"the {engine} engine writes CSV from one CSV dataset (without --years) so far; "
+            notes.append(f"the {engine} engine writes CSV and JSON from one CSV dataset (without --years) so far; "
                          "the reference interpreter ran")
         return None
     if engine == "auto" and not rules.comparators:
@@ -222,6 +226,27 @@ def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period:
         return iter(found)
     if engine != "auto" or found.note:
         name = "duckdb" if engine == "auto" else engine
+        notes.append(f"the {name} engine did not run: {found.reason}; the reference interpreter ran")
+    return None
+
+
+def _compiled_json(rules: RuleSet, paths: list[Path], period: str | None, areas: list[str] | None,
+                   years: str | None, engine: str, notes: list[str]) -> Iterator[str] | None:
+    """The JSON report from the columnar plan (DuckDB, or polars when asked for) in pieces, or None (noting why,
+    when a columnar engine was asked for). It gives the interpreter's bytes (engine/columnar/json_plan.py)."""
+    if len(paths) != 1 or years is not None or Path(paths[0]).suffix.lower() != ".csv":
+        if engine in ("duckdb", "polars"):
+            notes.append(f"the {engine} engine writes CSV and JSON from one CSV dataset (without --years) so far; "
+                         "the reference interpreter ran")
+        return None
+    from lsprules.engine.columnar.input_checks import Fallback
+    from lsprules.engine.columnar.json_run import evaluate_json
+
+    name = "polars" if engine == "polars" else "duckdb"
+    found = evaluate_json(rules, paths[0], name, period=period, areas=areas)
+    if not isinstance(found, Fallback):
+        return found
+    if engine != "auto" or found.note:
         notes.append(f"the {name} engine did not run: {found.reason}; the reference interpreter ran")
     return None
 

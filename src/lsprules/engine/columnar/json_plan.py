@@ -34,6 +34,7 @@ ITEM = "\n" + " " * 8  # where a list item of an assessment starts (json.dumps a
 JSON_NUMBERS = ("value", "previous_value", "change", "change_pct", "target", "trajectory")
 PLAIN = ("pv", "pe", "pc", "pp", "pt", "pj", "pb")  # numbers in the reasons: interpreter.plain, two places
 PLACES = 2
+PIVOT = 64  # the most periods a series is put together from period by period
 _NEWLINE_KEY = ",\n      "
 
 
@@ -52,10 +53,35 @@ def json_unsupported(rules: RuleSet) -> list[str]:
     return found
 
 
-def compile_json_plan(rules: RuleSet, options: PlanOptions) -> exp.Select:
-    """The query giving the JSON text of every assessment (column `item`), areas in order, indicators in
-    rule-file order. Build it only for a rule set json_unsupported accepts."""
-    return compile_extended(rules, options, lambda compiler: _Json(rules, compiler).layers())
+def compile_json_plan(rules: RuleSet, options: PlanOptions, periods: Sequence[int] | None = None) -> exp.Select:
+    """The query giving the JSON text of every assessment (column `item`) with its place (`ord`, `position`:
+    areas in order, indicators in rule-file order). `periods`, the index of every period the data has (when
+    there are at most PIVOT of them), lets each series be put together period by period rather than by an
+    ordered aggregate, which engines run much more slowly. Build it only for a rule set json_unsupported
+    accepts."""
+    return compile_extended(rules, options, lambda compiler: _Json(rules, compiler, periods).layers())
+
+
+def compile_json_stages(rules: RuleSet, options: PlanOptions, periods: Sequence[int] | None = None,
+                        ranged: bool = True) -> tuple[exp.Select, exp.Select]:
+    """compile_json_plan in two steps, so that no engine sorts the text: the query giving every assessment's
+    facts as text, numbered `k` in the document's order; and the query giving the JSON of those (stored as the
+    table `jrows`) numbered from one k to another (`ranged`: the two placeholders), in order."""
+    made: list[_Json] = []
+
+    def extend(compiler: _Compiler) -> tuple[list[tuple[str, exp.Select]], exp.Select]:
+        made.append(_Json(rules, compiler, periods))
+        ctes, _ = made[0].layers()
+        number = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[
+            exp.Ordered(this=column("ord")), exp.Ordered(this=column("position"))]))
+        return ctes, exp.select("*").select(number.as_("k"), copy=False).from_("jtexts", copy=False)
+
+    facts = compile_extended(rules, options, extend)
+    items = made[0].items("jrows").select(column("k"), copy=False).order_by(column("k"), copy=False)
+    if ranged:
+        items = items.where(exp.and_(exp.GT(this=column("k"), expression=exp.Placeholder()),
+                                     exp.LTE(this=column("k"), expression=exp.Placeholder())), copy=False)
+    return facts, items
 
 
 def fix_marked(text: str) -> str:
@@ -72,12 +98,18 @@ def _s(text: str) -> exp.Literal:
 
 
 def _cat(*parts: exp.Expression | str) -> exp.Expression:
-    """Texts joined (NULL when any is)."""
-    nodes_ = [_s(p) if isinstance(p, str) else p for p in parts]
-    out = nodes_[0]
-    for part in nodes_[1:]:
-        out = exp.DPipe(this=out, expression=part, safe=True)
-    return out
+    """Texts joined by one CONCAT (a NULL counts as empty): a chain of || would copy the text made so far at
+    every step, and an assessment's text has some sixty pieces."""
+    pieces: list[exp.Expression] = []
+    for part in parts:
+        if type(part) is exp.Concat:  # not CONCAT_WS, a subclass
+            pieces.extend(part.expressions)
+        elif isinstance(part, str):
+            if part:
+                pieces.append(_s(part))
+        else:
+            pieces.append(part)
+    return exp.Concat(expressions=pieces)
 
 
 def _inner(text: str) -> str:
@@ -97,8 +129,11 @@ def _when(condition: exp.Expression, then: exp.Expression | str, otherwise: exp.
 class _Json:
     """The layers after `rated`: the series, the facts' words, the numbers' text, and each assessment's JSON."""
 
-    def __init__(self, rules: RuleSet, compiler: _Compiler):
+    def __init__(self, rules: RuleSet, compiler: _Compiler, periods: Sequence[int] | None):
         self.rules = rules
+        at = compiler.o.at
+        shown = sorted({p for p in periods or () if at is None or p <= at.index})
+        self.periods = shown if periods is not None and len(shown) <= PIVOT else None
         self.c = compiler
         self.o = compiler.o
         self.t = compiler.int_type
@@ -106,12 +141,15 @@ class _Json:
 
     def layers(self) -> tuple[list[tuple[str, exp.Select]], exp.Select]:
         """The new layers and the final select."""
-        ctes = [("jobs", self._jobs()), ("jvals", self._jvals()), ("jdig", self._jdig()), ("jseries", self._series()),
-                ("jrated", self._jrated()), ("jjoined", self._joined()), ("jparts", self._parts()),
-                ("jdigits", self._digits()), ("jtexts", self._texts())]
+        ctes = [("jobs", self._jobs())]
+        if self.o.scale:  # otherwise every value is a whole number, written as it is
+            ctes += [("jvals", self._jvals()), ("jdig", self._jdig())]
+        ctes += [("jseries", self._series()), ("jrated", self._jrated())]
         if self.o.at is not None:
-            ctes.insert(4, ("jany", self._any()))
-        return ctes, self._items()
+            ctes.append(("jany", self._any()))
+        ctes += [("jjoined", self._joined()), ("jparts", self._parts()), ("jdigits", self._digits()),
+                 ("jtexts", self._texts())]
+        return ctes, self.items("jtexts").order_by(column("ord"), column("position"), copy=False)
 
     # --- the series -----------------------------------------------------------------------------
 
@@ -135,16 +173,23 @@ class _Json:
         suppressed = exp.EQ(this=exp.Lower(this=column("raw")), expression=_s("suppressed"))
         missing = _cat('null,\n          "missing": "', column("indicator"), " is ",
                        _when(suppressed, "suppressed", "n/a"), " for ", column("period"), '"')
+        value = self._number("sv") if self.o.scale else exp.cast(column("v"), "VARCHAR")
         point = _cat("{\n          \"period\": \"", column("period"), '",\n          "value": ',
-                     exp.Case().when(_null(column("v")), missing).else_(self._number("sv")), "\n        }")
-        ordered = exp.Order(this=point, expressions=[exp.Ordered(this=column("pidx"))])
-        series = _cat("[" + ITEM, exp.GroupConcat(this=ordered, separator=_s("," + ITEM)), "\n      ]")
+                     exp.Case().when(_null(column("v")), missing).else_(value), "\n        }")
+        if self.periods is not None:
+            at = [exp.Max(this=exp.Case().when(exp.EQ(this=column("pidx"), expression=exp.Literal.number(p)),
+                                               point.copy())) for p in self.periods]
+            points: exp.Expression = exp.ConcatWs(expressions=[_s("," + ITEM), *at])
+        else:
+            points = exp.GroupConcat(this=exp.Order(this=point, expressions=[exp.Ordered(this=column("pidx"))]),
+                                     separator=_s("," + ITEM))
+        series = _cat("[" + ITEM, points, "\n      ]")
         gap = exp.Max(this=exp.Case().when(_null(column("v")), _cat(column("period"), _when(suppressed, "s", "n"))))
         area, indicator = column("area"), column("indicator")
         if self.o.dialect == "polars":  # categories there: text, to be joined with the text of the other side
             area, indicator = exp.cast(area, "VARCHAR"), exp.cast(indicator, "VARCHAR")
         return (exp.select(area.as_("area"), indicator.as_("indicator"), series.as_("series"), gap.as_("gap"))
-                .from_("jdig").group_by(column("area"), column("indicator")))
+                .from_("jdig" if self.o.scale else "jobs").group_by(column("area"), column("indicator")))
 
     def _any(self) -> exp.Select:
         """The area × indicator pairs with rows at all (with --period: some may lie after it)."""
@@ -164,7 +209,7 @@ class _Json:
             words = _Words(judge)
             within = within.when(_member(ids), words.within())
             unknown = unknown.when(_member(ids), words.unknown())
-        return select.select(within.as_("within"), unknown.as_("unknown"))
+        return select.select(within.as_("within"), unknown.as_("unknown"), copy=False)
 
     def _joined(self) -> exp.Select:
         rows = []
@@ -202,9 +247,9 @@ class _Json:
                             _null(column("jn", r)).as_("jn_none"),
                             column("series", "s"), column("gap", "s"))
         for name, (n, d) in numbers.items():
-            select = select.select(n.copy().as_(f"{name}_n"), d.copy().as_(f"{name}_d"))
+            select = select.select(n.copy().as_(f"{name}_n"), d.copy().as_(f"{name}_d"), copy=False)
         if self.o.at is not None:
-            select = select.select(exp.Not(this=_null(column("indicator", "y"))).as_("rows"))
+            select = select.select(exp.Not(this=_null(column("indicator", "y"))).as_("rows"), copy=False)
         on = {alias: exp.and_(exp.EQ(this=column("area", alias), expression=column("area", "a")),
                               exp.EQ(this=column("indicator", alias), expression=column("indicator", "i")))
               for alias in (r, "s", "y")}
@@ -218,14 +263,14 @@ class _Json:
     def _parts(self) -> exp.Select:
         select = exp.select("*").from_("jjoined")
         for name in JSON_NUMBERS:
-            select = select.select(*number_parts(name, column(f"{name}_n"), column(f"{name}_d"), self.o.dialect, self.t))
+            select = select.select(*number_parts(name, column(f"{name}_n"), column(f"{name}_d"), self.o.dialect, self.t), copy=False)
         for name in PLAIN:
             n, d = column(f"{name}_n"), column(f"{name}_d")
             scaled = exp.Add(this=exp.Mul(this=exp.Mul(this=lit(2, self.t), expression=exp.Abs(this=n)),
                                           expression=lit(10 ** PLACES, self.t)), expression=exp.Paren(this=d))
             two_d = exp.Mul(this=lit(2, self.t), expression=exp.Paren(this=d.copy()))
             select = select.select(exp.LT(this=n.copy(), expression=lit(0, self.t)).as_(f"{name}_neg"),
-                                   quotient(scaled, two_d, self.o.dialect).as_(f"{name}_q"))
+                                   quotient(scaled, two_d, self.o.dialect).as_(f"{name}_q"), copy=False)
         return select
 
     def _digits(self) -> exp.Select:
@@ -234,7 +279,7 @@ class _Json:
             digits = exp.cast(column(f"{name}_q"), "VARCHAR")
             width = exp.cast(exp.Greatest(this=exp.Length(this=digits),
                                           expressions=[exp.Literal.number(PLACES + 1)]), "INT")
-            select = select.select(exp.func("LPAD", digits.copy(), width, _s("0")).as_(f"{name}_digits"))
+            select = select.select(exp.func("LPAD", digits.copy(), width, _s("0")).as_(f"{name}_digits"), copy=False)
         return select.from_("jparts")
 
     def _texts(self) -> exp.Select:
@@ -243,7 +288,7 @@ class _Json:
                 "clause", "met", "on_path", "within", "unknown", "lv_none", "ev_none", "bv_none", "ev_zero",
                 "jn_none", "series", "gap"] + (["rows"] if self.o.at is not None else [])
         select = exp.select(*(column(c) for c in kept))
-        select = select.select(*(self._number(name).as_(f"j_{name}") for name in JSON_NUMBERS))
+        select = select.select(*(self._number(name).as_(f"j_{name}") for name in JSON_NUMBERS), copy=False)
         for name in PLAIN:
             digits = column(f"{name}_digits")
             cut = exp.Sub(this=exp.Length(this=digits), expression=exp.Literal.number(PLACES))
@@ -255,10 +300,10 @@ class _Json:
             negative = column(f"{name}_neg")
             shown = exp.Case().when(exp.and_(negative, exp.NEQ(this=column(f"{name}_q"), expression=lit(0, self.t))),
                                     _cat("-", trimmed)).else_(trimmed.copy())
-            select = select.select(shown.as_(f"p_{name}"))
+            select = select.select(shown.as_(f"p_{name}"), copy=False)
             if name in ("pc", "pp"):
                 signed = exp.Case().when(negative.copy(), shown.copy()).else_(_cat("+", shown.copy()))
-                select = select.select(signed.as_(f"s_{name}"))
+                select = select.select(signed.as_(f"s_{name}"), copy=False)
         return select.from_("jdigits")
 
     def _number(self, name: str) -> exp.Expression:
@@ -273,7 +318,8 @@ class _Json:
 
     # --- the objects ------------------------------------------------------------------------------
 
-    def _items(self) -> exp.Select:
+    def items(self, source: str) -> exp.Select:
+        """Each assessment's JSON (`item`) from the facts as text in the table `source`."""
         reasons, clauses = exp.Case(), exp.Case()
         for ids, judge in self.c.judges:
             words = _Words(judge)
@@ -287,7 +333,7 @@ class _Json:
                  "\n      }"))
 
         def text(name: str) -> exp.Expression:
-            return exp.Coalesce(this=_cat('"', column(name), '"'), expressions=[_s("null")])
+            return exp.Case().when(_null(column(name)), _s("null")).else_(_cat('"', column(name), '"'))
 
         def truth(name: str) -> exp.Expression:
             return (exp.Case().when(column(name), _s("true")).when(exp.Not(this=column(name)), _s("false"))
@@ -304,7 +350,7 @@ class _Json:
                     k + '"target_met": ', truth("met"), k + '"on_trajectory": ', truth("on_path"),
                     k + '"reasons": [' + ITEM, reasons, "\n      ]" + k + '"rule": ', rule,
                     k + '"clauses": ', clauses, k + '"discrepancies": []\n    }')
-        return (exp.select(item.as_("item")).from_("jtexts").order_by(column("ord"), column("position")))
+        return exp.select(item.as_("item"), column("ord"), column("position")).from_(source)
 
 
 def _member(ids: Sequence[str]) -> exp.Expression:
@@ -395,11 +441,10 @@ class _Words:
         """The reasons, each a JSON string, joined as the list's items."""
         no_rag = self.spec.rag is None
         rag_none = ',' + ITEM + '"RAG n/a: the rules give this indicator no RAG clauses"' if no_rag else ""
-        no_data = _inner(f"no data for {self.spec.id} in the dataset")
-        nothing: exp.Expression = _s('"' + no_data + '"')
+        nothing: exp.Expression = _cat('"no data for ', column("indicator"), ' in the dataset"')
         if with_period:
             nothing = exp.Case().when(column("rows"), _s('"no value up to the assessed period"')).else_(nothing)
-        gaps = _cat('"no value to assess: ', self.spec.id, " is ",
+        gaps = _cat('"no value to assess: ', column("indicator"), " is ",
                     _when(exp.EQ(this=exp.Substring(this=column("gap"), start=exp.Length(this=column("gap"))), expression=_s("s")),
                           "suppressed", "n/a"),
                     " for ", exp.Substring(this=column("gap"), start=exp.Literal.number(1),

@@ -12,6 +12,7 @@ import hashlib
 import importlib.util
 import json
 from collections.abc import Iterator, Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,11 +22,15 @@ from lsprules.lang.resolve import RuleSet
 
 if TYPE_CHECKING:
     import duckdb
+    import polars as pl
 
     from lsprules.audit.provenance import Provenance
 
-# Assessments per piece: a national assessment's JSON is about 3 kB, so a piece is a few MB.
+# Assessments per piece: a national assessment's JSON is about 1.6 kB, so a piece is a few MB.
 BATCH_ROWS = 2048
+# Assessments whose JSON an engine makes at once (about 25 MB of text for the national benchmark): each stage is
+# put in order by itself, so no engine ever sorts, or holds, the whole document's text.
+STAGE_ROWS = 16384
 
 
 def evaluate_json(rules: RuleSet, path: str | Path, engine: str = "duckdb", period: str | None = None,
@@ -58,7 +63,7 @@ def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
     import duckdb
 
     from lsprules.engine.columnar.duck import _connect, _load
-    from lsprules.engine.columnar.json_plan import compile_json_plan
+    from lsprules.engine.columnar.json_plan import compile_json_stages
     from lsprules.engine.columnar.sql_plan import PlanOptions
 
     connection = _connect()
@@ -70,24 +75,25 @@ def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
             return at
         assert not isinstance(found, Fallback)  # then `at` is that Fallback
         options = PlanOptions("duckdb", found.kind, found.scale, "observations", at, areas, "rn", found.digits)
-        result = connection.execute(compile_json_plan(rules, options).sql(dialect="duckdb"))
-        first = result.fetchmany(BATCH_ROWS)
+        facts, items = compile_json_stages(rules, options, [p.index for p in found.periods.values()])
+        connection.execute("CREATE TEMP TABLE jrows AS " + facts.sql(dialect="duckdb"))
+        count = (connection.execute("SELECT count(*) FROM jrows").fetchone() or (0,))[0]
     except duckdb.OutOfRangeException as error:
         connection.close()
         return Fallback(f"a number is too large for exact integer arithmetic in DuckDB ({error})", note=True)
-    if not first:
+    if not count:
         connection.close()
         return Fallback("no assessment to write")
-    return _document(rules, path, _assessed_period(at, found), _batches(connection, result, first))
+    return _document(rules, path, _assessed_period(at, found), _stages(connection, items.sql(dialect="duckdb"), count))
 
 
-def _batches(connection: duckdb.DuckDBPyConnection, result: duckdb.DuckDBPyConnection,
-             first: list[tuple[str]]) -> Iterator[list[str]]:
+def _stages(connection: duckdb.DuckDBPyConnection, sql: str, count: int) -> Iterator[list[Row]]:
+    """The assessments' JSON, STAGE_ROWS at a time (each stage sorted by itself), in batches of BATCH_ROWS."""
     try:
-        batch = first
-        while batch:
-            yield [row[0] for row in batch]
-            batch = result.fetchmany(BATCH_ROWS)
+        for start in range(0, count, STAGE_ROWS):
+            result = connection.execute(sql, [start, start + STAGE_ROWS])
+            while batch := result.fetchmany(BATCH_ROWS):
+                yield batch
     finally:
         connection.close()
 
@@ -99,7 +105,7 @@ def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
         return Fallback(INSTALL, note=True)
     import polars as pl
 
-    from lsprules.engine.columnar.json_plan import compile_json_plan
+    from lsprules.engine.columnar.json_plan import compile_json_stages
     from lsprules.engine.columnar.magnitude import largest
     from lsprules.engine.columnar.sql_plan import PlanOptions
 
@@ -113,21 +119,30 @@ def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
     if isinstance(at, Fallback):
         return at
     options = PlanOptions("polars", found.kind, found.scale, "observations", at, areas, "rn", found.digits)
-    plan = compile_json_plan(rules, options)
+    facts, items = compile_json_stages(rules, options, [p.index for p in found.periods.values()], ranged=False)
     numbers = {"value": 10 ** (found.digits - found.scale), "rn": max(frame.height, 1)}
-    if largest(plan, numbers, ("area", "indicator", "period")) >= EXACT_LIMIT:
+    if largest(facts, numbers, ("area", "indicator", "period")) >= EXACT_LIMIT:
         return Fallback("a number is too large for exact integer arithmetic in polars (38 digits)", note=True)
     context = pl.SQLContext(observations=frame.lazy().with_row_index("rn", offset=1))
     try:
-        result = context.execute(_lowered(plan).sql(dialect="postgres")).collect()
+        rows = context.execute(_lowered(facts).sql(dialect="postgres")).collect()
     except pl.exceptions.PolarsError as error:
         return Fallback(f"polars could not run the plan ({type(error).__name__})", note=True)
-    if not result.height:
+    del context, frame
+    if not rows.height:
         return Fallback("no assessment to write")
-    items = result.get_column("item")
-    del result
-    batches = (items.slice(start, BATCH_ROWS).to_list() for start in range(0, len(items), BATCH_ROWS))
-    return _document(rules, path, _assessed_period(at, found), batches)
+    return _document(rules, path, _assessed_period(at, found), _polars_stages(rows, items.sql(dialect="postgres")))
+
+
+def _polars_stages(rows: pl.DataFrame, sql: str) -> Iterator[list[Row]]:
+    """The assessments' JSON, STAGE_ROWS at a time (each stage sorted by itself), in batches of BATCH_ROWS."""
+    import polars as pl
+
+    rows = rows.sort("k")
+    for start in range(0, rows.height, STAGE_ROWS):
+        stage = pl.SQLContext(jrows=rows.slice(start, STAGE_ROWS).lazy()).execute(sql).collect()
+        for first in range(0, stage.height, BATCH_ROWS):
+            yield stage.slice(first, BATCH_ROWS).rows()
 
 
 def _assessed_period(at: Period | None, found: Checked) -> str | None:
@@ -137,19 +152,20 @@ def _assessed_period(at: Period | None, found: Checked) -> str | None:
     return max(found.periods.values()).label if found.periods else None
 
 
-def _document(rules: RuleSet, path: Path, period: str | None, batches: Iterator[list[str]]) -> Iterator[str]:
+def _document(rules: RuleSet, path: Path, period: str | None, batches: Iterator[list[Row]]) -> Iterator[str]:
     """json_out.json_chunks' layout around the assessments' objects: period, themes (none), provenance."""
     from lsprules.engine.columnar.json_plan import MARK, fix_marked
     from lsprules.render.json_out import _dumps
 
     yield '{\n  "period": ' + json.dumps(period, ensure_ascii=False) + ',\n  "themes": [],\n  "assessments": '
-    opened = False
+    opened, last = False, (-1, -1)
     for batch in batches:
-        pieces = []
-        for item in batch:
-            pieces.append((",\n    " if opened else "[\n    ") + (fix_marked(item) if MARK in item else item))
-            opened = True
-        yield "".join(pieces)
+        if (batch[0][1], batch[0][2]) <= last or any((a[1], a[2]) >= (b[1], b[2]) for a, b in pairwise(batch)):
+            raise AssertionError("the engine gave the assessments out of order")  # never a different document
+        last = (batch[-1][1], batch[-1][2])
+        text = ",\n    ".join(row[0] for row in batch)
+        yield (",\n    " if opened else "[\n    ") + (fix_marked(text) if MARK in text else text)
+        opened = True
     yield "\n  ]" if opened else "[]"
     yield ',\n  "provenance": ' + _dumps(_provenance(rules, path).to_dict(), 1) + "\n}\n"
 

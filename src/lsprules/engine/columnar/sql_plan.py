@@ -76,12 +76,13 @@ def compile_plan(rules: RuleSet, options: PlanOptions) -> exp.Select:
 
 
 def compile_extended(rules: RuleSet, options: PlanOptions,
-                     extend: Callable[[_Compiler], tuple[list[tuple[str, exp.Select]], exp.Select]]) -> exp.Select:
-    """The plan's layers up to `rated`, then the layers and final select `extend` builds on them (json_plan.py):
-    one tree, so every dialect and engine runs it as it runs the CSV plan."""
+                     extend: Callable[[_Compiler], tuple[list[tuple[str, exp.Select]], exp.Select]],
+                     inline: frozenset[str] = frozenset()) -> exp.Select:
+    """The plan's layers up to `rated`, then the layers and final select `extend` builds on them (json_plan.py),
+    those not `inline` materialized in DuckDB: one tree, so every dialect and engine runs it as the CSV plan."""
     compiler = _Compiler(rules, options)
     ctes, final = extend(compiler)
-    return compiler.assemble([*compiler.judging(), *ctes], final, frozenset(name for name, _ in ctes))
+    return compiler.assemble([*compiler.judging(), *ctes], final, frozenset(n for n, _ in ctes if n not in inline))
 
 
 def column(name: str, table: str | None = None) -> exp.Column:
@@ -119,7 +120,7 @@ class _Compiler:
         """The final select over the layers (those in LAYERS or `layers` materialized in DuckDB)."""
         for name, body in ctes:
             materialized = True if self.o.dialect == "duckdb" and (name in LAYERS or name in layers) else None
-            final = final.with_(name, as_=body, materialized=materialized)
+            final = final.with_(name, as_=body, materialized=materialized, copy=False)  # not copied each time
         return final
 
     # --- reading ------------------------------------------------------------------------------
