@@ -31,6 +31,7 @@ BATCH_ROWS = 2048
 # Assessments whose JSON an engine makes at once (about 25 MB of text for the national benchmark): each stage is
 # put in order by itself, so no engine ever sorts, or holds, the whole document's text.
 STAGE_ROWS = 16384
+Row = tuple[str, int, int]  # an assessment's JSON text, its area's place and its indicator's
 
 
 def evaluate_json(rules: RuleSet, path: str | Path, engine: str = "duckdb", period: str | None = None,
@@ -173,7 +174,7 @@ def _document(rules: RuleSet, path: Path, period: str | None, batches: Iterator[
 def _provenance(rules: RuleSet, path: Path) -> Provenance:
     """The provenance provenance_for gives for the rules and the dataset read from `path`."""
     from lsprules.audit.provenance import input_file, provenance_of
-    from lsprules.core.files import display_name
+    from lsprules.core.source import display_name
 
     digest = hashlib.sha256()
     with path.open("rb") as stream:
