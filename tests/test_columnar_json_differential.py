@@ -86,11 +86,14 @@ def test_numbers_python_writes_in_exponent_form_or_shorter(tmp_path, engine):
                                          "123456789012345.125", "1234567890123456.5"],
         ("near_whole", "robbery"): ["2.0000001", "2.9999996", "-0.0000004", "3", "3.0000004"],
     }
-    data = write(tmp_path, "n.csv", rows(series))
-    json_agree(NATIONAL_RULES, data, engine=engine)
-    document = json.loads(reference_json(NATIONAL_RULES, data))
-    values = [p["value"] for a in document["assessments"] for p in a["series"]]
-    assert any(isinstance(v, float) and "e-" in repr(v) for v in values)  # the case is exercised
+    six = {key: [v if len(v.partition(".")[2]) <= 6 else v[:-1] for v in values] for key, values in series.items()}
+    for name, data_series in (("seven.csv", series), ("six.csv", six)):  # past 6 places, and within (no division)
+        data = write(tmp_path, name, rows(data_series))
+        json_agree(NATIONAL_RULES, data, engine=engine)
+        document = json.loads(reference_json(NATIONAL_RULES, data))
+        values = [p["value"] for a in document["assessments"] for p in a["series"]]
+        assert any(isinstance(v, float) and "e-" in repr(v) for v in values)  # the case is exercised
+        assert any(isinstance(a["change"], float) and "e" in repr(a["change"]) for a in document["assessments"])
 
 
 def test_marked_numbers_are_written_as_python_writes_floats():
