@@ -12,6 +12,7 @@ import pytest
 
 import test_columnar_differential as csv_cases
 from fastpath_helpers import NATIONAL_RULES, ROOT, reference_csv, write
+from lsprules.audit.provenance import provenance_for
 from lsprules.core.diagnostics import InputError
 from lsprules.data.load import load_all
 from lsprules.data.model import Missing
@@ -20,6 +21,7 @@ from lsprules.engine.columnar.input_checks import Fallback
 from lsprules.engine.columnar.json_plan import fix_marked, json_unsupported
 from lsprules.jobs.evaluate import evaluate_job
 from lsprules.lang.resolve import load_rules
+from lsprules.render.json_out import json_document
 from test_columnar_differential import (  # noqa: F401  (collected here again, comparing JSON)
     test_any_row_order_a_period_and_chosen_areas_agree,
     test_big_values_within_range_stay_exact,
@@ -44,8 +46,12 @@ def reference_json(rules: Path, data: Path, period: str | None = None, areas: li
 def plan_json(rules: Path, data: Path, period: str | None = None, areas: list[str] | None = None,
               engine: str = "duckdb") -> str | Fallback:
     """The plan's JSON document, or why it stepped aside."""
-    found = json_run.evaluate_json(load_rules(rules), data, engine, period=period, areas=areas)
-    return found if isinstance(found, Fallback) else "".join(found)
+    loaded = load_rules(rules)
+    found = json_run.evaluate_json(loaded, data, engine, period=period, areas=areas)
+    if isinstance(found, Fallback):
+        return found
+    _, files = load_all([data], None)
+    return "".join(json_document(found.period, found.pieces, provenance_for(loaded, files)))
 
 
 def json_agree(rules: Path, data: Path, period: str | None = None, areas: list[str] | None = None,
@@ -87,7 +93,7 @@ def test_numbers_python_writes_in_exponent_form_or_shorter(tmp_path, engine):
         ("near_whole", "robbery"): ["2.0000001", "2.9999996", "-0.0000004", "3", "3.0000004"],
     }
     six = {key: [v if len(v.partition(".")[2]) <= 6 else v[:-1] for v in values] for key, values in series.items()}
-    for name, data_series in (("seven.csv", series), ("six.csv", six)):  # past 6 places, and within (no division)
+    for name, data_series in (("seven.csv", series), ("six.csv", six)):  # past 6 places, and within
         data = write(tmp_path, name, rows(data_series))
         json_agree(NATIONAL_RULES, data, engine=engine)
         document = json.loads(reference_json(NATIONAL_RULES, data))
@@ -207,22 +213,22 @@ def test_several_datasets_go_to_the_interpreter_with_a_note(tmp_path, engine):
 @by_engine
 def test_the_document_comes_in_bounded_pieces(tmp_path, engine, monkeypatch):
     monkeypatch.setattr(json_run, "BATCH_ROWS", 5)
+    monkeypatch.setattr(json_run, "STAGE_ROWS", 15)
     series = {(f"A{a:02}", i): ["1", "2", "3"] for a in range(7) for i in ("robbery", "arson")}
     data = write(tmp_path, "s.csv", rows(series))
     found = json_run.evaluate_json(load_rules(NATIONAL_RULES), data, engine)
     assert not isinstance(found, Fallback)
-    pieces = list(found)
-    assert "".join(pieces) == reference_json(NATIONAL_RULES, data)
-    middle = pieces[1:-2]  # between the head and the closing bracket and provenance
-    assert len(middle) == -(-7 * 12 // 5)  # 84 assessments, five at a time
-    assert all(piece.count('\n      "area": ') <= 5 for piece in middle)
+    pieces = list(found.pieces)
+    assert len(pieces) == -(-7 * 12 // 5) + 1  # 84 assessments, five at a time (in stages of 15); "]"
+    assert all(piece.count('\n      "area": ') <= 5 for piece in pieces)
     written: list[str] = []
     result = evaluate_job(NATIONAL_RULES, data, output_format="json", engine=engine, write=written.append)
-    assert result.text == "" and len(written) == len(pieces) and "".join(written) == "".join(pieces)
+    assert result.text == "" and len(written) == len(pieces) + 2  # the head, the pieces, provenance
+    assert "".join(written) == reference_json(NATIONAL_RULES, data)
 
 
 def test_out_of_order_rows_are_refused_not_written():
-    rows_ = [[("{}", 0, 1), ("{}", 0, 0)]]
+    batches = [[("{}", 0, 0), ("{}", 0, 1)], [("{}", 0, 1)]]
     with pytest.raises(AssertionError):
-        list(json_run._document(load_rules(NATIONAL_RULES), NATIONAL_RULES, "2007/08", iter(rows_)))
-
+        list(json_run._array(iter(batches)))
+    assert "".join(json_run._array(iter(batches[:1]))) == "[\n    {},\n    {}\n  ]"

@@ -44,7 +44,6 @@ ITEM = "\n" + " " * 8  # where a list item of an assessment starts (json.dumps a
 JSON_NUMBERS = ("value", "previous_value", "change", "change_pct", "target", "trajectory")
 PLAIN = ("pv", "pe", "pc", "pp", "pt", "pj", "pb")  # numbers in the reasons: interpreter.plain, two places
 PLACES = 2
-EXACT_PLACES = 6  # data of at most so many places: every value, previous value and change is exact in JSON
 PIVOT = 64  # the most periods a series is put together from period by period
 # The layers added here are each read once: stored (materialized) in DuckDB they only held memory (national M:
 # 660 MB with them stored, 400 MB without, in the same time).
@@ -148,7 +147,9 @@ class _Json:
         self.rules = rules
         at = compiler.o.at
         shown = sorted({p for p in periods or () if at is None or p <= at.index})
-        self.periods = shown if periods is not None and len(shown) <= PIVOT else None
+        # polars runs the ordered aggregate well, and the pivot's maximum of texts very slowly (national M: 39 s)
+        pivot = periods is not None and len(shown) <= PIVOT and compiler.o.dialect != "polars"
+        self.periods = shown if pivot else None
         self.c = compiler
         self.o = compiler.o
         self.t = compiler.int_type
@@ -157,7 +158,7 @@ class _Json:
     def layers(self) -> tuple[list[tuple[str, exp.Select]], exp.Select]:
         """The new layers and the final select."""
         ctes = [("jobs", self._jobs())]
-        if self.o.scale > EXACT_PLACES:  # otherwise every value is written from its digits, without dividing
+        if self.o.scale:  # otherwise every value is a whole number, written as it is
             ctes += [("jvals", self._jvals()), ("jdig", self._jdig())]
         ctes += [("jseries", self._series()), ("jrated", self._jrated())]
         if self.o.at is not None:
@@ -188,7 +189,7 @@ class _Json:
         suppressed = exp.EQ(this=exp.Lower(this=column("raw")), expression=_s("suppressed"))
         missing = _cat('null,\n          "missing": "', column("indicator"), " is ",
                        _when(suppressed, "suppressed", "n/a"), " for ", column("period"), '"')
-        value = self._number("sv") if self.o.scale > EXACT_PLACES else self._exact(column("v"), True)
+        value = self._number("sv") if self.o.scale else exp.cast(column("v"), "VARCHAR")
         point = _cat("{\n          \"period\": \"", column("period"), '",\n          "value": ',
                      exp.Case().when(_null(column("v")), missing).else_(value), "\n        }")
         if self.periods is not None:
@@ -205,7 +206,7 @@ class _Json:
         if self.o.dialect == "polars":  # categories there: text, to be joined with the text of the other side
             area, indicator = exp.cast(area, "VARCHAR"), exp.cast(indicator, "VARCHAR")
         return (exp.select(area.as_("area"), indicator.as_("indicator"), series.as_("series"), gap.as_("gap"))
-                .from_("jdig" if self.o.scale > EXACT_PLACES else "jobs").group_by(column("area"), column("indicator")))
+                .from_("jdig" if self.o.scale else "jobs").group_by(column("area"), column("indicator")))
 
     def _any(self) -> exp.Select:
         """The area × indicator pairs with rows at all (with --period: some may lie after it)."""
@@ -277,47 +278,12 @@ class _Json:
             select = select.join(exp.alias_(exp.table_("jany"), "y"), on=on["y"], join_type="left")
         return select
 
-    def _exact_names(self) -> set[str]:
-        """The numbers written from their digits: over the data's scale, exact within the places shown."""
-        names = {"value", "previous_value", "change"} if self.o.scale <= EXACT_PLACES else set()
-        return names | ({"pv", "pe", "pc", "pb"} if self.o.scale <= PLACES else set())
-
-    def _exact(self, n: exp.Expression, marked: bool) -> exp.Expression:
-        """The text of n / 10^scale, which is exact at the places shown: its digits, the point put in, trailing
-        zeros dropped (a JSON number `marked` where Python writes it otherwise); 'null' when n is NULL."""
-        scale, t = self.o.scale, self.t
-        digits = exp.cast(exp.Abs(this=n.copy()), "VARCHAR")
-        if not scale:
-            text: exp.Expression = digits
-            odd: exp.Expression = exp.false()
-        else:
-            padded = exp.func("LPAD", digits, exp.cast(exp.Greatest(this=exp.Length(this=digits.copy()),
-                                                                     expressions=[exp.Literal.number(scale + 1)]),
-                                                        "INT"), _s("0"))
-            cut = exp.Sub(this=exp.Length(this=padded), expression=exp.Literal.number(scale))
-            whole = exp.Substring(this=padded.copy(), start=exp.Literal.number(1), length=cut)
-            fraction = exp.Trim(this=exp.Substring(this=padded.copy(), start=exp.Add(
-                this=cut.copy(), expression=exp.Literal.number(1))), expression=_s("0"), position="TRAILING")
-            text = exp.Case().when(exp.EQ(this=fraction, expression=_s("")), whole).else_(
-                _cat(whole.copy(), ".", fraction.copy()))
-            small = exp.LT(this=exp.Mul(this=exp.Abs(this=n.copy()), expression=lit(10**4, t)),
-                           expression=lit(10**scale, t))
-            odd = exp.and_(exp.NEQ(this=fraction.copy(), expression=_s("")),
-                           exp.or_(small, exp.GT(this=exp.Length(this=padded.copy()),
-                                                 expression=exp.Literal.number(15))))
-        signed = exp.Case().when(exp.LT(this=n.copy(), expression=lit(0, t)), _cat("-", text)).else_(text.copy())
-        node = exp.Case().when(_null(n.copy()), _s("null"))
-        if marked:
-            node = node.when(odd, _cat(MARK, signed.copy(), MARK))
-        return node.else_(signed.copy())
-
     def _parts(self) -> exp.Select:
         select = exp.select("*").from_("jjoined")
-        exact_ = self._exact_names()
-        for name in (n for n in JSON_NUMBERS if n not in exact_):
+        for name in JSON_NUMBERS:
             parts = number_parts(name, column(f"{name}_n"), column(f"{name}_d"), self.o.dialect, self.t)
             select = select.select(*parts, copy=False)
-        for name in (n for n in PLAIN if n not in exact_):
+        for name in PLAIN:
             n, d = column(f"{name}_n"), column(f"{name}_d")
             scaled = exp.Add(this=exp.Mul(this=exp.Mul(this=lit(2, self.t), expression=exp.Abs(this=n)),
                                           expression=lit(10 ** PLACES, self.t)), expression=exp.Paren(this=d))
@@ -327,9 +293,8 @@ class _Json:
         return select
 
     def _digits(self) -> exp.Select:
-        exact_ = self._exact_names()
-        select = exp.select("*").select(*(number_digits(name) for name in JSON_NUMBERS if name not in exact_))
-        for name in (n for n in PLAIN if n not in exact_):
+        select = exp.select("*").select(*(number_digits(name) for name in JSON_NUMBERS))
+        for name in PLAIN:
             digits = exp.cast(column(f"{name}_q"), "VARCHAR")
             width = exp.cast(exp.Greatest(this=exp.Length(this=digits),
                                           expressions=[exp.Literal.number(PLACES + 1)]), "INT")
@@ -342,18 +307,8 @@ class _Json:
                 "clause", "met", "on_path", "within", "unknown", "lv_none", "ev_none", "bv_none", "ev_zero",
                 "jn_none", "series", "gap"] + (["rows"] if self.o.at is not None else [])
         select = exp.select(*(column(c) for c in kept))
-        exact_ = self._exact_names()
-        select = select.select(*((self._exact(column(f"{name}_n"), True) if name in exact_ else self._number(name))
-                                 .as_(f"j_{name}") for name in JSON_NUMBERS), copy=False)
+        select = select.select(*(self._number(name).as_(f"j_{name}") for name in JSON_NUMBERS), copy=False)
         for name in PLAIN:
-            if name in exact_:
-                shown: exp.Expression = self._exact(column(f"{name}_n"), False)
-                select = select.select(shown.as_(f"p_{name}"), copy=False)
-                if name == "pc":
-                    signed = exp.Case().when(exp.LT(this=column(f"{name}_n"), expression=lit(0, self.t)),
-                                             shown.copy()).else_(_cat("+", shown.copy()))
-                    select = select.select(signed.as_(f"s_{name}"), copy=False)
-                continue
             digits = column(f"{name}_digits")
             cut = exp.Sub(this=exp.Length(this=digits), expression=exp.Literal.number(PLACES))
             text = _cat(exp.Substring(this=digits, start=exp.Literal.number(1), length=cut), ".",

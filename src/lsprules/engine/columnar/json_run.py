@@ -1,17 +1,17 @@
 """Runs the JSON plan (json_plan.py) in DuckDB or polars on one long-form CSV file: the bytes of
 render/json_out.json_chunks for the reference evaluation, in pieces of at most BATCH_ROWS assessments.
 
-The file is read and checked as for the CSV report (duck.py, polars_run.py, input_checks.py); anything those refuse,
+The document around them (period, themes, provenance) is written by render/json_out.json_document. The file is read
+and checked as for the CSV report (duck.py, polars_run.py, input_checks.py); anything those refuse,
 a construct json_plan.json_unsupported names, an area holding a control character (JSON escapes it as \\uXXXX,
 which the plan does not write), or no assessment at all (the interpreter then warns) is a Fallback.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
-import json
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,8 +24,6 @@ if TYPE_CHECKING:
     import duckdb
     import polars as pl
 
-    from lsprules.audit.provenance import Provenance
-
 # Assessments per piece: a national assessment's JSON is about 1.6 kB, so a piece is a few MB.
 BATCH_ROWS = 2048
 # Assessments whose JSON an engine makes at once (about 25 MB of text for the national benchmark): each stage is
@@ -34,10 +32,19 @@ STAGE_ROWS = 16384
 Row = tuple[str, int, int]  # an assessment's JSON text, its area's place and its indicator's
 
 
+@dataclass(frozen=True)
+class JsonAssessments:
+    """The evaluation's period and the text of its list of assessments, in pieces, as json_out.json_chunks writes
+    them (render/json_out.json_document puts the document around them)."""
+
+    period: str | None
+    pieces: Iterator[str]
+
+
 def evaluate_json(rules: RuleSet, path: str | Path, engine: str = "duckdb", period: str | None = None,
-                  areas: Sequence[str] | None = None) -> Iterator[str] | Fallback:
-    """The JSON document, in pieces, of `json_chunks(evaluate_stream(...))` for a plain long-form CSV; or why
-    not. `engine`: "duckdb" or "polars"."""
+                  areas: Sequence[str] | None = None) -> JsonAssessments | Fallback:
+    """The assessments of `json_chunks(evaluate_stream(...))` for a plain long-form CSV, in pieces; or why not.
+    `engine`: "duckdb" or "polars"."""
     from lsprules.engine.columnar.json_plan import json_unsupported
 
     reasons = json_unsupported(rules)
@@ -60,7 +67,7 @@ def _ready(found: Checked, period: str | None, areas: Sequence[str] | None) -> P
     return at
 
 
-def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str] | None) -> Iterator[str] | Fallback:
+def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str] | None) -> JsonAssessments | Fallback:
     import duckdb
 
     from lsprules.engine.columnar.duck import _connect, _load
@@ -85,7 +92,7 @@ def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
     if not count:
         connection.close()
         return Fallback("no assessment to write")
-    return _document(rules, path, _assessed_period(at, found), _stages(connection, items.sql(dialect="duckdb"), count))
+    return JsonAssessments(_assessed_period(at, found), _array(_stages(connection, items.sql(dialect="duckdb"), count)))
 
 
 def _stages(connection: duckdb.DuckDBPyConnection, sql: str, count: int) -> Iterator[list[Row]]:
@@ -99,7 +106,7 @@ def _stages(connection: duckdb.DuckDBPyConnection, sql: str, count: int) -> Iter
         connection.close()
 
 
-def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str] | None) -> Iterator[str] | Fallback:
+def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str] | None) -> JsonAssessments | Fallback:
     from lsprules.engine.columnar.polars_run import EXACT_LIMIT, INSTALL, _checked, _lowered, _read
 
     if importlib.util.find_spec("polars") is None:
@@ -132,7 +139,7 @@ def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
     del context, frame
     if not rows.height:
         return Fallback("no assessment to write")
-    return _document(rules, path, _assessed_period(at, found), _polars_stages(rows, items.sql(dialect="postgres")))
+    return JsonAssessments(_assessed_period(at, found), _array(_polars_stages(rows, items.sql(dialect="postgres"))))
 
 
 def _polars_stages(rows: pl.DataFrame, sql: str) -> Iterator[list[Row]]:
@@ -153,32 +160,17 @@ def _assessed_period(at: Period | None, found: Checked) -> str | None:
     return max(found.periods.values()).label if found.periods else None
 
 
-def _document(rules: RuleSet, path: Path, period: str | None, batches: Iterator[list[Row]]) -> Iterator[str]:
-    """json_out.json_chunks' layout around the assessments' objects: period, themes (none), provenance."""
+def _array(batches: Iterator[list[Row]]) -> Iterator[str]:
+    """The assessments' list as json_out.json_chunks lays it out, a piece per batch; the rows are checked to
+    come in the document's order (an engine that gave them otherwise fails the run, never writes another text)."""
     from lsprules.engine.columnar.json_plan import MARK, fix_marked
-    from lsprules.render.json_out import _dumps
 
-    yield '{\n  "period": ' + json.dumps(period, ensure_ascii=False) + ',\n  "themes": [],\n  "assessments": '
     opened, last = False, (-1, -1)
     for batch in batches:
         if (batch[0][1], batch[0][2]) <= last or any((a[1], a[2]) >= (b[1], b[2]) for a, b in pairwise(batch)):
-            raise AssertionError("the engine gave the assessments out of order")  # never a different document
+            raise AssertionError("the engine gave the assessments out of order")
         last = (batch[-1][1], batch[-1][2])
         text = ",\n    ".join(row[0] for row in batch)
         yield (",\n    " if opened else "[\n    ") + (fix_marked(text) if MARK in text else text)
         opened = True
     yield "\n  ]" if opened else "[]"
-    yield ',\n  "provenance": ' + _dumps(_provenance(rules, path).to_dict(), 1) + "\n}\n"
-
-
-def _provenance(rules: RuleSet, path: Path) -> Provenance:
-    """The provenance provenance_for gives for the rules and the dataset read from `path`."""
-    from lsprules.audit.provenance import input_file, provenance_of
-    from lsprules.core.source import display_name
-
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return provenance_of([input_file("rules", rules.file, rules.sha256),
-                          input_file("dataset", display_name(path), digest.hexdigest())])
