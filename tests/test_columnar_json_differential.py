@@ -232,3 +232,25 @@ def test_out_of_order_rows_are_refused_not_written():
     with pytest.raises(AssertionError):
         list(json_run._array(iter(batches)))
     assert "".join(json_run._array(iter(batches[:1]))) == "[\n    {},\n    {}\n  ]"
+
+
+def test_auto_writes_json_with_the_plan_from_files_of_some_size(tmp_path, monkeypatch):
+    from lsprules.jobs import evaluate as job
+
+    calls: list[str] = []
+    real = json_run.evaluate_json
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(json_run, "evaluate_json", spy)
+    data = write(tmp_path, "a.csv", rows({("A", "robbery"): ["1", "2", "3"], ("B", "arson"): ["4", "", "2"]}))
+    expected = reference_json(NATIONAL_RULES, data)
+    assert evaluate_job(NATIONAL_RULES, data, output_format="json").text == expected and calls == []  # small
+    monkeypatch.setattr(job, "AUTO_JSON_BYTES", 0)
+    result = evaluate_job(NATIONAL_RULES, data, output_format="json")
+    assert result.text == expected and result.notes == () and calls == ["duckdb"]
+    missing = tmp_path / "missing.csv"
+    with pytest.raises(InputError):  # reported by the reader, as without the plan
+        evaluate_job(NATIONAL_RULES, missing, output_format="json")

@@ -40,6 +40,9 @@ class EvaluateOutput:
     notes: tuple[str, ...] = ()  # why the engine asked for did not run (the reference interpreter did)
 
 
+# auto writes JSON with the columnar plan from CSV files of at least this size: below it the interpreter is faster
+# (national S, 0.7 MB: 2.5 s against 3.9 s; M, 7.5 MB: the plan, docs/performance.md)
+AUTO_JSON_BYTES = 4 * 1024 * 1024
 Write = Callable[[str], None]  # where a text output goes, piece by piece
 
 
@@ -239,6 +242,8 @@ def _compiled_json(rules: RuleSet, paths: list[Path], period: str | None, areas:
             notes.append(f"the {engine} engine writes CSV and JSON from one CSV dataset (without --years) so far; "
                          "the reference interpreter ran")
         return None
+    if engine == "auto" and _size(Path(paths[0])) < AUTO_JSON_BYTES:
+        return None  # small (or unreadable, which the reader reports): the interpreter is done before DuckDB is ready
     from lsprules.engine.columnar.input_checks import Fallback
     from lsprules.engine.columnar.json_run import evaluate_json
 
@@ -255,6 +260,13 @@ def _compiled_json(rules: RuleSet, paths: list[Path], period: str | None, areas:
     if engine != "auto" or found.note:
         notes.append(f"the {name} engine did not run: {found.reason}; the reference interpreter ran")
     return None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _sha256(path: Path) -> str:

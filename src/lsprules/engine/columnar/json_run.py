@@ -29,6 +29,9 @@ BATCH_ROWS = 2048
 # Assessments whose JSON an engine makes at once (about 25 MB of text for the national benchmark): each stage is
 # put in order by itself, so no engine ever sorts, or holds, the whole document's text.
 STAGE_ROWS = 16384
+# DuckDB's memory for the JSON plan, below duck.MEMORY_LIMIT: the stored facts of every assessment (its series
+# text too) are spilled rather than held, so that the whole process stays under 1 GiB on national L.
+MEMORY_LIMIT = "500MB"
 Row = tuple[str, int, int]  # an assessment's JSON text, its area's place and its indicator's
 
 
@@ -75,6 +78,7 @@ def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
     from lsprules.engine.columnar.sql_plan import PlanOptions
 
     connection = _connect()
+    connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     try:
         found = _load(connection, path)
         at = found if isinstance(found, Fallback) else _ready(found, period, areas)
