@@ -148,7 +148,7 @@ class _Json:
         at = compiler.o.at
         shown = sorted({p for p in periods or () if at is None or p <= at.index})
         # polars runs the ordered aggregate well, and the pivot's maximum of texts very slowly (national M: 39 s)
-        pivot = periods is not None and len(shown) <= PIVOT and compiler.o.dialect != "polars"
+        pivot = periods is not None and 0 < len(shown) <= PIVOT and compiler.o.dialect != "polars"
         self.periods = shown if pivot else None
         self.c = compiler
         self.o = compiler.o
