@@ -180,10 +180,11 @@ def test_unsupported_bundled_rules_are_named(rules, reason):
     ("indicator x {\n polarity higher_is_better\n decimals 1\n}\n", "`decimals`"),
     ("indicator x {\n polarity higher_is_better\n arrow {\n compare latest with same period last year\n }\n}\n",
      "compare latest with year"),
-    ("indicator x { polarity higher_is_better }\ntheme t {\n indicators x\n rating {\n green otherwise\n }\n}\n",
+    ("indicator x { polarity higher_is_better }\ntheme t {\n scale red < green\n indicators x\n rating {\n"
+     " green otherwise\n }\n}\n",
      "themes"),
     ("indicator x {\n polarity higher_is_better\n arrow {\n compare latest with mean of previous 2\n }\n}\n",
-     "the plan cannot express"),
+     "`compare latest with mean`"),
 ])
 @by_engine
 def test_each_unsupported_construct_falls_back_with_a_note_and_the_same_bytes(tmp_path, construct, reason, engine):
