@@ -124,7 +124,10 @@ def evaluate(
     if pages:
         with input_errors():
             result = _pages(rules, dataset, output_format, output, view, period=period, area=area,
-                            years=years.value if years else None, through_symlink=write_through_symlink)
+                            years=years.value if years else None, through_symlink=write_through_symlink,
+                            engine=engine.value)
+        for note in result.notes:
+            typer.echo(f"note: {note}", err=True)
         _finish(result, strict, fail_on_discrepancy)
         return
     with input_errors():
@@ -160,7 +163,8 @@ def _finish(result: EvaluateOutput, strict: bool, fail_on_discrepancy: bool) -> 
 
 
 def _pages(rules: Path, dataset: list[Path], output_format: EvaluateFormat, output: Path | None, view: View, *,
-           period: str | None, area: list[str] | None, years: str | None, through_symlink: bool) -> EvaluateOutput:
+           period: str | None, area: list[str] | None, years: str | None, through_symlink: bool,
+           engine: str) -> EvaluateOutput:
     """`--pages`: the HTML report as a folder, checked before anything is read (E003-E006)."""
     from lsprules.core.diagnostics import InputError, error
     from lsprules.core.files import output_folder
@@ -176,7 +180,7 @@ def _pages(rules: Path, dataset: list[Path], output_format: EvaluateFormat, outp
     assert output is not None  # to_stdout says so
     folder = output_folder(output, [rules, *dataset], written=WRITTEN, through_symlink=through_symlink)
     try:
-        return evaluate_pages(rules, dataset, folder, period=period, areas=area, years=years)
+        return evaluate_pages(rules, dataset, folder, period=period, areas=area, years=years, engine=engine)
     except OSError as exc:
         raise InputError([error("E001", f"cannot write '{output}': {exc.strerror or exc}",
                                 hint="check that the folder above it exists and is writable")]) from None

@@ -30,6 +30,7 @@ AREA_FORMATS = ("table", "csv", "markdown", "html", "docx")  # the formats of --
 # auto: the compiled engines where they apply, else the interpreter; duckdb, polars and spark run the columnar plan
 ENGINES = ("auto", "interpreter", "duckdb", "polars", "spark")
 COLUMNAR = ("duckdb", "polars", "spark")  # the engines that run the columnar plan when asked by name
+WRITES = {"duckdb": "CSV and JSON", "polars": "CSV and JSON", "spark": "CSV"}  # what each columnar engine writes
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ class EvaluateOutput:
     notes: tuple[str, ...] = ()  # why the engine asked for did not run (the reference interpreter did)
 
 
+# auto writes JSON with the columnar plan from CSV files of at least this size: below it the interpreter is faster
+# (national S, 0.7 MB: 2.5 s against 3.9 s; M, 7.5 MB: the plan, docs/performance.md)
+AUTO_JSON_BYTES = 4 * 1024 * 1024
 Write = Callable[[str], None]  # where a text output goes, piece by piece
 
 
@@ -74,7 +78,8 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     """Evaluate a rule file on one or more datasets (merged): the rendered output and its discrepancies.
 
     CSV output of one long-form CSV dataset runs the compiled fast path (lsprules.engine.compiled), else the
-    columnar engine (lsprules.engine.columnar, DuckDB) when the rules are within what its plan expresses;
+    columnar engine (lsprules.engine.columnar, DuckDB) when the rules are within what its plan expresses; JSON
+    output of one runs the columnar engine when the plan also has the words of every reason;
     both give the same bytes as the reference interpreter, which runs for everything else, and always for
     `engine="interpreter"` (or `fast=False`). With `engine="duckdb"`, `"polars"` or `"spark"` (the same plan
     run in polars or on Spark), a run the columnar engine cannot do says why in `notes`. A plain CSV has no
@@ -96,7 +101,10 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     if not fast:
         engine = "interpreter"
     if engine != "interpreter" and view == "report":
-        pieces = _with_rows(_compiled_csv(rules, paths, output_format, period, areas, years, engine, notes))
+        if output_format == "json":
+            pieces = _compiled_json(rules, paths, period, areas, years, engine, notes)
+        else:
+            pieces = _with_rows(_compiled_csv(rules, paths, output_format, period, areas, years, engine, notes))
         if pieces is not None:
             return EvaluateOutput(_deliver(pieces, write), notes=tuple(notes))
     from lsprules.audit.provenance import provenance_for
@@ -214,10 +222,11 @@ def _assessing(rules: RuleSet, dataset: Dataset, at: Period | None, areas: list[
 
 def evaluate_pages(rules_path: Path, dataset_path: Path | Sequence[Path], folder: Path, *,
                    period: str | None = None, areas: list[str] | None = None,
-                   years: str | None = None) -> EvaluateOutput:
+                   years: str | None = None, engine: str = "auto") -> EvaluateOutput:
     """The HTML report as a folder of pages (render/pages.py), written atomically to `folder`, which
     core.files.output_folder must have allowed: index.html and a page per area, each written as its area is
-    assessed. The reference interpreter runs; `text` is empty."""
+    assessed. The reference interpreter runs (a columnar `engine` asked for says so in `notes`); `text` is
+    empty."""
     from lsprules.audit.provenance import provenance_for
     from lsprules.core.files import atomic_folder
     from lsprules.data.load import load_all
@@ -248,7 +257,9 @@ def evaluate_pages(rules_path: Path, dataset_path: Path | Sequence[Path], folder
                 made.add(target.parent)
             with open(target, "w", encoding="utf-8", newline="") as handle:
                 handle.writelines(page.chunks)
-    return EvaluateOutput("", found[0], warnings=empty_inputs(rules, files))
+    notes = (f"the {engine} engine writes {WRITES[engine]} from one CSV dataset (without --years) so far; the "
+             "reference interpreter ran",) if engine in COLUMNAR else ()
+    return EvaluateOutput("", found[0], warnings=empty_inputs(rules, files), notes=notes)
 
 
 def _deliver(chunks: Iterable[str], write: Write | None) -> str:
@@ -287,7 +298,7 @@ def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period:
     """
     if output_format != "csv" or len(paths) != 1 or years is not None or Path(paths[0]).suffix.lower() != ".csv":
         if engine in COLUMNAR:
-            notes.append(f"the {engine} engine writes CSV from one CSV dataset (without --years) so far; "
+            notes.append(f"the {engine} engine writes {WRITES[engine]} from one CSV dataset (without --years) so far; "
                          "the reference interpreter ran")
         return None
     if engine == "auto" and not rules.comparators:
@@ -311,6 +322,53 @@ def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period:
         name = "duckdb" if engine == "auto" else engine
         notes.append(f"the {name} engine did not run: {found.reason}; the reference interpreter ran")
     return None
+
+
+def _compiled_json(rules: RuleSet, paths: list[Path], period: str | None, areas: list[str] | None,
+                   years: str | None, engine: str, notes: list[str]) -> Iterator[str] | None:
+    """The JSON report from the columnar plan (DuckDB, or polars when asked for) in pieces, or None (noting why,
+    when a columnar engine was asked for). It gives the interpreter's bytes (engine/columnar/json_plan.py)."""
+    if engine == "spark" or len(paths) != 1 or years is not None or Path(paths[0]).suffix.lower() != ".csv":
+        if engine in COLUMNAR:
+            notes.append(f"the {engine} engine writes {WRITES[engine]} from one CSV dataset (without --years) so far; "
+                         "the reference interpreter ran")
+        return None
+    if engine == "auto" and _size(Path(paths[0])) < AUTO_JSON_BYTES:
+        return None  # small (or unreadable, which the reader reports): the interpreter is done before DuckDB is ready
+    from lsprules.engine.columnar.input_checks import Fallback
+    from lsprules.engine.columnar.json_run import evaluate_json
+
+    name = "polars" if engine == "polars" else "duckdb"
+    found = evaluate_json(rules, paths[0], name, period=period, areas=areas)
+    if not isinstance(found, Fallback):
+        from lsprules.audit.provenance import input_file, provenance_of
+        from lsprules.core.source import display_name
+        from lsprules.render.json_out import json_document
+
+        data = input_file("dataset", display_name(paths[0]), _sha256(Path(paths[0])))
+        provenance = provenance_of([input_file("rules", rules.file, rules.sha256), data])
+        return json_document(found.period, found.pieces, provenance)
+    if engine != "auto" or found.note:
+        notes.append(f"the {name} engine did not run: {found.reason}; the reference interpreter ran")
+    return None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, as the readers record it (read a piece at a time)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def empty_inputs(rules: RuleSet, datasets: Sequence[Dataset]) -> tuple[Diagnostic, ...]:

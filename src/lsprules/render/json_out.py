@@ -56,6 +56,14 @@ def json_chunks(evaluation: EvaluationStream, provenance: Provenance) -> Iterato
     yield ',\n  "provenance": ' + _dumps(provenance.to_dict(), 1) + "\n}\n"
 
 
+def json_document(period: str | None, assessments: Iterable[str], provenance: Provenance) -> Iterator[str]:
+    """json_chunks' document for an evaluation without themes whose list of assessments is already text (the
+    columnar engine's, engine/columnar/json_run.py)."""
+    yield '{\n  "period": ' + _dumps(period, 1) + ',\n  "themes": [],\n  "assessments": '
+    yield from assessments
+    yield ',\n  "provenance": ' + _dumps(provenance.to_dict(), 1) + "\n}\n"
+
+
 def _themes_first(evaluation: EvaluationStream, rules_file: str) -> Iterator[str]:
     """The themes, then the assessments: a theme's rating needs its members' assessments, so the assessments'
     text is spooled while the (much smaller) theme results are gathered."""

@@ -83,17 +83,17 @@ def _lines(report: ReportStream, provenance: Provenance, width: int, wide: bool)
     if report.before.source:
         out += _wrapped(f"Source: {report.before.source}", width, "dim")
     yield out
-    shown: set[str] = set()  # the column headings printed: the key explains the abbreviations among them
+    headings: set[str] = set()  # the column headings printed: the key explains the abbreviations among them
     for evaluation, context in report.parts:
         for area in arrange(evaluation):
             out = [Text()] + _wrapped(f"{area.area} — assessed at {period}", width, "bold")
             out += [line for t in area.themes for line in _theme(t, context, width)]
             for section in area.sections:
-                out += [Text()] + _section(section, context, width, wide, shown)
+                out += [Text()] + _section(section, context, width, wide, headings)
             yield out + _discrepancies(area, width)
     after = report.after()
     out = _comments(after, width)
-    out += [Text()] + _key(after, width, shown)
+    out += [Text()] + _key(after, width, headings)
     yield out + [Text()] + [Text(line, style="dim") for line in _provenance_lines(provenance, width)]
 
 
@@ -118,12 +118,12 @@ def _theme(theme: ThemeResult, context: ReportContext, width: int) -> list[Text]
     return out + _wrapped(theme_summary(theme), width, "dim", "  ")
 
 
-def _section(section: Section, context: ReportContext, width: int, wide: bool, shown: set[str]) -> list[Text]:
-    """A group's table: its title, header, a rule, and each row with its notes below it (its headings added to
-    `shown`)."""
+def _section(section: Section, context: ReportContext, width: int, wide: bool, headings: set[str]) -> list[Text]:
+    """A group's table: its title, header, a rule, and each row with its notes below it (its column headings
+    added to `headings`)."""
     narrow = width < NARROW
     tail = _tail_columns(section, narrow)
-    shown.update(c.header for c in tail)
+    headings.update(c.header for c in tail)
     periods = list(section.periods)
     shown = [_values(a, periods) for a in section.rows]  # each row's value texts, made once
     period_widths = {p: max([cell_len(p.label)] + [cell_len(row[p]) for row in shown]) for p in periods}
@@ -232,11 +232,11 @@ def _comments(context: ReportContext, width: int) -> list[Text]:
     return out
 
 
-def _key(context: ReportContext, width: int, shown: set[str] | None = None) -> list[Text]:
-    """The key; with it, what each abbreviated column heading among those `shown` stands for."""
+def _key(context: ReportContext, width: int, headings: set[str] | None = None) -> list[Text]:
+    """The key; with it, what each abbreviated column heading among those printed (`headings`) stands for."""
     out = _wrapped("Key:", width, "bold")
     entries = list(context.key)
-    entries += [(short, f"{long.lower()}") for long, short in ABBREVIATIONS.items() if short in (shown or ())]
+    entries += [(short, f"{long.lower()}") for long, short in ABBREVIATIONS.items() if short in (headings or ())]
     for term, meaning in entries:
         out += [Text(line, style="dim") for line in textwrap.wrap(f"{term} — {meaning}", width, initial_indent="  ",
                                                                   subsequent_indent="      ")]

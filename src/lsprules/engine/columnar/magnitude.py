@@ -18,7 +18,8 @@ SMALL = 2**31  # lengths and positions in text, row numbers of a window: within 
 ROWS = 2**63
 # Nodes whose value is text: what counts are the integers inside them; cast to a number, text is as large as the
 # type allows (but for a fixed number of digits).
-TEXTS = (exp.DPipe, exp.Lower, exp.Upper, exp.Trim, exp.Substring, exp.Pad, exp.Replace, exp.Anonymous)
+TEXTS = (exp.DPipe, exp.Lower, exp.Upper, exp.Trim, exp.Substring, exp.Pad, exp.Replace, exp.Anonymous,
+         exp.GroupConcat, exp.ConcatWs, exp.Concat)
 # Nodes whose value is a truth value: again only the integers inside them count.
 TRUTHS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Is, exp.In, exp.And, exp.Or, exp.Not, exp.Boolean)
 CAPACITY = {exp.DataType.Type.INT: SMALL, exp.DataType.Type.BIGINT: ROWS}

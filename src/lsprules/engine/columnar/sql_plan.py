@@ -89,6 +89,16 @@ def csv_lines(plan: exp.Select) -> exp.Select:
     return exp.select(line.as_("line")).from_(plan.subquery("assessed"))
 
 
+def compile_extended(rules: RuleSet, options: PlanOptions,
+                     extend: Callable[[_Compiler], tuple[list[tuple[str, exp.Select]], exp.Select]],
+                     inline: frozenset[str] = frozenset()) -> exp.Select:
+    """The plan's layers up to `rated`, then the layers and final select `extend` builds on them (json_plan.py),
+    those not `inline` materialized in DuckDB: one tree, so every dialect and engine runs it as the CSV plan."""
+    compiler = _Compiler(rules, options)
+    ctes, final = extend(compiler)
+    return compiler.assemble([*compiler.judging(), *ctes], final, frozenset(n for n, _ in ctes if n not in inline))
+
+
 def column(name: str, table: str | None = None) -> exp.Column:
     """A column reference."""
     return exp.column(name, table=table)
@@ -109,13 +119,22 @@ class _Compiler:
         self.judges = [(ids, _Judge(rules.indicators[ids[0]], self)) for ids in shapes.values()]
 
     def query(self) -> exp.Select:
-        ctes = [("obs", self._obs()), ("areas", self._areas()), ("area_cells", self._area_cells()),
+        ctes = [*self.judging(), ("joined", self._joined()), ("parts", self._parts())]
+        return self.assemble(ctes, self._cells())
+
+    def judging(self) -> list[tuple[str, exp.Select]]:
+        """The layers up to `rated`, which holds every assessment's facts (the CSV cells and json_plan.py's JSON
+        are written from it)."""
+        return [("obs", self._obs()), ("areas", self._areas()), ("area_cells", self._area_cells()),
                 ("known", self._known()), *self._latest(),
                 ("compared", self._compared()), ("judged", self._judged()), ("decided", self._decided()),
-                ("rated", self._rated()), ("joined", self._joined()), ("parts", self._parts())]
-        final = self._cells()
+                ("rated", self._rated())]
+
+    def assemble(self, ctes: list[tuple[str, exp.Select]], final: exp.Select,
+                 layers: frozenset[str] = frozenset()) -> exp.Select:
+        """The final select over the layers (those in LAYERS or `layers` materialized in DuckDB)."""
         for name, body in ctes:
-            materialized = True if self.o.dialect == "duckdb" and name in LAYERS else None
+            materialized = True if self.o.dialect == "duckdb" and (name in LAYERS or name in layers) else None
             final = final.with_(name, as_=body, materialized=materialized, copy=False)  # built here, used once
         return final
 
@@ -298,7 +317,7 @@ class _Compiler:
                            lambda j: j.decisions())
 
     def _rated(self) -> exp.Select:
-        kept = ["position", "lperiod", "lv", "eperiod", "ev", "arrow", "tn", "jn", "met", "on_path", "clause"]
+        kept = ["position", "lperiod", "lv", "eperiod", "ev", "bv", "arrow", "tn", "jn", "met", "on_path", "clause"]
         return self._layer("decided", kept, lambda j: j.ratings())
 
     def _layer(self, source: str, kept: list[str], make: Callable[[_Judge], Cols]) -> exp.Select:

@@ -1,0 +1,595 @@
+"""The columnar plan extended to write each assessment's JSON object, as render/json_out.json_chunks writes it.
+
+sql_plan.py's layers up to `rated` compute every fact of an assessment; the layers added here turn them into the
+text of one JSON object per area × indicator (the key `item`), indented as in the document, in the order of the
+CSV plan: the series as an ordered string aggregate, every number in the interpreter's JSON form (exact.py's
+digits, rounded half away from zero), and the reasons and clauses written from the deciding clause in the words
+of engine/interpreter.Facts. What comes from the rule file (titles, units, clause text, the constant words of a
+reason) is escaped here, in Python, once; what comes from the data (areas) is escaped in SQL. A JSON number
+that Python writes in exponent form or with fewer digits than its six places (under 10^-4, over 15 digits) is
+wrapped in MARK for json_run.py to write as Python would; no JSON string can hold MARK, a control character.
+
+`json_unsupported` names what a rule set uses beyond the words expressed here (the run then falls back to the
+interpreter, like a construct the plan cannot compute).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from sqlglot import exp
+
+from lsprules.core.numbers import HUNDRED, exact
+from lsprules.engine.columnar.exact import (
+    Num,
+    absolute,
+    add,
+    compare,
+    lit,
+    mul,
+    number_parts,
+    number_text,
+    quotient,
+)
+from lsprules.engine.columnar.sql_plan import PlanOptions, _Compiler, _Judge, column, compile_extended
+from lsprules.engine.columnar.support import unsupported
+from lsprules.engine.interpreter import Facts, _clause_words, _goal_words, _quantity_words, _unit_word
+from lsprules.lang import nodes
+from lsprules.lang.resolve import IndicatorSpec, RuleSet
+
+MARK = "\x01"
+ITEM = "\n" + " " * 8  # where a list item of an assessment starts (json.dumps at indent 2, three levels deep)
+JSON_NUMBERS = ("value", "previous_value", "change", "change_pct", "target", "trajectory")
+PLAIN = ("pv", "pe", "pc", "pp", "pt", "pj", "pb")  # numbers in the reasons: interpreter.plain, two places
+PLACES = 2
+PIVOT = 64  # the most periods a series is put together from period by period
+# The layers added here are each read once: stored (materialized) in DuckDB they only held memory (national M:
+# 660 MB with them stored, 400 MB without, in the same time).
+INLINE = frozenset({"jobs", "jvals", "jseries", "jrated", "jany", "jjoined", "jparts", "jdigits",
+                    "jtexts"})
+_NEWLINE_KEY = ",\n      "
+
+
+def json_unsupported(rules: RuleSet) -> list[str]:
+    """Why the plan cannot write this rule set's JSON, one reason per construct (empty: it can)."""
+    found = list(unsupported(rules))
+    if rules.themes:
+        found.append("themes (the plan rates no themes yet)")
+    for spec in rules.indicators.values():
+        if spec.decimals is not None:
+            found.append(f"indicator {spec.id}: `decimals` (reasons at fixed places)")
+        if spec.arrow.compare.method == "year":  # the others the plan cannot compute (support.py)
+            found.append(f"indicator {spec.id}: the reasons of `compare latest with {spec.arrow.compare.method}`")
+        if spec.rag is not None and any(c.span is None for c in spec.rag.clauses):
+            found.append(f"indicator {spec.id}: a RAG clause without a line")
+    return found
+
+
+def compile_json_plan(rules: RuleSet, options: PlanOptions, periods: Sequence[int] | None = None) -> exp.Select:
+    """The query giving the JSON text of every assessment (column `item`) with its place (`ord`, `position`:
+    areas in order, indicators in rule-file order). `periods`, the index of every period the data has (when
+    there are at most PIVOT of them), lets each series be put together period by period rather than by an
+    ordered aggregate, which engines run much more slowly. Build it only for a rule set json_unsupported
+    accepts."""
+    return compile_extended(rules, options, lambda compiler: _Json(rules, compiler, periods).layers())
+
+
+def compile_json_stages(rules: RuleSet, options: PlanOptions, periods: Sequence[int] | None = None,
+                        ranged: bool = True) -> tuple[exp.Select, exp.Select]:
+    """compile_json_plan in two steps, so that no engine sorts the text: the query giving every assessment's
+    facts as text, numbered `k` in the document's order; and the query giving the JSON of those (stored as the
+    table `jrows`) numbered from one k to another (`ranged`: the two placeholders), in order."""
+    made: list[_Json] = []
+
+    def extend(compiler: _Compiler) -> tuple[list[tuple[str, exp.Select]], exp.Select]:
+        made.append(_Json(rules, compiler, periods))
+        ctes, _ = made[0].layers()
+        number = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[
+            exp.Ordered(this=column("ord")), exp.Ordered(this=column("position"))]))
+        return ctes, exp.select("*").select(number.as_("k"), copy=False).from_("jtexts", copy=False)
+
+    facts = compile_extended(rules, options, extend, INLINE)
+    items = made[0].items("jrows").select(column("k"), copy=False).order_by(column("k"), copy=False)
+    if ranged:
+        items = items.where(exp.and_(exp.GT(this=column("k"), expression=exp.Placeholder()),
+                                     exp.LTE(this=column("k"), expression=exp.Placeholder())), copy=False)
+    return facts, items
+
+
+def fix_marked(text: str) -> str:
+    """The numbers wrapped in MARK as json.dumps writes the float of their six-place text."""
+    pieces = text.split(MARK)
+    for i in range(1, len(pieces), 2):
+        digits = pieces[i]
+        pieces[i] = repr(float(digits)) if "." in digits else digits
+    return "".join(pieces)
+
+
+def _s(text: str) -> exp.Literal:
+    return exp.Literal.string(text)
+
+
+def _cat(*parts: exp.Expression | str) -> exp.Expression:
+    """Texts joined by one CONCAT (a NULL counts as empty): a chain of || would copy the text made so far at
+    every step, and an assessment's text has some sixty pieces."""
+    pieces: list[exp.Expression] = []
+    for part in parts:
+        if type(part) is exp.Concat:  # not CONCAT_WS, a subclass
+            pieces.extend(part.expressions)
+        elif isinstance(part, str):
+            if part:
+                pieces.append(_s(part))
+        else:
+            pieces.append(part)
+    return exp.Concat(expressions=pieces)
+
+
+def _inner(text: str) -> str:
+    """A text as it is inside a JSON string (escaped, without the quotes)."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+def _null(e: exp.Expression) -> exp.Expression:
+    return exp.Is(this=e, expression=exp.null())
+
+
+def _when(condition: exp.Expression, then: exp.Expression | str, otherwise: exp.Expression | str = "") -> exp.Case:
+    return exp.Case().when(condition, _s(then) if isinstance(then, str) else then).else_(
+        _s(otherwise) if isinstance(otherwise, str) else otherwise)
+
+
+class _Json:
+    """The layers after `rated`: the series, the facts' words, the numbers' text, and each assessment's JSON."""
+
+    def __init__(self, rules: RuleSet, compiler: _Compiler, periods: Sequence[int] | None):
+        self.rules = rules
+        at = compiler.o.at
+        shown = sorted({p for p in periods or () if at is None or p <= at.index})
+        # polars runs the ordered aggregate well, and the pivot's maximum of texts very slowly (national M: 39 s)
+        pivot = periods is not None and 0 < len(shown) <= PIVOT and compiler.o.dialect != "polars"
+        self.periods = shown if pivot else None
+        self.c = compiler
+        self.o = compiler.o
+        self.t = compiler.int_type
+        self.ids = [s.id for s in compiler.specs]
+
+    def layers(self) -> tuple[list[tuple[str, exp.Select]], exp.Select]:
+        """The new layers and the final select."""
+        ctes = [("jobs", self._jobs())]
+        if self.o.scale:  # otherwise every value is a whole number, written as it is
+            ctes += [("jvals", self._jvals())]
+        ctes += [("jseries", self._series()), ("jrated", self._jrated())]
+        if self.o.at is not None:
+            ctes.append(("jany", self._any()))
+        ctes += [("jjoined", self._joined()), ("jparts", self._parts()), ("jdigits", self._digits()),
+                 ("jtexts", self._texts())]
+        return ctes, self.items("jtexts").order_by(column("ord"), column("position"), copy=False)
+
+    # --- the series -----------------------------------------------------------------------------
+
+    def _jobs(self) -> exp.Select:
+        """The rows of the rule file's indicators up to the period assessed, with their value's text."""
+        select = self.c._obs().select(column("value").as_("raw"))
+        condition: exp.Expression = exp.In(this=column("indicator"), expressions=[_s(i) for i in self.ids])
+        if self.o.at is not None:
+            condition = exp.and_(condition, exp.LTE(this=self.c._period_index(column("period")),
+                                                    expression=lit(self.o.at.index, self.t)))
+        return select.where(condition)
+
+    def _jvals(self) -> exp.Select:
+        return exp.select("*").select(*self._number_parts("sv", column("v"), lit(self.c.unit, self.t))).from_("jobs")
+
+    def _series(self) -> exp.Select:
+        suppressed = exp.EQ(this=exp.Lower(this=column("raw")), expression=_s("suppressed"))
+        missing = _cat('null,\n          "missing": "', column("indicator"), " is ",
+                       _when(suppressed, "suppressed", "n/a"), " for ", column("period"), '"')
+        value = self._number("sv") if self.o.scale else exp.cast(column("v"), "VARCHAR")
+        point = _cat("{\n          \"period\": \"", column("period"), '",\n          "value": ',
+                     exp.Case().when(_null(column("v")), missing).else_(value), "\n        }")
+        if self.periods is not None:
+            at = [exp.Max(this=exp.Case().when(exp.EQ(this=column("pidx"), expression=exp.Literal.number(p)),
+                                               point.copy())) for p in self.periods]
+            points: exp.Expression = exp.ConcatWs(expressions=[_s("," + ITEM), *at])
+        else:
+            points = exp.GroupConcat(this=exp.Order(this=point, expressions=[exp.Ordered(this=column("pidx"))]),
+                                     separator=_s("," + ITEM))
+        series = _cat("[" + ITEM, points, "\n      ]")
+        gap = exp.Max(this=exp.Case().when(_null(column("v")), _cat(column("period"), _when(suppressed, "s", "n"))))
+        area: exp.Expression = column("area")
+        indicator: exp.Expression = column("indicator")
+        if self.o.dialect == "polars":  # categories there: text, to be joined with the text of the other side
+            area, indicator = exp.cast(area, "VARCHAR"), exp.cast(indicator, "VARCHAR")
+        return (exp.select(area.as_("area"), indicator.as_("indicator"), series.as_("series"), gap.as_("gap"))
+                .from_("jvals" if self.o.scale else "jobs").group_by(column("area"), column("indicator")))
+
+    def _any(self) -> exp.Select:
+        """The area × indicator pairs with rows at all (with --period: some may lie after it)."""
+        area: exp.Expression = column("area")
+        indicator: exp.Expression = column("indicator")
+        if self.o.dialect == "polars":
+            area, indicator = exp.cast(area, "VARCHAR"), exp.cast(indicator, "VARCHAR")
+        return (exp.select(area.as_("area"), indicator.as_("indicator")).distinct().from_("obs")
+                .where(exp.In(this=column("indicator"), expressions=[_s(i) for i in self.ids])))
+
+    # --- facts in words -------------------------------------------------------------------------------
+
+    def _jrated(self) -> exp.Select:
+        """`rated` with whether the change is inside a static tolerance and why the deciding clause is unknown."""
+        select = exp.select("*").from_("rated")
+        within, unknown = exp.Case(), exp.Case()
+        for ids, judge in self.c.judges:
+            words = _Words(judge)
+            within = within.when(_member(ids), words.within())
+            unknown = unknown.when(_member(ids), words.unknown())
+        return select.select(within.as_("within"), unknown.as_("unknown"), copy=False)
+
+    def _joined(self) -> exp.Select:
+        rows = []
+        for position, spec in enumerate(self.c.specs):
+            head = (f'"indicator": {json.dumps(spec.id)}{_NEWLINE_KEY}"title": '
+                    f"{json.dumps(spec.title, ensure_ascii=False)}{_NEWLINE_KEY}\"group\": "
+                    f"{json.dumps(spec.group.id if spec.group else None, ensure_ascii=False)}{_NEWLINE_KEY}"
+                    f'"unit": {json.dumps(_unit_word(spec.unit), ensure_ascii=False)}{_NEWLINE_KEY}')
+            rows.append((_s(spec.id), exp.Literal.number(position), _s(head)))
+        indicators = exp.values(rows, alias="i", columns=["indicator", "position", "head"])
+        r, t, unit = "r", self.t, lit(self.c.unit, self.t)
+        area = column("area", "a")
+        escaped = exp.func("REPLACE", exp.func("REPLACE", area, _s("\\"), _s("\\\\")), _s('"'), _s('\\"'))
+        lv, ev, bv = column("lv", r), column("ev", r), column("bv", r)
+        change = exp.Sub(this=lv, expression=ev)
+        pct = exp.Case().when(exp.NEQ(this=ev, expression=lit(0, t)),
+                              exp.Mul(this=exp.Paren(this=change), expression=lit(100, t)))
+        per = [(ids, judge.denominators()) for ids, judge in self.c.judges]
+
+        def denominator(name: str) -> exp.Expression:
+            return self.c._by_indicator([(ids, lit(ds[name], t)) for ids, ds in per], "i")
+
+        numbers = {"value": (lv, unit), "previous_value": (ev, unit), "change": (change, unit),
+                   "change_pct": (pct, exp.Abs(this=ev)), "target": (column("tn", r), denominator("tn")),
+                   "trajectory": (column("jn", r), denominator("jn")),
+                   "pv": (lv, unit), "pe": (ev, unit), "pc": (change, unit), "pp": (pct, exp.Abs(this=ev)),
+                   "pt": (column("tn", r), denominator("tn")), "pj": (column("jn", r), denominator("jn")),
+                   "pb": (bv, unit)}
+        kept = ["lperiod", "eperiod", "arrow", "rag", "line", "clause", "met", "on_path", "within", "unknown"]
+        select = exp.select(column("ord", "a"), column("position", "i"), column("indicator", "i"),
+                            column("head", "i"), _cat('"', escaped, '"').as_("area_json"),
+                            *(column(c, r) for c in kept), *(_null(c.copy()).as_(f"{n}_none") for n, c in
+                                                            (("lv", lv), ("ev", ev), ("bv", bv))),
+                            exp.EQ(this=ev.copy(), expression=lit(0, t)).as_("ev_zero"),
+                            _null(column("jn", r)).as_("jn_none"),
+                            column("series", "s"), column("gap", "s"))
+        for name, (n, d) in numbers.items():
+            select = select.select(n.copy().as_(f"{name}_n"), d.copy().as_(f"{name}_d"), copy=False)
+        if self.o.at is not None:
+            select = select.select(exp.Not(this=_null(column("indicator", "y"))).as_("rows"), copy=False)
+        on = {alias: exp.and_(exp.EQ(this=column("area", alias), expression=column("area", "a")),
+                              exp.EQ(this=column("indicator", alias), expression=column("indicator", "i")))
+              for alias in (r, "s", "y")}
+        select = (select.from_(exp.alias_(exp.table_("areas"), "a")).join(indicators, join_type="cross")
+                  .join(exp.alias_(exp.table_("jrated"), r), on=on[r], join_type="left")
+                  .join(exp.alias_(exp.table_("jseries"), "s"), on=on["s"], join_type="left"))
+        if self.o.at is not None:
+            select = select.join(exp.alias_(exp.table_("jany"), "y"), on=on["y"], join_type="left")
+        return select
+
+    def _parts(self) -> exp.Select:
+        select = exp.select("*").from_("jjoined")
+        for name in JSON_NUMBERS:
+            select = select.select(*self._number_parts(name, column(f"{name}_n"), column(f"{name}_d")), copy=False)
+        for name in PLAIN:
+            n, d = column(f"{name}_n"), column(f"{name}_d")
+            scaled = exp.Add(this=exp.Mul(this=exp.Mul(this=lit(2, self.t), expression=exp.Abs(this=n)),
+                                          expression=lit(10 ** PLACES, self.t)), expression=exp.Paren(this=d))
+            two_d = exp.Mul(this=lit(2, self.t), expression=exp.Paren(this=d.copy()))
+            select = select.select(exp.LT(this=n.copy(), expression=lit(0, self.t)).as_(f"{name}_neg"),
+                                   quotient(scaled, two_d, self.o.dialect, self.t).as_(f"{name}_q"), copy=False)
+        return select
+
+    def _digits(self) -> exp.Select:
+        select = exp.select("*")
+        for name in PLAIN:
+            digits = exp.cast(column(f"{name}_q"), "VARCHAR")
+            width = exp.cast(exp.Greatest(this=exp.Length(this=digits),
+                                          expressions=[exp.Literal.number(PLACES + 1)]), "INT")
+            select = select.select(exp.func("LPAD", digits.copy(), width, _s("0")).as_(f"{name}_digits"), copy=False)
+        return select.from_("jparts")
+
+    def _texts(self) -> exp.Select:
+        """Each JSON number's text and each reason number's (interpreter.plain; `s`: signed as _signed)."""
+        kept = ["ord", "position", "indicator", "head", "area_json", "lperiod", "eperiod", "arrow", "rag", "line",
+                "clause", "met", "on_path", "within", "unknown", "lv_none", "ev_none", "bv_none", "ev_zero",
+                "jn_none", "series", "gap"] + (["rows"] if self.o.at is not None else [])
+        select = exp.select(*(column(c) for c in kept))
+        select = select.select(*(self._number(name).as_(f"j_{name}") for name in JSON_NUMBERS), copy=False)
+        for name in PLAIN:
+            digits = column(f"{name}_digits")
+            cut = exp.Sub(this=exp.Length(this=digits), expression=exp.Literal.number(PLACES))
+            text = _cat(exp.Substring(this=digits, start=exp.Literal.number(1), length=cut), ".",
+                        exp.Substring(this=digits.copy(), start=exp.Add(this=cut.copy(),
+                                                                        expression=exp.Literal.number(1))))
+            trimmed = exp.Trim(this=exp.Trim(this=text, expression=_s("0"), position="TRAILING"),
+                               expression=_s("."), position="TRAILING")
+            negative = column(f"{name}_neg")
+            shown = exp.Case().when(exp.and_(negative, exp.NEQ(this=column(f"{name}_q"), expression=lit(0, self.t))),
+                                    _cat("-", trimmed)).else_(trimmed.copy())
+            select = select.select(shown.as_(f"p_{name}"), copy=False)
+            if name in ("pc", "pp"):
+                signed = exp.Case().when(negative.copy(), shown.copy()).else_(_cat("+", shown.copy()))
+                select = select.select(signed.as_(f"s_{name}"), copy=False)
+        return select.from_("jdigits")
+
+    def _number_parts(self, name: str, n: exp.Expression, d: exp.Expression) -> list[exp.Expression]:
+        """exact.number_parts (NAME_neg, NAME_q), and whether the number is unknown (NAME_null) or whole
+        (NAME_whole): Python writes a whole Fraction as an integer, any other as a float."""
+        whole = exp.EQ(this=exp.Mod(this=exp.Paren(this=n.copy()), expression=exp.Paren(this=d.copy())),
+                       expression=lit(0, self.t))
+        return [*number_parts(name, n, d, self.o.dialect, self.t), _null(n.copy()).as_(f"{name}_null"),
+                whole.as_(f"{name}_whole")]
+
+    def _number(self, name: str) -> exp.Expression:
+        """A JSON number's text ('null' when unknown), wrapped in MARK where Python writes it otherwise."""
+        q = column(f"{name}_q")
+        odd = exp.and_(exp.Not(this=column(f"{name}_whole")), exp.NEQ(this=q, expression=lit(0, self.t)),
+                       exp.or_(exp.LT(this=q.copy(), expression=lit(100, self.t)),
+                               exp.GTE(this=q.copy(), expression=lit(10**15, self.t))))
+        text = number_text(name, self.o.dialect, self.t)
+        return (exp.Case().when(column(f"{name}_null"), _s("null"))
+                .when(odd, _cat(MARK, text, MARK)).else_(text.copy()))
+
+    # --- the objects ------------------------------------------------------------------------------
+
+    def items(self, source: str) -> exp.Select:
+        """Each assessment's JSON (`item`) from the facts as text in the table `source`."""
+        reasons, clauses = exp.Case(), exp.Case()
+        for ids, judge in self.c.judges:
+            words = _Words(judge)
+            reasons = reasons.when(_member(ids), words.reasons(self.o.at is not None))
+            clauses = clauses.when(_member(ids), words.clauses())
+        rule = exp.Case().when(_null(column("line")), _s("null")).else_(
+            _cat('{\n        "file": ' + json.dumps(self.rules.file, ensure_ascii=False) + ',\n        "line": ',
+                 exp.cast(column("line"), "VARCHAR"), "\n      }"))
+        previous = exp.Case().when(column("ev_none"), _s("null")).else_(
+            _cat('{\n        "period": "', column("eperiod"), '",\n        "value": ', column("j_previous_value"),
+                 "\n      }"))
+
+        def text(name: str) -> exp.Expression:
+            return exp.Case().when(_null(column(name)), _s("null")).else_(_cat('"', column(name), '"'))
+
+        def truth(name: str) -> exp.Expression:
+            return (exp.Case().when(column(name), _s("true")).when(exp.Not(this=column(name)), _s("false"))
+                    .else_(_s("null")))
+
+        k = _NEWLINE_KEY
+        item = _cat("{\n      \"area\": ", column("area_json"), k, column("head"), '"period": ', text("lperiod"),
+                    k + '"value": ', column("j_value"), k + '"series": ',
+                    exp.Coalesce(this=column("series"), expressions=[_s("[]")]), k + '"previous": ', previous,
+                    k + '"change": ', column("j_change"), k + '"change_pct": ', column("j_change_pct"),
+                    k + '"arrow": "', exp.Coalesce(this=column("arrow"), expressions=[_s("na")]),
+                    '"' + k + '"rag": "', exp.Coalesce(this=column("rag"), expressions=[_s("na")]),
+                    '"' + k + '"target": ', column("j_target"), k + '"trajectory": ', column("j_trajectory"),
+                    k + '"target_met": ', truth("met"), k + '"on_trajectory": ', truth("on_path"),
+                    k + '"reasons": [' + ITEM, reasons, "\n      ]" + k + '"rule": ', rule,
+                    k + '"clauses": ', clauses, k + '"discrepancies": []\n    }')
+        return exp.select(item.as_("item"), column("ord"), column("position")).from_(source)
+
+
+def _member(ids: Sequence[str]) -> exp.Expression:
+    return exp.In(this=column("indicator"), expressions=[_s(i) for i in ids])
+
+
+class _Words:
+    """One indicator's reasons and clause traces in the interpreter's words, as SQL text (escaped for JSON)."""
+
+    def __init__(self, judge: _Judge):
+        self.j = judge
+        self.spec: IndicatorSpec = judge.spec
+        self.t = judge.t
+
+    # layer jrated (the columns of `rated`)
+
+    def within(self) -> exp.Expression:
+        """Whether the change is inside the static tolerance, as sql_plan._Judge._arrow decides it."""
+        static = self.spec.arrow.static
+        if static is None:
+            return exp.cast(exp.null(), "BOOLEAN")
+        j, t = self.j, self.t
+        size, limit = absolute(add(j.lv, j.ev, t, "-")), Num.const(exact(static.tolerance.value), t)
+        if static.tolerance.unit == "%":
+            size, limit = mul(size, Num.const(HUNDRED, t)), mul(limit, absolute(j.ev))
+        return compare("<=" if static.inclusive else "<", size, limit, t)
+
+    def unknown(self) -> exp.Expression:
+        """Why the deciding clause could not be decided: the first reason Facts.unknown records."""
+        node = exp.Case()
+        for k, clause in enumerate(self.spec.rag.clauses if self.spec.rag else (), start=1):
+            if clause.condition is not None:
+                node = node.when(exp.EQ(this=column("clause"), expression=exp.Literal.number(-k)),
+                                 self._first_unknown(clause.condition))
+        return node.else_(exp.cast(exp.null(), "VARCHAR")) if node.args.get("ifs") else \
+            exp.cast(exp.null(), "VARCHAR")
+
+    def _first_unknown(self, expr: nodes.Expr) -> exp.Expression:
+        """lang/conditions.decide's walk: the right side only when the left does not settle it."""
+        if isinstance(expr, (nodes.And, nodes.Or)):
+            left = self.j._condition(expr.left)
+            goes_on = (exp.Coalesce(this=exp.Paren(this=left), expressions=[exp.true()]) if isinstance(expr, nodes.And)
+                       else exp.Not(this=exp.Coalesce(this=exp.Paren(this=left), expressions=[exp.false()])))
+            return exp.Coalesce(this=self._first_unknown(expr.left),
+                                expressions=[exp.Case().when(goes_on, self._first_unknown(expr.right))])
+        if isinstance(expr, nodes.Not):
+            return self._first_unknown(expr.operand)
+        if isinstance(expr, nodes.Compare):
+            return self._number_unknown([expr.left, expr.right])
+        reasons: list[tuple[exp.Expression, str]] = []
+        if isinstance(expr, nodes.ArrowIs):
+            if expr.arrow != "na":
+                reasons.append((exp.EQ(this=column("arrow"), expression=_s("na")), "the arrow is n/a"))
+        elif isinstance(expr, nodes.OnTrajectory):
+            reasons.append((_null(column("jn")), "there is no trajectory value"))
+        elif isinstance(expr, (nodes.TargetMet, nodes.WithinTarget, nodes.TargetExceeded)):
+            reasons.append((_null(column("tn")), "there is no target"))
+        elif isinstance(expr, nodes.GapState) and expr.state != "closed":
+            reasons.append((_null(column("ev")), "there is no earlier value to compare the gap with"))
+        return self._first(reasons)
+
+    def _number_unknown(self, exprs: list[nodes.Expr]) -> exp.Expression:
+        """Facts.number's reasons for the references it finds unknown, in the order it reads them."""
+        refs = {"value": "lv", "previous": "ev", "change": "ev", "target": "tn", "trajectory": "jn", "baseline": "bv"}
+        reasons: list[tuple[exp.Expression, str]] = []
+        for expr in exprs:
+            for node in _in_order(expr):
+                if isinstance(node, nodes.Ref):
+                    missing: exp.Expression = _null(column(refs[node.which]))
+                    if node.which == "baseline" and not self.j._has_baseline():
+                        missing = exp.true()
+                    which = "there is no value" if node.which == "value" else f"there is no {node.which} value"
+                    reasons.append((missing, which))
+        return self._first(reasons)
+
+    @staticmethod
+    def _first(reasons: list[tuple[exp.Expression, str]]) -> exp.Expression:
+        if not reasons:
+            return exp.cast(exp.null(), "VARCHAR")
+        node = exp.Case()
+        for condition, words in reasons:
+            node = node.when(condition, _s(_inner(words)))
+        return node
+
+    # layer jtexts -> the items
+
+    def reasons(self, with_period: bool) -> exp.Expression:
+        """The reasons, each a JSON string, joined as the list's items."""
+        no_rag = self.spec.rag is None
+        rag_none = ',' + ITEM + '"RAG n/a: the rules give this indicator no RAG clauses"' if no_rag else ""
+        nothing: exp.Expression = _cat('"no data for ', column("indicator"), ' in the dataset"')
+        if with_period:
+            nothing = exp.Case().when(column("rows"), _s('"no value up to the assessed period"')).else_(nothing)
+        gaps = _cat('"no value to assess: ', column("indicator"), " is ",
+                    _when(exp.EQ(this=exp.Substring(this=column("gap"), start=exp.Length(this=column("gap"))),
+                                 expression=_s("s")),
+                          "suppressed", "n/a"),
+                    " for ", exp.Substring(this=column("gap"), start=exp.Literal.number(1),
+                                            length=exp.Length(this=column("gap")) - 1), '"')
+        absent = _cat(exp.Case().when(exp.Not(this=_null(column("gap"))), gaps).else_(nothing), rag_none)
+        known = _cat('"latest value ', column("p_pv"), " in ", column("lperiod"), '"', self._peak(), self._arrow(),
+                     self._target(), self._rag() if not no_rag else _s(rag_none))
+        return exp.Case().when(column("lv_none"), absent).else_(known)
+
+    def _peak(self) -> exp.Expression:
+        peak = self.spec.arrow.peak
+        if peak is None:
+            return _s("")
+        return _when(exp.EQ(this=column("arrow"), expression=_s("peak")),
+                     _cat("," + ITEM + '"★ peak: ', column("p_pv"), " is at its maximum of "
+                          + _inner(_quantity_words(peak.maximum)) + '"'))
+
+    def _arrow(self) -> exp.Expression:
+        static = self.spec.arrow.static
+        comparison = _cat(column("p_pv"), " (", column("lperiod"), ") against ", column("p_pe"), " (",
+                          column("eperiod"), "): change ", column("s_pc"),
+                          _when(exp.Not(this=column("ev_zero")), _cat(" (", column("s_pp"), " %)")))
+        polarity = _inner(Facts(self.spec, [], {})._polarity_words())
+        word = (exp.Case().when(exp.EQ(this=column("arrow"), expression=_s("up")), _s("▲ improved"))
+                .when(exp.EQ(this=column("arrow"), expression=_s("down")), _s("▼ worse")).else_(_s("◀▶ static")))
+        node = (exp.Case().when(column("ev_none"), _s("," + ITEM + '"no arrow: there is no previous available value '
+                                                      'to compare with (too few data points)"'))
+                .when(exp.EQ(this=column("arrow"), expression=_s("peak")), _s("")))
+        outside = ""
+        if static is not None:
+            tolerance = _inner(f"static {'within' if static.inclusive else 'below'} "
+                               f"{_quantity_words(static.tolerance)}")
+            if static.tolerance.unit == "%":
+                node = node.when(column("ev_zero"), _cat("," + ITEM + '"no arrow: ', comparison,
+                                                         '; a % tolerance needs a non-zero earlier value"'))
+            node = node.when(column("within"), _cat("," + ITEM + '"◀▶ static: ', comparison.copy(),
+                                                    f', inside the tolerance ({tolerance})"'))
+            outside = f", outside the tolerance ({tolerance})"
+        return node.else_(_cat("," + ITEM + '"', word, ": ", comparison.copy(), f'{outside}; {polarity}"'))
+
+    def _target(self) -> exp.Expression:
+        target, c = self.spec.target, self.j.c
+        if target is None:
+            return _s("," + ITEM + '"no target is set"')
+        if target.fixed is not None:
+            return _s("," + ITEM + '"' + _inner(f"target {_quantity_words(target.fixed.amount)}") + '"')
+        goal = target.goal
+        words: exp.Expression = _s("")
+        if goal is not None and isinstance(goal, nodes.ChangeStmt) and target.baseline is None:
+            words = _s("," + ITEM + '"no target: a change target needs a baseline period"')
+        elif goal is not None:
+            period = _inner(goal.period)
+            if c.same_kind(goal.period) is None:
+                words = _s("," + ITEM + f'"no trajectory: the target period {period} is not the kind of period '
+                           'the data uses"')
+            elif target.baseline is None or target.trajectory == "flat":
+                words = _cat("," + ITEM + '"target ', column("p_pt"), f' by {period}"')
+            else:
+                base = _inner(target.baseline.period)
+                words = _when(column("jn_none"),
+                              _cat("," + ITEM + '"no trajectory: ', column("lperiod"),
+                                   f' is before the baseline period {base}"'),
+                              _cat("," + ITEM + '"target ', column("p_pt"),
+                                   f" by {period} ({_inner(_goal_words(_change_or_reach(goal)))} from ",
+                                   column("p_pb"),
+                                   f" in {base}); linear trajectory value for ", column("lperiod"), ": ",
+                                   column("p_pj"), '"'))
+        if target.baseline is None:
+            return words
+        missing = _inner(f"no trajectory: no value for the baseline period {target.baseline.period}")
+        return _when(column("bv_none"), "," + ITEM + '"' + missing + '"', words)
+
+    def _rag(self) -> exp.Expression:
+        assert self.spec.rag is not None
+        node = exp.Case()
+        for k, clause in enumerate(self.spec.rag.clauses, start=1):
+            assert clause.span is not None  # json_unsupported refuses a clause without a line
+            line, detail = clause.span.line, _inner(_clause_words(clause))
+            node = node.when(exp.EQ(this=column("clause"), expression=exp.Literal.number(k)),
+                             _s("," + ITEM + f'"RAG {_inner(clause.label)}: `{detail}` holds (line {line})"'))
+            node = node.when(exp.EQ(this=column("clause"), expression=exp.Literal.number(-k)),
+                             _cat("," + ITEM + f'"RAG n/a: cannot decide `{detail}` (line {line}): ',
+                                  column("unknown"), '"'))
+        return node.when(exp.EQ(this=column("clause"), expression=exp.Literal.number(0)),
+                         _s("," + ITEM + '"RAG n/a: no clause holds (add an `otherwise` clause)"')).else_(_s(""))
+
+    def clauses(self) -> exp.Expression:
+        """The clauses as tried: false up to the deciding one, which holds or cannot be decided."""
+        rag = self.spec.rag
+        if rag is None:
+            return _s("[]")
+
+        def trace(clause: nodes.Clause, outcome: str) -> str:
+            assert clause.span is not None
+            return (f'{{\n          "label": {json.dumps(clause.label, ensure_ascii=False)},\n          "line": '
+                    f'{clause.span.line},\n          "outcome": "{outcome}"')
+
+        node = exp.Case()
+        tried = ""
+        for k, clause in enumerate(rag.clauses, start=1):
+            before = "[" + ITEM + tried
+            node = node.when(exp.EQ(this=column("clause"), expression=exp.Literal.number(k)),
+                             _s(before + trace(clause, "true") + "\n        }\n      ]"))
+            detail = _when(exp.Coalesce(this=column("unknown"), expressions=[_s("")]).neq(_s("")),
+                           _cat(',\n          "detail": "', column("unknown"), '"'))
+            node = node.when(exp.EQ(this=column("clause"), expression=exp.Literal.number(-k)),
+                             _cat(before + trace(clause, "unknown"), detail, "\n        }\n      ]"))
+            tried += trace(clause, "false") + "\n        }," + ITEM
+        everything = "[" + ITEM + tried[:-len("," + ITEM)] + "\n      ]" if tried else "[]"
+        return node.when(exp.EQ(this=column("clause"), expression=exp.Literal.number(0)), _s(everything)).else_(
+            _s("[]"))
+
+
+def _change_or_reach(goal: object) -> nodes.ChangeStmt | nodes.ReachStmt:
+    assert isinstance(goal, (nodes.ChangeStmt, nodes.ReachStmt))  # support.py refuses an annual target
+    return goal
+
+
+def _in_order(expr: nodes.Expr) -> list[nodes.Expr]:
+    """The nodes of a number as Facts.number reads them: left before right, depth first."""
+    if isinstance(expr, nodes.Arith):
+        return [*_in_order(expr.left), *_in_order(expr.right)]
+    if isinstance(expr, nodes.Negate):
+        return _in_order(expr.operand)
+    return [expr]
+

@@ -1,0 +1,182 @@
+"""Runs the JSON plan (json_plan.py) in DuckDB or polars on one long-form CSV file: the bytes of
+render/json_out.json_chunks for the reference evaluation, in pieces of at most BATCH_ROWS assessments.
+
+The document around them (period, themes, provenance) is written by render/json_out.json_document. The file is read
+and checked as for the CSV report (duck.py, polars_run.py, input_checks.py); anything those refuse,
+a construct json_plan.json_unsupported names, an area holding a control character (JSON escapes it as \\uXXXX,
+which the plan does not write), or no assessment at all (the interpreter then warns) is a Fallback.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lsprules.core.periods import Period
+from lsprules.engine.columnar.input_checks import Checked, Fallback, period_at
+from lsprules.lang.resolve import RuleSet
+
+if TYPE_CHECKING:
+    import duckdb
+    import polars as pl
+
+# Assessments per piece: a national assessment's JSON is about 1.6 kB, so a piece is a few MB.
+BATCH_ROWS = 2048
+# Assessments whose JSON an engine makes at once (about 25 MB of text for the national benchmark): each stage is
+# put in order by itself, so no engine ever sorts, or holds, the whole document's text.
+STAGE_ROWS = 16384
+# DuckDB's memory for the JSON plan, below duck.MEMORY_LIMIT: the stored facts of every assessment (its series
+# text too) are spilled rather than held, so that the whole process stays under 1 GiB on national L.
+MEMORY_LIMIT = "500MB"
+Row = tuple[str, int, int]  # an assessment's JSON text, its area's place and its indicator's
+
+
+@dataclass(frozen=True)
+class JsonAssessments:
+    """The evaluation's period and the text of its list of assessments, in pieces, as json_out.json_chunks writes
+    them (render/json_out.json_document puts the document around them)."""
+
+    period: str | None
+    pieces: Iterator[str]
+
+
+def evaluate_json(rules: RuleSet, path: str | Path, engine: str = "duckdb", period: str | None = None,
+                  areas: Sequence[str] | None = None) -> JsonAssessments | Fallback:
+    """The assessments of `json_chunks(evaluate_stream(...))` for a plain long-form CSV, in pieces; or why not.
+    `engine`: "duckdb" or "polars"."""
+    from lsprules.engine.columnar.json_plan import json_unsupported
+
+    reasons = json_unsupported(rules)
+    if reasons:
+        return Fallback("the plan cannot write JSON for " + "; ".join(reasons))
+    if engine == "polars":
+        return _polars(rules, Path(path), period, areas)
+    return _duckdb(rules, Path(path), period, areas)
+
+
+def _ready(found: Checked, period: str | None, areas: Sequence[str] | None) -> Period | None | Fallback:
+    """The period asked for, when the checked file allows the run."""
+    at = period_at(period, found.periods)
+    if isinstance(at, Fallback):
+        return at
+    if areas is not None and not set(areas) <= found.areas:
+        return Fallback("an --area the data does not have")
+    if any(ord(ch) < 0x20 for area in found.areas for ch in area):
+        return Fallback("an area with a control character in its name")
+    return at
+
+
+def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str] | None) -> JsonAssessments | Fallback:
+    import duckdb
+
+    from lsprules.engine.columnar.duck import _connect, _load
+    from lsprules.engine.columnar.json_plan import compile_json_stages
+    from lsprules.engine.columnar.sql_plan import PlanOptions
+
+    connection = _connect()
+    connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    try:
+        found = _load(connection, path)
+        at = found if isinstance(found, Fallback) else _ready(found, period, areas)
+        if isinstance(at, Fallback):
+            connection.close()
+            return at
+        assert not isinstance(found, Fallback)  # then `at` is that Fallback
+        options = PlanOptions("duckdb", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
+                          tuple(found.periods.values()))
+        facts, items = compile_json_stages(rules, options, [p.index for p in found.periods.values()])
+        connection.execute("CREATE TEMP TABLE jrows AS " + facts.sql(dialect="duckdb"))
+        count = (connection.execute("SELECT count(*) FROM jrows").fetchone() or (0,))[0]
+    except duckdb.OutOfRangeException as error:
+        connection.close()
+        return Fallback(f"a number is too large for exact integer arithmetic in DuckDB ({error})", note=True)
+    if not count:
+        connection.close()
+        return Fallback("no assessment to write")
+    return JsonAssessments(_assessed_period(at, found), _array(_stages(connection, items.sql(dialect="duckdb"), count)))
+
+
+def _stages(connection: duckdb.DuckDBPyConnection, sql: str, count: int) -> Iterator[list[Row]]:
+    """The assessments' JSON, STAGE_ROWS at a time (each stage sorted by itself), in batches of BATCH_ROWS."""
+    try:
+        for start in range(0, count, STAGE_ROWS):
+            result = connection.execute(sql, [start, start + STAGE_ROWS])
+            while batch := result.fetchmany(BATCH_ROWS):
+                yield batch
+    finally:
+        connection.close()
+
+
+def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str] | None) -> JsonAssessments | Fallback:
+    from lsprules.engine.columnar.polars_run import EXACT_LIMIT, INSTALL, _checked, _lowered, _read
+
+    if importlib.util.find_spec("polars") is None:
+        return Fallback(INSTALL, note=True)
+    import polars as pl
+
+    from lsprules.engine.columnar.json_plan import compile_json_stages
+    from lsprules.engine.columnar.magnitude import largest
+    from lsprules.engine.columnar.sql_plan import PlanOptions
+
+    frame = _read(path)
+    if isinstance(frame, Fallback):
+        return frame
+    found = _checked(frame)
+    if isinstance(found, Fallback):
+        return found
+    at = _ready(found, period, areas)
+    if isinstance(at, Fallback):
+        return at
+    options = PlanOptions("polars", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
+                          tuple(found.periods.values()))
+    facts, items = compile_json_stages(rules, options, [p.index for p in found.periods.values()], ranged=False)
+    numbers = {"value": 10 ** (found.digits - found.scale), "rn": max(frame.height, 1)}
+    if largest(facts, numbers, ("area", "indicator", "period")) >= EXACT_LIMIT:
+        return Fallback("a number is too large for exact integer arithmetic in polars (38 digits)", note=True)
+    context = pl.SQLContext(observations=frame.lazy().with_row_index("rn", offset=1))
+    try:
+        rows = context.execute(_lowered(facts).sql(dialect="postgres")).collect()
+    except pl.exceptions.PolarsError as error:
+        return Fallback(f"polars could not run the plan ({type(error).__name__})", note=True)
+    del context, frame
+    if not rows.height:
+        return Fallback("no assessment to write")
+    return JsonAssessments(_assessed_period(at, found), _array(_polars_stages(rows, items.sql(dialect="postgres"))))
+
+
+def _polars_stages(rows: pl.DataFrame, sql: str) -> Iterator[list[Row]]:
+    """The assessments' JSON, STAGE_ROWS at a time (each stage sorted by itself), in batches of BATCH_ROWS."""
+    import polars as pl
+
+    rows = rows.sort("k")
+    for start in range(0, rows.height, STAGE_ROWS):
+        stage = pl.SQLContext(jrows=rows.slice(start, STAGE_ROWS).lazy()).execute(sql).collect()
+        for first in range(0, stage.height, BATCH_ROWS):
+            yield stage.slice(first, BATCH_ROWS).rows()
+
+
+def _assessed_period(at: Period | None, found: Checked) -> str | None:
+    """The evaluation's period: the one asked for, else the data's latest (interpreter.evaluate_stream)."""
+    if at is not None:
+        return at.label
+    return max(found.periods.values()).label if found.periods else None
+
+
+def _array(batches: Iterator[list[Row]]) -> Iterator[str]:
+    """The assessments' list as json_out.json_chunks lays it out, a piece per batch; the rows are checked to
+    come in the document's order (an engine that gave them otherwise fails the run, never writes another text)."""
+    from lsprules.engine.columnar.json_plan import MARK, fix_marked
+
+    opened, last = False, (-1, -1)
+    for batch in batches:
+        if (batch[0][1], batch[0][2]) <= last or any((a[1], a[2]) >= (b[1], b[2]) for a, b in pairwise(batch)):
+            raise AssertionError("the engine gave the assessments out of order")
+        last = (batch[-1][1], batch[-1][2])
+        text = ",\n    ".join(row[0] for row in batch)
+        yield (",\n    " if opened else "[\n    ") + (fix_marked(text) if MARK in text else text)
+        opened = True
+    yield "\n  ]" if opened else "[]"

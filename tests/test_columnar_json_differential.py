@@ -1,0 +1,257 @@
+"""JSON written by the columnar plan (engine/columnar/json_plan.py, json_run.py) against the reference interpreter's
+JSON: the same bytes on every case the CSV differential tests use (their cases run here again with `agree` comparing
+JSON), on the bundled examples the plan supports, on hand-made numbers that Python writes in exponent form; explicit
+fall-backs, with a note, for what the plan cannot write yet; and the document given in bounded pieces."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import test_columnar_differential as csv_cases
+from fastpath_helpers import NATIONAL_RULES, ROOT, reference_csv, write
+from lsprules.audit.provenance import provenance_for
+from lsprules.core.diagnostics import InputError
+from lsprules.data.load import load_all
+from lsprules.data.model import Missing
+from lsprules.engine.columnar import json_run
+from lsprules.engine.columnar.input_checks import Fallback
+from lsprules.engine.columnar.json_plan import fix_marked, json_unsupported
+from lsprules.jobs.evaluate import evaluate_job
+from lsprules.lang.resolve import load_rules
+from lsprules.render.json_out import json_document
+from test_columnar_differential import (  # noqa: F401  (collected here again, comparing JSON)
+    test_any_row_order_a_period_and_chosen_areas_agree,
+    test_big_values_within_range_stay_exact,
+    test_exact_ties_gaps_and_zeros,
+    test_generated_medium_national_dataset_agrees,
+    test_generated_small_national_dataset_agrees,
+    test_quarters_compared_with_the_same_quarter_a_year_earlier,
+    test_random_rules_on_random_data_agree,
+    test_text_cells_are_quoted_as_the_csv_module_quotes_them,
+)
+from test_fastpath_differential import HEADER, rows
+
+ENGINES = ("duckdb", "polars")
+by_engine = pytest.mark.parametrize("engine", ENGINES)
+
+
+def reference_json(rules: Path, data: Path, period: str | None = None, areas: list[str] | None = None) -> str:
+    """`evaluate --format json` by the reference interpreter."""
+    return evaluate_job(rules, data, period=period, output_format="json", areas=areas, engine="interpreter").text
+
+
+def plan_json(rules: Path, data: Path, period: str | None = None, areas: list[str] | None = None,
+              engine: str = "duckdb") -> str | Fallback:
+    """The plan's JSON document, or why it stepped aside."""
+    loaded = load_rules(rules)
+    found = json_run.evaluate_json(loaded, data, engine, period=period, areas=areas)
+    if isinstance(found, Fallback):
+        return found
+    _, files = load_all([data], None)
+    return "".join(json_document(found.period, found.pieces, provenance_for(loaded, files)))
+
+
+def json_agree(rules: Path, data: Path, period: str | None = None, areas: list[str] | None = None,
+               engine: str = "duckdb") -> str:
+    """Assert the plan's JSON is the interpreter's, byte for byte (or that it stepped aside, saying why, where the
+    rules use what it cannot write); the job gives the same bytes. Returns the reference CSV, which the CSV cases
+    go on to check."""
+    expected = reference_json(rules, data, period, areas)
+    got = plan_json(rules, data, period, areas, engine)
+    via_job = evaluate_job(rules, data, period=period, output_format="json", areas=areas, engine=engine)
+    assert via_job.text == expected
+    if json_unsupported(load_rules(rules)):
+        assert isinstance(got, Fallback) and "cannot write JSON" in got.reason
+        assert "cannot write JSON" in via_job.notes[0]
+    elif '"assessments": []' in expected:  # nothing assessed: the interpreter runs, to warn of it
+        assert isinstance(got, Fallback) and got.reason == "no assessment to write"
+    else:
+        assert not isinstance(got, Fallback), got
+        assert got == expected
+        assert via_job.notes == ()
+    return reference_csv(rules, data, period, areas)
+
+
+@pytest.fixture(autouse=True)
+def _compare_json(monkeypatch):
+    """The CSV differential cases, imported above, compare JSON here."""
+    monkeypatch.setattr(csv_cases, "agree", json_agree)
+
+
+# --- hand-made: numbers Python writes otherwise, escaping, what is missing -------------------------------
+
+
+@by_engine
+def test_numbers_python_writes_in_exponent_form_or_shorter(tmp_path, engine):
+    series = {
+        ("tiny", "detection_rate_pct"): ["0.00005", "0.000012", "0.0001", "0.00001", "0.0000996"],
+        ("long", "detection_rate_pct"): ["1234567890123.456789", "12345678901234.5", "9999999999.999999",
+                                         "123456789012345.125", "1234567890123456.5"],
+        ("near_whole", "robbery"): ["2.0000001", "2.9999996", "-0.0000004", "3", "3.0000004"],
+    }
+    six = {key: [v if len(v.partition(".")[2]) <= 6 else v[:-1] for v in values] for key, values in series.items()}
+    for name, data_series in (("seven.csv", series), ("six.csv", six)):  # past 6 places, and within
+        data = write(tmp_path, name, rows(data_series))
+        json_agree(NATIONAL_RULES, data, engine=engine)
+        document = json.loads(reference_json(NATIONAL_RULES, data))
+        values = [p["value"] for a in document["assessments"] for p in a["series"]]
+        assert any(isinstance(v, float) and "e-" in repr(v) for v in values)  # the case is exercised
+        assert any(isinstance(a["change"], float) and "e" in repr(a["change"]) for a in document["assessments"])
+
+
+def test_marked_numbers_are_written_as_python_writes_floats():
+    assert fix_marked("a \x010.00005\x01 b \x01123456789012345.12\x01 \x012\x01") == \
+        f"a {0.00005!r} b {123456789012345.12!r} 2"
+
+
+@by_engine
+def test_area_names_are_escaped_as_json_strings(tmp_path, engine):
+    series = {('say "hi"', "robbery"): ["1", "2"], ("back\\slash", "arson"): ["3", "4"],
+              ("Ynys Môn ★", "robbery"): ["5", "6"], ("only_other", "not_in_the_rules"): ["1", "2"]}
+    json_agree(NATIONAL_RULES, write(tmp_path, "e.csv", rows(series)), engine=engine)
+
+
+@by_engine
+def test_an_area_with_a_control_character_goes_to_the_interpreter(tmp_path, engine):
+    data = write(tmp_path, "t.csv", HEADER + "tab\there,robbery,2006/07,1\ntab\there,robbery,2007/08,2\n")
+    found = plan_json(NATIONAL_RULES, data, engine=engine)
+    assert isinstance(found, Fallback) and "control character" in found.reason
+    assert evaluate_job(NATIONAL_RULES, data, output_format="json", engine=engine).text == \
+        reference_json(NATIONAL_RULES, data)
+
+
+@by_engine
+def test_rows_only_after_the_period_and_only_missing_values(tmp_path, engine):
+    series = {("later", "robbery"): ["", "", "", "7", "8"], ("missing", "arson"): ["1", "suppressed", "", "NA", "n/a"],
+              ("later", "arson"): ["", "", "", "", "SUPPRESSED"]}
+    data = write(tmp_path, "p.csv", rows(series))
+    for period in ("2004/05", "2005/06", None):
+        json_agree(NATIONAL_RULES, data, period=period, engine=engine)
+
+
+# --- the bundled examples -----------------------------------------------------------------------------
+
+
+def long_form(dataset: Path, folder: Path) -> Path:
+    """A bundled dataset's values as a long-form CSV file (its other contents dropped)."""
+    loaded, _ = load_all([dataset], None)
+    words = {Missing.NA: "n/a", Missing.SUPPRESSED: "suppressed"}
+    lines = [f"{area.name},{indicator},{period.label},{words.get(value, value)}\n" for area in loaded.areas
+             for indicator, series in area.series.items() for period, value in sorted(series.values.items())]
+    return write(folder, dataset.stem + ".csv", HEADER + "".join(lines))
+
+
+@by_engine
+def test_bundled_rules_the_plan_supports_on_every_bundled_dataset(tmp_path, engine):
+    datasets = sorted((ROOT / "datasets").glob("*.yaml")) + sorted((ROOT / "datasets").glob("*.csv"))
+    supported = [r for r in sorted((ROOT / "rules").glob("*.rules")) if not json_unsupported(load_rules(r))]
+    assert supported  # community-safety-plan.rules, at least
+    wrote = 0
+    for rules in supported:
+        for dataset in datasets:
+            data = dataset if dataset.suffix == ".csv" else long_form(dataset, tmp_path)
+            try:
+                expected = reference_json(rules, data)
+            except InputError:
+                continue
+            got = plan_json(rules, data, engine=engine)
+            if isinstance(got, Fallback):  # a file the engines do not check (quoted cells): the interpreter runs
+                assert evaluate_job(rules, data, output_format="json", engine=engine).text == expected
+                continue
+            assert got == expected, (rules.name, dataset.name)
+            wrote += 1
+    assert wrote >= 3
+
+
+# --- what falls back, and how it says so -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rules, reason", [
+    ("tutorial.rules", "themes"), ("districts.rules", "comparator"),
+    ("quarterly-targets.rules", "annual target")])
+def test_unsupported_bundled_rules_are_named(rules, reason):
+    assert any(reason in r for r in json_unsupported(load_rules(ROOT / "rules" / rules)))
+
+
+@pytest.mark.parametrize("construct, reason", [
+    ("indicator x {\n polarity higher_is_better\n decimals 1\n}\n", "`decimals`"),
+    ("indicator x {\n polarity higher_is_better\n arrow {\n compare latest with same period last year\n }\n}\n",
+     "compare latest with year"),
+    ("indicator x { polarity higher_is_better }\ntheme t {\n scale red < green\n indicators x\n rating {\n"
+     " green otherwise\n }\n}\n",
+     "themes"),
+    ("indicator x {\n polarity higher_is_better\n arrow {\n compare latest with mean of previous 2\n }\n}\n",
+     "`compare latest with mean`"),
+])
+@by_engine
+def test_each_unsupported_construct_falls_back_with_a_note_and_the_same_bytes(tmp_path, construct, reason, engine):
+    rules = write(tmp_path, "r.rules", construct)
+    data = write(tmp_path, "d.csv", HEADER + "A,x,2005/06,4\nA,x,2006/07,6\n")
+    found = plan_json(rules, data, engine=engine)
+    assert isinstance(found, Fallback)
+    expected = reference_json(rules, data)
+    asked = evaluate_job(rules, data, output_format="json", engine=engine)
+    assert asked.text == expected and reason in asked.notes[0] and "reference interpreter ran" in asked.notes[0]
+    auto = evaluate_job(rules, data, output_format="json")
+    assert auto.text == expected and auto.notes == ()  # auto: silently the best path
+
+
+@by_engine
+def test_several_datasets_go_to_the_interpreter_with_a_note(tmp_path, engine):
+    data = write(tmp_path, "d.csv", HEADER + "A,robbery,2006/07,1\n")
+    more = write(tmp_path, "e.csv", HEADER + "B,robbery,2006/07,2\n")
+    asked = evaluate_job(NATIONAL_RULES, [data, more], output_format="json", engine=engine)
+    assert "writes CSV and JSON from one CSV dataset" in asked.notes[0]
+    assert asked.text == evaluate_job(NATIONAL_RULES, [data, more], output_format="json", engine="interpreter").text
+
+
+# --- streaming ----------------------------------------------------------------------------------------
+
+
+@by_engine
+def test_the_document_comes_in_bounded_pieces(tmp_path, engine, monkeypatch):
+    monkeypatch.setattr(json_run, "BATCH_ROWS", 5)
+    monkeypatch.setattr(json_run, "STAGE_ROWS", 15)
+    series = {(f"A{a:02}", i): ["1", "2", "3"] for a in range(7) for i in ("robbery", "arson")}
+    data = write(tmp_path, "s.csv", rows(series))
+    found = json_run.evaluate_json(load_rules(NATIONAL_RULES), data, engine)
+    assert not isinstance(found, Fallback)
+    pieces = list(found.pieces)
+    assert len(pieces) == -(-7 * 12 // 5) + 1  # 84 assessments, five at a time (in stages of 15); "]"
+    assert all(piece.count('\n      "area": ') <= 5 for piece in pieces)
+    written: list[str] = []
+    result = evaluate_job(NATIONAL_RULES, data, output_format="json", engine=engine, write=written.append)
+    assert result.text == "" and len(written) == len(pieces) + 2  # the head, the pieces, provenance
+    assert "".join(written) == reference_json(NATIONAL_RULES, data)
+
+
+def test_out_of_order_rows_are_refused_not_written():
+    batches = [[("{}", 0, 0), ("{}", 0, 1)], [("{}", 0, 1)]]
+    with pytest.raises(AssertionError):
+        list(json_run._array(iter(batches)))
+    assert "".join(json_run._array(iter(batches[:1]))) == "[\n    {},\n    {}\n  ]"
+
+
+def test_auto_writes_json_with_the_plan_from_files_of_some_size(tmp_path, monkeypatch):
+    from lsprules.jobs import evaluate as job
+
+    calls: list[str] = []
+    real = json_run.evaluate_json
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(json_run, "evaluate_json", spy)
+    data = write(tmp_path, "a.csv", rows({("A", "robbery"): ["1", "2", "3"], ("B", "arson"): ["4", "", "2"]}))
+    expected = reference_json(NATIONAL_RULES, data)
+    assert evaluate_job(NATIONAL_RULES, data, output_format="json").text == expected and calls == []  # small
+    monkeypatch.setattr(job, "AUTO_JSON_BYTES", 0)
+    result = evaluate_job(NATIONAL_RULES, data, output_format="json")
+    assert result.text == expected and result.notes == () and calls == ["duckdb"]
+    missing = tmp_path / "missing.csv"
+    with pytest.raises(InputError):  # reported by the reader, as without the plan
+        evaluate_job(NATIONAL_RULES, missing, output_format="json")
