@@ -271,3 +271,12 @@ def test_pages_are_written_as_the_areas_are_assessed_and_keep_none_of_them(tmp_p
     assert len(results) == 30 * 12 and most_alive[0] <= 2 * 12, most_alive
     assert pages_seen[-1] >= 28  # the pages of the areas before were already on disk
     assert len(list((tmp_path / "out" / "areas").iterdir())) == 30
+
+
+def test_a_columnar_engine_asked_for_says_that_the_interpreter_wrote_the_pages(tmp_path):
+    quiet = files(pages(tmp_path / "auto"))
+    code, output = run(*DISTRICTS, "-f", "html", "--pages", "-o", str(tmp_path / "duck"), "--engine", "duckdb")
+    assert code == 0 and output.startswith("note: the duckdb engine writes CSV and JSON from one CSV dataset")
+    assert files(tmp_path / "duck") == quiet
+    code, output = run(*DISTRICTS, "-f", "html", "--pages", "-o", str(tmp_path / "plain"))
+    assert code == 0 and "note:" not in output
