@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -60,3 +61,38 @@ def print_to_pdf(binary: str, page: Path, pdf: Path) -> bytes:
     result = run_chromium(binary, "--no-pdf-header-footer", f"--print-to-pdf={pdf.resolve()}", page.resolve().as_uri())
     assert result.returncode == 0 and pdf.exists(), result.stderr[-2000:]
     return pdf.read_bytes()
+
+
+# A page that opens an areas table (`{src}`, beside it) in a frame, clicks the RED column's heading twice and types
+# "west" in the filter box, noting the visible rows' areas after each step in data-down, data-up, data-filtered.
+SORT_AND_FILTER_PROBE = """<!DOCTYPE html><html><body>
+<iframe id="f" src="{src}" style="width:1240px;height:900px"></iframe>
+<script>
+document.getElementById("f").addEventListener("load", () => {
+  const d = document.getElementById("f").contentDocument;
+  const order = () => [...d.querySelectorAll("#areas tbody tr")].filter((r) => !r.hidden)
+    .map((r) => r.cells[0].textContent).join(",");
+  const heading = [...d.querySelectorAll("#areas thead th")].find((th) => th.textContent.includes("RED") &&
+    !th.textContent.includes("rating"));
+  heading.click();
+  document.body.dataset.down = order();
+  heading.click();
+  document.body.dataset.up = order();
+  const box = d.getElementById("filter");
+  box.value = "west";
+  box.dispatchEvent(new Event("input"));
+  document.body.dataset.filtered = order();
+});
+</script></body></html>"""
+
+
+def sort_and_filter(binary: str, folder: Path, src: str) -> dict[str, str]:
+    """The areas shown by the areas table of the page `src` in `folder` after sorting by RED down, then up, then
+    filtering by "west" (keys down, up, filtered), in Chromium."""
+    probe = folder / "probe.html"
+    probe.write_text(SORT_AND_FILTER_PROBE.replace("{src}", src), encoding="utf-8")
+    result = run_chromium(binary, "--allow-file-access-from-files", "--virtual-time-budget=5000", "--dump-dom",
+                          probe.as_uri())
+    body = re.search(r"<body([^>]*)>", result.stdout)
+    assert body, result.stderr[-2000:]
+    return dict(re.findall(r'data-(\w+)="([^"]*)"', body.group(1)))

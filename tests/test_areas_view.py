@@ -10,7 +10,7 @@ from collections import Counter
 import docx
 import pytest
 
-from chromium_helpers import run_chromium
+from chromium_helpers import sort_and_filter
 from test_reports_formats import EXAMPLES, check_golden, report, run
 
 AREAS = ["Northby", "Southby", "Eastmoor", "Westvale"]
@@ -80,33 +80,9 @@ def test_json_has_no_areas_view():
     assert result.returncode == 2 and "error[E521]" in result.stderr and result.stdout == ""
 
 
-SORT_PROBE = """<!DOCTYPE html><html><body>
-<iframe id="f" src="areas.html" style="width:1240px;height:900px"></iframe>
-<script>
-document.getElementById("f").addEventListener("load", () => {
-  const d = document.getElementById("f").contentDocument;
-  const order = () => [...d.querySelectorAll("#areas tbody tr")].filter((r) => !r.hidden)
-    .map((r) => r.cells[0].textContent).join(",");
-  const heading = [...d.querySelectorAll("#areas thead th")].find((th) => th.textContent.includes("RED") &&
-    !th.textContent.includes("rating"));
-  heading.click();
-  document.body.dataset.down = order();
-  heading.click();
-  document.body.dataset.up = order();
-  const box = d.getElementById("filter");
-  box.value = "west";
-  box.dispatchEvent(new Event("input"));
-  document.body.dataset.filtered = order();
-});
-</script></body></html>"""
-
-
 def test_html_sorts_and_filters_in_a_browser(chromium, tmp_path):
     (tmp_path / "areas.html").write_text(areas("html"), encoding="utf-8")
-    (tmp_path / "probe.html").write_text(SORT_PROBE, encoding="utf-8")
-    result = run_chromium(chromium, "--allow-file-access-from-files", "--virtual-time-budget=5000", "--dump-dom",
-                          (tmp_path / "probe.html").as_uri())
-    found = dict(re.findall(r'data-(\w+)="([^"]*)"', re.search(r"<body([^>]*)>", result.stdout).group(1)))
+    found = sort_and_filter(chromium, tmp_path, "areas.html")
     reds = {area: c.get("red", 0) for area, c in expected_counts().items()}
     down = found["down"].split(",")
     assert sorted(down) == sorted(AREAS) and [reds[a] for a in down] == sorted(reds.values(), reverse=True)

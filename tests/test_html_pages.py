@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from chromium_helpers import dump_dom, run_chromium
+from chromium_helpers import dump_dom, sort_and_filter
 from lsprules.cli.app import app
 from lsprules.core.files import FOLDER_MARK
 from lsprules.engine import interpreter
@@ -216,31 +216,9 @@ def test_an_error_half_way_keeps_the_previous_output_and_leaves_nothing_else(tmp
     assert files(tmp_path / "out") == before and [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
-PROBE = """<!DOCTYPE html><html><body>
-<iframe id="f" src="out/index.html" style="width:1240px;height:900px"></iframe>
-<script>
-document.getElementById("f").addEventListener("load", () => {
-  const d = document.getElementById("f").contentDocument;
-  const order = () => [...d.querySelectorAll("#areas tbody tr")].filter((r) => !r.hidden)
-    .map((r) => r.cells[0].textContent).join(",");
-  const heading = [...d.querySelectorAll("#areas thead th")].find((th) => th.textContent.includes("RED") &&
-    !th.textContent.includes("rating"));
-  heading.click();
-  document.body.dataset.down = order();
-  const box = d.getElementById("filter");
-  box.value = "west";
-  box.dispatchEvent(new Event("input"));
-  document.body.dataset.filtered = order();
-});
-</script></body></html>"""
-
-
 def test_the_index_sorts_and_filters_and_an_area_page_renders_in_a_browser(chromium, tmp_path):
     folder = pages(tmp_path / "out")
-    (tmp_path / "probe.html").write_text(PROBE, encoding="utf-8")
-    result = run_chromium(chromium, "--allow-file-access-from-files", "--virtual-time-budget=5000", "--dump-dom",
-                          (tmp_path / "probe.html").as_uri())
-    found = dict(re.findall(r'data-(\w+)="([^"]*)"', re.search(r"<body([^>]*)>", result.stdout).group(1)))
+    found = sort_and_filter(chromium, tmp_path, "out/index.html")
     assert sorted(found["down"].split(",")) == sorted(AREAS) and found["down"].split(",")[0] == "Westvale"
     assert found["filtered"] == "Westvale"
     dom = dump_dom(chromium, folder / "areas" / "westvale.html")

@@ -142,19 +142,24 @@ def _utf8_hint(name: str) -> str:
     return "save the file with UTF-8 encoding (in Excel: 'CSV UTF-8'; in editors: 'Save with Encoding')"
 
 
+def _through_link(target: Path, name: str, through_symlink: bool, kind: str, how: str) -> Path:
+    """`target`; for a symbolic link, with `through_symlink`, the `kind` it points to, else E006 (writing would
+    replace the link)."""
+    if not target.is_symlink():
+        return target
+    if not through_symlink:
+        raise InputError([error("E006", f"{name}: that is a symbolic link (to "
+                                f"{display_name(os.readlink(target))}); writing would replace the link",
+                                hint=f"name the {kind} it points to, or pass --write-through-symlink to {how}")])
+    return target.resolve()
+
+
 def output_target(path: str | Path, *, through_symlink: bool = False, label: str | None = None) -> Path:
     """The regular file an output may replace: `path` itself, or with `through_symlink` the file a symbolic
     link points to. InputError for a folder (E004), a FIFO, device or socket (E005), or a symbolic link not
     allowed (E006): replacing any of those with a regular file would break what it was."""
-    target = Path(path)
-    name = label or f"--output {display_name(target)}"
-    if target.is_symlink():
-        if not through_symlink:
-            raise InputError([error("E006", f"{name}: that is a symbolic link (to "
-                                    f"{display_name(os.readlink(target))}); writing would replace the link",
-                                    hint="name the file it points to, or pass --write-through-symlink to "
-                                         "write into that file")])
-        target = target.resolve()
+    name = label or f"--output {display_name(Path(path))}"
+    target = _through_link(Path(path), name, through_symlink, "file", "write into that file")
     try:
         mode = target.stat().st_mode
     except FileNotFoundError:
@@ -257,15 +262,8 @@ def output_folder(path: str | Path, inputs: list[Path], *, written: tuple[str, .
     before (it holds FOLDER_MARK, and nothing but `written` names beside it). InputError for a file (E003), a
     special file (E005), a symbolic link not allowed (E006), a folder holding anything else (E004), or a
     folder that holds one of the inputs (E003)."""
-    target = Path(path)
-    name = label or f"--output {display_name(target)}"
-    if target.is_symlink():
-        if not through_symlink:
-            raise InputError([error("E006", f"{name}: that is a symbolic link (to "
-                                    f"{display_name(os.readlink(target))}); writing would replace the link",
-                                    hint="name the folder it points to, or pass --write-through-symlink to "
-                                         "write there")])
-        target = target.resolve()
+    name = label or f"--output {display_name(Path(path))}"
+    target = _through_link(Path(path), name, through_symlink, "folder", "write there")
     for source in inputs:
         if str(source) != STDIN and _inside(Path(source), target):
             raise InputError([error("E003", f"{name}: that folder holds the input {display_name(source)}, and "
