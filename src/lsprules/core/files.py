@@ -238,15 +238,15 @@ def _terminate_cleanly() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _mode_for(target: Path) -> int:
-    """Keep a replaced file's permission bits, never its setuid, setgid or sticky bits (an output is data, not
-    a program); a new file gets the usual ones (0666 less the umask)."""
+def _mode_for(target: Path, fresh: int = 0o666) -> int:
+    """Keep a replaced file's (or folder's) permission bits, never its setuid, setgid or sticky bits (an output
+    is data, not a program); a new one gets the usual ones (`fresh` less the umask)."""
     try:
         return target.stat().st_mode & 0o777
     except OSError:
         umask = os.umask(0)
         os.umask(umask)
-        return 0o666 & ~umask
+        return fresh & ~umask
 
 
 # --- a folder as one output (evaluate --pages) -----------------------------------------------------------------
@@ -358,9 +358,4 @@ def _replace_folder(new: Path, target: Path, parent: Path) -> None:
 
 def _folder_mode(target: Path) -> int:
     """A replaced folder's permission bits; a new one gets the usual ones (0777 less the umask)."""
-    try:
-        return target.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o777 & ~umask
+    return _mode_for(target, 0o777)
