@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from lsprules.cli.common import OPTIONS, StdinFilename, input_errors, name_stdin, project_config
+from lsprules.cli.common import OPTIONS, StdinRulesFilename, input_errors, name_stdin, project_config
 
 
 class CheckFormat(str, Enum):
@@ -34,7 +34,7 @@ def check(
                                                      "or prefixes, e.g. E2 (repeatable).")] = None,
     ignore: Annotated[list[str] | None, typer.Option("--ignore", metavar="CODE", help="Hide these codes or "
                                                      "prefixes (repeatable).")] = None,
-    stdin_filename: StdinFilename = None,
+    stdin_filename: StdinRulesFilename = None,
 ) -> None:
     """Check rule files: names, RAG bands (gaps, overlaps, clauses that never fire), targets and units.
 

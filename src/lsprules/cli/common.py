@@ -152,6 +152,9 @@ def _same_file(a: Path, b: Path) -> bool:
 StdinFilename = Annotated[str | None, typer.Option("--stdin-filename", metavar="NAME",
                                                    help="Name for standard input (-) in messages; its extension "
                                                         "says how to read a dataset.")]
+# For the commands that read only rule files from standard input: no word of datasets in their help.
+StdinRulesFilename = Annotated[str | None, typer.Option("--stdin-filename", metavar="NAME",
+                                                        help="Name for standard input (-) in messages.")]
 
 
 def name_stdin(name: str | None) -> None:

@@ -11,7 +11,7 @@ import typer
 from lsprules.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
-    StdinFilename,
+    StdinRulesFilename,
     WriteThroughSymlink,
     emit,
     input_errors,
@@ -47,7 +47,7 @@ def diff(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of "
                                                    "standard output.")] = None,
     write_through_symlink: WriteThroughSymlink = False,
-    stdin_filename: StdinFilename = None,
+    stdin_filename: StdinRulesFilename = None,
 ) -> None:
     """Compare two versions of a rule file in meaning (not text), and replay them on data.
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lsprules.cli.common import OPTIONS, StdinFilename, name_stdin
+from lsprules.cli.common import OPTIONS, StdinRulesFilename, name_stdin
 
 
 def fmt(
@@ -17,7 +17,7 @@ def fmt(
     check: Annotated[bool, typer.Option("--check", help="Write nothing; show the diff and exit 1 if a file is "
                                         "not formatted.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Write nothing; show what formatting would change.")] = False,
-    stdin_filename: StdinFilename = None,
+    stdin_filename: StdinRulesFilename = None,
 ) -> None:
     """Format rule files in place: one canonical layout, comments kept, meaning unchanged.
 
