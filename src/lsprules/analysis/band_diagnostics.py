@@ -103,8 +103,25 @@ def merged(regions: list[tuple[Region, str | None]]) -> list[tuple[Region, str |
     return out
 
 
-def _joined(parts: list[str]) -> str:
-    return listed(parts, "and")
+def _joined(parts: list[str], conjunction: str = "and") -> str:
+    return listed(parts, conjunction)
+
+
+def _stretches(scenarios: list[Scenario]) -> int:
+    """How many of these scenarios stand for a stretch of targets, not a single one."""
+    return sum(1 for s in scenarios if s.stretch is not None and s.stretch[0] != s.stretch[2])
+
+
+def _target_words(stretch: Region, words: Words) -> str:
+    """A stretch of targets in words, after "when the target is": '0', 'above 0', 'above 0 and below 5'."""
+    low, low_closed, high, high_closed = stretch
+    a = None if low is None else words.number(low)
+    b = None if high is None else words.number(high)
+    if a is not None and low == high:
+        return a
+    below = None if b is None else (f"at most {b}" if high_closed else f"below {b}")
+    above = None if a is None else (f"at least {a}" if low_closed else f"above {a}")
+    return " and ".join(w for w in (above, below) if w is not None) or "any number"
 
 
 def clause_words(clause: nodes.Clause) -> str:
@@ -230,16 +247,17 @@ class BandCheck:
                 texts.setdefault("; ".join(parts), []).append(scenario)
         if not texts:
             return None
-        text, where = max(texts.items(), key=lambda item: len(item[1]))  # the commonest, for a free target
+        # The commonest, for a free target; of equally common ones, one that holds for a stretch of targets
+        # rather than at a single one (a value "of exactly the target" rather than "0" when the target is 0).
+        text, where = max(texts.items(), key=lambda item: (len(item[1]), _stretches(item[1])))
         targeted = [s for s in analysis.scenarios if not s.missing_target]
         if len(where) < len(analysis.scenarios) and not all(any(s is w for w in where) for s in targeted):
-            # only for some targets: say for which one (for every target but not without one: no need)
-            chosen = where[len(where) // 2]
-            if chosen.missing_target:
+            # only for some targets: say for which (for every target but not without one: no need)
+            stretches = [s.stretch for s in where if not s.missing_target and s.stretch is not None]
+            if not stretches:
                 text = f"when there is no target, {text}"
             else:
-                assert chosen.target is not None  # several scenarios only for a free target, each with a value
-                text = f"when the target is {words.number(chosen.target)}, {text}"
+                text = f"when the target is {_joined([_target_words(s, words) for s in stretches], 'or')}, {text}"
         return self._say("E201", f"{text} {_match(text)} no clause of this RAG rule", self.rag,
                          "add a clause for them, or end with a catch-all such as `red otherwise`")
 

@@ -69,6 +69,7 @@ class Scenario:
     target: Fraction | None
     points: list[Point] = field(default_factory=list)
     missing_target: bool = False  # the indicator has a target, but the data may leave it unset (`no target`)
+    stretch: Region | None = None  # for a free target: the targets this one stands for
 
 
 @dataclass
@@ -198,17 +199,17 @@ def analyse(clauses: tuple[nodes.Clause, ...], ctx: Context) -> Analysis | None:
     dims = dimensions(conditions, ctx)
     lines, thresholds, uses_target = _breakpoints(conditions, ctx)
     symbolic = ctx.target is None and ctx.has_target and uses_target
-    targets: list[Fraction | None]
+    targets: list[tuple[Fraction | None, Region | None]]
     if symbolic:
-        targets = [t for t, _ in representatives(target_thresholds(lines, thresholds, ctx), ctx.minimum)]
+        targets = list(representatives(target_thresholds(lines, thresholds, ctx), ctx.minimum))
     elif ctx.target is None and ctx.has_target:
-        targets = [Fraction(1)]  # the target is known but no test places the value against it: any will do
+        targets = [(Fraction(1), None)]  # the target is known but no test places the value against it: any will do
     else:
-        targets = [ctx.target]
+        targets = [(ctx.target, None)]
     unset = ctx.has_target and ctx.target is None and _tests(conditions, "target")
     if (len(targets) + unset) * (2 * len(lines) + 2) * dims.count() > BUDGET:
         return None
-    scenarios = [_scenario(clauses, ctx, dims, lines, t) for t in targets]
+    scenarios = [_scenario(clauses, ctx, dims, lines, t, stretch) for t, stretch in targets]
     if unset:  # a target worked out from the data can be missing: `no target` then holds
         scenarios.append(_scenario(clauses, replace(ctx, has_target=False), dims, lines, None))
         scenarios[-1].missing_target = True
@@ -255,8 +256,8 @@ def _breakpoints(conditions: list[nodes.Expr], ctx: Context) -> tuple[list[Line]
 
 
 def _scenario(clauses: tuple[nodes.Clause, ...], ctx: Context, dims: Dimensions, lines: list[Line],
-              target: Fraction | None) -> Scenario:
-    scenario = Scenario(target)
+              target: Fraction | None, stretch: Region | None = None) -> Scenario:
+    scenario = Scenario(target, stretch=stretch)
     for value, region in representatives([line.at(target) for line in lines], ctx.minimum):
         results: list[tuple[Case, Outcome, tuple[bool | None, ...]]] = []
         for case in cases(dims, value, ctx):
