@@ -67,15 +67,45 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
         found, ranges = facts
         at = period_at(period, found.periods)
         if not isinstance(at, Fallback) and (areas is None or set(areas) <= found.areas):
-            bounded = _narrowest(rules, found, at, areas, frame.height)
-            if bounded is not None:
-                ran = _execute(bounded, frame, found, _checks(frame, ranges))
-                if not isinstance(ran, Fallback):
-                    return ran
-                if ran.reason != PLAN_FAILED:
-                    return ran
+            ran = _overlapped(rules, frame, found, ranges, at, areas)
+            if ran is not None:
+                return ran
     # Something is off (or polars failed): the checks alone, then the plan, say what a user is told, as always.
     return _checked_run(rules, frame, period, areas)
+
+
+def _overlapped(rules: RuleSet, frame: pl.DataFrame, found: Checked, ranges: list[int], at: Period | None,
+                areas: Sequence[str] | None) -> Iterator[str] | Fallback | None:
+    """The checks of values and keys counted by polars while Python compiles the plan, then the plan when they
+    pass (None: the checks or the plan failed in polars, or the plan's integers could overflow)."""
+    counting = _Collecting(_checks(frame, ranges))
+    counting.start()
+    bounded = _narrowest(rules, found, at, areas, frame.height)
+    query = None if bounded is None else _query(bounded, frame, found)
+    counting.join()
+    if counting.result is None or query is None:
+        return None
+    bad, duplicates = _found(frame, counting.result)
+    if bad or duplicates:
+        return Fallback(REFUSED)
+    return _collected(query)
+
+
+class _Collecting(threading.Thread):
+    """A polars query collected in a thread (polars releases the GIL): its frame, or None when polars failed."""
+
+    def __init__(self, query: pl.LazyFrame):
+        super().__init__(daemon=True)
+        self.query = query
+        self.result: pl.DataFrame | None = None
+
+    def run(self) -> None:
+        import polars as pl
+
+        try:
+            self.result = self.query.collect()
+        except pl.exceptions.PolarsError:
+            self.result = None
 
 
 def _checked_run(rules: RuleSet, frame: pl.DataFrame, period: str | None,
@@ -92,7 +122,7 @@ def _checked_run(rules: RuleSet, frame: pl.DataFrame, period: str | None,
     bounded = _narrowest(rules, found, at, areas, frame.height)
     if bounded is None:
         return Fallback("a number is too large for exact integer arithmetic in polars (38 digits)", note=True)
-    return _execute(bounded, frame, found, None)
+    return _collected(_query(bounded, frame, found))
 
 
 def _import_compiler() -> None:
@@ -194,27 +224,28 @@ def _found(frame: pl.DataFrame, counts: pl.DataFrame) -> tuple[int, int]:
     return int(bad or 0), frame.height - int(keys or 0)
 
 
-def _execute(bounded: tuple[exp.Select, str], frame: pl.DataFrame, found: Checked, checks: pl.LazyFrame | None
-             ) -> Iterator[str] | Fallback:
-    """The plan run on the frame, its values parsed by polars; with `checks`, the checks run beside it (in one
-    collect_all) and the plan's result is used only when they pass. The CSV text."""
+def _query(bounded: tuple[exp.Select, str], frame: pl.DataFrame, found: Checked) -> pl.LazyFrame | Fallback:
+    """The plan as a polars query on the frame, its values parsed by polars (or why polars cannot plan it)."""
     import polars as pl
 
     plan, integers = bounded
     observations = frame.lazy().with_row_index("rn", offset=1).with_columns(_values(found, integers))
-    context = pl.SQLContext(observations=observations)
     try:
-        query = context.execute(plan.sql(dialect="postgres"))
-        if checks is None:
-            result = query.collect()
-        else:
-            counts, result = pl.collect_all([checks, query])
-            bad, duplicates = _found(frame, counts)
-            if bad or duplicates:
-                return Fallback(REFUSED)
+        return pl.SQLContext(observations=observations).execute(plan.sql(dialect="postgres"))
     except pl.exceptions.PolarsError as error:
-        return Fallback(PLAN_FAILED, note=True) if checks is not None else \
-            Fallback(f"{PLAN_FAILED} ({type(error).__name__})", note=True)
+        return Fallback(f"{PLAN_FAILED} ({type(error).__name__})", note=True)
+
+
+def _collected(query: pl.LazyFrame | Fallback) -> Iterator[str] | Fallback:
+    """The CSV text the query gives (or why not)."""
+    import polars as pl
+
+    if isinstance(query, Fallback):
+        return query
+    try:
+        result = query.collect()
+    except pl.exceptions.PolarsError as error:
+        return Fallback(f"{PLAN_FAILED} ({type(error).__name__})", note=True)
     # The plan writes every cell as CSV text already (quoted where needed), so polars writes it as it is.
     return iter([result.write_csv(quote_style="never", null_value="", line_terminator="\n")])
 
