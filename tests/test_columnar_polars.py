@@ -132,7 +132,7 @@ def _cells(data, values: str | None) -> str:
     assert not isinstance(found, Fallback)
     bounded = polars_run._narrowest(load_rules(NATIONAL_RULES), found, None, None, frame.height, values)
     assert bounded is not None
-    text = polars_run._collected(polars_run._query(bounded, frame, found))
+    text = polars_run._collected(polars_run._query(bounded, frame, found), frame.height)
     assert not isinstance(text, Fallback)
     return "".join(text)
 
@@ -181,3 +181,15 @@ def test_an_unknown_period_asked_for_is_said_after_the_checks_as_before(tmp_path
     data = write(tmp_path, "d.csv", HEADER + "E01,robbery,2003/04,5\nE01,robbery,2004/05,lots\n")
     assert polars_run.evaluate_csv(load_rules(NATIONAL_RULES), data, period="2009/10") == \
         Fallback(polars_run.REFUSED)  # the bad value first, as the checks alone say it
+
+
+def test_the_streaming_engine_gives_the_same_bytes(tmp_path, monkeypatch):
+    values = {1: ("9.5", "9.97", "na"), 2: ("120.25", "-3", "118"), 3: ("-4", "", "0.125"), 4: ("0", "0", "7")}
+    rows = [f"E0{a},{i},{p},{v}" for a, vs in values.items() for i in ("robbery", "arson", "detection_rate_pct")
+            for p, v in zip(("2003/04", "2004/05", "2005/06"), vs, strict=True)]
+    data = write(tmp_path, "d.csv", HEADER + "\n".join(rows[::-1]) + "\n")  # areas in order of first row: 4 first
+    in_memory = evaluate_job(NATIONAL_RULES, data, output_format="csv", engine="polars")
+    monkeypatch.setattr(polars_run, "STREAMING_ROWS", 0)
+    streamed = evaluate_job(NATIONAL_RULES, data, output_format="csv", engine="polars")
+    assert not in_memory.notes and not streamed.notes
+    assert streamed.text == in_memory.text == reference_csv(NATIONAL_RULES, data)

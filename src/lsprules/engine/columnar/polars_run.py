@@ -44,6 +44,7 @@ INTEGERS = (("BIGINT", 10**18), ("INT128", EXACT_LIMIT))
 VALUE_PATTERN = rf"^(?:{NUMBER_PATTERN[1:-1]}|(?i:{MISSING_PATTERN[2:-2]}))$"
 VALUES = "parsed"  # the input's column of values as integers (sql_plan.PlanOptions.values)
 PLAN_FAILED = "polars could not run the plan"
+STREAMING_ROWS = 1_000_000  # the plan runs in polars' streaming engine from this many rows (docs/performance.md)
 INSTALL = "polars is not installed (pip install 'lsprules[polars]')"
 
 
@@ -88,7 +89,7 @@ def _overlapped(rules: RuleSet, frame: pl.DataFrame, found: Checked, ranges: lis
     bad, duplicates = _found(frame, counting.result)
     if bad or duplicates:
         return Fallback(REFUSED)
-    return _collected(query)
+    return _collected(query, frame.height)
 
 
 class _Collecting(threading.Thread):
@@ -122,7 +123,7 @@ def _checked_run(rules: RuleSet, frame: pl.DataFrame, period: str | None,
     bounded = _narrowest(rules, found, at, areas, frame.height)
     if bounded is None:
         return Fallback("a number is too large for exact integer arithmetic in polars (38 digits)", note=True)
-    return _collected(_query(bounded, frame, found))
+    return _collected(_query(bounded, frame, found), frame.height)
 
 
 def _import_compiler() -> None:
@@ -233,15 +234,16 @@ def _query(bounded: tuple[exp.Select, str], frame: pl.DataFrame, found: Checked)
         return Fallback(f"{PLAN_FAILED} ({type(error).__name__})", note=True)
 
 
-def _collected(query: pl.LazyFrame | Fallback) -> Iterator[str] | Fallback:
-    """The CSV text the query gives (or why not)."""
+def _collected(query: pl.LazyFrame | Fallback, rows: int) -> Iterator[str] | Fallback:
+    """The CSV text the query on `rows` rows gives (or why not)."""
     import polars as pl
 
     if isinstance(query, Fallback):
         return query
     try:
-        # The streaming engine groups and sorts with some 10 % less work than the in-memory one (same result).
-        result = query.collect(engine="streaming")
+        # On many rows the streaming engine groups and sorts with some 10 % less work than the in-memory one (the
+        # same result); on a few it takes longer to start.
+        result = query.collect(engine="streaming" if rows >= STREAMING_ROWS else "in-memory")
     except pl.exceptions.PolarsError as error:
         return Fallback(f"{PLAN_FAILED} ({type(error).__name__})", note=True)
     # The plan writes every cell as CSV text already (quoted where needed), so polars writes it as it is.
