@@ -122,3 +122,74 @@ def test_other_formats_say_that_the_polars_engine_writes_csv_and_json(tmp_path):
     result = evaluate_job(NATIONAL_RULES, data, output_format="markdown", engine="polars")
     assert result.notes and result.notes[0].startswith("the polars engine writes CSV and JSON from one CSV dataset")
     assert evaluate_job(NATIONAL_RULES, data, output_format="json", engine="polars").notes == ()  # JSON: it ran
+
+
+def _cells(data, values: str | None) -> str:
+    """The polars run's CSV text, values parsed by polars (values: its column) or by the plan (None)."""
+    frame = polars_run._read(data)
+    assert not isinstance(frame, Fallback)
+    found = polars_run._checked(frame)
+    assert not isinstance(found, Fallback)
+    bounded = polars_run._narrowest(load_rules(NATIONAL_RULES), found, None, None, frame.height, values)
+    assert bounded is not None
+    text = polars_run._collected(polars_run._query(bounded, frame, found), frame.height)
+    assert not isinstance(text, Fallback)
+    return "".join(text)
+
+
+@pytest.mark.parametrize("digits", [3, 16])  # 64-bit integers, and 128-bit ones (a value of 16 digits)
+def test_values_parsed_by_polars_are_the_plan_s_own_parse(tmp_path, digits):
+    # Every way the reference reader writes a number (signs, leading zeros, fewer places than the scale, zero)
+    # and every missing word, in any case.
+    values = ["+5", "007", "-0.5", "1.25", "-0", "0.10", "na", "N/A", "", "Suppressed", "12", "-3.5",
+              "9" * (digits - 2) + ".25"]
+    rows = [f"E0{k // 3},{('robbery', 'arson', 'detection_rate_pct')[k % 3]},{p},{v}"
+            for k, v in enumerate(values) for p in ("2003/04", "2004/05") if v or p == "2004/05"]
+    data = write(tmp_path, "d.csv", HEADER + "\n".join(rows) + "\n")
+    parsed = _cells(data, polars_run.VALUES)
+    assert parsed == _cells(data, None)
+    assert parsed == reference_csv(NATIONAL_RULES, data)
+
+
+@pytest.mark.parametrize("cell", ["lots", " 5", "1e3"])
+def test_a_bad_value_found_beside_the_compile_leaves_the_plan_unused(tmp_path, cell):
+    data = write(tmp_path, "d.csv", HEADER + f"E01,robbery,2003/04,5\nE01,robbery,2004/05,{cell}\n")
+    found = polars_run.evaluate_csv(load_rules(NATIONAL_RULES), data)
+    assert found == Fallback(polars_run.REFUSED)
+
+
+def test_a_repeated_row_found_beside_the_compile_leaves_the_plan_unused(tmp_path):
+    data = write(tmp_path, "d.csv", HEADER + "E01,robbery,2003/04,5\nE01,arson,2003/04,4\nE01,robbery,2003/04,6\n")
+    assert polars_run.evaluate_csv(load_rules(NATIONAL_RULES), data) == Fallback(polars_run.REFUSED)
+
+
+def test_when_polars_fails_beside_the_compile_the_checks_alone_decide(tmp_path, monkeypatch):
+    good = write(tmp_path, "good.csv", HEADER + "E01,robbery,2003/04,5\nE01,robbery,2004/05,4\n")
+    bad = write(tmp_path, "bad.csv", HEADER + "E01,robbery,2003/04,5\nE01,robbery,2004/05,lots\n")
+    calls = []
+    real = polars_run._checked_run
+    monkeypatch.setattr(polars_run._Collecting, "run", lambda self: None)  # as if polars raised: no counts
+    monkeypatch.setattr(polars_run, "_checked_run", lambda *a: calls.append(a) or real(*a))
+    rules = load_rules(NATIONAL_RULES)
+    found = polars_run.evaluate_csv(rules, good)
+    assert not isinstance(found, Fallback) and "".join(found) == reference_csv(NATIONAL_RULES, good)
+    assert polars_run.evaluate_csv(rules, bad) == Fallback(polars_run.REFUSED)
+    assert len(calls) == 2
+
+
+def test_an_unknown_period_asked_for_is_said_after_the_checks_as_before(tmp_path):
+    data = write(tmp_path, "d.csv", HEADER + "E01,robbery,2003/04,5\nE01,robbery,2004/05,lots\n")
+    assert polars_run.evaluate_csv(load_rules(NATIONAL_RULES), data, period="2009/10") == \
+        Fallback(polars_run.REFUSED)  # the bad value first, as the checks alone say it
+
+
+def test_the_streaming_engine_gives_the_same_bytes(tmp_path, monkeypatch):
+    values = {1: ("9.5", "9.97", "na"), 2: ("120.25", "-3", "118"), 3: ("-4", "", "0.125"), 4: ("0", "0", "7")}
+    rows = [f"E0{a},{i},{p},{v}" for a, vs in values.items() for i in ("robbery", "arson", "detection_rate_pct")
+            for p, v in zip(("2003/04", "2004/05", "2005/06"), vs, strict=True)]
+    data = write(tmp_path, "d.csv", HEADER + "\n".join(rows[::-1]) + "\n")  # areas in order of first row: 4 first
+    in_memory = evaluate_job(NATIONAL_RULES, data, output_format="csv", engine="polars")
+    monkeypatch.setattr(polars_run, "STREAMING_ROWS", 0)
+    streamed = evaluate_job(NATIONAL_RULES, data, output_format="csv", engine="polars")
+    assert not in_memory.notes and not streamed.notes
+    assert streamed.text == in_memory.text == reference_csv(NATIONAL_RULES, data)

@@ -19,6 +19,7 @@ from lsprules.data.readers.long_form import INDICATOR_ID, REQUIRED
 # The reference reader's NUMBER (^[+-]?\d+(\.\d+)?$) with ASCII digits: any other digit goes to the reference.
 NUMBER_PATTERN = r"^[+-]?[0-9]+(\.[0-9]+)?$"
 MISSING_PATTERN = r"^(|na|n/a|suppressed)$"
+REFUSED = "a value that is not a number, or two rows for one area, indicator and period"
 MAX_SCALE = 18  # decimal places a value may have: beyond, the exact scaled integers could overflow
 
 
@@ -69,7 +70,7 @@ def checked(bad: int, duplicates: int, scale: int, digits: int,
     """The verdict on a file from what an engine counted (values that are neither numbers nor missing words,
     repeated rows, the most decimal places and integer digits) and its distinct area, indicator, period cells."""
     if bad or duplicates:
-        return Fallback("a value that is not a number, or two rows for one area, indicator and period")
+        return Fallback(REFUSED)
     if scale > MAX_SCALE:
         return Fallback(f"a value with more than {MAX_SCALE} decimal places", note=True)
     found = {column: list(values) for column, values in cells.items()}

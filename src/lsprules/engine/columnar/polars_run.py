@@ -21,6 +21,7 @@ from lsprules.core.periods import Period
 from lsprules.engine.columnar.input_checks import (
     MISSING_PATTERN,
     NUMBER_PATTERN,
+    REFUSED,
     Checked,
     Fallback,
     checked,
@@ -41,6 +42,9 @@ EXACT_LIMIT = 10**38
 INTEGERS = (("BIGINT", 10**18), ("INT128", EXACT_LIMIT))
 # A value is a number or a missing word (as input_checks' two patterns, in one pass; words in any case).
 VALUE_PATTERN = rf"^(?:{NUMBER_PATTERN[1:-1]}|(?i:{MISSING_PATTERN[2:-2]}))$"
+VALUES = "parsed"  # the input's column of values as integers (sql_plan.PlanOptions.values)
+PLAN_FAILED = "polars could not run the plan"
+STREAMING_ROWS = 1_000_000  # the plan runs in polars' streaming engine from this many rows (docs/performance.md)
 INSTALL = "polars is not installed (pip install 'lsprules[polars]')"
 
 
@@ -56,10 +60,59 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
     compiler = threading.Thread(target=_import_compiler, daemon=True)
     compiler.start()
     frame = _read(Path(path))
-    found = frame if isinstance(frame, Fallback) else _checked(frame)
+    facts = None if isinstance(frame, Fallback) else _unchecked(frame)
     compiler.join()
     if isinstance(frame, Fallback):
         return frame
+    if facts is not None:
+        found, ranges = facts
+        at = period_at(period, found.periods)
+        if not isinstance(at, Fallback) and (areas is None or set(areas) <= found.areas):
+            ran = _overlapped(rules, frame, found, ranges, at, areas)
+            if ran is not None:
+                return ran
+    # Something is off (or polars failed): the checks alone, then the plan, say what a user is told, as always.
+    return _checked_run(rules, frame, period, areas)
+
+
+def _overlapped(rules: RuleSet, frame: pl.DataFrame, found: Checked, ranges: list[int], at: Period | None,
+                areas: Sequence[str] | None) -> Iterator[str] | Fallback | None:
+    """The checks of values and keys counted by polars while Python compiles the plan, then the plan when they
+    pass (None: the checks or the plan failed in polars, or the plan's integers could overflow)."""
+    counting = _Collecting(_checks(frame, ranges))
+    counting.start()
+    bounded = _narrowest(rules, found, at, areas, frame.height)
+    query = None if bounded is None else _query(bounded, frame, found)
+    counting.join()
+    if counting.result is None or query is None:
+        return None
+    bad, duplicates = _found(frame, counting.result)
+    if bad or duplicates:
+        return Fallback(REFUSED)
+    return _collected(query, frame.height)
+
+
+class _Collecting(threading.Thread):
+    """A polars query collected in a thread (polars releases the GIL): its frame, or None when polars failed."""
+
+    def __init__(self, query: pl.LazyFrame):
+        super().__init__(daemon=True)
+        self.query = query
+        self.result: pl.DataFrame | None = None
+
+    def run(self) -> None:
+        import polars as pl
+
+        try:
+            self.result = self.query.collect()
+        except pl.exceptions.PolarsError:
+            self.result = None
+
+
+def _checked_run(rules: RuleSet, frame: pl.DataFrame, period: str | None,
+                 areas: Sequence[str] | None) -> Iterator[str] | Fallback:
+    """The checks alone, and the plan only when they pass: each Fallback in the order a user is told it."""
+    found = _checked(frame)
     if isinstance(found, Fallback):
         return found
     at = period_at(period, found.periods)
@@ -67,7 +120,10 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
         return at
     if areas is not None and not set(areas) <= found.areas:
         return Fallback("an --area the data does not have")
-    return _run(rules, frame, found, at, areas)
+    bounded = _narrowest(rules, found, at, areas, frame.height)
+    if bounded is None:
+        return Fallback("a number is too large for exact integer arithmetic in polars (38 digits)", note=True)
+    return _collected(_query(bounded, frame, found), frame.height)
 
 
 def _import_compiler() -> None:
@@ -108,61 +164,125 @@ def _checked(frame: pl.DataFrame) -> Checked | Fallback:
 
 
 def _counted(frame: pl.DataFrame) -> Checked | Fallback:
+    scale, digits, cells, ranges = _facts(frame)
+    bad, duplicates = _found(frame, _checks(frame, ranges).collect())
+    return checked(bad, duplicates, scale, digits, cells)
+
+
+def _facts(frame: pl.DataFrame) -> tuple[int, int, dict[str, list[str]], list[int]]:
+    """What the plan's compile needs of the file, counted in bulk: the most places and digits, the distinct area,
+    indicator and period cells, and the ranges of their category codes."""
+    import polars as pl
+
+    value = pl.col("value")
+    # The most places, and at most the most digits (the length up to any point, counting a sign, and the length of
+    # a missing word: too many digits only makes the plan's bound on its integers more cautious).
+    dot, size = value.str.find(".", literal=True), value.str.len_bytes()
+    counts = frame.select((size - dot - 1).max().alias("scale"), pl.coalesce(dot, size).max().alias("digits"),
+                          *(c.max().alias(str(i)) for i, c in enumerate(_codes()))).row(0)
+    cells = {c: frame.get_column(c).unique().cast(pl.String).to_list() for c in ("area", "indicator", "period")}
+    return int(counts[0] or 0), int(counts[1] or 0), cells, [int(r or 0) + 1 for r in counts[2:]]
+
+
+def _unchecked(frame: pl.DataFrame) -> tuple[Checked, list[int]] | None:
+    """The verdict on the file before its values and keys are checked, when it passes (None: it does not, and the
+    full checks decide what a user is told)."""
+    scale, digits, cells, ranges = _facts(frame)
+    found = checked(0, 0, scale, digits, cells)
+    return None if isinstance(found, Fallback) else (found, ranges)
+
+
+def _codes() -> list[pl.Expr]:
+    """A row's area, indicator and period as their category codes."""
+    import polars as pl
+
+    codes = [pl.col("area").to_physical(), pl.col("indicator").to_physical(),
+             pl.col("period").cast(pl.Categorical).to_physical()]
+    return [c.cast(pl.UInt64) for c in codes]
+
+
+def _checks(frame: pl.DataFrame, ranges: list[int]) -> pl.LazyFrame:
+    """The values that are neither numbers nor missing words, and the distinct keys (area, indicator, period),
+    given the ranges of their category codes (_facts)."""
     import polars as pl
 
     value = pl.col("value")
     bad = value.is_not_null() & ~value.str.contains(VALUE_PATTERN)
-    # The most places, and at most the most digits (the length up to any point, counting a sign, and the length of
-    # a missing word: too many digits only makes the plan's bound on its integers more cautious).
-    dot, size = value.str.find(".", literal=True), value.str.len_bytes()
+    codes = _codes()
     # A row's key as one integer from its cells' category codes (hashing three texts a row costs more), when the
     # codes' ranges allow; their product is then unique per area, indicator and period.
-    codes = [pl.col("area").to_physical(), pl.col("indicator").to_physical(),
-             pl.col("period").cast(pl.Categorical).to_physical()]
-    codes = [c.cast(pl.UInt64) for c in codes]
-    counts = frame.select(bad.sum().alias("bad"), (size - dot - 1).max().alias("scale"),
-                          pl.coalesce(dot, size).max().alias("digits"),
-                          *(c.max().alias(str(i)) for i, c in enumerate(codes))).row(0)
-    if counts[0]:
-        return checked(int(counts[0]), 0, 0, 0, {})
-    ranges = [int(r or 0) + 1 for r in counts[3:]]
     key = codes[0] * (ranges[1] * ranges[2]) + codes[1] * ranges[2] + codes[2] \
         if ranges[0] * ranges[1] * ranges[2] < 2**64 else pl.struct("area", "indicator", "period")
-    duplicates = frame.height - int(frame.select(key.n_unique()).item() or 0)
-    cells = {c: frame.get_column(c).unique().cast(pl.String).to_list() for c in ("area", "indicator", "period")}
-    return checked(0, duplicates, int(counts[1] or 0), int(counts[2] or 0), cells)
+    return frame.lazy().select(bad.sum().alias("bad"), key.n_unique().alias("keys"))
 
 
-def _run(rules: RuleSet, frame: pl.DataFrame, found: Checked, at: Period | None,
-         areas: Sequence[str] | None) -> Iterator[str] | Fallback:
-    """The plan, when its integers cannot overflow, run on the checked frame; the CSV text."""
+def _found(frame: pl.DataFrame, counts: pl.DataFrame) -> tuple[int, int]:
+    """The bad values and the repeated rows from the counts of _checks."""
+    bad, keys = counts.row(0)
+    return int(bad or 0), frame.height - int(keys or 0)
+
+
+def _query(bounded: tuple[exp.Select, str], frame: pl.DataFrame, found: Checked) -> pl.LazyFrame | Fallback:
+    """The plan as a polars query on the frame, its values parsed by polars (or why polars cannot plan it)."""
     import polars as pl
 
-    plan = _bounded_plan(rules, found, at, areas, frame.height)
-    if plan is None:
-        return Fallback("a number is too large for exact integer arithmetic in polars (38 digits)", note=True)
-    context = pl.SQLContext(observations=frame.lazy().with_row_index("rn", offset=1))
+    plan, integers = bounded
+    observations = frame.lazy().with_row_index("rn", offset=1).with_columns(_values(found, integers))
     try:
-        result = context.execute(plan.sql(dialect="postgres")).collect()
+        return pl.SQLContext(observations=observations).execute(plan.sql(dialect="postgres"))
     except pl.exceptions.PolarsError as error:
-        return Fallback(f"polars could not run the plan ({type(error).__name__})", note=True)
+        return Fallback(f"{PLAN_FAILED} ({type(error).__name__})", note=True)
+
+
+def _collected(query: pl.LazyFrame | Fallback, rows: int) -> Iterator[str] | Fallback:
+    """The CSV text the query on `rows` rows gives (or why not)."""
+    import polars as pl
+
+    if isinstance(query, Fallback):
+        return query
+    try:
+        # On many rows the streaming engine groups and sorts with some 10 % less work than the in-memory one (the
+        # same result); on a few it takes longer to start.
+        result = query.collect(engine="streaming" if rows >= STREAMING_ROWS else "in-memory")
+    except pl.exceptions.PolarsError as error:
+        return Fallback(f"{PLAN_FAILED} ({type(error).__name__})", note=True)
     # The plan writes every cell as CSV text already (quoted where needed), so polars writes it as it is.
     return iter([result.write_csv(quote_style="never", null_value="", line_terminator="\n")])
 
 
+def _values(found: Checked, integers: str) -> pl.Expr:
+    """Each value as an integer at the plan's scale (NULL when it is not a number): the decimal polars parses,
+    as its integer of units of the last place. For checked values (numbers with at most `scale` places and
+    fewer digits than the precision, or missing words) it is the plan's own parse, in a third of the time."""
+    import polars as pl
+
+    decimal = pl.Decimal(18 if found.digits <= 18 else 38, found.scale)  # as sql_plan._parsed
+    return pl.col("value").cast(decimal, strict=False).to_physical().cast(
+        pl.Int64 if integers == "BIGINT" else pl.Int128).alias(VALUES)
+
+
 def _bounded_plan(rules: RuleSet, found: Checked, at: Period | None, areas: Sequence[str] | None,
                   rows: int) -> exp.Select | None:
-    """The plan in the narrowest integers (INTEGERS) its bound fits in (None: none)."""
+    """The plan in the narrowest integers (INTEGERS) its bound fits in (None: none), parsing values itself."""
+    bounded = _narrowest(rules, found, at, areas, rows, None)
+    return None if bounded is None else bounded[0]
+
+
+def _narrowest(rules: RuleSet, found: Checked, at: Period | None, areas: Sequence[str] | None, rows: int,
+               values: str | None = VALUES) -> tuple[exp.Select, str] | None:
+    """The plan in the narrowest integers (INTEGERS) its bound fits in, with their name (None: none); reading
+    the values polars parsed (_values) from the column `values`."""
     from lsprules.engine.columnar.magnitude import largest
     from lsprules.engine.columnar.sql_plan import PlanOptions, compile_plan
 
-    numbers = {"value": 10 ** (found.digits - found.scale), "rn": max(rows, 1)}
+    # A value parsed by polars is at most the value, times 10^scale, as in the plan's own parse.
+    numbers = {"value": 10 ** (found.digits - found.scale), "rn": max(rows, 1), VALUES: 10**found.digits}
     for integers, limit in INTEGERS:
         options = PlanOptions("polars", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
-                              tuple(found.periods.values()), integers)
+                              tuple(found.periods.values()), integers, values)
         plan = compile_plan(rules, options)
         if largest(plan, numbers, ("area", "indicator", "period")) < limit:
-            return plan
+            return plan, integers
     return None
 
 
