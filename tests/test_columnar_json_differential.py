@@ -232,6 +232,38 @@ def test_the_document_comes_in_bounded_pieces(tmp_path, engine, monkeypatch):
     assert "".join(written) == reference_json(NATIONAL_RULES, data)
 
 
+def test_polars_runs_the_plan_a_batch_of_whole_areas_at_a_time(tmp_path, monkeypatch):
+    monkeypatch.setattr(json_run, "POLARS_BATCH_OBS", 3)  # runs of whole areas, in the order they first appear
+    monkeypatch.setattr(json_run, "BATCH_ROWS", 5)
+    runs: list[int] = []
+    real = json_run._polars_runs
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        for frame in real(*args):
+            runs.append(frame.height)
+            yield frame
+
+    monkeypatch.setattr(json_run, "_polars_runs", counted)
+    # areas of 3, 6 and 9 rows, listed out of order and interleaved: no batch may cut an area or reorder them
+    series = {("B", "robbery"): ["1", "2", "3"], ("A", "robbery"): ["4", "", "2"], ("A", "arson"): ["1", "1", "1"],
+              ("C", "arson"): ["5", "6", "7"], ("C", "robbery"): ["0", "0", "1"], ("C", "burglary"): ["2", "3", ""]}
+    data = write(tmp_path, "b.csv", rows(series))
+    found = json_run.evaluate_json(load_rules(NATIONAL_RULES), data, "polars")
+    assert not isinstance(found, Fallback)
+    pieces = list(found.pieces)
+    assert runs == [12, 12, 12]  # B (3 rows) fills a batch, A (6) starts one and C (9) another; 12 indicators each
+    assert len(pieces) == 3 * 3 + 1  # each run in pieces of five: 5, 5, 2; then "]"
+    _, files = load_all([data], None)
+    document = "".join(json_document(found.period, iter(pieces), provenance_for(load_rules(NATIONAL_RULES), files)))
+    assert document == reference_json(NATIONAL_RULES, data)
+
+
+def test_polars_one_area_is_one_run(tmp_path, monkeypatch):
+    monkeypatch.setattr(json_run, "POLARS_BATCH_OBS", 1)
+    data = write(tmp_path, "one.csv", rows({("Only", "robbery"): ["1", "2", "3"], ("Only", "arson"): ["3", "", "1"]}))
+    assert plan_json(NATIONAL_RULES, data, engine="polars") == reference_json(NATIONAL_RULES, data)
+
+
 def test_out_of_order_rows_are_refused_not_written():
     batches = [[("{}", 0, 0), ("{}", 0, 1)], [("{}", 0, 1)]]
     with pytest.raises(AssertionError):

@@ -5,14 +5,18 @@ The document around them (period, themes, provenance) is written by render/json_
 and checked as for the CSV report (duck.py, polars_run.py, input_checks.py); anything those refuse,
 a construct json_plan.json_unsupported names, an area holding a control character (JSON escapes it as \\uXXXX,
 which the plan does not write), or no assessment at all (the interpreter then warns) is a Fallback.
+
+DuckDB stores every assessment's facts, then makes their JSON a stage of STAGE_ROWS at a time; polars runs the
+whole plan once per batch of whole areas (POLARS_BATCH_OBS observations), which bounds its memory, and joins each
+piece's text itself.
 """
 
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import chain, pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +36,23 @@ STAGE_ROWS = 16384
 # DuckDB's memory for the JSON plan, below duck.MEMORY_LIMIT: the stored facts of every assessment (its series
 # text too) are spilled rather than held, so that the whole process stays under 1 GiB on national L.
 MEMORY_LIMIT = "500MB"
+# Observations a polars run of the plan takes at once (national L: eight runs): the areas are cut into batches of
+# about this many rows, each area whole, so that no run holds, or sorts, the whole document's text.
+POLARS_BATCH_OBS = 262144
+ENGINE = "streaming"  # polars engine for the runs: national L, the same CPU time as in-memory, less wall time
 Row = tuple[str, int, int]  # an assessment's JSON text, its area's place and its indicator's
+_SEPARATOR = ",\n    "  # between two assessments of the list
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Assessments' JSON joined by the list's separator, the places (area, indicator) of the first and the last,
+    and whether those inside came in order."""
+
+    text: str
+    first: tuple[int, int]
+    last: tuple[int, int]
+    ordered: bool
 
 
 @dataclass(frozen=True)
@@ -137,26 +157,44 @@ def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
     numbers = {"value": 10 ** (found.digits - found.scale), "rn": max(frame.height, 1)}
     if largest(facts, numbers, ("area", "indicator", "period")) >= EXACT_LIMIT:
         return Fallback("a number is too large for exact integer arithmetic in polars (38 digits)", note=True)
-    context = pl.SQLContext(observations=frame.lazy().with_row_index("rn", offset=1))
+    observations = frame.lazy().with_row_index("rn", offset=1)
+    if areas is not None:
+        observations = observations.filter(pl.col("area").is_in(list(areas)))
+    runs = _polars_runs(observations, _lowered(facts).sql(dialect="postgres"), items.sql(dialect="postgres"))
     try:
-        rows = context.execute(_lowered(facts).sql(dialect="postgres")).collect()
+        first = next(runs, None)
     except pl.exceptions.PolarsError as error:
         return Fallback(f"polars could not run the plan ({type(error).__name__})", note=True)
-    del context, frame
-    if not rows.height:
+    if first is None or not first.height:
         return Fallback("no assessment to write")
-    return JsonAssessments(_assessed_period(at, found), _array(_polars_stages(rows, items.sql(dialect="postgres"))))
+    return JsonAssessments(_assessed_period(at, found), _listed(_frame_pieces(chain([first], runs))))
 
 
-def _polars_stages(rows: pl.DataFrame, sql: str) -> Iterator[list[Row]]:
-    """The assessments' JSON, STAGE_ROWS at a time (each stage sorted by itself), in batches of BATCH_ROWS."""
+def _polars_runs(observations: pl.LazyFrame, facts: str, items: str) -> Iterator[pl.DataFrame]:
+    """The assessments' JSON with their places, in order: one run of the plan per batch of whole areas (in the
+    order the areas first appear, as the plan orders them), each of about POLARS_BATCH_OBS observations."""
     import polars as pl
 
-    rows = rows.sort("k")
-    for start in range(0, rows.height, STAGE_ROWS):
-        stage = pl.SQLContext(jrows=rows.slice(start, STAGE_ROWS).lazy()).execute(sql).collect()
-        for first in range(0, stage.height, BATCH_ROWS):
-            yield stage.slice(first, BATCH_ROWS).rows()
+    counts = observations.group_by("area", maintain_order=True).len().collect()
+    batch = (pl.col("len").cum_sum() - pl.col("len")) // POLARS_BATCH_OBS
+    for part in counts.with_columns(batch.alias("batch")).partition_by("batch", maintain_order=True):
+        chosen = observations.filter(pl.col("area").is_in(part["area"].cast(pl.String).to_list()))
+        jrows = pl.SQLContext(observations=chosen).execute(facts)
+        yield pl.SQLContext(jrows=jrows).execute(items).collect(engine=ENGINE)
+
+
+def _frame_pieces(frames: Iterator[pl.DataFrame]) -> Iterator[Piece]:
+    """The frames' assessments as pieces of BATCH_ROWS, joined by polars (no Python text per assessment)."""
+    import polars as pl
+
+    for frame in frames:
+        places = frame.select(pl.col("ord").cast(pl.Int64), pl.col("position").cast(pl.Int64))
+        step = places.select(pl.col("ord").diff().alias("o"), pl.col("position").diff().alias("p")).slice(1)
+        ordered = bool(step.select(((pl.col("o") > 0) | ((pl.col("o") == 0) & (pl.col("p") > 0))).all()).item())
+        for start in range(0, frame.height, BATCH_ROWS):
+            end = min(start + BATCH_ROWS, frame.height) - 1
+            text = frame["item"].slice(start, BATCH_ROWS).str.join(_SEPARATOR).item()
+            yield Piece(text, places.row(start), places.row(end), ordered)
 
 
 def _assessed_period(at: Period | None, found: Checked) -> str | None:
@@ -167,16 +205,23 @@ def _assessed_period(at: Period | None, found: Checked) -> str | None:
 
 
 def _array(batches: Iterator[list[Row]]) -> Iterator[str]:
-    """The assessments' list as json_out.json_chunks lays it out, a piece per batch; the rows are checked to
+    """The assessments' list as json_out.json_chunks lays it out, a piece per batch of rows."""
+    return _listed(Piece(_SEPARATOR.join(row[0] for row in batch), (batch[0][1], batch[0][2]),
+                         (batch[-1][1], batch[-1][2]), all((a[1], a[2]) < (b[1], b[2]) for a, b in pairwise(batch)))
+                   for batch in batches)
+
+
+def _listed(pieces: Iterable[Piece]) -> Iterator[str]:
+    """The assessments' list as json_out.json_chunks lays it out, a piece per Piece; the pieces are checked to
     come in the document's order (an engine that gave them otherwise fails the run, never writes another text)."""
     from lsprules.engine.columnar.json_plan import MARK, fix_marked
 
     opened, last = False, (-1, -1)
-    for batch in batches:
-        if (batch[0][1], batch[0][2]) <= last or any((a[1], a[2]) >= (b[1], b[2]) for a, b in pairwise(batch)):
+    for piece in pieces:
+        if not piece.ordered or piece.first <= last:
             raise AssertionError("the engine gave the assessments out of order")
-        last = (batch[-1][1], batch[-1][2])
-        text = ",\n    ".join(row[0] for row in batch)
-        yield (",\n    " if opened else "[\n    ") + (fix_marked(text) if MARK in text else text)
+        last = piece.last
+        text = piece.text
+        yield (_SEPARATOR if opened else "[\n    ") + (fix_marked(text) if MARK in text else text)
         opened = True
     yield "\n  ]" if opened else "[]"
