@@ -218,13 +218,13 @@ def test_several_datasets_go_to_the_interpreter_with_a_note(tmp_path, engine):
 @by_engine
 def test_the_document_comes_in_bounded_pieces(tmp_path, engine, monkeypatch):
     monkeypatch.setattr(json_run, "BATCH_ROWS", 5)
-    monkeypatch.setattr(json_run, "STAGE_ROWS", 15)
+    monkeypatch.setattr(json_run, "BATCH_OBS", 18)  # three areas of six rows a run
     series = {(f"A{a:02}", i): ["1", "2", "3"] for a in range(7) for i in ("robbery", "arson")}
     data = write(tmp_path, "s.csv", rows(series))
     found = json_run.evaluate_json(load_rules(NATIONAL_RULES), data, engine)
     assert not isinstance(found, Fallback)
     pieces = list(found.pieces)
-    assert len(pieces) == -(-7 * 12 // 5) + 1  # 84 assessments, five at a time (in stages of 15); "]"
+    assert len(pieces) == 2 * -(-3 * 12 // 5) + -(-12 // 5) + 1  # runs of 36, 36 and 12 assessments, five a piece; "]"
     assert all(piece.count('\n      "area": ') <= 5 for piece in pieces)
     written: list[str] = []
     result = evaluate_job(NATIONAL_RULES, data, output_format="json", engine=engine, write=written.append)
@@ -232,8 +232,18 @@ def test_the_document_comes_in_bounded_pieces(tmp_path, engine, monkeypatch):
     assert "".join(written) == reference_json(NATIONAL_RULES, data)
 
 
+@by_engine
+def test_chosen_areas_run_in_batches_of_their_own(tmp_path, engine, monkeypatch):
+    monkeypatch.setattr(json_run, "BATCH_OBS", 1)  # an area a run
+    series = {(f"A{a:02}", i): ["1", str(a), "3"] for a in range(5) for i in ("robbery", "arson")}
+    data = write(tmp_path, "c.csv", rows(series))
+    chosen = ["A03", "A01"]
+    assert plan_json(NATIONAL_RULES, data, areas=chosen, engine=engine) == reference_json(NATIONAL_RULES, data,
+                                                                                             areas=chosen)
+
+
 def test_polars_runs_the_plan_a_batch_of_whole_areas_at_a_time(tmp_path, monkeypatch):
-    monkeypatch.setattr(json_run, "POLARS_BATCH_OBS", 3)  # runs of whole areas, in the order they first appear
+    monkeypatch.setattr(json_run, "BATCH_OBS", 3)  # runs of whole areas, in the order they first appear
     monkeypatch.setattr(json_run, "BATCH_ROWS", 5)
     runs: list[int] = []
     real = json_run._polars_runs
@@ -258,10 +268,11 @@ def test_polars_runs_the_plan_a_batch_of_whole_areas_at_a_time(tmp_path, monkeyp
     assert document == reference_json(NATIONAL_RULES, data)
 
 
-def test_polars_one_area_is_one_run(tmp_path, monkeypatch):
-    monkeypatch.setattr(json_run, "POLARS_BATCH_OBS", 1)
+@by_engine
+def test_one_area_is_one_run(tmp_path, engine, monkeypatch):
+    monkeypatch.setattr(json_run, "BATCH_OBS", 1)
     data = write(tmp_path, "one.csv", rows({("Only", "robbery"): ["1", "2", "3"], ("Only", "arson"): ["3", "", "1"]}))
-    assert plan_json(NATIONAL_RULES, data, engine="polars") == reference_json(NATIONAL_RULES, data)
+    assert plan_json(NATIONAL_RULES, data, engine=engine) == reference_json(NATIONAL_RULES, data)
 
 
 def test_out_of_order_rows_are_refused_not_written():

@@ -6,9 +6,8 @@ and checked as for the CSV report (duck.py, polars_run.py, input_checks.py); any
 a construct json_plan.json_unsupported names, an area holding a control character (JSON escapes it as \\uXXXX,
 which the plan does not write), or no assessment at all (the interpreter then warns) is a Fallback.
 
-DuckDB stores every assessment's facts, then makes their JSON a stage of STAGE_ROWS at a time; polars runs the
-whole plan once per batch of whole areas (POLARS_BATCH_OBS observations), which bounds its memory, and joins each
-piece's text itself.
+Both engines run the whole plan once per batch of whole areas (about BATCH_OBS observations), which bounds their
+memory (the areas' assessments are independent of each other); polars joins each piece's text itself.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from lsprules.core.periods import Period
 from lsprules.engine.columnar.input_checks import Checked, Fallback, period_at
@@ -30,16 +29,13 @@ if TYPE_CHECKING:
 
 # Assessments per piece: a national assessment's JSON is about 1.6 kB, so a piece is a few MB.
 BATCH_ROWS = 2048
-# Assessments whose JSON an engine makes at once (about 25 MB of text for the national benchmark): each stage is
-# put in order by itself, so no engine ever sorts, or holds, the whole document's text.
-STAGE_ROWS = 16384
 # DuckDB's memory for the JSON plan, below duck.MEMORY_LIMIT: the stored facts of every assessment (its series
 # text too) are spilled rather than held, so that the whole process stays under 1 GiB on national L.
 MEMORY_LIMIT = "500MB"
-# Observations a polars run of the plan takes at once (national L: eight runs): the areas are cut into batches of
-# about this many rows, each area whole, so that no run holds, or sorts, the whole document's text.
-POLARS_BATCH_OBS = 262144
-ENGINE = "streaming"  # polars engine for the runs: national L, the same CPU time as in-memory, less wall time
+# Observations a run of the plan takes at once (national L: eight runs, each about 85 MB of JSON): the areas are cut
+# into batches of about this many rows, each area whole, so that no run holds, or sorts, the whole document's text.
+BATCH_OBS = 262144
+ENGINE: Final = "streaming"  # polars engine for the runs: national L, the same CPU time as in-memory, less wall time
 Row = tuple[str, int, int]  # an assessment's JSON text, its area's place and its indicator's
 _SEPARATOR = ",\n    "  # between two assessments of the list
 
@@ -106,27 +102,46 @@ def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
             connection.close()
             return at
         assert not isinstance(found, Fallback)  # then `at` is that Fallback
-        options = PlanOptions("duckdb", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
-                          tuple(found.periods.values()))
-        facts, items = compile_json_stages(rules, options, [p.index for p in found.periods.values()])
-        connection.execute("CREATE TEMP TABLE jrows AS " + facts.sql(dialect="duckdb"))
-        count = (connection.execute("SELECT count(*) FROM jrows").fetchone() or (0,))[0]
+        options = PlanOptions("duckdb", found.kind, found.scale, "chosen", at, areas, "rn", found.digits,
+                              tuple(found.periods.values()))
+        facts, items = compile_json_stages(rules, options, [p.index for p in found.periods.values()], ranged=False)
+        _duckdb_batches(connection, areas)
+        runs = _duckdb_runs(connection, items.with_("jrows", as_=facts, copy=False).sql(dialect="duckdb"))
+        first = next(runs, None)
     except duckdb.OutOfRangeException as error:
         connection.close()
         return Fallback(f"a number is too large for exact integer arithmetic in DuckDB ({error})", note=True)
-    if not count:
+    if first is None:
         connection.close()
         return Fallback("no assessment to write")
-    return JsonAssessments(_assessed_period(at, found), _array(_stages(connection, items.sql(dialect="duckdb"), count)))
+    return JsonAssessments(_assessed_period(at, found), _array(_closing(connection, chain([first], runs))))
 
 
-def _stages(connection: duckdb.DuckDBPyConnection, sql: str, count: int) -> Iterator[list[Row]]:
-    """The assessments' JSON, STAGE_ROWS at a time (each stage sorted by itself), in batches of BATCH_ROWS."""
+def _duckdb_batches(connection: duckdb.DuckDBPyConnection, areas: Sequence[str] | None) -> None:
+    """The table `jbatch`: each area's batch (`b`), areas whole in the order they first appear (the plan's order),
+    a batch about BATCH_OBS observations; only the areas asked for, if any."""
+    chosen = "" if areas is None else "WHERE area IN (SELECT unnest(?::VARCHAR[]))"
+    connection.execute(
+        "CREATE TEMP TABLE jbatch AS SELECT area, (sum(n) OVER (ORDER BY first) - n) // ? AS b FROM "
+        f"(SELECT area, min(rn) AS first, count(*) AS n FROM observations {chosen} GROUP BY area)",
+        [BATCH_OBS] if areas is None else [BATCH_OBS, list(areas)])
+
+
+def _duckdb_runs(connection: duckdb.DuckDBPyConnection, sql: str) -> Iterator[list[Row]]:
+    """The assessments' JSON in batches of BATCH_ROWS: the plan run on each batch of areas (the table `chosen`)."""
+    numbers = [b for (b,) in connection.execute("SELECT DISTINCT b FROM jbatch ORDER BY b").fetchall()]
+    for number in numbers:
+        connection.execute("CREATE OR REPLACE TEMP TABLE chosen AS SELECT * FROM observations WHERE area IN "
+                           "(SELECT area FROM jbatch WHERE b = ?)", [number])
+        result = connection.execute(sql)
+        while batch := result.fetchmany(BATCH_ROWS):
+            yield batch
+
+
+def _closing(connection: duckdb.DuckDBPyConnection, batches: Iterator[list[Row]]) -> Iterator[list[Row]]:
+    """The batches, then the connection closed."""
     try:
-        for start in range(0, count, STAGE_ROWS):
-            result = connection.execute(sql, [start, start + STAGE_ROWS])
-            while batch := result.fetchmany(BATCH_ROWS):
-                yield batch
+        yield from batches
     finally:
         connection.close()
 
@@ -172,11 +187,11 @@ def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
 
 def _polars_runs(observations: pl.LazyFrame, facts: str, items: str) -> Iterator[pl.DataFrame]:
     """The assessments' JSON with their places, in order: one run of the plan per batch of whole areas (in the
-    order the areas first appear, as the plan orders them), each of about POLARS_BATCH_OBS observations."""
+    order the areas first appear, as the plan orders them), each of about BATCH_OBS observations."""
     import polars as pl
 
     counts = observations.group_by("area", maintain_order=True).len().collect()
-    batch = (pl.col("len").cum_sum() - pl.col("len")) // POLARS_BATCH_OBS
+    batch = (pl.col("len").cum_sum() - pl.col("len")) // BATCH_OBS
     for part in counts.with_columns(batch.alias("batch")).partition_by("batch", maintain_order=True):
         chosen = observations.filter(pl.col("area").is_in(part["area"].cast(pl.String).to_list()))
         jrows = pl.SQLContext(observations=chosen).execute(facts)
