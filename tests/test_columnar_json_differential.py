@@ -5,6 +5,7 @@ fall-backs, with a note, for what the plan cannot write yet; and the document gi
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -298,7 +299,11 @@ def test_auto_writes_json_with_the_plan_from_files_of_some_size(tmp_path, monkey
     assert evaluate_job(NATIONAL_RULES, data, output_format="json").text == expected and calls == []  # small
     monkeypatch.setattr(job, "AUTO_JSON_BYTES", 0)
     result = evaluate_job(NATIONAL_RULES, data, output_format="json")
-    assert result.text == expected and result.notes == () and calls == ["duckdb"]
+    assert result.text == expected and result.notes == () and calls == ["polars"]  # installed for the tests
+    real_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "polars" else real_spec(name, *a))
+    result = evaluate_job(NATIONAL_RULES, data, output_format="json")
+    assert result.text == expected and result.notes == () and calls == ["polars", "duckdb"]  # without it: DuckDB
     missing = tmp_path / "missing.csv"
     with pytest.raises(InputError):  # reported by the reader, as without the plan
         evaluate_job(NATIONAL_RULES, missing, output_format="json")
