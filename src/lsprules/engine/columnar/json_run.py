@@ -13,6 +13,7 @@ memory (the areas' assessments are independent of each other); polars joins each
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, pairwise
@@ -37,12 +38,13 @@ MEMORY_LIMIT = "500MB"
 BATCH_OBS = 262144
 ENGINE: Final = "streaming"  # polars engine for the runs: national L, the same CPU time as in-memory, less wall time
 Row = tuple[str, int, int]  # an assessment's JSON text, its area's place and its indicator's
-_SEPARATOR = ",\n    "  # between two assessments of the list
+_SEPARATOR = ",\n    "  # before every assessment of the list but the first, which "[" opens instead of ","
+_CONTROL = re.compile("[\x00-\x1f]")
 
 
 @dataclass(frozen=True)
 class Piece:
-    """Assessments' JSON joined by the list's separator, the places (area, indicator) of the first and the last,
+    """Assessments' JSON, each after the list's separator, the places (area, indicator) of the first and the last,
     and whether those inside came in order."""
 
     text: str
@@ -81,7 +83,7 @@ def _ready(found: Checked, period: str | None, areas: Sequence[str] | None) -> P
         return at
     if areas is not None and not set(areas) <= found.areas:
         return Fallback("an --area the data does not have")
-    if any(ord(ch) < 0x20 for area in found.areas for ch in area):
+    if _CONTROL.search("".join(found.areas)):
         return Fallback("an area with a control character in its name")
     return at
 
@@ -202,13 +204,15 @@ def _frame_pieces(frames: Iterator[pl.DataFrame]) -> Iterator[Piece]:
     """The frames' assessments as pieces of BATCH_ROWS, joined by polars (no Python text per assessment)."""
     import polars as pl
 
+    empty = pl.Series("item", [""], dtype=pl.String)
     for frame in frames:
         places = frame.select(pl.col("ord").cast(pl.Int64), pl.col("position").cast(pl.Int64))
         step = places.select(pl.col("ord").diff().alias("o"), pl.col("position").diff().alias("p")).slice(1)
         ordered = bool(step.select(((pl.col("o") > 0) | ((pl.col("o") == 0) & (pl.col("p") > 0))).all()).item())
         for start in range(0, frame.height, BATCH_ROWS):
             end = min(start + BATCH_ROWS, frame.height) - 1
-            text = frame["item"].slice(start, BATCH_ROWS).str.join(_SEPARATOR).item()
+            items = pl.concat([empty, frame["item"].slice(start, BATCH_ROWS)], rechunk=False)  # "": a leading separator
+            text = items.str.join(_SEPARATOR).item()
             yield Piece(text, places.row(start), places.row(end), ordered)
 
 
@@ -221,7 +225,7 @@ def _assessed_period(at: Period | None, found: Checked) -> str | None:
 
 def _array(batches: Iterator[list[Row]]) -> Iterator[str]:
     """The assessments' list as json_out.json_chunks lays it out, a piece per batch of rows."""
-    return _listed(Piece(_SEPARATOR.join(row[0] for row in batch), (batch[0][1], batch[0][2]),
+    return _listed(Piece(_SEPARATOR + _SEPARATOR.join(row[0] for row in batch), (batch[0][1], batch[0][2]),
                          (batch[-1][1], batch[-1][2]), all((a[1], a[2]) < (b[1], b[2]) for a, b in pairwise(batch)))
                    for batch in batches)
 
@@ -237,6 +241,8 @@ def _listed(pieces: Iterable[Piece]) -> Iterator[str]:
             raise AssertionError("the engine gave the assessments out of order")
         last = piece.last
         text = piece.text
-        yield (_SEPARATOR if opened else "[\n    ") + (fix_marked(text) if MARK in text else text)
+        if MARK in text:
+            text = fix_marked(text)
+        yield text if opened else "[" + text[1:]
         opened = True
     yield "\n  ]" if opened else "[]"
