@@ -75,11 +75,11 @@ def compile_json_plan(rules: RuleSet, options: PlanOptions, periods: Sequence[in
     return compile_extended(rules, options, lambda compiler: _Json(rules, compiler, periods).layers())
 
 
-def compile_json_stages(rules: RuleSet, options: PlanOptions, periods: Sequence[int] | None = None,
-                        ranged: bool = True) -> tuple[exp.Select, exp.Select]:
-    """compile_json_plan in two steps, so that no engine sorts the text: the query giving every assessment's
-    facts as text, numbered `k` in the document's order; and the query giving the JSON of those (stored as the
-    table `jrows`) numbered from one k to another (`ranged`: the two placeholders), in order."""
+def compile_json_stages(rules: RuleSet, options: PlanOptions,
+                        periods: Sequence[int] | None = None) -> tuple[exp.Select, exp.Select]:
+    """compile_json_plan in two steps, so that the text is made after the facts are sorted: the query giving every
+    assessment's facts as text, numbered `k` in the document's order; and the query giving the JSON of those
+    (read from the table, or CTE, `jrows`) in order (json_run.py runs both on a batch of areas at a time)."""
     made: list[_Json] = []
 
     def extend(compiler: _Compiler) -> tuple[list[tuple[str, exp.Select]], exp.Select]:
@@ -91,9 +91,6 @@ def compile_json_stages(rules: RuleSet, options: PlanOptions, periods: Sequence[
 
     facts = compile_extended(rules, options, extend, INLINE)
     items = made[0].items("jrows").select(column("k"), copy=False).order_by(column("k"), copy=False)
-    if ranged:
-        items = items.where(exp.and_(exp.GT(this=column("k"), expression=exp.Placeholder()),
-                                     exp.LTE(this=column("k"), expression=exp.Placeholder())), copy=False)
     return facts, items
 
 

@@ -30,11 +30,12 @@ if TYPE_CHECKING:
 
 # Assessments per piece: a national assessment's JSON is about 1.6 kB, so a piece is a few MB.
 BATCH_ROWS = 2048
-# DuckDB's memory for the JSON plan, below duck.MEMORY_LIMIT: the stored facts of every assessment (its series
-# text too) are spilled rather than held, so that the whole process stays under 1 GiB on national L.
+# DuckDB's memory for the JSON plan, below duck.MEMORY_LIMIT: a batch's layers are spilled beyond it rather than
+# held, so that the whole process stays under 1 GiB on national L.
 MEMORY_LIMIT = "500MB"
 # Observations a run of the plan takes at once (national L: eight runs, each about 85 MB of JSON): the areas are cut
-# into batches of about this many rows, each area whole, so that no run holds, or sorts, the whole document's text.
+# into batches of about this many rows, each area whole, so that no run holds, or sorts, the whole document's text
+# (national L in polars, at most: 262,144 rows 0.7 GB, 1,048,576 rows 1.45 GB, all at once 1.95 GB).
 BATCH_OBS = 262144
 ENGINE: Final = "streaming"  # polars engine for the runs: national L, the same CPU time as in-memory, less wall time
 Row = tuple[str, int, int]  # an assessment's JSON text, its area's place and its indicator's
@@ -106,7 +107,7 @@ def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
         assert not isinstance(found, Fallback)  # then `at` is that Fallback
         options = PlanOptions("duckdb", found.kind, found.scale, "chosen", at, areas, "rn", found.digits,
                               tuple(found.periods.values()))
-        facts, items = compile_json_stages(rules, options, [p.index for p in found.periods.values()], ranged=False)
+        facts, items = compile_json_stages(rules, options, [p.index for p in found.periods.values()])
         _duckdb_batches(connection, areas)
         runs = _duckdb_runs(connection, items.with_("jrows", as_=facts, copy=False).sql(dialect="duckdb"))
         first = next(runs, None)
@@ -170,7 +171,7 @@ def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
         return at
     options = PlanOptions("polars", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
                           tuple(found.periods.values()))
-    facts, items = compile_json_stages(rules, options, [p.index for p in found.periods.values()], ranged=False)
+    facts, items = compile_json_stages(rules, options, [p.index for p in found.periods.values()])
     numbers = {"value": 10 ** (found.digits - found.scale), "rn": max(frame.height, 1)}
     if largest(facts, numbers, ("area", "indicator", "period")) >= EXACT_LIMIT:
         return Fallback("a number is too large for exact integer arithmetic in polars (38 digits)", note=True)
