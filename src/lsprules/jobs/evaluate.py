@@ -355,8 +355,8 @@ def _compiled_json(rules: RuleSet, paths: list[Path], period: str | None, areas:
 
 
 def _auto_json_engine() -> str:
-    """The engine auto writes JSON with: polars when it is installed (national L: about half DuckDB's time, in
-    as little memory, docs/performance.md), else DuckDB."""
+    """The engine auto writes JSON with: polars when it is installed (national M and L: about two thirds of
+    DuckDB's time, in no more memory, docs/performance.md), else DuckDB."""
     import importlib.util
 
     return "polars" if importlib.util.find_spec("polars") is not None else "duckdb"
