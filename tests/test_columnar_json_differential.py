@@ -276,6 +276,18 @@ def test_one_area_is_one_run(tmp_path, engine, monkeypatch):
     assert plan_json(NATIONAL_RULES, data, engine=engine) == reference_json(NATIONAL_RULES, data)
 
 
+def test_a_number_too_large_after_the_first_batch_still_falls_back_before_anything_is_written(tmp_path,
+                                                                                             monkeypatch):
+    monkeypatch.setattr(json_run, "BATCH_OBS", 1)  # an area a batch, were the numbers proved in range
+    huge = "9" * 36
+    data = write(tmp_path, "d.csv", HEADER + f"A,robbery,2003/04,1\nA,robbery,2004/05,2\nX,robbery,2003/04,{huge}\n"
+                                             f"X,robbery,2004/05,1{huge}\n")
+    found = json_run.evaluate_json(load_rules(NATIONAL_RULES), data, "duckdb")
+    assert isinstance(found, Fallback) and found.note and "too large" in found.reason  # X's overflow: in one run
+    result = evaluate_job(NATIONAL_RULES, data, output_format="json", engine="duckdb")
+    assert result.text == reference_json(NATIONAL_RULES, data) and "too large" in result.notes[0]
+
+
 def test_out_of_order_rows_are_refused_not_written():
     batches = [[("{}", 0, 0), ("{}", 0, 1)], [("{}", 0, 1)]]
     with pytest.raises(AssertionError):

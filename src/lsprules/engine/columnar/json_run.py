@@ -27,6 +27,7 @@ from lsprules.lang.resolve import RuleSet
 if TYPE_CHECKING:
     import duckdb
     import polars as pl
+    from sqlglot import exp
 
 # Assessments per piece: a national assessment's JSON is about 1.6 kB, so a piece is a few MB.
 BATCH_ROWS = 2048
@@ -108,7 +109,7 @@ def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
         options = PlanOptions("duckdb", found.kind, found.scale, "chosen", at, areas, "rn", found.digits,
                               tuple(found.periods.values()))
         facts, items = compile_json_stages(rules, options, [p.index for p in found.periods.values()])
-        _duckdb_batches(connection, areas)
+        _duckdb_batches(connection, areas, BATCH_OBS if _in_range(connection, facts, found) else None)
         runs = _duckdb_runs(connection, items.with_("jrows", as_=facts, copy=False).sql(dialect="duckdb"))
         first = next(runs, None)
     except duckdb.OutOfRangeException as error:
@@ -120,14 +121,26 @@ def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
     return JsonAssessments(_assessed_period(at, found), _array(_closing(connection, chain([first], runs))))
 
 
-def _duckdb_batches(connection: duckdb.DuckDBPyConnection, areas: Sequence[str] | None) -> None:
+def _in_range(connection: duckdb.DuckDBPyConnection, facts: exp.Select, found: Checked) -> bool:
+    """Whether every integer of the plan is proved to stay under 38 digits for this file. Only then is it run in
+    batches: DuckDB raises on an overflow, and in one run that happens before anything is written."""
+    from lsprules.engine.columnar.magnitude import largest
+    from lsprules.engine.columnar.polars_run import EXACT_LIMIT
+
+    rows = (connection.execute("SELECT count(*) FROM observations").fetchone() or (0,))[0]
+    numbers = {"value": 10 ** (found.digits - found.scale), "rn": max(rows, 1)}
+    return largest(facts, numbers, ("area", "indicator", "period")) < EXACT_LIMIT
+
+
+def _duckdb_batches(connection: duckdb.DuckDBPyConnection, areas: Sequence[str] | None, size: int | None) -> None:
     """The table `jbatch`: each area's batch (`b`), areas whole in the order they first appear (the plan's order),
-    a batch about BATCH_OBS observations; only the areas asked for, if any."""
+    a batch about `size` observations (None: one batch); only the areas asked for, if any."""
     chosen = "" if areas is None else "WHERE area IN (SELECT unnest(?::VARCHAR[]))"
+    batch = "(sum(n) OVER (ORDER BY first) - n) // ?" if size is not None else "0"
     connection.execute(
-        "CREATE TEMP TABLE jbatch AS SELECT area, (sum(n) OVER (ORDER BY first) - n) // ? AS b FROM "
+        f"CREATE TEMP TABLE jbatch AS SELECT area, {batch} AS b FROM "
         f"(SELECT area, min(rn) AS first, count(*) AS n FROM observations {chosen} GROUP BY area)",
-        [BATCH_OBS] if areas is None else [BATCH_OBS, list(areas)])
+        [*([size] if size is not None else []), *([list(areas)] if areas is not None else [])])
 
 
 def _duckdb_runs(connection: duckdb.DuckDBPyConnection, sql: str) -> Iterator[list[Row]]:
