@@ -5,6 +5,7 @@ fall-backs, with a note, for what the plan cannot write yet; and the document gi
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -218,18 +219,73 @@ def test_several_datasets_go_to_the_interpreter_with_a_note(tmp_path, engine):
 @by_engine
 def test_the_document_comes_in_bounded_pieces(tmp_path, engine, monkeypatch):
     monkeypatch.setattr(json_run, "BATCH_ROWS", 5)
-    monkeypatch.setattr(json_run, "STAGE_ROWS", 15)
+    monkeypatch.setattr(json_run, "BATCH_OBS", 18)  # three areas of six rows a run
     series = {(f"A{a:02}", i): ["1", "2", "3"] for a in range(7) for i in ("robbery", "arson")}
     data = write(tmp_path, "s.csv", rows(series))
     found = json_run.evaluate_json(load_rules(NATIONAL_RULES), data, engine)
     assert not isinstance(found, Fallback)
     pieces = list(found.pieces)
-    assert len(pieces) == -(-7 * 12 // 5) + 1  # 84 assessments, five at a time (in stages of 15); "]"
+    assert len(pieces) == 2 * -(-3 * 12 // 5) + -(-12 // 5) + 1  # runs of 36, 36 and 12 assessments, five a piece; "]"
     assert all(piece.count('\n      "area": ') <= 5 for piece in pieces)
     written: list[str] = []
     result = evaluate_job(NATIONAL_RULES, data, output_format="json", engine=engine, write=written.append)
     assert result.text == "" and len(written) == len(pieces) + 2  # the head, the pieces, provenance
     assert "".join(written) == reference_json(NATIONAL_RULES, data)
+
+
+@by_engine
+def test_chosen_areas_run_in_batches_of_their_own(tmp_path, engine, monkeypatch):
+    monkeypatch.setattr(json_run, "BATCH_OBS", 1)  # an area a run
+    series = {(f"A{a:02}", i): ["1", str(a), "3"] for a in range(5) for i in ("robbery", "arson")}
+    data = write(tmp_path, "c.csv", rows(series))
+    chosen = ["A03", "A01"]
+    assert plan_json(NATIONAL_RULES, data, areas=chosen, engine=engine) == reference_json(NATIONAL_RULES, data,
+                                                                                             areas=chosen)
+
+
+def test_polars_runs_the_plan_a_batch_of_whole_areas_at_a_time(tmp_path, monkeypatch):
+    monkeypatch.setattr(json_run, "BATCH_OBS", 3)  # runs of whole areas, in the order they first appear
+    monkeypatch.setattr(json_run, "BATCH_ROWS", 5)
+    runs: list[int] = []
+    real = json_run._polars_runs
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        for frame in real(*args):
+            runs.append(frame.height)
+            yield frame
+
+    monkeypatch.setattr(json_run, "_polars_runs", counted)
+    # areas of 3, 6 and 9 rows, listed out of order and interleaved: no batch may cut an area or reorder them
+    series = {("B", "robbery"): ["1", "2", "3"], ("A", "robbery"): ["4", "", "2"], ("A", "arson"): ["1", "1", "1"],
+              ("C", "arson"): ["5", "6", "7"], ("C", "robbery"): ["0", "0", "1"], ("C", "burglary"): ["2", "3", ""]}
+    data = write(tmp_path, "b.csv", rows(series))
+    found = json_run.evaluate_json(load_rules(NATIONAL_RULES), data, "polars")
+    assert not isinstance(found, Fallback)
+    pieces = list(found.pieces)
+    assert runs == [12, 12, 12]  # B (3 rows) fills a batch, A (6) starts one and C (9) another; 12 indicators each
+    assert len(pieces) == 3 * 3 + 1  # each run in pieces of five: 5, 5, 2; then "]"
+    _, files = load_all([data], None)
+    document = "".join(json_document(found.period, iter(pieces), provenance_for(load_rules(NATIONAL_RULES), files)))
+    assert document == reference_json(NATIONAL_RULES, data)
+
+
+@by_engine
+def test_one_area_is_one_run(tmp_path, engine, monkeypatch):
+    monkeypatch.setattr(json_run, "BATCH_OBS", 1)
+    data = write(tmp_path, "one.csv", rows({("Only", "robbery"): ["1", "2", "3"], ("Only", "arson"): ["3", "", "1"]}))
+    assert plan_json(NATIONAL_RULES, data, engine=engine) == reference_json(NATIONAL_RULES, data)
+
+
+def test_a_number_too_large_after_the_first_batch_still_falls_back_before_anything_is_written(tmp_path,
+                                                                                             monkeypatch):
+    monkeypatch.setattr(json_run, "BATCH_OBS", 1)  # an area a batch, were the numbers proved in range
+    huge = "9" * 36
+    data = write(tmp_path, "d.csv", HEADER + f"A,robbery,2003/04,1\nA,robbery,2004/05,2\nX,robbery,2003/04,{huge}\n"
+                                             f"X,robbery,2004/05,1{huge}\n")
+    found = json_run.evaluate_json(load_rules(NATIONAL_RULES), data, "duckdb")
+    assert isinstance(found, Fallback) and found.note and "too large" in found.reason  # X's overflow: in one run
+    result = evaluate_job(NATIONAL_RULES, data, output_format="json", engine="duckdb")
+    assert result.text == reference_json(NATIONAL_RULES, data) and "too large" in result.notes[0]
 
 
 def test_out_of_order_rows_are_refused_not_written():
@@ -255,7 +311,11 @@ def test_auto_writes_json_with_the_plan_from_files_of_some_size(tmp_path, monkey
     assert evaluate_job(NATIONAL_RULES, data, output_format="json").text == expected and calls == []  # small
     monkeypatch.setattr(job, "AUTO_JSON_BYTES", 0)
     result = evaluate_job(NATIONAL_RULES, data, output_format="json")
-    assert result.text == expected and result.notes == () and calls == ["duckdb"]
+    assert result.text == expected and result.notes == () and calls == ["polars"]  # installed for the tests
+    real_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "polars" else real_spec(name, *a))
+    result = evaluate_job(NATIONAL_RULES, data, output_format="json")
+    assert result.text == expected and result.notes == () and calls == ["polars", "duckdb"]  # without it: DuckDB
     missing = tmp_path / "missing.csv"
     with pytest.raises(InputError):  # reported by the reader, as without the plan
         evaluate_job(NATIONAL_RULES, missing, output_format="json")

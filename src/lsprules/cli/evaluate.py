@@ -80,7 +80,8 @@ def evaluate(
                                                    "the datasets mix financial and calendar years (2006 <-> "
                                                    "2006/07).")] = None,
     engine: Annotated[Engine, typer.Option("--engine", help="auto: a compiled engine (the fast path, the "
-                                           "columnar engine in DuckDB) where the rules and input allow, else the "
+                                           "columnar engine in DuckDB; for JSON in polars when installed) where the "
+                                           "rules and input allow, else the "
                                            "reference interpreter; interpreter: always the reference; duckdb, "
                                            "polars, spark: the columnar engine in DuckDB, polars or Spark, or a "
                                            "note saying why not.")] = Engine.auto,

@@ -79,7 +79,8 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
 
     CSV output of one long-form CSV dataset runs the compiled fast path (lsprules.engine.compiled), else the
     columnar engine (lsprules.engine.columnar, DuckDB) when the rules are within what its plan expresses; JSON
-    output of one runs the columnar engine when the plan also has the words of every reason;
+    output of one runs the columnar engine (in polars when installed) when the plan also has the words of every
+    reason;
     both give the same bytes as the reference interpreter, which runs for everything else, and always for
     `engine="interpreter"` (or `fast=False`). With `engine="duckdb"`, `"polars"` or `"spark"` (the same plan
     run in polars or on Spark), a run the columnar engine cannot do says why in `notes`. A plain CSV has no
@@ -326,8 +327,8 @@ def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period:
 
 def _compiled_json(rules: RuleSet, paths: list[Path], period: str | None, areas: list[str] | None,
                    years: str | None, engine: str, notes: list[str]) -> Iterator[str] | None:
-    """The JSON report from the columnar plan (DuckDB, or polars when asked for) in pieces, or None (noting why,
-    when a columnar engine was asked for). It gives the interpreter's bytes (engine/columnar/json_plan.py)."""
+    """The JSON report from the columnar plan (auto: polars when installed, else DuckDB) in pieces, or None (noting
+    why, when a columnar engine was asked for). It gives the interpreter's bytes (engine/columnar/json_plan.py)."""
     if engine == "spark" or len(paths) != 1 or years is not None or Path(paths[0]).suffix.lower() != ".csv":
         if engine in COLUMNAR:
             notes.append(f"the {engine} engine writes {WRITES[engine]} from one CSV dataset (without --years) so far; "
@@ -338,7 +339,7 @@ def _compiled_json(rules: RuleSet, paths: list[Path], period: str | None, areas:
     from lsprules.engine.columnar.input_checks import Fallback
     from lsprules.engine.columnar.json_run import evaluate_json
 
-    name = "polars" if engine == "polars" else "duckdb"
+    name = engine if engine in ("duckdb", "polars") else _auto_json_engine()
     found = evaluate_json(rules, paths[0], name, period=period, areas=areas)
     if not isinstance(found, Fallback):
         from lsprules.audit.provenance import input_file, provenance_of
@@ -351,6 +352,14 @@ def _compiled_json(rules: RuleSet, paths: list[Path], period: str | None, areas:
     if engine != "auto" or found.note:
         notes.append(f"the {name} engine did not run: {found.reason}; the reference interpreter ran")
     return None
+
+
+def _auto_json_engine() -> str:
+    """The engine auto writes JSON with: polars when it is installed (national M and L: about two thirds of
+    DuckDB's time, in no more memory, docs/performance.md), else DuckDB."""
+    import importlib.util
+
+    return "polars" if importlib.util.find_spec("polars") is not None else "duckdb"
 
 
 def _size(path: Path) -> int:

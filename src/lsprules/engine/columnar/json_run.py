@@ -5,16 +5,20 @@ The document around them (period, themes, provenance) is written by render/json_
 and checked as for the CSV report (duck.py, polars_run.py, input_checks.py); anything those refuse,
 a construct json_plan.json_unsupported names, an area holding a control character (JSON escapes it as \\uXXXX,
 which the plan does not write), or no assessment at all (the interpreter then warns) is a Fallback.
+
+Both engines run the whole plan once per batch of whole areas (about BATCH_OBS observations), which bounds their
+memory (the areas' assessments are independent of each other); polars joins each piece's text itself.
 """
 
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import chain, pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from lsprules.core.periods import Period
 from lsprules.engine.columnar.input_checks import Checked, Fallback, period_at
@@ -23,16 +27,32 @@ from lsprules.lang.resolve import RuleSet
 if TYPE_CHECKING:
     import duckdb
     import polars as pl
+    from sqlglot import exp
 
 # Assessments per piece: a national assessment's JSON is about 1.6 kB, so a piece is a few MB.
 BATCH_ROWS = 2048
-# Assessments whose JSON an engine makes at once (about 25 MB of text for the national benchmark): each stage is
-# put in order by itself, so no engine ever sorts, or holds, the whole document's text.
-STAGE_ROWS = 16384
-# DuckDB's memory for the JSON plan, below duck.MEMORY_LIMIT: the stored facts of every assessment (its series
-# text too) are spilled rather than held, so that the whole process stays under 1 GiB on national L.
+# DuckDB's memory for the JSON plan, below duck.MEMORY_LIMIT: a batch's layers are spilled beyond it rather than
+# held, so that the whole process stays under 1 GiB on national L.
 MEMORY_LIMIT = "500MB"
+# Observations a run of the plan takes at once (national L: eight runs, each about 85 MB of JSON): the areas are cut
+# into batches of about this many rows, each area whole, so that no run holds, or sorts, the whole document's text
+# (national L in polars, at most: 262,144 rows 0.7 GB, 1,048,576 rows 1.45 GB, all at once 1.95 GB).
+BATCH_OBS = 262144
+ENGINE: Final = "streaming"  # polars engine for the runs: national L, the same CPU time as in-memory, less wall time
 Row = tuple[str, int, int]  # an assessment's JSON text, its area's place and its indicator's
+_SEPARATOR = ",\n    "  # before every assessment of the list but the first, which "[" opens instead of ","
+_CONTROL = re.compile("[\x00-\x1f]")
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Assessments' JSON, each after the list's separator, the places (area, indicator) of the first and the last,
+    and whether those inside came in order."""
+
+    text: str
+    first: tuple[int, int]
+    last: tuple[int, int]
+    ordered: bool
 
 
 @dataclass(frozen=True)
@@ -65,7 +85,7 @@ def _ready(found: Checked, period: str | None, areas: Sequence[str] | None) -> P
         return at
     if areas is not None and not set(areas) <= found.areas:
         return Fallback("an --area the data does not have")
-    if any(ord(ch) < 0x20 for area in found.areas for ch in area):
+    if _CONTROL.search("".join(found.areas)):
         return Fallback("an area with a control character in its name")
     return at
 
@@ -86,27 +106,58 @@ def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
             connection.close()
             return at
         assert not isinstance(found, Fallback)  # then `at` is that Fallback
-        options = PlanOptions("duckdb", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
-                          tuple(found.periods.values()))
+        options = PlanOptions("duckdb", found.kind, found.scale, "chosen", at, areas, "rn", found.digits,
+                              tuple(found.periods.values()))
         facts, items = compile_json_stages(rules, options, [p.index for p in found.periods.values()])
-        connection.execute("CREATE TEMP TABLE jrows AS " + facts.sql(dialect="duckdb"))
-        count = (connection.execute("SELECT count(*) FROM jrows").fetchone() or (0,))[0]
+        _duckdb_batches(connection, areas, BATCH_OBS if _in_range(connection, facts, found) else None)
+        runs = _duckdb_runs(connection, items.with_("jrows", as_=facts, copy=False).sql(dialect="duckdb"))
+        first = next(runs, None)
     except duckdb.OutOfRangeException as error:
         connection.close()
         return Fallback(f"a number is too large for exact integer arithmetic in DuckDB ({error})", note=True)
-    if not count:
+    if first is None:
         connection.close()
         return Fallback("no assessment to write")
-    return JsonAssessments(_assessed_period(at, found), _array(_stages(connection, items.sql(dialect="duckdb"), count)))
+    return JsonAssessments(_assessed_period(at, found), _array(_closing(connection, chain([first], runs))))
 
 
-def _stages(connection: duckdb.DuckDBPyConnection, sql: str, count: int) -> Iterator[list[Row]]:
-    """The assessments' JSON, STAGE_ROWS at a time (each stage sorted by itself), in batches of BATCH_ROWS."""
+def _in_range(connection: duckdb.DuckDBPyConnection, facts: exp.Select, found: Checked) -> bool:
+    """Whether every integer of the plan is proved to stay under 38 digits for this file. Only then is it run in
+    batches: DuckDB raises on an overflow, and in one run that happens before anything is written."""
+    from lsprules.engine.columnar.magnitude import largest
+    from lsprules.engine.columnar.polars_run import EXACT_LIMIT
+
+    rows = (connection.execute("SELECT count(*) FROM observations").fetchone() or (0,))[0]
+    numbers = {"value": 10 ** (found.digits - found.scale), "rn": max(rows, 1)}
+    return largest(facts, numbers, ("area", "indicator", "period")) < EXACT_LIMIT
+
+
+def _duckdb_batches(connection: duckdb.DuckDBPyConnection, areas: Sequence[str] | None, size: int | None) -> None:
+    """The table `jbatch`: each area's batch (`b`), areas whole in the order they first appear (the plan's order),
+    a batch about `size` observations (None: one batch); only the areas asked for, if any."""
+    chosen = "" if areas is None else "WHERE area IN (SELECT unnest(?::VARCHAR[]))"
+    batch = "(sum(n) OVER (ORDER BY first) - n) // ?" if size is not None else "0"
+    connection.execute(
+        f"CREATE TEMP TABLE jbatch AS SELECT area, {batch} AS b FROM "
+        f"(SELECT area, min(rn) AS first, count(*) AS n FROM observations {chosen} GROUP BY area)",
+        [*([size] if size is not None else []), *([list(areas)] if areas is not None else [])])
+
+
+def _duckdb_runs(connection: duckdb.DuckDBPyConnection, sql: str) -> Iterator[list[Row]]:
+    """The assessments' JSON in batches of BATCH_ROWS: the plan run on each batch of areas (the table `chosen`)."""
+    numbers = [b for (b,) in connection.execute("SELECT DISTINCT b FROM jbatch ORDER BY b").fetchall()]
+    for number in numbers:
+        connection.execute("CREATE OR REPLACE TEMP TABLE chosen AS SELECT * FROM observations WHERE area IN "
+                           "(SELECT area FROM jbatch WHERE b = ?)", [number])
+        result = connection.execute(sql)
+        while batch := result.fetchmany(BATCH_ROWS):
+            yield batch
+
+
+def _closing(connection: duckdb.DuckDBPyConnection, batches: Iterator[list[Row]]) -> Iterator[list[Row]]:
+    """The batches, then the connection closed."""
     try:
-        for start in range(0, count, STAGE_ROWS):
-            result = connection.execute(sql, [start, start + STAGE_ROWS])
-            while batch := result.fetchmany(BATCH_ROWS):
-                yield batch
+        yield from batches
     finally:
         connection.close()
 
@@ -133,30 +184,50 @@ def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
         return at
     options = PlanOptions("polars", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
                           tuple(found.periods.values()))
-    facts, items = compile_json_stages(rules, options, [p.index for p in found.periods.values()], ranged=False)
+    facts, items = compile_json_stages(rules, options, [p.index for p in found.periods.values()])
     numbers = {"value": 10 ** (found.digits - found.scale), "rn": max(frame.height, 1)}
     if largest(facts, numbers, ("area", "indicator", "period")) >= EXACT_LIMIT:
         return Fallback("a number is too large for exact integer arithmetic in polars (38 digits)", note=True)
-    context = pl.SQLContext(observations=frame.lazy().with_row_index("rn", offset=1))
+    observations = frame.lazy().with_row_index("rn", offset=1)
+    if areas is not None:
+        observations = observations.filter(pl.col("area").is_in(list(areas)))
+    runs = _polars_runs(observations, _lowered(facts).sql(dialect="postgres"), items.sql(dialect="postgres"))
     try:
-        rows = context.execute(_lowered(facts).sql(dialect="postgres")).collect()
+        first = next(runs, None)
     except pl.exceptions.PolarsError as error:
         return Fallback(f"polars could not run the plan ({type(error).__name__})", note=True)
-    del context, frame
-    if not rows.height:
+    if first is None or not first.height:
         return Fallback("no assessment to write")
-    return JsonAssessments(_assessed_period(at, found), _array(_polars_stages(rows, items.sql(dialect="postgres"))))
+    return JsonAssessments(_assessed_period(at, found), _listed(_frame_pieces(chain([first], runs))))
 
 
-def _polars_stages(rows: pl.DataFrame, sql: str) -> Iterator[list[Row]]:
-    """The assessments' JSON, STAGE_ROWS at a time (each stage sorted by itself), in batches of BATCH_ROWS."""
+def _polars_runs(observations: pl.LazyFrame, facts: str, items: str) -> Iterator[pl.DataFrame]:
+    """The assessments' JSON with their places, in order: one run of the plan per batch of whole areas (in the
+    order the areas first appear, as the plan orders them), each of about BATCH_OBS observations."""
     import polars as pl
 
-    rows = rows.sort("k")
-    for start in range(0, rows.height, STAGE_ROWS):
-        stage = pl.SQLContext(jrows=rows.slice(start, STAGE_ROWS).lazy()).execute(sql).collect()
-        for first in range(0, stage.height, BATCH_ROWS):
-            yield stage.slice(first, BATCH_ROWS).rows()
+    counts = observations.group_by("area", maintain_order=True).len().collect()
+    batch = (pl.col("len").cum_sum() - pl.col("len")) // BATCH_OBS
+    for part in counts.with_columns(batch.alias("batch")).partition_by("batch", maintain_order=True):
+        chosen = observations.filter(pl.col("area").is_in(part["area"].cast(pl.String).to_list()))
+        jrows = pl.SQLContext(observations=chosen).execute(facts)
+        yield pl.SQLContext(jrows=jrows).execute(items).collect(engine=ENGINE)
+
+
+def _frame_pieces(frames: Iterator[pl.DataFrame]) -> Iterator[Piece]:
+    """The frames' assessments as pieces of BATCH_ROWS, joined by polars (no Python text per assessment)."""
+    import polars as pl
+
+    empty = pl.Series("item", [""], dtype=pl.String)
+    for frame in frames:
+        places = frame.select(pl.col("ord").cast(pl.Int64), pl.col("position").cast(pl.Int64))
+        step = places.select(pl.col("ord").diff().alias("o"), pl.col("position").diff().alias("p")).slice(1)
+        ordered = bool(step.select(((pl.col("o") > 0) | ((pl.col("o") == 0) & (pl.col("p") > 0))).all()).item())
+        for start in range(0, frame.height, BATCH_ROWS):
+            end = min(start + BATCH_ROWS, frame.height) - 1
+            items = pl.concat([empty, frame["item"].slice(start, BATCH_ROWS)], rechunk=False)  # "": a leading separator
+            text = items.str.join(_SEPARATOR).item()
+            yield Piece(text, places.row(start), places.row(end), ordered)
 
 
 def _assessed_period(at: Period | None, found: Checked) -> str | None:
@@ -167,16 +238,25 @@ def _assessed_period(at: Period | None, found: Checked) -> str | None:
 
 
 def _array(batches: Iterator[list[Row]]) -> Iterator[str]:
-    """The assessments' list as json_out.json_chunks lays it out, a piece per batch; the rows are checked to
+    """The assessments' list as json_out.json_chunks lays it out, a piece per batch of rows."""
+    return _listed(Piece(_SEPARATOR + _SEPARATOR.join(row[0] for row in batch), (batch[0][1], batch[0][2]),
+                         (batch[-1][1], batch[-1][2]), all((a[1], a[2]) < (b[1], b[2]) for a, b in pairwise(batch)))
+                   for batch in batches)
+
+
+def _listed(pieces: Iterable[Piece]) -> Iterator[str]:
+    """The assessments' list as json_out.json_chunks lays it out, a piece per Piece; the pieces are checked to
     come in the document's order (an engine that gave them otherwise fails the run, never writes another text)."""
     from lsprules.engine.columnar.json_plan import MARK, fix_marked
 
     opened, last = False, (-1, -1)
-    for batch in batches:
-        if (batch[0][1], batch[0][2]) <= last or any((a[1], a[2]) >= (b[1], b[2]) for a, b in pairwise(batch)):
+    for piece in pieces:
+        if not piece.ordered or piece.first <= last:
             raise AssertionError("the engine gave the assessments out of order")
-        last = (batch[-1][1], batch[-1][2])
-        text = ",\n    ".join(row[0] for row in batch)
-        yield (",\n    " if opened else "[\n    ") + (fix_marked(text) if MARK in text else text)
+        last = piece.last
+        text = piece.text
+        if MARK in text:
+            text = fix_marked(text)
+        yield text if opened else "[" + text[1:]
         opened = True
     yield "\n  ]" if opened else "[]"
