@@ -305,7 +305,8 @@ class AreaEvaluator:
         data = self.area.series.get(indicator)
         if data is None:
             return {}
-        return {p: _exact_or_gap(v, f"{indicator} is {_missing_word(v)} for {p}")
+        # The reason is worded only for a missing value (the others are most of a national run's values).
+        return {p: Gap(f"{indicator} is {_missing_word(v)} for {p}") if isinstance(v, Missing) else exact(v)
                 for p, v in sorted(data.values.items())}
 
     def _derived(self, spec: IndicatorSpec, value: nodes.ValueSetting) -> SeriesValues:
@@ -333,7 +334,9 @@ class AreaEvaluator:
                 raw = data.fields.get(name, {}).get(p)
                 if raw is None:
                     return Gap(f"field '{name}' has no value for {p}")
-                return _exact_or_gap(raw, f"field '{name}' is {_missing_word(raw)} for {p}")
+                if isinstance(raw, Missing):
+                    return Gap(f"field '{name}' is {_missing_word(raw)} for {p}")
+                return exact(raw)
             value = self.series(name).get(p)
             if value is None:
                 return Gap(f"component {name} has no value for {p}")
@@ -602,10 +605,6 @@ def _shown_beside(printed: Decimal, computed: Fraction) -> str:
     places = max(0, places_of(printed))
     exact_there = (computed * 10 ** places).denominator == 1
     return shown(computed, places if exact_there else places + 1)
-
-
-def _exact_or_gap(value: Value, reason: str) -> Fraction | Gap:
-    return Gap(reason) if isinstance(value, Missing) else exact(value)
 
 
 def _missing_word(value: Value) -> str:
