@@ -14,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple, Protocol, TypeGuard
 
-from lsprules.core.numbers import HUNDRED, exact, matches_printed, places_of, plain, shown, to_decimal
+from lsprules.core.numbers import HUNDRED, exact, matches_printed, places_of, plain, rounded_text, shown
 from lsprules.core.periods import Period, PeriodKind, parts_of_year, year_start
 from lsprules.core.significance import compare as compare_interval
 from lsprules.data.model import Area, Dataset, Missing, Series, Value, stated_share
@@ -754,9 +754,9 @@ class Facts:
         if self.decimals is None:
             return plain(value)
         places = self.decimals
-        if computed and to_decimal(value, places) != value:
+        if computed and 10 ** places % value.denominator:  # not exact at `places` places
             places += 1
-        return str(to_decimal(value, places))
+        return rounded_text(value, places)
 
     # --- polarity --------------------------------------------------------------------------
 
