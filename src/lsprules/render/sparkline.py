@@ -46,14 +46,14 @@ class _Scale:
     def __init__(self, periods: list[Period], values: list[Fraction]):
         self.first = min(p.index for p in periods)
         self.span = max(p.index for p in periods) - self.first
-        low, high = min(values), max(values)
-        value_range = (high - low) or Fraction(1)
-        if high == low:
-            low -= Fraction(1, 2)  # a flat series sits in the middle
         # The exact coordinates are worked out on integers rather than Fractions (every point of every row of a
-        # national report goes through here): low = c/d and range = e/f, each over a positive denominator.
-        self.low_n, self.low_d = low.numerator, low.denominator
-        self.range_n, self.range_d = value_range.numerator, value_range.denominator
+        # national report goes through here): low = c/d and range = e/f, each over a positive denominator (not
+        # necessarily in lowest terms, which the coordinates do not need).
+        (c, d), (high_n, high_d) = _lowest_and_highest(values)
+        e, f = high_n * d - c * high_d, high_d * d
+        if e == 0:  # a flat series sits in the middle: low - 1/2, over a range of 1
+            c, d, e, f = 2 * c - d, 2 * d, 1, 1
+        self.low_n, self.low_d, self.range_n, self.range_d = c, d, e, f
 
     def xy(self, period: Period, value: Fraction) -> tuple[str, str]:
         """SVG coordinates, to one decimal place."""
@@ -73,6 +73,18 @@ class _Scale:
 
     def x_bounds(self) -> tuple[str, str]:
         return f"{PAD:.1f}", f"{WIDTH - PAD:.1f}"
+
+
+def _lowest_and_highest(values: list[Fraction]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The lowest and highest values as (numerator, denominator): min() and max() by cross-multiplication."""
+    low_n, low_d = high_n, high_d = values[0].numerator, values[0].denominator
+    for value in values[1:]:
+        n, d = value.numerator, value.denominator
+        if n * low_d < low_n * d:
+            low_n, low_d = n, d
+        elif n * high_d > high_n * d:
+            high_n, high_d = n, d
+    return (low_n, low_d), (high_n, high_d)
 
 
 def _one_place(numerator: int, denominator: int) -> str:
