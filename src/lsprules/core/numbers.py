@@ -13,6 +13,10 @@ HUNDRED = Fraction(100)
 
 def exact(value: Decimal | int | str) -> Fraction:
     """An exact rational from a decimal, integer or decimal text (never from a float)."""
+    if type(value) is Decimal and value.is_finite():
+        # The same Fraction as Fraction(value), which first asks (slowly, through the ABCs) whether a Decimal is a
+        # Rational: every value of a dataset comes through here.
+        return Fraction(*value.as_integer_ratio())
     return Fraction(value)
 
 
@@ -29,11 +33,29 @@ def to_decimal(value: Fraction, places: int) -> Decimal:
     return Decimal(f"{'-' if numerator < 0 and whole else ''}{whole}E-{places}")
 
 
+def rounded_text(value: Fraction, places: int) -> str:
+    """str(to_decimal(value, places)), written from the rounded digits without making the Decimal (reports show
+    hundreds of thousands of numbers)."""
+    numerator, denominator = value.numerator, value.denominator
+    if places <= 0:
+        return str(to_decimal(value, places))
+    whole, remainder = divmod(abs(numerator) * 10 ** places, denominator)
+    if remainder * 2 >= denominator:
+        whole += 1
+    digits = str(whole)
+    if len(digits) - 1 - places < -6:  # Decimal writes such a small number with an exponent (1E-8)
+        return str(to_decimal(value, places))
+    sign = "-" if numerator < 0 and whole else ""
+    if len(digits) > places:
+        return f"{sign}{digits[:-places]}.{digits[-places:]}"
+    return f"{sign}0.{digits.rjust(places, '0')}"
+
+
 def shown(value: Fraction | None, places: int = 1) -> str:
     """Text for a value rounded half away from zero to `places` places; '–' when unknown."""
     if value is None:
         return "–"
-    return str(to_decimal(value, places))
+    return rounded_text(value, places)
 
 
 def json_number(value: Fraction | None, places: int = 6) -> int | float | None:
@@ -65,5 +87,5 @@ def plain(value: Fraction | None, places: int = 2) -> str:
     """Text for explanations: whole numbers as they are, others to at most `places` places."""
     if value is None:
         return "–"
-    text = str(to_decimal(value, places))
+    text = rounded_text(value, places)
     return text.rstrip("0").rstrip(".") if "." in text else text

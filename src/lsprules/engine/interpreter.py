@@ -14,7 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple, Protocol, TypeGuard
 
-from lsprules.core.numbers import HUNDRED, exact, matches_printed, places_of, plain, shown, to_decimal
+from lsprules.core.numbers import HUNDRED, exact, matches_printed, places_of, plain, rounded_text, shown
 from lsprules.core.periods import Period, PeriodKind, parts_of_year, year_start
 from lsprules.core.significance import compare as compare_interval
 from lsprules.data.model import Area, Dataset, Missing, Series, Value, stated_share
@@ -305,7 +305,8 @@ class AreaEvaluator:
         data = self.area.series.get(indicator)
         if data is None:
             return {}
-        return {p: _exact_or_gap(v, f"{indicator} is {_missing_word(v)} for {p}")
+        # The reason is worded only for a missing value (the others are most of a national run's values).
+        return {p: Gap(f"{indicator} is {_missing_word(v)} for {p}") if isinstance(v, Missing) else exact(v)
                 for p, v in sorted(data.values.items())}
 
     def _derived(self, spec: IndicatorSpec, value: nodes.ValueSetting) -> SeriesValues:
@@ -333,7 +334,9 @@ class AreaEvaluator:
                 raw = data.fields.get(name, {}).get(p)
                 if raw is None:
                     return Gap(f"field '{name}' has no value for {p}")
-                return _exact_or_gap(raw, f"field '{name}' is {_missing_word(raw)} for {p}")
+                if isinstance(raw, Missing):
+                    return Gap(f"field '{name}' is {_missing_word(raw)} for {p}")
+                return exact(raw)
             value = self.series(name).get(p)
             if value is None:
                 return Gap(f"component {name} has no value for {p}")
@@ -604,10 +607,6 @@ def _shown_beside(printed: Decimal, computed: Fraction) -> str:
     return shown(computed, places if exact_there else places + 1)
 
 
-def _exact_or_gap(value: Value, reason: str) -> Fraction | Gap:
-    return Gap(reason) if isinstance(value, Missing) else exact(value)
-
-
 def _missing_word(value: Value) -> str:
     return "suppressed" if value is Missing.SUPPRESSED else "n/a"
 
@@ -755,9 +754,9 @@ class Facts:
         if self.decimals is None:
             return plain(value)
         places = self.decimals
-        if computed and to_decimal(value, places) != value:
+        if computed and 10 ** places % value.denominator:  # not exact at `places` places
             places += 1
-        return str(to_decimal(value, places))
+        return rounded_text(value, places)
 
     # --- polarity --------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from fractions import Fraction
 
 from lsprules.core.numbers import shown
 from lsprules.core.periods import Period
@@ -159,15 +160,18 @@ def _from_target(spec: IndicatorSpec | None, a: Assessment) -> str | None:
         return None
     polarity = spec.direction
     short = polarity.shortfall(a.value, a.target)
-    ahead = polarity.shortfall(a.target, a.value)
-    if short == 0 and ahead == 0:
+    # How far ahead the value is matters only when it is not short (every row of a report comes through here).
+    amount, words = (short, "short of target") if short else (polarity.shortfall(a.target, a.value),
+                                                              "better than target")
+    if amount == 0:
         return "at target"
-    amount, words = (short, "short of target") if short else (ahead, "better than target")
     if is_percent(a.unit):
         return f"{shown(amount, a.decimals)} pp {words}"
     if a.target == 0:
         return f"{shown(amount, a.decimals)} {words}"
-    return f"{shown(amount / abs(a.target) * 100, 1)}% {words}"
+    # amount / |target| * 100, as one Fraction rather than three operations
+    share = Fraction(amount.numerator * 100 * a.target.denominator, amount.denominator * abs(a.target.numerator))
+    return f"{shown(share, 1)}% {words}"
 
 
 def report_key(rules: RuleSet, evaluation: Evaluation) -> tuple[tuple[str, str], ...]:

@@ -225,23 +225,24 @@ def _section(section: Section, context: ReportContext) -> str:
             f"<tbody>\n{rows}\n</tbody>\n</table>\n</div>\n</section>")
 
 
-def _value_cell(a: Assessment, section: Section, index: int) -> str:
-    period = section.periods[index]
-    text = with_unit(value_text(dict(a.series).get(period), a.decimals), a.unit)
+def _value_cell(a: Assessment, period: Period, texts: dict[Period, str]) -> str:
+    text = with_unit(texts.get(period, ""), a.unit)
     css = "num latest" if period == a.period else ("num missing" if text in ("N/A", "supp.") else "num")
     return f'<td class="{css}">{esc(text)}</td>'
 
 
 def _row(a: Assessment, section: Section, context: ReportContext) -> str:
+    # Each value's text once per row: the cells and the sparkline's label show the same texts.
+    texts = {p: value_text(v, a.decimals) for p, v in a.series}
     cells = [f'<th scope="row">{esc(a.title)}</th>']
     if section.periods:
-        cells.append(_value_cell(a, section, len(section.periods) - 1))
+        cells.append(_value_cell(a, section.periods[-1], texts))
     cells.append(arrow_cell(a.arrow))
     cells.append(f"<td>{rag_span(a.rag)}</td>")
     cells.append(f'<td class="num">{esc(with_unit(number_text(a.target, a.decimals), a.unit))}</td>')
     cells.append(f'<td class="num">{esc(with_unit(number_text(a.trajectory, a.decimals), a.unit))}</td>')
-    cells += [_value_cell(a, section, i) for i in range(len(section.periods) - 1)]
-    label = f"{a.title}: {', '.join(f'{p.label} {value_text(v, a.decimals)}' for p, v in a.series)}"
+    cells += [_value_cell(a, p, texts) for p in section.periods[:-1]]
+    label = f"{a.title}: {', '.join(f'{p.label} {texts[p]}' for p, _ in a.series)}"
     cells.append(f"<td>{sparkline_svg(a.series, a.target_path, a.target, label)}</td>")
     notes = "<br>".join(f'<span class="{"warn" if c.startswith("⚠") else "why"}">{esc(c)}</span>'
                         for c in notes_for(a, context.of(a)))

@@ -31,10 +31,15 @@ from lsprules.render.sections import (
 # line (it follows "| ", "## " or "- "), so the line-start markers (#, -, +, >) need no escape.
 _ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+# Text that md_text leaves as it is: words of none of those characters (nor &, < or >), single spaces between them.
+# Most cells (numbers, titles, period labels) are such text, and a report has hundreds of thousands of them.
+_UNCHANGED = re.compile(r"[^\s&<>\\`*_\[\]|~]+(?: [^\s&<>\\`*_\[\]|~]+)*")
 
 
 def md_text(text: object) -> str:
     """Text that Markdown shows as written: tags and entities escaped, Markdown punctuation backslashed, one line."""
+    if type(text) is str and _UNCHANGED.fullmatch(text):  # not a subclass: an enum prints another text
+        return text
     flat = " ".join(str(text).split())
     # A lone & is shown as written; only one that would start an entity (&lt;) must become &amp;.
     escaped = _ENTITY.sub("&amp;", flat).replace("<", "&lt;").replace(">", "&gt;")

@@ -46,24 +46,51 @@ class _Scale:
     def __init__(self, periods: list[Period], values: list[Fraction]):
         self.first = min(p.index for p in periods)
         self.span = max(p.index for p in periods) - self.first
-        self.low, high = min(values), max(values)
-        self.range = (high - self.low) or Fraction(1)
-        if high == self.low:
-            self.low -= Fraction(1, 2)  # a flat series sits in the middle
+        # The exact coordinates are worked out on integers rather than Fractions (every point of every row of a
+        # national report goes through here): low = c/d and range = e/f, each over a positive denominator (not
+        # necessarily in lowest terms, which the coordinates do not need).
+        (c, d), (high_n, high_d) = _lowest_and_highest(values)
+        e, f = high_n * d - c * high_d, high_d * d
+        if e == 0:  # a flat series sits in the middle: low - 1/2, over a range of 1
+            c, d, e, f = 2 * c - d, 2 * d, 1, 1
+        self.low_n, self.low_d, self.range_n, self.range_d = c, d, e, f
 
     def xy(self, period: Period, value: Fraction) -> tuple[str, str]:
         """SVG coordinates, to one decimal place."""
-        # A single period sits in the middle; otherwise the first is at the left edge and the last at the right.
-        share = Fraction(period.index - self.first, self.span) if self.span else Fraction(1, 2)
-        x = PAD + (WIDTH - 2 * PAD) * share
-        return f"{float(x):.1f}", self.y(value)
+        # A single period sits in the middle; otherwise the first is at the left edge and the last at the right:
+        # x = PAD + (WIDTH - 2 PAD) * (index - first) / span.
+        if not self.span:
+            return _one_place(2 * PAD + (WIDTH - 2 * PAD), 2), self.y(value)
+        return _one_place(PAD * self.span + (WIDTH - 2 * PAD) * (period.index - self.first), self.span), self.y(value)
 
     def y(self, value: Fraction) -> str:
-        """The SVG y of a value, to one decimal place."""
-        return f"{float(HEIGHT - PAD - (HEIGHT - 2 * PAD) * (value - self.low) / self.range):.1f}"
+        """The SVG y of a value, to one decimal place: HEIGHT - PAD - (HEIGHT - 2 PAD) * (value - low) / range."""
+        a, b = value.numerator, value.denominator
+        c, d, e, f = self.low_n, self.low_d, self.range_n, self.range_d
+        # (value - low) / range = (a d - c b) f / (b d e), with b d e > 0 (a range is never negative or zero)
+        scale = b * d * e
+        return _one_place((HEIGHT - PAD) * scale - (HEIGHT - 2 * PAD) * (a * d - c * b) * f, scale)
 
     def x_bounds(self) -> tuple[str, str]:
         return f"{PAD:.1f}", f"{WIDTH - PAD:.1f}"
+
+
+def _lowest_and_highest(values: list[Fraction]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The lowest and highest values as (numerator, denominator): min() and max() by cross-multiplication."""
+    low_n, low_d = high_n, high_d = values[0].numerator, values[0].denominator
+    for value in values[1:]:
+        n, d = value.numerator, value.denominator
+        if n * low_d < low_n * d:
+            low_n, low_d = n, d
+        elif n * high_d > high_n * d:
+            high_n, high_d = n, d
+    return (low_n, low_d), (high_n, high_d)
+
+
+def _one_place(numerator: int, denominator: int) -> str:
+    """The exact ratio of two integers as a float to one decimal place: what `float(Fraction(n, d))` gives
+    (integer division is correctly rounded, whether or not the ratio is in lowest terms)."""
+    return f"{numerator / denominator:.1f}"
 
 
 def _target(scale: _Scale, path: list[Point], target: Fraction | None) -> list[str]:

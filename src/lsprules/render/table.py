@@ -14,7 +14,7 @@ from io import StringIO
 
 from rich.cells import cell_len
 from rich.console import Console
-from rich.text import Text
+from rich.text import Span, Text
 
 from lsprules.audit.provenance import Provenance
 from lsprules.core.periods import Period
@@ -51,6 +51,7 @@ MIN_INDICATOR = 22  # below this, an earlier period gives way: a title of three 
 MAX_INDICATOR = 46
 NARROW = 100  # below this width, long headings are abbreviated (and the abbreviations explained)
 ABBREVIATIONS = {"Target": "Tgt", "Trajectory": "Traj"}
+TARGET_COLUMNS = ("Target", "Trajectory")
 
 
 @dataclass(frozen=True)
@@ -84,12 +85,13 @@ def _lines(report: ReportStream, provenance: Provenance, width: int, wide: bool)
         out += _wrapped(f"Source: {report.before.source}", width, "dim")
     yield out
     headings: set[str] = set()  # the column headings printed: the key explains the abbreviations among them
+    titles: dict[tuple[str, int], list[str]] = {}  # each indicator title wrapped once per run, not once per area
     for evaluation, context in report.parts:
         for area in arrange(evaluation):
             out = [Text()] + _wrapped(f"{area.area} — assessed at {period}", width, "bold")
             out += [line for t in area.themes for line in _theme(t, context, width)]
             for section in area.sections:
-                out += [Text()] + _section(section, context, width, wide, headings)
+                out += [Text()] + _section(section, context, width, wide, headings, titles)
             yield out + _discrepancies(area, width)
     after = report.after()
     out = _comments(after, width)
@@ -118,11 +120,13 @@ def _theme(theme: ThemeResult, context: ReportContext, width: int) -> list[Text]
     return out + _wrapped(theme_summary(theme), width, "dim", "  ")
 
 
-def _section(section: Section, context: ReportContext, width: int, wide: bool, headings: set[str]) -> list[Text]:
+def _section(section: Section, context: ReportContext, width: int, wide: bool, headings: set[str],
+             titles: dict[tuple[str, int], list[str]]) -> list[Text]:
     """A group's table: its title, header, a rule, and each row with its notes below it (its column headings
-    added to `headings`)."""
+    added to `headings`; `titles`: the indicator titles wrapped so far)."""
     narrow = width < NARROW
-    tail = _tail_columns(section, narrow)
+    targets = [(_target(a), _trajectory(a)) for a in section.rows]  # each row's target texts, made once
+    tail = _tail_columns(section, narrow, targets)
     headings.update(c.header for c in tail)
     periods = list(section.periods)
     shown = [_values(a, periods) for a in section.rows]  # each row's value texts, made once
@@ -140,8 +144,12 @@ def _section(section: Section, context: ReportContext, width: int, wide: bool, h
     out = _wrapped(section.title, width, "bold")
     out.append(_cells([c.header for c in columns], columns, "bold"))
     out.append(Text("─" * min(width, sum(c.width for c in columns) + len(GAP) * (len(columns) - 1)), style="dim"))
-    for a, values in zip(section.rows, shown, strict=True):
-        out += _row(a, values, periods, columns)
+    for a, values, target in zip(section.rows, shown, targets, strict=True):
+        key = (a.title, columns[0].width)
+        title = titles.get(key)
+        if title is None:
+            title = titles[key] = textwrap.wrap(a.title, columns[0].width, break_on_hyphens=False) or [""]
+        out += _row(a, values, target, title, periods, columns)
         out += [line for note in notes_for(a, context.of(a)) for line in
                 _wrapped(note, width, "bold red" if note.startswith("⚠") else "dim", "    ")]
     if len(periods) < len(section.periods):
@@ -151,7 +159,7 @@ def _section(section: Section, context: ReportContext, width: int, wide: bool, h
     return out
 
 
-def _tail_columns(section: Section, narrow: bool) -> list[_Column]:
+def _tail_columns(section: Section, narrow: bool, targets: list[tuple[str, str]]) -> list[_Column]:
     def header(name: str) -> str:
         return ABBREVIATIONS.get(name, name) if narrow else name
 
@@ -160,10 +168,10 @@ def _tail_columns(section: Section, narrow: bool) -> list[_Column]:
         _Column("Arrow", max(cell_len("Arrow"), *(cell_len(ARROW_SYMBOLS[a.arrow]) for a in rows)), False),
         _Column("RAG", max(cell_len("RAG"), *(cell_len(band_label(a.rag)) for a in rows)), False),
     ]
-    for name, text in (("Target", _target), ("Trajectory", _trajectory)):
-        if any(text(a) for a in rows):  # a section with no targets gives their columns' room to periods
-            columns.append(_Column(header(name), max([cell_len(header(name))] + [cell_len(text(a)) for a in rows]),
-                                   True))
+    for index, name in enumerate(TARGET_COLUMNS):
+        texts = [row[index] for row in targets]
+        if any(texts):  # a section with no targets gives their columns' room to periods
+            columns.append(_Column(header(name), max([cell_len(header(name))] + [cell_len(t) for t in texts]), True))
     return columns
 
 
@@ -180,9 +188,9 @@ def _trajectory(a: Assessment) -> str:
     return with_unit(number_text(a.trajectory, a.decimals), a.unit)
 
 
-def _row(a: Assessment, values: dict[Period, str], periods: list[Period], columns: list[_Column]) -> list[Text]:
-    """One assessment: the title wrapped in its column, figures on the title's first line."""
-    title = textwrap.wrap(a.title, columns[0].width, break_on_hyphens=False) or [""]
+def _row(a: Assessment, values: dict[Period, str], targets: tuple[str, str], title: list[str], periods: list[Period],
+         columns: list[_Column]) -> list[Text]:
+    """One assessment: the title (wrapped in its column), figures on the title's first line."""
     cells: list[Text] = [Text(title[0])]
     for p in periods:
         text = values[p]
@@ -190,7 +198,7 @@ def _row(a: Assessment, values: dict[Period, str], periods: list[Period], column
     cells.append(Text(ARROW_SYMBOLS[a.arrow], style=ARROW_STYLES[a.arrow]))
     cells.append(Text(band_label(a.rag), style=BAND_STYLES.get(a.rag or "", "dim")))
     headers = {c.header for c in columns}
-    cells += [Text(text(a)) for name, text in (("Target", _target), ("Trajectory", _trajectory))
+    cells += [Text(text) for name, text in zip(TARGET_COLUMNS, targets, strict=True)
               if name in headers or ABBREVIATIONS[name] in headers]
     return [_styled_cells(cells, columns)] + [Text(line) for line in title[1:]]
 
@@ -200,16 +208,22 @@ def _cells(texts: list[str], columns: list[_Column], style: str = "") -> Text:
 
 
 def _styled_cells(cells: list[Text], columns: list[_Column]) -> Text:
-    line = Text()
+    """The cells side by side, each padded to its column: the Text that appending them one by one makes (each
+    cell's style and spans moved to where it lands), made at once (a national table has 100,000s of lines)."""
+    pieces: list[str] = []
+    spans: list[Span] = []
+    at = 0
     for i, (cell, column) in enumerate(zip(cells, columns, strict=True)):
         pad = " " * max(0, column.width - cell.cell_len)
-        if i:
-            line.append(GAP)
-        if column.right:
-            line.append(pad)
-        line.append_text(cell)
-        if not column.right:
-            line.append(pad)
+        before = (GAP if i else "") + (pad if column.right else "")
+        text = cell.plain
+        at += len(before)
+        if cell.style:
+            spans.append(Span(at, at + len(text), cell.style))
+        spans += [Span(start + at, end + at, style) for start, end, style in cell.spans]
+        pieces += [before, text, "" if column.right else pad]
+        at += len(text) + (0 if column.right else len(pad))
+    line = Text("".join(pieces), spans=spans)
     line.rstrip()
     return line
 

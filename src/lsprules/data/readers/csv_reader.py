@@ -6,11 +6,14 @@ The columns and what one row means are long_form's; this module reads the CSV te
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 from lsprules.core.diagnostics import Diagnostic, InputError, error
 from lsprules.core.files import read_input
@@ -20,7 +23,7 @@ from lsprules.core.source import Source
 from lsprules.data.model import Dataset, Value
 from lsprules.data.observations import Observations, SeriesBuilder
 from lsprules.data.readers.csv_guard import read_guarded
-from lsprules.data.readers.long_form import LongForm, decimal
+from lsprules.data.readers.long_form import INDICATOR_ID, MISSING_WORDS, REQUIRED, LongForm, decimal
 
 MAX_PROBLEMS = 100
 _LINE = re.compile(r"[^\n]*\n|[^\n]+")
@@ -41,10 +44,25 @@ def load_csv(path: str | Path) -> Dataset:
 
 def load_csv_bytes(name: str, data: bytes) -> Dataset:
     """Validate and build a dataset from the bytes of a long-form CSV file."""
-    reader = _read(name, data)
-    if reader.problems:
-        raise InputError(reader.problems[:MAX_PROBLEMS])
-    return reader.dataset(hashlib.sha256(data).hexdigest())
+    with _collector_paused():
+        reader = _read(name, data)
+        if reader.problems:
+            raise InputError(reader.problems[:MAX_PROBLEMS])
+        return reader.dataset(hashlib.sha256(data).hexdigest())
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector waits while a file is read: reading makes millions of objects and no
+    reference cycles, and the collector's full passes scanned the growing dataset again and again (seconds of
+    a national file's reading). It runs as before once the dataset is built."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _read(name: str, data: bytes) -> _Reader:
@@ -56,9 +74,9 @@ def _read(name: str, data: bytes) -> _Reader:
     return reader
 
 
-@dataclass(frozen=True)
-class _At:
-    """A cell of the CSV: its line, its column (None: the whole line) and its text, stripped."""
+class _At(NamedTuple):
+    """A cell of the CSV: its line, its column (None: the whole line) and its text, stripped. A named tuple: a
+    national file makes millions of them, and a tuple is made several times faster than a frozen dataclass."""
 
     line: int
     column: int | None
@@ -107,6 +125,8 @@ class _Reader:
             return
         self.stopped = False
         columns = {name: cell.column for name, cell in form.columns.items() if cell.column is not None}
+        if set(columns) == set(REQUIRED) and self._plain_rows(columns):
+            return  # every row was plain and valid: read as the loop below would have read it
         line = rows.line_num + 1
         try:
             for row in rows:
@@ -118,6 +138,63 @@ class _Reader:
                 line = rows.line_num + 1
         except csv.Error as exc:  # at the line where the record that could not be read starts
             self._unreadable(line, exc, "this line cannot be read as CSV")
+
+    def _plain_rows(self, columns: dict[str, int]) -> bool:
+        """Read a file of the four required columns the way `read` and LongForm.row do, for as long as every row
+        is valid: True when all were, else False with nothing read (the rows are then read one by one, which
+        says what is wrong where). National files are millions of such rows: here a row costs a few look-ups,
+        each distinct period, indicator and value text being checked once (the same text, the same Decimal)."""
+        area_at, indicator_at, period_at, value_at = (columns[name] for name in REQUIRED)
+        observations = self.observations
+        periods: dict[str, Period] = {}
+        indicators: set[str] = set()
+        values: dict[str, Value] = {}
+        rows = csv.reader(line.group() for line in _LINE.finditer(self.source.text))
+        try:
+            next(rows)  # the header, checked by `read`
+            line = rows.line_num + 1
+            for row in rows:
+                if len(row) != 4 or not row[area_at].strip():
+                    if not any(cell.strip() for cell in row):  # a blank row, skipped as `read` skips it
+                        line = rows.line_num + 1
+                        continue
+                    if len(row) < 4 or any(cell.strip() for cell in row[4:]):
+                        raise _NotPlain
+                area, indicator = row[area_at].strip(), row[indicator_at].strip()
+                period_text, value_text = row[period_at].strip(), row[value_at].strip()
+                period = periods.get(period_text)
+                if period is None:
+                    period = periods[period_text] = self._plain_period(period_text, line)
+                value = values.get(value_text)
+                if value is None:
+                    value = values[value_text] = _plain_value(value_text)
+                if not area:
+                    raise _NotPlain
+                if indicator not in indicators:
+                    if not INDICATOR_ID.match(indicator):
+                        raise _NotPlain
+                    indicators.add(indicator)
+                series = observations.series(area, indicator).values
+                earlier = series.get(period)
+                if earlier is None:
+                    series[period] = value
+                elif earlier != value:  # a conflict (E307); the same value again is no problem
+                    raise _NotPlain
+                line = rows.line_num + 1
+        except (_NotPlain, csv.Error):
+            self.observations = Observations()
+            return False
+        return True
+
+    def _plain_period(self, text: str, line: int) -> Period:
+        """A period text met for the first time, checked as `period` checks it (_NotPlain for a problem)."""
+        try:
+            period = parse_period(text)
+        except PeriodError:
+            raise _NotPlain from None
+        if self.observations.period_problem(period, f"row {line}"):
+            raise _NotPlain
+        return period
 
     def _unreadable(self, line: int, exc: csv.Error, what: str) -> None:
         """A line the csv module gave up on: a field beyond the size limit (E708), or bad quoting (E305)."""
@@ -205,6 +282,22 @@ class _Reader:
     def dataset(self, sha256: str) -> Dataset:
         """The Dataset of every row read."""
         return self.observations.dataset(self.source.name, sha256)
+
+
+class _NotPlain(Exception):
+    """A row _plain_rows does not read: a problem, or something only the row-by-row reading handles."""
+
+
+def _plain_value(text: str) -> Value:
+    """A value cell's text met for the first time, read as LongForm reads a value without a status: a word for
+    no value, else a number (_NotPlain for anything that is neither, or a number beyond the limits)."""
+    word = MISSING_WORDS.get(text.lower())
+    if word is not None:
+        return word
+    number = decimal(text)
+    if number is None or number_problem(number):
+        raise _NotPlain
+    return number
 
 
 def _cell_bounds(line: str, column: int | None) -> tuple[int, int]:
