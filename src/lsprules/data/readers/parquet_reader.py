@@ -91,8 +91,11 @@ def float_text(number: float) -> str:
         return repr(number)
     for digits in range(1, 10):  # nine significant digits always give a 32-bit float back
         shortest = f"{number:.{digits}g}"
-        if struct.unpack("<f", struct.pack("<f", float(shortest)))[0] == number:
-            return _plain(shortest)
+        try:
+            if struct.unpack("<f", struct.pack("<f", float(shortest)))[0] == number:
+                return _plain(shortest)
+        except OverflowError:  # rounded past the largest 32-bit float (3.4028235e38): more digits are needed
+            continue
     return _plain(repr(number))  # not reached: kept so that a surprise still reads the exact value
 
 
