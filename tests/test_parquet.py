@@ -366,8 +366,30 @@ def test_an_empty_table_reads_as_a_dataset_with_no_observations_as_its_csv_does(
 def test_the_cli_reports_a_bad_parquet_without_a_traceback(tmp_path):
     (tmp_path / "r.rules").write_text(RULES, encoding="utf-8")
     table_parquet(tmp_path / "b.parquet", ["area", "indicator", "period", "value"],
-                         [["X", "robbery", "2006/07", "lots"]])
+                  [["X", "robbery", "2006/07", "lots"]])
     result = subprocess.run([sys.executable, "-m", "lsprules", "evaluate", "r.rules", "b.parquet"], cwd=tmp_path,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith("b.parquet:1:4: error[E306]: row 1, column 'value': expected a number")
+
+
+def test_the_golden_parquet_files_hold_what_their_script_writes(tmp_path):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import golden_parquet
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    golden = ROOT / "tests" / "golden" / "diagnostics"
+
+    def content(path: Path) -> tuple[list, list]:
+        with duckdb.connect() as connection:
+            return (connection.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall(),
+                    connection.execute("SELECT * FROM read_parquet(?)", [str(path)]).fetchall())
+
+    written = golden_parquet.write(tmp_path)
+    assert {p.name for p in written} == {p.name for p in golden.glob("*.parquet")}
+    for path in written:
+        if path.stem in golden_parquet.BYTES:
+            assert (golden / path.name).read_bytes() == path.read_bytes()
+        else:
+            assert content(golden / path.name) == content(path)

@@ -36,7 +36,7 @@ BATCH_ROWS = 8192  # rows converted to Python at a time: memory stays bounded ho
 MAGIC = b"PAR1"  # a Parquet file begins and ends with it
 INTEGERS = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                       "UBIGINT", "UHUGEINT"})
-READ = "text (VARCHAR) or a number (an integer type, DECIMAL, FLOAT or DOUBLE)"
+READ = "text or a number (VARCHAR, an integer type, DECIMAL, FLOAT or DOUBLE)"
 
 
 def load_parquet(path: str | Path) -> Dataset:
@@ -126,7 +126,7 @@ def _converter(type_name: str) -> Callable[[object], str] | None:
 def _cast_hint(column: str, type_name: str) -> str:
     """How to write a refused column as text in DuckDB: a date as the period label it stands for, else a cast."""
     if type_name.startswith(("DATE", "TIMESTAMP")):
-        return f"strftime({column}, '%Y-%m') for a month (a period is a label: 2006-09, 2006/07, 2006-Q3)"
+        return f"strftime({column}, '%Y-%m') (a period is a label such as 2006-09, 2006/07 or 2006-Q3)"
     return f"CAST({column} AS VARCHAR)"
 
 
