@@ -393,3 +393,22 @@ def test_the_golden_parquet_files_hold_what_their_script_writes(tmp_path):
             assert (golden / path.name).read_bytes() == path.read_bytes()
         else:
             assert content(golden / path.name) == content(path)
+
+
+def test_a_cell_beyond_csv_field_size_is_e708_as_in_csv_and_only_that_much_reaches_python(tmp_path):
+    from lsprules.core import limits
+
+    path = table_parquet(tmp_path / "long.parquet", ["area", "indicator", "period", "value"],
+                         [["X", "robbery", "2005/06", "1"], ["X" * 50, "robbery", "2006/07", "2"],
+                          ["X", "robbery", "2006/07", " " * 40 + "3"]])
+    limits.set_limits(limits.Limits(csv_field_size=40))
+    try:
+        found = diagnostics(path)
+    finally:
+        limits._current = None
+    assert [(d.code, d.message) for d in found] == [
+        ("E708", "row 2, column 'area': a cell is longer than the limit of 40 characters"),
+        ("E708", "row 3, column 'value': a cell is longer than the limit of 40 characters")]
+    assert "--limit csv_field_size=" in (found[0].hint or "")
+    assert load_any(path).areas[0].name == "X"  # the default limit: every row is read
+    assert not list(tmp_path.glob("spill")) and not (Path.cwd() / ".tmp").exists()

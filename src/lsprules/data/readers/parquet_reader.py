@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, cast
 
 from lsprules.core.diagnostics import Diagnostic, InputError, at_span, error
 from lsprules.core.files import read_input
-from lsprules.core.limits import number_problem
+from lsprules.core.limits import current, number_problem
 from lsprules.core.periods import Period, PeriodError, parse_period
 from lsprules.core.source import Span
 from lsprules.data.model import Dataset, Value
@@ -149,7 +149,10 @@ class _Reader:
         """Read the file at `path` (a copy of the dataset's bytes); DuckDB's own failures are E317."""
         import duckdb
 
-        connection = duckdb.connect(config={"threads": 1})  # one thread: rows come in the file's order
+        # One thread: rows come in the file's order. Memory held as the columnar engine holds it (a file that needs
+        # more is an E317), spilling beside the file's copy, never into the working folder.
+        connection = duckdb.connect(config={"threads": 1, "memory_limit": "1GB",
+                                            "temp_directory": str(path.parent / "spill")})
         try:
             self._read(connection, path)
         except duckdb.Error as exc:
@@ -177,12 +180,22 @@ class _Reader:
         converters = self._converters(form, [str(column[1]) for column in columns])
         if converters is None:
             return
-        for row_number, values in enumerate(_rows(connection, path), start=1):
-            texts = {name: "" if values[index] is None else convert(values[index])
-                     for name, (index, convert) in converters.items()}
-            if any(texts.values()):  # a row of empty cells is skipped, as a blank CSV line is
-                form.row({name: _Cell(row_number, index + 1, name, texts[name])
-                          for name, (index, _) in converters.items()})
+        limit = current().csv_field_size
+        # Only the long-form columns are read, and text at most one character past the limit: a cell of a gigabyte
+        # compresses to a few kilobytes, and is refused here (E708, as in CSV) having reached Python as 100,001.
+        selected = [f"left({_quoted(columns[index][0])}, {limit + 1})" if columns[index][1] == "VARCHAR"
+                    else _quoted(columns[index][0]) for index, _ in converters.values()]
+        for row_number, values in enumerate(_rows(connection, path, selected), start=1):
+            cells: dict[str, _Cell] = {}
+            too_long = False
+            for value, (name, (index, convert)) in zip(values, converters.items(), strict=True):
+                cells[name] = _Cell(row_number, index + 1, name, "" if value is None else convert(value))
+                if isinstance(value, str) and len(value) > limit:
+                    too_long = True
+                    self.problem("E708", cells[name], f"a cell is longer than the limit of {limit} characters",
+                                 "if the cell is meant, raise the limit: lsprules --limit csv_field_size=N ...")
+            if not too_long and any(cell.text for cell in cells.values()):
+                form.row(cells)  # a row of empty cells is skipped, as a blank CSV line is
             if len(self.problems) >= MAX_PROBLEMS:
                 return
 
@@ -262,8 +275,13 @@ class _Reader:
         series.fields[name][period] = number
 
 
-def _rows(connection: duckdb.DuckDBPyConnection, path: Path) -> Iterator[tuple[object, ...]]:
-    """The file's rows in its order, a batch at a time."""
-    result = connection.execute("SELECT * FROM read_parquet(?)", [str(path)])
+def _rows(connection: duckdb.DuckDBPyConnection, path: Path, selected: list[str]) -> Iterator[tuple[object, ...]]:
+    """The file's rows in its order, the columns `selected` (SQL expressions), a batch at a time."""
+    result = connection.execute(f"SELECT {', '.join(selected)} FROM read_parquet(?)", [str(path)])
     while batch := result.fetchmany(BATCH_ROWS):
         yield from batch
+
+
+def _quoted(name: object) -> str:
+    """A column's name as a DuckDB identifier."""
+    return '"' + str(name).replace('"', '""') + '"'
