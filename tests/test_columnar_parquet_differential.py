@@ -199,3 +199,15 @@ def test_polars_and_spark_leave_a_parquet_file_to_the_interpreter_with_a_note(tm
     asked = evaluate_job(NATIONAL_RULES, [data, data], output_format="csv", engine="duckdb")
     assert asked.notes[0].startswith("the duckdb engine writes CSV and JSON from one CSV dataset or Parquet file")
     assert evaluate_module.PARQUET_ENGINES == ("auto", "duckdb")
+
+
+@pytest.mark.parametrize("where", ["year=2006/d.parquet", "d[1].parquet", "d*.parquet"])
+def test_a_path_duckdb_would_read_as_a_pattern_or_a_partition_reads_as_the_one_file_it_names(tmp_path, where):
+    data = tmp_path / where
+    data.parent.mkdir(parents=True, exist_ok=True)
+    table(data, [["X", "robbery", "2006/07", "5"]], ["VARCHAR"] * 4)
+    table(tmp_path / "d1.parquet", [["Y", "robbery", "2006/07", "6"]], ["VARCHAR"] * 4)  # what d[1] would match
+    expected = evaluate_job(NATIONAL_RULES, data, output_format="csv", engine="interpreter").text
+    assert "\nX,robbery," in expected and "\nY," not in expected
+    got = evaluate_job(NATIONAL_RULES, data, output_format="csv", engine="duckdb")
+    assert got.text == expected

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 MAX_PROBLEMS = 100
 BATCH_ROWS = 8192  # rows converted to Python at a time: memory stays bounded however long the file
 MAGIC = b"PAR1"  # a Parquet file begins and ends with it
+SCAN = "read_parquet(?, hive_partitioning = false)"  # the file's own columns, never any from its folders' names
 INTEGERS = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                       "UBIGINT", "UHUGEINT"})
 READ = "text or a number (VARCHAR, an integer type, DECIMAL, FLOAT or DOUBLE)"
@@ -166,7 +167,7 @@ class _Reader:
         # preserve_insertion_order (DuckDB's default, set here so that no setting elsewhere changes it): rows
         # come in the file's order, so row numbers are the file's.
         connection.execute("SET preserve_insertion_order = true")
-        columns = connection.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+        columns = connection.execute(f"DESCRIBE SELECT * FROM {SCAN}", [str(path)]).fetchall()
         header = [_Cell(0, index, str(column[0]).strip(), str(column[0]).strip())
                   for index, column in enumerate(columns, start=1)]
         if not header:
@@ -277,7 +278,7 @@ class _Reader:
 
 def _rows(connection: duckdb.DuckDBPyConnection, path: Path, selected: list[str]) -> Iterator[tuple[object, ...]]:
     """The file's rows in its order, the columns `selected` (SQL expressions), a batch at a time."""
-    result = connection.execute(f"SELECT {', '.join(selected)} FROM read_parquet(?)", [str(path)])
+    result = connection.execute(f"SELECT {', '.join(selected)} FROM {SCAN}", [str(path)])
     while batch := result.fetchmany(BATCH_ROWS):
         yield from batch
 

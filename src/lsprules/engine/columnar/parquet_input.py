@@ -21,10 +21,22 @@ if TYPE_CHECKING:
     import duckdb
 
 
+# One file, its own columns only: no columns made up from folder names (`year=2006/`), which the reference never sees.
+READ = "read_parquet(?, hive_partitioning = false)"
+
+
+def _plain_file(path: Path) -> bool:
+    """Whether DuckDB reads `path` as the one local file it names: DuckDB expands *, ? and [ as a pattern (several
+    files, or another), where the reference reader reads the file by its name."""
+    return not any(ch in str(path) for ch in "*?[{") and path.is_file()
+
+
 def cast_columns(connection: duckdb.DuckDBPyConnection, path: Path) -> list[str] | Fallback:
     """The SQL expressions giving the four columns as the reference reader's text (before stripping), or why not."""
+    if not _plain_file(path):
+        return Fallback("a path DuckDB would read as a pattern or a folder")
     try:
-        described = connection.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+        described = connection.execute(f"DESCRIBE SELECT * FROM {READ}", [str(path)]).fetchall()
     except Exception:  # not Parquet, damaged: the reference reader reports it (E316, E317)
         return Fallback("DuckDB cannot read the file as Parquet")
     types = {str(row[0]): str(row[1]) for row in described}
@@ -56,7 +68,7 @@ def load_parquet(connection: duckdb.DuckDBPyConnection, path: Path) -> Fallback 
         return expressions
     try:
         connection.execute("CREATE TEMP TABLE observations AS SELECT *, row_number() OVER () AS rn FROM (SELECT "
-                           f"{', '.join(expressions)} FROM read_parquet(?))", [str(path)])
+                           f"{', '.join(expressions)} FROM {READ})", [str(path)])
         longest = connection.execute(
             "SELECT coalesce(max(greatest(coalesce(strlen(area), 0), coalesce(strlen(indicator), 0), "
             "coalesce(strlen(period), 0), coalesce(strlen(value), 0))), 0) FROM observations").fetchone()
@@ -73,6 +85,8 @@ def row_count(path: Path) -> int:
     """The rows a Parquet file declares (0 when it cannot be read: the reference reader then reports it)."""
     import duckdb
 
+    if not _plain_file(path):
+        return 0
     try:
         with duckdb.connect() as connection:
             found = connection.execute("SELECT sum(num_rows) FROM parquet_file_metadata(?)", [str(path)]).fetchone()
