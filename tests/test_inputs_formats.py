@@ -1,4 +1,4 @@
-"""Every input shape reads to the same data: the bundled YAML dataset converted to CSV, .xlsx and JSON
+"""Every input shape reads to the same data: the bundled YAML dataset converted to CSV, .xlsx, JSON and Parquet
 gives the same assessments, and the published spreadsheet layout reads like the report's own tables."""
 
 import json
@@ -7,6 +7,7 @@ import sys
 from decimal import Decimal as D
 from pathlib import Path
 
+import duckdb
 import pytest
 from openpyxl import Workbook
 
@@ -34,10 +35,14 @@ def converted(tmp_path_factory):
     (folder / "crime.csv").write_text(to_csv(dataset), encoding="utf-8")
     to_xlsx(dataset, folder / "crime.xlsx")
     (folder / "crime.json").write_text(yaml_to_json(YAML), encoding="utf-8")
-    return {"yaml": YAML, "csv": folder / "crime.csv", "xlsx": folder / "crime.xlsx", "json": folder / "crime.json"}
+    with duckdb.connect() as connection:  # the CSV's every column as text (VARCHAR), as a Parquet file
+        connection.execute(f"COPY (FROM read_csv('{folder / 'crime.csv'}', header = true, all_varchar = true)) "
+                           f"TO '{folder / 'crime.parquet'}' (FORMAT parquet)")
+    return {"yaml": YAML, "csv": folder / "crime.csv", "xlsx": folder / "crime.xlsx", "json": folder / "crime.json",
+            "parquet": folder / "crime.parquet"}
 
 
-@pytest.mark.parametrize("kind", ["csv", "xlsx", "json"])
+@pytest.mark.parametrize("kind", ["csv", "xlsx", "json", "parquet"])
 def test_converted_dataset_gives_the_same_assessments(converted, kind):
     rules = load_rules(RULES)
     expected = evaluate(rules, load_any(converted["yaml"]))
@@ -47,7 +52,7 @@ def test_converted_dataset_gives_the_same_assessments(converted, kind):
     assert len(expected.assessments) == 33 and any(a.discrepancies for a in expected.assessments)
 
 
-@pytest.mark.parametrize("kind", ["csv", "xlsx", "json"])
+@pytest.mark.parametrize("kind", ["csv", "xlsx", "json", "parquet"])
 def test_converted_series_hold_the_same_data(converted, kind):
     original = load_any(converted["yaml"]).areas[0].series
     read = load_any(converted[kind]).areas[0].series
@@ -67,7 +72,7 @@ def test_cli_output_is_identical_for_every_format(converted):
         return json.loads(result.stdout)["assessments"]
 
     expected = assessments(converted["yaml"])
-    for kind in ("csv", "xlsx", "json"):
+    for kind in ("csv", "xlsx", "json", "parquet"):
         assert assessments(converted[kind]) == expected, kind
 
 

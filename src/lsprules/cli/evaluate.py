@@ -65,7 +65,7 @@ class Years(str, Enum):
 
 def evaluate(
     rules: Annotated[Path, typer.Argument(help="Rule file (.rules).", show_default=False)],
-    dataset: Annotated[list[Path], typer.Argument(help="One or more datasets (.yaml, .json, .csv or .xlsx); "
+    dataset: Annotated[list[Path], typer.Argument(help="One or more datasets (.yaml, .json, .csv, .xlsx or .parquet); "
                                                   "several are merged, e.g. local data plus a national file.",
                                                   show_default=False)],
     period: Annotated[str | None, typer.Option("--period", "-p", help="Assess at this period, e.g. 2005/06 "

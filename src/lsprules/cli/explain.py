@@ -27,7 +27,8 @@ class ExplainFormat(str, Enum):
 
 def explain(
     rules: Annotated[Path, typer.Argument(help="Rule file (.rules).", show_default=False)],
-    dataset: Annotated[Path, typer.Argument(help="Dataset (.yaml, .json, .csv or .xlsx).", show_default=False)],
+    dataset: Annotated[Path, typer.Argument(help="Dataset (.yaml, .json, .csv, .xlsx or .parquet).",
+                                            show_default=False)],
     indicator: Annotated[str | None, typer.Option("--indicator", "-i", help="Explain this indicator.")] = None,
     theme: Annotated[str | None, typer.Option("--theme", "-t", help="Explain this theme's rating.")] = None,
     period: Annotated[str | None, typer.Option("--period", "-p", help="Assess at this period, e.g. 2006/07 "

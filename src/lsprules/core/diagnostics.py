@@ -55,6 +55,10 @@ CODES: dict[str, str] = {
     "E330": "reference level that neither the rules nor the data give",
     "E314": "datasets use different kinds of period",
     "E315": "comparator area is not in the data",
+    "E316": "file is not a Parquet file",
+    "E317": "Parquet file cannot be read",
+    "E318": "Parquet dataset has a bad column or row",
+    "E319": "Parquet column of a type lsprules does not read",
     # Appended for `lsprules check` and `lsprules fmt` (issue 3).
     "E113": "expression nested too deeply",
     "E201": "values that match no RAG clause",

@@ -10,7 +10,7 @@ from lsprules.core.periods import PeriodKind
 from lsprules.core.source import display_name
 from lsprules.data.model import Dataset
 
-READERS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".xlsx": "xlsx", ".json": "json"}
+READERS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".xlsx": "xlsx", ".json": "json", ".parquet": "parquet"}
 # Formats people try that lsprules cannot read, and what to do instead.
 _CONVERT = {".xls": "save it as an Excel Workbook (.xlsx)", ".ods": "save it as an Excel Workbook (.xlsx)",
             ".xlsm": "save it as an Excel Workbook (.xlsx): lsprules never reads macros",
@@ -32,6 +32,10 @@ def load_any(path: str | Path) -> Dataset:
         from lsprules.data.readers.xlsx_reader import load_xlsx
 
         return load_xlsx(path)
+    if kind == "parquet":
+        from lsprules.data.readers.parquet_reader import load_parquet
+
+        return load_parquet(path)
     if kind == "json":
         from lsprules.data.readers.json_reader import load_json
 

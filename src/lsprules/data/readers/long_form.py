@@ -237,8 +237,8 @@ class LongForm(Generic[C]):
         area, indicator, period = where
         key = (area, indicator, column, name, period)
         earlier = self._numbers.setdefault(key, number)
-        if earlier != number:
-            cells.problem("E307" if cells.row_code == "E305" else cells.row_code, value_cell,
+        if earlier != number:  # E307 as any conflict in CSV (and Parquet, read as CSV is); a workbook's own code
+            cells.problem("E307" if cells.row_code in ("E305", "E318") else cells.row_code, value_cell,
                           f"{column} {name} of {indicator} for {area} in {period} is {number} here but {earlier} "
                           "on an earlier row", "keep one row per area, indicator, period and name")
             return

@@ -1,4 +1,4 @@
-"""Runs the columnar plan embedded in DuckDB on one long-form CSV file, giving CSV text in batches.
+"""Runs the columnar plan embedded in DuckDB on one long-form CSV (or Parquet) file, giving CSV text in batches.
 
 DuckDB reads the file, once data/readers/csv_guard.py has found no field beyond the size limit in it
 (input_checks.header_columns); before the plan runs, every value is checked by pattern in DuckDB, and every distinct
@@ -102,6 +102,11 @@ def _pieces(connection: duckdb.DuckDBPyConnection, result: duckdb.DuckDBPyConnec
 
 def _load(connection: duckdb.DuckDBPyConnection, path: Path) -> Checked | Fallback:
     """Read the file into the table `observations` and check it; its kind of period, scale, periods, areas."""
+    if path.suffix.lower() == ".parquet":
+        from lsprules.engine.columnar.parquet_input import load_parquet
+
+        refused = load_parquet(connection, path)
+        return refused if refused is not None else _checked(connection)
     names = header_columns(path)
     if isinstance(names, Fallback):
         return names
