@@ -44,6 +44,9 @@ def table(out: Path, rows: list[list[object]], types: list[str], names: list[str
     return out
 
 
+OVERFLOW = "a number is too large for exact integer arithmetic in DuckDB"
+
+
 def agree(rules: Path, data: Path, output_format: str, period: str | None = None) -> str:
     """Assert that `--engine duckdb` ran on the Parquet file and gave the interpreter's bytes; return them."""
     expected = evaluate_job(rules, data, output_format=output_format, period=period, engine="interpreter").text
@@ -128,7 +131,12 @@ def test_random_double_values_agree(values):
             return
         # DuckDB writes a DOUBLE of 1e16 or more, or under 1e-4, with an exponent: the reference reads those
         if all(v is None or v == 0 or 1e-4 <= abs(v) < 1e16 for v in values):
-            agree(NATIONAL_RULES, data, "csv")
+            expected = evaluate_job(NATIONAL_RULES, data, output_format="csv", engine="interpreter").text
+            got = evaluate_job(NATIONAL_RULES, data, output_format="csv", engine="duckdb")
+            assert got.text == expected
+            # A double's shortest decimal can have 16 places: beside a value of a million, the plan's exact
+            # integers may pass 38 digits, and then DuckDB steps aside, as it does for the same CSV.
+            assert all(OVERFLOW in note for note in got.notes), got.notes
         else:
             steps_aside(NATIONAL_RULES, data)
 
