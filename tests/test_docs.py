@@ -10,7 +10,8 @@ The conventions (docs/architecture.md, "Examples in the docs"):
 - A ```sh block is a list of commands: each is run, and must exit 0 (or N, with `# exit N`).
 - An HTML comment `<!-- not run: REASON -->` on the line before a block leaves it out, with the reason.
 - Commands run in a scratch folder holding a copy of rules/, datasets/ and docs/examples/, in a git
-  repository with two commits (so `HEAD~1:PATH` works), with `lsprules` on PATH and COLUMNS=80.
+  repository with two commits (so `HEAD~1:PATH` works), with `lsprules` and the environment's `python` on PATH
+  and COLUMNS=80.
 - SHA-256 digests, git commits and timings are normalised before comparing.
 
 docs/errors.md is left to tests/test_diagnostics_golden.py, which runs each of its examples in
@@ -123,15 +124,17 @@ def matches(shown: str, actual: str) -> bool:
 
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory) -> Path:
-    """A scratch folder: copies of the example inputs, in a git repository with two commits, and `lsprules`."""
+    """A scratch folder: copies of the example inputs, in a git repository with two commits, `lsprules` and `python`."""
     folder = tmp_path_factory.mktemp("docs")
     for name in COPIED:
         if (ROOT / name).exists():
             shutil.copytree(ROOT / name, folder / name)
-    tool = folder / ".bin" / "lsprules"
-    tool.parent.mkdir()
-    tool.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m lsprules "$@"\n', encoding="utf-8")
-    tool.chmod(tool.stat().st_mode | stat.S_IEXEC)
+    (folder / ".bin").mkdir()
+    # As in a user's active environment (docs/cli.md): `lsprules`, and `python` with what lsprules installs.
+    for name, command in (("lsprules", f'"{sys.executable}" -m lsprules'), ("python", f'"{sys.executable}"')):
+        tool = folder / ".bin" / name
+        tool.write_text(f'#!/bin/sh\nexec {command} "$@"\n', encoding="utf-8")
+        tool.chmod(tool.stat().st_mode | stat.S_IEXEC)
     git = ["git", "-c", "user.name=docs", "-c", "user.email=docs@example.org", "-c", "commit.gpgsign=false"]
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=folder, check=True)
     subprocess.run([*git, "add", "-A"], cwd=folder, check=True)
