@@ -314,3 +314,56 @@ def test_bundled_examples_are_unchanged_in_every_format(rules, data, output_form
     for engine in ("auto", "duckdb", "polars"):
         got = evaluate_job(rules_path, data_path, output_format=output_format, engine=engine)
         assert (got.text, got.discrepancies) == (expected.text, expected.discrepancies)
+
+
+def test_auto_runs_the_plan_in_polars_on_csv_files_of_tens_of_mib_only(tmp_path, monkeypatch):
+    import importlib.util
+
+    from lsprules.engine import compiled
+    from lsprules.jobs import evaluate as job
+
+    calls: list[str] = []
+    real_polars, real_fast = polars_run.evaluate_csv, compiled.fast_csv
+
+    def polars_spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append("polars")
+        return real_polars(*args, **kwargs)
+
+    def fast_spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append("fast path")
+        return real_fast(*args, **kwargs)
+
+    monkeypatch.setattr(polars_run, "evaluate_csv", polars_spy)
+    monkeypatch.setattr(compiled, "fast_csv", fast_spy)
+    data = write(tmp_path, "a.csv", rows({("A", "robbery"): ["1", "2", "3"], ("B", "arson"): ["4", "", "2"]}))
+    expected = reference_csv(NATIONAL_RULES, data)
+
+    def auto(path: Path = data) -> str:
+        result = evaluate_job(NATIONAL_RULES, path, output_format="csv")
+        assert result.notes == ()  # auto: silently the best path
+        return result.text
+
+    assert auto() == expected and calls == ["fast path"]  # a small file: the fast path alone
+    size = data.stat().st_size
+    monkeypatch.setattr(job, "AUTO_POLARS_CSV_BYTES", range(size + 1, 10**12))
+    calls.clear()
+    assert auto() == expected and calls == ["fast path"]  # below the range
+    monkeypatch.setattr(job, "AUTO_POLARS_CSV_BYTES", range(0, size))
+    calls.clear()
+    assert auto() == expected and calls == ["fast path"]  # above it: the fast path, in less memory
+    monkeypatch.setattr(job, "AUTO_POLARS_CSV_BYTES", range(0, 10**12))
+    calls.clear()
+    assert auto() == expected and calls == ["polars"]  # within it: polars (installed for the tests)
+    huge = write(tmp_path, "h.csv", HEADER + f"X,robbery,2003/04,{'9' * 36}\nX,robbery,2004/05,1{'9' * 36}\n")
+    calls.clear()
+    assert auto(huge) == reference_csv(NATIONAL_RULES, huge) and calls == ["polars", "fast path"]  # polars steps aside
+    bad = write(tmp_path, "b.csv", HEADER + "X,robbery,2003/04,five\n")
+    with pytest.raises(InputError) as caught:
+        auto(bad)
+    with pytest.raises(InputError) as reference:
+        reference_csv(NATIONAL_RULES, bad)
+    assert caught.value.diagnostics == reference.value.diagnostics  # a bad file is told as the reference tells it
+    real_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "polars" else real_spec(name, *a))
+    calls.clear()
+    assert auto() == expected and calls == ["polars", "fast path"]  # without polars: the fast path, silently
