@@ -1,11 +1,11 @@
 """The CSV plan in polars grouped, joined and sorted on integer keys, against the plan as it is (an experiment).
 
-Usage: python scripts/bench_plan_keys.py [SIZE] [ROUNDS]
+Usage: python scripts/bench_plan_keys.py [SIZE] [ROUNDS] [ENGINE]
 
 Reads /tmp/b/national-SIZE.csv (default L) as polars_run does, compiles the plan for rules/national.rules, and
-times polars running it (the streaming engine from STREAMING_ROWS rows, as polars_run) in variants made by
-rewriting its SQL text, interleaved round by round (default 5 rounds; CPU is this process's, summed over polars'
-threads):
+times polars running it in variants made by rewriting its SQL text, interleaved round by round (default 5
+rounds; ENGINE streaming or in-memory, by default the streaming engine from STREAMING_ROWS rows, as polars_run;
+CPU is this process's, summed over polars' threads):
 
 - plan: the plan as it is;
 - group: `pivoted` groups on one 64-bit key per area and indicator (the area's category code × the indicators'
@@ -119,7 +119,8 @@ def main() -> None:
     assert ranges[0] * ranges[1] < 2**63
     observations = frame.lazy().with_row_index("rn", offset=1).with_columns(polars_run._values(found, integers),
                                                                            *keys)
-    engine = "streaming" if frame.height >= polars_run.STREAMING_ROWS else "in-memory"
+    engine = sys.argv[3] if len(sys.argv) > 3 else "streaming" if frame.height >= polars_run.STREAMING_ROWS \
+        else "in-memory"
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in VARIANTS}
     outputs: dict[str, str] = {}
     for _ in range(rounds):
