@@ -3,12 +3,13 @@
 Usage: python scripts/bench_csv_polars.py BEFORE_SRC SIZES [ROUNDS]
 
 BEFORE_SRC is the src folder of another checkout (say `git archive main src | tar -x -C /tmp/main`, then
-/tmp/main/src); SIZES a comma-separated list of S, M, L, 10L (or any NAME), read as /tmp/b/national-SIZE.csv (generate them with
-../shared/bench/gen.py). For each size, runs once untimed and then ROUNDS times (default 5), interleaved round by
-round: tests/benchmarks/reference_polars.py, `lsprules evaluate rules/national.rules DATA --format csv --engine
-polars` with BEFORE_SRC and with this checkout, and the same without --engine (auto) with both, each under
-/usr/bin/time. Prints a Markdown table per size (median and fastest wall time, median CPU, largest peak, ratio to
-the polars script) and whether the three lsprules outputs are the same bytes. Reports figures; never fails on them.
+/tmp/main/src); SIZES a comma-separated list of S, M, L, 10L (or any NAME), read as /tmp/b/national-SIZE.csv
+(generate them with ../shared/bench/gen.py). For each size, runs once untimed and then ROUNDS times (default 5),
+interleaved round by round: tests/benchmarks/reference_polars.py, `lsprules evaluate rules/national.rules DATA
+--format csv --engine polars` with BEFORE_SRC and with this checkout, and the same without --engine (auto) with
+both, each under /usr/bin/time. Prints a Markdown table per size (median and fastest wall time, median CPU,
+largest peak, ratio to the polars script) and whether the three lsprules outputs are the same bytes. Reports
+figures; never fails on them.
 """
 
 from __future__ import annotations
