@@ -1,0 +1,139 @@
+"""Reads how many columns a Parquet file declares from its footer, without DuckDB, before anything else is read.
+
+A Parquet file ends with its footer (Thrift's compact encoding of FileMetaData), the footer's length (4 bytes,
+little-endian) and the bytes PAR1. The footer's second field is the schema, a list whose first element is the root,
+and the root's num_children is the number of top-level columns (what DuckDB's DESCRIBE lists). Reading those few
+bytes lets a file of 100,000 columns be refused (E707, as a CSV header is) in microseconds, where DuckDB would first
+build all of them. Anything unexpected gives None: DuckDB then reads the file and reports what is wrong (E317).
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+MAGIC = b"PAR1"
+TAIL = 8  # the footer's length and the closing PAR1
+# Thrift compact types whose values are skipped on the way to the root's num_children: the root's fields before it
+# (type, type_length, repetition_type, name) are all of these; FileMetaData's version, before the schema, is an i32.
+_BOOL_TRUE, _BOOL_FALSE, _BYTE, _I16, _I32, _I64, _DOUBLE, _BINARY, _LIST, _STRUCT = 1, 2, 3, 4, 5, 6, 7, 8, 9, 12
+_MAX_VARINT = 10  # bytes of a 64-bit varint
+
+
+class _Malformed(Exception):
+    """The footer is not what a Parquet writer writes."""
+
+
+def footer_length(tail: bytes) -> int | None:
+    """The footer's length from a file's last 8 bytes, or None when they are not a length and PAR1."""
+    if len(tail) < TAIL or not tail.endswith(MAGIC):
+        return None
+    return int(struct.unpack("<I", tail[-TAIL:-len(MAGIC)])[0])
+
+
+def declared_columns(data: bytes) -> int | None:
+    """The top-level columns the footer of a whole Parquet file's bytes declares, or None when it cannot tell."""
+    length = footer_length(data[-TAIL:])
+    if length is None or length + TAIL + len(MAGIC) > len(data):
+        return None
+    return _root_children(data[len(data) - TAIL - length:len(data) - TAIL])
+
+
+def declared_columns_of(path: Path) -> int | None:
+    """declared_columns for a file on disk, reading only its footer (None when it cannot be read)."""
+    try:
+        with path.open("rb") as file:
+            size = file.seek(0, 2)
+            if size < TAIL + len(MAGIC):
+                return None
+            file.seek(size - TAIL)
+            length = footer_length(file.read(TAIL))
+            if length is None or length + TAIL + len(MAGIC) > size:
+                return None
+            file.seek(size - TAIL - length)
+            return _root_children(file.read(length))
+    except OSError:
+        return None
+
+
+def _root_children(footer: bytes) -> int | None:
+    """The num_children of the schema's first element (the root), or None."""
+    try:
+        reader = _Compact(footer)
+        if not reader.to_field(2, _LIST):  # FileMetaData.schema
+            return None
+        size, element = reader.list_header()
+        if size < 1 or element != _STRUCT:
+            return None
+        if not reader.to_field(5, _I32):  # SchemaElement.num_children
+            return None
+        children = reader.zigzag()
+    except _Malformed:
+        return None
+    return children if children >= 0 else None
+
+
+class _Compact:
+    """Just enough of Thrift's compact protocol to walk a struct's leading scalar fields."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.at = 0
+
+    def byte(self) -> int:
+        if self.at >= len(self.data):
+            raise _Malformed
+        self.at += 1
+        return self.data[self.at - 1]
+
+    def varint(self) -> int:
+        value = 0
+        for shift in range(0, 7 * _MAX_VARINT, 7):
+            byte = self.byte()
+            value |= (byte & 0x7F) << shift
+            if not byte & 0x80:
+                return value
+        raise _Malformed
+
+    def zigzag(self) -> int:
+        value = self.varint()
+        return (value >> 1) ^ -(value & 1)
+
+    def list_header(self) -> tuple[int, int]:
+        """A list's size and its elements' type."""
+        header = self.byte()
+        size = header >> 4
+        return (self.varint() if size == 15 else size), header & 0x0F
+
+    def to_field(self, wanted: int, kind: int) -> bool:
+        """Skip the current struct's scalar fields up to field `wanted` of type `kind`; False when it is absent."""
+        field = 0
+        while True:
+            header = self.byte()
+            if header == 0:  # the struct's end
+                return False
+            delta, found = header >> 4, header & 0x0F
+            field = field + delta if delta else self.zigzag()
+            if field == wanted:
+                return found == kind
+            if field > wanted:
+                return False
+            self.skip(found)
+
+    def skip(self, kind: int) -> None:
+        """Skip one scalar value; anything else is not expected before the fields read here."""
+        if kind in (_BOOL_TRUE, _BOOL_FALSE):
+            return
+        if kind == _BYTE:
+            self.byte()
+        elif kind in (_I16, _I32, _I64):
+            self.varint()
+        elif kind == _DOUBLE:
+            self.at += 8
+        elif kind == _BINARY:
+            length = self.varint()  # read before the position is: `self.at += self.varint()` loses the varint
+            self.at += length
+        else:
+            raise _Malformed
+        if self.at > len(self.data):
+            raise _Malformed
