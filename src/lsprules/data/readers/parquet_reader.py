@@ -27,7 +27,7 @@ from lsprules.core.source import Span
 from lsprules.data.model import Dataset, Value
 from lsprules.data.observations import Observations, SeriesBuilder
 from lsprules.data.readers.long_form import LongForm, decimal
-from lsprules.data.readers.parquet_footer import MAGIC, declared_columns
+from lsprules.data.readers.parquet_footer import MAGIC, declared_columns, footer_bytes, sizes_problem
 
 if TYPE_CHECKING:
     import duckdb
@@ -52,9 +52,9 @@ def load_parquet_bytes(name: str, data: bytes) -> Dataset:
         raise InputError([_cut_short(name)])
     if len(data) < 2 * len(MAGIC) or not (data.startswith(MAGIC) and data.endswith(MAGIC)):
         raise InputError([_not_parquet(name, data)])
-    columns = declared_columns(data)
-    if columns is not None and columns > current().csv_columns:
-        raise InputError([too_many_columns(name, columns)])
+    footer = footer_bytes(data)
+    if footer is not None:
+        _check_footer(name, footer)
     reader = _Reader(name)
     # DuckDB reads files, and standard input has none: the bytes read (and hashed) are the ones DuckDB sees.
     with tempfile.TemporaryDirectory(prefix="lsprules-parquet-") as folder:
@@ -78,6 +78,16 @@ def _cut_short(name: str) -> Diagnostic:
     """E317 for a file that begins as Parquet but lost its end (and with it the footer that says what it holds)."""
     return error("E317", f"{name} cannot be read as a Parquet file: it begins with the bytes PAR1 but does not end "
                  "with them, so it is cut short", hint=DAMAGED_HINT)
+
+
+def _check_footer(name: str, footer: bytes) -> None:
+    """Refuse, from the footer alone, more columns than csv_columns (E707) and sizes its bytes cannot hold (E317)."""
+    columns = declared_columns(footer)
+    if columns is not None and columns > current().csv_columns:
+        raise InputError([too_many_columns(name, columns)])
+    problem = sizes_problem(footer)
+    if problem:
+        raise InputError([error("E317", f"{name} cannot be read as a Parquet file: {problem}", hint=DAMAGED_HINT)])
 
 
 def too_many_columns(name: str, columns: int) -> Diagnostic:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprules.data.readers.long_form import REQUIRED
-from lsprules.data.readers.parquet_footer import declared_columns_of
+from lsprules.data.readers.parquet_footer import declared_columns, footer_bytes_of, sizes_problem
 from lsprules.data.readers.parquet_reader import INTEGERS
 from lsprules.engine.columnar.input_checks import Fallback
 
@@ -32,21 +32,24 @@ def _plain_file(path: Path) -> bool:
     return not any(ch in str(path) for ch in "*?[{") and path.is_file()
 
 
-def _too_wide(path: Path) -> bool:
-    """Whether the file's footer declares more columns than csv_columns: DuckDB is not asked to build them all, and
-    the reference reader refuses the file (E707) from the footer alone."""
+def _refused(path: Path) -> bool:
+    """Whether the file's footer declares more columns than csv_columns, or sizes its bytes cannot hold: DuckDB is
+    not asked to make room for them, and the reference reader refuses the file (E707, E317) from the footer alone."""
     from lsprules.core.limits import current
 
-    columns = declared_columns_of(path)
-    return columns is not None and columns > current().csv_columns
+    footer = footer_bytes_of(path)
+    if footer is None:
+        return False  # DuckDB, then the reference reader, reports it
+    columns = declared_columns(footer)
+    return (columns is not None and columns > current().csv_columns) or sizes_problem(footer) is not None
 
 
 def cast_columns(connection: duckdb.DuckDBPyConnection, path: Path) -> list[str] | Fallback:
     """The SQL expressions giving the four columns as the reference reader's text (before stripping), or why not."""
     if not _plain_file(path):
         return Fallback("a path DuckDB would read as a pattern or a folder")
-    if _too_wide(path):
-        return Fallback("more columns than the limit csv_columns")
+    if _refused(path):
+        return Fallback("more columns than the limit csv_columns, or a damaged footer")
     try:
         described = connection.execute(f"DESCRIBE SELECT * FROM {READ}", [str(path)]).fetchall()
     except Exception:  # not Parquet, damaged: the reference reader reports it (E316, E317)
@@ -97,7 +100,7 @@ def row_count(path: Path) -> int:
     """The rows a Parquet file declares (0 when it cannot be read: the reference reader then reports it)."""
     import duckdb
 
-    if not _plain_file(path) or _too_wide(path):
+    if not _plain_file(path) or _refused(path):
         return 0
     try:
         with duckdb.connect() as connection:
