@@ -316,3 +316,13 @@ def same_data(text: str, folder: Path) -> str:
     """An output of f.parquet with the name and digest of f.csv, so that only what was read differs."""
     digest = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in ("f.parquet", "f.csv")}
     return text.replace("f.parquet", "f.csv").replace(digest["f.parquet"], digest["f.csv"])
+
+
+def test_columns_duckdb_lists_beyond_the_limit_are_e707_when_the_footer_does_not_say(tmp_path, monkeypatch):
+    from lsprules.data.readers import parquet_footer
+
+    monkeypatch.setattr(parquet_reader, "declared_columns", lambda footer: None)  # a footer read no further
+    assert parquet_footer.declared_columns is not parquet_reader.declared_columns
+    path = to_parquet(wide_select(1_001), tmp_path / "wide.parquet")
+    assert [(d.code, d.message) for d in refused(path)] == [
+        ("E707", f"{path}: the file has 1001 columns, beyond the limit of 1000")]
