@@ -326,3 +326,22 @@ def test_columns_duckdb_lists_beyond_the_limit_are_e707_when_the_footer_does_not
     path = to_parquet(wide_select(1_001), tmp_path / "wide.parquet")
     assert [(d.code, d.message) for d in refused(path)] == [
         ("E707", f"{path}: the file has 1001 columns, beyond the limit of 1000")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400) | st.lists(st.sampled_from([b"\x1c", b"\x19", b"\xfc\xff\xff\xff\x0f", b"\x00",
+                                                           b"\x15\x08", b"\x18\x7f"]), max_size=3000).map(b"".join))
+def test_the_footer_reader_returns_on_any_bytes(footer):
+    # Random bytes, and structs and lists nested thousands deep: an answer or None, never an exception (a
+    # RecursionError, an IndexError) and never a walk longer than the bytes.
+    columns = declared_columns(footer)
+    assert columns is None or columns >= 0
+    problem = sizes_problem(footer)
+    assert problem is None or problem.startswith("its footer declares ")
+
+
+def test_a_footer_nested_thousands_deep_is_e317(tmp_path, one_row):
+    path = tmp_path / "deep.parquet"
+    path.write_bytes(with_footer(one_row, lambda footer: footer[:2] + b"\x1c" * 100_000 + footer[2:]))
+    [found] = refused(path)
+    assert found.code == "E317" and found.message.startswith(f"{path} cannot be read as a Parquet file: ")
