@@ -8,10 +8,7 @@ anyone can read, not a binary)."""
 from __future__ import annotations
 
 import hashlib
-import os
 import struct
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bounded_run import measured
 from lsprules.core import limits
 from lsprules.core.diagnostics import InputError
 from lsprules.data.load import load_any
@@ -99,15 +97,11 @@ def limit():
     limits._current = None
 
 
-def run(tmp_path: Path, *args: str) -> tuple[int, str, int]:
-    """Run the CLI in `tmp_path`: its exit code, its standard error, and its peak resident memory in KiB."""
+def run(tmp_path: Path, *args: str) -> tuple[int, str, float]:
+    """Run the CLI in `tmp_path`: its exit code, its standard error, and its own peak resident memory in MiB."""
     (tmp_path / "r.rules").write_text(RULES, encoding="utf-8")
-    with subprocess.Popen([sys.executable, "-m", "lsprules", *args], cwd=tmp_path, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True) as process:
-        stderr = process.stderr.read() if process.stderr else ""
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, stderr, usage.ru_maxrss
+    found = measured(list(args), tmp_path, timeout=300)
+    return found.code, found.stderr, found.mebibytes
 
 
 # --- columns beyond csv_columns: E707, from the footer --------------------------------------------------------
@@ -215,10 +209,10 @@ def test_a_footer_claiming_a_billion_columns_is_e707_before_anything_else(tmp_pa
 @pytest.mark.parametrize("engine", ["auto", "duckdb"])
 def test_the_cli_refuses_a_claim_of_row_groups_in_bounded_memory(tmp_path, one_row, engine):
     (tmp_path / "claims.parquet").write_bytes(with_footer(one_row, claims_row_groups(2**26)))
-    code, stderr, peak_kib = run(tmp_path, "evaluate", "r.rules", "claims.parquet", "-f", "json", "--engine", engine)
+    code, stderr, peak_mib = run(tmp_path, "evaluate", "r.rules", "claims.parquet", "-f", "json", "--engine", engine)
     assert code == 2 and "Traceback" not in stderr
     assert stderr.startswith("error[E317]: claims.parquet cannot be read as a Parquet file: its footer declares ")
-    assert peak_kib < 512 * 1024  # was 6.4 GB: DuckDB's room for 2**26 row groups
+    assert peak_mib < 512  # was 6.4 GB: DuckDB's room for 2**26 row groups
 
 
 def test_every_byte_corrupted_gives_a_dataset_or_a_coded_error(tmp_path, one_row):

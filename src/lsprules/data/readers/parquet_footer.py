@@ -1,11 +1,13 @@
-"""Reads how many columns a Parquet file declares from its footer, without DuckDB, before anything else is read.
+"""Reads a Parquet file's footer without DuckDB, before anything else: the columns it declares, and whether the sizes
+it declares fit in its bytes.
 
 A Parquet file ends with its footer (Thrift's compact encoding of FileMetaData), the footer's length (4 bytes,
 little-endian) and the bytes PAR1. The footer's second field is the schema, a list whose first element is the root,
 and the root's num_children is the number of top-level columns (what DuckDB's DESCRIBE lists). Reading those few
 bytes lets a file of 100,000 columns be refused (E707, as a CSV header is) in microseconds, where DuckDB would first
-build all of them. Anything unexpected gives None: DuckDB then reads the file and reports what is wrong (E317).
-"""
+build all of them. Walking the whole footer, every list's and text's declared size is checked against the bytes left
+(E317), before DuckDB makes room for them. Anything else unexpected gives None: DuckDB then reads the file and
+reports what is wrong (E317)."""
 
 from __future__ import annotations
 

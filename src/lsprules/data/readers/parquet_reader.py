@@ -53,8 +53,9 @@ def load_parquet_bytes(name: str, data: bytes) -> Dataset:
     if len(data) < 2 * len(MAGIC) or not (data.startswith(MAGIC) and data.endswith(MAGIC)):
         raise InputError([_not_parquet(name, data)])
     footer = footer_bytes(data)
-    if footer is not None:
-        _check_footer(name, footer)
+    refused = footer_problem(name, footer) if footer is not None else None
+    if refused:
+        raise InputError([refused])
     reader = _Reader(name)
     # DuckDB reads files, and standard input has none: the bytes read (and hashed) are the ones DuckDB sees.
     with tempfile.TemporaryDirectory(prefix="lsprules-parquet-") as folder:
@@ -80,14 +81,14 @@ def _cut_short(name: str) -> Diagnostic:
                  "with them, so it is cut short", hint=DAMAGED_HINT)
 
 
-def _check_footer(name: str, footer: bytes) -> None:
-    """Refuse, from the footer alone, more columns than csv_columns (E707) and sizes its bytes cannot hold (E317)."""
+def footer_problem(name: str, footer: bytes) -> Diagnostic | None:
+    """What the footer alone refuses: more columns than csv_columns (E707; checked first, as the cheaper), or sizes
+    its bytes cannot hold (E317); None when DuckDB may read the file."""
     columns = declared_columns(footer)
     if columns is not None and columns > current().csv_columns:
-        raise InputError([too_many_columns(name, columns)])
+        return too_many_columns(name, columns)
     problem = sizes_problem(footer)
-    if problem:
-        raise InputError([error("E317", f"{name} cannot be read as a Parquet file: {problem}", hint=DAMAGED_HINT)])
+    return error("E317", f"{name} cannot be read as a Parquet file: {problem}", hint=DAMAGED_HINT) if problem else None
 
 
 def too_many_columns(name: str, columns: int) -> Diagnostic:

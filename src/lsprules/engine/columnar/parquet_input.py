@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprules.data.readers.long_form import REQUIRED
-from lsprules.data.readers.parquet_footer import declared_columns, footer_bytes_of, sizes_problem
-from lsprules.data.readers.parquet_reader import INTEGERS
+from lsprules.data.readers.parquet_footer import footer_bytes_of
+from lsprules.data.readers.parquet_reader import INTEGERS, footer_problem
 from lsprules.engine.columnar.input_checks import Fallback
 
 if TYPE_CHECKING:
@@ -35,13 +35,8 @@ def _plain_file(path: Path) -> bool:
 def _refused(path: Path) -> bool:
     """Whether the file's footer declares more columns than csv_columns, or sizes its bytes cannot hold: DuckDB is
     not asked to make room for them, and the reference reader refuses the file (E707, E317) from the footer alone."""
-    from lsprules.core.limits import current
-
     footer = footer_bytes_of(path)
-    if footer is None:
-        return False  # DuckDB, then the reference reader, reports it
-    columns = declared_columns(footer)
-    return (columns is not None and columns > current().csv_columns) or sizes_problem(footer) is not None
+    return footer is not None and footer_problem(str(path), footer) is not None
 
 
 def cast_columns(connection: duckdb.DuckDBPyConnection, path: Path) -> list[str] | Fallback:
