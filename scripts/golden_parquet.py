@@ -1,4 +1,4 @@
-"""Write the small Parquet files of the golden diagnostics (tests/golden/diagnostics/E31[6-9]-*.parquet) with DuckDB.
+"""Write the small Parquet files of the golden diagnostics (tests/golden/diagnostics/E*-*.parquet) with DuckDB.
 
 Each file is defined here, as a query or as bytes, so that a binary in the repository is always the output of a
 script anyone can read; tests/test_parquet.py checks that the files committed hold what these definitions give.
@@ -17,6 +17,8 @@ QUERIES = {
                             "('Redcar & Cleveland', 'Robbery', '2006/07', 76)) AS t(area, indicator, period, value)",
     "E319-parquet-column-type": "SELECT 'Redcar & Cleveland' AS area, 'robbery' AS indicator, "
                                 "DATE '2006-04-01' AS period, 75 AS value",
+    "E707-parquet-columns": "SELECT 'Redcar & Cleveland' AS area, 'robbery' AS indicator, '2006/07' AS period, "
+                            "76 AS value, NULL::VARCHAR AS note",
 }
 # stem -> the file's bytes: not Parquet (a CSV file), and damaged (the magic bytes around nothing readable)
 BYTES = {

@@ -27,13 +27,14 @@ from lsprules.core.source import Span
 from lsprules.data.model import Dataset, Value
 from lsprules.data.observations import Observations, SeriesBuilder
 from lsprules.data.readers.long_form import LongForm, decimal
+from lsprules.data.readers.parquet_footer import MAGIC, declared_columns, footer_bytes, sizes_problem
 
 if TYPE_CHECKING:
     import duckdb
 
 MAX_PROBLEMS = 100
 BATCH_ROWS = 8192  # rows converted to Python at a time: memory stays bounded however long the file
-MAGIC = b"PAR1"  # a Parquet file begins and ends with it
+DAMAGED_HINT = "write the file again (it may be damaged, encrypted or cut short)"
 SCAN = "read_parquet(?, hive_partitioning = false)"  # the file's own columns, never any from its folders' names
 INTEGERS = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                       "UBIGINT", "UHUGEINT"})
@@ -47,8 +48,14 @@ def load_parquet(path: str | Path) -> Dataset:
 
 def load_parquet_bytes(name: str, data: bytes) -> Dataset:
     """Validate and build a dataset from the bytes of a long-form Parquet file."""
+    if data.startswith(MAGIC) and (len(data) < 2 * len(MAGIC) or not data.endswith(MAGIC)):
+        raise InputError([_cut_short(name)])
     if len(data) < 2 * len(MAGIC) or not (data.startswith(MAGIC) and data.endswith(MAGIC)):
         raise InputError([_not_parquet(name, data)])
+    footer = footer_bytes(data)
+    refused = footer_problem(name, footer) if footer is not None else None
+    if refused:
+        raise InputError([refused])
     reader = _Reader(name)
     # DuckDB reads files, and standard input has none: the bytes read (and hashed) are the ones DuckDB sees.
     with tempfile.TemporaryDirectory(prefix="lsprules-parquet-") as folder:
@@ -66,6 +73,30 @@ def _not_parquet(name: str, data: bytes) -> Diagnostic:
     hint = ("it looks like text: if it is a CSV file, name it .csv" if text else
             "write it as Parquet, e.g. in DuckDB: COPY t TO 'data.parquet' (FORMAT parquet)")
     return error("E316", f"{name} is not a Parquet file: it does not begin and end with the bytes PAR1", hint=hint)
+
+
+def _cut_short(name: str) -> Diagnostic:
+    """E317 for a file that begins as Parquet but lost its end (and with it the footer that says what it holds)."""
+    return error("E317", f"{name} cannot be read as a Parquet file: it begins with the bytes PAR1 but does not end "
+                 "with them, so it is cut short", hint=DAMAGED_HINT)
+
+
+def footer_problem(name: str, footer: bytes) -> Diagnostic | None:
+    """What the footer alone refuses: more columns than csv_columns (E707; checked first, as the cheaper), or sizes
+    its bytes cannot hold (E317); None when DuckDB may read the file."""
+    columns = declared_columns(footer)
+    if columns is not None and columns > current().csv_columns:
+        return too_many_columns(name, columns)
+    problem = sizes_problem(footer)
+    return error("E317", f"{name} cannot be read as a Parquet file: {problem}", hint=DAMAGED_HINT) if problem else None
+
+
+def too_many_columns(name: str, columns: int) -> Diagnostic:
+    """E707 for a file whose footer declares more columns than the limit csv_columns, as a CSV header is refused."""
+    limit = current().csv_columns
+    return error("E707", f"{name}: the file has {columns} columns, beyond the limit of {limit}",
+                 hint=f"a long-form Parquet file has a few columns; if this is meant, raise the limit: lsprules "
+                      f"--limit csv_columns={columns} ...")
 
 
 # --- cells -------------------------------------------------------------------------------------------------
@@ -159,7 +190,7 @@ class _Reader:
         except duckdb.Error as exc:
             reason = str(exc).replace(str(path), self.name).strip().splitlines()[0]
             self.problems.append(error("E317", f"{self.name} cannot be read as a Parquet file: {reason}",
-                                       hint="write the file again (it may be damaged, encrypted or cut short)"))
+                                       hint=DAMAGED_HINT))
         finally:
             connection.close()
 
@@ -168,6 +199,9 @@ class _Reader:
         # come in the file's order, so row numbers are the file's.
         connection.execute("SET preserve_insertion_order = true")
         columns = connection.execute(f"DESCRIBE SELECT * FROM {SCAN}", [str(path)]).fetchall()
+        if len(columns) > current().csv_columns:  # a footer the check before DuckDB could not read: the same E707
+            self.problems.append(too_many_columns(self.name, len(columns)))
+            return
         header = [_Cell(0, index, str(column[0]).strip(), str(column[0]).strip())
                   for index, column in enumerate(columns, start=1)]
         if not header:

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprules.data.readers.long_form import REQUIRED
-from lsprules.data.readers.parquet_reader import INTEGERS
+from lsprules.data.readers.parquet_footer import footer_bytes_of
+from lsprules.data.readers.parquet_reader import INTEGERS, footer_problem
 from lsprules.engine.columnar.input_checks import Fallback
 
 if TYPE_CHECKING:
@@ -31,10 +32,19 @@ def _plain_file(path: Path) -> bool:
     return not any(ch in str(path) for ch in "*?[{") and path.is_file()
 
 
+def _refused(path: Path) -> bool:
+    """Whether the file's footer declares more columns than csv_columns, or sizes its bytes cannot hold: DuckDB is
+    not asked to make room for them, and the reference reader refuses the file (E707, E317) from the footer alone."""
+    footer = footer_bytes_of(path)
+    return footer is not None and footer_problem(str(path), footer) is not None
+
+
 def cast_columns(connection: duckdb.DuckDBPyConnection, path: Path) -> list[str] | Fallback:
     """The SQL expressions giving the four columns as the reference reader's text (before stripping), or why not."""
     if not _plain_file(path):
         return Fallback("a path DuckDB would read as a pattern or a folder")
+    if _refused(path):
+        return Fallback("more columns than the limit csv_columns, or a damaged footer")
     try:
         described = connection.execute(f"DESCRIBE SELECT * FROM {READ}", [str(path)]).fetchall()
     except Exception:  # not Parquet, damaged: the reference reader reports it (E316, E317)
@@ -85,7 +95,7 @@ def row_count(path: Path) -> int:
     """The rows a Parquet file declares (0 when it cannot be read: the reference reader then reports it)."""
     import duckdb
 
-    if not _plain_file(path):
+    if not _plain_file(path) or _refused(path):
         return 0
     try:
         with duckdb.connect() as connection:
