@@ -106,8 +106,8 @@ CODES: dict[str, str] = {
     "E704": "name or title beyond the length limit",
     "E705": "unknown limit or bad limit value",
     "E706": "derived indicators chained beyond the limit",
-    "E707": "CSV header beyond the columns limit",
-    "E708": "CSV field beyond the size limit",
+    "E707": "columns beyond the limit",
+    "E708": "field beyond the size limit",
     "E709": "xlsx beyond the decompressed size limit",
     "E711": "rule file beyond the size limit",
     # Appended for rule language v2 (issue 10, part A).
