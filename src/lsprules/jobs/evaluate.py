@@ -333,16 +333,17 @@ def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period:
     """
     if output_format != "csv" or not _one_file(paths, years, engine):
         if engine in COLUMNAR:
-            notes.append(f"{_reads_only(engine)}; "
-                         "the reference interpreter ran")
+            notes.append(f"{_reads_only(engine)}; the reference interpreter ran")
         return None
-    if engine == "auto" and Path(paths[0]).suffix.lower() == ".parquet" and not _large(Path(paths[0])):
-        return None
-    if engine == "auto" and Path(paths[0]).suffix.lower() == ".csv":
-        pieces = _auto_polars_csv(rules, Path(paths[0]), period, areas)
+    path = Path(paths[0])
+    csv_file = path.suffix.lower() == ".csv"
+    if engine == "auto" and not csv_file and not _large(path):
+        return None  # a small Parquet file: the interpreter is done before DuckDB is ready
+    if engine == "auto" and csv_file:
+        pieces = _auto_polars_csv(rules, path, period, areas)
         if pieces is not None:
             return pieces
-    if engine == "auto" and not rules.comparators and Path(paths[0]).suffix.lower() == ".csv":
+    if engine == "auto" and csv_file and not rules.comparators:
         from lsprules.engine.compiled import fast_csv
 
         pieces = fast_csv(rules, paths[0], period=period, areas=areas)
@@ -384,8 +385,7 @@ def _compiled_json(rules: RuleSet, paths: list[Path], period: str | None, areas:
     why, when a columnar engine was asked for). It gives the interpreter's bytes (engine/columnar/json_plan.py)."""
     if engine == "spark" or not _one_file(paths, years, engine):
         if engine in COLUMNAR:
-            notes.append(f"{_reads_only(engine)}; "
-                         "the reference interpreter ran")
+            notes.append(f"{_reads_only(engine)}; the reference interpreter ran")
         return None
     if engine == "auto" and not _large(Path(paths[0])):
         return None  # small (or unreadable, which the reader reports): the interpreter is done before DuckDB is ready
