@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from lsprules.audit.provenance import Provenance
     from lsprules.engine.interpreter import AreaResults, Evaluation, EvaluationStream
     from lsprules.lang.resolve import RuleSet
-    from lsprules.render.context import ReportContext
+    from lsprules.render.context import ReportContext, ReportStream
 
 FORMATS = ("table", "json", "csv", "markdown", "html", "docx")
 STREAMED = ("json", "csv")  # the formats rendered an area at a time, as the areas are assessed (report view)
@@ -31,7 +31,9 @@ AREA_FORMATS = ("table", "csv", "markdown", "html", "docx")  # the formats of --
 # auto: the compiled engines where they apply, else the interpreter; duckdb, polars and spark run the columnar plan
 ENGINES = ("auto", "interpreter", "duckdb", "polars", "spark")
 COLUMNAR = ("duckdb", "polars", "spark")  # the engines that run the columnar plan when asked by name
-WRITES = {"duckdb": "CSV and JSON", "polars": "CSV and JSON", "spark": "CSV"}  # what each columnar engine writes
+# what each columnar engine writes
+WRITES = {"duckdb": "CSV, JSON, Markdown, HTML and the table", "polars": "CSV, JSON, Markdown, HTML and the table",
+          "spark": "CSV"}
 PARQUET_ENGINES = ("auto", "duckdb")  # the engines whose plan reads a Parquet dataset itself (DuckDB)
 
 
@@ -111,7 +113,17 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     if not fast:
         engine = "interpreter"
     if engine != "interpreter" and view == "report":
-        if output_format == "json":
+        if output_format in STREAMED_REPORTS:
+            planned = _planned_report(rules, paths, period, areas, years, engine, notes)
+            if planned is not None:
+                from lsprules.render.context import report_stream
+
+                report = report_stream(rules, planned.dataset, planned.stream)
+                chunks = _report_chunks(output_format, report, planned.provenance, color=color, width=width,
+                                        wide=wide)
+                return EvaluateOutput(_deliver(chunks, write), notes=tuple(notes))
+            pieces = None
+        elif output_format == "json":
             pieces = _compiled_json(rules, paths, period, areas, years, engine, notes)
         else:
             pieces = _with_rows(_compiled_csv(rules, paths, output_format, period, areas, years, engine, notes))
@@ -195,20 +207,25 @@ def _streamed_report(output_format: str, rules: RuleSet, dataset: Dataset, at: P
         before = previous_period(stream.period, dataset) if rules.themes else None
         previous = evaluate_stream(rules, dataset, before, areas).parts if before is not None else None
         report = report_stream(rules, dataset, stream, previous)
-        if output_format == "markdown":
-            from lsprules.render.markdown import markdown_chunks
-
-            chunks = markdown_chunks(report, provenance)
-        elif output_format == "html":
-            from lsprules.render.html import html_chunks
-
-            chunks = html_chunks(report, provenance)
-        else:
-            from lsprules.render.table import table_chunks
-
-            chunks = table_chunks(report, provenance, width=width, color=color, wide=wide)
-        text = _deliver(chunks, write)
+        text = _deliver(_report_chunks(output_format, report, provenance, color=color, width=width, wide=wide),
+                        write)
     return found[0], text
+
+
+def _report_chunks(output_format: str, report: ReportStream, provenance: Provenance, *, color: bool, width: int,
+                   wide: bool) -> Iterator[str]:
+    """A STREAMED_REPORTS format's text in pieces, an area at a time."""
+    if output_format == "markdown":
+        from lsprules.render.markdown import markdown_chunks
+
+        return markdown_chunks(report, provenance)
+    if output_format == "html":
+        from lsprules.render.html import html_chunks
+
+        return html_chunks(report, provenance)
+    from lsprules.render.table import table_chunks
+
+    return table_chunks(report, provenance, width=width, color=color, wide=wide)
 
 
 @contextmanager
@@ -248,30 +265,48 @@ def evaluate_pages(rules_path: Path, dataset_path: Path | Sequence[Path], folder
                    years: str | None = None, engine: str = "auto") -> EvaluateOutput:
     """The HTML report as a folder of pages (render/pages.py), written atomically to `folder`, which
     core.files.output_folder must have allowed: index.html and a page per area, each written as its area is
-    assessed. The reference interpreter runs (a columnar `engine` asked for says so in `notes`); `text` is
-    empty."""
-    from lsprules.audit.provenance import provenance_for
-    from lsprules.core.files import atomic_folder
-    from lsprules.data.load import load_all
-    from lsprules.engine.interpreter import evaluate_stream
+    assessed. The assessments come from the columnar plan as for the one-page report (_planned_report), else from
+    the reference interpreter (a columnar `engine` asked for then says why in `notes`); `text` is empty."""
     from lsprules.lang.resolve import load_rules
-    from lsprules.render.context import report_stream
-    from lsprules.render.pages import html_pages
 
     paths = [dataset_path] if isinstance(dataset_path, (str, Path)) else list(dataset_path)
     rules = load_rules(rules_path)
+    notes: list[str] = []
+    planned = None
+    if engine != "interpreter":
+        planned = _planned_report(rules, paths, period, areas, years, engine, notes)
+    if planned is not None:
+        from lsprules.render.context import report_stream
+
+        _write_pages(rules, folder, report_stream(rules, planned.dataset, planned.stream, own=True),
+                     planned.provenance)
+        return EvaluateOutput("", notes=tuple(notes))
+    from lsprules.audit.provenance import provenance_for
+    from lsprules.data.load import load_all
+    from lsprules.engine.interpreter import evaluate_stream
+    from lsprules.render.context import report_stream
+
     dataset, files = load_all(paths, PeriodKind(years) if years else None)
     at = resolve_period(period, dataset)
     _check_areas(areas, dataset)
     check_comparators(rules, dataset)
     provenance = provenance_for(rules, files)
-    bands = tuple(dict.fromkeys(c.label for spec in rules.indicators.values() if spec.rag for c in spec.rag.clauses))
-    themes = tuple((t.id, t.title) for t in rules.themes)
     found = [0]
-    with atomic_folder(folder) as temp, _assessing(rules, dataset, at, areas, found) as stream:
+    with _assessing(rules, dataset, at, areas, found) as stream:
         before = previous_period(stream.period, dataset) if rules.themes else None
         previous = evaluate_stream(rules, dataset, before, areas).parts if before is not None else None
-        report = report_stream(rules, dataset, stream, previous, own=True)
+        _write_pages(rules, folder, report_stream(rules, dataset, stream, previous, own=True), provenance)
+    return EvaluateOutput("", found[0], warnings=empty_inputs(rules, files), notes=tuple(notes))
+
+
+def _write_pages(rules: RuleSet, folder: Path, report: ReportStream, provenance: Provenance) -> None:
+    """The pages of `report` written into `folder`, atomically, each as its area comes."""
+    from lsprules.core.files import atomic_folder
+    from lsprules.render.pages import html_pages
+
+    bands = tuple(dict.fromkeys(c.label for spec in rules.indicators.values() if spec.rag for c in spec.rag.clauses))
+    themes = tuple((t.id, t.title) for t in rules.themes)
+    with atomic_folder(folder) as temp:
         made: set[Path] = set()
         for page in html_pages(report, provenance, bands, themes):
             target = temp / page.path
@@ -280,8 +315,6 @@ def evaluate_pages(rules_path: Path, dataset_path: Path | Sequence[Path], folder
                 made.add(target.parent)
             with open(target, "w", encoding="utf-8", newline="") as handle:
                 handle.writelines(page.chunks)
-    notes = (f"{_reads_only(engine)}; the reference interpreter ran",) if engine in COLUMNAR else ()
-    return EvaluateOutput("", found[0], warnings=empty_inputs(rules, files), notes=notes)
 
 
 def _deliver(chunks: Iterable[str], write: Write | None) -> str:
@@ -405,6 +438,47 @@ def _compiled_json(rules: RuleSet, paths: list[Path], period: str | None, areas:
     if engine != "auto" or found.note:
         notes.append(f"the {name} engine did not run: {found.reason}; the reference interpreter ran")
     return None
+
+
+@dataclass(frozen=True)
+class PlannedReport:
+    """A report's assessments from the columnar plan, with what its context and provenance are made of: the
+    dataset as the reader would name it (a plain CSV or Parquet file has no title, source, notes or fields, so
+    the report context needs none of its areas) and the provenance of the run."""
+
+    stream: EvaluationStream
+    dataset: Dataset
+    provenance: Provenance
+
+
+def _planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas: list[str] | None,
+                    years: str | None, engine: str, notes: list[str]) -> PlannedReport | None:
+    """The assessments of a Markdown, HTML or table report (or the HTML pages) from the columnar plan, as the JSON
+    report gets them (auto: a file of AUTO_JSON_BYTES or more, in polars when installed, else DuckDB), or None
+    (noting why, when a columnar engine was asked for). The plan gives the interpreter's assessments
+    (engine/columnar/report_run.py); the report itself is rendered as the interpreter's is."""
+    if engine == "spark" or not _one_file(paths, years, engine):
+        if engine in COLUMNAR:
+            notes.append(f"{_reads_only(engine)}; the reference interpreter ran")
+        return None
+    path = Path(paths[0])
+    if engine == "auto" and not _large(path):
+        return None  # small (or unreadable, which the reader reports): the interpreter is done before the plan
+    from lsprules.audit.provenance import input_file, provenance_of
+    from lsprules.core.source import display_name
+    from lsprules.engine.columnar.input_checks import Fallback
+    from lsprules.engine.columnar.report_run import evaluate_report
+
+    name = engine if engine in ("duckdb", "polars") else _auto_json_engine(path)
+    found = evaluate_report(rules, path, name, period=period, areas=areas)
+    if isinstance(found, Fallback):
+        if engine != "auto" or found.note:
+            notes.append(f"the {name} engine did not run: {found.reason}; the reference interpreter ran")
+        return None
+    shown, sha256 = display_name(path), _sha256(path)
+    dataset = Dataset(shown, (), found.kind, sha256=sha256)
+    provenance = provenance_of([input_file("rules", rules.file, rules.sha256), input_file("dataset", shown, sha256)])
+    return PlannedReport(found.stream, dataset, provenance)
 
 
 def _auto_json_engine(path: Path) -> str:

@@ -41,6 +41,12 @@ from lsprules.lang.resolve import IndicatorSpec, RuleSet
 MARK = "\x01"
 ITEM = "\n" + " " * 8  # where a list item of an assessment starts (json.dumps at indent 2, three levels deep)
 JSON_NUMBERS = ("value", "previous_value", "change", "change_pct", "target", "trajectory")
+# The exact numbers a report's assessment holds, each as NAME_n over NAME_d ("pb": the baseline's value).
+EXACT_NUMBERS = ("value", "previous_value", "change", "change_pct", "target", "trajectory", "pb")
+# What compile_report_stages gives for each assessment, in this order (report_run.py reads them by place).
+REPORT_COLUMNS = ("ord", "position", "area", "lperiod", "eperiod", "arrow", "rag", "line", "met", "on_path",
+                  *(f"{name}_{part}" for name in EXACT_NUMBERS for part in ("n", "d")), "rseries", "places",
+                  "reasons", "clauses")
 PLAIN = ("pv", "pe", "pc", "pp", "pt", "pj", "pb")  # numbers in the reasons: interpreter.plain, two places
 PLACES = 2
 PIVOT = 64  # the most periods a series is put together from period by period
@@ -94,6 +100,24 @@ def compile_json_stages(rules: RuleSet, options: PlanOptions,
     return facts, items
 
 
+def compile_report_stages(rules: RuleSet, options: PlanOptions,
+                          periods: Sequence[int] | None = None) -> tuple[exp.Select, exp.Select]:
+    """compile_json_stages for the reports (engine/columnar/report_run.py): the second query gives each
+    assessment's facts exactly (numbers as numerator and denominator), its series, places, reasons and clauses
+    (REPORT_COLUMNS), rather than its JSON, in the document's order."""
+    made: list[_Json] = []
+
+    def extend(compiler: _Compiler) -> tuple[list[tuple[str, exp.Select]], exp.Select]:
+        made.append(_Json(rules, compiler, periods, report=True))
+        ctes, _ = made[0].layers()
+        number = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[
+            exp.Ordered(this=column("ord")), exp.Ordered(this=column("position"))]))
+        return ctes, exp.select("*").select(number.as_("k"), copy=False).from_("jtexts", copy=False)
+
+    facts = compile_extended(rules, options, extend, INLINE)
+    return facts, made[0].report_rows("jrows").order_by(column("k"), copy=False)
+
+
 def fix_marked(text: str) -> str:
     """The numbers wrapped in MARK as json.dumps writes the float of their six-place text."""
     pieces = text.split(MARK)
@@ -139,8 +163,9 @@ def _when(condition: exp.Expression, then: exp.Expression | str, otherwise: exp.
 class _Json:
     """The layers after `rated`: the series, the facts' words, the numbers' text, and each assessment's JSON."""
 
-    def __init__(self, rules: RuleSet, compiler: _Compiler, periods: Sequence[int] | None):
+    def __init__(self, rules: RuleSet, compiler: _Compiler, periods: Sequence[int] | None, report: bool = False):
         self.rules = rules
+        self.report = report  # also each series as "index:value" items and its places (report_rows)
         at = compiler.o.at
         shown = sorted({p for p in periods or () if at is None or p <= at.index})
         # polars runs the ordered aggregate well, and the pivot's maximum of texts very slowly (national M: 39 s)
@@ -192,8 +217,14 @@ class _Json:
         indicator: exp.Expression = column("indicator")
         if self.o.dialect == "polars":  # categories there: text, to be joined with the text of the other side
             area, indicator = exp.cast(area, "VARCHAR"), exp.cast(indicator, "VARCHAR")
-        return exp.select(area.as_("area"), indicator.as_("indicator"), column("pidx"), point.as_("point"),
-                          gap.as_("gapkey")).from_("jvals" if self.o.scale else "jobs")
+        select = exp.select(area.as_("area"), indicator.as_("indicator"), column("pidx"), point.as_("point"),
+                            gap.as_("gapkey")).from_("jvals" if self.o.scale else "jobs")
+        if self.report:
+            code = exp.Case().when(_null(column("v")), _when(suppressed.copy(), "s", "n")).else_(
+                exp.cast(column("v"), "VARCHAR"))
+            select = select.select(_cat(exp.cast(column("pidx"), "VARCHAR"), ":", code).as_("rpoint"),
+                                   _places().as_("rplaces"), copy=False)
+        return select
 
     def _series(self) -> exp.Select:
         point = column("point")
@@ -205,9 +236,13 @@ class _Json:
             points = exp.GroupConcat(this=exp.Order(this=point, expressions=[exp.Ordered(this=column("pidx"))]),
                                      separator=_s("," + ITEM))
         series = _cat("[" + ITEM, points, "\n      ]")
-        return (exp.select(column("area"), column("indicator"), series.as_("series"),
-                           exp.Max(this=column("gapkey")).as_("gap"))
-                .from_("jpoints").group_by(column("area"), column("indicator")))
+        select = exp.select(column("area"), column("indicator"), series.as_("series"),
+                            exp.Max(this=column("gapkey")).as_("gap"))
+        if self.report:
+            rseries = exp.GroupConcat(this=exp.Order(this=column("rpoint"),
+                                                     expressions=[exp.Ordered(this=column("pidx"))]), separator=_s(","))
+            select = select.select(rseries.as_("rseries"), exp.Max(this=column("rplaces")).as_("places"), copy=False)
+        return select.from_("jpoints").group_by(column("area"), column("indicator"))
 
     def _any(self) -> exp.Select:
         """The area × indicator pairs with rows at all (with --period: some may lie after it)."""
@@ -215,8 +250,12 @@ class _Json:
         indicator: exp.Expression = column("indicator")
         if self.o.dialect == "polars":
             area, indicator = exp.cast(area, "VARCHAR"), exp.cast(indicator, "VARCHAR")
-        return (exp.select(area.as_("area"), indicator.as_("indicator")).distinct().from_("obs")
-                .where(exp.In(this=column("indicator"), expressions=[_s(i) for i in self.ids])))
+        ids = exp.In(this=column("indicator"), expressions=[_s(i) for i in self.ids])
+        if self.report:  # with the places of every value, as the interpreter counts them (after the period too)
+            rows = self.c._obs().select(column("value").as_("raw"), copy=False).where(ids)
+            return (exp.select(area.as_("area"), indicator.as_("indicator"), exp.Max(this=_places()).as_("places"))
+                    .from_(rows.subquery("r")).group_by(column("area"), column("indicator")))
+        return exp.select(area.as_("area"), indicator.as_("indicator")).distinct().from_("obs").where(ids)
 
     # --- facts in words -------------------------------------------------------------------------------
 
@@ -269,6 +308,9 @@ class _Json:
             select = select.select(n.copy().as_(f"{name}_n"), d.copy().as_(f"{name}_d"), copy=False)
         if self.o.at is not None:
             select = select.select(exp.Not(this=_null(column("indicator", "y"))).as_("rows"), copy=False)
+        if self.report:
+            select = select.select(exp.cast(column("area", "a"), "VARCHAR").as_("area"), column("rseries", "s"),
+                                   column("places", "s" if self.o.at is None else "y"), copy=False)
         on = {alias: exp.and_(exp.EQ(this=column("area", alias), expression=column("area", "a")),
                               exp.EQ(this=column("indicator", alias), expression=column("indicator", "i")))
               for alias in (r, "s", "y")}
@@ -306,6 +348,8 @@ class _Json:
         kept = ["ord", "position", "indicator", "head", "area_json", "lperiod", "eperiod", "arrow", "rag", "line",
                 "clause", "met", "on_path", "within", "unknown", "lv_none", "ev_none", "bv_none", "ev_zero",
                 "jn_none", "series", "gap"] + (["rows"] if self.o.at is not None else [])
+        if self.report:
+            kept += ["area", "rseries", "places", *(f"{name}_{part}" for name in EXACT_NUMBERS for part in "nd")]
         select = exp.select(*(column(c) for c in kept))
         select = select.select(*(self._number(name).as_(f"j_{name}") for name in JSON_NUMBERS), copy=False)
         for name in PLAIN:
@@ -378,6 +422,32 @@ class _Json:
                     k + '"reasons": [' + ITEM, reasons, "\n      ]" + k + '"rule": ', rule,
                     k + '"clauses": ', clauses, k + '"discrepancies": []\n    }')
         return exp.select(item.as_("item"), column("ord"), column("position")).from_(source)
+
+
+    def report_rows(self, source: str) -> exp.Select:
+        """Each assessment's facts for a report (REPORT_COLUMNS) from the facts as text in the table `source`: the
+        reasons as the items of a JSON list, the clauses as a JSON list."""
+        reasons, clauses = exp.Case(), exp.Case()
+        for ids, judge in self.c.judges:
+            words = _Words(judge)
+            reasons = reasons.when(_member(ids), words.reasons(self.o.at is not None))
+            clauses = clauses.when(_member(ids), words.clauses())
+        made = {"reasons": reasons, "clauses": clauses}
+        return exp.select(*(made[name].as_(name) if name in made else column(name) for name in REPORT_COLUMNS)
+                          ).from_(source)
+
+
+def _places() -> exp.Expression:
+    """How many places a value's text (`raw`, checked as input_checks.NUMBER_PATTERN) has after its point, as
+    core/numbers.places_of counts them; NULL for a missing value."""
+    # Without STRPOS, which polars reads as a pattern: the digits after the point are those a trailing trim of
+    # digits takes off, when the text has a point at all.
+    raw = column("raw")
+    pointed = exp.LT(this=exp.Length(this=exp.func("REPLACE", raw, _s("."), _s(""))),
+                     expression=exp.Length(this=raw.copy()))
+    trimmed = exp.Trim(this=raw.copy(), expression=_s("0123456789"), position="TRAILING")
+    after = exp.Sub(this=exp.Length(this=raw.copy()), expression=exp.Length(this=trimmed))
+    return exp.Case().when(_null(column("v")), exp.null()).when(pointed, after).else_(exp.Literal.number(0))
 
 
 def _member(ids: Sequence[str]) -> exp.Expression:

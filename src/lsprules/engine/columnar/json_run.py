@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from lsprules.core.periods import Period
 from lsprules.engine.columnar.input_checks import Checked, Fallback, period_at
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     import duckdb
     import polars as pl
     from sqlglot import exp
+
+    from lsprules.engine.columnar.sql_plan import PlanOptions
 
 # Assessments per piece: a national assessment's JSON is about 1.6 kB, so a piece is a few MB.
 BATCH_ROWS = 2048
@@ -68,14 +70,41 @@ def evaluate_json(rules: RuleSet, path: str | Path, engine: str = "duckdb", peri
                   areas: Sequence[str] | None = None) -> JsonAssessments | Fallback:
     """The assessments of `json_chunks(evaluate_stream(...))` for a plain long-form CSV, in pieces; or why not.
     `engine`: "duckdb" or "polars"."""
-    from lsprules.engine.columnar.json_plan import json_unsupported
+    from lsprules.engine.columnar.json_plan import compile_json_stages, json_unsupported
 
     reasons = json_unsupported(rules)
     if reasons:
         return Fallback("the plan cannot write JSON for " + "; ".join(reasons))
+    ran = run_stages(rules, Path(path), engine, period, areas, compile_json_stages)
+    if isinstance(ran, Fallback):
+        return ran
     if engine == "polars":
-        return _polars(rules, Path(path), period, areas)
-    return _duckdb(rules, Path(path), period, areas)
+        pieces = _listed(_frame_pieces(cast("Iterator[pl.DataFrame]", ran.batches)))
+    else:
+        pieces = _array(cast("Iterator[list[Row]]", ran.batches))
+    return JsonAssessments(_assessed_period(ran.at, ran.found), pieces)
+
+
+Stages = Callable[[RuleSet, "PlanOptions", Sequence[int]], "tuple[exp.Select, exp.Select]"]
+
+
+@dataclass(frozen=True)
+class Ran:
+    """The plan's two stages run on a checked file, a batch of whole areas at a time, in the document's order:
+    the period assessed (None: the latest), what the checks found, and the batches (polars: data frames;
+    DuckDB: lists of rows)."""
+
+    at: Period | None
+    found: Checked
+    batches: Iterator[pl.DataFrame] | Iterator[list[tuple[Any, ...]]]
+
+
+def run_stages(rules: RuleSet, path: Path, engine: str, period: str | None, areas: Sequence[str] | None,
+               stages: Stages) -> Ran | Fallback:
+    """The plan `stages` compiles (json_plan.compile_json_stages or compile_report_stages) run on a plain long-form
+    CSV in `engine` ("duckdb" or "polars"), its first batch ready; or why not (no assessment at all included)."""
+    return _polars(rules, path, period, areas, stages) if engine == "polars" else \
+        _duckdb(rules, path, period, areas, stages)
 
 
 def _ready(found: Checked, period: str | None, areas: Sequence[str] | None) -> Period | None | Fallback:
@@ -90,11 +119,11 @@ def _ready(found: Checked, period: str | None, areas: Sequence[str] | None) -> P
     return at
 
 
-def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str] | None) -> JsonAssessments | Fallback:
+def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str] | None,
+            stages: Stages) -> Ran | Fallback:
     import duckdb
 
     from lsprules.engine.columnar.duck import _connect, _load
-    from lsprules.engine.columnar.json_plan import compile_json_stages
     from lsprules.engine.columnar.sql_plan import PlanOptions
 
     connection = _connect()
@@ -108,7 +137,7 @@ def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
         assert not isinstance(found, Fallback)  # then `at` is that Fallback
         options = PlanOptions("duckdb", found.kind, found.scale, "chosen", at, areas, "rn", found.digits,
                               tuple(found.periods.values()))
-        facts, items = compile_json_stages(rules, options, [p.index for p in found.periods.values()])
+        facts, items = stages(rules, options, [p.index for p in found.periods.values()])
         _duckdb_batches(connection, areas, BATCH_OBS if _in_range(connection, facts, found) else None)
         runs = _duckdb_runs(connection, items.with_("jrows", as_=facts, copy=False).sql(dialect="duckdb"))
         first = next(runs, None)
@@ -118,7 +147,7 @@ def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
     if first is None:
         connection.close()
         return Fallback("no assessment to write")
-    return JsonAssessments(_assessed_period(at, found), _array(_closing(connection, chain([first], runs))))
+    return Ran(at, found, _closing(connection, chain([first], runs)))
 
 
 def _in_range(connection: duckdb.DuckDBPyConnection, facts: exp.Select, found: Checked) -> bool:
@@ -162,14 +191,14 @@ def _closing(connection: duckdb.DuckDBPyConnection, batches: Iterator[list[Row]]
         connection.close()
 
 
-def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str] | None) -> JsonAssessments | Fallback:
+def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str] | None,
+            stages: Stages) -> Ran | Fallback:
     from lsprules.engine.columnar.polars_run import EXACT_LIMIT, INSTALL, _checked, _lowered, _read
 
     if importlib.util.find_spec("polars") is None:
         return Fallback(INSTALL, note=True)
     import polars as pl
 
-    from lsprules.engine.columnar.json_plan import compile_json_stages
     from lsprules.engine.columnar.magnitude import largest
     from lsprules.engine.columnar.sql_plan import PlanOptions
 
@@ -184,7 +213,7 @@ def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
         return at
     options = PlanOptions("polars", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
                           tuple(found.periods.values()))
-    facts, items = compile_json_stages(rules, options, [p.index for p in found.periods.values()])
+    facts, items = stages(rules, options, [p.index for p in found.periods.values()])
     numbers = {"value": 10 ** (found.digits - found.scale), "rn": max(frame.height, 1)}
     if largest(facts, numbers, ("area", "indicator", "period")) >= EXACT_LIMIT:
         return Fallback("a number is too large for exact integer arithmetic in polars (38 digits)", note=True)
@@ -198,7 +227,7 @@ def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
         return Fallback(f"polars could not run the plan ({type(error).__name__})", note=True)
     if first is None or not first.height:
         return Fallback("no assessment to write")
-    return JsonAssessments(_assessed_period(at, found), _listed(_frame_pieces(chain([first], runs))))
+    return Ran(at, found, chain([first], runs))
 
 
 def _polars_runs(observations: pl.LazyFrame, facts: str, items: str) -> Iterator[pl.DataFrame]:

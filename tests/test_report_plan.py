@@ -1,0 +1,182 @@
+"""Reports (Markdown, HTML, the table, HTML pages) from the columnar plan (engine/columnar/report_run.py) against the
+reference interpreter: every assessment the plan gives equals, field for field, the one the interpreter makes, on
+every case of the CSV differential tests (run here again with `agree` comparing assessments and the Markdown
+report), on the bundled examples the plan supports and on national S in every report format; what the plan cannot
+write steps aside, with a note when an engine was asked for by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import test_columnar_differential as csv_cases
+from fastpath_helpers import NATIONAL_RULES, ROOT, generate, reference_csv
+from lsprules.core.diagnostics import InputError
+from lsprules.data.load import load_all
+from lsprules.data.model import resolve_period
+from lsprules.engine.columnar.input_checks import Fallback
+from lsprules.engine.columnar.json_plan import json_unsupported
+from lsprules.engine.columnar.report_run import evaluate_report
+from lsprules.engine.interpreter import Assessment, evaluate_stream
+from lsprules.jobs import evaluate as job
+from lsprules.jobs.evaluate import evaluate_job, evaluate_pages
+from lsprules.lang.resolve import load_rules
+from test_columnar_differential import (  # noqa: F401  (collected here again, comparing assessments and reports)
+    test_any_row_order_a_period_and_chosen_areas_agree,
+    test_big_values_within_range_stay_exact,
+    test_exact_ties_gaps_and_zeros,
+    test_generated_small_national_dataset_agrees,
+    test_quarters_compared_with_the_same_quarter_a_year_earlier,
+    test_random_rules_on_random_data_agree,
+    test_text_cells_are_quoted_as_the_csv_module_quotes_them,
+)
+from test_columnar_differential import needs_gen
+from test_columnar_json_differential import long_form
+
+ENGINES = ("duckdb", "polars")
+by_engine = pytest.mark.parametrize("engine", ENGINES)
+REPORT_FORMATS = ("markdown", "html", "table")
+
+
+def reference_assessments(rules: Path, data: Path, period: str | None = None,
+                          areas: list[str] | None = None) -> list[Assessment]:
+    """The interpreter's assessments, in the order it gives them."""
+    dataset, _ = load_all([data], None)
+    stream = evaluate_stream(load_rules(rules), dataset, resolve_period(period, dataset), areas)
+    return [a for part in stream.parts for a in part.assessments]
+
+
+def plan_assessments(rules: Path, data: Path, period: str | None = None, areas: list[str] | None = None,
+                     engine: str = "duckdb") -> list[Assessment] | Fallback:
+    """The plan's assessments (each area's a part of its own), or why it stepped aside."""
+    found = evaluate_report(load_rules(rules), data, engine, period=period, areas=areas)
+    if isinstance(found, Fallback):
+        return found
+    parts = list(found.stream.parts)
+    assert all(len({a.area for a in part.assessments}) == 1 for part in parts)
+    return [a for part in parts for a in part.assessments]
+
+
+def report(rules: Path, data: Path, output_format: str, engine: str, period: str | None = None,
+           areas: list[str] | None = None):
+    """`evaluate --format FORMAT` of the job."""
+    return evaluate_job(rules, data, period=period, output_format=output_format, areas=areas, engine=engine)
+
+
+def report_agree(rules: Path, data: Path, period: str | None = None, areas: list[str] | None = None,
+                 engine: str = "duckdb") -> str:
+    """Assert the plan's assessments are the interpreter's (or that it stepped aside, saying why, where the rules
+    use what it cannot write). Returns the reference CSV, which the CSV cases go on to check. (The reports rendered
+    from them are compared below.)"""
+    if engine == "spark":  # the Spark runner writes CSV only: a report asked of it is the interpreter's, with a note
+        via_spark = report(rules, data, "markdown", engine, period, areas)
+        assert via_spark.notes[0].startswith("the spark engine writes CSV from")
+        return reference_csv(rules, data, period, areas)
+    expected = reference_assessments(rules, data, period, areas)
+    got = plan_assessments(rules, data, period, areas, engine)
+    if json_unsupported(load_rules(rules)):
+        assert isinstance(got, Fallback) and "cannot write the reasons" in got.reason
+    elif not expected:  # nothing assessed: the interpreter runs, to warn of it
+        assert isinstance(got, Fallback) and got.reason == "no assessment to write"
+    else:
+        assert not isinstance(got, Fallback), got
+        assert got == expected
+    return reference_csv(rules, data, period, areas)
+
+
+@pytest.fixture(autouse=True)
+def _compare_reports(monkeypatch):
+    """The CSV differential cases, imported above, compare assessments and reports here."""
+    monkeypatch.setattr(csv_cases, "agree", report_agree)
+
+
+@needs_gen
+@by_engine
+@pytest.mark.parametrize("output_format", REPORT_FORMATS)
+def test_every_report_of_national_data_is_the_interpreters(tmp_path, engine, output_format):
+    data = generate(tmp_path / "national-S.csv", 350)
+    for period in (None, "2005/06"):
+        got = report(NATIONAL_RULES, data, output_format, engine, period)
+        assert got.notes == ()
+        assert got.text == report(NATIONAL_RULES, data, output_format, "interpreter", period).text
+
+
+@needs_gen
+@by_engine
+def test_html_pages_of_national_data_are_the_interpreters(tmp_path, engine):
+    data = generate(tmp_path / "national-S.csv", 350)
+    planned = evaluate_pages(NATIONAL_RULES, data, tmp_path / "plan", engine=engine)
+    evaluate_pages(NATIONAL_RULES, data, tmp_path / "reference", engine="interpreter")
+    assert planned.notes == ()
+    pages = sorted(p.relative_to(tmp_path / "plan") for p in (tmp_path / "plan").rglob("*") if p.is_file())
+    assert len([p for p in pages if p.parent.name == "areas"]) == 350
+    assert pages == sorted(p.relative_to(tmp_path / "reference") for p in (tmp_path / "reference").rglob("*")
+                           if p.is_file())
+    for page in pages:
+        assert (tmp_path / "plan" / page).read_bytes() == (tmp_path / "reference" / page).read_bytes(), page
+
+
+@by_engine
+def test_a_rule_set_the_plan_cannot_write_goes_to_the_interpreter_with_a_note(tmp_path, engine):
+    data = ROOT / "datasets" / "districts-2006-07.csv"
+    rules = ROOT / "rules" / "districts.rules"
+    assert json_unsupported(load_rules(rules))
+    ran = report(rules, data, "markdown", engine)
+    assert ran.text == report(rules, data, "markdown", "interpreter").text
+    assert ran.notes[0].startswith(f"the {engine} engine did not run: the plan cannot write the reasons of ")
+
+
+@by_engine
+def test_bundled_rules_the_plan_supports_on_every_bundled_dataset(tmp_path, engine):
+    datasets = sorted((ROOT / "datasets").glob("*.yaml")) + sorted((ROOT / "datasets").glob("*.csv"))
+    supported = [r for r in sorted((ROOT / "rules").glob("*.rules")) if not json_unsupported(load_rules(r))]
+    assert supported
+    compared = 0
+    for rules in supported:
+        for dataset in datasets:
+            data = dataset if dataset.suffix == ".csv" else long_form(dataset, tmp_path)
+            try:
+                expected = reference_assessments(rules, data)
+            except InputError:
+                continue
+            got = plan_assessments(rules, data, engine=engine)
+            if isinstance(got, Fallback):  # a file the engines do not check (quoted cells): the interpreter runs
+                continue
+            assert got == expected, (rules.name, dataset.name)
+            for output_format in REPORT_FORMATS:
+                assert (report(rules, data, output_format, engine).text
+                        == report(rules, data, output_format, "interpreter").text), (rules.name, dataset.name)
+            compared += 1
+    assert compared >= 3
+
+
+@needs_gen
+def test_auto_runs_reports_from_the_plan_on_files_of_some_size(tmp_path, monkeypatch):
+    data = generate(tmp_path / "national-S.csv", 350)
+    ran: list[str] = []
+    real = job._planned_report
+
+    def spy(*args, **kwargs):
+        found = real(*args, **kwargs)
+        ran.append("plan" if found is not None else "interpreter")
+        return found
+
+    monkeypatch.setattr(job, "_planned_report", spy)
+    expected = report(NATIONAL_RULES, data, "markdown", "interpreter").text
+    monkeypatch.setattr(job, "AUTO_JSON_BYTES", data.stat().st_size + 1)
+    assert report(NATIONAL_RULES, data, "markdown", "auto").text == expected
+    monkeypatch.setattr(job, "AUTO_JSON_BYTES", data.stat().st_size)
+    assert report(NATIONAL_RULES, data, "markdown", "auto").text == expected
+    assert ran == ["interpreter", "plan"]  # (--engine interpreter, the reference, asks nothing of the plan)
+
+
+@by_engine
+def test_several_datasets_and_the_word_document_go_to_the_interpreter_with_a_note(tmp_path, engine):
+    data = ROOT / "datasets" / "districts-2006-07.csv"
+    rules = ROOT / "rules" / "districts.rules"
+    for paths, output_format in (([data, data], "markdown"), ([data], "docx")):
+        ran = evaluate_job(rules, paths, output_format=output_format, engine=engine)
+        assert ran.notes == (f"the {engine} engine writes CSV, JSON, Markdown, HTML and the table from one CSV "
+                             f"dataset{' or Parquet file' if engine == 'duckdb' else ''} (without --years) so far; "
+                             "the reference interpreter ran",)
