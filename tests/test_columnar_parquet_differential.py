@@ -69,7 +69,7 @@ def steps_aside(rules: Path, data: Path, output_format: str = "csv") -> tuple[st
 
 @needs_gen
 @pytest.mark.parametrize("value_type", ["VARCHAR", "DOUBLE", "DECIMAL(12,2)"])
-@pytest.mark.parametrize("output_format", ["csv", "json"])
+@pytest.mark.parametrize("output_format", ["csv", "json", "markdown"])
 def test_generated_national_parquet_agrees(tmp_path, value_type, output_format):
     csv_path = generate(tmp_path / "national-S.csv", 60)
     data = parquet_from_csv(csv_path, tmp_path / "national.parquet", value_type, row_group_size=2048)
@@ -205,7 +205,8 @@ def test_polars_and_spark_leave_a_parquet_file_to_the_interpreter_with_a_note(tm
         assert got.notes[0].startswith(f"the {engine} engine writes ") and "from one CSV dataset (without" in \
             got.notes[0]
     asked = evaluate_job(NATIONAL_RULES, [data, data], output_format="csv", engine="duckdb")
-    assert asked.notes[0].startswith("the duckdb engine writes CSV and JSON from one CSV dataset or Parquet file")
+    assert asked.notes[0].startswith("the duckdb engine writes CSV, JSON, Markdown, HTML and the table from one CSV "
+                                     "dataset or Parquet file")
     assert evaluate_module.PARQUET_ENGINES == ("auto", "duckdb")
 
 

@@ -117,11 +117,13 @@ def test_without_polars_the_run_says_how_to_install_it(tmp_path, monkeypatch):
     assert result.notes == (f"the polars engine did not run: {polars_run.INSTALL}; the reference interpreter ran",)
 
 
-def test_other_formats_say_that_the_polars_engine_writes_csv_and_json(tmp_path):
+def test_the_word_document_says_what_the_polars_engine_writes(tmp_path):
     data = write(tmp_path, "d.csv", HEADER + "X,robbery,2003/04,5\n")
-    result = evaluate_job(NATIONAL_RULES, data, output_format="markdown", engine="polars")
-    assert result.notes and result.notes[0].startswith("the polars engine writes CSV and JSON from one CSV dataset")
-    assert evaluate_job(NATIONAL_RULES, data, output_format="json", engine="polars").notes == ()  # JSON: it ran
+    result = evaluate_job(NATIONAL_RULES, data, output_format="docx", engine="polars")
+    assert result.notes and result.notes[0].startswith("the polars engine writes CSV, JSON, Markdown, HTML and the "
+                                                       "table from one CSV dataset")
+    for output_format in ("json", "markdown", "html", "table"):  # it ran
+        assert evaluate_job(NATIONAL_RULES, data, output_format=output_format, engine="polars").notes == ()
 
 
 def _cells(data, values: str | None) -> str:

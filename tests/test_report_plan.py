@@ -23,6 +23,7 @@ from lsprules.jobs import evaluate as job
 from lsprules.jobs.evaluate import evaluate_job, evaluate_pages
 from lsprules.lang.resolve import load_rules
 from test_columnar_differential import (  # noqa: F401  (collected here again, comparing assessments and reports)
+    needs_gen,
     test_any_row_order_a_period_and_chosen_areas_agree,
     test_big_values_within_range_stay_exact,
     test_exact_ties_gaps_and_zeros,
@@ -31,7 +32,6 @@ from test_columnar_differential import (  # noqa: F401  (collected here again, c
     test_random_rules_on_random_data_agree,
     test_text_cells_are_quoted_as_the_csv_module_quotes_them,
 )
-from test_columnar_differential import needs_gen
 from test_columnar_json_differential import long_form
 
 ENGINES = ("duckdb", "polars")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 HUNDRED = Fraction(100)
 
@@ -35,16 +36,22 @@ def to_decimal(value: Fraction, places: int) -> Decimal:
 
 def rounded_text(value: Fraction, places: int) -> str:
     """str(to_decimal(value, places)), written from the rounded digits without making the Decimal (reports show
-    hundreds of thousands of numbers)."""
-    numerator, denominator = value.numerator, value.denominator
+    hundreds of thousands of numbers, most of them recurring: each text is made once, see _rounded_text)."""
+    return _rounded_text(value.numerator, value.denominator, places)
+
+
+@lru_cache(maxsize=1 << 16)
+def _rounded_text(numerator: int, denominator: int, places: int) -> str:
+    """rounded_text of numerator / denominator, remembered: a national report shows a few thousand distinct numbers
+    hundreds of thousands of times (keyed by integers, whose hash is cheap, where a Fraction's is not)."""
     if places <= 0:
-        return str(to_decimal(value, places))
+        return str(to_decimal(Fraction(numerator, denominator), places))
     whole, remainder = divmod(abs(numerator) * 10 ** places, denominator)
     if remainder * 2 >= denominator:
         whole += 1
     digits = str(whole)
     if len(digits) - 1 - places < -6:  # Decimal writes such a small number with an exponent (1E-8)
-        return str(to_decimal(value, places))
+        return str(to_decimal(Fraction(numerator, denominator), places))
     sign = "-" if numerator < 0 and whole else ""
     if len(digits) > places:
         return f"{sign}{digits[:-places]}.{digits[-places:]}"

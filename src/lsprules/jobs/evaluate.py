@@ -492,8 +492,8 @@ def _auto_json_engine(path: Path) -> str:
 
 
 def _large(path: Path) -> bool:
-    """Whether auto runs the columnar plan on one file: a CSV file of AUTO_JSON_BYTES (for JSON; the fast path
-    comes first for CSV), a Parquet file of AUTO_PARQUET_ROWS rows."""
+    """Whether auto runs the columnar plan on one file: a CSV file of AUTO_JSON_BYTES (for JSON and the reports;
+    the fast path comes first for CSV), a Parquet file of AUTO_PARQUET_ROWS rows."""
     if path.suffix.lower() == ".parquet":
         from lsprules.engine.columnar.parquet_input import row_count
 

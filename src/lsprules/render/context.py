@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from lsprules.core.numbers import shown
 from lsprules.core.periods import Period
@@ -128,8 +129,10 @@ class ContextGathering:
         return replace(self.before, key=self.key.entries(), sources=tuple(self.sources))
 
 
+@lru_cache(maxsize=256)
 def is_percent(unit: str) -> bool:
-    """Whether values in this unit are printed with a % sign."""
+    """Whether values in this unit are printed with a % sign (asked for every number a report shows, of a few
+    units)."""
     return unit.strip().lower() in PERCENT_UNITS
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from lsprules.core.periods import Period, PeriodKind
 from lsprules.engine.columnar.input_checks import Checked, Fallback
+from lsprules.engine.columnar.json_plan import ITEM
 from lsprules.engine.interpreter import (
     AreaResults,
     Assessment,
@@ -34,6 +35,8 @@ from lsprules.lang import nodes
 from lsprules.lang.resolve import IndicatorSpec, RuleSet
 
 MISSING = {"s": "suppressed", "n": "n/a"}  # a series item's code for a missing value: interpreter._missing_word
+REASONS_SEPARATOR = '",' + ITEM + '"'  # between two reasons in the plan's text (items of a JSON list)
+MEMO = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,9 @@ def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", pe
 
 
 class _Maker:
-    """Turns the plan's rows into assessments: what depends only on the indicator is worked out once."""
+    """Turns the plan's rows into assessments: what depends only on the indicator is worked out once, and the
+    numbers, series points and clause traces that recur (national data repeats them by the thousand) are made once
+    and shared, in memos of at most MEMO entries each (Fractions and the traces are immutable)."""
 
     def __init__(self, rules: RuleSet, found: Checked, at: Period | None):
         """`at`: the period assessed (the latest, when none was asked for)."""
@@ -78,30 +83,41 @@ class _Maker:
         self.specs = list(rules.indicators.values())
         self.units = [_unit_word(spec.unit) for spec in self.specs]
         self.paths = [_path_ends(spec, kind) for spec in self.specs]
+        self.numbers: dict[tuple[int, int], Fraction] = {}
+        self.points: dict[str, tuple[Period, Fraction]] = {}
+        self.traces: dict[str, tuple[ClauseTrace, ...]] = {}
 
     def assessment(self, row: tuple[Any, ...]) -> Assessment:
         """The interpreter's assessment of one row of REPORT_COLUMNS."""
         (_, position, area, lperiod, eperiod, arrow, rag, line, met, on_path, vn, vd, en, ed, cn, cd, pn, pd, tn, td,
          jn, jd, bn, bd, series, places, reasons, clauses) = row
         spec = self.specs[position]
-        value = _fraction(vn, vd)
-        period = None if lperiod is None else self.periods[lperiod]
-        previous = None if en is None else Point(self.periods[eperiod], Fraction(en, ed))
-        target = _fraction(tn, td)
+        number = self._number
+        value, target = number(vn, vd), number(tn, td)
+        previous = None if en is None else Point(self.periods[eperiod], number(en, ed))
         path: tuple[tuple[Period, Fraction], ...] = ()
         ends = self.paths[position]
-        if ends is not None and value is not None and bn is not None and target is not None:
+        if ends is not None and value is not None and target is not None and bn is not None:
             path = ((ends[0], Fraction(bn, bd)), (ends[1], target))
         return Assessment(
             area=area, indicator=spec.id, title=spec.title, group=spec.group.id if spec.group else None,
-            group_title=spec.group.title if spec.group else None, unit=self.units[position], period=period,
-            value=value, series=self._series(spec.id, series), previous=previous, change=_fraction(cn, cd),
-            change_pct=_fraction(pn, pd), arrow=arrow or "na", rag=rag, target=target,
-            trajectory=_fraction(jn, jd), target_met=met, on_trajectory=on_path,
-            reasons=tuple(json.loads(f"[{reasons}]")), rule_line=line,
-            clauses=tuple(ClauseTrace(c["label"], c["line"], c["outcome"], c.get("detail", ""))
-                          for c in json.loads(clauses)),
-            discrepancies=(), decimals=places or 0, target_path=path, assessed_at=self.at)
+            group_title=spec.group.title if spec.group else None, unit=self.units[position],
+            period=None if lperiod is None else self.periods[lperiod], value=value,
+            series=self._series(spec.id, series), previous=previous, change=number(cn, cd),
+            change_pct=number(pn, pd), arrow=arrow or "na", rag=rag, target=target, trajectory=number(jn, jd),
+            target_met=met, on_trajectory=on_path, reasons=_reasons(reasons), rule_line=line,
+            clauses=self._traces(clauses), discrepancies=(), decimals=places or 0, target_path=path,
+            assessed_at=self.at)
+
+    def _number(self, n: int | None, d: int | None) -> Fraction | None:
+        if n is None or d is None:
+            return None
+        key = (n, d)
+        found = self.numbers.get(key)
+        if found is None:
+            found = self.numbers[key] = Fraction(n, d)
+            _bound(self.numbers)
+        return found
 
     def _series(self, indicator: str, text: str | None) -> tuple[tuple[Period, Fraction | Gap], ...]:
         """The series from its items "index:value" (an integer at the data's scale) or "index:s", "index:n" (a
@@ -110,15 +126,39 @@ class _Maker:
             return ()
         out: list[tuple[Period, Fraction | Gap]] = []
         for item in text.split(","):
-            index, _, code = item.partition(":")
-            period = Period(self.kind, int(index))
-            out.append((period, Gap(f"{indicator} is {MISSING[code]} for {period.label}") if code in MISSING
-                        else Fraction(int(code), self.unit)))
+            point = self.points.get(item)
+            if point is None:
+                index, _, code = item.partition(":")
+                period = Period(self.kind, int(index))
+                if code in MISSING:  # (worded with the indicator: not kept)
+                    out.append((period, Gap(f"{indicator} is {MISSING[code]} for {period.label}")))
+                    continue
+                point = self.points[item] = (period, Fraction(int(code), self.unit))
+                _bound(self.points)
+            out.append(point)
         return tuple(out)
 
+    def _traces(self, text: str) -> tuple[ClauseTrace, ...]:
+        found = self.traces.get(text)
+        if found is None:
+            found = self.traces[text] = tuple(ClauseTrace(c["label"], c["line"], c["outcome"], c.get("detail", ""))
+                                              for c in json.loads(text))
+            _bound(self.traces)
+        return found
 
-def _fraction(n: int | None, d: int | None) -> Fraction | None:
-    return None if n is None or d is None else Fraction(n, d)
+
+def _reasons(text: str) -> tuple[str, ...]:
+    """The reasons from the items of their JSON list. Without a backslash no string holds an escape, and the
+    separator cannot occur inside one (its line break would be escaped), so splitting reads them as JSON would."""
+    if not text or "\\" in text:
+        return tuple(json.loads(f"[{text}]"))
+    return tuple(text[1:-1].split(REASONS_SEPARATOR))
+
+
+def _bound(memo: dict[Any, Any]) -> None:
+    """A memo emptied when it reaches MEMO entries (data whose numbers hardly recur gains nothing from it)."""
+    if len(memo) >= MEMO:
+        memo.clear()
 
 
 def _path_ends(spec: IndicatorSpec, kind: PeriodKind) -> tuple[Period, Period] | None:
