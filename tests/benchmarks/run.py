@@ -6,15 +6,18 @@ Usage: python tests/benchmarks/run.py [--sizes S,M,L] [--runs 5] [--markdown]
 Generates S, M and L with ../shared/bench/gen.py into tests/benchmarks/data/ (git-ignored; kept between runs),
 then for each size runs, in turn and interleaved so that all share the machine's conditions:
   lsprules    `lsprules evaluate rules/national.rules INPUT.csv --format csv -o OUT.csv` (auto: the
-              hand-written fast path)
+              hand-written fast path, or the plan in polars on a file of tens of MiB)
   duckdb      the same with `--engine duckdb`: the columnar engine (the rules compiled to SQL, run in DuckDB)
   pl-engine   the same with `--engine polars`: the same SQL plan run in polars, when polars is installed
-  json        the same with `--format json -o OUT.json` (the reference interpreter), for S and M only
+  json        the same with `--format json -o OUT.json` (auto: the plan from 4 MB, the interpreter below)
+  markdown    the same with `--format markdown -o OUT.md` (auto: the plan's assessments from 4 MB)
+  html        the same with `--format html -o OUT.html` (one page; auto as for Markdown)
   plain       tests/benchmarks/reference_plain.py (standard library only)
   polars      tests/benchmarks/reference_polars.py, when polars is installed
   reference   lsprules' reference interpreter (the fast path turned off), for S and M only
 and reports the median wall time and peak memory (maximum resident set size) of each whole process, the
-ratio of each to plain, and whether every output agrees with lsprules on each series' arrow and RAG.
+ratio of each to plain and to the polars script, and whether every CSV output agrees with lsprules on each
+series' arrow and RAG.
 Also times `lsprules --help` and evaluating the bundled dataset. A script that reports figures: it never
 fails on timing.
 
@@ -140,10 +143,11 @@ def _runners(size: str, source: Path, tools: dict) -> dict[str, tuple[list[str],
                                                      "polars", "-o", str(out["pl-engine"])], out["pl-engine"])
         runners["polars"] = (tools["python"] + [str(HERE / "reference_polars.py"), str(source), str(out["polars"])],
                              out["polars"])
+    for output_format, suffix in (("json", "json"), ("markdown", "md"), ("html", "html")):
+        written = DATA / f"out-{size}-{output_format}.{suffix}"
+        runners[output_format] = (tools["lsprules"] + ["evaluate", rules, str(source), "--format", output_format,
+                                                       "-o", str(written)], written)
     if size in REFERENCE_SIZES:
-        json_out = DATA / f"out-{size}-json.json"
-        runners["json"] = (tools["lsprules"] + ["evaluate", rules, str(source), "--format", "json",
-                                                "-o", str(json_out)], json_out)
         code = ("import sys; from lsprules.jobs.evaluate import run_evaluate; "
                 "open(sys.argv[3], 'w', encoding='utf-8', newline='').write("
                 "run_evaluate(sys.argv[1], sys.argv[2], output_format='csv', fast=False))")
@@ -228,11 +232,12 @@ def _print_size(size: str, source: Path, timings: dict, agreement: dict, markdow
     rows_in = sum(1 for _ in source.open("rb")) - 1
     print(f"\n{size}: {rows_in:,} rows, {source.stat().st_size / 2**20:.0f} MiB")
     plain = timings["plain"][0]
-    rows = [(name, f"{seconds:.2f} s", f"{seconds / plain:.2f}", f"{peak / 1024:.0f} MiB",
-             "-" if name == "lsprules" else agreement.get(name, ""))
+    scripted = timings["polars"][0] if "polars" in timings else None
+    rows = [(name, f"{seconds:.2f} s", f"{seconds / plain:.2f}", f"{seconds / scripted:.2f}" if scripted else "-",
+             f"{peak / 1024:.0f} MiB", "-" if name == "lsprules" else agreement.get(name, ""))
             for name, (seconds, peak) in timings.items()]
-    _table(["contender", "median wall time", "ratio to plain", "peak memory", "arrow and RAG agree"], rows,
-           markdown)
+    _table(["contender", "median wall time", "ratio to plain", "ratio to polars", "peak memory",
+            "arrow and RAG agree"], rows, markdown)
 
 
 def _table(header: list[str], rows: list[tuple], markdown: bool) -> None:

@@ -227,7 +227,21 @@ def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
         return Fallback(f"polars could not run the plan ({type(error).__name__})", note=True)
     if first is None or not first.height:
         return Fallback("no assessment to write")
-    return Ran(at, found, chain([first], runs))
+    return Ran(at, found, _ahead(first, runs))
+
+
+def _ahead(first: pl.DataFrame, runs: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    """`first`, then the other runs, each run in a thread while the one before is read: polars runs a plan without
+    Python's lock, so the next batch is computed on the other core as Python writes (or assesses) this one. At most
+    two batches are held at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lsprules-plan") as pool:
+        pending = pool.submit(next, runs, None)
+        yield first
+        while (batch := pending.result()) is not None:  # an error in the run is raised here, in the reader
+            pending = pool.submit(next, runs, None)
+            yield batch
 
 
 def _polars_runs(observations: pl.LazyFrame, facts: str, items: str) -> Iterator[pl.DataFrame]:
