@@ -86,18 +86,8 @@ def compile_json_stages(rules: RuleSet, options: PlanOptions,
     """compile_json_plan in two steps, so that the text is made after the facts are sorted: the query giving every
     assessment's facts as text, numbered `k` in the document's order; and the query giving the JSON of those
     (read from the table, or CTE, `jrows`) in order (json_run.py runs both on a batch of areas at a time)."""
-    made: list[_Json] = []
-
-    def extend(compiler: _Compiler) -> tuple[list[tuple[str, exp.Select]], exp.Select]:
-        made.append(_Json(rules, compiler, periods))
-        ctes, _ = made[0].layers()
-        number = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[
-            exp.Ordered(this=column("ord")), exp.Ordered(this=column("position"))]))
-        return ctes, exp.select("*").select(number.as_("k"), copy=False).from_("jtexts", copy=False)
-
-    facts = compile_extended(rules, options, extend, INLINE)
-    items = made[0].items("jrows").select(column("k"), copy=False).order_by(column("k"), copy=False)
-    return facts, items
+    facts, made = _facts(rules, options, periods, report=False)
+    return facts, made.items("jrows").select(column("k"), copy=False).order_by(column("k"), copy=False)
 
 
 def compile_report_stages(rules: RuleSet, options: PlanOptions,
@@ -105,17 +95,24 @@ def compile_report_stages(rules: RuleSet, options: PlanOptions,
     """compile_json_stages for the reports (engine/columnar/report_run.py): the second query gives each
     assessment's facts exactly (numbers as numerator and denominator), its series, places, reasons and clauses
     (REPORT_COLUMNS), rather than its JSON, in the document's order."""
+    facts, made = _facts(rules, options, periods, report=True)
+    return facts, made.report_rows("jrows").order_by(column("k"), copy=False)
+
+
+def _facts(rules: RuleSet, options: PlanOptions, periods: Sequence[int] | None,
+           report: bool) -> tuple[exp.Select, _Json]:
+    """The first stage: every assessment's facts as text, numbered `k` in the document's order; and the layers'
+    maker, which writes the second."""
     made: list[_Json] = []
 
     def extend(compiler: _Compiler) -> tuple[list[tuple[str, exp.Select]], exp.Select]:
-        made.append(_Json(rules, compiler, periods, report=True))
+        made.append(_Json(rules, compiler, periods, report))
         ctes, _ = made[0].layers()
         number = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[
             exp.Ordered(this=column("ord")), exp.Ordered(this=column("position"))]))
         return ctes, exp.select("*").select(number.as_("k"), copy=False).from_("jtexts", copy=False)
 
-    facts = compile_extended(rules, options, extend, INLINE)
-    return facts, made[0].report_rows("jrows").order_by(column("k"), copy=False)
+    return compile_extended(rules, options, extend, INLINE), made[0]
 
 
 def fix_marked(text: str) -> str:
@@ -389,13 +386,18 @@ class _Json:
 
     # --- the objects ------------------------------------------------------------------------------
 
-    def items(self, source: str) -> exp.Select:
-        """Each assessment's JSON (`item`) from the facts as text in the table `source`."""
+    def _words(self) -> tuple[exp.Case, exp.Case]:
+        """The reasons (the items of a JSON list) and the clause traces (a JSON list), by indicator."""
         reasons, clauses = exp.Case(), exp.Case()
         for ids, judge in self.c.judges:
             words = _Words(judge)
             reasons = reasons.when(_member(ids), words.reasons(self.o.at is not None))
             clauses = clauses.when(_member(ids), words.clauses())
+        return reasons, clauses
+
+    def items(self, source: str) -> exp.Select:
+        """Each assessment's JSON (`item`) from the facts as text in the table `source`."""
+        reasons, clauses = self._words()
         rule = exp.Case().when(_null(column("line")), _s("null")).else_(
             _cat('{\n        "file": ' + json.dumps(self.rules.file, ensure_ascii=False) + ',\n        "line": ',
                  exp.cast(column("line"), "VARCHAR"), "\n      }"))
@@ -423,15 +425,10 @@ class _Json:
                     k + '"clauses": ', clauses, k + '"discrepancies": []\n    }')
         return exp.select(item.as_("item"), column("ord"), column("position")).from_(source)
 
-
     def report_rows(self, source: str) -> exp.Select:
         """Each assessment's facts for a report (REPORT_COLUMNS) from the facts as text in the table `source`: the
         reasons as the items of a JSON list, the clauses as a JSON list."""
-        reasons, clauses = exp.Case(), exp.Case()
-        for ids, judge in self.c.judges:
-            words = _Words(judge)
-            reasons = reasons.when(_member(ids), words.reasons(self.o.at is not None))
-            clauses = clauses.when(_member(ids), words.clauses())
+        reasons, clauses = self._words()
         made = {"reasons": reasons, "clauses": clauses}
         return exp.select(*(made[name].as_(name) if name in made else column(name) for name in REPORT_COLUMNS)
                           ).from_(source)

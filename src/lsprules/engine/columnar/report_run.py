@@ -1,5 +1,5 @@
-"""Runs the report plan (json_plan.compile_report_stages) on one long-form CSV file: the interpreter's assessments,
-an area at a time, for the Markdown, HTML and table reports.
+"""Runs the report plan (json_plan.compile_report_stages) on one long-form CSV or Parquet file: the interpreter's
+assessments, an area at a time, for the Markdown, HTML and table reports.
 
 The plan decides every fact exactly, as for the JSON report; Python only turns each row into the
 engine/interpreter.Assessment the interpreter makes (numbers as Fractions of the plan's numerators and
@@ -20,7 +20,8 @@ from typing import Any
 
 from lsprules.core.periods import Period, PeriodKind
 from lsprules.engine.columnar.input_checks import Checked, Fallback
-from lsprules.engine.columnar.json_plan import ITEM
+from lsprules.engine.columnar.json_plan import ITEM, compile_report_stages, json_unsupported
+from lsprules.engine.columnar.json_run import run_stages
 from lsprules.engine.interpreter import (
     AreaResults,
     Assessment,
@@ -49,11 +50,8 @@ class ReportAssessments:
 
 def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", period: str | None = None,
                     areas: Sequence[str] | None = None) -> ReportAssessments | Fallback:
-    """`evaluate_stream(rules, dataset, period, areas)` of a plain long-form CSV, from the plan run in `engine`
-    ("polars" or "duckdb"); or why not (json_run.evaluate_json's reasons)."""
-    from lsprules.engine.columnar.json_plan import compile_report_stages, json_unsupported
-    from lsprules.engine.columnar.json_run import run_stages
-
+    """`evaluate_stream(rules, dataset, period, areas)` of a plain long-form CSV (or, in DuckDB, Parquet) file, from
+    the plan run in `engine` ("polars" or "duckdb"); or why not (json_run.evaluate_json's reasons)."""
     reasons = json_unsupported(rules)
     if reasons:
         return Fallback("the plan cannot write the reasons of " + "; ".join(reasons))
@@ -94,7 +92,8 @@ class _Maker:
         spec = self.specs[position]
         number = self._number
         value, target = number(vn, vd), number(tn, td)
-        previous = None if en is None else Point(self.periods[eperiod], number(en, ed))
+        earlier = number(en, ed)
+        previous = None if earlier is None else Point(self.periods[eperiod], earlier)
         path: tuple[tuple[Period, Fraction], ...] = ()
         ends = self.paths[position]
         if ends is not None and value is not None and target is not None and bn is not None:
