@@ -16,7 +16,7 @@ from lsprules.audit.aspects import polarity_words
 from lsprules.audit.indicator_whatif import Move, Outcome, WhatIf, margin_amount, reference_name, tolerance_amount
 from lsprules.audit.theme_whatif import MAX_STATES, Look, Reach, ThemeWhatIf
 from lsprules.audit.wording import MINUS, arrow_text, band_text, exact_text, percent_change, signed_text
-from lsprules.core.diagnostics import InputError, did_you_mean, error
+from lsprules.core.diagnostics import InputError, did_you_mean, error, listed
 from lsprules.core.numbers import HUNDRED, exact, json_number
 from lsprules.core.periods import Period
 from lsprules.data.model import Area, Dataset
@@ -69,12 +69,12 @@ def pick_area(rules: RuleSet, dataset: Dataset, name: str | None) -> Area:
         if len(assessed) == 1:
             return assessed[0]
         raise InputError([error("E003", "the dataset has several areas: choose one with --area",
-                                hint=f"its areas are: {', '.join(names)}")])
+                                hint=f"its areas are: {listed(names)}")])
     for area in dataset.areas:
         if area.name == name:
             return area
     raise InputError([error("E003", f"--area {name}: the dataset has no such area",
-                            hint=did_you_mean(name, names) or f"its areas are: {', '.join(names)}")])
+                            hint=did_you_mean(name, names) or f"its areas are: {listed(names)}")])
 
 
 def pick_indicator(rules: RuleSet, name: str) -> IndicatorSpec:

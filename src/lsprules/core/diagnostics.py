@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -161,6 +161,16 @@ def at_span(code: str, message: str, span: Span | None, line_text: str = "", hin
             severity: Severity = Severity.ERROR) -> Diagnostic:
     """Build a diagnostic at an existing span."""
     return Diagnostic(code, severity, message, span, hint, line_text)
+
+
+def listed(names: Sequence[str], limit: int = 12) -> str:
+    """Names for a hint, at most `limit` of them and how many more: a national dataset has 35,000 areas, and a hint
+    that lists them all buries the error."""
+    if not names:
+        return "none"
+    if len(names) <= limit:
+        return ", ".join(names)
+    return f"{', '.join(names[:limit])} and {len(names) - limit:,} more"
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:

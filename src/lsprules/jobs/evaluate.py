@@ -10,7 +10,7 @@ from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict, Unpack
 
-from lsprules.core.diagnostics import Diagnostic, InputError, Severity, at_span, did_you_mean, error
+from lsprules.core.diagnostics import Diagnostic, InputError, Severity, at_span, did_you_mean, error, listed
 from lsprules.core.periods import Period, PeriodKind
 from lsprules.core.source import Span
 from lsprules.data.model import Dataset, resolve_period
@@ -592,7 +592,7 @@ def check_comparators(rules: RuleSet, dataset: Dataset) -> None:
     for spec in getattr(rules, "comparators", {}).values():
         for area in spec.areas:
             if area not in known:
-                hint = did_you_mean(area, known) or f"the data's areas are: {', '.join(known) or 'none'}"
+                hint = did_you_mean(area, known) or f"the data's areas are: {listed(known)}"
                 problems.append(at_span("E315", f"comparator '{spec.id}' reads area '{area}', which is not in "
                                         f"the data ({dataset.path})", spec.span, spec.line_text, hint))
     if problems:
@@ -606,4 +606,4 @@ def _check_areas(areas: list[str] | None, dataset: Dataset) -> None:
     for name in areas:
         if name not in known:
             raise InputError([error("E003", f"--area {name}: the dataset has no such area",
-                                    hint=did_you_mean(name, known) or f"its areas are: {', '.join(known)}")])
+                                    hint=did_you_mean(name, known) or f"its areas are: {listed(known)}")])
