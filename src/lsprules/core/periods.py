@@ -50,6 +50,12 @@ class Period:
     kind: PeriodKind
     index: int
 
+    def __hash__(self) -> int:
+        # The index alone: equal periods have equal indexes, and periods of different kinds meet in one set or
+        # dict only by mistake. The generated hash hashed the kind, an Enum, whose hash is Python code; reports
+        # hash a period for every value they show.
+        return self.index
+
     @property
     def label(self) -> str:
         """The canonical text of the period, e.g. '2006/07'; years always have four digits (0999/00), as the

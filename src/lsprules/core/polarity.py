@@ -13,6 +13,7 @@ HIGHER = "higher_is_better"
 LOWER = "lower_is_better"
 CLOSER = "closer_to"
 KINDS = (HIGHER, LOWER, CLOSER)
+ZERO = Fraction(0)
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,10 @@ class Polarity:
     def shortfall(self, value: Fraction, reference: Fraction) -> Fraction:
         """How far `value` is worse than `reference` (0 when at or better)."""
         if self.kind == HIGHER:
-            return max(Fraction(0), reference - value)
+            return max(ZERO, reference - value)
         if self.kind == LOWER:
-            return max(Fraction(0), value - reference)
-        return max(Fraction(0), abs(value - self.ideal) - abs(reference - self.ideal))
+            return max(ZERO, value - reference)
+        return max(ZERO, abs(value - self.ideal) - abs(reference - self.ideal))
 
     def by_margin(self, value: Fraction, reference: Fraction, better: bool, bound: str, amount: Fraction) -> bool:
         """Whether `value` is short of (`better`: ahead of) `reference` by a distance that `bound` admits.

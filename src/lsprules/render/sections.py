@@ -71,7 +71,8 @@ def number_text(value: Fraction | None, places: int) -> str:
     place more, so that a value that misses a trajectory never looks equal to it."""
     if value is None:
         return ""
-    return shown(value, places if (value * 10 ** places).denominator == 1 else places + 1)
+    # Exact at `places` when its (lowest-terms) denominator divides 10^places: no Fraction made to ask.
+    return shown(value, places if 10 ** places % value.denominator == 0 else places + 1)
 
 
 def band_label(rag: str | None) -> str:
