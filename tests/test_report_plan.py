@@ -32,7 +32,7 @@ from test_columnar_differential import (  # noqa: F401  (collected here again, c
     test_random_rules_on_random_data_agree,
     test_text_cells_are_quoted_as_the_csv_module_quotes_them,
 )
-from test_columnar_json_differential import long_form
+from test_columnar_json_differential import bundled_cases
 
 ENGINES = ("duckdb", "polars")
 by_engine = pytest.mark.parametrize("engine", ENGINES)
@@ -129,25 +129,20 @@ def test_a_rule_set_the_plan_cannot_write_goes_to_the_interpreter_with_a_note(tm
 
 @by_engine
 def test_bundled_rules_the_plan_supports_on_every_bundled_dataset(tmp_path, engine):
-    datasets = sorted((ROOT / "datasets").glob("*.yaml")) + sorted((ROOT / "datasets").glob("*.csv"))
-    supported = [r for r in sorted((ROOT / "rules").glob("*.rules")) if not json_unsupported(load_rules(r))]
-    assert supported
     compared = 0
-    for rules in supported:
-        for dataset in datasets:
-            data = dataset if dataset.suffix == ".csv" else long_form(dataset, tmp_path)
-            try:
-                expected = reference_assessments(rules, data)
-            except InputError:
-                continue
-            got = plan_assessments(rules, data, engine=engine)
-            if isinstance(got, Fallback):  # a file the engines do not check (quoted cells): the interpreter runs
-                continue
-            assert got == expected, (rules.name, dataset.name)
-            for output_format in REPORT_FORMATS:
-                assert (report(rules, data, output_format, engine).text
-                        == report(rules, data, output_format, "interpreter").text), (rules.name, dataset.name)
-            compared += 1
+    for rules, data in bundled_cases(tmp_path):
+        try:
+            expected = reference_assessments(rules, data)
+        except InputError:
+            continue
+        got = plan_assessments(rules, data, engine=engine)
+        if isinstance(got, Fallback):  # a file the engines do not check (quoted cells): the interpreter runs
+            continue
+        assert got == expected, (rules.name, data.name)
+        for output_format in REPORT_FORMATS:
+            assert (report(rules, data, output_format, engine).text
+                    == report(rules, data, output_format, "interpreter").text), (rules.name, data.name)
+        compared += 1
     assert compared >= 3
 
 

@@ -82,7 +82,8 @@ def evaluate_json(rules: RuleSet, path: str | Path, engine: str = "duckdb", peri
         pieces = _listed(_frame_pieces(cast("Iterator[pl.DataFrame]", ran.batches)))
     else:
         pieces = _array(cast("Iterator[list[Row]]", ran.batches))
-    return JsonAssessments(_assessed_period(ran.at, ran.found), pieces)
+    assessed = assessed_period(ran)
+    return JsonAssessments(assessed.label if assessed else None, pieces)
 
 
 Stages = Callable[[RuleSet, "PlanOptions", Sequence[int]], "tuple[exp.Select, exp.Select]"]
@@ -273,11 +274,9 @@ def _frame_pieces(frames: Iterator[pl.DataFrame]) -> Iterator[Piece]:
             yield Piece(text, places.row(start), places.row(end), ordered)
 
 
-def _assessed_period(at: Period | None, found: Checked) -> str | None:
+def assessed_period(ran: Ran) -> Period | None:
     """The evaluation's period: the one asked for, else the data's latest (interpreter.evaluate_stream)."""
-    if at is not None:
-        return at.label
-    return max(found.periods.values()).label if found.periods else None
+    return ran.at if ran.at is not None else max(ran.found.periods.values(), default=None)
 
 
 def _array(batches: Iterator[list[Row]]) -> Iterator[str]:

@@ -21,7 +21,7 @@ from typing import Any
 from lsprules.core.periods import Period, PeriodKind
 from lsprules.engine.columnar.input_checks import Checked, Fallback
 from lsprules.engine.columnar.json_plan import ITEM, compile_report_stages, json_unsupported
-from lsprules.engine.columnar.json_run import run_stages
+from lsprules.engine.columnar.json_run import assessed_period, run_stages
 from lsprules.engine.interpreter import (
     AreaResults,
     Assessment,
@@ -58,8 +58,7 @@ def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", pe
     ran = run_stages(rules, Path(path), engine, period, areas, compile_report_stages)
     if isinstance(ran, Fallback):
         return ran
-    found, at = ran.found, ran.at
-    assessed = at if at is not None else max(found.periods.values(), default=None)
+    found, assessed = ran.found, assessed_period(ran)
     rows = (row for batch in ran.batches for row in (batch if isinstance(batch, list) else batch.rows()))
     maker = _Maker(rules, found, assessed)
     parts = (AreaResults(tuple(maker.assessment(row) for row in area), ())
