@@ -6,6 +6,8 @@ write steps aside, with a note when an engine was asked for by name."""
 
 from __future__ import annotations
 
+import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -175,3 +177,18 @@ def test_several_datasets_and_the_word_document_go_to_the_interpreter_with_a_not
         assert ran.notes == (f"the {engine} engine writes CSV, JSON, Markdown, HTML and the table from one CSV "
                              f"dataset{' or Parquet file' if engine == 'duckdb' else ''} (without --years) so far; "
                              "the reference interpreter ran",)
+
+
+@needs_gen
+def test_a_report_from_the_plan_shows_its_progress_on_a_terminal_only(tmp_path, monkeypatch):
+    data = generate(tmp_path / "national-S.csv", 350)
+    expected = report(NATIONAL_RULES, data, "markdown", "interpreter").text
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for stream, shown in ((io.StringIO(), False), (Terminal(), True)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        assert report(NATIONAL_RULES, data, "markdown", "polars").text == expected
+        assert ("Assessing" in stream.getvalue()) is shown

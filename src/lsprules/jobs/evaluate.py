@@ -118,10 +118,11 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
             if planned is not None:
                 from lsprules.render.context import report_stream
 
-                report = report_stream(rules, planned.dataset, planned.stream)
-                chunks = _report_chunks(output_format, report, planned.provenance, color=color, width=width,
-                                        wide=wide)
-                return EvaluateOutput(_deliver(chunks, write), notes=tuple(notes))
+                with _advancing(planned) as stream:
+                    chunks = _report_chunks(output_format, report_stream(rules, planned.dataset, stream),
+                                            planned.provenance, color=color, width=width, wide=wide)
+                    text = _deliver(chunks, write)
+                return EvaluateOutput(text, notes=tuple(notes))
             pieces = None
         elif output_format == "json":
             pieces = _compiled_json(rules, paths, period, areas, years, engine, notes)
@@ -248,6 +249,20 @@ def _assessing(rules: RuleSet, dataset: Dataset, at: Period | None, areas: list[
 
 
 @contextmanager
+def _advancing(planned: PlannedReport) -> Iterator[EvaluationStream]:
+    """The plan's stream of areas with a progress bar, as the interpreter's has (on a terminal only)."""
+    from lsprules.render.progress import progress
+
+    def advanced(parts: Iterable[AreaResults], advance: Callable[[str], None]) -> Iterator[AreaResults]:
+        for part in parts:
+            yield part
+            advance(part.assessments[0].area if part.assessments else "")
+
+    with progress("Assessing", planned.areas) as advance:
+        yield replace(planned.stream, parts=advanced(planned.stream.parts, advance))
+
+
+@contextmanager
 def _inputs_kept_aside() -> Iterator[None]:
     """Python's cyclic garbage collector leaves what is already loaded (the rules, the dataset) out of its passes
     while the areas are assessed, and takes it back after. Those objects live to the end of the run, and at
@@ -278,8 +293,8 @@ def evaluate_pages(rules_path: Path, dataset_path: Path | Sequence[Path], folder
     if planned is not None:
         from lsprules.render.context import report_stream
 
-        _write_pages(rules, folder, report_stream(rules, planned.dataset, planned.stream, own=True),
-                     planned.provenance)
+        with _advancing(planned) as stream:
+            _write_pages(rules, folder, report_stream(rules, planned.dataset, stream, own=True), planned.provenance)
         return EvaluateOutput("", notes=tuple(notes))
     from lsprules.audit.provenance import provenance_for
     from lsprules.data.load import load_all
@@ -449,6 +464,7 @@ class PlannedReport:
     stream: EvaluationStream
     dataset: Dataset
     provenance: Provenance
+    areas: int  # how many the stream holds
 
 
 def _planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas: list[str] | None,
@@ -478,7 +494,7 @@ def _planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas
     shown, sha256 = display_name(path), _sha256(path)
     dataset = Dataset(shown, (), found.kind, sha256=sha256)
     provenance = provenance_of([input_file("rules", rules.file, rules.sha256), input_file("dataset", shown, sha256)])
-    return PlannedReport(found.stream, dataset, provenance)
+    return PlannedReport(found.stream, dataset, provenance, found.areas)
 
 
 def _auto_json_engine(path: Path) -> str:

@@ -42,10 +42,12 @@ MEMO = 1 << 16
 
 @dataclass(frozen=True)
 class ReportAssessments:
-    """The assessments of a report from the plan: the stream of areas, and the data's kind of period."""
+    """The assessments of a report from the plan: the stream of areas, the data's kind of period, and how many
+    areas the stream holds."""
 
     stream: EvaluationStream
     kind: PeriodKind
+    areas: int
 
 
 def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", period: str | None = None,
@@ -63,7 +65,8 @@ def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", pe
     maker = _Maker(rules, found, assessed)
     parts = (AreaResults(tuple(maker.assessment(row) for row in area), ())
              for _, area in groupby(rows, key=lambda row: row[0]))
-    return ReportAssessments(EvaluationStream(rules.file, assessed, False, parts), found.kind)
+    count = len(found.areas) if areas is None else len(set(areas))
+    return ReportAssessments(EvaluationStream(rules.file, assessed, False, parts), found.kind, count)
 
 
 class _Maker:
