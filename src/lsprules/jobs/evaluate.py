@@ -91,8 +91,8 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     CSV output of one long-form CSV dataset runs the compiled fast path (lsprules.engine.compiled), else the
     columnar engine (lsprules.engine.columnar, DuckDB) when the rules are within what its plan expresses; JSON
     output of one runs the columnar engine (in polars when installed) when the plan also has the words of every
-    reason;
-    both give the same bytes as the reference interpreter, which runs for everything else, and always for
+    reason, and the Markdown, HTML and table reports of one take their assessments from it likewise;
+    all give the same bytes as the reference interpreter, which runs for everything else, and always for
     `engine="interpreter"` (or `fast=False`). With `engine="duckdb"`, `"polars"` or `"spark"` (the same plan
     run in polars or on Spark), a run the columnar engine cannot do says why in `notes`. A plain CSV has no
     columns for printed judgements, so it has no discrepancies.
