@@ -1,5 +1,6 @@
 """A report's distance from target ('5 pp short of target', '35.6% better than target') is worded as before its
-shortcuts: the shortfall ahead asked only when not short, the percentage made as one Fraction."""
+shortcuts: the distance worked out on integers when higher or lower is better, the shortfall ahead asked only when
+not short, the percentage made as one ratio."""
 
 from __future__ import annotations
 

@@ -36,14 +36,15 @@ def to_decimal(value: Fraction, places: int) -> Decimal:
 
 def rounded_text(value: Fraction, places: int) -> str:
     """str(to_decimal(value, places)), written from the rounded digits without making the Decimal (reports show
-    hundreds of thousands of numbers, most of them recurring: each text is made once, see _rounded_text)."""
-    return _rounded_text(value.numerator, value.denominator, places)
+    hundreds of thousands of numbers, most of them recurring: each text is made once, see ratio_text)."""
+    return ratio_text(value.numerator, value.denominator, places)
 
 
 @lru_cache(maxsize=1 << 16)
-def _rounded_text(numerator: int, denominator: int, places: int) -> str:
-    """rounded_text of numerator / denominator, remembered: a national report shows a few thousand distinct numbers
-    hundreds of thousands of times (keyed by integers, whose hash is cheap, where a Fraction's is not)."""
+def ratio_text(numerator: int, denominator: int, places: int) -> str:
+    """rounded_text of numerator / denominator (denominator > 0, the two need not be in lowest terms), remembered:
+    a national report shows a few thousand distinct numbers hundreds of thousands of times (keyed by integers,
+    whose hash is cheap, where a Fraction's is not)."""
     if places <= 0:
         return str(to_decimal(Fraction(numerator, denominator), places))
     whole, remainder = divmod(abs(numerator) * 10 ** places, denominator)

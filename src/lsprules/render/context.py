@@ -15,7 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
 
-from lsprules.core.numbers import shown
+from lsprules.core.numbers import ratio_text, shown
 from lsprules.core.periods import Period
 from lsprules.data.model import Dataset, Missing
 from lsprules.engine.interpreter import (
@@ -161,6 +161,28 @@ def _from_target(spec: IndicatorSpec | None, a: Assessment) -> str | None:
     """How far the value is from the target: '5 pp short of target', '35.6 % better than target'."""
     if spec is None or a.value is None or a.target is None:
         return None
+    sign = spec.direction.sign
+    if sign is None:  # closer to an ideal is better: how far each is from it
+        return _from_target_by_ideal(spec, a)
+    # Higher or lower is better: the distance is |value - target|, worked out on integers (every row of a report
+    # comes through here, and Fraction arithmetic is Python code): ahead / over is (value - target) x sign.
+    value, target = a.value, a.target
+    ahead = sign * (value.numerator * target.denominator - target.numerator * value.denominator)
+    if ahead == 0:
+        return "at target"
+    words = "better than target" if ahead > 0 else "short of target"
+    amount, over = abs(ahead), value.denominator * target.denominator
+    if is_percent(a.unit):
+        return f"{ratio_text(amount, over, a.decimals)} pp {words}"
+    if target.numerator == 0:
+        return f"{ratio_text(amount, over, a.decimals)} {words}"
+    # amount / |target| * 100
+    return f"{ratio_text(amount * 100 * target.denominator, over * abs(target.numerator), 1)}% {words}"
+
+
+def _from_target_by_ideal(spec: IndicatorSpec, a: Assessment) -> str:
+    """_from_target when closer to an ideal is better, by the polarity's shortfall."""
+    assert a.value is not None and a.target is not None
     polarity = spec.direction
     short = polarity.shortfall(a.value, a.target)
     # How far ahead the value is matters only when it is not short (every row of a report comes through here).
