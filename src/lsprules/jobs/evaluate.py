@@ -480,7 +480,7 @@ def _planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas
     path = Path(paths[0])
     if engine == "auto" and not _large(path):
         return None  # small (or unreadable, which the reader reports): the interpreter is done before the plan
-    from lsprules.audit.provenance import input_file, provenance_of
+    from lsprules.audit.provenance import provenance_for
     from lsprules.core.source import display_name
     from lsprules.engine.columnar.input_checks import Fallback
     from lsprules.engine.columnar.report_run import evaluate_report
@@ -491,10 +491,8 @@ def _planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas
         if engine != "auto" or found.note:
             notes.append(f"the {name} engine did not run: {found.reason}; the reference interpreter ran")
         return None
-    shown, sha256 = display_name(path), _sha256(path)
-    dataset = Dataset(shown, (), found.kind, sha256=sha256)
-    provenance = provenance_of([input_file("rules", rules.file, rules.sha256), input_file("dataset", shown, sha256)])
-    return PlannedReport(found.stream, dataset, provenance, found.areas)
+    dataset = Dataset(display_name(path), (), found.kind, sha256=_sha256(path))
+    return PlannedReport(found.stream, dataset, provenance_for(rules, [dataset]), found.areas)
 
 
 def _auto_json_engine(path: Path) -> str:
