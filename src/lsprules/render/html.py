@@ -39,6 +39,7 @@ from lsprules.render.sections import (
     value_text,
 )
 from lsprules.render.sparkline import sparkline_svg
+from lsprules.render.streamed import written
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
@@ -141,15 +142,36 @@ def render_html(evaluation: Evaluation, provenance: Provenance, context: ReportC
 
 
 def html_chunks(report: ReportStream, provenance: Provenance) -> Iterator[str]:
-    """The report as HTML in pieces, a piece per part of the stream: the bytes of render_html without ever
-    holding the whole document (the key and sources, gathered on the way, come after the areas)."""
-    heading = report.before.title or "lsprules assessment"
-    yield page_start(heading) + f"<header><h1>{esc(heading)}</h1>{meta_html(report.period, report.before)}</header>"
-    for evaluation, context in report.parts:
+    """The report as HTML in pieces, a piece per area: the bytes of render_html without ever holding the whole
+    document (the key and sources, gathered on the way, come after the areas)."""
+    return written(HtmlWriter(), report, provenance)
+
+
+class HtmlWriter:
+    """The one-page HTML report an area at a time (render/streamed.py)."""
+
+    def head(self, report: ReportStream) -> str:
+        """The document up to its first area: the style, the heading and the period assessed."""
+        heading = report.before.title or "lsprules assessment"
+        meta = meta_html(report.period, report.before)
+        return page_start(heading) + f"<header><h1>{esc(heading)}</h1>{meta}</header>"
+
+    def areas(self, evaluation: Evaluation, context: ReportContext) -> Iterator[str]:
+        """Each area's section."""
         for area in arrange(evaluation):
             yield "\n" + area_html(area, evaluation.rules_file, context)
-    after = report.after()
-    yield "".join("\n" + b for b in (context_html(after), key_html(after), footer_html(provenance)) if b) + page_end()
+
+    def tail(self, after: ReportContext, provenance: Provenance) -> str:
+        """The comments and sources, the key, the provenance and the end of the document."""
+        blocks = (context_html(after), key_html(after), footer_html(provenance))
+        return "".join("\n" + b for b in blocks if b) + page_end()
+
+    def seen(self) -> frozenset[str]:
+        """Nothing: the text after the areas needs only the run's context."""
+        return frozenset()
+
+    def take(self, seen: frozenset[str]) -> None:
+        """Nothing to take in."""
 
 
 def page(heading: str, body: str, style: str = "", script: str = "") -> str:

@@ -26,6 +26,7 @@ from lsprules.render.sections import (
     theme_verdict,
     value_text,
 )
+from lsprules.render.streamed import written
 
 # Characters that start emphasis, code, links or strike-through, or end a table cell. Text never starts a
 # line (it follows "| ", "## " or "- "), so the line-start markers (#, -, +, >) need no escape.
@@ -52,18 +53,37 @@ def render_markdown(evaluation: Evaluation, provenance: Provenance, context: Rep
 
 
 def markdown_chunks(report: ReportStream, provenance: Provenance) -> Iterator[str]:
-    """The report as Markdown in pieces, a piece per part of the stream: the bytes of render_markdown without
-    ever holding the whole text (the key and sources, gathered on the way, come after the areas)."""
-    before = report.before
-    yield _lines([f"# {md_text(before.title or 'lsprules assessment')}", ""]
-                 + ([f"Source: {md_text(before.source)}", ""] if before.source else []))
-    for evaluation, context in report.parts:
+    """The report as Markdown in pieces, a piece per area: the bytes of render_markdown without ever holding the
+    whole text (the key and sources, gathered on the way, come after the areas)."""
+    return written(MarkdownWriter(), report, provenance)
+
+
+class MarkdownWriter:
+    """Markdown an area at a time (render/streamed.py)."""
+
+    def head(self, report: ReportStream) -> str:
+        """The title and the source."""
+        before = report.before
+        return _lines([f"# {md_text(before.title or 'lsprules assessment')}", ""]
+                      + ([f"Source: {md_text(before.source)}", ""] if before.source else []))
+
+    def areas(self, evaluation: Evaluation, context: ReportContext) -> Iterator[str]:
+        """Each area's heading, themes, tables and discrepancies."""
         for area in arrange(evaluation):
             yield _lines(_area(area, evaluation, context))
-    after = report.after()
-    # The whole text ends in one newline; the provenance's "Produced by" line is never empty, so trimming the
-    # last piece's blank lines never reaches into an earlier piece.
-    yield "\n".join(_comments(after) + _key(after) + _provenance(provenance)).rstrip("\n") + "\n"
+
+    def tail(self, after: ReportContext, provenance: Provenance) -> str:
+        """The comments, sources, key and provenance."""
+        # The whole text ends in one newline; the provenance's "Produced by" line is never empty, so trimming the
+        # last piece's blank lines never reaches into an earlier piece.
+        return "\n".join(_comments(after) + _key(after) + _provenance(provenance)).rstrip("\n") + "\n"
+
+    def seen(self) -> frozenset[str]:
+        """Nothing: the text after the areas needs only the run's context."""
+        return frozenset()
+
+    def take(self, seen: frozenset[str]) -> None:
+        """Nothing to take in."""
 
 
 def _lines(lines: list[str]) -> str:

@@ -34,6 +34,7 @@ from lsprules.render.sections import (
     theme_verdict,
     value_text,
 )
+from lsprules.render.streamed import written
 
 # RAG is shown by colour *and* by word and shape (band_label), so that it reads without colour too.
 BAND_STYLES = {
@@ -70,33 +71,53 @@ def render_table(evaluation: Evaluation, provenance: Provenance, context: Report
 
 def table_chunks(report: ReportStream, provenance: Provenance, width: int = 80, color: bool = False,
                  wide: bool = False) -> Iterator[str]:
-    """The report as text in pieces, a piece per part of the stream: the bytes of render_table without ever
-    holding the whole text (the key and sources, gathered on the way, come after the areas)."""
-    printer = _Printer(color)
-    for lines in _lines(report, provenance, 10_000 if wide else max(width, 40), wide):
-        yield printer.text(lines)
+    """The report as text in pieces, a piece per area: the bytes of render_table without ever holding the whole
+    text (the key and sources, gathered on the way, come after the areas)."""
+    return written(TableWriter(color=color, width=width, wide=wide), report, provenance)
 
 
-def _lines(report: ReportStream, provenance: Provenance, width: int, wide: bool) -> Iterator[list[Text]]:
-    heading = report.before.title or "lsprules assessment"
-    period = report.period.label if report.period else "–"
-    out = _wrapped(heading, width, "bold")
-    if report.before.source:
-        out += _wrapped(f"Source: {report.before.source}", width, "dim")
-    yield out
-    headings: set[str] = set()  # the column headings printed: the key explains the abbreviations among them
-    titles: dict[tuple[str, int], list[str]] = {}  # each indicator title wrapped once per run, not once per area
-    for evaluation, context in report.parts:
+class TableWriter:
+    """The table an area at a time (render/streamed.py); it has seen the column headings it printed, whose
+    abbreviations the key explains."""
+
+    def __init__(self, color: bool = False, width: int = 80, wide: bool = False):
+        self.printer = _Printer(color)
+        self.width = 10_000 if wide else max(width, 40)
+        self.wide = wide
+        self.headings: set[str] = set()  # the column headings printed
+        self.titles: dict[tuple[str, int], list[str]] = {}  # each indicator title wrapped once per run
+
+    def head(self, report: ReportStream) -> str:
+        """The title and the source."""
+        out = _wrapped(report.before.title or "lsprules assessment", self.width, "bold")
+        if report.before.source:
+            out += _wrapped(f"Source: {report.before.source}", self.width, "dim")
+        return self.printer.text(out)
+
+    def areas(self, evaluation: Evaluation, context: ReportContext) -> Iterator[str]:
+        """Each area's heading, themes, tables and discrepancies."""
+        width, period = self.width, evaluation.period.label if evaluation.period else "–"
         for area in arrange(evaluation):
             out = [Text()] + _wrapped(f"{area.area} — assessed at {period}", width, "bold")
             out += [line for t in area.themes for line in _theme(t, context, width)]
             for section in area.sections:
-                out += [Text()] + _section(section, context, width, wide, headings, titles)
-            yield out + _discrepancies(area, width)
-    after = report.after()
-    out = _comments(after, width)
-    out += [Text()] + _key(after, width, headings)
-    yield out + [Text()] + [Text(line, style="dim") for line in _provenance_lines(provenance, width)]
+                out += [Text()] + _section(section, context, width, self.wide, self.headings, self.titles)
+            yield self.printer.text(out + _discrepancies(area, width))
+
+    def tail(self, after: ReportContext, provenance: Provenance) -> str:
+        """The comments and sources, the key (with the abbreviated headings printed) and the provenance."""
+        width = self.width
+        out = _comments(after, width) + [Text()] + _key(after, width, self.headings)
+        out += [Text()] + [Text(line, style="dim") for line in _provenance_lines(provenance, width)]
+        return self.printer.text(out)
+
+    def seen(self) -> frozenset[str]:
+        """The column headings printed so far."""
+        return frozenset(self.headings)
+
+    def take(self, seen: frozenset[str]) -> None:
+        """Take in the column headings another writer printed."""
+        self.headings.update(seen)
 
 
 def _wrapped(text: str, width: int, style: str = "", indent: str = "") -> list[Text]:
