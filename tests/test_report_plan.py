@@ -55,7 +55,7 @@ def plan_assessments(rules: Path, data: Path, period: str | None = None, areas: 
     found = evaluate_report(load_rules(rules), data, engine, period=period, areas=areas)
     if isinstance(found, Fallback):
         return found
-    parts = list(found.stream.parts)
+    parts = list(found.stream().parts)
     assert all(len({a.area for a in part.assessments}) == 1 for part in parts)
     return [a for part in parts for a in part.assessments]
 

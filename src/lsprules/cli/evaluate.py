@@ -99,6 +99,10 @@ def evaluate(
     pages: Annotated[bool, typer.Option("--pages", help="HTML as a folder (-o FOLDER), for runs of many areas: "
                                         "index.html lists every area with its ratings and counts by RAG and "
                                         "arrow, to sort and filter, and links a page per area.")] = False,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, max=256, metavar="N", show_default=False,
+                                             help="Processes that write a Markdown, HTML or table report of "
+                                             "thousands of areas from the columnar engine (default: one per CPU; "
+                                             "1: this process alone). The output is the same.")] = None,
 ) -> None:
     """Assess every indicator and theme of RULES on DATASET(s), for every area (or those given by --area).
 
@@ -138,7 +142,7 @@ def evaluate(
             "period": period, "output_format": output_format.value, "areas": area,
             "color": to_stdout(output) and color_enabled(sys.stdout), "years": years.value if years else None,
             "width": shutil.get_terminal_size((80, 24)).columns, "wide": wide, "view": view.value,
-            "engine": engine.value}
+            "engine": engine.value, "jobs": jobs}
         if output_format is EvaluateFormat.docx:  # a binary file, written whole
             result = evaluate_job(rules, dataset, **options)
             emit(result.data or b"", output, through_symlink=write_through_symlink)

@@ -17,6 +17,7 @@ from lsprules.data.model import Dataset, resolve_period
 
 if TYPE_CHECKING:
     from lsprules.audit.provenance import Provenance
+    from lsprules.engine.columnar.report_run import ReportAssessments
     from lsprules.engine.interpreter import AreaResults, Evaluation, EvaluationStream
     from lsprules.lang.resolve import RuleSet
     from lsprules.render.context import ReportContext, ReportStream
@@ -75,6 +76,7 @@ class EvaluateOptions(TypedDict, total=False):
     wide: bool
     view: str
     engine: str
+    jobs: int | None
 
 
 def run_evaluate(rules_path: Path, dataset_path: Path | Sequence[Path], **options: Unpack[EvaluateOptions]) -> str:
@@ -85,7 +87,8 @@ def run_evaluate(rules_path: Path, dataset_path: Path | Sequence[Path], **option
 def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, period: str | None = None,
                  output_format: str = "table", areas: list[str] | None = None, color: bool = False,
                  years: str | None = None, fast: bool = True, width: int = 80, wide: bool = False,
-                 view: str = "report", engine: str = "auto", write: Write | None = None) -> EvaluateOutput:
+                 view: str = "report", engine: str = "auto", jobs: int | None = None,
+                 write: Write | None = None) -> EvaluateOutput:
     """Evaluate a rule file on one or more datasets (merged): the rendered output and its discrepancies.
 
     CSV output of one long-form CSV dataset runs the compiled fast path (lsprules.engine.compiled), else the
@@ -97,7 +100,8 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     run in polars or on Spark), a run the columnar engine cannot do says why in `notes`. A plain CSV has no
     columns for printed judgements, so it has no discrepancies.
     The table is laid out `width` columns wide (`wide`: every period, however wide that is). `view` "areas"
-    shows the areas side by side instead of a report per area (in every format but JSON).
+    shows the areas side by side instead of a report per area (in every format but JSON). `jobs`: the worker
+    processes that write a report of many areas from the plan (None: one per CPU; 1: none, jobs/report_workers.py).
     With `write`, a text output goes to it in pieces as it is rendered (the STREAMED and STREAMED_REPORTS formats
     of the report view an area at a time, so that memory does not grow with the output) and `text` is empty.
     """
@@ -116,12 +120,8 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
         if output_format in STREAMED_REPORTS:
             planned = _planned_report(rules, paths, period, areas, years, engine, notes)
             if planned is not None:
-                from lsprules.render.context import report_stream
-
-                with _advancing(planned) as stream:
-                    chunks = _report_chunks(output_format, report_stream(rules, planned.dataset, stream),
-                                            planned.provenance, color=color, width=width, wide=wide)
-                    text = _deliver(chunks, write)
+                text = _deliver(_planned_chunks(output_format, planned, jobs, color=color, width=width, wide=wide),
+                                write)
                 return EvaluateOutput(text, notes=tuple(notes))
             pieces = None
         elif output_format == "json":
@@ -216,17 +216,32 @@ def _streamed_report(output_format: str, rules: RuleSet, dataset: Dataset, at: P
 def _report_chunks(output_format: str, report: ReportStream, provenance: Provenance, *, color: bool, width: int,
                    wide: bool) -> Iterator[str]:
     """A STREAMED_REPORTS format's text in pieces, an area at a time."""
-    if output_format == "markdown":
-        from lsprules.render.markdown import markdown_chunks
+    from lsprules.render.streamed import written
+    from lsprules.render.writers import area_writer
 
-        return markdown_chunks(report, provenance)
-    if output_format == "html":
-        from lsprules.render.html import html_chunks
+    return written(area_writer(output_format, color=color, width=width, wide=wide), report, provenance)
 
-        return html_chunks(report, provenance)
-    from lsprules.render.table import table_chunks
 
-    return table_chunks(report, provenance, width=width, color=color, wide=wide)
+def _planned_chunks(output_format: str, planned: PlannedReport, jobs: int | None, *, color: bool, width: int,
+                    wide: bool) -> Iterator[str]:
+    """A STREAMED_REPORTS format's text in pieces from the plan's assessments, with a progress bar: written by
+    worker processes for many areas when there is more than one CPU (jobs/report_workers.py), else here."""
+    from lsprules.jobs.report_workers import Task, worker_count, written_in_workers
+    from lsprules.render.progress import progress
+
+    workers = worker_count(jobs, planned.areas)
+    with progress("Assessing", planned.areas) as advance:
+        if workers:
+            task = Task(planned.assessments.making, planned.dataset, output_format,
+                        {"color": color, "width": width, "wide": wide})
+            yield from written_in_workers(planned.assessments, task, planned.provenance, workers, advance)
+            return
+        from lsprules.render.context import report_stream
+
+        stream = _advanced(planned.assessments.stream(), advance)
+        yield from _report_chunks(output_format, report_stream(planned.assessments.making.rules, planned.dataset,
+                                                                stream), planned.provenance,
+                                  color=color, width=width, wide=wide)
 
 
 @contextmanager
@@ -248,18 +263,14 @@ def _assessing(rules: RuleSet, dataset: Dataset, at: Period | None, areas: list[
         yield replace(stream, parts=counted(stream.parts))
 
 
-@contextmanager
-def _advancing(planned: PlannedReport) -> Iterator[EvaluationStream]:
-    """The plan's stream of areas with a progress bar, as the interpreter's has (on a terminal only)."""
-    from lsprules.render.progress import progress
-
-    def advanced(parts: Iterable[AreaResults], advance: Callable[[str], None]) -> Iterator[AreaResults]:
+def _advanced(stream: EvaluationStream, advance: Callable[[str], None]) -> EvaluationStream:
+    """The stream, calling `advance` with each area's name once it is read (a progress bar's)."""
+    def advanced(parts: Iterable[AreaResults]) -> Iterator[AreaResults]:
         for part in parts:
             yield part
             advance(part.assessments[0].area if part.assessments else "")
 
-    with progress("Assessing", planned.areas) as advance:
-        yield replace(planned.stream, parts=advanced(planned.stream.parts, advance))
+    return replace(stream, parts=advanced(stream.parts))
 
 
 @contextmanager
@@ -292,8 +303,10 @@ def evaluate_pages(rules_path: Path, dataset_path: Path | Sequence[Path], folder
         planned = _planned_report(rules, paths, period, areas, years, engine, notes)
     if planned is not None:
         from lsprules.render.context import report_stream
+        from lsprules.render.progress import progress
 
-        with _advancing(planned) as stream:
+        with progress("Assessing", planned.areas) as advance:
+            stream = _advanced(planned.assessments.stream(), advance)
             _write_pages(rules, folder, report_stream(rules, planned.dataset, stream, own=True), planned.provenance)
         return EvaluateOutput("", notes=tuple(notes))
     from lsprules.audit.provenance import provenance_for
@@ -461,10 +474,10 @@ class PlannedReport:
     dataset as the reader would name it (a plain CSV or Parquet file has no title, source, notes or fields, so
     the report context needs none of its areas) and the provenance of the run."""
 
-    stream: EvaluationStream
+    assessments: ReportAssessments
     dataset: Dataset
     provenance: Provenance
-    areas: int  # how many the stream holds
+    areas: int  # how many the assessments hold
 
 
 def _planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas: list[str] | None,
@@ -492,7 +505,7 @@ def _planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas
             notes.append(f"the {name} engine did not run: {found.reason}; the reference interpreter ran")
         return None
     dataset = Dataset(display_name(path), (), found.kind, sha256=_sha256(path))
-    return PlannedReport(found.stream, dataset, provenance_for(rules, [dataset]), found.areas)
+    return PlannedReport(found, dataset, provenance_for(rules, [dataset]), found.areas)
 
 
 def _auto_json_engine(path: Path) -> str:

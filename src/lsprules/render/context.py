@@ -35,6 +35,9 @@ ARROW_MEANINGS = {"up": "improved since the previous value", "static": "static (
 TRAJECTORY_MEANING = ("where the straight line from the baseline to the target stands at the assessed period; "
                       "a value at or better than it is on trajectory")
 PERCENT_UNITS = ("percent", "%")
+# What a gathering has seen of its areas (to send to another process): the key's (KeyGathering.seen) and sources.
+KeySeen = tuple[tuple[str, ...], tuple[str, ...], bool, bool, bool]
+Seen = tuple[KeySeen, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,16 @@ class ContextGathering:
     def after(self) -> ReportContext:
         """The context of the whole run as far as it has been gathered: the key and the sources of every area."""
         return replace(self.before, key=self.key.entries(), sources=tuple(self.sources))
+
+    def seen(self) -> Seen:
+        """What has been gathered of the areas so far, to take into another gathering (in another process)."""
+        return self.key.seen(), tuple(self.sources)
+
+    def take(self, seen: Seen) -> None:
+        """Take in what another gathering has seen of its areas, as if its areas had come here after these."""
+        key, sources = seen
+        self.key.take(key)
+        self.sources.update(dict.fromkeys(sources))
 
 
 @lru_cache(maxsize=256)
@@ -224,6 +237,20 @@ class KeyGathering:
             self.no_rag = self.no_rag or a.rag is None
             self.target = self.target or a.target is not None
             self.trajectory = self.trajectory or a.trajectory is not None
+
+    def seen(self) -> KeySeen:
+        """What has been taken in: the indicators and arrows in the order first met, whether any RAG was n/a, any
+        target or trajectory set."""
+        return tuple(self.used), tuple(self.arrows), self.no_rag, self.target, self.trajectory
+
+    def take(self, seen: KeySeen) -> None:
+        """Take in what another gathering has seen, as if its assessments had come after these."""
+        used, arrows, no_rag, target, trajectory = seen
+        self.used.update(dict.fromkeys(used))
+        self.arrows.update(dict.fromkeys(arrows))
+        self.no_rag = self.no_rag or no_rag
+        self.target = self.target or target
+        self.trajectory = self.trajectory or trajectory
 
     def entries(self) -> tuple[tuple[str, str], ...]:
         """The key of every assessment taken in: (term, meaning) in the order a report prints them."""

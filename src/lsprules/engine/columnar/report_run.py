@@ -6,17 +6,18 @@ engine/interpreter.Assessment the interpreter makes (numbers as Fractions of the
 denominators, the reasons and clause traces read from the plan's JSON text), so that every renderer prints the
 same bytes. tests/test_report_plan.py holds each assessment equal to the interpreter's. The run is that of the
 JSON report (json_run.py): the same checks of the file, batches of whole areas, and the same reasons to step aside.
+A batch is made into assessments wherever `Making` is sent (jobs/report_workers.py makes them in worker processes).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from lsprules.core.periods import Period, PeriodKind
 from lsprules.engine.columnar.input_checks import Checked, Fallback
@@ -35,19 +36,47 @@ from lsprules.engine.interpreter import (
 from lsprules.lang import nodes
 from lsprules.lang.resolve import IndicatorSpec, RuleSet
 
+if TYPE_CHECKING:
+    import polars as pl
+
 MISSING = {"s": "suppressed", "n": "n/a"}  # a series item's code for a missing value: interpreter._missing_word
 REASONS_SEPARATOR = '",' + ITEM + '"'  # between two reasons in the plan's text (items of a JSON list)
 MEMO = 1 << 16
 
 
+# A batch of the plan's rows (REPORT_COLUMNS), whole areas: a list of tuples (DuckDB) or a polars frame.
+Batch: TypeAlias = "list[tuple[Any, ...]] | pl.DataFrame"
+
+
+@dataclass(frozen=True)
+class Making:
+    """What turns the plan's rows into assessments, in this process or another (it pickles): the rules, the
+    file's facts and the period assessed."""
+
+    rules: RuleSet
+    found: Checked
+    at: Period | None
+
+    def maker(self) -> AreaMaker:
+        """A maker of areas' results, with empty memos."""
+        return AreaMaker(self.rules, self.found, self.at)
+
+
 @dataclass(frozen=True)
 class ReportAssessments:
-    """The assessments of a report from the plan: the stream of areas, the data's kind of period, and how many
-    areas the stream holds."""
+    """The assessments of a report from the plan: the plan's rows in batches of whole areas (to be read once),
+    what makes them assessments, the data's kind of period, and how many areas the batches hold."""
 
-    stream: EvaluationStream
+    batches: Iterator[Batch]
+    making: Making
     kind: PeriodKind
     areas: int
+
+    def stream(self) -> EvaluationStream:
+        """The batches as the interpreter's stream of areas, made in this process."""
+        maker = self.making.maker()
+        parts = (part for batch in self.batches for part in maker.parts(batch))
+        return EvaluationStream(self.making.rules.file, self.making.at, False, parts)
 
 
 def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", period: str | None = None,
@@ -60,16 +89,31 @@ def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", pe
     ran = run_stages(rules, Path(path), engine, period, areas, compile_report_stages)
     if isinstance(ran, Fallback):
         return ran
-    found, assessed = ran.found, assessed_period(ran)
-    rows = (row for batch in ran.batches for row in (batch if isinstance(batch, list) else batch.rows()))
-    maker = _Maker(rules, found, assessed)
-    parts = (AreaResults(tuple(maker.assessment(row) for row in area), ())
-             for _, area in groupby(rows, key=lambda row: row[0]))
-    count = len(found.areas) if areas is None else len(set(areas))
-    return ReportAssessments(EvaluationStream(rules.file, assessed, False, parts), found.kind, count)
+    count = len(ran.found.areas) if areas is None else len(set(areas))
+    making = Making(rules, ran.found, assessed_period(ran))
+    return ReportAssessments(_whole_areas(ran.batches), making, ran.found.kind, count)
 
 
-class _Maker:
+def _whole_areas(batches: Iterator[Batch]) -> Iterator[Batch]:
+    """The batches, each of whole areas: DuckDB's rows come in lists of json_run.BATCH_ROWS, which may end inside
+    an area (the area's rows then start the next batch); polars' frames hold whole areas already."""
+    held: list[tuple[Any, ...]] = []  # the rows of an area the last list may not have ended
+    for batch in batches:
+        if not isinstance(batch, list):
+            yield batch
+            continue
+        rows = held + batch
+        cut = len(rows)
+        while cut and rows[cut - 1][0] == rows[-1][0]:
+            cut -= 1
+        held = rows[cut:]
+        if cut:
+            yield rows[:cut]
+    if held:
+        yield held
+
+
+class AreaMaker:
     """Turns the plan's rows into assessments: what depends only on the indicator is worked out once, and the
     numbers, series points and clause traces that recur (national data repeats them by the thousand) are made once
     and shared, in memos of at most MEMO entries each (Fractions and the traces are immutable)."""
@@ -86,6 +130,12 @@ class _Maker:
         self.numbers: dict[tuple[int, int], Fraction] = {}
         self.points: dict[str, tuple[Period, Fraction]] = {}
         self.traces: dict[str, tuple[ClauseTrace, ...]] = {}
+
+    def parts(self, batch: Batch) -> Iterator[AreaResults]:
+        """The results of each area of a batch of whole areas, in order."""
+        rows = batch if isinstance(batch, list) else batch.rows()
+        for _, area in groupby(rows, key=lambda row: row[0]):
+            yield AreaResults(tuple(self.assessment(row) for row in area), ())
 
     def assessment(self, row: tuple[Any, ...]) -> Assessment:
         """The interpreter's assessment of one row of REPORT_COLUMNS."""
