@@ -43,7 +43,8 @@ def commands(size: str, before: str, out: Path) -> dict[str, tuple[str | None, l
 
 def timed(path: str | None, command: list[str]) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds (user + system) and peak resident KiB of one command."""
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    # As a user's install runs: with bytecode caches (PYTHONDONTWRITEBYTECODE would compile lsprules every run).
+    environment = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
     if path:
         environment["PYTHONPATH"] = path
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:

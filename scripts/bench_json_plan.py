@@ -21,13 +21,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "rules" / "national.rules"
+# As a user's install runs: with bytecode caches (PYTHONDONTWRITEBYTECODE would compile lsprules every run).
+ENVIRONMENT = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def timed(command: list[str], source: Path) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds and peak resident KB of one command, run with `source` on PYTHONPATH."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         subprocess.run(["/usr/bin/time", "-o", report.name, "-f", "%e %U %S %M", *command], check=True,
-                       env={**os.environ, "PYTHONPATH": str(source)}, stdout=subprocess.DEVNULL)
+                       env={**ENVIRONMENT, "PYTHONPATH": str(source)}, stdout=subprocess.DEVNULL)
         wall, user, system, peak = report.read().split()[-4:]
     return float(wall), float(user) + float(system), int(peak)
 

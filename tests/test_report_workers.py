@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import sys
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 from fastpath_helpers import NATIONAL_RULES, generate
 from lsprules.cli.app import app
 from lsprules.jobs import report_workers as workers
-from lsprules.jobs.evaluate import evaluate_job
+from lsprules.jobs.evaluate import evaluate_job, evaluate_pages
 from test_columnar_differential import needs_gen
 
 FORMATS = ("markdown", "html", "table")
@@ -45,6 +46,23 @@ def test_workers_write_the_bytes_one_process_writes(national_s, small_slices, en
     assert together.notes == ()
     if output_format == "table":  # what the key gathers from the areas came back from the workers
         assert "Tgt — target" in together.text and "Traj — trajectory" in together.text
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@needs_gen
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+def test_workers_write_the_pages_one_process_writes(national_s, small_slices, tmp_path, engine):
+    alone = evaluate_pages(NATIONAL_RULES, national_s, tmp_path / "alone", engine=engine, jobs=1)
+    together = evaluate_pages(NATIONAL_RULES, national_s, tmp_path / "together", engine=engine, jobs=2)
+    assert together.notes == alone.notes == ()
+    pages = _files(tmp_path / "together")
+    assert len(pages) == 352  # every area's page, the index and the folder's mark (core/files.FOLDER_MARK)
+    assert pages == _files(tmp_path / "alone")
+    evaluate_pages(NATIONAL_RULES, national_s, tmp_path / "reference", engine="interpreter")
+    assert pages == _files(tmp_path / "reference")
 
 
 @needs_gen
@@ -119,7 +137,7 @@ def test_jobs_must_be_a_count_of_processes(value):
 
 
 @needs_gen
-def test_jobs_on_the_command_line_gives_the_same_report(national_s, small_slices, tmp_path):
+def test_jobs_on_the_command_line_gives_the_same_report_and_pages(national_s, small_slices, tmp_path):
     runs = {}
     for jobs in ("1", "2"):
         target = tmp_path / f"report-{jobs}.md"
@@ -127,8 +145,12 @@ def test_jobs_on_the_command_line_gives_the_same_report(national_s, small_slices
                                           "--engine", "polars", "-j", jobs, "-o", str(target)])
         assert result.exit_code == 0, result.output
         runs[jobs] = target.read_bytes()
+        result = CliRunner().invoke(app, ["evaluate", str(NATIONAL_RULES), str(national_s), "-f", "html", "--pages",
+                                          "--jobs", jobs, "-o", str(tmp_path / f"pages-{jobs}")])
+        assert result.exit_code == 0, result.output
     assert runs["1"] == runs["2"]
     assert runs["1"].startswith(b"# lsprules assessment\n")
+    assert _files(tmp_path / "pages-1") == _files(tmp_path / "pages-2")
 
 
 def test_duckdb_rows_are_regrouped_into_whole_areas():

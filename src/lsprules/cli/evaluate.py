@@ -79,9 +79,9 @@ def evaluate(
     years: Annotated[Years | None, typer.Option("--years", help="Read every year label as this kind, when "
                                                    "the datasets mix financial and calendar years (2006 <-> "
                                                    "2006/07).")] = None,
-    engine: Annotated[Engine, typer.Option("--engine", help="auto: a compiled engine (the fast path, the "
-                                           "columnar engine in DuckDB; for JSON in polars when installed) where the "
-                                           "rules and input allow, else the "
+    engine: Annotated[Engine, typer.Option("--engine", help="auto: the fastest engine the rules and input "
+                                           "allow (the fast path or the columnar engine, in polars when installed "
+                                           "else DuckDB, for CSV, JSON and the reports of larger files), else the "
                                            "reference interpreter; interpreter: always the reference; duckdb, "
                                            "polars, spark: the columnar engine in DuckDB, polars or Spark, or a "
                                            "note saying why not.")] = Engine.auto,
@@ -100,9 +100,9 @@ def evaluate(
                                         "index.html lists every area with its ratings and counts by RAG and "
                                         "arrow, to sort and filter, and links a page per area.")] = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, max=256, metavar="N", show_default=False,
-                                             help="Processes that write a Markdown, HTML or table report of "
-                                             "thousands of areas from the columnar engine (default: one per CPU; "
-                                             "1: this process alone). The output is the same.")] = None,
+                                             help="Processes that write a Markdown, HTML (or --pages) or table "
+                                             "report of thousands of areas from the columnar engine (default: one "
+                                             "per CPU; 1: this process alone). The output is the same.")] = None,
 ) -> None:
     """Assess every indicator and theme of RULES on DATASET(s), for every area (or those given by --area).
 
@@ -130,7 +130,7 @@ def evaluate(
         with input_errors():
             result = _pages(rules, dataset, output_format, output, view, period=period, area=area,
                             years=years.value if years else None, through_symlink=write_through_symlink,
-                            engine=engine.value)
+                            engine=engine.value, jobs=jobs)
         for note in result.notes:
             typer.echo(f"note: {note}", err=True)
         _finish(result, strict, fail_on_discrepancy)
@@ -169,7 +169,7 @@ def _finish(result: EvaluateOutput, strict: bool, fail_on_discrepancy: bool) -> 
 
 def _pages(rules: Path, dataset: list[Path], output_format: EvaluateFormat, output: Path | None, view: View, *,
            period: str | None, area: list[str] | None, years: str | None, through_symlink: bool,
-           engine: str) -> EvaluateOutput:
+           engine: str, jobs: int | None) -> EvaluateOutput:
     """`--pages`: the HTML report as a folder, checked before anything is read (E003-E006)."""
     from lsprules.core.diagnostics import InputError, error
     from lsprules.core.files import output_folder
@@ -185,7 +185,8 @@ def _pages(rules: Path, dataset: list[Path], output_format: EvaluateFormat, outp
     assert output is not None  # to_stdout says so
     folder = output_folder(output, [rules, *dataset], written=WRITTEN, through_symlink=through_symlink)
     try:
-        return evaluate_pages(rules, dataset, folder, period=period, areas=area, years=years, engine=engine)
+        return evaluate_pages(rules, dataset, folder, period=period, areas=area, years=years, engine=engine,
+                              jobs=jobs)
     except OSError as exc:
         raise InputError([error("E001", f"cannot write '{output}': {exc.strerror or exc}",
                                 hint="check that the folder above it exists and is writable")]) from None

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from lsprules.engine.interpreter import AreaResults, Evaluation, EvaluationStream
     from lsprules.lang.resolve import RuleSet
     from lsprules.render.context import ReportContext, ReportStream
+    from lsprules.render.pages import Page
 
 FORMATS = ("table", "json", "csv", "markdown", "html", "docx")
 STREAMED = ("json", "csv")  # the formats rendered an area at a time, as the areas are assessed (report view)
@@ -288,11 +289,12 @@ def _inputs_kept_aside() -> Iterator[None]:
 
 def evaluate_pages(rules_path: Path, dataset_path: Path | Sequence[Path], folder: Path, *,
                    period: str | None = None, areas: list[str] | None = None,
-                   years: str | None = None, engine: str = "auto") -> EvaluateOutput:
+                   years: str | None = None, engine: str = "auto", jobs: int | None = None) -> EvaluateOutput:
     """The HTML report as a folder of pages (render/pages.py), written atomically to `folder`, which
     core.files.output_folder must have allowed: index.html and a page per area, each written as its area is
     assessed. The assessments come from the columnar plan as for the one-page report (_planned_report), else from
-    the reference interpreter (a columnar `engine` asked for then says why in `notes`); `text` is empty."""
+    the reference interpreter (a columnar `engine` asked for then says why in `notes`); `text` is empty. `jobs`:
+    as for evaluate_job."""
     from lsprules.lang.resolve import load_rules
 
     paths = [dataset_path] if isinstance(dataset_path, (str, Path)) else list(dataset_path)
@@ -302,17 +304,13 @@ def evaluate_pages(rules_path: Path, dataset_path: Path | Sequence[Path], folder
     if engine != "interpreter":
         planned = _planned_report(rules, paths, period, areas, years, engine, notes)
     if planned is not None:
-        from lsprules.render.context import report_stream
-        from lsprules.render.progress import progress
-
-        with progress("Assessing", planned.areas) as advance:
-            stream = _advanced(planned.assessments.stream(), advance)
-            _write_pages(rules, folder, report_stream(rules, planned.dataset, stream, own=True), planned.provenance)
+        _write_pages(folder, _planned_pages(rules, planned, jobs))
         return EvaluateOutput("", notes=tuple(notes))
     from lsprules.audit.provenance import provenance_for
     from lsprules.data.load import load_all
     from lsprules.engine.interpreter import evaluate_stream
     from lsprules.render.context import report_stream
+    from lsprules.render.pages import html_pages
 
     dataset, files = load_all(paths, PeriodKind(years) if years else None)
     at = resolve_period(period, dataset)
@@ -323,20 +321,49 @@ def evaluate_pages(rules_path: Path, dataset_path: Path | Sequence[Path], folder
     with _assessing(rules, dataset, at, areas, found) as stream:
         before = previous_period(stream.period, dataset) if rules.themes else None
         previous = evaluate_stream(rules, dataset, before, areas).parts if before is not None else None
-        _write_pages(rules, folder, report_stream(rules, dataset, stream, previous, own=True), provenance)
+        report = report_stream(rules, dataset, stream, previous, own=True)
+        _write_pages(folder, html_pages(report, provenance, *_index_columns(rules)))
     return EvaluateOutput("", found[0], warnings=empty_inputs(rules, files), notes=tuple(notes))
 
 
-def _write_pages(rules: RuleSet, folder: Path, report: ReportStream, provenance: Provenance) -> None:
-    """The pages of `report` written into `folder`, atomically, each as its area comes."""
-    from lsprules.core.files import atomic_folder
-    from lsprules.render.pages import html_pages
+def _planned_pages(rules: RuleSet, planned: PlannedReport, jobs: int | None) -> Iterator[Page]:
+    """The pages of the plan's assessments, with a progress bar: written by worker processes for many areas when
+    there is more than one CPU (jobs/report_workers.py), else here."""
+    from lsprules.jobs.report_workers import PAGES, Task, in_workers, worker_count
+    from lsprules.render.context import ContextGathering, ReportStream, report_stream
+    from lsprules.render.pages import folder_pages, html_pages
+    from lsprules.render.progress import progress
 
+    bands, themes = _index_columns(rules)
+    workers = worker_count(jobs, planned.areas)
+    with progress("Assessing", planned.areas) as advance:
+        if not workers:
+            stream = _advanced(planned.assessments.stream(), advance)
+            yield from html_pages(report_stream(rules, planned.dataset, stream, own=True), planned.provenance, bands,
+                                  themes)
+            return
+        making = planned.assessments.making
+        task = Task(making, planned.dataset, PAGES,
+                    {"provenance": planned.provenance, "bands": bands, "themes": themes})
+        gathering = ContextGathering(rules, planned.dataset)
+        made = in_workers(planned.assessments, task, workers, gathering, lambda seen: None, advance)
+        report = ReportStream(rules.file, making.at, gathering.before, (), gathering.after)
+        yield from folder_pages(made, report, planned.provenance, bands, themes)
+
+
+def _index_columns(rules: RuleSet) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The index page's columns: the RAG bands the rules can give, and each theme's id and title."""
     bands = tuple(dict.fromkeys(c.label for spec in rules.indicators.values() if spec.rag for c in spec.rag.clauses))
-    themes = tuple((t.id, t.title) for t in rules.themes)
+    return bands, tuple((t.id, t.title) for t in rules.themes)
+
+
+def _write_pages(folder: Path, pages: Iterable[Page]) -> None:
+    """The pages written into `folder`, atomically, each as it comes."""
+    from lsprules.core.files import atomic_folder
+
     with atomic_folder(folder) as temp:
         made: set[Path] = set()
-        for page in html_pages(report, provenance, bands, themes):
+        for page in pages:
             target = temp / page.path
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -13,24 +13,24 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
+from typing import Any, Protocol
 
 from lsprules.audit.provenance import Provenance
 from lsprules.data.model import Dataset
 from lsprules.engine.columnar.report_run import AreaMaker, Batch, Making, ReportAssessments
 from lsprules.engine.interpreter import Evaluation
-from lsprules.render.context import ContextGathering, ReportStream, Seen
-from lsprules.render.streamed import AreaWriter
+from lsprules.render.context import ContextGathering, ReportContext, ReportStream, Seen
+from lsprules.render.pages import HEADING, PageWriter
 from lsprules.render.writers import area_writer
 
 # Below this many areas one process writes the report: starting a worker (a new interpreter importing lsprules)
 # takes some 0.3 s, which a few thousand areas repay (docs/performance.md).
 PARALLEL_AREAS = 2_000
-SLICE_ROWS = 16_384  # the rows given to a worker at a time (whole areas: about 1,400 of twelve indicators)
+SLICE_ROWS = 4_096  # the rows given to a worker at a time (whole areas: about 340 of twelve indicators)
 AHEAD = 2  # slices waiting or being written per worker: enough to keep each busy, and all memory holds
 
 
@@ -47,23 +47,27 @@ def _cpus() -> int:
     return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
+PAGES = "pages"  # Task.output_format of the HTML report as a folder of pages
+
+
 @dataclass(frozen=True)
 class Task:
     """What every worker is given once: how to make the assessments, the dataset the report's context reads, and
-    the format to write with its options."""
+    what to write: a format written an area at a time (render/writers.area_writer, `options` its keywords), or
+    PAGES (`options` render/pages.PageWriter's provenance, bands and themes)."""
 
     making: Making
     dataset: Dataset
     output_format: str
-    options: dict[str, Any]  # area_writer's keyword options
+    options: dict[str, Any]
 
 
 @dataclass(frozen=True)
 class Written:
-    """A worker's text of a slice of areas, the areas' names (in order), what its context gathering saw of them
-    (the key and sources) and what its writer has seen."""
+    """A worker's work on a slice of areas: a text (or, for PAGES, an AreaPage) per area, the areas' names (in
+    order), what its context gathering saw of them (the key and sources) and what its writer has seen."""
 
-    text: str
+    pieces: tuple[Any, ...]
     areas: tuple[str, ...]
     gathered: Seen
     seen: frozenset[str]
@@ -77,6 +81,14 @@ def written_in_workers(assessments: ReportAssessments, task: Task, provenance: P
     gathering = ContextGathering(making.rules, task.dataset)
     writer = area_writer(task.output_format, **task.options)
     yield writer.head(ReportStream(making.rules.file, making.at, gathering.before, (), gathering.after))
+    yield from in_workers(assessments, task, workers, gathering, writer.take, advance)
+    yield writer.tail(gathering.after(), provenance)
+
+
+def in_workers(assessments: ReportAssessments, task: Task, workers: int, gathering: ContextGathering,
+               take: Callable[[frozenset[str]], None], advance: Callable[[str], None]) -> Iterator[Any]:
+    """The workers' pieces in the plan's order, what they gathered and saw taken into `gathering` and by
+    `take` as each slice comes back, `advance` called with each of its areas' names."""
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
                                initargs=(task,))
     try:
@@ -84,21 +96,21 @@ def written_in_workers(assessments: ReportAssessments, task: Task, provenance: P
         for piece in slices(assessments.batches):
             pending.append(pool.submit(_write, piece))
             if len(pending) >= AHEAD * workers:
-                yield _taken(pending.popleft().result(), gathering, writer, advance)
+                yield from _taken(pending.popleft().result(), gathering, take, advance)
         while pending:
-            yield _taken(pending.popleft().result(), gathering, writer, advance)
+            yield from _taken(pending.popleft().result(), gathering, take, advance)
     finally:
         pool.shutdown(cancel_futures=True)
-    yield writer.tail(gathering.after(), provenance)
 
 
-def _taken(written: Written, gathering: ContextGathering, writer: AreaWriter, advance: Callable[[str], None]) -> str:
-    """A worker's text, once what it saw is taken into this run's gathering and writer."""
+def _taken(written: Written, gathering: ContextGathering, take: Callable[[frozenset[str]], None],
+           advance: Callable[[str], None]) -> tuple[Any, ...]:
+    """A worker's pieces, once what it saw is taken in."""
     gathering.take(written.gathered)
-    writer.take(written.seen)
+    take(written.seen)
     for area in written.areas:
         advance(area)
-    return written.text
+    return written.pieces
 
 
 def slices(batches: Iterator[Batch]) -> Iterator[Batch]:
@@ -125,24 +137,40 @@ def _cuts(starts: list[int], rows: int) -> list[int]:
     return cuts + [rows] if rows > cuts[-1] else cuts
 
 
+class _AreasWriter(Protocol):
+    """What a worker writes with: an AreaWriter (texts) or a PageWriter (pages)."""
+
+    def areas(self, evaluation: Evaluation, context: ReportContext) -> Iterable[Any]:
+        """Each area's text or page."""
+
+    def seen(self) -> frozenset[str]:
+        """What the text after the areas needs to know of them."""
+
+
 class _Worker:
     """A worker process's state: its maker of assessments (whose memos serve every slice it writes) and writer."""
 
     def __init__(self, task: Task):
         self.task = task
         self.maker: AreaMaker = task.making.maker()
-        self.writer = area_writer(task.output_format, **task.options)
+        self.own = task.output_format == PAGES  # a page's context holds the key and sources of its area alone
+        self.writer: _AreasWriter
+        if self.own:
+            before = ContextGathering(task.making.rules, task.dataset).before
+            self.writer = PageWriter(heading=before.title or HEADING, **task.options)
+        else:
+            self.writer = area_writer(task.output_format, **task.options)
 
     def write(self, piece: Batch) -> Written:
-        """The text of a slice's areas, as the report's one process would write them."""
-        making, gathering = self.task.making, ContextGathering(self.task.making.rules, self.task.dataset)
-        texts: list[str] = []
+        """The texts (or pages) of a slice's areas, as the report's one process would write them."""
+        making, gathering = self.task.making, ContextGathering(self.task.making.rules, self.task.dataset, self.own)
+        pieces: list[Any] = []
         areas: list[str] = []
         for part in self.maker.parts(piece):
             evaluation = Evaluation(making.rules.file, making.at, part.assessments, part.themes)
-            texts += self.writer.areas(evaluation, gathering.area(part))
+            pieces += self.writer.areas(evaluation, gathering.area(part))
             areas.append(part.assessments[0].area)
-        return Written("".join(texts), tuple(areas), gathering.seen(), self.writer.seen())
+        return Written(tuple(pieces), tuple(areas), gathering.seen(), self.writer.seen())
 
 
 _worker: _Worker | None = None  # this process's, when it is a worker

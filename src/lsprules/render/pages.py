@@ -14,7 +14,7 @@ import re
 import tempfile
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from lsprules.audit.provenance import Provenance
@@ -46,6 +46,7 @@ _LONGEST = 60  # characters of a file name made from an area name, before the .h
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024
 _READ = 1024 * 1024
+HEADING = "lsprules assessment"  # of a dataset without a title
 NAV_STYLE = "\nnav { margin: 0 0 8px; } nav a { color: #1f4e79; }\n"
 
 
@@ -84,29 +85,70 @@ def slug(name: str) -> str:
     return f"area-{stem}" if stem in _RESERVED else stem
 
 
+@dataclass(frozen=True)
+class AreaPage:
+    """What one area puts in the folder: its name, its page, and its line's cells in the index after its name."""
+
+    area: str
+    page: str
+    cells: str
+
+
+class PageWriter:
+    """Each area's page and index cells, as the areas come (in this process or a worker's): the pages of
+    `provenance`, under the report's `heading`, counting `bands` and showing `themes` in the index."""
+
+    def __init__(self, *, provenance: Provenance, heading: str, bands: tuple[str, ...],
+                 themes: tuple[tuple[str, str], ...]):
+        self.provenance, self.heading = provenance, heading
+        self.columns, self.themes = band_columns(bands), themes
+
+    def areas(self, evaluation: Evaluation, context: ReportContext) -> Iterator[AreaPage]:
+        """The pages of one part's areas (its context holds their own key and sources: report_stream's `own`)."""
+        for area in arrange(evaluation):
+            part = Evaluation(evaluation.rules_file, evaluation.period,
+                              tuple(a for a in evaluation.assessments if a.area == area.area),
+                              tuple(t for t in evaluation.themes if t.area == area.area))
+            yield AreaPage(area.area, _area_page(part, context, self.provenance, self.heading),
+                           _index_cells(part, context, self.columns, self.themes))
+
+    def seen(self) -> frozenset[str]:
+        """Nothing: the index needs only the run's context (as render/streamed.AreaWriter.seen)."""
+        return frozenset()
+
+
 def html_pages(report: ReportStream, provenance: Provenance, bands: tuple[str, ...],
                themes: tuple[tuple[str, str], ...]) -> Iterator[Page]:
     """The folder's files: a page per area as the areas are assessed, then the index. `bands` are the RAG
     bands the rules can give and `themes` the id and title of each of their themes (the index's columns, known
     before the first area)."""
+    writer = PageWriter(provenance=provenance, heading=report_heading(report), bands=bands, themes=themes)
+    made = (page for evaluation, context in report.parts for page in writer.areas(evaluation, context))
+    return folder_pages(made, report, provenance, bands, themes)
+
+
+def report_heading(report: ReportStream) -> str:
+    """The heading of every page: the dataset's title."""
+    return report.before.title or HEADING
+
+
+def folder_pages(made: Iterable[AreaPage], report: ReportStream, provenance: Provenance, bands: tuple[str, ...],
+                 themes: tuple[tuple[str, str], ...]) -> Iterator[Page]:
+    """The folder's files from the areas' pages in order (`report` gives the index its period and, once the
+    pages are written, the run's key and sources): each area's page under its file name, then the index."""
     names = FileNames()
-    columns = _band_columns(bands)
-    heading = report.before.title or "lsprules assessment"
+    columns = band_columns(bands)
     with tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY, mode="w+", encoding="utf-8", newline="") as rows:
         count = 0
-        for evaluation, context in report.parts:
-            for area in arrange(evaluation):
-                file = names.name(area.area)
-                part = Evaluation(evaluation.rules_file, evaluation.period,
-                                  tuple(a for a in evaluation.assessments if a.area == area.area),
-                                  tuple(t for t in evaluation.themes if t.area == area.area))
-                yield Page(f"{AREAS}/{file}", iter([_area_page(part, context, provenance, heading)]))
-                rows.write(_index_row(part, context, f"{AREAS}/{file}", columns, themes))
-                count += 1
-        yield Page(INDEX, _index(report, provenance, heading, rows, count, columns, themes))
+        for area in made:
+            link = f"{AREAS}/{names.name(area.area)}"
+            yield Page(link, iter([area.page]))
+            rows.write(f'<tr><th scope="row"><a href="{esc(link)}">{esc(area.area)}</a></th>{area.cells}</tr>\n')
+            count += 1
+        yield Page(INDEX, _index(report, provenance, report_heading(report), rows, count, columns, themes))
 
 
-def _band_columns(bands: tuple[str, ...]) -> tuple[str, ...]:
+def band_columns(bands: tuple[str, ...]) -> tuple[str, ...]:
     """The index's count columns: the usual bands in their order, any others, then n/a."""
     return tuple(b for b in BAND_ORDER if b in bands) + tuple(b for b in bands if b not in BAND_ORDER) + (NO_BAND,)
 
@@ -123,11 +165,10 @@ def _area_page(evaluation: Evaluation, context: ReportContext, provenance: Prove
     return page_start(title, NAV_STYLE) + "\n".join(b for b in body if b) + page_end()
 
 
-def _index_row(evaluation: Evaluation, context: ReportContext, link: str, bands: tuple[str, ...],
-               themes: tuple[tuple[str, str], ...]) -> str:
-    """An area's line in the index: its name linking to its page, theme ratings, counts by band and arrow."""
-    name = evaluation.assessments[0].area if evaluation.assessments else evaluation.themes[0].area
-    cells = [f'<th scope="row"><a href="{esc(link)}">{esc(name)}</a></th>']
+def _index_cells(evaluation: Evaluation, context: ReportContext, bands: tuple[str, ...],
+                 themes: tuple[tuple[str, str], ...]) -> str:
+    """An area's cells in the index after its name: theme ratings, counts by band and arrow."""
+    cells = []
     rated = {t.theme: t for t in evaluation.themes}
     for theme_id, _ in themes:
         theme = rated.get(theme_id)
@@ -142,7 +183,7 @@ def _index_row(evaluation: Evaluation, context: ReportContext, link: str, bands:
     arrows = Counter(a.arrow for a in evaluation.assessments)
     cells += [f'<td class="num">{rags[b]}</td>' for b in bands]
     cells += [f'<td class="num">{arrows[k]}</td>' for k in ARROW_WORDS]
-    return "<tr>" + "".join(cells) + "</tr>\n"
+    return "".join(cells)
 
 
 def _index(report: ReportStream, provenance: Provenance, heading: str, rows: tempfile.SpooledTemporaryFile[str],
