@@ -44,11 +44,37 @@ def run_case(stem: str, monkeypatch) -> str:
         original = formatter.format_rule_file
         monkeypatch.setattr(formatter, "format_rule_file",
                             lambda rules: original(rules).replace("lower_is_better", "higher_is_better"))
+    if stem.startswith("E522"):  # a worker process stops: the system's doing, simulated here
+        _stop_workers(monkeypatch)
     args = _args(stem)
     result = CliRunner().invoke(app, args)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return f"$ lsprules {' '.join(args)}\nexit {result.exit_code}\n--- stdout\n{result.stdout}--- stderr\n" \
            f"{result.stderr}"
+
+
+def _stop_workers(monkeypatch) -> None:
+    """Have the report written by workers, every one of which stops as a process killed by the system does."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from lsprules.jobs import report_workers
+
+    class StoppingPool:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def submit(self, *args, **kwargs):
+            stopped: Future = Future()
+            stopped.set_exception(BrokenProcessPool("A process in the process pool was terminated abruptly while "
+                                                    "the future was running or pending."))
+            return stopped
+
+        def shutdown(self, *args, **kwargs):
+            pass
+
+    monkeypatch.setattr(report_workers, "PARALLEL_AREAS", 1)
+    monkeypatch.setattr(report_workers, "ProcessPoolExecutor", StoppingPool)
 
 
 @pytest.mark.parametrize("stem", _stems())

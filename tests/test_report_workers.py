@@ -6,6 +6,9 @@ are lowered so that national S (350 areas) is written by them, in many slices.""
 from __future__ import annotations
 
 import io
+import multiprocessing
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -15,6 +18,7 @@ from typer.testing import CliRunner
 
 from fastpath_helpers import NATIONAL_RULES, generate
 from lsprules.cli.app import app
+from lsprules.core.diagnostics import InputError
 from lsprules.jobs import report_workers as workers
 from lsprules.jobs.evaluate import evaluate_job, evaluate_pages
 from test_columnar_differential import needs_gen
@@ -161,3 +165,21 @@ def test_duckdb_rows_are_regrouped_into_whole_areas():
     regrouped = list(_whole_areas(iter(lists)))
     assert [row for batch in regrouped for row in batch] == rows
     assert [[row[0] for row in batch] for batch in regrouped] == [[0, 0, 0], [1, 1, 1, 1, 1, 2], [3, 3, 3, 3]]
+
+
+@needs_gen
+def test_a_worker_killed_midway_is_told_as_e522_not_a_bug(national_s, small_slices):
+    killed: list[int] = []
+
+    def write(piece: str) -> None:  # once the workers have begun, the system kills one
+        if not killed and multiprocessing.active_children():
+            worker = multiprocessing.active_children()[0]
+            os.kill(worker.pid, signal.SIGKILL)
+            killed.append(worker.pid)
+
+    with pytest.raises(InputError) as raised:
+        evaluate_job(NATIONAL_RULES, national_s, output_format="markdown", engine="polars", jobs=2, write=write)
+    assert killed
+    assert [d.code for d in raised.value.diagnostics] == ["E522"]
+    assert "--jobs 1" in (raised.value.diagnostics[0].hint or "")
+    assert not [p for p in multiprocessing.active_children() if p.pid == killed[0]]

@@ -117,6 +117,7 @@ CODES: dict[str, str] = {
     "E215": "theme rating clause that can never fire",
     "E520": "binary output without an output file",
     "E521": "a view that has no form in the format asked for",
+    "E522": "a worker process writing the report stopped",
     "E500": "rules the SQL plan cannot express yet",
 }
 

@@ -15,11 +15,13 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, Protocol
 
 from lsprules.audit.provenance import Provenance
+from lsprules.core.diagnostics import InputError, error
 from lsprules.data.model import Dataset
 from lsprules.engine.columnar.report_run import AreaMaker, Batch, Making, ReportAssessments
 from lsprules.engine.interpreter import Evaluation
@@ -99,6 +101,11 @@ def in_workers(assessments: ReportAssessments, task: Task, workers: int, gatheri
                 yield from _taken(pending.popleft().result(), gathering, take, advance)
         while pending:
             yield from _taken(pending.popleft().result(), gathering, take, advance)
+    except (BrokenProcessPool, OSError) as stopped:  # killed (out of memory?), or no process could be started
+        raise InputError([error("E522", f"a worker process writing the report stopped before it finished "
+                                        f"({stopped or type(stopped).__name__})",
+                                hint="it may have run out of memory: run again with --jobs 1 to write the "
+                                     "report in one process, which needs less")]) from None
     finally:
         pool.shutdown(cancel_futures=True)
 
