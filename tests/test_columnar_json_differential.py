@@ -318,10 +318,14 @@ def test_auto_writes_json_with_the_plan_from_files_of_some_size(tmp_path, monkey
     monkeypatch.setattr(job, "AUTO_JSON_BYTES", 0)
     result = evaluate_job(NATIONAL_RULES, data, output_format="json")
     assert result.text == expected and result.notes == () and calls == ["polars"]  # installed for the tests
+    monkeypatch.setattr(job, "AUTO_POLARS_CSV_BYTES", range(0, data.stat().st_size))
+    result = evaluate_job(NATIONAL_RULES, data, output_format="json")
+    assert result.text == expected and calls == ["polars", "duckdb"]  # too large for polars to hold whole
+    monkeypatch.setattr(job, "AUTO_POLARS_CSV_BYTES", range(0, data.stat().st_size + 1))
     real_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "polars" else real_spec(name, *a))
     result = evaluate_job(NATIONAL_RULES, data, output_format="json")
-    assert result.text == expected and result.notes == () and calls == ["polars", "duckdb"]  # without it: DuckDB
+    assert result.text == expected and result.notes == () and calls == ["polars", "duckdb", "duckdb"]  # no polars
     missing = tmp_path / "missing.csv"
     with pytest.raises(InputError):  # reported by the reader, as without the plan
         evaluate_job(NATIONAL_RULES, missing, output_format="json")

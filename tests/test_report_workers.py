@@ -183,3 +183,22 @@ def test_a_worker_killed_midway_is_told_as_e522_not_a_bug(national_s, small_slic
     assert [d.code for d in raised.value.diagnostics] == ["E522"]
     assert "--jobs 1" in (raised.value.diagnostics[0].hint or "")
     assert not [p for p in multiprocessing.active_children() if p.pid == killed[0]]
+
+
+@needs_gen
+def test_workers_that_cannot_be_started_are_told_as_e522(national_s, small_slices, monkeypatch):
+    class Unstartable:  # the system refuses new processes (its limit reached)
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def submit(self, *args, **kwargs):
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+
+        def shutdown(self, *args, **kwargs):
+            pass
+
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", Unstartable)
+    with pytest.raises(InputError) as raised:
+        evaluate_job(NATIONAL_RULES, national_s, output_format="html", engine="duckdb", jobs=2)
+    assert [d.code for d in raised.value.diagnostics] == ["E522"]
+    assert "Resource temporarily unavailable" in raised.value.diagnostics[0].message

@@ -536,11 +536,13 @@ def _planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas
 
 
 def _auto_json_engine(path: Path) -> str:
-    """The engine auto writes JSON with: for CSV, polars when it is installed (national M and L: about two thirds
-    of DuckDB's time, in no more memory, docs/performance.md), else DuckDB; for Parquet, DuckDB (which reads it)."""
+    """The engine auto writes JSON and the reports with: for a CSV file under the end of AUTO_POLARS_CSV_BYTES,
+    polars when it is installed (national M and L: about two thirds of DuckDB's time, in no more memory); else
+    DuckDB, which reads Parquet and holds at most json_run.MEMORY_LIMIT of a larger file, where polars holds it
+    whole (10×L: 1.7 GiB for JSON and more for a report, docs/performance.md)."""
     import importlib.util
 
-    if path.suffix.lower() == ".parquet":
+    if path.suffix.lower() == ".parquet" or _size(path) >= AUTO_POLARS_CSV_BYTES.stop:
         return "duckdb"
     return "polars" if importlib.util.find_spec("polars") is not None else "duckdb"
 

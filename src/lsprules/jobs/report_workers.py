@@ -96,18 +96,31 @@ def in_workers(assessments: ReportAssessments, task: Task, workers: int, gatheri
     try:
         pending: deque[Future[Written]] = deque()
         for piece in slices(assessments.batches):
-            pending.append(pool.submit(_write, piece))
+            pending.append(_submitted(pool, piece))
             if len(pending) >= AHEAD * workers:
                 yield from _taken(pending.popleft().result(), gathering, take, advance)
         while pending:
             yield from _taken(pending.popleft().result(), gathering, take, advance)
-    except (BrokenProcessPool, OSError) as stopped:  # killed (out of memory?), or no process could be started
-        raise InputError([error("E522", f"a worker process writing the report stopped before it finished "
-                                        f"({stopped or type(stopped).__name__})",
-                                hint="it may have run out of memory: run again with --jobs 1 to write the "
-                                     "report in one process, which needs less")]) from None
+    except BrokenProcessPool as stopped:  # a worker was killed (out of memory?)
+        raise _stopped(stopped) from None
     finally:
         pool.shutdown(cancel_futures=True)
+
+
+def _submitted(pool: ProcessPoolExecutor, piece: Batch) -> Future[Written]:
+    """A slice given to the workers (the first starts them)."""
+    try:
+        return pool.submit(_write, piece)
+    except OSError as failed:  # no process could be started (the system's limits)
+        raise _stopped(failed) from None
+
+
+def _stopped(cause: Exception) -> InputError:
+    """E522: the workers cannot finish the report."""
+    return InputError([error("E522", f"a worker process writing the report stopped before it finished "
+                                     f"({cause or type(cause).__name__})",
+                             hint="it may have run out of memory: run again with --jobs 1 to write the report in "
+                                  "one process, which needs less")])
 
 
 def _taken(written: Written, gathering: ContextGathering, take: Callable[[frozenset[str]], None],
