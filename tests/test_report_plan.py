@@ -161,9 +161,9 @@ def test_auto_runs_reports_from_the_plan_on_files_of_some_size(tmp_path, monkeyp
 
     monkeypatch.setattr(job, "_planned_report", spy)
     expected = report(NATIONAL_RULES, data, "markdown", "interpreter").text
-    monkeypatch.setattr(job, "AUTO_JSON_BYTES", data.stat().st_size + 1)
+    monkeypatch.setattr(job, "AUTO_REPORT_BYTES", data.stat().st_size + 1)
     assert report(NATIONAL_RULES, data, "markdown", "auto").text == expected
-    monkeypatch.setattr(job, "AUTO_JSON_BYTES", data.stat().st_size)
+    monkeypatch.setattr(job, "AUTO_REPORT_BYTES", data.stat().st_size)
     assert report(NATIONAL_RULES, data, "markdown", "auto").text == expected
     assert ran == ["interpreter", "plan"]  # (--engine interpreter, the reference, asks nothing of the plan)
 

@@ -51,9 +51,12 @@ class EvaluateOutput:
     notes: tuple[str, ...] = ()  # why the engine asked for did not run (the reference interpreter did)
 
 
-# auto writes JSON with the columnar plan from CSV files of at least this size: below it the interpreter is faster
-# (national S, 0.7 MB: 2.5 s against 3.9 s; M, 7.5 MB: the plan, docs/performance.md)
-AUTO_JSON_BYTES = 4 * 1024 * 1024
+# auto writes JSON with the columnar plan from CSV files of at least this size, and the Markdown, HTML and table
+# reports from files of at least the second: below them the interpreter is as fast or faster (national data, 3.9 MB:
+# JSON 0.98 s in polars and 1.41 s in DuckDB against 3.20 s; Markdown 1.53 s and 2.27 s against 2.35 s; 1.6 MB:
+# JSON 0.80 s in polars against 1.37 s, Markdown 1.06 s against 1.04 s, docs/performance.md)
+AUTO_JSON_BYTES = 2 * 1024 * 1024
+AUTO_REPORT_BYTES = 4 * 1024 * 1024
 # auto runs the plan in polars on CSV files of a size in this range (for CSV out): there it is the faster (national L,
 # 75 MiB: 1.76 s against the fast path's 2.47 s); the fast path is faster on smaller files (polars' fixed cost) and
 # keeps larger ones in less memory (polars holds the whole file: some 11 times its size), docs/performance.md
@@ -425,7 +428,7 @@ def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period:
         return None
     path = Path(paths[0])
     csv_file = path.suffix.lower() == ".csv"
-    if engine == "auto" and not csv_file and not _large(path):
+    if engine == "auto" and not csv_file and not _large(path, AUTO_JSON_BYTES):
         return None  # a small Parquet file: the interpreter is done before DuckDB is ready
     if engine == "auto" and csv_file:
         pieces = _auto_polars_csv(rules, path, period, areas)
@@ -475,7 +478,7 @@ def _compiled_json(rules: RuleSet, paths: list[Path], period: str | None, areas:
         if engine in COLUMNAR:
             notes.append(f"{_reads_only(engine)}; the reference interpreter ran")
         return None
-    if engine == "auto" and not _large(Path(paths[0])):
+    if engine == "auto" and not _large(Path(paths[0]), AUTO_JSON_BYTES):
         return None  # small (or unreadable, which the reader reports): the interpreter is done before DuckDB is ready
     from lsprules.engine.columnar.input_checks import Fallback
     from lsprules.engine.columnar.json_run import evaluate_json
@@ -510,7 +513,7 @@ class PlannedReport:
 def _planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas: list[str] | None,
                     years: str | None, engine: str, notes: list[str]) -> PlannedReport | None:
     """The assessments of a Markdown, HTML or table report (or the HTML pages) from the columnar plan, as the JSON
-    report gets them (auto: a file of AUTO_JSON_BYTES or more, in polars when installed, else DuckDB), or None
+    report gets them (auto: a file of AUTO_REPORT_BYTES or more, in polars when installed, else DuckDB), or None
     (noting why, when a columnar engine was asked for). The plan gives the interpreter's assessments
     (engine/columnar/report_run.py); the report itself is rendered as the interpreter's is."""
     if engine == "spark" or not _one_file(paths, years, engine):
@@ -518,7 +521,7 @@ def _planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas
             notes.append(f"{_reads_only(engine)}; the reference interpreter ran")
         return None
     path = Path(paths[0])
-    if engine == "auto" and not _large(path):
+    if engine == "auto" and not _large(path, AUTO_REPORT_BYTES):
         return None  # small (or unreadable, which the reader reports): the interpreter is done before the plan
     from lsprules.audit.provenance import provenance_for
     from lsprules.core.source import display_name
@@ -547,14 +550,14 @@ def _auto_json_engine(path: Path) -> str:
     return "polars" if importlib.util.find_spec("polars") is not None else "duckdb"
 
 
-def _large(path: Path) -> bool:
-    """Whether auto runs the columnar plan on one file: a CSV file of AUTO_JSON_BYTES (for JSON and the reports;
-    the fast path comes first for CSV), a Parquet file of AUTO_PARQUET_ROWS rows."""
+def _large(path: Path, csv_bytes: int) -> bool:
+    """Whether auto runs the columnar plan on one file: a CSV file of `csv_bytes` (AUTO_JSON_BYTES for JSON,
+    AUTO_REPORT_BYTES for the reports; the fast path comes first for CSV), a Parquet file of AUTO_PARQUET_ROWS rows."""
     if path.suffix.lower() == ".parquet":
         from lsprules.engine.columnar.parquet_input import row_count
 
         return row_count(path) >= AUTO_PARQUET_ROWS
-    return _size(path) >= AUTO_JSON_BYTES
+    return _size(path) >= csv_bytes
 
 
 def _size(path: Path) -> int:
