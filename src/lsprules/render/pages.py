@@ -101,7 +101,7 @@ class PageWriter:
     def __init__(self, *, provenance: Provenance, heading: str, bands: tuple[str, ...],
                  themes: tuple[tuple[str, str], ...]):
         self.provenance, self.heading = provenance, heading
-        self.columns, self.themes = band_columns(bands), themes
+        self.columns, self.themes = _band_columns(bands), themes
 
     def areas(self, evaluation: Evaluation, context: ReportContext) -> Iterator[AreaPage]:
         """The pages of one part's areas (its context holds their own key and sources: report_stream's `own`)."""
@@ -122,12 +122,12 @@ def html_pages(report: ReportStream, provenance: Provenance, bands: tuple[str, .
     """The folder's files: a page per area as the areas are assessed, then the index. `bands` are the RAG
     bands the rules can give and `themes` the id and title of each of their themes (the index's columns, known
     before the first area)."""
-    writer = PageWriter(provenance=provenance, heading=report_heading(report), bands=bands, themes=themes)
+    writer = PageWriter(provenance=provenance, heading=_heading(report), bands=bands, themes=themes)
     made = (page for evaluation, context in report.parts for page in writer.areas(evaluation, context))
     return folder_pages(made, report, provenance, bands, themes)
 
 
-def report_heading(report: ReportStream) -> str:
+def _heading(report: ReportStream) -> str:
     """The heading of every page: the dataset's title."""
     return report.before.title or HEADING
 
@@ -137,7 +137,7 @@ def folder_pages(made: Iterable[AreaPage], report: ReportStream, provenance: Pro
     """The folder's files from the areas' pages in order (`report` gives the index its period and, once the
     pages are written, the run's key and sources): each area's page under its file name, then the index."""
     names = FileNames()
-    columns = band_columns(bands)
+    columns = _band_columns(bands)
     with tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY, mode="w+", encoding="utf-8", newline="") as rows:
         count = 0
         for area in made:
@@ -145,10 +145,10 @@ def folder_pages(made: Iterable[AreaPage], report: ReportStream, provenance: Pro
             yield Page(link, iter([area.page]))
             rows.write(f'<tr><th scope="row"><a href="{esc(link)}">{esc(area.area)}</a></th>{area.cells}</tr>\n')
             count += 1
-        yield Page(INDEX, _index(report, provenance, report_heading(report), rows, count, columns, themes))
+        yield Page(INDEX, _index(report, provenance, _heading(report), rows, count, columns, themes))
 
 
-def band_columns(bands: tuple[str, ...]) -> tuple[str, ...]:
+def _band_columns(bands: tuple[str, ...]) -> tuple[str, ...]:
     """The index's count columns: the usual bands in their order, any others, then n/a."""
     return tuple(b for b in BAND_ORDER if b in bands) + tuple(b for b in bands if b not in BAND_ORDER) + (NO_BAND,)
 
