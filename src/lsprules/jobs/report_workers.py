@@ -176,8 +176,7 @@ class _Worker:
         self.own = task.output_format == PAGES  # a page's context holds the key and sources of its area alone
         self.writer: _AreasWriter
         if self.own:
-            before = ContextGathering(task.making.rules, task.dataset).before
-            self.writer = PageWriter(heading=before.title or HEADING, **task.options)
+            self.writer = PageWriter(heading=task.dataset.title or HEADING, **task.options)
         else:
             self.writer = area_writer(task.output_format, **task.options)
 
