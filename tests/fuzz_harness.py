@@ -275,7 +275,7 @@ def _run_everything(rules: object, dataset: object, folder: Path) -> None:
 
 
 def _run_diff(old: object, new: object, dataset: object) -> None:
-    from lsprules.audit.impact import DiffReport, FileDiff, impact
+    from lsprules.audit.impact import DiffReport, FileDiff, impact_of
     from lsprules.audit.provenance import provenance_of
     from lsprules.audit.semantic_diff import diff_rule_sets
     from lsprules.data.model import Dataset, resolve_period
@@ -284,7 +284,7 @@ def _run_diff(old: object, new: object, dataset: object) -> None:
 
     assert isinstance(old, RuleSet) and isinstance(new, RuleSet) and isinstance(dataset, Dataset)
     report = DiffReport((FileDiff(diff_rule_sets(old, new),
-                                  (impact(old, new, dataset, resolve_period(None, dataset)),)),), provenance_of([]))
+                                  (impact_of(old, new, dataset, resolve_period(None, dataset)),)),), provenance_of([]))
     for render in (render_diff_text, render_diff_markdown, render_diff_json):
         render(report)
 

@@ -152,14 +152,14 @@ def test_bundled_rules_the_plan_supports_on_every_bundled_dataset(tmp_path, engi
 def test_auto_runs_reports_from_the_plan_on_files_of_some_size(tmp_path, monkeypatch):
     data = generate(tmp_path / "national-S.csv", 350)
     ran: list[str] = []
-    real = job._planned_report
+    real = job.planned_report
 
     def spy(*args, **kwargs):
         found = real(*args, **kwargs)
         ran.append("plan" if found is not None else "interpreter")
         return found
 
-    monkeypatch.setattr(job, "_planned_report", spy)
+    monkeypatch.setattr(job, "planned_report", spy)
     expected = report(NATIONAL_RULES, data, "markdown", "interpreter").text
     monkeypatch.setattr(job, "AUTO_REPORT_BYTES", data.stat().st_size + 1)
     assert report(NATIONAL_RULES, data, "markdown", "auto").text == expected

@@ -14,7 +14,7 @@ from lsprules.audit.semantic_diff import RuleDiff
 from lsprules.audit.wording import arrow_text, band_text, exact_text
 from lsprules.core.periods import Period
 from lsprules.data.model import Dataset
-from lsprules.engine.interpreter import Assessment, Evaluation, ThemeResult, evaluate
+from lsprules.engine.interpreter import Assessment, EvaluationStream, evaluate_stream
 from lsprules.lang.resolve import RuleSet
 
 ASSESSMENT_FIELDS = ("value", "arrow", "rag", "target", "trajectory")
@@ -81,30 +81,83 @@ def _plural(field: str, n: int) -> str:
     return one if n == 1 else many
 
 
-def impact(old: RuleSet, new: RuleSet, dataset: Dataset, at: Period | None) -> Impact:
-    """Evaluate both rule sets on `dataset` at `at` (default: its latest period) and list what differs."""
-    before, after = evaluate(old, dataset, at), evaluate(new, dataset, at)
-    changes = [*_assessment_changes(before, after), *_theme_changes(before, after)]
-    assessed = len({(a.area, a.indicator) for a in (*before.assessments, *after.assessments)})
-    themes = len({(t.area, t.theme) for t in (*before.themes, *after.themes)})
-    return Impact(dataset.path, after.period, tuple(changes), assessed, themes)
+def impact(old: Held, new: EvaluationStream, dataset: str) -> Impact:
+    """What differs between two evaluations of the dataset named `dataset` at one period: the old rules' (held) and
+    the new rules', read an area at a time."""
+    left, left_themes = dict(old.assessments), dict(old.themes)  # at the end: what only the old rules assessed
+    changes: list[ResultChange] = []
+    theme_changes: list[ResultChange] = []
+    assessed = themes = 0
+    for part in new.parts:
+        for b in part.assessments:
+            assessed += 1
+            fields = _fields(left.pop((b.area, b.indicator), None), _compared(b))
+            if fields:
+                changes.append(ResultChange(b.area, "indicator", b.indicator, b.title, tuple(fields)))
+        for t in part.themes:
+            themes += 1
+            was = left_themes.pop((t.area, t.theme), None)
+            if was is None or was.rating != t.rating:
+                theme_changes.append(_rating_change(t.area, t.theme, was, _Rated(t.title, t.rating)))
+    for (area, indicator), a in left.items():  # after what the new rules assessed, in the old rules' order
+        changes.append(ResultChange(area, "indicator", indicator, a.title, tuple(_fields(a, None))))
+    for (area, theme), was in left_themes.items():
+        theme_changes.append(_rating_change(area, theme, was, None))
+    return Impact(dataset, new.period, (*changes, *theme_changes), assessed + len(left), themes + len(left_themes))
 
 
-def _assessment_changes(before: Evaluation, after: Evaluation) -> list[ResultChange]:
-    old = {(a.area, a.indicator): a for a in before.assessments}
-    new = {(a.area, a.indicator): a for a in after.assessments}
-    out = []
-    for key in list(dict.fromkeys([*new, *old])):
-        a, b = old.get(key), new.get(key)
-        fields = _fields(a, b)
-        if fields:
-            shown = b or a
-            assert shown is not None  # every key comes from one side or the other
-            out.append(ResultChange(shown.area, "indicator", shown.indicator, shown.title, tuple(fields)))
-    return out
+def impact_of(old: RuleSet, new: RuleSet, dataset: Dataset, at: Period | None) -> Impact:
+    """impact() of both rule sets evaluated by the reference interpreter on `dataset` at `at` (default: its latest
+    period)."""
+    return impact(held(evaluate_stream(old, dataset, at)), evaluate_stream(new, dataset, at), dataset.path)
 
 
-def _fields(a: Assessment | None, b: Assessment | None) -> list[FieldChange]:
+@dataclass(frozen=True)
+class Held:
+    """What impact() compares of every result of one evaluation, by (area, id) in the evaluation's order: only
+    these fields are kept, so that memory grows with the number of results, not with their assessments (national
+    data has hundreds of thousands)."""
+
+    assessments: dict[tuple[str, str], _Compared]
+    themes: dict[tuple[str, str], _Rated]
+
+
+def held(stream: EvaluationStream) -> Held:
+    """An evaluation's results as impact() compares them, read an area at a time."""
+    found = Held({}, {})
+    for part in stream.parts:
+        for a in part.assessments:
+            found.assessments[(a.area, a.indicator)] = _compared(a)
+        for t in part.themes:
+            found.themes[(t.area, t.theme)] = _Rated(t.title, t.rating)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Compared:
+    """What impact() compares of one assessment (ASSESSMENT_FIELDS), and its title."""
+
+    title: str
+    value: Fraction | None
+    arrow: str
+    rag: str | None
+    target: Fraction | None
+    trajectory: Fraction | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Rated:
+    """What impact() compares of one theme result, and its title."""
+
+    title: str
+    rating: str | None
+
+
+def _compared(a: Assessment) -> _Compared:
+    return _Compared(a.title, a.value, a.arrow, a.rag, a.target, a.trajectory)
+
+
+def _fields(a: _Compared | None, b: _Compared | None) -> list[FieldChange]:
     if a is None or b is None:
         return [FieldChange("assessed", "not assessed" if a is None else "assessed",
                             "not assessed" if b is None else "assessed")]
@@ -126,23 +179,14 @@ def _words(field: str, value: Fraction | str | None) -> str:
     return exact_text(value) if isinstance(value, Fraction) else "–"
 
 
-def _theme_changes(before: Evaluation, after: Evaluation) -> list[ResultChange]:
-    old = {(t.area, t.theme): t for t in before.themes}
-    new = {(t.area, t.theme): t for t in after.themes}
-    out = []
-    for key in list(dict.fromkeys([*new, *old])):
-        a, b = old.get(key), new.get(key)
-        if a is not None and b is not None and a.rating == b.rating:
-            continue
-        shown = b or a
-        assert shown is not None  # every key comes from one side or the other
-        out.append(ResultChange(shown.area, "theme", shown.theme, shown.title,
-                                (FieldChange("rating", _rating(a), _rating(b)),)))
-    return out
+def _rating_change(area: str, theme: str, before: _Rated | None, after: _Rated | None) -> ResultChange:
+    shown = after or before
+    assert shown is not None  # a change has one side or the other
+    return ResultChange(area, "theme", theme, shown.title, (FieldChange("rating", _rating(before), _rating(after)),))
 
 
-def _rating(result: ThemeResult | None) -> str:
-    return "not rated" if result is None else band_text(result.rating)
+def _rating(rated: _Rated | None) -> str:
+    return "not rated" if rated is None else band_text(rated.rating)
 
 
 @dataclass(frozen=True)
@@ -155,10 +199,12 @@ class FileDiff:
 
 @dataclass(frozen=True)
 class DiffReport:
-    """Every file compared, and the provenance of everything read."""
+    """Every file compared, the provenance of everything read, and notes on how the rules were replayed (a
+    columnar engine asked for that could not run)."""
 
     files: tuple[FileDiff, ...]
     provenance: Provenance
+    notes: tuple[str, ...] = ()
 
     @property
     def meaning_changed(self) -> bool:

@@ -28,6 +28,15 @@ class DiffFormat(str, Enum):
     json = "json"
 
 
+class ReplayEngine(str, Enum):
+    """What replays the rules on `--data`."""
+
+    auto = "auto"
+    interpreter = "interpreter"
+    duckdb = "duckdb"
+    polars = "polars"
+
+
 def diff(
     files: Annotated[list[str] | None, typer.Argument(
         help="OLD NEW: rule files or REV:PATH revisions of them; with --git, the working-tree files to compare "
@@ -38,6 +47,11 @@ def diff(
                                                        "and list the results that change (repeatable).")] = None,
     period: Annotated[str | None, typer.Option("--period", "-p", help="Period to replay at (default: the "
                                                   "latest in each dataset).")] = None,
+    engine: Annotated[ReplayEngine, typer.Option("--engine", help="What replays the rules on --data: auto: the "
+                                                 "columnar engine on a large plain CSV or Parquet file (as "
+                                                 "evaluate's reports), else the reference interpreter; "
+                                                 "interpreter: always the reference; duckdb, polars: the columnar "
+                                                 "engine, or a note saying why not.")] = ReplayEngine.auto,
     output_format: Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format (markdown fits a "
                                                       "pull-request comment).")] = DiffFormat.text,
     exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when anything changed in meaning.")]
@@ -78,9 +92,11 @@ def diff(
         from lsprules.jobs.diff import run_diff
         from lsprules.render.diff_report import render_diff_json, render_diff_markdown, render_diff_text
 
-        report = run_diff(files or [], git=git, data=data, period=period)
+        report = run_diff(files or [], git=git, data=data, period=period, engine=engine.value)
         refuse_overwriting_inputs(output, [Path(f.path) for f in report.provenance.inputs],
                                   through_symlink=write_through_symlink)
         render = {"text": render_diff_text, "markdown": render_diff_markdown, "json": render_diff_json}
         emit(render[output_format.value](report), output, through_symlink=write_through_symlink)
+    for note in report.notes:
+        typer.echo(f"note: {note}", err=True)
     raise typer.Exit(EXIT_FINDINGS if exit_code and report.meaning_changed else EXIT_OK)

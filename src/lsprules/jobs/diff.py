@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lsprules.audit.impact import DiffReport, FileDiff, impact
-from lsprules.audit.provenance import input_file, provenance_of
+from lsprules.audit.impact import DiffReport, FileDiff, held, impact
+from lsprules.audit.provenance import InputFile, input_file, provenance_of
 from lsprules.audit.semantic_diff import diff_rule_sets
 from lsprules.core.diagnostics import InputError, error
+from lsprules.core.source import display_name
 from lsprules.jobs.rule_files import RuleInput, absent_rules, load_rule_input
+
+if TYPE_CHECKING:  # the replay's modules are imported when data is replayed: `diff --textconv` runs often
+    from lsprules.data.model import Dataset
+    from lsprules.engine.interpreter import EvaluationStream
+    from lsprules.lang.resolve import RuleSet
 
 
 def pairs_for(names: list[str], git: str | None, cwd: str | Path = ".") -> list[tuple[RuleInput, RuleInput]]:
@@ -57,20 +64,64 @@ def _all_git_pairs(rev: str, cwd: str | Path) -> list[tuple[RuleInput, RuleInput
 
 
 def run_diff(names: list[str], *, git: str | None = None, data: list[Path] | None = None,
-             period: str | None = None, cwd: str | Path = ".") -> DiffReport:
-    """Compare rule files in meaning and, with datasets, in results; InputError for unusable input."""
-    from lsprules.data.load import load_any
-    from lsprules.data.model import resolve_period
-
+             period: str | None = None, engine: str = "auto", cwd: str | Path = ".") -> DiffReport:
+    """Compare rule files in meaning and, with datasets, in results; InputError for unusable input. `engine`
+    replays the rules on each dataset as evaluate_job's reports do (auto: the columnar plan on a large plain CSV
+    or Parquet file, else the reference interpreter); a columnar engine that cannot run says why in `notes`."""
     pairs = pairs_for(names, git, cwd)
-    datasets = [load_any(path) for path in data or ()]
+    notes: list[str] = []
+    replays = [Replay(Path(path), period, engine, notes) for path in data or ()]
     files = []
     for old, new in pairs:
-        impacts = tuple(impact(old.rules, new.rules, ds, resolve_period(period, ds)) for ds in datasets)
+        # The old rules' results are held before the new rules run, so that one plan runs at a time.
+        impacts = tuple(impact(held(r.stream(old.rules)), r.stream(new.rules), r.name) for r in replays)
         files.append(FileDiff(diff_rule_sets(old.rules, new.rules), impacts))
     inputs = [f for old, new in pairs for f in (old.file, new.file)]
-    inputs += [input_file("dataset", d.path, d.sha256) for d in datasets]
-    return DiffReport(tuple(files), provenance_of(inputs))
+    inputs += [r.input_file() for r in replays]
+    return DiffReport(tuple(files), provenance_of(inputs), tuple(dict.fromkeys(notes)))
+
+
+class Replay:
+    """A dataset the rules are replayed on: by the columnar plan where evaluate's reports take their assessments
+    from it (jobs/evaluate.planned_report), else by the reference interpreter on the dataset, read once."""
+
+    def __init__(self, path: Path, period: str | None, engine: str, notes: list[str]):
+        """`period`, `engine` and `notes` as for run_diff."""
+        self.path, self.period, self.engine, self.notes = path, period, engine, notes
+        self.named: Dataset | None = None  # the file's name and digest, once the plan has read it
+        self.loaded: Dataset | None = None
+
+    @property
+    def name(self) -> str:
+        """The dataset's name in messages and in the impact."""
+        return display_name(self.path)
+
+    def stream(self, rules: RuleSet) -> EvaluationStream:
+        """The rules' results on the dataset, an area at a time."""
+        from lsprules.data.model import resolve_period
+        from lsprules.engine.interpreter import evaluate_stream
+        from lsprules.jobs.evaluate import planned_report
+
+        if self.engine != "interpreter":
+            planned = planned_report(rules, [self.path], self.period, None, None, self.engine, self.notes)
+            if planned is not None:
+                self.named = planned.dataset
+                return planned.assessments.stream()
+        dataset = self.dataset()
+        return evaluate_stream(rules, dataset, resolve_period(self.period, dataset))
+
+    def dataset(self) -> Dataset:
+        """The dataset as the readers read it (once)."""
+        from lsprules.data.load import load_any
+
+        if self.loaded is None:
+            self.loaded = load_any(self.path)
+        return self.loaded
+
+    def input_file(self) -> InputFile:
+        """The dataset's entry in the provenance."""
+        found = self.named or self.dataset()
+        return input_file("dataset", found.path, found.sha256)
 
 
 def run_textconv(names: list[str]) -> str:

@@ -122,7 +122,7 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
         engine = "interpreter"
     if engine != "interpreter" and view == "report":
         if output_format in STREAMED_REPORTS:
-            planned = _planned_report(rules, paths, period, areas, years, engine, notes)
+            planned = planned_report(rules, paths, period, areas, years, engine, notes)
             if planned is not None:
                 text = _deliver(_planned_chunks(output_format, planned, jobs, color=color, width=width, wide=wide),
                                 write)
@@ -295,7 +295,7 @@ def evaluate_pages(rules_path: Path, dataset_path: Path | Sequence[Path], folder
                    years: str | None = None, engine: str = "auto", jobs: int | None = None) -> EvaluateOutput:
     """The HTML report as a folder of pages (render/pages.py), written atomically to `folder`, which
     core.files.output_folder must have allowed: index.html and a page per area, each written as its area is
-    assessed. The assessments come from the columnar plan as for the one-page report (_planned_report), else from
+    assessed. The assessments come from the columnar plan as for the one-page report (planned_report), else from
     the reference interpreter (a columnar `engine` asked for then says why in `notes`); `text` is empty. `jobs`:
     as for evaluate_job."""
     from lsprules.lang.resolve import load_rules
@@ -305,7 +305,7 @@ def evaluate_pages(rules_path: Path, dataset_path: Path | Sequence[Path], folder
     notes: list[str] = []
     planned = None
     if engine != "interpreter":
-        planned = _planned_report(rules, paths, period, areas, years, engine, notes)
+        planned = planned_report(rules, paths, period, areas, years, engine, notes)
     if planned is not None:
         _write_pages(folder, _planned_pages(rules, planned, jobs))
         return EvaluateOutput("", notes=tuple(notes))
@@ -510,7 +510,7 @@ class PlannedReport:
     areas: int  # how many the assessments hold
 
 
-def _planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas: list[str] | None,
+def planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas: list[str] | None,
                     years: str | None, engine: str, notes: list[str]) -> PlannedReport | None:
     """The assessments of a Markdown, HTML or table report (or the HTML pages) from the columnar plan, as the JSON
     report gets them (auto: a file of AUTO_REPORT_BYTES or more, in polars when installed, else DuckDB), or None

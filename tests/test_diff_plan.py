@@ -1,0 +1,130 @@
+"""`lsprules diff --data` replayed by the columnar plan (jobs/diff.Replay): on a plain CSV file the plan runs both
+sides, as evaluate's reports do, and the diff is the same bytes, in every format, as the reference interpreter's;
+auto takes the plan on a large file without reading the dataset whole; a rule set the plan cannot run is replayed
+by the interpreter beside a side the plan ran, with a note; bad input is the interpreter's error."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fastpath_helpers import NATIONAL_RULES, generate, write
+from lsprules.cli.app import app
+from lsprules.core.diagnostics import InputError
+from lsprules.data import load
+from lsprules.jobs import evaluate as evaluate_job
+from lsprules.jobs.diff import run_diff
+from lsprules.render.diff_report import render_diff_json, render_diff_markdown, render_diff_text
+from test_columnar_differential import needs_gen
+
+RENDERERS = (render_diff_text, render_diff_markdown, render_diff_json)
+THEME = """
+theme crime "Crime" {
+  scale RED < AMBER < GREEN
+  indicators burglary_dwelling, robbery, arson
+  rating {
+    GREEN when share(arrow is up) >= 50 %
+    RED when count(arrow is down) > count(arrow is up)
+    AMBER otherwise
+  }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def national_s(tmp_path_factory):
+    return generate(tmp_path_factory.mktemp("diff-plan") / "national-S.csv", 350)
+
+
+@pytest.fixture(scope="module")
+def new_rules(tmp_path_factory) -> Path:
+    """national.rules with a wider static tolerance for counts, a deeper reduction target, and arson dropped: arrows,
+    RAG, targets and trajectories change, and one indicator is assessed only by the old rules."""
+    text = NATIONAL_RULES.read_text(encoding="utf-8")
+    for old, new in (("static below 1.5 %  #", "static below 20 %  #"), ("reduce by 17.5 %", "reduce by 20 %"),
+                     ("indicator arson uses crime_count\n", "")):
+        assert old in text
+        text = text.replace(old, new, 1)
+    return write(tmp_path_factory.mktemp("rules"), "national-new.rules", text)
+
+
+def rendered(names: list[str], data: Path, engine: str, period: str | None = None) -> list[str]:
+    report = run_diff(names, data=[data], period=period, engine=engine)
+    assert report.notes == ()
+    return [render(report) for render in RENDERERS]
+
+
+@needs_gen
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+@pytest.mark.parametrize("period", [None, "2005/06"])
+def test_the_plan_replays_a_diff_to_the_interpreters_bytes(national_s, new_rules, engine, period):
+    names = [str(NATIONAL_RULES), str(new_rules)]
+    reference = rendered(names, national_s, "interpreter", period)
+    assert rendered(names, national_s, engine, period) == reference
+    (file,) = json.loads(reference[2])["files"]
+    (found,) = file["impact"]
+    counts = found["counts"]
+    assert found["assessed"] == 350 * 12 and counts["assessed"] == 350  # arson, in every area
+    assert counts["arrow"] > 0 and counts["target"] > 0 and counts["trajectory"] > 0 and counts["rag"] > 0
+    removed = [c for c in found["changes"] if c["fields"][0]["field"] == "assessed"]
+    assert {c["subject"] for c in removed} == {"arson"}
+    assert found["changes"][-len(removed):] == removed  # listed after what both assess, in the old rules' order
+
+
+@needs_gen
+def test_auto_replays_a_large_file_without_reading_it_whole(national_s, new_rules, monkeypatch):
+    names = [str(NATIONAL_RULES), str(new_rules)]
+    reference = rendered(names, national_s, "interpreter")
+    monkeypatch.setattr(evaluate_job, "AUTO_REPORT_BYTES", 1)
+
+    def refused(path):
+        raise AssertionError(f"the dataset was read whole: {path}")
+
+    monkeypatch.setattr(load, "load_any", refused)
+    assert rendered(names, national_s, "auto") == reference
+    provenance = json.loads(reference[2])["provenance"]["inputs"][-1]
+    assert provenance["sha256"] == hashlib.sha256(national_s.read_bytes()).hexdigest()
+
+
+@needs_gen
+@pytest.mark.parametrize("themed_side", ["new", "old"])
+def test_a_side_the_plan_cannot_run_is_replayed_by_the_interpreter_with_a_note(national_s, tmp_path, themed_side):
+    themed = write(tmp_path, "themed.rules", NATIONAL_RULES.read_text(encoding="utf-8") + THEME)
+    names = [str(NATIONAL_RULES), str(themed)] if themed_side == "new" else [str(themed), str(NATIONAL_RULES)]
+    planned = run_diff(names, data=[national_s], engine="duckdb")
+    assert planned.notes == ("the duckdb engine did not run: the plan cannot write the reasons of themes (the plan "
+                             "rates no themes yet); the reference interpreter ran",)
+    assert [render(planned) for render in RENDERERS] == rendered(names, national_s, "interpreter")
+    (file,) = json.loads(render_diff_json(planned))["files"]
+    assert file["impact"][0]["counts"]["themes"] == 350  # every area's rating is new, or gone
+
+    result = CliRunner().invoke(app, ["diff", *names, "--data", str(national_s), "--engine", "duckdb"])
+    assert result.exit_code == 0 and "note: the duckdb engine did not run" in result.stderr
+
+
+@needs_gen
+@pytest.mark.parametrize("engine", ["interpreter", "duckdb", "polars"])
+def test_an_unknown_period_is_the_same_error_on_every_engine(national_s, engine):
+    with pytest.raises(InputError) as raised:
+        run_diff([str(NATIONAL_RULES)] * 2, data=[national_s], period="1999/00", engine=engine)
+    assert [d.code for d in raised.value.diagnostics] == ["E304"]
+
+
+def test_a_bad_value_is_the_interpreters_error_on_every_engine(tmp_path):
+    data = write(tmp_path, "bad.csv", """\
+        area,indicator,period,value
+        E1,robbery,2006/07,4
+        E1,robbery,2007/08,four
+        """)
+    told = {}
+    for engine in ("interpreter", "duckdb", "polars"):
+        result = CliRunner().invoke(app, ["diff", str(NATIONAL_RULES), str(NATIONAL_RULES), "--data", str(data),
+                                          "--engine", engine])
+        assert result.exit_code == 2 and result.stdout == ""
+        told[engine] = result.stderr
+    assert "bad.csv:3:20: error[E306]" in told["interpreter"]
+    assert told["duckdb"] == told["polars"] == told["interpreter"]
