@@ -69,6 +69,18 @@ def open_input(path: str | Path, what: str) -> tuple[str, io.BufferedIOBase]:
         raise unreadable(name, what, exc) from None
 
 
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, as the readers record it, read a piece at a time (for a file a columnar
+    engine reads itself)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def unreadable(name: str, what: str, exc: Exception) -> InputError:
     """E001: the input file `name` (of the kind `what`) cannot be read, and the system's reason why."""
     reason = getattr(exc, "strerror", None) or str(exc)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from lsprules.core.diagnostics import Diagnostic, InputError, Severity, at_span, did_you_mean, error, listed
+from lsprules.core.files import file_sha256
 from lsprules.core.periods import Period, PeriodKind
 from lsprules.core.source import Span
 from lsprules.data.model import Dataset, resolve_period
@@ -490,7 +491,7 @@ def _compiled_json(rules: RuleSet, paths: list[Path], period: str | None, areas:
         from lsprules.core.source import display_name
         from lsprules.render.json_out import json_document
 
-        data = input_file("dataset", display_name(paths[0]), _sha256(Path(paths[0])))
+        data = input_file("dataset", display_name(paths[0]), file_sha256(Path(paths[0])))
         provenance = provenance_of([input_file("rules", rules.file, rules.sha256), data])
         return json_document(found.period, found.pieces, provenance)
     if engine != "auto" or found.note:
@@ -534,7 +535,7 @@ def planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas:
         if engine != "auto" or found.note:
             notes.append(f"the {name} engine did not run: {found.reason}; the reference interpreter ran")
         return None
-    dataset = Dataset(display_name(path), (), found.kind, sha256=_sha256(path))
+    dataset = Dataset(display_name(path), (), found.kind, sha256=file_sha256(path))
     return PlannedReport(found, dataset, provenance_for(rules, [dataset]), found.areas)
 
 
@@ -565,17 +566,6 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
-
-
-def _sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes, as the readers record it (read a piece at a time)."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def empty_inputs(rules: RuleSet, datasets: Sequence[Dataset]) -> tuple[Diagnostic, ...]:
