@@ -176,7 +176,11 @@ def evaluate(rules: RuleSet, dataset: Dataset, period: Period | None = None,
     Areas that a single-area comparator names (e.g. the national figures) are what others are measured
     against, so they are assessed only when asked for by name. `progress` is called with each area's name.
     """
-    stream = evaluate_stream(rules, dataset, period, areas, progress)
+    return gathered(evaluate_stream(rules, dataset, period, areas, progress))
+
+
+def gathered(stream: EvaluationStream) -> Evaluation:
+    """The whole evaluation a stream's parts hold, read at once."""
     assessments: list[Assessment] = []
     themes: list[ThemeResult] = []
     for part in stream.parts:
