@@ -121,10 +121,10 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     notes: list[str] = []
     if not fast:
         engine = "interpreter"
-    if engine != "interpreter" and view == "areas":
+    if engine != "interpreter" and (view == "areas" or output_format == "docx"):
         planned = planned_report(rules, paths, period, areas, years, engine, notes)
         if planned is not None:
-            text, data = _planned_areas(output_format, planned, color=color, width=width, wide=wide)
+            text, data = _planned_whole(output_format, view, planned, color=color, width=width, wide=wide)
             return EvaluateOutput(_deliver([text], write) if data is None else "", data=data, notes=tuple(notes))
     if engine != "interpreter" and view == "report":
         if output_format in STREAMED_REPORTS:
@@ -254,9 +254,10 @@ def _planned_chunks(output_format: str, planned: PlannedReport, jobs: int | None
                                   color=color, width=width, wide=wide)
 
 
-def _planned_areas(output_format: str, planned: PlannedReport, *, color: bool, width: int,
+def _planned_whole(output_format: str, view: str, planned: PlannedReport, *, color: bool, width: int,
                    wide: bool) -> tuple[str, bytes | None]:
-    """--view areas from the plan's assessments: the text of a text format, or the Word document's bytes."""
+    """What needs every area's results at once (--view areas, the Word document) from the plan's assessments: the
+    text of a text format, or the Word document's bytes."""
     from lsprules.engine.interpreter import gathered
     from lsprules.render.context import report_context
     from lsprules.render.progress import progress
@@ -265,9 +266,11 @@ def _planned_areas(output_format: str, planned: PlannedReport, *, color: bool, w
         result = gathered(_advanced(planned.assessments.stream(), advance))
     context = report_context(planned.assessments.making.rules, planned.dataset, result)
     if output_format == "docx":
-        from lsprules.render.docx_out import render_areas_docx
+        from lsprules.render.docx_out import render_areas_docx, render_docx
 
-        return "", render_areas_docx(result, planned.provenance, context)
+        if view == "areas":
+            return "", render_areas_docx(result, planned.provenance, context)
+        return "", render_docx(result, planned.provenance, context)
     return render_areas(output_format, result, planned.provenance, context, color, width, wide), None
 
 

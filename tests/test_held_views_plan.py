@@ -1,6 +1,7 @@
-"""--view areas from the columnar plan's assessments (jobs/evaluate._planned_areas): the same text, or Word
-document, as the reference interpreter's in every format, from either engine, for every area or some; auto takes
-the plan on a large file without reading the dataset whole; rules the plan cannot run fall back with a note."""
+"""What needs every area's results at once, from the columnar plan's assessments (jobs/evaluate._planned_whole):
+--view areas in every format and the Word report are the reference interpreter's bytes, from either engine, for
+every area or some; auto takes the plan on a large file without reading the dataset whole; rules the plan cannot
+run fall back with a note."""
 
 from __future__ import annotations
 
@@ -35,6 +36,16 @@ def test_the_areas_view_from_the_plan_is_the_interpreters(national_s, engine, ou
     assert output(planned) == expected
     if output_format == "csv":
         assert len(expected.splitlines()) == 1 + (350 if areas is None else len(areas))
+
+
+@needs_gen
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+@pytest.mark.parametrize("areas", [None, ["E01000005"]])
+def test_the_word_report_from_the_plan_is_the_interpreters(national_s, engine, areas):
+    expected = evaluate_job(NATIONAL_RULES, national_s, output_format="docx", areas=areas, engine="interpreter")
+    planned = evaluate_job(NATIONAL_RULES, national_s, output_format="docx", areas=areas, engine=engine)
+    assert planned.notes == () and planned.data is not None and expected.data is not None
+    assert planned.data == expected.data and planned.data.startswith(b"PK")
 
 
 @needs_gen
