@@ -169,14 +169,13 @@ def test_auto_runs_reports_from_the_plan_on_files_of_some_size(tmp_path, monkeyp
 
 
 @by_engine
-def test_several_datasets_and_the_word_document_go_to_the_interpreter_with_a_note(tmp_path, engine):
+def test_several_datasets_go_to_the_interpreter_with_a_note(tmp_path, engine):
     data = ROOT / "datasets" / "districts-2006-07.csv"
     rules = ROOT / "rules" / "districts.rules"
-    for paths, output_format in (([data, data], "markdown"), ([data], "docx")):
-        ran = evaluate_job(rules, paths, output_format=output_format, engine=engine)
-        assert ran.notes == (f"the {engine} engine writes CSV, JSON, Markdown, HTML and the table from one CSV "
-                             f"dataset{' or Parquet file' if engine == 'duckdb' else ''} (without --years) so far; "
-                             "the reference interpreter ran",)
+    ran = evaluate_job(rules, [data, data], output_format="markdown", engine=engine)
+    assert ran.notes == (f"the {engine} engine writes every format from one CSV "
+                         f"dataset{' or Parquet file' if engine == 'duckdb' else ''} (without --years) so far; "
+                         "the reference interpreter ran",)
 
 
 @needs_gen

@@ -35,8 +35,7 @@ AREA_FORMATS = ("table", "csv", "markdown", "html", "docx")  # the formats of --
 ENGINES = ("auto", "interpreter", "duckdb", "polars", "spark")
 COLUMNAR = ("duckdb", "polars", "spark")  # the engines that run the columnar plan when asked by name
 # what each columnar engine writes
-WRITES = {"duckdb": "CSV, JSON, Markdown, HTML and the table", "polars": "CSV, JSON, Markdown, HTML and the table",
-          "spark": "CSV"}
+WRITES = {"duckdb": "every format", "polars": "every format", "spark": "CSV"}
 PARQUET_ENGINES = ("auto", "duckdb")  # the engines whose plan reads a Parquet dataset itself (DuckDB)
 
 

@@ -25,8 +25,8 @@ from lsprules.core.diagnostics import InputError, error
 from lsprules.data.model import Dataset
 from lsprules.engine.columnar.report_run import AreaMaker, Batch, Making, ReportAssessments
 from lsprules.engine.interpreter import Evaluation
-from lsprules.render.context import ContextGathering, ReportContext, ReportStream, Seen
-from lsprules.render.pages import HEADING, PageWriter
+from lsprules.render.context import UNTITLED, ContextGathering, ReportContext, ReportStream, Seen
+from lsprules.render.pages import PageWriter
 from lsprules.render.writers import area_writer
 
 # Below this many areas one process writes the report: starting a worker (a new interpreter importing lsprules)
@@ -176,7 +176,7 @@ class _Worker:
         self.own = task.output_format == PAGES  # a page's context holds the key and sources of its area alone
         self.writer: _AreasWriter
         if self.own:
-            self.writer = PageWriter(heading=task.dataset.title or HEADING, **task.options)
+            self.writer = PageWriter(heading=task.dataset.title or UNTITLED, **task.options)
         else:
             self.writer = area_writer(task.output_format, **task.options)
 

@@ -50,6 +50,9 @@ class IndicatorFacts:
     notes: tuple[str, ...] = ()
 
 
+UNTITLED = "lsprules assessment"  # the heading of a report of a dataset without a title
+
+
 @dataclass(frozen=True)
 class ReportContext:
     """Everything a report prints that is not in the evaluation itself."""
@@ -63,6 +66,11 @@ class ReportContext:
     facts: Mapping[tuple[str, str], IndicatorFacts] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
     comparator_groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (title, member areas) of mean comparators
+
+    @property
+    def heading(self) -> str:
+        """The report's heading: the dataset's title, else UNTITLED."""
+        return self.title or UNTITLED
 
     def of(self, a: Assessment) -> IndicatorFacts:
         """The facts of one assessment (empty when there are none)."""

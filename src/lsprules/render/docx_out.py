@@ -52,7 +52,7 @@ def render_docx(evaluation: Evaluation, provenance: Provenance, context: ReportC
 
     context = context or ReportContext()
     document = _landscape(docx.Document())
-    heading = context.title or "lsprules assessment"
+    heading = context.heading
     document.add_heading(heading, level=0)
     assessed = evaluation.period.label if evaluation.period else "the latest period"
     kind = f" · periods are {context.period_kind.replace('_', ' ')}s" if context.period_kind else ""
@@ -292,7 +292,7 @@ def render_areas_docx(evaluation: Evaluation, provenance: Provenance, context: R
 
     view = areas_view(evaluation, context)
     document = _landscape(docx.Document())
-    heading = f"{context.title or 'lsprules assessment'}: areas compared"
+    heading = f"{context.heading}: areas compared"
     document.add_heading(heading, level=0)
     period = evaluation.period.label if evaluation.period else "the latest period"
     document.add_paragraph(f"Assessed at {period} · {len(view.lines)} areas.")

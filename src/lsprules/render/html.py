@@ -152,7 +152,7 @@ class HtmlWriter:
 
     def head(self, report: ReportStream) -> str:
         """The document up to its first area: the style, the heading and the period assessed."""
-        heading = report.before.title or "lsprules assessment"
+        heading = report.before.heading
         meta = meta_html(report.period, report.before)
         return page_start(heading) + f"<header><h1>{esc(heading)}</h1>{meta}</header>"
 
@@ -359,7 +359,7 @@ RAG_ORDER = {"green": 4, "amber": 3, "red": 1, "blue": 5, None: 0}
 def render_areas_html(evaluation: Evaluation, provenance: Provenance, context: ReportContext) -> str:
     """Areas side by side as one HTML page: a table to sort (click a heading) and filter (type in the box)."""
     view = areas_view(evaluation, context)
-    heading = f"{context.title or 'lsprules assessment'}: areas compared"
+    heading = f"{context.heading}: areas compared"
     period = evaluation.period.label if evaluation.period else "the latest period"
     head = ['<th scope="col">Area</th>'] + [f'<th scope="col">{esc(t)} rating</th>' for t in view.themes]
     head += [f'<th class="num" scope="col">{esc(band_heading(b))}</th>' for b in view.bands]

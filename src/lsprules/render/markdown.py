@@ -64,7 +64,7 @@ class MarkdownWriter:
     def head(self, report: ReportStream) -> str:
         """The title and the source."""
         before = report.before
-        return _lines([f"# {md_text(before.title or 'lsprules assessment')}", ""]
+        return _lines([f"# {md_text(before.heading)}", ""]
                       + ([f"Source: {md_text(before.source)}", ""] if before.source else []))
 
     def areas(self, evaluation: Evaluation, context: ReportContext) -> Iterator[str]:
@@ -183,7 +183,7 @@ def render_areas_markdown(evaluation: Evaluation, provenance: Provenance, contex
     RAG per area."""
     view = areas_view(evaluation, context)
     period = evaluation.period.label if evaluation.period else "the latest period"
-    lines = [f"# {md_text(context.title or 'lsprules assessment')}: areas compared", "",
+    lines = [f"# {md_text(context.heading)}: areas compared", "",
              f"Assessed at **{md_text(period)}**", ""]
     header = ["Area", *(f"{t} rating" for t in view.themes), *(band_heading(b) for b in view.bands),
               *(f"Rank: {g}" for g in view.groups)]

@@ -46,7 +46,6 @@ _LONGEST = 60  # characters of a file name made from an area name, before the .h
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024
 _READ = 1024 * 1024
-HEADING = "lsprules assessment"  # of a dataset without a title
 NAV_STYLE = "\nnav { margin: 0 0 8px; } nav a { color: #1f4e79; }\n"
 
 
@@ -129,7 +128,7 @@ def html_pages(report: ReportStream, provenance: Provenance, bands: tuple[str, .
 
 def _heading(report: ReportStream) -> str:
     """The heading of every page: the dataset's title."""
-    return report.before.title or HEADING
+    return report.before.heading
 
 
 def folder_pages(made: Iterable[AreaPage], report: ReportStream, provenance: Provenance, bands: tuple[str, ...],

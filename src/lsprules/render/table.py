@@ -89,7 +89,7 @@ class TableWriter:
 
     def head(self, report: ReportStream) -> str:
         """The title and the source."""
-        out = _wrapped(report.before.title or "lsprules assessment", self.width, "bold")
+        out = _wrapped(report.before.heading, self.width, "bold")
         if report.before.source:
             out += _wrapped(f"Source: {report.before.source}", self.width, "dim")
         return self.printer.text(out)
@@ -298,7 +298,7 @@ def render_areas_table(evaluation: Evaluation, provenance: Provenance, context: 
     view = areas_view(evaluation, context)
     width = 10_000 if wide else max(width, 40)
     period = evaluation.period.label if evaluation.period else "–"
-    out = _wrapped(f"{context.title or 'lsprules assessment'} — areas compared at {period}", width, "bold")
+    out = _wrapped(f"{context.heading} — areas compared at {period}", width, "bold")
     area_width = max([cell_len("Area")] + [cell_len(line.area) for line in view.lines])
     headers = [f"{t} rating" for t in view.themes] + [band_heading(b) for b in view.bands] + \
         [f"Rank: {g}" for g in view.groups]
