@@ -17,6 +17,12 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lsprules.audit.provenance import Provenance
+    from lsprules.engine.interpreter import Evaluation
+    from lsprules.render.context import ReportContext
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -56,7 +62,7 @@ def main() -> None:
     from lsprules.lang.resolve import load_rules
     from lsprules.render.context import report_context
     from lsprules.render.html import render_html
-    from lsprules.render.markdown import render_areas_markdown, render_markdown
+    from lsprules.render.markdown import render_markdown
     from lsprules.render.table import render_table
 
     rules = load_rules(ROOT / "rules" / "national.rules")
@@ -75,12 +81,22 @@ def main() -> None:
             evaluated = time.perf_counter() - start
             context = report_context(rules, dataset, result, previous)
             provenance = provenance_for(rules, files)
-            renderers = (render_markdown, render_html, render_table, render_areas_markdown)
+            renderers = (render_markdown, render_html, render_table, areas_markdown)
             timings = [best(args.runs, partial(render, result, provenance, context)) for render in renderers]
             per_area = [t / areas * 1000 for t in timings[:3]]
             print(f"| {areas:,} | {len(result.assessments):,} | {evaluated:.2f} | "
                   + " | ".join(f"{t:.2f}" for t in timings) + " | " + " | ".join(f"{t:.3f}" for t in per_area)
                   + " |")
+
+
+def areas_markdown(result: Evaluation, provenance: Provenance, context: ReportContext) -> str:
+    """--view areas as Markdown, set side by side from the whole evaluation."""
+    from lsprules.render.areas import areas_view
+    from lsprules.render.context import ReportStream
+    from lsprules.render.markdown import render_areas_markdown
+
+    view, after = areas_view(ReportStream.of(result, context))
+    return render_areas_markdown(view, provenance, after)
 
 
 if __name__ == "__main__":

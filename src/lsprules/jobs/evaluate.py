@@ -28,7 +28,6 @@ FORMATS = ("table", "json", "csv", "markdown", "html", "docx")
 STREAMED = ("json", "csv")  # the formats rendered an area at a time, as the areas are assessed (report view)
 # the reports rendered an area at a time too, their context (key, sources) gathered on the way (report view)
 STREAMED_REPORTS = ("table", "markdown", "html")
-REPORTS = ("table", "markdown", "html", "docx")  # the formats that print a committee report's key and context
 VIEWS = ("report", "areas")
 AREA_FORMATS = ("table", "csv", "markdown", "html", "docx")  # the formats of --view areas
 # auto: the compiled engines where they apply, else the interpreter; duckdb, polars and spark run the columnar plan
@@ -123,7 +122,7 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     if engine != "interpreter" and (view == "areas" or output_format == "docx"):
         planned = planned_report(rules, paths, period, areas, years, engine, notes)
         if planned is not None:
-            text, data = _planned_whole(output_format, view, planned, color=color, width=width, wide=wide)
+            text, data = _planned_held(output_format, view, planned, color=color, width=width, wide=wide)
             return EvaluateOutput(_deliver([text], write) if data is None else "", data=data, notes=tuple(notes))
     if engine != "interpreter" and view == "report":
         if output_format in STREAMED_REPORTS:
@@ -155,39 +154,32 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
         found, text = _streamed_report(output_format, rules, dataset, at, areas, provenance, write,
                                        color=color, width=width, wide=wide)
         return EvaluateOutput(text, found, warnings=warnings, notes=tuple(notes))
-    found, result, context = _evaluated(output_format, view, rules, dataset, at, areas)
-    if output_format == "docx":
-        from lsprules.render.docx_out import render_areas_docx, render_docx
+    if view == "areas":
+        counted = [0]
+        with _reported(rules, dataset, at, areas, counted) as report:
+            text, data = _areas(output_format, report, provenance, color=color, width=width, wide=wide)
+        return EvaluateOutput(_deliver([text], write) if data is None else "", counted[0], data=data,
+                              warnings=warnings, notes=tuple(notes))
+    found, result, context = _evaluated(rules, dataset, at, areas)  # the Word report, written whole
+    from lsprules.render.docx_out import render_docx
 
-        if view == "areas" and context is not None:
-            return EvaluateOutput("", found, data=render_areas_docx(result, provenance, context), warnings=warnings,
-                                  notes=tuple(notes))
-        return EvaluateOutput("", found, data=render_docx(result, provenance, context), warnings=warnings,
-                              notes=tuple(notes))
-    if view == "areas" and context is not None:
-        text = render_areas(output_format, result, provenance, context, color, width, wide)
-    else:
-        text = render(output_format, result, provenance, context, color=color, width=width, wide=wide)
-    return EvaluateOutput(_deliver([text], write), found, warnings=warnings, notes=tuple(notes))
+    return EvaluateOutput("", found, data=render_docx(result, provenance, context), warnings=warnings,
+                          notes=tuple(notes))
 
 
-def _evaluated(output_format: str, view: str, rules: RuleSet, dataset: Dataset, at: Period | None,
-               areas: list[str] | None) -> tuple[int, Evaluation, ReportContext | None]:
-    """The whole evaluation, its discrepancies and (for a report or the areas view) the report's context."""
+def _evaluated(rules: RuleSet, dataset: Dataset, at: Period | None,
+               areas: list[str] | None) -> tuple[int, Evaluation, ReportContext]:
+    """The whole evaluation, its discrepancies and the report's context."""
     from lsprules.engine.interpreter import assessed_areas, evaluate
+    from lsprules.render.context import report_context
     from lsprules.render.progress import progress
 
     with progress("Assessing", len(assessed_areas(rules, dataset, areas))) as advance:
         result = evaluate(rules, dataset, at, areas, progress=advance)
     found = sum(len(a.discrepancies) for a in result.assessments) + sum(len(t.discrepancies) for t in result.themes)
-    context = None
-    if output_format in REPORTS or view == "areas":
-        from lsprules.render.context import report_context
-
-        before = previous_period(result.period, dataset)
-        previous = evaluate(rules, dataset, before, areas) if before is not None and rules.themes else None
-        context = report_context(rules, dataset, result, previous)
-    return found, result, context
+    before = previous_period(result.period, dataset)
+    previous = evaluate(rules, dataset, before, areas) if before is not None and rules.themes else None
+    return found, result, report_context(rules, dataset, result, previous)
 
 
 def _streamed(output_format: str, rules: RuleSet, dataset: Dataset, at: Period | None, areas: list[str] | None,
@@ -209,14 +201,8 @@ def _streamed_report(output_format: str, rules: RuleSet, dataset: Dataset, at: P
     """A STREAMED_REPORTS format rendered an area at a time as the areas are assessed, each area with its
     context (and its theme ratings one period earlier, assessed alongside): its discrepancies, and its text
     (empty when it went to `write`)."""
-    from lsprules.engine.interpreter import evaluate_stream
-    from lsprules.render.context import report_stream
-
     found = [0]
-    with _assessing(rules, dataset, at, areas, found) as stream:
-        before = previous_period(stream.period, dataset) if rules.themes else None
-        previous = evaluate_stream(rules, dataset, before, areas).parts if before is not None else None
-        report = report_stream(rules, dataset, stream, previous)
+    with _reported(rules, dataset, at, areas, found) as report:
         text = _deliver(_report_chunks(output_format, report, provenance, color=color, width=width, wide=wide),
                         write)
     return found[0], text
@@ -253,24 +239,39 @@ def _planned_chunks(output_format: str, planned: PlannedReport, jobs: int | None
                                   color=color, width=width, wide=wide)
 
 
-def _planned_whole(output_format: str, view: str, planned: PlannedReport, *, color: bool, width: int,
-                   wide: bool) -> tuple[str, bytes | None]:
-    """What needs every area's results at once (--view areas, the Word document) from the plan's assessments: the
-    text of a text format, or the Word document's bytes."""
-    from lsprules.engine.interpreter import gathered
-    from lsprules.render.context import report_context
+def _planned_held(output_format: str, view: str, planned: PlannedReport, *, color: bool, width: int,
+                  wide: bool) -> tuple[str, bytes | None]:
+    """What is written whole (--view areas, the Word report) from the plan's assessments: the text of a text
+    format, or the Word document's bytes."""
+    from lsprules.render.context import report_context, report_stream
     from lsprules.render.progress import progress
 
+    rules = planned.assessments.making.rules
     with progress("Assessing", planned.areas) as advance:
-        result = gathered(_advanced(planned.assessments.stream(), advance))
-    context = report_context(planned.assessments.making.rules, planned.dataset, result)
-    if output_format == "docx":
-        from lsprules.render.docx_out import render_areas_docx, render_docx
-
+        stream = _advanced(planned.assessments.stream(), advance)
         if view == "areas":
-            return "", render_areas_docx(result, planned.provenance, context)
-        return "", render_docx(result, planned.provenance, context)
-    return render_areas(output_format, result, planned.provenance, context, color, width, wide), None
+            return _areas(output_format, report_stream(rules, planned.dataset, stream), planned.provenance,
+                          color=color, width=width, wide=wide)
+        from lsprules.engine.interpreter import gathered
+
+        result = gathered(stream)
+    from lsprules.render.docx_out import render_docx
+
+    return "", render_docx(result, planned.provenance, report_context(rules, planned.dataset, result))
+
+
+@contextmanager
+def _reported(rules: RuleSet, dataset: Dataset, at: Period | None, areas: list[str] | None,
+              found: list[int]) -> Iterator[ReportStream]:
+    """The report of the evaluation an area at a time (_assessing), the theme ratings one period earlier assessed
+    alongside."""
+    from lsprules.engine.interpreter import evaluate_stream
+    from lsprules.render.context import report_stream
+
+    with _assessing(rules, dataset, at, areas, found) as stream:
+        before = previous_period(stream.period, dataset) if rules.themes else None
+        previous = evaluate_stream(rules, dataset, before, areas).parts if before is not None else None
+        yield report_stream(rules, dataset, stream, previous)
 
 
 @contextmanager
@@ -638,24 +639,31 @@ def render(output_format: str, result: Evaluation, provenance: Provenance, conte
     return render_table(result, provenance, context, width=width, color=color, wide=wide)
 
 
-def render_areas(output_format: str, result: Evaluation, provenance: Provenance, context: ReportContext,
-                 color: bool = False, width: int = 80, wide: bool = False) -> str:
-    """The areas side by side in one of the text AREA_FORMATS."""
+def _areas(output_format: str, report: ReportStream, provenance: Provenance, *, color: bool, width: int,
+           wide: bool) -> tuple[str, bytes | None]:
+    """--view areas of a report, read a part at a time: the text of a text format, or the Word document's bytes."""
+    from lsprules.render.areas import areas_view
+
+    view, context = areas_view(report)
+    if output_format == "docx":
+        from lsprules.render.docx_out import render_areas_docx
+
+        return "", render_areas_docx(view, provenance, context)
     if output_format == "csv":
         from lsprules.render.csv_out import render_areas_csv
 
-        return render_areas_csv(result, context)
+        return render_areas_csv(view), None
     if output_format == "markdown":
         from lsprules.render.markdown import render_areas_markdown
 
-        return render_areas_markdown(result, provenance, context)
+        return render_areas_markdown(view, provenance, context), None
     if output_format == "html":
         from lsprules.render.html import render_areas_html
 
-        return render_areas_html(result, provenance, context)
+        return render_areas_html(view, provenance, context), None
     from lsprules.render.table import render_areas_table
 
-    return render_areas_table(result, provenance, context, width=width, color=color, wide=wide)
+    return render_areas_table(view, provenance, context, width=width, color=color, wide=wide), None
 
 
 def check_comparators(rules: RuleSet, dataset: Dataset) -> None:

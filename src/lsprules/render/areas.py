@@ -3,16 +3,19 @@ ones), how many indicators it has in each RAG band, its rank within each compara
 its RAG and arrow for every indicator.
 
 Shared by the `--view areas` renderers of every format, which differ only in how they print it. Built in one
-pass over the results, so many areas cost time in proportion to their rows.
+pass over a report's parts, holding of each result only what the view shows (its RAG band and arrow), so that
+many areas cost time in proportion to their rows and little memory (national data has hundreds of thousands).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from lsprules.engine.interpreter import ARROW_SYMBOLS, Assessment, Evaluation, ThemeResult
-from lsprules.render.context import ReportContext
+from lsprules.core.periods import Period
+from lsprules.engine.interpreter import ARROW_SYMBOLS, ThemeResult
+from lsprules.render.context import ReportContext, ReportStream
 from lsprules.render.sections import BAND_SHAPES, UNKNOWN_BAND_SHAPE
 
 NO_BAND = "n/a"
@@ -40,6 +43,13 @@ class Rank:
         return f"{'=' if self.tied else ''}{self.place} of {self.size}"
 
 
+class Cell(NamedTuple):
+    """An area's result for one indicator, as the view shows it."""
+
+    rag: str | None
+    arrow: str
+
+
 @dataclass(frozen=True)
 class AreaLine:
     """One area: its theme ratings (with the previous ones), counts by band, ranks and a cell per indicator."""
@@ -48,13 +58,15 @@ class AreaLine:
     themes: tuple[tuple[ThemeResult, ThemeResult | None], ...]
     counts: tuple[int, ...]
     ranks: tuple[Rank | None, ...]
-    cells: tuple[Assessment | None, ...]
+    cells: tuple[Cell | None, ...]
 
 
 @dataclass(frozen=True)
 class AreasView:
-    """The whole comparison: the indicator columns, the bands counted, the comparator groups and a line per area."""
+    """The whole comparison: the period assessed, the indicator columns, the bands counted, the comparator groups and
+    a line per area."""
 
+    period: Period | None
     columns: tuple[IndicatorColumn, ...]
     bands: tuple[str, ...]
     groups: tuple[str, ...]
@@ -62,39 +74,45 @@ class AreasView:
     lines: tuple[AreaLine, ...]
 
 
-def areas_view(evaluation: Evaluation, context: ReportContext) -> AreasView:
-    """The evaluation as areas side by side, in the order assessed."""
-    by_area: dict[str, dict[str, Assessment]] = {}
+def areas_view(report: ReportStream) -> tuple[AreasView, ReportContext]:
+    """A report's areas side by side, in the order assessed, read a part at a time; and the run's context, which
+    the parts complete (the key)."""
+    cells: dict[str, dict[str, Cell]] = {}  # by area, then indicator
+    shown: dict[Cell, Cell] = {}  # one Cell for each RAG and arrow: national data has a handful
     columns: dict[str, IndicatorColumn] = {}
-    for a in evaluation.assessments:
-        by_area.setdefault(a.area, {})[a.indicator] = a
-        if a.indicator not in columns:
-            columns[a.indicator] = IndicatorColumn(a.indicator, a.title, a.group_title or a.group or "Indicators")
-    themes: dict[str, list[ThemeResult]] = {}
+    themes: dict[str, list[tuple[ThemeResult, ThemeResult | None]]] = {}
     theme_titles: dict[str, str] = {}
-    for t in evaluation.themes:
-        themes.setdefault(t.area, []).append(t)
-        theme_titles.setdefault(t.theme, t.title)
-    present = {a.rag or NO_BAND for a in evaluation.assessments}
+    for part, context in report.parts:
+        for a in part.assessments:
+            cell = Cell(a.rag, a.arrow)
+            cells.setdefault(a.area, {})[a.indicator] = shown.setdefault(cell, cell)
+            if a.indicator not in columns:
+                columns[a.indicator] = IndicatorColumn(a.indicator, a.title, a.group_title or a.group or "Indicators")
+        for t in part.themes:
+            themes.setdefault(t.area, []).append((t, context.previous_of(t)))
+            theme_titles.setdefault(t.theme, t.title)
+    present = {cell.rag or NO_BAND for cell in shown}
     bands = tuple(b for b in BAND_ORDER if b in present) + tuple(sorted(present - {*BAND_ORDER, NO_BAND})) + \
         ((NO_BAND,) if NO_BAND in present else ())
-    areas = list(dict.fromkeys([*by_area, *themes]))
-    counts = {name: _counts(by_area.get(name, {}).values(), bands) for name in areas}
+    areas = list(dict.fromkeys([*cells, *themes]))
+    counts = {name: _counts(cells.get(name, {}).values(), bands) for name in areas}
+    context = report.after()
     groups = [(title, [a for a in members if a in counts]) for title, members in context.comparator_groups]
     groups = [(title, members) for title, members in groups if members]
     ranks = {title: _ranks(members, counts, bands) for title, members in groups}
-    lines = tuple(AreaLine(name, tuple((t, context.previous_of(t)) for t in themes.get(name, ())), counts[name],
+    lines = tuple(AreaLine(name, tuple(themes.get(name, ())), counts[name],
                            tuple(ranks[title].get(name) for title, _ in groups),
-                           tuple(by_area.get(name, {}).get(c) for c in columns))
+                           tuple(cells.get(name, {}).get(c) for c in columns))
                   for name in areas)
-    return AreasView(tuple(columns.values()), bands, tuple(title for title, _ in groups),
+    view = AreasView(report.period, tuple(columns.values()), bands, tuple(title for title, _ in groups),
                      tuple(theme_titles.values()), lines)
+    return view, context
 
 
-def _counts(assessments: Iterable[Assessment], bands: Sequence[str]) -> tuple[int, ...]:
+def _counts(area: Iterable[Cell], bands: Sequence[str]) -> tuple[int, ...]:
     tally = dict.fromkeys(bands, 0)
-    for a in assessments:
-        tally[a.rag or NO_BAND] += 1
+    for cell in area:
+        tally[cell.rag or NO_BAND] += 1
     return tuple(tally.values())
 
 
@@ -113,7 +131,7 @@ def _ranks(members: list[str], counts: dict[str, tuple[int, ...]], bands: Sequen
     return {area: Rank(first[s], len(members), sharing[s] > 1) for area, s in scores.items()}
 
 
-def cell_text(a: Assessment | None) -> str:
+def cell_text(a: Cell | None) -> str:
     """An area's result for one indicator in a few characters: arrow and band shape with its initial ('▲ ●G')."""
     if a is None:
         return ""

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 
 from lsprules.core.csv_cells import COLUMNS, csv_bool, csv_number, safe_text
 from lsprules.engine.interpreter import Assessment, Evaluation, EvaluationStream
-from lsprules.render.areas import areas_view
-from lsprules.render.context import ReportContext
+from lsprules.render.areas import AreasView
 
 
 def assessment_row(a: Assessment) -> list[str]:
@@ -42,10 +41,9 @@ def csv_chunks(evaluation: EvaluationStream) -> Iterator[str]:
         yield buffer.getvalue()
 
 
-def render_areas_csv(evaluation: Evaluation, context: ReportContext) -> str:
+def render_areas_csv(view: AreasView) -> str:
     """Areas side by side as CSV: a row per area with its theme ratings (and the previous ones), counts by RAG
     band, ranks within comparator groups, and each indicator's RAG and arrow."""
-    view = areas_view(evaluation, context)
     themes = dict.fromkeys(t.theme for line in view.lines for t, _ in line.themes)
     header = ["area"] + [f"{kind}:{theme}" for theme in themes for kind in ("theme", "previous_theme")]
     header += [f"count:{band.replace('/', '')}" for band in view.bands] + [f"rank:{group}" for group in view.groups]

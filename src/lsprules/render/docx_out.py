@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, cast
 
 from lsprules.audit.provenance import Provenance
 from lsprules.engine.interpreter import ARROW_SYMBOLS, Assessment, Evaluation, ThemeResult
-from lsprules.render.areas import areas_view, band_heading, cell_text
+from lsprules.render.areas import AreasView, band_heading, cell_text
 from lsprules.render.context import ReportContext, with_unit
 from lsprules.render.sections import (
     ARROW_WORDS,
@@ -284,17 +284,16 @@ def _fixed_times(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def render_areas_docx(evaluation: Evaluation, provenance: Provenance, context: ReportContext) -> bytes:
+def render_areas_docx(view: AreasView, provenance: Provenance, context: ReportContext) -> bytes:
     """Areas side by side as a Word document: a table of theme ratings, counts and ranks, then a table of each
     indicator's arrow and RAG per area (columns numbered, the numbers named below), shaded by band."""
     import docx
     from docx.shared import Mm
 
-    view = areas_view(evaluation, context)
     document = _landscape(docx.Document())
     heading = f"{context.heading}: areas compared"
     document.add_heading(heading, level=0)
-    period = evaluation.period.label if evaluation.period else "the latest period"
+    period = view.period.label if view.period else "the latest period"
     document.add_paragraph(f"Assessed at {period} · {len(view.lines)} areas.")
     header = ["Area", *(f"{t} rating" for t in view.themes), *(band_heading(b) for b in view.bands),
               *(f"Rank: {g}" for g in view.groups)]

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from lsprules.audit.provenance import Provenance, git_words
 from lsprules.core.periods import Period
 from lsprules.engine.interpreter import ARROW_SYMBOLS, Assessment, Evaluation, ThemeResult
-from lsprules.render.areas import areas_view, band_heading
+from lsprules.render.areas import AreasView, band_heading
 from lsprules.render.context import ReportContext, ReportStream, with_unit
 from lsprules.render.sections import (
     ARROW_WORDS,
@@ -356,11 +356,10 @@ AREAS_STYLE = """
 RAG_ORDER = {"green": 4, "amber": 3, "red": 1, "blue": 5, None: 0}
 
 
-def render_areas_html(evaluation: Evaluation, provenance: Provenance, context: ReportContext) -> str:
+def render_areas_html(view: AreasView, provenance: Provenance, context: ReportContext) -> str:
     """Areas side by side as one HTML page: a table to sort (click a heading) and filter (type in the box)."""
-    view = areas_view(evaluation, context)
     heading = f"{context.heading}: areas compared"
-    period = evaluation.period.label if evaluation.period else "the latest period"
+    period = view.period.label if view.period else "the latest period"
     head = ['<th scope="col">Area</th>'] + [f'<th scope="col">{esc(t)} rating</th>' for t in view.themes]
     head += [f'<th class="num" scope="col">{esc(band_heading(b))}</th>' for b in view.bands]
     head += [f'<th class="num" scope="col">Rank: {esc(g)}</th>' for g in view.groups]

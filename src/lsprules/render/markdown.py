@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 
 from lsprules.audit.provenance import InputFile, Provenance, git_words
 from lsprules.engine.interpreter import ARROW_SYMBOLS, Evaluation, ThemeResult
-from lsprules.render.areas import areas_view, band_heading, cell_text
+from lsprules.render.areas import AreasView, band_heading, cell_text
 from lsprules.render.context import ReportContext, ReportStream, with_unit
 from lsprules.render.sections import (
     AreaReport,
@@ -178,11 +178,10 @@ def _provenance(provenance: Provenance) -> list[str]:
     return lines
 
 
-def render_areas_markdown(evaluation: Evaluation, provenance: Provenance, context: ReportContext) -> str:
+def render_areas_markdown(view: AreasView, provenance: Provenance, context: ReportContext) -> str:
     """Areas side by side as Markdown: theme ratings, counts by band and ranks, then each indicator's arrow and
     RAG per area."""
-    view = areas_view(evaluation, context)
-    period = evaluation.period.label if evaluation.period else "the latest period"
+    period = view.period.label if view.period else "the latest period"
     lines = [f"# {md_text(context.heading)}: areas compared", "",
              f"Assessed at **{md_text(period)}**", ""]
     header = ["Area", *(f"{t} rating" for t in view.themes), *(band_heading(b) for b in view.bands),

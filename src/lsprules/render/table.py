@@ -19,7 +19,7 @@ from rich.text import Span, Text
 from lsprules.audit.provenance import Provenance
 from lsprules.core.periods import Period
 from lsprules.engine.interpreter import ARROW_SYMBOLS, Assessment, Evaluation, ThemeResult
-from lsprules.render.areas import areas_view, band_heading, cell_text
+from lsprules.render.areas import AreasView, band_heading, cell_text
 from lsprules.render.context import ReportContext, ReportStream, with_unit
 from lsprules.render.sections import (
     AreaReport,
@@ -291,13 +291,12 @@ def _provenance_lines(provenance: Provenance, width: int) -> list[str]:
     return out
 
 
-def render_areas_table(evaluation: Evaluation, provenance: Provenance, context: ReportContext, width: int = 80,
+def render_areas_table(view: AreasView, provenance: Provenance, context: ReportContext, width: int = 80,
                        color: bool = False, wide: bool = False) -> str:
     """Areas side by side as text: theme ratings, counts by band and ranks, then every indicator's arrow and
     RAG per area, its columns numbered (the key names them) and split into blocks that fit the width."""
-    view = areas_view(evaluation, context)
     width = 10_000 if wide else max(width, 40)
-    period = evaluation.period.label if evaluation.period else "–"
+    period = view.period.label if view.period else "–"
     out = _wrapped(f"{context.heading} — areas compared at {period}", width, "bold")
     area_width = max([cell_len("Area")] + [cell_len(line.area) for line in view.lines])
     headers = [f"{t} rating" for t in view.themes] + [band_heading(b) for b in view.bands] + \
