@@ -615,30 +615,6 @@ def previous_period(period: Period | None, dataset: Dataset) -> Period | None:
     return earlier[-1] if earlier else None
 
 
-def render(output_format: str, result: Evaluation, provenance: Provenance, context: ReportContext | None,
-           color: bool = False, width: int = 80, wide: bool = False) -> str:
-    """The evaluation in one of the text FORMATS (docx, a binary format, is rendered by render_docx)."""
-    if output_format == "json":
-        from lsprules.render.json_out import render_json
-
-        return render_json(result, provenance)
-    if output_format == "csv":
-        from lsprules.render.csv_out import render_csv
-
-        return render_csv(result)
-    if output_format == "markdown":
-        from lsprules.render.markdown import render_markdown
-
-        return render_markdown(result, provenance, context)
-    if output_format == "html":
-        from lsprules.render.html import render_html
-
-        return render_html(result, provenance, context)
-    from lsprules.render.table import render_table
-
-    return render_table(result, provenance, context, width=width, color=color, wide=wide)
-
-
 def _areas(output_format: str, report: ReportStream, provenance: Provenance, *, color: bool, width: int,
            wide: bool) -> tuple[str, bytes | None]:
     """--view areas of a report, read a part at a time: the text of a text format, or the Word document's bytes."""
