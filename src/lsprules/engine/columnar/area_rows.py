@@ -14,11 +14,12 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
+from lsprules.core.diagnostics import InputError
 from lsprules.core.files import file_sha256
 from lsprules.core.periods import Period
 from lsprules.core.source import display_name
 from lsprules.data.model import Dataset
-from lsprules.engine.columnar.input_checks import Fallback, period_at
+from lsprules.engine.columnar.input_checks import Fallback, requested
 
 
 @dataclass(frozen=True)
@@ -37,21 +38,20 @@ def area_rows(path: Path, area: str, period: str | None) -> AreaRows | Fallback:
     import polars as pl
 
     from lsprules.data.readers.csv_reader import load_csv_bytes
-    from lsprules.engine.columnar.polars_run import _checked, _read
+    from lsprules.engine.columnar.polars_run import checked_frame
 
-    frame = _read(path)
-    if isinstance(frame, Fallback):
-        return frame
-    found = _checked(frame)
-    if isinstance(found, Fallback):
-        return found
-    at = period_at(period, found.periods)
+    read = checked_frame(path)
+    if isinstance(read, Fallback):
+        return read
+    frame, found = read
+    at = requested(found, period, [area])
     if isinstance(at, Fallback):
         return at
-    if area not in found.areas:
-        return Fallback("an --area the data does not have")
     rows = frame.filter(pl.col("area").cast(pl.String) == area).write_csv(null_value="").encode("utf-8")
-    dataset = load_csv_bytes(display_name(path), rows)
+    try:
+        dataset = load_csv_bytes(display_name(path), rows)
+    except InputError:  # (the checks pass only what it reads): its rows and columns are the whole file's to report
+        return Fallback("the reference reader refuses the area's rows")
     latest = max(found.periods.values(), default=None)
     return AreaRows(dataclasses.replace(dataset, sha256=file_sha256(path)), at or latest)
 

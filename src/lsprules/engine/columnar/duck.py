@@ -26,7 +26,7 @@ from lsprules.engine.columnar.input_checks import (
     Fallback,
     checked,
     header_columns,
-    period_at,
+    requested,
 )
 from lsprules.engine.columnar.support import unsupported
 from lsprules.lang.resolve import RuleSet
@@ -57,13 +57,10 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
         if isinstance(found, Fallback):
             connection.close()
             return found
-        at = period_at(period, found.periods)
+        at = requested(found, period, areas)
         if isinstance(at, Fallback):
             connection.close()
             return at
-        if areas is not None and not set(areas) <= found.areas:
-            connection.close()
-            return Fallback("an --area the data does not have")
         from lsprules.engine.columnar.sql_plan import PlanOptions, compile_plan, csv_lines
 
         options = PlanOptions("duckdb", found.kind, found.scale, "observations", at, areas, "rn", found.digits,

@@ -9,7 +9,7 @@ reference path runs instead and reports it by row and column.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,3 +106,13 @@ def period_at(text: str | None, periods: dict[str, Period]) -> Period | None | F
     if wanted not in periods.values():
         return Fallback("a --period the data does not have")
     return wanted
+
+
+def requested(found: Checked, period: str | None, areas: Sequence[str] | None) -> Period | None | Fallback:
+    """The --period asked for (period_at), when the data has it and every --area asked for."""
+    at = period_at(period, found.periods)
+    if isinstance(at, Fallback):
+        return at
+    if areas is not None and not set(areas) <= found.areas:
+        return Fallback("an --area the data does not have")
+    return at

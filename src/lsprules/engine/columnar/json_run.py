@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from lsprules.core.periods import Period
-from lsprules.engine.columnar.input_checks import Checked, Fallback, period_at
+from lsprules.engine.columnar.input_checks import Checked, Fallback, requested
 from lsprules.lang.resolve import RuleSet
 
 if TYPE_CHECKING:
@@ -110,11 +110,9 @@ def run_stages(rules: RuleSet, path: Path, engine: str, period: str | None, area
 
 def _ready(found: Checked, period: str | None, areas: Sequence[str] | None) -> Period | None | Fallback:
     """The period asked for, when the checked file allows the run."""
-    at = period_at(period, found.periods)
+    at = requested(found, period, areas)
     if isinstance(at, Fallback):
         return at
-    if areas is not None and not set(areas) <= found.areas:
-        return Fallback("an --area the data does not have")
     if _CONTROL.search("".join(found.areas)):
         return Fallback("an area with a control character in its name")
     return at
@@ -194,7 +192,7 @@ def _closing(connection: duckdb.DuckDBPyConnection, batches: Iterator[list[Row]]
 
 def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str] | None,
             stages: Stages) -> Ran | Fallback:
-    from lsprules.engine.columnar.polars_run import EXACT_LIMIT, INSTALL, _checked, _lowered, _read
+    from lsprules.engine.columnar.polars_run import EXACT_LIMIT, INSTALL, _lowered, checked_frame
 
     if importlib.util.find_spec("polars") is None:
         return Fallback(INSTALL, note=True)
@@ -203,12 +201,10 @@ def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
     from lsprules.engine.columnar.magnitude import largest
     from lsprules.engine.columnar.sql_plan import PlanOptions
 
-    frame = _read(path)
-    if isinstance(frame, Fallback):
-        return frame
-    found = _checked(frame)
-    if isinstance(found, Fallback):
-        return found
+    read = checked_frame(path)
+    if isinstance(read, Fallback):
+        return read
+    frame, found = read
     at = _ready(found, period, areas)
     if isinstance(at, Fallback):
         return at

@@ -26,7 +26,7 @@ from lsprules.engine.columnar.input_checks import (
     Fallback,
     checked,
     header_columns,
-    period_at,
+    requested,
 )
 from lsprules.engine.columnar.support import unsupported
 from lsprules.lang.resolve import RuleSet
@@ -66,8 +66,8 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
         return frame
     if facts is not None:
         found, ranges = facts
-        at = period_at(period, found.periods)
-        if not isinstance(at, Fallback) and (areas is None or set(areas) <= found.areas):
+        at = requested(found, period, areas)
+        if not isinstance(at, Fallback):
             ran = _overlapped(rules, frame, found, ranges, at, areas)
             if ran is not None:
                 return ran
@@ -115,11 +115,9 @@ def _checked_run(rules: RuleSet, frame: pl.DataFrame, period: str | None,
     found = _checked(frame)
     if isinstance(found, Fallback):
         return found
-    at = period_at(period, found.periods)
+    at = requested(found, period, areas)
     if isinstance(at, Fallback):
         return at
-    if areas is not None and not set(areas) <= found.areas:
-        return Fallback("an --area the data does not have")
     bounded = _narrowest(rules, found, at, areas, frame.height)
     if bounded is None:
         return Fallback("a number is too large for exact integer arithmetic in polars (38 digits)", note=True)
@@ -151,6 +149,15 @@ def _read(path: Path) -> pl.DataFrame | Fallback:
     if data.count(b",") != (len(names) - 1) * (frame.height + 1):
         return Fallback("a row with fewer cells than the header")
     return frame
+
+
+def checked_frame(path: Path) -> tuple[pl.DataFrame, Checked] | Fallback:
+    """The file read (_read) and checked whole (_checked), for a run that needs every check before it starts."""
+    frame = _read(path)
+    if isinstance(frame, Fallback):
+        return frame
+    found = _checked(frame)
+    return found if isinstance(found, Fallback) else (frame, found)
 
 
 def _checked(frame: pl.DataFrame) -> Checked | Fallback:

@@ -27,7 +27,7 @@ from lsprules.engine.columnar.input_checks import (
     Fallback,
     checked,
     header_columns,
-    period_at,
+    requested,
 )
 from lsprules.engine.columnar.support import unsupported
 from lsprules.lang.resolve import RuleSet
@@ -72,11 +72,9 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
     found = _checked(spark)
     if isinstance(found, Fallback):
         return found
-    at = period_at(period, found.periods)
+    at = requested(found, period, areas)
     if isinstance(at, Fallback):
         return at
-    if areas is not None and not set(areas) <= found.areas:
-        return Fallback("an --area the data does not have")
     return _run(spark, rules, frame, found, at, areas)
 
 
