@@ -6,15 +6,17 @@ rating. Values are compared exactly, so a change too small to print is still a c
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 from lsprules.audit.provenance import Provenance
 from lsprules.audit.semantic_diff import RuleDiff
 from lsprules.audit.wording import arrow_text, band_text, exact_text
 from lsprules.core.periods import Period
 from lsprules.data.model import Dataset
-from lsprules.engine.interpreter import Assessment, EvaluationStream, evaluate_stream
+from lsprules.engine.interpreter import EvaluationStream, evaluate_stream
 from lsprules.lang.resolve import RuleSet
 
 ASSESSMENT_FIELDS = ("value", "arrow", "rag", "target", "trajectory")
@@ -81,62 +83,11 @@ def _plural(field: str, n: int) -> str:
     return one if n == 1 else many
 
 
-def impact(old: Held, new: EvaluationStream, dataset: str) -> Impact:
-    """What differs between two evaluations of the dataset named `dataset` at one period: the old rules' (held) and
-    the new rules', read an area at a time."""
-    left, left_themes = dict(old.assessments), dict(old.themes)  # at the end: what only the old rules assessed
-    changes: list[ResultChange] = []
-    theme_changes: list[ResultChange] = []
-    assessed = themes = 0
-    for part in new.parts:
-        for b in part.assessments:
-            assessed += 1
-            fields = _fields(left.pop((b.area, b.indicator), None), _compared(b))
-            if fields:
-                changes.append(ResultChange(b.area, "indicator", b.indicator, b.title, tuple(fields)))
-        for t in part.themes:
-            themes += 1
-            was = left_themes.pop((t.area, t.theme), None)
-            if was is None or was.rating != t.rating:
-                theme_changes.append(_rating_change(t.area, t.theme, was, _Rated(t.title, t.rating)))
-    for (area, indicator), a in left.items():  # after what the new rules assessed, in the old rules' order
-        changes.append(ResultChange(area, "indicator", indicator, a.title, tuple(_fields(a, None))))
-    for (area, theme), was in left_themes.items():
-        theme_changes.append(_rating_change(area, theme, was, None))
-    return Impact(dataset, new.period, (*changes, *theme_changes), assessed + len(left), themes + len(left_themes))
+class Compared(NamedTuple):
+    """What impact() compares of one assessment (ASSESSMENT_FIELDS), with its area, indicator and title."""
 
-
-def impact_of(old: RuleSet, new: RuleSet, dataset: Dataset, at: Period | None) -> Impact:
-    """impact() of both rule sets evaluated by the reference interpreter on `dataset` at `at` (default: its latest
-    period)."""
-    return impact(held(evaluate_stream(old, dataset, at)), evaluate_stream(new, dataset, at), dataset.path)
-
-
-@dataclass(frozen=True)
-class Held:
-    """What impact() compares of every result of one evaluation, by (area, id) in the evaluation's order: only
-    these fields are kept, so that memory grows with the number of results, not with their assessments (national
-    data has hundreds of thousands)."""
-
-    assessments: dict[tuple[str, str], _Compared]
-    themes: dict[tuple[str, str], _Rated]
-
-
-def held(stream: EvaluationStream) -> Held:
-    """An evaluation's results as impact() compares them, read an area at a time."""
-    found = Held({}, {})
-    for part in stream.parts:
-        for a in part.assessments:
-            found.assessments[(a.area, a.indicator)] = _compared(a)
-        for t in part.themes:
-            found.themes[(t.area, t.theme)] = _Rated(t.title, t.rating)
-    return found
-
-
-@dataclass(frozen=True, slots=True)
-class _Compared:
-    """What impact() compares of one assessment (ASSESSMENT_FIELDS), and its title."""
-
+    area: str
+    indicator: str
     title: str
     value: Fraction | None
     arrow: str
@@ -145,19 +96,83 @@ class _Compared:
     trajectory: Fraction | None
 
 
-@dataclass(frozen=True, slots=True)
-class _Rated:
-    """What impact() compares of one theme result, and its title."""
+class Rated(NamedTuple):
+    """What impact() compares of one theme result: its rating, with its area, theme and title."""
 
+    area: str
+    theme: str
     title: str
     rating: str | None
 
 
-def _compared(a: Assessment) -> _Compared:
-    return _Compared(a.title, a.value, a.arrow, a.rag, a.target, a.trajectory)
+@dataclass(frozen=True)
+class Results:
+    """One rule set's results on a dataset as impact() compares them, to be read once: the period assessed, and
+    the compared fields of the assessments and theme ratings, a part (some areas) at a time."""
+
+    period: Period | None
+    parts: Iterable[tuple[Iterable[Compared], Iterable[Rated]]]
 
 
-def _fields(a: _Compared | None, b: _Compared | None) -> list[FieldChange]:
+def results(stream: EvaluationStream) -> Results:
+    """An evaluation's results as impact() compares them, read an area at a time."""
+    parts = (((Compared(a.area, a.indicator, a.title, a.value, a.arrow, a.rag, a.target, a.trajectory)
+               for a in part.assessments),
+              (Rated(t.area, t.theme, t.title, t.rating) for t in part.themes)) for part in stream.parts)
+    return Results(stream.period, parts)
+
+
+@dataclass(frozen=True)
+class Held:
+    """One rule set's results held as impact() compares them, by (area, id) in their order: only the compared
+    fields are kept, so that memory grows with the number of results, not with their assessments (national data
+    has hundreds of thousands)."""
+
+    assessments: dict[tuple[str, str], Compared]
+    themes: dict[tuple[str, str], Rated]
+
+
+def held(found: Results) -> Held:
+    """Every result, read."""
+    kept = Held({}, {})
+    for assessments, themes in found.parts:
+        kept.assessments.update(((a.area, a.indicator), a) for a in assessments)
+        kept.themes.update(((t.area, t.theme), t) for t in themes)
+    return kept
+
+
+def impact(old: Held, new: Results, dataset: str) -> Impact:
+    """What differs between the old rules' results (held) and the new rules' (read a part at a time) on the dataset
+    named `dataset`, at one period."""
+    left, left_themes = dict(old.assessments), dict(old.themes)  # at the end: what only the old rules assessed
+    changes: list[ResultChange] = []
+    theme_changes: list[ResultChange] = []
+    assessed = themes = 0
+    for assessments, ratings in new.parts:
+        for b in assessments:
+            assessed += 1
+            fields = _fields(left.pop((b.area, b.indicator), None), b)
+            if fields:
+                changes.append(ResultChange(b.area, "indicator", b.indicator, b.title, tuple(fields)))
+        for t in ratings:
+            themes += 1
+            was = left_themes.pop((t.area, t.theme), None)
+            if was is None or was.rating != t.rating:
+                theme_changes.append(_rating_change(was, t))
+    for a in left.values():  # after what the new rules assessed, in the old rules' order
+        changes.append(ResultChange(a.area, "indicator", a.indicator, a.title, tuple(_fields(a, None))))
+    theme_changes.extend(_rating_change(was, None) for was in left_themes.values())
+    return Impact(dataset, new.period, (*changes, *theme_changes), assessed + len(left), themes + len(left_themes))
+
+
+def impact_of(old: RuleSet, new: RuleSet, dataset: Dataset, at: Period | None) -> Impact:
+    """impact() of both rule sets evaluated by the reference interpreter on `dataset` at `at` (default: its latest
+    period)."""
+    return impact(held(results(evaluate_stream(old, dataset, at))), results(evaluate_stream(new, dataset, at)),
+                  dataset.path)
+
+
+def _fields(a: Compared | None, b: Compared | None) -> list[FieldChange]:
     if a is None or b is None:
         return [FieldChange("assessed", "not assessed" if a is None else "assessed",
                             "not assessed" if b is None else "assessed")]
@@ -179,13 +194,14 @@ def _words(field: str, value: Fraction | str | None) -> str:
     return exact_text(value) if isinstance(value, Fraction) else "–"
 
 
-def _rating_change(area: str, theme: str, before: _Rated | None, after: _Rated | None) -> ResultChange:
+def _rating_change(before: Rated | None, after: Rated | None) -> ResultChange:
     shown = after or before
     assert shown is not None  # a change has one side or the other
-    return ResultChange(area, "theme", theme, shown.title, (FieldChange("rating", _rating(before), _rating(after)),))
+    return ResultChange(shown.area, "theme", shown.theme, shown.title,
+                        (FieldChange("rating", _rating(before), _rating(after)),))
 
 
-def _rating(rated: _Rated | None) -> str:
+def _rating(rated: Rated | None) -> str:
     return "not rated" if rated is None else band_text(rated.rating)
 
 

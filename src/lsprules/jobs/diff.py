@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lsprules.audit.impact import DiffReport, FileDiff, held, impact
+from lsprules.audit.impact import DiffReport, FileDiff, Results, held, impact
 from lsprules.audit.provenance import InputFile, input_file, provenance_of
 from lsprules.audit.semantic_diff import diff_rule_sets
 from lsprules.core.diagnostics import InputError, error
@@ -15,7 +15,6 @@ from lsprules.jobs.rule_files import RuleInput, absent_rules, load_rule_input
 
 if TYPE_CHECKING:  # the replay's modules are imported when data is replayed: `diff --textconv` runs often
     from lsprules.data.model import Dataset
-    from lsprules.engine.interpreter import EvaluationStream
     from lsprules.lang.resolve import RuleSet
 
 
@@ -74,7 +73,7 @@ def run_diff(names: list[str], *, git: str | None = None, data: list[Path] | Non
     files = []
     for old, new in pairs:
         # The old rules' results are held before the new rules run, so that one plan runs at a time.
-        impacts = tuple(impact(held(r.stream(old.rules)), r.stream(new.rules), r.name) for r in replays)
+        impacts = tuple(impact(held(r.results(old.rules)), r.results(new.rules), r.name) for r in replays)
         files.append(FileDiff(diff_rule_sets(old.rules, new.rules), impacts))
     inputs = [f for old, new in pairs for f in (old.file, new.file)]
     inputs += [r.input_file() for r in replays]
@@ -96,8 +95,9 @@ class Replay:
         """The dataset's name in messages and in the impact."""
         return display_name(self.path)
 
-    def stream(self, rules: RuleSet) -> EvaluationStream:
-        """The rules' results on the dataset, an area at a time."""
+    def results(self, rules: RuleSet) -> Results:
+        """The rules' results on the dataset, as impact() compares them, read once."""
+        from lsprules.audit.impact import Compared, results
         from lsprules.data.model import resolve_period
         from lsprules.engine.interpreter import evaluate_stream
         from lsprules.jobs.evaluate import planned_report
@@ -106,9 +106,10 @@ class Replay:
             planned = planned_report(rules, [self.path], self.period, None, None, self.engine, self.notes)
             if planned is not None:
                 self.named = planned.dataset
-                return planned.assessments.stream()
+                return Results(planned.assessments.making.at,
+                               [(map(Compared._make, planned.assessments.compared()), ())])
         dataset = self.dataset()
-        return evaluate_stream(rules, dataset, resolve_period(self.period, dataset))
+        return results(evaluate_stream(rules, dataset, resolve_period(self.period, dataset)))
 
     def dataset(self) -> Dataset:
         """The dataset as the readers read it (once)."""

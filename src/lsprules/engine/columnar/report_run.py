@@ -12,16 +12,17 @@ A batch is made into assessments wherever `Making` is sent (jobs/report_workers.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from lsprules.core.periods import Period, PeriodKind
 from lsprules.engine.columnar.input_checks import Checked, Fallback
-from lsprules.engine.columnar.json_plan import ITEM, compile_report_stages, json_unsupported
+from lsprules.engine.columnar.json_plan import ITEM, REPORT_COLUMNS, compile_report_stages, json_unsupported
 from lsprules.engine.columnar.json_run import assessed_period, run_stages
 from lsprules.engine.interpreter import (
     AreaResults,
@@ -42,10 +43,16 @@ if TYPE_CHECKING:
 MISSING = {"s": "suppressed", "n": "n/a"}  # a series item's code for a missing value: interpreter._missing_word
 REASONS_SEPARATOR = '",' + ITEM + '"'  # between two reasons in the plan's text (items of a JSON list)
 MEMO = 1 << 16
+# What a rule change's impact compares of each assessment (audit/impact.py), by name in REPORT_COLUMNS.
+COMPARED_COLUMNS = ("area", "position", "arrow", "rag", "value_n", "value_d", "target_n", "target_d", "trajectory_n",
+                    "trajectory_d")
+_COMPARED_AT = itemgetter(*(REPORT_COLUMNS.index(name) for name in COMPARED_COLUMNS))
 
 
 # A batch of the plan's rows (REPORT_COLUMNS), whole areas: a list of tuples (DuckDB) or a polars frame.
 Batch: TypeAlias = "list[tuple[Any, ...]] | pl.DataFrame"
+# An assessment's area, indicator, title, value, arrow, RAG, target and trajectory (audit/impact.Compared).
+Compared: TypeAlias = "tuple[str, str, str, Fraction | None, str, str | None, Fraction | None, Fraction | None]"
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,11 @@ class ReportAssessments:
         maker = self.making.maker()
         parts = (part for batch in self.batches for part in maker.parts(batch))
         return EvaluationStream(self.making.rules.file, self.making.at, False, parts)
+
+    def compared(self) -> Iterator[Compared]:
+        """What a rule change's impact compares of each assessment (AreaMaker.compared), in order."""
+        maker = self.making.maker()
+        return (row for batch in self.batches for row in maker.compared(batch))
 
 
 def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", period: str | None = None,
@@ -136,6 +148,18 @@ class AreaMaker:
         rows = batch if isinstance(batch, list) else batch.rows()
         for _, area in groupby(rows, key=lambda row: row[0]):
             yield AreaResults(tuple(self.assessment(row) for row in area), ())
+
+    def compared(self, batch: Batch) -> Iterator[Compared]:
+        """Of each row of a batch, what a rule change's impact compares (audit/impact.py), without making the
+        assessment: its area, indicator, title, value, arrow, RAG, target and trajectory."""
+        if isinstance(batch, list):
+            rows: Iterable[tuple[Any, ...]] = map(_COMPARED_AT, batch)
+        else:
+            rows = batch.select(COMPARED_COLUMNS).rows()
+        number = self._number
+        for area, position, arrow, rag, vn, vd, tn, td, jn, jd in rows:
+            spec = self.specs[position]
+            yield area, spec.id, spec.title, number(vn, vd), arrow or "na", rag, number(tn, td), number(jn, jd)
 
     def assessment(self, row: tuple[Any, ...]) -> Assessment:
         """The interpreter's assessment of one row of REPORT_COLUMNS."""
