@@ -128,3 +128,15 @@ def test_a_bad_value_is_the_interpreters_error_on_every_engine(tmp_path):
         told[engine] = result.stderr
     assert "bad.csv:3:20: error[E306]" in told["interpreter"]
     assert told["duckdb"] == told["polars"] == told["interpreter"]
+
+
+def test_a_dataset_on_standard_input_is_named_as_the_reader_names_it(tmp_path):
+    data = write(tmp_path, "d.csv", """\
+        area,indicator,period,value
+        E1,robbery,2006/07,4
+        E1,robbery,2007/08,5
+        """)
+    result = CliRunner().invoke(app, ["diff", str(NATIONAL_RULES), str(NATIONAL_RULES), "--data", "-",
+                                      "--stdin-filename", "figures.csv"], input=data.read_bytes())
+    assert result.exit_code == 0, result.stderr
+    assert "impact on figures.csv at 2007/08: 0 of 12 assessments change" in result.stdout

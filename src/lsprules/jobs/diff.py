@@ -92,8 +92,10 @@ class Replay:
 
     @property
     def name(self) -> str:
-        """The dataset's name in messages and in the impact."""
-        return display_name(self.path)
+        """The dataset's name in the impact, as the reader or the plan gave it (standard input is named by
+        --stdin-filename)."""
+        found = self.loaded or self.named
+        return display_name(self.path) if found is None else found.path
 
     def results(self, rules: RuleSet) -> Results:
         """The rules' results on the dataset, as impact() compares them, read once."""
