@@ -1,5 +1,6 @@
 """Runs the report plan (json_plan.compile_report_stages) on one long-form CSV or Parquet file: the interpreter's
-assessments, an area at a time, for the Markdown, HTML and table reports.
+assessments, an area at a time, for the Markdown, HTML, table and Word reports and `--view areas`; or, for
+`diff --data`, only the fields a rule change's impact compares.
 
 The plan decides every fact exactly, as for the JSON report; Python only turns each row into the
 engine/interpreter.Assessment the interpreter makes (numbers as Fractions of the plan's numerators and
