@@ -69,6 +69,14 @@ def open_input(path: str | Path, what: str) -> tuple[str, io.BufferedIOBase]:
         raise unreadable(name, what, exc) from None
 
 
+def file_size(path: Path) -> int:
+    """A file's size in bytes, 0 when it cannot be read (its reader reports that): for choosing how to read it."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def file_sha256(path: Path) -> str:
     """The SHA-256 of a file's bytes, as the readers record it, read a piece at a time (for a file a columnar
     engine reads itself)."""

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from lsprules.core.diagnostics import Diagnostic, InputError, Severity, at_span, did_you_mean, error, listed
-from lsprules.core.files import file_sha256
+from lsprules.core.files import file_sha256, file_size
 from lsprules.core.periods import Period, PeriodKind
 from lsprules.core.source import Span
 from lsprules.data.model import Dataset, resolve_period
@@ -487,7 +487,7 @@ def _auto_polars_csv(rules: RuleSet, path: Path, period: str | None,
                      areas: list[str] | None) -> Iterator[str] | None:
     """auto's first try on a CSV file of a size in AUTO_POLARS_CSV_BYTES: the plan in polars when it is installed,
     else None, silently (the fast path or DuckDB then runs, and says what a user must be told)."""
-    if _size(path) not in AUTO_POLARS_CSV_BYTES:
+    if file_size(path) not in AUTO_POLARS_CSV_BYTES:
         return None
     from lsprules.engine.columnar.input_checks import Fallback
     from lsprules.engine.columnar.polars_run import evaluate_csv
@@ -571,7 +571,7 @@ def _auto_json_engine(path: Path) -> str:
     whole (10×L: 1.7 GiB for JSON and more for a report, docs/performance.md)."""
     import importlib.util
 
-    if path.suffix.lower() == ".parquet" or _size(path) >= AUTO_POLARS_CSV_BYTES.stop:
+    if path.suffix.lower() == ".parquet" or file_size(path) >= AUTO_POLARS_CSV_BYTES.stop:
         return "duckdb"
     return "polars" if importlib.util.find_spec("polars") is not None else "duckdb"
 
@@ -583,14 +583,7 @@ def _large(path: Path, csv_bytes: int) -> bool:
         from lsprules.engine.columnar.parquet_input import row_count
 
         return row_count(path) >= AUTO_PARQUET_ROWS
-    return _size(path) >= csv_bytes
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
+    return file_size(path) >= csv_bytes
 
 
 def empty_inputs(rules: RuleSet, datasets: Sequence[Dataset]) -> tuple[Diagnostic, ...]:

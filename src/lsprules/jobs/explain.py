@@ -46,10 +46,12 @@ def _explained_data(rules: RuleSet, path: Path, period: str | None, area: str | 
     """The dataset to explain a result of, and the period asked for. One area of a large plain CSV file is read
     alone (engine/columnar/area_rows.py) when the rules assess each area by itself (no comparators); else, and
     for anything its checks do not pass, the whole dataset is read."""
+    from lsprules.core.files import file_size
     from lsprules.data.load import load_any
     from lsprules.data.model import resolve_period
 
-    if area is not None and not rules.comparators and path.suffix.lower() == ".csv" and _large(path):
+    if area is not None and not rules.comparators and path.suffix.lower() == ".csv" \
+            and file_size(path) >= AREA_ROWS_BYTES:
         from lsprules.engine.columnar.area_rows import area_rows
         from lsprules.engine.columnar.input_checks import Fallback
 
@@ -58,10 +60,3 @@ def _explained_data(rules: RuleSet, path: Path, period: str | None, area: str | 
             return found.dataset, found.at
     dataset = load_any(path)
     return dataset, resolve_period(period, dataset)
-
-
-def _large(path: Path) -> bool:
-    try:
-        return path.stat().st_size >= AREA_ROWS_BYTES
-    except OSError:
-        return False  # the reader reports it
