@@ -9,6 +9,8 @@ then for each size runs, in turn and interleaved so that all share the machine's
               hand-written fast path, or the plan in polars on a file of tens of MiB)
   duckdb      the same with `--engine duckdb`: the columnar engine (the rules compiled to SQL, run in DuckDB)
   pl-engine   the same with `--engine polars`: the same SQL plan run in polars, when polars is installed
+  work-cols   the same as lsprules with `--columns` WORK.md's eight output columns (WORK_COLUMNS), the columns
+              the hand-written scripts write, instead of all 18 of the CSV report
   json        the same with `--format json -o OUT.json` (auto: the plan from 4 MB, the interpreter below)
   markdown    the same with `--format markdown -o OUT.md` (auto: the plan's assessments from 4 MB)
   html        the same with `--format html -o OUT.html` (one page; auto as for Markdown)
@@ -43,6 +45,7 @@ ROOT = HERE.parents[1]
 DATA = HERE / "data"
 AREAS = {"S": 350, "M": 3500, "L": 35000}
 REFERENCE_SIZES = {"S", "M"}  # the reference interpreter takes minutes on L
+WORK_COLUMNS = "area,indicator,period,value,change_pct,arrow,trajectory,rag"  # WORK.md's output, as the scripts'
 ENVIRONMENT = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
@@ -127,12 +130,15 @@ def _has_polars() -> bool:
 def _runners(size: str, source: Path, tools: dict) -> dict[str, tuple[list[str], Path]]:
     """Each contender's command and the output file it writes."""
     out = {name: DATA / f"out-{size}-{name}.csv"
-           for name in ("lsprules", "duckdb", "pl-engine", "plain", "polars", "reference")}
+           for name in ("lsprules", "work-cols", "duckdb", "pl-engine", "plain", "polars", "reference")}
     rules = str(ROOT / "rules" / "national.rules")
     runners = {
         "lsprules": (tools["lsprules"] + ["evaluate", rules, str(source), "--format", "csv",
                                           "-o", str(out["lsprules"])],
                      out["lsprules"]),
+        "work-cols": (tools["lsprules"] + ["evaluate", rules, str(source), "--format", "csv", "--columns",
+                                           WORK_COLUMNS, "-o", str(out["work-cols"])],
+                      out["work-cols"]),
         "duckdb": (tools["lsprules"] + ["evaluate", rules, str(source), "--format", "csv", "--engine", "duckdb",
                                         "-o", str(out["duckdb"])],
                    out["duckdb"]),

@@ -103,6 +103,10 @@ def evaluate(
                                              help="Processes that write a Markdown, HTML (or --pages) or table "
                                              "report of thousands of areas from the columnar engine (default: one "
                                              "per CPU; 1: this process alone). The output is the same.")] = None,
+    columns: Annotated[str | None, typer.Option("--columns", metavar="NAMES", show_default=False,
+                                                help="CSV: write only these columns, in this order, comma-separated "
+                                                "(e.g. area,indicator,period,value,arrow,rag; default: all 18, "
+                                                "docs/cli.md).")] = None,
 ) -> None:
     """Assess every indicator and theme of RULES on DATASET(s), for every area (or those given by --area).
 
@@ -123,11 +127,12 @@ def evaluate(
       1  with --fail-on-discrepancy: a judgement the data printed contradicts the rules
       2  an input or option is wrong (the message says where, and how to fix it)
     """
-    from lsprules.jobs.evaluate import EvaluateOptions, evaluate_job
+    from lsprules.jobs.evaluate import EvaluateOptions, csv_columns, evaluate_job
 
     name_stdin(stdin_filename)
     if pages:
         with input_errors():
+            csv_columns(columns, output_format.value, "pages")  # E003: pages have no CSV columns to choose
             result = _pages(rules, dataset, output_format, output, view, period=period, area=area,
                             years=years.value if years else None, through_symlink=write_through_symlink,
                             engine=engine.value, jobs=jobs)
@@ -142,7 +147,7 @@ def evaluate(
             "period": period, "output_format": output_format.value, "areas": area,
             "color": to_stdout(output) and color_enabled(sys.stdout), "years": years.value if years else None,
             "width": shutil.get_terminal_size((80, 24)).columns, "wide": wide, "view": view.value,
-            "engine": engine.value, "jobs": jobs}
+            "engine": engine.value, "jobs": jobs, "columns": columns}
         if output_format is EvaluateFormat.docx:  # a binary file, written whole
             result = evaluate_job(rules, dataset, **options)
             emit(result.data or b"", output, through_symlink=write_through_symlink)

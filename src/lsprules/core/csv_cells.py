@@ -10,11 +10,29 @@ import csv
 import io
 from fractions import Fraction
 
+from lsprules.core.diagnostics import InputError, did_you_mean, error
 from lsprules.core.numbers import to_decimal
 
 COLUMNS = ("area", "indicator", "title", "group", "period", "value", "previous_period", "previous_value", "change",
            "change_pct", "arrow", "target", "trajectory", "rag", "target_met", "on_trajectory", "rule_line",
            "discrepancies")
+
+
+def chosen_columns(listed: str) -> tuple[str, ...]:
+    """The CSV report's columns named in `listed` (comma-separated, e.g. `area,indicator,value,rag`), in its order.
+    InputError E003 for a name that is not a column, one named twice, or none."""
+    names = tuple(name.strip() for name in listed.split(","))
+    for index, name in enumerate(names):
+        if not name:
+            raise InputError([error("E003", f"--columns '{listed}': an empty column name",
+                                    hint="name the columns between commas, e.g. --columns area,indicator,value,rag")])
+        if name not in COLUMNS:
+            raise InputError([error("E003", f"--columns: the CSV report has no column '{name}'",
+                                    hint=did_you_mean(name, COLUMNS) or f"its columns are: {', '.join(COLUMNS)}")])
+        if name in names[:index]:
+            raise InputError([error("E003", f"--columns: '{name}' is named twice",
+                                    hint="name each column once, in the order you want them")])
+    return names
 
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -10,6 +10,7 @@ from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict, Unpack
 
+from lsprules.core.csv_cells import COLUMNS, chosen_columns
 from lsprules.core.diagnostics import Diagnostic, InputError, Severity, at_span, did_you_mean, error, listed
 from lsprules.core.files import file_sha256, file_size
 from lsprules.core.periods import Period, PeriodKind
@@ -80,6 +81,7 @@ class EvaluateOptions(TypedDict, total=False):
     view: str
     engine: str
     jobs: int | None
+    columns: str | None
 
 
 def run_evaluate(rules_path: Path, dataset_path: Path | Sequence[Path], **options: Unpack[EvaluateOptions]) -> str:
@@ -91,7 +93,7 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
                  output_format: str = "table", areas: list[str] | None = None, color: bool = False,
                  years: str | None = None, fast: bool = True, width: int = 80, wide: bool = False,
                  view: str = "report", engine: str = "auto", jobs: int | None = None,
-                 write: Write | None = None) -> EvaluateOutput:
+                 columns: str | None = None, write: Write | None = None) -> EvaluateOutput:
     """Evaluate a rule file on one or more datasets (merged): the rendered output and its discrepancies.
 
     CSV output of one long-form CSV dataset runs the compiled fast path (lsprules.engine.compiled), else the
@@ -105,6 +107,8 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     The table is laid out `width` columns wide (`wide`: every period, however wide that is). `view` "areas"
     shows the areas side by side instead of a report per area (in every format but JSON). `jobs`: the worker
     processes that write a report of many areas from the plan (None: one per CPU; 1: none, jobs/report_workers.py).
+    `columns`: the CSV report's columns to write, comma-separated, in that order (None: all; E003 when a name is
+    not one of them, or for another format or view).
     With `write`, a text output goes to it in pieces as it is rendered (the STREAMED and STREAMED_REPORTS formats
     of the report view an area at a time, so that memory does not grow with the output) and `text` is empty.
     """
@@ -114,6 +118,7 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
         raise InputError([error("E521", f"--view areas has no {output_format} form",
                                 hint=f"use --format {', '.join(AREA_FORMATS)}; the JSON of the report view "
                                      "already holds every area's results")])
+    chosen = csv_columns(columns, output_format, view)
     paths = [dataset_path] if isinstance(dataset_path, (str, Path)) else list(dataset_path)
     rules = load_rules(rules_path)
     notes: list[str] = []
@@ -135,7 +140,8 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
         elif output_format == "json":
             pieces = _compiled_json(rules, paths, period, areas, years, engine, notes)
         else:
-            pieces = _with_rows(_compiled_csv(rules, paths, output_format, period, areas, years, engine, notes))
+            pieces = _with_rows(_compiled_csv(rules, paths, output_format, period, areas, years, engine, notes,
+                                              chosen))
         if pieces is not None:
             return EvaluateOutput(_deliver(pieces, write), notes=tuple(notes))
     from lsprules.audit.provenance import provenance_for
@@ -148,7 +154,7 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     provenance = provenance_for(rules, files)
     warnings = empty_inputs(rules, files)
     if view == "report" and output_format in STREAMED:
-        found, text = _streamed(output_format, rules, dataset, at, areas, provenance, write)
+        found, text = _streamed(output_format, rules, dataset, at, areas, provenance, write, chosen)
         return EvaluateOutput(text, found, warnings=warnings, notes=tuple(notes))
     if view == "report" and output_format in STREAMED_REPORTS:
         found, text = _streamed_report(output_format, rules, dataset, at, areas, provenance, write,
@@ -183,7 +189,7 @@ def _evaluated(rules: RuleSet, dataset: Dataset, at: Period | None,
 
 
 def _streamed(output_format: str, rules: RuleSet, dataset: Dataset, at: Period | None, areas: list[str] | None,
-              provenance: Provenance, write: Write | None) -> tuple[int, str]:
+              provenance: Provenance, write: Write | None, columns: tuple[str, ...]) -> tuple[int, str]:
     """A STREAMED format rendered an area at a time as the areas are assessed: its discrepancies, and its text
     (empty when it went to `write`)."""
     from lsprules.render.csv_out import csv_chunks
@@ -191,7 +197,8 @@ def _streamed(output_format: str, rules: RuleSet, dataset: Dataset, at: Period |
 
     found = [0]
     with _assessing(rules, dataset, at, areas, found) as stream:
-        text = _deliver(json_chunks(stream, provenance) if output_format == "json" else csv_chunks(stream), write)
+        text = _deliver(json_chunks(stream, provenance) if output_format == "json" else csv_chunks(stream, columns),
+                        write)
     return found[0], text
 
 
@@ -440,13 +447,14 @@ def _one_file(paths: list[Path], years: str | None, engine: str) -> bool:
 
 
 def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period: str | None,
-                  areas: list[str] | None, years: str | None, engine: str, notes: list[str]) -> Iterator[str] | None:
+                  areas: list[str] | None, years: str | None, engine: str, notes: list[str],
+                  columns: tuple[str, ...]) -> Iterator[str] | None:
     """The CSV report from a compiled evaluator in pieces, or None (noting why, when a columnar engine was asked
     for).
 
     auto tries the plan in polars on a CSV file of tens of MiB (AUTO_POLARS_CSV_BYTES, when polars is installed),
-    then the hand-written fast path (the faster on smaller files, the leaner on larger ones, docs/performance.md),
-    then the columnar engine in DuckDB; every one gives the interpreter's bytes.
+    then the hand-written fast path (the faster on smaller files, the leaner on larger ones, docs/performance.md;
+    it writes every column), then the columnar engine in DuckDB; every one gives the interpreter's bytes.
     """
     if output_format != "csv" or not _one_file(paths, years, engine):
         if engine in COLUMNAR:
@@ -457,10 +465,10 @@ def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period:
     if engine == "auto" and not csv_file and not _large(path, AUTO_JSON_BYTES):
         return None  # a small Parquet file: the interpreter is done before DuckDB is ready
     if engine == "auto" and csv_file:
-        pieces = _auto_polars_csv(rules, path, period, areas)
+        pieces = _auto_polars_csv(rules, path, period, areas, columns)
         if pieces is not None:
             return pieces
-    if engine == "auto" and csv_file and not rules.comparators:
+    if engine == "auto" and csv_file and not rules.comparators and columns == COLUMNS:
         from lsprules.engine.compiled import fast_csv
 
         pieces = fast_csv(rules, paths[0], period=period, areas=areas)
@@ -474,7 +482,7 @@ def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period:
         from lsprules.engine.columnar.spark_run import evaluate_csv
     else:
         from lsprules.engine.columnar.duck import evaluate_csv
-    found = evaluate_csv(rules, paths[0], period=period, areas=areas)
+    found = evaluate_csv(rules, paths[0], period=period, areas=areas, columns=columns)
     if not isinstance(found, Fallback):
         return iter(found)
     if engine != "auto" or found.note:
@@ -483,8 +491,8 @@ def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period:
     return None
 
 
-def _auto_polars_csv(rules: RuleSet, path: Path, period: str | None,
-                     areas: list[str] | None) -> Iterator[str] | None:
+def _auto_polars_csv(rules: RuleSet, path: Path, period: str | None, areas: list[str] | None,
+                     columns: tuple[str, ...]) -> Iterator[str] | None:
     """auto's first try on a CSV file of a size in AUTO_POLARS_CSV_BYTES: the plan in polars when it is installed,
     else None, silently (the fast path or DuckDB then runs, and says what a user must be told)."""
     if file_size(path) not in AUTO_POLARS_CSV_BYTES:
@@ -492,7 +500,7 @@ def _auto_polars_csv(rules: RuleSet, path: Path, period: str | None,
     from lsprules.engine.columnar.input_checks import Fallback
     from lsprules.engine.columnar.polars_run import evaluate_csv
 
-    found = evaluate_csv(rules, path, period=period, areas=areas)
+    found = evaluate_csv(rules, path, period=period, areas=areas, columns=columns)
     return None if isinstance(found, Fallback) else iter(found)
 
 
@@ -647,6 +655,16 @@ def check_comparators(rules: RuleSet, dataset: Dataset) -> None:
                                         f"the data ({dataset.path})", spec.span, spec.line_text, hint))
     if problems:
         raise InputError(problems)
+
+
+def csv_columns(listed: str | None, output_format: str, view: str) -> tuple[str, ...]:
+    """The CSV report's columns to write (all when none are listed); E003 for a format or view without them."""
+    if listed is None:
+        return COLUMNS
+    if output_format != "csv" or view != "report":
+        raise InputError([error("E003", "--columns chooses the columns of the CSV report",
+                                hint="use it with --format csv (and the report view)")])
+    return chosen_columns(listed)
 
 
 def _check_areas(areas: list[str] | None, dataset: Dataset) -> None:

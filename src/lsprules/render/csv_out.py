@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 from lsprules.core.csv_cells import COLUMNS, csv_bool, csv_number, safe_text
 from lsprules.engine.interpreter import Assessment, Evaluation, EvaluationStream
@@ -23,22 +23,34 @@ def assessment_row(a: Assessment) -> list[str]:
             str(a.rule_line) if a.rule_line is not None else "", safe_text(discrepancies)]
 
 
-def render_csv(evaluation: Evaluation) -> str:
-    """The whole evaluation as CSV text with a header row."""
-    return "".join(csv_chunks(evaluation.stream()))
+def render_csv(evaluation: Evaluation, columns: Sequence[str] = COLUMNS) -> str:
+    """The whole evaluation as CSV text with a header row (of `columns`, in their order)."""
+    return "".join(csv_chunks(evaluation.stream(), columns))
 
 
-def csv_chunks(evaluation: EvaluationStream) -> Iterator[str]:
-    """The CSV text in pieces: the header row, then a piece per part of the stream."""
+def csv_chunks(evaluation: EvaluationStream, columns: Sequence[str] = COLUMNS) -> Iterator[str]:
+    """The CSV text in pieces: the header row, then a piece per part of the stream; only `columns`, in their
+    order (core/csv_cells.chosen_columns)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(columns)
     yield buffer.getvalue()
+    row = assessment_row if tuple(columns) == COLUMNS else _projection(columns)
     for part in evaluation.parts:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(assessment_row(a) for a in part.assessments)
+        writer.writerows(row(a) for a in part.assessments)
         yield buffer.getvalue()
+
+
+def _projection(columns: Sequence[str]) -> Callable[[Assessment], list[str]]:
+    """assessment_row's cells of `columns` only."""
+    places = [COLUMNS.index(name) for name in columns]
+
+    def row(a: Assessment) -> list[str]:
+        cells = assessment_row(a)
+        return [cells[place] for place in places]
+    return row
 
 
 def render_areas_csv(view: AreasView) -> str:

@@ -43,9 +43,9 @@ BATCH_ROWS = 65536
 MEMORY_LIMIT = "1GB"
 
 
-def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
-                 areas: Sequence[str] | None = None) -> Iterator[str] | Fallback:
-    """The CSV report, in pieces, of `render_csv(evaluate(...))` for a plain long-form CSV; or why not."""
+def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None, areas: Sequence[str] | None = None,
+                 columns: tuple[str, ...] = COLUMNS) -> Iterator[str] | Fallback:
+    """The CSV report, in pieces, of `render_csv(evaluate(...), columns)` for a plain long-form CSV; or why not."""
     reasons = unsupported(rules)
     if reasons:
         return Fallback("the plan cannot express " + "; ".join(reasons))
@@ -64,14 +64,14 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
         from lsprules.engine.columnar.sql_plan import PlanOptions, compile_plan, csv_lines
 
         options = PlanOptions("duckdb", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
-                              tuple(found.periods.values()))
+                              tuple(found.periods.values()), columns=columns)
         query = csv_lines(compile_plan(rules, options)).sql(dialect="duckdb")
         result = connection.execute(query)
         first = result.fetchmany(BATCH_ROWS)
     except duckdb.OutOfRangeException as error:
         connection.close()
         return Fallback(f"a number is too large for exact integer arithmetic in DuckDB ({error})", note=True)
-    return _pieces(connection, result, first)
+    return _pieces(connection, result, first, columns)
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
@@ -85,9 +85,9 @@ def _connect() -> duckdb.DuckDBPyConnection:
 
 
 def _pieces(connection: duckdb.DuckDBPyConnection, result: duckdb.DuckDBPyConnection,
-            first: list[tuple[str]]) -> Iterator[str]:
+            first: list[tuple[str]], columns: tuple[str, ...]) -> Iterator[str]:
     """The header, then the lines batch by batch, as DuckDB produces them; the connection closes at the end."""
-    yield ",".join(COLUMNS) + "\n"
+    yield ",".join(columns) + "\n"
     try:
         batch = first
         while batch:

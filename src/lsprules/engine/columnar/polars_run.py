@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lsprules.core.csv_cells import COLUMNS
 from lsprules.core.periods import Period
 from lsprules.engine.columnar.input_checks import (
     MISSING_PATTERN,
@@ -45,12 +46,14 @@ VALUE_PATTERN = rf"^(?:{NUMBER_PATTERN[1:-1]}|(?i:{MISSING_PATTERN[2:-2]}))$"
 VALUES = "parsed"  # the input's column of values as integers (sql_plan.PlanOptions.values)
 PLAN_FAILED = "polars could not run the plan"
 STREAMING_ROWS = 1_000_000  # the plan runs in polars' streaming engine from this many rows (docs/performance.md)
+COUNTED_BYTES = 1 << 20  # the piece of a file whose commas are counted at a time
 INSTALL = "polars is not installed (pip install 'lsprules[polars]')"
 
 
-def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
-                 areas: Sequence[str] | None = None) -> Iterator[str] | Fallback:
-    """The CSV report of `render_csv(evaluate(...))` for a plain long-form CSV, run in polars; or why not."""
+def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None, areas: Sequence[str] | None = None,
+                 columns: tuple[str, ...] = COLUMNS) -> Iterator[str] | Fallback:
+    """The CSV report of `render_csv(evaluate(...), columns)` for a plain long-form CSV, run in polars; or why
+    not."""
     reasons = unsupported(rules)
     if reasons:
         return Fallback("the plan cannot express " + "; ".join(reasons))
@@ -68,20 +71,20 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
         found, ranges = facts
         at = requested(found, period, areas)
         if not isinstance(at, Fallback):
-            ran = _overlapped(rules, frame, found, ranges, at, areas)
+            ran = _overlapped(rules, frame, found, ranges, at, areas, columns)
             if ran is not None:
                 return ran
     # Something is off (or polars failed): the checks alone, then the plan, say what a user is told, as always.
-    return _checked_run(rules, frame, period, areas)
+    return _checked_run(rules, frame, period, areas, columns)
 
 
 def _overlapped(rules: RuleSet, frame: pl.DataFrame, found: Checked, ranges: list[int], at: Period | None,
-                areas: Sequence[str] | None) -> Iterator[str] | Fallback | None:
+                areas: Sequence[str] | None, columns: tuple[str, ...]) -> Iterator[str] | Fallback | None:
     """The checks of values and keys counted by polars while Python compiles the plan, then the plan when they
     pass (None: the checks or the plan failed in polars, or the plan's integers could overflow)."""
     counting = _Collecting(_checks(frame, ranges))
     counting.start()
-    bounded = _narrowest(rules, found, at, areas, frame.height)
+    bounded = _narrowest(rules, found, at, areas, frame.height, columns=columns)
     query = None if bounded is None else _query(bounded, frame, found)
     counting.join()
     if counting.result is None or query is None:
@@ -109,8 +112,8 @@ class _Collecting(threading.Thread):
             self.result = None
 
 
-def _checked_run(rules: RuleSet, frame: pl.DataFrame, period: str | None,
-                 areas: Sequence[str] | None) -> Iterator[str] | Fallback:
+def _checked_run(rules: RuleSet, frame: pl.DataFrame, period: str | None, areas: Sequence[str] | None,
+                 columns: tuple[str, ...]) -> Iterator[str] | Fallback:
     """The checks alone, and the plan only when they pass: each Fallback in the order a user is told it."""
     found = _checked(frame)
     if isinstance(found, Fallback):
@@ -118,7 +121,7 @@ def _checked_run(rules: RuleSet, frame: pl.DataFrame, period: str | None,
     at = requested(found, period, areas)
     if isinstance(at, Fallback):
         return at
-    bounded = _narrowest(rules, found, at, areas, frame.height)
+    bounded = _narrowest(rules, found, at, areas, frame.height, columns=columns)
     if bounded is None:
         return Fallback("a number is too large for exact integer arithmetic in polars (38 digits)", note=True)
     return _collected(_query(bounded, frame, found), frame.height)
@@ -140,15 +143,33 @@ def _read(path: Path) -> pl.DataFrame | Fallback:
         return names
     types = {"area": pl.Categorical, "indicator": pl.Categorical, "period": pl.String, "value": pl.String}
     try:
-        data = path.read_bytes()
-        frame = pl.read_csv(data, schema={name: types[name] for name in names}, quote_char=None,
+        before = _version(path)
+        frame = pl.read_csv(path, schema={name: types[name] for name in names}, quote_char=None,
                             raise_if_empty=False, truncate_ragged_lines=False, encoding="utf8")
+        commas = _commas(path)
+        if _version(path) != before:  # read twice: the commas must be those of the rows polars read
+            return Fallback("the file changed while it was read")
     except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError):
         return Fallback("polars cannot read the file as plain CSV")
     # polars refuses a row longer than the header but pads a shorter one: then the commas do not add up.
-    if data.count(b",") != (len(names) - 1) * (frame.height + 1):
+    if commas != (len(names) - 1) * (frame.height + 1):
         return Fallback("a row with fewer cells than the header")
     return frame
+
+
+def _version(path: Path) -> tuple[int, int]:
+    """The file's size and time of last change."""
+    status = path.stat()
+    return status.st_size, status.st_mtime_ns
+
+
+def _commas(path: Path) -> int:
+    """The commas in the file, counted a piece at a time (the file is never in memory twice)."""
+    count = 0
+    with path.open("rb") as stream:
+        while piece := stream.read(COUNTED_BYTES):
+            count += piece.count(b",")
+    return count
 
 
 def checked_frame(path: Path) -> tuple[pl.DataFrame, Checked] | Fallback:
@@ -276,9 +297,9 @@ def _bounded_plan(rules: RuleSet, found: Checked, at: Period | None, areas: Sequ
 
 
 def _narrowest(rules: RuleSet, found: Checked, at: Period | None, areas: Sequence[str] | None, rows: int,
-               values: str | None = VALUES) -> tuple[exp.Select, str] | None:
-    """The plan in the narrowest integers (INTEGERS) its bound fits in, with their name (None: none); reading
-    the values polars parsed (_values) from the column `values`."""
+               values: str | None = VALUES, columns: tuple[str, ...] = COLUMNS) -> tuple[exp.Select, str] | None:
+    """The plan (of the CSV report's `columns`) in the narrowest integers (INTEGERS) its bound fits in, with
+    their name (None: none); reading the values polars parsed (_values) from the column `values`."""
     from lsprules.engine.columnar.magnitude import largest
     from lsprules.engine.columnar.sql_plan import PlanOptions, compile_plan
 
@@ -286,7 +307,7 @@ def _narrowest(rules: RuleSet, found: Checked, at: Period | None, areas: Sequenc
     numbers = {"value": 10 ** (found.digits - found.scale), "rn": max(rows, 1), VALUES: 10**found.digits}
     for integers, limit in INTEGERS:
         options = PlanOptions("polars", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
-                              tuple(found.periods.values()), integers, values)
+                              tuple(found.periods.values()), integers, values, columns)
         plan = compile_plan(rules, options)
         if largest(plan, numbers, ("area", "indicator", "period")) < limit:
             return plan, integers

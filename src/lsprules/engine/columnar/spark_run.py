@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lsprules.core.csv_cells import COLUMNS
 from lsprules.engine.columnar.input_checks import (
     MISSING_PATTERN,
     NUMBER_PATTERN,
@@ -51,10 +52,10 @@ SETTINGS = {
 }
 
 
-def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
-                 areas: Sequence[str] | None = None) -> Iterator[str] | Fallback:
-    """The CSV report, in pieces, of `render_csv(evaluate(...))` for a plain long-form CSV, run on Spark; or why
-    not."""
+def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None, areas: Sequence[str] | None = None,
+                 columns: tuple[str, ...] = COLUMNS) -> Iterator[str] | Fallback:
+    """The CSV report, in pieces, of `render_csv(evaluate(...), columns)` for a plain long-form CSV, run on Spark;
+    or why not."""
     reasons = unsupported(rules)
     if reasons:
         return Fallback("the plan cannot express " + "; ".join(reasons))
@@ -75,7 +76,7 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None,
     at = requested(found, period, areas)
     if isinstance(at, Fallback):
         return at
-    return _run(spark, rules, frame, found, at, areas)
+    return _run(spark, rules, frame, found, at, areas, columns)
 
 
 def _session() -> SparkSession | Fallback:
@@ -152,7 +153,7 @@ def _checked(spark: SparkSession) -> Checked | Fallback:
 
 
 def _run(spark: SparkSession, rules: RuleSet, frame: DataFrame, found: Checked, at: object,
-         areas: Sequence[str] | None) -> Iterator[str] | Fallback:
+         areas: Sequence[str] | None, columns: tuple[str, ...]) -> Iterator[str] | Fallback:
     """The plan, when its integers cannot overflow Spark's decimals, run by Spark; the CSV text in pieces."""
     from lsprules.core.periods import Period
     from lsprules.engine.columnar.magnitude import largest
@@ -160,7 +161,7 @@ def _run(spark: SparkSession, rules: RuleSet, frame: DataFrame, found: Checked, 
 
     assert at is None or isinstance(at, Period)
     options = PlanOptions("spark", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
-                          tuple(found.periods.values()))
+                          tuple(found.periods.values()), columns=columns)
     plan = compile_plan(rules, options)
     # rn counts from 1 in each of Spark's partitions' ranges: its bound is the largest id, not the row count.
     numbers = {"value": 10 ** (found.digits - found.scale), "rn": 2 ** 63}
@@ -171,14 +172,12 @@ def _run(spark: SparkSession, rules: RuleSet, frame: DataFrame, found: Checked, 
         first = next(rows, None)
     except Exception as error:  # an overflow (ANSI mode) or a failed job
         return Fallback(f"Spark could not run the plan ({type(error).__name__})", note=True)
-    return _pieces(first, rows)
+    return _pieces(first, rows, columns)
 
 
-def _pieces(first: object, rows: Iterator[object]) -> Iterator[str]:
+def _pieces(first: object, rows: Iterator[object], columns: tuple[str, ...]) -> Iterator[str]:
     """The header, then the lines in batches, as Spark hands the ordered rows over."""
-    from lsprules.core.csv_cells import COLUMNS
-
-    yield ",".join(COLUMNS) + "\n"
+    yield ",".join(columns) + "\n"
     batch: list[str] = []
     row = first
     while row is not None:

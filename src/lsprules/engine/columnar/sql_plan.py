@@ -76,6 +76,7 @@ class PlanOptions:
     # The input's column already holding each value as an integer at the scale (NULL: missing), when the engine
     # parsed the values itself (polars_run.py: faster than the plan's CASE, and for checked values the same).
     values: str | None = None
+    columns: tuple[str, ...] = COLUMNS  # the CSV report's columns the plan gives, in order (csv_cells.chosen_columns)
 
 
 def compile_plan(rules: RuleSet, options: PlanOptions) -> exp.Select:
@@ -85,8 +86,9 @@ def compile_plan(rules: RuleSet, options: PlanOptions) -> exp.Select:
 
 def csv_lines(plan: exp.Select) -> exp.Select:
     """The plan's cells joined into CSV lines by the engine (no cell is NULL), so Python handles one string a row."""
-    line: exp.Expression = exp.column(exp.to_identifier(COLUMNS[0], quoted=True))
-    for name in COLUMNS[1:]:
+    names = plan.named_selects
+    line: exp.Expression = exp.column(exp.to_identifier(names[0], quoted=True))
+    for name in names[1:]:
         line = exp.DPipe(this=exp.DPipe(this=line, expression=exp.Literal.string(","), safe=True),
                          expression=exp.column(exp.to_identifier(name, quoted=True)), safe=True)
     return exp.select(line.as_("line")).from_(plan.subquery("assessed"))
@@ -395,23 +397,30 @@ class _Compiler:
             "target_met": _bool_cell(column("met", r)), "on_trajectory": _bool_cell(column("on_path", r)),
             "rule_line": exp.Coalesce(this=exp.cast(column("line", r), "VARCHAR"),
                                       expressions=[exp.Literal.string("")])}
-        select = exp.select(*(e.as_(n, quoted=True) for n, e in texts.items()))
+        # Only the chosen columns' cells (and the order's): DuckDB materializes this layer whole.
+        chosen = {"ord", "position", *self.o.columns}
+        select = exp.select(*(e.as_(n, quoted=True) for n, e in texts.items() if n in chosen))
         for name, (n, d) in numbers.items():
-            select = select.select(n.as_(f"{name}_n"), d.as_(f"{name}_d"))
+            if name in chosen:
+                select = select.select(n.as_(f"{name}_n"), d.as_(f"{name}_d"))
         select = select.from_(exp.alias_(exp.table_("area_cells"), "a")).join(indicators, join_type="cross")
         return select.join(exp.alias_(exp.table_("rated"), r), on=on, join_type="left")
 
     def _parts(self) -> exp.Select:
         select = exp.select("*").from_("joined")
-        for name in NUMBERS:
+        for name in (n for n in NUMBERS if n in self.o.columns):
             select = select.select(*number_parts(name, column(f"{name}_n"), column(f"{name}_d"), self.o.dialect,
                                                  self.int_type))
         return select
 
     def _cells(self) -> exp.Select:
-        cells = {name: number_text(name, self.o.dialect, self.int_type) if name in NUMBERS else _quoted_column(name)
-                 for name in COLUMNS}
-        cells["discrepancies"] = exp.Literal.string("")  # a plain CSV prints no judgements to check
+        cells = {name: number_text(name, self.o.dialect, self.int_type) if name in NUMBERS
+                 # a plain CSV prints no judgements to check
+                 else exp.Literal.string("") if name == "discrepancies" else _quoted_column(name)
+                 for name in self.o.columns}
+        if len(cells) == 1:  # the csv module quotes a row's only cell when it is empty: a blank line is no row
+            cells = {name: exp.Case().when(exp.EQ(this=cell, expression=exp.Literal.string("")),
+                                           exp.Literal.string('""')).else_(cell) for name, cell in cells.items()}
         return (exp.select(*(cell.as_(name, quoted=True) for name, cell in cells.items())).from_("parts")
                 .order_by(column("ord"), column("position")))
 
