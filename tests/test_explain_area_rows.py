@@ -101,6 +101,25 @@ def test_bad_input_is_the_whole_reads_error(tmp_path, monkeypatch, area, period,
     assert told[1] == told[0]
 
 
+@pytest.mark.parametrize("area, hint", [
+    ("Mead", "did you mean 'Meadow'?"),
+    ("Q", "its areas are: Zeal, Meadow, Abbey, Cross"),  # in the order the file first gives them
+])
+def test_an_area_the_file_lacks_is_said_without_reading_the_whole_file(tmp_path, monkeypatch, area, hint):
+    names = ("Zeal", "Meadow", "Abbey", "Cross")
+    data = write(tmp_path, "data.csv", "area,indicator,period,value\n" + "".join(
+        f"{name},robbery,{year},4\n" for year in ("2006/07", "2007/08") for name in names))
+    told = []
+    for explain in (whole, alone):
+        for options in ({"indicator": "robbery"}, {"indicator": "robbery", "period": "2006/07"}, {"indicator": "rob"}):
+            with pytest.raises(InputError) as raised:
+                explain(monkeypatch, NATIONAL_RULES, data, area=area, **options)
+            told.append([(d.code, d.message, d.hint) for d in raised.value.diagnostics])
+    assert told[0] == [("E003", f"--area {area}: the dataset has no such area", hint)]
+    assert told[2][0][1].startswith("--indicator rob:")  # an unknown indicator is said first, as from the whole file
+    assert told[3:] == told[:3]
+
+
 def test_rules_with_comparators_read_the_whole_file(monkeypatch):
     """A comparator's figures come from other areas (datasets/districts-2006-07.csv has the national ones)."""
     from lsprules.engine.columnar import area_rows

@@ -3,8 +3,9 @@ read and checked whole by polars, as the plan's runs check it, and only the area
 reader, so that the interpreter sees the very series it would have built from the whole file.
 
 National L (35,000 areas, 75 MiB): the whole file through the reference reader takes some 8 s and 1.2 GiB; this,
-about a second. Anything the checks would not pass (a bad cell, quotes, an area the file does not have, an unknown
---period) is a Fallback: the caller reads the whole file, and the reference reader reports it by row and column.
+about a second. Anything the checks would not pass (a bad cell, quotes, an unknown --period) is a Fallback: the
+caller reads the whole file, and the reference reader reports it by row and column. An area the file does not have
+gives the file's areas without rows, so that the explanation says so as it would from the whole file.
 """
 
 from __future__ import annotations
@@ -13,13 +14,17 @@ import dataclasses
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsprules.core.diagnostics import InputError
 from lsprules.core.files import file_sha256
 from lsprules.core.periods import Period
 from lsprules.core.source import display_name
-from lsprules.data.model import Dataset
-from lsprules.engine.columnar.input_checks import Fallback, requested
+from lsprules.data.model import Area, Dataset
+from lsprules.engine.columnar.input_checks import Checked, Fallback, requested
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 @dataclass(frozen=True)
@@ -44,9 +49,11 @@ def area_rows(path: Path, area: str, period: str | None) -> AreaRows | Fallback:
     if isinstance(read, Fallback):
         return read
     frame, found = read
-    at = requested(found, period, [area])
+    at = requested(found, period, None)
     if isinstance(at, Fallback):
         return at
+    if area not in found.areas:
+        return AreaRows(_names_only(path, frame, found), at)
     rows = frame.filter(pl.col("area").cast(pl.String) == area).write_csv(null_value="").encode("utf-8")
     try:
         dataset = load_csv_bytes(display_name(path), rows)
@@ -54,4 +61,14 @@ def area_rows(path: Path, area: str, period: str | None) -> AreaRows | Fallback:
         return Fallback("the reference reader refuses the area's rows")
     latest = max(found.periods.values(), default=None)
     return AreaRows(dataclasses.replace(dataset, sha256=file_sha256(path)), at or latest)
+
+
+def _names_only(path: Path, frame: pl.DataFrame, found: Checked) -> Dataset:
+    """The file's areas without their rows, in the order the reference reader lists them (first seen first): an
+    explanation asked of an area that is not among them then says so, with the whole file's hint, in a second
+    rather than after reading every row."""
+    import polars as pl
+
+    names = frame.get_column("area").unique(maintain_order=True).cast(pl.String).to_list()
+    return Dataset(display_name(path), tuple(Area(name, {}) for name in names), found.kind)
 
