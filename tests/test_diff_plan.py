@@ -140,3 +140,34 @@ def test_a_dataset_on_standard_input_is_named_as_the_reader_names_it(tmp_path):
                                       "--stdin-filename", "figures.csv"], input=data.read_bytes())
     assert result.exit_code == 0, result.stderr
     assert "impact on figures.csv at 2007/08: 0 of 12 assessments change" in result.stdout
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+@pytest.mark.parametrize("period", [None, "2006/07"])
+def test_the_compared_only_run_gives_the_reports_compared_facts(tmp_path, engine, period):
+    """diff's plan computes only what it compares (json_plan.compile_compared_stages): the same facts as the report
+    plan's rows give, on every shape a series can take."""
+    from lsprules.engine.columnar.input_checks import Fallback
+    from lsprules.engine.columnar.report_run import evaluate_report
+    from lsprules.lang.resolve import load_rules
+
+    data = write(tmp_path, "d.csv", """\
+        area,indicator,period,value
+        B,robbery,2003/04,10
+        B,robbery,2006/07,0
+        B,robbery,2007/08,4
+        B,detection_rate_pct,2003/04,40.5
+        B,detection_rate_pct,2005/06,
+        B,detection_rate_pct,2006/07,44.25
+        A,robbery,2007/08,3
+        A,arson,2003/04,n/a
+        A,arson,2006/07,7
+        A,detection_rate_pct,2006/07,50
+        C,arson,2007/08,2
+        """)
+    rules = load_rules(NATIONAL_RULES)
+    runs = [evaluate_report(rules, data, engine, period, compared_only=only) for only in (False, True)]
+    assert not any(isinstance(run, Fallback) for run in runs)
+    report, only = ([*run.compared()] for run in runs)  # type: ignore[union-attr]
+    assert only == report and len(only) == 3 * 12
+    assert {row[0] for row in only} == {"A", "B", "C"} and any(row[3] is None for row in only)

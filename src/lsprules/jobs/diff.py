@@ -105,7 +105,8 @@ class Replay:
         from lsprules.jobs.evaluate import planned_report
 
         if self.engine != "interpreter":
-            planned = planned_report(rules, [self.path], self.period, None, None, self.engine, self.notes)
+            planned = planned_report(rules, [self.path], self.period, None, None, self.engine, self.notes,
+                                     compared_only=True)
             if planned is not None:
                 self.named = planned.dataset
                 return Results(planned.assessments.making.at,

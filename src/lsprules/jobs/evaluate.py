@@ -544,12 +544,13 @@ class PlannedReport:
     areas: int  # how many the assessments hold
 
 
-def planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas: list[str] | None,
-                    years: str | None, engine: str, notes: list[str]) -> PlannedReport | None:
+def planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas: list[str] | None, years: str | None,
+                   engine: str, notes: list[str], compared_only: bool = False) -> PlannedReport | None:
     """The assessments of a Markdown, HTML or table report (or the HTML pages) from the columnar plan, as the JSON
     report gets them (auto: a file of AUTO_REPORT_BYTES or more, in polars when installed, else DuckDB), or None
     (noting why, when a columnar engine was asked for). The plan gives the interpreter's assessments
-    (engine/columnar/report_run.py); the report itself is rendered as the interpreter's is."""
+    (engine/columnar/report_run.py); the report itself is rendered as the interpreter's is. `compared_only`: only
+    what `diff --data` compares of them (ReportAssessments.compared)."""
     if engine == "spark" or not _one_file(paths, years, engine):
         if engine in COLUMNAR:
             notes.append(f"{_reads_only(engine)}; the reference interpreter ran")
@@ -563,7 +564,7 @@ def planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas:
     from lsprules.engine.columnar.report_run import evaluate_report
 
     name = engine if engine in ("duckdb", "polars") else _auto_json_engine(path)
-    found = evaluate_report(rules, path, name, period=period, areas=areas)
+    found = evaluate_report(rules, path, name, period=period, areas=areas, compared_only=compared_only)
     if isinstance(found, Fallback):
         if engine != "auto" or found.note:
             notes.append(f"the {name} engine did not run: {found.reason}; the reference interpreter ran")

@@ -47,6 +47,9 @@ EXACT_NUMBERS = ("value", "previous_value", "change", "change_pct", "target", "t
 REPORT_COLUMNS = ("ord", "position", "area", "lperiod", "eperiod", "arrow", "rag", "line", "met", "on_path",
                   *(f"{name}_{part}" for name in EXACT_NUMBERS for part in ("n", "d")), "rseries", "places",
                   "reasons", "clauses")
+# What a rule change's impact compares of each assessment (audit/impact.py): compile_compared_stages gives these.
+COMPARED_COLUMNS = ("area", "position", "arrow", "rag", "value_n", "value_d", "target_n", "target_d", "trajectory_n",
+                    "trajectory_d")
 PLAIN = ("pv", "pe", "pc", "pp", "pt", "pj", "pb")  # numbers in the reasons: interpreter.plain, two places
 PLACES = 2
 PIVOT = 64  # the most periods a series is put together from period by period
@@ -97,6 +100,34 @@ def compile_report_stages(rules: RuleSet, options: PlanOptions,
     (REPORT_COLUMNS), rather than its JSON, in the document's order."""
     facts, made = _facts(rules, options, periods, report=True)
     return facts, made.report_rows("jrows").order_by(column("k"), copy=False)
+
+
+def compile_compared_stages(rules: RuleSet, options: PlanOptions,
+                            periods: Sequence[int] | None = None) -> tuple[exp.Select, exp.Select]:
+    """compile_report_stages for `diff --data`: only what a rule change's impact compares (COMPARED_COLUMNS, numbers
+    as numerator and denominator, as the report's rows give them), without the series, reasons and clauses."""
+    def extend(compiler: _Compiler) -> tuple[list[tuple[str, exp.Select]], exp.Select]:
+        return [("jcompared", _compared(compiler))], exp.select("*").from_("jcompared")
+
+    facts = compile_extended(rules, options, extend)
+    return facts, exp.select(*COMPARED_COLUMNS).from_("jrows").order_by(column("ord"), column("position"))
+
+
+def _compared(compiler: _Compiler) -> exp.Select:
+    """Every area × rule-file indicator with the facts a diff compares (the report's _Json._joined, in short)."""
+    indicators = exp.values([(_s(spec.id), exp.Literal.number(position)) for position, spec in
+                             enumerate(compiler.specs)], alias="i", columns=["indicator", "position"])
+    r = "r"
+    on = exp.and_(exp.EQ(this=column("area", r), expression=column("area", "a")),
+                  exp.EQ(this=column("indicator", r), expression=column("indicator", "i")))
+    area = exp.cast(column("area", "a"), "VARCHAR")
+    return (exp.select(column("ord", "a"), column("position", "i"), area.as_("area"), column("arrow", r),
+                       column("rag", r), column("lv", r).as_("value_n"),
+                       lit(compiler.unit, compiler.int_type).as_("value_d"), column("tn", r).as_("target_n"),
+                       compiler.denominator("tn", "i").as_("target_d"), column("jn", r).as_("trajectory_n"),
+                       compiler.denominator("jn", "i").as_("trajectory_d"))
+            .from_(exp.alias_(exp.table_("areas"), "a")).join(indicators, join_type="cross")
+            .join(exp.alias_(exp.table_("rated"), r), on=on, join_type="left"))
 
 
 def _facts(rules: RuleSet, options: PlanOptions, periods: Sequence[int] | None,
@@ -282,16 +313,12 @@ class _Json:
         change = exp.Sub(this=lv, expression=ev)
         pct = exp.Case().when(exp.NEQ(this=ev, expression=lit(0, t)),
                               exp.Mul(this=exp.Paren(this=change), expression=lit(100, t)))
-        per = [(ids, judge.denominators()) for ids, judge in self.c.judges]
-
-        def denominator(name: str) -> exp.Expression:
-            return self.c._by_indicator([(ids, lit(ds[name], t)) for ids, ds in per], "i")
-
+        target, trajectory = self.c.denominator("tn", "i"), self.c.denominator("jn", "i")
         numbers = {"value": (lv, unit), "previous_value": (ev, unit), "change": (change, unit),
-                   "change_pct": (pct, exp.Abs(this=ev)), "target": (column("tn", r), denominator("tn")),
-                   "trajectory": (column("jn", r), denominator("jn")),
+                   "change_pct": (pct, exp.Abs(this=ev)), "target": (column("tn", r), target),
+                   "trajectory": (column("jn", r), trajectory),
                    "pv": (lv, unit), "pe": (ev, unit), "pc": (change, unit), "pp": (pct, exp.Abs(this=ev)),
-                   "pt": (column("tn", r), denominator("tn")), "pj": (column("jn", r), denominator("jn")),
+                   "pt": (column("tn", r), target), "pj": (column("jn", r), trajectory),
                    "pb": (bv, unit)}
         kept = ["lperiod", "eperiod", "arrow", "rag", "line", "clause", "met", "on_path", "within", "unknown"]
         select = exp.select(column("ord", "a"), column("position", "i"), column("indicator", "i"),

@@ -1,6 +1,6 @@
 """Runs the report plan (json_plan.compile_report_stages) on one long-form CSV or Parquet file: the interpreter's
 assessments, an area at a time, for the Markdown, HTML, table and Word reports and `--view areas`; or, for
-`diff --data`, only the fields a rule change's impact compares.
+`diff --data`, a plan of only the fields a rule change's impact compares (json_plan.compile_compared_stages).
 
 The plan decides every fact exactly, as for the JSON report; Python only turns each row into the
 engine/interpreter.Assessment the interpreter makes (numbers as Fractions of the plan's numerators and
@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from lsprules.core.periods import Period, PeriodKind
 from lsprules.engine.columnar.input_checks import Checked, Fallback
-from lsprules.engine.columnar.json_plan import ITEM, REPORT_COLUMNS, compile_report_stages, json_unsupported
+from lsprules.engine.columnar.json_plan import (
+    COMPARED_COLUMNS,
+    ITEM,
+    REPORT_COLUMNS,
+    compile_compared_stages,
+    compile_report_stages,
+    json_unsupported,
+)
 from lsprules.engine.columnar.json_run import assessed_period, run_stages
 from lsprules.engine.interpreter import (
     AreaResults,
@@ -44,10 +51,6 @@ if TYPE_CHECKING:
 MISSING = {"s": "suppressed", "n": "n/a"}  # a series item's code for a missing value: interpreter._missing_word
 REASONS_SEPARATOR = '",' + ITEM + '"'  # between two reasons in the plan's text (items of a JSON list)
 MEMO = 1 << 16
-# What a rule change's impact compares of each assessment (audit/impact.py), by name in REPORT_COLUMNS.
-COMPARED_COLUMNS = ("area", "position", "arrow", "rag", "value_n", "value_d", "target_n", "target_d", "trajectory_n",
-                    "trajectory_d")
-_COMPARED_AT = itemgetter(*(REPORT_COLUMNS.index(name) for name in COMPARED_COLUMNS))
 
 
 # A batch of the plan's rows (REPORT_COLUMNS), whole areas: a list of tuples (DuckDB) or a polars frame.
@@ -73,15 +76,18 @@ class Making:
 @dataclass(frozen=True)
 class ReportAssessments:
     """The assessments of a report from the plan: the plan's rows in batches of whole areas (to be read once),
-    what makes them assessments, the data's kind of period, and how many areas the batches hold."""
+    what makes them assessments, the data's kind of period, how many areas the batches hold, and the rows'
+    columns (REPORT_COLUMNS; COMPARED_COLUMNS for a run of only what a diff compares, which has no `stream`)."""
 
     batches: Iterator[Batch]
     making: Making
     kind: PeriodKind
     areas: int
+    columns: tuple[str, ...] = REPORT_COLUMNS
 
     def stream(self) -> EvaluationStream:
         """The batches as the interpreter's stream of areas, made in this process."""
+        assert self.columns == REPORT_COLUMNS, "a run of only the compared facts makes no assessments"
         maker = self.making.maker()
         parts = (part for batch in self.batches for part in maker.parts(batch))
         return EvaluationStream(self.making.rules.file, self.making.at, False, parts)
@@ -89,22 +95,25 @@ class ReportAssessments:
     def compared(self) -> Iterator[Compared]:
         """What a rule change's impact compares of each assessment (AreaMaker.compared), in order."""
         maker = self.making.maker()
-        return (row for batch in self.batches for row in maker.compared(batch))
+        return (row for batch in self.batches for row in maker.compared(batch, self.columns))
 
 
 def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", period: str | None = None,
-                    areas: Sequence[str] | None = None) -> ReportAssessments | Fallback:
+                    areas: Sequence[str] | None = None, compared_only: bool = False) -> ReportAssessments | Fallback:
     """`evaluate_stream(rules, dataset, period, areas)` of a plain long-form CSV (or, in DuckDB, Parquet) file, from
-    the plan run in `engine` ("polars" or "duckdb"); or why not (json_run.evaluate_json's reasons)."""
+    the plan run in `engine` ("polars" or "duckdb"); or why not (json_run.evaluate_json's reasons). `compared_only`:
+    a run of only what a rule change's impact compares (json_plan.compile_compared_stages), for `diff --data`."""
     reasons = json_unsupported(rules)
     if reasons:
         return Fallback("the plan cannot write the reasons of " + "; ".join(reasons))
-    ran = run_stages(rules, Path(path), engine, period, areas, compile_report_stages)
+    stages = compile_compared_stages if compared_only else compile_report_stages
+    ran = run_stages(rules, Path(path), engine, period, areas, stages)
     if isinstance(ran, Fallback):
         return ran
     count = len(ran.found.areas) if areas is None else len(set(areas))
     making = Making(rules, ran.found, assessed_period(ran))
-    return ReportAssessments(_whole_areas(ran.batches), making, ran.found.kind, count)
+    return ReportAssessments(_whole_areas(ran.batches), making, ran.found.kind, count,
+                             COMPARED_COLUMNS if compared_only else REPORT_COLUMNS)
 
 
 def _whole_areas(batches: Iterator[Batch]) -> Iterator[Batch]:
@@ -150,11 +159,12 @@ class AreaMaker:
         for _, area in groupby(rows, key=lambda row: row[0]):
             yield AreaResults(tuple(self.assessment(row) for row in area), ())
 
-    def compared(self, batch: Batch) -> Iterator[Compared]:
-        """Of each row of a batch, what a rule change's impact compares (audit/impact.py), without making the
-        assessment: its area, indicator, title, value, arrow, RAG, target and trajectory."""
+    def compared(self, batch: Batch, columns: tuple[str, ...] = REPORT_COLUMNS) -> Iterator[Compared]:
+        """Of each row of a batch (of `columns`), what a rule change's impact compares (audit/impact.py), without
+        making the assessment: its area, indicator, title, value, arrow, RAG, target and trajectory."""
         if isinstance(batch, list):
-            rows: Iterable[tuple[Any, ...]] = map(_COMPARED_AT, batch)
+            rows: Iterable[tuple[Any, ...]] = map(itemgetter(*(columns.index(name) for name in COMPARED_COLUMNS)),
+                                                  batch)
         else:
             rows = batch.select(COMPARED_COLUMNS).rows()
         number = self._number

@@ -344,6 +344,12 @@ class _Compiler:
             node = node.when(_member(ids, table), expr)
         return node
 
+    def denominator(self, name: str, table: str) -> exp.Expression:
+        """The denominator of the number `name` ("tn": the target, "jn": the trajectory) of the indicator in
+        `table`'s row, by its judge."""
+        return self._by_indicator([(ids, lit(judge.denominators()[name], self.int_type)) for ids, judge in self.judges],
+                                  table)
+
     def _baseline_index(self, spec: IndicatorSpec) -> int | None:
         """The period index of the baseline, when the data can have it (its label as the data writes it)."""
         target = spec.target
@@ -375,17 +381,13 @@ class _Compiler:
                       exp.EQ(this=column("position", r), expression=column("position", "i")))
         lv, ev = column("lv", r), column("ev", r)
         change = exp.Sub(this=lv, expression=ev)
-        per = [(ids, judge.denominators()) for ids, judge in self.judges]
-
-        def denominator(name: str) -> exp.Expression:
-            return self._by_indicator([(ids, lit(ds[name], t)) for ids, ds in per], "i")
-
         unit = lit(self.unit, t)
         numbers = {"value": (lv, unit), "previous_value": (ev, unit), "change": (change, unit),
                    "change_pct": (exp.Case().when(exp.NEQ(this=ev, expression=lit(0, t)),
                                                   exp.Mul(this=exp.Paren(this=change), expression=lit(100, t))),
                                   exp.Abs(this=ev)),
-                   "target": (column("tn", r), denominator("tn")), "trajectory": (column("jn", r), denominator("jn"))}
+                   "target": (column("tn", r), self.denominator("tn", "i")),
+                   "trajectory": (column("jn", r), self.denominator("jn", "i"))}
         texts: dict[str, exp.Expression] = {
             "ord": column("ord", "a"), "position": column("position", "i"),
             "area": column("c_area", "a"),
