@@ -1,6 +1,7 @@
 """`explain --area` on a large plain CSV file reads the area's rows alone (engine/columnar/area_rows.py), checked
-with the whole file: the same bytes as reading the whole dataset, for indicators and themes, at the latest period
-(the file's, which an area's rows may not hold) and one asked for; and every bad input is the whole read's error."""
+with the whole file (by polars, or by DuckDB without it): the same bytes as reading the whole dataset, for
+indicators and themes, at the latest period (the file's, which an area's rows may not hold) and one asked for; and
+every bad input is the whole read's error."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from fastpath_helpers import NATIONAL_RULES, ROOT, generate, write
 from lsprules.core.diagnostics import InputError
 from lsprules.data import load
+from lsprules.engine.columnar import area_rows
 from lsprules.jobs import explain as explain_job
 from lsprules.jobs.explain import run_explain
 from test_columnar_differential import needs_gen
@@ -21,6 +23,15 @@ CASES = [("E01000001", "robbery", None), ("E01000002", "detection_rate_pct", Non
 @pytest.fixture(scope="module")
 def national_s(tmp_path_factory):
     return generate(tmp_path_factory.mktemp("explain") / "national-S.csv", 350)
+
+
+@pytest.fixture(params=["polars", "duckdb"])
+def reader(request, monkeypatch) -> str:
+    """Which engine reads and checks the whole file: polars (when installed, as here), or DuckDB (the base
+    install's)."""
+    if request.param == "duckdb":
+        monkeypatch.setattr(area_rows, "_polars_read", area_rows._duckdb_read)
+    return request.param
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +59,7 @@ def alone(monkeypatch, *args, **options) -> str:
 @needs_gen
 @pytest.mark.parametrize("area, indicator, period", CASES)
 @pytest.mark.parametrize("output_format", ["text", "json"])
-def test_one_areas_rows_explain_as_the_whole_file_does(national_s, monkeypatch, area, indicator, period,
+def test_one_areas_rows_explain_as_the_whole_file_does(national_s, monkeypatch, reader, area, indicator, period,
                                                        output_format):
     options = {"indicator": indicator, "area": area, "period": period, "output_format": output_format}
     expected = whole(monkeypatch, NATIONAL_RULES, national_s, **options)
@@ -58,14 +69,14 @@ def test_one_areas_rows_explain_as_the_whole_file_does(national_s, monkeypatch, 
 
 @needs_gen
 @pytest.mark.parametrize("period", [None, "2006/07"])
-def test_a_themes_rating_is_explained_from_the_areas_rows(national_s, themed, monkeypatch, period):
+def test_a_themes_rating_is_explained_from_the_areas_rows(national_s, themed, monkeypatch, reader, period):
     options = {"theme": "crime", "area": "E01000007", "period": period}
     expected = whole(monkeypatch, themed, national_s, **options)
     assert "crime" in expected
     assert alone(monkeypatch, themed, national_s, **options) == expected
 
 
-def test_an_area_without_the_files_latest_period_is_assessed_at_it(tmp_path, monkeypatch):
+def test_an_area_without_the_files_latest_period_is_assessed_at_it(tmp_path, monkeypatch, reader):
     data = write(tmp_path, "data.csv", """\
         area,indicator,period,value
         A,robbery,2005/06,10
@@ -84,7 +95,7 @@ def test_an_area_without_the_files_latest_period_is_assessed_at_it(tmp_path, mon
     ("A", "1999/00", "4", "E304"),  # no such period
     ("A", None, "four", "E306"),  # a bad cell in another area's row
 ])
-def test_bad_input_is_the_whole_reads_error(tmp_path, monkeypatch, area, period, value, code):
+def test_bad_input_is_the_whole_reads_error(tmp_path, monkeypatch, reader, area, period, value, code):
     data = write(tmp_path, "data.csv", f"""\
         area,indicator,period,value
         A,robbery,2006/07,4
@@ -105,7 +116,7 @@ def test_bad_input_is_the_whole_reads_error(tmp_path, monkeypatch, area, period,
     ("Mead", "did you mean 'Meadow'?"),
     ("Q", "its areas are: Zeal, Meadow, Abbey, Cross"),  # in the order the file first gives them
 ])
-def test_an_area_the_file_lacks_is_said_without_reading_the_whole_file(tmp_path, monkeypatch, area, hint):
+def test_an_area_the_file_lacks_is_said_without_reading_the_whole_file(tmp_path, monkeypatch, reader, area, hint):
     names = ("Zeal", "Meadow", "Abbey", "Cross")
     data = write(tmp_path, "data.csv", "area,indicator,period,value\n" + "".join(
         f"{name},robbery,{year},4\n" for year in ("2006/07", "2007/08") for name in names))
@@ -122,8 +133,6 @@ def test_an_area_the_file_lacks_is_said_without_reading_the_whole_file(tmp_path,
 
 def test_rules_with_comparators_read_the_whole_file(monkeypatch):
     """A comparator's figures come from other areas (datasets/districts-2006-07.csv has the national ones)."""
-    from lsprules.engine.columnar import area_rows
-
     def refused(*args):
         raise AssertionError("one area's rows were read for rules with comparators")
 
