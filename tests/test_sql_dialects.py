@@ -17,6 +17,7 @@ from lsprules.cli.app import app
 from lsprules.cli.sql import Dialect, Periods
 from lsprules.core.periods import Period, PeriodKind
 from lsprules.engine.columnar.sql_plan import BY_PERIOD, DIALECTS, PlanOptions, compile_plan
+from lsprules.jobs.evaluate import run_evaluate
 from lsprules.jobs.sql import run_sql
 from lsprules.lang.resolve import load_rules
 
@@ -46,6 +47,22 @@ def test_every_dialect_parses_back_and_names_its_rule_file(dialect):
     assert isinstance(parsed, sqlglot.exp.Select)
     assert "lsoa_figures" in {t.name for t in parsed.find_all(sqlglot.exp.Table)}
     assert [e.alias_or_name for e in parsed.expressions][:3] == ["area", "indicator", "title"]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_the_columns_asked_for_are_the_query_s_and_parse_back(dialect):
+    result = CliRunner().invoke(app, ["sql", str(NATIONAL_RULES), "--dialect", dialect, "--columns", "rag, area,value"])
+    assert result.exit_code == 0, result.output
+    assert "Output: the columns rag, area, value (in this order) of `lsprules evaluate --format csv`" in result.stdout
+    parsed = sqlglot.parse_one(body(result.stdout).rstrip().rstrip(";"), read=dialect)
+    assert [e.alias_or_name for e in parsed.expressions] == ["rag", "area", "value"]
+
+
+def test_a_column_the_csv_report_lacks_is_refused():
+    result = CliRunner().invoke(app, ["sql", str(NATIONAL_RULES), "--columns", "area,arow"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "error[E003]: --columns: the CSV report has no column 'arow'" in result.stderr
+    assert "did you mean 'arrow'?" in result.stderr
 
 
 @pytest.mark.parametrize("periods", [k.value for k in PeriodKind])
@@ -102,6 +119,11 @@ def test_the_duckdb_query_on_the_data_gives_the_reference_assessments(tmp_path):
     got = [",".join(row) for row in connection.execute(query).fetchall()]
     assert sorted(got) == _sorted_lines(reference_csv(NATIONAL_RULES, data))
     assert [line.split(",")[0] for line in got] == sorted(line.split(",")[0] for line in got)  # areas by name
+    chosen = "period,area,rag,change_pct"
+    some = [",".join(row) for row in connection.execute(run_sql(NATIONAL_RULES, "duckdb", scale=1,
+                                                                columns=chosen)).fetchall()]
+    asked = run_evaluate(NATIONAL_RULES, data, output_format="csv", columns=chosen, fast=False)
+    assert sorted(some) == _sorted_lines(asked) and asked.startswith(chosen + "\n")
 
 
 @needs_gen

@@ -42,6 +42,10 @@ def sql(
     Periods.financial_year,
     scale: Annotated[int, typer.Option("--scale", min=0, max=18, metavar="N",
                                        help="The most decimal places a value has.")] = 6,
+    columns: Annotated[str | None, typer.Option("--columns", metavar="NAMES", show_default=False,
+                                                help="Only these columns of the CSV report, in this order, "
+                                                "comma-separated (e.g. area,indicator,value,rag; default: all "
+                                                "18).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead "
                                                    "of standard output.")] = None,
     write_through_symlink: WriteThroughSymlink = False,
@@ -49,18 +53,20 @@ def sql(
     """Print the SQL query that assesses every area and indicator of RULES, as `evaluate --format csv` does.
 
     Forms:
-      lsprules sql RULES [--dialect DIALECT] [--table NAME] [--periods KIND] [--scale N] [-o FILE]
+      lsprules sql RULES [--dialect DIALECT] [--table NAME] [--periods KIND] [--scale N] [--columns NAMES] [-o FILE]
 
     Examples:
       lsprules sql rules/community-safety-plan.rules --dialect spark -o assess.sql
       lsprules sql rules/community-safety-plan.rules --table my_dataset.figures --scale 2
+      lsprules sql rules/national.rules --dialect bigquery --columns area,indicator,period,value,arrow,rag
 
     Exit codes:
       0  the query was printed
-      2  the rule file cannot be read, has errors, or uses what the query cannot express yet (E500)
+      2  the rule file cannot be read, has errors, or uses what the query cannot express yet (E500); a bad option
     """
     from lsprules.jobs.sql import run_sql
 
     with input_errors():
         refuse_overwriting_inputs(output, [rules], through_symlink=write_through_symlink)
-        emit(run_sql(rules, dialect.value, table, periods.value, scale), output, through_symlink=write_through_symlink)
+        emit(run_sql(rules, dialect.value, table, periods.value, scale, columns), output,
+             through_symlink=write_through_symlink)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lsprules.core.csv_cells import COLUMNS, chosen_columns
 from lsprules.core.diagnostics import InputError, at_span
 from lsprules.core.files import decode_source, read_rule_file
 from lsprules.core.periods import PeriodKind
@@ -12,14 +13,18 @@ DEFAULT_SCALE = 6
 
 
 def run_sql(rules_path: Path, dialect: str = "duckdb", table: str = "observations",
-            periods: str = PeriodKind.FINANCIAL_YEAR.value, scale: int = DEFAULT_SCALE) -> str:
+            periods: str = PeriodKind.FINANCIAL_YEAR.value, scale: int = DEFAULT_SCALE,
+            columns: str | None = None) -> str:
     """The compiled query, pretty-printed in `dialect`, after a comment header naming the rule file and its sha256.
+    `columns`: the CSV report's columns the query gives, comma-separated, in that order (None: all).
 
-    Raises InputError (E500 at each place) when the rules use a construct the plan cannot express yet.
+    Raises InputError (E003) for a bad list of columns, and (E500 at each place) when the rules use a construct the
+    plan cannot express yet.
     """
     from lsprules.engine.columnar.support import unsupported_at
     from lsprules.lang.resolve import load_rules
 
+    chosen = COLUMNS if columns is None else chosen_columns(columns)
     rules = load_rules(rules_path)
     found = unsupported_at(rules)
     if found:
@@ -30,14 +35,16 @@ def run_sql(rules_path: Path, dialect: str = "duckdb", table: str = "observation
                                   "leave the construct out or wait for the plan to support it") for f in found])
     from lsprules.engine.columnar.sql_plan import PlanOptions, compile_plan
 
-    plan = compile_plan(rules, PlanOptions(dialect=dialect, kind=PeriodKind(periods), scale=scale, table=table))
+    plan = compile_plan(rules, PlanOptions(dialect=dialect, kind=PeriodKind(periods), scale=scale, table=table,
+                                           columns=chosen))
+    output = "the columns" if columns is None else "the columns " + ", ".join(chosen) + " (in this order)"
     header = [
         f"-- lsprules sql: the assessments of {rules.file} (sha256 {rules.sha256})",
         f"-- dialect {dialect}; input table {table}(area, indicator, period, value), one row per area, indicator "
         "and period;",
         f"-- periods written as {periods} labels (e.g. {_example(periods)}); values as text or numbers with at most "
         f"{scale} decimal places",
-        "-- ('', na, n/a, suppressed or NULL: missing). Output: the columns of `lsprules evaluate --format csv`, "
+        f"-- ('', na, n/a, suppressed or NULL: missing). Output: {output} of `lsprules evaluate --format csv`, "
         "exact, areas by name.",
     ]
     return "\n".join(header) + "\n" + plan.sql(dialect=dialect, pretty=True) + ";\n"
