@@ -19,7 +19,7 @@ from lsprules.core.diagnostics import InputError
 from lsprules.engine.columnar import duck, polars_run, spark_run
 from lsprules.engine.columnar.input_checks import Fallback
 from lsprules.engine.columnar.support import unsupported
-from lsprules.jobs.evaluate import FORMATS, evaluate_job
+from lsprules.jobs.evaluate import FORMATS, evaluate_job, run_evaluate
 from lsprules.lang.resolve import load_rules
 from test_fastpath_differential import HEADER, POLARITY, YEARS, quarterly_visits, rows
 from test_sql_dialects import needs_java
@@ -274,6 +274,26 @@ def test_files_the_engine_does_not_check_go_to_the_reference(tmp_path, text, eng
         assert caught.value.diagnostics == error.diagnostics
         return
     assert evaluate_job(NATIONAL_RULES, data, output_format="csv", engine=engine).text == expected
+
+
+@pytest.mark.parametrize("output_format", ["csv", "json", "markdown"])
+def test_a_file_name_that_looks_like_a_pattern_is_the_one_file_it_names(tmp_path, output_format):
+    """DuckDB and Spark read data[1].csv as a pattern (here matching data1.csv): they step aside for it, and polars
+    reads the file named."""
+    named = generate(tmp_path / "data[1].csv", 30) if find_gen() else write(tmp_path, "data[1].csv", HEADER + (
+        "E01,robbery,2005/06,5\nE01,robbery,2006/07,4\n"))
+    decoy = write(tmp_path, "data1.csv", HEADER + "Decoy,robbery,2006/07,7\n")
+    expected = run_evaluate(NATIONAL_RULES, named, output_format=output_format, fast=False)
+    assert "Decoy" not in expected
+    for engine in ("duckdb", "polars", "auto"):
+        ran = evaluate_job(NATIONAL_RULES, named, output_format=output_format, engine=engine)
+        assert ran.text == expected, engine
+        assert ran.notes == (() if engine != "duckdb" else (
+            "the duckdb engine did not run: a file name DuckDB would read as a pattern of files (* ? [ {); the "
+            "reference interpreter ran",))
+    assert isinstance(duck.evaluate_csv(load_rules(NATIONAL_RULES), named), Fallback)
+    assert isinstance(spark_run.evaluate_csv(load_rules(NATIONAL_RULES), named), Fallback)
+    assert decoy.exists()
 
 
 @with_spark

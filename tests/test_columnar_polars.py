@@ -195,3 +195,14 @@ def test_the_streaming_engine_gives_the_same_bytes(tmp_path, monkeypatch):
     streamed = evaluate_job(NATIONAL_RULES, data, output_format="csv", engine="polars")
     assert not in_memory.notes and not streamed.notes
     assert streamed.text == in_memory.text == reference_csv(NATIONAL_RULES, data)
+
+
+@pytest.mark.parametrize("piece", [1, 5, 1 << 20])
+def test_the_commas_are_counted_across_pieces_of_the_file(tmp_path, monkeypatch, piece):
+    monkeypatch.setattr(polars_run, "COUNTED_BYTES", piece)
+    good = write(tmp_path, "good.csv", HEADER + "".join(f"E0{a},robbery,2006/07,{a}\n" for a in range(40)))
+    short = write(tmp_path, "short.csv", good.read_text(encoding="utf-8") + "E99,robbery,2006/07\n")
+    text = polars_run.evaluate_csv(load_rules(NATIONAL_RULES), good)
+    assert not isinstance(text, Fallback) and "".join(text) == reference_csv(NATIONAL_RULES, good)
+    assert polars_run.evaluate_csv(load_rules(NATIONAL_RULES), short) == \
+        Fallback("a row with fewer cells than the header")

@@ -58,6 +58,7 @@ def test_names_are_read_in_order_with_spaces_around_them_dropped():
 @pytest.mark.parametrize(("listed", "message", "hint"), [
     ("area,valeu", "the CSV report has no column 'valeu'", "did you mean 'value'?"),
     ("area,colour", "the CSV report has no column 'colour'", "its columns are: area, indicator, title"),
+    ("area indicator,rag", "no column 'area indicator'", "separate the names with commas"),
     ("area,,rag", "--columns 'area,,rag': an empty column name", "name the columns between commas"),
     ("", "an empty column name", "e.g. --columns area,indicator,value,rag"),
     ("area,rag,area", "'area' is named twice", "name each column once"),
@@ -69,18 +70,32 @@ def test_a_bad_list_is_refused_with_what_is_wrong_and_how_to_fix_it(listed, mess
     assert found.code == "E003" and message in found.message and found.hint is not None and hint in found.hint
 
 
-@pytest.mark.parametrize("args", [
-    ["--format", "json"], ["--format", "markdown"], ["--format", "csv", "--view", "areas"],
-    ["--format", "html", "--pages", "-o", "{out}"],
+@pytest.mark.parametrize(("args", "other", "hint"), [
+    (["--format", "json"], "json", "use it with --format csv"),
+    (["--format", "markdown"], "markdown", "use it with --format csv"),
+    (["--format", "csv", "--view", "areas"], "--view areas", "leave out --columns (or leave out --view areas"),
+    (["--format", "html", "--pages", "-o", "{out}"], "--pages", "leave out --columns (or leave out --pages"),
 ])
-def test_formats_without_csv_columns_refuse_the_option_before_reading(tmp_path, args):
+def test_formats_without_csv_columns_refuse_the_option_before_reading(tmp_path, args, other, hint):
     data = write(tmp_path, "d.csv", HEADER + "X,robbery,2006/07,5\n")
     command = ["evaluate", str(NATIONAL_RULES), str(data), "--columns", "area,rag",
                *(a.format(out=tmp_path / "pages") for a in args)]
     result = CliRunner().invoke(app, command)
-    assert result.exit_code == 2 and "error[E003]: --columns chooses the columns of the CSV report" in result.stderr
-    assert "use it with --format csv" in result.stderr and result.stdout == ""
+    assert result.exit_code == 2 and result.stdout == ""
+    assert f"error[E003]: --columns chooses the columns of the CSV report, not of {other}\n" in result.stderr
+    assert f" = help: {hint}" in result.stderr
     assert not (tmp_path / "pages").exists()
+
+
+def test_the_option_repeated_adds_its_names_in_order(tmp_path):
+    data = write(tmp_path, "d.csv", HEADER + "X,robbery,2005/06,5\nX,robbery,2006/07,4\n")
+    runner = CliRunner()
+    repeated = runner.invoke(app, ["evaluate", str(NATIONAL_RULES), str(data), "-f", "csv", "--columns", "rag",
+                                   "--columns", "area,arrow"])
+    assert repeated.exit_code == 0 and repeated.stdout.startswith("rag,area,arrow\n")
+    twice = runner.invoke(app, ["evaluate", str(NATIONAL_RULES), str(data), "-f", "csv", "--columns", "rag",
+                                "--columns", "rag"])
+    assert twice.exit_code == 2 and "'rag' is named twice" in twice.stderr
 
 
 def test_the_command_line_writes_the_columns_asked_for(tmp_path):

@@ -96,7 +96,7 @@ def test_a_side_the_plan_cannot_run_is_replayed_by_the_interpreter_with_a_note(n
     themed = write(tmp_path, "themed.rules", NATIONAL_RULES.read_text(encoding="utf-8") + THEME)
     names = [str(NATIONAL_RULES), str(themed)] if themed_side == "new" else [str(themed), str(NATIONAL_RULES)]
     planned = run_diff(names, data=[national_s], engine="duckdb")
-    assert planned.notes == ("the duckdb engine did not run: the plan cannot write the reasons of themes (the plan "
+    assert planned.notes == ("the duckdb engine did not run: the plan cannot express themes (the plan "
                              "rates no themes yet); the reference interpreter ran",)
     assert [render(planned) for render in RENDERERS] == rendered(names, national_s, "interpreter")
     (file,) = json.loads(render_diff_json(planned))["files"]
@@ -145,8 +145,9 @@ def test_a_dataset_on_standard_input_is_named_as_the_reader_names_it(tmp_path):
 @pytest.mark.parametrize("engine", ["duckdb", "polars"])
 @pytest.mark.parametrize("period", [None, "2006/07"])
 def test_the_compared_only_run_gives_the_reports_compared_facts(tmp_path, engine, period):
-    """diff's plan computes only what it compares (json_plan.compile_compared_stages): the same facts as the report
-    plan's rows give, on every shape a series can take."""
+    """diff's plan computes only what it compares (json_plan.compile_compared_stages): the same facts as the
+    assessments the report plan makes, on every shape a series can take."""
+    from lsprules.audit.impact import results
     from lsprules.engine.columnar.input_checks import Fallback
     from lsprules.engine.columnar.report_run import evaluate_report
     from lsprules.lang.resolve import load_rules
@@ -166,8 +167,26 @@ def test_the_compared_only_run_gives_the_reports_compared_facts(tmp_path, engine
         C,arson,2007/08,2
         """)
     rules = load_rules(NATIONAL_RULES)
-    runs = [evaluate_report(rules, data, engine, period, compared_only=only) for only in (False, True)]
-    assert not any(isinstance(run, Fallback) for run in runs)
-    report, only = ([*run.compared()] for run in runs)  # type: ignore[union-attr]
-    assert only == report and len(only) == 3 * 12
+    report, compared = (evaluate_report(rules, data, engine, period, compared_only=only) for only in (False, True))
+    assert not isinstance(report, Fallback) and not isinstance(compared, Fallback)
+    made = [tuple(row) for rows, _ in results(report.stream()).parts for row in rows]
+    only = [*compared.compared()]
+    assert only == made and len(only) == 3 * 12
     assert {row[0] for row in only} == {"A", "B", "C"} and any(row[3] is None for row in only)
+
+
+def test_rules_whose_reasons_the_plan_cannot_word_are_still_compared_by_it(national_s, monkeypatch):
+    """`decimals` changes only how the reasons print numbers, which a diff does not read: the compared plan replays
+    such rules (no note, no dataset read whole) to the interpreter's bytes."""
+    text = NATIONAL_RULES.read_text(encoding="utf-8").replace("  unit count\n", "  unit count\n  decimals 1\n", 1)
+    assert "decimals 1" in text
+    folder = national_s.parent
+    old, new = write(folder, "decimals.rules", text), write(folder, "decimals-new.rules",
+                                                             text.replace("reduce by 17.5 %", "reduce by 25 %"))
+    reference = rendered([str(old), str(new)], national_s, "interpreter")
+
+    def refused(path):
+        raise AssertionError(f"the dataset was read whole: {path}")
+
+    monkeypatch.setattr(load, "load_any", refused)
+    assert rendered([str(old), str(new)], national_s, "polars") == reference

@@ -124,6 +124,9 @@ def test_the_duckdb_query_on_the_data_gives_the_reference_assessments(tmp_path):
                                                                 columns=chosen)).fetchall()]
     asked = run_evaluate(NATIONAL_RULES, data, output_format="csv", columns=chosen, fast=False)
     assert sorted(some) == _sorted_lines(asked) and asked.startswith(chosen + "\n")
+    # One column: each cell as it is ('' when empty); only a CSV file writes a row of one empty cell as '""'.
+    (only,) = set(connection.execute(run_sql(NATIONAL_RULES, "duckdb", scale=1, columns="discrepancies")).fetchall())
+    assert only == ("",)
 
 
 @needs_gen

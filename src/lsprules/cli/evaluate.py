@@ -103,15 +103,17 @@ def evaluate(
                                              help="Processes that write a Markdown, HTML (or --pages) or table "
                                              "report of thousands of areas from the columnar engine (default: one "
                                              "per CPU; 1: this process alone). The output is the same.")] = None,
-    columns: Annotated[str | None, typer.Option("--columns", metavar="NAMES", show_default=False,
-                                                help="CSV: write only these columns, in this order, comma-separated "
-                                                "(e.g. area,indicator,period,value,arrow,rag; default: all 18, "
-                                                "docs/cli.md).")] = None,
+    columns: Annotated[list[str] | None, typer.Option("--columns", metavar="NAMES", show_default=False,
+                                                      help="CSV: write only these columns, in this order, "
+                                                      "comma-separated or the option repeated (e.g. "
+                                                      "area,indicator,period,value,arrow,rag; default: all 18, "
+                                                      "docs/cli.md).")] = None,
 ) -> None:
     """Assess every indicator and theme of RULES on DATASET(s), for every area (or those given by --area).
 
     Forms:
       lsprules evaluate RULES DATASET... [--format table|json|csv|markdown|html] [-o FILE]
+      lsprules evaluate RULES DATASET... --format csv --columns NAMES [-o FILE]
       lsprules evaluate RULES DATASET... --format docx -o FILE
       lsprules evaluate RULES DATASET... --view areas [--format table|csv|markdown|html|docx]
       lsprules evaluate RULES DATASET... --format html --pages -o FOLDER
@@ -130,9 +132,10 @@ def evaluate(
     from lsprules.jobs.evaluate import EvaluateOptions, csv_columns, evaluate_job
 
     name_stdin(stdin_filename)
+    listed = ",".join(columns) if columns else None  # --columns a,b --columns c: a,b,c
     if pages:
         with input_errors():
-            csv_columns(columns, output_format.value, "pages")  # E003: pages have no CSV columns to choose
+            csv_columns(listed, output_format.value, "pages")  # E003: pages have no CSV columns to choose
             result = _pages(rules, dataset, output_format, output, view, period=period, area=area,
                             years=years.value if years else None, through_symlink=write_through_symlink,
                             engine=engine.value, jobs=jobs)
@@ -147,7 +150,7 @@ def evaluate(
             "period": period, "output_format": output_format.value, "areas": area,
             "color": to_stdout(output) and color_enabled(sys.stdout), "years": years.value if years else None,
             "width": shutil.get_terminal_size((80, 24)).columns, "wide": wide, "view": view.value,
-            "engine": engine.value, "jobs": jobs, "columns": columns}
+            "engine": engine.value, "jobs": jobs, "columns": listed}
         if output_format is EvaluateFormat.docx:  # a binary file, written whole
             result = evaluate_job(rules, dataset, **options)
             emit(result.data or b"", output, through_symlink=write_through_symlink)

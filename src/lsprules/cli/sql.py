@@ -42,10 +42,10 @@ def sql(
     Periods.financial_year,
     scale: Annotated[int, typer.Option("--scale", min=0, max=18, metavar="N",
                                        help="The most decimal places a value has.")] = 6,
-    columns: Annotated[str | None, typer.Option("--columns", metavar="NAMES", show_default=False,
-                                                help="Only these columns of the CSV report, in this order, "
-                                                "comma-separated (e.g. area,indicator,value,rag; default: all "
-                                                "18).")] = None,
+    columns: Annotated[list[str] | None, typer.Option("--columns", metavar="NAMES", show_default=False,
+                                                      help="Only these columns of the CSV report, in this order, "
+                                                      "comma-separated or the option repeated (e.g. "
+                                                      "area,indicator,value,rag; default: all 18).")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead "
                                                    "of standard output.")] = None,
     write_through_symlink: WriteThroughSymlink = False,
@@ -68,5 +68,6 @@ def sql(
 
     with input_errors():
         refuse_overwriting_inputs(output, [rules], through_symlink=write_through_symlink)
-        emit(run_sql(rules, dialect.value, table, periods.value, scale, columns), output,
+        listed = ",".join(columns) if columns else None  # --columns a,b --columns c: a,b,c
+        emit(run_sql(rules, dialect.value, table, periods.value, scale, listed), output,
              through_symlink=write_through_symlink)

@@ -27,8 +27,10 @@ def chosen_columns(listed: str) -> tuple[str, ...]:
             raise InputError([error("E003", f"--columns '{listed}': an empty column name",
                                     hint="name the columns between commas, e.g. --columns area,indicator,value,rag")])
         if name not in COLUMNS:
+            spaced = "separate the names with commas, e.g. --columns area,indicator" if name.split()[1:] else None
             raise InputError([error("E003", f"--columns: the CSV report has no column '{name}'",
-                                    hint=did_you_mean(name, COLUMNS) or f"its columns are: {', '.join(COLUMNS)}")])
+                                    hint=spaced or did_you_mean(name, COLUMNS)
+                                    or f"its columns are: {', '.join(COLUMNS)}")])
         if name in names[:index]:
             raise InputError([error("E003", f"--columns: '{name}' is named twice",
                                     hint="name each column once, in the order you want them")])

@@ -662,9 +662,14 @@ def csv_columns(listed: str | None, output_format: str, view: str) -> tuple[str,
     """The CSV report's columns to write (all when none are listed); E003 for a format or view without them."""
     if listed is None:
         return COLUMNS
-    if output_format != "csv" or view != "report":
-        raise InputError([error("E003", "--columns chooses the columns of the CSV report",
-                                hint="use it with --format csv (and the report view)")])
+    if view != "report":  # --view areas, or --pages (HTML)
+        shown = "--view areas" if view == "areas" else "--pages"
+        raise InputError([error("E003", f"--columns chooses the columns of the CSV report, not of {shown}",
+                                hint=f"leave out --columns (or leave out {shown} and write the report as "
+                                     "--format csv)")])
+    if output_format != "csv":
+        raise InputError([error("E003", f"--columns chooses the columns of the CSV report, not of {output_format}",
+                                hint="use it with --format csv")])
     return chosen_columns(listed)
 
 

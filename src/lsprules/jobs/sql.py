@@ -37,7 +37,8 @@ def run_sql(rules_path: Path, dialect: str = "duckdb", table: str = "observation
 
     plan = compile_plan(rules, PlanOptions(dialect=dialect, kind=PeriodKind(periods), scale=scale, table=table,
                                            columns=chosen))
-    output = "the columns" if columns is None else "the columns " + ", ".join(chosen) + " (in this order)"
+    output = "the columns" if columns is None else \
+        f"the column {chosen[0]}" if len(chosen) == 1 else f"the columns {', '.join(chosen)} (in this order)"
     header = [
         f"-- lsprules sql: the assessments of {rules.file} (sha256 {rules.sha256})",
         f"-- dialect {dialect}; input table {table}(area, indicator, period, value), one row per area, indicator "

@@ -26,6 +26,7 @@ from lsprules.engine.columnar.input_checks import (
     Fallback,
     checked,
     header_columns,
+    read_as_pattern,
     requested,
 )
 from lsprules.engine.columnar.support import unsupported
@@ -104,6 +105,8 @@ def _load(connection: duckdb.DuckDBPyConnection, path: Path) -> Checked | Fallba
 
         refused = load_parquet(connection, path)
         return refused if refused is not None else _checked(connection)
+    if read_as_pattern(path):
+        return Fallback("a file name DuckDB would read as a pattern of files (* ? [ {)")
     names = header_columns(path)
     if isinstance(names, Fallback):
         return names

@@ -65,6 +65,12 @@ def header_columns(path: Path) -> list[str] | Fallback:
     return names
 
 
+def read_as_pattern(path: Path) -> bool:
+    """Whether an engine would read `path` as a pattern of files: DuckDB expands *, ? and [ (and Spark also {) in a
+    file name, to several files or another one, where the reference reader opens the file it names."""
+    return any(ch in str(path) for ch in "*?[{")
+
+
 def checked(bad: int, duplicates: int, scale: int, digits: int,
             cells: Mapping[str, Iterable[str | None]]) -> Checked | Fallback:
     """The verdict on a file from what an engine counted (values that are neither numbers nor missing words,

@@ -60,11 +60,18 @@ INLINE = frozenset({"jobs", "jvals", "jpoints", "jseries", "jrated", "jany", "jj
 _NEWLINE_KEY = ",\n      "
 
 
-def json_unsupported(rules: RuleSet) -> list[str]:
-    """Why the plan cannot write this rule set's JSON, one reason per construct (empty: it can)."""
+def compared_unsupported(rules: RuleSet) -> list[str]:
+    """Why the plan cannot give what a diff compares of this rule set's results (compile_compared_stages), one
+    reason per construct (empty: it can): the CSV plan's, and themes."""
     found = list(unsupported(rules))
     if rules.themes:
         found.append("themes (the plan rates no themes yet)")
+    return found
+
+
+def json_unsupported(rules: RuleSet) -> list[str]:
+    """Why the plan cannot write this rule set's JSON, one reason per construct (empty: it can)."""
+    found = compared_unsupported(rules)
     for spec in rules.indicators.values():
         if spec.decimals is not None:
             found.append(f"indicator {spec.id}: `decimals` (reasons at fixed places)")

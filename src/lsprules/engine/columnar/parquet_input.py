@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from lsprules.data.readers.long_form import REQUIRED
 from lsprules.data.readers.parquet_footer import footer_bytes_of
 from lsprules.data.readers.parquet_reader import INTEGERS, footer_problem
-from lsprules.engine.columnar.input_checks import Fallback
+from lsprules.engine.columnar.input_checks import Fallback, read_as_pattern
 
 if TYPE_CHECKING:
     import duckdb
@@ -27,9 +27,8 @@ READ = "read_parquet(?, hive_partitioning = false)"
 
 
 def _plain_file(path: Path) -> bool:
-    """Whether DuckDB reads `path` as the one local file it names: DuckDB expands *, ? and [ as a pattern (several
-    files, or another), where the reference reader reads the file by its name."""
-    return not any(ch in str(path) for ch in "*?[{") and path.is_file()
+    """Whether DuckDB reads `path` as the one local file it names (not a pattern, not a folder)."""
+    return not read_as_pattern(path) and path.is_file()
 
 
 def _refused(path: Path) -> bool:

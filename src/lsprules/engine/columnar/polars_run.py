@@ -144,7 +144,8 @@ def _read(path: Path) -> pl.DataFrame | Fallback:
     types = {"area": pl.Categorical, "indicator": pl.Categorical, "period": pl.String, "value": pl.String}
     try:
         before = _version(path)
-        frame = pl.read_csv(path, schema={name: types[name] for name in names}, quote_char=None,
+        # glob=False: a name such as data[1].csv is the one file it names, not a pattern matching data1.csv
+        frame = pl.read_csv(path, schema={name: types[name] for name in names}, quote_char=None, glob=False,
                             raise_if_empty=False, truncate_ragged_lines=False, encoding="utf8")
         commas = _commas(path)
         if _version(path) != before:  # read twice: the commas must be those of the rows polars read
@@ -274,6 +275,12 @@ def _collected(query: pl.LazyFrame | Fallback, rows: int) -> Iterator[str] | Fal
         result = query.collect(engine="streaming" if rows >= STREAMING_ROWS else "in-memory")
     except pl.exceptions.PolarsError as error:
         return Fallback(f"{PLAN_FAILED} ({type(error).__name__})", note=True)
+    if result.width == 1:  # one column: an empty cell is written as sql_plan.csv_lines writes it
+        from lsprules.engine.columnar.sql_plan import ONLY_CELL_EMPTY
+
+        name = result.columns[0]
+        result = result.select(pl.when(pl.col(name) == "").then(pl.lit(ONLY_CELL_EMPTY)).otherwise(pl.col(name))
+                               .alias(name))
     # The plan writes every cell as CSV text already (quoted where needed), so polars writes it as it is.
     return iter([result.write_csv(quote_style="never", null_value="", line_terminator="\n")])
 

@@ -13,11 +13,10 @@ A batch is made into assessments wherever `Making` is sent (jobs/report_workers.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import groupby
-from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -27,6 +26,7 @@ from lsprules.engine.columnar.json_plan import (
     COMPARED_COLUMNS,
     ITEM,
     REPORT_COLUMNS,
+    compared_unsupported,
     compile_compared_stages,
     compile_report_stages,
     json_unsupported,
@@ -93,9 +93,11 @@ class ReportAssessments:
         return EvaluationStream(self.making.rules.file, self.making.at, False, parts)
 
     def compared(self) -> Iterator[Compared]:
-        """What a rule change's impact compares of each assessment (AreaMaker.compared), in order."""
+        """What a rule change's impact compares of each assessment (AreaMaker.compared), in order, from a run of
+        only that (evaluate_report's `compared_only`)."""
+        assert self.columns == COMPARED_COLUMNS, "a report's run holds more than the compared facts"
         maker = self.making.maker()
-        return (row for batch in self.batches for row in maker.compared(batch, self.columns))
+        return (row for batch in self.batches for row in maker.compared(batch))
 
 
 def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", period: str | None = None,
@@ -103,10 +105,14 @@ def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", pe
     """`evaluate_stream(rules, dataset, period, areas)` of a plain long-form CSV (or, in DuckDB, Parquet) file, from
     the plan run in `engine` ("polars" or "duckdb"); or why not (json_run.evaluate_json's reasons). `compared_only`:
     a run of only what a rule change's impact compares (json_plan.compile_compared_stages), for `diff --data`."""
-    reasons = json_unsupported(rules)
-    if reasons:
-        return Fallback("the plan cannot write the reasons of " + "; ".join(reasons))
-    stages = compile_compared_stages if compared_only else compile_report_stages
+    if compared_only:
+        reasons, stages = compared_unsupported(rules), compile_compared_stages
+        if reasons:
+            return Fallback("the plan cannot express " + "; ".join(reasons))
+    else:
+        reasons, stages = json_unsupported(rules), compile_report_stages
+        if reasons:
+            return Fallback("the plan cannot write the reasons of " + "; ".join(reasons))
     ran = run_stages(rules, Path(path), engine, period, areas, stages)
     if isinstance(ran, Fallback):
         return ran
@@ -159,16 +165,11 @@ class AreaMaker:
         for _, area in groupby(rows, key=lambda row: row[0]):
             yield AreaResults(tuple(self.assessment(row) for row in area), ())
 
-    def compared(self, batch: Batch, columns: tuple[str, ...] = REPORT_COLUMNS) -> Iterator[Compared]:
-        """Of each row of a batch (of `columns`), what a rule change's impact compares (audit/impact.py), without
-        making the assessment: its area, indicator, title, value, arrow, RAG, target and trajectory."""
-        if isinstance(batch, list):
-            rows: Iterable[tuple[Any, ...]] = map(itemgetter(*(columns.index(name) for name in COMPARED_COLUMNS)),
-                                                  batch)
-        else:
-            rows = batch.select(COMPARED_COLUMNS).rows()
+    def compared(self, batch: Batch) -> Iterator[Compared]:
+        """Of each row of a batch of COMPARED_COLUMNS, what a rule change's impact compares (audit/impact.py): its
+        area, indicator, title, value, arrow, RAG, target and trajectory."""
         number = self._number
-        for area, position, arrow, rag, vn, vd, tn, td, jn, jd in rows:
+        for area, position, arrow, rag, vn, vd, tn, td, jn, jd in batch if isinstance(batch, list) else batch.rows():
             spec = self.specs[position]
             yield area, spec.id, spec.title, number(vn, vd), arrow or "na", rag, number(tn, td), number(jn, jd)
 

@@ -28,6 +28,7 @@ from lsprules.engine.columnar.input_checks import (
     Fallback,
     checked,
     header_columns,
+    read_as_pattern,
     requested,
 )
 from lsprules.engine.columnar.support import unsupported
@@ -61,6 +62,8 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None, ar
         return Fallback("the plan cannot express " + "; ".join(reasons))
     if importlib.util.find_spec("pyspark") is None:
         return Fallback(INSTALL, note=True)
+    if read_as_pattern(Path(path)):
+        return Fallback("a file name Spark would read as a pattern of files (* ? [ {)")
     names = header_columns(Path(path))
     if isinstance(names, Fallback):
         return names

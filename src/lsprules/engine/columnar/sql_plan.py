@@ -46,6 +46,8 @@ INT_TYPES = {"duckdb": "HUGEINT", "polars": "INT128"}
 MISSING_WORDS = ("", "na", "n/a", "suppressed")  # as data/readers/long_form.MISSING_WORDS, lower case
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # as core/csv_cells.FORMULA_STARTS
 QUOTED = (",", '"', "\n", "\r")
+# A row whose only cell is empty, as the csv module writes it: a blank line would be no row at all.
+ONLY_CELL_EMPTY = '""'
 NUMBERS = ("value", "previous_value", "change", "change_pct", "target", "trajectory")  # COLUMNS that are numbers
 Cols = dict[str, exp.Expression]
 # Layers whose columns the next layer uses many times: DuckDB would otherwise copy each use's expression.
@@ -91,6 +93,9 @@ def csv_lines(plan: exp.Select) -> exp.Select:
     for name in names[1:]:
         line = exp.DPipe(this=exp.DPipe(this=line, expression=exp.Literal.string(","), safe=True),
                          expression=exp.column(exp.to_identifier(name, quoted=True)), safe=True)
+    if len(names) == 1:
+        line = exp.Case().when(exp.EQ(this=line.copy(), expression=exp.Literal.string("")),
+                               exp.Literal.string(ONLY_CELL_EMPTY)).else_(line)
     return exp.select(line.as_("line")).from_(plan.subquery("assessed"))
 
 
@@ -420,9 +425,6 @@ class _Compiler:
                  # a plain CSV prints no judgements to check
                  else exp.Literal.string("") if name == "discrepancies" else _quoted_column(name)
                  for name in self.o.columns}
-        if len(cells) == 1:  # the csv module quotes a row's only cell when it is empty: a blank line is no row
-            cells = {name: exp.Case().when(exp.EQ(this=cell, expression=exp.Literal.string("")),
-                                           exp.Literal.string('""')).else_(cell) for name, cell in cells.items()}
         return (exp.select(*(cell.as_(name, quoted=True) for name, cell in cells.items())).from_("parts")
                 .order_by(column("ord"), column("position")))
 
