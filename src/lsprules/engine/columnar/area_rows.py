@@ -4,7 +4,7 @@ are read by the reference reader, so that the interpreter sees the very series i
 file.
 
 National L (35,000 areas, 75 MiB): the whole file through the reference reader takes some 8 s and 1.2 GiB; this,
-about 1.2 s and 300 MiB in polars, 2.8 s and 540 MiB in DuckDB. Anything the checks would not pass (a bad cell,
+about 0.9 s and 300 MiB in polars, 1.9 s and 470 MiB in DuckDB. Anything the checks would not pass (a bad cell,
 quotes, an unknown --period) is a Fallback: the caller reads the whole file, and the reference reader reports it by
 row and column. An area the file does not have gives the file's areas without rows, so that the explanation says so
 as it would from the whole file.
