@@ -21,7 +21,7 @@ DATA = "area,indicator,period,value\n" + "".join(
 def test_duckdb_is_held_to_the_memory_limit_and_spills_to_its_own_folder(monkeypatch: pytest.MonkeyPatch,
                                                                         tmp_path: Path) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    connection = duck._connect()
+    connection = duck.connect()
     limit, spill = connection.execute(
         "SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchone() or ("", "")
     connection.close()

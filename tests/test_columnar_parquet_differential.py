@@ -88,8 +88,8 @@ def test_auto_runs_the_plan_on_a_parquet_file_of_enough_rows_and_not_on_a_small_
         connection.execute(f"COPY (FROM read_parquet('{big}') LIMIT 500) TO '{tmp_path / 'small.parquet'}' "
                            "(FORMAT parquet)")
     loads: list[Path] = []
-    original = duck._load
-    monkeypatch.setattr(duck, "_load", lambda connection, path: loads.append(path) or original(connection, path))
+    original = duck.load_checked
+    monkeypatch.setattr(duck, "load_checked", lambda connection, path: loads.append(path) or original(connection, path))
     for output_format in ("csv", "json"):
         for name, planned in (("big.parquet", True), ("small.parquet", False)):
             loads.clear()

@@ -63,11 +63,11 @@ def _polars_read(path: Path, area: str, period: str | None) -> AreaRows | Fallba
 
 
 def _duckdb_read(path: Path, area: str, period: str | None) -> AreaRows | Fallback:
-    from lsprules.engine.columnar.duck import _connect, _load
+    from lsprules.engine.columnar.duck import connect, load_checked
 
-    connection = _connect()
+    connection = connect()
     try:
-        found = _load(connection, path)
+        found = load_checked(connection, path)
         if isinstance(found, Fallback):
             return found
         at = requested(found, period, None)

@@ -52,9 +52,9 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None, ar
         return Fallback("the plan cannot express " + "; ".join(reasons))
     import duckdb
 
-    connection = _connect()
+    connection = connect()
     try:
-        found = _load(connection, Path(path))
+        found = load_checked(connection, Path(path))
         if isinstance(found, Fallback):
             connection.close()
             return found
@@ -75,7 +75,7 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None, ar
     return _pieces(connection, result, first, columns)
 
 
-def _connect() -> duckdb.DuckDBPyConnection:
+def connect() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB held to MEMORY_LIMIT, spilling to a folder of its own that goes when it closes."""
     import duckdb
 
@@ -98,7 +98,7 @@ def _pieces(connection: duckdb.DuckDBPyConnection, result: duckdb.DuckDBPyConnec
         connection.close()
 
 
-def _load(connection: duckdb.DuckDBPyConnection, path: Path) -> Checked | Fallback:
+def load_checked(connection: duckdb.DuckDBPyConnection, path: Path) -> Checked | Fallback:
     """Read the file into the table `observations` and check it; its kind of period, scale, periods, areas."""
     if path.suffix.lower() == ".parquet":
         from lsprules.engine.columnar.parquet_input import load_parquet

@@ -122,13 +122,13 @@ def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
             stages: Stages) -> Ran | Fallback:
     import duckdb
 
-    from lsprules.engine.columnar.duck import _connect, _load
+    from lsprules.engine.columnar.duck import connect, load_checked
     from lsprules.engine.columnar.sql_plan import PlanOptions
 
-    connection = _connect()
+    connection = connect()
     connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     try:
-        found = _load(connection, path)
+        found = load_checked(connection, path)
         at = found if isinstance(found, Fallback) else _ready(found, period, areas)
         if isinstance(at, Fallback):
             connection.close()
