@@ -659,7 +659,8 @@ def check_comparators(rules: RuleSet, dataset: Dataset) -> None:
 
 
 def csv_columns(listed: str | None, output_format: str, view: str) -> tuple[str, ...]:
-    """The CSV report's columns to write (all when none are listed); E003 for a format or view without them."""
+    """The CSV report's columns to write (all when none are listed); E003 for a format or view without them.
+    `view`: "report", "areas", or "pages" (the CLI's --pages, HTML as a folder)."""
     if listed is None:
         return COLUMNS
     if view != "report":  # --view areas, or --pages (HTML)

@@ -105,14 +105,10 @@ def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", pe
     """`evaluate_stream(rules, dataset, period, areas)` of a plain long-form CSV (or, in DuckDB, Parquet) file, from
     the plan run in `engine` ("polars" or "duckdb"); or why not (json_run.evaluate_json's reasons). `compared_only`:
     a run of only what a rule change's impact compares (json_plan.compile_compared_stages), for `diff --data`."""
-    if compared_only:
-        reasons, stages = compared_unsupported(rules), compile_compared_stages
-        if reasons:
-            return Fallback("the plan cannot express " + "; ".join(reasons))
-    else:
-        reasons, stages = json_unsupported(rules), compile_report_stages
-        if reasons:
-            return Fallback("the plan cannot write the reasons of " + "; ".join(reasons))
+    reasons, stages, cannot = (compared_unsupported(rules), compile_compared_stages, "express") if compared_only \
+        else (json_unsupported(rules), compile_report_stages, "write the reasons of")
+    if reasons:
+        return Fallback(f"the plan cannot {cannot} " + "; ".join(reasons))
     ran = run_stages(rules, Path(path), engine, period, areas, stages)
     if isinstance(ran, Fallback):
         return ran
