@@ -37,6 +37,7 @@ COLUMNAR = ("duckdb", "polars", "spark")  # the engines that run the columnar pl
 # what each columnar engine writes
 WRITES = {"duckdb": "every format", "polars": "every format", "spark": "CSV"}
 PARQUET_ENGINES = ("auto", "duckdb")  # the engines whose plan reads a Parquet dataset itself (DuckDB)
+Write = Callable[[str], None]  # where a text output goes, piece by piece
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,31 @@ class EvaluateOutput:
     notes: tuple[str, ...] = ()  # why the engine asked for did not run (the reference interpreter did)
 
 
+
+@dataclass(frozen=True)
+class Given:
+    """A dataset already loaded, its observations handed to the plan as a file (engine/columnar/dataset_input.py):
+    the dataset itself (for a report's title, source and notes) and the provenance of the files it was read from."""
+
+    dataset: Dataset
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What a run of evaluate_job asks of its output (as evaluate_job's options say)."""
+
+    output_format: str
+    view: str
+    period: str | None
+    areas: list[str] | None
+    columns: tuple[str, ...]
+    jobs: int | None
+    color: bool
+    width: int
+    wide: bool
+    write: Write | None
+
 # auto writes JSON with the columnar plan from CSV files of at least this size, and the Markdown, HTML and table
 # reports from files of at least the second: below them the interpreter is as fast or faster (national data, 3.9 MB:
 # JSON 0.98 s in polars and 1.41 s in DuckDB against 3.20 s; Markdown 1.53 s and 2.27 s against 2.35 s; 1.6 MB:
@@ -64,7 +90,12 @@ AUTO_POLARS_CSV_BYTES = range(32 * 1024 * 1024, 96 * 1024 * 1024)
 # auto runs the plan on a Parquet file of at least this many rows, for CSV and JSON alike: below it the interpreter is
 # faster (national rules: 3,600 rows 1.43 s against 1.61 s for CSV; 9,000 rows 1.74 s against 1.60 s, and JSON likewise)
 AUTO_PARQUET_ROWS = 8_000
-Write = Callable[[str], None]  # where a text output goes, piece by piece
+# auto hands the plan the observations of a dataset another reader loaded (YAML, JSON, a workbook, several files)
+# from this many on for the CSV report, which the fast path then writes (national S as JSON, 21,000: 0.71 s against
+# the interpreter's 0.95 s); for the other outputs, from as many as a national CSV file (about 37 bytes a row) of
+# the size above holds, below which auto would leave the file written to the interpreter anyway (docs/performance.md)
+AUTO_DATASET_OBSERVATIONS = 20_000
+NATIONAL_ROW_BYTES = 37
 
 
 class EvaluateOptions(TypedDict, total=False):
@@ -124,26 +155,12 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     notes: list[str] = []
     if not fast:
         engine = "interpreter"
-    if engine != "interpreter" and (view == "areas" or output_format == "docx"):
-        planned = planned_report(rules, paths, period, areas, years, engine, notes)
-        if planned is not None:
-            text, data = _planned_held(output_format, view, planned, color=color, width=width, wide=wide)
-            return EvaluateOutput(_deliver([text], write) if data is None else "", data=data, notes=tuple(notes))
-    if engine != "interpreter" and view == "report":
-        if output_format in STREAMED_REPORTS:
-            planned = planned_report(rules, paths, period, areas, years, engine, notes)
-            if planned is not None:
-                text = _deliver(_planned_chunks(output_format, planned, jobs, color=color, width=width, wide=wide),
-                                write)
-                return EvaluateOutput(text, notes=tuple(notes))
-            pieces = None
-        elif output_format == "json":
-            pieces = _compiled_json(rules, paths, period, areas, years, engine, notes)
-        else:
-            pieces = _with_rows(_compiled_csv(rules, paths, output_format, period, areas, years, engine, notes,
-                                              chosen))
-        if pieces is not None:
-            return EvaluateOutput(_deliver(pieces, write), notes=tuple(notes))
+    asked = _Asked(output_format, view, period, areas, chosen, jobs, color, width, wide, write)
+    one_file = _one_file(paths, years, engine)
+    if engine != "interpreter" and one_file:
+        ran = _compiled_output(rules, paths, engine, asked, notes)
+        if ran is not None:
+            return ran
     from lsprules.audit.provenance import provenance_for
     from lsprules.data.load import load_all
 
@@ -153,6 +170,12 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     check_comparators(rules, dataset)
     provenance = provenance_for(rules, files)
     warnings = empty_inputs(rules, files)
+    if engine != "interpreter" and not one_file:
+        ran = _handed_over(Given(dataset, provenance), engine, notes,
+                           lambda files, given: _compiled_output(rules, files, engine, asked, notes, given),
+                           output_format, view)
+        if ran is not None:
+            return replace(ran, warnings=warnings)
     if view == "report" and output_format in STREAMED:
         found, text = _streamed(output_format, rules, dataset, at, areas, provenance, write, chosen)
         return EvaluateOutput(text, found, warnings=warnings, notes=tuple(notes))
@@ -171,6 +194,59 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
 
     return EvaluateOutput("", found, data=render_docx(result, provenance, context), warnings=warnings,
                           notes=tuple(notes))
+
+
+
+def _compiled_output(rules: RuleSet, paths: list[Path], engine: str, asked: _Asked, notes: list[str],
+                     given: Given | None = None) -> EvaluateOutput | None:
+    """The output from a compiled evaluator reading the one file of `paths` (a file the plan was handed for a
+    dataset already loaded: `given`), or None when none ran (the interpreter then runs)."""
+    if asked.view == "areas" or asked.output_format in ("docx", *STREAMED_REPORTS):
+        planned = planned_report(rules, paths, asked.period, asked.areas, None, engine, notes, given=given)
+        if planned is None:
+            return None
+        if asked.view == "report" and asked.output_format in STREAMED_REPORTS:
+            chunks = _planned_chunks(asked.output_format, planned, asked.jobs, color=asked.color, width=asked.width,
+                                     wide=asked.wide)
+            return EvaluateOutput(_deliver(chunks, asked.write), notes=tuple(notes))
+        text, data = _planned_held(asked.output_format, asked.view, planned, color=asked.color, width=asked.width,
+                                   wide=asked.wide)
+        return EvaluateOutput(_deliver([text], asked.write) if data is None else "", data=data, notes=tuple(notes))
+    if asked.output_format == "json":
+        pieces = _compiled_json(rules, paths, asked.period, asked.areas, None, engine, notes, given)
+    else:
+        pieces = _with_rows(_compiled_csv(rules, paths, asked.output_format, asked.period, asked.areas, None, engine,
+                                          notes, asked.columns))
+    return None if pieces is None else EvaluateOutput(_deliver(pieces, asked.write), notes=tuple(notes))
+
+
+def _handed_over(given: Given, engine: str, notes: list[str], run: Callable[[list[Path], Given], EvaluateOutput | None],
+                 output_format: str = "html", view: str = "report") -> EvaluateOutput | None:
+    """What `run` makes of the observations of a dataset another reader loaded (several files, --years, YAML, JSON,
+    a workbook), written to a long-form CSV file for a compiled evaluator to read, or None (noting why, when a
+    columnar engine was asked for). auto hands over a dataset of _auto_observations(output_format, view) or more,
+    and its usual thresholds then apply to the file written."""
+    from lsprules.engine.columnar.dataset_input import observation_count, observations_file
+    from lsprules.engine.columnar.input_checks import Fallback
+
+    if engine == "spark":  # its executors, perhaps on other machines, could not read a temporary file here
+        notes.append(f"{_reads_only(engine)}; the reference interpreter ran")
+        return None
+    if engine == "auto" and observation_count(given.dataset) < _auto_observations(output_format, view):
+        return None
+    with observations_file(given.dataset) as path:
+        if isinstance(path, Fallback):
+            if engine in COLUMNAR:
+                notes.append(f"the {engine} engine did not run: {path.reason}; the reference interpreter ran")
+            return None
+        return run([path], given)
+
+def _auto_observations(output_format: str, view: str) -> int:
+    """The observations from which auto hands a dataset to the plan for this output (AUTO_DATASET_OBSERVATIONS)."""
+    if output_format == "csv" and view == "report":
+        return AUTO_DATASET_OBSERVATIONS
+    least = AUTO_JSON_BYTES if output_format == "json" else AUTO_REPORT_BYTES
+    return max(AUTO_DATASET_OBSERVATIONS, least // NATIONAL_ROW_BYTES)
 
 
 def _evaluated(rules: RuleSet, dataset: Dataset, at: Period | None,
@@ -336,12 +412,19 @@ def evaluate_pages(rules_path: Path, dataset_path: Path | Sequence[Path], folder
     paths = [dataset_path] if isinstance(dataset_path, (str, Path)) else list(dataset_path)
     rules = load_rules(rules_path)
     notes: list[str] = []
-    planned = None
-    if engine != "interpreter":
-        planned = planned_report(rules, paths, period, areas, years, engine, notes)
-    if planned is not None:
+
+    def planned_pages(files: list[Path], given: Given | None = None) -> EvaluateOutput | None:
+        planned = planned_report(rules, files, period, areas, None, engine, notes, given=given)
+        if planned is None:
+            return None
         _write_pages(folder, _planned_pages(rules, planned, jobs))
         return EvaluateOutput("", notes=tuple(notes))
+
+    one_file = _one_file(paths, years, engine)
+    if engine != "interpreter" and one_file:
+        ran = planned_pages(paths)
+        if ran is not None:
+            return ran
     from lsprules.audit.provenance import provenance_for
     from lsprules.data.load import load_all
     from lsprules.engine.interpreter import evaluate_stream
@@ -353,13 +436,18 @@ def evaluate_pages(rules_path: Path, dataset_path: Path | Sequence[Path], folder
     _check_areas(areas, dataset)
     check_comparators(rules, dataset)
     provenance = provenance_for(rules, files)
+    warnings = empty_inputs(rules, files)
+    if engine != "interpreter" and not one_file:
+        ran = _handed_over(Given(dataset, provenance), engine, notes, planned_pages)
+        if ran is not None:
+            return replace(ran, warnings=warnings)
     found = [0]
     with _assessing(rules, dataset, at, areas, found) as stream:
         before = previous_period(stream.period, dataset) if rules.themes else None
         previous = evaluate_stream(rules, dataset, before, areas).parts if before is not None else None
         report = report_stream(rules, dataset, stream, previous, own=True)
         _write_pages(folder, html_pages(report, provenance, *_index_columns(rules)))
-    return EvaluateOutput("", found[0], warnings=empty_inputs(rules, files), notes=tuple(notes))
+    return EvaluateOutput("", found[0], warnings=warnings, notes=tuple(notes))
 
 
 def _planned_pages(rules: RuleSet, planned: PlannedReport, jobs: int | None) -> Iterator[Page]:
@@ -505,9 +593,11 @@ def _auto_polars_csv(rules: RuleSet, path: Path, period: str | None, areas: list
 
 
 def _compiled_json(rules: RuleSet, paths: list[Path], period: str | None, areas: list[str] | None,
-                   years: str | None, engine: str, notes: list[str]) -> Iterator[str] | None:
+                   years: str | None, engine: str, notes: list[str],
+                   given: Given | None = None) -> Iterator[str] | None:
     """The JSON report from the columnar plan (auto: polars when installed, else DuckDB) in pieces, or None (noting
-    why, when a columnar engine was asked for). It gives the interpreter's bytes (engine/columnar/json_plan.py)."""
+    why, when a columnar engine was asked for). It gives the interpreter's bytes (engine/columnar/json_plan.py);
+    the provenance is that of the file read, or of the files of the dataset `given`."""
     if engine == "spark" or not _one_file(paths, years, engine):
         if engine in COLUMNAR:
             notes.append(f"{_reads_only(engine)}; the reference interpreter ran")
@@ -524,9 +614,11 @@ def _compiled_json(rules: RuleSet, paths: list[Path], period: str | None, areas:
         from lsprules.core.source import display_name
         from lsprules.render.json_out import json_document
 
-        data = input_file("dataset", display_name(paths[0]), file_sha256(Path(paths[0])))
-        provenance = provenance_of([input_file("rules", rules.file, rules.sha256), data])
-        return json_document(found.period, found.pieces, provenance)
+        if given is None:
+            data = input_file("dataset", display_name(paths[0]), file_sha256(Path(paths[0])))
+            return json_document(found.period, found.pieces,
+                                 provenance_of([input_file("rules", rules.file, rules.sha256), data]))
+        return json_document(found.period, found.pieces, given.provenance)
     if engine != "auto" or found.note:
         notes.append(f"the {name} engine did not run: {found.reason}; the reference interpreter ran")
     return None
@@ -545,12 +637,14 @@ class PlannedReport:
 
 
 def planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas: list[str] | None, years: str | None,
-                   engine: str, notes: list[str], compared_only: bool = False) -> PlannedReport | None:
+                   engine: str, notes: list[str], compared_only: bool = False,
+                   given: Given | None = None) -> PlannedReport | None:
     """The assessments of a Markdown, HTML or table report (or the HTML pages) from the columnar plan, as the JSON
     report gets them (auto: a file of AUTO_REPORT_BYTES or more, in polars when installed, else DuckDB), or None
     (noting why, when a columnar engine was asked for). The plan gives the interpreter's assessments
     (engine/columnar/report_run.py); the report itself is rendered as the interpreter's is. `compared_only`: only
-    what `diff --data` compares of them (ReportAssessments.compared)."""
+    what `diff --data` compares of them (ReportAssessments.compared). `given`: the dataset whose observations the
+    file holds, loaded (its title, source, notes and provenance are the report's)."""
     if engine == "spark" or not _one_file(paths, years, engine):
         if engine in COLUMNAR:
             notes.append(f"{_reads_only(engine)}; the reference interpreter ran")
@@ -569,6 +663,8 @@ def planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas:
         if engine != "auto" or found.note:
             notes.append(f"the {name} engine did not run: {found.reason}; the reference interpreter ran")
         return None
+    if given is not None:
+        return PlannedReport(found, replace(given.dataset, areas=()), given.provenance, found.areas)
     dataset = Dataset(display_name(path), (), found.kind, sha256=file_sha256(path))
     return PlannedReport(found, dataset, provenance_for(rules, [dataset]), found.areas)
 

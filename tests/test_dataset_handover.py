@@ -1,0 +1,302 @@
+"""A dataset another reader loaded (YAML, JSON, a workbook, several files, --years) handed to the columnar plan as
+the long-form CSV file of its observations (engine/columnar/dataset_input.py): the file reads back as the same
+observations, every engine then gives the reference interpreter's bytes in every format with the provenance of the
+files the user named, and what the plan cannot read (printed judgements, fields, odd names) stays with the
+interpreter, with a note when an engine was asked for by name."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fastpath_helpers import NATIONAL_RULES, ROOT, write
+from lsprules.core.diagnostics import InputError
+from lsprules.core.periods import Period, PeriodKind
+from lsprules.core.visible import visible
+from lsprules.data.load import load_any
+from lsprules.data.model import Area, Dataset, Missing, Reported, Series
+from lsprules.engine.columnar import dataset_input
+from lsprules.engine.columnar.dataset_input import not_plain, observation_count, observations_file, write_observations
+from lsprules.engine.columnar.input_checks import Fallback
+from lsprules.jobs import evaluate as job
+from lsprules.jobs.evaluate import evaluate_job, evaluate_pages
+
+ENGINES = ("duckdb", "polars")
+by_engine = pytest.mark.parametrize("engine", ENGINES)
+INDICATORS = ("burglary_dwelling", "robbery", "detection_rate_pct", "public_confidence_pct")
+
+
+def national_json(folder: Path, areas: int = 6, name: str = "national.json") -> Path:
+    """A JSON dataset (the several-areas form) of national indicators with gaps, ties and missing words."""
+    document: dict[str, object] = {"title": "National sample", "source": "Made up for the tests",
+                                   "period_kind": "financial_year", "areas": {}}
+    for a in range(areas):
+        indicators = {}
+        for i, indicator in enumerate(INDICATORS):
+            values: dict[str, object] = {}
+            for year in range(2003, 2008):
+                step = (a * 7 + i * 3 + year) % 11
+                values[f"{year}/{(year + 1) % 100:02d}"] = "na" if step == 4 else \
+                    "suppressed" if step == 9 else round(40 + step * 1.5 - a, 1)
+            indicators[indicator] = {"values": values}
+        document["areas"][f"Area {a:02d}"] = {"indicators": indicators}  # type: ignore[index]
+    path = folder / name
+    path.write_text(json.dumps(document, indent=1), encoding="utf-8")
+    return path
+
+
+def handed(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Records each file the plan is handed, and lets auto hand over a dataset of any size and run the plan on it
+    for every output."""
+    files: list[Path] = []
+    writing = dataset_input.write_observations
+
+    def recorded(dataset: Dataset, path: Path) -> None:
+        files.append(path)
+        writing(dataset, path)
+
+    monkeypatch.setattr(dataset_input, "write_observations", recorded)
+    for threshold in ("AUTO_DATASET_OBSERVATIONS", "AUTO_JSON_BYTES", "AUTO_REPORT_BYTES"):
+        monkeypatch.setattr(job, threshold, 0)
+    return files
+
+
+# --- the file of observations ---------------------------------------------------------------------------------
+
+
+def observations(dataset: Dataset) -> list[tuple[str, list[tuple[str, list[tuple[Period, object]]]]]]:
+    """Every area's series and values by period, in the dataset's order of areas and series."""
+    return [(area.name, [(s.indicator, sorted(s.values.items())) for s in area.series.values()])
+            for area in dataset.areas]
+
+
+def reads_back(dataset: Dataset, folder: Path) -> Dataset:
+    """The dataset's observations written (write_observations) and read by the reference CSV reader."""
+    path = folder / "observations.csv"
+    write_observations(dataset, path)
+    return load_any(path)
+
+
+def test_a_json_dataset_reads_back_as_the_same_observations(tmp_path):
+    dataset = load_any(national_json(tmp_path))
+    assert not_plain(dataset) is None
+    again = reads_back(dataset, tmp_path)
+    assert observations(again) == observations(dataset) and again.period_kind == dataset.period_kind
+    assert observation_count(dataset) == 6 * len(INDICATORS) * 5
+
+
+names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1,
+                max_size=8).map(visible)  # as every reader makes a name
+numbers = st.decimals(min_value=-10**6, max_value=10**6, places=3, allow_nan=False, allow_infinity=False)
+values = st.one_of(numbers, st.sampled_from([Missing.NA, Missing.SUPPRESSED]))
+kinds = st.sampled_from([PeriodKind.FINANCIAL_YEAR, PeriodKind.CALENDAR_YEAR, PeriodKind.QUARTER,
+                         PeriodKind.MONTH])
+
+
+@st.composite
+def plain_datasets(draw: st.DrawFn) -> Dataset:
+    """A dataset of values only, as any reader could give it."""
+    kind = draw(kinds)
+    area_names = draw(st.lists(names, min_size=1, max_size=4, unique=True))
+    areas = []
+    for name in area_names:
+        indicators = draw(st.lists(st.sampled_from(INDICATORS), min_size=1, max_size=3, unique=True))
+        series = {}
+        for indicator in indicators:
+            indexes = draw(st.lists(st.integers(8000, 8040), min_size=1, max_size=4, unique=True))
+            series[indicator] = Series(indicator, {Period(kind, i): draw(values) for i in indexes})
+        areas.append(Area(name, series))
+    return Dataset("made.yaml", tuple(areas), kind)
+
+
+@given(plain_datasets())
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_plain_dataset_reads_back_as_the_same_observations(tmp_path, dataset):
+    if not_plain(dataset) is not None:  # a name made of what a CSV must quote: never written
+        return
+    again = reads_back(dataset, tmp_path)
+    assert observations(again) == observations(dataset)
+    assert all(str(s.values[p]) == str(t.values[p]) for x, y in zip(again.areas, dataset.areas, strict=True)
+               for s, t in zip(x.series.values(), y.series.values(), strict=True) for p in t.values)  # 1.50 stays
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    ({"reported": Reported(rag={Period(PeriodKind.CALENDAR_YEAR, 2007): "green"})}, "judgements a source printed"),
+    ({"fields": {"numerator": {Period(PeriodKind.CALENDAR_YEAR, 2007): Decimal(1)}}}, "fields"),
+    ({"method_breaks": {Period(PeriodKind.CALENDAR_YEAR, 2007): "new method"}}, "method breaks"),
+    ({"notes": ("revised",)}, "notes or source"),
+    ({"values": {}}, "a series without values"),
+    ({"values": {Period(PeriodKind.CALENDAR_YEAR, 2007): Decimal("1E+3")}}, "exponent form"),
+])
+def test_what_the_plan_does_not_read_is_named(change, reason):
+    year = {Period(PeriodKind.CALENDAR_YEAR, 2007): Decimal(5)}
+    plain = Dataset("d.yaml", (Area("A", {"robbery": Series("robbery", year)}),), PeriodKind.CALENDAR_YEAR)
+    assert not_plain(plain) is None
+    series = Series("robbery", **{"values": year, **change})
+    assert reason in (not_plain(Dataset("d.yaml", (Area("A", {"robbery": series}),), PeriodKind.CALENDAR_YEAR))
+                      or "")
+
+
+def test_names_a_csv_file_would_quote_and_printed_theme_ratings_are_named():
+    series = Series("robbery", {Period(PeriodKind.CALENDAR_YEAR, 2007): Decimal(5)})
+    for name in ("A,B", 'A"B', "A\nB", " A", "A "):
+        named = Dataset("d.yaml", (Area(name, {"robbery": series}),), PeriodKind.CALENDAR_YEAR)
+        assert "an area whose name has a comma, quote, control character or spaces" in (not_plain(named) or "")
+    themes = Dataset("d.yaml", (Area("A", {"robbery": series}, {"safety": {}}),), PeriodKind.CALENDAR_YEAR)
+    assert not_plain(themes) == "theme ratings a source printed"
+    assert not_plain(Dataset("d.yaml", (Area("A", {}),), PeriodKind.CALENDAR_YEAR)) == "an area without series"
+
+
+def test_the_file_is_removed_after_the_run(tmp_path):
+    dataset = load_any(national_json(tmp_path))
+    with observations_file(dataset) as path:
+        assert isinstance(path, Path) and path.read_text().startswith("area,indicator,period,value\n")
+    assert not path.exists() and not path.parent.exists()
+    with observations_file(load_any(ROOT / "datasets" / "redcar-cleveland-2007.yaml")) as refused:
+        assert isinstance(refused, Fallback) and refused.note
+
+
+# --- every engine, every format, against the interpreter -------------------------------------------------------
+
+
+@by_engine
+@pytest.mark.parametrize("output_format", ["csv", "json", "markdown", "html", "table"])
+def test_a_json_dataset_through_the_plan_gives_the_interpreters_bytes(tmp_path, monkeypatch, engine, output_format):
+    data = national_json(tmp_path)
+    expected = evaluate_job(NATIONAL_RULES, data, output_format=output_format, engine="interpreter")
+    files = handed(monkeypatch)
+    for asked in (engine, "auto"):
+        got = evaluate_job(NATIONAL_RULES, data, output_format=output_format, engine=asked)
+        assert got.text == expected.text and got.notes == () and got.warnings == expected.warnings
+    assert len(files) == 2  # the plan ran, handed the file each time
+    assert "observations.csv" not in expected.text and (output_format == "csv" or "national.json" in expected.text)
+
+
+@by_engine
+def test_a_period_and_chosen_areas_through_the_plan(tmp_path, monkeypatch, engine):
+    data = national_json(tmp_path)
+    options = {"period": "2005/06", "areas": ["Area 03", "Area 01"], "output_format": "json"}
+    expected = evaluate_job(NATIONAL_RULES, data, engine="interpreter", **options).text
+    files = handed(monkeypatch)
+    assert evaluate_job(NATIONAL_RULES, data, engine=engine, **options).text == expected and files
+
+
+@by_engine
+def test_the_areas_view_and_the_word_report_through_the_plan(tmp_path, monkeypatch, engine):
+    data = national_json(tmp_path)
+    expected = evaluate_job(NATIONAL_RULES, data, output_format="markdown", view="areas", engine="interpreter")
+    files = handed(monkeypatch)
+    assert evaluate_job(NATIONAL_RULES, data, output_format="markdown", view="areas", engine=engine).text == \
+        expected.text
+    word = evaluate_job(NATIONAL_RULES, data, output_format="docx", engine=engine)
+    assert word.data is not None and word.data[:2] == b"PK" and len(files) == 2
+
+
+@by_engine
+def test_several_csv_files_merged_go_to_the_plan(tmp_path, monkeypatch, engine):
+    header = "area,indicator,period,value\n"
+    first = write(tmp_path, "d.csv", header + "A,robbery,2006/07,10\nA,robbery,2007/08,8\n")
+    second = write(tmp_path, "e.csv", header + "B,robbery,2006/07,2\nB,robbery,2007/08,2.5\n")
+    expected = evaluate_job(NATIONAL_RULES, [first, second], output_format="json", engine="interpreter").text
+    files = handed(monkeypatch)
+    got = evaluate_job(NATIONAL_RULES, [first, second], output_format="json", engine=engine)
+    assert got.text == expected and got.notes == () and files
+    assert f'"{first}"' in got.text and f'"{second}"' in got.text  # the provenance names both files
+
+
+@by_engine
+def test_html_pages_of_a_json_dataset_through_the_plan(tmp_path, monkeypatch, engine):
+    data = national_json(tmp_path)
+    evaluate_pages(NATIONAL_RULES, data, tmp_path / "reference", engine="interpreter")
+    files = handed(monkeypatch)
+    ran = evaluate_pages(NATIONAL_RULES, data, tmp_path / "plan", engine=engine, jobs=1)
+    assert ran.notes == () and files
+    reference = sorted(p.relative_to(tmp_path / "reference") for p in (tmp_path / "reference").rglob("*.html"))
+    assert reference == sorted(p.relative_to(tmp_path / "plan") for p in (tmp_path / "plan").rglob("*.html"))
+    for page in reference:
+        assert (tmp_path / "plan" / page).read_bytes() == (tmp_path / "reference" / page).read_bytes(), page
+
+
+# --- what stays with the interpreter ----------------------------------------------------------------------------
+
+
+@by_engine
+def test_printed_judgements_stay_with_the_interpreter_with_a_note(engine):
+    data = ROOT / "datasets" / "redcar-cleveland-2007.yaml"
+    rules = ROOT / "rules" / "community-safety-plan.rules"
+    expected = evaluate_job(rules, data, output_format="json", engine="interpreter")
+    asked = evaluate_job(rules, data, output_format="json", engine=engine)
+    assert asked.text == expected.text and asked.discrepancies == expected.discrepancies
+    assert asked.notes == (f"the {engine} engine did not run: the dataset holds theme ratings a source printed, which "
+                           "the plan does not read; the reference interpreter ran",)
+    assert evaluate_job(rules, data, output_format="json").notes == ()  # auto: silently
+
+
+def test_auto_hands_over_from_auto_dataset_observations_on(tmp_path, monkeypatch):
+    data = national_json(tmp_path)
+    expected = evaluate_job(NATIONAL_RULES, data, output_format="csv", engine="interpreter").text
+    files = handed(monkeypatch)
+    count = observation_count(load_any(data))
+    for threshold, runs in ((count + 1, 0), (count, 1)):
+        monkeypatch.setattr(job, "AUTO_DATASET_OBSERVATIONS", threshold)
+        assert evaluate_job(NATIONAL_RULES, data, output_format="csv").text == expected and len(files) == runs
+    # JSON: from as many observations as a national CSV file of AUTO_JSON_BYTES holds
+    monkeypatch.setattr(job, "AUTO_JSON_BYTES", (count + 1) * job.NATIONAL_ROW_BYTES)
+    evaluate_job(NATIONAL_RULES, data, output_format="json")
+    monkeypatch.setattr(job, "AUTO_JSON_BYTES", count * job.NATIONAL_ROW_BYTES)
+    evaluate_job(NATIONAL_RULES, data, output_format="json")
+    assert len(files) == 2
+
+
+def test_years_read_as_another_kind_go_to_the_plan(tmp_path, monkeypatch):
+    data = write(tmp_path, "d.csv", "area,indicator,period,value\nA,robbery,2006,10\nA,robbery,2007,8\n"
+                                    "B,robbery,2006,2\nB,robbery,2007,3\n")
+    expected = evaluate_job(NATIONAL_RULES, data, output_format="csv", years="financial_year",
+                            engine="interpreter").text
+    files = handed(monkeypatch)
+    got = evaluate_job(NATIONAL_RULES, data, output_format="csv", years="financial_year", engine="polars")
+    assert got.text == expected and "2006/07" in got.text and got.notes == () and files
+
+
+def test_the_dataset_is_read_once_when_the_plan_steps_aside(tmp_path, monkeypatch):
+    from lsprules.data import load as load_module
+    from lsprules.engine.columnar import json_run
+
+    data = national_json(tmp_path)
+    expected = evaluate_job(NATIONAL_RULES, data, output_format="json", engine="interpreter").text
+    loads: list[object] = []
+    reading = load_module.load_any
+    monkeypatch.setattr(load_module, "load_any", lambda path: loads.append(path) or reading(path))
+    files = handed(monkeypatch)
+    monkeypatch.setattr(json_run, "evaluate_json", lambda *args, **kwargs: Fallback("polars failed", note=True))
+    ran = evaluate_job(NATIONAL_RULES, data, output_format="json", engine="polars")
+    assert ran.text == expected and loads == [data] and len(files) == 1
+    assert ran.notes == ("the polars engine did not run: polars failed; the reference interpreter ran",)
+
+
+@by_engine
+def test_the_bundled_plain_datasets_through_the_plan(tmp_path, monkeypatch, engine):
+    from lsprules.engine.columnar.json_plan import json_unsupported
+    from lsprules.lang.resolve import load_rules
+
+    plain = [d for d in sorted((ROOT / "datasets").glob("*.yaml")) if not_plain(load_any(d)) is None]
+    assert len(plain) >= 2  # five-band.yaml, tolerance.yaml
+    files = handed(monkeypatch)
+    ran = 0
+    for rules in sorted((ROOT / "rules").glob("*.rules")):
+        if json_unsupported(load_rules(rules)):
+            continue
+        for data in plain:
+            try:
+                expected = evaluate_job(rules, data, output_format="json", engine="interpreter")
+            except InputError:  # rules for other indicators, periods or comparators
+                continue
+            got = evaluate_job(rules, data, output_format="json", engine=engine)
+            assert got.text == expected.text and got.notes == (), (rules.name, data.name)
+            ran += 1
+    assert ran >= 2 and len(files) == ran
