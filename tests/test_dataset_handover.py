@@ -300,3 +300,34 @@ def test_the_bundled_plain_datasets_through_the_plan(tmp_path, monkeypatch, engi
             assert got.text == expected.text and got.notes == (), (rules.name, data.name)
             ran += 1
     assert ran >= 2 and len(files) == ran
+
+
+@by_engine
+def test_a_workbook_through_the_plan(tmp_path, monkeypatch, engine):
+    from export_helpers import to_xlsx
+
+    workbook = tmp_path / "national.xlsx"
+    to_xlsx(load_any(national_json(tmp_path)), workbook)
+    expected = evaluate_job(NATIONAL_RULES, workbook, output_format="csv", engine="interpreter").text
+    files = handed(monkeypatch)
+    ran = evaluate_job(NATIONAL_RULES, workbook, output_format="csv", engine=engine)
+    assert ran.text == expected and ran.notes == () and len(files) == 1
+
+
+@by_engine
+def test_diff_replays_a_json_dataset_through_the_plan(tmp_path, monkeypatch, engine):
+    from lsprules.jobs.diff import run_diff
+    from lsprules.render.diff_report import render_diff_json
+
+    data = national_json(tmp_path)
+    text = NATIONAL_RULES.read_text(encoding="utf-8")
+    assert "static below 1.5 %" in text and "reduce by 17.5 %" in text
+    new = write(tmp_path, "new.rules", text.replace("static below 1.5 %", "static below 20 %")
+                .replace("reduce by 17.5 %", "reduce by 20 %"))
+    names = [str(NATIONAL_RULES), str(new)]
+    expected = render_diff_json(run_diff(names, data=[data], engine="interpreter"))
+    files = handed(monkeypatch)
+    report = run_diff(names, data=[data], engine=engine)
+    assert render_diff_json(report) == expected and report.notes == () and len(files) == 2  # each side's rules
+    (found,) = json.loads(expected)["files"][0]["impact"]
+    assert found["counts"]["arrow"] > 0 and found["counts"]["rag"] > 0 and found["dataset"] == str(data)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprules.audit.impact import DiffReport, FileDiff, Results, held, impact
-from lsprules.audit.provenance import InputFile, input_file, provenance_of
+from lsprules.audit.provenance import InputFile, input_file, provenance_for, provenance_of
 from lsprules.audit.semantic_diff import diff_rule_sets
 from lsprules.core.diagnostics import InputError, error
 from lsprules.core.source import display_name
@@ -102,16 +102,28 @@ class Replay:
         from lsprules.audit.impact import Compared, results
         from lsprules.data.model import resolve_period
         from lsprules.engine.interpreter import evaluate_stream
-        from lsprules.jobs.evaluate import planned_report
+        from lsprules.jobs.evaluate import Given, handed_over, one_file, planned_report
 
-        if self.engine != "interpreter":
-            planned = planned_report(rules, [self.path], self.period, None, None, self.engine, self.notes,
-                                     compared_only=True)
-            if planned is not None:
-                self.named = planned.dataset
-                return Results(planned.assessments.making.at,
-                               [(map(Compared._make, planned.assessments.compared()), ())])
+        def replayed(paths: list[Path], given: Given | None = None) -> Results | None:
+            planned = planned_report(rules, paths, self.period, None, None, self.engine, self.notes,
+                                     compared_only=True, given=given)
+            if planned is None:
+                return None
+            self.named = planned.dataset
+            compared = map(Compared._make, planned.assessments.compared())
+            # whole when the plan was handed a file: it is removed once this returns
+            return Results(planned.assessments.making.at, [(compared if given is None else list(compared), ())])
+
+        single = one_file([self.path], None, self.engine)
+        if self.engine != "interpreter" and single:
+            found = replayed([self.path])
+            if found is not None:
+                return found
         dataset = self.dataset()
+        if self.engine != "interpreter" and not single:
+            found = handed_over(Given(dataset, provenance_for(rules, [dataset])), self.engine, self.notes, replayed)
+            if found is not None:
+                return found
         return results(evaluate_stream(rules, dataset, resolve_period(self.period, dataset)))
 
     def dataset(self) -> Dataset:

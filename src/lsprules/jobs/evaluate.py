@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict, Unpack
+from typing import TYPE_CHECKING, TypedDict, TypeVar, Unpack
 
 from lsprules.core.csv_cells import COLUMNS, chosen_columns
 from lsprules.core.diagnostics import Diagnostic, InputError, Severity, at_span, did_you_mean, error, listed
@@ -38,6 +38,7 @@ COLUMNAR = ("duckdb", "polars", "spark")  # the engines that run the columnar pl
 WRITES = {"duckdb": "every format", "polars": "every format", "spark": "CSV"}
 PARQUET_ENGINES = ("auto", "duckdb")  # the engines whose plan reads a Parquet dataset itself (DuckDB)
 Write = Callable[[str], None]  # where a text output goes, piece by piece
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -156,8 +157,8 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     if not fast:
         engine = "interpreter"
     asked = _Asked(output_format, view, period, areas, chosen, jobs, color, width, wide, write)
-    one_file = _one_file(paths, years, engine)
-    if engine != "interpreter" and one_file:
+    single = one_file(paths, years, engine)
+    if engine != "interpreter" and single:
         ran = _compiled_output(rules, paths, engine, asked, notes)
         if ran is not None:
             return ran
@@ -170,10 +171,10 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     check_comparators(rules, dataset)
     provenance = provenance_for(rules, files)
     warnings = empty_inputs(rules, files)
-    if engine != "interpreter" and not one_file:
-        ran = _handed_over(Given(dataset, provenance), engine, notes,
-                           lambda files, given: _compiled_output(rules, files, engine, asked, notes, given),
-                           output_format, view)
+    if engine != "interpreter" and not single:
+        ran = handed_over(Given(dataset, provenance), engine, notes,
+                          lambda files, given: _compiled_output(rules, files, engine, asked, notes, given),
+                          output_format, view)
         if ran is not None:
             return replace(ran, warnings=warnings)
     if view == "report" and output_format in STREAMED:
@@ -220,8 +221,8 @@ def _compiled_output(rules: RuleSet, paths: list[Path], engine: str, asked: _Ask
     return None if pieces is None else EvaluateOutput(_deliver(pieces, asked.write), notes=tuple(notes))
 
 
-def _handed_over(given: Given, engine: str, notes: list[str], run: Callable[[list[Path], Given], EvaluateOutput | None],
-                 output_format: str = "html", view: str = "report") -> EvaluateOutput | None:
+def handed_over(given: Given, engine: str, notes: list[str], run: Callable[[list[Path], Given], T | None],
+                output_format: str = "html", view: str = "report") -> T | None:
     """What `run` makes of the observations of a dataset another reader loaded (several files, --years, YAML, JSON,
     a workbook), written to a long-form CSV file for a compiled evaluator to read, or None (noting why, when a
     columnar engine was asked for). auto hands over a dataset of _auto_observations(output_format, view) or more,
@@ -420,8 +421,8 @@ def evaluate_pages(rules_path: Path, dataset_path: Path | Sequence[Path], folder
         _write_pages(folder, _planned_pages(rules, planned, jobs))
         return EvaluateOutput("", notes=tuple(notes))
 
-    one_file = _one_file(paths, years, engine)
-    if engine != "interpreter" and one_file:
+    single = one_file(paths, years, engine)
+    if engine != "interpreter" and single:
         ran = planned_pages(paths)
         if ran is not None:
             return ran
@@ -437,8 +438,8 @@ def evaluate_pages(rules_path: Path, dataset_path: Path | Sequence[Path], folder
     check_comparators(rules, dataset)
     provenance = provenance_for(rules, files)
     warnings = empty_inputs(rules, files)
-    if engine != "interpreter" and not one_file:
-        ran = _handed_over(Given(dataset, provenance), engine, notes, planned_pages)
+    if engine != "interpreter" and not single:
+        ran = handed_over(Given(dataset, provenance), engine, notes, planned_pages)
         if ran is not None:
             return replace(ran, warnings=warnings)
     found = [0]
@@ -528,7 +529,7 @@ def _reads_only(engine: str) -> str:
     return f"the {engine} engine writes {WRITES[engine]} from one CSV dataset{also} (without --years) so far"
 
 
-def _one_file(paths: list[Path], years: str | None, engine: str) -> bool:
+def one_file(paths: list[Path], years: str | None, engine: str) -> bool:
     """Whether the datasets are one file a compiled evaluator reads: a CSV file, or a Parquet file for DuckDB."""
     suffix = Path(paths[0]).suffix.lower() if len(paths) == 1 else ""
     return years is None and (suffix == ".csv" or (suffix == ".parquet" and engine in PARQUET_ENGINES))
@@ -544,7 +545,7 @@ def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period:
     then the hand-written fast path (the faster on smaller files, the leaner on larger ones, docs/performance.md;
     it writes every column), then the columnar engine in DuckDB; every one gives the interpreter's bytes.
     """
-    if output_format != "csv" or not _one_file(paths, years, engine):
+    if output_format != "csv" or not one_file(paths, years, engine):
         if engine in COLUMNAR:
             notes.append(f"{_reads_only(engine)}; the reference interpreter ran")
         return None
@@ -598,7 +599,7 @@ def _compiled_json(rules: RuleSet, paths: list[Path], period: str | None, areas:
     """The JSON report from the columnar plan (auto: polars when installed, else DuckDB) in pieces, or None (noting
     why, when a columnar engine was asked for). It gives the interpreter's bytes (engine/columnar/json_plan.py);
     the provenance is that of the file read, or of the files of the dataset `given`."""
-    if engine == "spark" or not _one_file(paths, years, engine):
+    if engine == "spark" or not one_file(paths, years, engine):
         if engine in COLUMNAR:
             notes.append(f"{_reads_only(engine)}; the reference interpreter ran")
         return None
@@ -645,7 +646,7 @@ def planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas:
     (engine/columnar/report_run.py); the report itself is rendered as the interpreter's is. `compared_only`: only
     what `diff --data` compares of them (ReportAssessments.compared). `given`: the dataset whose observations the
     file holds, loaded (its title, source, notes and provenance are the report's)."""
-    if engine == "spark" or not _one_file(paths, years, engine):
+    if engine == "spark" or not one_file(paths, years, engine):
         if engine in COLUMNAR:
             notes.append(f"{_reads_only(engine)}; the reference interpreter ran")
         return None
