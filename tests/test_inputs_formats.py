@@ -9,6 +9,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from export_helpers import long_rows, to_csv, to_xlsx, yaml_to_json
@@ -179,3 +181,45 @@ def test_json_numbers_are_exact():
 def test_csv_export_reads_back(tmp_path):
     text = to_csv(load_dataset(YAML))
     assert load_csv_bytes("x.csv", text.encode("utf-8")).areas[0].name == "Redcar & Cleveland"
+
+
+# --- JSON read quickly, placed only when a problem needs it ---------------------------------------------------
+
+json_leaves = st.one_of(st.none(), st.booleans(), st.integers(-10**30, 10**30),
+                        st.decimals(allow_nan=False, allow_infinity=False, places=4).map(str).map(D),
+                        st.text(max_size=6))
+json_trees = st.recursive(json_leaves, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=4), inner, max_size=4)), max_leaves=20)
+
+
+def _json_text(value: object) -> str:
+    """JSON text of a value whose numbers are Decimals, written as they are."""
+    if isinstance(value, D):
+        return str(value) if "E" not in str(value) else format(value, "f")
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {_json_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_json_text(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)  # no \\u escapes: a surrogate escape is left to the scanner
+
+
+@given(json_trees)
+@settings(max_examples=200, deadline=None)
+def test_the_quick_json_read_gives_the_scanners_values(tree):
+    from lsprules.core.source import Source
+    from lsprules.data.readers.json_reader import _CLOSER_LOOK, _quickly_read, _scanned
+
+    source = Source("d.json", _json_text(tree))
+    quick = _quickly_read(source)
+    assert quick is not _CLOSER_LOOK
+    scanned = _scanned(source)[0]
+    assert quick == scanned and repr(quick) == repr(scanned)  # Decimal("1.50") stays 1.50, as the scanner reads it
+
+
+@pytest.mark.parametrize("text", ['{"a": 1, "a": 2}', '{"a": NaN}', '{"a": "\\ud800"}', '{"a": [1, }',
+                                  '{"a": 1e9999999999999999999999999}', "[" * 5000 + "]" * 5000])
+def test_what_the_scanner_reports_is_left_to_it(text):
+    from lsprules.core.source import Source
+    from lsprules.data.readers.json_reader import _CLOSER_LOOK, _quickly_read
+
+    assert _quickly_read(Source("d.json", text)) is _CLOSER_LOOK

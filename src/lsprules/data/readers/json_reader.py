@@ -53,7 +53,57 @@ def load_json_bytes(name: str, data: bytes) -> Dataset:
     from lsprules.data.readers.yaml_reader import dataset_from_values
 
     source = decode_source(name, data)
-    _check_syntax(source)
+    value = _quickly_read(source)
+    if value is _CLOSER_LOOK:
+        _check_syntax(source)
+        value = _scanned(source)[0]
+    if not isinstance(value, dict):
+        raise InputError([error("E302", f"a dataset is a JSON object with `area` and `indicators` (or `areas`); "
+                                f"found {_kind(value)}", source, _skip_space(source.text, 0),
+                                hint="see docs/datasets.md: the JSON form has the same keys as the YAML form")])
+    return dataset_from_values(source, value, lambda: _scanned(source)[1:], hashlib.sha256(data).hexdigest())
+
+
+class _Closer(Exception):
+    """What the quick read leaves to the scanner: it finds and places the problem."""
+
+
+_CLOSER_LOOK: Any = object()
+# A \u escape of half of a surrogate pair: the scanner reports a lone one (E350), so a document with any is scanned
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB]")
+
+
+def _quickly_read(source: Source) -> Any:
+    """The document's values as the scanner reads them, read by the json module (numbers as Decimal), for a
+    document with none of what the scanner reports (a syntax error, NaN, a duplicate key, a lone surrogate, a number
+    beyond a Decimal); else _CLOSER_LOOK. Where each node is, only a problem needs: the scanner finds it then."""
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            raise _Closer
+        return out
+
+    def number(text: str) -> Decimal:
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            raise _Closer from None
+
+    def constant(word: str) -> NoReturn:
+        raise _Closer
+
+    if _SURROGATE_ESCAPE.search(source.text):
+        return _CLOSER_LOOK
+    try:
+        return json.loads(source.text, object_pairs_hook=unique, parse_float=number, parse_int=number,
+                          parse_constant=constant)
+    except (ValueError, RecursionError, _Closer):  # a syntax error is a ValueError
+        return _CLOSER_LOOK
+
+
+def _scanned(source: Source) -> tuple[Any, dict[JsonPath, Offsets], dict[JsonPath, Offsets]]:
+    """The document read by the scanner (syntax checked first): its values and where each node and key is; raise
+    InputError for what it finds."""
     scanner = _Scanner(source)
     try:
         value, _ = scanner.value(0, ())
@@ -61,11 +111,7 @@ def load_json_bytes(name: str, data: bytes) -> Dataset:
         raise InputError([error("E312", "invalid JSON: the document is nested too deeply", source, 0)]) from None
     if scanner.problems:
         raise InputError(scanner.problems)
-    if not isinstance(value, dict):
-        raise InputError([error("E302", f"a dataset is a JSON object with `area` and `indicators` (or `areas`); "
-                                f"found {_kind(value)}", source, _skip_space(source.text, 0),
-                                hint="see docs/datasets.md: the JSON form has the same keys as the YAML form")])
-    return dataset_from_values(source, value, scanner.spans, scanner.key_spans, hashlib.sha256(data).hexdigest())
+    return value, scanner.spans, scanner.key_spans
 
 
 def _check_syntax(source: Source) -> None:

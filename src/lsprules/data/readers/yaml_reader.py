@@ -37,6 +37,8 @@ __all__ = ["load_dataset", "load_dataset_bytes", "dataset_from_values"]
 
 JsonPath = tuple[Any, ...]  # keys (str) and list indices (int) from the document root
 Offsets = tuple[int, int]  # start and end character offsets in Source.text
+# Where each node of a document is: (path -> the value node, path -> the key that names it)
+Positions = Callable[[], tuple[Mapping[JsonPath, Offsets], Mapping[JsonPath, Offsets]]]
 T = TypeVar("T")
 
 _FORMS = "`area` + `indicators` (one area) or `areas` (several areas)"
@@ -56,10 +58,10 @@ def load_dataset_bytes(name: str, data: bytes) -> Dataset:
     return _Builder(source, tree).build(sha256=hashlib.sha256(data).hexdigest())
 
 
-def dataset_from_values(source: Source, value: dict[str, Any], spans: Mapping[JsonPath, Offsets],
-                        key_spans: Mapping[JsonPath, Offsets], sha256: str) -> Dataset:
-    """Stages 3 and 4 for plain values another front end read (JSON), with the positions of their nodes."""
-    tree = _Tree(value, dict(spans), dict(key_spans))
+def dataset_from_values(source: Source, value: dict[str, Any], positions: Positions, sha256: str) -> Dataset:
+    """Stages 3 and 4 for plain values another front end read (JSON), with what finds where their nodes are
+    (called only when a problem is to be pointed at)."""
+    tree = _Tree(value, positions=positions)
     _check_limits(tree, source)
     _validate(tree, source)
     return _Builder(source, tree).build(sha256=sha256)
@@ -81,14 +83,19 @@ _PLAIN_DECIMAL = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[
 
 @dataclass
 class _Tree:
-    """The document as plain values (dict, list, str, Decimal, bool, None) and where each node is."""
+    """The document as plain values (dict, list, str, Decimal, bool, None) and where each node is (found by
+    `positions` on first use, when they were not known as the document was read)."""
 
     value: Any
     spans: dict[JsonPath, Offsets] = field(default_factory=dict)  # path -> the value node
     key_spans: dict[JsonPath, Offsets] = field(default_factory=dict)  # path -> the key that names it
+    positions: Positions | None = None
 
     def locate(self, path: JsonPath, at_key: bool) -> Offsets:
         """Offsets of the key naming `path` (when asked and there is one), else of its value."""
+        if self.positions is not None:
+            found, self.positions = self.positions(), None
+            self.spans, self.key_spans = dict(found[0]), dict(found[1])
         if at_key and path in self.key_spans:
             return self.key_spans[path]
         if not path:  # the whole document: point at its start rather than underline its first line
