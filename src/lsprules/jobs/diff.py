@@ -105,8 +105,8 @@ class Replay:
         from lsprules.jobs.evaluate import Given, handed_over, one_file, planned_report
 
         def replayed(paths: list[Path], given: Given | None = None) -> Results | None:
-            planned = planned_report(rules, paths, self.period, None, None, self.engine, self.notes,
-                                     compared_only=True, given=given)
+            planned = planned_report(rules, paths, self.period, None, self.engine, self.notes, compared_only=True,
+                                     given=given)
             if planned is None:
                 return None
             self.named = planned.dataset

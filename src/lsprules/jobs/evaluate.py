@@ -53,7 +53,6 @@ class EvaluateOutput:
     notes: tuple[str, ...] = ()  # why the engine asked for did not run (the reference interpreter did)
 
 
-
 @dataclass(frozen=True)
 class Given:
     """A dataset already loaded, its observations handed to the plan as a file (engine/columnar/dataset_input.py):
@@ -77,6 +76,7 @@ class _Asked:
     width: int
     wide: bool
     write: Write | None
+
 
 # auto writes JSON with the columnar plan from CSV files of at least this size, and the Markdown, HTML and table
 # reports from files of at least the second: below them the interpreter is as fast or faster (national data, 3.9 MB:
@@ -197,13 +197,12 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
                           notes=tuple(notes))
 
 
-
 def _compiled_output(rules: RuleSet, paths: list[Path], engine: str, asked: _Asked, notes: list[str],
                      given: Given | None = None) -> EvaluateOutput | None:
     """The output from a compiled evaluator reading the one file of `paths` (a file the plan was handed for a
     dataset already loaded: `given`), or None when none ran (the interpreter then runs)."""
     if asked.view == "areas" or asked.output_format in ("docx", *STREAMED_REPORTS):
-        planned = planned_report(rules, paths, asked.period, asked.areas, None, engine, notes, given=given)
+        planned = planned_report(rules, paths, asked.period, asked.areas, engine, notes, given=given)
         if planned is None:
             return None
         if asked.view == "report" and asked.output_format in STREAMED_REPORTS:
@@ -214,10 +213,10 @@ def _compiled_output(rules: RuleSet, paths: list[Path], engine: str, asked: _Ask
                                    wide=asked.wide)
         return EvaluateOutput(_deliver([text], asked.write) if data is None else "", data=data, notes=tuple(notes))
     if asked.output_format == "json":
-        pieces = _compiled_json(rules, paths, asked.period, asked.areas, None, engine, notes, given)
+        pieces = _compiled_json(rules, paths, asked.period, asked.areas, engine, notes, given)
     else:
-        pieces = _with_rows(_compiled_csv(rules, paths, asked.output_format, asked.period, asked.areas, None, engine,
-                                          notes, asked.columns))
+        pieces = _with_rows(_compiled_csv(rules, paths, asked.output_format, asked.period, asked.areas, engine, notes,
+                                          asked.columns))
     return None if pieces is None else EvaluateOutput(_deliver(pieces, asked.write), notes=tuple(notes))
 
 
@@ -241,6 +240,7 @@ def handed_over(given: Given, engine: str, notes: list[str], run: Callable[[list
                 notes.append(f"the {engine} engine did not run: {path.reason}; the reference interpreter ran")
             return None
         return run([path], given)
+
 
 def _auto_observations(output_format: str, view: str) -> int:
     """The observations from which auto hands a dataset to the plan for this output (AUTO_DATASET_OBSERVATIONS)."""
@@ -415,7 +415,7 @@ def evaluate_pages(rules_path: Path, dataset_path: Path | Sequence[Path], folder
     notes: list[str] = []
 
     def planned_pages(files: list[Path], given: Given | None = None) -> EvaluateOutput | None:
-        planned = planned_report(rules, files, period, areas, None, engine, notes, given=given)
+        planned = planned_report(rules, files, period, areas, engine, notes, given=given)
         if planned is None:
             return None
         _write_pages(folder, _planned_pages(rules, planned, jobs))
@@ -536,7 +536,7 @@ def one_file(paths: list[Path], years: str | None, engine: str) -> bool:
 
 
 def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period: str | None,
-                  areas: list[str] | None, years: str | None, engine: str, notes: list[str],
+                  areas: list[str] | None, engine: str, notes: list[str],
                   columns: tuple[str, ...]) -> Iterator[str] | None:
     """The CSV report from a compiled evaluator in pieces, or None (noting why, when a columnar engine was asked
     for).
@@ -545,7 +545,7 @@ def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period:
     then the hand-written fast path (the faster on smaller files, the leaner on larger ones, docs/performance.md;
     it writes every column), then the columnar engine in DuckDB; every one gives the interpreter's bytes.
     """
-    if output_format != "csv" or not one_file(paths, years, engine):
+    if output_format != "csv" or not one_file(paths, None, engine):
         if engine in COLUMNAR:
             notes.append(f"{_reads_only(engine)}; the reference interpreter ran")
         return None
@@ -593,13 +593,12 @@ def _auto_polars_csv(rules: RuleSet, path: Path, period: str | None, areas: list
     return None if isinstance(found, Fallback) else iter(found)
 
 
-def _compiled_json(rules: RuleSet, paths: list[Path], period: str | None, areas: list[str] | None,
-                   years: str | None, engine: str, notes: list[str],
-                   given: Given | None = None) -> Iterator[str] | None:
+def _compiled_json(rules: RuleSet, paths: list[Path], period: str | None, areas: list[str] | None, engine: str,
+                   notes: list[str], given: Given | None = None) -> Iterator[str] | None:
     """The JSON report from the columnar plan (auto: polars when installed, else DuckDB) in pieces, or None (noting
     why, when a columnar engine was asked for). It gives the interpreter's bytes (engine/columnar/json_plan.py);
     the provenance is that of the file read, or of the files of the dataset `given`."""
-    if engine == "spark" or not one_file(paths, years, engine):
+    if engine == "spark" or not one_file(paths, None, engine):
         if engine in COLUMNAR:
             notes.append(f"{_reads_only(engine)}; the reference interpreter ran")
         return None
@@ -637,16 +636,15 @@ class PlannedReport:
     areas: int  # how many the assessments hold
 
 
-def planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas: list[str] | None, years: str | None,
-                   engine: str, notes: list[str], compared_only: bool = False,
-                   given: Given | None = None) -> PlannedReport | None:
+def planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas: list[str] | None, engine: str,
+                   notes: list[str], compared_only: bool = False, given: Given | None = None) -> PlannedReport | None:
     """The assessments of a Markdown, HTML or table report (or the HTML pages) from the columnar plan, as the JSON
     report gets them (auto: a file of AUTO_REPORT_BYTES or more, in polars when installed, else DuckDB), or None
     (noting why, when a columnar engine was asked for). The plan gives the interpreter's assessments
     (engine/columnar/report_run.py); the report itself is rendered as the interpreter's is. `compared_only`: only
     what `diff --data` compares of them (ReportAssessments.compared). `given`: the dataset whose observations the
     file holds, loaded (its title, source, notes and provenance are the report's)."""
-    if engine == "spark" or not one_file(paths, years, engine):
+    if engine == "spark" or not one_file(paths, None, engine):
         if engine in COLUMNAR:
             notes.append(f"{_reads_only(engine)}; the reference interpreter ran")
         return None
