@@ -91,8 +91,8 @@ def main() -> None:
         app(prog_name="lsprules")
     except SystemExit:
         raise
-    except Terminated:  # SIGTERM while writing an output: the temporary file is gone; stop as SIGTERM would
-        sys.exit(128 + 15)
+    except Terminated as stopped:  # SIGTERM or SIGHUP while temporary files existed: they are gone; stop as it would
+        sys.exit(128 + int(stopped.args[0]))
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)

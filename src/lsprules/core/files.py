@@ -225,7 +225,7 @@ def atomic_output(path: str | Path) -> Iterator[IO[bytes]]:
     when the block ends, and is removed instead when the block raises or SIGTERM stops the process on the way
     (so a failed run never leaves a partial file). `path` must name a regular file or nothing."""
     target = Path(path)
-    with _terminate_cleanly():
+    with terminate_cleanly():
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path("."))
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -238,12 +238,17 @@ def atomic_output(path: str | Path) -> Iterator[IO[bytes]]:
 
 
 class Terminated(BaseException):
-    """SIGTERM arrived during a write: unwinds like KeyboardInterrupt so that temporary files are removed."""
+    """SIGTERM (or SIGHUP) arrived during a write: unwinds like KeyboardInterrupt so that temporary files are
+    removed; args[0] is the signal's number."""
+
+
+STOPPING = (signal.SIGTERM, signal.SIGHUP)  # the signals that stop a run: a job scheduler's, a closed terminal's
 
 
 @contextmanager
-def _terminate_cleanly() -> Iterator[None]:
-    """While writing, turn SIGTERM into an exception (only the main thread may set handlers)."""
+def terminate_cleanly() -> Iterator[None]:
+    """While temporary files exist, turn SIGTERM and SIGHUP into an exception (only the main thread may set
+    handlers)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -251,11 +256,12 @@ def _terminate_cleanly() -> Iterator[None]:
     def stop(signum: int, frame: FrameType | None) -> None:
         raise Terminated(signum)
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = {number: signal.signal(number, stop) for number in STOPPING}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _mode_for(target: Path, fresh: int = 0o666) -> int:
@@ -348,7 +354,7 @@ def atomic_folder(path: str | Path) -> Iterator[Path]:
     the new one is renamed into place and removed after, so the folder is always whole: the old or the new."""
     target = Path(path)
     parent = target.parent if str(target.parent) else Path(".")
-    with _terminate_cleanly():
+    with terminate_cleanly():
         temp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
         try:
             yield temp

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprules.audit.impact import DiffReport, FileDiff, Results, held, impact
-from lsprules.audit.provenance import InputFile, input_file, provenance_for, provenance_of
+from lsprules.audit.provenance import InputFile, input_file, provenance_of
 from lsprules.audit.semantic_diff import diff_rule_sets
 from lsprules.core.diagnostics import InputError, error
 from lsprules.core.source import display_name
@@ -102,27 +102,29 @@ class Replay:
         from lsprules.audit.impact import Compared, results
         from lsprules.data.model import resolve_period
         from lsprules.engine.interpreter import evaluate_stream
-        from lsprules.jobs.evaluate import Given, handed_over, one_file, planned_report
+        from lsprules.jobs.evaluate import Given, handed_file, one_file, planned_report
 
-        def replayed(paths: list[Path], given: Given | None = None) -> Results | None:
-            planned = planned_report(rules, paths, self.period, None, self.engine, self.notes, compared_only=True,
+        def replayed(path: Path, given: Given | None = None) -> Results | None:
+            planned = planned_report(rules, [path], self.period, None, self.engine, self.notes, compared_only=True,
                                      given=given)
             if planned is None:
                 return None
             self.named = planned.dataset
             compared = map(Compared._make, planned.assessments.compared())
-            # whole when the plan was handed a file: it is removed once this returns
+            # whole when the plan was handed a file: it is removed once the block that holds it ends
             return Results(planned.assessments.making.at, [(compared if given is None else list(compared), ())])
 
         single = one_file([self.path], None, self.engine)
         if self.engine != "interpreter" and single:
-            found = replayed([self.path])
+            found = replayed(self.path)
             if found is not None:
                 return found
         dataset = self.dataset()
-        if self.engine != "interpreter" and not single:
-            found = handed_over(Given(dataset, provenance_for(rules, [dataset])), self.engine, self.notes, replayed)
-            if found is not None:
+        if self.engine != "interpreter" and not single:  # a named engine only: auto gains nothing on what fits
+            with handed_file(dataset, self.engine, self.notes, None) as handed:
+                # (the diff's provenance is its own: the report's is not used)
+                found = None if handed is None else replayed(handed, Given(dataset, provenance_of(())))
+            if found:
                 return found
         return results(evaluate_stream(rules, dataset, resolve_period(self.period, dataset)))
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict, TypeVar, Unpack
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from lsprules.core.csv_cells import COLUMNS, chosen_columns
 from lsprules.core.diagnostics import Diagnostic, InputError, Severity, at_span, did_you_mean, error, listed
@@ -38,7 +38,6 @@ COLUMNAR = ("duckdb", "polars", "spark")  # the engines that run the columnar pl
 WRITES = {"duckdb": "every format", "polars": "every format", "spark": "CSV"}
 PARQUET_ENGINES = ("auto", "duckdb")  # the engines whose plan reads a Parquet dataset itself (DuckDB)
 Write = Callable[[str], None]  # where a text output goes, piece by piece
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -93,8 +92,8 @@ AUTO_POLARS_CSV_BYTES = range(32 * 1024 * 1024, 96 * 1024 * 1024)
 AUTO_PARQUET_ROWS = 8_000
 # auto hands the plan the observations of a dataset another reader loaded (YAML, JSON, a workbook, several files)
 # from this many on for the CSV report, which the fast path then writes (national S as JSON, 21,000: 0.71 s against
-# the interpreter's 0.95 s); for the other outputs, from as many as a national CSV file (about 37 bytes a row) of
-# the size above holds, below which auto would leave the file written to the interpreter anyway (docs/performance.md)
+# the interpreter's 0.95 s); for JSON, from as many as a national CSV file (about 37 bytes a row) of AUTO_JSON_BYTES
+# holds, below which auto would leave the file written to the interpreter anyway (docs/performance.md)
 AUTO_DATASET_OBSERVATIONS = 20_000
 NATIONAL_ROW_BYTES = 37
 
@@ -172,10 +171,11 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     provenance = provenance_for(rules, files)
     warnings = empty_inputs(rules, files)
     if engine != "interpreter" and not single:
-        ran = handed_over(Given(dataset, provenance), engine, notes,
-                          lambda files, given: _compiled_output(rules, files, engine, asked, notes, given),
-                          output_format, view)
-        if ran is not None:
+        least = _auto_observations(rules, output_format, view) if engine == "auto" else None
+        with handed_file(dataset, engine, notes, least) as handed:
+            ran = None if handed is None else \
+                _compiled_output(rules, [handed], engine, asked, notes, Given(dataset, provenance))
+        if ran:
             return replace(ran, warnings=warnings)
     if view == "report" and output_format in STREAMED:
         found, text = _streamed(output_format, rules, dataset, at, areas, provenance, write, chosen)
@@ -220,34 +220,44 @@ def _compiled_output(rules: RuleSet, paths: list[Path], engine: str, asked: _Ask
     return None if pieces is None else EvaluateOutput(_deliver(pieces, asked.write), notes=tuple(notes))
 
 
-def handed_over(given: Given, engine: str, notes: list[str], run: Callable[[list[Path], Given], T | None],
-                output_format: str = "html", view: str = "report") -> T | None:
-    """What `run` makes of the observations of a dataset another reader loaded (several files, --years, YAML, JSON,
-    a workbook), written to a long-form CSV file for a compiled evaluator to read, or None (noting why, when a
-    columnar engine was asked for). auto hands over a dataset of _auto_observations(output_format, view) or more,
-    and its usual thresholds then apply to the file written."""
+@contextmanager
+def handed_file(dataset: Dataset, engine: str, notes: list[str], least: int | None) -> Iterator[Path | None]:
+    """The long-form CSV file of the observations of a dataset another reader loaded (several files, --years, YAML,
+    JSON, a workbook), for a compiled evaluator to read while the block runs (engine/columnar/dataset_input.py); or
+    None, noting why when a columnar engine was asked for. auto hands over a dataset of `least` observations or more
+    (None: never), and its thresholds by file size then apply to the file written."""
     from lsprules.engine.columnar.dataset_input import observation_count, observations_file
     from lsprules.engine.columnar.input_checks import Fallback
 
     if engine == "spark":  # its executors, perhaps on other machines, could not read a temporary file here
         notes.append(f"{_reads_only(engine)}; the reference interpreter ran")
-        return None
-    if engine == "auto" and observation_count(given.dataset) < _auto_observations(output_format, view):
-        return None
-    with observations_file(given.dataset) as path:
+        yield None
+        return
+    if engine == "auto" and (least is None or observation_count(dataset) < least):
+        yield None
+        return
+    with observations_file(dataset) as path:
         if isinstance(path, Fallback):
             if engine in COLUMNAR:
                 notes.append(f"the {engine} engine did not run: {path.reason}; the reference interpreter ran")
-            return None
-        return run([path], given)
+            yield None
+            return
+        yield path
 
 
-def _auto_observations(output_format: str, view: str) -> int:
-    """The observations from which auto hands a dataset to the plan for this output (AUTO_DATASET_OBSERVATIONS)."""
-    if output_format == "csv" and view == "report":
-        return AUTO_DATASET_OBSERVATIONS
-    least = AUTO_JSON_BYTES if output_format == "json" else AUTO_REPORT_BYTES
-    return max(AUTO_DATASET_OBSERVATIONS, least // NATIONAL_ROW_BYTES)
+def _auto_observations(rules: RuleSet, output_format: str, view: str) -> int | None:
+    """The observations from which auto hands a dataset to the plan for this output (None: never). Only the CSV and
+    JSON reports gain by it, when the plan expresses the rules; the others take as long, in more memory (national M
+    as JSON, docs/performance.md)."""
+    if view != "report" or output_format not in ("csv", "json"):
+        return None
+    if output_format == "csv":
+        from lsprules.engine.columnar.support import unsupported
+
+        return None if unsupported(rules) else AUTO_DATASET_OBSERVATIONS
+    from lsprules.engine.columnar.json_plan import json_unsupported
+
+    return None if json_unsupported(rules) else max(AUTO_DATASET_OBSERVATIONS, AUTO_JSON_BYTES // NATIONAL_ROW_BYTES)
 
 
 def _evaluated(rules: RuleSet, dataset: Dataset, at: Period | None,
@@ -414,18 +424,15 @@ def evaluate_pages(rules_path: Path, dataset_path: Path | Sequence[Path], folder
     rules = load_rules(rules_path)
     notes: list[str] = []
 
-    def planned_pages(files: list[Path], given: Given | None = None) -> EvaluateOutput | None:
-        planned = planned_report(rules, files, period, areas, engine, notes, given=given)
-        if planned is None:
-            return None
-        _write_pages(folder, _planned_pages(rules, planned, jobs))
-        return EvaluateOutput("", notes=tuple(notes))
+    def planned_pages(file: Path, given: Given | None = None) -> bool:
+        planned = planned_report(rules, [file], period, areas, engine, notes, given=given)
+        if planned is not None:
+            _write_pages(folder, _planned_pages(rules, planned, jobs))
+        return planned is not None
 
     single = one_file(paths, years, engine)
-    if engine != "interpreter" and single:
-        ran = planned_pages(paths)
-        if ran is not None:
-            return ran
+    if engine != "interpreter" and single and planned_pages(paths[0]):
+        return EvaluateOutput("", notes=tuple(notes))
     from lsprules.audit.provenance import provenance_for
     from lsprules.data.load import load_all
     from lsprules.engine.interpreter import evaluate_stream
@@ -439,9 +446,10 @@ def evaluate_pages(rules_path: Path, dataset_path: Path | Sequence[Path], folder
     provenance = provenance_for(rules, files)
     warnings = empty_inputs(rules, files)
     if engine != "interpreter" and not single:
-        ran = handed_over(Given(dataset, provenance), engine, notes, planned_pages)
-        if ran is not None:
-            return replace(ran, warnings=warnings)
+        with handed_file(dataset, engine, notes, None) as handed:
+            ran = handed is not None and planned_pages(handed, Given(dataset, provenance))
+        if ran:
+            return EvaluateOutput("", warnings=warnings, notes=tuple(notes))
     found = [0]
     with _assessing(rules, dataset, at, areas, found) as stream:
         before = previous_period(stream.period, dataset) if rules.themes else None

@@ -3,25 +3,27 @@
 The plan reads a long-form CSV (or Parquet) file itself. A dataset another reader loaded (YAML, JSON, an .xlsx
 workbook, a Parquet file for polars, several files merged, periods read with --years) reaches it as the CSV file of
 its observations, written to a temporary folder that lives as long as the run, when the dataset is plain: values
-only, each number written as the text the CSV reader reads back as the same decimal, every area and series with a
+only, each number written as text the CSV reader reads back as the same decimal, every area and series with a
 value. Anything the plan would not read the same way (printed judgements and theme ratings, fields, method breaks,
-levels, stated numbers, a series' notes or source, a number in exponent form, a name with a comma, quote, control
-character or spaces around it) is a Fallback: the reference interpreter assesses the dataset as loaded. The
-engines check the written file as they check any other (input_checks.py), so what they run on is what the reference
-reads.
+levels, stated numbers, a series' notes or source, a number with a positive exponent, a name with a comma, quote,
+control character or spaces around it) is a Fallback: the reference interpreter assesses the dataset as loaded, and
+so it is when the file cannot be written. The engines check the written file as they check any other
+(input_checks.py), so what they run on is what the reference reads.
 """
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
+from lsprules.core.files import terminate_cleanly
 from lsprules.core.visible import visible
-from lsprules.data.model import Area, Dataset, Series
-from lsprules.data.readers.long_form import NUMBER, REQUIRED
+from lsprules.data.model import Area, Dataset, Series, Value
+from lsprules.data.readers.long_form import REQUIRED
 from lsprules.engine.columnar.input_checks import Fallback
 
 HEADER = ",".join(REQUIRED) + "\n"
@@ -35,7 +37,7 @@ def observation_count(dataset: Dataset) -> int:
 
 
 def not_plain(dataset: Dataset) -> str | None:
-    """What of the dataset the plan would not read from a long-form CSV of its values (None: nothing)."""
+    """What of the dataset the plan would not read from a long-form CSV of its values, and where (None: nothing)."""
     for area in dataset.areas:
         why = _name_problem(area.name, "an area") or _area_problem(area)
         if why:
@@ -45,59 +47,81 @@ def not_plain(dataset: Dataset) -> str | None:
 
 def _area_problem(area: Area) -> str | None:
     if area.reported_themes:
-        return "theme ratings a source printed"
+        return f"theme ratings a source printed (area {area.name!r})"
     if not area.series:
-        return "an area without series"
+        return f"an area without series ({area.name!r})"
     for series in area.series.values():
         why = _series_problem(series)
         if why:
-            return why
+            return f"{why} (area {area.name!r}, indicator {series.indicator})"
     return None
 
 
 def _series_problem(series: Series) -> str | None:
     reported = series.reported
-    if reported.arrow or reported.rag or reported.value:
-        return "judgements a source printed"
-    if series.fields or series.method_breaks or series.levels or series.stated:
-        return "fields, method breaks, levels or stated numbers"
-    if series.notes or series.source:
-        return "a series' notes or source"
+    held = [what for what, there in (
+        ("judgements a source printed", reported.arrow or reported.rag or reported.value),
+        ("fields (such as numerators)", series.fields), ("method breaks", series.method_breaks),
+        ("reference levels", series.levels), ("stated numbers", series.stated), ("notes", series.notes),
+        ("a source", series.source)) if there]
+    if held:
+        return held[0]
     if not series.values:
         return "a series without values"
-    if any(isinstance(v, Decimal) and not NUMBER.match(str(v)) for v in series.values.values()):
-        return "a number written in exponent form"
+    if any(isinstance(v, Decimal) and int(v.as_tuple().exponent) > 0 for v in series.values.values()):
+        return "a number written with a positive exponent (such as 1E+3)"
     return _name_problem(series.indicator, "an indicator")
 
 
 def _name_problem(name: str, what: str) -> str | None:
     # visible(): the readers write a control character out as an escape; one still in a name came from elsewhere
     if name != name.strip() or any(ch in name for ch in _UNWRITTEN) or visible(name) != name:
-        return f"{what} whose name has a comma, quote, control character or spaces around it"
+        return f"{what} whose name has a comma, quote, control character or spaces around it ({name!r})"
     return None
 
 
 def write_observations(dataset: Dataset, path: Path) -> None:
     """The dataset's observations as long-form CSV, in its order of areas, series and values: the CSV reader reads
-    them back as the same areas, series and values (a missing value as the word for why it is missing)."""
+    them back as the same areas, series and values (a number in positional notation, which gives back its digits
+    and exponent, 1E-7 as 0.0000001; a missing value as the word for why it is missing)."""
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write(HEADER)
         for area in dataset.areas:
             for series in area.series.values():
                 start = f"{area.name},{series.indicator},"
-                out.writelines(f"{start}{period.label},{value if isinstance(value, Decimal) else value.value}\n"
-                               for period, value in series.values.items())
+                out.writelines(f"{start}{period.label},{_cell(value)}\n" for period, value in series.values.items())
+
+
+def _cell(value: Value) -> str:
+    return format(value, "f") if isinstance(value, Decimal) else value.value
 
 
 @contextmanager
 def observations_file(dataset: Dataset) -> Iterator[Path | Fallback]:
-    """The dataset's observations as a long-form CSV file in a temporary folder (removed afterwards), or why the
-    plan cannot read the dataset that way."""
+    """The dataset's observations as a long-form CSV file in a temporary folder, or why the plan cannot read the
+    dataset that way. The folder is removed when the block ends, raises, or SIGTERM or SIGHUP stops the run."""
     why = not_plain(dataset)
     if why is not None:
         yield Fallback(f"the dataset holds {why}, which the plan does not read", note=True)
         return
-    with tempfile.TemporaryDirectory(prefix="lsprules-") as folder:
-        path = Path(folder) / NAME
-        write_observations(dataset, path)
-        yield path
+    with terminate_cleanly():
+        try:
+            folder = tempfile.mkdtemp(prefix="lsprules-")
+        except OSError as error:
+            yield _unwritten(error)
+            return
+        try:
+            path = Path(folder) / NAME
+            try:
+                write_observations(dataset, path)
+            except OSError as error:  # a full disk, a file size limit
+                yield _unwritten(error)
+                return
+            yield path
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _unwritten(error: OSError) -> Fallback:
+    return Fallback(f"the dataset's observations could not be written to a temporary file ({error.strerror or error})",
+                    note=True)

@@ -42,6 +42,7 @@ BATCH_ROWS = 65536
 # 14.8 GB process. Held to 1 GB, DuckDB spills to a private temporary folder instead; the process then peaked at
 # 1.4 GB there and L got about a quarter slower (docs/performance.md).
 MEMORY_LIMIT = "1GB"
+DECIMAL_DIGITS = 38  # the most digits of DuckDB's DECIMAL, in which the plan parses every value
 
 
 def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None, areas: Sequence[str] | None = None,
@@ -69,7 +70,7 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None, ar
         query = csv_lines(compile_plan(rules, options)).sql(dialect="duckdb")
         result = connection.execute(query)
         first = result.fetchmany(BATCH_ROWS)
-    except duckdb.OutOfRangeException as error:
+    except (duckdb.OutOfRangeException, duckdb.ConversionException) as error:
         connection.close()
         return Fallback(f"a number is too large for exact integer arithmetic in DuckDB ({error})", note=True)
     return _pieces(connection, result, first, columns)
@@ -122,6 +123,14 @@ def load_checked(connection: duckdb.DuckDBPyConnection, path: Path) -> Checked |
 
 
 def _checked(connection: duckdb.DuckDBPyConnection) -> Checked | Fallback:
+    """The checks of `observations` (input_checks.checked), and a value DuckDB's decimals cannot hold refused."""
+    found = _counted(connection)
+    if not isinstance(found, Fallback) and found.digits > DECIMAL_DIGITS:
+        return Fallback(f"a number of more than {DECIMAL_DIGITS} digits, beyond exact arithmetic in DuckDB", note=True)
+    return found
+
+
+def _counted(connection: duckdb.DuckDBPyConnection) -> Checked | Fallback:
     bad, scale, digits, duplicates = connection.execute(
         "SELECT count(*) FILTER (WHERE value IS NOT NULL AND NOT regexp_matches(lower(value), ?) "
         "AND NOT regexp_matches(value, ?)), "

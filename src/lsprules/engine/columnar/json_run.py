@@ -140,7 +140,7 @@ def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
         _duckdb_batches(connection, areas, BATCH_OBS if _in_range(connection, facts, found) else None)
         runs = _duckdb_runs(connection, items.with_("jrows", as_=facts, copy=False).sql(dialect="duckdb"))
         first = next(runs, None)
-    except duckdb.OutOfRangeException as error:
+    except (duckdb.OutOfRangeException, duckdb.ConversionException) as error:
         connection.close()
         return Fallback(f"a number is too large for exact integer arithmetic in DuckDB ({error})", note=True)
     if first is None:
