@@ -66,7 +66,8 @@ def run_diff(names: list[str], *, git: str | None = None, data: list[Path] | Non
              period: str | None = None, engine: str = "auto", cwd: str | Path = ".") -> DiffReport:
     """Compare rule files in meaning and, with datasets, in results; InputError for unusable input. `engine`
     replays the rules on each dataset as evaluate_job's reports do (auto: the columnar plan on a large plain CSV
-    or Parquet file, else the reference interpreter); a columnar engine that cannot run says why in `notes`."""
+    or Parquet file, else the reference interpreter; duckdb and polars: the plan, on a dataset of another form
+    handed its observations); a columnar engine that cannot run says why in `notes`."""
     pairs = pairs_for(names, git, cwd)
     notes: list[str] = []
     replays = [Replay(Path(path), period, engine, notes) for path in data or ()]

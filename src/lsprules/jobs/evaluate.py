@@ -134,7 +134,9 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     all give the same bytes as the reference interpreter, which runs for everything else, and always for
     `engine="interpreter"` (or `fast=False`). With `engine="duckdb"`, `"polars"` or `"spark"` (the same plan
     run in polars or on Spark), a run the columnar engine cannot do says why in `notes`. A plain CSV has no
-    columns for printed judgements, so it has no discrepancies.
+    columns for printed judgements, so it has no discrepancies. A dataset of another form (YAML, JSON, a workbook,
+    several files, `years`) that holds values only is read by its reader and handed to those engines as the CSV file
+    of its observations (handed_file): whenever duckdb or polars is named; by auto for CSV and JSON of many.
     The table is laid out `width` columns wide (`wide`: every period, however wide that is). `view` "areas"
     shows the areas side by side instead of a report per area (in every format but JSON). `jobs`: the worker
     processes that write a report of many areas from the plan (None: one per CPU; 1: none, jobs/report_workers.py).
