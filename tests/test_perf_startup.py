@@ -50,6 +50,14 @@ def test_the_bundled_evaluation_imports_no_duckdb_sqlglot_polars_pydantic_or_jso
     assert not {"duckdb", "sqlglot", "polars", "pydantic", "jsonschema", "pygls"} & modules
 
 
+@pytest.mark.parametrize("output_format", ["json", "csv"])
+def test_a_small_yaml_dataset_in_json_or_csv_imports_no_compiler(output_format):
+    # auto would hand a large dataset's observations to the plan; a small one is never asked about the rules
+    modules = loaded("evaluate", "rules/crime.rules", "datasets/redcar-cleveland-2007.yaml", "--format",
+                     output_format)
+    assert not {"duckdb", "sqlglot", "polars"} & modules
+
+
 def test_a_bad_option_value_still_gets_typer_s_own_message():
     result = subprocess.run([sys.executable, "-m", "lsprules", "evaluate", "rules/crime.rules",
                              "datasets/redcar-cleveland-2007.yaml", "--format", "xml"], cwd=ROOT, capture_output=True,

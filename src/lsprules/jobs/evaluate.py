@@ -173,7 +173,7 @@ def evaluate_job(rules_path: Path, dataset_path: Path | Sequence[Path], *, perio
     provenance = provenance_for(rules, files)
     warnings = empty_inputs(rules, files)
     if engine != "interpreter" and not single:
-        least = _auto_observations(rules, output_format, view) if engine == "auto" else None
+        least = _auto_observations(rules, dataset, output_format, view) if engine == "auto" else None
         with handed_file(dataset, engine, notes, least) as handed:
             ran = None if handed is None else \
                 _compiled_output(rules, [handed], engine, asked, notes, Given(dataset, provenance))
@@ -247,11 +247,14 @@ def handed_file(dataset: Dataset, engine: str, notes: list[str], least: int | No
         yield path
 
 
-def _auto_observations(rules: RuleSet, output_format: str, view: str) -> int | None:
-    """The observations from which auto hands a dataset to the plan for this output (None: never). Only the CSV and
-    JSON reports gain by it, when the plan expresses the rules; the others take as long, in more memory (national M
-    as JSON, docs/performance.md)."""
-    if view != "report" or output_format not in ("csv", "json"):
+def _auto_observations(rules: RuleSet, dataset: Dataset, output_format: str, view: str) -> int | None:
+    """The observations from which auto hands this dataset to the plan for this output (None: never). Only the CSV
+    and JSON reports gain by it, when the plan expresses the rules; the others take as long, in more memory (national
+    M as JSON, docs/performance.md). A small dataset is never asked about the rules (which imports the compiler)."""
+    from lsprules.engine.columnar.dataset_input import observation_count
+
+    if view != "report" or output_format not in ("csv", "json") or \
+            observation_count(dataset) < AUTO_DATASET_OBSERVATIONS:
         return None
     if output_format == "csv":
         from lsprules.engine.columnar.support import unsupported
