@@ -173,8 +173,9 @@ def test_several_datasets_with_fields_go_to_the_interpreter_with_a_note(tmp_path
     data = ROOT / "datasets" / "districts-2006-07.csv"
     rules = ROOT / "rules" / "districts.rules"
     ran = evaluate_job(rules, [data, data], output_format="markdown", engine=engine)
-    assert ran.notes == (f"the {engine} engine did not run: the dataset holds fields, method breaks, levels or "
-                         "stated numbers, which the plan does not read; the reference interpreter ran",)
+    assert ran.notes == (f"the {engine} engine did not run: the dataset holds fields (such as numerators) (area "
+                         "'Northby', indicator detection_rate), which the plan does not read; the reference "
+                         "interpreter ran",)
 
 
 @needs_gen
