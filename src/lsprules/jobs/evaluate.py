@@ -217,8 +217,7 @@ def _compiled_output(rules: RuleSet, paths: list[Path], engine: str, asked: _Ask
     if asked.output_format == "json":
         pieces = _compiled_json(rules, paths, asked.period, asked.areas, engine, notes, given)
     else:
-        pieces = _with_rows(_compiled_csv(rules, paths, asked.output_format, asked.period, asked.areas, engine, notes,
-                                          asked.columns))
+        pieces = _with_rows(_compiled_csv(rules, paths, asked.period, asked.areas, engine, notes, asked.columns))
     return None if pieces is None else EvaluateOutput(_deliver(pieces, asked.write), notes=tuple(notes))
 
 
@@ -548,9 +547,8 @@ def one_file(paths: list[Path], years: str | None, engine: str) -> bool:
     return years is None and (suffix == ".csv" or (suffix == ".parquet" and engine in PARQUET_ENGINES))
 
 
-def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period: str | None,
-                  areas: list[str] | None, engine: str, notes: list[str],
-                  columns: tuple[str, ...]) -> Iterator[str] | None:
+def _compiled_csv(rules: RuleSet, paths: list[Path], period: str | None, areas: list[str] | None, engine: str,
+                  notes: list[str], columns: tuple[str, ...]) -> Iterator[str] | None:
     """The CSV report from a compiled evaluator in pieces, or None (noting why, when a columnar engine was asked
     for).
 
@@ -558,10 +556,6 @@ def _compiled_csv(rules: RuleSet, paths: list[Path], output_format: str, period:
     then the hand-written fast path (the faster on smaller files, the leaner on larger ones, docs/performance.md;
     it writes every column), then the columnar engine in DuckDB; every one gives the interpreter's bytes.
     """
-    if output_format != "csv" or not one_file(paths, None, engine):
-        if engine in COLUMNAR:
-            notes.append(f"{_reads_only(engine)}; the reference interpreter ran")
-        return None
     path = Path(paths[0])
     csv_file = path.suffix.lower() == ".csv"
     if engine == "auto" and not csv_file and not _large(path, AUTO_JSON_BYTES):
@@ -611,9 +605,8 @@ def _compiled_json(rules: RuleSet, paths: list[Path], period: str | None, areas:
     """The JSON report from the columnar plan (auto: polars when installed, else DuckDB) in pieces, or None (noting
     why, when a columnar engine was asked for). It gives the interpreter's bytes (engine/columnar/json_plan.py);
     the provenance is that of the file read, or of the files of the dataset `given`."""
-    if engine == "spark" or not one_file(paths, None, engine):
-        if engine in COLUMNAR:
-            notes.append(f"{_reads_only(engine)}; the reference interpreter ran")
+    if engine == "spark":
+        notes.append(f"{_reads_only(engine)}; the reference interpreter ran")
         return None
     if engine == "auto" and not _large(Path(paths[0]), AUTO_JSON_BYTES):
         return None  # small (or unreadable, which the reader reports): the interpreter is done before DuckDB is ready
@@ -657,9 +650,8 @@ def planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas:
     (engine/columnar/report_run.py); the report itself is rendered as the interpreter's is. `compared_only`: only
     what `diff --data` compares of them (ReportAssessments.compared). `given`: the dataset whose observations the
     file holds, loaded (its title, source, notes and provenance are the report's)."""
-    if engine == "spark" or not one_file(paths, None, engine):
-        if engine in COLUMNAR:
-            notes.append(f"{_reads_only(engine)}; the reference interpreter ran")
+    if engine == "spark":
+        notes.append(f"{_reads_only(engine)}; the reference interpreter ran")
         return None
     path = Path(paths[0])
     if engine == "auto" and not _large(path, AUTO_REPORT_BYTES):
