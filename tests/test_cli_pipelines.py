@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -280,3 +282,87 @@ def test_help_loads_neither_pydantic_nor_the_language_server():
             "('pydantic', 'pygls', 'lsprotocol')), file=sys.stderr)"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=ENV, timeout=60)
     assert result.stderr.strip().splitlines()[-1] == "[]"
+
+
+def _long_duckdb_query(*args: object, **kwargs: object) -> object:
+    """Run a DuckDB query that only an interrupt ends, and send this process Ctrl-C (SIGINT) while it runs."""
+    import duckdb
+
+    connection = duckdb.connect()
+    threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+    return connection.execute("SELECT count(*) FROM range(10000000000000) t(x) WHERE x % 7 = 3").fetchall()
+
+
+def test_ctrl_c_during_a_duckdb_query_says_interrupted_and_exits_130(monkeypatch, capsys):
+    import lsprules.jobs.check
+    from lsprules.cli.app import main
+
+    monkeypatch.setattr(lsprules.jobs.check, "run_check", _long_duckdb_query)
+    monkeypatch.setattr(sys, "argv", ["lsprules", "check", "rules"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    err = capsys.readouterr().err
+    assert exit_.value.code == 130 and err == "interrupted\n"
+
+
+def test_duckdb_interrupt_is_an_interruption_and_other_runtime_errors_are_bugs():
+    import duckdb
+
+    from lsprules.cli.app import interrupted_query
+
+    connection = duckdb.connect()
+    threading.Timer(0.3, connection.interrupt).start()
+    with pytest.raises(duckdb.InterruptException) as stopped:
+        connection.execute("SELECT count(*) FROM range(10000000000000) t(x) WHERE x % 7 = 3").fetchall()
+    assert interrupted_query(stopped.value)
+    assert not interrupted_query(RuntimeError("a bug")) and not interrupted_query(ValueError("Query interrupted"))
+
+
+# --- a reader that goes away (`lsprules … | head`) ----------------------------------------------------------
+
+
+def _into_a_pipe_read_for(args: list[str], read: int) -> subprocess.CompletedProcess[bytes]:
+    """Run the command into a pipe whose reader takes `read` bytes (0: none, the pipe already closed), then goes."""
+    reading, writing = os.pipe()
+    if read == 0:
+        os.close(reading)
+    process = subprocess.Popen([sys.executable, "-m", "lsprules", *args], stdout=writing, stderr=subprocess.PIPE,
+                               cwd=ROOT, env=ENV)
+    os.close(writing)
+    if read:
+        taken = b""
+        while len(taken) < read:
+            taken += os.read(reading, read - len(taken))
+        os.close(reading)
+    _, err = process.communicate(timeout=120)
+    return subprocess.CompletedProcess(args, process.returncode, b"", err)
+
+
+@pytest.mark.parametrize("args", [
+    ["evaluate", "rules/crime.rules", str(DATASET)],
+    ["evaluate", "rules/crime.rules", str(DATASET), "--format", "json"],
+    ["check", "rules"],
+    ["explain", "rules/crime.rules", str(DATASET), "--indicator", "theft_from_vehicle"],
+])
+def test_a_reader_gone_before_the_output_stops_the_command_quietly_with_141(args: list[str]):
+    gone = _into_a_pipe_read_for(args, 0)
+    assert gone.returncode == 141 and gone.stderr == b"", gone.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["interpreter", "polars", "duckdb"])
+def test_a_reader_that_takes_part_of_a_large_output_stops_every_engine_alike(tmp_path: Path, engine: str):
+    from fastpath_helpers import NATIONAL_RULES, generate
+
+    data = generate(tmp_path / "national.csv", 120)  # 1,440 rows of CSV output, 158 KB: beyond a pipe's buffer
+    args = ["evaluate", str(NATIONAL_RULES), str(data), "--format", "csv", "--engine", engine]
+    whole = subprocess.run([sys.executable, "-m", "lsprules", *args], capture_output=True, cwd=ROOT, env=ENV,
+                           timeout=120)
+    assert whole.returncode == 0 and len(whole.stdout) > 2 * 65536
+    part = _into_a_pipe_read_for(args, 200)
+    assert part.returncode == 141 and part.stderr == b"", part.stderr
+
+
+def test_an_input_error_keeps_exit_2_though_the_reader_has_gone():
+    gone = _into_a_pipe_read_for(["explain", "rules/crime.rules", str(DATASET)], 0)
+    assert gone.returncode == 2 and b"error[E003]" in gone.stderr

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import select
+import stat
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -9,7 +12,16 @@ from typing import Annotated
 import typer
 
 from lsprules.cli.check import check
-from lsprules.cli.common import EXIT_ERROR, EXIT_OK, OPTIONS, Color, debugging, input_errors, project_config
+from lsprules.cli.common import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    OPTIONS,
+    Color,
+    debugging,
+    input_errors,
+    project_config,
+)
 from lsprules.cli.diff import diff
 from lsprules.cli.evaluate import evaluate
 from lsprules.cli.explain import explain
@@ -89,14 +101,21 @@ def main() -> None:
     """Console entry point: run the app; never let a traceback reach the user."""
     try:
         app(prog_name="lsprules")
-    except SystemExit:
+    except SystemExit as stopped:
+        if stopped.code in (None, EXIT_OK, EXIT_FINDINGS) and reader_gone():  # an input error stays an error
+            _gone_quietly()
         raise
+    except BrokenPipeError:
+        _gone_quietly()
     except Terminated as stopped:  # SIGTERM or SIGHUP while temporary files existed: they are gone; stop as it would
         sys.exit(128 + int(stopped.args[0]))
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
     except Exception as exc:  # a bug in lsprules itself: say so plainly, without a traceback unless asked
+        if interrupted_query(exc):
+            typer.echo("interrupted", err=True)
+            sys.exit(130)
         if debugging():
             import traceback
 
@@ -105,3 +124,40 @@ def main() -> None:
                    "this is a bug in lsprules; please report it with the command and the files used "
                    "(run with --debug or LSPRULES_DEBUG=1 to see where it happened)", err=True)
         sys.exit(EXIT_ERROR)
+
+
+def interrupted_query(exc: BaseException) -> bool:
+    """Whether `exc` is DuckDB's answer to Ctrl-C (or an interrupt) during a query rather than a bug."""
+    # DuckDB turns a KeyboardInterrupt that arrives while it runs a query into RuntimeError("Query interrupted"),
+    # and Connection.interrupt() into InterruptException; neither is a KeyboardInterrupt any more.
+    duckdb = sys.modules.get("duckdb")
+    if duckdb is not None and isinstance(exc, duckdb.InterruptException):
+        return True
+    return type(exc) is RuntimeError and str(exc) == "Query interrupted"
+
+
+SIGPIPE_EXIT = 141  # 128 + SIGPIPE: how a shell reports a command whose reader went away (`cat big | head`)
+
+
+def reader_gone() -> bool:
+    """Whether standard output is a pipe whose reader has gone (`lsprules … | head`)."""
+    # Python reports a reader gone only for a later write (typer then exits 1), and after a partial write not at
+    # all (exit 0): the pipe itself says so alike for every command and engine, as POLLERR on its writing end.
+    try:
+        number = sys.__stdout__.fileno() if sys.__stdout__ else -1
+        if number < 0 or not stat.S_ISFIFO(os.fstat(number).st_mode):
+            return False
+        poller = select.poll()
+        poller.register(number, select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError):
+        return False
+
+
+def _gone_quietly() -> None:
+    """Stop as `cat` would when its reader has gone: nothing on standard error, exit 141."""
+    # Output still buffered would fail again as Python exits, with a message: it goes nowhere instead.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.__stdout__.fileno() if sys.__stdout__ else 1)
+    os.close(devnull)
+    sys.exit(SIGPIPE_EXIT)

@@ -185,6 +185,7 @@ class _Reader:
         # more is an E317), spilling beside the file's copy, never into the working folder.
         connection = duckdb.connect(config={"threads": 1, "memory_limit": "1GB",
                                             "temp_directory": str(path.parent / "spill")})
+        connection.execute("SET enable_progress_bar = false")  # no bar drawn on stderr for a long read
         try:
             self._read(connection, path)
         except duckdb.Error as exc:

@@ -81,7 +81,9 @@ def connect() -> duckdb.DuckDBPyConnection:
     import duckdb
 
     spill = tempfile.mkdtemp(prefix="lsprules-duckdb-")
+    # No progress bar: DuckDB draws one on a query that runs over two seconds, into a user's stderr or pipeline.
     connection = duckdb.connect(config={"threads": 2, "memory_limit": MEMORY_LIMIT, "temp_directory": spill})
+    connection.execute("SET enable_progress_bar = false")  # a session setting: connect() refuses it
     weakref.finalize(connection, shutil.rmtree, spill, ignore_errors=True)
     return connection
 
