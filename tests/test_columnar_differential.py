@@ -5,6 +5,8 @@ Spark too (each Spark query takes seconds)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 import tempfile
 from decimal import Decimal
@@ -164,7 +166,15 @@ RAG = st.sampled_from([
     "rag {\n scale red < amber < green < blue\n blue when target exceeded by 5 %\n green when target exceeded by 2\n"
     " amber when within 5 pp of target\n red when within 10 % of target or arrow is peak\n }",
     "rag {\n green when gap closed\n amber when gap narrowed\n red when gap widened\n amber otherwise\n }",
-    "rag {\n green when not (gap widened) and within 0 of target\n red otherwise\n }"])
+    "rag {\n green when not (gap widened) and within 0 of target\n red otherwise\n }",
+    "rag {\n scale red < amber_red < amber < green < blue\n blue when more than 10 % better than target\n"
+    " green when target met\n amber when less than 5 % short of target\n"
+    " amber_red when no more than 10 % short of target\n red otherwise\n }",
+    "rag {\n green when at least 2 better than trajectory or at least 0 % better than target\n"
+    " amber when up to 5 % better than trajectory and no more than 1.5 short of target\n"
+    " red when no target or no previous value\n amber when has target and has previous value\n }",
+    "rag {\n green when target exceeded by more than 1\n amber when target exceeded by up to 0 %\n"
+    " red when more than 0 short of trajectory\n amber when less than 2.5 % better than trajectory\n }"])
 VALUE = st.one_of(st.sampled_from(["", "na", "N/A", "suppressed", "0", "0.0", "60.0", "60.9", "59.1", "100",
                                    "82.5", "91.25", "-3", "+4", "007"]),
                   st.integers(-5, 120).map(str), st.decimals(-10, 120, places=3).map(str))
@@ -215,6 +225,20 @@ def test_constructs_the_plan_cannot_express_are_named():
     districts = unsupported(load_rules(ROOT / "rules" / "districts.rules"))
     assert "comparator national (`x at c`, gap(), ratio())" in districts
     assert unsupported(load_rules(NATIONAL_RULES)) == []
+    assert unsupported(load_rules(ROOT / "rules" / "five-band.rules")) == []  # margins from the target
+    tolerance = unsupported(load_rules(ROOT / "rules" / "tolerance.rules"))
+    assert len(tolerance) == len(set(tolerance)) == 7  # each reason once, though several clauses hold it
+    assert "indicator burglary: `no data` or `has data` in a RAG condition (rating an indicator without a value)" \
+        in tolerance
+
+
+@by_engine
+def test_the_five_band_key_runs_in_the_plan_as_the_interpreter_rates_it(engine):
+    rules, data = ROOT / "rules" / "five-band.rules", ROOT / "datasets" / "five-band.yaml"
+    asked = evaluate_job(rules, data, output_format="csv", engine=engine)
+    assert asked.notes == () and asked.text == evaluate_job(rules, data, output_format="csv",
+                                                            engine="interpreter").text
+    assert {"blue", "amber_red"} <= {row["rag"] for row in csv.DictReader(io.StringIO(asked.text))}
 
 
 def test_a_setting_the_plan_does_not_know_falls_back(monkeypatch):

@@ -536,6 +536,9 @@ class _Words:
             reasons.append((_null(column("jn")), "there is no trajectory value"))
         elif isinstance(expr, (nodes.TargetMet, nodes.WithinTarget, nodes.TargetExceeded)):
             reasons.append((_null(column("tn")), "there is no target"))
+        elif isinstance(expr, nodes.Margin):  # support.py admits a margin from the target or the trajectory only
+            reasons.append((_null(column("tn")), "there is no target") if expr.reference == "target" else
+                           (_null(column("jn")), "there is no trajectory value"))
         elif isinstance(expr, nodes.GapState) and expr.state != "closed":
             reasons.append((_null(column("ev")), "there is no earlier value to compare the gap with"))
         return self._first(reasons)

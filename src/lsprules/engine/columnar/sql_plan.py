@@ -591,6 +591,12 @@ class _Judge:
             return self._reached(self.trajectory_ref)
         if isinstance(expr, (nodes.WithinTarget, nodes.TargetExceeded)):
             return self._margin(expr)
+        if isinstance(expr, nodes.Margin):
+            return self._bounded(expr)
+        if isinstance(expr, nodes.Presence):  # `no data` is refused (support.py): a value is known here
+            present = column("tn" if expr.thing == "target" else "ev")
+            return exp.Not(this=exp.Is(this=present, expression=exp.null())) if expr.present else \
+                exp.Is(this=present, expression=exp.null())
         if isinstance(expr, nodes.GapState):
             return self._gap(expr.state)
         assert isinstance(expr, nodes.TargetMet)  # support.unsupported admits no other leaf
@@ -619,6 +625,28 @@ class _Judge:
             return compare("<=", self._shortfall(self.lv, target), margin, t)
         return exp.And(this=exp.Paren(this=compare(">=", self._shortfall(target, self.lv), margin, t)),
                        expression=exp.Paren(this=self._better(self.lv, target, ">")))
+
+    def _bounded(self, expr: nodes.Margin) -> exp.Expression:
+        """interpreter.Facts._margin, by polarity.by_margin: NULL without the target (or trajectory value)."""
+        t = self.t
+        reference = self.target_ref if expr.reference == "target" else self.trajectory_ref
+        if reference is None:
+            return exp.cast(exp.null(), "BOOLEAN")
+        amount = Num.const(exact(expr.amount.value), t)
+        if expr.amount.unit == "%":
+            amount = mul(absolute(reference), Num.const(exact(expr.amount.value) / HUNDRED, t))
+        better = expr.side != "short"
+        distance = self._shortfall(reference, self.lv) if better else self._shortfall(self.lv, reference)
+        zero = Num.const(Fraction(0), t)
+        if expr.bound == "more than":
+            return compare(">", distance, amount, t)
+        if expr.bound == "at least":
+            return exp.and_(exp.Paren(this=compare(">=", distance, amount, t)),
+                            exp.Paren(this=compare(">", distance, zero, t)))
+        within = compare("<" if expr.bound == "less than" else "<=", distance, amount, t)
+        if not better:
+            return within
+        return exp.and_(exp.Paren(this=self._better(self.lv, reference, ">=")), exp.Paren(this=within))
 
     def _gap_shortfall(self, value: Num) -> Num:
         polarity, t = self.spec.direction, self.t

@@ -12,7 +12,8 @@ from lsprules.lang.resolve import IndicatorSpec, RuleSet, walk
 # What a RAG condition may hold in the plan; and/or/not are three-valued in SQL exactly as in lang/conditions.
 CONDITION_NODES = (nodes.And, nodes.Or, nodes.Not, nodes.Compare, nodes.ArrowIs, nodes.OnTrajectory,
                    nodes.TargetMet, nodes.WithinTarget, nodes.TargetExceeded, nodes.GapState, nodes.Ref,
-                   nodes.Quantity, nodes.Negate, nodes.Arith)
+                   nodes.Quantity, nodes.Negate, nodes.Arith, nodes.Margin, nodes.Presence)
+MARGIN_REFERENCES = ("target", "trajectory")  # a margin from a reference level needs the levels: not yet
 ARITH_OPS = {"+", "-", "*"}  # a division would need a denominator that varies by row: not yet
 WORDS = {"RagIs": "`rag is ...`", "Call": "a function", "AtComparator": "`x at c`", "Name": "a name"}
 
@@ -35,8 +36,8 @@ class Unsupported(NamedTuple):
 
 
 def unsupported(rules: RuleSet) -> list[str]:
-    """Why the plan cannot evaluate this rule set, one reason per construct (empty: it can)."""
-    return [found.reason for found in unsupported_at(rules)]
+    """Why the plan cannot evaluate this rule set, each reason once (empty: it can)."""
+    return list(dict.fromkeys(found.reason for found in unsupported_at(rules)))  # several clauses: one reason
 
 
 def unsupported_at(rules: RuleSet) -> list[Unsupported]:
@@ -76,6 +77,11 @@ def _indicator(spec: IndicatorSpec) -> list[Unsupported]:
                      node.span or clause.span)
             elif isinstance(node, nodes.Arith) and node.op not in ARITH_OPS:
                 note(f"`{node.op}` in a RAG condition", node.span or clause.span)
+            elif isinstance(node, nodes.Margin) and node.reference not in MARGIN_REFERENCES:
+                note(f"a margin from the {node.reference} level in a RAG condition", node.span or clause.span)
+            elif isinstance(node, nodes.Presence) and node.thing == "data":
+                note("`no data` or `has data` in a RAG condition (rating an indicator without a value)",
+                     node.span or clause.span)
     return found
 
 
