@@ -36,7 +36,7 @@ from lsprules.engine.columnar.sql_plan import PlanOptions, _Compiler, _Judge, co
 from lsprules.engine.columnar.support import unsupported
 from lsprules.engine.interpreter import Facts, _clause_words, _goal_words, _quantity_words, _unit_word
 from lsprules.lang import nodes
-from lsprules.lang.resolve import IndicatorSpec, RuleSet
+from lsprules.lang.resolve import IndicatorSpec, RuleSet, tests_data
 
 MARK = "\x01"
 ITEM = "\n" + " " * 8  # where a list item of an assessment starts (json.dumps at indent 2, three levels deep)
@@ -58,6 +58,9 @@ PIVOT = 64  # the most periods a series is put together from period by period
 INLINE = frozenset({"jobs", "jvals", "jpoints", "jseries", "jrated", "jany", "jjoined", "jparts", "jdigits",
                     "jtexts"})
 _NEWLINE_KEY = ",\n      "
+
+
+DECIDED = ("clause", "rag", "line", "unknown")  # what the rules decide, also for an assessment without a value
 
 
 def compared_unsupported(rules: RuleSet) -> list[str]:
@@ -129,7 +132,7 @@ def _compared(compiler: _Compiler) -> exp.Select:
                   exp.EQ(this=column("indicator", r), expression=column("indicator", "i")))
     area = exp.cast(column("area", "a"), "VARCHAR")
     return (exp.select(column("ord", "a"), column("position", "i"), area.as_("area"), column("arrow", r),
-                       column("rag", r), column("lv", r).as_("value_n"),
+                       compiler.without_value("rag", "i", column("rag", r)).as_("rag"), column("lv", r).as_("value_n"),
                        lit(compiler.unit, compiler.int_type).as_("value_d"), column("tn", r).as_("target_n"),
                        compiler.denominator("tn", "i").as_("target_d"), column("jn", r).as_("trajectory_n"),
                        compiler.denominator("jn", "i").as_("trajectory_d"))
@@ -330,7 +333,8 @@ class _Json:
         kept = ["lperiod", "eperiod", "arrow", "rag", "line", "clause", "met", "on_path", "within", "unknown"]
         select = exp.select(column("ord", "a"), column("position", "i"), column("indicator", "i"),
                             column("head", "i"), _cat('"', escaped, '"').as_("area_json"),
-                            *(column(c, r) for c in kept), *(_null(c.copy()).as_(f"{n}_none") for n, c in
+                            *(self.c.without_value(c, "i", column(c, r)).as_(c) if c in DECIDED else column(c, r)
+                              for c in kept), *(_null(c.copy()).as_(f"{n}_none") for n, c in
                                                             (("lv", lv), ("ev", ev), ("bv", bv))),
                             exp.EQ(this=ev.copy(), expression=lit(0, t)).as_("ev_zero"),
                             _null(column("jn", r)).as_("jn_none"),
@@ -581,7 +585,8 @@ class _Words:
                           "suppressed", "n/a"),
                     " for ", exp.Substring(this=column("gap"), start=exp.Literal.number(1),
                                             length=exp.Length(this=column("gap")) - 1), '"')
-        absent = _cat(exp.Case().when(exp.Not(this=_null(column("gap"))), gaps).else_(nothing), rag_none)
+        decided = self._rag() if tests_data(self.spec.rag) else _s("")  # rules that rate having no data
+        absent = _cat(exp.Case().when(exp.Not(this=_null(column("gap"))), gaps).else_(nothing), rag_none, decided)
         known = _cat('"latest value ', column("p_pv"), " in ", column("lperiod"), '"', self._peak(), self._arrow(),
                      self._target(), self._rag() if not no_rag else _s(rag_none))
         return exp.Case().when(column("lv_none"), absent).else_(known)

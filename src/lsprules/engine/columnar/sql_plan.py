@@ -355,6 +355,16 @@ class _Compiler:
         return self._by_indicator([(ids, lit(judge.denominators()[name], self.int_type)) for ids, judge in self.judges],
                                   table)
 
+    def without_value(self, name: str, table: str, decided: exp.Expression) -> exp.Expression:
+        """`decided` (a column of `rated`: clause, rag, line, unknown), or for an assessment without a value (no
+        row in `rated`, or one whose clause is NULL) what its indicator's rules decide without one (_Judge)."""
+        branches = [(ids, judge.without_value()[name]) for ids, judge in self.judges]
+        if all(isinstance(value, exp.Cast) for _, value in branches):  # NULL for all: no rule tests `no data`
+            return decided
+        clause = column("clause", decided.table) if isinstance(decided, exp.Column) else column("clause")
+        return exp.Case().when(exp.Is(this=clause, expression=exp.null()),
+                               self._by_indicator(branches, table)).else_(decided)
+
     def _baseline_index(self, spec: IndicatorSpec) -> int | None:
         """The period index of the baseline, when the data can have it (its label as the data writes it)."""
         target = spec.target
@@ -400,9 +410,10 @@ class _Compiler:
             "period": exp.Coalesce(this=column("lperiod", r), expressions=[exp.Literal.string("")]),
             "previous_period": exp.Coalesce(this=column("eperiod", r), expressions=[exp.Literal.string("")]),
             "arrow": exp.Coalesce(this=column("arrow", r), expressions=[exp.Literal.string("na")]),
-            "rag": exp.Coalesce(this=column("rag", r), expressions=[exp.Literal.string("na")]),
+            "rag": exp.Coalesce(this=self.without_value("rag", "i", column("rag", r)),
+                                expressions=[exp.Literal.string("na")]),
             "target_met": _bool_cell(column("met", r)), "on_trajectory": _bool_cell(column("on_path", r)),
-            "rule_line": exp.Coalesce(this=exp.cast(column("line", r), "VARCHAR"),
+            "rule_line": exp.Coalesce(this=exp.cast(self.without_value("line", "i", column("line", r)), "VARCHAR"),
                                       expressions=[exp.Literal.string("")])}
         # Only the chosen columns' cells (and the order's): DuckDB materializes this layer whole.
         chosen = {"ord", "position", *self.o.columns}
@@ -534,6 +545,26 @@ class _Judge:
                                                                                           expression=exp.null())))
         return case([(known, value)], None, self.t)
 
+    def without_value(self) -> dict[str, exp.Expression]:
+        """The deciding clause (as _clause numbers it), rating, line and unknown reason of an assessment without a
+        value: the same for every such row of the indicator, as interpreter.Facts decides it with no points (its
+        clauses are tried only when they test `no data`; else all four are NULL)."""
+        from lsprules.engine.interpreter import Facts
+
+        facts = Facts(self.spec, [], {})
+        label, line, traces = facts.rag()
+        clause = None if not traces else len(traces) if traces[-1].outcome == "true" else \
+            -len(traces) if traces[-1].outcome == "unknown" else 0
+        unknown = facts._unknown if clause is not None and clause < 0 else None
+
+        def constant(value: str | int | None, kind: str) -> exp.Expression:
+            if value is None:
+                return exp.cast(exp.null(), kind)
+            return exp.Literal.string(value) if isinstance(value, str) else exp.Literal.number(value)
+
+        return {"clause": constant(clause, "INT"), "rag": constant(label, "VARCHAR"),
+                "line": constant(line, "INT"), "unknown": constant(unknown, "VARCHAR")}
+
     # layer "decided": target met, on trajectory, the deciding clause; layer "rated": the rating and its line
 
     def decisions(self) -> Cols:
@@ -593,8 +624,8 @@ class _Judge:
             return self._margin(expr)
         if isinstance(expr, nodes.Margin):
             return self._bounded(expr)
-        if isinstance(expr, nodes.Presence):  # `no data` is refused (support.py): a value is known here
-            present = column("tn" if expr.thing == "target" else "ev")
+        if isinstance(expr, nodes.Presence):  # tried for a known value only: without one, see without_value
+            present = column({"target": "tn", "data": "lv"}.get(expr.thing, "ev"))
             return exp.Not(this=exp.Is(this=present, expression=exp.null())) if expr.present else \
                 exp.Is(this=present, expression=exp.null())
         if isinstance(expr, nodes.GapState):

@@ -79,9 +79,6 @@ def _indicator(spec: IndicatorSpec) -> list[Unsupported]:
                 note(f"`{node.op}` in a RAG condition", node.span or clause.span)
             elif isinstance(node, nodes.Margin) and node.reference not in MARGIN_REFERENCES:
                 note(f"a margin from the {node.reference} level in a RAG condition", node.span or clause.span)
-            elif isinstance(node, nodes.Presence) and node.thing == "data":
-                note("`no data` or `has data` in a RAG condition (rating an indicator without a value)",
-                     node.span or clause.span)
     return found
 
 
