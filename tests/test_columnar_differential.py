@@ -459,3 +459,17 @@ def test_auto_runs_the_plan_in_polars_on_csv_files_of_tens_of_mib_only(tmp_path,
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "polars" else real_spec(name, *a))
     calls.clear()
     assert auto() == expected and calls == ["polars", "fast path"]  # without polars: the fast path, silently
+
+
+def test_auto_leaves_a_small_file_the_fast_path_cannot_run_to_the_interpreter(tmp_path, monkeypatch):
+    from lsprules.jobs import evaluate as job
+
+    calls: list[str] = []
+    real = duck.evaluate_csv
+    monkeypatch.setattr(duck, "evaluate_csv", lambda *a, **k: calls.append("duckdb") or real(*a, **k))
+    rules = write(tmp_path, "r.rules", NO_DATA)  # `no data`: the plan runs it, the hand-written fast path does not
+    data = write(tmp_path, "d.csv", HEADER + "A,burglary,2006/07,70\nA,burglary,2007/08,90\nB,robbery,2007/08,4\n")
+    expected = evaluate_job(rules, data, output_format="csv", engine="interpreter").text
+    assert evaluate_job(rules, data, output_format="csv").text == expected and calls == []  # DuckDB's start: 0.5 s
+    monkeypatch.setattr(job, "AUTO_JSON_BYTES", 1)  # as if the file were of some MiB
+    assert evaluate_job(rules, data, output_format="csv").text == expected and calls == ["duckdb"]

@@ -570,6 +570,8 @@ def _compiled_csv(rules: RuleSet, paths: list[Path], period: str | None, areas: 
         pieces = fast_csv(rules, paths[0], period=period, areas=areas)
         if pieces is not None:
             return pieces
+    if engine == "auto" and csv_file and not _large(path, AUTO_JSON_BYTES):
+        return None  # rules the fast path cannot run (margins, `no data`): on a small file the interpreter is quicker
     from lsprules.engine.columnar.input_checks import Fallback
 
     if engine == "polars":
