@@ -178,6 +178,12 @@ RAG = st.sampled_from([
     "rag {\n scale grey < red < amber < green\n grey when no data or no target\n green when target met\n"
     " amber when up to 5 % short of target\n red otherwise\n }",
     "rag {\n green when has data and arrow is up\n amber when value > 50 or no data\n red when no previous value\n }"])
+THEME = st.sampled_from([  # a theme's rating of x's and y's assessments (JSON; a CSV report has no themes)
+    "", "", "theme t {\n scale red < amber < green\n indicators x, y\n rating {\n"
+    "  green when share(rag is green) >= 50 %\n  red when count(arrow is down) > 0\n  amber otherwise\n }\n}\n",
+    "theme t {\n scale red < green\n indicators x, y\n require at least 2 assessed\n rating {\n"
+    "  green when share(arrow is up or rag is not red) > 50 %\n  red otherwise\n }\n}\n"])
+DECIMALS = st.sampled_from(["", "", "decimals 0", "decimals 1", "decimals 3"])  # the reasons' numbers at fixed places
 VALUE = st.one_of(st.sampled_from(["", "na", "N/A", "suppressed", "0", "0.0", "60.0", "60.9", "59.1", "100",
                                    "82.5", "91.25", "-3", "+4", "007"]),
                   st.integers(-5, 120).map(str), st.decimals(-10, 120, places=3).map(str))
@@ -187,8 +193,10 @@ VALUE = st.one_of(st.sampled_from(["", "na", "N/A", "suppressed", "0", "0.0", "6
 def rule_text(draw: st.DrawFn) -> str:
     compare, static, peak = draw(ARROW)
     arrow = "\n".join(s for s in (compare, static, peak) if s)
-    body = [f"polarity {draw(POLARITY)}", f"arrow {{\n{arrow}\n}}" if arrow else "", draw(TARGET), draw(RAG)]
-    return "indicator x {\n" + "\n".join(b for b in body if b) + "\n}\nindicator y { polarity lower_is_better }\n"
+    body = [f"polarity {draw(POLARITY)}", draw(DECIMALS), f"arrow {{\n{arrow}\n}}" if arrow else "", draw(TARGET),
+            draw(RAG)]
+    return "indicator x {\n" + "\n".join(b for b in body if b) + "\n}\nindicator y { polarity lower_is_better }\n" + \
+        draw(THEME)
 
 
 @st.composite

@@ -20,7 +20,7 @@ from lsprules.data.load import load_all
 from lsprules.data.model import Missing
 from lsprules.engine.columnar import json_run
 from lsprules.engine.columnar.input_checks import Fallback
-from lsprules.engine.columnar.json_plan import fix_marked, json_unsupported
+from lsprules.engine.columnar.json_plan import THEMES, fix_marked, json_unsupported
 from lsprules.jobs.evaluate import evaluate_job
 from lsprules.lang.resolve import load_rules
 from lsprules.render.json_out import json_document
@@ -69,9 +69,12 @@ def json_agree(rules: Path, data: Path, period: str | None = None, areas: list[s
     got = plan_json(rules, data, period, areas, engine)
     via_job = evaluate_job(rules, data, period=period, output_format="json", areas=areas, engine=engine)
     assert via_job.text == expected
-    if json_unsupported(load_rules(rules)):
+    reasons = json_unsupported(load_rules(rules))
+    if reasons == [THEMES]:  # rated from the plan's assessments (report_run); the JSON is the renderer's
+        assert isinstance(got, Fallback) and not any("themes" in note for note in via_job.notes)
+    elif reasons:
         assert isinstance(got, Fallback) and "cannot write JSON" in got.reason
-        assert "cannot write JSON" in via_job.notes[0]
+        assert "cannot write JSON" in via_job.notes[0] or "cannot write the reasons" in via_job.notes[0]  # themed
     elif '"assessments": []' in expected:  # nothing assessed: the interpreter runs, to warn of it
         assert isinstance(got, Fallback) and got.reason == "no assessment to write"
     else:
@@ -188,12 +191,9 @@ def test_unsupported_bundled_rules_are_named(rules, reason):
 
 
 @pytest.mark.parametrize("construct, reason", [
-    ("indicator x {\n polarity higher_is_better\n decimals 1\n}\n", "`decimals`"),
+    ("indicator x {\n polarity higher_is_better\n decimals 6\n}\n", "`decimals` above 5"),
     ("indicator x {\n polarity higher_is_better\n arrow {\n compare latest with same period last year\n }\n}\n",
      "compare latest with year"),
-    ("indicator x { polarity higher_is_better }\ntheme t {\n scale red < green\n indicators x\n rating {\n"
-     " green otherwise\n }\n}\n",
-     "themes"),
     ("indicator x {\n polarity higher_is_better\n arrow {\n compare latest with mean of previous 2\n }\n}\n",
      "`compare latest with mean`"),
 ])
@@ -329,3 +329,37 @@ def test_auto_writes_json_with_the_plan_from_files_of_some_size(tmp_path, monkey
     missing = tmp_path / "missing.csv"
     with pytest.raises(InputError):  # reported by the reader, as without the plan
         evaluate_job(NATIONAL_RULES, missing, output_format="json")
+
+
+@by_engine
+def test_the_reasons_show_numbers_at_the_rules_decimals_as_the_interpreter_does(tmp_path, engine):
+    rules = write(tmp_path, "r.rules", "indicator x {\n polarity lower_is_better\n decimals 0\n target {\n"
+                  "  baseline 2003/04\n  reduce by 17.5 % by 2007/08\n }\n rag {\n  green when on trajectory\n"
+                  "  red otherwise\n }\n}\nindicator y {\n polarity higher_is_better\n decimals 2\n target 2.5\n}\n"
+                  "indicator z { polarity higher_is_better }\n")
+    values = zip(range(2003, 2008), ("41", "-0.4", "12.345", "3", "-2.5"), strict=True)
+    data = write(tmp_path, "d.csv", HEADER + "".join(f"A,{i},{y}/{(y + 1) % 100:02d},{v}\n" for y, v in values
+                                                     for i in "xyz"))
+    got = plan_json(rules, data, engine=engine)
+    assert got == reference_json(rules, data)
+    assert isinstance(got, str) and "latest value -3 in 2007/08" in got  # 0 places: -2.5 rounds away from zero
+    assert "latest value -2.50 in 2007/08" in got and "latest value -2.5 in 2007/08" in got  # y at 2, z plain
+    # 41 less 17.5 %, 33.825, is not whole: the computed target and trajectory get one place more than the rule's
+    assert "target 33.8 by 2007/08 (reduce by 17.5 % from 41 in 2003/04); linear trajectory value for 2007/08: 33.8" \
+        in got
+
+
+@by_engine
+@pytest.mark.parametrize("period", [None, "2006/07"])
+def test_themes_are_rated_from_the_plans_assessments_as_the_interpreter_rates_them(tmp_path, engine, period):
+    rules, data = ROOT / "rules" / "five-band.rules", tmp_path / "d.csv"
+    values = ("70", "85", "na", "61", "40", "52", "400", "380", "95", "88")
+    data.write_text(HEADER + "".join(
+        f"{area},{indicator},{year}/{(year + 1) % 100:02d},{values[(a * 7 + i * 3 + year) % len(values)]}\n"
+        for a, area in enumerate(("North", "South", "East")) for i, indicator in
+        enumerate(("satisfaction", "missed_bins", "planning_on_time", "fly_tipping", "housing_repairs"))
+        for year in range(2004, 2008)), encoding="utf-8")
+    asked = evaluate_job(rules, data, output_format="json", engine=engine, period=period)
+    assert asked.notes == () and asked.text == reference_json(rules, data, period)
+    ratings = [theme["rating"] for theme in json.loads(asked.text)["themes"]]
+    assert len(ratings) == 3 and None not in ratings

@@ -97,7 +97,7 @@ def test_a_side_the_plan_cannot_run_is_replayed_by_the_interpreter_with_a_note(n
     names = [str(NATIONAL_RULES), str(themed)] if themed_side == "new" else [str(themed), str(NATIONAL_RULES)]
     planned = run_diff(names, data=[national_s], engine="duckdb")
     assert planned.notes == ("the duckdb engine did not run: the plan cannot express themes (the plan "
-                             "rates no themes yet); the reference interpreter ran",)
+                             "rates them for the JSON report only, so far); the reference interpreter ran",)
     assert [render(planned) for render in RENDERERS] == rendered(names, national_s, "interpreter")
     (file,) = json.loads(render_diff_json(planned))["files"]
     assert file["impact"][0]["counts"]["themes"] == 350  # every area's rating is new, or gone

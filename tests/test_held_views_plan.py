@@ -67,6 +67,6 @@ def test_rules_the_plan_cannot_run_are_viewed_by_the_interpreter_with_a_note(nat
     options = {"output_format": "csv", "view": "areas"}
     planned = evaluate_job(themed, national_s, engine="duckdb", **options)
     assert planned.notes == ("the duckdb engine did not run: the plan cannot write the reasons of themes (the plan "
-                             "rates no themes yet); the reference interpreter ran",)
+                             "rates them for the JSON report only, so far); the reference interpreter ran",)
     assert planned.text == evaluate_job(themed, national_s, engine="interpreter", **options).text
     assert "theme:crime" in planned.text.splitlines()[0]

@@ -612,23 +612,35 @@ def _compiled_json(rules: RuleSet, paths: list[Path], period: str | None, areas:
         return None
     if engine == "auto" and not _large(Path(paths[0]), AUTO_JSON_BYTES):
         return None  # small (or unreadable, which the reader reports): the interpreter is done before DuckDB is ready
+    from lsprules.audit.provenance import input_file, provenance_of
+    from lsprules.core.source import display_name
     from lsprules.engine.columnar.input_checks import Fallback
-    from lsprules.engine.columnar.json_run import evaluate_json
 
     name = engine if engine in ("duckdb", "polars") else _auto_json_engine(Path(paths[0]))
-    found = evaluate_json(rules, paths[0], name, period=period, areas=areas)
-    if not isinstance(found, Fallback):
-        from lsprules.audit.provenance import input_file, provenance_of
-        from lsprules.core.source import display_name
+
+    def provenance() -> Provenance:  # of a file the engine has read (one it cannot read, the reader reports)
+        return given.provenance if given is not None else provenance_of(
+            [input_file("rules", rules.file, rules.sha256),
+             input_file("dataset", display_name(paths[0]), file_sha256(Path(paths[0])))])
+
+    if rules.themes:  # rated from the plan's assessments, which the interpreter's renderer writes
+        from lsprules.engine.columnar.report_run import evaluate_report
+        from lsprules.render.json_out import json_chunks
+
+        rated = evaluate_report(rules, paths[0], name, period=period, areas=areas, themes=True)
+        if not isinstance(rated, Fallback):
+            return json_chunks(rated.stream(), provenance())
+        stepped_aside = rated
+    else:
+        from lsprules.engine.columnar.json_run import evaluate_json
         from lsprules.render.json_out import json_document
 
-        if given is None:
-            data = input_file("dataset", display_name(paths[0]), file_sha256(Path(paths[0])))
-            return json_document(found.period, found.pieces,
-                                 provenance_of([input_file("rules", rules.file, rules.sha256), data]))
-        return json_document(found.period, found.pieces, given.provenance)
-    if engine != "auto" or found.note:
-        notes.append(f"the {name} engine did not run: {found.reason}; the reference interpreter ran")
+        found = evaluate_json(rules, paths[0], name, period=period, areas=areas)
+        if not isinstance(found, Fallback):
+            return json_document(found.period, found.pieces, provenance())
+        stepped_aside = found
+    if engine != "auto" or stepped_aside.note:
+        notes.append(f"the {name} engine did not run: {stepped_aside.reason}; the reference interpreter ran")
     return None
 
 

@@ -32,7 +32,7 @@ from lsprules.engine.columnar.exact import (
     number_text,
     quotient,
 )
-from lsprules.engine.columnar.sql_plan import PlanOptions, _Compiler, _Judge, column, compile_extended
+from lsprules.engine.columnar.sql_plan import PlanOptions, _Compiler, _grouped, _Judge, column, compile_extended
 from lsprules.engine.columnar.support import unsupported
 from lsprules.engine.interpreter import Facts, _clause_words, _goal_words, _quantity_words, _unit_word
 from lsprules.lang import nodes
@@ -52,6 +52,10 @@ COMPARED_COLUMNS = ("area", "position", "arrow", "rag", "value_n", "value_d", "t
                     "trajectory_d")
 PLAIN = ("pv", "pe", "pc", "pp", "pt", "pj", "pb")  # numbers in the reasons: interpreter.plain, two places
 PLACES = 2
+# The reasons' numbers a rule's `decimals` fixes (Facts.num): the values, the baseline's, and the computed target and
+# trajectory (with one place more where they are not exact at the rule's); the change and % change stay plain.
+FIXED = {"pv": False, "pe": False, "pb": False, "pt": True, "pj": True}
+MOST_DECIMALS = 5  # a reason's number at 7 places or more is written with an exponent (core/numbers.ratio_text)
 PIVOT = 64  # the most periods a series is put together from period by period
 # The layers added here are each read once: stored (materialized) in DuckDB they only held memory (national M:
 # 660 MB with them stored, 400 MB without, in the same time).
@@ -63,21 +67,25 @@ _NEWLINE_KEY = ",\n      "
 DECIDED = ("clause", "rag", "line", "unknown")  # what the rules decide, also for an assessment without a value
 
 
+THEMES = "themes (the plan rates them for the JSON report only, so far)"
+
+
 def compared_unsupported(rules: RuleSet) -> list[str]:
     """Why the plan cannot give what a diff compares of this rule set's results (compile_compared_stages), one
     reason per construct (empty: it can): the CSV plan's, and themes."""
     found = list(unsupported(rules))
     if rules.themes:
-        found.append("themes (the plan rates no themes yet)")
+        found.append(THEMES)
     return found
 
 
 def json_unsupported(rules: RuleSet) -> list[str]:
-    """Why the plan cannot write this rule set's JSON, one reason per construct (empty: it can)."""
+    """Why the plan cannot write this rule set's JSON, one reason per construct (empty: it can). Themes are one:
+    the assessments from which report_run rates them (with `themes`) are not."""
     found = compared_unsupported(rules)
     for spec in rules.indicators.values():
-        if spec.decimals is not None:
-            found.append(f"indicator {spec.id}: `decimals` (reasons at fixed places)")
+        if spec.decimals is not None and spec.decimals > MOST_DECIMALS:
+            found.append(f"indicator {spec.id}: `decimals` above {MOST_DECIMALS} (reasons at that many places)")
         if spec.arrow.compare.method == "year":  # the others the plan cannot compute (support.py)
             found.append(f"indicator {spec.id}: the reasons of `compare latest with {spec.arrow.compare.method}`")
         if spec.rag is not None and any(c.span is None for c in spec.rag.clauses):
@@ -333,8 +341,7 @@ class _Json:
         kept = ["lperiod", "eperiod", "arrow", "rag", "line", "clause", "met", "on_path", "within", "unknown"]
         select = exp.select(column("ord", "a"), column("position", "i"), column("indicator", "i"),
                             column("head", "i"), _cat('"', escaped, '"').as_("area_json"),
-                            *(self.c.without_value(c, "i", column(c, r)).as_(c) if c in DECIDED else column(c, r)
-                              for c in kept), *(_null(c.copy()).as_(f"{n}_none") for n, c in
+                            *(self._decided(c, r) for c in kept), *(_null(c.copy()).as_(f"{n}_none") for n, c in
                                                             (("lv", lv), ("ev", ev), ("bv", bv))),
                             exp.EQ(this=ev.copy(), expression=lit(0, t)).as_("ev_zero"),
                             _null(column("jn", r)).as_("jn_none"),
@@ -356,25 +363,64 @@ class _Json:
             select = select.join(exp.alias_(exp.table_("jany"), "y"), on=on["y"], join_type="left")
         return select
 
+    def _decided(self, name: str, table: str) -> exp.Expression:
+        """The column `name` of `table`; of what the rules decide (DECIDED), that of an assessment without a value
+        too, where the rules decide one (sql_plan._Compiler.without_value)."""
+        found = column(name, table)
+        decided = self.c.without_value(name, "i", found) if name in DECIDED else found
+        return found if decided is found else decided.as_(name)
+
     def _parts(self) -> exp.Select:
         select = exp.select("*").from_("jjoined")
         for name in JSON_NUMBERS:
             select = select.select(*self._number_parts(name, column(f"{name}_n"), column(f"{name}_d")), copy=False)
         for name in PLAIN:
             n, d = column(f"{name}_n"), column(f"{name}_d")
+            places, scale = self._places(name, n, d)
             scaled = exp.Add(this=exp.Mul(this=exp.Mul(this=lit(2, self.t), expression=exp.Abs(this=n)),
-                                          expression=lit(10 ** PLACES, self.t)), expression=exp.Paren(this=d))
+                                          expression=scale), expression=exp.Paren(this=d))
             two_d = exp.Mul(this=lit(2, self.t), expression=exp.Paren(this=d.copy()))
             select = select.select(exp.LT(this=n.copy(), expression=lit(0, self.t)).as_(f"{name}_neg"),
                                    quotient(scaled, two_d, self.o.dialect, self.t).as_(f"{name}_q"), copy=False)
+            if not isinstance(places, exp.Literal):
+                select = select.select(places.as_(f"{name}_places"), copy=False)
         return select
+
+    def _places(self, name: str, n: exp.Expression, d: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
+        """How many places a reason shows the number `name` (n / d) at, row by row, and 10 to that power: PLACES,
+        or the indicator's `decimals` (Facts.num: one more for a computed number not exact at them)."""
+        fixed = self._fixed() if name in FIXED else {}
+        if not fixed:
+            return exp.Literal.number(PLACES), lit(10 ** PLACES, self.t)
+        places, scale = exp.Case(), exp.Case()
+        for decimals, ids in fixed.items():
+            if FIXED[name]:
+                exact_there = exp.EQ(this=exp.Mod(this=exp.Mul(this=exp.Paren(this=n.copy()),
+                                                               expression=lit(10 ** decimals, self.t)),
+                                                  expression=exp.Paren(this=d.copy())), expression=lit(0, self.t))
+                places = places.when(exp.and_(_member(ids), exact_there), exp.Literal.number(decimals))
+                scale = scale.when(exp.and_(_member(ids), exact_there.copy()), lit(10 ** decimals, self.t))
+                decimals += 1
+            places = places.when(_member(ids), exp.Literal.number(decimals))
+            scale = scale.when(_member(ids), lit(10 ** decimals, self.t))
+        return places.else_(exp.Literal.number(PLACES)), scale.else_(lit(10 ** PLACES, self.t))
+
+    def _places_column(self, name: str) -> exp.Expression:
+        """How many places the reasons show the number `name` at (the column _parts made, where rules vary it)."""
+        return column(f"{name}_places") if name in FIXED and self._fixed() else exp.Literal.number(PLACES)
+
+    def _fixed(self) -> dict[int, list[str]]:
+        """The indicators whose rules set `decimals`, by it."""
+        return _grouped({spec.id: spec.decimals for spec in self.c.specs if spec.decimals is not None})
 
     def _digits(self) -> exp.Select:
         select = exp.select("*")
         for name in PLAIN:
             digits = exp.cast(column(f"{name}_q"), "VARCHAR")
-            width = exp.cast(exp.Greatest(this=exp.Length(this=digits),
-                                          expressions=[exp.Literal.number(PLACES + 1)]), "INT")
+            places = self._places_column(name)
+            least = exp.Literal.number(PLACES + 1) if isinstance(places, exp.Literal) else \
+                exp.Add(this=places, expression=exp.Literal.number(1))
+            width = exp.cast(exp.Greatest(this=exp.Length(this=digits), expressions=[least]), "INT")
             select = select.select(exp.func("LPAD", digits.copy(), width, _s("0")).as_(f"{name}_digits"), copy=False)
         return select.from_("jparts")
 
@@ -388,13 +434,18 @@ class _Json:
         select = exp.select(*(column(c) for c in kept))
         select = select.select(*(self._number(name).as_(f"j_{name}") for name in JSON_NUMBERS), copy=False)
         for name in PLAIN:
-            digits = column(f"{name}_digits")
-            cut = exp.Sub(this=exp.Length(this=digits), expression=exp.Literal.number(PLACES))
+            digits, places = column(f"{name}_digits"), self._places_column(name)
+            cut = exp.Sub(this=exp.Length(this=digits), expression=places)
             text = _cat(exp.Substring(this=digits, start=exp.Literal.number(1), length=cut), ".",
                         exp.Substring(this=digits.copy(), start=exp.Add(this=cut.copy(),
                                                                         expression=exp.Literal.number(1))))
-            trimmed = exp.Trim(this=exp.Trim(this=text, expression=_s("0"), position="TRAILING"),
-                               expression=_s("."), position="TRAILING")
+            trimmed: exp.Expression = exp.Trim(this=exp.Trim(this=text, expression=_s("0"), position="TRAILING"),
+                                               expression=_s("."), position="TRAILING")
+            fixed = [i for ids in self._fixed().values() for i in ids] if name in FIXED else []
+            if fixed:  # at the rule's places, untrimmed (Facts.num): with none, the digits alone
+                whole = exp.EQ(this=places.copy(), expression=exp.Literal.number(0))
+                trimmed = (exp.Case().when(exp.and_(_member(fixed), whole), digits.copy())
+                           .when(_member(fixed), text.copy()).else_(trimmed))
             negative = column(f"{name}_neg")
             shown = exp.Case().when(exp.and_(negative, exp.NEQ(this=column(f"{name}_q"), expression=lit(0, self.t))),
                                     _cat("-", trimmed)).else_(trimmed.copy())
@@ -585,8 +636,8 @@ class _Words:
                           "suppressed", "n/a"),
                     " for ", exp.Substring(this=column("gap"), start=exp.Literal.number(1),
                                             length=exp.Length(this=column("gap")) - 1), '"')
-        decided = self._rag() if tests_data(self.spec.rag) else _s("")  # rules that rate having no data
-        absent = _cat(exp.Case().when(exp.Not(this=_null(column("gap"))), gaps).else_(nothing), rag_none, decided)
+        absent = _cat(exp.Case().when(exp.Not(this=_null(column("gap"))), gaps).else_(nothing), rag_none,
+                      *([self._rag()] if tests_data(self.spec.rag) else []))  # rules that rate having no data
         known = _cat('"latest value ', column("p_pv"), " in ", column("lperiod"), '"', self._peak(), self._arrow(),
                      self._target(), self._rag() if not no_rag else _s(rag_none))
         return exp.Case().when(column("lv_none"), absent).else_(known)

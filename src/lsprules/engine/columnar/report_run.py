@@ -21,11 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from lsprules.core.periods import Period, PeriodKind
+from lsprules.data.model import Area
 from lsprules.engine.columnar.input_checks import Checked, Fallback
 from lsprules.engine.columnar.json_plan import (
     COMPARED_COLUMNS,
     ITEM,
     REPORT_COLUMNS,
+    THEMES,
     compared_unsupported,
     compile_compared_stages,
     compile_report_stages,
@@ -39,8 +41,10 @@ from lsprules.engine.interpreter import (
     EvaluationStream,
     Gap,
     Point,
+    ThemeResult,
     _same_kind_period,
     _unit_word,
+    assess_theme,
 )
 from lsprules.lang import nodes
 from lsprules.lang.resolve import IndicatorSpec, RuleSet
@@ -90,7 +94,7 @@ class ReportAssessments:
         assert self.columns == REPORT_COLUMNS, "a run of only the compared facts makes no assessments"
         maker = self.making.maker()
         parts = (part for batch in self.batches for part in maker.parts(batch))
-        return EvaluationStream(self.making.rules.file, self.making.at, False, parts)
+        return EvaluationStream(self.making.rules.file, self.making.at, bool(self.making.rules.themes), parts)
 
     def compared(self) -> Iterator[Compared]:
         """What a rule change's impact compares of each assessment (AreaMaker.compared), in order, from a run of
@@ -101,12 +105,17 @@ class ReportAssessments:
 
 
 def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", period: str | None = None,
-                    areas: Sequence[str] | None = None, compared_only: bool = False) -> ReportAssessments | Fallback:
+                    areas: Sequence[str] | None = None, compared_only: bool = False,
+                    themes: bool = False) -> ReportAssessments | Fallback:
     """`evaluate_stream(rules, dataset, period, areas)` of a plain long-form CSV (or, in DuckDB, Parquet) file, from
     the plan run in `engine` ("polars" or "duckdb"); or why not (json_run.evaluate_json's reasons). `compared_only`:
-    a run of only what a rule change's impact compares (json_plan.compile_compared_stages), for `diff --data`."""
+    a run of only what a rule change's impact compares (json_plan.compile_compared_stages), for `diff --data`.
+    `themes`: each area's theme ratings too, rated from its assessments as the interpreter rates them (a report's
+    ratings one period earlier would need a second run: without `themes`, rules with themes are refused)."""
     reasons, stages, cannot = (compared_unsupported(rules), compile_compared_stages, "express") if compared_only \
         else (json_unsupported(rules), compile_report_stages, "write the reasons of")
+    if themes:
+        reasons = [reason for reason in reasons if reason != THEMES]
     if reasons:
         return Fallback(f"the plan cannot {cannot} " + "; ".join(reasons))
     ran = run_stages(rules, Path(path), engine, period, areas, stages)
@@ -149,6 +158,7 @@ class AreaMaker:
         self.unit = 10 ** found.scale  # the plan's values are integers at the data's scale
         self.at = at
         self.specs = list(rules.indicators.values())
+        self.themes = rules.themes
         self.units = [_unit_word(spec.unit) for spec in self.specs]
         self.paths = [_path_ends(spec, kind) for spec in self.specs]
         self.numbers: dict[tuple[int, int], Fraction] = {}
@@ -156,10 +166,20 @@ class AreaMaker:
         self.traces: dict[str, tuple[ClauseTrace, ...]] = {}
 
     def parts(self, batch: Batch) -> Iterator[AreaResults]:
-        """The results of each area of a batch of whole areas, in order."""
+        """The results of each area of a batch of whole areas, in order, with its theme ratings."""
         rows = batch if isinstance(batch, list) else batch.rows()
         for _, area in groupby(rows, key=lambda row: row[0]):
-            yield AreaResults(tuple(self.assessment(row) for row in area), ())
+            assessments = tuple(self.assessment(row) for row in area)
+            yield AreaResults(assessments, self._themes(assessments))
+
+    def _themes(self, assessments: tuple[Assessment, ...]) -> tuple[ThemeResult, ...]:
+        """The area's theme ratings, rated from its assessments by the interpreter's own rule (the plan's files
+        print no ratings to check, so the area holds none)."""
+        if not self.themes or not assessments:
+            return ()
+        results = {a.indicator: a for a in assessments}
+        area = Area(assessments[0].area, {})
+        return tuple(assess_theme(theme, area, results, self.at) for theme in self.themes)
 
     def compared(self, batch: Batch) -> Iterator[Compared]:
         """Of each row of a batch of COMPARED_COLUMNS, what a rule change's impact compares (audit/impact.py): its
@@ -189,7 +209,8 @@ class AreaMaker:
             series=self._series(spec.id, series), previous=previous, change=number(cn, cd),
             change_pct=number(pn, pd), arrow=arrow or "na", rag=rag, target=target, trajectory=number(jn, jd),
             target_met=met, on_trajectory=on_path, reasons=_reasons(reasons), rule_line=line,
-            clauses=self._traces(clauses), discrepancies=(), decimals=places or 0, target_path=path,
+            clauses=self._traces(clauses), discrepancies=(),
+            decimals=spec.decimals if spec.decimals is not None else places or 0, target_path=path,
             assessed_at=self.at)
 
     def _number(self, n: int | None, d: int | None) -> Fraction | None:
