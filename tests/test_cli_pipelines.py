@@ -308,7 +308,7 @@ def test_ctrl_c_during_a_duckdb_query_says_interrupted_and_exits_130(monkeypatch
 def test_duckdb_interrupt_is_an_interruption_and_other_runtime_errors_are_bugs():
     import duckdb
 
-    from lsprules.cli.app import interrupted_query
+    from lsprules.core.interrupts import interrupted_query
 
     connection = duckdb.connect()
     threading.Timer(0.3, connection.interrupt).start()
@@ -366,3 +366,24 @@ def test_a_reader_that_takes_part_of_a_large_output_stops_every_engine_alike(tmp
 def test_an_input_error_keeps_exit_2_though_the_reader_has_gone():
     gone = _into_a_pipe_read_for(["explain", "rules/crime.rules", str(DATASET)], 0)
     assert gone.returncode == 2 and b"error[E003]" in gone.stderr
+
+
+def test_a_reader_gone_matters_only_when_a_write_to_it_failed(tmp_path: Path):
+    written = tmp_path / "out.csv"
+    to_a_file = _into_a_pipe_read_for(["evaluate", "rules/crime.rules", str(DATASET), "-o", str(written)], 0)
+    assert to_a_file.returncode == 0 and written.read_text(encoding="utf-8").startswith("Redcar")
+    assert _into_a_pipe_read_for(["--version"], 0).returncode == 141  # it wrote, and the write failed
+
+
+def test_an_interrupted_duckdb_read_is_not_taken_for_a_file_duckdb_cannot_read():
+    import duckdb
+
+    from lsprules.core.interrupts import unless_interrupted
+
+    connection = duckdb.connect()
+    threading.Timer(0.3, connection.interrupt).start()
+    with pytest.raises(duckdb.InterruptException) as stopped:
+        connection.execute("SELECT count(*) FROM range(10000000000000) t(x) WHERE x % 7 = 3").fetchall()
+    with pytest.raises(KeyboardInterrupt):
+        unless_interrupted(stopped.value)
+    unless_interrupted(duckdb.ConversionException("not a number"))  # a real failure: the caller steps aside

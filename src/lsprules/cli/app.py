@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import select
-import stat
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -32,6 +30,7 @@ from lsprules.cli.sql import sql
 from lsprules.cli.test import run_rule_tests
 from lsprules.cli.values import quick_values
 from lsprules.core.files import Terminated
+from lsprules.core.interrupts import interrupted_query
 
 plain_help()
 quick_values()
@@ -126,32 +125,13 @@ def main() -> None:
         sys.exit(EXIT_ERROR)
 
 
-def interrupted_query(exc: BaseException) -> bool:
-    """Whether `exc` is DuckDB's answer to Ctrl-C (or an interrupt) during a query rather than a bug."""
-    # DuckDB turns a KeyboardInterrupt that arrives while it runs a query into RuntimeError("Query interrupted"),
-    # and Connection.interrupt() into InterruptException; neither is a KeyboardInterrupt any more.
-    duckdb = sys.modules.get("duckdb")
-    if duckdb is not None and isinstance(exc, duckdb.InterruptException):
-        return True
-    return type(exc) is RuntimeError and str(exc) == "Query interrupted"
-
-
 SIGPIPE_EXIT = 141  # 128 + SIGPIPE: how a shell reports a command whose reader went away (`cat big | head`)
 
 
 def reader_gone() -> bool:
-    """Whether standard output is a pipe whose reader has gone (`lsprules … | head`)."""
-    # Python reports a reader gone only for a later write (typer then exits 1), and after a partial write not at
-    # all (exit 0): the pipe itself says so alike for every command and engine, as POLLERR on its writing end.
-    try:
-        number = sys.__stdout__.fileno() if sys.__stdout__ else -1
-        if number < 0 or not stat.S_ISFIFO(os.fstat(number).st_mode):
-            return False
-        poller = select.poll()
-        poller.register(number, select.POLLOUT)
-        return any(events & select.POLLERR for _, events in poller.poll(0))
-    except (OSError, ValueError):
-        return False
+    """Whether a write to standard output failed because its reader had gone (`lsprules … | head`)."""
+    # typer catches that BrokenPipeError inside the command, wraps standard output to silence it, and exits 1.
+    return type(sys.stdout).__name__ == "PacifyFlushWrapper"
 
 
 def _gone_quietly() -> None:

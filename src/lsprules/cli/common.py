@@ -75,6 +75,9 @@ def refuse_overwriting_inputs(output: Path | None, inputs: list[Path], *, throug
                                     "output there would replace it", hint="write the output to another file")])
 
 
+STDOUT_SLICE = 1 << 16  # characters written to standard output at a time
+
+
 def emit(text: str | bytes, output: Path | None, *, through_symlink: bool = False) -> None:
     """Write to a file atomically (a regular file only: see core.files.output_target), or to standard output
     (binary output, a Word document, only when asked for with `-o -`)."""
@@ -106,7 +109,9 @@ def output_sink(output: Path | None, *, through_symlink: bool = False) -> Iterat
     if to_stdout(output):
 
         def show(text: str) -> None:
-            sys.stdout.write(text)
+            # In slices: after a partial write Python may lose a reader's going (EPIPE); the next slice then fails.
+            for start in range(0, len(text), STDOUT_SLICE):
+                sys.stdout.write(text[start:start + STDOUT_SLICE])
 
         yield show
         sys.stdout.flush()

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprules.core.csv_cells import COLUMNS
+from lsprules.core.interrupts import unless_interrupted
 from lsprules.engine.columnar.input_checks import (
     MISSING_PATTERN,
     NUMBER_PATTERN,
@@ -119,7 +120,8 @@ def load_checked(connection: duckdb.DuckDBPyConnection, path: Path) -> Checked |
             "CREATE TEMP TABLE observations AS SELECT *, row_number() OVER () AS rn FROM "
             "read_csv(?, header = true, columns = ?, delim = ',', quote = '', escape = '', auto_detect = false, "
             "strict_mode = true, null_padding = false)", [str(path), columns])
-    except Exception:
+    except Exception as error:
+        unless_interrupted(error)
         return Fallback("DuckDB cannot read the file as plain CSV")
     return _checked(connection)
 

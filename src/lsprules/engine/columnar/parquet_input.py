@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lsprules.core.interrupts import unless_interrupted
 from lsprules.data.readers.long_form import REQUIRED
 from lsprules.data.readers.parquet_footer import footer_bytes_of
 from lsprules.data.readers.parquet_reader import INTEGERS, footer_problem
@@ -46,7 +47,8 @@ def cast_columns(connection: duckdb.DuckDBPyConnection, path: Path) -> list[str]
         return Fallback("more columns than the limit csv_columns, or a damaged footer")
     try:
         described = connection.execute(f"DESCRIBE SELECT * FROM {READ}", [str(path)]).fetchall()
-    except Exception:  # not Parquet, damaged: the reference reader reports it (E316, E317)
+    except Exception as error:  # not Parquet, damaged: the reference reader reports it (E316, E317)
+        unless_interrupted(error)
         return Fallback("DuckDB cannot read the file as Parquet")
     types = {str(row[0]): str(row[1]) for row in described}
     if len(described) != len(REQUIRED) or set(types) != set(REQUIRED):
@@ -81,7 +83,8 @@ def load_parquet(connection: duckdb.DuckDBPyConnection, path: Path) -> Fallback 
         longest = connection.execute(
             "SELECT coalesce(max(greatest(coalesce(strlen(area), 0), coalesce(strlen(indicator), 0), "
             "coalesce(strlen(period), 0), coalesce(strlen(value), 0))), 0) FROM observations").fetchone()
-    except Exception:  # beyond DuckDB's memory limit, or damaged past its footer
+    except Exception as error:  # beyond DuckDB's memory limit, or damaged past its footer
+        unless_interrupted(error)
         return Fallback("DuckDB cannot read the file as Parquet")
     # strlen counts bytes, never fewer than the characters the reference reader counts: a cell it refuses (E708)
     # is never run here, and one of many bytes but few enough characters only goes to the reference, which reads it.
