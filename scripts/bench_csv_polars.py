@@ -20,7 +20,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path("/tmp/b")
@@ -56,6 +58,21 @@ def timed(path: str | None, command: list[str]) -> tuple[float, float, int]:
     return wall, float(user) + float(system), int(peak)
 
 
+Name = TypeVar("Name")
+
+
+def interleaved(commands: Mapping[Name, tuple[str | None, list[str]]],
+                rounds: int) -> dict[Name, list[tuple[float, float, int]]]:
+    """Each command once untimed (caches warm), then `rounds` times, round by round: `timed`'s figures by name."""
+    found: dict[Name, list[tuple[float, float, int]]] = {name: [] for name in commands}
+    for path, command in commands.values():
+        timed(path, command)
+    for _ in range(rounds):
+        for name, (path, command) in commands.items():
+            found[name].append(timed(path, command))
+    return found
+
+
 def main() -> None:
     before, sizes = sys.argv[1], sys.argv[2].split(",")
     rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 5
@@ -63,13 +80,8 @@ def main() -> None:
         out = Path(folder)
         for size in sizes:
             runners = commands(size, before, out)
-            found: dict[str, list[tuple[float, float, int]]] = {name: [] for name in runners}
             load = os.getloadavg()[0]
-            for path, command in runners.values():
-                timed(path, command)
-            for _ in range(rounds):
-                for name, (path, command) in runners.items():
-                    found[name].append(timed(path, command))
+            found = interleaved(runners, rounds)
             same = len({(out / name).read_bytes() for name in ("before.csv", "after.csv", "auto-before.csv",
                                                                 "auto.csv")}) == 1
             print(f"\n{size} ({time.strftime('%H:%M', time.gmtime())} UTC, load average {load:.2f} -> "

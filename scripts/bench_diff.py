@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_csv_polars import DATA, ROOT, timed
+from bench_csv_polars import DATA, ROOT, interleaved
 
 ENGINES = ("auto", "duckdb", "interpreter")
 
@@ -52,12 +52,7 @@ def main() -> None:
             if before:
                 commands |= {f"{engine}, before": (before, command(engine, f"{engine}-before"))
                              for engine in ("auto", "duckdb")}
-            found: dict[str, list[tuple[float, float, int]]] = {name: [] for name in commands}
-            for path, line in commands.values():
-                timed(path, line)
-            for _ in range(rounds):
-                for name, (path, line) in commands.items():
-                    found[name].append(timed(path, line))
+            found = interleaved(commands, rounds)
             same = len({(out / f"{name}.txt").read_bytes() for name in ENGINES}
                        | {(out / f"{name}-before.txt").read_bytes() for name in ("auto", "duckdb") if before}) == 1
             print(f"\n{size} ({time.strftime('%H:%M', time.gmtime())} UTC, {rounds} rounds; the same bytes: {same})\n")

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_csv_polars import DATA, timed
+from bench_csv_polars import DATA, interleaved
 
 FORMATS = ("csv", "json", "markdown")
 READ = "import sys; from lsprules.data.load import load_any; load_any(sys.argv[1])"
@@ -61,12 +61,7 @@ def main() -> None:
                 commands[(output, "auto")] = (here, command("auto", "auto"))
                 if before:
                     commands[(output, "auto, before")] = (before, command("auto", "before"))
-            found: dict[tuple[str, str], list[tuple[float, float, int]]] = {name: [] for name in commands}
-            for path, line in commands.values():
-                timed(path, line)
-            for _ in range(rounds):
-                for name, (path, line) in commands.items():
-                    found[name].append(timed(path, line))
+            found = interleaved(commands, rounds)
             print(f"\n{size} as JSON ({data.stat().st_size / 2**20:.1f} MiB; "
                   f"{time.strftime('%H:%M', time.gmtime())} UTC, {rounds} rounds)\n")
             print("| output | run | median wall | min wall | median CPU | peak RSS | the same bytes |")
