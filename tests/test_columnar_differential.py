@@ -139,6 +139,73 @@ def test_quarters_compared_with_the_same_quarter_a_year_earlier(tmp_path, engine
     agree(rules, write(tmp_path, "m.csv", months), engine=engine)
 
 
+ANNUAL = """indicator helped {
+ polarity higher_is_better
+ target {
+  annual 1200 in 2007/08 profiled by 20 %, 25 %, 25 %, 30 % cumulative
+ }
+ rag {
+  green when target met
+  amber when within 10 % of target
+  red otherwise
+ }
+}
+indicator burglaries {
+ polarity lower_is_better
+ target {
+  annual 400.5 in 2007 profiled evenly
+ }
+ rag {
+  green when target met
+  red when has target
+ }
+}
+indicator wrong_shares {
+ polarity lower_is_better
+ target {
+  annual 90 in 2007/08 profiled by 5 %, 5 %, 10 %, 10 %, 10 %, 10 %, 10 %, 10 %, 10 %, 10 %, 5 %, 5 %
+ }
+ rag {
+  green when target met
+  red when no target
+ }
+}
+indicator from_baseline {
+ polarity higher_is_better
+ target {
+  baseline QUARTER
+  annual 99999999999 in 2007/08 profiled by 10 %, 20 %, 30 %, 40 %
+ }
+ rag {
+  green when more than 5 % better than target
+  amber when target met
+  red otherwise
+ }
+}
+"""
+
+
+@with_spark
+@pytest.mark.parametrize("kind", ["financial_quarter", "quarter", "month", "financial_year"])
+def test_annual_targets_profiled_over_the_year(tmp_path, engine, kind):
+    """Each part of the year's target, or its total to date; a period outside the year, shares that do not fit the
+    data's periods, a baseline that must have a value, a target too big for 64 bits: as the interpreter judges."""
+    periods = {"financial_quarter": [f"{y}/{(y + 1) % 100:02}-Q{q}" for y in (2006, 2007, 2008) for q in (1, 2, 3, 4)],
+               "quarter": [f"{y}-Q{q}" for y in (2006, 2007, 2008) for q in (1, 2, 3, 4)],
+               "month": [f"{y}-{m:02}" for y in (2007, 2008) for m in range(1, 13)],
+               "financial_year": YEARS}[kind]
+    rules = write(tmp_path, "r.rules", ANNUAL.replace("QUARTER", periods[2]))
+    rng = random.Random(7)
+    values = ["", "na", "100", "240", "239.9", "540", "600", "900", "1200", "1320", "1321", "100.125", "200.25",
+              "10000000000", "49999999999.5"]
+    lines = [f"A{a},{i},{p},{rng.choice(values)}\n" for a in range(12) for i in ("helped", "burglaries",
+             "wrong_shares", "from_baseline") for p in periods if rng.random() < 0.8]
+    data = write(tmp_path, "d.csv", HEADER + "".join(lines))
+    assert unsupported(load_rules(rules)) == []
+    for period in (None, periods[len(periods) // 2], periods[-1]):
+        agree(rules, data, period=period, engine=engine)
+
+
 # --- random rules on random data: every construct the plan expresses ------------------------------------
 
 ARROW = st.tuples(st.sampled_from(["", "compare latest with previous", "compare latest with same period last year"]),
@@ -152,7 +219,8 @@ TARGET = st.sampled_from([
     "target {\n reach 40 by 2006/07\n trajectory flat\n }", "target {\n increase by 5 % by 2007/08\n }",
     "target {\n baseline 2009/10\n reduce by 5 by 2010/11\n }", "target {\n baseline 2005/06\n reach 45 by 2007\n }",
     "target {\n baseline 2003/04\n increase by 3 by 2005/06\n }",
-    "target {\n baseline 2005/06\n reach 45 by 2005/06\n }"])
+    "target {\n baseline 2005/06\n reach 45 by 2005/06\n }",
+    "target {\n annual 60 in 2006/07 profiled evenly\n }"])  # no target: a year of years cannot be profiled
 RAG = st.sampled_from([
     "", "rag {\n green when on trajectory\n red when arrow is na\n amber when arrow is up\n red otherwise\n }",
     "rag {\n green when target met\n amber when not (arrow is down)\n red otherwise\n }",

@@ -954,15 +954,9 @@ class Facts:
             return
         self.target_path = list(path)
         here = next((value for period, value in path if period == at), None)
-        if here is None:
-            self.reasons.append(f"no target for {at}: the annual target is for {goal.period} "
-                                f"({path[0][0]}–{path[-1][0]})")
-            return
-        self.target = self.trajectory = here
-        how = f"by {', '.join(_quantity_words(q) for q in goal.shares)}" if goal.shares else "evenly"
-        kind = "cumulative " if goal.cumulative else ""
-        self.reasons.append(f"target {plain(here)} for {at}: {kind}profile of the annual {_quantity_words(goal.amount)}"
-                            f" for {goal.period}, {how}")
+        self.reasons.append(annual_words(goal, path, at.label))
+        if here is not None:
+            self.target = self.trajectory = here
 
     def _goal_value(self, goal: nodes.ChangeStmt | nodes.ReachStmt, base: _Baseline | None) -> Fraction | None:
         amount = exact(goal.amount.value)
@@ -1273,6 +1267,18 @@ def annual_profile(goal: nodes.AnnualStmt, kind: PeriodKind) -> list[tuple[Perio
         total += share
         values.append(annual * (total if goal.cumulative else share) / HUNDRED)
     return list(zip(parts, values, strict=True))
+
+
+def annual_words(goal: nodes.AnnualStmt, path: list[tuple[Period, Fraction]], at: str) -> str:
+    """The reason an annual target gives at the period labelled `at`: its part of the profile `path`
+    (annual_profile), or why it has none there."""
+    here = next((value for period, value in path if period.label == at), None)
+    if here is None:
+        return f"no target for {at}: the annual target is for {goal.period} ({path[0][0]}–{path[-1][0]})"
+    how = f"by {', '.join(_quantity_words(q) for q in goal.shares)}" if goal.shares else "evenly"
+    kind = "cumulative " if goal.cumulative else ""
+    return f"target {plain(here)} for {at}: {kind}profile of the annual {_quantity_words(goal.amount)} for " \
+        f"{goal.period}, {how}"
 
 
 def _linear(start: Period, start_value: Fraction, end: Period, end_value: Fraction, at: Period) -> Fraction | None:

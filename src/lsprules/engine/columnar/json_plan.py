@@ -34,7 +34,15 @@ from lsprules.engine.columnar.exact import (
 )
 from lsprules.engine.columnar.sql_plan import PlanOptions, _Compiler, _grouped, _Judge, column, compile_extended
 from lsprules.engine.columnar.support import unsupported
-from lsprules.engine.interpreter import Facts, _clause_words, _goal_words, _quantity_words, _unit_word
+from lsprules.engine.interpreter import (
+    Facts,
+    _clause_words,
+    _goal_words,
+    _quantity_words,
+    _unit_word,
+    annual_profile,
+    annual_words,
+)
 from lsprules.lang import nodes
 from lsprules.lang.resolve import IndicatorSpec, RuleSet, tests_data
 
@@ -681,7 +689,9 @@ class _Words:
             return _s("," + ITEM + '"' + _inner(f"target {_quantity_words(target.fixed.amount)}") + '"')
         goal = target.goal
         words: exp.Expression = _s("")
-        if goal is not None and isinstance(goal, nodes.ChangeStmt) and target.baseline is None:
+        if isinstance(goal, nodes.AnnualStmt):
+            words = self._annual(goal)
+        elif goal is not None and isinstance(goal, nodes.ChangeStmt) and target.baseline is None:
             words = _s("," + ITEM + '"no target: a change target needs a baseline period"')
         elif goal is not None:
             period = _inner(goal.period)
@@ -704,6 +714,19 @@ class _Words:
             return words
         missing = _inner(f"no trajectory: no value for the baseline period {target.baseline.period}")
         return _when(column("bv_none"), "," + ITEM + '"' + missing + '"', words)
+
+    def _annual(self, goal: nodes.AnnualStmt) -> exp.Expression:
+        """interpreter.Facts._annual_target's reason: the words of each period of the profile, and for any other
+        period those of one outside the year, around its label (the interpreter's own words, annual_words)."""
+        path = annual_profile(goal, self.j.c.o.kind)
+        if isinstance(path, str):
+            return _s("," + ITEM + '"' + _inner(f"no target: {path}") + '"')
+        node = exp.Case()
+        for period, _ in path:
+            node = node.when(exp.EQ(this=column("lperiod"), expression=_s(period.label)),
+                             _s("," + ITEM + '"' + _inner(annual_words(goal, path, period.label)) + '"'))
+        before, after = annual_words(goal, path, MARK).split(MARK)
+        return node.else_(_cat("," + ITEM + '"' + _inner(before), column("lperiod"), _inner(after) + '"'))
 
     def _rag(self) -> exp.Expression:
         assert self.spec.rag is not None

@@ -44,6 +44,7 @@ from lsprules.engine.interpreter import (
     ThemeResult,
     _same_kind_period,
     _unit_word,
+    annual_profile,
     assess_theme,
 )
 from lsprules.lang import nodes
@@ -161,6 +162,7 @@ class AreaMaker:
         self.themes = rules.themes
         self.units = [_unit_word(spec.unit) for spec in self.specs]
         self.paths = [_path_ends(spec, kind) for spec in self.specs]
+        self.profiles = [_annual_path(spec, kind) for spec in self.specs]
         self.numbers: dict[tuple[int, int], Fraction] = {}
         self.points: dict[str, tuple[Period, Fraction]] = {}
         self.traces: dict[str, tuple[ClauseTrace, ...]] = {}
@@ -199,9 +201,11 @@ class AreaMaker:
         earlier = number(en, ed)
         previous = None if earlier is None else Point(self.periods[eperiod], earlier)
         path: tuple[tuple[Period, Fraction], ...] = ()
-        ends = self.paths[position]
+        ends, profile = self.paths[position], self.profiles[position]
         if ends is not None and value is not None and target is not None and bn is not None:
             path = ((ends[0], Fraction(bn, bd)), (ends[1], target))
+        elif profile and value is not None and (bn is not None or spec.target is None or spec.target.baseline is None):
+            path = profile
         return Assessment(
             area=area, indicator=spec.id, title=spec.title, group=spec.group.id if spec.group else None,
             group_title=spec.group.title if spec.group else None, unit=self.units[position],
@@ -275,3 +279,12 @@ def _path_ends(spec: IndicatorSpec, kind: PeriodKind) -> tuple[Period, Period] |
     like = Period(kind, 0)
     start, end = _same_kind_period(target.baseline.period, like), _same_kind_period(target.goal.period, like)
     return None if start is None or end is None else (start, end)
+
+
+def _annual_path(spec: IndicatorSpec, kind: PeriodKind) -> tuple[tuple[Period, Fraction], ...]:
+    """The profile an annual target is drawn along (interpreter.Facts._annual_target's target_path), or ()."""
+    goal = spec.target.goal if spec.target is not None else None
+    if not isinstance(goal, nodes.AnnualStmt):
+        return ()
+    path = annual_profile(goal, kind)
+    return () if isinstance(path, str) else tuple(path)

@@ -35,6 +35,7 @@ from lsprules.engine.columnar.exact import (
     number_parts,
     number_text,
 )
+from lsprules.engine.interpreter import annual_profile
 from lsprules.lang import nodes
 from lsprules.lang.resolve import IndicatorSpec, RuleSet
 
@@ -509,10 +510,13 @@ class _Judge:
         if goal is None:
             return None, None
         base = self.bv if target.baseline is not None else None
+        if isinstance(goal, nodes.AnnualStmt):
+            profiled = self._annual(goal, base)
+            return profiled, profiled
         amount = Num.const(exact(goal.amount.value), t)
         if isinstance(goal, nodes.ReachStmt):
             end = amount
-        elif base is None or not isinstance(goal, nodes.ChangeStmt):  # support.py refuses an annual target
+        elif base is None:
             return None, None
         else:
             step = mul(absolute(base), Num.const(exact(goal.amount.value) / HUNDRED, t)) \
@@ -527,6 +531,17 @@ class _Judge:
         start = self.c._baseline_index(self.spec)
         assert start is not None  # a baseline found in the data has the data's kind of period
         return end, self._linear(base, end, start, end_index)
+
+    def _annual(self, goal: nodes.AnnualStmt, base: Num | None) -> Num | None:
+        """interpreter.Facts._annual_target: the part of the year's profile for the latest value's period (NULL
+        for a period outside the year; none when the year cannot be profiled over the data's periods)."""
+        path = annual_profile(goal, self.c.o.kind)
+        if isinstance(path, str):
+            return None
+        t, lp = self.t, column("lp")
+        parts: list[tuple[exp.Expression, Num | None]] = [
+            (exp.EQ(this=lp.copy(), expression=lit(period.index, t)), Num.const(value, t)) for period, value in path]
+        return self._when_known(case(parts, None, t), base)
 
     def _linear(self, base: Num, end: Num, start: int, finish: int) -> Num:
         """interpreter._linear at the latest value's period: from the baseline's value to the target's."""

@@ -66,8 +66,6 @@ def _indicator(spec: IndicatorSpec) -> list[Unsupported]:
     target = spec.target
     if target is not None and target.per_period:
         note("a target profiled by period", target.per_period[0].span)
-    if target is not None and isinstance(target.goal, nodes.AnnualStmt):
-        note("an annual target profiled over the year", target.goal.span)
     if target is not None and target.trajectory not in ("linear", "flat"):
         note(f"`trajectory {target.trajectory}`", target.span)
     for clause in spec.rag.clauses if spec.rag else ():
