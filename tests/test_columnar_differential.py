@@ -139,6 +139,23 @@ def test_quarters_compared_with_the_same_quarter_a_year_earlier(tmp_path, engine
     agree(rules, write(tmp_path, "m.csv", months), engine=engine)
 
 
+@with_spark
+def test_a_year_earlier_empty_or_absent_is_said_as_the_interpreter_says_it(tmp_path, engine):
+    """`compare latest with same period last year` with nothing a year earlier: suppressed, n/a, no row at all (the
+    JSON and the reports say which, cases re-collected there)."""
+    rules = write(tmp_path, "r.rules", "indicator visits {\n polarity higher_is_better\n arrow {\n"
+                  "  compare latest with same period last year\n }\n}\n"
+                  "indicator calls {\n polarity lower_is_better\n}\n")
+    series = {"suppressed": ["SUPPRESSED", "4"], "na": ["N/A", "5"], "blank": ["", "6"], "absent": [None, "7"],
+              "both": ["3", "8"], "earlier": ["3", None]}
+    lines = [f"{area},{indicator},{quarter},{value}\n" for area, values in series.items()
+             for indicator in ("visits", "calls") for quarter, value in zip(("2006-Q3", "2007-Q3"), values, strict=True)
+             if value is not None]
+    data = write(tmp_path, "d.csv", HEADER + "".join(lines) + "both,visits,2007-Q2,9\n")
+    for period in (None, "2007-Q2"):
+        agree(rules, data, period=period, engine=engine)
+
+
 ANNUAL = """indicator helped {
  polarity higher_is_better
  target {

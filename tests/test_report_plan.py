@@ -26,6 +26,7 @@ from lsprules.jobs.evaluate import evaluate_job, evaluate_pages
 from lsprules.lang.resolve import load_rules
 from test_columnar_differential import (  # noqa: F401  (collected here again, comparing assessments and reports)
     needs_gen,
+    test_a_year_earlier_empty_or_absent_is_said_as_the_interpreter_says_it,
     test_annual_targets_profiled_over_the_year,
     test_any_row_order_a_period_and_chosen_areas_agree,
     test_big_values_within_range_stay_exact,

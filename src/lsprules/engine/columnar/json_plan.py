@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from sqlglot import exp
 
 from lsprules.core.numbers import HUNDRED, exact
+from lsprules.core.periods import PER_YEAR
 from lsprules.engine.columnar.exact import (
     Num,
     absolute,
@@ -94,8 +95,6 @@ def json_unsupported(rules: RuleSet) -> list[str]:
     for spec in rules.indicators.values():
         if spec.decimals is not None and spec.decimals > MOST_DECIMALS:
             found.append(f"indicator {spec.id}: `decimals` above {MOST_DECIMALS} (reasons at that many places)")
-        if spec.arrow.compare.method == "year":  # the others the plan cannot compute (support.py)
-            found.append(f"indicator {spec.id}: the reasons of `compare latest with {spec.arrow.compare.method}`")
         if spec.rag is not None and any(c.span is None for c in spec.rag.clauses):
             found.append(f"indicator {spec.id}: a RAG clause without a line")
     return found
@@ -229,6 +228,7 @@ class _Json:
         self.o = compiler.o
         self.t = compiler.int_type
         self.ids = [s.id for s in compiler.specs]
+        self.by_year = [s.id for s in compiler.specs if s.arrow.compare.method == "year"]
 
     def layers(self) -> tuple[list[tuple[str, exp.Select]], exp.Select]:
         """The new layers and the final select."""
@@ -238,6 +238,8 @@ class _Json:
         ctes += [("jpoints", self._points()), ("jseries", self._series()), ("jrated", self._jrated())]
         if self.o.at is not None:
             ctes.append(("jany", self._any()))
+        if self.by_year:
+            ctes.append(("jyear", self._year_gaps()))
         ctes += [("jjoined", self._joined()), ("jparts", self._parts()), ("jdigits", self._digits()),
                  ("jtexts", self._texts())]
         return ctes, self.items("jtexts").order_by(column("ord"), column("position"), copy=False)
@@ -311,6 +313,19 @@ class _Json:
                     .from_(rows.subquery("r")).group_by(column("area"), column("indicator")))
         return exp.select(area.as_("area"), indicator.as_("indicator")).distinct().from_("obs").where(ids)
 
+    def _year_gaps(self) -> exp.Select:
+        """The rows without a value of the indicators compared with the same period a year earlier, with their
+        missing word's code (s, n): why such a comparison may have nothing to compare with."""
+        suppressed = exp.EQ(this=exp.Lower(this=column("raw")), expression=_s("suppressed"))
+        area, indicator = self._texts_of("area", "indicator")
+        return (exp.select(area.as_("area"), indicator.as_("indicator"), column("period"),
+                           _when(suppressed, "s", "n").as_("code"))
+                .from_("jobs").where(exp.and_(_null(column("v")), _member(self.by_year))))
+
+    def _texts_of(self, *names: str) -> list[exp.Expression]:
+        """Columns of areas or indicators as text (polars' are categories, joined here with text)."""
+        return [exp.cast(column(n), "VARCHAR") if self.o.dialect == "polars" else column(n) for n in names]
+
     # --- facts in words -------------------------------------------------------------------------------
 
     def _jrated(self) -> exp.Select:
@@ -321,7 +336,20 @@ class _Json:
             words = _Words(judge)
             within = within.when(_member(ids), words.within())
             unknown = unknown.when(_member(ids), words.unknown())
-        return select.select(within.as_("within"), unknown.as_("unknown"), copy=False)
+        select = select.select(within.as_("within"), unknown.as_("unknown"), copy=False)
+        if self.by_year:
+            select = select.select(self._year_ago().as_("yperiod"), copy=False)
+        return select
+
+    def _year_ago(self) -> exp.Expression:
+        """The label of the period a year before the latest value's, for the indicators compared with it: a CASE
+        over the data's periods (their labels are what the plan knows of them)."""
+        per_year = PER_YEAR[self.o.kind]
+        node = exp.Case()
+        for period in sorted(self.o.periods or (), key=lambda p: p.index):
+            node = node.when(exp.EQ(this=column("lperiod"), expression=_s(period.label)),
+                             _s(period.shift(-per_year).label))
+        return node if node.args.get("ifs") else exp.cast(exp.null(), "VARCHAR")
 
     def _joined(self) -> exp.Select:
         rows = []
@@ -369,7 +397,22 @@ class _Json:
                   .join(exp.alias_(exp.table_("jseries"), "s"), on=on["s"], join_type="left"))
         if self.o.at is not None:
             select = select.join(exp.alias_(exp.table_("jany"), "y"), on=on["y"], join_type="left")
+        if self.by_year:
+            on_year = exp.and_(on["s"].copy().transform(lambda node: column(node.name, "g") if isinstance(
+                node, exp.Column) and node.table == "s" else node), exp.EQ(this=column("period", "g"),
+                                                                          expression=column("yperiod", r)))
+            select = select.select(self._no_earlier(r), copy=False).join(
+                exp.alias_(exp.table_("jyear"), "g"), on=on_year, join_type="left")
         return select
+
+    def _no_earlier(self, r: str) -> exp.Expression:
+        """Facts._comparison_point's reason when nothing a year earlier compares (an empty value there, or none)."""
+        ago = column("yperiod", r)
+        word = _when(exp.EQ(this=column("code", "g"), expression=_s("s")), "suppressed", "n/a")
+        ahead = _cat("no arrow: there is no value for ", ago, " (same period a year earlier) to compare with")
+        return exp.Case().when(exp.Not(this=_null(column("period", "g"))),
+                               _cat(ahead, ": ", column("indicator", "i"), " is ", word, " for ", ago.copy())) \
+            .else_(_cat(ahead.copy(), " (too few data points)")).as_("no_earlier")
 
     def _decided(self, name: str, table: str) -> exp.Expression:
         """The column `name` of `table`; of what the rules decide (DECIDED), that of an assessment without a value
@@ -436,7 +479,8 @@ class _Json:
         """Each JSON number's text and each reason number's (interpreter.plain; `s`: signed as _signed)."""
         kept = ["ord", "position", "indicator", "head", "area_json", "lperiod", "eperiod", "arrow", "rag", "line",
                 "clause", "met", "on_path", "within", "unknown", "lv_none", "ev_none", "bv_none", "ev_zero",
-                "jn_none", "series", "gap"] + (["rows"] if self.o.at is not None else [])
+                "jn_none", "series", "gap"] + (["rows"] if self.o.at is not None else []) + \
+            (["no_earlier"] if self.by_year else [])
         if self.report:
             kept += ["area", "rseries", "places", *(f"{name}_{part}" for name in EXACT_NUMBERS for part in "nd")]
         select = exp.select(*(column(c) for c in kept))
@@ -666,8 +710,11 @@ class _Words:
         polarity = _inner(Facts(self.spec, [], {})._polarity_words())
         word = (exp.Case().when(exp.EQ(this=column("arrow"), expression=_s("up")), _s("▲ improved"))
                 .when(exp.EQ(this=column("arrow"), expression=_s("down")), _s("▼ worse")).else_(_s("◀▶ static")))
-        node = (exp.Case().when(column("ev_none"), _s("," + ITEM + '"no arrow: there is no previous available value '
-                                                      'to compare with (too few data points)"'))
+        none: exp.Expression = _s("," + ITEM + '"no arrow: there is no previous available value to compare with (too '
+                                  'few data points)"')
+        if self.spec.arrow.compare.method == "year":
+            none = _cat("," + ITEM + '"', column("no_earlier"), '"')
+        node = (exp.Case().when(column("ev_none"), none)
                 .when(exp.EQ(this=column("arrow"), expression=_s("peak")), _s("")))
         outside = ""
         if static is not None:
