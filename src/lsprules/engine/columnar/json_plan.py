@@ -269,10 +269,7 @@ class _Json:
         point = _cat("{\n          \"period\": \"", column("period"), '",\n          "value": ',
                      exp.Case().when(_null(column("v")), missing).else_(value), "\n        }")
         gap = exp.Case().when(_null(column("v")), _cat(column("period"), _when(suppressed.copy(), "s", "n")))
-        area: exp.Expression = column("area")
-        indicator: exp.Expression = column("indicator")
-        if self.o.dialect == "polars":  # categories there: text, to be joined with the text of the other side
-            area, indicator = exp.cast(area, "VARCHAR"), exp.cast(indicator, "VARCHAR")
+        area, indicator = self._texts_of("area", "indicator")
         select = exp.select(area.as_("area"), indicator.as_("indicator"), column("pidx"), point.as_("point"),
                             gap.as_("gapkey")).from_("jvals" if self.o.scale else "jobs")
         if self.report:
@@ -302,10 +299,7 @@ class _Json:
 
     def _any(self) -> exp.Select:
         """The area × indicator pairs with rows at all (with --period: some may lie after it)."""
-        area: exp.Expression = column("area")
-        indicator: exp.Expression = column("indicator")
-        if self.o.dialect == "polars":
-            area, indicator = exp.cast(area, "VARCHAR"), exp.cast(indicator, "VARCHAR")
+        area, indicator = self._texts_of("area", "indicator")
         ids = exp.In(this=column("indicator"), expressions=[_s(i) for i in self.ids])
         if self.report:  # with the places of every value, as the interpreter counts them (after the period too)
             rows = self.c._obs().select(column("value").as_("raw"), copy=False).where(ids)
@@ -391,16 +385,14 @@ class _Json:
                                    column("places", "s" if self.o.at is None else "y"), copy=False)
         on = {alias: exp.and_(exp.EQ(this=column("area", alias), expression=column("area", "a")),
                               exp.EQ(this=column("indicator", alias), expression=column("indicator", "i")))
-              for alias in (r, "s", "y")}
+              for alias in (r, "s", "y", "g")}
         select = (select.from_(exp.alias_(exp.table_("areas"), "a")).join(indicators, join_type="cross")
                   .join(exp.alias_(exp.table_("jrated"), r), on=on[r], join_type="left")
                   .join(exp.alias_(exp.table_("jseries"), "s"), on=on["s"], join_type="left"))
         if self.o.at is not None:
             select = select.join(exp.alias_(exp.table_("jany"), "y"), on=on["y"], join_type="left")
         if self.by_year:
-            on_year = exp.and_(on["s"].copy().transform(lambda node: column(node.name, "g") if isinstance(
-                node, exp.Column) and node.table == "s" else node), exp.EQ(this=column("period", "g"),
-                                                                          expression=column("yperiod", r)))
+            on_year = exp.and_(on["g"], exp.EQ(this=column("period", "g"), expression=column("yperiod", r)))
             select = select.select(self._no_earlier(r), copy=False).join(
                 exp.alias_(exp.table_("jyear"), "g"), on=on_year, join_type="left")
         return select
