@@ -1,8 +1,10 @@
 """lsprules in pipelines: `-` for standard input, settings files, --select/--ignore and suppression comments,
-SARIF, workflow annotations, and the options every command shares (-h, --color, --quiet, --verbose, --debug)."""
+SARIF, workflow annotations, the options every command shares (-h, --color, --quiet, --verbose, --debug), Ctrl-C
+and a reader that goes away."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -10,6 +12,8 @@ import signal
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -316,6 +320,81 @@ def test_duckdb_interrupt_is_an_interruption_and_other_runtime_errors_are_bugs()
         connection.execute("SELECT count(*) FROM range(10000000000000) t(x) WHERE x % 7 = 3").fetchall()
     assert interrupted_query(stopped.value)
     assert not interrupted_query(RuntimeError("a bug")) and not interrupted_query(ValueError("Query interrupted"))
+
+
+# --- Ctrl-C: `interrupted` on standard error, exit 130, whatever the command is doing -----------------------
+
+
+def _with_ctrl_c_as_in_a_terminal() -> None:
+    """In the child before it runs: SIGINT as a shell leaves it for a command (a test run in the background may
+    have it ignored or blocked, which the child would inherit)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _started(argv: list[str], cwd: Path, errors: Path, **streams: object) -> subprocess.Popen[bytes]:
+    """`python ARGV` as a terminal's foreground job: its own process group, standard error to the file `errors`."""
+    return subprocess.Popen([sys.executable, *argv], cwd=cwd, env=ENV, stdin=streams.get("stdin", subprocess.PIPE),
+                            stdout=streams.get("stdout", subprocess.DEVNULL), stderr=errors.open("wb"),
+                            start_new_session=True, preexec_fn=_with_ctrl_c_as_in_a_terminal)
+
+
+def _ctrl_c_once(process: subprocess.Popen[bytes], ready: Callable[[], bool], errors: Path) -> tuple[int, str]:
+    """Once `ready()` (polled, so a loaded machine only makes it later), press Ctrl-C: SIGINT to every process
+    of the job, as a terminal sends it. The exit code and standard error; the job's processes have all ended."""
+    deadline = time.monotonic() + 60
+    try:
+        while not ready():
+            assert process.poll() is None, f"ended before it was ready: {errors.read_text(encoding='utf-8')}"
+            assert time.monotonic() < deadline, "never ready"
+            time.sleep(0.01)
+        os.killpg(process.pid, signal.SIGINT)
+        code = process.wait(timeout=60)
+        while time.monotonic() < deadline:  # its worker processes, and the standard library's resource tracker
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("processes of the job are still running")
+    finally:  # a failed test leaves nothing running
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    return code, errors.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "-"],
+    ["fmt", "-"],
+    ["evaluate", str(RULES / "crime.rules"), "-", "--stdin-filename", "data.yaml"],
+    ["explain", str(RULES / "crime.rules"), "-", "--stdin-filename", "data.yaml", "--indicator", "theft_of_vehicle"],
+    ["sql", "-"],
+])
+def test_ctrl_c_in_a_command_says_interrupted_and_exits_130(tmp_path: Path, args: list[str]):
+    # typer turns a KeyboardInterrupt in a command into a silent exit 130. Each command here waits for standard
+    # input; --verbose names the settings file once the command line is read, before the command runs.
+    settings = tmp_path / "lsprules.toml"
+    settings.write_text("", encoding="utf-8")
+    errors = tmp_path / "stderr"
+    process = _started(["-m", "lsprules", "--verbose", *args], tmp_path, errors)
+    code, err = _ctrl_c_once(process, lambda: "settings from" in errors.read_text(encoding="utf-8"), errors)
+    assert (code, err) == (130, f"lsprules: settings from {settings}\ninterrupted\n")
+
+
+def test_python_m_lsprules_exits_130_though_ctrl_c_came_through_an_exec(tmp_path: Path):
+    # Ctrl-C often lands while a dataclass or namedtuple is being made, in an exec() of its code: CPython then
+    # notes it and, under `python -m`, ends by SIGINT (-2) after the exit 130 asked for.
+    (tmp_path / "exec_probe.py").write_text(
+        "import sys\nimport lsprules.jobs.check\n"
+        "def interrupted(*args, **kwargs):\n    exec('raise KeyboardInterrupt')\n"
+        "lsprules.jobs.check.run_check = interrupted\nsys.argv = ['lsprules', 'check', 'rules']\n"
+        "from lsprules.cli.app import main\nmain()\n", encoding="utf-8")
+    env = {**ENV, "PYTHONPATH": os.pathsep.join([str(tmp_path), ENV["PYTHONPATH"]])}
+    ran = subprocess.run([sys.executable, "-m", "exec_probe"], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert (ran.returncode, ran.stderr) == (130, "interrupted\n")
 
 
 # --- a reader that goes away (`lsprules … | head`) ----------------------------------------------------------
