@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -371,6 +372,7 @@ def _ctrl_c_once(process: subprocess.Popen[bytes], ready: Callable[[], bool], er
     ["evaluate", str(RULES / "crime.rules"), "-", "--stdin-filename", "data.yaml"],
     ["explain", str(RULES / "crime.rules"), "-", "--stdin-filename", "data.yaml", "--indicator", "theft_of_vehicle"],
     ["sql", "-"],
+    ["lsp"],
 ])
 def test_ctrl_c_in_a_command_says_interrupted_and_exits_130(tmp_path: Path, args: list[str]):
     # typer turns a KeyboardInterrupt in a command into a silent exit 130. Each command here waits for standard
@@ -381,6 +383,22 @@ def test_ctrl_c_in_a_command_says_interrupted_and_exits_130(tmp_path: Path, args
     process = _started(["-m", "lsprules", "--verbose", *args], tmp_path, errors)
     code, err = _ctrl_c_once(process, lambda: "settings from" in errors.read_text(encoding="utf-8"), errors)
     assert (code, err) == (130, f"lsprules: settings from {settings}\ninterrupted\n")
+
+
+def test_ctrl_c_stops_the_language_server_as_any_command(tmp_path: Path):
+    # pygls took Ctrl-C for the end of the session (exit 0), once its thread reading standard input had ended:
+    # with that input still open, as here and in a terminal, never.
+    errors = tmp_path / "stderr"
+    process = _started(["-m", "lsprules", "lsp"], tmp_path, errors, stdout=subprocess.PIPE)
+    assert process.stdin is not None and process.stdout is not None
+    request = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                          "params": {"processId": None, "rootUri": None, "capabilities": {}}}).encode()
+    process.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(request), request))
+    process.stdin.flush()
+    assert select.select([process.stdout], [], [], 60)[0], "the server never answered"
+    answered = process.stdout.read1(65536)  # the server's answer: it is serving
+    assert answered.startswith(b"Content-Length:"), answered
+    assert _ctrl_c_once(process, lambda: True, errors) == (130, "interrupted\n")
 
 
 def test_python_m_lsprules_exits_130_though_ctrl_c_came_through_an_exec(tmp_path: Path):

@@ -4,6 +4,7 @@ as typer reports it (a silent exit 130), and how every command stops for it: `in
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import NoReturn, TextIO
 
@@ -44,9 +45,13 @@ def interrupted_exit(stopped: SystemExit) -> bool:
     return False
 
 
-def stop_interrupted() -> NoReturn:
-    """Stop as Ctrl-C stops every command: `interrupted` on standard error, exit 130."""
+def stop_interrupted(*, at_once: bool = False) -> NoReturn:
+    """Stop as Ctrl-C stops every command: `interrupted` on standard error, exit 130; `at_once` without Python's
+    clean-up, which would wait for every thread (and one blocked reading standard input never ends)."""
     _written(sys.stderr, f"{INTERRUPTED}\n")
+    if at_once:
+        _written(sys.stdout, "")
+        os._exit(EXIT_INTERRUPTED)
     # Under `python -m lsprules`, CPython notes a KeyboardInterrupt that left any exec() of a string (each
     # dataclass and namedtuple is made by one) and, after exit 130, kills itself with SIGINT instead (-2 to a
     # parent process, not 130). Each exec() of a string forgets the previous one's note: this one ends cleanly.
