@@ -401,6 +401,29 @@ def test_ctrl_c_stops_the_language_server_as_any_command(tmp_path: Path):
     assert _ctrl_c_once(process, lambda: True, errors) == (130, "interrupted\n")
 
 
+PROBE = """\
+import os, signal, sys
+class CtrlC:  # Ctrl-C as the program imports typer, some 30 ms in: before cli/app.main can catch anything
+    def find_spec(self, name, path=None, target=None):
+        if name == "typer":
+            os.kill(os.getpid(), signal.SIGINT)
+sys.meta_path.insert(0, CtrlC())
+sys.argv = ["lsprules", "check", "rules"]
+"""
+
+
+def test_ctrl_c_while_the_program_loads_says_interrupted_too():
+    import tomllib
+
+    script = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]["lsprules"]
+    module, function = script.split(":")  # what the installed `lsprules` command runs
+    for run in (f"from {module} import {function}\n{function}()\n",
+                "import runpy\nrunpy.run_module('lsprules', run_name='__main__', alter_sys=True)\n"):  # python -m
+        loaded = subprocess.run([sys.executable, "-c", PROBE + run], cwd=ROOT, env=ENV, capture_output=True,
+                                text=True, timeout=60)
+        assert (loaded.returncode, loaded.stderr) == (130, "interrupted\n"), run
+
+
 def test_python_m_lsprules_exits_130_though_ctrl_c_came_through_an_exec(tmp_path: Path):
     # Ctrl-C often lands while a dataclass or namedtuple is being made, in an exec() of its code: CPython then
     # notes it and, under `python -m`, ends by SIGINT (-2) after the exit 130 asked for.

@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import NoReturn, TextIO
 
 from lsprules.core.exits import EXIT_INTERRUPTED
+
+# typing.TYPE_CHECKING without importing typing (and re and enum with it, some 10 ms): the entry point
+# (__main__.py) imports this module before anything else, and Ctrl-C in those milliseconds would show a traceback.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn, TextIO
 
 INTERRUPTED = "interrupted"  # the one line a command stopped by Ctrl-C prints, on standard error
 
