@@ -325,6 +325,8 @@ def test_duckdb_interrupt_is_an_interruption_and_other_runtime_errors_are_bugs()
 
 # --- Ctrl-C: `interrupted` on standard error, exit 130, whatever the command is doing -----------------------
 
+LINUX_ONLY = pytest.mark.skipif(sys.platform != "linux", reason="reads the processes' family from /proc")
+
 
 def _with_ctrl_c_as_in_a_terminal() -> None:
     """In the child before it runs: SIGINT as a shell leaves it for a command (a test run in the background may
@@ -436,6 +438,50 @@ def test_python_m_lsprules_exits_130_though_ctrl_c_came_through_an_exec(tmp_path
     ran = subprocess.run([sys.executable, "-m", "exec_probe"], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=60)
     assert (ran.returncode, ran.stderr) == (130, "interrupted\n")
+
+
+def _children(pid: int) -> list[str]:
+    """The command lines of a process's children."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            if parent == pid:
+                found.append((stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except (OSError, ValueError, IndexError):  # it ended meanwhile
+            continue
+    return found
+
+
+@pytest.fixture(scope="module")
+def national_350(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from fastpath_helpers import find_gen, generate  # imported here: it imports much of lsprules
+
+    if find_gen() is None:
+        pytest.skip("shared/bench/gen.py is not beside the checkout")
+    return generate(tmp_path_factory.mktemp("ctrl-c") / "national.csv", 350)
+
+
+@LINUX_ONLY
+@pytest.mark.parametrize("output", [["-f", "markdown", "-o", "report.md"], ["-f", "html", "--pages", "-o", "pages"]])
+def test_ctrl_c_while_workers_write_a_report_stops_them_all_quietly(tmp_path: Path, national_350: Path,
+                                                                    output: list[str]):
+    # A terminal sends SIGINT to the workers too: each printed its KeyboardInterrupt's traceback, even while it
+    # was starting. Lowered thresholds (as in test_report_workers.py) give 350 areas to the workers.
+    run = ("import sys\nfrom lsprules.jobs import report_workers\n"
+           "report_workers.PARALLEL_AREAS, report_workers.SLICE_ROWS = 1, 100\n"
+           f"sys.argv = ['lsprules', 'evaluate', {str(RULES / 'national.rules')!r}, {str(national_350)!r}, '--engine', "
+           f"'polars', '--jobs', '2', *{output!r}]\nfrom lsprules.__main__ import main\nmain()\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    errors = tmp_path / "stderr"
+    process = _started(["-c", run], out, errors)
+
+    def workers_started() -> bool:  # Ctrl-C at once: the workers are still importing lsprules
+        return sum("spawn_main" in line for line in _children(process.pid)) == 2
+
+    assert _ctrl_c_once(process, workers_started, errors) == (130, "interrupted\n")
+    assert list(out.iterdir()) == []  # neither the output nor its temporary file or folder
 
 
 # --- a reader that goes away (`lsprules … | head`) ----------------------------------------------------------
