@@ -1,15 +1,20 @@
 """lsprules in pipelines: `-` for standard input, settings files, --select/--ignore and suppression comments,
-SARIF, workflow annotations, and the options every command shares (-h, --color, --quiet, --verbose, --debug)."""
+SARIF, workflow annotations, the options every command shares (-h, --color, --quiet, --verbose, --debug), Ctrl-C
+and a reader that goes away."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -316,6 +321,167 @@ def test_duckdb_interrupt_is_an_interruption_and_other_runtime_errors_are_bugs()
         connection.execute("SELECT count(*) FROM range(10000000000000) t(x) WHERE x % 7 = 3").fetchall()
     assert interrupted_query(stopped.value)
     assert not interrupted_query(RuntimeError("a bug")) and not interrupted_query(ValueError("Query interrupted"))
+
+
+# --- Ctrl-C: `interrupted` on standard error, exit 130, whatever the command is doing -----------------------
+
+LINUX_ONLY = pytest.mark.skipif(sys.platform != "linux", reason="reads the processes' family from /proc")
+
+
+def _with_ctrl_c_as_in_a_terminal() -> None:
+    """In the child before it runs: SIGINT as a shell leaves it for a command (a test run in the background may
+    have it ignored or blocked, which the child would inherit)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _started(argv: list[str], cwd: Path, errors: Path, **streams: object) -> subprocess.Popen[bytes]:
+    """`python ARGV` as a terminal's foreground job: its own process group, standard error to the file `errors`."""
+    return subprocess.Popen([sys.executable, *argv], cwd=cwd, env=ENV, stdin=streams.get("stdin", subprocess.PIPE),
+                            stdout=streams.get("stdout", subprocess.DEVNULL), stderr=errors.open("wb"),
+                            start_new_session=True, preexec_fn=_with_ctrl_c_as_in_a_terminal)
+
+
+def _ctrl_c_once(process: subprocess.Popen[bytes], ready: Callable[[], bool], errors: Path) -> tuple[int, str]:
+    """Once `ready()` (polled, so a loaded machine only makes it later), press Ctrl-C: SIGINT to every process
+    of the job, as a terminal sends it. The exit code and standard error; the job's processes have all ended."""
+    deadline = time.monotonic() + 60
+    try:
+        while not ready():
+            assert process.poll() is None, f"ended before it was ready: {errors.read_text(encoding='utf-8')}"
+            assert time.monotonic() < deadline, "never ready"
+            time.sleep(0.01)
+        os.killpg(process.pid, signal.SIGINT)
+        code = process.wait(timeout=60)
+        while time.monotonic() < deadline:  # its worker processes, and the standard library's resource tracker
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("processes of the job are still running")
+    finally:  # a failed test leaves nothing running
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    return code, errors.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "-"],
+    ["fmt", "-"],
+    ["evaluate", str(RULES / "crime.rules"), "-", "--stdin-filename", "data.yaml"],
+    ["explain", str(RULES / "crime.rules"), "-", "--stdin-filename", "data.yaml", "--indicator", "theft_of_vehicle"],
+    ["sql", "-"],
+    ["lsp"],
+])
+def test_ctrl_c_in_a_command_says_interrupted_and_exits_130(tmp_path: Path, args: list[str]):
+    # typer turns a KeyboardInterrupt in a command into a silent exit 130. Each command here waits for standard
+    # input; --verbose names the settings file once the command line is read, before the command runs.
+    settings = tmp_path / "lsprules.toml"
+    settings.write_text("", encoding="utf-8")
+    errors = tmp_path / "stderr"
+    process = _started(["-m", "lsprules", "--verbose", *args], tmp_path, errors)
+    code, err = _ctrl_c_once(process, lambda: "settings from" in errors.read_text(encoding="utf-8"), errors)
+    assert (code, err) == (130, f"lsprules: settings from {settings}\ninterrupted\n")
+
+
+def test_ctrl_c_stops_the_language_server_as_any_command(tmp_path: Path):
+    # pygls took Ctrl-C for the end of the session (exit 0), once its thread reading standard input had ended:
+    # with that input still open, as here and in a terminal, never.
+    errors = tmp_path / "stderr"
+    process = _started(["-m", "lsprules", "lsp"], tmp_path, errors, stdout=subprocess.PIPE)
+    assert process.stdin is not None and process.stdout is not None
+    request = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                          "params": {"processId": None, "rootUri": None, "capabilities": {}}}).encode()
+    process.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(request), request))
+    process.stdin.flush()
+    assert select.select([process.stdout], [], [], 60)[0], "the server never answered"
+    answered = process.stdout.read1(65536)  # the server's answer: it is serving
+    assert answered.startswith(b"Content-Length:"), answered
+    assert _ctrl_c_once(process, lambda: True, errors) == (130, "interrupted\n")
+
+
+PROBE = """\
+import os, signal, sys
+class CtrlC:  # Ctrl-C as the program imports typer, some 30 ms in: before cli/app.main can catch anything
+    def find_spec(self, name, path=None, target=None):
+        if name == "typer":
+            os.kill(os.getpid(), signal.SIGINT)
+sys.meta_path.insert(0, CtrlC())
+sys.argv = ["lsprules", "check", "rules"]
+"""
+
+
+def test_ctrl_c_while_the_program_loads_says_interrupted_too():
+    import tomllib
+
+    script = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]["lsprules"]
+    module, function = script.split(":")  # what the installed `lsprules` command runs
+    for run in (f"from {module} import {function}\n{function}()\n",
+                "import runpy\nrunpy.run_module('lsprules', run_name='__main__', alter_sys=True)\n"):  # python -m
+        loaded = subprocess.run([sys.executable, "-c", PROBE + run], cwd=ROOT, env=ENV, capture_output=True,
+                                text=True, timeout=60)
+        assert (loaded.returncode, loaded.stderr) == (130, "interrupted\n"), run
+
+
+def test_python_m_lsprules_exits_130_though_ctrl_c_came_through_an_exec(tmp_path: Path):
+    # Ctrl-C often lands while a dataclass or namedtuple is being made, in an exec() of its code: CPython then
+    # notes it and, under `python -m`, ends by SIGINT (-2) after the exit 130 asked for.
+    (tmp_path / "exec_probe.py").write_text(
+        "import sys\nimport lsprules.jobs.check\n"
+        "def interrupted(*args, **kwargs):\n    exec('raise KeyboardInterrupt')\n"
+        "lsprules.jobs.check.run_check = interrupted\nsys.argv = ['lsprules', 'check', 'rules']\n"
+        "from lsprules.cli.app import main\nmain()\n", encoding="utf-8")
+    env = {**ENV, "PYTHONPATH": os.pathsep.join([str(tmp_path), ENV["PYTHONPATH"]])}
+    ran = subprocess.run([sys.executable, "-m", "exec_probe"], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert (ran.returncode, ran.stderr) == (130, "interrupted\n")
+
+
+def _children(pid: int) -> list[str]:
+    """The command lines of a process's children."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            if parent == pid:
+                found.append((stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except (OSError, ValueError, IndexError):  # it ended meanwhile
+            continue
+    return found
+
+
+@pytest.fixture(scope="module")
+def national_350(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from fastpath_helpers import find_gen, generate  # imported here: it imports much of lsprules
+
+    if find_gen() is None:
+        pytest.skip("shared/bench/gen.py is not beside the checkout")
+    return generate(tmp_path_factory.mktemp("ctrl-c") / "national.csv", 350)
+
+
+@LINUX_ONLY
+@pytest.mark.parametrize("output", [["-f", "markdown", "-o", "report.md"], ["-f", "html", "--pages", "-o", "pages"]])
+def test_ctrl_c_while_workers_write_a_report_stops_them_all_quietly(tmp_path: Path, national_350: Path,
+                                                                    output: list[str]):
+    # A terminal sends SIGINT to the workers too: each printed its KeyboardInterrupt's traceback, even while it
+    # was starting. Lowered thresholds (as in test_report_workers.py) give 350 areas to the workers.
+    run = ("import sys\nfrom lsprules.jobs import report_workers\n"
+           "report_workers.PARALLEL_AREAS, report_workers.SLICE_ROWS = 1, 100\n"
+           f"sys.argv = ['lsprules', 'evaluate', {str(RULES / 'national.rules')!r}, {str(national_350)!r}, '--engine', "
+           f"'polars', '--jobs', '2', *{output!r}]\nfrom lsprules.__main__ import main\nmain()\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    errors = tmp_path / "stderr"
+    process = _started(["-c", run], out, errors)
+
+    def workers_started() -> bool:  # Ctrl-C at once: the workers are still importing lsprules
+        return sum("spawn_main" in line for line in _children(process.pid)) == 2
+
+    assert _ctrl_c_once(process, workers_started, errors) == (130, "interrupted\n")
+    assert list(out.iterdir()) == []  # neither the output nor its temporary file or folder
 
 
 # --- a reader that goes away (`lsprules … | head`) ----------------------------------------------------------

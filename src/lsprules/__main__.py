@@ -1,5 +1,22 @@
-"""`python -m lsprules`: the same as the `lsprules` command."""
+"""`python -m lsprules`, and the `lsprules` command's entry point: the same program.
 
-from lsprules.cli.app import main
+Ctrl-C stops every command with `interrupted` and exit 130 (cli/app.py), but the program first spends some 50 ms
+importing typer and the commands, before that handling is in place: this module, which imports nothing heavy, holds
+those imports inside it too, so that no Ctrl-C shows a traceback.
+"""
 
-main()
+from lsprules.core.interrupts import stop_interrupted
+
+
+def main() -> None:
+    """Run the `lsprules` command (cli/app.main), Ctrl-C while it loads included."""
+    try:
+        from lsprules.cli.app import main as run
+
+        run()
+    except KeyboardInterrupt:  # before run() catches it, or in the instant after it has
+        stop_interrupted()
+
+
+if __name__ == "__main__":
+    main()

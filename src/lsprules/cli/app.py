@@ -30,7 +30,7 @@ from lsprules.cli.sql import sql
 from lsprules.cli.test import run_rule_tests
 from lsprules.cli.values import quick_values
 from lsprules.core.files import Terminated
-from lsprules.core.interrupts import interrupted_query
+from lsprules.core.interrupts import interrupted_exit, interrupted_query, stop_interrupted
 
 plain_help()
 quick_values()
@@ -101,6 +101,8 @@ def main() -> None:
     try:
         app(prog_name="lsprules")
     except SystemExit as stopped:
+        if interrupted_exit(stopped):  # Ctrl-C in a command, which typer turns into a silent exit 130
+            stop_interrupted()
         if stopped.code in (None, EXIT_OK, EXIT_FINDINGS) and reader_gone():  # an input error stays an error
             _gone_quietly()
         raise
@@ -108,13 +110,11 @@ def main() -> None:
         _gone_quietly()
     except Terminated as stopped:  # SIGTERM or SIGHUP while temporary files existed: they are gone; stop as it would
         sys.exit(128 + int(stopped.args[0]))
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt:  # Ctrl-C outside a command (typer's own work before and after it)
+        stop_interrupted()
     except Exception as exc:  # a bug in lsprules itself: say so plainly, without a traceback unless asked
         if interrupted_query(exc):
-            typer.echo("interrupted", err=True)
-            sys.exit(130)
+            stop_interrupted()
         if debugging():
             import traceback
 

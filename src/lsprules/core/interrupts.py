@@ -1,8 +1,21 @@
-"""Ctrl-C as the embedded engines report it: DuckDB turns a KeyboardInterrupt during a query into an exception."""
+"""Ctrl-C: as the embedded engines report it (DuckDB turns a KeyboardInterrupt during a query into an exception),
+as typer reports it (a silent exit 130), and how every command stops for it: `interrupted` on standard error, exit
+130."""
 
 from __future__ import annotations
 
+import os
 import sys
+
+from lsprules.core.exits import EXIT_INTERRUPTED
+
+# typing.TYPE_CHECKING without importing typing (and re and enum with it, some 10 ms): the entry point
+# (__main__.py) imports this module before anything else, and Ctrl-C in those milliseconds would show a traceback.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn, TextIO
+
+INTERRUPTED = "interrupted"  # the one line a command stopped by Ctrl-C prints, on standard error
 
 
 def interrupted_query(exc: BaseException) -> bool:
@@ -20,3 +33,44 @@ def unless_interrupted(exc: BaseException) -> None:
     take for a file the engine cannot read (the run would go on in the interpreter)."""
     if interrupted_query(exc):
         raise KeyboardInterrupt from exc
+
+
+def interrupted_exit(stopped: SystemExit) -> bool:
+    """Whether an exit is typer's for Ctrl-C: it turns a KeyboardInterrupt in a command into a silent exit 130
+    (`raise Exit(130) from` it), which leaves the user no word of why the command stopped."""
+    if stopped.code != EXIT_INTERRUPTED:
+        return False
+    seen: set[int] = set()
+    cause: BaseException | None = stopped
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def stop_interrupted(*, at_once: bool = False) -> NoReturn:
+    """Stop as Ctrl-C stops every command: `interrupted` on standard error, exit 130; `at_once` without Python's
+    clean-up, which would wait for every thread (and one blocked reading standard input never ends)."""
+    _written(sys.stderr, f"{INTERRUPTED}\n")
+    if at_once:
+        _written(sys.stdout, "")
+        os._exit(EXIT_INTERRUPTED)
+    # Under `python -m lsprules`, CPython notes a KeyboardInterrupt that left any exec() of a string (each
+    # dataclass and namedtuple is made by one) and, after exit 130, kills itself with SIGINT instead (-2 to a
+    # parent process, not 130). Each exec() of a string forgets the previous one's note: this one ends cleanly.
+    exec("")
+    sys.exit(EXIT_INTERRUPTED)
+
+
+def _written(stream: TextIO | None, text: str) -> None:
+    """`text` written to a stream and flushed, if it is there (None: the command started with it closed) and
+    still open: the exit code tells of the interruption anyway."""
+    if stream is None:
+        return
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):
+        pass

@@ -6,12 +6,18 @@ areas, so the bytes are those the report has when one process writes it.
 On national data, making and writing the assessments (Python, one core at a time) is most of a Markdown, HTML or
 table report's time; the plan itself already runs on every core. Workers are started by "spawn", never "fork":
 polars' and DuckDB's threads are running here, and a forked copy of a process with threads can deadlock.
+
+Ctrl-C reaches every process of the command (a terminal sends SIGINT to them all): the workers ignore it from
+the moment they start, and this process, stopping, stops them, so that the user sees one `interrupted` rather than
+a traceback from each worker.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -94,9 +100,10 @@ def in_workers(assessments: ReportAssessments, task: Task, workers: int, gatheri
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
                                initargs=(task,))
     try:
+        _start_workers(pool, workers)
         pending: deque[Future[Written]] = deque()
         for piece in slices(assessments.batches):
-            pending.append(_submitted(pool, piece))
+            pending.append(pool.submit(_write, piece))
             if len(pending) >= AHEAD * workers:
                 yield from _taken(pending.popleft().result(), gathering, take, advance)
         while pending:
@@ -104,15 +111,38 @@ def in_workers(assessments: ReportAssessments, task: Task, workers: int, gatheri
     except BrokenProcessPool as stopped:  # a worker was killed (out of memory?)
         raise _stopped(stopped) from None
     finally:
+        # Stopped early (Ctrl-C, SIGTERM, an error): the slices not begun are dropped, and each worker finishes
+        # the one it is writing (a fraction of a second) and ends. Killing them instead could leave a result
+        # half sent, which the executor's thread would then wait for forever.
         pool.shutdown(cancel_futures=True)
 
 
-def _submitted(pool: ProcessPoolExecutor, piece: Batch) -> Future[Written]:
-    """A slice given to the workers (the first starts them)."""
+def _start_workers(pool: ProcessPoolExecutor, workers: int) -> None:
+    """Start the pool's `workers` processes now (a task each: while none is idle, each submit starts one), from a
+    thread of their own that blocks SIGINT. A process inherits the signal mask of the thread that starts it, so
+    Ctrl-C cannot reach a worker while it imports lsprules and unpickles its task, some 0.3 s before _start makes
+    it ignore SIGINT (the standard library starts its resource tracker so, bpo-33613); and Python raises
+    KeyboardInterrupt in the main thread alone, so Ctrl-C cannot stop a start halfway, which would leave a worker
+    to fail reading what it was being sent, with a traceback. Later slices find every worker started."""
+    failed: list[OSError] = []
+
+    def start() -> None:
+        if hasattr(signal, "pthread_sigmask"):  # not on Windows
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # this thread's alone
+        try:
+            for _ in range(workers):
+                pool.submit(_ready)
+        except OSError as error:  # no process could be started (the system's limits)
+            failed.append(error)
+
+    starting = threading.Thread(target=start, name="lsprules report workers")
+    starting.start()
     try:
-        return pool.submit(_write, piece)
-    except OSError as failed:  # no process could be started (the system's limits)
-        raise _stopped(failed) from None
+        starting.join()
+    finally:
+        starting.join()  # after Ctrl-C too: a few milliseconds, and then the pool is shut down whole
+    if failed:
+        raise _stopped(failed[0])
 
 
 def _stopped(cause: Exception) -> InputError:
@@ -196,9 +226,17 @@ _worker: _Worker | None = None  # this process's, when it is a worker
 
 
 def _start(task: Task) -> None:
-    """A worker's start: its state, from the task."""
+    """A worker's start: Ctrl-C left to the main process, which stops the workers when it stops; its state, from
+    the task."""
     global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # blocked since the worker started (_start_workers): ignored from now
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _worker = _Worker(task)
+
+
+def _ready() -> None:
+    """A worker's first task: none (submitting it starts the worker, _start_workers)."""
 
 
 def _write(piece: Batch) -> Written:
