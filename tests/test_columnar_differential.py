@@ -315,21 +315,23 @@ def test_random_rules_on_random_data_agree(rules, data, period, engine):
 
 
 def test_constructs_the_plan_cannot_express_are_named():
-    rules = load_rules(ROOT / "rules" / "crime.rules")
-    reasons = unsupported(rules)
-    assert "indicator bcs_comparator_crimes: a derived value (`value = ...`)" in reasons
-    districts = unsupported(load_rules(ROOT / "rules" / "districts.rules"))
-    assert "comparator national (`x at c`, gap(), ratio())" in districts
+    crime = ROOT / "rules" / "crime.rules"
+    assert f"indicator bcs_comparator_crimes: a derived value (`value = ...`) ({crime}:67)" in unsupported(
+        load_rules(crime))
+    districts = ROOT / "rules" / "districts.rules"
+    assert f"comparator national: a comparator, for `x at c`, `gap()` and `ratio()` ({districts}:7)" in unsupported(
+        load_rules(districts))
     assert unsupported(load_rules(NATIONAL_RULES)) == []
     assert unsupported(load_rules(ROOT / "rules" / "five-band.rules")) == []  # margins from the target
-    assert unsupported(load_rules(ROOT / "rules" / "tolerance.rules")) == [  # `grey when no data` compiles
-        "indicator burglary_change: a derived value (`value = ...`)"]
+    tolerance = ROOT / "rules" / "tolerance.rules"
+    assert unsupported(load_rules(tolerance)) == [  # `grey when no data` compiles
+        f"indicator burglary_change: a derived value (`value = ...`) ({tolerance}:53)"]
 
 
-def test_a_construct_in_several_clauses_is_named_once(tmp_path):
+def test_a_construct_in_several_clauses_is_named_once_with_its_lines(tmp_path):
     rules = write(tmp_path, "r.rules", "indicator x {\n polarity higher_is_better\n rag {\n"
                   "  green when value / 2 > 10\n  amber when value / 4 > 1\n  red when value / 8 > 0\n }\n}\n")
-    assert unsupported(load_rules(rules)) == ["indicator x: `/` in a RAG condition"]
+    assert unsupported(load_rules(rules)) == [f"indicator x: `/` in a RAG condition ({rules}:4, 5, 6)"]
 
 
 NO_DATA = """indicator burglary {
@@ -397,7 +399,8 @@ def test_a_setting_the_plan_does_not_know_falls_back(monkeypatch):
 
     arrow = replace(spec.arrow, peak=nodes.PeakStmt(nodes.Quantity(Decimal(100))))
     peaked.indicators[spec.id] = replace(spec, arrow=arrow)
-    assert unsupported(peaked) == [f"indicator {spec.id}: the setting `peak`, which the plan does not know yet"]
+    assert spec.span is not None  # the statement was made here, without a place: the indicator's is given
+    assert unsupported(peaked) == [f"indicator {spec.id}: `peak at 100` ({NATIONAL_RULES}:{spec.span.line})"]
 
 
 @pytest.mark.parametrize("construct", [

@@ -29,7 +29,7 @@ def run_sql(rules_path: Path, dialect: str = "duckdb", table: str = "observation
     found = unsupported_at(rules)
     if found:
         source = decode_source(*read_rule_file(rules_path))
-        raise InputError([at_span("E500", f"the SQL plan cannot express this yet: {f.reason}", f.span,
+        raise InputError([at_span("E500", f"the SQL plan cannot express this yet: {f.message}", f.span,
                                   source.line_text(f.span.line) if f.span else "",
                                   "`lsprules evaluate` runs these rules with the reference interpreter; for SQL, "
                                   "leave the construct out or wait for the plan to support it") for f in found])

@@ -34,7 +34,7 @@ from lsprules.engine.columnar.exact import (
     quotient,
 )
 from lsprules.engine.columnar.sql_plan import PlanOptions, _Compiler, _grouped, _Judge, column, compile_extended
-from lsprules.engine.columnar.support import unsupported
+from lsprules.engine.columnar.support import found_in, reasons, setting_node, unsupported_at
 from lsprules.engine.interpreter import (
     Facts,
     _clause_words,
@@ -81,23 +81,22 @@ THEMES = "themes (the plan rates them for the JSON report only, so far)"
 
 def compared_unsupported(rules: RuleSet) -> list[str]:
     """Why the plan cannot give what a diff compares of this rule set's results (compile_compared_stages), one
-    reason per construct (empty: it can): the CSV plan's, and themes."""
-    found = list(unsupported(rules))
-    if rules.themes:
-        found.append(THEMES)
-    return found
+    reason per construct and place, in rule-file order (empty: it can): the CSV plan's, and themes."""
+    return reasons(unsupported_at(rules)) + ([THEMES] if rules.themes else [])
 
 
 def json_unsupported(rules: RuleSet) -> list[str]:
-    """Why the plan cannot write this rule set's JSON, one reason per construct (empty: it can). Themes are one:
-    the assessments from which report_run rates them (with `themes`) are not."""
-    found = compared_unsupported(rules)
+    """Why the plan cannot write this rule set's JSON, one reason per construct and place, in rule-file order
+    (empty: it can). Themes are one: the assessments from which report_run rates them (with `themes`) are not."""
+    found = unsupported_at(rules)
     for spec in rules.indicators.values():
         if spec.decimals is not None and spec.decimals > MOST_DECIMALS:
-            found.append(f"indicator {spec.id}: `decimals` above {MOST_DECIMALS} (reasons at that many places)")
+            setting = setting_node(rules, spec, nodes.DecimalsSetting)
+            found.append(found_in(rules, spec, f"`decimals {spec.decimals}`, above {MOST_DECIMALS} (reasons at "
+                                  "that many places)", setting.span if setting is not None else None))
         if spec.rag is not None and any(c.span is None for c in spec.rag.clauses):
-            found.append(f"indicator {spec.id}: a RAG clause without a line")
-    return found
+            found.append(found_in(rules, spec, "a RAG clause without a line", spec.rag.span))
+    return reasons(found) + ([THEMES] if rules.themes else [])
 
 
 def compile_json_plan(rules: RuleSet, options: PlanOptions, periods: Sequence[int] | None = None) -> exp.Select:
