@@ -29,6 +29,7 @@ from test_columnar_differential import (  # noqa: F401  (collected here again, c
     test_annual_targets_profiled_over_the_year,
     test_any_row_order_a_period_and_chosen_areas_agree,
     test_big_values_within_range_stay_exact,
+    test_derived_values_computed_where_every_component_is_known,
     test_exact_ties_gaps_and_zeros,
     test_generated_medium_national_dataset_agrees,
     test_generated_small_national_dataset_agrees,

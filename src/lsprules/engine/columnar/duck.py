@@ -60,7 +60,7 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None, ar
         if isinstance(found, Fallback):
             connection.close()
             return found
-        at = requested(found, period, areas)
+        at = requested(found, period, areas, rules)
         if isinstance(at, Fallback):
             connection.close()
             return at

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lsprules.core.periods import Period, PeriodError, PeriodKind, parse_period
 from lsprules.data.readers.long_form import INDICATOR_ID, REQUIRED
+from lsprules.lang.resolve import RuleSet
 
 # The reference reader's NUMBER (^[+-]?\d+(\.\d+)?$) with ASCII digits: any other digit goes to the reference.
 NUMBER_PATTERN = r"^[+-]?[0-9]+(\.[0-9]+)?$"
@@ -41,6 +42,7 @@ class Checked:
     digits: int
     periods: dict[str, Period]
     areas: set[str]
+    indicators: frozenset[str] = frozenset()
 
 
 def header_columns(path: Path) -> list[str] | Fallback:
@@ -98,7 +100,8 @@ def checked(bad: int, duplicates: int, scale: int, digits: int,
     if len(kinds) > 1 or any(p.label != label for label, p in periods.items()):
         return Fallback("periods of two kinds, or written unusually")
     kind = kinds.pop() if kinds else PeriodKind.FINANCIAL_YEAR  # no rows: any kind gives no assessment
-    return Checked(kind, scale, digits + scale, periods, {c for c in found["area"] if c is not None})
+    return Checked(kind, scale, digits + scale, periods, {c for c in found["area"] if c is not None},
+                   frozenset(c for c in found["indicator"] if c is not None))
 
 
 def period_at(text: str | None, periods: dict[str, Period]) -> Period | None | Fallback:
@@ -114,11 +117,18 @@ def period_at(text: str | None, periods: dict[str, Period]) -> Period | None | F
     return wanted
 
 
-def requested(found: Checked, period: str | None, areas: Sequence[str] | None) -> Period | None | Fallback:
-    """The --period asked for (period_at), when the data has it and every --area asked for."""
+def requested(found: Checked, period: str | None, areas: Sequence[str] | None,
+              rules: RuleSet | None = None) -> Period | None | Fallback:
+    """The --period asked for (period_at), when the data has it and every --area asked for; and, given the rules,
+    when the data has no rows of a derived indicator (the interpreter checks them as printed figures)."""
     at = period_at(period, found.periods)
     if isinstance(at, Fallback):
         return at
     if areas is not None and not set(areas) <= found.areas:
         return Fallback("an --area the data does not have")
+    printed = sorted(s.id for s in rules.indicators.values() if s.value is not None and s.id in found.indicators) \
+        if rules is not None else []
+    if printed:
+        return Fallback(f"the data has figures of the derived indicator {printed[0]}, which the reference interpreter "
+                        "checks against the computed ones", note=True)
     return at

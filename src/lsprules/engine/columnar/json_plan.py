@@ -33,7 +33,15 @@ from lsprules.engine.columnar.exact import (
     number_text,
     quotient,
 )
-from lsprules.engine.columnar.sql_plan import PlanOptions, _Compiler, _grouped, _Judge, column, compile_extended
+from lsprules.engine.columnar.sql_plan import (
+    Layers,
+    PlanOptions,
+    _Compiler,
+    _grouped,
+    _Judge,
+    column,
+    compile_extended,
+)
 from lsprules.engine.columnar.support import found_in, reasons, setting_node, unsupported_at
 from lsprules.engine.interpreter import (
     Facts,
@@ -94,6 +102,9 @@ def json_unsupported(rules: RuleSet) -> list[str]:
             setting = setting_node(rules, spec, nodes.DecimalsSetting)
             found.append(found_in(rules, spec, f"`decimals {spec.decimals}`, above {MOST_DECIMALS} (reasons at "
                                   "that many places)", setting.span if setting is not None else None))
+        if spec.value is not None:  # a missing component's words, and the places of a computed value
+            found.append(found_in(rules, spec, "a derived value (`value = ...`), whose missing components the "
+                                  "reasons name", spec.value.span))
         if spec.rag is not None and any(c.span is None for c in spec.rag.clauses):
             found.append(found_in(rules, spec, "a RAG clause without a line", spec.rag.span))
     return reasons(found) + ([THEMES] if rules.themes else [])
@@ -130,7 +141,7 @@ def compile_compared_stages(rules: RuleSet, options: PlanOptions,
                             periods: Sequence[int] | None = None) -> tuple[exp.Select, exp.Select]:
     """compile_report_stages for `diff --data`: only what a rule change's impact compares (COMPARED_COLUMNS, numbers
     as numerator and denominator, as the report's rows give them), without the series, reasons and clauses."""
-    def extend(compiler: _Compiler) -> tuple[list[tuple[str, exp.Select]], exp.Select]:
+    def extend(compiler: _Compiler) -> tuple[Layers, exp.Select]:
         return [("jcompared", _compared(compiler))], exp.select("*").from_("jcompared")
 
     facts = compile_extended(rules, options, extend)
@@ -160,7 +171,7 @@ def _facts(rules: RuleSet, options: PlanOptions, periods: Sequence[int] | None,
     maker, which writes the second."""
     made: list[_Json] = []
 
-    def extend(compiler: _Compiler) -> tuple[list[tuple[str, exp.Select]], exp.Select]:
+    def extend(compiler: _Compiler) -> tuple[Layers, exp.Select]:
         made.append(_Json(rules, compiler, periods, report))
         ctes, _ = made[0].layers()
         number = exp.Window(this=exp.RowNumber(), order=exp.Order(expressions=[
@@ -229,9 +240,9 @@ class _Json:
         self.ids = [s.id for s in compiler.specs]
         self.by_year = [s.id for s in compiler.specs if s.arrow.compare.method == "year"]
 
-    def layers(self) -> tuple[list[tuple[str, exp.Select]], exp.Select]:
+    def layers(self) -> tuple[Layers, exp.Select]:
         """The new layers and the final select."""
-        ctes = [("jobs", self._jobs())]
+        ctes: Layers = [("jobs", self._jobs())]
         if self.o.scale:  # otherwise every value is a whole number, written as it is
             ctes += [("jvals", self._jvals())]
         ctes += [("jpoints", self._points()), ("jseries", self._series()), ("jrated", self._jrated())]

@@ -108,9 +108,10 @@ def run_stages(rules: RuleSet, path: Path, engine: str, period: str | None, area
         _duckdb(rules, path, period, areas, stages)
 
 
-def _ready(found: Checked, period: str | None, areas: Sequence[str] | None) -> Period | None | Fallback:
+def _ready(found: Checked, period: str | None, areas: Sequence[str] | None,
+           rules: RuleSet) -> Period | None | Fallback:
     """The period asked for, when the checked file allows the run."""
-    at = requested(found, period, areas)
+    at = requested(found, period, areas, rules)
     if isinstance(at, Fallback):
         return at
     if _CONTROL.search("".join(found.areas)):
@@ -129,7 +130,7 @@ def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
     connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
     try:
         found = load_checked(connection, path)
-        at = found if isinstance(found, Fallback) else _ready(found, period, areas)
+        at = found if isinstance(found, Fallback) else _ready(found, period, areas, rules)
         if isinstance(at, Fallback):
             connection.close()
             return at
@@ -192,7 +193,7 @@ def _closing(connection: duckdb.DuckDBPyConnection, batches: Iterator[list[Row]]
 
 def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str] | None,
             stages: Stages) -> Ran | Fallback:
-    from lsprules.engine.columnar.polars_run import EXACT_LIMIT, INSTALL, _lowered, checked_frame
+    from lsprules.engine.columnar.polars_run import EXACT_LIMIT, INSTALL, _lowered, checked_frame, failures
 
     if importlib.util.find_spec("polars") is None:
         return Fallback(INSTALL, note=True)
@@ -205,7 +206,7 @@ def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
     if isinstance(read, Fallback):
         return read
     frame, found = read
-    at = _ready(found, period, areas)
+    at = _ready(found, period, areas, rules)
     if isinstance(at, Fallback):
         return at
     options = PlanOptions("polars", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
@@ -220,7 +221,7 @@ def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
     runs = _polars_runs(observations, _lowered(facts).sql(dialect="postgres"), items.sql(dialect="postgres"))
     try:
         first = next(runs, None)
-    except pl.exceptions.PolarsError as error:
+    except failures() as error:
         return Fallback(f"polars could not run the plan ({type(error).__name__})", note=True)
     if first is None or not first.height:
         return Fallback("no assessment to write")

@@ -44,6 +44,10 @@ class _Bounds:
 
     def layer(self, select: exp.Expression) -> None:
         """Every expression of one SELECT; the bound of each output column, for the layers after it."""
+        if isinstance(select, exp.Union) and not select.args.get("distinct"):  # UNION ALL: each part's bounds
+            self.layer(select.this)
+            self.layer(select.expression)
+            return
         if not isinstance(select, exp.Select):
             self.most = UNBOUNDED
             return
@@ -168,6 +172,7 @@ RULES: dict[type[exp.Expression], Callable[[_Bounds, exp.Expression], int]] = {
     exp.Where: _Bounds.first, exp.Identifier: _Bounds.widest,
     exp.IntDiv: _Bounds.first, exp.Div: _Bounds.first,  # the plan divides only by positive whole numbers
     exp.Max: _Bounds.widest, exp.Min: _Bounds.widest, exp.Coalesce: _Bounds.widest, exp.Greatest: _Bounds.widest,
+    exp.Least: _Bounds.widest,
     exp.Null: _Bounds.widest, exp.Case: _Bounds.case, exp.Cast: _Bounds.cast, exp.Add: _Bounds.add,
     exp.Sub: _Bounds.add, exp.Mul: _Bounds.mul, exp.Mod: _Bounds.mod, exp.Length: _Bounds.small,
     exp.StrPosition: _Bounds.small, exp.Window: _Bounds.rows, exp.Group: _Bounds.widest, exp.Order: _Bounds.widest,

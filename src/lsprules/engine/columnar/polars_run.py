@@ -69,7 +69,7 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None, ar
         return frame
     if facts is not None:
         found, ranges = facts
-        at = requested(found, period, areas)
+        at = requested(found, period, areas, rules)
         if not isinstance(at, Fallback):
             ran = _overlapped(rules, frame, found, ranges, at, areas, columns)
             if ran is not None:
@@ -104,12 +104,18 @@ class _Collecting(threading.Thread):
         self.result: pl.DataFrame | None = None
 
     def run(self) -> None:
-        import polars as pl
-
         try:
             self.result = self.query.collect()
-        except pl.exceptions.PolarsError:
+        except failures():
             self.result = None
+
+
+def failures() -> tuple[type[BaseException], ...]:
+    """What polars raises when it cannot run a query: its errors, and a panic of its optimizer or engine (a bug
+    in polars, which says so; it derives from BaseException)."""
+    import polars as pl
+
+    return pl.exceptions.PolarsError, pl.exceptions.PanicException
 
 
 def _checked_run(rules: RuleSet, frame: pl.DataFrame, period: str | None, areas: Sequence[str] | None,
@@ -118,7 +124,7 @@ def _checked_run(rules: RuleSet, frame: pl.DataFrame, period: str | None, areas:
     found = _checked(frame)
     if isinstance(found, Fallback):
         return found
-    at = requested(found, period, areas)
+    at = requested(found, period, areas, rules)
     if isinstance(at, Fallback):
         return at
     bounded = _narrowest(rules, found, at, areas, frame.height, columns=columns)
@@ -273,7 +279,7 @@ def _collected(query: pl.LazyFrame | Fallback, rows: int) -> Iterator[str] | Fal
         # On many rows the streaming engine groups and sorts with some 10 % less work than the in-memory one (the
         # same result); on a few it takes longer to start.
         result = query.collect(engine="streaming" if rows >= STREAMING_ROWS else "in-memory")
-    except pl.exceptions.PolarsError as error:
+    except failures() as error:
         return Fallback(f"{PLAN_FAILED} ({type(error).__name__})", note=True)
     if result.width == 1:  # one column: an empty cell is written as sql_plan.csv_lines writes it
         from lsprules.engine.columnar.sql_plan import ONLY_CELL_EMPTY

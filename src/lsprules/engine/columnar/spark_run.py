@@ -76,7 +76,7 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None, ar
     found = _checked(spark)
     if isinstance(found, Fallback):
         return found
-    at = requested(found, period, areas)
+    at = requested(found, period, areas, rules)
     if isinstance(at, Fallback):
         return at
     return _run(spark, rules, frame, found, at, areas, columns)

@@ -22,6 +22,7 @@ from sqlglot import exp
 from lsprules.core.csv_cells import COLUMNS, text_cells
 from lsprules.core.numbers import HUNDRED, exact
 from lsprules.core.periods import PER_YEAR, Period, PeriodError, PeriodKind, parse_period
+from lsprules.engine.columnar.derived import compiled, components, derived_specs, formula
 from lsprules.engine.columnar.exact import (
     Num,
     absolute,
@@ -55,6 +56,7 @@ Cols = dict[str, exp.Expression]
 BY_PERIOD = 12  # the most periods picked by column: the previous value's expression grows as its square
 LAYERS = {"compared", "judged", "decided", "rated", "joined", "parts"}
 _V = TypeVar("_V")
+Layers = list[tuple[str, exp.Query]]  # the plan's named layers (CTEs), in order
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ def csv_lines(plan: exp.Select) -> exp.Select:
 
 
 def compile_extended(rules: RuleSet, options: PlanOptions,
-                     extend: Callable[[_Compiler], tuple[list[tuple[str, exp.Select]], exp.Select]],
+                     extend: Callable[[_Compiler], tuple[Layers, exp.Select]],
                      inline: frozenset[str] = frozenset()) -> exp.Select:
     """The plan's layers up to `rated`, then the layers and final select `extend` builds on them (json_plan.py),
     those not `inline` materialized in DuckDB: one tree, so every dialect and engine runs it as the CSV plan."""
@@ -133,15 +135,15 @@ class _Compiler:
         ctes = [*self.judging(), ("joined", self._joined()), ("parts", self._parts())]
         return self.assemble(ctes, self._cells())
 
-    def judging(self) -> list[tuple[str, exp.Select]]:
+    def judging(self) -> Layers:
         """The layers up to `rated`, which holds every assessment's facts (the CSV cells and json_plan.py's JSON
         are written from it)."""
         return [("obs", self._obs()), ("areas", self._areas()), ("area_cells", self._area_cells()),
-                ("known", self._known()), *self._latest(),
+                *self._knowing(), *self._latest(),
                 ("compared", self._compared()), ("judged", self._judged()), ("decided", self._decided()),
                 ("rated", self._rated())]
 
-    def assemble(self, ctes: list[tuple[str, exp.Select]], final: exp.Select,
+    def assemble(self, ctes: Layers, final: exp.Select,
                  layers: frozenset[str] = frozenset()) -> exp.Select:
         """The final select over the layers (those in LAYERS or `layers` materialized in DuckDB)."""
         for name, body in ctes:
@@ -200,17 +202,52 @@ class _Compiler:
         return exp.select(column("area"), column("ord"), _text_cell(exp.cast(column("area"), "VARCHAR")).as_(
             "c_area")).from_("areas")
 
-    def _known(self) -> exp.Select:
-        condition = exp.and_(exp.Not(this=exp.Is(this=column("v"), expression=exp.null())),
-                             exp.In(this=column("indicator"),
-                                    expressions=[exp.Literal.string(s.id) for s in self.specs]))
+    def _knowing(self) -> Layers:
+        """The layers ending in `known`: every known value up to the period, of the raw indicators (the data's)
+        and of the derived ones (computed where every component is known; their rows in the data are not used)."""
+        raw = [s.id for s in self.specs if s.value is None]
+        # A value without components (`value = 5`) has no period to be computed at: like the interpreter, none.
+        formulas = {s.id: f for s in derived_specs(self.rules) if components(f := formula(self.rules, s))}
+        if not formulas:
+            return [("known", self._known(raw))]
+        names = sorted({n for f in formulas.values() for n in components(f)})
+        computed = [self._derived(spec_id, f, names) for spec_id, f in formulas.items()]
+        # NULL where a component is unknown, left out of `known` after the union: polars' optimizer fails on a
+        # filter straight over the components ("expected filter; this is an optimizer bug", polars 1.44).
+        known = exp.union(self._known(raw), exp.select("*").from_("computed").where(_known_value()), distinct=False)
+        return [("read", self._known(names)), ("components", self._components(names)),
+                ("computed", exp.union(*computed, distinct=False) if len(computed) > 1 else computed[0]),
+                ("known", known)]
+
+    def _known(self, ids: Sequence[str]) -> exp.Select:
+        listed = exp.In(this=column("indicator"), expressions=[exp.Literal.string(i) for i in ids] or [exp.null()])
+        condition = exp.and_(_known_value(), listed)
         if self.o.at is not None:
             condition = exp.and_(condition, exp.LTE(this=column("pidx"), expression=lit(self.o.at.index,
                                                                                         self.int_type)))
         return exp.select(column("area"), column("indicator"), column("period"), column("pidx"),
                           column("v")).from_("obs").where(condition)
 
-    def _latest(self) -> list[tuple[str, exp.Select]]:
+    def _components(self, names: Sequence[str]) -> exp.Select:
+        """Per area and period, each component's known value in its own column (c0 the first name's)."""
+        select = exp.select(column("area"), column("period"), column("pidx"))
+        for k, name in enumerate(names):
+            select = select.select(exp.Max(this=exp.Case().when(exp.EQ(this=column("indicator"),
+                                                                        expression=exp.Literal.string(name)),
+                                                                 column("v"))).as_(f"c{k}"))
+        return select.from_("read").group_by(column("area"), column("period"), column("pidx"))
+
+    def _derived(self, spec_id: str, expr: nodes.Expr, names: Sequence[str]) -> exp.Select:
+        """One derived indicator's values: its formula where every component it reads is known (NULL elsewhere)."""
+        def value_of(name: str) -> exp.Column:
+            return column(f"c{names.index(name)}")
+
+        value = compiled(expr, value_of, lambda n: lit(n, self.int_type), self.unit)
+        every = exp.and_(*(_known_value(value_of(name)) for name in components(expr)))
+        return exp.select(column("area"), exp.Literal.string(spec_id).as_("indicator"), column("period"),
+                          column("pidx"), exp.Case().when(every, value).as_("v")).from_("components")
+
+    def _latest(self) -> Layers:
         """The layers ending in `series`: per area and indicator, the latest period's index (lp), label (lperiod)
         and value (lv), the previous value's label (pperiod) and value (pv), and the baseline's value (bv)."""
         periods = sorted({p.index: p for p in self.o.periods or ()
@@ -748,6 +785,11 @@ def _text_cell(text: exp.Expression) -> exp.Expression:
                                                           exp.Literal.string('""')), safe=True),
                        expression=exp.Literal.string('"'), safe=True)
     return exp.Case().when(special, quoted).else_(safe.copy())
+
+
+def _known_value(value: exp.Expression | None = None) -> exp.Expression:
+    """`value IS NOT NULL` (of the column v by default)."""
+    return exp.Not(this=exp.Is(this=value or column("v"), expression=exp.null()))
 
 
 def _null(to: str | exp.DataType) -> exp.Expression:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from lsprules.core.source import Span
+from lsprules.engine.columnar.derived import MOST_NODES, too_large, value_words
 from lsprules.lang import nodes
 from lsprules.lang.printer import format_statement, margin_words
 from lsprules.lang.resolve import IndicatorSpec, RuleSet, walk
@@ -136,8 +137,11 @@ def _indicator(rules: RuleSet, spec: IndicatorSpec) -> list[Unsupported]:
     for part in (spec, spec.arrow, spec.target):
         for what, span in _new_settings(part):
             note(what, span)
-    if spec.value is not None:
-        note("a derived value (`value = ...`)", spec.value.span)
+    for what, span in value_words(spec):
+        note(what, span)
+    if spec.value is not None and too_large(rules, spec):
+        note(f"a derived value that, with the derived values it names put in place, is longer than {MOST_NODES} "
+             "terms", spec.value.span)
     if spec.arrow.compare.method not in ("previous", "year"):
         note(f"`{format_statement(spec.arrow.compare)}`", spec.arrow.compare.span)
     target = spec.target

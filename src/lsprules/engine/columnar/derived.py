@@ -1,0 +1,190 @@
+"""Derived indicators (`value = ...`) in the columnar plan, computed from their components as the interpreter does.
+
+The plan holds every value as an integer at the data's one scale, so it expresses what keeps that scale: other
+indicators' values at the same area and period, whole numbers, `+`, `-`, unary `-`, `*` by a whole number, `sum()`,
+`min()`, `max()` and `as percent`. A derived indicator named in another's value is put in place as its own
+expression. A derived indicator has a known value where every component has one (the interpreter's Gap
+otherwise): the plan needs only the known ones. What else a value may use (a division, `mean()`, a field, an
+earlier period, a comparator, a number with decimal places) is named by `value_words`, and the interpreter runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlglot import exp
+
+from lsprules.core.numbers import exact
+from lsprules.core.source import Span
+from lsprules.lang import nodes
+from lsprules.lang.printer import format_expr
+from lsprules.lang.resolve import IndicatorSpec, RuleSet
+
+MOST_NODES = 2_000  # the largest formula put in place: a chain of values each naming the one before twice doubles
+FUNCTIONS = {"sum": exp.Add, "min": exp.Least, "max": exp.Greatest}  # sum() folds into +
+ARITH = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}
+
+
+def derived_specs(rules: RuleSet) -> list[IndicatorSpec]:
+    """The rule set's derived indicators, in rule-file order."""
+    return [spec for spec in rules.indicators.values() if spec.value is not None]
+
+
+def formula(rules: RuleSet, spec: IndicatorSpec) -> nodes.Expr:
+    """A derived indicator's value as an expression of raw indicators only (`as percent` as `* 100`)."""
+    assert spec.value is not None
+    return _inlined(rules, spec.value.expr, spec.value.as_percent)
+
+
+def _inlined(rules: RuleSet, expr: nodes.Expr, as_percent: bool) -> nodes.Expr:
+    expr = _replaced(rules, expr)
+    return nodes.Arith("*", expr, nodes.Quantity(Decimal(100))) if as_percent else expr
+
+
+def _replaced(rules: RuleSet, expr: nodes.Expr) -> nodes.Expr:
+    if isinstance(expr, nodes.Name):
+        named = rules.indicators.get(expr.id)
+        if named is not None and named.value is not None:
+            return _inlined(rules, named.value.expr, named.value.as_percent)
+        return expr
+    if isinstance(expr, nodes.Negate):
+        return nodes.Negate(_replaced(rules, expr.operand))
+    if isinstance(expr, nodes.Arith):
+        return nodes.Arith(expr.op, _replaced(rules, expr.left), _replaced(rules, expr.right))
+    if isinstance(expr, nodes.Call):
+        return nodes.Call(expr.func, tuple(_replaced(rules, a) for a in expr.args))
+    return expr
+
+
+def too_large(rules: RuleSet, spec: IndicatorSpec) -> bool:
+    """Whether the derived indicator's formula, with the derived values it names put in place, would exceed
+    MOST_NODES (counted without building it: each indicator's size once)."""
+    sizes: dict[str, int] = {}
+
+    def size(expr: nodes.Expr) -> int:
+        if isinstance(expr, nodes.Name):
+            named = rules.indicators.get(expr.id)
+            if named is not None and named.value is not None:
+                if expr.id not in sizes:
+                    sizes[expr.id] = min(size(named.value.expr), MOST_NODES + 1)
+                return sizes[expr.id]
+        return 1 + sum(size(child) for child in _children(expr))
+
+    return spec.value is not None and size(spec.value.expr) > MOST_NODES
+
+
+def components(expr: nodes.Expr) -> list[str]:
+    """The raw indicators a formula reads, sorted."""
+    return sorted(set(_names(expr)))
+
+
+def _names(expr: nodes.Expr) -> Iterator[str]:
+    if isinstance(expr, nodes.Name):
+        yield expr.id
+    for child in _children(expr):
+        yield from _names(child)
+
+
+def _children(expr: nodes.Expr) -> tuple[nodes.Expr, ...]:
+    if isinstance(expr, nodes.Negate):
+        return (expr.operand,)
+    if isinstance(expr, nodes.Arith):
+        return (expr.left, expr.right)
+    if isinstance(expr, nodes.Call):
+        return expr.args
+    return ()
+
+
+def value_words(spec: IndicatorSpec) -> list[tuple[str, Span | None]]:
+    """Each part of a derived indicator's own value the plan cannot express, in the rule file's words, and where
+    it is written (empty: it can; the derived indicators it names answer for themselves)."""
+    if spec.value is None:
+        return []
+    return list(_unexpressed(spec, spec.value.expr, spec.value.span))
+
+
+def _unexpressed(spec: IndicatorSpec, expr: nodes.Expr, span: Span | None) -> Iterator[tuple[str, Span | None]]:
+    where = expr.span or span
+    words = _words(spec, expr)
+    if words is not None:
+        yield f"{words} in a derived value", where
+        return
+    for child in _children(expr):
+        yield from _unexpressed(spec, child, where)
+
+
+def _words(spec: IndicatorSpec, expr: nodes.Expr) -> str | None:
+    """What the plan cannot express of this node itself (None: it can, given its parts)."""
+    if isinstance(expr, nodes.Quantity):
+        if expr.unit is not None or expr.value != expr.value.to_integral_value():
+            return f"a number that is not whole (`{format_expr(expr)}`)"
+        return None
+    if isinstance(expr, nodes.Name):
+        return f"the field `{expr.id}`" if expr.id in spec.fields else None
+    if isinstance(expr, nodes.Negate):
+        return None
+    if isinstance(expr, nodes.Arith):
+        if expr.op not in ARITH:
+            return f"`{expr.op}`"
+        if expr.op == "*" and _constant(expr.left) is None and _constant(expr.right) is None:
+            return f"`*` of two values (`{format_expr(expr)}`)"
+        return None
+    if isinstance(expr, nodes.Call):
+        return None if expr.func in FUNCTIONS else f"the function `{expr.func}()`"
+    return f"`{format_expr(expr)}`"
+
+
+def _constant(expr: nodes.Expr) -> Fraction | None:
+    """The value of an expression without names (None: it has one)."""
+    if isinstance(expr, nodes.Quantity):
+        return exact(expr.value)
+    if isinstance(expr, nodes.Negate):
+        inner = _constant(expr.operand)
+        return None if inner is None else -inner
+    if isinstance(expr, nodes.Arith) and expr.op in ARITH:
+        left, right = _constant(expr.left), _constant(expr.right)
+        if left is None or right is None:
+            return None
+        return left + right if expr.op == "+" else left - right if expr.op == "-" else left * right
+    if isinstance(expr, nodes.Call) and expr.func in FUNCTIONS:
+        args = [_constant(a) for a in expr.args]
+        if any(a is None for a in args):
+            return None
+        known = [a for a in args if a is not None]
+        return sum(known, Fraction(0)) if expr.func == "sum" else min(known) if expr.func == "min" else max(known)
+    return None
+
+
+def compiled(expr: nodes.Expr, value_of: Callable[[str], exp.Expression],
+             number: Callable[[int], exp.Expression], unit: int) -> exp.Expression:
+    """A formula (one value_words accepts) as SQL on the integers at the scale of `unit` (10^places): each
+    component's value from `value_of`, each whole number `number(n)` an integer of the plan's type."""
+    constant = _constant(expr)
+    if constant is not None:
+        return number(int(constant * unit))  # whole (value_words), so whole at the scale
+    if isinstance(expr, nodes.Name):
+        return value_of(expr.id)
+    if isinstance(expr, nodes.Negate):
+        return exp.Neg(this=exp.Paren(this=compiled(expr.operand, value_of, number, unit)))
+    if isinstance(expr, nodes.Arith):
+        if expr.op == "*":  # one side is a whole number (value_words): the product keeps the scale
+            factor, other = (expr.left, expr.right) if _constant(expr.left) is not None else (expr.right, expr.left)
+            multiple = _constant(factor)
+            assert multiple is not None
+            return exp.Mul(this=exp.Paren(this=compiled(other, value_of, number, unit)),
+                           expression=number(int(multiple)))
+        return ARITH[expr.op](this=exp.Paren(this=compiled(expr.left, value_of, number, unit)),
+                              expression=exp.Paren(this=compiled(expr.right, value_of, number, unit)))
+    assert isinstance(expr, nodes.Call)
+    args = [compiled(a, value_of, number, unit) for a in expr.args]
+    if expr.func == "sum":
+        total = exp.Paren(this=args[0])
+        for arg in args[1:]:
+            total = exp.Paren(this=exp.Add(this=total, expression=exp.Paren(this=arg)))
+        return total
+    # Every component is known where the plan computes a value, so GREATEST and LEAST never meet a NULL (on
+    # which dialects differ).
+    node_type = FUNCTIONS[expr.func]
+    return node_type(this=args[0], expressions=args[1:]) if len(args) > 1 else args[0]
