@@ -559,6 +559,30 @@ def test_a_file_name_that_looks_like_a_pattern_is_the_one_file_it_names(tmp_path
     assert decoy.exists()
 
 
+@pytest.mark.parametrize("output_format", ["csv", "json"])
+def test_a_panic_inside_polars_is_a_note_and_the_interpreters_result(tmp_path, monkeypatch, output_format):
+    import polars as pl
+
+    def panics(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise pl.exceptions.PanicException("expected filter; this is an optimizer bug")
+
+    data = write(tmp_path, "d.csv", rows({("A", "robbery"): ["1", "2", "3"], ("B", "arson"): ["4", "5"]}))
+    expected = evaluate_job(NATIONAL_RULES, data, output_format=output_format, engine="interpreter").text
+    monkeypatch.setattr(pl.LazyFrame, "collect", panics)
+    result = evaluate_job(NATIONAL_RULES, data, output_format=output_format, engine="polars")
+    assert result.text == expected
+    assert "polars could not check the file (PanicException)" in result.notes[0]
+    if output_format == "csv":  # the checks pass, and the plan's run panics
+
+        class Panicking:
+            collect = panics
+
+        monkeypatch.undo()
+        monkeypatch.setattr(polars_run, "_query", lambda *args: Panicking())
+        result = evaluate_job(NATIONAL_RULES, data, output_format=output_format, engine="polars")
+        assert result.text == expected and "polars could not run the plan (PanicException)" in result.notes[0]
+
+
 @with_spark
 def test_a_number_too_large_for_exact_integers_falls_back_with_a_note(tmp_path, engine):
     huge = "9" * 36

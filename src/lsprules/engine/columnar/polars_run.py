@@ -156,7 +156,7 @@ def _read(path: Path) -> pl.DataFrame | Fallback:
         commas = _commas(path)
         if _version(path) != before:  # read twice: the commas must be those of the rows polars read
             return Fallback("the file changed while it was read")
-    except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError):
+    except failures() + (OSError, UnicodeDecodeError):
         return Fallback("polars cannot read the file as plain CSV")
     # polars refuses a row longer than the header but pads a shorter one: then the commas do not add up.
     if commas != (len(names) - 1) * (frame.height + 1):
@@ -190,11 +190,9 @@ def checked_frame(path: Path) -> tuple[pl.DataFrame, Checked] | Fallback:
 
 def _checked(frame: pl.DataFrame) -> Checked | Fallback:
     """The checks of input_checks.checked, counted in bulk: bad values, places and digits, repeated rows."""
-    import polars as pl
-
     try:
         return _counted(frame)
-    except pl.exceptions.PolarsError as error:
+    except failures() as error:
         return Fallback(f"polars could not check the file ({type(error).__name__})", note=True)
 
 
@@ -265,7 +263,7 @@ def _query(bounded: tuple[exp.Select, str], frame: pl.DataFrame, found: Checked)
     observations = frame.lazy().with_row_index("rn", offset=1).with_columns(_values(found, integers))
     try:
         return pl.SQLContext(observations=observations).execute(plan.sql(dialect="postgres"))
-    except pl.exceptions.PolarsError as error:
+    except failures() as error:
         return Fallback(f"{PLAN_FAILED} ({type(error).__name__})", note=True)
 
 
