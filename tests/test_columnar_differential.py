@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import sqlglot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,7 @@ from lsprules.engine.columnar import duck, polars_run, spark_run
 from lsprules.engine.columnar.input_checks import Fallback
 from lsprules.engine.columnar.support import unsupported
 from lsprules.jobs.evaluate import FORMATS, evaluate_job, run_evaluate
+from lsprules.jobs.sql import run_sql
 from lsprules.lang.resolve import load_rules
 from test_fastpath_differential import HEADER, POLARITY, YEARS, quarterly_visits, rows
 from test_sql_dialects import needs_java
@@ -280,6 +282,35 @@ def test_figures_of_a_derived_indicator_in_the_data_go_to_the_interpreter(tmp_pa
     asked = evaluate_job(rules, data, output_format="csv", engine=engine)
     assert asked.text == reference_csv(rules, data) and "reported 5, computed 4" in asked.text
     assert "the data has figures of the derived indicator total" in asked.notes[0]
+
+
+@by_engine
+def test_a_derived_value_naming_one_without_components_is_never_known(tmp_path, engine):
+    rules = write(tmp_path, "r.rules", "indicator a { polarity lower_is_better }\n"
+                  "indicator k {\n polarity lower_is_better\n value = 5 as percent\n}\n"
+                  "indicator s {\n polarity lower_is_better\n value = max(k, a) - 3\n}\n")
+    text = agree(rules, write(tmp_path, "d.csv", HEADER + "X,a,2006/07,12\n"), engine=engine)
+    assert "X,s,s,,,,," in text  # as the interpreter: k has no value at 2006/07, so s has none
+
+
+def test_long_sums_and_chains_of_derived_values(tmp_path):
+    names = ", ".join(["a"] * 1900)
+    long_sum = write(tmp_path, "sum.rules", "indicator a { polarity lower_is_better }\n"
+                     f"indicator s {{\n polarity lower_is_better\n value = sum({names})\n}}\n")
+    data = write(tmp_path, "d.csv", HEADER + "X,a,2005/06,1.5\nX,a,2006/07,2\n")
+    assert unsupported(load_rules(long_sum)) == []
+    assert "X,s,s,,2006/07,3800," in agree(long_sum, data, engine="polars")  # summed as a balanced tree
+    for dialect in ("duckdb", "spark", "bigquery", "trino", "postgres", "snowflake"):
+        assert sqlglot.parse(run_sql(long_sum, dialect), read=dialect)  # within Python's recursion limit
+    chain = "indicator d0 { polarity lower_is_better }\n" + "".join(
+        f"indicator d{k} {{\n polarity lower_is_better\n value = -(d{k - 1} + 1)\n}}\n" for k in range(1, 60))
+    chained = write(tmp_path, "chain.rules", chain)
+    first = 2 + 4 * 19  # d20's first line: nested past MOST_DEPTH, it and every link after it are named
+    assert unsupported(load_rules(chained))[0] == f"indicator d20: a derived value too large for one query with " \
+        f"the derived values it names put in place (past 2000 terms in all, or nested past 40 deep) " \
+        f"({chained}:{first + 2})"
+    result = evaluate_job(chained, data, output_format="csv", engine="duckdb")
+    assert result.text == reference_csv(chained, data) and "too large for one query" in result.notes[0]
 
 
 @pytest.mark.parametrize("value, words", [

@@ -150,6 +150,52 @@ def test_the_spark_query_on_local_pyspark_gives_the_reference_assessments(tmp_pa
     assert sorted(got) == _sorted_lines(reference_csv(rules, data))
 
 
+PLACES_ERROR = "lsprules: a value with more than 1 decimal places (compile the query with a larger --scale): "
+
+
+@pytest.mark.parametrize("value_type, values, refused", [
+    ("VARCHAR", ["1.5", "2.50", "na", "7"], None),  # trailing zeros lose nothing
+    ("VARCHAR", ["1.5", "2.25", "3"], "2.25"), ("VARCHAR", ["1.5", "0.000001", "3"], "0.000001"),
+    ("DOUBLE", [0.5, 0.00001, 3], "1e-05")])
+def test_a_value_with_more_places_than_the_scale_is_an_error_in_the_query_not_a_rounding(value_type, values,
+                                                                                         refused):
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.execute(f"CREATE TABLE observations (area VARCHAR, indicator VARCHAR, period VARCHAR, "
+                       f"value {value_type})")
+    for year, value in zip((2003, 2004, 2005, 2006), values, strict=False):
+        connection.execute("INSERT INTO observations VALUES ('A', 'robbery', ?, ?)", [f"{year}/{year - 1999:02d}",
+                                                                                       value])
+    query = run_sql(NATIONAL_RULES, "duckdb", scale=1)
+    if refused is None:
+        robbery = [row for row in connection.execute(query).fetchall() if row[1] == "robbery"]
+        assert [row[4:6] for row in robbery] == [("2006/07", "7")]
+        return
+    with pytest.raises(duckdb.ConversionException, match=re.escape(PLACES_ERROR + refused)):
+        connection.execute(query).fetchall()
+    assert connection.execute(run_sql(NATIONAL_RULES, "duckdb", scale=6)).fetchall()  # at its scale, it runs
+
+
+@needs_java
+@pytest.mark.slow
+def test_spark_raises_for_a_value_with_more_places_than_the_scale(tmp_path):
+    from pyspark.sql import SparkSession
+
+    rules = write(tmp_path, "national.rules", NATIONAL_RULES.read_text(encoding="utf-8"))
+    query = body(run_sql(rules, "spark", table="observations", scale=1)).rstrip().rstrip(";")
+    spark = (SparkSession.builder.master("local[1]").appName("lsprules-test")
+             .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1").getOrCreate())
+    try:
+        spark.createDataFrame([("A", "robbery", "2003/04", "1.5"), ("A", "robbery", "2004/05", "2.25")],
+                              "area STRING, indicator STRING, period STRING, value STRING") \
+            .createOrReplaceTempView("observations")
+        with pytest.raises(Exception, match=re.escape(PLACES_ERROR + "2.25")):
+            spark.sql(query).collect()
+    finally:
+        spark.stop()
+
+
 def test_rules_the_plan_cannot_express_are_errors_at_their_place():
     result = CliRunner().invoke(app, ["sql", str(ROOT / "rules" / "crime.rules")])
     assert result.exit_code == 2

@@ -10,6 +10,7 @@ earlier period, a comparator, a number with decimal places) is named by `value_w
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from fractions import Fraction
@@ -22,7 +23,8 @@ from lsprules.lang import nodes
 from lsprules.lang.printer import format_expr
 from lsprules.lang.resolve import IndicatorSpec, RuleSet
 
-MOST_NODES = 2_000  # the largest formula put in place: a chain of values each naming the one before twice doubles
+MOST_NODES = 2_000  # the most terms of all derived values put in place (oversized)
+MOST_DEPTH = 40  # the deepest nesting of one (engines and sqlglot recurse through it)
 FUNCTIONS = {"sum": exp.Add, "min": exp.Least, "max": exp.Greatest}  # sum() folds into +
 ARITH = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}
 
@@ -32,10 +34,18 @@ def derived_specs(rules: RuleSet) -> list[IndicatorSpec]:
     return [spec for spec in rules.indicators.values() if spec.value is not None]
 
 
-def formula(rules: RuleSet, spec: IndicatorSpec) -> nodes.Expr:
-    """A derived indicator's value as an expression of raw indicators only (`as percent` as `* 100`)."""
+def formula(rules: RuleSet, spec: IndicatorSpec) -> nodes.Expr | None:
+    """A derived indicator's value as an expression of raw indicators only (`as percent` as `* 100`); None when
+    it is never known: it names a derived value without components, which the interpreter computes at no period."""
     assert spec.value is not None
-    return _inlined(rules, spec.value.expr, spec.value.as_percent)
+    try:
+        return _inlined(rules, spec.value.expr, spec.value.as_percent)
+    except _NeverKnown:
+        return None
+
+
+class _NeverKnown(Exception):
+    """A derived value named in a formula has no components (`value = 5`): the formula never has a value."""
 
 
 def _inlined(rules: RuleSet, expr: nodes.Expr, as_percent: bool) -> nodes.Expr:
@@ -47,7 +57,10 @@ def _replaced(rules: RuleSet, expr: nodes.Expr) -> nodes.Expr:
     if isinstance(expr, nodes.Name):
         named = rules.indicators.get(expr.id)
         if named is not None and named.value is not None:
-            return _inlined(rules, named.value.expr, named.value.as_percent)
+            inner = _inlined(rules, named.value.expr, named.value.as_percent)
+            if not components(inner):
+                raise _NeverKnown(expr.id)
+            return inner
         return expr
     if isinstance(expr, nodes.Negate):
         return nodes.Negate(_replaced(rules, expr.operand))
@@ -58,21 +71,33 @@ def _replaced(rules: RuleSet, expr: nodes.Expr) -> nodes.Expr:
     return expr
 
 
-def too_large(rules: RuleSet, spec: IndicatorSpec) -> bool:
-    """Whether the derived indicator's formula, with the derived values it names put in place, would exceed
-    MOST_NODES (counted without building it: each indicator's size once)."""
-    sizes: dict[str, int] = {}
+def oversized(rules: RuleSet) -> list[IndicatorSpec]:
+    """The derived indicators from which the plan would grow too large with the derived values they name put in
+    place: past MOST_NODES terms for all of them together, or nested past MOST_DEPTH (measured without building
+    them, each indicator once: a chain of values each naming the one before twice doubles)."""
+    measured: dict[str, tuple[int, int]] = {}
 
-    def size(expr: nodes.Expr) -> int:
+    def measure(expr: nodes.Expr) -> tuple[int, int]:
+        """The size and depth of an expression with the derived values it names put in place."""
         if isinstance(expr, nodes.Name):
             named = rules.indicators.get(expr.id)
             if named is not None and named.value is not None:
-                if expr.id not in sizes:
-                    sizes[expr.id] = min(size(named.value.expr), MOST_NODES + 1)
-                return sizes[expr.id]
-        return 1 + sum(size(child) for child in _children(expr))
+                if expr.id not in measured:
+                    size, depth = measure(named.value.expr)
+                    measured[expr.id] = (min(size, MOST_NODES + 1), depth + named.value.as_percent)
+                return measured[expr.id]
+        parts = [measure(child) for child in _children(expr)]
+        size = 1 + sum(p[0] for p in parts)
+        nesting = math.ceil(math.log2(len(parts))) if isinstance(expr, nodes.Call) and parts else 1
+        return size, nesting + max((p[1] for p in parts), default=0)
 
-    return spec.value is not None and size(spec.value.expr) > MOST_NODES
+    found, total = [], 0
+    for spec in derived_specs(rules):
+        size, depth = measure(nodes.Name(spec.id))
+        total += size
+        if total > MOST_NODES or depth > MOST_DEPTH:
+            found.append(spec)
+    return found
 
 
 def components(expr: nodes.Expr) -> list[str]:
@@ -180,11 +205,16 @@ def compiled(expr: nodes.Expr, value_of: Callable[[str], exp.Expression],
     assert isinstance(expr, nodes.Call)
     args = [compiled(a, value_of, number, unit) for a in expr.args]
     if expr.func == "sum":
-        total = exp.Paren(this=args[0])
-        for arg in args[1:]:
-            total = exp.Paren(this=exp.Add(this=total, expression=exp.Paren(this=arg)))
-        return total
+        return _summed([exp.Paren(this=arg) for arg in args])
     # Every component is known where the plan computes a value, so GREATEST and LEAST never meet a NULL (on
     # which dialects differ).
     node_type = FUNCTIONS[expr.func]
     return node_type(this=args[0], expressions=args[1:]) if len(args) > 1 else args[0]
+
+
+def _summed(terms: list[exp.Expression]) -> exp.Expression:
+    """The sum of the terms as a balanced tree: nested as deep as the logarithm of their number, not the number."""
+    if len(terms) == 1:
+        return terms[0]
+    middle = len(terms) // 2
+    return exp.Paren(this=exp.Add(this=_summed(terms[:middle]), expression=_summed(terms[middle:])))

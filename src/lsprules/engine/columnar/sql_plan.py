@@ -82,6 +82,9 @@ class PlanOptions:
     # parsed the values itself (polars_run.py: faster than the plan's CASE, and for checked values the same).
     values: str | None = None
     columns: tuple[str, ...] = COLUMNS  # the CSV report's columns the plan gives, in order (csv_cells.chosen_columns)
+    # The scale is the user's word, not checked against the data (`lsprules sql`): a value with more places raises
+    # an error in the query, where casting it to the scale would round it silently.
+    places_unchecked: bool = False
 
 
 def compile_plan(rules: RuleSet, options: PlanOptions) -> exp.Select:
@@ -171,7 +174,22 @@ class _Compiler:
         decimal = exp.DataType.build(f"DECIMAL({precision}, {self.o.scale})")
         scaled = exp.cast(exp.Mul(this=exp.cast(value.copy(), decimal),
                                   expression=lit(self.unit, self.int_type)), self.int_type)
-        return exp.Case().when(missing, exp.null()).else_(scaled)
+        parsed = exp.Case().when(missing, exp.null())
+        if self.o.places_unchecked:
+            # Both sides in one type: Spark compares DECIMAL(38, 1) with DECIMAL(38, 18) at 1 place.
+            wide = exp.DataType.build("BIGDECIMAL" if self.o.dialect == "bigquery" else "DECIMAL(38, 18)")
+            rounded = exp.Cast(this=exp.cast(value.copy(), decimal), to=wide)  # exp.cast would merge the two
+            parsed = parsed.when(exp.NEQ(this=rounded,
+                                         expression=exp.cast(value.copy(), wide)),
+                                 self._refused(f"a value with more than {self.o.scale} decimal places (compile the "
+                                               "query with a larger --scale): ", value))
+        return parsed.else_(scaled)
+
+    def _refused(self, message: str, cell: exp.Expression) -> exp.Expression:
+        """An error raised by the query, naming the cell, in every dialect: text that is not an integer cast to
+        one (the engines' own error functions differ)."""
+        return exp.cast(exp.DPipe(this=exp.Literal.string(f"lsprules: {message}"), expression=cell.copy(), safe=True),
+                        self.int_type)
 
     def _period_index(self, label: exp.Expression) -> exp.Expression:
         def digits(start: int, length: int) -> exp.Expression:
@@ -206,8 +224,9 @@ class _Compiler:
         """The layers ending in `known`: every known value up to the period, of the raw indicators (the data's)
         and of the derived ones (computed where every component is known; their rows in the data are not used)."""
         raw = [s.id for s in self.specs if s.value is None]
-        # A value without components (`value = 5`) has no period to be computed at: like the interpreter, none.
-        formulas = {s.id: f for s in derived_specs(self.rules) if components(f := formula(self.rules, s))}
+        # A value without components (`value = 5`), or naming one, is never known: like the interpreter's, none.
+        found = {s.id: formula(self.rules, s) for s in derived_specs(self.rules)}
+        formulas = {spec_id: f for spec_id, f in found.items() if f is not None and components(f)}
         if not formulas:
             return [("known", self._known(raw))]
         names = sorted({n for f in formulas.values() for n in components(f)})

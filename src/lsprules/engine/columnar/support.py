@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from lsprules.core.source import Span
-from lsprules.engine.columnar.derived import MOST_NODES, too_large, value_words
+from lsprules.engine.columnar.derived import MOST_DEPTH, MOST_NODES, oversized, value_words
 from lsprules.lang import nodes
 from lsprules.lang.printer import format_statement, margin_words
 from lsprules.lang.resolve import IndicatorSpec, RuleSet, walk
@@ -80,6 +80,9 @@ def unsupported_at(rules: RuleSet) -> list[Unsupported]:
              for spec in getattr(rules, "comparators", {}).values()]
     for spec in rules.indicators.values():
         found.extend(_indicator(rules, spec))
+    found.extend(found_in(rules, spec, f"a derived value too large for one query with the derived values it names "
+                          f"put in place (past {MOST_NODES} terms in all, or nested past {MOST_DEPTH} deep)",
+                          spec.value.span if spec.value else None) for spec in oversized(rules))
     return placed(found)
 
 
@@ -139,9 +142,6 @@ def _indicator(rules: RuleSet, spec: IndicatorSpec) -> list[Unsupported]:
             note(what, span)
     for what, span in value_words(spec):
         note(what, span)
-    if spec.value is not None and too_large(rules, spec):
-        note(f"a derived value that, with the derived values it names put in place, is longer than {MOST_NODES} "
-             "terms", spec.value.span)
     if spec.arrow.compare.method not in ("previous", "year"):
         note(f"`{format_statement(spec.arrow.compare)}`", spec.arrow.compare.span)
     target = spec.target
