@@ -177,9 +177,29 @@ def test_a_value_with_more_places_than_the_scale_is_an_error_in_the_query_not_a_
     assert connection.execute(run_sql(NATIONAL_RULES, "duckdb", scale=6)).fetchall()  # at its scale, it runs
 
 
+REPEATED_ERROR = "lsprules: a row repeated for one area, indicator and period (the data must have one value for " \
+    "each): "
+
+
+def test_a_row_repeated_for_an_area_indicator_and_period_is_an_error_in_the_query_not_a_pick():
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE observations (area VARCHAR, indicator VARCHAR, period VARCHAR, value VARCHAR)")
+    connection.execute("INSERT INTO observations VALUES ('A', 'robbery', '2003/04', '1'), "
+                       "('A', 'robbery', '2004/05', '2'), ('B', 'robbery', '2004/05', '2')")
+    query = run_sql(NATIONAL_RULES, "duckdb", scale=1)
+    assert [row[:2] for row in connection.execute(query).fetchall()][:2] == [("A", "burglary_dwelling"),
+                                                                             ("A", "burglary_other")]
+    connection.execute("INSERT INTO observations VALUES ('B', 'robbery', '2004/05', '3')")
+    with pytest.raises(duckdb.ConversionException, match=re.escape(REPEATED_ERROR + "B, robbery, 2004/05")):
+        connection.execute(query).fetchall()
+    assert run_sql(NATIONAL_RULES, "duckdb", scale=1, columns="rag").count(REPEATED_ERROR) == 1  # any columns
+
+
 @needs_java
 @pytest.mark.slow
-def test_spark_raises_for_a_value_with_more_places_than_the_scale(tmp_path):
+def test_spark_raises_for_a_value_with_more_places_than_the_scale_or_a_repeated_row(tmp_path):
     from pyspark.sql import SparkSession
 
     rules = write(tmp_path, "national.rules", NATIONAL_RULES.read_text(encoding="utf-8"))
@@ -191,6 +211,11 @@ def test_spark_raises_for_a_value_with_more_places_than_the_scale(tmp_path):
                               "area STRING, indicator STRING, period STRING, value STRING") \
             .createOrReplaceTempView("observations")
         with pytest.raises(Exception, match=re.escape(PLACES_ERROR + "2.25")):
+            spark.sql(query).collect()
+        spark.createDataFrame([("A", "robbery", "2003/04", "1.5"), ("A", "robbery", "2003/04", "2")],
+                              "area STRING, indicator STRING, period STRING, value STRING") \
+            .createOrReplaceTempView("observations")
+        with pytest.raises(Exception, match=re.escape(REPEATED_ERROR + "A, robbery, 2003/04")):
             spark.sql(query).collect()
     finally:
         spark.stop()

@@ -36,7 +36,7 @@ def run_sql(rules_path: Path, dialect: str = "duckdb", table: str = "observation
     from lsprules.engine.columnar.sql_plan import PlanOptions, compile_plan
 
     plan = compile_plan(rules, PlanOptions(dialect=dialect, kind=PeriodKind(periods), scale=scale, table=table,
-                                           columns=chosen, places_unchecked=True))
+                                           columns=chosen, unchecked=True))
     output = "the columns" if columns is None else \
         f"the column {chosen[0]}" if len(chosen) == 1 else f"the columns {', '.join(chosen)} (in this order)"
     header = [

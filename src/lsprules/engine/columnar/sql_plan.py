@@ -82,9 +82,10 @@ class PlanOptions:
     # parsed the values itself (polars_run.py: faster than the plan's CASE, and for checked values the same).
     values: str | None = None
     columns: tuple[str, ...] = COLUMNS  # the CSV report's columns the plan gives, in order (csv_cells.chosen_columns)
-    # The scale is the user's word, not checked against the data (`lsprules sql`): a value with more places raises
-    # an error in the query, where casting it to the scale would round it silently.
-    places_unchecked: bool = False
+    # The data is not checked before the query runs (`lsprules sql`): a value with more places than the scale, and
+    # a repeated row of an area, indicator and period, raise an error in the query instead of changing its answer
+    # silently (a value rounded to the scale, one of two values picked).
+    unchecked: bool = False
 
 
 def compile_plan(rules: RuleSet, options: PlanOptions) -> exp.Select:
@@ -141,7 +142,8 @@ class _Compiler:
     def judging(self) -> Layers:
         """The layers up to `rated`, which holds every assessment's facts (the CSV cells and json_plan.py's JSON
         are written from it)."""
-        return [("obs", self._obs()), ("areas", self._areas()), ("area_cells", self._area_cells()),
+        checks = [("repeated", self._repeated())] if self.o.unchecked else []
+        return [("obs", self._obs()), ("areas", self._areas()), *checks, ("area_cells", self._area_cells()),
                 *self._knowing(), *self._latest(),
                 ("compared", self._compared()), ("judged", self._judged()), ("decided", self._decided()),
                 ("rated", self._rated())]
@@ -175,7 +177,7 @@ class _Compiler:
         scaled = exp.cast(exp.Mul(this=exp.cast(value.copy(), decimal),
                                   expression=lit(self.unit, self.int_type)), self.int_type)
         parsed = exp.Case().when(missing, exp.null())
-        if self.o.places_unchecked:
+        if self.o.unchecked:
             # Both sides in one type: Spark compares DECIMAL(38, 1) with DECIMAL(38, 18) at 1 place.
             wide = exp.DataType.build("BIGDECIMAL" if self.o.dialect == "bigquery" else "DECIMAL(38, 18)")
             rounded = exp.Cast(this=exp.cast(value.copy(), decimal), to=wide)  # exp.cast would merge the two
@@ -217,8 +219,28 @@ class _Compiler:
 
     def _area_cells(self) -> exp.Select:
         """Each area's CSV cell, once per area rather than once per assessment."""
-        return exp.select(column("area"), column("ord"), _text_cell(exp.cast(column("area"), "VARCHAR")).as_(
+        ord_: exp.Expression = column("ord")
+        if self.o.unchecked:  # the order reads the check of repeated rows (NULL), so that no engine leaves it out
+            stop = column("stop", "r")
+            ord_ = exp.Add(this=ord_, expression=exp.Coalesce(this=stop, expressions=[lit(0, self.int_type)])) \
+                if self.o.row_number else exp.DPipe(this=ord_, expression=exp.Coalesce(
+                    this=exp.cast(stop, "VARCHAR"), expressions=[exp.Literal.string("")]), safe=True)
+        select = exp.select(column("area"), ord_.as_("ord"), _text_cell(exp.cast(column("area"), "VARCHAR")).as_(
             "c_area")).from_("areas")
+        return select.join(exp.alias_(exp.table_("repeated"), "r"), join_type="cross") if self.o.unchecked else select
+
+    def _repeated(self) -> exp.Select:
+        """One row: NULL, or (raising an error) a row repeated for an area, indicator and period."""
+        keys = [column("area"), column("indicator"), column("period")]
+        cell = exp.DPipe(this=exp.DPipe(this=exp.DPipe(this=exp.DPipe(
+            this=exp.cast(keys[0].copy(), "VARCHAR"), expression=exp.Literal.string(", "), safe=True),
+            expression=exp.cast(keys[1].copy(), "VARCHAR"), safe=True), expression=exp.Literal.string(", "), safe=True),
+            expression=keys[2].copy(), safe=True)
+        repeated = exp.select(*keys).from_("obs").group_by(*keys).having(
+            exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
+        return exp.select(exp.Max(this=self._refused("a row repeated for one area, indicator and period (the data "
+                                                     "must have one value for each): ", cell)).as_("stop")).from_(
+            exp.alias_(exp.Subquery(this=repeated), "k"))
 
     def _knowing(self) -> Layers:
         """The layers ending in `known`: every known value up to the period, of the raw indicators (the data's)
