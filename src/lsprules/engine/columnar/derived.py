@@ -17,11 +17,11 @@ from fractions import Fraction
 
 from sqlglot import exp
 
-from lsprules.core.numbers import exact
 from lsprules.core.source import Span
+from lsprules.engine.interpreter import Gap, _value_expr
 from lsprules.lang import nodes
 from lsprules.lang.printer import format_expr
-from lsprules.lang.resolve import IndicatorSpec, RuleSet
+from lsprules.lang.resolve import IndicatorSpec, RuleSet, walk
 
 MOST_NODES = 2_000  # the most terms of all derived values put in place (oversized)
 MOST_DEPTH = 40  # the deepest nesting of one (engines and sqlglot recurse through it)
@@ -102,14 +102,7 @@ def oversized(rules: RuleSet) -> list[IndicatorSpec]:
 
 def components(expr: nodes.Expr) -> list[str]:
     """The raw indicators a formula reads, sorted."""
-    return sorted(set(_names(expr)))
-
-
-def _names(expr: nodes.Expr) -> Iterator[str]:
-    if isinstance(expr, nodes.Name):
-        yield expr.id
-    for child in _children(expr):
-        yield from _names(child)
+    return sorted({node.id for node in walk(expr) if isinstance(node, nodes.Name)})
 
 
 def _children(expr: nodes.Expr) -> tuple[nodes.Expr, ...]:
@@ -162,24 +155,9 @@ def _words(spec: IndicatorSpec, expr: nodes.Expr) -> str | None:
 
 
 def _constant(expr: nodes.Expr) -> Fraction | None:
-    """The value of an expression without names (None: it has one)."""
-    if isinstance(expr, nodes.Quantity):
-        return exact(expr.value)
-    if isinstance(expr, nodes.Negate):
-        inner = _constant(expr.operand)
-        return None if inner is None else -inner
-    if isinstance(expr, nodes.Arith) and expr.op in ARITH:
-        left, right = _constant(expr.left), _constant(expr.right)
-        if left is None or right is None:
-            return None
-        return left + right if expr.op == "+" else left - right if expr.op == "-" else left * right
-    if isinstance(expr, nodes.Call) and expr.func in FUNCTIONS:
-        args = [_constant(a) for a in expr.args]
-        if any(a is None for a in args):
-            return None
-        known = [a for a in args if a is not None]
-        return sum(known, Fraction(0)) if expr.func == "sum" else min(known) if expr.func == "min" else max(known)
-    return None
+    """The value of an expression without names, as the interpreter computes it (None: it has one)."""
+    value = _value_expr(expr, lambda name: Gap(name))
+    return value if isinstance(value, Fraction) else None
 
 
 def compiled(expr: nodes.Expr, value_of: Callable[[str], exp.Expression],
