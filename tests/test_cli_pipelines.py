@@ -293,9 +293,10 @@ def _long_duckdb_query(*args: object, **kwargs: object) -> object:
     """Run a DuckDB query that only an interrupt ends, and send this process Ctrl-C (SIGINT) while it runs."""
     import duckdb
 
-    connection = duckdb.connect()
-    threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
-    return connection.execute("SELECT count(*) FROM range(10000000000000) t(x) WHERE x % 7 = 3").fetchall()
+    # Closed here: DuckDB's destructor (at some later garbage collection) would run the interrupted query on.
+    with duckdb.connect() as connection:
+        threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+        return connection.execute("SELECT count(*) FROM range(10000000000000) t(x) WHERE x % 7 = 3").fetchall()
 
 
 def test_ctrl_c_during_a_duckdb_query_says_interrupted_and_exits_130(monkeypatch, capsys):
@@ -315,9 +316,8 @@ def test_duckdb_interrupt_is_an_interruption_and_other_runtime_errors_are_bugs()
 
     from lsprules.core.interrupts import interrupted_query
 
-    connection = duckdb.connect()
-    threading.Timer(0.3, connection.interrupt).start()
-    with pytest.raises(duckdb.InterruptException) as stopped:
+    with duckdb.connect() as connection, pytest.raises(duckdb.InterruptException) as stopped:
+        threading.Timer(0.3, connection.interrupt).start()
         connection.execute("SELECT count(*) FROM range(10000000000000) t(x) WHERE x % 7 = 3").fetchall()
     assert interrupted_query(stopped.value)
     assert not interrupted_query(RuntimeError("a bug")) and not interrupted_query(ValueError("Query interrupted"))
@@ -541,14 +541,40 @@ def test_a_reader_gone_matters_only_when_a_write_to_it_failed(tmp_path: Path):
     assert _into_a_pipe_read_for(["--version"], 0).returncode == 141  # it wrote, and the write failed
 
 
+@pytest.mark.parametrize("output", ["csv", "json"])
+def test_a_duckdb_run_stopped_by_ctrl_c_closes_its_connection_there(monkeypatch, output):
+    # Left to DuckDB's destructor, a connection whose query Ctrl-C interrupted runs that query on to its end, at
+    # whatever later garbage collection finds it (DuckDB 1.5): a test run once hung for an hour there.
+    import duckdb
+
+    from lsprules.engine.columnar import duck, json_run
+    from lsprules.lang.resolve import load_rules
+
+    opened: list[duckdb.DuckDBPyConnection] = []
+
+    def interrupted(connection: duckdb.DuckDBPyConnection, path: Path) -> None:
+        opened.append(connection)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(duck, "load_checked", interrupted)
+    rules = load_rules(RULES / "national.rules")
+    with pytest.raises(KeyboardInterrupt):
+        if output == "csv":
+            duck.evaluate_csv(rules, ROOT / "datasets" / "national-sample.csv")
+        else:
+            json_run.evaluate_json(rules, ROOT / "datasets" / "national-sample.csv", engine="duckdb")
+    (connection,) = opened
+    with pytest.raises(duckdb.ConnectionException, match="closed"):
+        connection.execute("SELECT 1")
+
+
 def test_an_interrupted_duckdb_read_is_not_taken_for_a_file_duckdb_cannot_read():
     import duckdb
 
     from lsprules.core.interrupts import unless_interrupted
 
-    connection = duckdb.connect()
-    threading.Timer(0.3, connection.interrupt).start()
-    with pytest.raises(duckdb.InterruptException) as stopped:
+    with duckdb.connect() as connection, pytest.raises(duckdb.InterruptException) as stopped:
+        threading.Timer(0.3, connection.interrupt).start()
         connection.execute("SELECT count(*) FROM range(10000000000000) t(x) WHERE x % 7 = 3").fetchall()
     with pytest.raises(KeyboardInterrupt):
         unless_interrupted(stopped.value)

@@ -14,9 +14,9 @@ from __future__ import annotations
 import shutil
 import tempfile
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from lsprules.core.csv_cells import COLUMNS
 from lsprules.core.interrupts import unless_interrupted
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Fallback", "evaluate_csv"]
 
+T = TypeVar("T")
+
 BATCH_ROWS = 65536
 # DuckDB's own default is 80 % of the machine's memory: on 21M rows (10 x the national benchmark L) that was a
 # 14.8 GB process. Held to 1 GB, DuckDB spills to a private temporary folder instead; the process then peaked at
@@ -52,29 +54,45 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None, ar
     reasons = unsupported(rules)
     if reasons:
         return Fallback("the plan cannot express " + "; ".join(reasons))
+    connection = connect()
+    started = closed_unless_run(connection, lambda: _started(connection, rules, Path(path), period, areas, columns))
+    return started if isinstance(started, Fallback) else _pieces(connection, *started, columns)
+
+
+def closed_unless_run(connection: duckdb.DuckDBPyConnection, work: Callable[[], T | Fallback]) -> T | Fallback:
+    """What `work` gives on the open connection, which is closed when it steps aside (a Fallback) or fails."""
+    try:
+        done = work()
+    except BaseException:
+        # Closed here, never left to DuckDB's destructor: after a query that Ctrl-C interrupted, that runs the
+        # query's remaining work to its end (DuckDB 1.5), which can take hours.
+        connection.close()
+        raise
+    if isinstance(done, Fallback):
+        connection.close()
+    return done
+
+
+def _started(connection: duckdb.DuckDBPyConnection, rules: RuleSet, path: Path, period: str | None,
+             areas: Sequence[str] | None, columns: tuple[str, ...]
+             ) -> tuple[duckdb.DuckDBPyConnection, list[tuple[str]]] | Fallback:
+    """The plan's query running on the checked file, its first batch of lines read; or why not."""
     import duckdb
 
-    connection = connect()
     try:
-        found = load_checked(connection, Path(path))
-        if isinstance(found, Fallback):
-            connection.close()
-            return found
-        at = requested(found, period, areas, rules)
+        found = load_checked(connection, path)
+        at = found if isinstance(found, Fallback) else requested(found, period, areas, rules)
         if isinstance(at, Fallback):
-            connection.close()
             return at
+        assert not isinstance(found, Fallback)  # then `at` is that Fallback
         from lsprules.engine.columnar.sql_plan import PlanOptions, compile_plan, csv_lines
 
         options = PlanOptions("duckdb", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
                               tuple(found.periods.values()), columns=columns)
-        query = csv_lines(compile_plan(rules, options)).sql(dialect="duckdb")
-        result = connection.execute(query)
-        first = result.fetchmany(BATCH_ROWS)
+        result = connection.execute(csv_lines(compile_plan(rules, options)).sql(dialect="duckdb"))
+        return result, result.fetchmany(BATCH_ROWS)
     except (duckdb.OutOfRangeException, duckdb.ConversionException) as error:
-        connection.close()
         return Fallback(f"a number is too large for exact integer arithmetic in DuckDB ({error})", note=True)
-    return _pieces(connection, result, first, columns)
 
 
 def connect() -> duckdb.DuckDBPyConnection:

@@ -121,18 +121,30 @@ def _ready(found: Checked, period: str | None, areas: Sequence[str] | None,
 
 def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str] | None,
             stages: Stages) -> Ran | Fallback:
-    import duckdb
-
-    from lsprules.engine.columnar.duck import connect, load_checked
-    from lsprules.engine.columnar.sql_plan import PlanOptions
+    from lsprules.engine.columnar.duck import closed_unless_run, connect
 
     connection = connect()
     connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    started = closed_unless_run(connection, lambda: _duckdb_started(connection, rules, path, period, areas, stages))
+    if isinstance(started, Fallback):
+        return started
+    at, found, batches = started
+    return Ran(at, found, _closing(connection, batches))
+
+
+def _duckdb_started(connection: duckdb.DuckDBPyConnection, rules: RuleSet, path: Path, period: str | None,
+                    areas: Sequence[str] | None,
+                    stages: Stages) -> tuple[Period | None, Checked, Iterator[list[Row]]] | Fallback:
+    """The plan running on the checked file in DuckDB, its first batch read; or why not."""
+    import duckdb
+
+    from lsprules.engine.columnar.duck import load_checked
+    from lsprules.engine.columnar.sql_plan import PlanOptions
+
     try:
         found = load_checked(connection, path)
         at = found if isinstance(found, Fallback) else _ready(found, period, areas, rules)
         if isinstance(at, Fallback):
-            connection.close()
             return at
         assert not isinstance(found, Fallback)  # then `at` is that Fallback
         options = PlanOptions("duckdb", found.kind, found.scale, "chosen", at, areas, "rn", found.digits,
@@ -142,12 +154,10 @@ def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
         runs = _duckdb_runs(connection, items.with_("jrows", as_=facts, copy=False).sql(dialect="duckdb"))
         first = next(runs, None)
     except (duckdb.OutOfRangeException, duckdb.ConversionException) as error:
-        connection.close()
         return Fallback(f"a number is too large for exact integer arithmetic in DuckDB ({error})", note=True)
     if first is None:
-        connection.close()
         return Fallback("no assessment to write")
-    return Ran(at, found, _closing(connection, chain([first], runs)))
+    return at, found, chain([first], runs)
 
 
 def _in_range(connection: duckdb.DuckDBPyConnection, facts: exp.Select, found: Checked) -> bool:
