@@ -568,6 +568,46 @@ def test_a_duckdb_run_stopped_by_ctrl_c_closes_its_connection_there(monkeypatch,
         connection.execute("SELECT 1")
 
 
+def test_a_ctrl_c_that_a_library_swallowed_is_raised_at_the_next_check(monkeypatch):
+    from lsprules.core import interrupts
+
+    monkeypatch.setattr(interrupts, "_pressed", False)
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        interrupts.notice_ctrl_c()
+        interrupts.raise_if_pressed()  # nothing pressed yet: nothing raised
+        with contextlib.suppress(KeyboardInterrupt):  # as DuckDB swallows one that comes as it finishes a read
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        with pytest.raises(KeyboardInterrupt):
+            interrupts.raise_if_pressed()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_a_ctrl_c_ignored_from_the_start_stays_ignored(monkeypatch):
+    from lsprules.core import interrupts
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a shell's background job (`lsprules ... &`)
+    try:
+        interrupts.notice_ctrl_c()
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.parametrize("output", ["csv", "json"])
+def test_a_duckdb_run_stops_after_a_read_that_swallowed_ctrl_c(monkeypatch, output):
+    from lsprules.core import interrupts
+    from lsprules.engine.columnar import duck, json_run
+    from lsprules.lang.resolve import load_rules
+
+    monkeypatch.setattr(interrupts, "_pressed", True)  # pressed, and the KeyboardInterrupt lost inside DuckDB
+    rules, data = load_rules(RULES / "national.rules"), ROOT / "datasets" / "national-sample.csv"
+    with pytest.raises(KeyboardInterrupt):
+        duck.evaluate_csv(rules, data) if output == "csv" else json_run.evaluate_json(rules, data)
+
+
 def test_an_interrupted_duckdb_read_is_not_taken_for_a_file_duckdb_cannot_read():
     import duckdb
 

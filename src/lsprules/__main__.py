@@ -5,12 +5,13 @@ importing typer and the commands, before that handling is in place: this module,
 those imports inside it too, so that no Ctrl-C shows a traceback.
 """
 
-from lsprules.core.interrupts import stop_interrupted
+from lsprules.core.interrupts import notice_ctrl_c, stop_interrupted
 
 
 def main() -> None:
     """Run the `lsprules` command (cli/app.main), Ctrl-C while it loads included."""
     try:
+        notice_ctrl_c()
         from lsprules.cli.app import main as run
 
         run()

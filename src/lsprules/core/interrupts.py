@@ -18,6 +18,32 @@ if TYPE_CHECKING:
 INTERRUPTED = "interrupted"  # the one line a command stopped by Ctrl-C prints, on standard error
 
 
+# Ctrl-C came (notice_ctrl_c): a library that swallowed the KeyboardInterrupt cannot hide it (raise_if_pressed).
+_pressed = False
+
+
+def notice_ctrl_c() -> None:
+    """From now on Ctrl-C raises KeyboardInterrupt, as Python's own handler does, and is remembered; unless the
+    process was started with it ignored (a shell's background job), which it stays."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _ctrl_c)
+
+
+def _ctrl_c(signum: int, frame: object) -> None:
+    global _pressed
+    _pressed = True
+    raise KeyboardInterrupt
+
+
+def raise_if_pressed() -> None:
+    """Raise KeyboardInterrupt if Ctrl-C came and was swallowed: DuckDB (1.5) swallows about half of those that
+    arrive while it reads a large file, and the run then went on to its end as if nothing had been pressed."""
+    if _pressed:
+        raise KeyboardInterrupt
+
+
 def interrupted_query(exc: BaseException) -> bool:
     """Whether `exc` is DuckDB's answer to Ctrl-C (or an interrupt) during a query rather than a failure."""
     # DuckDB turns a KeyboardInterrupt that arrives while it runs a query into RuntimeError("Query interrupted"),

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from lsprules.core.csv_cells import COLUMNS
-from lsprules.core.interrupts import unless_interrupted
+from lsprules.core.interrupts import raise_if_pressed, unless_interrupted
 from lsprules.engine.columnar.input_checks import (
     MISSING_PATTERN,
     NUMBER_PATTERN,
@@ -90,7 +90,9 @@ def _started(connection: duckdb.DuckDBPyConnection, rules: RuleSet, path: Path, 
         options = PlanOptions("duckdb", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
                               tuple(found.periods.values()), columns=columns)
         result = connection.execute(csv_lines(compile_plan(rules, options)).sql(dialect="duckdb"))
-        return result, result.fetchmany(BATCH_ROWS)
+        first = result.fetchmany(BATCH_ROWS)
+        raise_if_pressed()
+        return result, first
     except (duckdb.OutOfRangeException, duckdb.ConversionException) as error:
         return Fallback(f"a number is too large for exact integer arithmetic in DuckDB ({error})", note=True)
 
@@ -116,6 +118,7 @@ def _pieces(connection: duckdb.DuckDBPyConnection, result: duckdb.DuckDBPyConnec
         while batch:
             yield "\n".join(row[0] for row in batch) + "\n"
             batch = result.fetchmany(BATCH_ROWS)
+            raise_if_pressed()
     finally:
         connection.close()
 
@@ -146,6 +149,7 @@ def load_checked(connection: duckdb.DuckDBPyConnection, path: Path) -> Checked |
 
 def _checked(connection: duckdb.DuckDBPyConnection) -> Checked | Fallback:
     """The checks of `observations` (input_checks.checked), and a value DuckDB's decimals cannot hold refused."""
+    raise_if_pressed()  # during the read, which DuckDB may have finished as if it had not come
     found = _counted(connection)
     if not isinstance(found, Fallback) and found.digits > DECIMAL_DIGITS:
         return Fallback(f"a number of more than {DECIMAL_DIGITS} digits, beyond exact arithmetic in DuckDB", note=True)

@@ -20,6 +20,7 @@ from itertools import chain, pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, cast
 
+from lsprules.core.interrupts import raise_if_pressed
 from lsprules.core.periods import Period
 from lsprules.engine.columnar.input_checks import Checked, Fallback, requested
 from lsprules.lang.resolve import RuleSet
@@ -190,6 +191,7 @@ def _duckdb_runs(connection: duckdb.DuckDBPyConnection, sql: str) -> Iterator[li
                            "(SELECT area FROM jbatch WHERE b = ?)", [number])
         result = connection.execute(sql)
         while batch := result.fetchmany(BATCH_ROWS):
+            raise_if_pressed()
             yield batch
 
 
