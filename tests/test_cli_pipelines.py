@@ -281,6 +281,24 @@ def test_debug_shows_the_traceback_of_an_internal_error(monkeypatch, capsys):
         assert ("Traceback (most recent call last)" in err) == traceback
 
 
+def test_a_panic_inside_polars_while_writing_is_an_internal_error_without_a_traceback(monkeypatch, capsys):
+    import polars as pl
+
+    import lsprules.jobs.check
+    from lsprules.cli.app import main
+
+    def panicking(*args: object, **kwargs: object) -> object:  # as a later batch's run can, mid-report
+        raise pl.exceptions.PanicException("index out of bounds")
+
+    monkeypatch.setattr(lsprules.jobs.check, "run_check", panicking)
+    monkeypatch.setattr(sys, "argv", ["lsprules", "check", "rules"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "internal error: PanicException: index out of bounds" in err
+    assert "Traceback" not in err
+
+
 def test_help_loads_neither_pydantic_nor_the_language_server():
     probe = "import sys; sys.argv = ['lsprules', '--help']\nfrom lsprules.cli.app import main\ntry:\n    main()\n" \
             "except SystemExit:\n    pass\nprint(sorted(m for m in sys.modules if m.split('.')[0] in " \

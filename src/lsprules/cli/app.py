@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -115,14 +115,30 @@ def main() -> None:
     except Exception as exc:  # a bug in lsprules itself: say so plainly, without a traceback unless asked
         if interrupted_query(exc):
             stop_interrupted()
-        if debugging():
-            import traceback
+        _internal_error(exc)
+    except BaseException as exc:
+        if not _polars_panic(exc):
+            raise
+        _internal_error(exc)
 
-            traceback.print_exc()
-        typer.echo(f"internal error: {type(exc).__name__}: {exc}\n"
-                   "this is a bug in lsprules; please report it with the command and the files used "
-                   "(run with --debug or LSPRULES_DEBUG=1 to see where it happened)", err=True)
-        sys.exit(EXIT_ERROR)
+
+def _internal_error(exc: BaseException) -> NoReturn:
+    """A bug, in lsprules or an engine it runs: said plainly, exit 2, the traceback only when asked."""
+    if debugging():
+        import traceback
+
+        traceback.print_exception(exc)
+    typer.echo(f"internal error: {type(exc).__name__}: {exc}\n"
+               "this is a bug in lsprules; please report it with the command and the files used "
+               "(run with --debug or LSPRULES_DEBUG=1 to see where it happened)", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _polars_panic(exc: BaseException) -> bool:
+    """Whether `exc` is a panic inside polars, which is no Exception (it derives from BaseException): it can come
+    while a report is already being written, after the point where a run could step aside to the interpreter."""
+    polars = sys.modules.get("polars")
+    return polars is not None and isinstance(exc, polars.exceptions.PanicException)
 
 
 SIGPIPE_EXIT = 141  # 128 + SIGPIPE: how a shell reports a command whose reader went away (`cat big | head`)
