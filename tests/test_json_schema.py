@@ -73,12 +73,18 @@ def variants(draw: st.DrawFn) -> Any:
             parent = parent[key]
         action = draw(st.sampled_from(["replace", "remove", "add"]))
         if action == "replace":
-            parent[path[-1]] = draw(LEAVES)
+            parent[path[-1]] = _leaf(draw)
         elif action == "remove":
             del parent[path[-1]]
         elif isinstance(parent, dict):
-            parent[draw(st.sampled_from(["valeus", "Robbery", "2007/08", "notes", "x"]))] = draw(LEAVES)
+            parent[draw(st.sampled_from(["valeus", "Robbery", "2007/08", "notes", "x"]))] = _leaf(draw)
     return document
+
+
+def _leaf(draw: st.DrawFn) -> Any:
+    """A leaf of its own: LEAVES holds one `{}` and one `[]` for every draw, and a later action adding into the one
+    put in a document would change it for every later example (hypothesis: FlakyStrategyDefinition)."""
+    return copy.deepcopy(draw(LEAVES))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
