@@ -86,7 +86,7 @@ def oversized(rules: RuleSet) -> list[IndicatorSpec]:
                     size, depth = measure(named.value.expr)
                     measured[expr.id] = (min(size, MOST_NODES + 1), depth + named.value.as_percent)
                 return measured[expr.id]
-        parts = [measure(child) for child in _children(expr)]
+        parts = [measure(child) for child in children(expr)]
         size = 1 + sum(p[0] for p in parts)
         nesting = math.ceil(math.log2(len(parts))) if isinstance(expr, nodes.Call) and parts else 1
         return size, nesting + max((p[1] for p in parts), default=0)
@@ -105,7 +105,26 @@ def components(expr: nodes.Expr) -> list[str]:
     return sorted({node.id for node in walk(expr) if isinstance(node, nodes.Name)})
 
 
-def _children(expr: nodes.Expr) -> tuple[nodes.Expr, ...]:
+def raw_components(rules: RuleSet, spec: IndicatorSpec) -> list[str]:
+    """The raw indicators a derived value reads, through the derived values it names, sorted: its series has a
+    period wherever one of them has a row (the interpreter's _derived), even where it is never known."""
+    assert spec.value is not None
+    found: set[str] = set()
+    seen: set[str] = set()  # each derived value once: a chain naming the one before twice doubles
+    pending = [spec.value.expr]
+    while pending:
+        for name in components(pending.pop()):
+            named = rules.indicators.get(name)
+            if named is None or named.value is None:
+                found.add(name)
+            elif name not in seen:
+                seen.add(name)
+                pending.append(named.value.expr)
+    return sorted(found)
+
+
+def children(expr: nodes.Expr) -> tuple[nodes.Expr, ...]:
+    """The operands of an expression, left to right (the order _value_expr evaluates them in)."""
     if isinstance(expr, nodes.Negate):
         return (expr.operand,)
     if isinstance(expr, nodes.Arith):
@@ -129,7 +148,7 @@ def _unexpressed(spec: IndicatorSpec, expr: nodes.Expr, span: Span | None) -> It
     if words is not None:
         yield f"{words} in a derived value", where
         return
-    for child in _children(expr):
+    for child in children(expr):
         yield from _unexpressed(spec, child, where)
 
 
