@@ -25,6 +25,7 @@ from lsprules.jobs.evaluate import evaluate_job
 from lsprules.lang.resolve import load_rules
 from lsprules.render.json_out import json_document
 from test_columnar_differential import (  # noqa: F401  (collected here again, comparing JSON)
+    test_a_derived_value_naming_one_without_components_is_never_known,
     test_a_year_earlier_empty_or_absent_is_said_as_the_interpreter_says_it,
     test_annual_targets_profiled_over_the_year,
     test_any_row_order_a_period_and_chosen_areas_agree,
@@ -37,7 +38,7 @@ from test_columnar_differential import (  # noqa: F401  (collected here again, c
     test_random_rules_on_random_data_agree,
     test_text_cells_are_quoted_as_the_csv_module_quotes_them,
 )
-from test_fastpath_differential import HEADER, rows
+from test_fastpath_differential import HEADER, YEARS, rows
 
 ENGINES = ("duckdb", "polars")
 by_engine = pytest.mark.parametrize("engine", ENGINES)
@@ -181,6 +182,75 @@ def test_bundled_rules_the_plan_supports_on_every_bundled_dataset(tmp_path, engi
         assert got == expected, (rules.name, data.name)
         wrote += 1
     assert wrote >= 3
+
+
+# --- derived values: why a point has none ----------------------------------------------------------------
+
+# z of raw indicators, and w of z: the value reads c before z, and z reads a before b before c.
+NESTED_RULES = """
+indicator a { polarity higher_is_better }
+indicator b { polarity lower_is_better }
+indicator c { polarity lower_is_better }
+indicator z "Z" {
+  polarity higher_is_better
+  value = sum(a, b) - c * 2
+}
+indicator w "W of Z" {
+  polarity lower_is_better
+  value = max(c, z) + min(b, -a) as percent
+  arrow {
+    compare latest with same period last year
+  }
+  rag {
+    green when arrow is up
+    amber when no data
+    red otherwise
+  }
+}
+"""
+# Per (area, indicator), a value for each of YEARS (2003/04 on); None: no row at all.
+NESTED_DATA: dict[tuple[str, str], list[str | None]] = {
+    ("A", "a"): ["1.5", "suppressed", "2", None, "n/a"],  # missing first, before b and c, in 2004/05 and 2007/08
+    ("A", "b"): ["2", "3", "N/A", "4.25", None],
+    ("A", "c"): ["1", None, "SUPPRESSED", "0.5", "1"],  # w reads c first: absent, then suppressed
+    ("B", "c"): [None, None, "3"],  # only c: z and w have a period without a value
+    ("C", "q"): ["1"],  # no component at all: no series
+    ("D", "a"): ["1", "", "2"], ("D", "b"): ["1", "1", "1"], ("D", "c"): ["1", "1", "1"],  # a gap a year earlier
+}
+
+
+@by_engine
+@pytest.mark.parametrize("period", [None, "2005/06", "2006/07"])
+def test_a_derived_point_without_a_value_names_the_first_missing_component(tmp_path, engine, period):
+    rules = write(tmp_path, "nested.rules", NESTED_RULES)
+    data = write(tmp_path, "d.csv", HEADER + "".join(f"{area},{indicator},{YEARS[k]},{value}\n"
+                                                     for (area, indicator), values in NESTED_DATA.items()
+                                                     for k, value in enumerate(values) if value is not None))
+    assert json_unsupported(load_rules(rules)) == []
+    json_agree(rules, data, period, engine=engine)
+    json_agree(rules, data, period, areas=["D", "B"], engine=engine)
+    if period is None:  # each kind of reason is exercised
+        document = json.loads(reference_json(rules, data))
+        missing = [p["missing"] for a in document["assessments"] for p in a["series"] if "missing" in p]
+        for words in ("component z: component a: a is n/a for", "component a: a is suppressed for",
+                      "component c has no value for", "component c: c is suppressed for", "component b: b is n/a for",
+                      "component a has no value for"):
+            assert any(reason.startswith(words) for reason in missing), words
+        reasons = [r for a in document["assessments"] for r in a["reasons"]]
+        assert any("(same period a year earlier) to compare with: component z: " in r for r in reasons)
+        assert any(r.startswith("no value to assess: component z: ") for r in reasons)
+
+
+@by_engine
+def test_a_report_of_derived_values_falls_back_with_a_note(tmp_path, engine):
+    rules = write(tmp_path, "nested.rules", NESTED_RULES)
+    data = write(tmp_path, "d.csv", HEADER + "A,a,2005/06,1\nA,b,2005/06,2\nA,c,2005/06,3\n")
+    for output_format in ("markdown", "html"):
+        asked = evaluate_job(rules, data, output_format=output_format, engine=engine)
+        assert asked.text == evaluate_job(rules, data, output_format=output_format, engine="interpreter").text
+        assert "indicator z: a derived value (`value = ...`) in a report" in asked.notes[0]
+        assert "the reference interpreter ran" in asked.notes[0]
+    assert evaluate_job(rules, data, output_format="json", engine=engine).notes == ()  # JSON: the plan wrote it
 
 
 # --- what falls back, and how it says so -----------------------------------------------------------------

@@ -18,7 +18,7 @@ from lsprules.core.diagnostics import InputError
 from lsprules.data.load import load_all
 from lsprules.data.model import resolve_period
 from lsprules.engine.columnar.input_checks import Fallback
-from lsprules.engine.columnar.json_plan import json_unsupported
+from lsprules.engine.columnar.json_plan import report_unsupported
 from lsprules.engine.columnar.report_run import evaluate_report
 from lsprules.engine.interpreter import Assessment, evaluate_stream
 from lsprules.jobs import evaluate as job
@@ -80,7 +80,7 @@ def report_agree(rules: Path, data: Path, period: str | None = None, areas: list
         return reference_csv(rules, data, period, areas)
     expected = reference_assessments(rules, data, period, areas)
     got = plan_assessments(rules, data, period, areas, engine)
-    if json_unsupported(load_rules(rules)):
+    if report_unsupported(load_rules(rules)):
         assert isinstance(got, Fallback) and "cannot write the reasons" in got.reason
     elif not expected:  # nothing assessed: the interpreter runs, to warn of it
         assert isinstance(got, Fallback) and got.reason == "no assessment to write"
@@ -126,7 +126,7 @@ def test_html_pages_of_national_data_are_the_interpreters(tmp_path, engine):
 def test_a_rule_set_the_plan_cannot_write_goes_to_the_interpreter_with_a_note(tmp_path, engine):
     data = ROOT / "datasets" / "districts-2006-07.csv"
     rules = ROOT / "rules" / "districts.rules"
-    assert json_unsupported(load_rules(rules))
+    assert report_unsupported(load_rules(rules))
     ran = report(rules, data, "markdown", engine)
     assert ran.text == report(rules, data, "markdown", "interpreter").text
     assert ran.notes[0].startswith(f"the {engine} engine did not run: the plan cannot write the reasons of ")

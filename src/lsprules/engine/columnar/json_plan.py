@@ -9,8 +9,12 @@ reason) is escaped here, in Python, once; what comes from the data (areas) is es
 that Python writes in exponent form or with fewer digits than its six places (under 10^-4, over 15 digits) is
 wrapped in MARK for json_run.py to write as Python would; no JSON string can hold MARK, a control character.
 
+A derived indicator's series is made from its raw components' rows grouped by area and period (`jcomp`): a point
+wherever one of them has a row, its value where every one is known, else why not in the interpreter's words (the
+first component missing, in the order the value reads them, through the derived values it names).
+
 `json_unsupported` names what a rule set uses beyond the words expressed here (the run then falls back to the
-interpreter, like a construct the plan cannot compute).
+interpreter, like a construct the plan cannot compute); `report_unsupported`, what the reports' rows cannot give.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from collections.abc import Sequence
 from sqlglot import exp
 
 from lsprules.core.numbers import HUNDRED, exact
-from lsprules.core.periods import PER_YEAR
+from lsprules.core.periods import PER_YEAR, Period
+from lsprules.engine.columnar.derived import children, compiled, components, derived_specs, formula, raw_components
 from lsprules.engine.columnar.exact import (
     Num,
     absolute,
@@ -42,7 +47,7 @@ from lsprules.engine.columnar.sql_plan import (
     column,
     compile_extended,
 )
-from lsprules.engine.columnar.support import found_in, reasons, setting_node, unsupported_at
+from lsprules.engine.columnar.support import Unsupported, found_in, reasons, setting_node, unsupported_at
 from lsprules.engine.interpreter import (
     Facts,
     _clause_words,
@@ -76,8 +81,8 @@ MOST_DECIMALS = 5  # a reason's number at 7 places or more is written with an ex
 PIVOT = 64  # the most periods a series is put together from period by period
 # The layers added here are each read once: stored (materialized) in DuckDB they only held memory (national M:
 # 660 MB with them stored, 400 MB without, in the same time).
-INLINE = frozenset({"jobs", "jvals", "jpoints", "jseries", "jrated", "jany", "jjoined", "jparts", "jdigits",
-                    "jtexts"})
+INLINE = frozenset({"jraw", "jderived", "jobs", "jvals", "jpoints", "jseries", "jrated", "jany", "jjoined", "jparts",
+                    "jdigits", "jtexts"})
 _NEWLINE_KEY = ",\n      "
 
 
@@ -96,18 +101,28 @@ def compared_unsupported(rules: RuleSet) -> list[str]:
 def json_unsupported(rules: RuleSet) -> list[str]:
     """Why the plan cannot write this rule set's JSON, one reason per construct and place, in rule-file order
     (empty: it can). Themes are one: the assessments from which report_run rates them (with `themes`) are not."""
+    return reasons(_json_unsupported_at(rules)) + ([THEMES] if rules.themes else [])
+
+
+def report_unsupported(rules: RuleSet) -> list[str]:
+    """json_unsupported for the reports (compile_report_stages): also each derived value, whose places a report
+    shows its values at (the interpreter's AreaEvaluator.places, from its components' data) the plan does not give."""
+    found = _json_unsupported_at(rules)
+    found += [found_in(rules, spec, "a derived value (`value = ...`) in a report, whose places come from its "
+                       "components' data", spec.value.span) for spec in derived_specs(rules) if spec.value is not None]
+    return reasons(found) + ([THEMES] if rules.themes else [])
+
+
+def _json_unsupported_at(rules: RuleSet) -> list[Unsupported]:
     found = unsupported_at(rules)
     for spec in rules.indicators.values():
         if spec.decimals is not None and spec.decimals > MOST_DECIMALS:
             setting = setting_node(rules, spec, nodes.DecimalsSetting)
             found.append(found_in(rules, spec, f"`decimals {spec.decimals}`, above {MOST_DECIMALS} (reasons at "
                                   "that many places)", setting.span if setting is not None else None))
-        if spec.value is not None:  # a missing component's words, and the places of a computed value
-            found.append(found_in(rules, spec, "a derived value (`value = ...`), whose missing components the "
-                                  "reasons name", spec.value.span))
         if spec.rag is not None and any(c.span is None for c in spec.rag.clauses):
             found.append(found_in(rules, spec, "a RAG clause without a line", spec.rag.span))
-    return reasons(found) + ([THEMES] if rules.themes else [])
+    return found
 
 
 def compile_json_plan(rules: RuleSet, options: PlanOptions, periods: Sequence[int] | None = None) -> exp.Select:
@@ -238,11 +253,20 @@ class _Json:
         self.o = compiler.o
         self.t = compiler.int_type
         self.ids = [s.id for s in compiler.specs]
+        # The derived indicators with a series: those reading raw indicators (a value without any has no periods).
+        self.reads = {s.id: raw_components(rules, s) for s in derived_specs(rules)}
+        self.derived = [spec_id for spec_id, reads in self.reads.items() if reads]
+        self.names = sorted({name for spec_id in self.derived for name in self.reads[spec_id]})
         self.by_year = [s.id for s in compiler.specs if s.arrow.compare.method == "year"]
 
     def layers(self) -> tuple[Layers, exp.Select]:
         """The new layers and the final select."""
-        ctes: Layers = [("jobs", self._jobs())]
+        ctes: Layers = [("jraw", self._raw())]
+        if self.derived:  # each derived value's components by area and period, from which its rows are made
+            derived = [self._derived(spec_id) for spec_id in self.derived]
+            ctes += [("jcomp", self._components()),
+                     ("jderived", exp.union(*derived, distinct=False) if len(derived) > 1 else derived[0])]
+        ctes.append(("jobs", self._jobs()))
         if self.o.scale:  # otherwise every value is a whole number, written as it is
             ctes += [("jvals", self._jvals())]
         ctes += [("jpoints", self._points()), ("jseries", self._series()), ("jrated", self._jrated())]
@@ -256,14 +280,102 @@ class _Json:
 
     # --- the series -----------------------------------------------------------------------------
 
-    def _jobs(self) -> exp.Select:
-        """The rows of the rule file's indicators up to the period assessed, with their value's text."""
+    def _raw(self) -> exp.Select:
+        """The rows of the rule file's raw indicators up to the period assessed, with their value's text."""
         select = self.c._obs().select(column("value").as_("raw"))
-        condition: exp.Expression = exp.In(this=column("indicator"), expressions=[_s(i) for i in self.ids])
+        raw = [s.id for s in self.c.specs if s.value is None]
+        condition: exp.Expression = exp.In(this=column("indicator"), expressions=[_s(i) for i in raw] or [exp.null()])
         if self.o.at is not None:
             condition = exp.and_(condition, exp.LTE(this=self.c._period_index(column("period")),
                                                     expression=lit(self.o.at.index, self.t)))
         return select.where(condition)
+
+    def _jobs(self) -> exp.Query:
+        """The rows of every series: the raw rows, with why a value is missing (`why`: NULL when it is not) in the
+        interpreter's words (AreaEvaluator._raw), then each derived indicator's."""
+        suppressed = exp.EQ(this=exp.Lower(this=column("raw")), expression=_s("suppressed"))
+        why = exp.Case().when(_null(column("v")), _cat(column("indicator"), " is ",
+                                                     _when(suppressed, "suppressed", "n/a"), " for ", column("period")))
+        kept = ("area", "indicator", "period", "pidx", "v", "raw")
+        rows = exp.select(*(column(c) for c in kept), why.as_("why")).from_("jraw")
+        if not self.derived:
+            return rows
+        # Left out after the union, not by each derived indicator's select: polars' optimizer fails on a filter
+        # straight over the grouped components ("expected filter; this is an optimizer bug", polars 1.44).
+        derived = exp.select(*(column(c) for c in (*kept, "why"))).from_("jderived").where(column("present"))
+        return exp.union(rows, derived, distinct=False)
+
+    def _components(self) -> exp.Select:
+        """Per area and period at which a component of a derived value has a row: each component's known value
+        (c0 the first name's) and its state (s0: NULL without a row, 0 known, 1 n/a, 2 suppressed)."""
+        select = exp.select(column("area"), column("period"), column("pidx"))
+        state = (exp.Case().when(exp.Not(this=_null(column("v"))), exp.Literal.number(0))
+                 .when(exp.EQ(this=exp.Lower(this=column("raw")), expression=_s("suppressed")), exp.Literal.number(2))
+                 .else_(exp.Literal.number(1)))
+        for k, name in enumerate(self.names):
+            this = exp.EQ(this=column("indicator"), expression=_s(name))
+            select = select.select(exp.Max(this=exp.Case().when(this, column("v"))).as_(f"c{k}"),
+                                   exp.Max(this=exp.Case().when(this.copy(), state.copy())).as_(f"s{k}"), copy=False)
+        return (select.from_("jraw").where(_member(self.names))
+                .group_by(column("area"), column("period"), column("pidx")))
+
+    def _derived(self, spec_id: str) -> exp.Select:
+        """A derived indicator's rows: one at every period at which a raw indicator it reads has a row (in its area),
+        with its value where every one is known, else NULL and why (AreaEvaluator._derived_at); the others, at the
+        other periods of jcomp, with `present` false."""
+        spec = self.rules.indicators[spec_id]
+        assert spec.value is not None
+        found = formula(self.rules, spec)
+        value: exp.Expression = exp.cast(exp.null(), self.t)
+        if found is not None:
+            every = exp.and_(*(exp.EQ(this=self._state(name), expression=exp.Literal.number(0))
+                               for name in components(found)))
+            value = exp.Case().when(every, compiled(found, self._known, lambda n: lit(n, self.t), self.c.unit))
+        why = self._gap(spec.value.expr)
+        assert why is not None  # it reads raw indicators
+        return exp.select(column("area"), _s(spec_id).as_("indicator"), column("period"), column("pidx"),
+                          value.as_("v"), exp.cast(exp.null(), "VARCHAR").as_("raw"), why.as_("why"),
+                          self._present(spec_id).as_("present")).from_("jcomp")
+
+    def _known(self, name: str) -> exp.Column:
+        return column(f"c{self.names.index(name)}")
+
+    def _state(self, name: str) -> exp.Column:
+        return column(f"s{self.names.index(name)}")
+
+    def _present(self, spec_id: str) -> exp.Expression:
+        """Whether a derived indicator's series has the period of a row of jcomp (FALSE: it has none)."""
+        return exp.Paren(this=exp.or_(*(exp.Not(this=_null(self._state(name))) for name in self.reads[spec_id]))) \
+            if self.reads[spec_id] else exp.false()
+
+    def _gap(self, expr: nodes.Expr) -> exp.Expression | None:
+        """Why a derived value is unknown at a row of jcomp, as _value_expr finds it: the first component missing,
+        left to right, as text (NULL: none is; None: the expression names none)."""
+        if isinstance(expr, nodes.Name):
+            return self._missing(expr.id)
+        found = [gap for gap in (self._gap(child) for child in children(expr)) if gap is not None]
+        if len(found) > 1:
+            return exp.Coalesce(this=found[0], expressions=found[1:])
+        return found[0] if found else None
+
+    def _missing(self, name: str) -> exp.Expression:
+        """Why the component `name` is missing at a row of jcomp, in AreaEvaluator._derived_at's words (NULL: it is
+        not): it has no row there, or its value (its own reason, after `component name: `) is missing."""
+        spec, period = self.rules.indicators[name], column("period")
+        absent = _cat(f"component {name} has no value for ", period)
+        if spec.value is None:
+            state = self._state(name)
+            return (exp.Case().when(_null(state), absent)
+                    .when(exp.EQ(this=state.copy(), expression=exp.Literal.number(1)),
+                          _cat(f"component {name}: {name} is n/a for ", period.copy()))
+                    .when(exp.EQ(this=state.copy(), expression=exp.Literal.number(2)),
+                          _cat(f"component {name}: {name} is suppressed for ", period.copy())))
+        inner = self._gap(spec.value.expr)
+        if inner is None or not self.reads[name]:  # never a period of its own: never a value
+            return absent
+        # || is NULL where the inner reason is (CONCAT is not): the inner reason is written once, not twice.
+        return exp.Case().when(exp.Not(this=self._present(name)), absent).else_(
+            exp.DPipe(this=_s(f"component {name}: "), expression=inner, safe=True))
 
     def _jvals(self) -> exp.Select:
         return exp.select("*").select(*self._number_parts("sv", column("v"), lit(self.c.unit, self.t))).from_("jobs")
@@ -273,12 +385,12 @@ class _Json:
         row by row here, so that the aggregate in jseries only joins texts (polars evaluates an expression inside
         an aggregate group by group: national M, 0.9 s of the plan's 1.3 s)."""
         suppressed = exp.EQ(this=exp.Lower(this=column("raw")), expression=_s("suppressed"))
-        missing = _cat('null,\n          "missing": "', column("indicator"), " is ",
-                       _when(suppressed, "suppressed", "n/a"), " for ", column("period"), '"')
+        missing = _cat('null,\n          "missing": "', column("why"), '"')
         value = self._number("sv") if self.o.scale else exp.cast(column("v"), "VARCHAR")
         point = _cat("{\n          \"period\": \"", column("period"), '",\n          "value": ',
                      exp.Case().when(_null(column("v")), missing).else_(value), "\n        }")
-        gap = exp.Case().when(_null(column("v")), _cat(column("period"), _when(suppressed.copy(), "s", "n")))
+        # The period first: the greatest key is the latest period's (labels of one kind sort as their periods).
+        gap = exp.Case().when(_null(column("v")), _cat(column("period"), column("why")))
         area, indicator = self._texts_of("area", "indicator")
         select = exp.select(area.as_("area"), indicator.as_("indicator"), column("pidx"), point.as_("point"),
                             gap.as_("gapkey")).from_("jvals" if self.o.scale else "jobs")
@@ -318,12 +430,10 @@ class _Json:
         return exp.select(area.as_("area"), indicator.as_("indicator")).distinct().from_("obs").where(ids)
 
     def _year_gaps(self) -> exp.Select:
-        """The rows without a value of the indicators compared with the same period a year earlier, with their
-        missing word's code (s, n): why such a comparison may have nothing to compare with."""
-        suppressed = exp.EQ(this=exp.Lower(this=column("raw")), expression=_s("suppressed"))
+        """The rows without a value of the indicators compared with the same period a year earlier, with why
+        (`why`): why such a comparison may have nothing to compare with."""
         area, indicator = self._texts_of("area", "indicator")
-        return (exp.select(area.as_("area"), indicator.as_("indicator"), column("period"),
-                           _when(suppressed, "s", "n").as_("code"))
+        return (exp.select(area.as_("area"), indicator.as_("indicator"), column("period"), column("why"))
                 .from_("jobs").where(exp.and_(_null(column("v")), _member(self.by_year))))
 
     def _texts_of(self, *names: str) -> list[exp.Expression]:
@@ -410,10 +520,8 @@ class _Json:
     def _no_earlier(self, r: str) -> exp.Expression:
         """Facts._comparison_point's reason when nothing a year earlier compares (an empty value there, or none)."""
         ago = column("yperiod", r)
-        word = _when(exp.EQ(this=column("code", "g"), expression=_s("s")), "suppressed", "n/a")
         ahead = _cat("no arrow: there is no value for ", ago, " (same period a year earlier) to compare with")
-        return exp.Case().when(exp.Not(this=_null(column("period", "g"))),
-                               _cat(ahead, ": ", column("indicator", "i"), " is ", word, " for ", ago.copy())) \
+        return exp.Case().when(exp.Not(this=_null(column("period", "g"))), _cat(ahead, ": ", column("why", "g"))) \
             .else_(_cat(ahead.copy(), " (too few data points)")).as_("no_earlier")
 
     def _decided(self, name: str, table: str) -> exp.Expression:
@@ -682,14 +790,13 @@ class _Words:
         no_rag = self.spec.rag is None
         rag_none = ',' + ITEM + '"RAG n/a: the rules give this indicator no RAG clauses"' if no_rag else ""
         nothing: exp.Expression = _cat('"no data for ', column("indicator"), ' in the dataset"')
-        if with_period:
+        if self.spec.value is not None:  # AreaEvaluator._no_data_reason: a derived series is never in the data
+            nothing = _s('"no value up to the assessed period"')
+        elif with_period:
             nothing = exp.Case().when(column("rows"), _s('"no value up to the assessed period"')).else_(nothing)
-        gaps = _cat('"no value to assess: ', column("indicator"), " is ",
-                    _when(exp.EQ(this=exp.Substring(this=column("gap"), start=exp.Length(this=column("gap"))),
-                                 expression=_s("s")),
-                          "suppressed", "n/a"),
-                    " for ", exp.Substring(this=column("gap"), start=exp.Literal.number(1),
-                                            length=exp.Length(this=column("gap")) - 1), '"')
+        width = len(Period(self.j.c.o.kind, 0).label)  # the gap's key: the period's label, then why
+        gaps = _cat('"no value to assess: ', exp.Substring(this=column("gap"), start=exp.Literal.number(width + 1)),
+                    '"')
         absent = _cat(exp.Case().when(exp.Not(this=_null(column("gap"))), gaps).else_(nothing), rag_none,
                       *([self._rag()] if tests_data(self.spec.rag) else []))  # rules that rate having no data
         known = _cat('"latest value ', column("p_pv"), " in ", column("lperiod"), '"', self._peak(), self._arrow(),

@@ -31,7 +31,7 @@ from lsprules.engine.columnar.json_plan import (
     compared_unsupported,
     compile_compared_stages,
     compile_report_stages,
-    json_unsupported,
+    report_unsupported,
 )
 from lsprules.engine.columnar.json_run import assessed_period, run_stages
 from lsprules.engine.interpreter import (
@@ -109,12 +109,13 @@ def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", pe
                     areas: Sequence[str] | None = None, compared_only: bool = False,
                     themes: bool = False) -> ReportAssessments | Fallback:
     """`evaluate_stream(rules, dataset, period, areas)` of a plain long-form CSV (or, in DuckDB, Parquet) file, from
-    the plan run in `engine` ("polars" or "duckdb"); or why not (json_run.evaluate_json's reasons). `compared_only`:
-    a run of only what a rule change's impact compares (json_plan.compile_compared_stages), for `diff --data`.
+    the plan run in `engine` ("polars" or "duckdb"); or why not (json_plan.report_unsupported's reasons).
+    `compared_only`: a run of only what a rule change's impact compares (json_plan.compile_compared_stages), for
+    `diff --data`.
     `themes`: each area's theme ratings too, rated from its assessments as the interpreter rates them (a report's
     ratings one period earlier would need a second run: without `themes`, rules with themes are refused)."""
     reasons, stages, cannot = (compared_unsupported(rules), compile_compared_stages, "express") if compared_only \
-        else (json_unsupported(rules), compile_report_stages, "write the reasons of")
+        else (report_unsupported(rules), compile_report_stages, "write the reasons of")
     if themes:
         reasons = [reason for reason in reasons if reason != THEMES]
     if reasons:
