@@ -186,7 +186,8 @@ def test_bundled_rules_the_plan_supports_on_every_bundled_dataset(tmp_path, engi
 
 # --- derived values: why a point has none ----------------------------------------------------------------
 
-# z of raw indicators, and w of z: the value reads c before z, and z reads a before b before c.
+# z of raw indicators, w and u of z: w's value reads c before z, and z reads a before b before c. A report shows z
+# and u at their components' places, w (a percentage) at one.
 NESTED_RULES = """
 indicator a { polarity higher_is_better }
 indicator b { polarity lower_is_better }
@@ -207,6 +208,10 @@ indicator w "W of Z" {
     red otherwise
   }
 }
+indicator u "Twice Z" {
+  polarity higher_is_better
+  value = z * 2
+}
 """
 # Per (area, indicator), a value for each of YEARS (2003/04 on); None: no row at all.
 NESTED_DATA: dict[tuple[str, str], list[str | None]] = {
@@ -219,13 +224,17 @@ NESTED_DATA: dict[tuple[str, str], list[str | None]] = {
 }
 
 
+def nested_data(folder: Path) -> Path:
+    """NESTED_DATA as a long-form CSV file."""
+    return write(folder, "d.csv", HEADER + "".join(f"{area},{indicator},{YEARS[k]},{value}\n"
+                                                   for (area, indicator), values in NESTED_DATA.items()
+                                                   for k, value in enumerate(values) if value is not None))
+
+
 @by_engine
 @pytest.mark.parametrize("period", [None, "2005/06", "2006/07"])
 def test_a_derived_point_without_a_value_names_the_first_missing_component(tmp_path, engine, period):
-    rules = write(tmp_path, "nested.rules", NESTED_RULES)
-    data = write(tmp_path, "d.csv", HEADER + "".join(f"{area},{indicator},{YEARS[k]},{value}\n"
-                                                     for (area, indicator), values in NESTED_DATA.items()
-                                                     for k, value in enumerate(values) if value is not None))
+    rules, data = write(tmp_path, "nested.rules", NESTED_RULES), nested_data(tmp_path)
     assert json_unsupported(load_rules(rules)) == []
     json_agree(rules, data, period, engine=engine)
     json_agree(rules, data, period, areas=["D", "B"], engine=engine)
@@ -239,18 +248,6 @@ def test_a_derived_point_without_a_value_names_the_first_missing_component(tmp_p
         reasons = [r for a in document["assessments"] for r in a["reasons"]]
         assert any("(same period a year earlier) to compare with: component z: " in r for r in reasons)
         assert any(r.startswith("no value to assess: component z: ") for r in reasons)
-
-
-@by_engine
-def test_a_report_of_derived_values_falls_back_with_a_note(tmp_path, engine):
-    rules = write(tmp_path, "nested.rules", NESTED_RULES)
-    data = write(tmp_path, "d.csv", HEADER + "A,a,2005/06,1\nA,b,2005/06,2\nA,c,2005/06,3\n")
-    for output_format in ("markdown", "html"):
-        asked = evaluate_job(rules, data, output_format=output_format, engine=engine)
-        assert asked.text == evaluate_job(rules, data, output_format=output_format, engine="interpreter").text
-        assert "indicator z: a derived value (`value = ...`) in a report" in asked.notes[0]
-        assert "the reference interpreter ran" in asked.notes[0]
-    assert evaluate_job(rules, data, output_format="json", engine=engine).notes == ()  # JSON: the plan wrote it
 
 
 # --- what falls back, and how it says so -----------------------------------------------------------------

@@ -16,7 +16,7 @@ import pytest
 from fastpath_helpers import ROOT, write
 from lsprules.core.diagnostics import InputError
 from lsprules.engine.columnar import support
-from lsprules.engine.columnar.json_plan import THEMES, compared_unsupported, json_unsupported, report_unsupported
+from lsprules.engine.columnar.json_plan import THEMES, compared_unsupported, json_unsupported
 from lsprules.engine.columnar.support import condition_words, unsupported, unsupported_at
 from lsprules.jobs.evaluate import evaluate_job
 from lsprules.jobs.sql import run_sql
@@ -65,11 +65,10 @@ def lines_of(reason: str) -> list[int]:
 @pytest.mark.parametrize("rules", BUNDLED, ids=lambda p: p.name)
 def test_every_reason_for_a_bundled_rule_file_is_in_the_rule_files_words(rules):
     loaded = load_rules(rules)
-    for found in (unsupported(loaded), compared_unsupported(loaded), json_unsupported(loaded),
-                  report_unsupported(loaded), sql_messages(rules)):
+    for found in (unsupported(loaded), compared_unsupported(loaded), json_unsupported(loaded), sql_messages(rules)):
         assert [reason for reason in found if leaks(reason)] == []
         assert len(found) == len(set(found))  # each construct once
-    placed = [reason for reason in report_unsupported(loaded) if reason != THEMES]
+    placed = [reason for reason in json_unsupported(loaded) if reason != THEMES]
     assert all(lines_of(reason) for reason in placed), placed  # every one at its line
     firsts = [lines_of(reason)[0] for reason in placed]
     assert firsts == sorted(firsts)  # in the order of the rule file
@@ -174,15 +173,11 @@ def test_a_rule_file_using_every_construct_the_plan_cannot_express(tmp_path):
         "indicator c: a target profiled by period (`80 in 2005/06`) (FILE:28)",
         "indicator c: `/` in a RAG condition (FILE:31)",
         "indicator c: the function `max()` in a RAG condition (FILE:32)",
-        "indicator d: a derived value (`value = ...`) in a report, whose places come from its components' data "
-        "(FILE:39)",
         "indicator d: `c at family` in a derived value (FILE:39)",
         "indicator d: `compare recent trend at 95 %` (FILE:41)"]
-    assert report_unsupported(load_rules(rules)) == [reason.replace("FILE", str(rules)) for reason in expected]
-    assert json_unsupported(load_rules(rules)) == [reason.replace("FILE", str(rules)) for reason in expected
-                                                   if "in a report" not in reason]
+    assert json_unsupported(load_rules(rules)) == [reason.replace("FILE", str(rules)) for reason in expected]
     assert unsupported(load_rules(rules)) == [reason.replace("FILE", str(rules)) for reason in expected
-                                              if "decimals" not in reason and "in a report" not in reason]
+                                              if "decimals" not in reason]
     found = unsupported_at(load_rules(rules))
     assert len(found) == len(set(found)) == 15  # once per place: a and b share the profile's
     assert sql_messages(rules)[3] == "11: the SQL plan cannot express this yet: profile shared: `reaches` in a RAG " \

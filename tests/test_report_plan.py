@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 
 import test_columnar_differential as csv_cases
-from fastpath_helpers import NATIONAL_RULES, ROOT, generate, reference_csv
+from fastpath_helpers import NATIONAL_RULES, ROOT, generate, reference_csv, write
 from lsprules.core.diagnostics import InputError
 from lsprules.data.load import load_all
 from lsprules.data.model import resolve_period
 from lsprules.engine.columnar.input_checks import Fallback
-from lsprules.engine.columnar.json_plan import report_unsupported
+from lsprules.engine.columnar.json_plan import json_unsupported
 from lsprules.engine.columnar.report_run import evaluate_report
-from lsprules.engine.interpreter import Assessment, evaluate_stream
+from lsprules.engine.interpreter import Assessment, Gap, evaluate_stream
 from lsprules.jobs import evaluate as job
 from lsprules.jobs.evaluate import evaluate_job, evaluate_pages
 from lsprules.lang.resolve import load_rules
@@ -37,7 +37,7 @@ from test_columnar_differential import (  # noqa: F401  (collected here again, c
     test_random_rules_on_random_data_agree,
     test_text_cells_are_quoted_as_the_csv_module_quotes_them,
 )
-from test_columnar_json_differential import bundled_cases
+from test_columnar_json_differential import NESTED_RULES, bundled_cases, nested_data
 
 ENGINES = ("duckdb", "polars")
 by_engine = pytest.mark.parametrize("engine", ENGINES)
@@ -80,7 +80,7 @@ def report_agree(rules: Path, data: Path, period: str | None = None, areas: list
         return reference_csv(rules, data, period, areas)
     expected = reference_assessments(rules, data, period, areas)
     got = plan_assessments(rules, data, period, areas, engine)
-    if report_unsupported(load_rules(rules)):
+    if json_unsupported(load_rules(rules)):
         assert isinstance(got, Fallback) and "cannot write the reasons" in got.reason
     elif not expected:  # nothing assessed: the interpreter runs, to warn of it
         assert isinstance(got, Fallback) and got.reason == "no assessment to write"
@@ -123,10 +123,25 @@ def test_html_pages_of_national_data_are_the_interpreters(tmp_path, engine):
 
 
 @by_engine
+@pytest.mark.parametrize("period", [None, "2006/07"])
+def test_derived_points_without_a_value_and_the_places_of_derived_values_are_the_interpreters(tmp_path, engine,
+                                                                                             period):
+    rules, data = write(tmp_path, "nested.rules", NESTED_RULES), nested_data(tmp_path)
+    report_agree(rules, data, period, engine=engine)
+    report_agree(rules, data, period, areas=["D", "B"], engine=engine)
+    for output_format in REPORT_FORMATS:
+        got = report(rules, data, output_format, engine, period)
+        assert got.notes == () and got.text == report(rules, data, output_format, "interpreter", period).text
+    derived = [a for a in reference_assessments(rules, data, period) if a.indicator in ("z", "u", "w")]
+    assert len({a.decimals for a in derived}) > 1  # the places vary with the area's data
+    assert any(isinstance(v, Gap) and v.reason.startswith("component z: ") for a in derived for _, v in a.series)
+
+
+@by_engine
 def test_a_rule_set_the_plan_cannot_write_goes_to_the_interpreter_with_a_note(tmp_path, engine):
     data = ROOT / "datasets" / "districts-2006-07.csv"
     rules = ROOT / "rules" / "districts.rules"
-    assert report_unsupported(load_rules(rules))
+    assert json_unsupported(load_rules(rules))
     ran = report(rules, data, "markdown", engine)
     assert ran.text == report(rules, data, "markdown", "interpreter").text
     assert ran.notes[0].startswith(f"the {engine} engine did not run: the plan cannot write the reasons of ")

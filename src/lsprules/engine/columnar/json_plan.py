@@ -14,7 +14,7 @@ wherever one of them has a row, its value where every one is known, else why not
 first component missing, in the order the value reads them, through the derived values it names).
 
 `json_unsupported` names what a rule set uses beyond the words expressed here (the run then falls back to the
-interpreter, like a construct the plan cannot compute); `report_unsupported`, what the reports' rows cannot give.
+interpreter, like a construct the plan cannot compute).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from lsprules.engine.columnar.sql_plan import (
     column,
     compile_extended,
 )
-from lsprules.engine.columnar.support import Unsupported, found_in, reasons, setting_node, unsupported_at
+from lsprules.engine.columnar.support import found_in, reasons, setting_node, unsupported_at
 from lsprules.engine.interpreter import (
     Facts,
     _clause_words,
@@ -101,19 +101,6 @@ def compared_unsupported(rules: RuleSet) -> list[str]:
 def json_unsupported(rules: RuleSet) -> list[str]:
     """Why the plan cannot write this rule set's JSON, one reason per construct and place, in rule-file order
     (empty: it can). Themes are one: the assessments from which report_run rates them (with `themes`) are not."""
-    return reasons(_json_unsupported_at(rules)) + ([THEMES] if rules.themes else [])
-
-
-def report_unsupported(rules: RuleSet) -> list[str]:
-    """json_unsupported for the reports (compile_report_stages): also each derived value, whose places a report
-    shows its values at (the interpreter's AreaEvaluator.places, from its components' data) the plan does not give."""
-    found = _json_unsupported_at(rules)
-    found += [found_in(rules, spec, "a derived value (`value = ...`) in a report, whose places come from its "
-                       "components' data", spec.value.span) for spec in derived_specs(rules) if spec.value is not None]
-    return reasons(found) + ([THEMES] if rules.themes else [])
-
-
-def _json_unsupported_at(rules: RuleSet) -> list[Unsupported]:
     found = unsupported_at(rules)
     for spec in rules.indicators.values():
         if spec.decimals is not None and spec.decimals > MOST_DECIMALS:
@@ -122,7 +109,7 @@ def _json_unsupported_at(rules: RuleSet) -> list[Unsupported]:
                                   "that many places)", setting.span if setting is not None else None))
         if spec.rag is not None and any(c.span is None for c in spec.rag.clauses):
             found.append(found_in(rules, spec, "a RAG clause without a line", spec.rag.span))
-    return found
+    return reasons(found) + ([THEMES] if rules.themes else [])
 
 
 def compile_json_plan(rules: RuleSet, options: PlanOptions, periods: Sequence[int] | None = None) -> exp.Select:
@@ -394,8 +381,11 @@ class _Json:
         area, indicator = self._texts_of("area", "indicator")
         select = exp.select(area.as_("area"), indicator.as_("indicator"), column("pidx"), point.as_("point"),
                             gap.as_("gapkey")).from_("jvals" if self.o.scale else "jobs")
-        if self.report:
-            code = exp.Case().when(_null(column("v")), _when(suppressed.copy(), "s", "n")).else_(
+        if self.report:  # a derived point without a value with its reason (after "g"): it names a component
+            code = exp.Case()
+            if self.derived:
+                code = code.when(exp.and_(_null(column("v")), _member(self.derived)), _cat("g", column("why")))
+            code = code.when(_null(column("v")), _when(suppressed.copy(), "s", "n")).else_(
                 exp.cast(column("v"), "VARCHAR"))
             select = select.select(_cat(exp.cast(column("pidx"), "VARCHAR"), ":", code).as_("rpoint"),
                                    _places().as_("rplaces"), copy=False)

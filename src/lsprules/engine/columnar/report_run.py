@@ -31,7 +31,7 @@ from lsprules.engine.columnar.json_plan import (
     compared_unsupported,
     compile_compared_stages,
     compile_report_stages,
-    report_unsupported,
+    json_unsupported,
 )
 from lsprules.engine.columnar.json_run import assessed_period, run_stages
 from lsprules.engine.interpreter import (
@@ -42,18 +42,22 @@ from lsprules.engine.interpreter import (
     Gap,
     Point,
     ThemeResult,
+    _divides,
+    _names,
     _same_kind_period,
     _unit_word,
     annual_profile,
     assess_theme,
 )
 from lsprules.lang import nodes
-from lsprules.lang.resolve import IndicatorSpec, RuleSet
+from lsprules.lang.resolve import IndicatorSpec, RuleSet, walk
 
 if TYPE_CHECKING:
     import polars as pl
 
 MISSING = {"s": "suppressed", "n": "n/a"}  # a series item's code for a missing value: interpreter._missing_word
+PLACES = REPORT_COLUMNS.index("places")  # of a row: the places of the indicator's values in the area's data
+WORDED = "g"  # a series item's code for a derived point without a value, before its reason (json_plan._points)
 REASONS_SEPARATOR = '",' + ITEM + '"'  # between two reasons in the plan's text (items of a JSON list)
 MEMO = 1 << 16
 
@@ -109,13 +113,12 @@ def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", pe
                     areas: Sequence[str] | None = None, compared_only: bool = False,
                     themes: bool = False) -> ReportAssessments | Fallback:
     """`evaluate_stream(rules, dataset, period, areas)` of a plain long-form CSV (or, in DuckDB, Parquet) file, from
-    the plan run in `engine` ("polars" or "duckdb"); or why not (json_plan.report_unsupported's reasons).
-    `compared_only`: a run of only what a rule change's impact compares (json_plan.compile_compared_stages), for
-    `diff --data`.
+    the plan run in `engine` ("polars" or "duckdb"); or why not (json_run.evaluate_json's reasons). `compared_only`:
+    a run of only what a rule change's impact compares (json_plan.compile_compared_stages), for `diff --data`.
     `themes`: each area's theme ratings too, rated from its assessments as the interpreter rates them (a report's
     ratings one period earlier would need a second run: without `themes`, rules with themes are refused)."""
     reasons, stages, cannot = (compared_unsupported(rules), compile_compared_stages, "express") if compared_only \
-        else (report_unsupported(rules), compile_report_stages, "write the reasons of")
+        else (json_unsupported(rules), compile_report_stages, "write the reasons of")
     if themes:
         reasons = [reason for reason in reasons if reason != THEMES]
     if reasons:
@@ -160,6 +163,8 @@ class AreaMaker:
         self.unit = 10 ** found.scale  # the plan's values are integers at the data's scale
         self.at = at
         self.specs = list(rules.indicators.values())
+        self.indicators = rules.indicators
+        self.derived = any(spec.value is not None for spec in self.specs)
         self.themes = rules.themes
         self.units = [_unit_word(spec.unit) for spec in self.specs]
         self.paths = [_path_ends(spec, kind) for spec in self.specs]
@@ -172,8 +177,34 @@ class AreaMaker:
         """The results of each area of a batch of whole areas, in order, with its theme ratings."""
         rows = batch if isinstance(batch, list) else batch.rows()
         for _, area in groupby(rows, key=lambda row: row[0]):
-            assessments = tuple(self.assessment(row) for row in area)
+            listed = list(area)
+            shown = self._derived_places(listed) if self.derived else {}
+            assessments = tuple(self.assessment(row, shown.get(row[1])) for row in listed)
             yield AreaResults(assessments, self._themes(assessments))
+
+    def _derived_places(self, rows: list[tuple[Any, ...]]) -> dict[int, int]:
+        """The places each derived indicator's values are shown at in one area, by its position: the plan gives
+        those of each raw indicator's data, from which AreaEvaluator.places works out a derived one's."""
+        data = {self.specs[row[1]].id: row[PLACES] or 0 for row in rows}
+        found: dict[str, int] = {}
+        return {position: self._places(spec, data, found) for position, spec in enumerate(self.specs)
+                if spec.value is not None}
+
+    def _places(self, spec: IndicatorSpec, data: dict[str, int], found: dict[str, int]) -> int:
+        """AreaEvaluator.places of an indicator from its raw components' places in the area's data (`found`: those
+        worked out so far, each once)."""
+        if spec.id not in found:
+            if spec.decimals is not None:
+                found[spec.id] = spec.decimals
+            elif spec.value is None:
+                found[spec.id] = data.get(spec.id, 0)
+            elif spec.value.as_percent or any(_divides(node) for node in walk(spec.value.expr)):
+                found[spec.id] = 1
+            else:
+                found[spec.id] = max((self._places(self.indicators[name], data, found)
+                                      for name in _names(spec.value.expr)
+                                      if name in self.indicators and name not in spec.fields), default=0)
+        return found[spec.id]
 
     def _themes(self, assessments: tuple[Assessment, ...]) -> tuple[ThemeResult, ...]:
         """The area's theme ratings, rated from its assessments by the interpreter's own rule (the plan's files
@@ -192,10 +223,13 @@ class AreaMaker:
             spec = self.specs[position]
             yield area, spec.id, spec.title, number(vn, vd), arrow or "na", rag, number(tn, td), number(jn, jd)
 
-    def assessment(self, row: tuple[Any, ...]) -> Assessment:
-        """The interpreter's assessment of one row of REPORT_COLUMNS."""
+    def assessment(self, row: tuple[Any, ...], derived_places: int | None = None) -> Assessment:
+        """The interpreter's assessment of one row of REPORT_COLUMNS (`derived_places`: the places of a derived
+        indicator's values, _derived_places)."""
         (_, position, area, lperiod, eperiod, arrow, rag, line, met, on_path, vn, vd, en, ed, cn, cd, pn, pd, tn, td,
          jn, jd, bn, bd, series, places, reasons, clauses) = row
+        if derived_places is not None:
+            places = derived_places
         spec = self.specs[position]
         number = self._number
         value, target = number(vn, vd), number(tn, td)
@@ -241,6 +275,9 @@ class AreaMaker:
                 period = Period(self.kind, int(index))
                 if code in MISSING:  # (worded with the indicator: not kept)
                     out.append((period, Gap(f"{indicator} is {MISSING[code]} for {period.label}")))
+                    continue
+                if code.startswith(WORDED):
+                    out.append((period, Gap(code[len(WORDED):])))
                     continue
                 point = self.points[item] = (period, Fraction(int(code), self.unit))
                 _bound(self.points)
