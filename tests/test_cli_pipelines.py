@@ -311,10 +311,14 @@ def _long_duckdb_query(*args: object, **kwargs: object) -> object:
     """Run a DuckDB query that only an interrupt ends, and send this process Ctrl-C (SIGINT) while it runs."""
     import duckdb
 
-    # Closed here: DuckDB's destructor (at some later garbage collection) would run the interrupted query on.
-    with duckdb.connect() as connection:
-        threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+    from lsprules.engine.columnar.duck import shut
+
+    connection = duckdb.connect()
+    threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+    try:
         return connection.execute("SELECT count(*) FROM range(10000000000000) t(x) WHERE x % 7 = 3").fetchall()
+    finally:  # shut: closed alone (or by its destructor), DuckDB would run the interrupted query on to its end
+        shut(connection)
 
 
 def test_ctrl_c_during_a_duckdb_query_says_interrupted_and_exits_130(monkeypatch, capsys):

@@ -193,6 +193,8 @@ class _Reader:
             self.problems.append(error("E317", f"{self.name} cannot be read as a Parquet file: {reason}",
                                        hint=DAMAGED_HINT))
         finally:
+            # Stopped first: after a read that Ctrl-C interrupted, DuckDB 1.5's close would run it on to its end.
+            connection.interrupt()
             connection.close()
 
     def _read(self, connection: duckdb.DuckDBPyConnection, path: Path) -> None:

@@ -63,7 +63,7 @@ def _polars_read(path: Path, area: str, period: str | None) -> AreaRows | Fallba
 
 
 def _duckdb_read(path: Path, area: str, period: str | None) -> AreaRows | Fallback:
-    from lsprules.engine.columnar.duck import connect, load_checked
+    from lsprules.engine.columnar.duck import connect, load_checked, shut
 
     connection = connect()
     try:
@@ -81,7 +81,7 @@ def _duckdb_read(path: Path, area: str, period: str | None) -> AreaRows | Fallba
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerows([header, *chosen.fetchall()])  # NULL: an empty cell
     finally:
-        connection.close()
+        shut(connection)
     return _area(path, buffer.getvalue().encode("utf-8"), found, at)
 
 

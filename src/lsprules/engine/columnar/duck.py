@@ -64,13 +64,19 @@ def closed_unless_run(connection: duckdb.DuckDBPyConnection, work: Callable[[], 
     try:
         done = work()
     except BaseException:
-        # Closed here, never left to DuckDB's destructor: after a query that Ctrl-C interrupted, that runs the
-        # query's remaining work to its end (DuckDB 1.5), which can take hours.
-        connection.close()
+        shut(connection)  # here, never left to DuckDB's destructor (see shut)
         raise
     if isinstance(done, Fallback):
-        connection.close()
+        shut(connection)
     return done
+
+
+def shut(connection: duckdb.DuckDBPyConnection) -> None:
+    """Close a connection, first stopping what it still runs: after a query that Ctrl-C interrupted, DuckDB 1.5's
+    close (and its destructor, at some later garbage collection) would run the query's remaining work to its end,
+    which can take hours."""
+    connection.interrupt()
+    connection.close()
 
 
 def _started(connection: duckdb.DuckDBPyConnection, rules: RuleSet, path: Path, period: str | None,
@@ -120,7 +126,7 @@ def _pieces(connection: duckdb.DuckDBPyConnection, result: duckdb.DuckDBPyConnec
             batch = result.fetchmany(BATCH_ROWS)
             raise_if_pressed()
     finally:
-        connection.close()
+        shut(connection)
 
 
 def load_checked(connection: duckdb.DuckDBPyConnection, path: Path) -> Checked | Fallback:

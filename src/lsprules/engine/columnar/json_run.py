@@ -197,10 +197,12 @@ def _duckdb_runs(connection: duckdb.DuckDBPyConnection, sql: str) -> Iterator[li
 
 def _closing(connection: duckdb.DuckDBPyConnection, batches: Iterator[list[Row]]) -> Iterator[list[Row]]:
     """The batches, then the connection closed."""
+    from lsprules.engine.columnar.duck import shut
+
     try:
         yield from batches
     finally:
-        connection.close()
+        shut(connection)
 
 
 def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str] | None,
