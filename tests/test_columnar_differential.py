@@ -417,10 +417,24 @@ def data_text(draw: st.DrawFn) -> str:
     return HEADER + "".join(line + "\n" for line in lines)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rules=rule_text(), data=data_text(), period=st.sampled_from([None, None, "2005/06", "2007/08"]))
-@by_engine
-def test_random_rules_on_random_data_agree(rules, data, period, engine):
+def random_rules_test(max_examples: int):
+    """The random differential test, drawing `max_examples` rule files and data per engine.
+
+    The JSON and report modules collect it again with fewer examples: each of their examples costs several
+    times a CSV one, and the rules and data they draw are the same.
+    """
+
+    @settings(max_examples=max_examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(rules=rule_text(), data=data_text(), period=st.sampled_from([None, None, "2005/06", "2007/08"]))
+    @by_engine
+    def test_random_rules_on_random_data_agree(rules, data, period, engine):
+        random_rules_agree(rules, data, period, engine)
+
+    return test_random_rules_on_random_data_agree
+
+
+def random_rules_agree(rules: str, data: str, period: str | None, engine: str) -> None:
+    """One random rule file and dataset: the engine prints what the reference does, or steps aside saying why."""
     with tempfile.TemporaryDirectory() as folder:
         rules_path, data_path = write(Path(folder), "r.rules", rules), write(Path(folder), "d.csv", data)
         assert unsupported(load_rules(rules_path)) == []
@@ -434,6 +448,9 @@ def test_random_rules_on_random_data_agree(rules, data, period, engine):
             assert isinstance(printed, Fallback) and "derived indicator z" in printed.reason
             return
         agree(rules_path, data_path, period, engine=engine)
+
+
+test_random_rules_on_random_data_agree = random_rules_test(200)
 
 
 # --- what falls back, and how it says so -----------------------------------------------------------------

@@ -34,13 +34,14 @@ from test_columnar_differential import (  # noqa: F401  (collected here again, c
     test_exact_ties_gaps_and_zeros,
     test_generated_small_national_dataset_agrees,
     test_quarters_compared_with_the_same_quarter_a_year_earlier,
-    test_random_rules_on_random_data_agree,
     test_text_cells_are_quoted_as_the_csv_module_quotes_them,
 )
 from test_columnar_json_differential import NESTED_RULES, bundled_cases, nested_data
 
 ENGINES = ("duckdb", "polars")
 by_engine = pytest.mark.parametrize("engine", ENGINES)
+# The CSV module's random rules and data, comparing the reports; fewer examples, as each costs several CSV ones.
+test_random_rules_on_random_data_agree = csv_cases.random_rules_test(60)
 REPORT_FORMATS = ("markdown", "html", "table")
 
 
