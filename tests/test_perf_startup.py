@@ -50,6 +50,18 @@ def test_the_bundled_evaluation_imports_no_duckdb_sqlglot_polars_pydantic_or_jso
     assert not {"duckdb", "sqlglot", "polars", "pydantic", "jsonschema", "pygls"} & modules
 
 
+def test_asking_what_the_plan_supports_imports_neither_sqlglot_nor_the_interpreter():
+    # polars_run imports the compiler (sqlglot) in a thread while polars reads the file: only if nothing before
+    # the read has imported it already (derived.py once did, for the check of what the plan supports)
+    probe = ("import sys; from lsprules.lang.resolve import load_rules; "
+             "from lsprules.engine.columnar.polars_run import unsupported; "
+             "assert unsupported(load_rules('rules/national.rules')) == []; "
+             "assert unsupported(load_rules('rules/crime.rules')); "  # derived values with a division
+             "print(sorted({'sqlglot', 'lsprules.engine.interpreter'} & set(sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stderr
+
+
 @pytest.mark.parametrize("output_format", ["json", "csv"])
 def test_a_small_yaml_dataset_in_json_or_csv_imports_no_compiler(output_format):
     # auto would hand a large dataset's observations to the plan; a small one is never asked about the rules

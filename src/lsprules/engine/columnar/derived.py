@@ -14,19 +14,23 @@ import math
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from fractions import Fraction
-
-from sqlglot import exp
+from typing import TYPE_CHECKING
 
 from lsprules.core.source import Span
-from lsprules.engine.interpreter import Gap, _value_expr
 from lsprules.lang import nodes
 from lsprules.lang.printer import format_expr
 from lsprules.lang.resolve import IndicatorSpec, RuleSet, walk
 
+if TYPE_CHECKING:
+    from sqlglot import exp
+
 MOST_NODES = 2_000  # the most terms of all derived values put in place (oversized)
 MOST_DEPTH = 40  # the deepest nesting of one (engines and sqlglot recurse through it)
-FUNCTIONS = {"sum": exp.Add, "min": exp.Least, "max": exp.Greatest}  # sum() folds into +
-ARITH = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}
+# What a formula may use, and the sqlglot node of each (by name: sqlglot and the interpreter are imported only when
+# a formula is compiled or folded, so that checking what the plan supports imports neither, and sqlglot can be
+# imported while polars reads the file, polars_run.py).
+FUNCTIONS = {"sum": "Add", "min": "Least", "max": "Greatest"}  # sum() folds into +
+ARITH = {"+": "Add", "-": "Sub", "*": "Mul"}
 
 
 def derived_specs(rules: RuleSet) -> list[IndicatorSpec]:
@@ -175,6 +179,8 @@ def _words(spec: IndicatorSpec, expr: nodes.Expr) -> str | None:
 
 def _constant(expr: nodes.Expr) -> Fraction | None:
     """The value of an expression without names, as the interpreter computes it (None: it has one)."""
+    from lsprules.engine.interpreter import Gap, _value_expr
+
     value = _value_expr(expr, lambda name: Gap(name))
     return value if isinstance(value, Fraction) else None
 
@@ -183,6 +189,8 @@ def compiled(expr: nodes.Expr, value_of: Callable[[str], exp.Expression],
              number: Callable[[int], exp.Expression], unit: int) -> exp.Expression:
     """A formula (one value_words accepts) as SQL on the integers at the scale of `unit` (10^places): each
     component's value from `value_of`, each whole number `number(n)` an integer of the plan's type."""
+    from sqlglot import exp
+
     constant = _constant(expr)
     if constant is not None:
         return number(int(constant * unit))  # whole (value_words), so whole at the scale
@@ -197,20 +205,23 @@ def compiled(expr: nodes.Expr, value_of: Callable[[str], exp.Expression],
             assert multiple is not None
             return exp.Mul(this=exp.Paren(this=compiled(other, value_of, number, unit)),
                            expression=number(int(multiple)))
-        return ARITH[expr.op](this=exp.Paren(this=compiled(expr.left, value_of, number, unit)),
-                              expression=exp.Paren(this=compiled(expr.right, value_of, number, unit)))
+        arith: type[exp.Expression] = getattr(exp, ARITH[expr.op])
+        return arith(this=exp.Paren(this=compiled(expr.left, value_of, number, unit)),
+                     expression=exp.Paren(this=compiled(expr.right, value_of, number, unit)))
     assert isinstance(expr, nodes.Call)
     args = [compiled(a, value_of, number, unit) for a in expr.args]
     if expr.func == "sum":
         return _summed([exp.Paren(this=arg) for arg in args])
     # Every component is known where the plan computes a value, so GREATEST and LEAST never meet a NULL (on
     # which dialects differ).
-    node_type = FUNCTIONS[expr.func]
+    node_type: type[exp.Expression] = getattr(exp, FUNCTIONS[expr.func])
     return node_type(this=args[0], expressions=args[1:]) if len(args) > 1 else args[0]
 
 
 def _summed(terms: list[exp.Expression]) -> exp.Expression:
     """The sum of the terms as a balanced tree: nested as deep as the logarithm of their number, not the number."""
+    from sqlglot import exp
+
     if len(terms) == 1:
         return terms[0]
     middle = len(terms) // 2
