@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -138,25 +139,26 @@ def children(expr: nodes.Expr) -> tuple[nodes.Expr, ...]:
     return ()
 
 
-def value_words(spec: IndicatorSpec) -> list[tuple[str, Span | None]]:
+def value_words(rules: RuleSet, spec: IndicatorSpec) -> list[tuple[str, Span | None]]:
     """Each part of a derived indicator's own value the plan cannot express, in the rule file's words, and where
     it is written (empty: it can; the derived indicators it names answer for themselves)."""
     if spec.value is None:
         return []
-    return list(_unexpressed(spec, spec.value.expr, spec.value.span))
+    return list(_unexpressed(rules, spec, spec.value.expr, spec.value.span))
 
 
-def _unexpressed(spec: IndicatorSpec, expr: nodes.Expr, span: Span | None) -> Iterator[tuple[str, Span | None]]:
+def _unexpressed(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr,
+                 span: Span | None) -> Iterator[tuple[str, Span | None]]:
     where = expr.span or span
-    words = _words(spec, expr)
+    words = _words(rules, spec, expr)
     if words is not None:
         yield f"{words} in a derived value", where
         return
     for child in children(expr):
-        yield from _unexpressed(spec, child, where)
+        yield from _unexpressed(rules, spec, child, where)
 
 
-def _words(spec: IndicatorSpec, expr: nodes.Expr) -> str | None:
+def _words(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr) -> str | None:
     """What the plan cannot express of this node itself (None: it can, given its parts)."""
     if isinstance(expr, nodes.Quantity):
         if expr.unit is not None or expr.value != expr.value.to_integral_value():
@@ -167,14 +169,30 @@ def _words(spec: IndicatorSpec, expr: nodes.Expr) -> str | None:
     if isinstance(expr, nodes.Negate):
         return None
     if isinstance(expr, nodes.Arith):
-        if expr.op not in ARITH:
+        if expr.op not in ARITH and expr.op != "/":
             return f"`{expr.op}`"
         if expr.op == "*" and _constant(expr.left) is None and _constant(expr.right) is None:
             return f"`*` of two values (`{format_expr(expr)}`)"
         return None
     if isinstance(expr, nodes.Call):
-        return None if expr.func in FUNCTIONS else f"the function `{expr.func}()`"
+        if expr.func not in FUNCTIONS:
+            return f"the function `{expr.func}()`"
+        if expr.func != "sum" and any(divides(rules, a) for a in expr.args):
+            return f"a division inside `{expr.func}()` (its own, or a derived value's it names)"
+        return None
     return f"`{format_expr(expr)}`"
+
+
+def divides(rules: RuleSet, expr: nodes.Expr, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether a formula divides, itself or in a derived value it names (each named value once)."""
+    for node in walk(expr):
+        if isinstance(node, nodes.Arith) and node.op == "/":
+            return True
+        named = rules.indicators.get(node.id) if isinstance(node, nodes.Name) else None
+        if named is not None and named.value is not None and named.id not in seen:
+            if divides(rules, named.value.expr, seen | {named.id}):
+                return True
+    return False
 
 
 def _constant(expr: nodes.Expr) -> Fraction | None:
@@ -185,44 +203,105 @@ def _constant(expr: nodes.Expr) -> Fraction | None:
     return value if isinstance(value, Fraction) else None
 
 
+@dataclass(frozen=True)
+class Quotient:
+    """A formula's value as SQL: `n` / (unit × `w`), `w` a row's integer (None: 1; of either sign, and 0 where a
+    divisor is), known where every one of `divisors` (numerators of divided values) is not 0."""
+
+    n: exp.Expression
+    w: exp.Expression | None = None
+    divisors: tuple[exp.Expression, ...] = ()
+
+
 def compiled(expr: nodes.Expr, value_of: Callable[[str], exp.Expression],
-             number: Callable[[int], exp.Expression], unit: int) -> exp.Expression:
+             number: Callable[[int], exp.Expression], unit: int) -> Quotient:
     """A formula (one value_words accepts) as SQL on the integers at the scale of `unit` (10^places): each
-    component's value from `value_of`, each whole number `number(n)` an integer of the plan's type."""
+    component's value from `value_of`, each whole number `number(n)` an integer of the plan's type. Without a
+    division, `w` is None and there are no divisors."""
     from sqlglot import exp
+
+    def part(e: nodes.Expr) -> Quotient:
+        return compiled(e, value_of, number, unit)
 
     constant = _constant(expr)
     if constant is not None:
-        return number(int(constant * unit))  # whole (value_words), so whole at the scale
+        return _fraction(constant * unit, number)
     if isinstance(expr, nodes.Name):
-        return value_of(expr.id)
+        return Quotient(value_of(expr.id))
     if isinstance(expr, nodes.Negate):
-        return exp.Neg(this=exp.Paren(this=compiled(expr.operand, value_of, number, unit)))
+        inner = part(expr.operand)
+        return Quotient(exp.Neg(this=exp.Paren(this=inner.n)), inner.w, inner.divisors)
     if isinstance(expr, nodes.Arith):
-        if expr.op == "*":  # one side is a whole number (value_words): the product keeps the scale
-            factor, other = (expr.left, expr.right) if _constant(expr.left) is not None else (expr.right, expr.left)
-            multiple = _constant(factor)
-            assert multiple is not None
-            return exp.Mul(this=exp.Paren(this=compiled(other, value_of, number, unit)),
-                           expression=number(int(multiple)))
-        arith: type[exp.Expression] = getattr(exp, ARITH[expr.op])
-        return arith(this=exp.Paren(this=compiled(expr.left, value_of, number, unit)),
-                     expression=exp.Paren(this=compiled(expr.right, value_of, number, unit)))
+        if expr.op == "*" or (expr.op == "/" and _constant(expr.right) is not None):
+            return _scaled(expr, part, number)  # `*`: one side is a rule's number (value_words)
+        left, right = part(expr.left), part(expr.right)
+        if expr.op == "/":  # a / b = (na × wb × unit) / (unit × nb × wa), known where nb is not 0
+            return Quotient(_times(_times(left.n, right.w), number(unit)), _times(right.n, left.w),
+                            (*left.divisors, *right.divisors, right.n))
+        return _plus(left, right, expr.op)
     assert isinstance(expr, nodes.Call)
-    args = [compiled(a, value_of, number, unit) for a in expr.args]
+    args = [part(a) for a in expr.args]
     if expr.func == "sum":
-        return _summed([exp.Paren(this=arg) for arg in args])
+        return _summed(args)
     # Every component is known where the plan computes a value, so GREATEST and LEAST never meet a NULL (on
-    # which dialects differ).
+    # which dialects differ); their arguments hold no division (value_words), so all are at the one scale.
     node_type: type[exp.Expression] = getattr(exp, FUNCTIONS[expr.func])
-    return node_type(this=args[0], expressions=args[1:]) if len(args) > 1 else args[0]
+    n = node_type(this=args[0].n, expressions=[a.n for a in args[1:]]) if len(args) > 1 else args[0].n
+    return Quotient(n)
 
 
-def _summed(terms: list[exp.Expression]) -> exp.Expression:
+def _fraction(value: Fraction, number: Callable[[int], exp.Expression]) -> Quotient:
+    """A rule's number (already times unit): its numerator over its denominator (a constant w) unless whole."""
+    if value.denominator == 1:
+        return Quotient(number(value.numerator))
+    return Quotient(number(value.numerator), number(value.denominator))
+
+
+def _scaled(expr: nodes.Arith, part: Callable[[nodes.Expr], Quotient],
+            number: Callable[[int], exp.Expression]) -> Quotient:
+    """A value times or divided by a rule's number p / q: its numerator times p (q), its w times q (p) (a
+    negative divisor's sign goes to the numerator; a divisor 0 leaves it never known)."""
+    from sqlglot import exp
+
+    if expr.op == "*":
+        factor, other = (expr.left, expr.right) if _constant(expr.left) is not None else (expr.right, expr.left)
+    else:
+        factor, other = expr.right, expr.left
+    value, inner = _constant(factor), part(other)
+    assert value is not None
+    times, over = (value.numerator, value.denominator) if expr.op == "*" else (value.denominator, value.numerator)
+    if over == 0:
+        return Quotient(inner.n, inner.w, (*inner.divisors, number(0)))
+    if over < 0:
+        times, over = -times, -over
+    n = inner.n if times == 1 else exp.Mul(this=exp.Paren(this=inner.n), expression=number(times))
+    w = inner.w if over == 1 else number(over) if inner.w is None else _times(inner.w, number(over))
+    return Quotient(n, w, inner.divisors)
+
+
+def _times(a: exp.Expression, b: exp.Expression | None) -> exp.Expression:
+    """a × b, where None is 1."""
+    from sqlglot import exp
+
+    return a if b is None else exp.Mul(this=exp.Paren(this=a), expression=exp.Paren(this=b.copy()))
+
+
+def _plus(a: Quotient, b: Quotient, op: str) -> Quotient:
+    """a + b (or a - b) over the product of their w."""
+    from sqlglot import exp
+
+    arith: type[exp.Expression] = getattr(exp, ARITH[op])
+    w = b.w if a.w is None else _times(a.w, b.w)
+    return Quotient(arith(this=exp.Paren(this=_times(a.n, b.w)), expression=exp.Paren(this=_times(b.n, a.w))), w,
+                    (*a.divisors, *b.divisors))
+
+
+def _summed(terms: list[Quotient]) -> Quotient:
     """The sum of the terms as a balanced tree: nested as deep as the logarithm of their number, not the number."""
     from sqlglot import exp
 
     if len(terms) == 1:
         return terms[0]
     middle = len(terms) // 2
-    return exp.Paren(this=exp.Add(this=_summed(terms[:middle]), expression=_summed(terms[middle:])))
+    total = _plus(_summed(terms[:middle]), _summed(terms[middle:]), "+")
+    return Quotient(exp.Paren(this=total.n), total.w, total.divisors)

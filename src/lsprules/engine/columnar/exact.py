@@ -1,10 +1,12 @@
-"""Exact numbers in SQL: an integer numerator expression over a positive constant denominator, never a float.
+"""Exact numbers in SQL: an integer numerator expression over a positive denominator, never a float.
 
 Data values are integers at one scale (value × 10^scale); rule numbers are fractions; sums bring both sides to a
 common denominator and comparisons are cross-multiplied, so every test is decided on integers. A product grows
-the denominator; nothing ever divides a row value. Integer overflow is an error in every engine lsprules runs
-(DuckDB's HUGEINT and Spark's ANSI decimals raise), never a wrong answer; polars wraps around, so it runs a plan
-only when magnitude.py proves that no integer can overflow.
+the denominator; nothing ever divides a row value. The denominator is a constant, times, for a value computed by
+a division (a derived indicator's `a / b`), a positive integer that varies by row (`w`, a column beside the
+value's): cross-multiplying by a positive number keeps every comparison's direction. Integer overflow is an
+error in every engine lsprules runs (DuckDB's HUGEINT and Spark's ANSI decimals raise), never a wrong answer;
+polars wraps around, so it runs a plan only when magnitude.py proves that no integer can overflow.
 """
 
 from __future__ import annotations
@@ -32,10 +34,12 @@ def lit(value: int, int_type: exp.DataType) -> exp.Expression:
 
 @dataclass(frozen=True)
 class Num:
-    """An exact value: `n` (an integer SQL expression, NULL when unknown) divided by the constant `d` > 0."""
+    """An exact value: `n` (an integer SQL expression, NULL when unknown) divided by the constant `d` > 0 and by
+    `w`, an integer expression > 0 on every row (None: 1)."""
 
     n: exp.Expression
     d: int
+    w: exp.Expression | None = None
 
     @staticmethod
     def const(value: Fraction, int_type: exp.DataType) -> Num:
@@ -43,37 +47,58 @@ class Num:
         return Num(lit(value.numerator, int_type), value.denominator)
 
     def over(self, d: int, int_type: exp.DataType) -> exp.Expression:
-        """The numerator of this value over denominator `d`, a multiple of its own."""
+        """The numerator of this value over denominator `d` × w, `d` a multiple of its own."""
         factor = d // self.d
         return self.n if factor == 1 else exp.Mul(this=_paren(self.n), expression=lit(factor, int_type))
 
 
+def _common(a: Num, b: Num, int_type: exp.DataType) -> tuple[exp.Expression, exp.Expression, int,
+                                                                exp.Expression | None]:
+    """The numerators of a and b over one denominator, that denominator's constant and its row factor."""
+    d = lcm(a.d, b.d)
+    left, right = a.over(d, int_type), b.over(d, int_type)
+    if a.w is None and b.w is None:
+        return left, right, d, None
+    if a.w is not None and a.w == b.w:  # the same factor (a value and a target worked out from it)
+        return left, right, d, a.w
+    if b.w is None:
+        return left, _times(right, a.w), d, a.w
+    if a.w is None:
+        return _times(left, b.w), right, d, b.w
+    return _times(left, b.w), _times(right, a.w), d, exp.Mul(this=_paren(a.w), expression=_paren(b.w))
+
+
+def _times(n: exp.Expression, w: exp.Expression | None) -> exp.Expression:
+    return n if w is None else exp.Mul(this=_paren(n), expression=_paren(w.copy()))
+
+
 def add(a: Num, b: Num, int_type: exp.DataType, op: str = "+") -> Num:
     """a + b (or a - b)."""
-    d = lcm(a.d, b.d)
+    left, right, d, w = _common(a, b, int_type)
     node = exp.Add if op == "+" else exp.Sub
-    return Num(node(this=_paren(a.over(d, int_type)), expression=_paren(b.over(d, int_type))), d)
+    return Num(node(this=_paren(left), expression=_paren(right)), d, w)
 
 
 def mul(a: Num, b: Num) -> Num:
     """a × b."""
-    return Num(exp.Mul(this=_paren(a.n), expression=_paren(b.n)), a.d * b.d)
+    w = a.w if b.w is None else b.w if a.w is None else exp.Mul(this=_paren(a.w), expression=_paren(b.w))
+    return Num(exp.Mul(this=_paren(a.n), expression=_paren(b.n)), a.d * b.d, w)
 
 
 def neg(a: Num) -> Num:
     """-a."""
-    return Num(exp.Neg(this=_paren(a.n)), a.d)
+    return Num(exp.Neg(this=_paren(a.n)), a.d, a.w)
 
 
 def absolute(a: Num) -> Num:
-    """|a|."""
-    return Num(exp.Abs(this=a.n), a.d)
+    """|a| (w > 0: the numerator's)."""
+    return Num(exp.Abs(this=a.n), a.d, a.w)
 
 
 def at_least_zero(a: Num, int_type: exp.DataType) -> Num:
     """max(0, a), unknown when a is (GREATEST would skip a NULL in most engines)."""
     return Num(exp.Case().when(exp.LT(this=_paren(a.n), expression=lit(0, int_type)), lit(0, int_type))
-               .else_(a.n), a.d)
+               .else_(a.n), a.d, a.w)
 
 
 COMPARISONS: dict[str, type[exp.Expression]] = {
@@ -82,19 +107,33 @@ COMPARISONS: dict[str, type[exp.Expression]] = {
 
 def compare(op: str, a: Num, b: Num, int_type: exp.DataType) -> exp.Expression:
     """a op b, cross-multiplied: NULL when either side is unknown, as three-valued logic wants."""
-    d = lcm(a.d, b.d)
-    return COMPARISONS[op](this=_paren(a.over(d, int_type)), expression=_paren(b.over(d, int_type)))
+    left, right, _, _ = _common(a, b, int_type)
+    return COMPARISONS[op](this=_paren(left), expression=_paren(right))
 
 
 def case(whens: list[tuple[exp.Expression, Num | None]], default: Num | None, int_type: exp.DataType) -> Num:
-    """CASE over exact values (None: unknown), brought to one denominator."""
-    d = lcm(*(n.d for _, n in whens if n is not None), default.d if default is not None else 1)
+    """CASE over exact values (None: unknown), brought to one constant denominator; the row factor, when they
+    share none, a CASE of its own (1 where a value has none, or is unknown)."""
+    values = [n for _, n in whens if n is not None] + ([default] if default is not None else [])
+    d = lcm(*(n.d for n in values), 1)
     node = exp.Case()
     for condition, value in whens:
         node = node.when(condition, value.over(d, int_type) if value is not None else exp.null())
     if default is not None:
         node = node.else_(default.over(d, int_type))
-    return Num(node, d)
+    factors = [n.w for n in values]
+    if all(w is None for w in factors):
+        return Num(node, d)
+    if all(w is not None and w == factors[0] for w in factors):  # one row factor (a target from the baseline)
+        return Num(node, d, factors[0])
+    factor = exp.Case()
+    for condition, value in whens:
+        factor = factor.when(condition.copy(), _factor(value, int_type))
+    return Num(node, d, factor.else_(_factor(default, int_type)))
+
+
+def _factor(value: Num | None, int_type: exp.DataType) -> exp.Expression:
+    return value.w.copy() if value is not None and value.w is not None else lit(1, int_type)
 
 
 def quotient(n: exp.Expression, d: exp.Expression, dialect: str,

@@ -26,7 +26,15 @@ from sqlglot import exp
 
 from lsprules.core.numbers import HUNDRED, exact
 from lsprules.core.periods import PER_YEAR, Period
-from lsprules.engine.columnar.derived import children, compiled, components, derived_specs, formula, raw_components
+from lsprules.engine.columnar.derived import (
+    children,
+    compiled,
+    components,
+    derived_specs,
+    divides,
+    formula,
+    raw_components,
+)
 from lsprules.engine.columnar.exact import (
     Num,
     absolute,
@@ -47,7 +55,7 @@ from lsprules.engine.columnar.sql_plan import (
     column,
     compile_extended,
 )
-from lsprules.engine.columnar.support import found_in, reasons, setting_node, unsupported_at
+from lsprules.engine.columnar.support import Unsupported, found_in, reasons, setting_node, unsupported_at
 from lsprules.engine.interpreter import (
     Facts,
     _clause_words,
@@ -94,14 +102,20 @@ THEMES = "themes (the plan rates them for the JSON report only, so far)"
 
 def compared_unsupported(rules: RuleSet) -> list[str]:
     """Why the plan cannot give what a diff compares of this rule set's results (compile_compared_stages), one
-    reason per construct and place, in rule-file order (empty: it can): the CSV plan's, and themes."""
-    return reasons(unsupported_at(rules)) + ([THEMES] if rules.themes else [])
+    reason per construct and place, in rule-file order (empty: it can): the CSV plan's, divisions, and themes."""
+    return reasons([*unsupported_at(rules), *_dividing(rules)]) + ([THEMES] if rules.themes else [])
+
+
+def _dividing(rules: RuleSet) -> list[Unsupported]:
+    """The derived values that divide: the CSV plan carries their row denominators, these layers not yet."""
+    return [found_in(rules, spec, "`/` in a derived value (for the CSV report only, so far)", spec.value.span)
+            for spec in derived_specs(rules) if spec.value is not None and divides(rules, spec.value.expr)]
 
 
 def json_unsupported(rules: RuleSet) -> list[str]:
     """Why the plan cannot write this rule set's JSON, one reason per construct and place, in rule-file order
     (empty: it can). Themes are one: the assessments from which report_run rates them (with `themes`) are not."""
-    found = unsupported_at(rules)
+    found = [*unsupported_at(rules), *_dividing(rules)]
     for spec in rules.indicators.values():
         if spec.decimals is not None and spec.decimals > MOST_DECIMALS:
             setting = setting_node(rules, spec, nodes.DecimalsSetting)
@@ -317,7 +331,9 @@ class _Json:
         if found is not None:
             every = exp.and_(*(exp.EQ(this=self._state(name), expression=exp.Literal.number(0))
                                for name in components(found)))
-            value = exp.Case().when(every, compiled(found, self._known, lambda n: lit(n, self.t), self.c.unit))
+            quotient = compiled(found, self._known, lambda n: lit(n, self.t), self.c.unit)
+            assert quotient.w is None  # json_unsupported: no division
+            value = exp.Case().when(every, quotient.n)
         why = self._gap(spec.value.expr)
         assert why is not None  # it reads raw indicators
         return exp.select(column("area"), _s(spec_id).as_("indicator"), column("period"), column("pidx"),

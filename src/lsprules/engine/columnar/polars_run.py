@@ -208,10 +208,13 @@ def _facts(frame: pl.DataFrame) -> tuple[int, int, dict[str, list[str]], list[in
     import polars as pl
 
     value = pl.col("value")
-    # The most places, and at most the most digits (the length up to any point, counting a sign, and the length of
-    # a missing word: too many digits only makes the plan's bound on its integers more cautious).
+    # The most places, and at most the most digits (the length up to any point, counting a sign: too many digits
+    # only makes the plan's bound on its integers more cautious). Missing words, which start with a letter, have
+    # none: a column of counts with `suppressed` cells would otherwise have ten (and a plan that divides, past the
+    # bound of polars' integers).
     dot, size = value.str.find(".", literal=True), value.str.len_bytes()
-    counts = frame.select((size - dot - 1).max().alias("scale"), pl.coalesce(dot, size).max().alias("digits"),
+    digits = pl.coalesce(dot, size).filter(~value.str.contains("^[A-Za-z]")).max()
+    counts = frame.select((size - dot - 1).max().alias("scale"), digits.alias("digits"),
                           *(c.max().alias(str(i)) for i, c in enumerate(_codes()))).row(0)
     cells = {c: frame.get_column(c).unique().cast(pl.String).to_list() for c in ("area", "indicator", "period")}
     return int(counts[0] or 0), int(counts[1] or 0), cells, [int(r or 0) + 1 for r in counts[2:]]

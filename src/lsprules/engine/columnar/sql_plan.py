@@ -22,7 +22,7 @@ from sqlglot import exp
 from lsprules.core.csv_cells import COLUMNS, text_cells
 from lsprules.core.numbers import HUNDRED, exact
 from lsprules.core.periods import PER_YEAR, Period, PeriodError, PeriodKind, parse_period
-from lsprules.engine.columnar.derived import compiled, components, derived_specs, formula
+from lsprules.engine.columnar.derived import compiled, components, derived_specs, divides, formula
 from lsprules.engine.columnar.exact import (
     Num,
     absolute,
@@ -133,6 +133,9 @@ class _Compiler:
         self.specs = list(rules.indicators.values())
         # Indicators that differ only in name compile to the same expressions: one judge, one CASE branch each.
         shapes = _grouped({s.id: repr(replace(s, id="", title="", group=None, span=None)) for s in self.specs})
+        # A derived value that divides has a denominator that varies by row: then every value column (v, lv, ...)
+        # has one beside it (weight(): w, lw, ...), 1 for the data's values (exact.Num.w).
+        self.quotients = any(divides(rules, s.value.expr) for s in derived_specs(rules) if s.value is not None)
         self.judges = [(ids, _Judge(rules.indicators[ids[0]], self)) for ids in shapes.values()]
 
     def query(self) -> exp.Select:
@@ -250,24 +253,27 @@ class _Compiler:
         found = {s.id: formula(self.rules, s) for s in derived_specs(self.rules)}
         formulas = {spec_id: f for spec_id, f in found.items() if f is not None and components(f)}
         if not formulas:
-            return [("known", self._known(raw))]
+            return [("known", self._known(raw, weighted=True))]
         names = sorted({n for f in formulas.values() for n in components(f)})
         computed = [self._derived(spec_id, f, names) for spec_id, f in formulas.items()]
         # NULL where a component is unknown, left out of `known` after the union: polars' optimizer fails on a
         # filter straight over the components ("expected filter; this is an optimizer bug", polars 1.44).
-        known = exp.union(self._known(raw), exp.select("*").from_("computed").where(_known_value()), distinct=False)
+        known = exp.union(self._known(raw, weighted=True), exp.select("*").from_("computed").where(_known_value()),
+                          distinct=False)
         return [("read", self._known(names)), ("components", self._components(names)),
                 ("computed", exp.union(*computed, distinct=False) if len(computed) > 1 else computed[0]),
                 ("known", known)]
 
-    def _known(self, ids: Sequence[str]) -> exp.Select:
+    def _known(self, ids: Sequence[str], weighted: bool = False) -> exp.Select:
         listed = exp.In(this=column("indicator"), expressions=[exp.Literal.string(i) for i in ids] or [exp.null()])
         condition = exp.and_(_known_value(), listed)
         if self.o.at is not None:
             condition = exp.and_(condition, exp.LTE(this=column("pidx"), expression=lit(self.o.at.index,
                                                                                         self.int_type)))
-        return exp.select(column("area"), column("indicator"), column("period"), column("pidx"),
-                          column("v")).from_("obs").where(condition)
+        select = exp.select(column("area"), column("indicator"), column("period"), column("pidx"), column("v"))
+        if weighted and self.quotients:
+            select = select.select(lit(1, self.int_type).as_("w"))
+        return select.from_("obs").where(condition)
 
     def _components(self, names: Sequence[str]) -> exp.Select:
         """Per area and period, each component's known value in its own column (c0 the first name's)."""
@@ -283,10 +289,19 @@ class _Compiler:
         def value_of(name: str) -> exp.Column:
             return column(f"c{names.index(name)}")
 
-        value = compiled(expr, value_of, lambda n: lit(n, self.int_type), self.unit)
-        every = exp.and_(*(_known_value(value_of(name)) for name in components(expr)))
-        return exp.select(column("area"), exp.Literal.string(spec_id).as_("indicator"), column("period"),
-                          column("pidx"), exp.Case().when(every, value).as_("v")).from_("components")
+        t = self.int_type
+        value = compiled(expr, value_of, lambda n: lit(n, t), self.unit)
+        every = exp.and_(*(_known_value(value_of(name)) for name in components(expr)),
+                         *(exp.NEQ(this=exp.Paren(this=d), expression=lit(0, t)) for d in value.divisors))
+        n, w = value.n, value.w
+        if w is not None:  # the sign of the row's denominator goes to the numerator (w > 0, exact.Num)
+            n = exp.Case().when(exp.LT(this=exp.Paren(this=w.copy()), expression=lit(0, t)),
+                                exp.Neg(this=exp.Paren(this=n))).else_(n)
+        select = exp.select(column("area"), exp.Literal.string(spec_id).as_("indicator"), column("period"),
+                            column("pidx"), exp.Case().when(every, n).as_("v"))
+        if self.quotients:
+            select = select.select((lit(1, t) if w is None else exp.Abs(this=w)).as_("w"))
+        return select.from_("components")
 
     def _latest(self) -> Layers:
         """The layers ending in `series`: per area and indicator, the latest period's index (lp), label (lperiod)
@@ -301,14 +316,18 @@ class _Compiler:
     def _by_period(self, periods: Sequence[Period]) -> exp.Select:
         """Each value in the column of its period (v0 the earliest), and the baseline's in bv."""
         select = exp.select(column("area"), column("indicator"))
-        for k, period in enumerate(periods):
-            select = select.select(exp.Case().when(exp.EQ(this=column("pidx"), expression=exp.Literal.number(
-                period.index)), column("v")).as_(f"v{k}"))
-        return select.select(self._base().as_("bv")).from_("known")
+        for name in ("v", "w") if self.quotients else ("v",):
+            for k, period in enumerate(periods):
+                select = select.select(exp.Case().when(exp.EQ(this=column("pidx"), expression=exp.Literal.number(
+                    period.index)), column(name)).as_(f"{name}{k}"))
+            select = select.select(self._base(name).as_("b" + name))
+        return select.from_("known")
 
     def _pivoted(self, count: int) -> exp.Select:
         """Per series, its value in each period (NULL: none)."""
         names = [*(f"v{k}" for k in range(count)), "bv"]
+        if self.quotients:
+            names += [*(f"w{k}" for k in range(count)), "bw"]
         return (exp.select(column("area"), column("indicator"), *(exp.Max(this=column(c)).as_(c) for c in names))
                 .from_("picked").group_by(column("area"), column("indicator")))
 
@@ -341,21 +360,28 @@ class _Compiler:
         def value(k: int) -> exp.Expression:
             return column(f"v{k}")
 
+        def weight_of(k: int) -> exp.Expression:
+            return column(f"w{k}")
+
         count = len(periods)
         lp, lperiod, lv = (latest(count, pick) or _null(self.int_type) for pick in (index, label, value))
         pperiod = previous(label) if count > 1 else _null("VARCHAR")
-        return (exp.select(column("area"), column("indicator"), lp.as_("lp"), lperiod.as_("lperiod"), lv.as_("lv"),
-                           pperiod.as_("pperiod"), previous(value).as_("pv"), column("bv"))
-                .from_("pivoted"))
+        select = exp.select(column("area"), column("indicator"), lp.as_("lp"), lperiod.as_("lperiod"), lv.as_("lv"),
+                            pperiod.as_("pperiod"), previous(value).as_("pv"), column("bv"))
+        if self.quotients:
+            lw = latest(count, weight_of) or _null(self.int_type)
+            select = select.select(lw.as_("lw"), previous(weight_of).as_("pw"), column("bw"))
+        return select.from_("pivoted")
 
-    def _base(self) -> exp.Expression:
-        """The row's value when it is the baseline's period of its indicator (NULL otherwise)."""
+    def _base(self, value: str = "v") -> exp.Expression:
+        """The row's value (or its `value` column) when it is the baseline's period of its indicator (NULL
+        otherwise)."""
         baselines: list[exp.Expression] = []
         for index, ids in _grouped({s.id: self._baseline_index(s) for s in self.specs}).items():
             if index is not None:
                 baselines.append(exp.and_(_member(ids), exp.EQ(this=column("pidx"), expression=lit(index,
                                                                                                  self.int_type))))
-        return exp.Case().when(exp.or_(*baselines), column("v")) if baselines else _null(self.int_type)
+        return exp.Case().when(exp.or_(*baselines), column(value)) if baselines else _null(self.int_type)
 
     def _ranked(self) -> exp.Select:
         window = exp.Window(this=exp.RowNumber(), partition_by=[column("area"), column("indicator")],
@@ -369,14 +395,16 @@ class _Compiler:
             return exp.Case().when(exp.EQ(this=column("k"), expression=exp.Literal.number(rank)), column(name))
 
         base = self._base()
-        return (exp.select(column("area"), column("indicator"), at_rank(1, "pidx").as_("lp"),
-                           at_rank(1, "period").as_("lperiod"), at_rank(1, "v").as_("lv"),
-                           at_rank(2, "period").as_("pperiod"), at_rank(2, "v").as_("pv"), base.as_("bv"))
-                .from_("ranked"))
+        select = exp.select(column("area"), column("indicator"), at_rank(1, "pidx").as_("lp"),
+                            at_rank(1, "period").as_("lperiod"), at_rank(1, "v").as_("lv"),
+                            at_rank(2, "period").as_("pperiod"), at_rank(2, "v").as_("pv"), base.as_("bv"))
+        if self.quotients:
+            select = select.select(at_rank(1, "w").as_("lw"), at_rank(2, "w").as_("pw"), self._base("w").as_("bw"))
+        return select.from_("ranked")
 
     def _series(self) -> exp.Select:
-        return (exp.select(column("area"), column("indicator"),
-                           *(exp.Max(this=column(c)).as_(c) for c in ("lp", "lperiod", "lv", "pperiod", "pv", "bv")))
+        names = ("lp", "lperiod", "lv", "pperiod", "pv", "bv", *(("lw", "pw", "bw") if self.quotients else ()))
+        return (exp.select(column("area"), column("indicator"), *(exp.Max(this=column(c)).as_(c) for c in names))
                 .from_("picked").group_by(column("area"), column("indicator")))
 
     def _compared(self) -> exp.Select:
@@ -389,8 +417,12 @@ class _Compiler:
         value = self._by_indicator([(ids, column("v", "y") if m == "year" else column("pv", "s"))
                                     for m, ids in methods.items()], "s")
         position = self._by_indicator([([s.id], exp.Literal.number(k)) for k, s in enumerate(self.specs)], "s")
-        select = select.select(period.as_("eperiod"), value.as_("ev"), position.as_("position")).from_(
-            exp.alias_(exp.table_("series"), "s"))
+        select = select.select(period.as_("eperiod"), value.as_("ev"), position.as_("position"))
+        if self.quotients:
+            ew = self._by_indicator([(ids, column("w", "y") if m == "year" else column("pw", "s"))
+                                     for m, ids in methods.items()], "s")
+            select = select.select(column("lw", "s"), column("bw", "s"), ew.as_("ew"))
+        select = select.from_(exp.alias_(exp.table_("series"), "s"))
         if by_year:
             shift = exp.Sub(this=column("lp", "s"), expression=exp.Literal.number(PER_YEAR[self.o.kind]))
             on = exp.and_(exp.EQ(this=column("area", "y"), expression=column("area", "s")),
@@ -414,6 +446,8 @@ class _Compiler:
         return self._layer("decided", kept, lambda j: j.ratings())
 
     def _layer(self, source: str, kept: list[str], make: Callable[[_Judge], Cols]) -> exp.Select:
+        if self.quotients:  # each value's row denominator beside it
+            kept = [*kept, *(weight(c) for c in kept if c in WEIGHTS)]
         select = exp.select(column("area"), column("indicator"), *(column(c) for c in kept)).from_(source)
         per = [(ids, make(judge)) for ids, judge in self.judges]
         for name in per[0][1]:
@@ -474,14 +508,8 @@ class _Compiler:
         on = exp.and_(exp.EQ(this=column("area", r), expression=column("area", "a")),
                       exp.EQ(this=column("position", r), expression=column("position", "i")))
         lv, ev = column("lv", r), column("ev", r)
-        change = exp.Sub(this=lv, expression=ev)
         unit = lit(self.unit, t)
-        numbers = {"value": (lv, unit), "previous_value": (ev, unit), "change": (change, unit),
-                   "change_pct": (exp.Case().when(exp.NEQ(this=ev, expression=lit(0, t)),
-                                                  exp.Mul(this=exp.Paren(this=change), expression=lit(100, t))),
-                                  exp.Abs(this=ev)),
-                   "target": (column("tn", r), self.denominator("tn", "i")),
-                   "trajectory": (column("jn", r), self.denominator("jn", "i"))}
+        numbers = self._numbers(lv, ev, unit) if not self.quotients else self._weighted_numbers(lv, ev, unit)
         texts: dict[str, exp.Expression] = {
             "ord": column("ord", "a"), "position": column("position", "i"),
             "area": column("c_area", "a"),
@@ -502,6 +530,36 @@ class _Compiler:
                 select = select.select(n.as_(f"{name}_n"), d.as_(f"{name}_d"))
         select = select.from_(exp.alias_(exp.table_("area_cells"), "a")).join(indicators, join_type="cross")
         return select.join(exp.alias_(exp.table_("rated"), r), on=on, join_type="left")
+
+    def _numbers(self, lv: exp.Column, ev: exp.Column, unit: exp.Expression
+                 ) -> dict[str, tuple[exp.Expression, exp.Expression]]:
+        """Each number cell as n / d."""
+        t, change = self.int_type, exp.Sub(this=lv, expression=ev)
+        return {"value": (lv, unit), "previous_value": (ev, unit), "change": (change, unit),
+                "change_pct": (exp.Case().when(exp.NEQ(this=ev, expression=lit(0, t)),
+                                               exp.Mul(this=exp.Paren(this=change), expression=lit(100, t))),
+                               exp.Abs(this=ev)),
+                "target": (column("tn", "r"), self.denominator("tn", "i")),
+                "trajectory": (column("jn", "r"), self.denominator("jn", "i"))}
+
+    def _weighted_numbers(self, lv: exp.Column, ev: exp.Column, unit: exp.Expression
+                          ) -> dict[str, tuple[exp.Expression, exp.Expression]]:
+        """_numbers with each value's row denominator: value lv / (unit × lw), change (lv × ew - ev × lw) / (unit ×
+        lw × ew), % change 100 (lv × ew - ev × lw) / (lw × |ev|)."""
+        t = self.int_type
+        lw, ew, tw, jw = (column(weight(c), "r") for c in ("lv", "ev", "tn", "jn"))
+
+        def times(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+            return exp.Mul(this=exp.Paren(this=a.copy()), expression=exp.Paren(this=b.copy()))
+
+        change = exp.Sub(this=times(lv, ew), expression=times(ev, lw))
+        return {"value": (lv, times(unit, lw)), "previous_value": (ev, times(unit, ew)),
+                "change": (change, times(times(unit, lw), ew)),
+                "change_pct": (exp.Case().when(exp.NEQ(this=ev.copy(), expression=lit(0, t)),
+                                               exp.Mul(this=exp.Paren(this=change.copy()), expression=lit(100, t))),
+                               times(lw, exp.Abs(this=ev.copy()))),
+                "target": (column("tn", "r"), times(self.denominator("tn", "i"), tw)),
+                "trajectory": (column("jn", "r"), times(self.denominator("jn", "i"), jw))}
 
     def _parts(self) -> exp.Select:
         select = exp.select("*").from_("joined")
@@ -527,19 +585,29 @@ class _Judge:
         self.c = compiler
         self.t = compiler.int_type
         unit = compiler.unit
-        self.lv, self.ev, self.bv = (Num(column(n), unit) for n in ("lv", "ev", "bv"))
+        self.weighted = compiler.quotients
+
+        def value(name: str, d: int) -> Num:
+            return Num(column(name), d, column(weight(name)) if self.weighted else None)
+
+        self.lv, self.ev, self.bv = (value(n, unit) for n in ("lv", "ev", "bv"))
         self.known = exp.Not(this=exp.Is(this=column("lv"), expression=exp.null()))
         target, trajectory = self._target()
-        # In the layers after "judged", target and trajectory are its columns tn and jn over these denominators.
-        self.target_ref = Num(column("tn"), target.d) if target else None
-        self.trajectory_ref = Num(column("jn"), trajectory.d) if trajectory else None
+        # In the layers after "judged", target and trajectory are its columns tn and jn over these denominators
+        # (and their row denominators tw and jw).
+        self.target_ref = value("tn", target.d) if target else None
+        self.trajectory_ref = value("jn", trajectory.d) if trajectory else None
 
     # layer "judged": arrow, target (tn / its denominator) and trajectory (jn / its denominator)
 
     def columns(self) -> Cols:
         target, trajectory = self._target()
-        return {"arrow": self._arrow(), "tn": target.n if target else _null(self.t),
-                "jn": trajectory.n if trajectory else _null(self.t)}
+        found = {"arrow": self._arrow(), "tn": target.n if target else _null(self.t),
+                 "jn": trajectory.n if trajectory else _null(self.t)}
+        if self.weighted:
+            for name, number in (("tn", target), ("jn", trajectory)):
+                found[weight(name)] = number.w if number is not None and number.w is not None else lit(1, self.t)
+        return found
 
     def denominators(self) -> dict[str, int]:
         target, trajectory = self._target()
@@ -628,7 +696,7 @@ class _Judge:
             return end
         steps = Num(exp.Sub(this=lp, expression=lit(start, t)), 1)
         along = mul(add(end, base, t, "-"), steps)
-        path = add(base, Num(along.n, along.d * (finish - start)), t)
+        path = add(base, Num(along.n, along.d * (finish - start), along.w), t)
         return case([(exp.LT(this=lp, expression=lit(start, t)), None),
                      (exp.GTE(this=lp, expression=lit(finish, t)), end)], path, t)
 
@@ -812,6 +880,15 @@ class _Judge:
     def _has_baseline(self) -> bool:
         target = self.spec.target
         return target is not None and target.fixed is None and target.baseline is not None
+
+
+# The value columns of the layers and the column of each one's row denominator (when a derived value divides).
+WEIGHTS = {"v": "w", "lv": "lw", "pv": "pw", "ev": "ew", "bv": "bw", "tn": "tw", "jn": "jw"}
+
+
+def weight(name: str) -> str:
+    """The column of a value column's row denominator."""
+    return WEIGHTS[name]
 
 
 def _text_cell(text: exp.Expression) -> exp.Expression:

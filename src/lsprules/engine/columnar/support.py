@@ -23,7 +23,7 @@ CONDITION_NODES = (nodes.And, nodes.Or, nodes.Not, nodes.Compare, nodes.ArrowIs,
                    nodes.TargetMet, nodes.WithinTarget, nodes.TargetExceeded, nodes.GapState, nodes.Ref,
                    nodes.Quantity, nodes.Negate, nodes.Arith, nodes.Margin, nodes.Presence)
 MARGIN_REFERENCES = ("target", "trajectory")  # a margin from a reference level needs the levels: not yet
-ARITH_OPS = {"+", "-", "*"}  # a division would need a denominator that varies by row: not yet
+ARITH_OPS = {"+", "-", "*"}  # in a RAG condition; a derived value may divide (derived.value_words)
 # The settings below the plan does not know yet, in the rule file's words (the printer has no line for them).
 SETTING_WORDS = {"from_data": "`target from data`", "levels": "reference levels (`levels { ... }`)"}
 
@@ -140,7 +140,7 @@ def _indicator(rules: RuleSet, spec: IndicatorSpec) -> list[Unsupported]:
     for part in (spec, spec.arrow, spec.target):
         for what, span in _new_settings(part):
             note(what, span)
-    for what, span in value_words(spec):
+    for what, span in value_words(rules, spec):
         note(what, span)
     if spec.arrow.compare.method not in ("previous", "year"):
         note(f"`{format_statement(spec.arrow.compare)}`", spec.arrow.compare.span)
