@@ -237,7 +237,7 @@ def compiled(expr: nodes.Expr, value_of: Callable[[str], exp.Expression],
         left, right = part(expr.left), part(expr.right)
         if expr.op == "/":  # a / b = (na × wb × unit) / (unit × nb × wa), known where nb is not 0
             return Quotient(_times(_times(left.n, right.w), number(unit)), _times(right.n, left.w),
-                            (*left.divisors, *right.divisors, right.n))
+                            (*left.divisors, *right.divisors, right.n.copy()))
         return _plus(left, right, expr.op)
     assert isinstance(expr, nodes.Call)
     args = [part(a) for a in expr.args]

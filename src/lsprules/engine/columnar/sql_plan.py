@@ -296,7 +296,7 @@ class _Compiler:
         n, w = value.n, value.w
         if w is not None:  # the sign of the row's denominator goes to the numerator (w > 0, exact.Num)
             n = exp.Case().when(exp.LT(this=exp.Paren(this=w.copy()), expression=lit(0, t)),
-                                exp.Neg(this=exp.Paren(this=n))).else_(n)
+                                exp.Neg(this=exp.Paren(this=n.copy()))).else_(n)
         select = exp.select(column("area"), exp.Literal.string(spec_id).as_("indicator"), column("period"),
                             column("pidx"), exp.Case().when(every, n).as_("v"))
         if self.quotients:
