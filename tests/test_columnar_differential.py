@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from fastpath_helpers import NATIONAL_RULES, ROOT, find_gen, generate, reference_csv, write
 from lsprules.core.diagnostics import InputError
 from lsprules.engine.columnar import duck, polars_run, spark_run
-from lsprules.engine.columnar.derived import divides
+from lsprules.engine.columnar.derived import off_scale
 from lsprules.engine.columnar.input_checks import Fallback
 from lsprules.engine.columnar.support import unsupported
 from lsprules.jobs.evaluate import FORMATS, evaluate_job, run_evaluate
@@ -45,10 +45,10 @@ def columnar(rules: Path, data: Path, period: str | None = None, areas: list[str
 POLARS_BOUND = "a number is too large for exact integer arithmetic in polars (38 digits)"
 
 
-def divides_somewhere(rules: Path) -> bool:
-    """Whether a derived value of the rules divides."""
+def off_scale_somewhere(rules: Path) -> bool:
+    """Whether a derived value of the rules is off the data's scale (a division...)."""
     loaded = load_rules(rules)
-    return any(divides(loaded, spec.value.expr) for spec in loaded.indicators.values() if spec.value is not None)
+    return any(off_scale(loaded, spec.value.expr) for spec in loaded.indicators.values() if spec.value is not None)
 
 
 def agree(rules: Path, data: Path, period: str | None = None, areas: list[str] | None = None,
@@ -348,6 +348,22 @@ def test_derived_values_that_divide_stay_exact(tmp_path, engine):
     agree(rules, data, areas=["Negative", "Sixth"], engine=engine)
 
 
+@by_engine
+def test_products_of_two_values_and_numbers_that_are_not_whole_stay_exact(tmp_path, engine):
+    rules = write(tmp_path, "products.rules", "indicator a { polarity lower_is_better }\n"
+                  "indicator b { polarity lower_is_better }\nindicator weighted {\n polarity lower_is_better\n"
+                  " value = a * 1.5 + b * 0.25 - 0.125\n target 10\n"
+                  " rag {\n  green when target met\n  red otherwise\n }\n}\n"
+                  "indicator product {\n polarity higher_is_better\n value = a * b\n"
+                  " arrow {\n  static within 0.01\n }\n}\n")
+    assert unsupported(load_rules(rules)) == []
+    data = write(tmp_path, "d.csv", rows({("X", "a"): ["2", "6.25", "6.5"], ("X", "b"): ["0.5", "2.5", "1.5"],
+                                          ("Y", "a"): ["-0.1", "0.1"], ("Y", "b"): ["0.1", "-0.1"]}))
+    cells = {tuple(row[:2]): row for row in list(csv.reader(io.StringIO(agree(rules, data, engine=engine))))[1:]}
+    assert cells["X", "weighted"][5] == "10" and cells["X", "weighted"][13] == "green"  # 9.75 + 0.375 - 0.125
+    assert cells["X", "product"][5:8] == ["9.75", "2004/05", "15.625"] and cells["Y", "product"][10] == "static"
+
+
 def test_divisions_of_divisions_run_in_duckdb(tmp_path):
     rules = write(tmp_path, "nested.rules", NESTED_DIVISIONS)
     data = write(tmp_path, "d.csv", rows(DIVIDED))
@@ -424,12 +440,11 @@ def test_long_sums_and_chains_of_derived_values(tmp_path):
 
 
 @pytest.mark.parametrize("value, words", [
-    ("max(robbery / arson, 1)", "a division inside `max()` (its own, or a derived value's it names) in a derived "
-                                "value"), ("mean(robbery, arson)", "the function `mean()` in a derived value"),
+    ("max(robbery / arson, 1)", "a value off the data's scale inside `max()` (a division, a product of two values "
+                                "or a number that is not whole) in a derived value"),
+    ("mean(robbery, arson)", "the function `mean()` in a derived value"),
     ("previous(robbery)", "the function `previous()` in a derived value"),
-    ("robbery at 2003/04", "`robbery at 2003/04` in a derived value"),
-    ("robbery * 1.5", "a number that is not whole (`1.5`) in a derived value"),
-    ("robbery * arson", "`*` of two values (`robbery * arson`) in a derived value")])
+    ("robbery at 2003/04", "`robbery at 2003/04` in a derived value")])
 def test_what_a_derived_value_cannot_use_in_the_plan_is_named_where_it_is(tmp_path, value, words):
     rules = write(tmp_path, "r.rules", "indicator robbery { polarity lower_is_better }\n"
                   "indicator arson { polarity lower_is_better }\n"
@@ -489,14 +504,15 @@ VALUE = st.one_of(st.sampled_from(["", "na", "N/A", "suppressed", "0", "0.0", "6
 
 
 # A derived indicator z of x and y (the data's z rows, when drawn, send the run to the interpreter, which checks
-# them as printed figures), and sometimes w of z: whole numbers, +, -, * by a whole number, sum, min, max, percent,
-# and divisions (by a value of either sign or 0, by a rule's number, of a sum, nested).
+# them as printed figures), and sometimes w of z: numbers, +, -, *, sum, min, max, percent, and divisions (by a
+# value of either sign or 0, by a rule's number, of a sum, nested).
 DERIVED = st.sampled_from([
     "", "", "value = sum(x, y)", "value = x - y", "value = -x + 2 * y - 3", "value = max(x, y, 50) * 2",
     "value = min(x, -y) as percent", "value = sum(x, max(x, y), 1) - (y - 4) * 3", "value = x * 0 + 7",
     "value = x / y", "value = (x - y) / (x + y) as percent", "value = -x / y * 1000 + 1 / 3",
     "value = sum(x / 4, y / -3, 10 / 4)", "value = x / (y / (x - 60))", "value = max(x, y) / 7 - x / -2",
-    "value = x * (1 / 3) / (y - y)", "value = (x + 1) / (y + 2) - (x + 2) / (y + 1)"])
+    "value = x * (1 / 3) / (y - y)", "value = (x + 1) / (y + 2) - (x + 2) / (y + 1)", "value = x * y",
+    "value = x * 1.5 - 0.25", "value = (x + 0.5) * (y - 1) / 100 as percent"])
 
 
 @st.composite
@@ -562,7 +578,7 @@ def random_rules_agree(rules: str, data: str, period: str | None, engine: str) -
             printed = columnar(rules_path, data_path, period, engine=engine)
             assert isinstance(printed, Fallback) and "derived indicator z" in printed.reason
             return
-        if engine == "polars" and divides_somewhere(rules_path):
+        if engine == "polars" and off_scale_somewhere(rules_path):
             found = columnar(rules_path, data_path, period, engine=engine)
             if isinstance(found, Fallback) and found.reason == POLARS_BOUND:
                 # A division's cross-multiplied products can pass 38 digits for the most digits the data has:

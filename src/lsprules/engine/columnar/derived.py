@@ -31,6 +31,8 @@ MOST_DEPTH = 40  # the deepest nesting of one (engines and sqlglot recurse throu
 # a formula is compiled or folded, so that checking what the plan supports imports neither, and sqlglot can be
 # imported while polars reads the file, polars_run.py).
 FUNCTIONS = {"sum": "Add", "min": "Least", "max": "Greatest"}  # sum() folds into +
+# What takes a value off the data's scale (off_scale): the plan then carries a denominator for each row.
+OFF_SCALE = "a division, a product of two values or a number that is not whole"
 ARITH = {"+": "Add", "-": "Sub", "*": "Mul"}
 
 
@@ -161,36 +163,34 @@ def _unexpressed(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr,
 def _words(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr) -> str | None:
     """What the plan cannot express of this node itself (None: it can, given its parts)."""
     if isinstance(expr, nodes.Quantity):
-        if expr.unit is not None or expr.value != expr.value.to_integral_value():
-            return f"a number that is not whole (`{format_expr(expr)}`)"
-        return None
+        return f"a number with a unit (`{format_expr(expr)}`)" if expr.unit is not None else None
     if isinstance(expr, nodes.Name):
         return f"the field `{expr.id}`" if expr.id in spec.fields else None
     if isinstance(expr, nodes.Negate):
         return None
     if isinstance(expr, nodes.Arith):
-        if expr.op not in ARITH and expr.op != "/":
-            return f"`{expr.op}`"
-        if expr.op == "*" and _constant(expr.left) is None and _constant(expr.right) is None:
-            return f"`*` of two values (`{format_expr(expr)}`)"
-        return None
+        return None if expr.op in ARITH or expr.op == "/" else f"`{expr.op}`"
     if isinstance(expr, nodes.Call):
         if expr.func not in FUNCTIONS:
             return f"the function `{expr.func}()`"
-        if expr.func != "sum" and any(divides(rules, a) for a in expr.args):
-            return f"a division inside `{expr.func}()` (its own, or a derived value's it names)"
+        if expr.func != "sum" and any(off_scale(rules, a) for a in expr.args):
+            return f"a value off the data's scale inside `{expr.func}()` ({OFF_SCALE})"
         return None
     return f"`{format_expr(expr)}`"
 
 
-def divides(rules: RuleSet, expr: nodes.Expr, seen: frozenset[str] = frozenset()) -> bool:
-    """Whether a formula divides, itself or in a derived value it names (each named value once)."""
+def off_scale(rules: RuleSet, expr: nodes.Expr, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether a formula's value may be off the data's scale (OFF_SCALE), so that the plan carries its row
+    denominator, itself or in a derived value it names (each named value once)."""
     for node in walk(expr):
-        if isinstance(node, nodes.Arith) and node.op == "/":
+        if isinstance(node, nodes.Arith) and (node.op == "/" or (
+                node.op == "*" and _constant(node.left) is None and _constant(node.right) is None)):
+            return True
+        if isinstance(node, nodes.Quantity) and node.value != node.value.to_integral_value():
             return True
         named = rules.indicators.get(node.id) if isinstance(node, nodes.Name) else None
         if named is not None and named.value is not None and named.id not in seen:
-            if divides(rules, named.value.expr, seen | {named.id}):
+            if off_scale(rules, named.value.expr, seen | {named.id}):
                 return True
     return False
 
@@ -232,12 +232,16 @@ def compiled(expr: nodes.Expr, value_of: Callable[[str], exp.Expression],
         inner = part(expr.operand)
         return Quotient(exp.Neg(this=exp.Paren(this=inner.n)), inner.w, inner.divisors)
     if isinstance(expr, nodes.Arith):
-        if expr.op == "*" or (expr.op == "/" and _constant(expr.right) is not None):
-            return _scaled(expr, part, number)  # `*`: one side is a rule's number (value_words)
+        if _constant(expr.right) is not None and expr.op in "*/" or (
+                expr.op == "*" and _constant(expr.left) is not None):
+            return _scaled(expr, part, number)  # by a rule's number: the value's own scale
         left, right = part(expr.left), part(expr.right)
         if expr.op == "/":  # a / b = (na × wb × unit) / (unit × nb × wa), known where nb is not 0
             return Quotient(_times(_times(left.n, right.w), number(unit)), _times(right.n, left.w),
                             (*left.divisors, *right.divisors, right.n.copy()))
+        if expr.op == "*":  # a × b = (na × nb) / (unit × unit × wa × wb)
+            w = _times(_times(number(unit), left.w), right.w)
+            return Quotient(_times(left.n, right.n), w, (*left.divisors, *right.divisors))
         return _plus(left, right, expr.op)
     assert isinstance(expr, nodes.Call)
     args = [part(a) for a in expr.args]

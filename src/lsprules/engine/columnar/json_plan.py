@@ -27,12 +27,13 @@ from sqlglot import exp
 from lsprules.core.numbers import HUNDRED, exact
 from lsprules.core.periods import PER_YEAR, Period
 from lsprules.engine.columnar.derived import (
+    OFF_SCALE,
     children,
     compiled,
     components,
     derived_specs,
-    divides,
     formula,
+    off_scale,
     raw_components,
 )
 from lsprules.engine.columnar.exact import (
@@ -103,19 +104,21 @@ THEMES = "themes (the plan rates them for the JSON report only, so far)"
 def compared_unsupported(rules: RuleSet) -> list[str]:
     """Why the plan cannot give what a diff compares of this rule set's results (compile_compared_stages), one
     reason per construct and place, in rule-file order (empty: it can): the CSV plan's, divisions, and themes."""
-    return reasons([*unsupported_at(rules), *_dividing(rules)]) + ([THEMES] if rules.themes else [])
+    return reasons([*unsupported_at(rules), *_off_scale(rules)]) + ([THEMES] if rules.themes else [])
 
 
-def _dividing(rules: RuleSet) -> list[Unsupported]:
-    """The derived values that divide: the CSV plan carries their row denominators, these layers not yet."""
-    return [found_in(rules, spec, "`/` in a derived value (for the CSV report only, so far)", spec.value.span)
-            for spec in derived_specs(rules) if spec.value is not None and divides(rules, spec.value.expr)]
+def _off_scale(rules: RuleSet) -> list[Unsupported]:
+    """The derived values off the data's scale: the CSV plan carries their row denominators, these layers not
+    yet."""
+    return [found_in(rules, spec, f"{OFF_SCALE} in a derived value (for the CSV report only, so far)",
+                     spec.value.span)
+            for spec in derived_specs(rules) if spec.value is not None and off_scale(rules, spec.value.expr)]
 
 
 def json_unsupported(rules: RuleSet) -> list[str]:
     """Why the plan cannot write this rule set's JSON, one reason per construct and place, in rule-file order
     (empty: it can). Themes are one: the assessments from which report_run rates them (with `themes`) are not."""
-    found = [*unsupported_at(rules), *_dividing(rules)]
+    found = [*unsupported_at(rules), *_off_scale(rules)]
     for spec in rules.indicators.values():
         if spec.decimals is not None and spec.decimals > MOST_DECIMALS:
             setting = setting_node(rules, spec, nodes.DecimalsSetting)

@@ -22,7 +22,7 @@ from sqlglot import exp
 from lsprules.core.csv_cells import COLUMNS, text_cells
 from lsprules.core.numbers import HUNDRED, exact
 from lsprules.core.periods import PER_YEAR, Period, PeriodError, PeriodKind, parse_period
-from lsprules.engine.columnar.derived import compiled, components, derived_specs, divides, formula
+from lsprules.engine.columnar.derived import compiled, components, derived_specs, formula, off_scale
 from lsprules.engine.columnar.exact import (
     Num,
     absolute,
@@ -133,9 +133,9 @@ class _Compiler:
         self.specs = list(rules.indicators.values())
         # Indicators that differ only in name compile to the same expressions: one judge, one CASE branch each.
         shapes = _grouped({s.id: repr(replace(s, id="", title="", group=None, span=None)) for s in self.specs})
-        # A derived value that divides has a denominator that varies by row: then every value column (v, lv, ...)
-        # has one beside it (weight(): w, lw, ...), 1 for the data's values (exact.Num.w).
-        self.quotients = any(divides(rules, s.value.expr) for s in derived_specs(rules) if s.value is not None)
+        # A derived value off the data's scale (a division, ...) has a denominator that varies by row: then every
+        # value column (v, lv, ...) has one beside it (weight(): w, lw, ...), 1 for the data's values (exact.Num.w).
+        self.quotients = any(off_scale(rules, s.value.expr) for s in derived_specs(rules) if s.value is not None)
         self.judges = [(ids, _Judge(rules.indicators[ids[0]], self)) for ids in shapes.values()]
 
     def query(self) -> exp.Select:
@@ -882,7 +882,7 @@ class _Judge:
         return target is not None and target.fixed is None and target.baseline is not None
 
 
-# The value columns of the layers and the column of each one's row denominator (when a derived value divides).
+# The value columns of the layers and the column of each one's row denominator (when a derived value weighted).
 WEIGHTS = {"v": "w", "lv": "lw", "pv": "pw", "ev": "ew", "bv": "bw", "tn": "tw", "jn": "jw"}
 
 
