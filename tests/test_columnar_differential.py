@@ -512,7 +512,7 @@ DERIVED = st.sampled_from([
     "value = x / y", "value = (x - y) / (x + y) as percent", "value = -x / y * 1000 + 1 / 3",
     "value = sum(x / 4, y / -3, 10 / 4)", "value = x / (y / (x - 60))", "value = max(x, y) / 7 - x / -2",
     "value = x * (1 / 3) / (y - y)", "value = (x + 1) / (y + 2) - (x + 2) / (y + 1)", "value = x * y",
-    "value = x * 1.5 - 0.25", "value = (x + 0.5) * (y - 1) / 100 as percent"])
+    "value = x * 1.5 - 0.25", "value = (x + 0.5) * (y - 1) / 100 as percent", "value = share_of(x, x - y)"])
 
 
 @st.composite

@@ -1,11 +1,13 @@
 """Derived indicators (`value = ...`) in the columnar plan, computed from their components as the interpreter does.
 
-The plan holds every value as an integer at the data's one scale, so it expresses what keeps that scale: other
-indicators' values at the same area and period, whole numbers, `+`, `-`, unary `-`, `*` by a whole number, `sum()`,
-`min()`, `max()` and `as percent`. A derived indicator named in another's value is put in place as its own
-expression. A derived indicator has a known value where every component has one (the interpreter's Gap
-otherwise): the plan needs only the known ones. What else a value may use (a division, `mean()`, a field, an
-earlier period, a comparator, a number with decimal places) is named by `value_words`, and the interpreter runs.
+The plan holds the data's values as integers at the data's one scale; a formula of other indicators' values at the
+same area and period with numbers, `+`, `-`, unary `-`, `*`, `/`, `sum()`, `min()`, `max()`, `share_of()` and `as
+percent` is compiled to a numerator over the scale times a row's own denominator (Quotient): 1 for a value that
+keeps the data's scale, the divisor's value for a division (off_scale says which formulas leave it). A derived
+indicator named in another's value is put in place as its own expression. A derived indicator has a known value
+where every component has one and no divisor is 0 (the interpreter's Gap otherwise): the plan needs only the known
+ones. What else a value may use (`mean()`, a field, an earlier period, a comparator, `min()`/`max()` of a value off
+the scale) is named by `value_words`, and the interpreter runs.
 """
 
 from __future__ import annotations
@@ -74,7 +76,10 @@ def _replaced(rules: RuleSet, expr: nodes.Expr) -> nodes.Expr:
     if isinstance(expr, nodes.Arith):
         return nodes.Arith(expr.op, _replaced(rules, expr.left), _replaced(rules, expr.right))
     if isinstance(expr, nodes.Call):
-        return nodes.Call(expr.func, tuple(_replaced(rules, a) for a in expr.args))
+        args = tuple(_replaced(rules, a) for a in expr.args)
+        if expr.func == "share_of":  # A as a % of B, as the interpreter computes it
+            return nodes.Arith("*", nodes.Arith("/", args[0], args[1]), nodes.Quantity(Decimal(100)))
+        return nodes.Call(expr.func, args)
     return expr
 
 
@@ -171,7 +176,7 @@ def _words(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr) -> str | None:
     if isinstance(expr, nodes.Arith):
         return None if expr.op in ARITH or expr.op == "/" else f"`{expr.op}`"
     if isinstance(expr, nodes.Call):
-        if expr.func not in FUNCTIONS:
+        if expr.func not in FUNCTIONS and expr.func != "share_of":
             return f"the function `{expr.func}()`"
         if expr.func != "sum" and any(off_scale(rules, a) for a in expr.args):
             return f"a value off the data's scale inside `{expr.func}()` ({OFF_SCALE})"
@@ -187,6 +192,8 @@ def off_scale(rules: RuleSet, expr: nodes.Expr, seen: frozenset[str] = frozenset
                 node.op == "*" and _constant(node.left) is None and _constant(node.right) is None)):
             return True
         if isinstance(node, nodes.Quantity) and node.value != node.value.to_integral_value():
+            return True
+        if isinstance(node, nodes.Call) and node.func == "share_of":
             return True
         named = rules.indicators.get(node.id) if isinstance(node, nodes.Name) else None
         if named is not None and named.value is not None and named.id not in seen:
