@@ -19,7 +19,7 @@ from lsprules.core.diagnostics import InputError
 from lsprules.data.load import load_all
 from lsprules.data.model import Missing
 from lsprules.engine.columnar import json_run
-from lsprules.engine.columnar.input_checks import Fallback
+from lsprules.engine.columnar.input_checks import FIELD_ROWS, Fallback
 from lsprules.engine.columnar.json_plan import THEMES, fix_marked, json_unsupported
 from lsprules.jobs.evaluate import evaluate_job
 from lsprules.lang.resolve import load_rules
@@ -32,9 +32,11 @@ from test_columnar_differential import (  # noqa: F401  (collected here again, c
     test_big_values_within_range_stay_exact,
     test_derived_values_computed_where_every_component_is_known,
     test_exact_ties_gaps_and_zeros,
+    test_fields_of_derived_values_are_read_from_the_field_column,
     test_generated_medium_national_dataset_agrees,
     test_generated_small_national_dataset_agrees,
     test_quarters_compared_with_the_same_quarter_a_year_earlier,
+    test_rows_of_fields_are_not_values_for_rules_that_read_none,
     test_text_cells_are_quoted_as_the_csv_module_quotes_them,
 )
 from test_fastpath_differential import HEADER, YEARS, rows
@@ -80,6 +82,8 @@ def json_agree(rules: Path, data: Path, period: str | None = None, areas: list[s
     elif reasons:
         assert isinstance(got, Fallback) and "cannot write JSON" in got.reason
         assert "cannot write JSON" in via_job.notes[0] or "cannot write the reasons" in via_job.notes[0]  # themed
+    elif csv_cases.has_field_column(data):
+        assert isinstance(got, Fallback) and got.reason == FIELD_ROWS and FIELD_ROWS in via_job.notes[0]
     elif '"assessments": []' in expected:  # nothing assessed: the interpreter runs, to warn of it
         assert isinstance(got, Fallback) and got.reason == "no assessment to write"
     else:

@@ -239,9 +239,27 @@ def test_a_rule_file_whose_derived_values_divide_compiles_exactly_for_every_dial
     assert sorted(got) == _sorted_lines(reference_csv(rules, data))
 
 
+def test_rules_reading_fields_compile_for_a_table_with_a_field_column(tmp_path):
+    import duckdb
+
+    from test_columnar_differential import FIELD_DATA, FIELD_RULES, field_rows  # (they import this module)
+
+    rules = write(tmp_path, "fields.rules", FIELD_RULES)
+    for dialect in DIALECTS:
+        text = run_sql(rules, dialect)
+        assert "input table observations(area, indicator, field, period, value)" in text.splitlines()[1]
+        assert isinstance(sqlglot.parse_one(body(text).rstrip().rstrip(";"), read=dialect), sqlglot.exp.Select)
+    data = write(tmp_path, "d.csv", field_rows(FIELD_DATA))  # an empty field cell is read as NULL
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE observations AS SELECT * FROM read_csv(?, all_varchar = true)", [str(data)])
+    got = [",".join(row) for row in connection.execute(run_sql(rules, "duckdb", scale=2)).fetchall()]
+    assert sorted(got) == _sorted_lines(reference_csv(rules, data))
+    assert "field" not in run_sql(ROOT / "rules" / "national.rules").splitlines()[1]  # reading none: four columns
+
+
 def test_rules_the_plan_cannot_express_are_errors_at_their_place():
-    result = CliRunner().invoke(app, ["sql", str(ROOT / "rules" / "crime.rules")])
+    result = CliRunner().invoke(app, ["sql", str(ROOT / "rules" / "districts.rules")])
     assert result.exit_code == 2
-    assert "crime.rules:" in result.stderr and "error[E500]" in result.stderr
-    assert "crime.rules:138:13: error[E500]" in result.stderr  # assessed / contacts: the fields of dip_kpi_1
-    assert "the field `assessed` in a derived value" in result.stderr
+    assert "districts.rules:" in result.stderr and "error[E500]" in result.stderr
+    assert "districts.rules:7:1: error[E500]" in result.stderr  # the comparator `national`
+    assert "comparator national: a comparator" in result.stderr

@@ -21,6 +21,7 @@ def run_sql(rules_path: Path, dialect: str = "duckdb", table: str = "observation
     Raises InputError (E003) for a bad list of columns, and (E500 at each place) when the rules use a construct the
     plan cannot express yet.
     """
+    from lsprules.engine.columnar.derived import reads_fields
     from lsprules.engine.columnar.support import unsupported_at
     from lsprules.lang.resolve import load_rules
 
@@ -35,12 +36,15 @@ def run_sql(rules_path: Path, dialect: str = "duckdb", table: str = "observation
                                   "leave the construct out or wait for the plan to support it") for f in found])
     from lsprules.engine.columnar.sql_plan import PlanOptions, compile_plan
 
+    fields = reads_fields(rules)
     plan = compile_plan(rules, PlanOptions(dialect=dialect, kind=PeriodKind(periods), scale=scale, table=table,
-                                           columns=chosen, unchecked=True))
+                                           columns=chosen, unchecked=True, fields=fields))
     output = "the columns" if columns is None else \
         f"the column {chosen[0]}" if len(chosen) == 1 else f"the columns {', '.join(chosen)} (in this order)"
     header = [
         f"-- lsprules sql: the assessments of {rules.file} (sha256 {rules.sha256})",
+        f"-- dialect {dialect}; input table {table}(area, indicator, field, period, value), one row per area, "
+        "indicator, field and period (field empty or NULL: the indicator's own value);" if fields else
         f"-- dialect {dialect}; input table {table}(area, indicator, period, value), one row per area, indicator "
         "and period;",
         f"-- periods written as {periods} labels (e.g. {_example(periods)}); values as text or numbers with at most "

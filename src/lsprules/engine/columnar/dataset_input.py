@@ -4,9 +4,10 @@ The plan reads a long-form CSV (or Parquet) file itself. A dataset another reade
 workbook, a Parquet file for polars, several files merged, periods read with --years) reaches it as the CSV file of
 its observations, written to a temporary folder that lives as long as the run, when the dataset is plain: values
 only, each number written as text the CSV reader reads back as the same decimal, every area and series with a
-value. Anything the plan would not read the same way (printed judgements and theme ratings, fields, method breaks,
-levels, stated numbers, a series' notes or source, a number with a positive exponent, a name with a comma, quote,
-control character or spaces around it) is a Fallback: the reference interpreter assesses the dataset as loaded, and
+value; a series' fields (numerators, counts) as rows naming them in a `field` column. Anything the plan would not
+read the same way (printed judgements and theme ratings, method breaks, levels, stated numbers, a series' notes or
+source, a number with a positive exponent, a name with a comma, quote, control character or spaces around it) is a
+Fallback: the reference interpreter assesses the dataset as loaded, and
 so it is when the file cannot be written. The engines check the written file as they check any other
 (input_checks.py), so what they run on is what the reference reads.
 """
@@ -24,9 +25,10 @@ from lsprules.core.files import terminate_cleanly
 from lsprules.core.visible import visible
 from lsprules.data.model import Area, Dataset, Series, Value
 from lsprules.data.readers.long_form import REQUIRED
-from lsprules.engine.columnar.input_checks import Fallback
+from lsprules.engine.columnar.input_checks import FIELD, Fallback
 
 HEADER = ",".join(REQUIRED) + "\n"
+FIELDS_HEADER = ",".join(("area", "indicator", FIELD, "period", "value")) + "\n"  # when a series has fields
 NAME = "observations.csv"  # the file's name in its temporary folder
 _UNWRITTEN = (",", '"', "\n", "\r")  # a name holding one of these would be quoted in a CSV file
 
@@ -61,16 +63,18 @@ def _series_problem(series: Series) -> str | None:
     reported = series.reported
     held = [what for what, there in (
         ("judgements a source printed", reported.arrow or reported.rag or reported.value),
-        ("fields (such as numerators)", series.fields), ("method breaks", series.method_breaks),
+        ("method breaks", series.method_breaks),
         ("reference levels", series.levels), ("stated numbers", series.stated), ("notes", series.notes),
         ("a source", series.source)) if there]
     if held:
         return held[0]
-    if not series.values:
+    if not series.values and not any(series.fields.values()):
         return "a series without values"
-    if any(isinstance(v, Decimal) and int(v.as_tuple().exponent) > 0 for v in series.values.values()):
+    values = [*series.values.values(), *(v for field in series.fields.values() for v in field.values())]
+    if any(isinstance(v, Decimal) and int(v.as_tuple().exponent) > 0 for v in values):
         return "a number written with a positive exponent (such as 1E+3)"
-    return _name_problem(series.indicator, "an indicator")
+    named = [_name_problem(field, "a field") if field else "a field without a name" for field in series.fields]
+    return _name_problem(series.indicator, "an indicator") or next((why for why in named if why), None)
 
 
 def _name_problem(name: str, what: str) -> str | None:
@@ -84,12 +88,17 @@ def write_observations(dataset: Dataset, path: Path) -> None:
     """The dataset's observations as long-form CSV, in its order of areas, series and values: the CSV reader reads
     them back as the same areas, series and values (a number in positional notation, which gives back its digits
     and exponent, 1E-7 as 0.0000001; a missing value as the word for why it is missing)."""
+    fields = any(series.fields for area in dataset.areas for series in area.series.values())
+    own = "," if fields else ""  # the empty field cell of a row holding the indicator's own value
     with path.open("w", encoding="utf-8", newline="") as out:
-        out.write(HEADER)
+        out.write(FIELDS_HEADER if fields else HEADER)
         for area in dataset.areas:
             for series in area.series.values():
                 start = f"{area.name},{series.indicator},"
-                out.writelines(f"{start}{period.label},{_cell(value)}\n" for period, value in series.values.items())
+                out.writelines(f"{start}{own}{period.label},{_cell(value)}\n"
+                               for period, value in series.values.items())
+                for name, points in series.fields.items():
+                    out.writelines(f"{start}{name},{period.label},{_cell(value)}\n" for period, value in points.items())
 
 
 def _cell(value: Value) -> str:

@@ -6,14 +6,16 @@ percent` is compiled to a numerator over the scale times a row's own denominator
 keeps the data's scale, the divisor's value for a division (off_scale says which formulas leave it). A derived
 indicator named in another's value is put in place as its own expression. A derived indicator has a known value
 where every component has one and no divisor is 0 (the interpreter's Gap otherwise): the plan needs only the known
-ones. What else a value may use (`mean()`, a field, an earlier period, a comparator, `min()`/`max()` of a value off
-the scale) is named by `value_words`, and the interpreter runs.
+ones. A field of the indicator's own data (`fields numerator, denominator`) is a component too, read from the rows
+whose indicator is its key (field_key: what the plan's input makes of an indicator's rows with that `field`). What
+else a value may use (`mean()`, an earlier period, a comparator, `min()`/`max()` of a value off the scale) is named
+by `value_words`, and the interpreter runs.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -36,6 +38,17 @@ FUNCTIONS = {"sum": "Add", "min": "Least", "max": "Greatest"}  # sum() folds int
 # What takes a value off the data's scale (off_scale): the plan then carries a denominator for each row.
 OFF_SCALE = "a division, a product of two values or a number that is not whole"
 ARITH = {"+": "Add", "-": "Sub", "*": "Mul"}
+FIELD_MARK = "."  # between an indicator and a field in a component's key: an indicator id never holds one
+
+
+def field_key(indicator: str, field: str) -> str:
+    """The key of an indicator's field among the plan's indicators (its rows' indicator, the plan's input)."""
+    return f"{indicator}{FIELD_MARK}{field}"
+
+
+def is_field_key(name: str) -> bool:
+    """Whether a component's name is a field's key (field_key) rather than an indicator's id."""
+    return FIELD_MARK in name
 
 
 def derived_specs(rules: RuleSet) -> list[IndicatorSpec]:
@@ -48,7 +61,7 @@ def formula(rules: RuleSet, spec: IndicatorSpec) -> nodes.Expr | None:
     it is never known: it names a derived value without components, which the interpreter computes at no period."""
     assert spec.value is not None
     try:
-        return _inlined(rules, spec.value.expr, spec.value.as_percent)
+        return _inlined(rules, spec)
     except _NeverKnown:
         return None
 
@@ -57,30 +70,40 @@ class _NeverKnown(Exception):
     """A derived value named in a formula has no components (`value = 5`): the formula never has a value."""
 
 
-def _inlined(rules: RuleSet, expr: nodes.Expr, as_percent: bool) -> nodes.Expr:
-    expr = _replaced(rules, expr)
-    return nodes.Arith("*", expr, nodes.Quantity(Decimal(100))) if as_percent else expr
+def _inlined(rules: RuleSet, spec: IndicatorSpec) -> nodes.Expr:
+    assert spec.value is not None
+    expr = _replaced(rules, spec, spec.value.expr)
+    return nodes.Arith("*", expr, nodes.Quantity(Decimal(100))) if spec.value.as_percent else expr
 
 
-def _replaced(rules: RuleSet, expr: nodes.Expr) -> nodes.Expr:
+def _replaced(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr) -> nodes.Expr:
+    """`expr`, a part of `spec`'s value, with its fields as their keys and the derived values it names in place."""
     if isinstance(expr, nodes.Name):
+        if expr.id in spec.fields:  # a field is not the indicator of the same name (the interpreter's lookup)
+            return nodes.Name(id=field_key(spec.id, expr.id), span=expr.span)
         named = rules.indicators.get(expr.id)
         if named is not None and named.value is not None:
-            inner = _inlined(rules, named.value.expr, named.value.as_percent)
+            inner = _inlined(rules, named)
             if not components(inner):
                 raise _NeverKnown(expr.id)
             return inner
         return expr
     if isinstance(expr, nodes.Negate):
-        return nodes.Negate(_replaced(rules, expr.operand))
+        return nodes.Negate(_replaced(rules, spec, expr.operand))
     if isinstance(expr, nodes.Arith):
-        return nodes.Arith(expr.op, _replaced(rules, expr.left), _replaced(rules, expr.right))
+        return nodes.Arith(expr.op, _replaced(rules, spec, expr.left), _replaced(rules, spec, expr.right))
     if isinstance(expr, nodes.Call):
-        args = tuple(_replaced(rules, a) for a in expr.args)
+        args = tuple(_replaced(rules, spec, a) for a in expr.args)
         if expr.func == "share_of":  # A as a % of B, as the interpreter computes it
             return nodes.Arith("*", nodes.Arith("/", args[0], args[1]), nodes.Quantity(Decimal(100)))
         return nodes.Call(expr.func, args)
     return expr
+
+
+def reads_fields(rules: RuleSet) -> bool:
+    """Whether a derived value of the rule set reads a field of its indicator's data."""
+    return any(isinstance(node, nodes.Name) and node.id in spec.fields
+               for spec in derived_specs(rules) if spec.value is not None for node in walk(spec.value.expr))
 
 
 def oversized(rules: RuleSet) -> list[IndicatorSpec]:
@@ -118,20 +141,24 @@ def components(expr: nodes.Expr) -> list[str]:
 
 
 def raw_components(rules: RuleSet, spec: IndicatorSpec) -> list[str]:
-    """The raw indicators a derived value reads, through the derived values it names, sorted: its series has a
-    period wherever one of them has a row (the interpreter's _derived), even where it is never known."""
-    assert spec.value is not None
+    """The raw indicators and fields (by key) a derived value reads, through the derived values it names, sorted:
+    its series has a period wherever one of them has a row (the interpreter's _derived), even where it is never
+    known."""
     found: set[str] = set()
     seen: set[str] = set()  # each derived value once: a chain naming the one before twice doubles
-    pending = [spec.value.expr]
+    pending = [spec]
     while pending:
-        for name in components(pending.pop()):
+        owner = pending.pop()
+        assert owner.value is not None
+        for name in components(owner.value.expr):
             named = rules.indicators.get(name)
-            if named is None or named.value is None:
+            if name in owner.fields:
+                found.add(field_key(owner.id, name))
+            elif named is None or named.value is None:
                 found.add(name)
             elif name not in seen:
                 seen.add(name)
-                pending.append(named.value.expr)
+                pending.append(named)
     return sorted(found)
 
 
@@ -169,24 +196,24 @@ def _words(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr) -> str | None:
     """What the plan cannot express of this node itself (None: it can, given its parts)."""
     if isinstance(expr, nodes.Quantity):
         return f"a number with a unit (`{format_expr(expr)}`)" if expr.unit is not None else None
-    if isinstance(expr, nodes.Name):
-        return f"the field `{expr.id}`" if expr.id in spec.fields else None
-    if isinstance(expr, nodes.Negate):
+    if isinstance(expr, (nodes.Name, nodes.Negate)):
         return None
     if isinstance(expr, nodes.Arith):
         return None if expr.op in ARITH or expr.op == "/" else f"`{expr.op}`"
     if isinstance(expr, nodes.Call):
         if expr.func not in FUNCTIONS and expr.func != "share_of":
             return f"the function `{expr.func}()`"
-        if expr.func != "sum" and any(off_scale(rules, a) for a in expr.args):
+        if expr.func != "sum" and any(off_scale(rules, a, spec.fields) for a in expr.args):
             return f"a value off the data's scale inside `{expr.func}()` ({OFF_SCALE})"
         return None
     return f"`{format_expr(expr)}`"
 
 
-def off_scale(rules: RuleSet, expr: nodes.Expr, seen: frozenset[str] = frozenset()) -> bool:
-    """Whether a formula's value may be off the data's scale (OFF_SCALE), so that the plan carries its row
-    denominator, itself or in a derived value it names (each named value once)."""
+def off_scale(rules: RuleSet, expr: nodes.Expr, fields: Collection[str] = (),
+              seen: frozenset[str] = frozenset()) -> bool:
+    """Whether a formula's value (a part of the value of an indicator with these `fields`) may be off the data's
+    scale (OFF_SCALE), so that the plan carries its row denominator, itself or in a derived value it names (each
+    named value once)."""
     for node in walk(expr):
         if isinstance(node, nodes.Arith) and (node.op == "/" or (
                 node.op == "*" and _constant(node.left) is None and _constant(node.right) is None)):
@@ -195,9 +222,9 @@ def off_scale(rules: RuleSet, expr: nodes.Expr, seen: frozenset[str] = frozenset
             return True
         if isinstance(node, nodes.Call) and node.func == "share_of":
             return True
-        named = rules.indicators.get(node.id) if isinstance(node, nodes.Name) else None
+        named = rules.indicators.get(node.id) if isinstance(node, nodes.Name) and node.id not in fields else None
         if named is not None and named.value is not None and named.id not in seen:
-            if off_scale(rules, named.value.expr, seen | {named.id}):
+            if off_scale(rules, named.value.expr, named.fields, seen | {named.id}):
                 return True
     return False
 

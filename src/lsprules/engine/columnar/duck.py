@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, TypeVar
 from lsprules.core.csv_cells import COLUMNS
 from lsprules.core.interrupts import raise_if_pressed, unless_interrupted
 from lsprules.engine.columnar.input_checks import (
+    FIELD,
+    FIELD_KEY_SQL,
     MISSING_PATTERN,
     NUMBER_PATTERN,
     Checked,
@@ -87,7 +89,7 @@ def _started(connection: duckdb.DuckDBPyConnection, rules: RuleSet, path: Path, 
 
     try:
         found = load_checked(connection, path)
-        at = found if isinstance(found, Fallback) else requested(found, period, areas, rules)
+        at = found if isinstance(found, Fallback) else requested(found, period, areas, rules, fields=True)
         if isinstance(at, Fallback):
             return at
         assert not isinstance(found, Fallback)  # then `at` is that Fallback
@@ -142,9 +144,11 @@ def load_checked(connection: duckdb.DuckDBPyConnection, path: Path) -> Checked |
     if isinstance(names, Fallback):
         return names
     columns = dict.fromkeys(names, "VARCHAR")
+    # A `field` column is read into the indicator's (FIELD_KEY_SQL): the plan reads the four columns.
+    read = f"area, {FIELD_KEY_SQL} AS indicator, period, value" if FIELD in names else "*"
     try:
         connection.execute(
-            "CREATE TEMP TABLE observations AS SELECT *, row_number() OVER () AS rn FROM "
+            f"CREATE TEMP TABLE observations AS SELECT {read}, row_number() OVER () AS rn FROM "
             "read_csv(?, header = true, columns = ?, delim = ',', quote = '', escape = '', auto_detect = false, "
             "strict_mode = true, null_padding = false)", [str(path), columns])
     except Exception as error:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lsprules.core.periods import Period, PeriodError, PeriodKind, parse_period
 from lsprules.data.readers.long_form import INDICATOR_ID, REQUIRED
+from lsprules.engine.columnar.derived import FIELD_MARK
 from lsprules.lang.resolve import RuleSet
 
 # The reference reader's NUMBER (^[+-]?\d+(\.\d+)?$) with ASCII digits: any other digit goes to the reference.
@@ -22,6 +23,12 @@ NUMBER_PATTERN = r"^[+-]?[0-9]+(\.[0-9]+)?$"
 MISSING_PATTERN = r"^(|na|n/a|suppressed)$"
 REFUSED = "a value that is not a number, or two rows for one area, indicator and period"
 MAX_SCALE = 18  # decimal places a value may have: beyond, the exact scaled integers could overflow
+FIELD_ROWS = "rows naming a field (the `field` column), read by the plan for the CSV report only, so far"
+FIELD = "field"  # the optional column naming a field of the row's indicator (a numerator, a count), read as its key
+# A row's indicator as the plan reads it, in SQL: a row naming a field holds that field (derived.field_key). Each
+# engine reads a file with a `field` column into the four columns with this in `indicator`; `lsprules sql` of
+# rules reading fields puts it in the query.
+FIELD_KEY_SQL = f"CASE WHEN field IS NULL OR field = '' THEN indicator ELSE indicator || '{FIELD_MARK}' || field END"
 
 
 @dataclass(frozen=True)
@@ -46,8 +53,9 @@ class Checked:
 
 
 def header_columns(path: Path) -> list[str] | Fallback:
-    """The file's column names, when they are exactly the four required ones, plainly written, and no field is
-    beyond the size limit (an engine reading without quotes would otherwise load every row after an unclosed one)."""
+    """The file's column names, when they are exactly the four required ones (and perhaps `field`), plainly
+    written, and no cell is beyond the size limit (an engine reading without quotes would otherwise load every row
+    after an unclosed one)."""
     from lsprules.core.diagnostics import InputError
     from lsprules.data.readers.csv_guard import read_guarded
 
@@ -62,8 +70,9 @@ def header_columns(path: Path) -> list[str] | Fallback:
     except OSError:
         return Fallback("the file cannot be read here")
     names = header.decode("utf-8", "replace").rstrip("\n").split(",")
-    if sorted(names) != sorted(REQUIRED) or b'"' in header or b"\r" in header:
-        return Fallback("not exactly the columns area, indicator, period, value")
+    if sorted(set(names) - {FIELD}) != sorted(REQUIRED) or len(set(names)) != len(names) or b'"' in header \
+            or b"\r" in header:
+        return Fallback("not exactly the columns area, indicator, period, value (and perhaps field)")
     return names
 
 
@@ -87,8 +96,8 @@ def checked(bad: int, duplicates: int, scale: int, digits: int,
     # A cell that starts with a quote: the reference's csv module reads it as quoted, the engines read it as text.
     if any(c.startswith('"') for column in found.values() for c in column if c is not None):
         return Fallback("a quoted cell")
-    if not all(c is not None and INDICATOR_ID.match(c) for c in found["indicator"]):
-        return Fallback("an indicator cell that is not an identifier")
+    if not all(c is not None and _indicator_key(c) for c in found["indicator"]):
+        return Fallback("an indicator cell that is not an identifier, or a field cell with spaces around it")
     periods: dict[str, Period] = {}
     for label in found["period"]:
         assert label is not None  # refused above
@@ -102,6 +111,14 @@ def checked(bad: int, duplicates: int, scale: int, digits: int,
     kind = kinds.pop() if kinds else PeriodKind.FINANCIAL_YEAR  # no rows: any kind gives no assessment
     return Checked(kind, scale, digits + scale, periods, {c for c in found["area"] if c is not None},
                    frozenset(c for c in found["indicator"] if c is not None))
+
+
+def _indicator_key(key: str) -> bool:
+    """Whether an indicator cell, or the key of a field's row (FIELD_KEY_SQL), is one the reference reads alike:
+    an identifier, and a field named without spaces around it (which the reference would strip) or a quote."""
+    indicator, marked, field = key.partition(FIELD_MARK)
+    return bool(INDICATOR_ID.match(indicator)) and (not marked or (
+        field != "" and field == field.strip() and not field.startswith('"')))
 
 
 def period_at(text: str | None, periods: dict[str, Period]) -> Period | None | Fallback:
@@ -118,12 +135,16 @@ def period_at(text: str | None, periods: dict[str, Period]) -> Period | None | F
 
 
 def requested(found: Checked, period: str | None, areas: Sequence[str] | None,
-              rules: RuleSet | None = None) -> Period | None | Fallback:
+              rules: RuleSet | None = None, fields: bool = False) -> Period | None | Fallback:
     """The --period asked for (period_at), when the data has it and every --area asked for; and, given the rules,
-    when the data has no rows of a derived indicator (the interpreter checks them as printed figures)."""
+    when the data has no rows of a derived indicator (the interpreter checks them as printed figures). Rows naming
+    a field only when the caller reads them (`fields`: the CSV report)."""
     at = period_at(period, found.periods)
     if isinstance(at, Fallback):
         return at
+    # The other layers would miss that such a row makes its indicator's series (without values) in its area.
+    if not fields and any(FIELD_MARK in indicator for indicator in found.indicators):
+        return Fallback(FIELD_ROWS, note=True)
     if areas is not None and not set(areas) <= found.areas:
         return Fallback("an --area the data does not have")
     printed = sorted(s.id for s in rules.indicators.values() if s.value is not None and s.id in found.indicators) \

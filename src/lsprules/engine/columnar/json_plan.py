@@ -67,7 +67,7 @@ from lsprules.engine.interpreter import (
     annual_words,
 )
 from lsprules.lang import nodes
-from lsprules.lang.resolve import IndicatorSpec, RuleSet, tests_data
+from lsprules.lang.resolve import IndicatorSpec, RuleSet, tests_data, walk
 
 MARK = "\x01"
 ITEM = "\n" + " " * 8  # where a list item of an assessment starts (json.dumps at indent 2, three levels deep)
@@ -99,26 +99,36 @@ DECIDED = ("clause", "rag", "line", "unknown")  # what the rules decide, also fo
 
 
 THEMES = "themes (the plan rates them for the JSON report only, so far)"
+CSV_ONLY = " (for the CSV report only, so far)"
 
 
 def compared_unsupported(rules: RuleSet) -> list[str]:
     """Why the plan cannot give what a diff compares of this rule set's results (compile_compared_stages), one
     reason per construct and place, in rule-file order (empty: it can): the CSV plan's, divisions, and themes."""
-    return reasons([*unsupported_at(rules), *_off_scale(rules)]) + ([THEMES] if rules.themes else [])
+    return reasons([*unsupported_at(rules), *_csv_only(rules)]) + ([THEMES] if rules.themes else [])
 
 
-def _off_scale(rules: RuleSet) -> list[Unsupported]:
-    """The derived values off the data's scale: the CSV plan carries their row denominators, these layers not
-    yet."""
-    return [found_in(rules, spec, f"{OFF_SCALE} in a derived value (for the CSV report only, so far)",
-                     spec.value.span)
-            for spec in derived_specs(rules) if spec.value is not None and off_scale(rules, spec.value.expr)]
+def _csv_only(rules: RuleSet) -> list[Unsupported]:
+    """What the CSV plan expresses of derived values and these layers not yet: values off the data's scale (the
+    CSV plan carries their row denominators) and fields (whose missing values these would word)."""
+    found = []
+    for spec in derived_specs(rules):
+        assert spec.value is not None
+        if off_scale(rules, spec.value.expr, spec.fields):
+            found.append(found_in(rules, spec, f"{OFF_SCALE} in a derived value{CSV_ONLY}", spec.value.span))
+        read = sorted((n for n in walk(spec.value.expr) if isinstance(n, nodes.Name) and n.id in spec.fields),
+                      key=lambda n: (n.span.line, n.span.column) if n.span else (0, 0))  # as written
+        if read:
+            named = " and ".join(dict.fromkeys(f"`{node.id}`" for node in read))
+            found.append(found_in(rules, spec, f"the field{'s' if ' and ' in named else ''} {named} in a derived "
+                                  f"value{CSV_ONLY}", read[0].span))
+    return found
 
 
 def json_unsupported(rules: RuleSet) -> list[str]:
     """Why the plan cannot write this rule set's JSON, one reason per construct and place, in rule-file order
     (empty: it can). Themes are one: the assessments from which report_run rates them (with `themes`) are not."""
-    found = [*unsupported_at(rules), *_off_scale(rules)]
+    found = [*unsupported_at(rules), *_csv_only(rules)]
     for spec in rules.indicators.values():
         if spec.decimals is not None and spec.decimals > MOST_DECIMALS:
             setting = setting_node(rules, spec, nodes.DecimalsSetting)

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING
 
 from lsprules.core.csv_cells import COLUMNS
 from lsprules.core.periods import Period
+from lsprules.engine.columnar.derived import FIELD_MARK
 from lsprules.engine.columnar.input_checks import (
+    FIELD,
     MISSING_PATTERN,
     NUMBER_PATTERN,
     REFUSED,
@@ -69,7 +71,7 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None, ar
         return frame
     if facts is not None:
         found, ranges = facts
-        at = requested(found, period, areas, rules)
+        at = requested(found, period, areas, rules, fields=True)
         if not isinstance(at, Fallback):
             ran = _overlapped(rules, frame, found, ranges, at, areas, columns)
             if ran is not None:
@@ -124,7 +126,7 @@ def _checked_run(rules: RuleSet, frame: pl.DataFrame, period: str | None, areas:
     found = _checked(frame)
     if isinstance(found, Fallback):
         return found
-    at = requested(found, period, areas, rules)
+    at = requested(found, period, areas, rules, fields=True)
     if isinstance(at, Fallback):
         return at
     bounded = _narrowest(rules, found, at, areas, frame.height, columns=columns)
@@ -147,7 +149,8 @@ def _read(path: Path) -> pl.DataFrame | Fallback:
     names = header_columns(path)
     if isinstance(names, Fallback):
         return names
-    types = {"area": pl.Categorical, "indicator": pl.Categorical, "period": pl.String, "value": pl.String}
+    types = {"area": pl.Categorical, "indicator": pl.Categorical, "period": pl.String, "value": pl.String,
+             FIELD: pl.String}
     try:
         before = _version(path)
         # glob=False: a name such as data[1].csv is the one file it names, not a pattern matching data1.csv
@@ -161,7 +164,17 @@ def _read(path: Path) -> pl.DataFrame | Fallback:
     # polars refuses a row longer than the header but pads a shorter one: then the commas do not add up.
     if commas != (len(names) - 1) * (frame.height + 1):
         return Fallback("a row with fewer cells than the header")
-    return frame
+    return _keyed(frame) if FIELD in names else frame
+
+
+def _keyed(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows with the `field` column read into the indicator's, as input_checks.FIELD_KEY_SQL does."""
+    import polars as pl
+
+    field, indicator = pl.col(FIELD), pl.col("indicator").cast(pl.String)
+    key = pl.when(field.is_null() | (field == "")).then(indicator).otherwise(
+        pl.concat_str([indicator, pl.lit(FIELD_MARK), field]))
+    return frame.with_columns(key.cast(pl.Categorical).alias("indicator")).drop(FIELD)
 
 
 def _version(path: Path) -> tuple[int, int]:

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 
 from lsprules.core.csv_cells import COLUMNS
 from lsprules.engine.columnar.input_checks import (
+    FIELD,
+    FIELD_KEY_SQL,
     MISSING_PATTERN,
     NUMBER_PATTERN,
     Checked,
@@ -70,13 +72,13 @@ def evaluate_csv(rules: RuleSet, path: str | Path, period: str | None = None, ar
     spark = _session()
     if isinstance(spark, Fallback):
         return spark
-    frame = _read(spark, Path(path))
+    frame = _read(spark, Path(path), names)
     if isinstance(frame, Fallback):
         return frame
     found = _checked(spark)
     if isinstance(found, Fallback):
         return found
-    at = requested(found, period, areas, rules)
+    at = requested(found, period, areas, rules, fields=True)
     if isinstance(at, Fallback):
         return at
     return _run(spark, rules, frame, found, at, areas, columns)
@@ -114,7 +116,7 @@ def _stderr_to(path: Path) -> Iterator[None]:
         os.close(descriptor)
 
 
-def _read(spark: SparkSession, path: Path) -> DataFrame | Fallback:
+def _read(spark: SparkSession, path: Path, names: list[str]) -> DataFrame | Fallback:
     """The file as the table `observations`: every cell as text, no quoting, a row of another length refused,
     each row numbered in the file's order (areas are listed in the order they first appear)."""
     from pyspark.sql import functions
@@ -124,7 +126,9 @@ def _read(spark: SparkSession, path: Path) -> DataFrame | Fallback:
                  .option("mode", "FAILFAST").option("nullValue", "").option("emptyValue", "")
                  .option("ignoreLeadingWhiteSpace", "false").option("ignoreTrailingWhiteSpace", "false")
                  .option("encoding", "UTF-8").option("enforceSchema", "false")
-                 .schema("area STRING, indicator STRING, period STRING, value STRING").csv(str(path)))
+                 .schema(", ".join(f"{name} STRING" for name in names)).csv(str(path)))
+        if FIELD in names:  # read into the indicator's (FIELD_KEY_SQL): the plan reads the four columns
+            frame = frame.selectExpr("area", f"{FIELD_KEY_SQL} AS indicator", "period", "value")
         frame = frame.withColumn("rn", functions.monotonically_increasing_id() + 1)
         frame.createOrReplaceTempView("observations")
     except Exception:  # Spark reports a file it cannot read in several ways

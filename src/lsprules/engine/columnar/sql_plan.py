@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TypeVar
 
+import sqlglot
 from sqlglot import exp
 
 from lsprules.core.csv_cells import COLUMNS, text_cells
@@ -36,6 +37,7 @@ from lsprules.engine.columnar.exact import (
     number_parts,
     number_text,
 )
+from lsprules.engine.columnar.input_checks import FIELD_KEY_SQL
 from lsprules.engine.interpreter import annual_profile
 from lsprules.lang import nodes
 from lsprules.lang.resolve import IndicatorSpec, RuleSet
@@ -86,6 +88,9 @@ class PlanOptions:
     # a repeated row of an area, indicator and period, raise an error in the query instead of changing its answer
     # silently (a value rounded to the scale, one of two values picked).
     unchecked: bool = False
+    # The input has a `field` column: a row naming a field holds that field of its indicator (derived.field_key),
+    # not the indicator's value; a row with none (NULL or '') holds the value.
+    fields: bool = False
 
 
 def compile_plan(rules: RuleSet, options: PlanOptions) -> exp.Select:
@@ -135,7 +140,8 @@ class _Compiler:
         shapes = _grouped({s.id: repr(replace(s, id="", title="", group=None, span=None)) for s in self.specs})
         # A derived value off the data's scale (a division, ...) has a denominator that varies by row: then every
         # value column (v, lv, ...) has one beside it (weight(): w, lw, ...), 1 for the data's values (exact.Num.w).
-        self.quotients = any(off_scale(rules, s.value.expr) for s in derived_specs(rules) if s.value is not None)
+        self.quotients = any(off_scale(rules, s.value.expr, s.fields) for s in derived_specs(rules)
+                             if s.value is not None)
         self.judges = [(ids, _Judge(rules.indicators[ids[0]], self)) for ids in shapes.values()]
 
     def query(self) -> exp.Select:
@@ -163,11 +169,16 @@ class _Compiler:
 
     def _obs(self) -> exp.Select:
         v = column(self.o.values) if self.o.values else self._parsed()
-        select = exp.select(column("area"), column("indicator"), column("period"),
+        indicator = self._indicator().as_("indicator") if self.o.fields else column("indicator")
+        select = exp.select(column("area"), indicator, column("period"),
                             self._period_index(column("period")).as_("pidx"), v.as_("v")).from_(self.o.table)
         if self.o.row_number:
             select = select.select(column(self.o.row_number).as_("rn"))
         return select
+
+    def _indicator(self) -> exp.Expression:
+        """A row's indicator: its field's key (derived.field_key) when it names a field."""
+        return sqlglot.parse_one(FIELD_KEY_SQL) if self.o.fields else column("indicator")
 
     def _parsed(self) -> exp.Expression:
         """Each value as an integer at the scale: NULL when it is missing."""
