@@ -383,9 +383,10 @@ FIELD_DATA = [
     ("Only", "assessed_rate", "contacts", "2006/07", "12")]  # an area with nothing but one field
 
 
-def has_field_column(data: Path) -> bool:
-    """Whether a test's CSV file has the `field` column (its header is FIELD_HEADER)."""
-    return data.read_text(encoding="utf-8").startswith(FIELD_HEADER)
+def has_field_rows(data: Path) -> bool:
+    """Whether a test's CSV file has rows naming a field (in the `field` column of FIELD_HEADER)."""
+    text = data.read_text(encoding="utf-8")
+    return text.startswith(FIELD_HEADER) and any(line.split(",")[2] for line in text.splitlines()[1:])
 
 
 def field_rows(found: list[tuple[str, str, str, str, str]]) -> str:

@@ -82,7 +82,7 @@ def json_agree(rules: Path, data: Path, period: str | None = None, areas: list[s
     elif reasons:
         assert isinstance(got, Fallback) and "cannot write JSON" in got.reason
         assert "cannot write JSON" in via_job.notes[0] or "cannot write the reasons" in via_job.notes[0]  # themed
-    elif csv_cases.has_field_column(data):
+    elif csv_cases.has_field_rows(data):
         assert isinstance(got, Fallback) and got.reason == FIELD_ROWS and FIELD_ROWS in via_job.notes[0]
     elif '"assessments": []' in expected:  # nothing assessed: the interpreter runs, to warn of it
         assert isinstance(got, Fallback) and got.reason == "no assessment to write"

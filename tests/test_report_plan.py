@@ -85,7 +85,7 @@ def report_agree(rules: Path, data: Path, period: str | None = None, areas: list
     got = plan_assessments(rules, data, period, areas, engine)
     if json_unsupported(load_rules(rules)):
         assert isinstance(got, Fallback) and "cannot write the reasons" in got.reason
-    elif csv_cases.has_field_column(data):
+    elif csv_cases.has_field_rows(data):
         assert isinstance(got, Fallback) and got.reason == FIELD_ROWS
     elif not expected:  # nothing assessed: the interpreter runs, to warn of it
         assert isinstance(got, Fallback) and got.reason == "no assessment to write"
