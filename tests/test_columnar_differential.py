@@ -49,7 +49,8 @@ POLARS_BOUND = "a number is too large for exact integer arithmetic in polars (38
 def off_scale_somewhere(rules: Path) -> bool:
     """Whether a derived value of the rules is off the data's scale (a division...)."""
     loaded = load_rules(rules)
-    return any(off_scale(loaded, spec.value.expr) for spec in loaded.indicators.values() if spec.value is not None)
+    return any(off_scale(loaded, spec.value.expr, spec.fields) for spec in loaded.indicators.values()
+               if spec.value is not None)
 
 
 def agree(rules: Path, data: Path, period: str | None = None, areas: list[str] | None = None,

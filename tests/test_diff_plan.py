@@ -190,3 +190,25 @@ def test_rules_whose_reasons_the_plan_cannot_word_are_still_compared_by_it(natio
 
     monkeypatch.setattr(load, "load_any", refused)
     assert rendered([str(old), str(new)], national_s, "polars") == reference
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+def test_a_diff_of_rules_that_divide_is_replayed_by_the_plan(tmp_path, engine):
+    """Values off the data's scale (a rate per 1,000, a share) are compared from their numerators and row
+    denominators: the plan's diff is the interpreter's, in every format, and so are the facts it compares."""
+    from lsprules.audit.impact import results
+    from lsprules.engine.columnar.input_checks import Fallback
+    from lsprules.engine.columnar.report_run import evaluate_report
+    from lsprules.lang.resolve import load_rules
+    from test_columnar_differential import DIVIDED, DIVIDING_RULES
+    from test_fastpath_differential import rows
+
+    data = write(tmp_path, "d.csv", rows(DIVIDED))
+    old = write(tmp_path, "old.rules", DIVIDING_RULES)
+    assert " target 30\n" in DIVIDING_RULES
+    new = write(tmp_path, "new.rules", DIVIDING_RULES.replace(" target 30\n", " target 25\n"))
+    assert rendered([str(old), str(new)], data, engine) == rendered([str(old), str(new)], data, "interpreter")
+    loaded = load_rules(old)
+    report, compared = (evaluate_report(loaded, data, engine, None, compared_only=only) for only in (False, True))
+    assert not isinstance(report, Fallback) and not isinstance(compared, Fallback)
+    assert [*compared.compared()] == [tuple(row) for rows_, _ in results(report.stream()).parts for row in rows_]

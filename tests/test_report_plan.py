@@ -30,15 +30,19 @@ from test_columnar_differential import (  # noqa: F401  (collected here again, c
     test_annual_targets_profiled_over_the_year,
     test_any_row_order_a_period_and_chosen_areas_agree,
     test_big_values_within_range_stay_exact,
+    test_a_year_of_quarters_of_a_division_compares_the_same_quarter,
     test_derived_values_computed_where_every_component_is_known,
+    test_derived_values_that_divide_stay_exact,
+    test_divisions_of_divisions_run_in_duckdb,
     test_exact_ties_gaps_and_zeros,
     test_fields_of_derived_values_are_read_from_the_field_column,
     test_generated_small_national_dataset_agrees,
+    test_products_of_two_values_and_numbers_that_are_not_whole_stay_exact,
     test_quarters_compared_with_the_same_quarter_a_year_earlier,
     test_rows_of_fields_are_not_values_for_rules_that_read_none,
     test_text_cells_are_quoted_as_the_csv_module_quotes_them,
 )
-from test_columnar_json_differential import NESTED_RULES, bundled_cases, nested_data
+from test_columnar_json_differential import NESTED_RULES, TOO_LARGE, bundled_cases, nested_data
 
 ENGINES = ("duckdb", "polars")
 by_engine = pytest.mark.parametrize("engine", ENGINES)
@@ -85,6 +89,8 @@ def report_agree(rules: Path, data: Path, period: str | None = None, areas: list
     got = plan_assessments(rules, data, period, areas, engine)
     if json_unsupported(load_rules(rules)):
         assert isinstance(got, Fallback) and "cannot write the reasons" in got.reason
+    elif isinstance(got, Fallback) and got.reason.startswith(TOO_LARGE) and csv_cases.off_scale_somewhere(rules):
+        pass  # a division's products past the engine's integers: the interpreter's (the JSON module checks the note)
     elif csv_cases.has_field_rows(data):
         assert isinstance(got, Fallback) and got.reason == FIELD_ROWS
     elif not expected:  # nothing assessed: the interpreter runs, to warn of it

@@ -66,6 +66,14 @@ def formula(rules: RuleSet, spec: IndicatorSpec) -> nodes.Expr | None:
         return None
 
 
+def part_formula(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr) -> nodes.Expr | None:
+    """A part of a derived indicator's value as formula() makes the whole (None: never known)."""
+    try:
+        return _replaced(rules, spec, expr)
+    except _NeverKnown:
+        return None
+
+
 class _NeverKnown(Exception):
     """A derived value named in a formula has no components (`value = 5`): the formula never has a value."""
 

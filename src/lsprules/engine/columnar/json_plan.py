@@ -27,13 +27,12 @@ from sqlglot import exp
 from lsprules.core.numbers import HUNDRED, exact
 from lsprules.core.periods import PER_YEAR, Period
 from lsprules.engine.columnar.derived import (
-    OFF_SCALE,
     children,
     compiled,
     components,
     derived_specs,
     formula,
-    off_scale,
+    part_formula,
     raw_components,
 )
 from lsprules.engine.columnar.exact import (
@@ -55,6 +54,7 @@ from lsprules.engine.columnar.sql_plan import (
     _Judge,
     column,
     compile_extended,
+    weight,
 )
 from lsprules.engine.columnar.support import Unsupported, found_in, reasons, setting_node, unsupported_at
 from lsprules.engine.interpreter import (
@@ -82,6 +82,9 @@ REPORT_COLUMNS = ("ord", "position", "area", "lperiod", "eperiod", "arrow", "rag
 COMPARED_COLUMNS = ("area", "position", "arrow", "rag", "value_n", "value_d", "target_n", "target_d", "trajectory_n",
                     "trajectory_d")
 PLAIN = ("pv", "pe", "pc", "pp", "pt", "pj", "pb")  # numbers in the reasons: interpreter.plain, two places
+# The reasons' numbers that are the JSON's, by the JSON's name ("pb", the baseline's value, is the reasons' own).
+REASON_NUMBERS = {"pv": "value", "pe": "previous_value", "pc": "change", "pp": "change_pct", "pt": "target",
+                  "pj": "trajectory"}
 PLACES = 2
 # The reasons' numbers a rule's `decimals` fixes (Facts.num): the values, the baseline's, and the computed target and
 # trajectory (with one place more where they are not exact at the rule's); the change and % change stay plain.
@@ -99,36 +102,33 @@ DECIDED = ("clause", "rag", "line", "unknown")  # what the rules decide, also fo
 
 
 THEMES = "themes (the plan rates them for the JSON report only, so far)"
-CSV_ONLY = " (for the CSV report only, so far)"
 
 
 def compared_unsupported(rules: RuleSet) -> list[str]:
     """Why the plan cannot give what a diff compares of this rule set's results (compile_compared_stages), one
-    reason per construct and place, in rule-file order (empty: it can): the CSV plan's, divisions, and themes."""
-    return reasons([*unsupported_at(rules), *_csv_only(rules)]) + ([THEMES] if rules.themes else [])
+    reason per construct and place, in rule-file order (empty: it can): the CSV plan's, and themes."""
+    return reasons(unsupported_at(rules)) + ([THEMES] if rules.themes else [])
 
 
-def _csv_only(rules: RuleSet) -> list[Unsupported]:
-    """What the CSV plan expresses of derived values and these layers not yet: values off the data's scale (the
-    CSV plan carries their row denominators) and fields (whose missing values these would word)."""
+def _fields_read(rules: RuleSet) -> list[Unsupported]:
+    """The derived values reading fields, which the CSV plan computes and these layers do not word yet (why a
+    field is missing at a period)."""
     found = []
     for spec in derived_specs(rules):
         assert spec.value is not None
-        if off_scale(rules, spec.value.expr, spec.fields):
-            found.append(found_in(rules, spec, f"{OFF_SCALE} in a derived value{CSV_ONLY}", spec.value.span))
         read = sorted((n for n in walk(spec.value.expr) if isinstance(n, nodes.Name) and n.id in spec.fields),
                       key=lambda n: (n.span.line, n.span.column) if n.span else (0, 0))  # as written
         if read:
             named = " and ".join(dict.fromkeys(f"`{node.id}`" for node in read))
             found.append(found_in(rules, spec, f"the field{'s' if ' and ' in named else ''} {named} in a derived "
-                                  f"value{CSV_ONLY}", read[0].span))
+                                  "value (for the CSV report only, so far)", read[0].span))
     return found
 
 
 def json_unsupported(rules: RuleSet) -> list[str]:
     """Why the plan cannot write this rule set's JSON, one reason per construct and place, in rule-file order
     (empty: it can). Themes are one: the assessments from which report_run rates them (with `themes`) are not."""
-    found = [*unsupported_at(rules), *_csv_only(rules)]
+    found = [*unsupported_at(rules), *_fields_read(rules)]
     for spec in rules.indicators.values():
         if spec.decimals is not None and spec.decimals > MOST_DECIMALS:
             setting = setting_node(rules, spec, nodes.DecimalsSetting)
@@ -185,11 +185,11 @@ def _compared(compiler: _Compiler) -> exp.Select:
     on = exp.and_(exp.EQ(this=column("area", r), expression=column("area", "a")),
                   exp.EQ(this=column("indicator", r), expression=column("indicator", "i")))
     area = exp.cast(column("area", "a"), "VARCHAR")
+    numbers = compiler.numbers(column("lv", r), column("ev", r), lit(compiler.unit, compiler.int_type))
+    compared = [part.copy().as_(f"{name}_{side}") for name in ("value", "target", "trajectory")
+                for side, part in zip("nd", numbers[name], strict=True)]
     return (exp.select(column("ord", "a"), column("position", "i"), area.as_("area"), column("arrow", r),
-                       compiler.without_value("rag", "i", column("rag", r)).as_("rag"), column("lv", r).as_("value_n"),
-                       lit(compiler.unit, compiler.int_type).as_("value_d"), column("tn", r).as_("target_n"),
-                       compiler.denominator("tn", "i").as_("target_d"), column("jn", r).as_("trajectory_n"),
-                       compiler.denominator("jn", "i").as_("trajectory_d"))
+                       compiler.without_value("rag", "i", column("rag", r)).as_("rag"), *compared)
             .from_(exp.alias_(exp.table_("areas"), "a")).join(indicators, join_type="cross")
             .join(exp.alias_(exp.table_("rated"), r), on=on, join_type="left"))
 
@@ -272,6 +272,9 @@ class _Json:
         self.derived = [spec_id for spec_id, reads in self.reads.items() if reads]
         self.names = sorted({name for spec_id in self.derived for name in self.reads[spec_id]})
         self.by_year = [s.id for s in compiler.specs if s.arrow.compare.method == "year"]
+        # Whether a value of a series may be other than a whole number: the data has decimals, or a derived value is
+        # off the data's scale (over its row's denominator).
+        self.fractional = bool(self.o.scale) or compiler.quotients
 
     def layers(self) -> tuple[Layers, exp.Select]:
         """The new layers and the final select."""
@@ -281,7 +284,7 @@ class _Json:
             ctes += [("jcomp", self._components()),
                      ("jderived", exp.union(*derived, distinct=False) if len(derived) > 1 else derived[0])]
         ctes.append(("jobs", self._jobs()))
-        if self.o.scale:  # otherwise every value is a whole number, written as it is
+        if self.fractional:  # otherwise every value is a whole number, written as it is
             ctes += [("jvals", self._jvals())]
         ctes += [("jpoints", self._points()), ("jseries", self._series()), ("jrated", self._jrated())]
         if self.o.at is not None:
@@ -312,11 +315,15 @@ class _Json:
                                                      _when(suppressed, "suppressed", "n/a"), " for ", column("period")))
         kept = ("area", "indicator", "period", "pidx", "v", "raw")
         rows = exp.select(*(column(c) for c in kept), why.as_("why")).from_("jraw")
+        weighted = ("w",) if self.c.quotients else ()  # each value's row denominator (a raw value's: 1)
+        if weighted:
+            rows = rows.select(lit(1, self.t).as_("w"), copy=False)
         if not self.derived:
             return rows
         # Left out after the union, not by each derived indicator's select: polars' optimizer fails on a filter
         # straight over the grouped components ("expected filter; this is an optimizer bug", polars 1.44).
-        derived = exp.select(*(column(c) for c in (*kept, "why"))).from_("jderived").where(column("present"))
+        derived = exp.select(*(column(c) for c in (*kept, "why", *weighted))).from_("jderived").where(
+            column("present"))
         return exp.union(rows, derived, distinct=False)
 
     def _components(self) -> exp.Select:
@@ -341,17 +348,20 @@ class _Json:
         assert spec.value is not None
         found = formula(self.rules, spec)
         value: exp.Expression = exp.cast(exp.null(), self.t)
+        w: exp.Expression = lit(1, self.t)
         if found is not None:
+            n, w, nonzero = self.c.quotient(compiled(found, self._known, lambda n: lit(n, self.t), self.c.unit))
             every = exp.and_(*(exp.EQ(this=self._state(name), expression=exp.Literal.number(0))
-                               for name in components(found)))
-            quotient = compiled(found, self._known, lambda n: lit(n, self.t), self.c.unit)
-            assert quotient.w is None  # json_unsupported: no division
-            value = exp.Case().when(every, quotient.n)
-        why = self._gap(spec.value.expr)
+                               for name in components(found)), *nonzero)
+            value = exp.Case().when(every, n)
+        why = self._gap(spec, spec.value.expr)
         assert why is not None  # it reads raw indicators
-        return exp.select(column("area"), _s(spec_id).as_("indicator"), column("period"), column("pidx"),
-                          value.as_("v"), exp.cast(exp.null(), "VARCHAR").as_("raw"), why.as_("why"),
-                          self._present(spec_id).as_("present")).from_("jcomp")
+        select = exp.select(column("area"), _s(spec_id).as_("indicator"), column("period"), column("pidx"),
+                            value.as_("v"), exp.cast(exp.null(), "VARCHAR").as_("raw"), why.as_("why"),
+                            self._present(spec_id).as_("present"))
+        if self.c.quotients:
+            select = select.select(w.as_("w"), copy=False)
+        return select.from_("jcomp")
 
     def _known(self, name: str) -> exp.Column:
         return column(f"c{self.names.index(name)}")
@@ -364,15 +374,28 @@ class _Json:
         return exp.Paren(this=exp.or_(*(exp.Not(this=_null(self._state(name))) for name in self.reads[spec_id]))) \
             if self.reads[spec_id] else exp.false()
 
-    def _gap(self, expr: nodes.Expr) -> exp.Expression | None:
-        """Why a derived value is unknown at a row of jcomp, as _value_expr finds it: the first component missing,
-        left to right, as text (NULL: none is; None: the expression names none)."""
+    def _gap(self, spec: IndicatorSpec, expr: nodes.Expr) -> exp.Expression | None:
+        """Why a derived value (a part of `spec`'s) is unknown at a row of jcomp, as _value_expr finds it: the first
+        component missing, or division by zero, left to right, as text (NULL: none is; None: it can be neither)."""
         if isinstance(expr, nodes.Name):
             return self._missing(expr.id)
-        found = [gap for gap in (self._gap(child) for child in children(expr)) if gap is not None]
+        found = [gap for gap in (self._gap(spec, child) for child in children(expr)) if gap is not None]
+        divisor = _divisor(expr)
+        if divisor is not None:  # after both sides: the interpreter divides once it has both
+            zero = self._zero(spec, divisor)
+            found += [zero] if zero is not None else []
         if len(found) > 1:
             return exp.Coalesce(this=found[0], expressions=found[1:])
         return found[0] if found else None
+
+    def _zero(self, spec: IndicatorSpec, divisor: nodes.Expr) -> exp.Expression | None:
+        """"division by zero" where the divisor, a part of `spec`'s value, is 0 at a row of jcomp (None: never)."""
+        part = part_formula(self.rules, spec, divisor)
+        if part is None:  # never known: its own gap comes first
+            return None
+        value = compiled(part, self._known, lambda n: lit(n, self.t), self.c.unit)
+        return exp.Case().when(exp.EQ(this=exp.Paren(this=value.n), expression=lit(0, self.t)),
+                               _s("division by zero"))
 
     def _missing(self, name: str) -> exp.Expression:
         """Why the component `name` is missing at a row of jcomp, in AreaEvaluator._derived_at's words (NULL: it is
@@ -386,7 +409,7 @@ class _Json:
                           _cat(f"component {name}: {name} is n/a for ", period.copy()))
                     .when(exp.EQ(this=state.copy(), expression=exp.Literal.number(2)),
                           _cat(f"component {name}: {name} is suppressed for ", period.copy())))
-        inner = self._gap(spec.value.expr)
+        inner = self._gap(spec, spec.value.expr)
         if inner is None or not self.reads[name]:  # never a period of its own: never a value
             return absent
         # || is NULL where the inner reason is (CONCAT is not): the inner reason is written once, not twice.
@@ -394,7 +417,9 @@ class _Json:
             exp.DPipe(this=_s(f"component {name}: "), expression=inner, safe=True))
 
     def _jvals(self) -> exp.Select:
-        return exp.select("*").select(*self._number_parts("sv", column("v"), lit(self.c.unit, self.t))).from_("jobs")
+        unit = lit(self.c.unit, self.t)
+        d = exp.Mul(this=unit, expression=column("w")) if self.c.quotients else unit
+        return exp.select("*").select(*self._number_parts("sv", column("v"), d)).from_("jobs")
 
     def _points(self) -> exp.Select:
         """Each row's point of the series as text, and its gap's key (period and s/n) when it has no value: made
@@ -402,20 +427,22 @@ class _Json:
         an aggregate group by group: national M, 0.9 s of the plan's 1.3 s)."""
         suppressed = exp.EQ(this=exp.Lower(this=column("raw")), expression=_s("suppressed"))
         missing = _cat('null,\n          "missing": "', column("why"), '"')
-        value = self._number("sv") if self.o.scale else exp.cast(column("v"), "VARCHAR")
+        value = self._number("sv") if self.fractional else exp.cast(column("v"), "VARCHAR")
         point = _cat("{\n          \"period\": \"", column("period"), '",\n          "value": ',
                      exp.Case().when(_null(column("v")), missing).else_(value), "\n        }")
         # The period first: the greatest key is the latest period's (labels of one kind sort as their periods).
         gap = exp.Case().when(_null(column("v")), _cat(column("period"), column("why")))
         area, indicator = self._texts_of("area", "indicator")
         select = exp.select(area.as_("area"), indicator.as_("indicator"), column("pidx"), point.as_("point"),
-                            gap.as_("gapkey")).from_("jvals" if self.o.scale else "jobs")
+                            gap.as_("gapkey")).from_("jvals" if self.fractional else "jobs")
         if self.report:  # a derived point without a value with its reason (after "g"): it names a component
             code = exp.Case()
             if self.derived:
                 code = code.when(exp.and_(_null(column("v")), _member(self.derived)), _cat("g", column("why")))
-            code = code.when(_null(column("v")), _when(suppressed.copy(), "s", "n")).else_(
-                exp.cast(column("v"), "VARCHAR"))
+            value = exp.cast(column("v"), "VARCHAR")
+            if self.c.quotients:  # over its row denominator: "n/w"
+                value = _cat(value, "/", exp.cast(column("w"), "VARCHAR"))
+            code = code.when(_null(column("v")), _when(suppressed.copy(), "s", "n")).else_(value)
             select = select.select(_cat(exp.cast(column("pidx"), "VARCHAR"), ":", code).as_("rpoint"),
                                    _places().as_("rplaces"), copy=False)
         return select
@@ -497,16 +524,10 @@ class _Json:
         area = column("area", "a")
         escaped = exp.func("REPLACE", exp.func("REPLACE", area, _s("\\"), _s("\\\\")), _s('"'), _s('\\"'))
         lv, ev, bv = column("lv", r), column("ev", r), column("bv", r)
-        change = exp.Sub(this=lv, expression=ev)
-        pct = exp.Case().when(exp.NEQ(this=ev, expression=lit(0, t)),
-                              exp.Mul(this=exp.Paren(this=change), expression=lit(100, t)))
-        target, trajectory = self.c.denominator("tn", "i"), self.c.denominator("jn", "i")
-        numbers = {"value": (lv, unit), "previous_value": (ev, unit), "change": (change, unit),
-                   "change_pct": (pct, exp.Abs(this=ev)), "target": (column("tn", r), target),
-                   "trajectory": (column("jn", r), trajectory),
-                   "pv": (lv, unit), "pe": (ev, unit), "pc": (change, unit), "pp": (pct, exp.Abs(this=ev)),
-                   "pt": (column("tn", r), target), "pj": (column("jn", r), trajectory),
-                   "pb": (bv, unit)}
+        numbers = self.c.numbers(lv, ev, unit)
+        numbers |= {plain: numbers[name] for plain, name in REASON_NUMBERS.items()}
+        numbers["pb"] = (bv, exp.Mul(this=unit.copy(), expression=column(weight("bv"), r)) if self.c.quotients
+                         else unit.copy())
         kept = ["lperiod", "eperiod", "arrow", "rag", "line", "clause", "met", "on_path", "within", "unknown"]
         select = exp.select(column("ord", "a"), column("position", "i"), column("indicator", "i"),
                             column("head", "i"), _cat('"', escaped, '"').as_("area_json"),
@@ -715,6 +736,15 @@ def _places() -> exp.Expression:
     trimmed = exp.Trim(this=raw.copy(), expression=_s("0123456789"), position="TRAILING")
     after = exp.Sub(this=exp.Length(this=raw.copy()), expression=exp.Length(this=trimmed))
     return exp.Case().when(_null(column("v")), exp.null()).when(pointed, after).else_(exp.Literal.number(0))
+
+
+def _divisor(expr: nodes.Expr) -> nodes.Expr | None:
+    """What a node of a value divides by (None: it does not divide)."""
+    if isinstance(expr, nodes.Arith) and expr.op == "/":
+        return expr.right
+    if isinstance(expr, nodes.Call) and expr.func == "share_of":
+        return expr.args[1]
+    return None
 
 
 def _member(ids: Sequence[str]) -> exp.Expression:

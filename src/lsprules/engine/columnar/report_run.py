@@ -263,8 +263,9 @@ class AreaMaker:
         return found
 
     def _series(self, indicator: str, text: str | None) -> tuple[tuple[Period, Fraction | Gap], ...]:
-        """The series from its items "index:value" (an integer at the data's scale) or "index:s", "index:n" (a
-        missing value: suppressed, n/a)."""
+        """The series from its items "index:value" (an integer at the data's scale, or "n/w": over the row's
+        denominator w) or "index:s", "index:n" (a missing value: suppressed, n/a), "index:g..." (a derived one's,
+        worded)."""
         if not text:
             return ()
         out: list[tuple[Period, Fraction | Gap]] = []
@@ -279,7 +280,8 @@ class AreaMaker:
                 if code.startswith(WORDED):
                     out.append((period, Gap(code[len(WORDED):])))
                     continue
-                point = self.points[item] = (period, Fraction(int(code), self.unit))
+                n, _, w = code.partition("/")  # a value off the data's scale: over its row denominator
+                point = self.points[item] = (period, Fraction(int(n), self.unit * int(w or 1)))
                 _bound(self.points)
             out.append(point)
         return tuple(out)

@@ -23,7 +23,7 @@ from sqlglot import exp
 from lsprules.core.csv_cells import COLUMNS, text_cells
 from lsprules.core.numbers import HUNDRED, exact
 from lsprules.core.periods import PER_YEAR, Period, PeriodError, PeriodKind, parse_period
-from lsprules.engine.columnar.derived import compiled, components, derived_specs, formula, off_scale
+from lsprules.engine.columnar.derived import Quotient, compiled, components, derived_specs, formula, off_scale
 from lsprules.engine.columnar.exact import (
     Num,
     absolute,
@@ -301,18 +301,24 @@ class _Compiler:
             return column(f"c{names.index(name)}")
 
         t = self.int_type
-        value = compiled(expr, value_of, lambda n: lit(n, t), self.unit)
-        every = exp.and_(*(_known_value(value_of(name)) for name in components(expr)),
-                         *(exp.NEQ(this=exp.Paren(this=d), expression=lit(0, t)) for d in value.divisors))
-        n, w = value.n, value.w
-        if w is not None:  # the sign of the row's denominator goes to the numerator (w > 0, exact.Num)
-            n = exp.Case().when(exp.LT(this=exp.Paren(this=w.copy()), expression=lit(0, t)),
-                                exp.Neg(this=exp.Paren(this=n.copy()))).else_(n)
+        n, w, divisors = self.quotient(compiled(expr, value_of, lambda n: lit(n, t), self.unit))
+        every = exp.and_(*(_known_value(value_of(name)) for name in components(expr)), *divisors)
         select = exp.select(column("area"), exp.Literal.string(spec_id).as_("indicator"), column("period"),
                             column("pidx"), exp.Case().when(every, n).as_("v"))
         if self.quotients:
-            select = select.select((lit(1, t) if w is None else exp.Abs(this=w)).as_("w"))
+            select = select.select(w.as_("w"))
         return select.from_("components")
+
+    def quotient(self, value: Quotient) -> tuple[exp.Expression, exp.Expression, list[exp.Expression]]:
+        """A formula's value as the plan's columns: its numerator, its row denominator (w > 0, exact.Num: a negative
+        one's sign goes to the numerator; 1 for a value at the data's scale), and where both are known (every
+        divisor not 0)."""
+        t, n, w = self.int_type, value.n, value.w
+        if w is not None:
+            n = exp.Case().when(exp.LT(this=exp.Paren(this=w.copy()), expression=lit(0, t)),
+                                exp.Neg(this=exp.Paren(this=n.copy()))).else_(n)
+        nonzero: list[exp.Expression] = [exp.NEQ(this=exp.Paren(this=d), expression=lit(0, t)) for d in value.divisors]
+        return n, lit(1, t) if w is None else exp.Abs(this=w), nonzero
 
     def _latest(self) -> Layers:
         """The layers ending in `series`: per area and indicator, the latest period's index (lp), label (lperiod)
@@ -520,7 +526,7 @@ class _Compiler:
                       exp.EQ(this=column("position", r), expression=column("position", "i")))
         lv, ev = column("lv", r), column("ev", r)
         unit = lit(self.unit, t)
-        numbers = self._numbers(lv, ev, unit) if not self.quotients else self._weighted_numbers(lv, ev, unit)
+        numbers = self.numbers(lv, ev, unit)
         texts: dict[str, exp.Expression] = {
             "ord": column("ord", "a"), "position": column("position", "i"),
             "area": column("c_area", "a"),
@@ -541,6 +547,12 @@ class _Compiler:
                 select = select.select(n.as_(f"{name}_n"), d.as_(f"{name}_d"))
         select = select.from_(exp.alias_(exp.table_("area_cells"), "a")).join(indicators, join_type="cross")
         return select.join(exp.alias_(exp.table_("rated"), r), on=on, join_type="left")
+
+    def numbers(self, lv: exp.Column, ev: exp.Column, unit: exp.Expression
+                ) -> dict[str, tuple[exp.Expression, exp.Expression]]:
+        """Each number of an assessment as n / d, from the columns of `rated` as `r` (lv, ev: the latest and the
+        earlier value) and of the indicators as `i`."""
+        return self._weighted_numbers(lv, ev, unit) if self.quotients else self._numbers(lv, ev, unit)
 
     def _numbers(self, lv: exp.Column, ev: exp.Column, unit: exp.Expression
                  ) -> dict[str, tuple[exp.Expression, exp.Expression]]:
