@@ -3,8 +3,8 @@
 The plan reads a long-form CSV (or Parquet) file itself. A dataset another reader loaded (YAML, JSON, an .xlsx
 workbook, a Parquet file for polars, several files merged, periods read with --years) reaches it as the CSV file of
 its observations, written to a temporary folder that lives as long as the run, when the dataset is plain: values
-only, each number written as text the CSV reader reads back as the same decimal, every area and series with a
-value; a series' fields (numerators, counts) as rows naming them in a `field` column. Anything the plan would not
+and fields (numerators, counts: rows naming them in a `field` column) only, each number written as text the CSV
+reader reads back as the same decimal, every area and series with a value or a field. Anything the plan would not
 read the same way (printed judgements and theme ratings, method breaks, levels, stated numbers, a series' notes or
 source, a number with a positive exponent, a name with a comma, quote, control character or spaces around it) is a
 Fallback: the reference interpreter assesses the dataset as loaded, and
@@ -85,8 +85,9 @@ def _name_problem(name: str, what: str) -> str | None:
 
 
 def write_observations(dataset: Dataset, path: Path) -> None:
-    """The dataset's observations as long-form CSV, in its order of areas, series and values: the CSV reader reads
-    them back as the same areas, series and values (a number in positional notation, which gives back its digits
+    """The dataset's observations as long-form CSV, in its order of areas, series and values (then each series'
+    fields, as rows naming them in a `field` column, when any series has one): the CSV reader reads them back as
+    the same areas, series, values and fields (a number in positional notation, which gives back its digits
     and exponent, 1E-7 as 0.0000001; a missing value as the word for why it is missing)."""
     fields = any(series.fields for area in dataset.areas for series in area.series.values())
     own = "," if fields else ""  # the empty field cell of a row holding the indicator's own value

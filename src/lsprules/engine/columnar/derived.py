@@ -120,16 +120,17 @@ def oversized(rules: RuleSet) -> list[IndicatorSpec]:
     them, each indicator once: a chain of values each naming the one before twice doubles)."""
     measured: dict[str, tuple[int, int]] = {}
 
-    def measure(expr: nodes.Expr) -> tuple[int, int]:
-        """The size and depth of an expression with the derived values it names put in place."""
-        if isinstance(expr, nodes.Name):
+    def measure(expr: nodes.Expr, fields: Collection[str] = ()) -> tuple[int, int]:
+        """The size and depth of an expression (a part of the value of an indicator with these `fields`, which are
+        not the indicators of the same name) with the derived values it names put in place."""
+        if isinstance(expr, nodes.Name) and expr.id not in fields:
             named = rules.indicators.get(expr.id)
             if named is not None and named.value is not None:
                 if expr.id not in measured:
-                    size, depth = measure(named.value.expr)
+                    size, depth = measure(named.value.expr, named.fields)
                     measured[expr.id] = (min(size, MOST_NODES + 1), depth + named.value.as_percent)
                 return measured[expr.id]
-        parts = [measure(child) for child in children(expr)]
+        parts = [measure(child, fields) for child in children(expr)]
         size = 1 + sum(p[0] for p in parts)
         nesting = math.ceil(math.log2(len(parts))) if isinstance(expr, nodes.Call) and parts else 1
         return size, nesting + max((p[1] for p in parts), default=0)
@@ -144,7 +145,7 @@ def oversized(rules: RuleSet) -> list[IndicatorSpec]:
 
 
 def components(expr: nodes.Expr) -> list[str]:
-    """The raw indicators a formula reads, sorted."""
+    """The raw indicators and fields (by their keys, field_key) a formula reads, sorted."""
     return sorted({node.id for node in walk(expr) if isinstance(node, nodes.Name)})
 
 

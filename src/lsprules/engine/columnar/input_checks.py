@@ -23,7 +23,8 @@ NUMBER_PATTERN = r"^[+-]?[0-9]+(\.[0-9]+)?$"
 MISSING_PATTERN = r"^(|na|n/a|suppressed)$"
 REFUSED = "a value that is not a number, or two rows for one area, indicator and period"
 MAX_SCALE = 18  # decimal places a value may have: beyond, the exact scaled integers could overflow
-FIELD_ROWS = "rows naming a field (the `field` column), read by the plan for the CSV report only, so far"
+FIELD_ROWS = ("fields (such as numerators) of an indicator that is not a derived one, which the plan reads for the "
+              "CSV report only, so far")
 FIELD = "field"  # the optional column naming a field of the row's indicator (a numerator, a count), read as its key
 # A row's indicator as the plan reads it, in SQL: a row naming a field holds that field (derived.field_key). Each
 # engine reads a file with a `field` column into the four columns with this in `indicator`; `lsprules sql` of
@@ -85,7 +86,8 @@ def read_as_pattern(path: Path) -> bool:
 def checked(bad: int, duplicates: int, scale: int, digits: int,
             cells: Mapping[str, Iterable[str | None]]) -> Checked | Fallback:
     """The verdict on a file from what an engine counted (values that are neither numbers nor missing words,
-    repeated rows, the most decimal places and integer digits) and its distinct area, indicator, period cells."""
+    repeated rows, the most decimal places and integer digits) and its distinct area, indicator (or a field's key,
+    FIELD_KEY_SQL) and period cells."""
     if bad or duplicates:
         return Fallback(REFUSED)
     if scale > MAX_SCALE:
@@ -113,12 +115,22 @@ def checked(bad: int, duplicates: int, scale: int, digits: int,
                    frozenset(c for c in found["indicator"] if c is not None))
 
 
+def _fields_of_raw(found: Checked, rules: RuleSet | None) -> bool:
+    """Whether the data has rows naming a field of an indicator that is not a derived one of the rules (any, without
+    them). Such a row makes its indicator's series in its area, without a value (the interpreter then says "no value
+    up to the assessed period", not "no data"): only the CSV report, which says neither, reads them so far."""
+    owners = {key.partition(FIELD_MARK)[0] for key in found.indicators if FIELD_MARK in key}
+    if rules is None:
+        return bool(owners)
+    return any(owner in rules.indicators and rules.indicators[owner].value is None for owner in owners)
+
+
 def _indicator_key(key: str) -> bool:
     """Whether an indicator cell, or the key of a field's row (FIELD_KEY_SQL), is one the reference reads alike:
     an identifier, and a field named without spaces around it (which the reference would strip) or a quote."""
-    indicator, marked, field = key.partition(FIELD_MARK)
-    return bool(INDICATOR_ID.match(indicator)) and (not marked or (
-        field != "" and field == field.strip() and not field.startswith('"')))
+    indicator, marked, field = key.partition(FIELD_MARK)  # (an empty field is no field: FIELD_KEY_SQL)
+    return bool(INDICATOR_ID.match(indicator)) and (not marked or (field == field.strip()
+                                                                    and not field.startswith('"')))
 
 
 def period_at(text: str | None, periods: dict[str, Period]) -> Period | None | Fallback:
@@ -138,12 +150,12 @@ def requested(found: Checked, period: str | None, areas: Sequence[str] | None,
               rules: RuleSet | None = None, fields: bool = False) -> Period | None | Fallback:
     """The --period asked for (period_at), when the data has it and every --area asked for; and, given the rules,
     when the data has no rows of a derived indicator (the interpreter checks them as printed figures). Rows naming
-    a field only when the caller reads them (`fields`: the CSV report)."""
+    a field of an indicator the rules assess from its values (without the rules: of any) only when the caller reads
+    them (`fields`: the CSV report)."""
     at = period_at(period, found.periods)
     if isinstance(at, Fallback):
         return at
-    # The other layers would miss that such a row makes its indicator's series (without values) in its area.
-    if not fields and any(FIELD_MARK in indicator for indicator in found.indicators):
+    if not fields and _fields_of_raw(found, rules):
         return Fallback(FIELD_ROWS, note=True)
     if areas is not None and not set(areas) <= found.areas:
         return Fallback("an --area the data does not have")

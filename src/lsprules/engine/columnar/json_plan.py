@@ -9,9 +9,11 @@ reason) is escaped here, in Python, once; what comes from the data (areas) is es
 that Python writes in exponent form or with fewer digits than its six places (under 10^-4, over 15 digits) is
 wrapped in MARK for json_run.py to write as Python would; no JSON string can hold MARK, a control character.
 
-A derived indicator's series is made from its raw components' rows grouped by area and period (`jcomp`): a point
-wherever one of them has a row, its value where every one is known, else why not in the interpreter's words (the
-first component missing, in the order the value reads them, through the derived values it names).
+A derived indicator's series is made from its raw components' (and fields') rows grouped by area and period
+(`jcomp`): a point wherever one of them has a row, its value where every one is known and no divisor is 0, else why
+not in the interpreter's words (the first component or field missing, or a division by zero, in the order the
+value reads them, through the derived values it names). A value off the data's scale is written over its row's
+denominator (`w`).
 
 `json_unsupported` names what a rule set uses beyond the words expressed here (the run then falls back to the
 interpreter, like a construct the plan cannot compute).
@@ -31,7 +33,9 @@ from lsprules.engine.columnar.derived import (
     compiled,
     components,
     derived_specs,
+    field_key,
     formula,
+    is_field_key,
     part_formula,
     raw_components,
 )
@@ -56,7 +60,7 @@ from lsprules.engine.columnar.sql_plan import (
     compile_extended,
     weight,
 )
-from lsprules.engine.columnar.support import Unsupported, found_in, reasons, setting_node, unsupported_at
+from lsprules.engine.columnar.support import found_in, reasons, setting_node, unsupported_at
 from lsprules.engine.interpreter import (
     Facts,
     _clause_words,
@@ -67,7 +71,7 @@ from lsprules.engine.interpreter import (
     annual_words,
 )
 from lsprules.lang import nodes
-from lsprules.lang.resolve import IndicatorSpec, RuleSet, tests_data, walk
+from lsprules.lang.resolve import IndicatorSpec, RuleSet, tests_data
 
 MARK = "\x01"
 ITEM = "\n" + " " * 8  # where a list item of an assessment starts (json.dumps at indent 2, three levels deep)
@@ -110,25 +114,10 @@ def compared_unsupported(rules: RuleSet) -> list[str]:
     return reasons(unsupported_at(rules)) + ([THEMES] if rules.themes else [])
 
 
-def _fields_read(rules: RuleSet) -> list[Unsupported]:
-    """The derived values reading fields, which the CSV plan computes and these layers do not word yet (why a
-    field is missing at a period)."""
-    found = []
-    for spec in derived_specs(rules):
-        assert spec.value is not None
-        read = sorted((n for n in walk(spec.value.expr) if isinstance(n, nodes.Name) and n.id in spec.fields),
-                      key=lambda n: (n.span.line, n.span.column) if n.span else (0, 0))  # as written
-        if read:
-            named = " and ".join(dict.fromkeys(f"`{node.id}`" for node in read))
-            found.append(found_in(rules, spec, f"the field{'s' if ' and ' in named else ''} {named} in a derived "
-                                  "value (for the CSV report only, so far)", read[0].span))
-    return found
-
-
 def json_unsupported(rules: RuleSet) -> list[str]:
     """Why the plan cannot write this rule set's JSON, one reason per construct and place, in rule-file order
     (empty: it can). Themes are one: the assessments from which report_run rates them (with `themes`) are not."""
-    found = [*unsupported_at(rules), *_fields_read(rules)]
+    found = unsupported_at(rules)
     for spec in rules.indicators.values():
         if spec.decimals is not None and spec.decimals > MOST_DECIMALS:
             setting = setting_node(rules, spec, nodes.DecimalsSetting)
@@ -271,6 +260,8 @@ class _Json:
         self.reads = {s.id: raw_components(rules, s) for s in derived_specs(rules)}
         self.derived = [spec_id for spec_id, reads in self.reads.items() if reads]
         self.names = sorted({name for spec_id in self.derived for name in self.reads[spec_id]})
+        self.raw = [s.id for s in compiler.specs if s.value is None]
+        self.fields = [name for name in self.names if is_field_key(name)]  # (derived.field_key)
         self.by_year = [s.id for s in compiler.specs if s.arrow.compare.method == "year"]
         # Whether a value of a series may be other than a whole number: the data has decimals, or a derived value is
         # off the data's scale (over its row's denominator).
@@ -298,10 +289,11 @@ class _Json:
     # --- the series -----------------------------------------------------------------------------
 
     def _raw(self) -> exp.Select:
-        """The rows of the rule file's raw indicators up to the period assessed, with their value's text."""
+        """The rows of the rule file's raw indicators, and of the fields derived values read, up to the period
+        assessed, with their value's text."""
         select = self.c._obs().select(column("value").as_("raw"))
-        raw = [s.id for s in self.c.specs if s.value is None]
-        condition: exp.Expression = exp.In(this=column("indicator"), expressions=[_s(i) for i in raw] or [exp.null()])
+        read = [*self.raw, *self.fields]
+        condition: exp.Expression = exp.In(this=column("indicator"), expressions=[_s(i) for i in read] or [exp.null()])
         if self.o.at is not None:
             condition = exp.and_(condition, exp.LTE(this=self.c._period_index(column("period")),
                                                     expression=lit(self.o.at.index, self.t)))
@@ -315,6 +307,8 @@ class _Json:
                                                      _when(suppressed, "suppressed", "n/a"), " for ", column("period")))
         kept = ("area", "indicator", "period", "pidx", "v", "raw")
         rows = exp.select(*(column(c) for c in kept), why.as_("why")).from_("jraw")
+        if self.fields:  # a field's rows are its derived value's components, not a series
+            rows = rows.where(_member(self.raw), copy=False)
         weighted = ("w",) if self.c.quotients else ()  # each value's row denominator (a raw value's: 1)
         if weighted:
             rows = rows.select(lit(1, self.t).as_("w"), copy=False)
@@ -341,9 +335,9 @@ class _Json:
                 .group_by(column("area"), column("period"), column("pidx")))
 
     def _derived(self, spec_id: str) -> exp.Select:
-        """A derived indicator's rows: one at every period at which a raw indicator it reads has a row (in its area),
-        with its value where every one is known, else NULL and why (AreaEvaluator._derived_at); the others, at the
-        other periods of jcomp, with `present` false."""
+        """A derived indicator's rows: one at every period at which a raw indicator or field it reads has a row (in
+        its area), with its value where every one is known and no divisor is 0, else NULL and why
+        (AreaEvaluator._derived_at); the others, at the other periods of jcomp, with `present` false."""
         spec = self.rules.indicators[spec_id]
         assert spec.value is not None
         found = formula(self.rules, spec)
@@ -378,7 +372,7 @@ class _Json:
         """Why a derived value (a part of `spec`'s) is unknown at a row of jcomp, as _value_expr finds it: the first
         component missing, or division by zero, left to right, as text (NULL: none is; None: it can be neither)."""
         if isinstance(expr, nodes.Name):
-            return self._missing(expr.id)
+            return self._field_missing(spec, expr.id) if expr.id in spec.fields else self._missing(expr.id)
         found = [gap for gap in (self._gap(spec, child) for child in children(expr)) if gap is not None]
         divisor = _divisor(expr)
         if divisor is not None:  # after both sides: the interpreter divides once it has both
@@ -396,6 +390,15 @@ class _Json:
         value = compiled(part, self._known, lambda n: lit(n, self.t), self.c.unit)
         return exp.Case().when(exp.EQ(this=exp.Paren(this=value.n), expression=lit(0, self.t)),
                                _s("division by zero"))
+
+    def _field_missing(self, spec: IndicatorSpec, field: str) -> exp.Expression:
+        """Why `spec`'s field is missing at a row of jcomp, in AreaEvaluator._derived_at's words (NULL: it is not)."""
+        state, period = self._state(field_key(spec.id, field)), column("period")
+        return (exp.Case().when(_null(state), _cat(f"field '{field}' has no value for ", period))
+                .when(exp.EQ(this=state.copy(), expression=exp.Literal.number(1)),
+                      _cat(f"field '{field}' is n/a for ", period.copy()))
+                .when(exp.EQ(this=state.copy(), expression=exp.Literal.number(2)),
+                      _cat(f"field '{field}' is suppressed for ", period.copy())))
 
     def _missing(self, name: str) -> exp.Expression:
         """Why the component `name` is missing at a row of jcomp, in AreaEvaluator._derived_at's words (NULL: it is

@@ -101,32 +101,37 @@ class Ran:
     batches: Iterator[pl.DataFrame] | Iterator[list[tuple[Any, ...]]]
 
 
+Refusal = Callable[[Checked], "Fallback | None"]  # what a caller of run_stages refuses of a checked file
+
+
 def run_stages(rules: RuleSet, path: Path, engine: str, period: str | None, areas: Sequence[str] | None,
-               stages: Stages) -> Ran | Fallback:
+               stages: Stages, refused: Refusal = lambda found: None) -> Ran | Fallback:
     """The plan `stages` compiles (json_plan.compile_json_stages or compile_report_stages) run on a plain long-form
-    CSV in `engine` ("duckdb" or "polars"), its first batch ready; or why not (no assessment at all included)."""
-    return _polars(rules, path, period, areas, stages) if engine == "polars" else \
-        _duckdb(rules, path, period, areas, stages)
+    CSV in `engine` ("duckdb" or "polars"), its first batch ready; or why not (no assessment at all included, or
+    what `refused` finds of the checked file)."""
+    return _polars(rules, path, period, areas, stages, refused) if engine == "polars" else \
+        _duckdb(rules, path, period, areas, stages, refused)
 
 
-def _ready(found: Checked, period: str | None, areas: Sequence[str] | None,
-           rules: RuleSet) -> Period | None | Fallback:
+def _ready(found: Checked, period: str | None, areas: Sequence[str] | None, rules: RuleSet,
+           refused: Refusal) -> Period | None | Fallback:
     """The period asked for, when the checked file allows the run."""
     at = requested(found, period, areas, rules)
     if isinstance(at, Fallback):
         return at
     if _CONTROL.search("".join(found.areas)):
         return Fallback("an area with a control character in its name")
-    return at
+    return refused(found) or at
 
 
 def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str] | None,
-            stages: Stages) -> Ran | Fallback:
+            stages: Stages, refused: Refusal) -> Ran | Fallback:
     from lsprules.engine.columnar.duck import closed_unless_run, connect
 
     connection = connect()
     connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    started = closed_unless_run(connection, lambda: _duckdb_started(connection, rules, path, period, areas, stages))
+    started = closed_unless_run(connection, lambda: _duckdb_started(connection, rules, path, period, areas, stages,
+                                                                                refused))
     if isinstance(started, Fallback):
         return started
     at, found, batches = started
@@ -134,8 +139,8 @@ def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
 
 
 def _duckdb_started(connection: duckdb.DuckDBPyConnection, rules: RuleSet, path: Path, period: str | None,
-                    areas: Sequence[str] | None,
-                    stages: Stages) -> tuple[Period | None, Checked, Iterator[list[Row]]] | Fallback:
+                    areas: Sequence[str] | None, stages: Stages,
+                    refused: Refusal) -> tuple[Period | None, Checked, Iterator[list[Row]]] | Fallback:
     """The plan running on the checked file in DuckDB, its first batch read; or why not."""
     import duckdb
 
@@ -144,7 +149,7 @@ def _duckdb_started(connection: duckdb.DuckDBPyConnection, rules: RuleSet, path:
 
     try:
         found = load_checked(connection, path)
-        at = found if isinstance(found, Fallback) else _ready(found, period, areas, rules)
+        at = found if isinstance(found, Fallback) else _ready(found, period, areas, rules, refused)
         if isinstance(at, Fallback):
             return at
         assert not isinstance(found, Fallback)  # then `at` is that Fallback
@@ -206,7 +211,7 @@ def _closing(connection: duckdb.DuckDBPyConnection, batches: Iterator[list[Row]]
 
 
 def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str] | None,
-            stages: Stages) -> Ran | Fallback:
+            stages: Stages, refused: Refusal) -> Ran | Fallback:
     from lsprules.engine.columnar.polars_run import EXACT_LIMIT, INSTALL, _lowered, checked_frame, failures
 
     if importlib.util.find_spec("polars") is None:
@@ -220,7 +225,7 @@ def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
     if isinstance(read, Fallback):
         return read
     frame, found = read
-    at = _ready(found, period, areas, rules)
+    at = _ready(found, period, areas, rules, refused)
     if isinstance(at, Fallback):
         return at
     options = PlanOptions("polars", found.kind, found.scale, "observations", at, areas, "rn", found.digits,

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from lsprules.core.periods import Period, PeriodKind
 from lsprules.data.model import Area
+from lsprules.engine.columnar.derived import FIELD_MARK, field_key
 from lsprules.engine.columnar.input_checks import Checked, Fallback
 from lsprules.engine.columnar.json_plan import (
     COMPARED_COLUMNS,
@@ -33,7 +34,7 @@ from lsprules.engine.columnar.json_plan import (
     compile_report_stages,
     json_unsupported,
 )
-from lsprules.engine.columnar.json_run import assessed_period, run_stages
+from lsprules.engine.columnar.json_run import Refusal, assessed_period, run_stages
 from lsprules.engine.interpreter import (
     AreaResults,
     Assessment,
@@ -123,13 +124,32 @@ def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", pe
         reasons = [reason for reason in reasons if reason != THEMES]
     if reasons:
         return Fallback(f"the plan cannot {cannot} " + "; ".join(reasons))
-    ran = run_stages(rules, Path(path), engine, period, areas, stages)
+    ran = run_stages(rules, Path(path), engine, period, areas, stages,
+                     *([] if compared_only else [_counted_fields(rules)]))
     if isinstance(ran, Fallback):
         return ran
     count = len(ran.found.areas) if areas is None else len(set(areas))
     making = Making(rules, ran.found, assessed_period(ran))
     return ReportAssessments(_whole_areas(ran.batches), making, ran.found.kind, count,
                              COMPARED_COLUMNS if compared_only else REPORT_COLUMNS)
+
+
+def _counted_fields(rules: RuleSet) -> Refusal:
+    """What a report refuses of a file: rows of the fields a value `a / b` reads, whose counts its renderers show
+    beside the value from the dataset's fields (render/context._counts: "96 of 160"), which the plan does not give."""
+    keys = {field_key(spec.id, name.id) for spec in rules.indicators.values() if spec.value is not None
+            and isinstance(spec.value.expr, nodes.Arith) and spec.value.expr.op == "/"
+            for name in (spec.value.expr.left, spec.value.expr.right) if isinstance(name, nodes.Name)}
+
+    def refused(found: Checked) -> Fallback | None:
+        shown = sorted(keys & found.indicators)
+        if not shown:
+            return None
+        indicator, _, field = shown[0].partition(FIELD_MARK)
+        return Fallback(f"the field `{field}` of {indicator}, whose count a report shows beside the value (`96 of "
+                        "160`): the plan gives it for the CSV and JSON reports only, so far", note=True)
+
+    return refused
 
 
 def _whole_areas(batches: Iterator[Batch]) -> Iterator[Batch]:

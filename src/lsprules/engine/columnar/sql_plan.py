@@ -169,16 +169,13 @@ class _Compiler:
 
     def _obs(self) -> exp.Select:
         v = column(self.o.values) if self.o.values else self._parsed()
-        indicator = self._indicator().as_("indicator") if self.o.fields else column("indicator")
+        # A row naming a field holds that field, under its key (derived.field_key): `lsprules sql`'s input table.
+        indicator = sqlglot.parse_one(FIELD_KEY_SQL).as_("indicator") if self.o.fields else column("indicator")
         select = exp.select(column("area"), indicator, column("period"),
                             self._period_index(column("period")).as_("pidx"), v.as_("v")).from_(self.o.table)
         if self.o.row_number:
             select = select.select(column(self.o.row_number).as_("rn"))
         return select
-
-    def _indicator(self) -> exp.Expression:
-        """A row's indicator: its field's key (derived.field_key) when it names a field."""
-        return sqlglot.parse_one(FIELD_KEY_SQL) if self.o.fields else column("indicator")
 
     def _parsed(self) -> exp.Expression:
         """Each value as an integer at the scale: NULL when it is missing."""
