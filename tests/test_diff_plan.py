@@ -212,3 +212,22 @@ def test_a_diff_of_rules_that_divide_is_replayed_by_the_plan(tmp_path, engine):
     report, compared = (evaluate_report(loaded, data, engine, None, compared_only=only) for only in (False, True))
     assert not isinstance(report, Fallback) and not isinstance(compared, Fallback)
     assert [*compared.compared()] == [tuple(row) for rows_, _ in results(report.stream()).parts for row in rows_]
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+def test_a_diff_compares_from_the_plan_on_data_with_fields(tmp_path, engine):
+    """What a diff compares (the CSV report's facts) reads rows of fields, of derived and other indicators alike:
+    no note, the interpreter's bytes, where the JSON and the reports step aside for fields of an indicator that is
+    not derived."""
+    from test_columnar_differential import DERIVED_RULES, FIELD_DATA, FIELD_RULES, field_rows
+
+    data = write(tmp_path, "d.csv", field_rows([*FIELD_DATA, ("Met", "crimes", "assessed", "2006/07", "999"),
+                                                ("Met", "robbery", "numerator", "2005/06", "3")]))
+    for text in (FIELD_RULES, DERIVED_RULES):
+        assert "reduce by 10 %" in text or " target 60 %" in text
+        old = write(tmp_path, "old.rules", text)
+        new = write(tmp_path, "new.rules", text.replace("reduce by 10 %", "reduce by 20 %").replace(
+            " target 60 %", " target 50 %"))
+        assert rendered([str(old), str(new)], data, engine) == rendered([str(old), str(new)], data, "interpreter")
+    json = evaluate_job.evaluate_job(old, data, output_format="json", engine=engine)
+    assert "fields (such as numerators) of an indicator that is not a derived one" in json.notes[0]

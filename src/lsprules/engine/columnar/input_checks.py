@@ -115,14 +115,14 @@ def checked(bad: int, duplicates: int, scale: int, digits: int,
                    frozenset(c for c in found["indicator"] if c is not None))
 
 
-def _fields_of_raw(found: Checked, rules: RuleSet | None) -> bool:
-    """Whether the data has rows naming a field of an indicator that is not a derived one of the rules (any, without
-    them). Such a row makes its indicator's series in its area, without a value (the interpreter then says "no value
-    up to the assessed period", not "no data"): only the CSV report, which says neither, reads them so far."""
+def fields_of_raw(found: Checked, rules: RuleSet | None) -> Fallback | None:
+    """Why not, when the data has rows naming a field of an indicator that is not a derived one of the rules (of
+    any, without them). Such a row makes its indicator's series in its area, without a value (the interpreter then
+    says "no value up to the assessed period", not "no data"): the layers that say either do not read them yet."""
     owners = {key.partition(FIELD_MARK)[0] for key in found.indicators if FIELD_MARK in key}
-    if rules is None:
-        return bool(owners)
-    return any(owner in rules.indicators and rules.indicators[owner].value is None for owner in owners)
+    if rules is not None:
+        owners = {owner for owner in owners if owner in rules.indicators and rules.indicators[owner].value is None}
+    return Fallback(FIELD_ROWS, note=True) if owners else None
 
 
 def _indicator_key(key: str) -> bool:
@@ -151,12 +151,13 @@ def requested(found: Checked, period: str | None, areas: Sequence[str] | None,
     """The --period asked for (period_at), when the data has it and every --area asked for; and, given the rules,
     when the data has no rows of a derived indicator (the interpreter checks them as printed figures). Rows naming
     a field of an indicator the rules assess from its values (without the rules: of any) only when the caller reads
-    them (`fields`: the CSV report)."""
+    them (`fields`: the CSV report, and the plans whose callers refuse what they do not read, json_run.run_stages)."""
     at = period_at(period, found.periods)
     if isinstance(at, Fallback):
         return at
-    if not fields and _fields_of_raw(found, rules):
-        return Fallback(FIELD_ROWS, note=True)
+    refused = None if fields else fields_of_raw(found, rules)
+    if refused is not None:
+        return refused
     if areas is not None and not set(areas) <= found.areas:
         return Fallback("an --area the data does not have")
     printed = sorted(s.id for s in rules.indicators.values() if s.value is not None and s.id in found.indicators) \

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from lsprules.core.interrupts import raise_if_pressed
 from lsprules.core.periods import Period
-from lsprules.engine.columnar.input_checks import Checked, Fallback, requested
+from lsprules.engine.columnar.input_checks import Checked, Fallback, fields_of_raw, requested
 from lsprules.lang.resolve import RuleSet
 
 if TYPE_CHECKING:
@@ -76,7 +76,8 @@ def evaluate_json(rules: RuleSet, path: str | Path, engine: str = "duckdb", peri
     reasons = json_unsupported(rules)
     if reasons:
         return Fallback("the plan cannot write JSON for " + "; ".join(reasons))
-    ran = run_stages(rules, Path(path), engine, period, areas, compile_json_stages)
+    ran = run_stages(rules, Path(path), engine, period, areas, compile_json_stages,
+                     lambda found: fields_of_raw(found, rules))
     if isinstance(ran, Fallback):
         return ran
     if engine == "polars":
@@ -108,7 +109,8 @@ def run_stages(rules: RuleSet, path: Path, engine: str, period: str | None, area
                stages: Stages, refused: Refusal = lambda found: None) -> Ran | Fallback:
     """The plan `stages` compiles (json_plan.compile_json_stages or compile_report_stages) run on a plain long-form
     CSV in `engine` ("duckdb" or "polars"), its first batch ready; or why not (no assessment at all included, or
-    what `refused` finds of the checked file)."""
+    what `refused` finds of the checked file: the JSON and the reports refuse fields of an indicator that is not
+    derived, input_checks.fields_of_raw; what a diff compares reads them)."""
     return _polars(rules, path, period, areas, stages, refused) if engine == "polars" else \
         _duckdb(rules, path, period, areas, stages, refused)
 
@@ -116,7 +118,7 @@ def run_stages(rules: RuleSet, path: Path, engine: str, period: str | None, area
 def _ready(found: Checked, period: str | None, areas: Sequence[str] | None, rules: RuleSet,
            refused: Refusal) -> Period | None | Fallback:
     """The period asked for, when the checked file allows the run."""
-    at = requested(found, period, areas, rules)
+    at = requested(found, period, areas, rules, fields=True)
     if isinstance(at, Fallback):
         return at
     if _CONTROL.search("".join(found.areas)):

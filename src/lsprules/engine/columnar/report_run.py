@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from lsprules.core.periods import Period, PeriodKind
 from lsprules.data.model import Area
 from lsprules.engine.columnar.derived import FIELD_MARK, field_key
-from lsprules.engine.columnar.input_checks import Checked, Fallback
+from lsprules.engine.columnar.input_checks import Checked, Fallback, fields_of_raw
 from lsprules.engine.columnar.json_plan import (
     COMPARED_COLUMNS,
     ITEM,
@@ -125,7 +125,7 @@ def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", pe
     if reasons:
         return Fallback(f"the plan cannot {cannot} " + "; ".join(reasons))
     ran = run_stages(rules, Path(path), engine, period, areas, stages,
-                     *([] if compared_only else [_counted_fields(rules)]))
+                     *([] if compared_only else [_refused(rules)]))
     if isinstance(ran, Fallback):
         return ran
     count = len(ran.found.areas) if areas is None else len(set(areas))
@@ -134,17 +134,19 @@ def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", pe
                              COMPARED_COLUMNS if compared_only else REPORT_COLUMNS)
 
 
-def _counted_fields(rules: RuleSet) -> Refusal:
-    """What a report refuses of a file: rows of the fields a value `a / b` reads, whose counts its renderers show
-    beside the value from the dataset's fields (render/context._counts: "96 of 160"), which the plan does not give."""
+def _refused(rules: RuleSet) -> Refusal:
+    """What a report refuses of a file: fields of an indicator that is not derived (input_checks.fields_of_raw), and
+    rows of the fields a value `a / b` reads, whose counts its renderers show beside the value from the dataset's
+    fields (render/context._counts: "96 of 160"), which the plan does not give."""
     keys = {field_key(spec.id, name.id) for spec in rules.indicators.values() if spec.value is not None
             and isinstance(spec.value.expr, nodes.Arith) and spec.value.expr.op == "/"
             for name in (spec.value.expr.left, spec.value.expr.right) if isinstance(name, nodes.Name)}
 
     def refused(found: Checked) -> Fallback | None:
         shown = sorted(keys & found.indicators)
-        if not shown:
-            return None
+        raw = fields_of_raw(found, rules)
+        if raw is not None or not shown:
+            return raw
         indicator, _, field = shown[0].partition(FIELD_MARK)
         return Fallback(f"the field `{field}` of {indicator}, whose count a report shows beside the value (`96 of "
                         "160`): the plan gives it for the CSV and JSON reports only, so far", note=True)
