@@ -838,6 +838,8 @@ def test_each_unsupported_construct_falls_back_with_a_note_when_asked(tmp_path, 
     HEADER + " X ,robbery,2006/07, 5\n",  # spaces around cells
     HEADER + "X,robbery,2006/07,5\nX,robbery,2007,6\n",  # two kinds of period: the reference reports it
     "Value, Period ,AREA,indicator\n5,2006/07,X,robbery\n",  # a header the reference reads
+    HEADER + "X,robbery,2006/07,5\nX,robbery.count,2006/07,5\n",  # not an id, though it looks like a field's key
+    FIELD_HEADER + "X,robbery,,2006/07,5\nX,robbery.count,,2006/07,5\n",  # the same with a field column
 ])
 @with_spark
 def test_files_the_engine_does_not_check_go_to_the_reference(tmp_path, text, engine):

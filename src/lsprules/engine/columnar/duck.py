@@ -25,6 +25,7 @@ from lsprules.engine.columnar.input_checks import (
     FIELD_KEY_SQL,
     MISSING_PATTERN,
     NUMBER_PATTERN,
+    UNMARKED_SQL,
     Checked,
     Fallback,
     checked,
@@ -145,7 +146,7 @@ def load_checked(connection: duckdb.DuckDBPyConnection, path: Path) -> Checked |
         return names
     columns = dict.fromkeys(names, "VARCHAR")
     # A `field` column is read into the indicator's (FIELD_KEY_SQL): the plan reads the four columns.
-    read = f"area, {FIELD_KEY_SQL} AS indicator, period, value" if FIELD in names else "*"
+    read = f"area, {FIELD_KEY_SQL if FIELD in names else UNMARKED_SQL} AS indicator, period, value"
     try:
         connection.execute(
             f"CREATE TEMP TABLE observations AS SELECT {read}, row_number() OVER () AS rn FROM "

@@ -26,10 +26,13 @@ MAX_SCALE = 18  # decimal places a value may have: beyond, the exact scaled inte
 FIELD_ROWS = ("fields (such as numerators) of an indicator that is not a derived one, which the plan reads for the "
               "CSV report only, so far")
 FIELD = "field"  # the optional column naming a field of the row's indicator (a numerator, a count), read as its key
-# A row's indicator as the plan reads it, in SQL: a row naming a field holds that field (derived.field_key). Each
-# engine reads a file with a `field` column into the four columns with this in `indicator`; `lsprules sql` of
-# rules reading fields puts it in the query.
-FIELD_KEY_SQL = f"CASE WHEN field IS NULL OR field = '' THEN indicator ELSE indicator || '{FIELD_MARK}' || field END"
+# A row's indicator as the plan reads it, in SQL. An indicator cell holding the mark of a field's key (never an
+# identifier) is read as none, which the checks refuse (an empty cell): a key is then never a cell's own text.
+UNMARKED_SQL = f"CASE WHEN indicator LIKE '%{FIELD_MARK}%' THEN NULL ELSE indicator END"
+# With a `field` column, a row naming a field holds that field (derived.field_key). Each engine reads a file into
+# the four columns with one of these in `indicator`; `lsprules sql` of rules reading fields puts this in the query.
+FIELD_KEY_SQL = (f"CASE WHEN indicator LIKE '%{FIELD_MARK}%' THEN NULL WHEN field IS NULL OR field = '' THEN indicator "
+                 f"ELSE indicator || '{FIELD_MARK}' || field END")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from lsprules.core.interrupts import unless_interrupted
 from lsprules.data.readers.long_form import REQUIRED
 from lsprules.data.readers.parquet_footer import footer_bytes_of
 from lsprules.data.readers.parquet_reader import INTEGERS, footer_problem
-from lsprules.engine.columnar.input_checks import Fallback, read_as_pattern
+from lsprules.engine.columnar.input_checks import UNMARKED_SQL, Fallback, read_as_pattern
 
 if TYPE_CHECKING:
     import duckdb
@@ -78,8 +78,9 @@ def load_parquet(connection: duckdb.DuckDBPyConnection, path: Path) -> Fallback 
     if isinstance(expressions, Fallback):
         return expressions
     try:
-        connection.execute("CREATE TEMP TABLE observations AS SELECT *, row_number() OVER () AS rn FROM (SELECT "
-                           f"{', '.join(expressions)} FROM {READ})", [str(path)])
+        connection.execute(f"CREATE TEMP TABLE observations AS SELECT area, {UNMARKED_SQL} AS indicator, period, "
+                           f"value, row_number() OVER () AS rn FROM (SELECT {', '.join(expressions)} FROM {READ})",
+                           [str(path)])
         longest = connection.execute(
             "SELECT coalesce(max(greatest(coalesce(strlen(area), 0), coalesce(strlen(indicator), 0), "
             "coalesce(strlen(period), 0), coalesce(strlen(value), 0))), 0) FROM observations").fetchone()

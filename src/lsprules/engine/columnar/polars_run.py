@@ -164,6 +164,9 @@ def _read(path: Path) -> pl.DataFrame | Fallback:
     # polars refuses a row longer than the header but pads a shorter one: then the commas do not add up.
     if commas != (len(names) - 1) * (frame.height + 1):
         return Fallback("a row with fewer cells than the header")
+    # An indicator cell holding the mark of a field's key (never an identifier): a key is never a cell's own text.
+    if frame.get_column("indicator").unique().cast(pl.String).str.contains(FIELD_MARK, literal=True).any():
+        return Fallback("an indicator cell that is not an identifier")
     return _keyed(frame) if FIELD in names else frame
 
 

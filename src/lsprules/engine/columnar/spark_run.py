@@ -26,6 +26,7 @@ from lsprules.engine.columnar.input_checks import (
     FIELD_KEY_SQL,
     MISSING_PATTERN,
     NUMBER_PATTERN,
+    UNMARKED_SQL,
     Checked,
     Fallback,
     checked,
@@ -127,8 +128,9 @@ def _read(spark: SparkSession, path: Path, names: list[str]) -> DataFrame | Fall
                  .option("ignoreLeadingWhiteSpace", "false").option("ignoreTrailingWhiteSpace", "false")
                  .option("encoding", "UTF-8").option("enforceSchema", "false")
                  .schema(", ".join(f"{name} STRING" for name in names)).csv(str(path)))
-        if FIELD in names:  # read into the indicator's (FIELD_KEY_SQL): the plan reads the four columns
-            frame = frame.selectExpr("area", f"{FIELD_KEY_SQL} AS indicator", "period", "value")
+        # A `field` column is read into the indicator's (FIELD_KEY_SQL): the plan reads the four columns.
+        frame = frame.selectExpr("area", f"{FIELD_KEY_SQL if FIELD in names else UNMARKED_SQL} AS indicator",
+                                 "period", "value")
         frame = frame.withColumn("rn", functions.monotonically_increasing_id() + 1)
         frame.createOrReplaceTempView("observations")
     except Exception:  # Spark reports a file it cannot read in several ways
