@@ -393,25 +393,26 @@ class _Json:
 
     def _field_missing(self, spec: IndicatorSpec, field: str) -> exp.Expression:
         """Why `spec`'s field is missing at a row of jcomp, in AreaEvaluator._derived_at's words (NULL: it is not)."""
-        state, period = self._state(field_key(spec.id, field)), column("period")
-        return (exp.Case().when(_null(state), _cat(f"field '{field}' has no value for ", period))
+        words = f"field '{field}'"
+        return self._row_missing(field_key(spec.id, field), f"{words} has no value for ", f"{words} is ")
+
+    def _row_missing(self, name: str, absent: str, held: str) -> exp.Expression:
+        """Why the raw component or field `name` (a column of jcomp) is missing at a row: `absent` and the period
+        without a row of it, `held` and "n/a" or "suppressed for" the period with a row but no value (NULL: known)."""
+        state, period = self._state(name), column("period")
+        return (exp.Case().when(_null(state), _cat(absent, period))
                 .when(exp.EQ(this=state.copy(), expression=exp.Literal.number(1)),
-                      _cat(f"field '{field}' is n/a for ", period.copy()))
+                      _cat(f"{held}n/a for ", period.copy()))
                 .when(exp.EQ(this=state.copy(), expression=exp.Literal.number(2)),
-                      _cat(f"field '{field}' is suppressed for ", period.copy())))
+                      _cat(f"{held}suppressed for ", period.copy())))
 
     def _missing(self, name: str) -> exp.Expression:
         """Why the component `name` is missing at a row of jcomp, in AreaEvaluator._derived_at's words (NULL: it is
         not): it has no row there, or its value (its own reason, after `component name: `) is missing."""
-        spec, period = self.rules.indicators[name], column("period")
-        absent = _cat(f"component {name} has no value for ", period)
+        spec = self.rules.indicators[name]
         if spec.value is None:
-            state = self._state(name)
-            return (exp.Case().when(_null(state), absent)
-                    .when(exp.EQ(this=state.copy(), expression=exp.Literal.number(1)),
-                          _cat(f"component {name}: {name} is n/a for ", period.copy()))
-                    .when(exp.EQ(this=state.copy(), expression=exp.Literal.number(2)),
-                          _cat(f"component {name}: {name} is suppressed for ", period.copy())))
+            return self._row_missing(name, f"component {name} has no value for ", f"component {name}: {name} is ")
+        absent = _cat(f"component {name} has no value for ", column("period"))
         inner = self._gap(spec, spec.value.expr)
         if inner is None or not self.reads[name]:  # never a period of its own: never a value
             return absent
