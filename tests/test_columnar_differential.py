@@ -43,7 +43,8 @@ def columnar(rules: Path, data: Path, period: str | None = None, areas: list[str
     return found if isinstance(found, Fallback) else "".join(found)
 
 
-POLARS_BOUND = "a number is too large for exact integer arithmetic in polars (38 digits)"
+TOO_LARGE = "a number is too large for exact integer arithmetic"
+POLARS_BOUND = f"{TOO_LARGE} in polars (38 digits)"
 
 
 def off_scale_somewhere(rules: Path) -> bool:
@@ -350,6 +351,78 @@ def test_derived_values_that_divide_stay_exact(tmp_path, engine):
     agree(rules, data, areas=["Negative", "Sixth"], engine=engine)
 
 
+EARLIER_RULES = """indicator burglary { polarity lower_is_better }
+indicator rate { polarity lower_is_better
+ value = burglary / 4
+}
+indicator on_year "Domestic burglary, % change on the year before" {
+ polarity lower_is_better
+ unit percent
+ value = percent_change(burglary)
+ target -5 %
+ rag {
+  green when target met
+  red otherwise
+ }
+}
+indicator two_years { polarity lower_is_better
+ value = change(burglary, 2)
+}
+indicator three_years { polarity lower_is_better
+ value = rolling_sum(burglary, 3) - rolling_mean(rate, 2) as percent
+}
+indicator of_a_division { polarity lower_is_better
+ value = percent_change(rate, 2) + on_year
+}
+"""
+# Each area's burglaries by year (YEARS): a 0 before a change, negative ones, a year absent, missing values.
+EARLIER = {("A", "burglary"): ["10", "12", "0", "7", "8.5"], ("B", "burglary"): ["-4", "", "5", "na", "3"],
+           ("C", "burglary"): ["3", "6", "suppressed", "4.25", "2"], ("D", "burglary"): ["", "", "", "", "1"],
+           ("E", "burglary"): ["-4", "-2"]}
+
+
+@with_spark
+def test_values_of_earlier_periods_are_read_from_those_periods(tmp_path, engine):
+    rules = write(tmp_path, "earlier.rules", EARLIER_RULES)
+    assert unsupported(load_rules(rules)) == []
+    data = write(tmp_path, "d.csv", rows(EARLIER))
+    text = agree(rules, data, engine=engine)
+    cells = {tuple(row[:2]): row for row in list(csv.reader(io.StringIO(text)))[1:]}
+    assert cells["A", "on_year"][4:8] == ["2007/08", "21.428571", "2005/06", "-100"]  # 2006/07: after a 0, none
+    assert cells["A", "on_year"][13] == "red"  # a rise is not the 5 % fall targeted
+    assert cells["E", "on_year"][4:6] == ["2004/05", "50"]  # -4 to -2: a rise of half of |-4|
+    assert cells["B", "on_year"][4:6] == ["", ""]  # 2007/08: 2006/07 is n/a; 2005/06: 2004/05 is absent
+    assert cells["B", "two_years"][4:8] == ["2007/08", "-2", "2005/06", "9"]  # 3 - 5; 5 - (-4)
+    assert cells["C", "two_years"][4:6] == ["2006/07", "-1.75"]  # 2007/08 reads the suppressed 2005/06
+    assert cells["A", "three_years"][4:6] == ["2007/08", "1356.25"]  # (0 + 7 + 8.5 - (7 + 8.5) / 4 / 2) x 100
+    assert cells["A", "of_a_division"][4:6] == ["2005/06", "-200"]  # later ones divide by 2005/06's 0
+    assert cells["C", "of_a_division"][4:6] == cells["D", "on_year"][4:6] == ["", ""]
+    if engine == "spark":
+        return  # a Spark query takes seconds
+    for period in ("2005/06", "2006/07"):
+        agree(rules, data, period=period, engine=engine)
+    agree(rules, data, areas=["B", "D"], engine=engine)
+
+
+@by_engine
+@pytest.mark.parametrize("labels", [lambda y, q: f"{y}-Q{q}", lambda y, q: f"{y}/{(y + 1) % 100:02}-Q{q}"])
+def test_quarters_back_cross_the_year(tmp_path, engine, labels):
+    rules = write(tmp_path, "q.rules", "indicator visits { polarity higher_is_better }\n"
+                  "indicator on_year { polarity higher_is_better\n value = percent_change(visits, 4)\n}\n"
+                  "indicator year { polarity higher_is_better\n value = rolling_sum(visits, 4)\n}\n")
+    quarters = [(y, q) for y in (2005, 2006, 2007) for q in (1, 2, 3, 4)]
+    rng = random.Random(11)
+    lines = [f"{a},visits,{labels(y, q)},{rng.choice(['', 'na', '0', '5', '8', '12.5'])}\n"
+             for a in ("A", "B", "C", "D") for y, q in quarters if rng.random() < 0.85]
+    lines += [f"E,visits,{labels(y, q)},{4 * y + q - 8000}\n" for y, q in quarters]  # one more each quarter
+    data = write(tmp_path, "d.csv", HEADER + "".join(lines))
+    text = agree(rules, data, engine=engine)
+    cells = {tuple(row[:2]): row for row in list(csv.reader(io.StringIO(text)))[1:]}
+    assert cells["E", "year"][4:6] == [labels(2007, 4), str(sum(4 * 2007 + q - 8000 for q in (1, 2, 3, 4)))]
+    assert cells["E", "on_year"][5] == "14.285714"  # 2006's fourth quarter 28, 2007's 32: 4 / 28
+    agree(rules, data, period=labels(2007, 1), engine=engine)
+
+
 FIELD_RULES = """indicator crimes { polarity lower_is_better }
 indicator assessed_rate "Adults assessed, of those in contact" {
  polarity higher_is_better
@@ -619,7 +692,7 @@ VALUE = st.one_of(st.sampled_from(["", "na", "N/A", "suppressed", "0", "0.0", "6
 
 # A derived indicator z of x and y (the data's z rows, when drawn, send the run to the interpreter, which checks
 # them as printed figures), and sometimes w of z: numbers, +, -, *, sum, min, max, percent, and divisions (by a
-# value of either sign or 0, by a rule's number, of a sum, nested).
+# value of either sign or 0, by a rule's number, of a sum, nested), and values of earlier periods.
 DERIVED = st.sampled_from([
     "", "", "value = sum(x, y)", "value = x - y", "value = -x + 2 * y - 3", "value = max(x, y, 50) * 2",
     "value = min(x, -y) as percent", "value = sum(x, max(x, y), 1) - (y - 4) * 3", "value = x * 0 + 7",
@@ -629,7 +702,12 @@ DERIVED = st.sampled_from([
     "value = x * 1.5 - 0.25", "value = (x + 0.5) * (y - 1) / 100 as percent", "value = share_of(x, x - y)",
     # fields of z's own data (a field `y` is not the indicator y: the interpreter reads the field)
     "fields a\nvalue = a + x", "fields a, y\nvalue = a / y as percent", "fields y\nvalue = sum(y, x) - 1",
-    "fields a\nvalue = a * 2 - y"])
+    "fields a\nvalue = a * 2 - y",
+    # values of earlier periods (the data's years are drawn with gaps)
+    "value = percent_change(x)", "value = change(x, 2) - rolling_sum(y, 3)", "value = rolling_mean(x, 2) as percent",
+    "fields y\nvalue = y - change(y)"])
+# w's value, of z (and x): put in place, and read some periods back
+LATER = st.sampled_from(["z - x", "z - x", "percent_change(z)", "rolling_sum(z, 2) - change(z)"])
 
 
 @st.composite
@@ -639,7 +717,7 @@ def rule_text(draw: st.DrawFn) -> str:
     if derived:
         text += f"indicator z {{\n{draw(indicator_body())}\n{derived}\n}}\n"
         if draw(st.booleans()):
-            text += f"indicator w {{\n polarity higher_is_better\n {draw(RAG)}\n value = z - x\n}}\n"
+            text += f"indicator w {{\n polarity higher_is_better\n {draw(RAG)}\n value = {draw(LATER)}\n}}\n"
     return text + draw(THEME)
 
 
@@ -700,14 +778,17 @@ def random_rules_agree(rules: str, data: str, period: str | None, engine: str) -
             printed = columnar(rules_path, data_path, period, engine=engine)
             assert isinstance(printed, Fallback) and "derived indicator z" in printed.reason
             return
-        if engine == "polars" and off_scale_somewhere(rules_path):
+        if off_scale_somewhere(rules_path):
             found = columnar(rules_path, data_path, period, engine=engine)
-            if isinstance(found, Fallback) and found.reason == POLARS_BOUND:
-                # A division's cross-multiplied products can pass 38 digits for the most digits the data has:
-                # polars, whose integers wrap around, then leaves the run to the interpreter, and says so.
+            if isinstance(found, Fallback) and found.reason.startswith(TOO_LARGE):
+                # A division's cross-multiplied products can pass 38 digits: polars, whose integers wrap around,
+                # leaves the run to the interpreter before it runs (POLARS_BOUND), DuckDB when it stops at the
+                # overflow (a percent_change() of a division, at three places); each says so.
+                assert engine != "polars" or found.reason == POLARS_BOUND
                 via_job = evaluate_job(rules_path, data_path, period=period, output_format="csv", engine=engine)
                 assert via_job.text == reference_csv(rules_path, data_path, period)
-                assert POLARS_BOUND in via_job.notes[0]
+                # (which product DuckDB meets first, and so its message, may differ from run to run)
+                assert via_job.notes[0].startswith(f"the {engine} engine did not run: {TOO_LARGE}")
                 return
         agree(rules_path, data_path, period, engine=engine)
 
@@ -732,9 +813,8 @@ def test_constructs_the_plan_cannot_express_are_named():
         load_rules(districts))
     assert unsupported(load_rules(NATIONAL_RULES)) == []
     assert unsupported(load_rules(ROOT / "rules" / "five-band.rules")) == []  # margins from the target
-    tolerance = ROOT / "rules" / "tolerance.rules"
-    assert unsupported(load_rules(tolerance)) == [  # `grey when no data` compiles
-        f"indicator burglary_change: the function `percent_change()` in a derived value ({tolerance}:53)"]
+    # `grey when no data` and burglary_change's percent_change() compile
+    assert unsupported(load_rules(ROOT / "rules" / "tolerance.rules")) == []
 
 
 def test_a_construct_in_several_clauses_is_named_once_with_its_lines(tmp_path):

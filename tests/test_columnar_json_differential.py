@@ -42,11 +42,12 @@ from test_columnar_differential import (  # noqa: F401  (collected here again, c
     test_quarters_compared_with_the_same_quarter_a_year_earlier,
     test_rows_of_fields_are_not_values_for_rules_that_read_none,
     test_text_cells_are_quoted_as_the_csv_module_quotes_them,
+    test_values_of_earlier_periods_are_read_from_those_periods,
 )
 from test_fastpath_differential import HEADER, YEARS, rows
 
 ENGINES = ("duckdb", "polars")
-TOO_LARGE = "a number is too large for exact integer arithmetic"
+TOO_LARGE = csv_cases.TOO_LARGE
 by_engine = pytest.mark.parametrize("engine", ENGINES)
 # The CSV module's random rules and data, comparing JSON; fewer examples, as each costs several CSV ones.
 test_random_rules_on_random_data_agree = csv_cases.random_rules_test(60)
@@ -266,7 +267,7 @@ def test_a_derived_point_without_a_value_names_the_first_missing_component(tmp_p
 
 
 @pytest.mark.parametrize("rules, reason", [
-    ("tutorial.rules", "themes"), ("districts.rules", "comparator")])
+    ("tutorial.rules", "themes"), ("districts.rules", "comparator"), ("tolerance.rules", "`percent_change()`")])
 def test_unsupported_bundled_rules_are_named(rules, reason):
     assert any(reason in r for r in json_unsupported(load_rules(ROOT / "rules" / rules)))
 
@@ -276,6 +277,9 @@ def test_unsupported_bundled_rules_are_named(rules, reason):
      "that many places) ({rules}:3)"),
     ("indicator x {\n polarity higher_is_better\n arrow {\n compare latest with mean of previous 2\n }\n}\n",
      "indicator x: `compare latest with mean of previous 2` ({rules}:4)"),
+    ("indicator w { polarity lower_is_better }\nindicator x {\n polarity higher_is_better\n"
+     " value = change(w) + rolling_sum(w, 2)\n}\n", "indicator x: `change()`, `rolling_sum()` in a derived value (the "
+     "words for what an earlier period leaves missing) ({rules}:4)"),
 ])
 @by_engine
 def test_each_unsupported_construct_falls_back_with_a_note_and_the_same_bytes(tmp_path, construct, reason, engine):

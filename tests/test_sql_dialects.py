@@ -221,18 +221,20 @@ def test_spark_raises_for_a_value_with_more_places_than_the_scale_or_a_repeated_
         spark.stop()
 
 
-def test_a_rule_file_whose_derived_values_divide_compiles_exactly_for_every_dialect(tmp_path):
+@pytest.mark.parametrize("rules_text, series", [("DIVIDING_RULES", "DIVIDED"), ("EARLIER_RULES", "EARLIER")])
+def test_rule_files_whose_derived_values_divide_or_read_earlier_periods_compile_exactly_for_every_dialect(
+        tmp_path, rules_text, series):
     import duckdb
 
-    from test_columnar_differential import DIVIDED, DIVIDING_RULES  # (they import this module)
+    import test_columnar_differential as cases  # (by name here: it imports this module)
     from test_fastpath_differential import rows
 
-    rules = write(tmp_path, "dividing.rules", DIVIDING_RULES)
+    rules = write(tmp_path, "derived.rules", getattr(cases, rules_text))
     for dialect in DIALECTS:
         text = body(run_sql(rules, dialect))
         assert isinstance(sqlglot.parse_one(text.rstrip().rstrip(";"), read=dialect), sqlglot.exp.Select)
         assert not {"DOUBLE", "FLOAT", "REAL"} & set(re.findall(r"[A-Z]+", text.upper()))
-    data = write(tmp_path, "d.csv", rows(DIVIDED))
+    data = write(tmp_path, "d.csv", rows(getattr(cases, series)))
     connection = duckdb.connect()
     connection.execute("CREATE TABLE observations AS SELECT * FROM read_csv(?, all_varchar = true)", [str(data)])
     got = [",".join(row) for row in connection.execute(run_sql(rules, "duckdb", scale=2)).fetchall()]

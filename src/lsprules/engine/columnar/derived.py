@@ -7,9 +7,11 @@ keeps the data's scale, the divisor's value for a division (off_scale says which
 indicator named in another's value is put in place as its own expression. A derived indicator has a known value
 where every component has one and no divisor is 0 (the interpreter's Gap otherwise): the plan needs only the known
 ones. A field of the indicator's own data (`fields numerator, denominator`) is a component too, read from the rows
-whose indicator is its key (field_key: what the plan's input makes of an indicator's rows with that `field`). What
-else a value may use (`mean()`, an earlier period, a comparator, `min()`/`max()` of a value off the scale) is named
-by `value_words`, and the interpreter runs.
+whose indicator is its key (field_key: what the plan's input makes of an indicator's rows with that `field`).
+`change()`, `percent_change()`, `rolling_sum()` and `rolling_mean()` are formulas of the components read some
+periods back as well (shifted_key: the plan reads each such row again, that many periods later). What else a value
+may use (`mean()`, `previous()`, a fixed period, a year to date, a comparator, `min()`/`max()` of a value off the
+scale) is named by `value_words`, and the interpreter runs.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ FUNCTIONS = {"sum": "Add", "min": "Least", "max": "Greatest"}  # sum() folds int
 OFF_SCALE = "a division, a product of two values or a number that is not whole"
 ARITH = {"+": "Add", "-": "Sub", "*": "Mul"}
 FIELD_MARK = "."  # between an indicator and a field in a component's key: an indicator id never holds one
+# Functions of a value some periods earlier the plan computes, from each component read that many periods back
+# (shifted_key). previous(x) is not one: the interpreter's x at p may be missing, where the plan has no row.
+EARLIER = {"change", "percent_change", "rolling_sum", "rolling_mean"}
+SHIFT_MARK = "@"  # between a component's key and how many periods back it is read: never in an id or a field
+RELATIVE = "relative change"  # (a - b) / |b| in a formula made by _earlier: no function of the language
 
 
 def field_key(indicator: str, field: str) -> str:
@@ -49,6 +56,17 @@ def field_key(indicator: str, field: str) -> str:
 def is_field_key(name: str) -> bool:
     """Whether a component's name is a field's key (field_key) rather than an indicator's id."""
     return FIELD_MARK in name
+
+
+def shifted_key(key: str, back: int) -> str:
+    """The key of a component read `back` periods before the period computed (the key itself when 0)."""
+    return f"{key}{SHIFT_MARK}{back}" if back else key
+
+
+def unshifted(key: str) -> tuple[str, int]:
+    """A component's key without its shift (shifted_key), and how many periods back it is read."""
+    name, mark, back = key.partition(SHIFT_MARK)
+    return name, int(back) if mark else 0
 
 
 def derived_specs(rules: RuleSet) -> list[IndicatorSpec]:
@@ -89,23 +107,77 @@ def _replaced(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr) -> nodes.Ex
     if isinstance(expr, nodes.Name):
         if expr.id in spec.fields:  # a field is not the indicator of the same name (the interpreter's lookup)
             return nodes.Name(id=field_key(spec.id, expr.id), span=expr.span)
-        named = rules.indicators.get(expr.id)
-        if named is not None and named.value is not None:
-            inner = _inlined(rules, named)
-            if not components(inner):
-                raise _NeverKnown(expr.id)
-            return inner
-        return expr
+        return _named(rules, expr)
     if isinstance(expr, nodes.Negate):
         return nodes.Negate(_replaced(rules, spec, expr.operand))
     if isinstance(expr, nodes.Arith):
         return nodes.Arith(expr.op, _replaced(rules, spec, expr.left), _replaced(rules, spec, expr.right))
     if isinstance(expr, nodes.Call):
+        if expr.func in EARLIER:
+            return _earlier(expr, _named(rules, expr.args[0]))
         args = tuple(_replaced(rules, spec, a) for a in expr.args)
         if expr.func == "share_of":  # A as a % of B, as the interpreter computes it
             return nodes.Arith("*", nodes.Arith("/", args[0], args[1]), nodes.Quantity(Decimal(100)))
         return nodes.Call(expr.func, args)
     return expr
+
+
+def _named(rules: RuleSet, arg: nodes.Expr) -> nodes.Expr:
+    """The indicator a name reads (a function of earlier periods: never a field), a derived one put in place."""
+    assert isinstance(arg, nodes.Name)  # the resolver allows nothing else
+    named = rules.indicators.get(arg.id)
+    if named is not None and named.value is not None:
+        inner = _inlined(rules, named)
+        if not components(inner):
+            raise _NeverKnown(arg.id)
+        return inner
+    return arg
+
+
+def _earlier(call: nodes.Call, value: nodes.Expr) -> nodes.Expr:
+    """change(), percent_change(), rolling_sum() and rolling_mean() of a value as formulas of its components at
+    the period and earlier ones, as AreaEvaluator._offset and _rolling compute them (a value some periods back is
+    known where every component is then: the interpreter's value_at of it)."""
+    count = periods_back(call)
+    if call.func in ("rolling_sum", "rolling_mean"):
+        total = nodes.Call("sum", tuple(_shifted(value, back) for back in range(count)))
+        return total if call.func == "rolling_sum" else nodes.Arith("/", total, nodes.Quantity(Decimal(count)))
+    before = _shifted(value, count)
+    if call.func == "change":
+        return nodes.Arith("-", value, before)
+    return nodes.Arith("*", nodes.Call(RELATIVE, (value, before)), nodes.Quantity(Decimal(100)))
+
+
+def periods_back(call: nodes.Call) -> int:
+    """How many periods back a function of earlier periods reads (for the rolling ones, how many periods it sums)."""
+    if len(call.args) < 2:
+        return 1
+    count = call.args[1]
+    assert isinstance(count, nodes.Quantity)  # the resolver allows only a whole number of periods here
+    return int(count.value)
+
+
+def _shifted(expr: nodes.Expr, back: int) -> nodes.Expr:
+    """A formula of components as it is `back` periods earlier: each component read that many periods further
+    back."""
+    if isinstance(expr, nodes.Name):
+        key, before = unshifted(expr.id)
+        return nodes.Name(id=shifted_key(key, before + back), span=expr.span)
+    if isinstance(expr, nodes.Negate):
+        return nodes.Negate(_shifted(expr.operand, back))
+    if isinstance(expr, nodes.Arith):
+        return nodes.Arith(expr.op, _shifted(expr.left, back), _shifted(expr.right, back))
+    if isinstance(expr, nodes.Call):
+        return nodes.Call(expr.func, tuple(_shifted(a, back) for a in expr.args))
+    return expr
+
+
+def earlier_calls(spec: IndicatorSpec) -> list[nodes.Call]:
+    """The functions of earlier periods (EARLIER) in an indicator's own value, in the order written."""
+    if spec.value is None:
+        return []
+    calls = [node for node in walk(spec.value.expr) if isinstance(node, nodes.Call) and node.func in EARLIER]
+    return sorted(calls, key=lambda call: (call.span.line, call.span.column) if call.span else (0, 0))
 
 
 def reads_fields(rules: RuleSet) -> bool:
@@ -130,6 +202,10 @@ def oversized(rules: RuleSet) -> list[IndicatorSpec]:
                     size, depth = measure(named.value.expr, named.fields)
                     measured[expr.id] = (min(size, MOST_NODES + 1), depth + named.value.as_percent)
                 return measured[expr.id]
+        if isinstance(expr, nodes.Call) and expr.func in EARLIER:  # copies of the value named, some periods back
+            size, depth = measure(expr.args[0])
+            copies = 3 if expr.func == "percent_change" else 2 if expr.func == "change" else periods_back(expr)
+            return 1 + copies * size, 1 + math.ceil(math.log2(copies)) + depth
         parts = [measure(child, fields) for child in children(expr)]
         size = 1 + sum(p[0] for p in parts)
         nesting = math.ceil(math.log2(len(parts))) if isinstance(expr, nodes.Call) and parts else 1
@@ -210,6 +286,8 @@ def _words(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr) -> str | None:
     if isinstance(expr, nodes.Arith):
         return None if expr.op in ARITH or expr.op == "/" else f"`{expr.op}`"
     if isinstance(expr, nodes.Call):
+        if expr.func in EARLIER:
+            return None
         if expr.func not in FUNCTIONS and expr.func != "share_of":
             return f"the function `{expr.func}()`"
         if expr.func != "sum" and any(off_scale(rules, a, spec.fields) for a in expr.args):
@@ -229,7 +307,7 @@ def off_scale(rules: RuleSet, expr: nodes.Expr, fields: Collection[str] = (),
             return True
         if isinstance(node, nodes.Quantity) and node.value != node.value.to_integral_value():
             return True
-        if isinstance(node, nodes.Call) and node.func == "share_of":
+        if isinstance(node, nodes.Call) and node.func in ("share_of", "percent_change", "rolling_mean"):
             return True
         named = rules.indicators.get(node.id) if isinstance(node, nodes.Name) and node.id not in fields else None
         if named is not None and named.value is not None and named.id not in seen:
@@ -290,6 +368,8 @@ def compiled(expr: nodes.Expr, value_of: Callable[[str], exp.Expression],
     args = [part(a) for a in expr.args]
     if expr.func == "sum":
         return _summed(args)
+    if expr.func == RELATIVE:
+        return _relative(args[0], args[1], number, unit)
     # Every component is known where the plan computes a value, so GREATEST and LEAST never meet a NULL (on
     # which dialects differ); their arguments hold no division (value_words), so all are at the one scale.
     node_type: type[exp.Expression] = getattr(exp, FUNCTIONS[expr.func])
@@ -324,6 +404,19 @@ def _scaled(expr: nodes.Arith, part: Callable[[nodes.Expr], Quotient],
     n = inner.n if times == 1 else exp.Mul(this=exp.Paren(this=inner.n), expression=number(times))
     w = inner.w if over == 1 else number(over) if inner.w is None else _times(inner.w, number(over))
     return Quotient(n, w, inner.divisors)
+
+
+def _relative(a: Quotient, b: Quotient, number: Callable[[int], exp.Expression], unit: int) -> Quotient:
+    """(a - b) / |b|, known where b is not 0: (na wb - nb wa) / (wa |nb| sign(wb)) over the scale, which spares
+    the factor wb of a - b over |b| worked out one step at a time (and so the engine's integers)."""
+    from sqlglot import exp
+
+    change = _plus(a, b, "-")
+    w = _times(exp.Abs(this=b.n.copy()), a.w)
+    if b.w is not None:
+        negative = exp.LT(this=exp.Paren(this=b.w.copy()), expression=number(0))
+        w = exp.Case().when(negative, exp.Neg(this=exp.Paren(this=w))).else_(w.copy())
+    return Quotient(_times(change.n, number(unit)), w, (*change.divisors, b.n.copy()))
 
 
 def _times(a: exp.Expression, b: exp.Expression | None) -> exp.Expression:

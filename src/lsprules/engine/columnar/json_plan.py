@@ -33,6 +33,7 @@ from lsprules.engine.columnar.derived import (
     compiled,
     components,
     derived_specs,
+    earlier_calls,
     field_key,
     formula,
     is_field_key,
@@ -125,6 +126,11 @@ def json_unsupported(rules: RuleSet) -> list[str]:
                                   "that many places)", setting.span if setting is not None else None))
         if spec.rag is not None and any(c.span is None for c in spec.rag.clauses):
             found.append(found_in(rules, spec, "a RAG clause without a line", spec.rag.span))
+        calls = earlier_calls(spec)
+        if calls:
+            named = ", ".join(dict.fromkeys(f"`{call.func}()`" for call in calls))
+            found.append(found_in(rules, spec, f"{named} in a derived value (the words for what an earlier period "
+                                  "leaves missing)", calls[0].span))
     return reasons(found) + ([THEMES] if rules.themes else [])
 
 

@@ -23,7 +23,15 @@ from sqlglot import exp
 from lsprules.core.csv_cells import COLUMNS, text_cells
 from lsprules.core.numbers import HUNDRED, exact
 from lsprules.core.periods import PER_YEAR, Period, PeriodError, PeriodKind, parse_period
-from lsprules.engine.columnar.derived import Quotient, compiled, components, derived_specs, formula, off_scale
+from lsprules.engine.columnar.derived import (
+    Quotient,
+    compiled,
+    components,
+    derived_specs,
+    formula,
+    off_scale,
+    unshifted,
+)
 from lsprules.engine.columnar.exact import (
     Num,
     absolute,
@@ -268,29 +276,55 @@ class _Compiler:
         # filter straight over the components ("expected filter; this is an optimizer bug", polars 1.44).
         known = exp.union(self._known(raw, weighted=True), exp.select("*").from_("computed").where(_known_value()),
                           distinct=False)
-        return [("read", self._known(names)), ("components", self._components(names)),
+        return [("read", self._read(names)), ("components", self._components(names)),
                 ("computed", exp.union(*computed, distinct=False) if len(computed) > 1 else computed[0]),
                 ("known", known)]
 
-    def _known(self, ids: Sequence[str], weighted: bool = False) -> exp.Select:
+    def _known(self, ids: Sequence[str], weighted: bool = False, back: int | None = None) -> exp.Select:
+        """The known values of these indicators up to the period assessed; with `back`, each at the period that
+        many later, with a column `back` saying so (a component read that many periods back, derived.shifted_key)."""
         listed = exp.In(this=column("indicator"), expressions=[exp.Literal.string(i) for i in ids] or [exp.null()])
         condition = exp.and_(_known_value(), listed)
         if self.o.at is not None:
             condition = exp.and_(condition, exp.LTE(this=column("pidx"), expression=lit(self.o.at.index,
                                                                                         self.int_type)))
-        select = exp.select(column("area"), column("indicator"), column("period"), column("pidx"), column("v"))
+        pidx: exp.Expression = column("pidx")
+        if back is not None:
+            pidx = exp.Add(this=pidx, expression=lit(back, self.int_type)).as_("pidx")
+        select = exp.select(column("area"), column("indicator"), column("period"), pidx, column("v"))
+        if back is not None:
+            select = select.select(lit(back, self.int_type).as_("back"))
         if weighted and self.quotients:
             select = select.select(lit(1, self.int_type).as_("w"))
         return select.from_("obs").where(condition)
 
+    def _read(self, names: Sequence[str]) -> exp.Query:
+        """The rows of the components derived values read: once for each number of periods back one is read."""
+        by_back = _grouped({name: unshifted(name)[1] for name in names})
+        if set(by_back) == {0}:
+            return self._known(names)
+        parts = [self._known(sorted({unshifted(name)[0] for name in keys}), back=back)
+                 for back, keys in sorted(by_back.items())]
+        return exp.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+
     def _components(self, names: Sequence[str]) -> exp.Select:
-        """Per area and period, each component's known value in its own column (c0 the first name's)."""
-        select = exp.select(column("area"), column("period"), column("pidx"))
+        """Per area and period, each component's known value in its own column (c0 the first name's); one read
+        some periods back (derived.shifted_key) from the row that many periods earlier."""
+        shifted = any(unshifted(name)[1] for name in names)
+        select = exp.select(column("area"), column("pidx")) if shifted else \
+            exp.select(column("area"), column("period"), column("pidx"))
         for k, name in enumerate(names):
-            select = select.select(exp.Max(this=exp.Case().when(exp.EQ(this=column("indicator"),
-                                                                        expression=exp.Literal.string(name)),
-                                                                 column("v"))).as_(f"c{k}"))
-        return select.from_("read").group_by(column("area"), column("period"), column("pidx"))
+            key, back = unshifted(name)
+            this: exp.Expression = exp.EQ(this=column("indicator"), expression=exp.Literal.string(key))
+            if shifted:
+                this = exp.and_(this, exp.EQ(this=column("back"), expression=lit(back, self.int_type)))
+            select = select.select(exp.Max(this=exp.Case().when(this, column("v"))).as_(f"c{k}"))
+        if not shifted:
+            return select.from_("read").group_by(column("area"), column("period"), column("pidx"))
+        # The period's label from the rows read at it: every formula reads a component there (derived._earlier).
+        now = exp.EQ(this=column("back"), expression=lit(0, self.int_type))
+        return select.select(exp.Max(this=exp.Case().when(now, column("period"))).as_("period")).from_(
+            "read").group_by(column("area"), column("pidx"))
 
     def _derived(self, spec_id: str, expr: nodes.Expr, names: Sequence[str]) -> exp.Select:
         """One derived indicator's values: its formula where every component it reads is known (NULL elsewhere)."""
