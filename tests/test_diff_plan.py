@@ -231,3 +231,20 @@ def test_a_diff_compares_from_the_plan_on_data_with_fields(tmp_path, engine):
         assert rendered([str(old), str(new)], data, engine) == rendered([str(old), str(new)], data, "interpreter")
     json = evaluate_job.evaluate_job(old, data, output_format="json", engine=engine)
     assert "fields (such as numerators) of an indicator that is not a derived one" in json.notes[0]
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+def test_a_diff_of_values_of_earlier_periods_is_replayed_by_the_plan(tmp_path, engine):
+    """percent_change() and the like: the compared facts come from the plan (no note, the interpreter's bytes),
+    where the JSON and the reports, which word what an earlier period leaves missing, step aside."""
+    from test_columnar_differential import EARLIER, EARLIER_RULES
+    from test_fastpath_differential import rows
+
+    data = write(tmp_path, "d.csv", rows(EARLIER))
+    assert " target -5 %\n" in EARLIER_RULES
+    old = write(tmp_path, "old.rules", EARLIER_RULES)
+    new = write(tmp_path, "new.rules", EARLIER_RULES.replace(" target -5 %\n", " target 25 %\n"))
+    reference = rendered([str(old), str(new)], data, "interpreter")
+    assert rendered([str(old), str(new)], data, engine) == reference
+    # the targets of the three areas with a value; A's rise of 21.4 % turns green under a 25 % target
+    assert "3 of 30 assessments change (1 RAG, 3 targets" in reference[0]
