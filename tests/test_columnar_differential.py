@@ -1006,7 +1006,7 @@ def test_big_values_within_range_stay_exact(tmp_path, engine):
 
 
 BUNDLED = [("crime.rules", "redcar-cleveland-2007.yaml"), ("districts.rules", "districts-2006-07.csv"),
-           ("tutorial.rules", "tutorial.yaml")]
+           ("tutorial.rules", "tutorial.yaml"), ("tolerance.rules", "tolerance.yaml")]
 
 
 @pytest.mark.parametrize("rules, data", BUNDLED)

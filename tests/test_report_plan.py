@@ -38,9 +38,11 @@ from test_columnar_differential import (  # noqa: F401  (collected here again, c
     test_fields_of_derived_values_are_read_from_the_field_column,
     test_generated_small_national_dataset_agrees,
     test_products_of_two_values_and_numbers_that_are_not_whole_stay_exact,
+    test_quarters_back_cross_the_year,
     test_quarters_compared_with_the_same_quarter_a_year_earlier,
     test_rows_of_fields_are_not_values_for_rules_that_read_none,
     test_text_cells_are_quoted_as_the_csv_module_quotes_them,
+    test_values_of_earlier_periods_are_read_from_those_periods,
 )
 from test_columnar_json_differential import NESTED_RULES, TOO_LARGE, bundled_cases, nested_data
 

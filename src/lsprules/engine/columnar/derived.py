@@ -69,6 +69,15 @@ def unshifted(key: str) -> tuple[str, int]:
     return name, int(back) if mark else 0
 
 
+def reads_back(keys: Collection[str]) -> list[tuple[int, list[str]]]:
+    """Each number of periods back these components' keys read (shifted_key), with the keys read that many back."""
+    found: dict[int, set[str]] = {}
+    for key in keys:
+        name, back = unshifted(key)
+        found.setdefault(back, set()).add(name)
+    return [(back, sorted(names)) for back, names in sorted(found.items())]
+
+
 def derived_specs(rules: RuleSet) -> list[IndicatorSpec]:
     """The rule set's derived indicators, in rule-file order."""
     return [spec for spec in rules.indicators.values() if spec.value is not None]
@@ -140,9 +149,9 @@ def _earlier(call: nodes.Call, value: nodes.Expr) -> nodes.Expr:
     known where every component is then: the interpreter's value_at of it)."""
     count = periods_back(call)
     if call.func in ("rolling_sum", "rolling_mean"):
-        total = nodes.Call("sum", tuple(_shifted(value, back) for back in range(count)))
+        total = nodes.Call("sum", tuple(shifted(value, back) for back in range(count)))
         return total if call.func == "rolling_sum" else nodes.Arith("/", total, nodes.Quantity(Decimal(count)))
-    before = _shifted(value, count)
+    before = shifted(value, count)
     if call.func == "change":
         return nodes.Arith("-", value, before)
     return nodes.Arith("*", nodes.Call(RELATIVE, (value, before)), nodes.Quantity(Decimal(100)))
@@ -157,27 +166,19 @@ def periods_back(call: nodes.Call) -> int:
     return int(count.value)
 
 
-def _shifted(expr: nodes.Expr, back: int) -> nodes.Expr:
+def shifted(expr: nodes.Expr, back: int) -> nodes.Expr:
     """A formula of components as it is `back` periods earlier: each component read that many periods further
     back."""
     if isinstance(expr, nodes.Name):
         key, before = unshifted(expr.id)
         return nodes.Name(id=shifted_key(key, before + back), span=expr.span)
     if isinstance(expr, nodes.Negate):
-        return nodes.Negate(_shifted(expr.operand, back))
+        return nodes.Negate(shifted(expr.operand, back))
     if isinstance(expr, nodes.Arith):
-        return nodes.Arith(expr.op, _shifted(expr.left, back), _shifted(expr.right, back))
+        return nodes.Arith(expr.op, shifted(expr.left, back), shifted(expr.right, back))
     if isinstance(expr, nodes.Call):
-        return nodes.Call(expr.func, tuple(_shifted(a, back) for a in expr.args))
+        return nodes.Call(expr.func, tuple(shifted(a, back) for a in expr.args))
     return expr
-
-
-def earlier_calls(spec: IndicatorSpec) -> list[nodes.Call]:
-    """The functions of earlier periods (EARLIER) in an indicator's own value, in the order written."""
-    if spec.value is None:
-        return []
-    calls = [node for node in walk(spec.value.expr) if isinstance(node, nodes.Call) and node.func in EARLIER]
-    return sorted(calls, key=lambda call: (call.span.line, call.span.column) if call.span else (0, 0))
 
 
 def reads_fields(rules: RuleSet) -> bool:

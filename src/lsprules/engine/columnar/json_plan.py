@@ -29,16 +29,21 @@ from sqlglot import exp
 from lsprules.core.numbers import HUNDRED, exact
 from lsprules.core.periods import PER_YEAR, Period
 from lsprules.engine.columnar.derived import (
+    EARLIER,
     children,
     compiled,
     components,
     derived_specs,
-    earlier_calls,
     field_key,
     formula,
     is_field_key,
     part_formula,
+    periods_back,
     raw_components,
+    reads_back,
+    shifted,
+    shifted_key,
+    unshifted,
 )
 from lsprules.engine.columnar.exact import (
     Num,
@@ -126,11 +131,6 @@ def json_unsupported(rules: RuleSet) -> list[str]:
                                   "that many places)", setting.span if setting is not None else None))
         if spec.rag is not None and any(c.span is None for c in spec.rag.clauses):
             found.append(found_in(rules, spec, "a RAG clause without a line", spec.rag.span))
-        calls = earlier_calls(spec)
-        if calls:
-            named = ", ".join(dict.fromkeys(f"`{call.func}()`" for call in calls))
-            found.append(found_in(rules, spec, f"{named} in a derived value (the words for what an earlier period "
-                                  "leaves missing)", calls[0].span))
     return reasons(found) + ([THEMES] if rules.themes else [])
 
 
@@ -277,7 +277,10 @@ class _Json:
         """The new layers and the final select."""
         ctes: Layers = [("jraw", self._raw())]
         if self.derived:  # each derived value's components by area and period, from which its rows are made
+            # (made first: they name the components read some periods back, which jcomp then holds)
             derived = [self._derived(spec_id) for spec_id in self.derived]
+            if self._shifted():
+                ctes.append(("jread", self._read()))
             ctes += [("jcomp", self._components()),
                      ("jderived", exp.union(*derived, distinct=False) if len(derived) > 1 else derived[0])]
         ctes.append(("jobs", self._jobs()))
@@ -326,19 +329,42 @@ class _Json:
             column("present"))
         return exp.union(rows, derived, distinct=False)
 
+    def _shifted(self) -> bool:
+        """Whether a derived value reads a component some periods back (derived.shifted_key)."""
+        return any(unshifted(name)[1] for name in self.names)
+
+    def _read(self) -> exp.Query:
+        """The rows of the components, once for each number of periods back one is read, at the period that many
+        later (with `back`), as sql_plan's `read`."""
+        parts = [exp.select(column("area"), column("indicator"), column("period"),
+                            exp.Add(this=column("pidx"), expression=lit(back, self.t)).as_("pidx"),
+                            lit(back, self.t).as_("back"), column("v"), column("raw")).from_("jraw").where(
+            _member(keys)) for back, keys in reads_back(self.names)]
+        return exp.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+
     def _components(self) -> exp.Select:
         """Per area and period at which a component of a derived value has a row: each component's known value
-        (c0 the first name's) and its state (s0: NULL without a row, 0 known, 1 n/a, 2 suppressed)."""
-        select = exp.select(column("area"), column("period"), column("pidx"))
+        (c0 the first name's) and its state (s0: NULL without a row, 0 known, 1 n/a, 2 suppressed); one read some
+        periods back, from the row that many periods earlier (the period's label from the rows at it)."""
+        back_too = self._shifted()
+        select = exp.select(column("area"), column("pidx")) if back_too else \
+            exp.select(column("area"), column("period"), column("pidx"))
         state = (exp.Case().when(exp.Not(this=_null(column("v"))), exp.Literal.number(0))
                  .when(exp.EQ(this=exp.Lower(this=column("raw")), expression=_s("suppressed")), exp.Literal.number(2))
                  .else_(exp.Literal.number(1)))
         for k, name in enumerate(self.names):
-            this = exp.EQ(this=column("indicator"), expression=_s(name))
+            key, back = unshifted(name)
+            this: exp.Expression = exp.EQ(this=column("indicator"), expression=_s(key))
+            if back_too:
+                this = exp.and_(this, exp.EQ(this=column("back"), expression=lit(back, self.t)))
             select = select.select(exp.Max(this=exp.Case().when(this, column("v"))).as_(f"c{k}"),
                                    exp.Max(this=exp.Case().when(this.copy(), state.copy())).as_(f"s{k}"), copy=False)
-        return (select.from_("jraw").where(_member(self.names))
-                .group_by(column("area"), column("period"), column("pidx")))
+        if not back_too:
+            return (select.from_("jraw").where(_member(self.names))
+                    .group_by(column("area"), column("period"), column("pidx")))
+        now = exp.EQ(this=column("back"), expression=lit(0, self.t))
+        return select.select(exp.Max(this=exp.Case().when(now, column("period"))).as_("period"), copy=False).from_(
+            "jread").group_by(column("area"), column("pidx"))
 
     def _derived(self, spec_id: str) -> exp.Select:
         """A derived indicator's rows: one at every period at which a raw indicator or field it reads has a row (in
@@ -363,68 +389,132 @@ class _Json:
             select = select.select(w.as_("w"), copy=False)
         return select.from_("jcomp")
 
+    def _column(self, prefix: str, name: str) -> exp.Column:
+        """A column of jcomp: a component's known value (c) or state (s); one not held yet is added (a component
+        read some periods back, named as the derived rows are made)."""
+        if name not in self.names:
+            self.names.append(name)
+        return column(f"{prefix}{self.names.index(name)}")
+
     def _known(self, name: str) -> exp.Column:
-        return column(f"c{self.names.index(name)}")
+        return self._column("c", name)
 
     def _state(self, name: str) -> exp.Column:
-        return column(f"s{self.names.index(name)}")
+        return self._column("s", name)
 
-    def _present(self, spec_id: str) -> exp.Expression:
-        """Whether a derived indicator's series has the period of a row of jcomp (FALSE: it has none)."""
-        return exp.Paren(this=exp.or_(*(exp.Not(this=_null(self._state(name))) for name in self.reads[spec_id]))) \
-            if self.reads[spec_id] else exp.false()
+    def _present(self, spec_id: str, back: int = 0) -> exp.Expression:
+        """Whether a derived indicator's series has the period of a row of jcomp, or the one `back` periods before
+        it (FALSE: it has none)."""
+        return exp.Paren(this=exp.or_(*(exp.Not(this=_null(self._state(shifted_key(name, back))))
+                                        for name in self.reads[spec_id]))) if self.reads[spec_id] else exp.false()
 
-    def _gap(self, spec: IndicatorSpec, expr: nodes.Expr) -> exp.Expression | None:
-        """Why a derived value (a part of `spec`'s) is unknown at a row of jcomp, as _value_expr finds it: the first
-        component missing, or division by zero, left to right, as text (NULL: none is; None: it can be neither)."""
+    def _label(self, back: int) -> exp.Expression:
+        """The label of the period of a row of jcomp, or of the one `back` periods before it: a CASE over the
+        data's periods (a derived value's row is at one of them)."""
+        if not back:
+            return column("period")
+        node = exp.Case()
+        for period in sorted(self.o.periods or (), key=lambda p: p.index):
+            node = node.when(exp.EQ(this=column("pidx"), expression=lit(period.index, self.t)),
+                             _s(period.shift(-back).label))
+        return node if node.args.get("ifs") else exp.cast(exp.null(), "VARCHAR")
+
+    def _gap(self, spec: IndicatorSpec, expr: nodes.Expr, back: int = 0) -> exp.Expression | None:
+        """Why a derived value (a part of `spec`'s) is unknown at a row of jcomp (or `back` periods before it), as
+        _value_expr finds it: the first component missing, or division by zero, left to right, as text (NULL: none
+        is; None: it can be neither)."""
         if isinstance(expr, nodes.Name):
-            return self._field_missing(spec, expr.id) if expr.id in spec.fields else self._missing(expr.id)
-        found = [gap for gap in (self._gap(spec, child) for child in children(expr)) if gap is not None]
+            return self._field_missing(spec, expr.id, back) if expr.id in spec.fields else \
+                self._missing(expr.id, back)
+        if isinstance(expr, nodes.Call) and expr.func in EARLIER:
+            return self._earlier_gap(expr, back)
+        found = [gap for gap in (self._gap(spec, child, back) for child in children(expr)) if gap is not None]
         divisor = _divisor(expr)
         if divisor is not None:  # after both sides: the interpreter divides once it has both
-            zero = self._zero(spec, divisor)
+            zero = self._zero(spec, divisor, back)
             found += [zero] if zero is not None else []
-        if len(found) > 1:
-            return exp.Coalesce(this=found[0], expressions=found[1:])
-        return found[0] if found else None
+        return _first(found)
 
-    def _zero(self, spec: IndicatorSpec, divisor: nodes.Expr) -> exp.Expression | None:
-        """"division by zero" where the divisor, a part of `spec`'s value, is 0 at a row of jcomp (None: never)."""
+    def _zero(self, spec: IndicatorSpec, divisor: nodes.Expr, back: int = 0) -> exp.Expression | None:
+        """"division by zero" where the divisor, a part of `spec`'s value, is 0 at a row of jcomp (or `back`
+        periods before it; None: never)."""
         part = part_formula(self.rules, spec, divisor)
         if part is None:  # never known: its own gap comes first
             return None
-        value = compiled(part, self._known, lambda n: lit(n, self.t), self.c.unit)
-        return exp.Case().when(exp.EQ(this=exp.Paren(this=value.n), expression=lit(0, self.t)),
-                               _s("division by zero"))
+        return exp.Case().when(self._is_zero(part, back), _s("division by zero"))
 
-    def _field_missing(self, spec: IndicatorSpec, field: str) -> exp.Expression:
-        """Why `spec`'s field is missing at a row of jcomp, in AreaEvaluator._derived_at's words (NULL: it is not)."""
+    def _is_zero(self, part: nodes.Expr, back: int) -> exp.Expression:
+        """Whether a formula (of components, derived.formula's) is 0 at a row of jcomp, or `back` periods before."""
+        value = compiled(shifted(part, back), self._known, lambda n: lit(n, self.t), self.c.unit)
+        return exp.EQ(this=exp.Paren(this=value.n), expression=lit(0, self.t))
+
+    def _earlier_gap(self, call: nodes.Call, back: int) -> exp.Expression | None:
+        """Why change(), percent_change(), rolling_sum() or rolling_mean() of an indicator has no value (at a row of
+        jcomp, or `back` periods before it), in AreaEvaluator._offset's and _rolling's words."""
+        assert isinstance(call.args[0], nodes.Name)
+        name, count = call.args[0].id, periods_back(call)
+        if call.func in ("change", "percent_change"):
+            found = [self._value_at(name, back + count), self._value_at(name, back)]
+            named = self.rules.indicators[name]
+            value = formula(self.rules, named) if named.value is not None else nodes.Name(name)
+            if call.func == "percent_change" and value is not None:
+                found.append(exp.Case().when(self._is_zero(value, back + count),
+                                             _cat(f"no % change: {name} is 0 in ", self._label(back + count))))
+            return _first(found)
+        span = _cat(" (needed for ", self._label(back + count - 1), "\u2013", self._label(back), ")")
+        # || is NULL where the reason is (CONCAT is not): the span is written after a reason only.
+        return _first([exp.DPipe(this=self._value_at(name, back + k), expression=span.copy(), safe=True)
+                       for k in reversed(range(count))])
+
+    def _value_at(self, name: str, back: int) -> exp.Expression:
+        """Why an indicator has no value `back` periods before a row of jcomp (AreaEvaluator.value_at; NULL: it
+        has)."""
+        spec = self.rules.indicators[name]
+        absent = f"{name} has no value for "
+        if spec.value is None:
+            return self._row_missing(shifted_key(name, back), absent, f"{name} is ", self._label(back))
+        return self._derived_missing(name, _cat(absent, self._label(back)), "", back)
+
+    def _field_missing(self, spec: IndicatorSpec, field: str, back: int = 0) -> exp.Expression:
+        """Why `spec`'s field is missing at a row of jcomp (or `back` periods before it), in
+        AreaEvaluator._derived_at's words (NULL: it is not)."""
         words = f"field '{field}'"
-        return self._row_missing(field_key(spec.id, field), f"{words} has no value for ", f"{words} is ")
+        return self._row_missing(shifted_key(field_key(spec.id, field), back), f"{words} has no value for ",
+                                 f"{words} is ", self._label(back))
 
-    def _row_missing(self, name: str, absent: str, held: str) -> exp.Expression:
+    def _row_missing(self, name: str, absent: str, held: str, period: exp.Expression | None = None) -> exp.Expression:
         """Why the raw component or field `name` (a column of jcomp) is missing at a row: `absent` and the period
-        without a row of it, `held` and "n/a" or "suppressed for" the period with a row but no value (NULL: known)."""
-        state, period = self._state(name), column("period")
+        without a row of it, `held` and "n/a" or "suppressed for" the period with a row but no value (NULL: known).
+        `period`: the label of the period meant (the row's, when None)."""
+        state, period = self._state(name), column("period") if period is None else period
         return (exp.Case().when(_null(state), _cat(absent, period))
                 .when(exp.EQ(this=state.copy(), expression=exp.Literal.number(1)),
                       _cat(f"{held}n/a for ", period.copy()))
                 .when(exp.EQ(this=state.copy(), expression=exp.Literal.number(2)),
                       _cat(f"{held}suppressed for ", period.copy())))
 
-    def _missing(self, name: str) -> exp.Expression:
-        """Why the component `name` is missing at a row of jcomp, in AreaEvaluator._derived_at's words (NULL: it is
-        not): it has no row there, or its value (its own reason, after `component name: `) is missing."""
+    def _missing(self, name: str, back: int = 0) -> exp.Expression:
+        """Why the component `name` is missing at a row of jcomp (or `back` periods before it), in
+        AreaEvaluator._derived_at's words (NULL: it is not): it has no row there, or its value (its own reason,
+        after `component name: `) is missing."""
         spec = self.rules.indicators[name]
+        absent = f"component {name} has no value for "
         if spec.value is None:
-            return self._row_missing(name, f"component {name} has no value for ", f"component {name}: {name} is ")
-        absent = _cat(f"component {name} has no value for ", column("period"))
-        inner = self._gap(spec, spec.value.expr)
+            return self._row_missing(shifted_key(name, back), absent, f"component {name}: {name} is ",
+                                     self._label(back))
+        return self._derived_missing(name, _cat(absent, self._label(back)), f"component {name}: ", back)
+
+    def _derived_missing(self, name: str, absent: exp.Expression, before: str, back: int) -> exp.Expression:
+        """Why the derived indicator `name` has no value `back` periods before a row of jcomp: `absent` where its
+        series has no such period, else its own reason after `before`."""
+        spec = self.rules.indicators[name]
+        assert spec.value is not None
+        inner = self._gap(spec, spec.value.expr, back)
         if inner is None or not self.reads[name]:  # never a period of its own: never a value
             return absent
-        # || is NULL where the inner reason is (CONCAT is not): the inner reason is written once, not twice.
-        return exp.Case().when(exp.Not(this=self._present(name)), absent).else_(
-            exp.DPipe(this=_s(f"component {name}: "), expression=inner, safe=True))
+        if before:  # || is NULL where the inner reason is (CONCAT is not): the inner reason is written once
+            inner = exp.DPipe(this=_s(before), expression=inner, safe=True)
+        return exp.Case().when(exp.Not(this=self._present(name, back)), absent).else_(inner)
 
     def _jvals(self) -> exp.Select:
         unit = lit(self.c.unit, self.t)
@@ -746,6 +836,13 @@ def _places() -> exp.Expression:
     trimmed = exp.Trim(this=raw.copy(), expression=_s("0123456789"), position="TRAILING")
     after = exp.Sub(this=exp.Length(this=raw.copy()), expression=exp.Length(this=trimmed))
     return exp.Case().when(_null(column("v")), exp.null()).when(pointed, after).else_(exp.Literal.number(0))
+
+
+def _first(found: Sequence[exp.Expression]) -> exp.Expression | None:
+    """The first of these texts that is not NULL (None: there are none)."""
+    if len(found) > 1:
+        return exp.Coalesce(this=found[0], expressions=list(found[1:]))
+    return found[0] if found else None
 
 
 def _divisor(expr: nodes.Expr) -> nodes.Expr | None:

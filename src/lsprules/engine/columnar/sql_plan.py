@@ -30,6 +30,7 @@ from lsprules.engine.columnar.derived import (
     derived_specs,
     formula,
     off_scale,
+    reads_back,
     unshifted,
 )
 from lsprules.engine.columnar.exact import (
@@ -300,11 +301,10 @@ class _Compiler:
 
     def _read(self, names: Sequence[str]) -> exp.Query:
         """The rows of the components derived values read: once for each number of periods back one is read."""
-        by_back = _grouped({name: unshifted(name)[1] for name in names})
-        if set(by_back) == {0}:
+        backs = reads_back(names)
+        if len(backs) == 1 and backs[0][0] == 0:
             return self._known(names)
-        parts = [self._known(sorted({unshifted(name)[0] for name in keys}), back=back)
-                 for back, keys in sorted(by_back.items())]
+        parts = [self._known(keys, back=back) for back, keys in backs]
         return exp.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
 
     def _components(self, names: Sequence[str]) -> exp.Select:
