@@ -159,11 +159,9 @@ def _earlier(call: nodes.Call, value: nodes.Expr) -> nodes.Expr:
 
 def periods_back(call: nodes.Call) -> int:
     """How many periods back a function of earlier periods reads (for the rolling ones, how many periods it sums)."""
-    if len(call.args) < 2:
-        return 1
-    count = call.args[1]
-    assert isinstance(count, nodes.Quantity)  # the resolver allows only a whole number of periods here
-    return int(count.value)
+    from lsprules.engine.interpreter import _count_argument
+
+    return _count_argument(call)
 
 
 def shifted(expr: nodes.Expr, back: int) -> nodes.Expr:

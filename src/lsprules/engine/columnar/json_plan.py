@@ -13,7 +13,9 @@ A derived indicator's series is made from its raw components' (and fields') rows
 (`jcomp`): a point wherever one of them has a row, its value where every one is known and no divisor is 0, else why
 not in the interpreter's words (the first component or field missing, or a division by zero, in the order the
 value reads them, through the derived values it names). A value off the data's scale is written over its row's
-denominator (`w`).
+denominator (`w`). A value of earlier periods (`percent_change(x)`) reads its components some periods back too
+(`jread`, as sql_plan's `read`), and says why it has none as AreaEvaluator._offset and _rolling do, naming the
+period that many before.
 
 `json_unsupported` names what a rule set uses beyond the words expressed here (the run then falls back to the
 interpreter, like a construct the plan cannot compute).
@@ -413,8 +415,9 @@ class _Json:
         data's periods (a derived value's row is at one of them)."""
         if not back:
             return column("period")
+        assert self.o.periods is not None, "json_run gives the plan the data's periods"
         node = exp.Case()
-        for period in sorted(self.o.periods or (), key=lambda p: p.index):
+        for period in sorted(self.o.periods, key=lambda p: p.index):
             node = node.when(exp.EQ(this=column("pidx"), expression=lit(period.index, self.t)),
                              _s(period.shift(-back).label))
         return node if node.args.get("ifs") else exp.cast(exp.null(), "VARCHAR")
