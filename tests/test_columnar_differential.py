@@ -374,6 +374,9 @@ indicator three_years { polarity lower_is_better
 indicator of_a_division { polarity lower_is_better
  value = percent_change(rate, 2) + on_year
 }
+indicator last_year { polarity lower_is_better
+ value = previous(burglary)
+}
 """
 # Each area's burglaries by year (YEARS): a 0 before a change, negative ones, a year absent, missing values.
 EARLIER = {("A", "burglary"): ["10", "12", "0", "7", "8.5"], ("B", "burglary"): ["-4", "", "5", "na", "3"],
@@ -397,6 +400,10 @@ def test_values_of_earlier_periods_are_read_from_those_periods(tmp_path, engine)
     assert cells["A", "three_years"][4:6] == ["2007/08", "1356.25"]  # (0 + 7 + 8.5 - (7 + 8.5) / 4 / 2) x 100
     assert cells["A", "of_a_division"][4:6] == ["2005/06", "-200"]  # later ones divide by 2005/06's 0
     assert cells["C", "of_a_division"][4:6] == cells["D", "on_year"][4:6] == ["", ""]
+    # at the periods of burglary's rows, with a value or not: B's 2004/05 has none, yet reads 2003/04's -4
+    assert cells["B", "last_year"][4:8] == ["2006/07", "5", "2004/05", "-4"]  # 2007/08 reads the n/a 2006/07
+    assert cells["C", "last_year"][4:8] == ["2007/08", "4.25", "2005/06", "6"]  # the suppressed 2005/06 reads 6
+    assert cells["E", "last_year"][4:6] == ["2004/05", "-4"]  # and never past the series' last row
     if engine == "spark":
         return  # a Spark query takes seconds
     for period in ("2005/06", "2006/07"):
@@ -630,7 +637,7 @@ def test_long_sums_and_chains_of_derived_values(tmp_path):
     ("max(robbery / arson, 1)", "a value off the data's scale inside `max()` (a division, a product of two values "
                                 "or a number that is not whole) in a derived value"),
     ("mean(robbery, arson)", "the function `mean()` in a derived value"),
-    ("previous(robbery)", "the function `previous()` in a derived value"),
+    ("year_to_date(robbery)", "the function `year_to_date()` in a derived value"),
     ("robbery at 2003/04", "`robbery at 2003/04` in a derived value")])
 def test_what_a_derived_value_cannot_use_in_the_plan_is_named_where_it_is(tmp_path, value, words):
     rules = write(tmp_path, "r.rules", "indicator robbery { polarity lower_is_better }\n"
@@ -705,9 +712,9 @@ DERIVED = st.sampled_from([
     "fields a\nvalue = a * 2 - y",
     # values of earlier periods (the data's years are drawn with gaps)
     "value = percent_change(x)", "value = change(x, 2) - rolling_sum(y, 3)", "value = rolling_mean(x, 2) as percent",
-    "fields y\nvalue = y - change(y)"])
+    "fields y\nvalue = y - change(y)", "value = previous(x) - y", "value = previous(y, 2)"])
 # w's value, of z (and x): put in place, and read some periods back
-LATER = st.sampled_from(["z - x", "z - x", "percent_change(z)", "rolling_sum(z, 2) - change(z)"])
+LATER = st.sampled_from(["z - x", "z - x", "percent_change(z)", "rolling_sum(z, 2) - change(z)", "previous(z)"])
 
 
 @st.composite

@@ -247,4 +247,4 @@ def test_a_diff_of_values_of_earlier_periods_is_replayed_by_the_plan(tmp_path, e
     reference = rendered([str(old), str(new)], data, "interpreter")
     assert rendered([str(old), str(new)], data, engine) == reference
     # the targets of the three areas with a value; A's rise of 21.4 % turns green under a 25 % target
-    assert "3 of 30 assessments change (1 RAG, 3 targets" in reference[0]
+    assert "3 of 35 assessments change (1 RAG, 3 targets" in reference[0]

@@ -8,9 +8,9 @@ indicator named in another's value is put in place as its own expression. A deri
 where every component has one and no divisor is 0 (the interpreter's Gap otherwise): the plan needs only the known
 ones. A field of the indicator's own data (`fields numerator, denominator`) is a component too, read from the rows
 whose indicator is its key (field_key: what the plan's input makes of an indicator's rows with that `field`).
-`change()`, `percent_change()`, `rolling_sum()` and `rolling_mean()` are formulas of the components read some
-periods back as well (shifted_key: the plan reads each such row again, that many periods later). What else a value
-may use (`mean()`, `previous()`, a fixed period, a year to date, a comparator, `min()`/`max()` of a value off the
+`previous()`, `change()`, `percent_change()`, `rolling_sum()` and `rolling_mean()` are formulas of the components
+read some periods back as well (shifted_key: the plan reads each such row again, that many periods later). What
+else a value may use (`mean()`, a fixed period, a year to date, a comparator, `min()`/`max()` of a value off the
 scale) is named by `value_words`, and the interpreter runs.
 """
 
@@ -42,10 +42,14 @@ OFF_SCALE = "a division, a product of two values or a number that is not whole"
 ARITH = {"+": "Add", "-": "Sub", "*": "Mul"}
 FIELD_MARK = "."  # between an indicator and a field in a component's key: an indicator id never holds one
 # Functions of a value some periods earlier the plan computes, from each component read that many periods back
-# (shifted_key). previous(x) is not one: the interpreter's x at p may be missing, where the plan has no row.
-EARLIER = {"change", "percent_change", "rolling_sum", "rolling_mean"}
+# (shifted_key).
+EARLIER = {"previous", "change", "percent_change", "rolling_sum", "rolling_mean"}
 SHIFT_MARK = "@"  # between a component's key and how many periods back it is read: never in an id or a field
 RELATIVE = "relative change"  # (a - b) / |b| in a formula made by _earlier: no function of the language
+# A derived value reading only earlier periods (previous(x)) is known at the periods of its series alone (where one
+# of its raw components or fields has a row, with a value or not): the component `PRESENCE_MARK + id`, 0 there.
+PRESENCE_MARK = "#"  # an id never starts with one
+PRESENT = "present"  # the presence of a derived value's period in a formula made by _earlier: no language function
 
 
 def field_key(indicator: str, field: str) -> str:
@@ -67,6 +71,16 @@ def unshifted(key: str) -> tuple[str, int]:
     """A component's key without its shift (shifted_key), and how many periods back it is read."""
     name, mark, back = key.partition(SHIFT_MARK)
     return name, int(back) if mark else 0
+
+
+def presence_key(indicator: str) -> str:
+    """The key of the presence of a derived indicator's period (PRESENCE_MARK)."""
+    return f"{PRESENCE_MARK}{indicator}"
+
+
+def presence_of(key: str) -> str | None:
+    """The derived indicator whose presence a component's key (without its shift) is (None: it is not one)."""
+    return key[len(PRESENCE_MARK):] if key.startswith(PRESENCE_MARK) else None
 
 
 def reads_back(keys: Collection[str]) -> list[tuple[int, list[str]]]:
@@ -123,7 +137,7 @@ def _replaced(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr) -> nodes.Ex
         return nodes.Arith(expr.op, _replaced(rules, spec, expr.left), _replaced(rules, spec, expr.right))
     if isinstance(expr, nodes.Call):
         if expr.func in EARLIER:
-            return _earlier(expr, _named(rules, expr.args[0]))
+            return _earlier(expr, _named(rules, expr.args[0]), spec)
         args = tuple(_replaced(rules, spec, a) for a in expr.args)
         if expr.func == "share_of":  # A as a % of B, as the interpreter computes it
             return nodes.Arith("*", nodes.Arith("/", args[0], args[1]), nodes.Quantity(Decimal(100)))
@@ -143,11 +157,14 @@ def _named(rules: RuleSet, arg: nodes.Expr) -> nodes.Expr:
     return arg
 
 
-def _earlier(call: nodes.Call, value: nodes.Expr) -> nodes.Expr:
-    """change(), percent_change(), rolling_sum() and rolling_mean() of a value as formulas of its components at
-    the period and earlier ones, as AreaEvaluator._offset and _rolling compute them (a value some periods back is
-    known where every component is then: the interpreter's value_at of it)."""
+def _earlier(call: nodes.Call, value: nodes.Expr, owner: IndicatorSpec) -> nodes.Expr:
+    """previous(), change(), percent_change(), rolling_sum() and rolling_mean() of a value (in `owner`'s) as
+    formulas of its components at the period and earlier ones, as AreaEvaluator._offset and _rolling compute them
+    (a value some periods back is known where every component is then: the interpreter's value_at of it)."""
     count = periods_back(call)
+    if call.func == "previous":  # at a period of the owner's series only: it reads no component at the period
+        presence = nodes.Call(PRESENT, (nodes.Name(presence_key(owner.id)),))
+        return nodes.Arith("+", shifted(value, count), presence)
     if call.func in ("rolling_sum", "rolling_mean"):
         total = nodes.Call("sum", tuple(shifted(value, back) for back in range(count)))
         return total if call.func == "rolling_sum" else nodes.Arith("/", total, nodes.Quantity(Decimal(count)))
@@ -203,7 +220,7 @@ def oversized(rules: RuleSet) -> list[IndicatorSpec]:
                 return measured[expr.id]
         if isinstance(expr, nodes.Call) and expr.func in EARLIER:  # copies of the value named, some periods back
             size, depth = measure(expr.args[0])
-            copies = 3 if expr.func == "percent_change" else 2 if expr.func == "change" else periods_back(expr)
+            copies = {"previous": 1, "change": 2, "percent_change": 3}.get(expr.func) or periods_back(expr)
             return 1 + copies * size, 1 + math.ceil(math.log2(copies)) + depth
         parts = [measure(child, fields) for child in children(expr)]
         size = 1 + sum(p[0] for p in parts)
@@ -369,6 +386,8 @@ def compiled(expr: nodes.Expr, value_of: Callable[[str], exp.Expression],
         return _summed(args)
     if expr.func == RELATIVE:
         return _relative(args[0], args[1], number, unit)
+    if expr.func == PRESENT:  # 0 where the period is the owner's
+        return args[0]
     # Every component is known where the plan computes a value, so GREATEST and LEAST never meet a NULL (on
     # which dialects differ); their arguments hold no division (value_words), so all are at the one scale.
     node_type: type[exp.Expression] = getattr(exp, FUNCTIONS[expr.func])

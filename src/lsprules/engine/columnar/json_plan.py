@@ -41,6 +41,7 @@ from lsprules.engine.columnar.derived import (
     is_field_key,
     part_formula,
     periods_back,
+    presence_of,
     raw_components,
     reads_back,
     shifted,
@@ -391,17 +392,22 @@ class _Json:
             select = select.select(w.as_("w"), copy=False)
         return select.from_("jcomp")
 
-    def _column(self, prefix: str, name: str) -> exp.Column:
+    def _column(self, prefix: str, name: str) -> exp.Expression:
         """A column of jcomp: a component's known value (c) or state (s); one not held yet is added (a component
-        read some periods back, named as the derived rows are made)."""
+        read some periods back, named as the derived rows are made). The presence of a derived value's period
+        (derived.presence_key) is 0 for both where its series has the period, else NULL."""
+        key, back = unshifted(name)
+        owner = presence_of(key)
+        if owner is not None:
+            return exp.Case().when(self._present(owner, back), lit(0, self.t))
         if name not in self.names:
             self.names.append(name)
         return column(f"{prefix}{self.names.index(name)}")
 
-    def _known(self, name: str) -> exp.Column:
+    def _known(self, name: str) -> exp.Expression:
         return self._column("c", name)
 
-    def _state(self, name: str) -> exp.Column:
+    def _state(self, name: str) -> exp.Expression:
         return self._column("s", name)
 
     def _present(self, spec_id: str, back: int = 0) -> exp.Expression:
@@ -452,10 +458,12 @@ class _Json:
         return exp.EQ(this=exp.Paren(this=value.n), expression=lit(0, self.t))
 
     def _earlier_gap(self, call: nodes.Call, back: int) -> exp.Expression | None:
-        """Why change(), percent_change(), rolling_sum() or rolling_mean() of an indicator has no value (at a row of
-        jcomp, or `back` periods before it), in AreaEvaluator._offset's and _rolling's words."""
+        """Why a function of earlier periods (derived.EARLIER) of an indicator has no value (at a row of jcomp, or
+        `back` periods before it), in AreaEvaluator._offset's and _rolling's words."""
         assert isinstance(call.args[0], nodes.Name)
         name, count = call.args[0].id, periods_back(call)
+        if call.func == "previous":
+            return self._value_at(name, back + count)
         if call.func in ("change", "percent_change"):
             found = [self._value_at(name, back + count), self._value_at(name, back)]
             named = self.rules.indicators[name]

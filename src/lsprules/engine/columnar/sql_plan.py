@@ -30,6 +30,8 @@ from lsprules.engine.columnar.derived import (
     derived_specs,
     formula,
     off_scale,
+    presence_of,
+    raw_components,
     reads_back,
     unshifted,
 )
@@ -302,10 +304,29 @@ class _Compiler:
     def _read(self, names: Sequence[str]) -> exp.Query:
         """The rows of the components derived values read: once for each number of periods back one is read."""
         backs = reads_back(names)
-        if len(backs) == 1 and backs[0][0] == 0:
+        if len(backs) == 1 and backs[0][0] == 0 and not any(presence_of(key) for key in names):
             return self._known(names)
-        parts = [self._known(keys, back=back) for back, keys in backs]
+        parts = []
+        for back, keys in backs:
+            values = [key for key in keys if presence_of(key) is None]
+            parts += [self._known(values, back=back)] if values else []
+            parts += [self._presence(key, back) for key in keys if presence_of(key) is not None]
         return exp.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+
+    def _presence(self, key: str, back: int) -> exp.Select:
+        """The periods of a derived indicator's series (derived.presence_key), `back` periods later: a row `key`
+        with the value 0 wherever one of its raw components or fields has a row, with a value or not (in the
+        columns of _known's rows read back, in their order: the union takes them by place)."""
+        spec_id = presence_of(key)
+        assert spec_id is not None
+        listed: exp.Expression = exp.In(this=column("indicator"), expressions=[
+            exp.Literal.string(name) for name in raw_components(self.rules, self.rules.indicators[spec_id])])
+        if self.o.at is not None:
+            listed = exp.and_(listed, exp.LTE(this=column("pidx"), expression=lit(self.o.at.index, self.int_type)))
+        return exp.select(column("area"), exp.Literal.string(key).as_("indicator"), column("period"),
+                          exp.Add(this=column("pidx"), expression=lit(back, self.int_type)).as_("pidx"),
+                          lit(0, self.int_type).as_("v"), lit(back, self.int_type).as_("back")).from_("obs").where(
+            listed)
 
     def _components(self, names: Sequence[str]) -> exp.Select:
         """Per area and period, each component's known value in its own column (c0 the first name's); one read
