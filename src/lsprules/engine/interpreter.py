@@ -30,6 +30,7 @@ from lsprules.lang.resolve import (
     RuleSet,
     TargetSpec,
     ThemeSpec,
+    count_argument,
     tests_data,
 )
 
@@ -396,7 +397,7 @@ class AreaEvaluator:
             return self.value_at(node.indicator, fixed)
         name = _name_argument(node.args[0])
         if node.func in OFFSET_FUNCTIONS:
-            return self._offset(node.func, name, _count_argument(node), p)
+            return self._offset(node.func, name, count_argument(node), p)
         if node.func in COMPARATOR_FUNCTIONS:
             own, other = self.value_at(name, p), self.comparator_value(name, _name_argument(node.args[1]), p)
             if isinstance(own, Gap) or isinstance(other, Gap):
@@ -679,15 +680,6 @@ def _name_argument(arg: nodes.Expr) -> str:
     """The indicator or comparator a series function's argument names (the resolver allows nothing else)."""
     assert isinstance(arg, nodes.Name)
     return arg.id
-
-
-def _count_argument(node: nodes.Call) -> int:
-    """How many periods back an offset function looks: its second argument, else 1."""
-    if len(node.args) < 2:
-        return 1
-    count = node.args[1]
-    assert isinstance(count, nodes.Quantity)  # the resolver allows only a whole number of periods here
-    return int(count.value)
 
 
 def _arith(op: str, left: Fraction, right: Fraction) -> Fraction | Gap:

@@ -873,3 +873,13 @@ def _find_cycle(start: str, deps: dict[str, set[str]], state: dict[str, int]) ->
             path.append(child)
             stack.append((child, iter(sorted(deps[child]))))
     return None
+
+
+def count_argument(node: nodes.Call) -> int:
+    """How many periods back an offset function looks (for a rolling one, how many periods it takes): its second
+    argument, else 1."""
+    if len(node.args) < 2:
+        return 1
+    count = node.args[1]
+    assert isinstance(count, nodes.Quantity)  # the resolver allows only a whole number of periods here
+    return int(count.value)

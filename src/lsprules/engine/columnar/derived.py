@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from lsprules.core.source import Span
 from lsprules.lang import nodes
 from lsprules.lang.printer import format_expr
-from lsprules.lang.resolve import IndicatorSpec, RuleSet, walk
+from lsprules.lang.resolve import IndicatorSpec, RuleSet, count_argument, walk
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -161,7 +161,7 @@ def _earlier(call: nodes.Call, value: nodes.Expr, owner: IndicatorSpec) -> nodes
     """previous(), change(), percent_change(), rolling_sum() and rolling_mean() of a value (in `owner`'s) as
     formulas of its components at the period and earlier ones, as AreaEvaluator._offset and _rolling compute them
     (a value some periods back is known where every component is then: the interpreter's value_at of it)."""
-    count = periods_back(call)
+    count = count_argument(call)
     if call.func == "previous":  # at a period of the owner's series only: it reads no component at the period
         presence = nodes.Call(PRESENT, (nodes.Name(presence_key(owner.id)),))
         return nodes.Arith("+", shifted(value, count), presence)
@@ -172,13 +172,6 @@ def _earlier(call: nodes.Call, value: nodes.Expr, owner: IndicatorSpec) -> nodes
     if call.func == "change":
         return nodes.Arith("-", value, before)
     return nodes.Arith("*", nodes.Call(RELATIVE, (value, before)), nodes.Quantity(Decimal(100)))
-
-
-def periods_back(call: nodes.Call) -> int:
-    """How many periods back a function of earlier periods reads (for the rolling ones, how many periods it sums)."""
-    from lsprules.engine.interpreter import _count_argument
-
-    return _count_argument(call)
 
 
 def shifted(expr: nodes.Expr, back: int) -> nodes.Expr:
@@ -220,7 +213,7 @@ def oversized(rules: RuleSet) -> list[IndicatorSpec]:
                 return measured[expr.id]
         if isinstance(expr, nodes.Call) and expr.func in EARLIER:  # copies of the value named, some periods back
             size, depth = measure(expr.args[0])
-            copies = {"previous": 1, "change": 2, "percent_change": 3}.get(expr.func) or periods_back(expr)
+            copies = {"previous": 1, "change": 2, "percent_change": 3}.get(expr.func) or count_argument(expr)
             return 1 + copies * size, 1 + math.ceil(math.log2(copies)) + depth
         parts = [measure(child, fields) for child in children(expr)]
         size = 1 + sum(p[0] for p in parts)

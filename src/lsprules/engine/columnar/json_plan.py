@@ -40,7 +40,6 @@ from lsprules.engine.columnar.derived import (
     formula,
     is_field_key,
     part_formula,
-    periods_back,
     presence_of,
     raw_components,
     reads_back,
@@ -80,7 +79,7 @@ from lsprules.engine.interpreter import (
     annual_words,
 )
 from lsprules.lang import nodes
-from lsprules.lang.resolve import IndicatorSpec, RuleSet, tests_data
+from lsprules.lang.resolve import IndicatorSpec, RuleSet, count_argument, tests_data
 
 MARK = "\x01"
 ITEM = "\n" + " " * 8  # where a list item of an assessment starts (json.dumps at indent 2, three levels deep)
@@ -461,7 +460,7 @@ class _Json:
         """Why a function of earlier periods (derived.EARLIER) of an indicator has no value (at a row of jcomp, or
         `back` periods before it), in AreaEvaluator._offset's and _rolling's words."""
         assert isinstance(call.args[0], nodes.Name)
-        name, count = call.args[0].id, periods_back(call)
+        name, count = call.args[0].id, count_argument(call)
         if call.func == "previous":
             return self._value_at(name, back + count)
         if call.func in ("change", "percent_change"):
