@@ -347,26 +347,18 @@ class _Json:
     def _components(self) -> exp.Select:
         """Per area and period at which a component of a derived value has a row: each component's known value
         (c0 the first name's) and its state (s0: NULL without a row, 0 known, 1 n/a, 2 suppressed); one read some
-        periods back, from the row that many periods earlier (the period's label from the rows at it)."""
-        back_too = self._shifted()
-        select = exp.select(column("area"), column("pidx")) if back_too else \
-            exp.select(column("area"), column("period"), column("pidx"))
+        periods back, from the row that many periods earlier."""
         state = (exp.Case().when(exp.Not(this=_null(column("v"))), exp.Literal.number(0))
                  .when(exp.EQ(this=exp.Lower(this=column("raw")), expression=_s("suppressed")), exp.Literal.number(2))
                  .else_(exp.Literal.number(1)))
-        for k, name in enumerate(self.names):
-            key, back = unshifted(name)
-            this: exp.Expression = exp.EQ(this=column("indicator"), expression=_s(key))
-            if back_too:
-                this = exp.and_(this, exp.EQ(this=column("back"), expression=lit(back, self.t)))
-            select = select.select(exp.Max(this=exp.Case().when(this, column("v"))).as_(f"c{k}"),
-                                   exp.Max(this=exp.Case().when(this.copy(), state.copy())).as_(f"s{k}"), copy=False)
-        if not back_too:
-            return (select.from_("jraw").where(_member(self.names))
-                    .group_by(column("area"), column("period"), column("pidx")))
-        now = exp.EQ(this=column("back"), expression=lit(0, self.t))
-        return select.select(exp.Max(this=exp.Case().when(now, column("period"))).as_("period"), copy=False).from_(
-            "jread").group_by(column("area"), column("pidx"))
+
+        def cells(k: int, this: exp.Expression) -> list[exp.Expression]:
+            return [exp.Max(this=exp.Case().when(this, column("v"))).as_(f"c{k}"),
+                    exp.Max(this=exp.Case().when(this.copy(), state.copy())).as_(f"s{k}")]
+
+        if self._shifted():
+            return self.c.by_area_and_period(self.names, "jread", cells)
+        return self.c.by_area_and_period(self.names, "jraw", cells, _member(self.names))
 
     def _derived(self, spec_id: str) -> exp.Select:
         """A derived indicator's rows: one at every period at which a raw indicator or field it reads has a row (in

@@ -329,23 +329,34 @@ class _Compiler:
             listed)
 
     def _components(self, names: Sequence[str]) -> exp.Select:
-        """Per area and period, each component's known value in its own column (c0 the first name's); one read
-        some periods back (derived.shifted_key) from the row that many periods earlier."""
-        shifted = any(unshifted(name)[1] for name in names)
-        select = exp.select(column("area"), column("pidx")) if shifted else \
+        """Per area and period, each component's known value in its own column (c0 the first name's)."""
+        return self.by_area_and_period(names, "read", lambda k, this: [
+            exp.Max(this=exp.Case().when(this, column("v"))).as_(f"c{k}")])
+
+    def by_area_and_period(self, names: Sequence[str], source: str,
+                           cells: Callable[[int, exp.Expression], list[exp.Expression]],
+                           where: exp.Expression | None = None) -> exp.Select:
+        """The rows of `source` (of `where`) grouped by area and period, with the `cells(k, this)` of each component
+        (the k-th name; `this`: whether a row is that component's); one read some periods back (derived.shifted_key)
+        from the rows read back (column `back`), the period's label from the rows at it."""
+        back_too = any(unshifted(name)[1] for name in names)
+        select = exp.select(column("area"), column("pidx")) if back_too else \
             exp.select(column("area"), column("period"), column("pidx"))
         for k, name in enumerate(names):
             key, back = unshifted(name)
             this: exp.Expression = exp.EQ(this=column("indicator"), expression=exp.Literal.string(key))
-            if shifted:
+            if back_too:
                 this = exp.and_(this, exp.EQ(this=column("back"), expression=lit(back, self.int_type)))
-            select = select.select(exp.Max(this=exp.Case().when(this, column("v"))).as_(f"c{k}"))
-        if not shifted:
-            return select.from_("read").group_by(column("area"), column("period"), column("pidx"))
-        # The period's label from the rows read at it: every formula reads a component there (derived._earlier).
+            select = select.select(*cells(k, this), copy=False)
+        select = select.from_(source, copy=False)
+        if where is not None:
+            select = select.where(where, copy=False)
+        if not back_too:
+            return select.group_by(column("area"), column("period"), column("pidx"), copy=False)
+        # Every formula reads a component at the period itself (derived._earlier): its rows give the label.
         now = exp.EQ(this=column("back"), expression=lit(0, self.int_type))
-        return select.select(exp.Max(this=exp.Case().when(now, column("period"))).as_("period")).from_(
-            "read").group_by(column("area"), column("pidx"))
+        return select.select(exp.Max(this=exp.Case().when(now, column("period"))).as_("period"), copy=False).group_by(
+            column("area"), column("pidx"), copy=False)
 
     def _derived(self, spec_id: str, expr: nodes.Expr, names: Sequence[str]) -> exp.Select:
         """One derived indicator's values: its formula where every component it reads is known (NULL elsewhere)."""
