@@ -364,6 +364,10 @@ def test_a_file_that_cannot_be_written_leaves_the_run_to_the_interpreter(tmp_pat
     data = national_json(tmp_path)
     expected = evaluate_job(NATIONAL_RULES, data, output_format="json", engine="interpreter").text
     handed(monkeypatch)
+    # A temporary folder of this test's own, so another test running beside it cannot leave a file in it.
+    temporary = tmp_path / "temporary"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
 
     def full(dataset: Dataset, path: Path) -> None:
         path.write_text("area,indicator")
@@ -376,7 +380,7 @@ def test_a_file_that_cannot_be_written_leaves_the_run_to_the_interpreter(tmp_pat
         "space left on device); the reference interpreter ran",)
     auto = evaluate_job(NATIONAL_RULES, data, output_format="json")
     assert auto.text == expected and auto.notes == ()
-    assert not list(Path(tempfile.gettempdir()).glob("lsprules-*/observations.csv"))
+    assert not list(temporary.glob("lsprules-*/observations.csv"))
 
 
 def test_sigterm_or_sighup_during_the_run_removes_the_file(tmp_path):

@@ -6,7 +6,7 @@ import re
 import pytest
 from rich.cells import cell_len
 
-from test_cli_evaluate import check_golden, run
+from test_cli_evaluate import ROOT, check_golden, run
 
 EXAMPLES = {"crime": ("rules/crime.rules", "datasets/redcar-cleveland-2007.yaml"),
             "districts": ("rules/districts.rules", "datasets/districts-2006-07.csv")}
@@ -34,7 +34,7 @@ def test_no_title_word_is_cut(columns):
 
     text = table("crime", columns)
     words = set(re.findall(r"\S+", text))
-    for spec in load_rules(EXAMPLES["crime"][0]).indicators.values():
+    for spec in load_rules(ROOT / EXAMPLES["crime"][0]).indicators.values():
         for word in spec.title.split():
             assert word in words, f"{word!r} of {spec.title!r} is cut at {columns} columns"
 
