@@ -22,7 +22,7 @@ from lsprules.core.files import Terminated
 from lsprules.core.periods import Period, PeriodKind
 from lsprules.core.visible import visible
 from lsprules.data.load import load_any
-from lsprules.data.model import Area, Dataset, Missing, Reported, Series
+from lsprules.data.model import DATA_LEVELS, Area, Dataset, Missing, Reported, Series
 from lsprules.engine.columnar import dataset_input
 from lsprules.engine.columnar.dataset_input import not_plain, observation_count, observations_file, write_observations
 from lsprules.engine.columnar.input_checks import Fallback
@@ -73,9 +73,10 @@ def handed(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
 
 def observations(dataset: Dataset) -> list[tuple[str, list[tuple[str, list[tuple[Period, object]]]]]]:
-    """Every area's series and values by period, in the dataset's order of areas and series."""
+    """Every area's series, values, fields and levels by period, in the dataset's order of areas and series."""
     return [(area.name, [(s.indicator, sorted(s.values.items()),
-                          sorted((name, sorted(points.items())) for name, points in s.fields.items()))
+                          sorted((name, sorted(points.items())) for name, points in s.fields.items()),
+                          sorted((name, sorted(given.items())) for name, given in s.levels.items()))
                          for s in area.series.values()])
             for area in dataset.areas]
 
@@ -105,7 +106,7 @@ kinds = st.sampled_from([PeriodKind.FINANCIAL_YEAR, PeriodKind.CALENDAR_YEAR, Pe
 
 @st.composite
 def plain_datasets(draw: st.DrawFn) -> Dataset:
-    """A dataset of values only, as any reader could give it."""
+    """A dataset of values, fields and reference levels, as any reader could give it."""
     kind = draw(kinds)
     area_names = draw(st.lists(names, min_size=1, max_size=4, unique=True))
     areas = []
@@ -116,9 +117,13 @@ def plain_datasets(draw: st.DrawFn) -> Dataset:
             indexes = draw(st.lists(st.integers(8000, 8040), min_size=1, max_size=4, unique=True))
             fields = draw(st.dictionaries(st.sampled_from(["numerator", "denominator", "count"]), st.lists(
                 st.integers(8000, 8040), min_size=1, max_size=3, unique=True), max_size=2))  # now and then fields
+            levels = draw(st.dictionaries(st.sampled_from(DATA_LEVELS), st.lists(
+                st.integers(8000, 8040), min_size=1, max_size=2, unique=True), max_size=2))  # now and then levels
             series[indicator] = Series(indicator, {Period(kind, i): draw(values) for i in indexes},
                                        fields={name: {Period(kind, i): draw(values) for i in at}
-                                               for name, at in fields.items()})
+                                               for name, at in fields.items()},
+                                       levels={name: {Period(kind, i): draw(numbers) for i in at}
+                                               for name, at in levels.items()})
         areas.append(Area(name, series))
     return Dataset("made.yaml", tuple(areas), kind)
 
@@ -142,6 +147,7 @@ def test_any_plain_dataset_reads_back_as_the_same_observations(tmp_path, dataset
     ({"notes": ("revised",)}, "notes"),
     ({"source": "ONS"}, "a source"),
     ({"values": {}}, "a series without values"),
+    ({"stated": {"target": {Period(PeriodKind.CALENDAR_YEAR, 2007): Decimal(1)}}}, "stated numbers"),
     ({"values": {Period(PeriodKind.CALENDAR_YEAR, 2007): Decimal("1E+3")}}, "a number written with a positive"),
 ])
 def test_what_the_plan_does_not_read_is_named(change, reason):
@@ -269,6 +275,39 @@ def test_a_dataset_with_fields_through_the_plan(tmp_path, monkeypatch, engine):
     assert written.text == expected["json"] and written.notes == ()
     # the words of a missing field and of a division by a field that is 0, as the interpreter says them
     assert "field 'crimes' is suppressed for 2006/07" in written.text and "division by zero" in written.text
+
+
+LEVELS_YAML = """title: Reward targets
+period_kind: financial_year
+areas:
+  Northtown:
+    indicators:
+      domestic_burglary:
+        values: {2004/05: 1200, 2007/08: 1010}
+        levels:
+          target: {2007/08: 960}
+          trigger: {2007/08: 1056}
+      vehicle_crime:
+        values: {2004/05: 2400, 2007/08: 2150}
+        levels:
+          target: {2007/08: 2000, 2008/09: 1900}
+  Southby:
+    indicators:
+      adult_learners:
+        values: {2006/07: 300, 2007/08: 380}
+        levels:
+          trigger: {2007/08: 372}
+"""
+
+
+@by_engine
+def test_a_dataset_with_levels_through_the_plan(tmp_path, monkeypatch, engine):
+    rules, data = ROOT / "rules" / "lpsa.rules", write(tmp_path, "d.yaml", LEVELS_YAML)
+    expected = evaluate_job(rules, data, output_format="csv", engine="interpreter").text
+    files = handed(monkeypatch)
+    ran = evaluate_job(rules, data, output_format="csv", engine=engine)
+    assert ran.text == expected and ran.notes == () and files
+    assert ",2150,2004/05,2400,-250,-10.416667,up,2000,2000,na," in ran.text  # no trigger: no rating
 
 
 # --- what stays with the interpreter ----------------------------------------------------------------------------

@@ -77,20 +77,19 @@ def test_every_reason_for_a_bundled_rule_file_is_in_the_rule_files_words(rules):
 
 def test_a_profile_several_indicators_use_is_named_once_per_place():
     rules = ROOT / "rules" / "lpsa.rules"
-    assert unsupported(load_rules(rules)) == [
+    assert unsupported(load_rules(rules)) == []  # the CSV plan reads levels and targets from the data
+    assert json_unsupported(load_rules(rules)) == [
         f"profile reward_count: `target from data` ({rules}:9)",
         f"profile reward_count: `reaches` in a RAG condition ({rules}:15)",
         f"profile reward_count: the reference level `trigger` in a RAG condition ({rules}:15)"]
-    assert sql_messages(rules) == [
-        "9: the SQL plan cannot express this yet: profile reward_count: `target from data`",
-        "15: the SQL plan cannot express this yet: profile reward_count: `reaches` in a RAG condition",
-        "15: the SQL plan cannot express this yet: profile reward_count: the reference level `trigger` in a RAG "
-        "condition"]
+    assert sql_messages(rules) == [  # the query's table has no `level` column
+        "9: the SQL plan cannot express this yet: profile reward_count: `target from data`"]
 
 
-@pytest.mark.parametrize("output_format", ["csv", "json", "markdown"])
+@pytest.mark.parametrize("output_format", ["json", "markdown"])
 def test_the_fall_back_note_names_the_constructs_as_written(output_format):
     rules, data = ROOT / "rules" / "lpsa.rules", ROOT / "datasets" / "lpsa-2008.csv"
+    assert evaluate_job(rules, data, output_format="csv", engine="duckdb").notes == ()  # it ran
     asked = evaluate_job(rules, data, output_format=output_format, engine="duckdb")
     (note,) = asked.notes
     assert note.startswith("the duckdb engine did not run: the plan cannot ")
@@ -161,7 +160,7 @@ def test_a_rule_file_using_every_construct_the_plan_cannot_express(tmp_path):
     expected = [
         "comparator family: a comparator, for `x at c`, `gap()` and `ratio()` (FILE:1)",
         "profile shared: `target from data` (FILE:5)",
-        "profile shared: reference levels (`levels { ... }`) (FILE:7)",
+        "profile shared: reference levels (`levels { ... }`) (FILE:6)",
         "profile shared: `reaches` in a RAG condition (FILE:11, 14)",
         "profile shared: the reference level `stretch` in a RAG condition (FILE:11)",
         "profile shared: a margin from the trigger level (`more than 10 % better than trigger`) in a RAG condition "
@@ -176,12 +175,12 @@ def test_a_rule_file_using_every_construct_the_plan_cannot_express(tmp_path):
         "indicator d: `c at family` in a derived value (FILE:39)",
         "indicator d: `compare recent trend at 95 %` (FILE:41)"]
     assert json_unsupported(load_rules(rules)) == [reason.replace("FILE", str(rules)) for reason in expected]
+    levels = ("target from data", "levels {", "reaches", "level", "trigger")  # the CSV plan's, not yet the JSON's
     assert unsupported(load_rules(rules)) == [reason.replace("FILE", str(rules)) for reason in expected
-                                              if "decimals" not in reason]
+                                              if "decimals" not in reason and not any(w in reason for w in levels)]
     found = unsupported_at(load_rules(rules))
-    assert len(found) == len(set(found)) == 15  # once per place: a and b share the profile's
-    assert sql_messages(rules)[3] == "11: the SQL plan cannot express this yet: profile shared: `reaches` in a RAG " \
-        "condition"
+    assert len(found) == len(set(found)) == 8  # once per place: a and b share the profile's
+    assert sql_messages(rules)[1] == "5: the SQL plan cannot express this yet: profile shared: `target from data`"
     assert [message for message in sql_messages(rules) if leaks(message)] == []
 
 
@@ -191,10 +190,7 @@ Q = nodes.Quantity(Decimal(5))
 SAMPLES: dict[type, nodes.Expr] = {
     nodes.Name: nodes.Name("robbery"), nodes.Call: nodes.Call("share", (nodes.Name("robbery"),)),
     nodes.RagIs: nodes.RagIs("green"), nodes.AtComparator: nodes.AtComparator("robbery", "family"),
-    nodes.AtPeriod: nodes.AtPeriod("robbery", "2003/04"), nodes.LevelRef: nodes.LevelRef("floor"),
-    nodes.Reaches: nodes.Reaches(nodes.Ref("value"), nodes.LevelRef("floor")),
-    nodes.Significance: nodes.Significance("different", Q),
-    nodes.Margin: nodes.Margin("short", "at least", Q, "ceiling"),
+    nodes.AtPeriod: nodes.AtPeriod("robbery", "2003/04"), nodes.Significance: nodes.Significance("different", Q),
     nodes.Arith: nodes.Arith("/", nodes.Ref("value"), Q),
 }
 

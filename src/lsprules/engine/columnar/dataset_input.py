@@ -2,10 +2,11 @@
 
 The plan reads a long-form CSV (or Parquet) file itself. A dataset another reader loaded (YAML, JSON, an .xlsx
 workbook, a Parquet file for polars, several files merged, periods read with --years) reaches it as the CSV file of
-its observations, written to a temporary folder that lives as long as the run, when the dataset is plain: values
-and fields (numerators, counts: rows naming them in a `field` column) only, each number written as text the CSV
-reader reads back as the same decimal, every area and series with a value or a field. Anything the plan would not
-read the same way (printed judgements and theme ratings, method breaks, levels, stated numbers, a series' notes or
+its observations, written to a temporary folder that lives as long as the run, when the dataset is plain: values,
+fields (numerators, counts: rows naming them in a `field` column) and reference levels (rows naming them in a
+`level` column) only, each number written as text the CSV reader reads back as the same decimal, every area and
+series with a value, a field or a level. Anything the plan would not
+read the same way (printed judgements and theme ratings, method breaks, stated numbers, a series' notes or
 source, a number with a positive exponent, a name with a comma, quote, control character or spaces around it) is a
 Fallback: the reference interpreter assesses the dataset as loaded, and
 so it is when the file cannot be written. The engines check the written file as they check any other
@@ -24,11 +25,8 @@ from pathlib import Path
 from lsprules.core.files import terminate_cleanly
 from lsprules.core.visible import visible
 from lsprules.data.model import Area, Dataset, Series, Value
-from lsprules.data.readers.long_form import REQUIRED
-from lsprules.engine.columnar.input_checks import FIELD, Fallback
+from lsprules.engine.columnar.input_checks import FIELD, LEVEL, Fallback
 
-HEADER = ",".join(REQUIRED) + "\n"
-FIELDS_HEADER = ",".join(("area", "indicator", FIELD, "period", "value")) + "\n"  # when a series has fields
 NAME = "observations.csv"  # the file's name in its temporary folder
 _UNWRITTEN = (",", '"', "\n", "\r")  # a name holding one of these would be quoted in a CSV file
 
@@ -64,13 +62,14 @@ def _series_problem(series: Series) -> str | None:
     held = [what for what, there in (
         ("judgements a source printed", reported.arrow or reported.rag or reported.value),
         ("method breaks", series.method_breaks),
-        ("reference levels", series.levels), ("stated numbers", series.stated), ("notes", series.notes),
+        ("stated numbers", series.stated), ("notes", series.notes),
         ("a source", series.source)) if there]
     if held:
         return held[0]
-    if not series.values and not any(series.fields.values()):
+    if not series.values and not any(series.fields.values()) and not any(series.levels.values()):
         return "a series without values"
-    values = [*series.values.values(), *(v for field in series.fields.values() for v in field.values())]
+    values = [*series.values.values(), *(v for field in series.fields.values() for v in field.values()),
+              *(v for level in series.levels.values() for v in level.values())]
     if any(isinstance(v, Decimal) and int(v.as_tuple().exponent) > 0 for v in values):
         return "a number written with a positive exponent (such as 1E+3)"
     named = [_name_problem(field, "a field") if field else "a field without a name" for field in series.fields]
@@ -86,20 +85,27 @@ def _name_problem(name: str, what: str) -> str | None:
 
 def write_observations(dataset: Dataset, path: Path) -> None:
     """The dataset's observations as long-form CSV, in its order of areas, series and values (then each series'
-    fields, as rows naming them in a `field` column, when any series has one): the CSV reader reads them back as
-    the same areas, series, values and fields (a number in positional notation, which gives back its digits
-    and exponent, 1E-7 as 0.0000001; a missing value as the word for why it is missing)."""
-    fields = any(series.fields for area in dataset.areas for series in area.series.values())
-    own = "," if fields else ""  # the empty field cell of a row holding the indicator's own value
+    fields, as rows naming them in a `field` column, and its reference levels, as rows naming them in a `level`
+    column, when any series has one): the CSV reader reads them back as the same areas, series, values, fields
+    and levels (a number in positional notation, which gives back its digits and exponent, 1E-7 as 0.0000001; a
+    missing value as the word for why it is missing)."""
+    series_of = [(area, series) for area in dataset.areas for series in area.series.values()]
+    fields = any(series.fields for _, series in series_of)
+    levels = any(series.levels for _, series in series_of)
+    own = "," if fields else ""  # the empty field cell of a row holding the indicator's own value or a level
+    plain = "," if levels else ""  # the empty level cell of a row holding a value or a field
     with path.open("w", encoding="utf-8", newline="") as out:
-        out.write(FIELDS_HEADER if fields else HEADER)
-        for area in dataset.areas:
-            for series in area.series.values():
-                start = f"{area.name},{series.indicator},"
-                out.writelines(f"{start}{own}{period.label},{_cell(value)}\n"
-                               for period, value in series.values.items())
-                for name, points in series.fields.items():
-                    out.writelines(f"{start}{name},{period.label},{_cell(value)}\n" for period, value in points.items())
+        out.write(",".join(("area", "indicator", *((FIELD,) if fields else ()), "period", "value",
+                            *((LEVEL,) if levels else ()))) + "\n")
+        for area, series in series_of:
+            start = f"{area.name},{series.indicator},"
+            out.writelines(f"{start}{own}{period.label},{_cell(value)}{plain}\n"
+                           for period, value in series.values.items())
+            for name, points in series.fields.items():
+                out.writelines(f"{start}{name},{period.label},{_cell(value)}{plain}\n"
+                               for period, value in points.items())
+            for name, given in series.levels.items():
+                out.writelines(f"{start}{own}{period.label},{_cell(value)},{name}\n" for period, value in given.items())
 
 
 def _cell(value: Value) -> str:

@@ -41,6 +41,9 @@ FUNCTIONS = {"sum": "Add", "min": "Least", "max": "Greatest"}  # sum() folds int
 OFF_SCALE = "a division, a product of two values or a number that is not whole"
 ARITH = {"+": "Add", "-": "Sub", "*": "Mul"}
 FIELD_MARK = "."  # between an indicator and a field in a component's key: an indicator id never holds one
+# Between an indicator and a reference level in the key of a row giving that level (a CSV `level` cell): the rows
+# of the plan's input giving an area's `target` or `trigger` for a period, read beside its values (level_key).
+LEVEL_MARK = "^"
 # Functions of a value some periods earlier the plan computes, from each component read that many periods back
 # (shifted_key).
 EARLIER = {"previous", "change", "percent_change", "rolling_sum", "rolling_mean"}
@@ -55,6 +58,11 @@ PRESENT = "present"  # the presence of a derived value's period in a formula mad
 def field_key(indicator: str, field: str) -> str:
     """The key of an indicator's field among the plan's indicators (its rows' indicator, the plan's input)."""
     return f"{indicator}{FIELD_MARK}{field}"
+
+
+def level_key(indicator: str, level: str) -> str:
+    """The key of the rows giving an indicator's reference level (or target) among the plan's indicators."""
+    return f"{indicator}{LEVEL_MARK}{level}"
 
 
 def is_field_key(name: str) -> bool:

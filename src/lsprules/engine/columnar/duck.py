@@ -21,15 +21,14 @@ from typing import TYPE_CHECKING, TypeVar
 from lsprules.core.csv_cells import COLUMNS
 from lsprules.core.interrupts import raise_if_pressed, unless_interrupted
 from lsprules.engine.columnar.input_checks import (
-    FIELD,
-    FIELD_KEY_SQL,
     MISSING_PATTERN,
     NUMBER_PATTERN,
-    UNMARKED_SQL,
     Checked,
     Fallback,
     checked,
     header_columns,
+    key_sql,
+    level_keys,
     read_as_pattern,
     requested,
 )
@@ -97,7 +96,7 @@ def _started(connection: duckdb.DuckDBPyConnection, rules: RuleSet, path: Path, 
         from lsprules.engine.columnar.sql_plan import PlanOptions, compile_plan, csv_lines
 
         options = PlanOptions("duckdb", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
-                              tuple(found.periods.values()), columns=columns)
+                              tuple(found.periods.values()), columns=columns, levels=level_keys(found))
         result = connection.execute(csv_lines(compile_plan(rules, options)).sql(dialect="duckdb"))
         first = result.fetchmany(BATCH_ROWS)
         raise_if_pressed()
@@ -145,8 +144,8 @@ def load_checked(connection: duckdb.DuckDBPyConnection, path: Path) -> Checked |
     if isinstance(names, Fallback):
         return names
     columns = dict.fromkeys(names, "VARCHAR")
-    # A `field` column is read into the indicator's (FIELD_KEY_SQL): the plan reads the four columns.
-    read = f"area, {FIELD_KEY_SQL if FIELD in names else UNMARKED_SQL} AS indicator, period, value"
+    # `field` and `level` columns are read into the indicator's key (key_sql): the plan reads the four columns.
+    read = f"area, {key_sql(names)} AS indicator, period, value"
     try:
         connection.execute(
             f"CREATE TEMP TABLE observations AS SELECT {read}, row_number() OVER () AS rn FROM "

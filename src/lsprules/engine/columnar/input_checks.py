@@ -14,25 +14,41 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lsprules.core.periods import Period, PeriodError, PeriodKind, parse_period
+from lsprules.data.model import DATA_LEVELS
 from lsprules.data.readers.long_form import INDICATOR_ID, REQUIRED
-from lsprules.engine.columnar.derived import FIELD_MARK
+from lsprules.engine.columnar.derived import FIELD_MARK, LEVEL_MARK
 from lsprules.lang.resolve import RuleSet
 
 # The reference reader's NUMBER (^[+-]?\d+(\.\d+)?$) with ASCII digits: any other digit goes to the reference.
 NUMBER_PATTERN = r"^[+-]?[0-9]+(\.[0-9]+)?$"
+MISSING_WORDS = ("", "na", "n/a", "suppressed")  # as data/readers/long_form.MISSING_WORDS, lower case
 MISSING_PATTERN = r"^(|na|n/a|suppressed)$"
 REFUSED = "a value that is not a number, or two rows for one area, indicator and period"
 MAX_SCALE = 18  # decimal places a value may have: beyond, the exact scaled integers could overflow
 FIELD_ROWS = ("fields (such as numerators) of an indicator that is not a derived one, which the plan reads for the "
               "CSV report only, so far")
 FIELD = "field"  # the optional column naming a field of the row's indicator (a numerator, a count), read as its key
-# A row's indicator as the plan reads it, in SQL. An indicator cell holding the mark of a field's key (never an
-# identifier) is read as none, which the checks refuse (an empty cell): a key is then never a cell's own text.
-UNMARKED_SQL = f"CASE WHEN indicator LIKE '%{FIELD_MARK}%' THEN NULL ELSE indicator END"
-# With a `field` column, a row naming a field holds that field (derived.field_key). Each engine reads a file into
-# the four columns with one of these in `indicator`; `lsprules sql` of rules reading fields puts this in the query.
-FIELD_KEY_SQL = (f"CASE WHEN indicator LIKE '%{FIELD_MARK}%' THEN NULL WHEN field IS NULL OR field = '' THEN indicator "
-                 f"ELSE indicator || '{FIELD_MARK}' || field END")
+LEVEL = "level"  # the optional column naming the reference level (or the target) a row gives, read as its key
+LEVEL_ROWS = "reference levels (or targets) the data gives, which the plan reads for the CSV report only, so far"
+
+
+def key_sql(names: Iterable[str]) -> str:
+    """A row's indicator as the plan reads it, in SQL, given the file's columns. A row naming a field holds that
+    field (derived.field_key); one naming a level gives it (derived.level_key), and only as a number: a level row
+    without one (which the reference reports), or naming a field too, is read as no indicator, which the checks
+    refuse (an empty cell). An indicator cell holding the mark of a key (never an identifier) is read as none too:
+    a key is never a cell's own text."""
+    columns = set(names)
+    field, level = "field IS NOT NULL AND field <> ''", "level IS NOT NULL AND level <> ''"
+    whens = [f"WHEN indicator LIKE '%{FIELD_MARK}%' OR indicator LIKE '%{LEVEL_MARK}%' THEN NULL"]
+    if LEVEL in columns:
+        missing = ", ".join(f"'{word}'" for word in MISSING_WORDS)
+        whens += [f"WHEN {level} AND {field} THEN NULL"] if FIELD in columns else []
+        whens += [f"WHEN {level} AND (value IS NULL OR lower(value) IN ({missing})) THEN NULL",
+                  f"WHEN {level} THEN indicator || '{LEVEL_MARK}' || level"]
+    if FIELD in columns:
+        whens.append(f"WHEN {field} THEN indicator || '{FIELD_MARK}' || field")
+    return f"CASE {' '.join(whens)} ELSE indicator END"
 
 
 @dataclass(frozen=True)
@@ -57,7 +73,7 @@ class Checked:
 
 
 def header_columns(path: Path) -> list[str] | Fallback:
-    """The file's column names, when they are exactly the four required ones (and perhaps `field`), plainly
+    """The file's column names, when they are exactly the four required ones (and perhaps `field` and `level`), plainly
     written, and no cell is beyond the size limit (an engine reading without quotes would otherwise load every row
     after an unclosed one)."""
     from lsprules.core.diagnostics import InputError
@@ -74,9 +90,9 @@ def header_columns(path: Path) -> list[str] | Fallback:
     except OSError:
         return Fallback("the file cannot be read here")
     names = header.decode("utf-8", "replace").rstrip("\n").split(",")
-    if sorted(set(names) - {FIELD}) != sorted(REQUIRED) or len(set(names)) != len(names) or b'"' in header \
+    if sorted(set(names) - {FIELD, LEVEL}) != sorted(REQUIRED) or len(set(names)) != len(names) or b'"' in header \
             or b"\r" in header:
-        return Fallback("not exactly the columns area, indicator, period, value (and perhaps field)")
+        return Fallback("not exactly the columns area, indicator, period, value (and perhaps field and level)")
     return names
 
 
@@ -90,7 +106,7 @@ def checked(bad: int, duplicates: int, scale: int, digits: int,
             cells: Mapping[str, Iterable[str | None]]) -> Checked | Fallback:
     """The verdict on a file from what an engine counted (values that are neither numbers nor missing words,
     repeated rows, the most decimal places and integer digits) and its distinct area, indicator (or a field's key,
-    FIELD_KEY_SQL) and period cells."""
+    key_sql) and period cells."""
     if bad or duplicates:
         return Fallback(REFUSED)
     if scale > MAX_SCALE:
@@ -102,7 +118,8 @@ def checked(bad: int, duplicates: int, scale: int, digits: int,
     if any(c.startswith('"') for column in found.values() for c in column if c is not None):
         return Fallback("a quoted cell")
     if not all(c is not None and _indicator_key(c) for c in found["indicator"]):
-        return Fallback("an indicator cell that is not an identifier, or a field cell with spaces around it")
+        return Fallback("an indicator cell that is not an identifier, a field cell with spaces around it, or a level "
+                        "row the reference must read or report")
     periods: dict[str, Period] = {}
     for label in found["period"]:
         assert label is not None  # refused above
@@ -128,10 +145,24 @@ def fields_of_raw(found: Checked, rules: RuleSet | None) -> Fallback | None:
     return Fallback(FIELD_ROWS, note=True) if owners else None
 
 
+def level_keys(found: Checked) -> frozenset[str]:
+    """The keys of the rows giving reference levels (derived.level_key) in a checked file."""
+    return frozenset(key for key in found.indicators if LEVEL_MARK in key)
+
+
+def levels_given(found: Checked) -> Fallback | None:
+    """Why not, when the data gives reference levels or targets, for a plan that does not read them yet."""
+    return Fallback(LEVEL_ROWS, note=True) if level_keys(found) else None
+
+
 def _indicator_key(key: str) -> bool:
-    """Whether an indicator cell, or the key of a field's row (FIELD_KEY_SQL), is one the reference reads alike:
-    an identifier, and a field named without spaces around it (which the reference would strip) or a quote."""
-    indicator, marked, field = key.partition(FIELD_MARK)  # (an empty field is no field: FIELD_KEY_SQL)
+    """Whether an indicator cell, or the key of a field's or a level's row (key_sql), is one the reference reads
+    alike: an identifier, a field named without spaces around it (which the reference would strip) or a quote, and
+    a level by its own name (the reference also reads `Target` or ` target ` as one)."""
+    indicator, level_marked, level = key.partition(LEVEL_MARK)
+    if level_marked:
+        return bool(INDICATOR_ID.match(indicator)) and level in DATA_LEVELS
+    indicator, marked, field = key.partition(FIELD_MARK)  # (an empty field is no field: key_sql)
     return bool(INDICATOR_ID.match(indicator)) and (not marked or (field == field.strip()
                                                                     and not field.startswith('"')))
 

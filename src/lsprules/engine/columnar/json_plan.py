@@ -68,7 +68,7 @@ from lsprules.engine.columnar.sql_plan import (
     compile_extended,
     weight,
 )
-from lsprules.engine.columnar.support import found_in, reasons, setting_node, unsupported_at
+from lsprules.engine.columnar.support import found_in, level_uses, reasons, setting_node, unsupported_at
 from lsprules.engine.interpreter import (
     Facts,
     _clause_words,
@@ -119,13 +119,13 @@ THEMES = "themes (the plan rates them for the JSON report only, so far)"
 def compared_unsupported(rules: RuleSet) -> list[str]:
     """Why the plan cannot give what a diff compares of this rule set's results (compile_compared_stages), one
     reason per construct and place, in rule-file order (empty: it can): the CSV plan's, and themes."""
-    return reasons(unsupported_at(rules)) + ([THEMES] if rules.themes else [])
+    return reasons([*unsupported_at(rules), *level_uses(rules)]) + ([THEMES] if rules.themes else [])
 
 
 def json_unsupported(rules: RuleSet) -> list[str]:
     """Why the plan cannot write this rule set's JSON, one reason per construct and place, in rule-file order
     (empty: it can). Themes are one: the assessments from which report_run rates them (with `themes`) are not."""
-    found = unsupported_at(rules)
+    found = [*unsupported_at(rules), *level_uses(rules)]
     for spec in rules.indicators.values():
         if spec.decimals is not None and spec.decimals > MOST_DECIMALS:
             setting = setting_node(rules, spec, nodes.DecimalsSetting)

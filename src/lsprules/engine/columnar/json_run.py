@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from lsprules.core.interrupts import raise_if_pressed
 from lsprules.core.periods import Period
-from lsprules.engine.columnar.input_checks import Checked, Fallback, fields_of_raw, requested
+from lsprules.engine.columnar.input_checks import Checked, Fallback, fields_of_raw, levels_given, requested
 from lsprules.lang.resolve import RuleSet
 
 if TYPE_CHECKING:
@@ -117,13 +117,14 @@ def run_stages(rules: RuleSet, path: Path, engine: str, period: str | None, area
 
 def _ready(found: Checked, period: str | None, areas: Sequence[str] | None, rules: RuleSet,
            refused: Refusal) -> Period | None | Fallback:
-    """The period asked for, when the checked file allows the run."""
+    """The period asked for, when the checked file allows the run (the reference levels or targets a file gives are
+    read by the CSV plan only, so far)."""
     at = requested(found, period, areas, rules, fields=True)
     if isinstance(at, Fallback):
         return at
     if _CONTROL.search("".join(found.areas)):
         return Fallback("an area with a control character in its name")
-    return refused(found) or at
+    return levels_given(found) or refused(found) or at
 
 
 def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str] | None,

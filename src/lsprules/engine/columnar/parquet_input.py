@@ -17,7 +17,7 @@ from lsprules.core.interrupts import unless_interrupted
 from lsprules.data.readers.long_form import REQUIRED
 from lsprules.data.readers.parquet_footer import footer_bytes_of
 from lsprules.data.readers.parquet_reader import INTEGERS, footer_problem
-from lsprules.engine.columnar.input_checks import UNMARKED_SQL, Fallback, read_as_pattern
+from lsprules.engine.columnar.input_checks import Fallback, key_sql, read_as_pattern
 
 if TYPE_CHECKING:
     import duckdb
@@ -78,7 +78,7 @@ def load_parquet(connection: duckdb.DuckDBPyConnection, path: Path) -> Fallback 
     if isinstance(expressions, Fallback):
         return expressions
     try:
-        connection.execute(f"CREATE TEMP TABLE observations AS SELECT area, {UNMARKED_SQL} AS indicator, period, "
+        connection.execute(f"CREATE TEMP TABLE observations AS SELECT area, {key_sql(())} AS indicator, period, "
                            f"value, row_number() OVER () AS rn FROM (SELECT {', '.join(expressions)} FROM {READ})",
                            [str(path)])
         longest = connection.execute(

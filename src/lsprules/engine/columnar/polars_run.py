@@ -19,16 +19,19 @@ from typing import TYPE_CHECKING
 
 from lsprules.core.csv_cells import COLUMNS
 from lsprules.core.periods import Period
-from lsprules.engine.columnar.derived import FIELD_MARK
+from lsprules.engine.columnar.derived import FIELD_MARK, LEVEL_MARK
 from lsprules.engine.columnar.input_checks import (
     FIELD,
+    LEVEL,
     MISSING_PATTERN,
+    MISSING_WORDS,
     NUMBER_PATTERN,
     REFUSED,
     Checked,
     Fallback,
     checked,
     header_columns,
+    level_keys,
     requested,
 )
 from lsprules.engine.columnar.support import unsupported
@@ -150,7 +153,7 @@ def _read(path: Path) -> pl.DataFrame | Fallback:
     if isinstance(names, Fallback):
         return names
     types = {"area": pl.Categorical, "indicator": pl.Categorical, "period": pl.String, "value": pl.String,
-             FIELD: pl.String}
+             FIELD: pl.String, LEVEL: pl.String}
     try:
         before = _version(path)
         # glob=False: a name such as data[1].csv is the one file it names, not a pattern matching data1.csv
@@ -164,20 +167,30 @@ def _read(path: Path) -> pl.DataFrame | Fallback:
     # polars refuses a row longer than the header but pads a shorter one: then the commas do not add up.
     if commas != (len(names) - 1) * (frame.height + 1):
         return Fallback("a row with fewer cells than the header")
-    # An indicator cell holding the mark of a field's key (never an identifier): a key is never a cell's own text.
-    if frame.get_column("indicator").unique().cast(pl.String).str.contains(FIELD_MARK, literal=True).any():
+    # An indicator cell holding the mark of a key (never an identifier): a key is never a cell's own text.
+    cells = frame.get_column("indicator").unique().cast(pl.String)
+    if (cells.str.contains(FIELD_MARK, literal=True) | cells.str.contains(LEVEL_MARK, literal=True)).any():
         return Fallback("an indicator cell that is not an identifier")
-    return _keyed(frame) if FIELD in names else frame
+    return _keyed(frame, names) if FIELD in names or LEVEL in names else frame
 
 
-def _keyed(frame: pl.DataFrame) -> pl.DataFrame:
-    """The rows with the `field` column read into the indicator's, as input_checks.FIELD_KEY_SQL does."""
+def _keyed(frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """The rows with `field` and `level` columns read into the indicator's key, as input_checks.key_sql does."""
     import polars as pl
 
-    field, indicator = pl.col(FIELD), pl.col("indicator").cast(pl.String)
-    key = pl.when(field.is_null() | (field == "")).then(indicator).otherwise(
-        pl.concat_str([indicator, pl.lit(FIELD_MARK), field]))
-    return frame.with_columns(key.cast(pl.Categorical).alias("indicator")).drop(FIELD)
+    def given(name: str) -> pl.Expr:
+        return pl.col(name).is_not_null() & (pl.col(name) != "") if name in names else pl.lit(False)
+
+    indicator = pl.col("indicator").cast(pl.String)
+    key = indicator
+    if FIELD in names:
+        key = pl.when(given(FIELD)).then(pl.concat_str([indicator, pl.lit(FIELD_MARK), pl.col(FIELD)])).otherwise(key)
+    if LEVEL in names:
+        missing = pl.col("value").is_null() | pl.col("value").str.to_lowercase().is_in(MISSING_WORDS)
+        key = (pl.when(given(LEVEL) & (given(FIELD) | missing)).then(pl.lit(None, dtype=pl.String))
+               .when(given(LEVEL)).then(pl.concat_str([indicator, pl.lit(LEVEL_MARK), pl.col(LEVEL)])).otherwise(key))
+    return frame.with_columns(key.cast(pl.Categorical).alias("indicator")).drop(
+        [name for name in (FIELD, LEVEL) if name in names])
 
 
 def _version(path: Path) -> tuple[int, int]:
@@ -337,7 +350,7 @@ def _narrowest(rules: RuleSet, found: Checked, at: Period | None, areas: Sequenc
     numbers = {"value": 10 ** (found.digits - found.scale), "rn": max(rows, 1), VALUES: 10**found.digits}
     for integers, limit in INTEGERS:
         options = PlanOptions("polars", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
-                              tuple(found.periods.values()), integers, values, columns)
+                              tuple(found.periods.values()), integers, values, columns, levels=level_keys(found))
         plan = compile_plan(rules, options)
         if largest(plan, numbers, ("area", "indicator", "period")) < limit:
             return plan, integers

@@ -22,15 +22,14 @@ from typing import TYPE_CHECKING
 
 from lsprules.core.csv_cells import COLUMNS
 from lsprules.engine.columnar.input_checks import (
-    FIELD,
-    FIELD_KEY_SQL,
     MISSING_PATTERN,
     NUMBER_PATTERN,
-    UNMARKED_SQL,
     Checked,
     Fallback,
     checked,
     header_columns,
+    key_sql,
+    level_keys,
     read_as_pattern,
     requested,
 )
@@ -128,8 +127,8 @@ def _read(spark: SparkSession, path: Path, names: list[str]) -> DataFrame | Fall
                  .option("ignoreLeadingWhiteSpace", "false").option("ignoreTrailingWhiteSpace", "false")
                  .option("encoding", "UTF-8").option("enforceSchema", "false")
                  .schema(", ".join(f"{name} STRING" for name in names)).csv(str(path)))
-        # A `field` column is read into the indicator's (FIELD_KEY_SQL): the plan reads the four columns.
-        frame = frame.selectExpr("area", f"{FIELD_KEY_SQL if FIELD in names else UNMARKED_SQL} AS indicator",
+        # `field` and `level` columns are read into the indicator's key (key_sql): the plan reads the four columns.
+        frame = frame.selectExpr("area", f"{key_sql(names)} AS indicator",
                                  "period", "value")
         frame = frame.withColumn("rn", functions.monotonically_increasing_id() + 1)
         frame.createOrReplaceTempView("observations")
@@ -170,7 +169,7 @@ def _run(spark: SparkSession, rules: RuleSet, frame: DataFrame, found: Checked, 
 
     assert at is None or isinstance(at, Period)
     options = PlanOptions("spark", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
-                          tuple(found.periods.values()), columns=columns)
+                          tuple(found.periods.values()), columns=columns, levels=level_keys(found))
     plan = compile_plan(rules, options)
     # rn counts from 1 in each of Spark's partitions' ranges: its bound is the largest id, not the row count.
     numbers = {"value": 10 ** (found.digits - found.scale), "rn": 2 ** 63}

@@ -23,12 +23,14 @@ from sqlglot import exp
 from lsprules.core.csv_cells import COLUMNS, text_cells
 from lsprules.core.numbers import HUNDRED, exact
 from lsprules.core.periods import PER_YEAR, Period, PeriodError, PeriodKind, parse_period
+from lsprules.data.model import DATA_LEVELS
 from lsprules.engine.columnar.derived import (
     Quotient,
     compiled,
     components,
     derived_specs,
     formula,
+    level_key,
     off_scale,
     presence_of,
     raw_components,
@@ -48,7 +50,7 @@ from lsprules.engine.columnar.exact import (
     number_parts,
     number_text,
 )
-from lsprules.engine.columnar.input_checks import FIELD_KEY_SQL
+from lsprules.engine.columnar.input_checks import FIELD, MISSING_WORDS, key_sql
 from lsprules.engine.interpreter import annual_profile
 from lsprules.lang import nodes
 from lsprules.lang.resolve import IndicatorSpec, RuleSet
@@ -58,7 +60,6 @@ DIALECTS = ("duckdb", "spark", "bigquery", "trino", "postgres", "snowflake")
 TARGETS = (*DIALECTS, "polars")
 # The exact integer type by target: 128-bit integers where the engine has them, else 38-digit decimals.
 INT_TYPES = {"duckdb": "HUGEINT", "polars": "INT128"}
-MISSING_WORDS = ("", "na", "n/a", "suppressed")  # as data/readers/long_form.MISSING_WORDS, lower case
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # as core/csv_cells.FORMULA_STARTS
 QUOTED = (",", '"', "\n", "\r")
 # A row whose only cell is empty, as the csv module writes it: a blank line would be no row at all.
@@ -102,6 +103,9 @@ class PlanOptions:
     # The input has a `field` column: a row naming a field holds that field of its indicator (derived.field_key),
     # not the indicator's value; a row with none (NULL or '') holds the value.
     fields: bool = False
+    # The keys (derived.level_key) of the rows that give reference levels or targets in the input (`level` rows):
+    # the data's level for an area, indicator and period wins over the rule file's, as in interpreter.Facts.level.
+    levels: frozenset[str] = frozenset()
 
 
 def compile_plan(rules: RuleSet, options: PlanOptions) -> exp.Select:
@@ -148,12 +152,22 @@ class _Compiler:
         self.unit = 10 ** options.scale
         self.specs = list(rules.indicators.values())
         # Indicators that differ only in name compile to the same expressions: one judge, one CASE branch each.
-        shapes = _grouped({s.id: repr(replace(s, id="", title="", group=None, span=None)) for s in self.specs})
+        shapes = _grouped({s.id: repr((replace(s, id="", title="", group=None, span=None), self.data_levels(s.id)))
+                           for s in self.specs})
         # A derived value off the data's scale (a division, ...) has a denominator that varies by row: then every
         # value column (v, lv, ...) has one beside it (weight(): w, lw, ...), 1 for the data's values (exact.Num.w).
         self.quotients = any(off_scale(rules, s.value.expr, s.fields) for s in derived_specs(rules)
                              if s.value is not None)
         self.judges = [(ids, _Judge(rules.indicators[ids[0]], self)) for ids in shapes.values()]
+
+    def data_levels(self, spec_id: str) -> tuple[str, ...]:
+        """The reference levels (and the target) the data gives for an indicator, in DATA_LEVELS' order."""
+        return tuple(name for name in DATA_LEVELS if level_key(spec_id, name) in self.o.levels)
+
+    @property
+    def level_columns(self) -> list[str]:
+        """The columns of the levels the data gives, one per level name any indicator has (levels)."""
+        return [f"l_{name}" for name in DATA_LEVELS if any(name in self.data_levels(s.id) for s in self.specs)]
 
     def query(self) -> exp.Select:
         ctes = [*self.judging(), ("joined", self._joined()), ("parts", self._parts())]
@@ -165,8 +179,8 @@ class _Compiler:
         checks = [("repeated", self._repeated())] if self.o.unchecked else []
         return [("obs", self._obs()), ("areas", self._areas()), *checks, ("area_cells", self._area_cells()),
                 *self._knowing(), *self._latest(),
-                ("compared", self._compared()), ("judged", self._judged()), ("decided", self._decided()),
-                ("rated", self._rated())]
+                ("compared", self._compared()), *self._leveled(), ("judged", self._judged()),
+                ("decided", self._decided()), ("rated", self._rated())]
 
     def assemble(self, ctes: Layers, final: exp.Select,
                  layers: frozenset[str] = frozenset()) -> exp.Select:
@@ -181,7 +195,7 @@ class _Compiler:
     def _obs(self) -> exp.Select:
         v = column(self.o.values) if self.o.values else self._parsed()
         # A row naming a field holds that field, under its key (derived.field_key): `lsprules sql`'s input table.
-        indicator = sqlglot.parse_one(FIELD_KEY_SQL).as_("indicator") if self.o.fields else column("indicator")
+        indicator = sqlglot.parse_one(key_sql([FIELD])).as_("indicator") if self.o.fields else column("indicator")
         select = exp.select(column("area"), indicator, column("period"),
                             self._period_index(column("period")).as_("pidx"), v.as_("v")).from_(self.o.table)
         if self.o.row_number:
@@ -511,18 +525,55 @@ class _Compiler:
             select = select.join(exp.alias_(exp.table_("known"), "y"), on=on, join_type="left")
         return select
 
+    def _leveled(self) -> Layers:
+        """When the data gives reference levels: the layers `levels`, per area, indicator (by its position) and
+        period, a column of each level given (l_trigger...), and `leveled`, `compared` with the levels at each
+        assessment's latest period beside it (NULL: none given there)."""
+        columns = self.level_columns
+        if not columns:
+            return []
+        keys = {s.id: [level_key(s.id, name) for name in self.data_levels(s.id)] for s in self.specs}
+        position = self._by_indicator_keys([(keys[s.id], exp.Literal.number(k)) for k, s in enumerate(self.specs)])
+        rows = exp.select(column("area"), position.as_("position"), column("pidx"), *(
+            exp.Case().when(exp.In(this=column("indicator"), expressions=[
+                exp.Literal.string(level_key(s.id, name[2:])) for s in self.specs if name[2:] in self.data_levels(
+                    s.id)]), column("v")).as_(name) for name in columns)).from_("obs").where(
+            exp.In(this=column("indicator"), expressions=[exp.Literal.string(k) for ks in keys.values() for k in ks]))
+        levels = exp.select(column("area"), column("position"), column("pidx"), *(
+            exp.Max(this=column(name)).as_(name) for name in columns)).from_("level_rows").group_by(
+            column("area"), column("position"), column("pidx"))
+        on = exp.and_(*(exp.EQ(this=column(a, "c"), expression=column(b, "l"))
+                        for a, b in (("area", "area"), ("position", "position"), ("lp", "pidx"))))
+        kept = ("area", "indicator", "lp", "lperiod", "lv", "bv", "eperiod", "ev", "position",
+                *(("lw", "bw", "ew") if self.quotients else ()))
+        leveled = exp.select(*(column(c, "c") for c in kept), *(column(c, "l") for c in columns)).from_(
+            exp.alias_(exp.table_("compared"), "c")).join(exp.alias_(exp.table_("levels"), "l"), on=on,
+                                                          join_type="left")
+        return [("level_rows", rows), ("levels", levels), ("leveled", leveled)]
+
+    def _by_indicator_keys(self, branches: list[tuple[list[str], exp.Expression]]) -> exp.Expression:
+        """One CASE branch per list of indicator keys (a list without keys: no branch)."""
+        node = exp.Case()
+        for keys, expr in branches:
+            if keys:
+                node = node.when(exp.In(this=column("indicator"), expressions=[exp.Literal.string(k) for k in keys]),
+                                 expr)
+        return node
+
     # --- judging --------------------------------------------------------------------------------
 
     def _judged(self) -> exp.Select:
-        return self._layer("compared", ["position", "lp", "lperiod", "lv", "eperiod", "ev", "bv"],
+        return self._layer("leveled" if self.level_columns else "compared",
+                           ["position", "lp", "lperiod", "lv", "eperiod", "ev", "bv", *self.level_columns],
                            lambda j: j.columns())
 
     def _decided(self) -> exp.Select:
-        return self._layer("judged", ["position", "lperiod", "lv", "eperiod", "ev", "bv", "arrow", "tn", "jn"],
-                           lambda j: j.decisions())
+        return self._layer("judged", ["position", "lperiod", "lv", "eperiod", "ev", "bv", "arrow", "tn", "jn",
+                                      *self.level_columns], lambda j: j.decisions())
 
     def _rated(self) -> exp.Select:
-        kept = ["position", "lperiod", "lv", "eperiod", "ev", "bv", "arrow", "tn", "jn", "met", "on_path", "clause"]
+        kept = ["position", "lperiod", "lv", "eperiod", "ev", "bv", "arrow", "tn", "jn", "met", "on_path", "clause",
+                *self.level_columns]
         return self._layer("decided", kept, lambda j: j.ratings())
 
     def _layer(self, source: str, kept: list[str], make: Callable[[_Judge], Cols]) -> exp.Select:
@@ -678,6 +729,7 @@ class _Judge:
 
         self.lv, self.ev, self.bv = (value(n, unit) for n in ("lv", "ev", "bv"))
         self.known = exp.Not(this=exp.Is(this=column("lv"), expression=exp.null()))
+        self.given = compiler.data_levels(spec.id)  # the levels (and target) the data gives this indicator
         target, trajectory = self._target()
         # In the layers after "judged", target and trajectory are its columns tn and jn over these denominators
         # (and their row denominators tw and jw).
@@ -731,7 +783,31 @@ class _Judge:
         return compare(op, absolute(add(b, ideal, t, "-")), absolute(add(a, ideal, t, "-")), t)
 
     def _target(self) -> tuple[Num | None, Num | None]:
-        """Target and trajectory as interpreter.Facts._judge_target works them out (NULL: none)."""
+        """Target and trajectory as interpreter.Facts._judge_target works them out (NULL: none): the data's target
+        for the latest value's period where it gives one (both), else the rules'."""
+        target, trajectory = self._rule_target()
+        if "target" not in self.given:
+            return target, trajectory
+        given, there = self._data_level("target")
+        return case([(there, given)], target, self.t), case([(there.copy(), given)], trajectory, self.t)
+
+    def _data_level(self, name: str) -> tuple[Num, exp.Expression]:
+        """The data's level of that name at the latest value's period (layer `leveled`), and whether it gives one."""
+        level = column(f"l_{name}")
+        return Num(level, self.c.unit), exp.Not(this=exp.Is(this=level.copy(), expression=exp.null()))
+
+    def level(self, name: str) -> Num | None:
+        """A reference level at the latest value's period, as interpreter.Facts.level: the data's, else the rules'
+        (None: neither can give one)."""
+        declared = self.spec.level(name)
+        rules = self._when_known(Num.const(exact(declared.amount.value), self.t)) if declared is not None else None
+        if name not in self.given:
+            return rules
+        given, there = self._data_level(name)
+        return case([(there, given)], rules, self.t)
+
+    def _rule_target(self) -> tuple[Num | None, Num | None]:
+        """Target and trajectory by the rules alone."""
         target, t = self.spec.target, self.t
         if target is None or target.per_period:
             return None, None
@@ -858,6 +934,8 @@ class _Judge:
             return exp.Not(this=exp.Paren(this=self._condition(expr.operand)))
         if isinstance(expr, nodes.Compare):
             return compare(expr.op, self._number(expr.left), self._number(expr.right), self.t)
+        if isinstance(expr, nodes.Reaches):
+            return self._better(self._number(expr.left), self._number(expr.right), ">=")
         if isinstance(expr, nodes.ArrowIs):
             equal = exp.EQ(this=column("arrow"), expression=exp.Literal.string(expr.arrow))
             truth = exp.Not(this=equal) if expr.negated else equal
@@ -905,9 +983,10 @@ class _Judge:
                        expression=exp.Paren(this=self._better(self.lv, target, ">")))
 
     def _bounded(self, expr: nodes.Margin) -> exp.Expression:
-        """interpreter.Facts._margin, by polarity.by_margin: NULL without the target (or trajectory value)."""
+        """interpreter.Facts._margin, by polarity.by_margin: NULL without the target (or trajectory value, or
+        reference level)."""
         t = self.t
-        reference = self.target_ref if expr.reference == "target" else self.trajectory_ref
+        reference = self.reference(expr.reference)
         if reference is None:
             return exp.cast(exp.null(), "BOOLEAN")
         amount = Num.const(exact(expr.amount.value), t)
@@ -925,6 +1004,12 @@ class _Judge:
         if not better:
             return within
         return exp.and_(exp.Paren(this=self._better(self.lv, reference, ">=")), exp.Paren(this=within))
+
+    def reference(self, name: str) -> Num | None:
+        """What a margin is measured from, as interpreter.Facts.reference: the target, the trajectory value, a level."""
+        if name == "target":
+            return self.target_ref
+        return self.trajectory_ref if name == "trajectory" else self.level(name)
 
     def _gap_shortfall(self, value: Num) -> Num:
         polarity, t = self.spec.direction, self.t
@@ -954,14 +1039,26 @@ class _Judge:
         if isinstance(expr, nodes.Arith):
             left, right = self._number(expr.left), self._number(expr.right)
             return mul(left, right) if expr.op == "*" else add(left, right, t, expr.op)
+        if isinstance(expr, nodes.LevelRef):
+            found = self.level(expr.name)
+            return found if found is not None else Num(exp.cast(exp.null(), t), 1)
         assert isinstance(expr, nodes.Ref)  # support.unsupported admits no other number
         refs: dict[str, Callable[[], Num | None]] = {
             "value": lambda: self.lv, "previous": lambda: self.ev,
             "change": lambda: add(self.lv, self.ev, t, "-"),
             "target": lambda: self.target_ref, "trajectory": lambda: self.trajectory_ref,
-            "baseline": lambda: self.bv if self._has_baseline() else None}
+            "baseline": self._baseline}
         found = refs[expr.which]()
         return found if found is not None else Num(exp.cast(exp.null(), t), 1)
+
+    def _baseline(self) -> Num | None:
+        """The baseline's value, as Facts.baseline: none without a baseline period, or where the data gives the
+        target (the rules' target, and its baseline, are then not worked out)."""
+        if not self._has_baseline():
+            return None
+        if "target" not in self.given:
+            return self.bv
+        return case([(exp.Is(this=column("l_target"), expression=exp.null()), self.bv)], None, self.t)
 
     def _has_baseline(self) -> bool:
         target = self.spec.target

@@ -21,20 +21,19 @@ from lsprules.lang.resolve import IndicatorSpec, RuleSet, walk
 # What a RAG condition may hold in the plan; and/or/not are three-valued in SQL exactly as in lang/conditions.
 CONDITION_NODES = (nodes.And, nodes.Or, nodes.Not, nodes.Compare, nodes.ArrowIs, nodes.OnTrajectory,
                    nodes.TargetMet, nodes.WithinTarget, nodes.TargetExceeded, nodes.GapState, nodes.Ref,
-                   nodes.Quantity, nodes.Negate, nodes.Arith, nodes.Margin, nodes.Presence)
-MARGIN_REFERENCES = ("target", "trajectory")  # a margin from a reference level needs the levels: not yet
+                   nodes.Quantity, nodes.Negate, nodes.Arith, nodes.Margin, nodes.Presence, nodes.Reaches,
+                   nodes.LevelRef)
+DATA_TARGET = "`target from data`"
 ARITH_OPS = {"+", "-", "*"}  # in a RAG condition; a derived value may divide (derived.value_words)
-# The settings below the plan does not know yet, in the rule file's words (the printer has no line for them).
-SETTING_WORDS = {"from_data": "`target from data`", "levels": "reference levels (`levels { ... }`)"}
 
 
 # The settings the plan was written for. A setting added to the language later (a new field of these specs)
 # is not silently ignored: while it differs from its default, the indicator falls back to the interpreter.
 KNOWN_FIELDS = {
     "IndicatorSpec": {"id", "title", "group", "profile", "unit", "polarity", "value", "fields", "decimals", "arrow",
-                      "target", "rag", "span"},
+                      "target", "rag", "span", "levels"},
     "ArrowSpec": {"compare", "static", "peak"},
-    "TargetSpec": {"fixed", "baseline", "goal", "per_period", "trajectory", "span"},
+    "TargetSpec": {"fixed", "baseline", "goal", "per_period", "trajectory", "span", "from_data"},
 }
 
 
@@ -158,19 +157,40 @@ def _indicator(rules: RuleSet, spec: IndicatorSpec) -> list[Unsupported]:
     return found
 
 
+def level_uses(rules: RuleSet) -> list[Unsupported]:
+    """Where the rules use reference levels (`levels { }`, `reaches`, a level, a margin from one) or take the target
+    from the data: what the CSV plan reads and the JSON and report plans do not write the reasons of yet."""
+    found = []
+    for spec in rules.indicators.values():
+        if spec.levels:
+            setting = setting_node(rules, spec, nodes.LevelsBlock)
+            found.append(found_in(rules, spec, "reference levels (`levels { ... }`)",
+                                  setting.span if setting is not None else None))
+        if spec.target is not None and spec.target.from_data:
+            setting = setting_node(rules, spec, nodes.DataTarget)
+            found.append(found_in(rules, spec, DATA_TARGET, setting.span if setting is not None else None))
+        for clause in spec.rag.clauses if spec.rag else ():
+            for node in walk(clause.condition) if clause.condition is not None else ():
+                words = _level_words(node)
+                if words is not None:
+                    found.append(found_in(rules, spec, f"{words} in a RAG condition", node.span or clause.span))
+    return found
+
+
+def _level_words(node: nodes.Expr) -> str | None:
+    if isinstance(node, nodes.Margin) and node.reference not in ("target", "trajectory"):
+        return f"a margin from the {node.reference} level (`{margin_words(node)}`)"
+    if isinstance(node, nodes.Reaches):
+        return "`reaches`"
+    return f"the reference level `{node.name}`" if isinstance(node, nodes.LevelRef) else None
+
+
 def condition_words(node: nodes.Expr) -> str | None:
     """The part of a RAG condition the plan cannot express, in the rule file's words (None: it can)."""
     if isinstance(node, nodes.Arith):
         return None if node.op in ARITH_OPS else f"`{node.op}`"
-    if isinstance(node, nodes.Margin):
-        return None if node.reference in MARGIN_REFERENCES else \
-            f"a margin from the {node.reference} level (`{margin_words(node)}`)"
     if isinstance(node, CONDITION_NODES):
         return None
-    if isinstance(node, nodes.Reaches):
-        return "`reaches`"
-    if isinstance(node, nodes.LevelRef):
-        return f"the reference level `{node.name}`"
     if isinstance(node, nodes.Call):
         return f"the function `{node.func}()`"
     if isinstance(node, nodes.AtComparator):
@@ -206,6 +226,6 @@ def _new_settings(part: object) -> list[tuple[str, Span | None]]:
             written = [v for v in (value if isinstance(value, tuple) else (value,)) if isinstance(v, nodes.Node)]
             spans = [v.span for v in written if v.span is not None]
             span = min(spans, key=lambda s: (s.line, s.column)) if spans else getattr(part, "span", None)
-            words = SETTING_WORDS.get(field.name) or (_written(written[0]) if len(written) == 1 else None)
+            words = _written(written[0]) if len(written) == 1 else None
             found.append((words or f"the setting `{field.name.replace('_', ' ')}`", span))
     return found

@@ -1,0 +1,200 @@
+"""Reference levels and targets in the columnar plan: a rule file's `levels { }`, `reaches`, a level in arithmetic
+and in a margin, and the levels and targets a dataset gives per area and period (`level` rows, `target from data`),
+against the reference interpreter's bytes on DuckDB, polars and Spark. What the plan does not read (a level row the
+reference must report or reads otherwise; levels in the JSON and the reports, so far) goes to the interpreter, with
+the same answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlglot
+
+from fastpath_helpers import ROOT, reference_csv, write
+from lsprules.core.diagnostics import InputError
+from lsprules.engine.columnar.input_checks import LEVEL_ROWS, Fallback
+from lsprules.engine.columnar.sql_plan import DIALECTS
+from lsprules.engine.columnar.support import unsupported
+from lsprules.jobs.evaluate import evaluate_job
+from lsprules.jobs.sql import run_sql
+from lsprules.lang.resolve import load_rules
+from test_columnar_differential import agree, by_engine, columnar, with_spark
+from test_sql_dialects import _sorted_lines, body
+
+LPSA_RULES, LPSA_DATA = ROOT / "rules" / "lpsa.rules", ROOT / "datasets" / "lpsa-2008.csv"
+LEVEL_HEADER = "area,indicator,period,value,level\n"
+
+# Every way a rule may read a level, over every polarity; the data's levels win over these where it gives them.
+LEVEL_RULES = """profile reward {
+  polarity lower_is_better
+  levels {
+    trigger 110
+    stretch 90.5
+  }
+  target {
+    baseline 2004/05
+    reduce by 10 % by 2007/08
+  }
+  rag {
+    green when value reaches stretch and target met
+    amber when stretch exceeded by more than 2 %
+    amber when more than 10 % better than trigger
+    amber when value reaches trigger or value <= benchmark * 1.1 - 3
+    red when baseline > 1000
+    red when value > ceiling
+    red otherwise
+  }
+}
+indicator falls "Falls" uses reward
+indicator learners "Learners" uses reward {
+  polarity higher_is_better
+}
+indicator weight "Healthy weight (%)" uses reward {
+  polarity closer_to 50
+}
+indicator rate "Rate per head" uses reward {
+  value = falls / learners
+}
+indicator bare "No levels in the rules" {
+  polarity lower_is_better
+  target from data
+  rag {
+    amber when value reaches floor
+    green when target met
+    red when at least 5 short of target
+    red otherwise
+  }
+}
+"""
+
+
+def level_rows(values: dict[tuple[str, str], list[str]], levels: list[tuple[str, str, str, str, str]]) -> str:
+    """A CSV of values (2004/05 onwards) and of level rows (area, indicator, period, value, level)."""
+    lines = [f"{area},{indicator},{2004 + k}/{(5 + k) % 100:02},{value},\n"
+             for (area, indicator), series in values.items() for k, value in enumerate(series)]
+    lines += [",".join(row) + "\n" for row in levels]
+    return LEVEL_HEADER + "".join(lines)
+
+
+VALUES = {("A", "falls"): ["100", "95", "99", "89"], ("A", "learners"): ["40", "44", "", "47"],
+          ("A", "weight"): ["47", "48", "52", "51.5"], ("A", "bare"): ["10", "9", "8", "7"],
+          ("B", "falls"): ["100", "120", "105", "92.3"], ("B", "learners"): ["40", "44", "45", "na"],
+          ("B", "weight"): ["47", "48", "52", "55"], ("B", "bare"): ["10", "9", "8", "12"],
+          ("C", "falls"): ["1200", "1100", "1050", "1000"], ("C", "learners"): ["1", "2", "3", "4"],
+          ("C", "weight"): ["50", "50", "50", "50"], ("C", "bare"): ["", "", "", ""],
+          ("E", "falls"): ["100", "99", "98", "97"], ("E", "bare"): ["10", "9", "8", "14"],
+          ("F", "falls"): ["100", "105", "108", "115"]}
+LEVELS = [("A", "falls", "2007/08", "95", "target"),  # the data's target replaces the rules' (and their baseline)
+          ("A", "falls", "2007/08", "92", "trigger"), ("A", "falls", "2006/07", "1", "stretch"),  # not the latest
+          ("A", "learners", "2007/08", "46", "stretch"), ("A", "learners", "2007/08", "200", "ceiling"),
+          ("A", "weight", "2007/08", "49", "benchmark"), ("A", "bare", "2007/08", "7", "target"),
+          ("A", "bare", "2007/08", "5", "floor"), ("E", "bare", "2007/08", "8", "target"),
+          ("E", "bare", "2007/08", "10", "floor"), ("E", "falls", "2007/08", "120", "ceiling"),
+          ("C", "falls", "2007/08", "990", "ceiling"), ("F", "falls", "2007/08", "100", "ceiling"),
+          ("F", "falls", "2007/08", "50", "benchmark"),
+          ("A", "rate", "2007/08", "2", "trigger"),  # a derived value's level
+          ("B", "falls", "2007/08", "90.3", "stretch"), ("B", "learners", "2006/07", "45", "target"),
+          ("B", "bare", "2007/08", "20", "floor"), ("B", "weight", "2007/08", "-3", "ceiling"),
+          ("C", "falls", "2007/08", "900.0", "benchmark"), ("C", "falls", "2009/10", "5", "target"),  # no value then
+          ("C", "absent", "2007/08", "3", "target"), ("D", "falls", "2007/08", "3", "target")]  # no values at all
+
+
+@with_spark
+def test_the_lpsa_reward_key_runs_in_the_plan(engine):
+    text = agree(LPSA_RULES, LPSA_DATA, engine=engine)
+    assert ",960,960,amber,false,false,15," in text  # Northtown's burglaries: past the trigger the data gives
+    agree(LPSA_RULES, LPSA_DATA, period="2004/05", engine=engine)  # no target nor trigger then: no rating
+
+
+@with_spark
+def test_levels_of_the_rules_and_of_the_data_in_every_use(tmp_path, engine):
+    rules = write(tmp_path, "levels.rules", LEVEL_RULES)
+    assert not unsupported(load_rules(rules))
+    text = agree(rules, write(tmp_path, "levels.csv", level_rows(VALUES, LEVELS)), engine=engine)
+    by_key = {tuple(line.split(",")[:2]): line.split(",") for line in text.splitlines()[1:]}
+    assert by_key["A", "falls"][11:14] == ["95", "95", "green"]  # the data's target, over the rules' 90
+    assert by_key["E", "falls"][11:14] == ["90", "90", "amber"]  # the rules' target where the data gives none
+    assert by_key["B", "bare"][11:14] == ["", "", "amber"]  # no target; the floor the data gives is reached
+    lines = {row[16] for row in by_key.values()}
+    assert {"12", "14", "15", "16", "17", "35", "36", "37"} <= lines  # every clause decides somewhere
+    assert "na" in {row[13] for row in by_key.values() if row[4]}  # and a level neither gives leaves one n/a
+
+
+@by_engine
+def test_levels_at_another_period_and_of_chosen_areas(tmp_path, engine):
+    rules = write(tmp_path, "levels.rules", LEVEL_RULES)
+    data = write(tmp_path, "levels.csv", level_rows(VALUES, LEVELS))
+    agree(rules, data, period="2006/07", engine=engine)
+    agree(rules, data, areas=["B", "D"], engine=engine)
+
+
+@by_engine
+def test_rules_with_levels_on_data_without_level_rows(tmp_path, engine):
+    rules = write(tmp_path, "levels.rules", LEVEL_RULES)
+    values = level_rows(VALUES, []).replace(",\n", "\n").replace(",level\n", "\n")
+    agree(rules, write(tmp_path, "values.csv", values), engine=engine)
+
+
+@pytest.mark.parametrize("row, why", [
+    ("A,falls,2007/08,,trigger", "a level without a number"),
+    ("A,falls,2007/08,na,trigger", "a missing word for a level"),
+    ("A,falls,2007/08,abc,trigger", "text for a level"),
+    ("A,falls,2007/08,5,Trigger", "a level the reference reads in lower case"),
+    ("A,falls,2007/08,5, trigger", "a level the reference reads without its spaces"),
+    ("A,falls,2007/08,5,bonus", "a level the reference reports"),
+    ("A,falls,2007/08,92,trigger", "a level row repeated with the same number"),
+    ("A,falls,2007/08,93,trigger", "a level row repeated with another number"),
+    ("A,falls^trigger,2007/08,5,", "an indicator cell holding the mark of a level's key"),
+])
+@by_engine
+def test_a_level_row_the_reference_reads_otherwise_or_reports_goes_to_it(tmp_path, row, why, engine):
+    rules = write(tmp_path, "levels.rules", LEVEL_RULES)
+    data = write(tmp_path, "levels.csv", level_rows(VALUES, LEVELS) + row + "\n")
+    assert isinstance(columnar(rules, data, engine=engine), Fallback), why
+    assert outcome(rules, data, engine) == outcome(rules, data, "interpreter")
+
+
+def outcome(rules: Path, data: Path, engine: str) -> object:
+    """The CSV a job prints, or the problems it reports."""
+    try:
+        return evaluate_job(rules, data, output_format="csv", engine=engine).text
+    except InputError as error:
+        return [d.message for d in error.diagnostics]
+
+
+@by_engine
+def test_a_level_row_naming_a_field_too_goes_to_the_interpreter(tmp_path, engine):
+    rules = write(tmp_path, "levels.rules", LEVEL_RULES)
+    data = write(tmp_path, "levels.csv", "area,indicator,field,period,value,level\nA,falls,,2007/08,5,\n"
+                                         "A,falls,count,2007/08,5,trigger\n")
+    assert isinstance(columnar(rules, data, engine=engine), Fallback)
+
+
+def test_the_json_and_the_reports_leave_levels_to_the_interpreter_for_now(tmp_path):
+    rules = write(tmp_path, "plain.rules", "indicator falls { polarity lower_is_better }\n")
+    data = write(tmp_path, "levels.csv", level_rows(VALUES, LEVELS))
+    for output in ("json", "markdown"):
+        job = evaluate_job(rules, data, output_format=output, engine="duckdb")
+        reference = evaluate_job(rules, data, output_format=output, engine="interpreter")
+        assert job.text == reference.text and any(LEVEL_ROWS in note for note in job.notes), job.notes
+    assert reference_csv(rules, data) == columnar(rules, data)  # the CSV plan reads them
+
+
+def test_lsprules_sql_compiles_the_rule_files_levels_and_refuses_a_target_from_data(tmp_path):
+    import duckdb
+
+    rules = write(tmp_path, "levels.rules", LEVEL_RULES.replace("  target from data\n", ""))
+    for dialect in DIALECTS:
+        assert isinstance(sqlglot.parse_one(body(run_sql(rules, dialect)).rstrip().rstrip(";"), read=dialect),
+                          sqlglot.exp.Select)
+    values = level_rows(VALUES, []).replace(",\n", "\n").replace(",level\n", "\n")
+    data = write(tmp_path, "values.csv", values)
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE observations AS SELECT * FROM read_csv(?, all_varchar = true)", [str(data)])
+    got = [",".join(row) for row in connection.execute(run_sql(rules, "duckdb")).fetchall()]
+    assert sorted(got) == _sorted_lines(reference_csv(rules, data))
+    with pytest.raises(InputError) as refused:
+        run_sql(write(tmp_path, "from-data.rules", LEVEL_RULES), "duckdb")
+    assert [d.code for d in refused.value.diagnostics] == ["E500"]
+    assert "indicator bare: `target from data`" in refused.value.diagnostics[0].message
