@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from fastpath_helpers import NATIONAL_RULES, ROOT, find_gen, generate, reference_csv, write
 from lsprules.core.diagnostics import InputError
+from lsprules.data.model import DATA_LEVELS
 from lsprules.engine.columnar import duck, polars_run, spark_run
 from lsprules.engine.columnar.derived import off_scale
 from lsprules.engine.columnar.input_checks import Fallback
@@ -30,6 +31,7 @@ from test_fastpath_differential import HEADER, POLARITY, YEARS, quarterly_visits
 from test_sql_dialects import needs_java
 
 FIELD_HEADER = "area,indicator,field,period,value\n"
+LEVEL_HEADER = "area,indicator,period,value,level\n"
 needs_gen = pytest.mark.skipif(find_gen() is None, reason="shared/bench/gen.py is not beside the checkout")
 RUNNERS = {"duckdb": duck.evaluate_csv, "polars": polars_run.evaluate_csv, "spark": spark_run.evaluate_csv}
 by_engine = pytest.mark.parametrize("engine", ["duckdb", "polars"])
@@ -686,6 +688,16 @@ RAG = st.sampled_from([
     "rag {\n scale grey < red < amber < green\n grey when no data or no target\n green when target met\n"
     " amber when up to 5 % short of target\n red otherwise\n }",
     "rag {\n green when has data and arrow is up\n amber when value > 50 or no data\n red when no previous value\n }"])
+# Keys that read reference levels, of the rules (LEVELS) or of the data's `level` rows (data_text): drawn for the
+# CSV report only, so far (the JSON and the reports leave levels to the interpreter).
+RAG_LEVELS = st.sampled_from([
+    "rag {\n green when value reaches stretch\n amber when value reaches trigger\n red otherwise\n }",
+    "rag {\n green when more than 10 % better than benchmark\n amber when value <= ceiling - 1 and not (value "
+    "reaches floor)\n red when at least 2 short of trigger\n amber otherwise\n }",
+    "rag {\n green when target met\n amber when stretch exceeded by up to 5 %\n red when baseline > trigger\n"
+    " red otherwise\n }"])
+LEVELS = st.sampled_from(["", "levels {\n trigger 50\n }", "levels {\n stretch 60.5\n floor 10\n benchmark 45\n }",
+                          "target from data"])
 THEME = st.sampled_from([  # a theme's rating of x's and y's assessments (JSON; a CSV report has no themes)
     "", "", "theme t {\n scale red < amber < green\n indicators x, y\n rating {\n"
     "  green when share(rag is green) >= 50 %\n  red when count(arrow is down) > 0\n  amber otherwise\n }\n}\n",
@@ -718,27 +730,29 @@ LATER = st.sampled_from(["z - x", "z - x", "percent_change(z)", "rolling_sum(z, 
 
 
 @st.composite
-def rule_text(draw: st.DrawFn) -> str:
-    text = "indicator x {\n" + draw(indicator_body()) + "\n}\nindicator y { polarity lower_is_better }\n"
+def rule_text(draw: st.DrawFn, levels: bool = False) -> str:
+    text = "indicator x {\n" + draw(indicator_body(levels)) + "\n}\nindicator y { polarity lower_is_better }\n"
     derived = draw(DERIVED)
     if derived:
-        text += f"indicator z {{\n{draw(indicator_body())}\n{derived}\n}}\n"
+        text += f"indicator z {{\n{draw(indicator_body(levels))}\n{derived}\n}}\n"
         if draw(st.booleans()):
             text += f"indicator w {{\n polarity higher_is_better\n {draw(RAG)}\n value = {draw(LATER)}\n}}\n"
     return text + draw(THEME)
 
 
 @st.composite
-def indicator_body(draw: st.DrawFn) -> str:
+def indicator_body(draw: st.DrawFn, levels: bool = False) -> str:
     compare, static, peak = draw(ARROW)
     arrow = "\n".join(s for s in (compare, static, peak) if s)
-    body = [f"polarity {draw(POLARITY)}", draw(DECIMALS), f"arrow {{\n{arrow}\n}}" if arrow else "", draw(TARGET),
-            draw(RAG)]
+    target = draw(LEVELS) if levels else ""
+    target = target if target == "target from data" else "\n".join(t for t in (target, draw(TARGET)) if t)
+    body = [f"polarity {draw(POLARITY)}", draw(DECIMALS), f"arrow {{\n{arrow}\n}}" if arrow else "", target,
+            draw(st.one_of(RAG, RAG_LEVELS) if levels else RAG)]
     return "\n".join(b for b in body if b)
 
 
 @st.composite
-def data_text(draw: st.DrawFn) -> str:
+def data_text(draw: st.DrawFn, levels: bool = False) -> str:
     areas = draw(st.lists(st.sampled_from(["North", "South", "=cmd", "Ynys Mon", "E01000001", "a,b"]),
                           min_size=1, max_size=3, unique=True))
     years = draw(st.lists(st.sampled_from(YEARS), min_size=1, max_size=5, unique=True))
@@ -750,20 +764,28 @@ def data_text(draw: st.DrawFn) -> str:
         named += [(a, i, f, p) for p in years for a in areas if a != "a,b"
                   for i, f in (("z", "a"), ("z", "y"), ("x", "a")) if draw(st.integers(0, 3))]
     lines = [",".join((a, i, f, p) if fielded else (a, i, p)) + f",{draw(VALUE)}" for a, i, f, p in named]
+    header = FIELD_HEADER if fielded else HEADER
+    if levels and not fielded and draw(st.booleans()):  # a `level` column: levels of x and z, for some periods
+        number = st.one_of(st.integers(-5, 120).map(str), st.decimals(-10, 120, places=2).map(str))
+        lines = [line + "," for line in lines] + [
+            f"{a},{i},{p},{draw(number)},{name}" for p in years for a in areas if a != "a,b" for i in ("x", "z")
+            for name in draw(st.lists(st.sampled_from(DATA_LEVELS), max_size=3, unique=True))]
+        header = LEVEL_HEADER
     if draw(st.booleans()):
         draw(st.randoms()).shuffle(lines)
-    return (FIELD_HEADER if fielded else HEADER) + "".join(line + "\n" for line in lines)
+    return header + "".join(line + "\n" for line in lines)
 
 
-def random_rules_test(max_examples: int):
-    """The random differential test, drawing `max_examples` rule files and data per engine.
+def random_rules_test(max_examples: int, levels: bool = False):
+    """The random differential test, drawing `max_examples` rule files and data per engine (with `levels`, rules
+    and data with reference levels too).
 
     The JSON and report modules collect it again with fewer examples: each of their examples costs several
     times a CSV one, and the rules and data they draw are the same.
     """
 
     @settings(max_examples=max_examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(rules=rule_text(), data=data_text(), period=st.sampled_from([None, None, "2005/06", "2007/08"]))
+    @given(rules=rule_text(levels), data=data_text(levels), period=st.sampled_from([None, None, "2005/06", "2007/08"]))
     @by_engine
     def test_random_rules_on_random_data_agree(rules, data, period, engine):
         random_rules_agree(rules, data, period, engine)
@@ -801,12 +823,13 @@ def random_rules_agree(rules: str, data: str, period: str | None, engine: str) -
 
 
 def _own_row(line: str, indicator: str, data: str) -> bool:
-    """Whether a data line holds a value of `indicator` (not one of its fields)."""
+    """Whether a data line holds a value of `indicator` (not one of its fields or levels)."""
     cells = line.split(",")
-    return cells[1] == indicator and (not data.startswith(FIELD_HEADER) or cells[2] == "")
+    return cells[1] == indicator and (not data.startswith(FIELD_HEADER) or cells[2] == "") and \
+        (not data.startswith(LEVEL_HEADER) or cells[-1] == "")
 
 
-test_random_rules_on_random_data_agree = random_rules_test(200)
+test_random_rules_on_random_data_agree = random_rules_test(200, levels=True)
 
 
 # --- what falls back, and how it says so -----------------------------------------------------------------

@@ -19,11 +19,10 @@ from lsprules.engine.columnar.support import unsupported
 from lsprules.jobs.evaluate import evaluate_job
 from lsprules.jobs.sql import run_sql
 from lsprules.lang.resolve import load_rules
-from test_columnar_differential import agree, by_engine, columnar, with_spark
+from test_columnar_differential import LEVEL_HEADER, agree, by_engine, columnar, with_spark
 from test_sql_dialects import _sorted_lines, body
 
 LPSA_RULES, LPSA_DATA = ROOT / "rules" / "lpsa.rules", ROOT / "datasets" / "lpsa-2008.csv"
-LEVEL_HEADER = "area,indicator,period,value,level\n"
 
 # Every way a rule may read a level, over every polarity; the data's levels win over these where it gives them.
 LEVEL_RULES = """profile reward {
