@@ -189,6 +189,9 @@ def requested(found: Checked, period: str | None, areas: Sequence[str] | None,
     at = period_at(period, found.periods)
     if isinstance(at, Fallback):
         return at
+    # The reference knows a dataset's periods by its values: a period only level rows give is none of them.
+    if at is not None and level_keys(found):
+        return Fallback("a --period in data with level rows, which may give periods the reference does not know")
     refused = None if fields else fields_of_raw(found, rules)
     if refused is not None:
         return refused
