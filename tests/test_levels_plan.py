@@ -132,6 +132,21 @@ def test_levels_of_chosen_areas_and_at_a_period(tmp_path, engine):
 
 
 @by_engine
+def test_levels_of_monthly_data_past_the_periods_picked_by_column(tmp_path, engine):
+    """Over sql_plan.BY_PERIOD periods each series' latest value is ranked, not picked by column: its period is the
+    one the levels are read at too."""
+    rules = write(tmp_path, "levels.rules", LEVEL_RULES)
+    months = [f"{year}-{month:02}" for year in (2006, 2007) for month in range(1, 13)]
+    values = [f"{area},falls,{month},{100 - k + 7 * (k % 3) * n}," for n, area in enumerate("AB")
+              for k, month in enumerate(months) if (area, month) != ("B", "2007-12")]
+    levels = ["A,falls,2007-12,90,target", "A,falls,2007-12,80,trigger", "A,falls,2007-11,1,stretch",
+              "B,falls,2007-11,110,target", "B,falls,2007-12,1,target"]  # B's latest value is of 2007-11
+    text = agree(rules, write(tmp_path, "months.csv", LEVEL_HEADER + "\n".join(values + levels) + "\n"),
+                 engine=engine)
+    assert ",110,110," in text and ",90,90," in text
+
+
+@by_engine
 def test_rules_with_levels_on_data_without_level_rows(tmp_path, engine):
     rules = write(tmp_path, "levels.rules", LEVEL_RULES)
     values = level_rows(VALUES, []).replace(",\n", "\n").replace(",level\n", "\n")

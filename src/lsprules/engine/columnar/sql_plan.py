@@ -151,8 +151,11 @@ class _Compiler:
                                            dialect="duckdb")
         self.unit = 10 ** options.scale
         self.specs = list(rules.indicators.values())
+        # The reference levels (and the target) the data gives each indicator, in DATA_LEVELS' order.
+        self.given = {s.id: tuple(name for name in DATA_LEVELS if level_key(s.id, name) in options.levels)
+                      for s in self.specs}
         # Indicators that differ only in name compile to the same expressions: one judge, one CASE branch each.
-        shapes = _grouped({s.id: repr((replace(s, id="", title="", group=None, span=None), self.data_levels(s.id)))
+        shapes = _grouped({s.id: repr((replace(s, id="", title="", group=None, span=None), self.given[s.id]))
                            for s in self.specs})
         # A derived value off the data's scale (a division, ...) has a denominator that varies by row: then every
         # value column (v, lv, ...) has one beside it (weight(): w, lw, ...), 1 for the data's values (exact.Num.w).
@@ -160,14 +163,15 @@ class _Compiler:
                              if s.value is not None)
         self.judges = [(ids, _Judge(rules.indicators[ids[0]], self)) for ids in shapes.values()]
 
-    def data_levels(self, spec_id: str) -> tuple[str, ...]:
-        """The reference levels (and the target) the data gives for an indicator, in DATA_LEVELS' order."""
-        return tuple(name for name in DATA_LEVELS if level_key(spec_id, name) in self.o.levels)
+    @property
+    def level_names(self) -> list[str]:
+        """The levels the data gives some indicator, in DATA_LEVELS' order."""
+        return [name for name in DATA_LEVELS if any(name in given for given in self.given.values())]
 
     @property
     def level_columns(self) -> list[str]:
-        """The columns of the levels the data gives, one per level name any indicator has (levels)."""
-        return [f"l_{name}" for name in DATA_LEVELS if any(name in self.data_levels(s.id) for s in self.specs)]
+        """The columns of the levels the data gives (layer `leveled`): l_trigger..."""
+        return [f"l_{name}" for name in self.level_names]
 
     def query(self) -> exp.Select:
         ctes = [*self.judging(), ("joined", self._joined()), ("parts", self._parts())]
@@ -526,19 +530,21 @@ class _Compiler:
         return select
 
     def _leveled(self) -> Layers:
-        """When the data gives reference levels: the layers `levels`, per area, indicator (by its position) and
-        period, a column of each level given (l_trigger...), and `leveled`, `compared` with the levels at each
-        assessment's latest period beside it (NULL: none given there)."""
+        """When the data gives reference levels: the layers `level_rows` and `levels`, per area, indicator (by its
+        position) and period, a column of each level given (l_trigger...), and `leveled`, `compared` with the levels
+        at each assessment's latest period beside it (NULL: none given there)."""
         columns = self.level_columns
         if not columns:
             return []
-        keys = {s.id: [level_key(s.id, name) for name in self.data_levels(s.id)] for s in self.specs}
-        position = self._by_indicator_keys([(keys[s.id], exp.Literal.number(k)) for k, s in enumerate(self.specs)])
-        rows = exp.select(column("area"), position.as_("position"), column("pidx"), *(
-            exp.Case().when(exp.In(this=column("indicator"), expressions=[
-                exp.Literal.string(level_key(s.id, name[2:])) for s in self.specs if name[2:] in self.data_levels(
-                    s.id)]), column("v")).as_(name) for name in columns)).from_("obs").where(
-            exp.In(this=column("indicator"), expressions=[exp.Literal.string(k) for ks in keys.values() for k in ks]))
+        position = exp.Case()
+        for k, spec in enumerate(self.specs):
+            if self.given[spec.id]:
+                position = position.when(_member([level_key(spec.id, name) for name in self.given[spec.id]]),
+                                         exp.Literal.number(k))
+        cells = [exp.Case().when(_member([level_key(i, name) for i, given in self.given.items() if name in given]),
+                                 column("v")).as_(f"l_{name}") for name in self.level_names]
+        rows = exp.select(column("area"), position.as_("position"), column("pidx"), *cells).from_("obs").where(
+            _member([level_key(i, name) for i, given in self.given.items() for name in given]))
         levels = exp.select(column("area"), column("position"), column("pidx"), *(
             exp.Max(this=column(name)).as_(name) for name in columns)).from_("level_rows").group_by(
             column("area"), column("position"), column("pidx"))
@@ -550,15 +556,6 @@ class _Compiler:
             exp.alias_(exp.table_("compared"), "c")).join(exp.alias_(exp.table_("levels"), "l"), on=on,
                                                           join_type="left")
         return [("level_rows", rows), ("levels", levels), ("leveled", leveled)]
-
-    def _by_indicator_keys(self, branches: list[tuple[list[str], exp.Expression]]) -> exp.Expression:
-        """One CASE branch per list of indicator keys (a list without keys: no branch)."""
-        node = exp.Case()
-        for keys, expr in branches:
-            if keys:
-                node = node.when(exp.In(this=column("indicator"), expressions=[exp.Literal.string(k) for k in keys]),
-                                 expr)
-        return node
 
     # --- judging --------------------------------------------------------------------------------
 
@@ -729,7 +726,7 @@ class _Judge:
 
         self.lv, self.ev, self.bv = (value(n, unit) for n in ("lv", "ev", "bv"))
         self.known = exp.Not(this=exp.Is(this=column("lv"), expression=exp.null()))
-        self.given = compiler.data_levels(spec.id)  # the levels (and target) the data gives this indicator
+        self.given = compiler.given[spec.id]  # the levels (and target) the data gives this indicator
         target, trajectory = self._target()
         # In the layers after "judged", target and trajectory are its columns tn and jn over these denominators
         # (and their row denominators tw and jw).
@@ -1110,6 +1107,7 @@ def _bool_cell(truth: exp.Expression) -> exp.Expression:
 
 def _member(ids: Sequence[str], table: str | None = None) -> exp.Expression:
     return exp.In(this=column("indicator", table), expressions=[exp.Literal.string(i) for i in ids])
+
 
 
 def _grouped(items: dict[str, _V]) -> dict[_V, list[str]]:

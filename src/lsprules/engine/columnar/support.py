@@ -23,7 +23,7 @@ CONDITION_NODES = (nodes.And, nodes.Or, nodes.Not, nodes.Compare, nodes.ArrowIs,
                    nodes.TargetMet, nodes.WithinTarget, nodes.TargetExceeded, nodes.GapState, nodes.Ref,
                    nodes.Quantity, nodes.Negate, nodes.Arith, nodes.Margin, nodes.Presence, nodes.Reaches,
                    nodes.LevelRef)
-DATA_TARGET = "`target from data`"
+DATA_TARGET = "`target from data`"  # as level_uses names it
 ARITH_OPS = {"+", "-", "*"}  # in a RAG condition; a derived value may divide (derived.value_words)
 
 
