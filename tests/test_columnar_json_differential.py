@@ -46,12 +46,19 @@ from test_columnar_differential import (  # noqa: F401  (collected here again, c
     test_values_of_earlier_periods_are_read_from_those_periods,
 )
 from test_fastpath_differential import HEADER, YEARS, rows
+from test_levels_plan import (  # noqa: F401  (collected here again, comparing JSON)
+    test_levels_of_chosen_areas_and_at_a_period,
+    test_levels_of_monthly_data_past_the_periods_picked_by_column,
+    test_levels_of_the_rules_and_of_the_data_in_every_use,
+    test_rules_with_levels_on_data_without_level_rows,
+    test_the_lpsa_reward_key_runs_in_the_plan,
+)
 
 ENGINES = ("duckdb", "polars")
 TOO_LARGE = csv_cases.TOO_LARGE
 by_engine = pytest.mark.parametrize("engine", ENGINES)
 # The CSV module's random rules and data, comparing JSON; fewer examples, as each costs several CSV ones.
-test_random_rules_on_random_data_agree = csv_cases.random_rules_test(60)
+test_random_rules_on_random_data_agree = csv_cases.random_rules_test(60, levels=True)
 
 
 def reference_json(rules: Path, data: Path, period: str | None = None, areas: list[str] | None = None) -> str:

@@ -9,7 +9,7 @@ reference path runs instead and reports it by row and column.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +29,8 @@ FIELD_ROWS = ("fields (such as numerators) of an indicator that is not a derived
               "CSV report only, so far")
 FIELD = "field"  # the optional column naming a field of the row's indicator (a numerator, a count), read as its key
 LEVEL = "level"  # the optional column naming the reference level (or the target) a row gives, read as its key
-LEVEL_ROWS = "reference levels (or targets) the data gives, which the plan reads for the CSV report only, so far"
+LEVEL_ROWS = ("reference levels (or targets) the data gives, which the plan reads for the CSV and JSON reports only, "
+              "so far")
 
 
 def key_sql(names: Iterable[str]) -> str:
@@ -102,11 +103,12 @@ def read_as_pattern(path: Path) -> bool:
     return any(ch in str(path) for ch in "*?[{")
 
 
-def checked(bad: int, duplicates: int, scale: int, digits: int,
-            cells: Mapping[str, Iterable[str | None]]) -> Checked | Fallback:
+def checked(bad: int, duplicates: int, scale: int, digits: int, cells: Mapping[str, Iterable[str | None]],
+            of_values: Callable[[], Iterable[str]] = lambda: ()) -> Checked | Fallback:
     """The verdict on a file from what an engine counted (values that are neither numbers nor missing words,
     repeated rows, the most decimal places and integer digits) and its distinct area, indicator (or a field's key,
-    key_sql) and period cells."""
+    key_sql) and period cells; with level rows, its periods are those of its values, `of_values()` (the reference
+    knows a dataset's periods by its values: a level row may give another)."""
     if bad or duplicates:
         return Fallback(REFUSED)
     if scale > MAX_SCALE:
@@ -131,8 +133,11 @@ def checked(bad: int, duplicates: int, scale: int, digits: int,
     if len(kinds) > 1 or any(p.label != label for label, p in periods.items()):
         return Fallback("periods of two kinds, or written unusually")
     kind = kinds.pop() if kinds else PeriodKind.FINANCIAL_YEAR  # no rows: any kind gives no assessment
-    return Checked(kind, scale, digits + scale, periods, {c for c in found["area"] if c is not None},
-                   frozenset(c for c in found["indicator"] if c is not None))
+    indicators = frozenset(c for c in found["indicator"] if c is not None)
+    if any(LEVEL_MARK in key for key in indicators):
+        valued = set(of_values())
+        periods = {label: period for label, period in periods.items() if label in valued}
+    return Checked(kind, scale, digits + scale, periods, {c for c in found["area"] if c is not None}, indicators)
 
 
 def fields_of_raw(found: Checked, rules: RuleSet | None) -> Fallback | None:
@@ -151,7 +156,8 @@ def level_keys(found: Checked) -> frozenset[str]:
 
 
 def levels_given(found: Checked) -> Fallback | None:
-    """Why not, when the data gives reference levels or targets, for a plan that does not read them yet."""
+    """Why not, when the data gives reference levels or targets, for a plan that does not read them yet (the reports
+    list them)."""
     return Fallback(LEVEL_ROWS, note=True) if level_keys(found) else None
 
 
@@ -189,9 +195,6 @@ def requested(found: Checked, period: str | None, areas: Sequence[str] | None,
     at = period_at(period, found.periods)
     if isinstance(at, Fallback):
         return at
-    # The reference knows a dataset's periods by its values: a period only level rows give is none of them.
-    if at is not None and level_keys(found):
-        return Fallback("a --period in data with level rows, which may give periods the reference does not know")
     refused = None if fields else fields_of_raw(found, rules)
     if refused is not None:
         return refused

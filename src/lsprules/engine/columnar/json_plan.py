@@ -68,7 +68,7 @@ from lsprules.engine.columnar.sql_plan import (
     compile_extended,
     weight,
 )
-from lsprules.engine.columnar.support import found_in, level_uses, reasons, setting_node, unsupported_at
+from lsprules.engine.columnar.support import Unsupported, found_in, level_uses, reasons, setting_node, unsupported_at
 from lsprules.engine.interpreter import (
     Facts,
     _clause_words,
@@ -79,7 +79,7 @@ from lsprules.engine.interpreter import (
     annual_words,
 )
 from lsprules.lang import nodes
-from lsprules.lang.resolve import IndicatorSpec, RuleSet, count_argument, tests_data
+from lsprules.lang.resolve import LEVEL_NAMES, IndicatorSpec, RuleSet, count_argument, tests_data
 
 MARK = "\x01"
 ITEM = "\n" + " " * 8  # where a list item of an assessment starts (json.dumps at indent 2, three levels deep)
@@ -122,10 +122,16 @@ def compared_unsupported(rules: RuleSet) -> list[str]:
     return reasons([*unsupported_at(rules), *level_uses(rules)]) + ([THEMES] if rules.themes else [])
 
 
-def json_unsupported(rules: RuleSet) -> list[str]:
+def report_unsupported(rules: RuleSet) -> list[str]:
+    """json_unsupported's reasons for a report, and reference levels (which a report lists: not from the plan yet)."""
+    return json_unsupported(rules, level_uses(rules))
+
+
+def json_unsupported(rules: RuleSet, also: Sequence[Unsupported] = ()) -> list[str]:
     """Why the plan cannot write this rule set's JSON, one reason per construct and place, in rule-file order
-    (empty: it can). Themes are one: the assessments from which report_run rates them (with `themes`) are not."""
-    found = [*unsupported_at(rules), *level_uses(rules)]
+    (empty: it can), with those `also` found. Themes are one: the assessments from which report_run rates them (with
+    `themes`) are not."""
+    found = [*unsupported_at(rules), *also]
     for spec in rules.indicators.values():
         if spec.decimals is not None and spec.decimals > MOST_DECIMALS:
             setting = setting_node(rules, spec, nodes.DecimalsSetting)
@@ -274,6 +280,12 @@ class _Json:
         # Whether a value of a series may be other than a whole number: the data has decimals, or a derived value is
         # off the data's scale (over its row's denominator).
         self.fractional = bool(self.o.scale) or compiler.quotients
+        # The reference levels an assessment may list (the rules declare them, or the data gives them): a JSON
+        # number each (m_trigger...), and `pg`, the data's target as interpreter.plain writes it in a reason.
+        self.listed = [name for name in LEVEL_NAMES
+                       if any(s.level(name) is not None or name in compiler.given[s.id] for s in compiler.specs)]
+        self.json_numbers = (*JSON_NUMBERS, *(f"m_{name}" for name in self.listed))
+        self.plain = (*PLAIN, "pg") if "target" in compiler.level_names else PLAIN
 
     def layers(self) -> tuple[Layers, exp.Select]:
         """The new layers and the final select."""
@@ -289,6 +301,9 @@ class _Json:
         if self.fractional:  # otherwise every value is a whole number, written as it is
             ctes += [("jvals", self._jvals())]
         ctes += [("jpoints", self._points()), ("jseries", self._series()), ("jrated", self._jrated())]
+        if self.c.level_columns:  # the series with level rows (a series without values says so otherwise)
+            ctes.append(("jlevelled", exp.select(column("area"), column("position")).from_("level_rows").group_by(
+                column("area"), column("position"))))
         if self.o.at is not None:
             ctes.append(("jany", self._any()))
         if self.by_year:
@@ -599,9 +614,16 @@ class _Json:
             within = within.when(_member(ids), words.within())
             unknown = unknown.when(_member(ids), words.unknown())
         select = select.select(within.as_("within"), unknown.as_("unknown"), copy=False)
+        for name in self.listed:  # each level's numerator (its denominator: _level_denominator)
+            select = select.select(self.c._by_indicator([(ids, _level(judge, name).n) for ids, judge in self.c.judges])
+                                   .as_(f"m_{name}"), copy=False)
         if self.by_year:
             select = select.select(self._year_ago().as_("yperiod"), copy=False)
         return select
+
+    def _level_denominator(self, name: str) -> exp.Expression:
+        """The denominator of the level `name` of the indicator in the row of `i`, by its judge."""
+        return self.c._by_indicator([(ids, lit(_level(judge, name).d, self.t)) for ids, judge in self.c.judges], "i")
 
     def _year_ago(self) -> exp.Expression:
         """The label of the period a year before the latest value's, for the indicators compared with it: a CASE
@@ -630,6 +652,10 @@ class _Json:
         numbers |= {plain: numbers[name] for plain, name in REASON_NUMBERS.items()}
         numbers["pb"] = (bv, exp.Mul(this=unit.copy(), expression=column(weight("bv"), r)) if self.c.quotients
                          else unit.copy())
+        if "pg" in self.plain:  # the target, as a reason from the data's words it: interpreter.plain at any decimals
+            numbers["pg"] = numbers["target"]
+        for name in self.listed:
+            numbers[f"m_{name}"] = (column(f"m_{name}", r), self._level_denominator(name))
         kept = ["lperiod", "eperiod", "arrow", "rag", "line", "clause", "met", "on_path", "within", "unknown"]
         select = exp.select(column("ord", "a"), column("position", "i"), column("indicator", "i"),
                             column("head", "i"), _cat('"', escaped, '"').as_("area_json"),
@@ -640,6 +666,8 @@ class _Json:
                             column("series", "s"), column("gap", "s"))
         for name, (n, d) in numbers.items():
             select = select.select(n.copy().as_(f"{name}_n"), d.copy().as_(f"{name}_d"), copy=False)
+        if "pg" in self.plain:  # whether the data gives no target at the latest value's period
+            select = select.select(_null(column("l_target", r)).as_("dt_none"), copy=False)
         if self.o.at is not None:
             select = select.select(exp.Not(this=_null(column("indicator", "y"))).as_("rows"), copy=False)
         if self.report:
@@ -657,6 +685,11 @@ class _Json:
             on_year = exp.and_(on["g"], exp.EQ(this=column("period", "g"), expression=column("yperiod", r)))
             select = select.select(self._no_earlier(r), copy=False).join(
                 exp.alias_(exp.table_("jyear"), "g"), on=on_year, join_type="left")
+        if self.c.level_columns:
+            on_levels = exp.and_(exp.EQ(this=column("area", "v"), expression=column("area", "a")),
+                                 exp.EQ(this=column("position", "v"), expression=column("position", "i")))
+            select = select.select(exp.Not(this=_null(column("position", "v"))).as_("lrows"), copy=False).join(
+                exp.alias_(exp.table_("jlevelled"), "v"), on=on_levels, join_type="left")
         return select
 
     def _no_earlier(self, r: str) -> exp.Expression:
@@ -675,9 +708,9 @@ class _Json:
 
     def _parts(self) -> exp.Select:
         select = exp.select("*").from_("jjoined")
-        for name in JSON_NUMBERS:
+        for name in self.json_numbers:
             select = select.select(*self._number_parts(name, column(f"{name}_n"), column(f"{name}_d")), copy=False)
-        for name in PLAIN:
+        for name in self.plain:
             n, d = column(f"{name}_n"), column(f"{name}_d")
             places, scale = self._places(name, n, d)
             scaled = exp.Add(this=exp.Mul(this=exp.Mul(this=lit(2, self.t), expression=exp.Abs(this=n)),
@@ -718,7 +751,7 @@ class _Json:
 
     def _digits(self) -> exp.Select:
         select = exp.select("*")
-        for name in PLAIN:
+        for name in self.plain:
             digits = exp.cast(column(f"{name}_q"), "VARCHAR")
             places = self._places_column(name)
             least = exp.Literal.number(PLACES + 1) if isinstance(places, exp.Literal) else \
@@ -732,12 +765,13 @@ class _Json:
         kept = ["ord", "position", "indicator", "head", "area_json", "lperiod", "eperiod", "arrow", "rag", "line",
                 "clause", "met", "on_path", "within", "unknown", "lv_none", "ev_none", "bv_none", "ev_zero",
                 "jn_none", "series", "gap"] + (["rows"] if self.o.at is not None else []) + \
-            (["no_earlier"] if self.by_year else [])
+            (["no_earlier"] if self.by_year else []) + (["lrows"] if self.c.level_columns else []) + \
+            (["dt_none"] if "pg" in self.plain else []) + [f"m_{name}_null" for name in self.listed]
         if self.report:
             kept += ["area", "rseries", "places", *(f"{name}_{part}" for name in EXACT_NUMBERS for part in "nd")]
         select = exp.select(*(column(c) for c in kept))
-        select = select.select(*(self._number(name).as_(f"j_{name}") for name in JSON_NUMBERS), copy=False)
-        for name in PLAIN:
+        select = select.select(*(self._number(name).as_(f"j_{name}") for name in self.json_numbers), copy=False)
+        for name in self.plain:
             digits, places = column(f"{name}_digits"), self._places_column(name)
             cut = exp.Sub(this=exp.Length(this=digits), expression=places)
             text = _cat(exp.Substring(this=digits, start=exp.Literal.number(1), length=cut), ".",
@@ -815,8 +849,18 @@ class _Json:
                     '"' + k + '"target": ', column("j_target"), k + '"trajectory": ', column("j_trajectory"),
                     k + '"target_met": ', truth("met"), k + '"on_trajectory": ', truth("on_path"),
                     k + '"reasons": [' + ITEM, reasons, "\n      ]" + k + '"rule": ', rule,
-                    k + '"clauses": ', clauses, k + '"discrepancies": []\n    }')
+                    k + '"clauses": ', clauses, k + '"discrepancies": []', self._levels(), "\n    }")
         return exp.select(item.as_("item"), column("ord"), column("position")).from_(source)
+
+    def _levels(self) -> exp.Expression:
+        """The `levels` object, of those known at the latest value's period (Facts.levels), when one is."""
+        if not self.listed:
+            return _s("")
+        known = _cat(*(_when(column(f"m_{name}_null"), "", _cat(f',\n        "{name}": ', column(f"j_m_{name}")))
+                       for name in self.listed))
+        listed = _cat(',\n      "levels": {', exp.Substring(this=known.copy(), start=exp.Literal.number(2)),
+                      "\n      }")
+        return _when(exp.EQ(this=known, expression=_s("")), "", listed)
 
     def report_rows(self, source: str) -> exp.Select:
         """Each assessment's facts for a report (REPORT_COLUMNS) from the facts as text in the table `source`: the
@@ -901,9 +945,9 @@ class _Words:
                                 expressions=[exp.Case().when(goes_on, self._first_unknown(expr.right))])
         if isinstance(expr, nodes.Not):
             return self._first_unknown(expr.operand)
-        if isinstance(expr, nodes.Compare):
+        if isinstance(expr, (nodes.Compare, nodes.Reaches)):
             return self._number_unknown([expr.left, expr.right])
-        reasons: list[tuple[exp.Expression, str]] = []
+        reasons: list[tuple[exp.Expression, str | exp.Expression]] = []
         if isinstance(expr, nodes.ArrowIs):
             if expr.arrow != "na":
                 reasons.append((exp.EQ(this=column("arrow"), expression=_s("na")), "the arrow is n/a"))
@@ -911,9 +955,11 @@ class _Words:
             reasons.append((_null(column("jn")), "there is no trajectory value"))
         elif isinstance(expr, (nodes.TargetMet, nodes.WithinTarget, nodes.TargetExceeded)):
             reasons.append((_null(column("tn")), "there is no target"))
-        elif isinstance(expr, nodes.Margin):  # support.py admits a margin from the target or the trajectory only
+        elif isinstance(expr, nodes.Margin) and expr.reference in ("target", "trajectory"):
             reasons.append((_null(column("tn")), "there is no target") if expr.reference == "target" else
                            (_null(column("jn")), "there is no trajectory value"))
+        elif isinstance(expr, nodes.Margin):
+            reasons.append(self._no_level(expr.reference))
         elif isinstance(expr, nodes.GapState) and expr.state != "closed":
             reasons.append((_null(column("ev")), "there is no earlier value to compare the gap with"))
         return self._first(reasons)
@@ -921,9 +967,11 @@ class _Words:
     def _number_unknown(self, exprs: list[nodes.Expr]) -> exp.Expression:
         """Facts.number's reasons for the references it finds unknown, in the order it reads them."""
         refs = {"value": "lv", "previous": "ev", "change": "ev", "target": "tn", "trajectory": "jn", "baseline": "bv"}
-        reasons: list[tuple[exp.Expression, str]] = []
+        reasons: list[tuple[exp.Expression, str | exp.Expression]] = []
         for expr in exprs:
             for node in _in_order(expr):
+                if isinstance(node, nodes.LevelRef):
+                    reasons.append(self._no_level(node.name))
                 if isinstance(node, nodes.Ref):
                     missing: exp.Expression = _null(column(refs[node.which]))
                     if node.which == "baseline" and not self.j._has_baseline():
@@ -932,13 +980,18 @@ class _Words:
                     reasons.append((missing, which))
         return self._first(reasons)
 
+    def _no_level(self, name: str) -> tuple[exp.Expression, exp.Expression]:
+        """Facts.no_reference for a level: where it is unknown, and the words."""
+        return _null(_level(self.j, name).n), _cat(f"there is no {name} level for ", column("lperiod"),
+                                                   " (neither the rules nor the data give one)")
+
     @staticmethod
-    def _first(reasons: list[tuple[exp.Expression, str]]) -> exp.Expression:
+    def _first(reasons: list[tuple[exp.Expression, str | exp.Expression]]) -> exp.Expression:
         if not reasons:
             return exp.cast(exp.null(), "VARCHAR")
         node = exp.Case()
         for condition, words in reasons:
-            node = node.when(condition, _s(_inner(words)))
+            node = node.when(condition, _s(_inner(words)) if isinstance(words, str) else words)
         return node
 
     # layer jtexts -> the items
@@ -950,8 +1003,9 @@ class _Words:
         nothing: exp.Expression = _cat('"no data for ', column("indicator"), ' in the dataset"')
         if self.spec.value is not None:  # AreaEvaluator._no_data_reason: a derived series is never in the data
             nothing = _s('"no value up to the assessed period"')
-        elif with_period:
-            nothing = exp.Case().when(column("rows"), _s('"no value up to the assessed period"')).else_(nothing)
+        elif with_period or self.j.given:  # rows at any period, or level rows, make a series
+            series = [*([column("rows")] if with_period else []), *([column("lrows")] if self.j.given else [])]
+            nothing = exp.Case().when(exp.or_(*series), _s('"no value up to the assessed period"')).else_(nothing)
         width = len(Period(self.j.c.o.kind, 0).label)  # the gap's key: the period's label, then why
         gaps = _cat('"no value to assess: ', exp.Substring(this=column("gap"), start=exp.Literal.number(width + 1)),
                     '"')
@@ -996,6 +1050,20 @@ class _Words:
         return node.else_(_cat("," + ITEM + '"', word, ": ", comparison.copy(), f'{outside}; {polarity}"'))
 
     def _target(self) -> exp.Expression:
+        """Facts._judge_target's reason: the data's target for the latest value's period where it gives one (the
+        rules' target is then not worked out), else the rules'."""
+        target = self.spec.target
+        if target is not None and target.from_data:
+            words = _cat("," + ITEM + '"no target: the dataset gives none for ', column("lperiod"),
+                         ' (target from data)"')
+        else:
+            words = self._rule_target()
+        if "target" not in self.j.given:
+            return words
+        given = _cat("," + ITEM + '"target ', column("p_pg"), " for ", column("lperiod"), ' (from the dataset)"')
+        return exp.Case().when(column("dt_none"), words).else_(given)
+
+    def _rule_target(self) -> exp.Expression:
         target, c = self.spec.target, self.j.c
         if target is None:
             return _s("," + ITEM + '"no target is set"')
@@ -1081,6 +1149,13 @@ class _Words:
         everything = "[" + ITEM + tried[:-len("," + ITEM)] + "\n      ]" if tried else "[]"
         return node.when(exp.EQ(this=column("clause"), expression=exp.Literal.number(0)), _s(everything)).else_(
             _s("[]"))
+
+
+def _level(judge: _Judge, name: str) -> Num:
+    """A judge's reference level `name` at the latest value's period (a NULL where neither the rules nor the data can
+    give one)."""
+    found = judge.level(name)
+    return found if found is not None else Num(exp.cast(exp.null(), judge.t), 1)
 
 
 def _change_or_reach(goal: object) -> nodes.ChangeStmt | nodes.ReachStmt:

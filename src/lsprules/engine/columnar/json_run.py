@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from lsprules.core.interrupts import raise_if_pressed
 from lsprules.core.periods import Period
-from lsprules.engine.columnar.input_checks import Checked, Fallback, fields_of_raw, levels_given, requested
+from lsprules.engine.columnar.input_checks import Checked, Fallback, fields_of_raw, level_keys, requested
 from lsprules.lang.resolve import RuleSet
 
 if TYPE_CHECKING:
@@ -117,14 +117,13 @@ def run_stages(rules: RuleSet, path: Path, engine: str, period: str | None, area
 
 def _ready(found: Checked, period: str | None, areas: Sequence[str] | None, rules: RuleSet,
            refused: Refusal) -> Period | None | Fallback:
-    """The period asked for, when the checked file allows the run (the reference levels or targets a file gives are
-    read by the CSV plan only, so far)."""
+    """The period asked for, when the checked file allows the run."""
     at = requested(found, period, areas, rules, fields=True)
     if isinstance(at, Fallback):
         return at
     if _CONTROL.search("".join(found.areas)):
         return Fallback("an area with a control character in its name")
-    return levels_given(found) or refused(found) or at
+    return refused(found) or at
 
 
 def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str] | None,
@@ -157,7 +156,7 @@ def _duckdb_started(connection: duckdb.DuckDBPyConnection, rules: RuleSet, path:
             return at
         assert not isinstance(found, Fallback)  # then `at` is that Fallback
         options = PlanOptions("duckdb", found.kind, found.scale, "chosen", at, areas, "rn", found.digits,
-                              tuple(found.periods.values()))
+                              tuple(found.periods.values()), levels=level_keys(found))
         facts, items = stages(rules, options, [p.index for p in found.periods.values()])
         _duckdb_batches(connection, areas, BATCH_OBS if _in_range(connection, facts, found) else None)
         runs = _duckdb_runs(connection, items.with_("jrows", as_=facts, copy=False).sql(dialect="duckdb"))
@@ -232,7 +231,7 @@ def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
     if isinstance(at, Fallback):
         return at
     options = PlanOptions("polars", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
-                          tuple(found.periods.values()))
+                          tuple(found.periods.values()), levels=level_keys(found))
     facts, items = stages(rules, options, [p.index for p in found.periods.values()])
     numbers = {"value": 10 ** (found.digits - found.scale), "rn": max(frame.height, 1)}
     if largest(facts, numbers, ("area", "indicator", "period")) >= EXACT_LIMIT:

@@ -228,7 +228,7 @@ def _checked(frame: pl.DataFrame) -> Checked | Fallback:
 def _counted(frame: pl.DataFrame) -> Checked | Fallback:
     scale, digits, cells, ranges = _facts(frame)
     bad, duplicates = _found(frame, _checks(frame, ranges).collect())
-    return checked(bad, duplicates, scale, digits, cells)
+    return checked(bad, duplicates, scale, digits, cells, lambda: _value_periods(frame))
 
 
 def _facts(frame: pl.DataFrame) -> tuple[int, int, dict[str, list[str]], list[int]]:
@@ -253,8 +253,16 @@ def _unchecked(frame: pl.DataFrame) -> tuple[Checked, list[int]] | None:
     """The verdict on the file before its values and keys are checked, when it passes (None: it does not, and the
     full checks decide what a user is told)."""
     scale, digits, cells, ranges = _facts(frame)
-    found = checked(0, 0, scale, digits, cells)
+    found = checked(0, 0, scale, digits, cells, lambda: _value_periods(frame))
     return None if isinstance(found, Fallback) else (found, ranges)
+
+
+def _value_periods(frame: pl.DataFrame) -> list[str]:
+    """The periods of the file's values (the rows that give no level)."""
+    import polars as pl
+
+    levels = pl.col("indicator").cast(pl.String).str.contains(LEVEL_MARK, literal=True)
+    return frame.filter(~levels).get_column("period").unique().to_list()
 
 
 def _codes() -> list[pl.Expr]:
@@ -359,7 +367,7 @@ def _narrowest(rules: RuleSet, found: Checked, at: Period | None, areas: Sequenc
 
 # The layers after which areas and indicators are text again, for a plan that joins them with text (the CSV plan
 # joins on categories and positions, and needs no lowering; json_run.py's JSON plan uses it).
-AS_TEXT = {"areas", "compared"}
+AS_TEXT = {"areas", "compared", "levels", "jlevelled"}
 
 
 def _lowered(plan: exp.Select) -> exp.Select:

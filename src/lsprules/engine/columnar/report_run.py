@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from lsprules.core.periods import Period, PeriodKind
 from lsprules.data.model import Area
 from lsprules.engine.columnar.derived import FIELD_MARK, field_key
-from lsprules.engine.columnar.input_checks import Checked, Fallback, fields_of_raw
+from lsprules.engine.columnar.input_checks import Checked, Fallback, fields_of_raw, levels_given
 from lsprules.engine.columnar.json_plan import (
     COMPARED_COLUMNS,
     ITEM,
@@ -32,7 +32,7 @@ from lsprules.engine.columnar.json_plan import (
     compared_unsupported,
     compile_compared_stages,
     compile_report_stages,
-    json_unsupported,
+    report_unsupported,
 )
 from lsprules.engine.columnar.json_run import Refusal, assessed_period, run_stages
 from lsprules.engine.interpreter import (
@@ -119,13 +119,13 @@ def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", pe
     `themes`: each area's theme ratings too, rated from its assessments as the interpreter rates them (a report's
     ratings one period earlier would need a second run: without `themes`, rules with themes are refused)."""
     reasons, stages, cannot = (compared_unsupported(rules), compile_compared_stages, "express") if compared_only \
-        else (json_unsupported(rules), compile_report_stages, "write the reasons of")
+        else (report_unsupported(rules), compile_report_stages, "write the reasons of")
     if themes:
         reasons = [reason for reason in reasons if reason != THEMES]
     if reasons:
         return Fallback(f"the plan cannot {cannot} " + "; ".join(reasons))
     ran = run_stages(rules, Path(path), engine, period, areas, stages,
-                     *([] if compared_only else [_refused(rules)]))
+                     levels_given if compared_only else _refused(rules))
     if isinstance(ran, Fallback):
         return ran
     count = len(ran.found.areas) if areas is None else len(set(areas))
@@ -137,14 +137,15 @@ def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", pe
 def _refused(rules: RuleSet) -> Refusal:
     """What a report refuses of a file: fields of an indicator that is not derived (input_checks.fields_of_raw), and
     rows of the fields a value `a / b` reads, whose counts its renderers show beside the value from the dataset's
-    fields (render/context._counts: "96 of 160"), which the plan does not give."""
+    fields (render/context._counts: "96 of 160"), which the plan does not give; and the reference levels the data
+    gives, which a report lists (input_checks.levels_given)."""
     keys = {field_key(spec.id, name.id) for spec in rules.indicators.values() if spec.value is not None
             and isinstance(spec.value.expr, nodes.Arith) and spec.value.expr.op == "/"
             for name in (spec.value.expr.left, spec.value.expr.right) if isinstance(name, nodes.Name)}
 
     def refused(found: Checked) -> Fallback | None:
         shown = sorted(keys & found.indicators)
-        raw = fields_of_raw(found, rules)
+        raw = levels_given(found) or fields_of_raw(found, rules)
         if raw is not None or not shown:
             return raw
         indicator, _, field = shown[0].partition(FIELD_MARK)
