@@ -652,7 +652,7 @@ class _Json:
         numbers |= {plain: numbers[name] for plain, name in REASON_NUMBERS.items()}
         numbers["pb"] = (bv, exp.Mul(this=unit.copy(), expression=column(weight("bv"), r)) if self.c.quotients
                          else unit.copy())
-        if "pg" in self.plain:  # the target, as a reason from the data's words it: interpreter.plain at any decimals
+        if "pg" in self.plain:  # the data's target, as its reason writes it: interpreter.plain, whatever the `decimals`
             numbers["pg"] = numbers["target"]
         for name in self.listed:
             numbers[f"m_{name}"] = (column(f"m_{name}", r), self._level_denominator(name))
