@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, TypeVar
 
 from lsprules.core.csv_cells import COLUMNS
 from lsprules.core.interrupts import raise_if_pressed, unless_interrupted
-from lsprules.engine.columnar.derived import LEVEL_MARK
 from lsprules.engine.columnar.input_checks import (
     MISSING_PATTERN,
     NUMBER_PATTERN,
+    VALUE_PERIODS_SQL,
     Checked,
     Fallback,
     checked,
@@ -179,5 +179,5 @@ def _counted(connection: duckdb.DuckDBPyConnection) -> Checked | Fallback:
         return checked(bad, duplicates, scale, digits, {})
     cells = {column: [row[0] for row in connection.execute(
         f"SELECT DISTINCT {column} FROM observations").fetchall()] for column in ("area", "indicator", "period")}
-    return checked(bad, duplicates, scale, digits, cells, lambda: [row[0] for row in connection.execute(
-        f"SELECT DISTINCT period FROM observations WHERE indicator NOT LIKE '%{LEVEL_MARK}%'").fetchall()])
+    return checked(bad, duplicates, scale, digits, cells,
+                   lambda: [row[0] for row in connection.execute(VALUE_PERIODS_SQL).fetchall()])

@@ -29,6 +29,8 @@ FIELD_ROWS = ("fields (such as numerators) of an indicator that is not a derived
               "CSV report only, so far")
 FIELD = "field"  # the optional column naming a field of the row's indicator (a numerator, a count), read as its key
 LEVEL = "level"  # the optional column naming the reference level (or the target) a row gives, read as its key
+# The periods of a file's values (its rows giving no level), in the engines' SQL (the table `observations`).
+VALUE_PERIODS_SQL = f"SELECT DISTINCT period FROM observations WHERE indicator NOT LIKE '%{LEVEL_MARK}%'"
 LEVEL_ROWS = ("reference levels (or targets) the data gives, which the plan reads for the CSV and JSON reports only, "
               "so far")
 

@@ -615,15 +615,16 @@ class _Json:
             unknown = unknown.when(_member(ids), words.unknown())
         select = select.select(within.as_("within"), unknown.as_("unknown"), copy=False)
         for name in self.listed:  # each level's numerator (its denominator: _level_denominator)
-            select = select.select(self.c._by_indicator([(ids, _level(judge, name).n) for ids, judge in self.c.judges])
-                                   .as_(f"m_{name}"), copy=False)
+            numerators = [(ids, judge.level_number(name).n) for ids, judge in self.c.judges]
+            select = select.select(self.c._by_indicator(numerators).as_(f"m_{name}"), copy=False)
         if self.by_year:
             select = select.select(self._year_ago().as_("yperiod"), copy=False)
         return select
 
     def _level_denominator(self, name: str) -> exp.Expression:
         """The denominator of the level `name` of the indicator in the row of `i`, by its judge."""
-        return self.c._by_indicator([(ids, lit(_level(judge, name).d, self.t)) for ids, judge in self.c.judges], "i")
+        denominators = [(ids, lit(judge.level_number(name).d, self.t)) for ids, judge in self.c.judges]
+        return self.c._by_indicator(denominators, "i")
 
     def _year_ago(self) -> exp.Expression:
         """The label of the period a year before the latest value's, for the indicators compared with it: a CASE
@@ -955,11 +956,8 @@ class _Words:
             reasons.append((_null(column("jn")), "there is no trajectory value"))
         elif isinstance(expr, (nodes.TargetMet, nodes.WithinTarget, nodes.TargetExceeded)):
             reasons.append((_null(column("tn")), "there is no target"))
-        elif isinstance(expr, nodes.Margin) and expr.reference in ("target", "trajectory"):
-            reasons.append((_null(column("tn")), "there is no target") if expr.reference == "target" else
-                           (_null(column("jn")), "there is no trajectory value"))
         elif isinstance(expr, nodes.Margin):
-            reasons.append(self._no_level(expr.reference))
+            reasons.append(self._no_reference(expr.reference))
         elif isinstance(expr, nodes.GapState) and expr.state != "closed":
             reasons.append((_null(column("ev")), "there is no earlier value to compare the gap with"))
         return self._first(reasons)
@@ -971,7 +969,7 @@ class _Words:
         for expr in exprs:
             for node in _in_order(expr):
                 if isinstance(node, nodes.LevelRef):
-                    reasons.append(self._no_level(node.name))
+                    reasons.append(self._no_reference(node.name))
                 if isinstance(node, nodes.Ref):
                     missing: exp.Expression = _null(column(refs[node.which]))
                     if node.which == "baseline" and not self.j._has_baseline():
@@ -980,10 +978,15 @@ class _Words:
                     reasons.append((missing, which))
         return self._first(reasons)
 
-    def _no_level(self, name: str) -> tuple[exp.Expression, exp.Expression]:
-        """Facts.no_reference for a level: where it is unknown, and the words."""
-        return _null(_level(self.j, name).n), _cat(f"there is no {name} level for ", column("lperiod"),
-                                                   " (neither the rules nor the data give one)")
+    def _no_reference(self, name: str) -> tuple[exp.Expression, str | exp.Expression]:
+        """Facts.no_reference: where what a margin is measured from (the target, the trajectory value, a level) is
+        unknown, and the words."""
+        if name == "target":
+            return _null(column("tn")), "there is no target"
+        if name == "trajectory":
+            return _null(column("jn")), "there is no trajectory value"
+        return _null(self.j.level_number(name).n), _cat(f"there is no {name} level for ", column("lperiod"),
+                                                        " (neither the rules nor the data give one)")
 
     @staticmethod
     def _first(reasons: list[tuple[exp.Expression, str | exp.Expression]]) -> exp.Expression:
@@ -1149,13 +1152,6 @@ class _Words:
         everything = "[" + ITEM + tried[:-len("," + ITEM)] + "\n      ]" if tried else "[]"
         return node.when(exp.EQ(this=column("clause"), expression=exp.Literal.number(0)), _s(everything)).else_(
             _s("[]"))
-
-
-def _level(judge: _Judge, name: str) -> Num:
-    """A judge's reference level `name` at the latest value's period (a NULL where neither the rules nor the data can
-    give one)."""
-    found = judge.level(name)
-    return found if found is not None else Num(exp.cast(exp.null(), judge.t), 1)
 
 
 def _change_or_reach(goal: object) -> nodes.ChangeStmt | nodes.ReachStmt:

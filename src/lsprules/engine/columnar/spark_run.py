@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprules.core.csv_cells import COLUMNS
-from lsprules.engine.columnar.derived import LEVEL_MARK
 from lsprules.engine.columnar.input_checks import (
     MISSING_PATTERN,
     NUMBER_PATTERN,
+    VALUE_PERIODS_SQL,
     Checked,
     Fallback,
     checked,
@@ -158,8 +158,8 @@ def _checked(spark: SparkSession) -> Checked | Fallback:
                  for column in ("area", "indicator", "period")}
     except Exception:  # FAILFAST raises here, when a row is read: another number of cells
         return Fallback("Spark cannot read the file as plain CSV (a row with another number of cells)")
-    return checked(bad, duplicates, scale, digits, cells, lambda: [r[0] for r in spark.sql(
-        f"SELECT DISTINCT period FROM observations WHERE indicator NOT LIKE '%{LEVEL_MARK}%'").collect()])
+    return checked(bad, duplicates, scale, digits, cells,
+                   lambda: [r[0] for r in spark.sql(VALUE_PERIODS_SQL).collect()])
 
 
 def _run(spark: SparkSession, rules: RuleSet, frame: DataFrame, found: Checked, at: object,

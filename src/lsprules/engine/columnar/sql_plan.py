@@ -803,6 +803,11 @@ class _Judge:
         given, there = self._data_level(name)
         return case([(there, given)], rules, self.t)
 
+    def level_number(self, name: str) -> Num:
+        """level(), a NULL where neither the rules nor the data can give one."""
+        found = self.level(name)
+        return found if found is not None else Num(exp.cast(exp.null(), self.t), 1)
+
     def _rule_target(self) -> tuple[Num | None, Num | None]:
         """Target and trajectory by the rules alone."""
         target, t = self.spec.target, self.t
@@ -1037,8 +1042,7 @@ class _Judge:
             left, right = self._number(expr.left), self._number(expr.right)
             return mul(left, right) if expr.op == "*" else add(left, right, t, expr.op)
         if isinstance(expr, nodes.LevelRef):
-            found = self.level(expr.name)
-            return found if found is not None else Num(exp.cast(exp.null(), t), 1)
+            return self.level_number(expr.name)
         assert isinstance(expr, nodes.Ref)  # support.unsupported admits no other number
         refs: dict[str, Callable[[], Num | None]] = {
             "value": lambda: self.lv, "previous": lambda: self.ev,
