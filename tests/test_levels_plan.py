@@ -1,8 +1,8 @@
 """Reference levels and targets in the columnar plan: a rule file's `levels { }`, `reaches`, a level in arithmetic
 and in a margin, and the levels and targets a dataset gives per area and period (`level` rows, `target from data`),
 against the reference interpreter's bytes on DuckDB, polars and Spark (in CSV here; the JSON module collects these
-tests again, comparing JSON). What the plan does not read (a level row the reference must report or reads otherwise;
-levels in the reports, so far) goes to the interpreter, with the same answer."""
+tests again, comparing JSON, and so does the report module, comparing assessments and reports). What the plan does not
+read (a level row the reference must report or reads otherwise) goes to the interpreter, with the same answer."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import sqlglot
 import test_columnar_differential as csv_cases
 from fastpath_helpers import ROOT, reference_csv, write
 from lsprules.core.diagnostics import InputError
-from lsprules.engine.columnar.input_checks import LEVEL_ROWS, Fallback
+from lsprules.engine.columnar.input_checks import Fallback
 from lsprules.engine.columnar.sql_plan import DIALECTS
 from lsprules.engine.columnar.support import unsupported
 from lsprules.jobs.evaluate import evaluate_job
@@ -188,17 +188,31 @@ def test_a_level_row_naming_a_field_too_goes_to_the_interpreter(tmp_path, engine
     assert isinstance(columnar(rules, data, engine=engine), Fallback)
 
 
-def test_the_reports_leave_levels_to_the_interpreter_for_now(tmp_path):
-    rules = write(tmp_path, "plain.rules", "indicator falls { polarity lower_is_better }\n")
+@by_engine
+def test_reports_and_diffs_of_levels_come_from_the_plan(tmp_path, engine):
+    """Every report lists the levels known at the latest value's period, and draws no path of the rules' target
+    where the data gives the target: from the plan, with no note, in the interpreter's bytes; a diff of a rule
+    change's impact on data with levels is replayed by the plan too."""
+    from lsprules.jobs.diff import run_diff
+    from lsprules.render.diff_report import render_diff_json, render_diff_text
+
+    rules = write(tmp_path, "levels.rules", LEVEL_RULES)
     data = write(tmp_path, "levels.csv", level_rows(VALUES, LEVELS))
-    for output in ("markdown", "html"):
-        job = evaluate_job(rules, data, output_format=output, engine="duckdb")
-        assert job.text == evaluate_job(rules, data, output_format=output, engine="interpreter").text
-        assert any(LEVEL_ROWS in note for note in job.notes), job.notes
-    for output in ("csv", "json"):  # the CSV and the JSON plans read them
-        job = evaluate_job(rules, data, output_format=output, engine="duckdb")
+    for output in ("markdown", "html", "table"):
+        job = evaluate_job(rules, data, output_format=output, engine=engine)
         assert job.text == evaluate_job(rules, data, output_format=output, engine="interpreter").text
         assert job.notes == ()
+    markdown = evaluate_job(rules, data, output_format="markdown", engine=engine).text
+    assert "levels: trigger 92, stretch 90.5" in markdown  # A's falls: the data's trigger, the rules' stretch
+    assert "levels: trigger 110, stretch 46, ceiling 200" in markdown  # in the language's order
+    assert "there is no benchmark level for 2006/07 (neither the rules nor the data give one)" in markdown
+    new = write(tmp_path, "new.rules", LEVEL_RULES.replace("trigger 110", "trigger 100").replace(
+        "reduce by 10 %", "reduce by 5 %"))
+    diffs = [run_diff([str(rules), str(new)], data=[data], engine=name) for name in (engine, "interpreter")]
+    assert diffs[0].notes == ()
+    assert [render(diffs[0]) for render in (render_diff_text, render_diff_json)] == \
+        [render(diffs[1]) for render in (render_diff_text, render_diff_json)]
+    assert "RAG" in render_diff_text(diffs[1])  # the new trigger changes a rating
 
 
 def test_lsprules_sql_compiles_the_rule_files_levels_and_refuses_a_target_from_data(tmp_path):

@@ -45,11 +45,18 @@ from test_columnar_differential import (  # noqa: F401  (collected here again, c
     test_values_of_earlier_periods_are_read_from_those_periods,
 )
 from test_columnar_json_differential import NESTED_RULES, TOO_LARGE, bundled_cases, nested_data
+from test_levels_plan import (  # noqa: F401  (collected here again, comparing assessments and reports)
+    test_levels_of_chosen_areas_and_at_a_period,
+    test_levels_of_monthly_data_past_the_periods_picked_by_column,
+    test_levels_of_the_rules_and_of_the_data_in_every_use,
+    test_rules_with_levels_on_data_without_level_rows,
+    test_the_lpsa_reward_key_runs_in_the_plan,
+)
 
 ENGINES = ("duckdb", "polars")
 by_engine = pytest.mark.parametrize("engine", ENGINES)
 # The CSV module's random rules and data, comparing the reports; fewer examples, as each costs several CSV ones.
-test_random_rules_on_random_data_agree = csv_cases.random_rules_test(60)
+test_random_rules_on_random_data_agree = csv_cases.random_rules_test(60, levels=True)
 REPORT_FORMATS = ("markdown", "html", "table")
 
 

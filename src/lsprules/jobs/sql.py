@@ -22,13 +22,13 @@ def run_sql(rules_path: Path, dialect: str = "duckdb", table: str = "observation
     plan cannot express yet.
     """
     from lsprules.engine.columnar.derived import reads_fields
-    from lsprules.engine.columnar.support import DATA_TARGET, level_uses, placed, unsupported_at
+    from lsprules.engine.columnar.support import data_targets, placed, unsupported_at
     from lsprules.lang.resolve import load_rules
 
     chosen = COLUMNS if columns is None else chosen_columns(columns)
     rules = load_rules(rules_path)
     # The query's input table has no `level` column (yet): a target only the data gives cannot reach it.
-    found = placed([*unsupported_at(rules), *(f for f in level_uses(rules) if f.what == DATA_TARGET)])
+    found = placed([*unsupported_at(rules), *data_targets(rules)])
     if found:
         source = decode_source(*read_rule_file(rules_path))
         raise InputError([at_span("E500", f"the SQL plan cannot express this yet: {f.message}", f.span,

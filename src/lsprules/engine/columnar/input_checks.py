@@ -31,8 +31,6 @@ FIELD = "field"  # the optional column naming a field of the row's indicator (a 
 LEVEL = "level"  # the optional column naming the reference level (or the target) a row gives, read as its key
 # The periods of a file's values (its rows giving no level), in the engines' SQL (the table `observations`).
 VALUE_PERIODS_SQL = f"SELECT DISTINCT period FROM observations WHERE indicator NOT LIKE '%{LEVEL_MARK}%'"
-LEVEL_ROWS = ("reference levels (or targets) the data gives, which the plan reads for the CSV and JSON reports only, "
-              "so far")
 
 
 def key_sql(names: Iterable[str]) -> str:
@@ -155,12 +153,6 @@ def fields_of_raw(found: Checked, rules: RuleSet | None) -> Fallback | None:
 def level_keys(found: Checked) -> frozenset[str]:
     """The keys of the rows giving reference levels (derived.level_key) in a checked file."""
     return frozenset(key for key in found.indicators if LEVEL_MARK in key)
-
-
-def levels_given(found: Checked) -> Fallback | None:
-    """Why not, when the data gives reference levels or targets, for a plan that does not read them yet (the reports
-    list them)."""
-    return Fallback(LEVEL_ROWS, note=True) if level_keys(found) else None
 
 
 def _indicator_key(key: str) -> bool:

@@ -68,7 +68,7 @@ from lsprules.engine.columnar.sql_plan import (
     compile_extended,
     weight,
 )
-from lsprules.engine.columnar.support import Unsupported, found_in, level_uses, reasons, setting_node, unsupported_at
+from lsprules.engine.columnar.support import found_in, reasons, setting_node, unsupported_at
 from lsprules.engine.interpreter import (
     Facts,
     _clause_words,
@@ -87,9 +87,10 @@ JSON_NUMBERS = ("value", "previous_value", "change", "change_pct", "target", "tr
 # The exact numbers a report's assessment holds, each as NAME_n over NAME_d ("pb": the baseline's value).
 EXACT_NUMBERS = ("value", "previous_value", "change", "change_pct", "target", "trajectory", "pb")
 # What compile_report_stages gives for each assessment, in this order (report_run.py reads them by place).
+# `dt_none`: whether the data gives no target at the latest value's period; then each reference level's number.
 REPORT_COLUMNS = ("ord", "position", "area", "lperiod", "eperiod", "arrow", "rag", "line", "met", "on_path",
                   *(f"{name}_{part}" for name in EXACT_NUMBERS for part in ("n", "d")), "rseries", "places",
-                  "reasons", "clauses")
+                  "reasons", "clauses", "dt_none", *(f"m_{name}_{part}" for name in LEVEL_NAMES for part in "nd"))
 # What a rule change's impact compares of each assessment (audit/impact.py): compile_compared_stages gives these.
 COMPARED_COLUMNS = ("area", "position", "arrow", "rag", "value_n", "value_d", "target_n", "target_d", "trajectory_n",
                     "trajectory_d")
@@ -119,19 +120,14 @@ THEMES = "themes (the plan rates them for the JSON report only, so far)"
 def compared_unsupported(rules: RuleSet) -> list[str]:
     """Why the plan cannot give what a diff compares of this rule set's results (compile_compared_stages), one
     reason per construct and place, in rule-file order (empty: it can): the CSV plan's, and themes."""
-    return reasons([*unsupported_at(rules), *level_uses(rules)]) + ([THEMES] if rules.themes else [])
+    return reasons(unsupported_at(rules)) + ([THEMES] if rules.themes else [])
 
 
-def report_unsupported(rules: RuleSet) -> list[str]:
-    """json_unsupported's reasons for a report, and reference levels (which a report lists: not from the plan yet)."""
-    return json_unsupported(rules, level_uses(rules))
-
-
-def json_unsupported(rules: RuleSet, also: Sequence[Unsupported] = ()) -> list[str]:
-    """Why the plan cannot write this rule set's JSON, one reason per construct and place, in rule-file order
-    (empty: it can), with those `also` found. Themes are one: the assessments from which report_run rates them (with
+def json_unsupported(rules: RuleSet) -> list[str]:
+    """Why the plan cannot write this rule set's JSON or a report's assessments, one reason per construct and place,
+    in rule-file order (empty: it can). Themes are one: the assessments from which report_run rates them (with
     `themes`) are not."""
-    found = [*unsupported_at(rules), *also]
+    found = unsupported_at(rules)
     for spec in rules.indicators.values():
         if spec.decimals is not None and spec.decimals > MOST_DECIMALS:
             setting = setting_node(rules, spec, nodes.DecimalsSetting)
@@ -284,7 +280,8 @@ class _Json:
         # number each (m_trigger...), and `pg`, the data's target as interpreter.plain writes it in a reason.
         self.listed = [name for name in LEVEL_NAMES
                        if any(s.level(name) is not None or name in compiler.given[s.id] for s in compiler.specs)]
-        self.json_numbers = (*JSON_NUMBERS, *(f"m_{name}" for name in self.listed))
+        self.levels = [f"m_{name}" for name in self.listed]
+        self.json_numbers = (*JSON_NUMBERS, *self.levels)
         self.plain = (*PLAIN, "pg") if "target" in compiler.level_names else PLAIN
 
     def layers(self) -> tuple[Layers, exp.Select]:
@@ -769,7 +766,8 @@ class _Json:
             (["no_earlier"] if self.by_year else []) + (["lrows"] if self.c.level_columns else []) + \
             (["dt_none"] if "pg" in self.plain else []) + [f"m_{name}_null" for name in self.listed]
         if self.report:
-            kept += ["area", "rseries", "places", *(f"{name}_{part}" for name in EXACT_NUMBERS for part in "nd")]
+            kept += ["area", "rseries", "places", *(f"{name}_{part}" for name in (*EXACT_NUMBERS, *self.levels)
+                                                    for part in "nd")]
         select = exp.select(*(column(c) for c in kept))
         select = select.select(*(self._number(name).as_(f"j_{name}") for name in self.json_numbers), copy=False)
         for name in self.plain:
@@ -867,7 +865,10 @@ class _Json:
         """Each assessment's facts for a report (REPORT_COLUMNS) from the facts as text in the table `source`: the
         reasons as the items of a JSON list, the clauses as a JSON list."""
         reasons, clauses = self._words()
-        made = {"reasons": reasons, "clauses": clauses}
+        made: dict[str, exp.Expression] = {"reasons": reasons, "clauses": clauses}
+        if "pg" not in self.plain:  # no data target anywhere
+            made["dt_none"] = exp.true()
+        made |= {f"m_{name}_{part}": exp.null() for name in LEVEL_NAMES if name not in self.listed for part in "nd"}
         return exp.select(*(made[name].as_(name) if name in made else column(name) for name in REPORT_COLUMNS)
                           ).from_(source)
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from lsprules.core.periods import Period, PeriodKind
 from lsprules.data.model import Area
 from lsprules.engine.columnar.derived import FIELD_MARK, field_key
-from lsprules.engine.columnar.input_checks import Checked, Fallback, fields_of_raw, levels_given
+from lsprules.engine.columnar.input_checks import Checked, Fallback, fields_of_raw
 from lsprules.engine.columnar.json_plan import (
     COMPARED_COLUMNS,
     ITEM,
@@ -32,7 +32,7 @@ from lsprules.engine.columnar.json_plan import (
     compared_unsupported,
     compile_compared_stages,
     compile_report_stages,
-    report_unsupported,
+    json_unsupported,
 )
 from lsprules.engine.columnar.json_run import Refusal, assessed_period, run_stages
 from lsprules.engine.interpreter import (
@@ -51,7 +51,7 @@ from lsprules.engine.interpreter import (
     assess_theme,
 )
 from lsprules.lang import nodes
-from lsprules.lang.resolve import IndicatorSpec, RuleSet, walk
+from lsprules.lang.resolve import LEVEL_NAMES, IndicatorSpec, RuleSet, walk
 
 if TYPE_CHECKING:
     import polars as pl
@@ -119,13 +119,12 @@ def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", pe
     `themes`: each area's theme ratings too, rated from its assessments as the interpreter rates them (a report's
     ratings one period earlier would need a second run: without `themes`, rules with themes are refused)."""
     reasons, stages, cannot = (compared_unsupported(rules), compile_compared_stages, "express") if compared_only \
-        else (report_unsupported(rules), compile_report_stages, "write the reasons of")
+        else (json_unsupported(rules), compile_report_stages, "write the reasons of")
     if themes:
         reasons = [reason for reason in reasons if reason != THEMES]
     if reasons:
         return Fallback(f"the plan cannot {cannot} " + "; ".join(reasons))
-    ran = run_stages(rules, Path(path), engine, period, areas, stages,
-                     levels_given if compared_only else _refused(rules))
+    ran = run_stages(rules, Path(path), engine, period, areas, stages, *(() if compared_only else (_refused(rules),)))
     if isinstance(ran, Fallback):
         return ran
     count = len(ran.found.areas) if areas is None else len(set(areas))
@@ -137,15 +136,14 @@ def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", pe
 def _refused(rules: RuleSet) -> Refusal:
     """What a report refuses of a file: fields of an indicator that is not derived (input_checks.fields_of_raw), and
     rows of the fields a value `a / b` reads, whose counts its renderers show beside the value from the dataset's
-    fields (render/context._counts: "96 of 160"), which the plan does not give; and the reference levels the data
-    gives, which a report lists (input_checks.levels_given)."""
+    fields (render/context._counts: "96 of 160"), which the plan does not give."""
     keys = {field_key(spec.id, name.id) for spec in rules.indicators.values() if spec.value is not None
             and isinstance(spec.value.expr, nodes.Arith) and spec.value.expr.op == "/"
             for name in (spec.value.expr.left, spec.value.expr.right) if isinstance(name, nodes.Name)}
 
     def refused(found: Checked) -> Fallback | None:
         shown = sorted(keys & found.indicators)
-        raw = levels_given(found) or fields_of_raw(found, rules)
+        raw = fields_of_raw(found, rules)
         if raw is not None or not shown:
             return raw
         indicator, _, field = shown[0].partition(FIELD_MARK)
@@ -250,7 +248,7 @@ class AreaMaker:
         """The interpreter's assessment of one row of REPORT_COLUMNS (`derived_places`: the places of a derived
         indicator's values, _derived_places)."""
         (_, position, area, lperiod, eperiod, arrow, rag, line, met, on_path, vn, vd, en, ed, cn, cd, pn, pd, tn, td,
-         jn, jd, bn, bd, series, places, reasons, clauses) = row
+         jn, jd, bn, bd, series, places, reasons, clauses, no_data_target, *levels) = row
         if derived_places is not None:
             places = derived_places
         spec = self.specs[position]
@@ -260,6 +258,8 @@ class AreaMaker:
         previous = None if earlier is None else Point(self.periods[eperiod], earlier)
         path: tuple[tuple[Period, Fraction], ...] = ()
         ends, profile = self.paths[position], self.profiles[position]
+        if not no_data_target:  # the data's target replaces the rules' and their path (Facts._judge_target)
+            ends, profile = None, ()
         if ends is not None and value is not None and target is not None and bn is not None:
             path = ((ends[0], Fraction(bn, bd)), (ends[1], target))
         elif profile and value is not None and (bn is not None or spec.target is None or spec.target.baseline is None):
@@ -273,7 +273,14 @@ class AreaMaker:
             target_met=met, on_trajectory=on_path, reasons=_reasons(reasons), rule_line=line,
             clauses=self._traces(clauses), discrepancies=(),
             decimals=spec.decimals if spec.decimals is not None else places or 0, target_path=path,
-            assessed_at=self.at)
+            assessed_at=self.at, levels=self._levels(levels))
+
+    def _levels(self, numbers: Sequence[int | None]) -> tuple[tuple[str, Fraction], ...]:
+        """The reference levels known at the latest value's period, by name in the language's order, from each
+        level's numerator and denominator (NULL: not known) in LEVEL_NAMES' order (Facts.levels)."""
+        pairs = zip(LEVEL_NAMES, numbers[::2], numbers[1::2], strict=True)
+        found = ((name, self._number(n, d)) for name, n, d in pairs)
+        return tuple((name, value) for name, value in found if value is not None)
 
     def _number(self, n: int | None, d: int | None) -> Fraction | None:
         if n is None or d is None:

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from lsprules.core.source import Span
 from lsprules.engine.columnar.derived import MOST_DEPTH, MOST_NODES, oversized, value_words
 from lsprules.lang import nodes
-from lsprules.lang.printer import format_statement, margin_words
+from lsprules.lang.printer import format_statement
 from lsprules.lang.resolve import IndicatorSpec, RuleSet, walk
 
 # What a RAG condition may hold in the plan; and/or/not are three-valued in SQL exactly as in lang/conditions.
@@ -23,7 +23,7 @@ CONDITION_NODES = (nodes.And, nodes.Or, nodes.Not, nodes.Compare, nodes.ArrowIs,
                    nodes.TargetMet, nodes.WithinTarget, nodes.TargetExceeded, nodes.GapState, nodes.Ref,
                    nodes.Quantity, nodes.Negate, nodes.Arith, nodes.Margin, nodes.Presence, nodes.Reaches,
                    nodes.LevelRef)
-DATA_TARGET = "`target from data`"  # as level_uses names it
+DATA_TARGET = "`target from data`"
 ARITH_OPS = {"+", "-", "*"}  # in a RAG condition; a derived value may divide (derived.value_words)
 
 
@@ -157,32 +157,15 @@ def _indicator(rules: RuleSet, spec: IndicatorSpec) -> list[Unsupported]:
     return found
 
 
-def level_uses(rules: RuleSet) -> list[Unsupported]:
-    """Where the rules use reference levels (`levels { }`, `reaches`, a level, a margin from one) or take the target
-    from the data: what the CSV plan reads and the JSON and report plans do not write the reasons of yet."""
+def data_targets(rules: RuleSet) -> list[Unsupported]:
+    """Where the rules take the target from the data (`target from data`), which `lsprules sql`'s input table, without
+    a `level` column, cannot give."""
     found = []
     for spec in rules.indicators.values():
-        if spec.levels:
-            setting = setting_node(rules, spec, nodes.LevelsBlock)
-            found.append(found_in(rules, spec, "reference levels (`levels { ... }`)",
-                                  setting.span if setting is not None else None))
         if spec.target is not None and spec.target.from_data:
             setting = setting_node(rules, spec, nodes.DataTarget)
             found.append(found_in(rules, spec, DATA_TARGET, setting.span if setting is not None else None))
-        for clause in spec.rag.clauses if spec.rag else ():
-            for node in walk(clause.condition) if clause.condition is not None else ():
-                words = _level_words(node)
-                if words is not None:
-                    found.append(found_in(rules, spec, f"{words} in a RAG condition", node.span or clause.span))
     return found
-
-
-def _level_words(node: nodes.Expr) -> str | None:
-    if isinstance(node, nodes.Margin) and node.reference not in ("target", "trajectory"):
-        return f"a margin from the {node.reference} level (`{margin_words(node)}`)"
-    if isinstance(node, nodes.Reaches):
-        return "`reaches`"
-    return f"the reference level `{node.name}`" if isinstance(node, nodes.LevelRef) else None
 
 
 def condition_words(node: nodes.Expr) -> str | None:
