@@ -26,6 +26,7 @@ from lsprules.jobs.evaluate import evaluate_job, evaluate_pages
 from lsprules.lang.resolve import load_rules
 from test_columnar_differential import (  # noqa: F401  (collected here again, comparing assessments and reports)
     needs_gen,
+    test_a_mean_of_values_is_their_sum_over_how_many_exactly,
     test_a_year_earlier_empty_or_absent_is_said_as_the_interpreter_says_it,
     test_a_year_of_quarters_of_a_division_compares_the_same_quarter,
     test_annual_targets_profiled_over_the_year,

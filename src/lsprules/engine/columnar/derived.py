@@ -149,6 +149,8 @@ def _replaced(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr) -> nodes.Ex
         args = tuple(_replaced(rules, spec, a) for a in expr.args)
         if expr.func == "share_of":  # A as a % of B, as the interpreter computes it
             return nodes.Arith("*", nodes.Arith("/", args[0], args[1]), nodes.Quantity(Decimal(100)))
+        if expr.func == "mean":  # the sum over how many there are (interpreter._function)
+            return nodes.Arith("/", nodes.Call("sum", args), nodes.Quantity(Decimal(len(args))))
         return nodes.Call(expr.func, args)
     return expr
 
@@ -305,9 +307,9 @@ def _words(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr) -> str | None:
     if isinstance(expr, nodes.Call):
         if expr.func in EARLIER:
             return None
-        if expr.func not in FUNCTIONS and expr.func != "share_of":
+        if expr.func not in FUNCTIONS and expr.func not in ("share_of", "mean"):
             return f"the function `{expr.func}()`"
-        if expr.func != "sum" and any(off_scale(rules, a, spec.fields) for a in expr.args):
+        if expr.func not in ("sum", "mean") and any(off_scale(rules, a, spec.fields) for a in expr.args):
             return f"a value off the data's scale inside `{expr.func}()` ({OFF_SCALE})"
         return None
     return f"`{format_expr(expr)}`"
@@ -324,7 +326,7 @@ def off_scale(rules: RuleSet, expr: nodes.Expr, fields: Collection[str] = (),
             return True
         if isinstance(node, nodes.Quantity) and node.value != node.value.to_integral_value():
             return True
-        if isinstance(node, nodes.Call) and node.func in ("share_of", "percent_change", "rolling_mean"):
+        if isinstance(node, nodes.Call) and node.func in ("share_of", "percent_change", "rolling_mean", "mean"):
             return True
         named = rules.indicators.get(node.id) if isinstance(node, nodes.Name) and node.id not in fields else None
         if named is not None and named.value is not None and named.id not in seen:
