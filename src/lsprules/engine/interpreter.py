@@ -154,6 +154,9 @@ class AreaResults:
 
     assessments: tuple[Assessment, ...]
     themes: tuple[ThemeResult, ...]
+    # The areas' data a report reads beside their assessments where the report's dataset holds none (the columnar
+    # plan's reports: the fields of a value `a / b` at its period, whose figures it shows as `96 of 160`).
+    data: tuple[Area, ...] = ()
 
 
 @dataclass(frozen=True)

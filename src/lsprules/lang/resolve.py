@@ -100,6 +100,16 @@ class IndicatorSpec:
         """The declared reference level of that name, if any."""
         return next((s for s in self.levels if s.name == name), None)
 
+    @property
+    def counted(self) -> tuple[str, str] | None:
+        """The two names a value `a / b` divides, whose figures a report shows beside it from the indicator's fields
+        in the data (`96 of 160`), or None."""
+        expr = self.value.expr if self.value is not None else None
+        if isinstance(expr, nodes.Arith) and expr.op == "/" and isinstance(expr.left, nodes.Name) \
+                and isinstance(expr.right, nodes.Name):
+            return expr.left.id, expr.right.id
+        return None
+
     @cached_property
     def direction(self) -> Polarity:
         """The polarity as arithmetic: which of two values is better, and by how much one falls short."""

@@ -115,9 +115,10 @@ class ContextGathering:
         previous theme ratings (with `own`, its own key and sources too); the run's key and sources take it in."""
         facts: dict[tuple[str, str], IndicatorFacts] = {}
         sources: dict[str, None] = {}
+        areas = {**self.areas, **{area.name: area for area in part.data}} if part.data else self.areas
         for a in part.assessments:
             spec = self.rules.indicators.get(a.indicator)
-            series = self.areas[a.area].series.get(a.indicator) if a.area in self.areas else None
+            series = areas[a.area].series.get(a.indicator) if a.area in areas else None
             if series is not None and series.source:
                 sources[series.source] = None
             facts[(a.area, a.indicator)] = IndicatorFacts(
@@ -165,17 +166,13 @@ def with_unit(text: str, unit: str) -> str:
 def _counts(spec: IndicatorSpec | None, fields: Mapping[str, Mapping[Period, Decimal | Missing]],
             a: Assessment) -> str | None:
     """'88 of 160' for a value computed as one field over another, at the assessed value's period."""
-    if spec is None or spec.value is None or a.period is None:
+    names = spec.counted if spec is not None else None
+    if names is None or a.period is None:
         return None
-    expr = spec.value.expr
-    if not (isinstance(expr, nodes.Arith) and expr.op == "/" and isinstance(expr.left, nodes.Name)
-            and isinstance(expr.right, nodes.Name)):
-        return None
-    top = fields.get(expr.left.id, {}).get(a.period)
-    bottom = fields.get(expr.right.id, {}).get(a.period)
+    top, bottom = (fields.get(name, {}).get(a.period) for name in names)
     if not isinstance(top, Decimal) or not isinstance(bottom, Decimal):
         return None
-    return f"{top} of {bottom} ({expr.left.id} of {expr.right.id})"
+    return f"{top} of {bottom} ({names[0]} of {names[1]})"
 
 
 def _from_target(spec: IndicatorSpec | None, a: Assessment) -> str | None:

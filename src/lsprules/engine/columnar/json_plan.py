@@ -86,11 +86,14 @@ ITEM = "\n" + " " * 8  # where a list item of an assessment starts (json.dumps a
 JSON_NUMBERS = ("value", "previous_value", "change", "change_pct", "target", "trajectory")
 # The exact numbers a report's assessment holds, each as NAME_n over NAME_d ("pb": the baseline's value).
 EXACT_NUMBERS = ("value", "previous_value", "change", "change_pct", "target", "trajectory", "pb")
+# The two figures of a value `a / b` a report shows beside it (`96 of 160`), as the data writes them: of `a`, of `b`.
+COUNTED = ("counted_a", "counted_b")
 # What compile_report_stages gives for each assessment, in this order (report_run.py reads them by place).
 # `dt_none`: whether the data gives no target at the latest value's period; then each reference level's number.
 REPORT_COLUMNS = ("ord", "position", "area", "lperiod", "eperiod", "arrow", "rag", "line", "met", "on_path",
                   *(f"{name}_{part}" for name in EXACT_NUMBERS for part in ("n", "d")), "rseries", "places",
-                  "reasons", "clauses", "dt_none", *(f"m_{name}_{part}" for name in LEVEL_NAMES for part in "nd"))
+                  "reasons", "clauses", "dt_none", *(f"m_{name}_{part}" for name in LEVEL_NAMES for part in "nd"),
+                  *COUNTED)
 # What a rule change's impact compares of each assessment (audit/impact.py): compile_compared_stages gives these.
 COMPARED_COLUMNS = ("area", "position", "arrow", "rag", "value_n", "value_d", "target_n", "target_d", "trajectory_n",
                     "trajectory_d")
@@ -283,6 +286,9 @@ class _Json:
         self.levels = [f"m_{name}" for name in self.listed]
         self.json_numbers = (*JSON_NUMBERS, *self.levels)
         self.plain = (*PLAIN, "pg") if "target" in compiler.level_names else PLAIN
+        # The values `a / b` whose two figures a report shows beside them (`96 of 160`): IndicatorSpec.counted.
+        self.counted = {spec.id: names for spec in compiler.specs if report
+                        for names in (spec.counted,) if names is not None}
 
     def layers(self) -> tuple[Layers, exp.Select]:
         """The new layers and the final select."""
@@ -305,6 +311,8 @@ class _Json:
             ctes.append(("jany", self._any()))
         if self.by_year:
             ctes.append(("jyear", self._year_gaps()))
+        if self.counted:
+            ctes += [(f"j{side}", self._figures(side)) for side in COUNTED]
         ctes += [("jjoined", self._joined()), ("jparts", self._parts()), ("jdigits", self._digits()),
                  ("jtexts", self._texts())]
         return ctes, self.items("jtexts").order_by(column("ord"), column("position"), copy=False)
@@ -321,6 +329,20 @@ class _Json:
             condition = exp.and_(condition, exp.LTE(this=self.c._period_index(column("period")),
                                                     expression=lit(self.o.at.index, self.t)))
         return select.where(condition)
+
+    def _figures(self, side: str) -> exp.Query:
+        """The cells of the data's rows of the field each value `a / b` divides on this side (COUNTED: `a`, then
+        `b`), as they are written, by area, indicator and period: what a report shows beside the value (the
+        interpreter's dataset holds the field, read from any row naming it, whether the rules read it or not)."""
+        index = COUNTED.index(side)
+        selects = []
+        for spec_id, names in self.counted.items():
+            named = exp.EQ(this=column("indicator"), expression=_s(field_key(spec_id, names[index])))
+            texts = [exp.cast(column(name), "VARCHAR").as_(alias) for name, alias in (("area", "carea"),
+                                                                                       ("period", "at"))]
+            selects.append(self.c._obs().select(_s(spec_id).as_("counted"), *texts, column("value").as_(side))
+                           .where(named))
+        return exp.union(*selects, distinct=False) if len(selects) > 1 else selects[0]
 
     def _jobs(self) -> exp.Query:
         """The rows of every series: the raw rows, with why a value is missing (`why`: NULL when it is not) in the
@@ -688,6 +710,11 @@ class _Json:
                                  exp.EQ(this=column("position", "v"), expression=column("position", "i")))
             select = select.select(exp.Not(this=_null(column("position", "v"))).as_("lrows"), copy=False).join(
                 exp.alias_(exp.table_("jlevelled"), "v"), on=on_levels, join_type="left")
+        for side in COUNTED if self.counted else ():  # the figures at the latest value's period
+            at = exp.and_(*(exp.EQ(this=column(name, side), expression=column(other, r)) for name, other in (
+                ("carea", "area"), ("counted", "indicator"), ("at", "lperiod"))))  # (text on both sides, in polars)
+            select = select.select(column(side, side), copy=False).join(
+                exp.alias_(exp.table_(f"j{side}"), side), on=at, join_type="left")
         return select
 
     def _no_earlier(self, r: str) -> exp.Expression:
@@ -767,7 +794,7 @@ class _Json:
             (["dt_none"] if "pg" in self.plain else []) + [f"m_{name}_null" for name in self.listed]
         if self.report:
             kept += ["area", "rseries", "places", *(f"{name}_{part}" for name in (*EXACT_NUMBERS, *self.levels)
-                                                    for part in "nd")]
+                                                    for part in "nd"), *(COUNTED if self.counted else ())]
         select = exp.select(*(column(c) for c in kept))
         select = select.select(*(self._number(name).as_(f"j_{name}") for name in self.json_numbers), copy=False)
         for name in self.plain:
@@ -869,6 +896,8 @@ class _Json:
         if "pg" not in self.plain:  # no data target anywhere
             made["dt_none"] = exp.true()
         made |= {f"m_{name}_{part}": exp.null() for name in LEVEL_NAMES if name not in self.listed for part in "nd"}
+        if not self.counted:
+            made |= {side: exp.null() for side in COUNTED}
         return exp.select(*(made[name].as_(name) if name in made else column(name) for name in REPORT_COLUMNS)
                           ).from_(source)
 

@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from lsprules.core.periods import Period, PeriodKind
-from lsprules.data.model import Area
-from lsprules.engine.columnar.derived import FIELD_MARK, field_key
+from lsprules.data.model import Area, Series
+from lsprules.data.readers.long_form import decimal
 from lsprules.engine.columnar.input_checks import Checked, Fallback, fields_of_raw
 from lsprules.engine.columnar.json_plan import (
     COMPARED_COLUMNS,
+    COUNTED,
     ITEM,
     REPORT_COLUMNS,
     THEMES,
@@ -58,6 +59,8 @@ if TYPE_CHECKING:
 
 MISSING = {"s": "suppressed", "n": "n/a"}  # a series item's code for a missing value: interpreter._missing_word
 PLACES = REPORT_COLUMNS.index("places")  # of a row: the places of the indicator's values in the area's data
+LATEST = REPORT_COLUMNS.index("lperiod")  # of a row: the index of its latest value's period
+FIGURES = REPORT_COLUMNS.index(COUNTED[0])  # of a row: the figures of a value `a / b` (json_plan.COUNTED)
 WORDED = "g"  # a series item's code for a derived point without a value, before its reason (json_plan._points)
 REASONS_SEPARATOR = '",' + ITEM + '"'  # between two reasons in the plan's text (items of a JSON list)
 MEMO = 1 << 16
@@ -124,33 +127,15 @@ def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", pe
         reasons = [reason for reason in reasons if reason != THEMES]
     if reasons:
         return Fallback(f"the plan cannot {cannot} " + "; ".join(reasons))
-    ran = run_stages(rules, Path(path), engine, period, areas, stages, *(() if compared_only else (_refused(rules),)))
+    # What a diff compares reads fields of any indicator; a report's assessments refuse those of one not derived.
+    refused: Refusal = (lambda found: None) if compared_only else (lambda found: fields_of_raw(found, rules))
+    ran = run_stages(rules, Path(path), engine, period, areas, stages, refused)
     if isinstance(ran, Fallback):
         return ran
     count = len(ran.found.areas) if areas is None else len(set(areas))
     making = Making(rules, ran.found, assessed_period(ran))
     return ReportAssessments(_whole_areas(ran.batches), making, ran.found.kind, count,
                              COMPARED_COLUMNS if compared_only else REPORT_COLUMNS)
-
-
-def _refused(rules: RuleSet) -> Refusal:
-    """What a report refuses of a file: fields of an indicator that is not derived (input_checks.fields_of_raw), and
-    rows of the fields a value `a / b` reads, whose counts its renderers show beside the value from the dataset's
-    fields (render/context._counts: "96 of 160"), which the plan does not give."""
-    keys = {field_key(spec.id, name.id) for spec in rules.indicators.values() if spec.value is not None
-            and isinstance(spec.value.expr, nodes.Arith) and spec.value.expr.op == "/"
-            for name in (spec.value.expr.left, spec.value.expr.right) if isinstance(name, nodes.Name)}
-
-    def refused(found: Checked) -> Fallback | None:
-        shown = sorted(keys & found.indicators)
-        raw = fields_of_raw(found, rules)
-        if raw is not None or not shown:
-            return raw
-        indicator, _, field = shown[0].partition(FIELD_MARK)
-        return Fallback(f"the field `{field}` of {indicator}, whose count a report shows beside the value (`96 of "
-                        "160`): the plan gives it for the CSV and JSON reports only, so far", note=True)
-
-    return refused
 
 
 def _whole_areas(batches: Iterator[Batch]) -> Iterator[Batch]:
@@ -186,6 +171,7 @@ class AreaMaker:
         self.specs = list(rules.indicators.values())
         self.indicators = rules.indicators
         self.derived = any(spec.value is not None for spec in self.specs)
+        self.counted = any(spec.counted is not None for spec in self.specs)
         self.themes = rules.themes
         self.units = [_unit_word(spec.unit) for spec in self.specs]
         self.paths = [_path_ends(spec, kind) for spec in self.specs]
@@ -201,7 +187,19 @@ class AreaMaker:
             listed = list(area)
             shown = self._derived_places(listed) if self.derived else {}
             assessments = tuple(self.assessment(row, shown.get(row[1])) for row in listed)
-            yield AreaResults(assessments, self._themes(assessments))
+            yield AreaResults(assessments, self._themes(assessments), self._figures(listed) if self.counted else ())
+
+    def _figures(self, rows: list[tuple[Any, ...]]) -> tuple[Area, ...]:
+        """The area's data a report shows beside its values `a / b` (render/context._counts, `96 of 160`): the two
+        fields of each at its latest value's period, as the data writes them (the plan's COUNTED cells)."""
+        series = {}
+        for row in rows:
+            spec, lperiod = self.specs[row[1]], row[LATEST]
+            top, bottom = (None if cell is None else decimal(cell) for cell in row[FIGURES:FIGURES + 2])
+            if spec.counted is not None and lperiod is not None and top is not None and bottom is not None:
+                at = self.periods[lperiod]
+                series[spec.id] = Series(spec.id, fields={spec.counted[0]: {at: top}, spec.counted[1]: {at: bottom}})
+        return (Area(rows[0][2], series),) if series else ()
 
     def _derived_places(self, rows: list[tuple[Any, ...]]) -> dict[int, int]:
         """The places each derived indicator's values are shown at in one area, by its position: the plan gives
@@ -248,7 +246,7 @@ class AreaMaker:
         """The interpreter's assessment of one row of REPORT_COLUMNS (`derived_places`: the places of a derived
         indicator's values, _derived_places)."""
         (_, position, area, lperiod, eperiod, arrow, rag, line, met, on_path, vn, vd, en, ed, cn, cd, pn, pd, tn, td,
-         jn, jd, bn, bd, series, places, reasons, clauses, no_data_target, *levels) = row
+         jn, jd, bn, bd, series, places, reasons, clauses, no_data_target, *levels, _, _) = row
         if derived_places is not None:
             places = derived_places
         spec = self.specs[position]
