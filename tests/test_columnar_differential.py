@@ -506,12 +506,6 @@ def field_rows_of(data: Path) -> set[str]:
     return {cells[1] for cells in (line.split(",") for line in text.splitlines()[1:]) if cells[2]}
 
 
-def has_raw_field_rows(rules: Path, data: Path) -> bool:
-    """Whether the file has rows naming a field of an indicator the rules assess from its values (not derived)."""
-    indicators = load_rules(rules).indicators
-    return any(i in indicators and indicators[i].value is None for i in field_rows_of(data))
-
-
 def field_rows(found: list[tuple[str, str, str, str, str]]) -> str:
     """A long-form CSV with a `field` column."""
     return FIELD_HEADER + "".join(",".join(row) + "\n" for row in found)

@@ -19,7 +19,7 @@ from lsprules.core.diagnostics import InputError
 from lsprules.data.load import load_all
 from lsprules.data.model import Missing
 from lsprules.engine.columnar import json_run
-from lsprules.engine.columnar.input_checks import FIELD_ROWS, Fallback
+from lsprules.engine.columnar.input_checks import Fallback
 from lsprules.engine.columnar.json_plan import THEMES, fix_marked, json_unsupported
 from lsprules.jobs.evaluate import evaluate_job
 from lsprules.lang.resolve import load_rules
@@ -99,8 +99,6 @@ def json_agree(rules: Path, data: Path, period: str | None = None, areas: list[s
         assert "cannot write JSON" in via_job.notes[0] or "cannot write the reasons" in via_job.notes[0]  # themed
     elif isinstance(got, Fallback) and got.reason.startswith(TOO_LARGE) and csv_cases.off_scale_somewhere(rules):
         assert TOO_LARGE in via_job.notes[0]  # a division's products past the engine's integers: said so
-    elif csv_cases.has_raw_field_rows(rules, data):
-        assert isinstance(got, Fallback) and got.reason == FIELD_ROWS and FIELD_ROWS in via_job.notes[0]
     elif '"assessments": []' in expected:  # nothing assessed: the interpreter runs, to warn of it
         assert isinstance(got, Fallback) and got.reason == "no assessment to write"
     else:

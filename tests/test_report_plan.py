@@ -17,7 +17,7 @@ from fastpath_helpers import NATIONAL_RULES, ROOT, generate, reference_csv, writ
 from lsprules.core.diagnostics import InputError
 from lsprules.data.load import load_all
 from lsprules.data.model import resolve_period
-from lsprules.engine.columnar.input_checks import FIELD_ROWS, Fallback
+from lsprules.engine.columnar.input_checks import Fallback
 from lsprules.engine.columnar.json_plan import json_unsupported
 from lsprules.engine.columnar.report_run import evaluate_report
 from lsprules.engine.interpreter import Assessment, Gap, evaluate_stream
@@ -101,8 +101,6 @@ def report_agree(rules: Path, data: Path, period: str | None = None, areas: list
         assert isinstance(got, Fallback) and "cannot write the reasons" in got.reason
     elif isinstance(got, Fallback) and got.reason.startswith(TOO_LARGE) and csv_cases.off_scale_somewhere(rules):
         pass  # a division's products past the engine's integers: the interpreter's (the JSON module checks the note)
-    elif csv_cases.has_raw_field_rows(rules, data):
-        assert isinstance(got, Fallback) and got.reason == FIELD_ROWS
     elif not expected:  # nothing assessed: the interpreter runs, to warn of it
         assert isinstance(got, Fallback) and got.reason == "no assessment to write"
     else:

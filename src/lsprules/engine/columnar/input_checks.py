@@ -25,8 +25,8 @@ MISSING_WORDS = ("", "na", "n/a", "suppressed")  # as data/readers/long_form.MIS
 MISSING_PATTERN = r"^(|na|n/a|suppressed)$"
 REFUSED = "a value that is not a number, or two rows for one area, indicator and period"
 MAX_SCALE = 18  # decimal places a value may have: beyond, the exact scaled integers could overflow
-FIELD_ROWS = ("fields (such as numerators) of an indicator that is not a derived one, which the plan reads for the "
-              "CSV report only, so far")
+FIELD_ROWS = ("fields (such as numerators) of an indicator that is not a derived one, which the one-area read "
+              "(explain --area) does not hand over yet")
 FIELD = "field"  # the optional column naming a field of the row's indicator (a numerator, a count), read as its key
 LEVEL = "level"  # the optional column naming the reference level (or the target) a row gives, read as its key
 # The periods of a file's values (its rows giving no level), in the engines' SQL (the table `observations`).
@@ -142,12 +142,16 @@ def checked(bad: int, duplicates: int, scale: int, digits: int, cells: Mapping[s
 
 def fields_of_raw(found: Checked, rules: RuleSet | None) -> Fallback | None:
     """Why not, when the data has rows naming a field of an indicator that is not a derived one of the rules (of
-    any, without them). Such a row makes its indicator's series in its area, without a value (the interpreter then
-    says "no value up to the assessed period", not "no data"): the layers that say either do not read them yet."""
+    any, without them), for a caller that does not read them (requested)."""
     owners = {key.partition(FIELD_MARK)[0] for key in found.indicators if FIELD_MARK in key}
     if rules is not None:
         owners = {owner for owner in owners if owner in rules.indicators and rules.indicators[owner].value is None}
     return Fallback(FIELD_ROWS, note=True) if owners else None
+
+
+def field_keys(found: Checked) -> frozenset[str]:
+    """The keys of the rows giving fields (derived.field_key) in a checked file."""
+    return frozenset(key for key in found.indicators if FIELD_MARK in key)
 
 
 def level_keys(found: Checked) -> frozenset[str]:
@@ -185,7 +189,7 @@ def requested(found: Checked, period: str | None, areas: Sequence[str] | None,
     """The --period asked for (period_at), when the data has it and every --area asked for; and, given the rules,
     when the data has no rows of a derived indicator (the interpreter checks them as printed figures). Rows naming
     a field of an indicator the rules assess from its values (without the rules: of any) only when the caller reads
-    them (`fields`: the CSV report, and the plans whose callers refuse what they do not read, json_run.run_stages)."""
+    them (`fields`: the plans; area_rows, which hands one area's rows to the reference reader, does not)."""
     at = period_at(period, found.periods)
     if isinstance(at, Fallback):
         return at

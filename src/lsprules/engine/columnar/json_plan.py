@@ -32,6 +32,7 @@ from lsprules.core.numbers import HUNDRED, exact
 from lsprules.core.periods import PER_YEAR, Period
 from lsprules.engine.columnar.derived import (
     EARLIER,
+    FIELD_MARK,
     children,
     compiled,
     components,
@@ -39,6 +40,7 @@ from lsprules.engine.columnar.derived import (
     field_key,
     formula,
     is_field_key,
+    level_key,
     part_formula,
     presence_of,
     raw_components,
@@ -285,6 +287,11 @@ class _Json:
                        if any(s.level(name) is not None or name in compiler.given[s.id] for s in compiler.specs)]
         self.levels = [f"m_{name}" for name in self.listed]
         self.json_numbers = (*JSON_NUMBERS, *self.levels)
+        # The keys of the rows of each indicator (by position) that make its series without a value (_held).
+        self.held = {k: keys for k, spec in enumerate(compiler.specs) for keys in ([
+            *(level_key(spec.id, name) for name in compiler.given[spec.id]),
+            *(key for key in sorted(self.o.field_keys) if spec.value is None
+              and key.partition(FIELD_MARK)[0] == spec.id)],) if keys}
         self.plain = (*PLAIN, "pg") if "target" in compiler.level_names else PLAIN
         # The values `a / b` whose two figures a report shows beside them (`96 of 160`): IndicatorSpec.counted.
         self.counted = {spec.id: names for spec in compiler.specs if report
@@ -304,9 +311,9 @@ class _Json:
         if self.fractional:  # otherwise every value is a whole number, written as it is
             ctes += [("jvals", self._jvals())]
         ctes += [("jpoints", self._points()), ("jseries", self._series()), ("jrated", self._jrated())]
-        if self.c.level_columns:  # the series with level rows (a series without values says so otherwise)
-            ctes.append(("jlevelled", exp.select(column("area"), column("position")).from_("level_rows").group_by(
-                column("area"), column("position"))))
+        if self.held:  # the series with rows but no value (a series without values says so otherwise)
+            ctes += [("jheld", self._held()), ("jlevelled", exp.select(column("area"), column("position")).from_(
+                "jheld").group_by(column("area"), column("position")))]
         if self.o.at is not None:
             ctes.append(("jany", self._any()))
         if self.by_year:
@@ -343,6 +350,15 @@ class _Json:
             selects.append(self.c._obs().select(_s(spec_id).as_("counted"), *texts, column("value").as_(side))
                            .where(named))
         return exp.union(*selects, distinct=False) if len(selects) > 1 else selects[0]
+
+    def _held(self) -> exp.Select:
+        """The rows the data holds of a series without its value: of its reference levels, and of the fields of a raw
+        indicator (either makes the indicator's series in its area, for the interpreter), by area and position."""
+        position = exp.Case()
+        for k, keys in self.held.items():
+            position = position.when(_member(keys), exp.Literal.number(k))
+        return exp.select(column("area"), position.as_("position")).from_("obs").where(
+            _member([key for keys in self.held.values() for key in keys]))
 
     def _jobs(self) -> exp.Query:
         """The rows of every series: the raw rows, with why a value is missing (`why`: NULL when it is not) in the
@@ -705,7 +721,7 @@ class _Json:
             on_year = exp.and_(on["g"], exp.EQ(this=column("period", "g"), expression=column("yperiod", r)))
             select = select.select(self._no_earlier(r), copy=False).join(
                 exp.alias_(exp.table_("jyear"), "g"), on=on_year, join_type="left")
-        if self.c.level_columns:
+        if self.held:
             on_levels = exp.and_(exp.EQ(this=column("area", "v"), expression=column("area", "a")),
                                  exp.EQ(this=column("position", "v"), expression=column("position", "i")))
             select = select.select(exp.Not(this=_null(column("position", "v"))).as_("lrows"), copy=False).join(
@@ -790,7 +806,7 @@ class _Json:
         kept = ["ord", "position", "indicator", "head", "area_json", "lperiod", "eperiod", "arrow", "rag", "line",
                 "clause", "met", "on_path", "within", "unknown", "lv_none", "ev_none", "bv_none", "ev_zero",
                 "jn_none", "series", "gap"] + (["rows"] if self.o.at is not None else []) + \
-            (["no_earlier"] if self.by_year else []) + (["lrows"] if self.c.level_columns else []) + \
+            (["no_earlier"] if self.by_year else []) + (["lrows"] if self.held else []) + \
             (["dt_none"] if "pg" in self.plain else []) + [f"m_{name}_null" for name in self.listed]
         if self.report:
             kept += ["area", "rseries", "places", *(f"{name}_{part}" for name in (*EXACT_NUMBERS, *self.levels)
@@ -843,7 +859,7 @@ class _Json:
         """The reasons (the items of a JSON list) and the clause traces (a JSON list), by indicator."""
         reasons, clauses = exp.Case(), exp.Case()
         for ids, judge in self.c.judges:
-            words = _Words(judge)
+            words = _Words(judge, bool(self.held))
             reasons = reasons.when(_member(ids), words.reasons(self.o.at is not None))
             clauses = clauses.when(_member(ids), words.clauses())
         return reasons, clauses
@@ -938,8 +954,10 @@ def _member(ids: Sequence[str]) -> exp.Expression:
 class _Words:
     """One indicator's reasons and clause traces in the interpreter's words, as SQL text (escaped for JSON)."""
 
-    def __init__(self, judge: _Judge):
+    def __init__(self, judge: _Judge, held: bool = False):
+        """`held`: whether the plan knows the series the data holds without values (_Json._held)."""
         self.j = judge
+        self.held = held
         self.spec: IndicatorSpec = judge.spec
         self.t = judge.t
 
@@ -1036,8 +1054,8 @@ class _Words:
         nothing: exp.Expression = _cat('"no data for ', column("indicator"), ' in the dataset"')
         if self.spec.value is not None:  # AreaEvaluator._no_data_reason: a derived series is never in the data
             nothing = _s('"no value up to the assessed period"')
-        elif with_period or self.j.given:  # rows at any period, or level rows, make a series
-            series = [*([column("rows")] if with_period else []), *([column("lrows")] if self.j.given else [])]
+        elif with_period or self.held:  # rows at any period, or level or field rows, make a series
+            series = [*([column("rows")] if with_period else []), *([column("lrows")] if self.held else [])]
             nothing = exp.Case().when(exp.or_(*series), _s('"no value up to the assessed period"')).else_(nothing)
         width = len(Period(self.j.c.o.kind, 0).label)  # the gap's key: the period's label, then why
         gaps = _cat('"no value to assess: ', exp.Substring(this=column("gap"), start=exp.Literal.number(width + 1)),

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from lsprules.core.interrupts import raise_if_pressed
 from lsprules.core.periods import Period
-from lsprules.engine.columnar.input_checks import Checked, Fallback, fields_of_raw, level_keys, requested
+from lsprules.engine.columnar.input_checks import Checked, Fallback, field_keys, level_keys, requested
 from lsprules.lang.resolve import RuleSet
 
 if TYPE_CHECKING:
@@ -76,8 +76,7 @@ def evaluate_json(rules: RuleSet, path: str | Path, engine: str = "duckdb", peri
     reasons = json_unsupported(rules)
     if reasons:
         return Fallback("the plan cannot write JSON for " + "; ".join(reasons))
-    ran = run_stages(rules, Path(path), engine, period, areas, compile_json_stages,
-                     lambda found: fields_of_raw(found, rules))
+    ran = run_stages(rules, Path(path), engine, period, areas, compile_json_stages)
     if isinstance(ran, Fallback):
         return ran
     if engine == "polars":
@@ -102,38 +101,32 @@ class Ran:
     batches: Iterator[pl.DataFrame] | Iterator[list[tuple[Any, ...]]]
 
 
-Refusal = Callable[[Checked], "Fallback | None"]  # what a caller of run_stages refuses of a checked file
-
-
 def run_stages(rules: RuleSet, path: Path, engine: str, period: str | None, areas: Sequence[str] | None,
-               stages: Stages, refused: Refusal = lambda found: None) -> Ran | Fallback:
+               stages: Stages) -> Ran | Fallback:
     """The plan `stages` compiles (json_plan.compile_json_stages or compile_report_stages) run on a plain long-form
     CSV in `engine` ("duckdb" or "polars"), its first batch ready; or why not (no assessment at all included, or
-    what `refused` finds of the checked file: the JSON and the reports refuse fields of an indicator that is not
-    derived, input_checks.fields_of_raw; what a diff compares reads them)."""
-    return _polars(rules, path, period, areas, stages, refused) if engine == "polars" else \
-        _duckdb(rules, path, period, areas, stages, refused)
+    what the checked file does not allow)."""
+    return _polars(rules, path, period, areas, stages) if engine == "polars" else \
+        _duckdb(rules, path, period, areas, stages)
 
 
-def _ready(found: Checked, period: str | None, areas: Sequence[str] | None, rules: RuleSet,
-           refused: Refusal) -> Period | None | Fallback:
+def _ready(found: Checked, period: str | None, areas: Sequence[str] | None, rules: RuleSet) -> Period | None | Fallback:
     """The period asked for, when the checked file allows the run."""
     at = requested(found, period, areas, rules, fields=True)
     if isinstance(at, Fallback):
         return at
     if _CONTROL.search("".join(found.areas)):
         return Fallback("an area with a control character in its name")
-    return refused(found) or at
+    return at
 
 
 def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str] | None,
-            stages: Stages, refused: Refusal) -> Ran | Fallback:
+            stages: Stages) -> Ran | Fallback:
     from lsprules.engine.columnar.duck import closed_unless_run, connect
 
     connection = connect()
     connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    started = closed_unless_run(connection, lambda: _duckdb_started(connection, rules, path, period, areas, stages,
-                                                                                refused))
+    started = closed_unless_run(connection, lambda: _duckdb_started(connection, rules, path, period, areas, stages))
     if isinstance(started, Fallback):
         return started
     at, found, batches = started
@@ -141,8 +134,8 @@ def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
 
 
 def _duckdb_started(connection: duckdb.DuckDBPyConnection, rules: RuleSet, path: Path, period: str | None,
-                    areas: Sequence[str] | None, stages: Stages,
-                    refused: Refusal) -> tuple[Period | None, Checked, Iterator[list[Row]]] | Fallback:
+                    areas: Sequence[str] | None,
+                    stages: Stages) -> tuple[Period | None, Checked, Iterator[list[Row]]] | Fallback:
     """The plan running on the checked file in DuckDB, its first batch read; or why not."""
     import duckdb
 
@@ -151,12 +144,12 @@ def _duckdb_started(connection: duckdb.DuckDBPyConnection, rules: RuleSet, path:
 
     try:
         found = load_checked(connection, path)
-        at = found if isinstance(found, Fallback) else _ready(found, period, areas, rules, refused)
+        at = found if isinstance(found, Fallback) else _ready(found, period, areas, rules)
         if isinstance(at, Fallback):
             return at
         assert not isinstance(found, Fallback)  # then `at` is that Fallback
         options = PlanOptions("duckdb", found.kind, found.scale, "chosen", at, areas, "rn", found.digits,
-                              tuple(found.periods.values()), levels=level_keys(found))
+                              tuple(found.periods.values()), levels=level_keys(found), field_keys=field_keys(found))
         facts, items = stages(rules, options, [p.index for p in found.periods.values()])
         _duckdb_batches(connection, areas, BATCH_OBS if _in_range(connection, facts, found) else None)
         runs = _duckdb_runs(connection, items.with_("jrows", as_=facts, copy=False).sql(dialect="duckdb"))
@@ -213,7 +206,7 @@ def _closing(connection: duckdb.DuckDBPyConnection, batches: Iterator[list[Row]]
 
 
 def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str] | None,
-            stages: Stages, refused: Refusal) -> Ran | Fallback:
+            stages: Stages) -> Ran | Fallback:
     from lsprules.engine.columnar.polars_run import EXACT_LIMIT, INSTALL, _lowered, checked_frame, failures
 
     if importlib.util.find_spec("polars") is None:
@@ -227,11 +220,11 @@ def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
     if isinstance(read, Fallback):
         return read
     frame, found = read
-    at = _ready(found, period, areas, rules, refused)
+    at = _ready(found, period, areas, rules)
     if isinstance(at, Fallback):
         return at
     options = PlanOptions("polars", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
-                          tuple(found.periods.values()), levels=level_keys(found))
+                          tuple(found.periods.values()), levels=level_keys(found), field_keys=field_keys(found))
     facts, items = stages(rules, options, [p.index for p in found.periods.values()])
     numbers = {"value": 10 ** (found.digits - found.scale), "rn": max(frame.height, 1)}
     if largest(facts, numbers, ("area", "indicator", "period")) >= EXACT_LIMIT:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from lsprules.core.periods import Period, PeriodKind
 from lsprules.data.model import Area, Series
 from lsprules.data.readers.long_form import decimal
-from lsprules.engine.columnar.input_checks import Checked, Fallback, fields_of_raw
+from lsprules.engine.columnar.input_checks import Checked, Fallback
 from lsprules.engine.columnar.json_plan import (
     COMPARED_COLUMNS,
     COUNTED,
@@ -35,7 +35,7 @@ from lsprules.engine.columnar.json_plan import (
     compile_report_stages,
     json_unsupported,
 )
-from lsprules.engine.columnar.json_run import Refusal, assessed_period, run_stages
+from lsprules.engine.columnar.json_run import assessed_period, run_stages
 from lsprules.engine.interpreter import (
     AreaResults,
     Assessment,
@@ -127,9 +127,7 @@ def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", pe
         reasons = [reason for reason in reasons if reason != THEMES]
     if reasons:
         return Fallback(f"the plan cannot {cannot} " + "; ".join(reasons))
-    # What a diff compares reads fields of any indicator; a report's assessments refuse those of one not derived.
-    refused: Refusal = (lambda found: None) if compared_only else (lambda found: fields_of_raw(found, rules))
-    ran = run_stages(rules, Path(path), engine, period, areas, stages, refused)
+    ran = run_stages(rules, Path(path), engine, period, areas, stages)
     if isinstance(ran, Fallback):
         return ran
     count = len(ran.found.areas) if areas is None else len(set(areas))

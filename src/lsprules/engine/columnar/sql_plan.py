@@ -106,6 +106,9 @@ class PlanOptions:
     # The keys (derived.level_key) of the rows that give reference levels or targets in the input (`level` rows):
     # the data's level for an area, indicator and period wins over the rule file's, as in interpreter.Facts.level.
     levels: frozenset[str] = frozenset()
+    # The keys (derived.field_key) of the rows that give fields in the input: such a row of a raw indicator makes
+    # the indicator's series in its area even without a value (the JSON's and the reports' "no data" words).
+    field_keys: frozenset[str] = frozenset()
 
 
 def compile_plan(rules: RuleSet, options: PlanOptions) -> exp.Select:
