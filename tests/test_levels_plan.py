@@ -215,20 +215,52 @@ def test_reports_and_diffs_of_levels_come_from_the_plan(tmp_path, engine):
     assert "RAG" in render_diff_text(diffs[1])  # the new trigger changes a rating
 
 
-def test_lsprules_sql_compiles_the_rule_files_levels_and_refuses_a_target_from_data(tmp_path):
+def sql_rows(rules: Path, data: Path, levels: bool) -> list[str]:
+    """The lines `lsprules sql` gives in DuckDB over the dataset as its table, sorted."""
     import duckdb
 
-    rules = write(tmp_path, "levels.rules", LEVEL_RULES.replace("  target from data\n", ""))
-    for dialect in DIALECTS:
-        assert isinstance(sqlglot.parse_one(body(run_sql(rules, dialect)).rstrip().rstrip(";"), read=dialect),
-                          sqlglot.exp.Select)
-    values = level_rows(VALUES, []).replace(",\n", "\n").replace(",level\n", "\n")
-    data = write(tmp_path, "values.csv", values)
     connection = duckdb.connect()
     connection.execute("CREATE TABLE observations AS SELECT * FROM read_csv(?, all_varchar = true)", [str(data)])
-    got = [",".join(row) for row in connection.execute(run_sql(rules, "duckdb")).fetchall()]
-    assert sorted(got) == _sorted_lines(reference_csv(rules, data))
+    return sorted(",".join(row) for row in connection.execute(run_sql(rules, "duckdb", levels=levels)).fetchall())
+
+
+def test_lsprules_sql_compiles_the_rule_files_levels_and_with_levels_reads_the_tables(tmp_path):
+    """Without --levels the query reads the rule file's levels (a target from the data is E500, with a hint); with
+    it, the table's `level` rows, as `lsprules evaluate` reads them."""
+    rules = write(tmp_path, "levels.rules", LEVEL_RULES.replace("  target from data\n", ""))
+    for dialect in DIALECTS:
+        for levels in (False, True):
+            assert isinstance(sqlglot.parse_one(body(run_sql(rules, dialect, levels=levels)).rstrip().rstrip(";"),
+                                                read=dialect), sqlglot.exp.Select)
+    values = level_rows(VALUES, []).replace(",\n", "\n").replace(",level\n", "\n")
+    assert sql_rows(rules, write(tmp_path, "values.csv", values), False) == \
+        _sorted_lines(reference_csv(rules, tmp_path / "values.csv"))
     with pytest.raises(InputError) as refused:
         run_sql(write(tmp_path, "from-data.rules", LEVEL_RULES), "duckdb")
-    assert [d.code for d in refused.value.diagnostics] == ["E500"]
-    assert "indicator bare: `target from data`" in refused.value.diagnostics[0].message
+    (diagnostic,) = refused.value.diagnostics
+    assert diagnostic.code == "E500" and "indicator bare: `target from data`" in diagnostic.message
+    assert "with --levels" in diagnostic.hint
+    for rules, data in ((tmp_path / "from-data.rules", write(tmp_path, "levels.csv", level_rows(VALUES, LEVELS))),
+                        (LPSA_RULES, LPSA_DATA)):
+        assert sql_rows(rules, data, True) == _sorted_lines(reference_csv(rules, data))
+    assert "table observations(area, indicator, period, value, level)" in run_sql(LPSA_RULES, levels=True)
+
+
+def test_with_levels_the_query_reads_a_level_as_the_reference_does_or_stops(tmp_path):
+    """A level written `Trigger` or ` trigger ` is the trigger, as the reference reader reads it; a level row the
+    reference refuses stops the query with an error naming it, rather than changing its answer silently."""
+    import duckdb
+
+    rules = write(tmp_path, "levels.rules", LEVEL_RULES)
+    spelt = [row if row[4] != "trigger" else (*row[:4], " Trigger ") for row in LEVELS]
+    data = write(tmp_path, "spelt.csv", level_rows(VALUES, spelt))
+    assert sql_rows(rules, data, True) == _sorted_lines(reference_csv(rules, write(
+        tmp_path, "levels.csv", level_rows(VALUES, LEVELS))))
+    for row, named in (("A,falls,2007/08,,trigger", "A, falls, 2007/08: trigger"),
+                       ("A,falls,2007/08,na,stretch", "A, falls, 2007/08: stretch"),
+                       ("A,falls,2007/08,5,bonus", "A, falls, 2007/08: bonus")):
+        bad = write(tmp_path, "bad.csv", level_rows(VALUES, LEVELS) + row + "\n")
+        with pytest.raises(duckdb.Error, match=f"a level row without a number, .*: {named}"):
+            sql_rows(rules, bad, True)
+        with pytest.raises(InputError):  # and the reference reader reports it
+            reference_csv(rules, bad)

@@ -46,6 +46,9 @@ def sql(
                                                       help="Only these columns of the CSV report, in this order, "
                                                       "comma-separated or the option repeated (e.g. "
                                                       "area,indicator,value,rag; default: all 18).")] = None,
+    levels: Annotated[bool, typer.Option("--levels", help="The table has a `level` column: a row naming a level "
+                                         "(target, trigger, floor, stretch, ceiling, benchmark) gives that level of "
+                                         "its indicator for its area and period, over the rule file's.")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead "
                                                    "of standard output.")] = None,
     write_through_symlink: WriteThroughSymlink = False,
@@ -54,11 +57,13 @@ def sql(
 
     Forms:
       lsprules sql RULES [--dialect DIALECT] [--table NAME] [--periods KIND] [--scale N] [--columns NAMES] [-o FILE]
+      lsprules sql RULES --levels [...]    (the table has a `level` column too)
 
     Examples:
       lsprules sql rules/community-safety-plan.rules --dialect spark -o assess.sql
       lsprules sql rules/community-safety-plan.rules --table my_dataset.figures --scale 2
       lsprules sql rules/national.rules --dialect bigquery --columns area,indicator,period,value,arrow,rag
+      lsprules sql rules/lpsa.rules --levels --table lpsa_figures
 
     Exit codes:
       0  the query was printed
@@ -69,5 +74,5 @@ def sql(
     with input_errors():
         refuse_overwriting_inputs(output, [rules], through_symlink=write_through_symlink)
         listed = ",".join(columns) if columns else None  # --columns a,b --columns c: a,b,c
-        emit(run_sql(rules, dialect.value, table, periods.value, scale, listed), output,
+        emit(run_sql(rules, dialect.value, table, periods.value, scale, listed, levels), output,
              through_symlink=write_through_symlink)

@@ -33,12 +33,12 @@ LEVEL = "level"  # the optional column naming the reference level (or the target
 VALUE_PERIODS_SQL = f"SELECT DISTINCT period FROM observations WHERE indicator NOT LIKE '%{LEVEL_MARK}%'"
 
 
-def key_sql(names: Iterable[str]) -> str:
+def key_sql(names: Iterable[str], level_name: str = LEVEL) -> str:
     """A row's indicator as the plan reads it, in SQL, given the file's columns. A row naming a field holds that
     field (derived.field_key); one naming a level gives it (derived.level_key), and only as a number: a level row
     without one (which the reference reports), or naming a field too, is read as no indicator, which the checks
     refuse (an empty cell). An indicator cell holding the mark of a key (never an identifier) is read as none too:
-    a key is never a cell's own text."""
+    a key is never a cell's own text. `level_name`: the SQL of the level's name in the key (the cell as it is)."""
     columns = set(names)
     field, level = "field IS NOT NULL AND field <> ''", "level IS NOT NULL AND level <> ''"
     whens = [f"WHEN indicator LIKE '%{FIELD_MARK}%' OR indicator LIKE '%{LEVEL_MARK}%' THEN NULL"]
@@ -46,7 +46,7 @@ def key_sql(names: Iterable[str]) -> str:
         missing = ", ".join(f"'{word}'" for word in MISSING_WORDS)
         whens += [f"WHEN {level} AND {field} THEN NULL"] if FIELD in columns else []
         whens += [f"WHEN {level} AND (value IS NULL OR lower(value) IN ({missing})) THEN NULL",
-                  f"WHEN {level} THEN indicator || '{LEVEL_MARK}' || level"]
+                  f"WHEN {level} THEN indicator || '{LEVEL_MARK}' || {level_name}"]
     if FIELD in columns:
         whens.append(f"WHEN {field} THEN indicator || '{FIELD_MARK}' || field")
     return f"CASE {' '.join(whens)} ELSE indicator END"

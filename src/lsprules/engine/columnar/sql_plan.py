@@ -50,7 +50,7 @@ from lsprules.engine.columnar.exact import (
     number_parts,
     number_text,
 )
-from lsprules.engine.columnar.input_checks import FIELD, MISSING_WORDS, key_sql
+from lsprules.engine.columnar.input_checks import FIELD, LEVEL, MISSING_WORDS, key_sql
 from lsprules.engine.interpreter import annual_profile
 from lsprules.lang import nodes
 from lsprules.lang.resolve import IndicatorSpec, RuleSet
@@ -106,9 +106,17 @@ class PlanOptions:
     # The keys (derived.level_key) of the rows that give reference levels or targets in the input (`level` rows):
     # the data's level for an area, indicator and period wins over the rule file's, as in interpreter.Facts.level.
     levels: frozenset[str] = frozenset()
+    # The input has a `level` column (`lsprules sql --levels`): a row naming a level gives it, its name read as the
+    # reference reader reads it (in lower case, without spaces around it); with `unchecked`, a level row the
+    # reference reader refuses (no number, an unknown level, a field named too) raises an error in the query.
+    level_column: bool = False
     # The keys (derived.field_key) of the rows that give fields in the input: such a row of a raw indicator makes
     # the indicator's series in its area even without a value (the JSON's and the reports' "no data" words).
     field_keys: frozenset[str] = frozenset()
+
+
+# The name of a level row's level in `lsprules sql`'s query, as the reference reader reads it.
+LEVEL_NAME = f"LOWER(TRIM({LEVEL}))"
 
 
 def compile_plan(rules: RuleSet, options: PlanOptions) -> exp.Select:
@@ -202,7 +210,8 @@ class _Compiler:
     def _obs(self) -> exp.Select:
         v = column(self.o.values) if self.o.values else self._parsed()
         # A row naming a field holds that field, under its key (derived.field_key): `lsprules sql`'s input table.
-        indicator = sqlglot.parse_one(key_sql([FIELD])).as_("indicator") if self.o.fields else column("indicator")
+        keyed = [*([FIELD] if self.o.fields else []), *([LEVEL] if self.o.level_column else [])]
+        indicator = sqlglot.parse_one(key_sql(keyed, LEVEL_NAME)).as_("indicator") if keyed else column("indicator")
         select = exp.select(column("area"), indicator, column("period"),
                             self._period_index(column("period")).as_("pidx"), v.as_("v")).from_(self.o.table)
         if self.o.row_number:
@@ -275,15 +284,36 @@ class _Compiler:
     def _repeated(self) -> exp.Select:
         """One row: NULL, or (raising an error) a row repeated for an area, indicator and period."""
         keys = [column("area"), column("indicator"), column("period")]
-        cell = exp.DPipe(this=exp.DPipe(this=exp.DPipe(this=exp.DPipe(
-            this=exp.cast(keys[0].copy(), "VARCHAR"), expression=exp.Literal.string(", "), safe=True),
-            expression=exp.cast(keys[1].copy(), "VARCHAR"), safe=True), expression=exp.Literal.string(", "), safe=True),
-            expression=keys[2].copy(), safe=True)
+        cell = _joined(exp.cast(keys[0].copy(), "VARCHAR"), ", ", exp.cast(keys[1].copy(), "VARCHAR"), ", ",
+                       keys[2].copy())
         repeated = exp.select(*keys).from_("obs").group_by(*keys).having(
             exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
-        return exp.select(exp.Max(this=self._refused("a row repeated for one area, indicator and period (the data "
-                                                     "must have one value for each): ", cell)).as_("stop")).from_(
-            exp.alias_(exp.Subquery(this=repeated), "k"))
+        stop = self._refused("a row repeated for one area, indicator and period (the data must have one value for "
+                             "each): ", cell)
+        if not self.o.level_column:
+            return exp.select(exp.Max(this=stop).as_("stop")).from_(exp.alias_(exp.Subquery(this=repeated), "k"))
+        stops = exp.union(exp.select(stop.as_("x")).from_(exp.alias_(exp.Subquery(this=repeated), "k")),
+                          self._bad_levels(), distinct=False)
+        return exp.select(exp.Max(this=column("x")).as_("stop")).from_(exp.alias_(exp.Subquery(this=stops), "s"))
+
+    def _bad_levels(self) -> exp.Select:
+        """Rows (raising an error) giving a level the reference reader refuses: without a number, of a name the
+        language does not know, or naming a field too."""
+        given = exp.and_(exp.Not(this=exp.Is(this=column(LEVEL), expression=exp.null())),
+                         exp.NEQ(this=column(LEVEL), expression=exp.Literal.string("")))
+        value = exp.Lower(this=exp.Trim(this=exp.cast(column("value"), "VARCHAR")))
+        bad = [exp.Is(this=column("value"), expression=exp.null()),
+               exp.In(this=value, expressions=[exp.Literal.string(w) for w in MISSING_WORDS]),
+               exp.Not(this=exp.In(this=sqlglot.parse_one(LEVEL_NAME), expressions=[
+                   exp.Literal.string(name) for name in DATA_LEVELS]))]
+        if self.o.fields:
+            bad.append(exp.and_(exp.Not(this=exp.Is(this=column(FIELD), expression=exp.null())),
+                                exp.NEQ(this=column(FIELD), expression=exp.Literal.string(""))))
+        cell = _joined(exp.cast(column("area"), "VARCHAR"), ", ", exp.cast(column("indicator"), "VARCHAR"), ", ",
+                       exp.cast(column("period"), "VARCHAR"), ": ", column(LEVEL))
+        return exp.select(self._refused("a level row without a number, of a level the language does not know, or "
+                                        "naming a field too: ", cell).as_("x")).from_(self.o.table).where(
+            exp.and_(given, exp.or_(*bad)))
 
     def _knowing(self) -> Layers:
         """The layers ending in `known`: every known value up to the period, of the raw indicators (the data's)
@@ -1110,6 +1140,15 @@ def _quoted_column(name: str) -> exp.Column:
 def _bool_cell(truth: exp.Expression) -> exp.Expression:
     return (exp.Case().when(truth, exp.Literal.string("true"))
             .when(exp.Not(this=truth.copy()), exp.Literal.string("false")).else_(exp.Literal.string("")))
+
+
+def _joined(*parts: exp.Expression | str) -> exp.Expression:
+    """Texts joined by `||` (strings as literals), as the cell an error names."""
+    found = [exp.Literal.string(part) if isinstance(part, str) else part for part in parts]
+    joined = found[0]
+    for part in found[1:]:
+        joined = exp.DPipe(this=joined, expression=part, safe=True)
+    return joined
 
 
 def _member(ids: Sequence[str], table: str | None = None) -> exp.Expression:
