@@ -145,9 +145,16 @@ def test_the_spark_query_on_local_pyspark_gives_the_reference_assessments(tmp_pa
                                                              "value STRING")
         frame.createOrReplaceTempView("observations")
         got = [",".join(row) for row in spark.sql(query).collect()]
+        # and a table with a `level` column (--levels): the LPSA reward key's targets and triggers per area
+        lpsa, lpsa_data = ROOT / "rules" / "lpsa.rules", ROOT / "datasets" / "lpsa-2008.csv"
+        spark.read.csv(str(lpsa_data), header=True, schema="area STRING, indicator STRING, period STRING, "
+                       "value STRING, level STRING").createOrReplaceTempView("lpsa")
+        levelled = body(run_sql(lpsa, "spark", table="lpsa", levels=True)).rstrip().rstrip(";")
+        got_levels = [",".join(row) for row in spark.sql(levelled).collect()]
     finally:
         spark.stop()
     assert sorted(got) == _sorted_lines(reference_csv(rules, data))
+    assert sorted(got_levels) == _sorted_lines(reference_csv(lpsa, lpsa_data))
 
 
 PLACES_ERROR = "lsprules: a value with more than 1 decimal places (compile the query with a larger --scale): "
