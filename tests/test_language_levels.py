@@ -160,6 +160,19 @@ def test_levels_and_stated_numbers_read_the_same_from_yaml_json_csv_and_xlsx(tmp
     assert all(outcome == outcomes[0] for outcome in outcomes), outcomes
 
 
+def test_a_series_of_levels_alone_reads_the_same_from_yaml_json_and_csv(tmp_path):
+    """An area's agreed target before any value: a series without values, as a CSV file's level rows alone make."""
+    rules = write(tmp_path, "r.rules", LEVELS_RULES)
+    document = {"areas": {"North": {"indicators": {"burglary": {"values": {"2006/07": 85}}}},
+                          "South": {"indicators": {"burglary": {"levels": {"trigger": {"2006/07": 90}}}}}}}
+    files = [write(tmp_path, "d.yaml", yaml.safe_dump(document)), write(tmp_path, "d.json", json.dumps(document)),
+             write(tmp_path, "d.csv", "area,indicator,period,value,level\nNorth,burglary,2006/07,85,\n"
+                                      "South,burglary,2006/07,90,trigger\n")]
+    outcomes = [[(a.area, a.indicator, a.value, a.reasons) for a in assess(rules, path).values()] for path in files]
+    assert ("South", "burglary", None, ("no value up to the assessed period",)) in outcomes[0]
+    assert outcomes[1] == outcomes[0] and outcomes[2] == outcomes[0]
+
+
 def test_a_bad_level_row_is_reported_at_its_cell(tmp_path):
     rules = write(tmp_path, "r.rules", LEVELS_RULES)
     data = write(tmp_path, "d.csv", "area,indicator,period,value,level\nA,burglary,2006/07,85,trigerr\n"
