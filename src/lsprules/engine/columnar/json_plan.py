@@ -288,14 +288,10 @@ class _Json:
         self.levels = [f"m_{name}" for name in self.listed]
         self.json_numbers = (*JSON_NUMBERS, *self.levels)
         # The keys of the rows of each indicator (by position) that make its series without a value (_held).
-        self.held = {k: keys for k, spec in enumerate(compiler.specs) for keys in ([
-            *(level_key(spec.id, name) for name in compiler.given[spec.id]),
-            *(key for key in sorted(self.o.field_keys) if spec.value is None
-              and key.partition(FIELD_MARK)[0] == spec.id)],) if keys}
+        self.held = {k: keys for k, spec in enumerate(compiler.specs) if (keys := self._held_keys(spec))}
         self.plain = (*PLAIN, "pg") if "target" in compiler.level_names else PLAIN
         # The values `a / b` whose two figures a report shows beside them (`96 of 160`): IndicatorSpec.counted.
-        self.counted = {spec.id: names for spec in compiler.specs if report
-                        for names in (spec.counted,) if names is not None}
+        self.counted = {spec.id: names for spec in compiler.specs if report and (names := spec.counted) is not None}
 
     def layers(self) -> tuple[Layers, exp.Select]:
         """The new layers and the final select."""
@@ -312,7 +308,7 @@ class _Json:
             ctes += [("jvals", self._jvals())]
         ctes += [("jpoints", self._points()), ("jseries", self._series()), ("jrated", self._jrated())]
         if self.held:  # the series with rows but no value (a series without values says so otherwise)
-            ctes += [("jheld", self._held()), ("jlevelled", exp.select(column("area"), column("position")).from_(
+            ctes += [("jheld", self._held()), ("jheldseries", exp.select(column("area"), column("position")).from_(
                 "jheld").group_by(column("area"), column("position")))]
         if self.o.at is not None:
             ctes.append(("jany", self._any()))
@@ -350,6 +346,13 @@ class _Json:
             selects.append(self.c._obs().select(_s(spec_id).as_("counted"), *texts, column("value").as_(side))
                            .where(named))
         return exp.union(*selects, distinct=False) if len(selects) > 1 else selects[0]
+
+    def _held_keys(self, spec: IndicatorSpec) -> list[str]:
+        """The keys of the rows the data gives of the indicator other than its values that make its series: its
+        reference levels, and the fields of a raw indicator."""
+        fields = [key for key in sorted(self.o.field_keys) if key.partition(FIELD_MARK)[0] == spec.id] \
+            if spec.value is None else []
+        return [*(level_key(spec.id, name) for name in self.c.given[spec.id]), *fields]
 
     def _held(self) -> exp.Select:
         """The rows the data holds of a series without its value: of its reference levels, and of the fields of a raw
@@ -725,7 +728,7 @@ class _Json:
             on_levels = exp.and_(exp.EQ(this=column("area", "v"), expression=column("area", "a")),
                                  exp.EQ(this=column("position", "v"), expression=column("position", "i")))
             select = select.select(exp.Not(this=_null(column("position", "v"))).as_("lrows"), copy=False).join(
-                exp.alias_(exp.table_("jlevelled"), "v"), on=on_levels, join_type="left")
+                exp.alias_(exp.table_("jheldseries"), "v"), on=on_levels, join_type="left")
         for side in COUNTED if self.counted else ():  # the figures at the latest value's period
             at = exp.and_(*(exp.EQ(this=column(name, side), expression=column(other, r)) for name, other in (
                 ("carea", "area"), ("counted", "indicator"), ("at", "lperiod"))))  # (text on both sides, in polars)

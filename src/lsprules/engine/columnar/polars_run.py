@@ -367,7 +367,7 @@ def _narrowest(rules: RuleSet, found: Checked, at: Period | None, areas: Sequenc
 
 # The layers after which areas and indicators are text again, for a plan that joins them with text (the CSV plan
 # joins on categories and positions, and needs no lowering; json_run.py's JSON plan uses it).
-AS_TEXT = {"areas", "compared", "levels", "jlevelled"}
+AS_TEXT = {"areas", "compared", "levels", "jheldseries"}
 
 
 def _lowered(plan: exp.Select) -> exp.Select:
