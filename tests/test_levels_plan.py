@@ -256,6 +256,9 @@ def test_with_levels_the_query_reads_a_level_as_the_reference_does_or_stops(tmp_
     data = write(tmp_path, "spelt.csv", level_rows(VALUES, spelt))
     assert sql_rows(rules, data, True) == _sorted_lines(reference_csv(rules, write(
         tmp_path, "levels.csv", level_rows(VALUES, LEVELS))))
+    blank = write(tmp_path, "blank.csv", level_rows(VALUES, LEVELS) + "E,falls,2008/09,96,  \n")  # a value row
+    assert sql_rows(rules, blank, True) == _sorted_lines(reference_csv(rules, blank))
+    assert any(line.startswith("E,falls,Falls,,2008/09,96,") for line in sql_rows(rules, blank, True))
     for row, named in (("A,falls,2007/08,,trigger", "A, falls, 2007/08: trigger"),
                        ("A,falls,2007/08,na,stretch", "A, falls, 2007/08: stretch"),
                        ("A,falls,2007/08,5,bonus", "A, falls, 2007/08: bonus")):

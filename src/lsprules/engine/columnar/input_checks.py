@@ -38,9 +38,10 @@ def key_sql(names: Iterable[str], level_name: str = LEVEL) -> str:
     field (derived.field_key); one naming a level gives it (derived.level_key), and only as a number: a level row
     without one (which the reference reports), or naming a field too, is read as no indicator, which the checks
     refuse (an empty cell). An indicator cell holding the mark of a key (never an identifier) is read as none too:
-    a key is never a cell's own text. `level_name`: the SQL of the level's name in the key (the cell as it is)."""
+    a key is never a cell's own text. `level_name`: the SQL of the level's name in the key (the cell as it is); a
+    row whose name is empty is no level row."""
     columns = set(names)
-    field, level = "field IS NOT NULL AND field <> ''", "level IS NOT NULL AND level <> ''"
+    field, level = "field IS NOT NULL AND field <> ''", f"level IS NOT NULL AND {level_name} <> ''"
     whens = [f"WHEN indicator LIKE '%{FIELD_MARK}%' OR indicator LIKE '%{LEVEL_MARK}%' THEN NULL"]
     if LEVEL in columns:
         missing = ", ".join(f"'{word}'" for word in MISSING_WORDS)

@@ -115,7 +115,8 @@ class PlanOptions:
     field_keys: frozenset[str] = frozenset()
 
 
-# The name of a level row's level in `lsprules sql`'s query, as the reference reader reads it.
+# The name of a level row's level in `lsprules sql`'s query, as the reference reader reads it (a cell of spaces
+# only names none: the row holds a value).
 LEVEL_NAME = f"LOWER(TRIM({LEVEL}))"
 
 
@@ -300,7 +301,7 @@ class _Compiler:
         """Rows (raising an error) giving a level the reference reader refuses: without a number, of a name the
         language does not know, or naming a field too."""
         given = exp.and_(exp.Not(this=exp.Is(this=column(LEVEL), expression=exp.null())),
-                         exp.NEQ(this=column(LEVEL), expression=exp.Literal.string("")))
+                         exp.NEQ(this=sqlglot.parse_one(LEVEL_NAME), expression=exp.Literal.string("")))
         value = exp.Lower(this=exp.Trim(this=exp.cast(column("value"), "VARCHAR")))
         bad = [exp.Is(this=column("value"), expression=exp.null()),
                exp.In(this=value, expressions=[exp.Literal.string(w) for w in MISSING_WORDS]),
