@@ -114,6 +114,10 @@ PIVOT = 64  # the most periods a series is put together from period by period
 INLINE = frozenset({"jraw", "jderived", "jobs", "jvals", "jpoints", "jseries", "jrated", "jany", "jjoined", "jparts",
                     "jdigits", "jtexts"})
 _NEWLINE_KEY = ",\n      "
+HELD_SERIES = "jheldseries"  # the area × indicator pairs whose series the data holds without a value (_Json._held)
+# The layers after which areas and indicators are text again, for polars, where the plan joins them with text
+# (polars_run._lowered): the CSV plan's, and the held series.
+TEXT_LAYERS = frozenset({"areas", "compared", "levels", HELD_SERIES})
 
 
 DECIDED = ("clause", "rag", "line", "unknown")  # what the rules decide, also for an assessment without a value
@@ -308,7 +312,7 @@ class _Json:
             ctes += [("jvals", self._jvals())]
         ctes += [("jpoints", self._points()), ("jseries", self._series()), ("jrated", self._jrated())]
         if self.held:  # the series with rows but no value (a series without values says so otherwise)
-            ctes += [("jheld", self._held()), ("jheldseries", exp.select(column("area"), column("position")).from_(
+            ctes += [("jheld", self._held()), (HELD_SERIES, exp.select(column("area"), column("position")).from_(
                 "jheld").group_by(column("area"), column("position")))]
         if self.o.at is not None:
             ctes.append(("jany", self._any()))
@@ -728,7 +732,7 @@ class _Json:
             on_levels = exp.and_(exp.EQ(this=column("area", "v"), expression=column("area", "a")),
                                  exp.EQ(this=column("position", "v"), expression=column("position", "i")))
             select = select.select(exp.Not(this=_null(column("position", "v"))).as_("lrows"), copy=False).join(
-                exp.alias_(exp.table_("jheldseries"), "v"), on=on_levels, join_type="left")
+                exp.alias_(exp.table_(HELD_SERIES), "v"), on=on_levels, join_type="left")
         for side in COUNTED if self.counted else ():  # the figures at the latest value's period
             at = exp.and_(*(exp.EQ(this=column(name, side), expression=column(other, r)) for name, other in (
                 ("carea", "area"), ("counted", "indicator"), ("at", "lperiod"))))  # (text on both sides, in polars)

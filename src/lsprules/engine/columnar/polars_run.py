@@ -365,18 +365,16 @@ def _narrowest(rules: RuleSet, found: Checked, at: Period | None, areas: Sequenc
     return None
 
 
-# The layers after which areas and indicators are text again, for a plan that joins them with text (the CSV plan
-# joins on categories and positions, and needs no lowering; json_run.py's JSON plan uses it).
-AS_TEXT = {"areas", "compared", "levels", "jheldseries"}
-
-
 def _lowered(plan: exp.Select) -> exp.Select:
-    """The plan for polars' SQL engine: areas and indicators back to text where the plan leaves its groupings."""
+    """The JSON or report plan for polars' SQL engine: areas and indicators back to text where the plan leaves its
+    groupings (json_plan.TEXT_LAYERS; the CSV plan joins on categories and positions, and needs no lowering)."""
     from sqlglot import exp
+
+    from lsprules.engine.columnar.json_plan import TEXT_LAYERS
 
     lowered = plan.copy()
     for cte in lowered.args["with"].expressions:
-        if cte.alias not in AS_TEXT:
+        if cte.alias not in TEXT_LAYERS:
             continue
         select = cte.this
         select.set("expressions", [
