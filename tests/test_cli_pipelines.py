@@ -345,6 +345,26 @@ def test_duckdb_interrupt_is_an_interruption_and_other_runtime_errors_are_bugs()
     assert not interrupted_query(RuntimeError("a bug")) and not interrupted_query(ValueError("Query interrupted"))
 
 
+def test_an_error_python_raised_because_of_ctrl_c_is_an_interruption(monkeypatch, capsys):
+    # Ctrl-C as a class is made (a dataclass's field, here) comes out as RuntimeError("Error calling
+    # __set_name__ ...") from the KeyboardInterrupt; once, in CI, a command said it was a bug in lsprules.
+    import lsprules.jobs.check
+    from lsprules.cli.app import main
+
+    def ctrl_c_as_a_class_is_made(*args: object, **kwargs: object) -> None:
+        class Field:
+            def __set_name__(self, owner: type, name: str) -> None:
+                raise KeyboardInterrupt
+
+        type("Report", (), {"out": Field()})
+
+    monkeypatch.setattr(lsprules.jobs.check, "run_check", ctrl_c_as_a_class_is_made)
+    monkeypatch.setattr(sys, "argv", ["lsprules", "check", "rules"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert (exit_.value.code, capsys.readouterr().err) == (130, "interrupted\n")
+
+
 # --- Ctrl-C: `interrupted` on standard error, exit 130, whatever the command is doing -----------------------
 
 LINUX_ONLY = pytest.mark.skipif(sys.platform != "linux", reason="reads the processes' family from /proc")
@@ -605,6 +625,37 @@ def test_a_ctrl_c_that_a_library_swallowed_is_raised_at_the_next_check(monkeypat
             interrupts.raise_if_pressed()
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+SWALLOWED_CTRL_C = """
+import signal, sys
+from lsprules.core.interrupts import notice_ctrl_c, stop_interrupted
+
+class Pressed:
+    def __del__(self):  # Ctrl-C while Python runs a __del__ (importlib runs a weak reference's callback as it loads)
+        signal.raise_signal(signal.SIGINT)
+
+notice_ctrl_c()
+try:
+    Pressed()
+    sys.stdin.buffer.read()
+except KeyboardInterrupt:
+    stop_interrupted()
+"""
+
+
+def test_a_ctrl_c_python_could_not_raise_is_pressed_again(tmp_path: Path):
+    # Python prints "Exception ignored" for a KeyboardInterrupt raised where it cannot propagate, and goes on: the
+    # command then waited for standard input for ever (seen once in CI, in `fmt -` as it imported).
+    errors = tmp_path / "stderr"
+    process = _started(["-c", SWALLOWED_CTRL_C], tmp_path, errors)
+    try:
+        code = process.wait(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    assert (code, errors.read_text(encoding="utf-8")) == (130, "interrupted\n")
 
 
 def test_a_ctrl_c_ignored_from_the_start_stays_ignored(monkeypatch):

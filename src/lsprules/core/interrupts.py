@@ -13,6 +13,8 @@ from lsprules.core.exits import EXIT_INTERRUPTED
 # (__main__.py) imports this module before anything else, and Ctrl-C in those milliseconds would show a traceback.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from sys import UnraisableHookArgs
     from typing import NoReturn, TextIO
 
 INTERRUPTED = "interrupted"  # the one line a command stopped by Ctrl-C prints, on standard error
@@ -29,12 +31,33 @@ def notice_ctrl_c() -> None:
 
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _ctrl_c)
+        sys.unraisablehook = _unless_ctrl_c(sys.unraisablehook)
 
 
 def _ctrl_c(signum: int, frame: object) -> None:
     global _pressed
     _pressed = True
     raise KeyboardInterrupt
+
+
+def _unless_ctrl_c(hook: Callable[[UnraisableHookArgs], object]) -> Callable[[UnraisableHookArgs], object]:
+    """`hook`, except for a KeyboardInterrupt that Python could not raise, which is pressed again instead."""
+
+    def unless_ctrl_c(unraisable: UnraisableHookArgs) -> object:
+        # Ctrl-C that comes while a weak reference's callback or a __del__ runs (importlib runs one as it loads a
+        # module) raises there, and Python prints "Exception ignored" and goes on: a command then waited for
+        # standard input for ever. A thread presses it again once the main thread has left the callback; a real
+        # signal, so a read waiting for input ends too.
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            return hook(unraisable)
+        import _thread  # both built in and loaded already: no import runs inside the import that failed
+        import signal
+
+        # Python runs signal handlers in the main thread alone: this is it.
+        _thread.start_new_thread(signal.pthread_kill, (_thread.get_ident(), signal.SIGINT))
+        return None
+
+    return unless_ctrl_c
 
 
 def raise_if_pressed() -> None:
@@ -45,13 +68,15 @@ def raise_if_pressed() -> None:
 
 
 def interrupted_query(exc: BaseException) -> bool:
-    """Whether `exc` is DuckDB's answer to Ctrl-C (or an interrupt) during a query rather than a failure."""
+    """Whether `exc` stands for Ctrl-C rather than a failure: DuckDB's answer to one (or to an interrupt) during a
+    query, or an error Python raised because one came (a KeyboardInterrupt among its causes)."""
     # DuckDB turns a KeyboardInterrupt that arrives while it runs a query into RuntimeError("Query interrupted"),
-    # and Connection.interrupt() into InterruptException; neither is a KeyboardInterrupt any more.
+    # and Connection.interrupt() into InterruptException; neither is a KeyboardInterrupt any more. Python turns
+    # one raised as a class is made into RuntimeError("Error calling __set_name__ ...") from it.
     duckdb = sys.modules.get("duckdb")
     if duckdb is not None and isinstance(exc, duckdb.InterruptException):
         return True
-    return type(exc) is RuntimeError and str(exc) == "Query interrupted"
+    return (type(exc) is RuntimeError and str(exc) == "Query interrupted") or _caused_by_ctrl_c(exc)
 
 
 def unless_interrupted(exc: BaseException) -> None:
@@ -64,10 +89,13 @@ def unless_interrupted(exc: BaseException) -> None:
 def interrupted_exit(stopped: SystemExit) -> bool:
     """Whether an exit is typer's for Ctrl-C: it turns a KeyboardInterrupt in a command into a silent exit 130
     (`raise Exit(130) from` it), which leaves the user no word of why the command stopped."""
-    if stopped.code != EXIT_INTERRUPTED:
-        return False
+    return stopped.code == EXIT_INTERRUPTED and _caused_by_ctrl_c(stopped)
+
+
+def _caused_by_ctrl_c(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is among the causes (or the contexts) of `exc`."""
     seen: set[int] = set()
-    cause: BaseException | None = stopped
+    cause: BaseException | None = exc
     while cause is not None and id(cause) not in seen:
         if isinstance(cause, KeyboardInterrupt):
             return True
