@@ -240,6 +240,73 @@ def test_annual_targets_profiled_over_the_year(tmp_path, engine, kind):
         agree(rules, data, period=period, engine=engine)
 
 
+PROFILED = """indicator referrals {
+ polarity higher_is_better
+ target {
+  12 in PERIOD1
+  25 in PERIOD3
+  37.5 in PERIOD5
+  50 in PERIOD6
+ }
+ rag {
+  green when target met
+  amber when within 10 % of target
+  red when has target
+ }
+}
+indicator from_baseline {
+ polarity lower_is_better
+ decimals 2
+ target {
+  baseline PERIOD2
+  80 in PERIOD2
+  40 in PERIOD5
+  99999999999.5 in PERIOD8
+ }
+ rag {
+  green when on trajectory
+  amber when up to 5 % short of target
+  red otherwise
+ }
+}
+indicator twice "The same period twice, and a period of another kind" {
+ polarity higher_is_better
+ target {
+  30 in PERIOD4
+  10 in PERIOD4
+  20 in 2001
+  60 in PERIOD7
+ }
+ rag {
+  green when value >= target
+  red when no target
+ }
+}
+"""
+
+
+@with_spark
+@pytest.mark.parametrize("kind", ["financial_quarter", "financial_year"])
+def test_targets_profiled_by_period(tmp_path, engine, kind):
+    """The value given for the latest value's period, the straight line between the given periods around it (the
+    baseline's value in the data one of them), the last after them, none before; a period given twice, one of
+    another kind: as the interpreter judges, at every period assessed."""
+    periods = {"financial_quarter": [f"{y}/{(y + 1) % 100:02}-Q{q}" for y in (2006, 2007) for q in (1, 2, 3, 4)],
+               "financial_year": YEARS + ["2008/09", "2009/10", "2010/11"]}[kind]
+    text = PROFILED
+    for k in range(8, 0, -1):
+        text = text.replace(f"PERIOD{k}", periods[k - 1])
+    rules = write(tmp_path, "r.rules", text)
+    rng = random.Random(11)
+    values = ["", "na", "10", "12", "24.5", "30", "37.5", "41", "80", "100.25", "10000000000"]
+    lines = [f"A{a},{i},{p},{rng.choice(values)}\n" for a in range(14) for i in ("referrals", "from_baseline",
+             "twice") for p in periods if rng.random() < 0.7]
+    data = write(tmp_path, "d.csv", HEADER + "".join(lines))
+    assert unsupported(load_rules(rules)) == []
+    for period in (None, periods[0], periods[2], periods[3], periods[5]):
+        agree(rules, data, period=period, engine=engine)
+
+
 DERIVED_RULES = """
 indicator robbery { polarity lower_is_better }
 indicator arson { polarity lower_is_better }
@@ -687,7 +754,8 @@ TARGET = st.sampled_from([
     "target {\n baseline 2009/10\n reduce by 5 by 2010/11\n }", "target {\n baseline 2005/06\n reach 45 by 2007\n }",
     "target {\n baseline 2003/04\n increase by 3 by 2005/06\n }",
     "target {\n baseline 2005/06\n reach 45 by 2005/06\n }",
-    "target {\n annual 60 in 2006/07 profiled evenly\n }"])  # no target: a year of years cannot be profiled
+    "target {\n annual 60 in 2006/07 profiled evenly\n }",  # no target: a year of years cannot be profiled
+    "target {\n 40 in 2004/05\n 55.5 in 2006/07\n }", "target {\n baseline 2004/05\n 30 in 2007/08\n }"])
 RAG = st.sampled_from([
     "", "rag {\n green when on trajectory\n red when arrow is na\n amber when arrow is up\n red otherwise\n }",
     "rag {\n green when target met\n amber when not (arrow is down)\n red otherwise\n }",
@@ -951,7 +1019,7 @@ def test_a_setting_the_plan_does_not_know_falls_back(monkeypatch):
 
 
 @pytest.mark.parametrize("construct", [
-    "arrow { compare latest with mean of previous 2 }", "target {\n baseline 2003/04\n 80 in 2005/06\n }",
+    "arrow { compare latest with mean of previous 2 }",
     "rag {\n green when value / 2 > 1\n }", "rag {\n green when max(value, 1) > 1\n }"])
 @by_engine
 def test_each_unsupported_construct_falls_back_with_a_note_when_asked(tmp_path, construct, engine):

@@ -42,6 +42,7 @@ from test_columnar_differential import (  # noqa: F401  (collected here again, c
     test_quarters_back_cross_the_year,
     test_quarters_compared_with_the_same_quarter_a_year_earlier,
     test_rows_of_fields_are_not_values_for_rules_that_read_none,
+    test_targets_profiled_by_period,
     test_text_cells_are_quoted_as_the_csv_module_quotes_them,
     test_values_of_earlier_periods_are_read_from_those_periods,
 )

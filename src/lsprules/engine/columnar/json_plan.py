@@ -1129,7 +1129,12 @@ class _Words:
             return _s("," + ITEM + '"' + _inner(f"target {_quantity_words(target.fixed.amount)}") + '"')
         goal = target.goal
         words: exp.Expression = _s("")
-        if isinstance(goal, nodes.AnnualStmt):
+        if target.per_period:  # its trajectory value is its target: known where the target is
+            words = _when(column("jn_none"),
+                          _cat("," + ITEM + '"no target is set for ', column("lperiod"), '"'),
+                          _cat("," + ITEM + '"target for ', column("lperiod"), ": ", column("p_pt"),
+                               ' (profiled by period)"'))
+        elif isinstance(goal, nodes.AnnualStmt):
             words = self._annual(goal)
         elif goal is not None and isinstance(goal, nodes.ChangeStmt) and target.baseline is None:
             words = _s("," + ITEM + '"no target: a change target needs a baseline period"')

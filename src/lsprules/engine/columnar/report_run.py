@@ -20,6 +20,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from lsprules.core.numbers import exact
 from lsprules.core.periods import Period, PeriodKind
 from lsprules.data.model import Area, Series
 from lsprules.data.readers.long_form import decimal
@@ -173,7 +174,8 @@ class AreaMaker:
         self.themes = rules.themes
         self.units = [_unit_word(spec.unit) for spec in self.specs]
         self.paths = [_path_ends(spec, kind) for spec in self.specs]
-        self.profiles = [_annual_path(spec, kind) for spec in self.specs]
+        self.profiles = [_profile(spec, kind) for spec in self.specs]
+        self.profile_bases = [_profile_baseline(spec, kind) for spec in self.specs]
         self.numbers: dict[tuple[int, int], Fraction] = {}
         self.points: dict[str, tuple[Period, Fraction]] = {}
         self.traces: dict[str, tuple[ClauseTrace, ...]] = {}
@@ -254,6 +256,9 @@ class AreaMaker:
         previous = None if earlier is None else Point(self.periods[eperiod], earlier)
         path: tuple[tuple[Period, Fraction], ...] = ()
         ends, profile = self.paths[position], self.profiles[position]
+        base = self.profile_bases[position]
+        if base is not None and bn is not None:
+            profile = _with_baseline(profile, base, Fraction(bn, bd))
         if not no_data_target:  # the data's target replaces the rules' and their path (Facts._judge_target)
             ends, profile = None, ()
         if ends is not None and value is not None and target is not None and bn is not None:
@@ -347,10 +352,30 @@ def _path_ends(spec: IndicatorSpec, kind: PeriodKind) -> tuple[Period, Period] |
     return None if start is None or end is None else (start, end)
 
 
-def _annual_path(spec: IndicatorSpec, kind: PeriodKind) -> tuple[tuple[Period, Fraction], ...]:
-    """The profile an annual target is drawn along (interpreter.Facts._annual_target's target_path), or ()."""
-    goal = spec.target.goal if spec.target is not None else None
+def _profile(spec: IndicatorSpec, kind: PeriodKind) -> tuple[tuple[Period, Fraction], ...]:
+    """The points a profiled target is drawn along, as interpreter.Facts._annual_target and _profiled_target make its
+    target_path (but for the baseline's point, which the data gives: _with_baseline), or ()."""
+    target = spec.target
+    if target is not None and target.per_period:
+        like = Period(kind, 0)
+        given = ((_same_kind_period(s.period, like), exact(s.amount.value)) for s in target.per_period)
+        return tuple(sorted((p, v) for p, v in given if p is not None))
+    goal = target.goal if target is not None else None
     if not isinstance(goal, nodes.AnnualStmt):
         return ()
     path = annual_profile(goal, kind)
     return () if isinstance(path, str) else tuple(path)
+
+
+def _profile_baseline(spec: IndicatorSpec, kind: PeriodKind) -> Period | None:
+    """The period of the baseline a target profiled by period draws its line from (None: it has none)."""
+    target = spec.target
+    if target is None or not target.per_period or target.baseline is None:
+        return None
+    return _same_kind_period(target.baseline.period, Period(kind, 0))
+
+
+def _with_baseline(profile: tuple[tuple[Period, Fraction], ...], base: Period,
+                   value: Fraction) -> tuple[tuple[Period, Fraction], ...]:
+    """A profile by period with the baseline's point in place of any given for its period (_profiled_target)."""
+    return tuple(sorted([(base, value), *((p, v) for p, v in profile if p != base)]))

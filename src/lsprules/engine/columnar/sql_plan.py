@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from itertools import pairwise
 from typing import TypeVar
 
 import sqlglot
@@ -53,7 +54,7 @@ from lsprules.engine.columnar.exact import (
 from lsprules.engine.columnar.input_checks import FIELD, LEVEL, MISSING_WORDS, key_sql
 from lsprules.engine.interpreter import annual_profile
 from lsprules.lang import nodes
-from lsprules.lang.resolve import IndicatorSpec, RuleSet
+from lsprules.lang.resolve import IndicatorSpec, RuleSet, TargetSpec
 
 DIALECTS = ("duckdb", "spark", "bigquery", "trino", "postgres", "snowflake")
 # Engines lsprules runs the plan in besides DuckDB: polars' SQL engine reads PostgreSQL text (polars_run.py).
@@ -845,8 +846,11 @@ class _Judge:
     def _rule_target(self) -> tuple[Num | None, Num | None]:
         """Target and trajectory by the rules alone."""
         target, t = self.spec.target, self.t
-        if target is None or target.per_period:
+        if target is None:
             return None, None
+        if target.per_period:
+            profiled = self._profiled(target)
+            return profiled, profiled
         if target.fixed is not None:
             fixed = self._when_known(Num.const(exact(target.fixed.amount.value), t))
             return fixed, fixed
@@ -887,16 +891,52 @@ class _Judge:
             (exp.EQ(this=lp.copy(), expression=lit(period.index, t)), Num.const(value, t)) for period, value in path]
         return self._when_known(case(parts, None, t), base)
 
+    def _profiled(self, target: TargetSpec) -> Num | None:
+        """interpreter.Facts._profiled_target at the latest value's period: the value given for it, else the
+        straight line between the given periods around it, the last one's after them all, none before the first
+        (the baseline's value in the data is one of them, in place of any given for its period)."""
+        t, lp = self.t, column("lp")
+        given: dict[int, list[Fraction]] = {}
+        for statement in target.per_period:
+            index = self.c.same_kind(statement.period)
+            if index is not None:
+                given.setdefault(index, []).append(exact(statement.amount.value))
+        # Several values for one period, as the interpreter sorts them: the least is the period's own target and
+        # the end of the line from before it, the greatest the start of the line after it.
+        points = {index: [Num.const(v, t) for v in sorted(values)] for index, values in given.items()}
+        base = None
+        if target.baseline is not None:
+            start = self.c._baseline_index(self.spec)
+            if start is None:  # the data cannot hold the baseline's value: never a target (Facts._baseline_point)
+                return None
+            base = self.bv
+            points[start] = [base]
+        if not points:
+            return None
+        ordered = sorted(points.items())
+        parts: list[tuple[exp.Expression, Num | None]] = [(exp.LT(this=lp, expression=lit(ordered[0][0], t)), None)]
+        for (index, values), (after, following) in pairwise(ordered):
+            parts.append((exp.EQ(this=lp.copy(), expression=lit(index, t)), values[0]))
+            parts.append((exp.LT(this=lp.copy(), expression=lit(after, t)),
+                          self._along(values[-1], following[0], index, after)))
+        return self._when_known(case(parts, ordered[-1][1][-1], t), base)
+
     def _linear(self, base: Num, end: Num, start: int, finish: int) -> Num:
         """interpreter._linear at the latest value's period: from the baseline's value to the target's."""
         t, lp = self.t, column("lp")
         if finish == start:
             return end
-        steps = Num(exp.Sub(this=lp, expression=lit(start, t)), 1)
-        along = mul(add(end, base, t, "-"), steps)
-        path = add(base, Num(along.n, along.d * (finish - start), along.w), t)
         return case([(exp.LT(this=lp, expression=lit(start, t)), None),
-                     (exp.GTE(this=lp, expression=lit(finish, t)), end)], path, t)
+                     (exp.GTE(this=lp.copy(), expression=lit(finish, t)), end)],
+                    self._along(base, end, start, finish), t)
+
+    def _along(self, first: Num, last: Num, start: int, finish: int) -> Num:
+        """The straight line from `first` at period `start` to `last` at `finish` (later), at the latest value's
+        period: first + (last - first) × (lp - start) / (finish - start)."""
+        t = self.t
+        steps = Num(exp.Sub(this=column("lp"), expression=lit(start, t)), 1)
+        along = mul(add(last, first, t, "-"), steps)
+        return add(first, Num(along.n, along.d * (finish - start), along.w), t)
 
     def _when_known(self, value: Num, base: Num | None = None) -> Num:
         """The value where there is a latest value (and the baseline a target is measured from), else NULL."""

@@ -144,9 +144,6 @@ def _indicator(rules: RuleSet, spec: IndicatorSpec) -> list[Unsupported]:
     if spec.arrow.compare.method not in ("previous", "year"):
         note(f"`{format_statement(spec.arrow.compare)}`", spec.arrow.compare.span)
     target = spec.target
-    if target is not None and target.per_period:
-        first = target.per_period[0]
-        note(f"a target profiled by period (`{format_statement(first)}`)", first.span)
     if target is not None and target.trajectory not in ("linear", "flat"):
         note(f"`trajectory {target.trajectory}`", target.span)
     for clause in spec.rag.clauses if spec.rag else ():
