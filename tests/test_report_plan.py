@@ -34,6 +34,7 @@ from test_columnar_differential import (  # noqa: F401  (collected here again, c
     test_big_values_within_range_stay_exact,
     test_derived_values_computed_where_every_component_is_known,
     test_derived_values_that_divide_stay_exact,
+    test_division_and_functions_in_rag_conditions,
     test_divisions_of_divisions_run_in_duckdb,
     test_exact_ties_gaps_and_zeros,
     test_fields_of_derived_values_are_read_from_the_field_column,

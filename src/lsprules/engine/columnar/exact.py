@@ -101,6 +101,37 @@ def at_least_zero(a: Num, int_type: exp.DataType) -> Num:
                .else_(a.n), a.d, a.w)
 
 
+def divide(a: Num, b: Num, int_type: exp.DataType) -> Num:
+    """a / b, NULL where b is 0 (the interpreter's `division by zero`) or unknown: (na × db × wb) / (da × wa × |nb|),
+    with b's sign on the numerator, so that the row factor stays > 0."""
+    top = _times(a.n.copy(), b.w)
+    if b.d != 1:
+        top = exp.Mul(this=_paren(top), expression=lit(b.d, int_type))
+    signed = exp.Case().when(exp.GT(this=_paren(b.n.copy()), expression=lit(0, int_type)), top).when(
+        exp.LT(this=_paren(b.n.copy()), expression=lit(0, int_type)), exp.Neg(this=_paren(top.copy())))
+    w = exp.Abs(this=b.n.copy())
+    return Num(signed, a.d, w if a.w is None else exp.Mul(this=_paren(a.w.copy()), expression=_paren(w)))
+
+
+def extreme(values: list[Num], op: str, int_type: exp.DataType) -> Num:
+    """The greatest (op ">=") or least ("<=") of values, NULL when any is unknown (a GREATEST skips a NULL in most
+    engines): the first that is op every later one, else the last."""
+    if len(values) == 1:
+        return values[0]
+    unknown = exp.or_(*(exp.Is(this=_paren(v.n.copy()), expression=exp.null()) for v in values))
+    whens: list[tuple[exp.Expression, Num | None]] = [(unknown, None)]
+    for k, value in enumerate(values[:-1]):
+        wins = exp.and_(*(exp.Paren(this=compare(op, _copy(value), _copy(later), int_type))
+                          for later in values[k + 1:]))
+        whens.append((wins, _copy(value)))
+    return case(whens, _copy(values[-1]), int_type)
+
+
+def _copy(a: Num) -> Num:
+    """The same value in new nodes: a node of a syntax tree has one place in it."""
+    return Num(a.n.copy(), a.d, a.w.copy() if a.w is not None else None)
+
+
 COMPARISONS: dict[str, type[exp.Expression]] = {
     ">=": exp.GTE, "<=": exp.LTE, ">": exp.GT, "<": exp.LT, "==": exp.EQ, "!=": exp.NEQ}
 

@@ -1025,6 +1025,10 @@ class _Words:
             for node in _in_order(expr):
                 if isinstance(node, nodes.LevelRef):
                     reasons.append(self._no_reference(node.name))
+                if isinstance(node, nodes.Arith):  # a division: both operands known, the divisor 0
+                    left, right = self.j._number(node.left), self.j._number(node.right)
+                    zero = exp.EQ(this=exp.Paren(this=right.n), expression=lit(0, self.j.t))
+                    reasons.append((exp.and_(exp.Not(this=_null(left.n)), zero), "division by zero"))
                 if isinstance(node, nodes.Ref):
                     missing: exp.Expression = _null(column(refs[node.which]))
                     if node.which == "baseline" and not self.j._has_baseline():
@@ -1220,10 +1224,14 @@ def _change_or_reach(goal: object) -> nodes.ChangeStmt | nodes.ReachStmt:
 
 
 def _in_order(expr: nodes.Expr) -> list[nodes.Expr]:
-    """The nodes of a number as Facts.number reads them: left before right, depth first."""
+    """The nodes of a number as Facts.number reads them: left before right, depth first, each argument of a
+    function in turn, and a division after both its operands (whose divisor it then tests for 0)."""
     if isinstance(expr, nodes.Arith):
-        return [*_in_order(expr.left), *_in_order(expr.right)]
+        operands = [*_in_order(expr.left), *_in_order(expr.right)]
+        return [*operands, expr] if expr.op == "/" else operands
     if isinstance(expr, nodes.Negate):
         return _in_order(expr.operand)
+    if isinstance(expr, nodes.Call):
+        return [node for arg in expr.args for node in _in_order(arg)]
     return [expr]
 

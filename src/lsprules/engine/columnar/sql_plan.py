@@ -45,6 +45,8 @@ from lsprules.engine.columnar.exact import (
     at_least_zero,
     case,
     compare,
+    divide,
+    extreme,
     lit,
     mul,
     neg,
@@ -1114,7 +1116,17 @@ class _Judge:
             return neg(self._number(expr.operand))
         if isinstance(expr, nodes.Arith):
             left, right = self._number(expr.left), self._number(expr.right)
+            if expr.op == "/":
+                return self._divided(left, expr.right, right)
             return mul(left, right) if expr.op == "*" else add(left, right, t, expr.op)
+        if isinstance(expr, nodes.Call):  # interpreter._function, unknown when an argument is
+            args = [self._number(a) for a in expr.args]
+            if expr.func in ("min", "max"):
+                return extreme(args, "<=" if expr.func == "min" else ">=", t)
+            total = args[0]
+            for arg in args[1:]:
+                total = add(total, arg, t)
+            return total if expr.func == "sum" else mul(total, Num.const(Fraction(1, len(args)), t))
         if isinstance(expr, nodes.LevelRef):
             return self.level_number(expr.name)
         assert isinstance(expr, nodes.Ref)  # support.unsupported admits no other number
@@ -1125,6 +1137,13 @@ class _Judge:
             "baseline": self._baseline}
         found = refs[expr.which]()
         return found if found is not None else Num(exp.cast(exp.null(), t), 1)
+
+    def _divided(self, left: Num, divisor: nodes.Expr, right: Num) -> Num:
+        """left / right, unknown where right is 0; by a rule's number, a product by its inverse (no row factor)."""
+        if isinstance(divisor, nodes.Quantity):
+            amount = exact(divisor.value)
+            return Num(_null(self.t), 1) if amount == 0 else mul(left, Num.const(1 / amount, self.t))
+        return divide(left, right, self.t)
 
     def _baseline(self) -> Num | None:
         """The baseline's value, as Facts.baseline: none without a baseline period, or where the data gives the

@@ -24,7 +24,8 @@ CONDITION_NODES = (nodes.And, nodes.Or, nodes.Not, nodes.Compare, nodes.ArrowIs,
                    nodes.Quantity, nodes.Negate, nodes.Arith, nodes.Margin, nodes.Presence, nodes.Reaches,
                    nodes.LevelRef)
 DATA_TARGET = "`target from data`"
-ARITH_OPS = {"+", "-", "*"}  # in a RAG condition; a derived value may divide (derived.value_words)
+ARITH_OPS = {"+", "-", "*", "/"}  # in a RAG condition, as in a derived value (derived.value_words)
+CONDITION_FUNCTIONS = {"sum", "min", "max", "mean"}  # of numbers in a RAG condition (interpreter._function)
 
 
 # The settings the plan was written for. A setting added to the language later (a new field of these specs)
@@ -172,7 +173,7 @@ def condition_words(node: nodes.Expr) -> str | None:
     if isinstance(node, CONDITION_NODES):
         return None
     if isinstance(node, nodes.Call):
-        return f"the function `{node.func}()`"
+        return None if node.func in CONDITION_FUNCTIONS else f"the function `{node.func}()`"
     if isinstance(node, nodes.AtComparator):
         return f"a value in a comparator's areas (`{node.indicator} at {node.comparator}`)"
     if isinstance(node, nodes.AtPeriod):
