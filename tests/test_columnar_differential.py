@@ -984,9 +984,12 @@ def test_constructs_the_plan_cannot_express_are_named():
 
 
 def test_a_construct_in_several_clauses_is_named_once_with_its_lines(tmp_path):
-    rules = write(tmp_path, "r.rules", "indicator x {\n polarity higher_is_better\n rag {\n"
-                  "  green when value / 2 > 10\n  amber when value / 4 > 1\n  red when value / 8 > 0\n }\n}\n")
-    assert unsupported(load_rules(rules)) == [f"indicator x: `/` in a RAG condition ({rules}:4, 5, 6)"]
+    rules = write(tmp_path, "r.rules", "indicator x {\n polarity higher_is_better\n unit percent\n rag {\n"
+                  "  green when significantly better than benchmark and value > 10\n"
+                  "  amber when significantly better than benchmark\n"
+                  "  red when value > 0 or significantly better than benchmark\n }\n}\n")
+    assert unsupported(load_rules(rules)) == [
+        f"indicator x: `significantly better than benchmark` in a RAG condition ({rules}:5, 6, 7)"]
 
 
 NO_DATA = """indicator burglary {
