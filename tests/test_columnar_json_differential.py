@@ -31,6 +31,7 @@ from test_columnar_differential import (  # noqa: F401  (collected here again, c
     test_a_year_of_quarters_of_a_division_compares_the_same_quarter,
     test_annual_targets_profiled_over_the_year,
     test_any_row_order_a_period_and_chosen_areas_agree,
+    test_arrows_against_the_mean_of_previous_values,
     test_big_values_within_range_stay_exact,
     test_derived_values_computed_where_every_component_is_known,
     test_derived_values_that_divide_stay_exact,

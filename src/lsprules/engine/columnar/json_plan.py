@@ -1093,9 +1093,12 @@ class _Words:
         polarity = _inner(Facts(self.spec, [], {})._polarity_words())
         word = (exp.Case().when(exp.EQ(this=column("arrow"), expression=_s("up")), _s("▲ improved"))
                 .when(exp.EQ(this=column("arrow"), expression=_s("down")), _s("▼ worse")).else_(_s("◀▶ static")))
-        none: exp.Expression = _s("," + ITEM + '"no arrow: there is no previous available value to compare with (too '
-                                  'few data points)"')
-        if self.spec.arrow.compare.method == "year":
+        compare = self.spec.arrow.compare
+        earlier = f"mean of the previous {compare.count} values" if compare.method == "mean" else \
+            "previous available value"  # Facts._comparison_point's words
+        none: exp.Expression = _s("," + ITEM + f'"no arrow: there is no {earlier} to compare with (too few data '
+                                  'points)"')
+        if compare.method == "year":
             none = _cat("," + ITEM + '"', column("no_earlier"), '"')
         node = (exp.Case().when(column("ev_none"), none)
                 .when(exp.EQ(this=column("arrow"), expression=_s("peak")), _s("")))

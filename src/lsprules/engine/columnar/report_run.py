@@ -253,7 +253,8 @@ class AreaMaker:
         number = self._number
         value, target = number(vn, vd), number(tn, td)
         earlier = number(en, ed)
-        previous = None if earlier is None else Point(self.periods[eperiod], earlier)
+        previous = None if earlier is None else Point(self.periods[eperiod], earlier) if eperiod in self.periods \
+            else Point(None, earlier, eperiod)  # a mean of several values, named by its periods
         path: tuple[tuple[Period, Fraction], ...] = ()
         ends, profile = self.paths[position], self.profiles[position]
         base = self.profile_bases[position]

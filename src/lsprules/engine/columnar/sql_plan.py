@@ -174,8 +174,12 @@ class _Compiler:
                            for s in self.specs})
         # A derived value off the data's scale (a division, ...) has a denominator that varies by row: then every
         # value column (v, lv, ...) has one beside it (weight(): w, lw, ...), 1 for the data's values (exact.Num.w).
-        self.quotients = any(off_scale(rules, s.value.expr, s.fields) for s in derived_specs(rules)
-                             if s.value is not None)
+        # `compare latest with mean of previous N` (N by indicator): the mean is the sum of N values over N, which
+        # the earlier value's row denominator (ew) carries.
+        self.means = {s.id: s.arrow.compare.count for s in self.specs
+                      if s.arrow.compare.method == "mean" and s.arrow.compare.count}
+        self.quotients = bool(self.means) or any(off_scale(rules, s.value.expr, s.fields)
+                                                 for s in derived_specs(rules) if s.value is not None)
         self.judges = [(ids, _Judge(rules.indicators[ids[0]], self)) for ids in shapes.values()]
 
     @property
@@ -198,7 +202,7 @@ class _Compiler:
         checks = [("repeated", self._repeated())] if self.o.unchecked else []
         return [("obs", self._obs()), ("areas", self._areas()), *checks, ("area_cells", self._area_cells()),
                 *self._knowing(), *self._latest(),
-                ("compared", self._compared()), *self._leveled(), ("judged", self._judged()),
+                *self._meaned(), ("compared", self._compared()), *self._leveled(), ("judged", self._judged()),
                 ("decided", self._decided()), ("rated", self._rated())]
 
     def assemble(self, ctes: Layers, final: exp.Select,
@@ -542,22 +546,72 @@ class _Compiler:
         return (exp.select(column("area"), column("indicator"), *(exp.Max(this=column(c)).as_(c) for c in names))
                 .from_("picked").group_by(column("area"), column("indicator")))
 
+    def _meaned(self) -> Layers:
+        """For the indicators compared with the mean of their previous N values, per series: the known values
+        ranked from the latest (layer `mranked`), then the value (m_K) and period (mp_K) of each rank K from 2 to
+        the largest N + 1 (layer `meaned`). Ranks follow one another: where rank N + 1 has a value, so has every
+        rank before it."""
+        if not self.means:
+            return []
+        window = exp.Window(this=exp.RowNumber(), partition_by=[column("area"), column("indicator")],
+                            order=exp.Order(expressions=[exp.Ordered(this=column("pidx"), desc=True)]))
+        ranked = exp.select(column("area"), column("indicator"), column("period"), column("v"),
+                            window.as_("k")).from_("known").where(_member(list(self.means)))
+        ranks = range(2, self._mean_ranks() + 2)
+
+        def at(rank: int, name: str) -> exp.Expression:
+            return exp.Max(this=exp.Case().when(exp.EQ(this=column("k"), expression=exp.Literal.number(rank)),
+                                                column(name)))
+
+        meaned = exp.select(column("area"), column("indicator"), *(at(k, "v").as_(f"m_{k}") for k in ranks),
+                            *(at(k, "period").as_(f"mp_{k}") for k in ranks)).from_("mranked").group_by(
+            column("area"), column("indicator"))
+        return [("mranked", ranked), ("meaned", meaned)]
+
+    def _mean_ranks(self) -> int:
+        """The most values before the latest that a mean reads: no more than the data's periods before the latest
+        (all the means ask for, when the periods are not known: `lsprules sql`)."""
+        most = max(self.means.values())
+        return min(most, len(self.o.periods) - 1) if self.o.periods else most
+
+    def _mean_of_previous(self, count: int) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+        """The mean of the `count` values before the latest, as its sum (over `count`, the row denominator) and the
+        interpreter's name for it (`mean of 2004/05–2006/07`): NULL where there are fewer."""
+        if count > self._mean_ranks():  # no series has that many periods before its latest
+            return _null(self.int_type), _null("VARCHAR"), lit(count, self.int_type)
+        last = count + 1
+        there = exp.Not(this=exp.Is(this=column(f"m_{last}", "m"), expression=exp.null()))
+        total: exp.Expression = column("m_2", "m")
+        for k in range(3, last + 1):
+            total = exp.Add(this=total, expression=column(f"m_{k}", "m"))
+        name = exp.Concat(expressions=[exp.Literal.string("mean of "), column(f"mp_{last}", "m"),
+                                       exp.Literal.string("–"), column("mp_2", "m")])
+        return (exp.Case().when(there, total), exp.Case().when(there.copy(), name), lit(count, self.int_type))
+
     def _compared(self) -> exp.Select:
-        """The value each indicator compares with: the previous one, or the same period a year earlier."""
+        """The value each indicator compares with: the previous one, the same period a year earlier, or the mean of
+        the previous N."""
         select = exp.select(*(column(c, "s") for c in ("area", "indicator", "lp", "lperiod", "lv", "bv")))
         by_year = [s.id for s in self.specs if s.arrow.compare.method == "year"]
-        methods = _grouped({s.id: s.arrow.compare.method for s in self.specs})
-        period = self._by_indicator([(ids, column("period", "y") if m == "year" else column("pperiod", "s"))
-                                     for m, ids in methods.items()], "s")
-        value = self._by_indicator([(ids, column("v", "y") if m == "year" else column("pv", "s"))
-                                    for m, ids in methods.items()], "s")
+        methods = _grouped({s.id: s.arrow.compare.method for s in self.specs if s.id not in self.means})
+        means = {count: self._mean_of_previous(count) for count in set(self.means.values())}
+        by_count = _grouped(self.means)
+
+        def earlier(pick: int, year: str, previous: str) -> exp.Expression:
+            return self._by_indicator([(ids, column(year, "y") if m == "year" else column(previous, "s"))
+                                       for m, ids in methods.items()] + [
+                (ids, means[count][pick].copy()) for count, ids in by_count.items()], "s")
+
         position = self._by_indicator([([s.id], exp.Literal.number(k)) for k, s in enumerate(self.specs)], "s")
-        select = select.select(period.as_("eperiod"), value.as_("ev"), position.as_("position"))
+        select = select.select(earlier(1, "period", "pperiod").as_("eperiod"), earlier(0, "v", "pv").as_("ev"),
+                               position.as_("position"))
         if self.quotients:
-            ew = self._by_indicator([(ids, column("w", "y") if m == "year" else column("pw", "s"))
-                                     for m, ids in methods.items()], "s")
-            select = select.select(column("lw", "s"), column("bw", "s"), ew.as_("ew"))
+            select = select.select(column("lw", "s"), column("bw", "s"), earlier(2, "w", "pw").as_("ew"))
         select = select.from_(exp.alias_(exp.table_("series"), "s"))
+        if self.means:
+            on = exp.and_(exp.EQ(this=column("area", "m"), expression=column("area", "s")),
+                          exp.EQ(this=column("indicator", "m"), expression=column("indicator", "s")))
+            select = select.join(exp.alias_(exp.table_("meaned"), "m"), on=on, join_type="left")
         if by_year:
             shift = exp.Sub(this=column("lp", "s"), expression=exp.Literal.number(PER_YEAR[self.o.kind]))
             on = exp.and_(exp.EQ(this=column("area", "y"), expression=column("area", "s")),

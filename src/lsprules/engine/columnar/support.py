@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from lsprules.core.source import Span
-from lsprules.engine.columnar.derived import MOST_DEPTH, MOST_NODES, oversized, value_words
+from lsprules.engine.columnar.derived import MOST_DEPTH, MOST_NODES, OFF_SCALE, off_scale, oversized, value_words
 from lsprules.lang import nodes
 from lsprules.lang.printer import format_statement
 from lsprules.lang.resolve import IndicatorSpec, RuleSet, walk
@@ -24,6 +24,8 @@ CONDITION_NODES = (nodes.And, nodes.Or, nodes.Not, nodes.Compare, nodes.ArrowIs,
                    nodes.Quantity, nodes.Negate, nodes.Arith, nodes.Margin, nodes.Presence, nodes.Reaches,
                    nodes.LevelRef)
 DATA_TARGET = "`target from data`"
+# The most values a mean of previous values reads in the plan (a column each): ten years of months.
+MOST_MEAN_VALUES = 120
 ARITH_OPS = {"+", "-", "*", "/"}  # in a RAG condition, as in a derived value (derived.value_words)
 CONDITION_FUNCTIONS = {"sum", "min", "max", "mean"}  # of numbers in a RAG condition (interpreter._function)
 
@@ -142,8 +144,13 @@ def _indicator(rules: RuleSet, spec: IndicatorSpec) -> list[Unsupported]:
             note(what, span)
     for what, span in value_words(rules, spec):
         note(what, span)
-    if spec.arrow.compare.method not in ("previous", "year"):
-        note(f"`{format_statement(spec.arrow.compare)}`", spec.arrow.compare.span)
+    compare = spec.arrow.compare
+    if compare.method not in ("previous", "year", "mean") or (
+            compare.method == "mean" and not 0 < (compare.count or 0) <= MOST_MEAN_VALUES):
+        note(f"`{format_statement(compare)}`", compare.span)
+    elif compare.method == "mean" and spec.value is not None and off_scale(rules, spec.value.expr, spec.fields):
+        # The plan sums the N values on the data's scale; a value's own row denominator would need its own sum.
+        note(f"`{format_statement(compare)}` of a value off the data's scale ({OFF_SCALE})", compare.span)
     target = spec.target
     if target is not None and target.trajectory not in ("linear", "flat"):
         note(f"`trajectory {target.trajectory}`", target.span)
