@@ -327,17 +327,19 @@ indicator waits {
 """
 
 
+ARITHMETIC = {("A", "visits"): ["30", "33"], ("B", "visits"): ["30", "32.9"], ("C", "visits"): ["31", "30"],
+              ("D", "visits"): ["30", "40"], ("E", "visits"): ["-8", "-1"], ("F", "visits"): ["", "12"],
+              ("G", "visits"): ["20", "20"], ("H", "visits"): ["50", "4"], ("A", "waits"): ["3", "2.5"],
+              ("B", "waits"): ["3", "4"], ("C", "waits"): ["na", "1"], ("D", "waits"): ["1", "1.5"]}
+
+
 @with_spark
 def test_division_and_functions_in_rag_conditions(tmp_path, engine):
     """`/` and sum/min/max/mean in conditions, exactly: a divisor of 0 (a value, or the rule's), negative divisors,
     ties between arguments, unknown arguments; the reason the interpreter gives for an undecided clause."""
-    series = {("A", "visits"): ["30", "33"], ("B", "visits"): ["30", "32.9"], ("C", "visits"): ["31", "30"],
-              ("D", "visits"): ["30", "40"], ("E", "visits"): ["-8", "-1"], ("F", "visits"): ["", "12"],
-              ("G", "visits"): ["20", "20"], ("H", "visits"): ["50", "4"], ("A", "waits"): ["3", "2.5"],
-              ("B", "waits"): ["3", "4"], ("C", "waits"): ["na", "1"], ("D", "waits"): ["1", "1.5"]}
     rules = write(tmp_path, "r.rules", ARITHMETIC_RULES)
     assert unsupported(load_rules(rules)) == []
-    text = agree(rules, write(tmp_path, "d.csv", rows(series)), engine=engine)
+    text = agree(rules, write(tmp_path, "d.csv", rows(ARITHMETIC)), engine=engine)
     rag = {tuple(row[:2]): row[13] for row in list(csv.reader(io.StringIO(text)))[1:]}
     assert rag["A", "visits"] == "green" and rag["A", "waits"] == "green"  # 33 / 30 = 1.1; (2.5 + .5 - 3) / 3 = 0
     assert rag["B", "visits"] == "na" and rag["B", "waits"] == "na"  # 40 / (30 - 30); (4 + .5 - 3) / 3 > 0, 4 / 0
@@ -377,6 +379,10 @@ indicator calls "More values asked for than the data's periods" {
 """
 
 
+MEANED = {("T", "visits"): ["10", "20", "31", "22"], ("Z", "visits"): ["0", "0", "0", "5"],
+          ("T", "waits"): ["4", "", "6.5", "7", "5"], ("Z", "waits"): ["1", "2"], ("T", "calls"): ["1", "2", "3"]}
+
+
 @with_spark
 def test_arrows_against_the_mean_of_previous_values(tmp_path, engine):
     """`compare latest with mean of previous N`: the mean of the N known values before the latest, whatever gaps lie
@@ -386,8 +392,7 @@ def test_arrows_against_the_mean_of_previous_values(tmp_path, engine):
     values = ["", "na", "0", "10", "11", "12.5", "30", "40", "41.3", "-5", "4"]
     lines = [f"A{a},{i},{p},{rng.choice(values)}\n" for a in range(24) for i in ("visits", "waits", "calls")
              for p in YEARS if rng.random() < 0.8]
-    series = {("T", "visits"): ["10", "20", "31", "22"], ("Z", "visits"): ["0", "0", "0", "5"]}
-    data = write(tmp_path, "d.csv", HEADER + "".join(lines) + rows(series).removeprefix(HEADER))
+    data = write(tmp_path, "d.csv", HEADER + "".join(lines) + rows(MEANED).removeprefix(HEADER))
     rules = write(tmp_path, "r.rules", MEAN_ARROW_RULES)
     assert unsupported(load_rules(rules)) == []
     for period in (None, YEARS[1], YEARS[3]):
