@@ -376,6 +376,13 @@ indicator calls "More values asked for than the data's periods" {
   compare latest with mean of previous 9
  }
 }
+indicator both "A derived value on the data's scale" {
+ polarity lower_is_better
+ value = visits + waits * 2
+ arrow {
+  compare latest with mean of previous 2
+ }
+}
 """
 
 
@@ -930,15 +937,18 @@ def rule_text(draw: st.DrawFn, levels: bool = False) -> str:
     text = "indicator x {\n" + draw(indicator_body(levels)) + "\n}\nindicator y { polarity lower_is_better }\n"
     derived = draw(DERIVED)
     if derived:
-        text += f"indicator z {{\n{draw(indicator_body(levels))}\n{derived}\n}}\n"
+        # (no mean of previous values for z: of a value off the data's scale the plan leaves it to the interpreter)
+        text += f"indicator z {{\n{draw(indicator_body(levels, means=False))}\n{derived}\n}}\n"
         if draw(st.booleans()):
             text += f"indicator w {{\n polarity higher_is_better\n {draw(RAG)}\n value = {draw(LATER)}\n}}\n"
     return text + draw(THEME)
 
 
 @st.composite
-def indicator_body(draw: st.DrawFn, levels: bool = False) -> str:
+def indicator_body(draw: st.DrawFn, levels: bool = False, means: bool = True) -> str:
     compare, static, peak = draw(ARROW)
+    if not means and "mean" in compare:
+        compare = "compare latest with previous"
     arrow = "\n".join(s for s in (compare, static, peak) if s)
     target = draw(LEVELS) if levels else ""
     target = target if target == "target from data" else "\n".join(t for t in (target, draw(TARGET)) if t)
