@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from itertools import pairwise
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import sqlglot
 from sqlglot import exp
@@ -307,16 +307,14 @@ class _Compiler:
     def _bad_levels(self) -> exp.Select:
         """Rows (raising an error) giving a level the reference reader refuses: without a number, of a name the
         language does not know, or naming a field too."""
-        given = exp.and_(exp.Not(this=exp.Is(this=column(LEVEL), expression=exp.null())),
-                         exp.NEQ(this=sqlglot.parse_one(LEVEL_NAME), expression=exp.Literal.string("")))
+        given = _filled(column(LEVEL), sqlglot.parse_one(LEVEL_NAME))
         value = exp.Lower(this=exp.Trim(this=exp.cast(column("value"), "VARCHAR")))
         bad = [exp.Is(this=column("value"), expression=exp.null()),
                exp.In(this=value, expressions=[exp.Literal.string(w) for w in MISSING_WORDS]),
                exp.Not(this=exp.In(this=sqlglot.parse_one(LEVEL_NAME), expressions=[
                    exp.Literal.string(name) for name in DATA_LEVELS]))]
         if self.o.fields:
-            bad.append(exp.and_(exp.Not(this=exp.Is(this=column(FIELD), expression=exp.null())),
-                                exp.NEQ(this=column(FIELD), expression=exp.Literal.string(""))))
+            bad.append(_filled(column(FIELD), column(FIELD)))
         cell = _joined(exp.cast(column("area"), "VARCHAR"), ", ", exp.cast(column("indicator"), "VARCHAR"), ", ",
                        exp.cast(column("period"), "VARCHAR"), ": ", column(LEVEL))
         return exp.select(self._refused("a level row without a number, of a level the language does not know, or "
@@ -574,11 +572,11 @@ class _Compiler:
         most = max(self.means.values())
         return min(most, len(self.o.periods) - 1) if self.o.periods else most
 
-    def _mean_of_previous(self, count: int) -> tuple[exp.Expression, exp.Expression, exp.Expression]:
+    def _mean_of_previous(self, count: int) -> _Earlier:
         """The mean of the `count` values before the latest, as its sum (over `count`, the row denominator) and the
         interpreter's name for it (`mean of 2004/05–2006/07`): NULL where there are fewer."""
         if count > self._mean_ranks():  # no series has that many periods before its latest
-            return _null(self.int_type), _null("VARCHAR"), lit(count, self.int_type)
+            return _Earlier(_null(self.int_type), _null("VARCHAR"), lit(count, self.int_type))
         last = count + 1
         there = exp.Not(this=exp.Is(this=column(f"m_{last}", "m"), expression=exp.null()))
         total: exp.Expression = column("m_2", "m")
@@ -586,7 +584,7 @@ class _Compiler:
             total = exp.Add(this=total, expression=column(f"m_{k}", "m"))
         name = exp.Concat(expressions=[exp.Literal.string("mean of "), column(f"mp_{last}", "m"),
                                        exp.Literal.string("–"), column("mp_2", "m")])
-        return (exp.Case().when(there, total), exp.Case().when(there.copy(), name), lit(count, self.int_type))
+        return _Earlier(exp.Case().when(there, total), exp.Case().when(there.copy(), name), lit(count, self.int_type))
 
     def _compared(self) -> exp.Select:
         """The value each indicator compares with: the previous one, the same period a year earlier, or the mean of
@@ -597,16 +595,18 @@ class _Compiler:
         means = {count: self._mean_of_previous(count) for count in set(self.means.values())}
         by_count = _grouped(self.means)
 
-        def earlier(pick: int, year: str, previous: str) -> exp.Expression:
+        def earlier(part: str, year: str, previous: str) -> exp.Expression:
+            """Of the value compared with, its `part` (an _Earlier field): the column `year` of the row a year
+            earlier, `previous` of the series, or the mean's."""
             return self._by_indicator([(ids, column(year, "y") if m == "year" else column(previous, "s"))
                                        for m, ids in methods.items()] + [
-                (ids, means[count][pick].copy()) for count, ids in by_count.items()], "s")
+                (ids, getattr(means[count], part).copy()) for count, ids in by_count.items()], "s")
 
         position = self._by_indicator([([s.id], exp.Literal.number(k)) for k, s in enumerate(self.specs)], "s")
-        select = select.select(earlier(1, "period", "pperiod").as_("eperiod"), earlier(0, "v", "pv").as_("ev"),
-                               position.as_("position"))
+        select = select.select(earlier("period", "period", "pperiod").as_("eperiod"),
+                               earlier("value", "v", "pv").as_("ev"), position.as_("position"))
         if self.quotients:
-            select = select.select(column("lw", "s"), column("bw", "s"), earlier(2, "w", "pw").as_("ew"))
+            select = select.select(column("lw", "s"), column("bw", "s"), earlier("weight", "w", "pw").as_("ew"))
         select = select.from_(exp.alias_(exp.table_("series"), "s"))
         if self.means:
             on = exp.and_(exp.EQ(this=column("area", "m"), expression=column("area", "s")),
@@ -800,6 +800,15 @@ class _Compiler:
                  for name in self.o.columns}
         return (exp.select(*(cell.as_(name, quoted=True) for name, cell in cells.items())).from_("parts")
                 .order_by(column("ord"), column("position")))
+
+
+class _Earlier(NamedTuple):
+    """The value an arrow compares with, as the plan's columns: its numerator (`ev`), its name (`eperiod`) and its
+    row denominator (`ew`)."""
+
+    value: exp.Expression
+    period: exp.Expression
+    weight: exp.Expression
 
 
 class _Judge:
@@ -1254,6 +1263,12 @@ def _quoted_column(name: str) -> exp.Column:
 def _bool_cell(truth: exp.Expression) -> exp.Expression:
     return (exp.Case().when(truth, exp.Literal.string("true"))
             .when(exp.Not(this=truth.copy()), exp.Literal.string("false")).else_(exp.Literal.string("")))
+
+
+def _filled(cell: exp.Expression, text: exp.Expression) -> exp.Condition:
+    """Whether a cell names something: not NULL, and its `text` (the cell, or as read) not empty."""
+    return exp.and_(exp.Not(this=exp.Is(this=cell, expression=exp.null())),
+                    exp.NEQ(this=text, expression=exp.Literal.string("")))
 
 
 def _joined(*parts: exp.Expression | str) -> exp.Expression:
