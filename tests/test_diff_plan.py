@@ -33,6 +33,13 @@ theme crime "Crime" {
   }
 }
 """
+# A derived value at a fixed period, which the plan cannot express yet (support.condition_words).
+FIXED_PERIOD = """
+indicator base_burglary {
+  polarity lower_is_better
+  value = burglary_dwelling at 2003/04
+}
+"""
 
 
 @pytest.fixture(scope="module")
@@ -91,16 +98,40 @@ def test_auto_replays_a_large_file_without_reading_it_whole(national_s, new_rule
 
 
 @needs_gen
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
 @pytest.mark.parametrize("themed_side", ["new", "old"])
-def test_a_side_the_plan_cannot_run_is_replayed_by_the_interpreter_with_a_note(national_s, tmp_path, themed_side):
+def test_theme_ratings_are_compared_from_the_plan(national_s, tmp_path, engine, themed_side):
+    """The plan of the compared facts rates the themes from them (their arrows, bands and values): a theme added,
+    removed or changed is the interpreter's impact, with no note."""
     themed = write(tmp_path, "themed.rules", NATIONAL_RULES.read_text(encoding="utf-8") + THEME)
     names = [str(NATIONAL_RULES), str(themed)] if themed_side == "new" else [str(themed), str(NATIONAL_RULES)]
-    planned = run_diff(names, data=[national_s], engine="duckdb")
-    assert planned.notes == ("the duckdb engine did not run: the plan cannot express themes (the plan "
-                             "rates them for the JSON report only, so far); the reference interpreter ran",)
+    planned = run_diff(names, data=[national_s], engine=engine)
+    assert planned.notes == ()
     assert [render(planned) for render in RENDERERS] == rendered(names, national_s, "interpreter")
     (file,) = json.loads(render_diff_json(planned))["files"]
     assert file["impact"][0]["counts"]["themes"] == 350  # every area's rating is new, or gone
+    changed = write(tmp_path, "changed.rules", themed.read_text(encoding="utf-8").replace(">= 50 %", ">= 30 %"))
+    planned = run_diff([str(themed), str(changed)], data=[national_s], engine=engine)
+    assert planned.notes == ()
+    assert [render(planned) for render in RENDERERS] == rendered([str(themed), str(changed)], national_s,
+                                                                 "interpreter")
+    (file,) = json.loads(render_diff_json(planned))["files"]
+    assert 0 < file["impact"][0]["counts"]["themes"] < 350 and file["impact"][0]["counts"]["assessments"] == 0
+
+
+@needs_gen
+@pytest.mark.parametrize("unsupported_side", ["new", "old"])
+def test_a_side_the_plan_cannot_run_is_replayed_by_the_interpreter_with_a_note(national_s, tmp_path,
+                                                                              unsupported_side):
+    fixed = write(tmp_path, "fixed.rules", NATIONAL_RULES.read_text(encoding="utf-8") + FIXED_PERIOD)
+    names = [str(NATIONAL_RULES), str(fixed)] if unsupported_side == "new" else [str(fixed), str(NATIONAL_RULES)]
+    planned = run_diff(names, data=[national_s], engine="duckdb")
+    assert planned.notes == (f"the duckdb engine did not run: the plan cannot express indicator base_burglary: "
+                             f"`burglary_dwelling at 2003/04` in a derived value ({fixed}:58); the reference "
+                             "interpreter ran",)
+    assert [render(planned) for render in RENDERERS] == rendered(names, national_s, "interpreter")
+    (file,) = json.loads(render_diff_json(planned))["files"]
+    assert file["impact"][0]["counts"]["assessments"] == 350  # every area's base_burglary is new, or gone
 
     result = CliRunner().invoke(app, ["diff", *names, "--data", str(national_s), "--engine", "duckdb"])
     assert result.exit_code == 0 and "note: the duckdb engine did not run" in result.stderr
@@ -170,7 +201,7 @@ def test_the_compared_only_run_gives_the_reports_compared_facts(tmp_path, engine
     report, compared = (evaluate_report(rules, data, engine, period, compared_only=only) for only in (False, True))
     assert not isinstance(report, Fallback) and not isinstance(compared, Fallback)
     made = [tuple(row) for rows, _ in results(report.stream()).parts for row in rows]
-    only = [*compared.compared()]
+    only = [row for rows, _ in compared.compared() for row in rows]
     assert only == made and len(only) == 3 * 12
     assert {row[0] for row in only} == {"A", "B", "C"} and any(row[3] is None for row in only)
 
@@ -211,7 +242,8 @@ def test_a_diff_of_rules_that_divide_is_replayed_by_the_plan(tmp_path, engine):
     loaded = load_rules(old)
     report, compared = (evaluate_report(loaded, data, engine, None, compared_only=only) for only in (False, True))
     assert not isinstance(report, Fallback) and not isinstance(compared, Fallback)
-    assert [*compared.compared()] == [tuple(row) for rows_, _ in results(report.stream()).parts for row in rows_]
+    assert [row for rows, _ in compared.compared() for row in rows] == \
+        [tuple(row) for rows_, _ in results(report.stream()).parts for row in rows_]
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "polars"])

@@ -1324,8 +1324,9 @@ def _clause_words(clause: nodes.Clause) -> str:
 # --- themes ----------------------------------------------------------------------------------
 
 
-def assess_theme(theme: ThemeSpec, area: Area, results: Mapping[str, Assessment], at: Period | None) -> ThemeResult:
-    """Roll the members' arrows and RAG ratings up into the theme's rating (first matching clause)."""
+def assess_theme(theme: ThemeSpec, area: Area, results: Mapping[str, ThemeMember], at: Period | None) -> ThemeResult:
+    """Roll the members' arrows and RAG ratings up into the theme's rating (first matching clause); `results`: the
+    area's assessments (or stand-ins) by indicator."""
     members = [results[m] for m in theme.members if m in results]
     counts = _member_counts(members)
     assessed = sum(1 for m in members if m.value is not None)
@@ -1379,7 +1380,7 @@ def _coverage_shortfall(theme: ThemeSpec, assessed: int, total: int) -> str | No
            f"{minimum.value}{unit} assessed (line {line})"
 
 
-def _member_counts(members: list[Assessment]) -> dict[str, int]:
+def _member_counts(members: list[ThemeMember]) -> dict[str, int]:
     counts = {f"arrow {k}": 0 for k in ARROW_SYMBOLS}
     for m in members:
         counts[f"arrow {m.arrow}"] += 1
@@ -1397,6 +1398,13 @@ class MemberLook(Protocol):
 
     @property
     def rag(self) -> str | None: ...
+
+
+class ThemeMember(MemberLook, Protocol):
+    """What a theme's rating reads of a member: its arrow, its RAG band and whether it has a value."""
+
+    @property
+    def value(self) -> Fraction | None: ...
 
 
 # A fact about members -> (how many members it holds for, how many could be judged): all a rating reads.

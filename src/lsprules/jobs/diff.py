@@ -100,7 +100,7 @@ class Replay:
 
     def results(self, rules: RuleSet) -> Results:
         """The rules' results on the dataset, as impact() compares them, read once."""
-        from lsprules.audit.impact import Compared, results
+        from lsprules.audit.impact import Compared, Rated, results
         from lsprules.data.model import resolve_period
         from lsprules.engine.interpreter import evaluate_stream
         from lsprules.jobs.evaluate import Given, handed_file, one_file, planned_report
@@ -111,9 +111,11 @@ class Replay:
             if planned is None:
                 return None
             self.named = planned.dataset
-            compared = map(Compared._make, planned.assessments.compared())
+            parts = ((map(Compared._make, rows), [Rated(t.area, t.theme, t.title, t.rating) for t in themes])
+                     for rows, themes in planned.assessments.compared())
             # whole when the plan was handed a file: it is removed once the block that holds it ends
-            return Results(planned.assessments.making.at, [(compared if given is None else list(compared), ())])
+            return Results(planned.assessments.making.at, parts if given is None else [
+                (list(rows), themes) for rows, themes in parts])
 
         single = one_file([self.path], None, self.engine)
         if self.engine != "interpreter" and single:

@@ -331,10 +331,10 @@ def _planned_chunks(output_format: str, planned: PlannedReport, jobs: int | None
             return
         from lsprules.render.context import report_stream
 
-        stream = _advanced(planned.assessments.stream(), advance)
+        stream, previous = planned.assessments.reported()
         yield from _report_chunks(output_format, report_stream(planned.assessments.making.rules, planned.dataset,
-                                                                stream), planned.provenance,
-                                  color=color, width=width, wide=wide)
+                                                                _advanced(stream, advance), previous),
+                                  planned.provenance, color=color, width=width, wide=wide)
 
 
 def _planned_held(output_format: str, view: str, planned: PlannedReport, *, color: bool, width: int,
@@ -344,18 +344,21 @@ def _planned_held(output_format: str, view: str, planned: PlannedReport, *, colo
     from lsprules.render.context import report_context, report_stream
     from lsprules.render.progress import progress
 
-    rules = planned.assessments.making.rules
+    making = planned.assessments.making
     with progress("Assessing", planned.areas) as advance:
-        stream = _advanced(planned.assessments.stream(), advance)
+        stream, previous = planned.assessments.reported()
+        stream = _advanced(stream, advance)
         if view == "areas":
-            return _areas(output_format, report_stream(rules, planned.dataset, stream), planned.provenance,
-                          color=color, width=width, wide=wide)
-        from lsprules.engine.interpreter import gathered
+            return _areas(output_format, report_stream(making.rules, planned.dataset, stream, previous),
+                          planned.provenance, color=color, width=width, wide=wide)
+        from lsprules.engine.interpreter import Evaluation, gathered
 
         result = gathered(stream)
+    earlier = None if previous is None else Evaluation(
+        making.rules.file, making.before, (), tuple(t for part in previous if part is not None for t in part.themes))
     from lsprules.render.docx_out import render_docx
 
-    return "", render_docx(result, planned.provenance, report_context(rules, planned.dataset, result))
+    return "", render_docx(result, planned.provenance, report_context(making.rules, planned.dataset, result, earlier))
 
 
 @contextmanager
@@ -475,9 +478,9 @@ def _planned_pages(rules: RuleSet, planned: PlannedReport, jobs: int | None) -> 
     workers = worker_count(jobs, planned.areas)
     with progress("Assessing", planned.areas) as advance:
         if not workers:
-            stream = _advanced(planned.assessments.stream(), advance)
-            yield from html_pages(report_stream(rules, planned.dataset, stream, own=True), planned.provenance, bands,
-                                  themes)
+            stream, previous = planned.assessments.reported()
+            yield from html_pages(report_stream(rules, planned.dataset, _advanced(stream, advance), previous, own=True),
+                                  planned.provenance, bands, themes)
             return
         making = planned.assessments.making
         task = Task(making, planned.dataset, PAGES,
@@ -676,7 +679,8 @@ def planned_report(rules: RuleSet, paths: list[Path], period: str | None, areas:
     from lsprules.engine.columnar.report_run import evaluate_report
 
     name = engine if engine in ("duckdb", "polars") else _auto_json_engine(path)
-    found = evaluate_report(rules, path, name, period=period, areas=areas, compared_only=compared_only)
+    found = evaluate_report(rules, path, name, period=period, areas=areas, compared_only=compared_only,
+                            themes=True, earlier=not compared_only)
     if isinstance(found, Fallback):
         if engine != "auto" or found.note:
             notes.append(f"the {name} engine did not run: {found.reason}; the reference interpreter ran")

@@ -29,6 +29,8 @@ from typing import Any, Protocol
 from lsprules.audit.provenance import Provenance
 from lsprules.core.diagnostics import InputError, error
 from lsprules.data.model import Dataset
+from lsprules.engine.columnar.json_plan import COMPARED_COLUMNS, REPORT_COLUMNS
+from lsprules.engine.columnar.json_run import Paired
 from lsprules.engine.columnar.report_run import AreaMaker, Batch, Making, ReportAssessments
 from lsprules.engine.interpreter import Evaluation
 from lsprules.render.context import UNTITLED, ContextGathering, ReportContext, ReportStream, Seen
@@ -165,8 +167,12 @@ def _taken(written: Written, gathering: ContextGathering, take: Callable[[frozen
 
 def slices(batches: Iterator[Batch]) -> Iterator[Batch]:
     """The batches cut into slices of whole areas, each of at least SLICE_ROWS rows but the last of a batch (a
-    row's first cell tells its area)."""
+    row's first cell tells its area); a Paired batch's earlier rows go with the slice of their areas."""
     for batch in batches:
+        if isinstance(batch, Paired):
+            earlier = _by_area(batch.before)
+            yield from (Paired(now, earlier(now)) for now in slices(iter([batch.now])))
+            continue
         if isinstance(batch, list):
             starts = [i for i in range(1, len(batch)) if batch[i][0] != batch[i - 1][0]]
             cuts = _cuts(starts, len(batch))
@@ -175,6 +181,20 @@ def slices(batches: Iterator[Batch]) -> Iterator[Batch]:
         first = batch.get_column(batch.columns[0])
         cuts = _cuts((first != first.shift(1)).arg_true().to_list(), batch.height)  # row 0 compares to null
         yield from (batch.slice(start, end - start) for start, end in pairwise(cuts))
+
+
+def _by_area(batch: list[tuple[Any, ...]] | Any) -> Callable[[Any], Any]:
+    """The rows of a Paired batch's earlier half (COMPARED_COLUMNS) of the areas of a slice of its other half
+    (REPORT_COLUMNS): each names its area in its column `area`."""
+    now, before = REPORT_COLUMNS.index("area"), COMPARED_COLUMNS.index("area")
+    if isinstance(batch, list):
+        rows: dict[str, list[tuple[Any, ...]]] = {}
+        for row in batch:
+            rows.setdefault(row[before], []).append(row)
+        return lambda piece: [row for name in dict.fromkeys(row[now] for row in piece) for row in rows.get(name, ())]
+    import polars as pl
+
+    return lambda piece: batch.filter(pl.col("area").is_in(piece.get_column("area").unique().to_list()))
 
 
 def _cuts(starts: list[int], rows: int) -> list[int]:
@@ -215,9 +235,9 @@ class _Worker:
         making, gathering = self.task.making, ContextGathering(self.task.making.rules, self.task.dataset, self.own)
         pieces: list[Any] = []
         areas: list[str] = []
-        for part in self.maker.parts(piece):
+        for part, earlier in self.maker.paired(piece):
             evaluation = Evaluation(making.rules.file, making.at, part.assessments, part.themes)
-            pieces += self.writer.areas(evaluation, gathering.area(part))
+            pieces += self.writer.areas(evaluation, gathering.area(part, earlier))
             areas.append(part.assessments[0].area)
         return Written(tuple(pieces), tuple(areas), gathering.seen(), self.writer.seen())
 

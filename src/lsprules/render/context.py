@@ -322,7 +322,7 @@ class ReportStream:
 
 
 def report_stream(rules: RuleSet, dataset: Dataset, stream: EvaluationStream,
-                  previous: Iterable[AreaResults] | None = None, own: bool = False) -> ReportStream:
+                  previous: Iterable[AreaResults | None] | None = None, own: bool = False) -> ReportStream:
     """A report of `stream`, its context gathered part by part; `previous` holds the same areas' results one
     period earlier, part for part (the theme ratings a report shows beside the current ones). With `own`,
     each part's context holds its own key and sources too (see ContextGathering)."""

@@ -123,7 +123,8 @@ TEXT_LAYERS = frozenset({"areas", "compared", "levels", HELD_SERIES})
 DECIDED = ("clause", "rag", "line", "unknown")  # what the rules decide, also for an assessment without a value
 
 
-THEMES = "themes (the plan rates them for the JSON report only, so far)"
+# Themes are rated from the plan's assessments or compared facts (report_run.evaluate_report with `themes`), not by it.
+THEMES = "themes (rated from the plan's results, not by the plan itself)"
 
 
 def compared_unsupported(rules: RuleSet) -> list[str]:

@@ -15,10 +15,10 @@ from __future__ import annotations
 import importlib.util
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain, pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeVar, cast
 
 from lsprules.core.interrupts import raise_if_pressed
 from lsprules.core.periods import Period
@@ -45,6 +45,7 @@ ENGINE: Final = "streaming"  # polars engine for the runs: national L, the same 
 Row = tuple[str, int, int]  # an assessment's JSON text, its area's place and its indicator's
 _SEPARATOR = ",\n    "  # before every assessment of the list but the first, which "[" opens instead of ","
 _CONTROL = re.compile("[\x00-\x1f]")
+_B = TypeVar("_B")
 
 
 @dataclass(frozen=True)
@@ -90,24 +91,56 @@ def evaluate_json(rules: RuleSet, path: str | Path, engine: str = "duckdb", peri
 Stages = Callable[[RuleSet, "PlanOptions", Sequence[int]], "tuple[exp.Select, exp.Select]"]
 
 
+class Paired(NamedTuple):
+    """A batch of whole areas assessed at the period asked for (`now`), and the same areas assessed one period
+    earlier (`before`, by the run's earlier stages), each as the engine gives a batch: from these a report rates the
+    themes one period earlier, beside the current ratings."""
+
+    now: Any  # pl.DataFrame | list[Row]
+    before: Any
+
+
 @dataclass(frozen=True)
 class Ran:
     """The plan's two stages run on a checked file, a batch of whole areas at a time, in the document's order:
     the period assessed (None: the latest), what the checks found, and the batches (polars: data frames;
-    DuckDB: lists of rows)."""
+    DuckDB: lists of rows; Paired batches of both, when the run assesses the period `before` too)."""
 
     at: Period | None
     found: Checked
-    batches: Iterator[pl.DataFrame] | Iterator[list[tuple[Any, ...]]]
+    batches: Iterator[pl.DataFrame | list[tuple[Any, ...]] | Paired]
+    before: Period | None = None
 
 
 def run_stages(rules: RuleSet, path: Path, engine: str, period: str | None, areas: Sequence[str] | None,
-               stages: Stages) -> Ran | Fallback:
+               stages: Stages, earlier: Stages | None = None) -> Ran | Fallback:
     """The plan `stages` compiles (json_plan.compile_json_stages or compile_report_stages) run on a plain long-form
     CSV in `engine` ("duckdb" or "polars"), its first batch ready; or why not (no assessment at all included, or
-    what the checked file does not allow)."""
-    return _polars(rules, path, period, areas, stages) if engine == "polars" else \
-        _duckdb(rules, path, period, areas, stages)
+    what the checked file does not allow). `earlier`: each batch is Paired with the same areas assessed by these
+    stages at the data's period before the one assessed, when the data has one (one read of the file, two plans run
+    on each batch)."""
+    return _polars(rules, path, period, areas, stages, earlier) if engine == "polars" else \
+        _duckdb(rules, path, period, areas, stages, earlier)
+
+
+def _plans(rules: RuleSet, options: PlanOptions, found: Checked, stages: Stages,
+           earlier: Stages | None) -> tuple[list[tuple[exp.Select, exp.Select]], Period | None]:
+    """The stages compiled for the period assessed, and the `earlier` ones for the data's period before it, when
+    there are earlier stages and such a period (which it also gives)."""
+    indexes = [p.index for p in found.periods.values()]
+    plans = [stages(rules, options, indexes)]
+    before = period_before(found, options.at) if earlier is not None else None
+    if earlier is not None and before is not None:
+        plans.append(earlier(rules, replace(options, at=before), indexes))
+    return plans, before
+
+
+def period_before(found: Checked, at: Period | None) -> Period | None:
+    """The data's period just before the one assessed (`at`, None: the latest), as interpreter-based reports find
+    it for the previous theme ratings (jobs/evaluate.previous_period); None when there is none."""
+    assessed = at if at is not None else max(found.periods.values(), default=None)
+    earlier = [p for p in found.periods.values() if assessed is not None and p < assessed]
+    return max(earlier, default=None)
 
 
 def _ready(found: Checked, period: str | None, areas: Sequence[str] | None, rules: RuleSet) -> Period | None | Fallback:
@@ -121,21 +154,22 @@ def _ready(found: Checked, period: str | None, areas: Sequence[str] | None, rule
 
 
 def _duckdb(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str] | None,
-            stages: Stages) -> Ran | Fallback:
+            stages: Stages, earlier: Stages | None) -> Ran | Fallback:
     from lsprules.engine.columnar.duck import closed_unless_run, connect
 
     connection = connect()
     connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    started = closed_unless_run(connection, lambda: _duckdb_started(connection, rules, path, period, areas, stages))
+    started = closed_unless_run(connection, lambda: _duckdb_started(connection, rules, path, period, areas, stages,
+                                                                    earlier))
     if isinstance(started, Fallback):
         return started
-    at, found, batches = started
-    return Ran(at, found, _closing(connection, batches))
+    at, found, batches, before = started
+    return Ran(at, found, _closing(connection, batches), before)
 
 
 def _duckdb_started(connection: duckdb.DuckDBPyConnection, rules: RuleSet, path: Path, period: str | None,
-                    areas: Sequence[str] | None,
-                    stages: Stages) -> tuple[Period | None, Checked, Iterator[list[Row]]] | Fallback:
+                    areas: Sequence[str] | None, stages: Stages, earlier: Stages | None
+                    ) -> tuple[Period | None, Checked, Iterator[list[Row] | Paired], Period | None] | Fallback:
     """The plan running on the checked file in DuckDB, its first batch read; or why not."""
     import duckdb
 
@@ -150,15 +184,18 @@ def _duckdb_started(connection: duckdb.DuckDBPyConnection, rules: RuleSet, path:
         assert not isinstance(found, Fallback)  # then `at` is that Fallback
         options = PlanOptions("duckdb", found.kind, found.scale, "chosen", at, areas, "rn", found.digits,
                               tuple(found.periods.values()), levels=level_keys(found), field_keys=field_keys(found))
-        facts, items = stages(rules, options, [p.index for p in found.periods.values()])
-        _duckdb_batches(connection, areas, BATCH_OBS if _in_range(connection, facts, found) else None)
-        runs = _duckdb_runs(connection, items.with_("jrows", as_=facts, copy=False).sql(dialect="duckdb"))
+        plans, before = _plans(rules, options, found, stages, earlier)
+        in_range = all(_in_range(connection, facts, found) for facts, _ in plans)
+        _duckdb_batches(connection, areas, BATCH_OBS if in_range else None)
+        queries = [items.with_("jrows", as_=facts, copy=False).sql(dialect="duckdb") for facts, items in plans]
+        runs: Iterator[list[Row] | Paired] = _duckdb_runs(connection, queries[0]) if len(queries) == 1 \
+            else _duckdb_pairs(connection, *queries)
         first = next(runs, None)
     except (duckdb.OutOfRangeException, duckdb.ConversionException) as error:
         return Fallback(f"a number is too large for exact integer arithmetic in DuckDB ({error})", note=True)
     if first is None:
         return Fallback("no assessment to write")
-    return at, found, chain([first], runs)
+    return at, found, chain([first], runs), before
 
 
 def _in_range(connection: duckdb.DuckDBPyConnection, facts: exp.Select, found: Checked) -> bool:
@@ -185,17 +222,32 @@ def _duckdb_batches(connection: duckdb.DuckDBPyConnection, areas: Sequence[str] 
 
 def _duckdb_runs(connection: duckdb.DuckDBPyConnection, sql: str) -> Iterator[list[Row]]:
     """The assessments' JSON in batches of BATCH_ROWS: the plan run on each batch of areas (the table `chosen`)."""
-    numbers = [b for (b,) in connection.execute("SELECT DISTINCT b FROM jbatch ORDER BY b").fetchall()]
-    for number in numbers:
-        connection.execute("CREATE OR REPLACE TEMP TABLE chosen AS SELECT * FROM observations WHERE area IN "
-                           "(SELECT area FROM jbatch WHERE b = ?)", [number])
+    for _ in _chosen(connection):
         result = connection.execute(sql)
         while batch := result.fetchmany(BATCH_ROWS):
             raise_if_pressed()
             yield batch
 
 
-def _closing(connection: duckdb.DuckDBPyConnection, batches: Iterator[list[Row]]) -> Iterator[list[Row]]:
+def _duckdb_pairs(connection: duckdb.DuckDBPyConnection, now: str, before: str) -> Iterator[Paired]:
+    """The rows of both plans on each batch of areas, whole (a batch is some BATCH_OBS observations' assessments)."""
+    for _ in _chosen(connection):
+        batch = Paired(connection.execute(now).fetchall(), connection.execute(before).fetchall())
+        raise_if_pressed()
+        if batch.now:
+            yield batch
+
+
+def _chosen(connection: duckdb.DuckDBPyConnection) -> Iterator[int]:
+    """Each batch of areas (`jbatch`) in turn, its observations put in the table `chosen` before it is given."""
+    numbers = [b for (b,) in connection.execute("SELECT DISTINCT b FROM jbatch ORDER BY b").fetchall()]
+    for number in numbers:
+        connection.execute("CREATE OR REPLACE TEMP TABLE chosen AS SELECT * FROM observations WHERE area IN "
+                           "(SELECT area FROM jbatch WHERE b = ?)", [number])
+        yield number
+
+
+def _closing(connection: duckdb.DuckDBPyConnection, batches: Iterator[_B]) -> Iterator[_B]:
     """The batches, then the connection closed."""
     from lsprules.engine.columnar.duck import shut
 
@@ -206,7 +258,7 @@ def _closing(connection: duckdb.DuckDBPyConnection, batches: Iterator[list[Row]]
 
 
 def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str] | None,
-            stages: Stages) -> Ran | Fallback:
+            stages: Stages, earlier: Stages | None) -> Ran | Fallback:
     from lsprules.engine.columnar.polars_run import EXACT_LIMIT, INSTALL, _lowered, checked_frame, failures
 
     if importlib.util.find_spec("polars") is None:
@@ -225,24 +277,25 @@ def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
         return at
     options = PlanOptions("polars", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
                           tuple(found.periods.values()), levels=level_keys(found), field_keys=field_keys(found))
-    facts, items = stages(rules, options, [p.index for p in found.periods.values()])
+    plans, before = _plans(rules, options, found, stages, earlier)
     numbers = {"value": 10 ** (found.digits - found.scale), "rn": max(frame.height, 1)}
-    if largest(facts, numbers, ("area", "indicator", "period")) >= EXACT_LIMIT:
+    if any(largest(facts, numbers, ("area", "indicator", "period")) >= EXACT_LIMIT for facts, _ in plans):
         return Fallback("a number is too large for exact integer arithmetic in polars (38 digits)", note=True)
     observations = frame.lazy().with_row_index("rn", offset=1)
     if areas is not None:
         observations = observations.filter(pl.col("area").is_in(list(areas)))
-    runs = _polars_runs(observations, _lowered(facts).sql(dialect="postgres"), items.sql(dialect="postgres"))
+    runs = _polars_runs(observations, [(_lowered(facts).sql(dialect="postgres"), items.sql(dialect="postgres"))
+                                       for facts, items in plans])
     try:
         first = next(runs, None)
     except failures() as error:
         return Fallback(f"polars could not run the plan ({type(error).__name__})", note=True)
-    if first is None or not first.height:
+    if first is None or not (first.now if isinstance(first, Paired) else first).height:
         return Fallback("no assessment to write")
-    return Ran(at, found, _ahead(first, runs))
+    return Ran(at, found, _ahead(first, runs), before)
 
 
-def _ahead(first: pl.DataFrame, runs: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+def _ahead(first: pl.DataFrame | Paired, runs: Iterator[pl.DataFrame | Paired]) -> Iterator[pl.DataFrame | Paired]:
     """`first`, then the other runs, each run in a thread while the one before is read: polars runs a plan without
     Python's lock, so the next batch is computed on the other core as Python writes (or assesses) this one. At most
     two batches are held at once."""
@@ -256,17 +309,19 @@ def _ahead(first: pl.DataFrame, runs: Iterator[pl.DataFrame]) -> Iterator[pl.Dat
             yield batch
 
 
-def _polars_runs(observations: pl.LazyFrame, facts: str, items: str) -> Iterator[pl.DataFrame]:
+def _polars_runs(observations: pl.LazyFrame, plans: list[tuple[str, str]]) -> Iterator[pl.DataFrame | Paired]:
     """The assessments' JSON with their places, in order: one run of the plan per batch of whole areas (in the
-    order the areas first appear, as the plan orders them), each of about BATCH_OBS observations."""
+    order the areas first appear, as the plan orders them), each of about BATCH_OBS observations; with two plans
+    (the facts' and the items' SQL of each), both run on each batch, Paired."""
     import polars as pl
 
     counts = observations.group_by("area", maintain_order=True).len().collect()
     batch = (pl.col("len").cum_sum() - pl.col("len")) // BATCH_OBS
     for part in counts.with_columns(batch.alias("batch")).partition_by("batch", maintain_order=True):
         chosen = observations.filter(pl.col("area").is_in(part["area"].cast(pl.String).to_list()))
-        jrows = pl.SQLContext(observations=chosen).execute(facts)
-        yield pl.SQLContext(jrows=jrows).execute(items).collect(engine=ENGINE)
+        ran = [pl.SQLContext(jrows=pl.SQLContext(observations=chosen).execute(facts)).execute(items)
+               for facts, items in plans]
+        yield ran[0].collect(engine=ENGINE) if len(ran) == 1 else Paired(*pl.collect_all(ran, engine=ENGINE))
 
 
 def _frame_pieces(frames: Iterator[pl.DataFrame]) -> Iterator[Piece]:

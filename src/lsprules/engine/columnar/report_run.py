@@ -13,12 +13,12 @@ A batch is made into assessments wherever `Making` is sent (jobs/report_workers.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from itertools import groupby
+from itertools import groupby, tee
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, cast
 
 from lsprules.core.numbers import exact
 from lsprules.core.periods import Period, PeriodKind
@@ -36,7 +36,7 @@ from lsprules.engine.columnar.json_plan import (
     compile_report_stages,
     json_unsupported,
 )
-from lsprules.engine.columnar.json_run import assessed_period, run_stages
+from lsprules.engine.columnar.json_run import Paired, assessed_period, run_stages
 from lsprules.engine.interpreter import (
     AreaResults,
     Assessment,
@@ -44,6 +44,7 @@ from lsprules.engine.interpreter import (
     EvaluationStream,
     Gap,
     Point,
+    ThemeMember,
     ThemeResult,
     _divides,
     _names,
@@ -67,8 +68,10 @@ REASONS_SEPARATOR = '",' + ITEM + '"'  # between two reasons in the plan's text 
 MEMO = 1 << 16
 
 
-# A batch of the plan's rows (REPORT_COLUMNS), whole areas: a list of tuples (DuckDB) or a polars frame.
-Batch: TypeAlias = "list[tuple[Any, ...]] | pl.DataFrame"
+# Rows of the plan (REPORT_COLUMNS or COMPARED_COLUMNS), whole areas: a list of tuples (DuckDB) or a polars frame.
+Rows: TypeAlias = "list[tuple[Any, ...]] | pl.DataFrame"
+# A batch of the plan's rows, or two Paired: the same areas' rows at the period assessed and one period earlier.
+Batch: TypeAlias = "Rows | Paired"
 # An assessment's area, indicator, title, value, arrow, RAG, target and trajectory (audit/impact.Compared).
 Compared: TypeAlias = "tuple[str, str, str, Fraction | None, str, str | None, Fraction | None, Fraction | None]"
 
@@ -76,15 +79,16 @@ Compared: TypeAlias = "tuple[str, str, str, Fraction | None, str, str | None, Fr
 @dataclass(frozen=True)
 class Making:
     """What turns the plan's rows into assessments, in this process or another (it pickles): the rules, the
-    file's facts and the period assessed."""
+    file's facts, the period assessed and the one before it whose theme ratings Paired batches give (None: none)."""
 
     rules: RuleSet
     found: Checked
     at: Period | None
+    before: Period | None = None
 
     def maker(self) -> AreaMaker:
         """A maker of areas' results, with empty memos."""
-        return AreaMaker(self.rules, self.found, self.at)
+        return AreaMaker(self.rules, self.found, self.at, self.before)
 
 
 @dataclass(frozen=True)
@@ -101,38 +105,54 @@ class ReportAssessments:
 
     def stream(self) -> EvaluationStream:
         """The batches as the interpreter's stream of areas, made in this process."""
+        return self.reported()[0]
+
+    def reported(self) -> tuple[EvaluationStream, Iterator[AreaResults | None] | None]:
+        """The stream of areas (as `stream`), and beside it each area's theme ratings one period earlier, part for
+        part, read in step with it (None: the run rates no earlier period), as a report shows them."""
         assert self.columns == REPORT_COLUMNS, "a run of only the compared facts makes no assessments"
         maker = self.making.maker()
-        parts = (part for batch in self.batches for part in maker.parts(batch))
-        return EvaluationStream(self.making.rules.file, self.making.at, bool(self.making.rules.themes), parts)
+        now, before = tee(pair for batch in self.batches for pair in maker.paired(batch))
+        making = self.making
+        stream = EvaluationStream(making.rules.file, making.at, bool(making.rules.themes), (part for part, _ in now))
+        return stream, (earlier for _, earlier in before) if making.before is not None else None
 
-    def compared(self) -> Iterator[Compared]:
-        """What a rule change's impact compares of each assessment (AreaMaker.compared), in order, from a run of
-        only that (evaluate_report's `compared_only`)."""
+    def compared(self) -> Iterator[tuple[list[Compared], tuple[ThemeResult, ...]]]:
+        """What a rule change's impact compares of each assessment (AreaMaker.compared), an area at a time, in
+        order, with the area's theme ratings (rated from the same facts), from a run of only that (evaluate_report's
+        `compared_only`)."""
         assert self.columns == COMPARED_COLUMNS, "a report's run holds more than the compared facts"
         maker = self.making.maker()
-        return (row for batch in self.batches for row in maker.compared(batch))
+        batches = cast("Iterator[Rows]", self.batches)  # a run of the compared facts has no period before: not Paired
+        for batch in batches:
+            rows = batch if isinstance(batch, list) else batch.rows()
+            for area, listed in groupby(rows, key=lambda row: row[0]):
+                held = list(listed)
+                yield list(maker.compared(held)), maker.rated(area, held) if maker.themes else ()
 
 
 def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", period: str | None = None,
                     areas: Sequence[str] | None = None, compared_only: bool = False,
-                    themes: bool = False) -> ReportAssessments | Fallback:
+                    themes: bool = False, earlier: bool = False) -> ReportAssessments | Fallback:
     """`evaluate_stream(rules, dataset, period, areas)` of a plain long-form CSV (or, in DuckDB, Parquet) file, from
     the plan run in `engine` ("polars" or "duckdb"); or why not (json_run.evaluate_json's reasons). `compared_only`:
     a run of only what a rule change's impact compares (json_plan.compile_compared_stages), for `diff --data`.
-    `themes`: each area's theme ratings too, rated from its assessments as the interpreter rates them (a report's
-    ratings one period earlier would need a second run: without `themes`, rules with themes are refused)."""
+    `themes`: each area's theme ratings too, rated from its assessments as the interpreter rates them (without it,
+    rules with themes are refused); `earlier`: and the ratings one period earlier, which a report shows beside them
+    (ReportAssessments.reported), rated from what the plan of a diff compares (its arrows, RAG and values: all a
+    rating reads), run for that period too on each batch of areas."""
     reasons, stages, cannot = (compared_unsupported(rules), compile_compared_stages, "express") if compared_only \
         else (json_unsupported(rules), compile_report_stages, "write the reasons of")
     if themes:
         reasons = [reason for reason in reasons if reason != THEMES]
     if reasons:
         return Fallback(f"the plan cannot {cannot} " + "; ".join(reasons))
-    ran = run_stages(rules, Path(path), engine, period, areas, stages)
+    before = compile_compared_stages if earlier and rules.themes and not compared_only else None
+    ran = run_stages(rules, Path(path), engine, period, areas, stages, earlier=before)
     if isinstance(ran, Fallback):
         return ran
     count = len(ran.found.areas) if areas is None else len(set(areas))
-    making = Making(rules, ran.found, assessed_period(ran))
+    making = Making(rules, ran.found, assessed_period(ran), ran.before)
     return ReportAssessments(_whole_areas(ran.batches), making, ran.found.kind, count,
                              COMPARED_COLUMNS if compared_only else REPORT_COLUMNS)
 
@@ -156,13 +176,28 @@ def _whole_areas(batches: Iterator[Batch]) -> Iterator[Batch]:
         yield held
 
 
+class _Member(NamedTuple):
+    """What a theme rating reads of a member assessed one period earlier (interpreter.ThemeMember)."""
+
+    arrow: str
+    rag: str | None
+    value: Fraction | None
+
+
+def _areas(batch: Rows) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of each area of a batch of whole areas (REPORT_COLUMNS), in order."""
+    rows = batch if isinstance(batch, list) else batch.rows()
+    return (list(area) for _, area in groupby(rows, key=lambda row: row[0]))
+
+
 class AreaMaker:
     """Turns the plan's rows into assessments: what depends only on the indicator is worked out once, and the
     numbers, series points and clause traces that recur (national data repeats them by the thousand) are made once
     and shared, in memos of at most MEMO entries each (Fractions and the traces are immutable)."""
 
-    def __init__(self, rules: RuleSet, found: Checked, at: Period | None):
-        """`at`: the period assessed (the latest, when none was asked for)."""
+    def __init__(self, rules: RuleSet, found: Checked, at: Period | None, before: Period | None = None):
+        """`at`: the period assessed (the latest, when none was asked for); `before`: the period of the second rows
+        of Paired batches, assessed for their theme ratings alone."""
         self.kind = kind = found.kind
         self.periods = found.periods
         self.unit = 10 ** found.scale  # the plan's values are integers at the data's scale
@@ -172,6 +207,9 @@ class AreaMaker:
         self.derived = any(spec.value is not None for spec in self.specs)
         self.counted = any(spec.counted is not None for spec in self.specs)
         self.themes = rules.themes
+        self.members = {position for position, spec in enumerate(self.specs)
+                        if any(spec.id in theme.members for theme in rules.themes)}
+        self.earlier = AreaMaker(rules, found, before) if before is not None else None
         self.units = [_unit_word(spec.unit) for spec in self.specs]
         self.paths = [_path_ends(spec, kind) for spec in self.specs]
         self.profiles = [_profile(spec, kind) for spec in self.specs]
@@ -182,12 +220,33 @@ class AreaMaker:
 
     def parts(self, batch: Batch) -> Iterator[AreaResults]:
         """The results of each area of a batch of whole areas, in order, with its theme ratings."""
-        rows = batch if isinstance(batch, list) else batch.rows()
-        for _, area in groupby(rows, key=lambda row: row[0]):
-            listed = list(area)
+        return (part for part, _ in self.paired(batch))
+
+    def paired(self, batch: Batch) -> Iterator[tuple[AreaResults, AreaResults | None]]:
+        """The results of each area of a batch of whole areas, in order, with its theme ratings; beside each, for a
+        Paired batch, the area's theme ratings one period earlier (else None)."""
+        earlier = self._earlier_themes(batch.before) if isinstance(batch, Paired) else None
+        for listed in _areas(batch.now if isinstance(batch, Paired) else batch):
             shown = self._derived_places(listed) if self.derived else {}
             assessments = tuple(self.assessment(row, shown.get(row[1])) for row in listed)
-            yield AreaResults(assessments, self._themes(assessments), self._figures(listed) if self.counted else ())
+            themes = self._themes(listed[0][2], {a.indicator: a for a in assessments}) if self.themes else ()
+            part = AreaResults(assessments, themes,
+                               self._figures(listed) if self.counted else ())
+            yield part, None if earlier is None else AreaResults((), earlier.get(listed[0][2], ()))
+
+    def _earlier_themes(self, batch: Rows) -> dict[str, tuple[ThemeResult, ...]]:
+        """Each area's theme ratings, by area, from a batch of COMPARED_COLUMNS one period earlier."""
+        maker = self.earlier
+        assert maker is not None, "a Paired batch comes from a run with a period before the one assessed"
+        rows = batch if isinstance(batch, list) else batch.rows()
+        return {area: maker.rated(area, listed) for area, listed in groupby(rows, key=lambda row: row[0])}
+
+    def rated(self, area: str, rows: Iterable[tuple[Any, ...]]) -> tuple[ThemeResult, ...]:
+        """An area's theme ratings from its rows of COMPARED_COLUMNS: each member's arrow, RAG and whether it has a
+        value, which is all a rating reads."""
+        members = {self.specs[position].id: _Member(arrow or "na", rag, self._number(vn, vd))
+                   for _, position, arrow, rag, vn, vd, *_ in rows if position in self.members}
+        return self._themes(area, members)
 
     def _figures(self, rows: list[tuple[Any, ...]]) -> tuple[Area, ...]:
         """The area's data a report shows beside its values `a / b` (render/context._counts, `96 of 160`): the two
@@ -225,18 +284,14 @@ class AreaMaker:
                                       if name in self.indicators and name not in spec.fields), default=0)
         return found[spec.id]
 
-    def _themes(self, assessments: tuple[Assessment, ...]) -> tuple[ThemeResult, ...]:
-        """The area's theme ratings, rated from its assessments by the interpreter's own rule (the plan's files
-        print no ratings to check, so the area holds none)."""
-        if not self.themes or not assessments:
-            return ()
-        results = {a.indicator: a for a in assessments}
-        area = Area(assessments[0].area, {})
-        return tuple(assess_theme(theme, area, results, self.at) for theme in self.themes)
+    def _themes(self, area: str, members: Mapping[str, ThemeMember]) -> tuple[ThemeResult, ...]:
+        """An area's theme ratings, rated from its assessments (by indicator) by the interpreter's own rule (the
+        plan's files print no ratings to check, so the area holds none)."""
+        return tuple(assess_theme(theme, Area(area, {}), members, self.at) for theme in self.themes)
 
-    def compared(self, batch: Batch) -> Iterator[Compared]:
-        """Of each row of a batch of COMPARED_COLUMNS, what a rule change's impact compares (audit/impact.py): its
-        area, indicator, title, value, arrow, RAG, target and trajectory."""
+    def compared(self, batch: Rows) -> Iterator[Compared]:
+        """Of each row of COMPARED_COLUMNS (a batch, or an area's), what a rule change's impact compares
+        (audit/impact.py): its area, indicator, title, value, arrow, RAG, target and trajectory."""
         number = self._number
         for area, position, arrow, rag, vn, vd, tn, td, jn, jd in batch if isinstance(batch, list) else batch.rows():
             spec = self.specs[position]
