@@ -177,7 +177,7 @@ def _whole_areas(batches: Iterator[Batch]) -> Iterator[Batch]:
 
 
 class _Member(NamedTuple):
-    """What a theme rating reads of a member assessed one period earlier (interpreter.ThemeMember)."""
+    """What a theme rating reads of a member, from the compared facts (interpreter.ThemeMember)."""
 
     arrow: str
     rag: str | None
