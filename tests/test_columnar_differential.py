@@ -1132,7 +1132,7 @@ def test_a_setting_the_plan_does_not_know_falls_back(monkeypatch):
 
 
 @pytest.mark.parametrize("construct", [
-    "arrow { compare latest with mean of previous 0 }", "arrow {\n compare recent trend at 95 %\n }"])
+    "arrow { compare latest with mean of previous 121 }", "arrow {\n compare recent trend at 95 %\n }"])
 @by_engine
 def test_each_unsupported_construct_falls_back_with_a_note_when_asked(tmp_path, construct, engine):
     rules = write(tmp_path, "r.rules", f"indicator x {{\n polarity higher_is_better\n target 5\n {construct}\n}}\n"

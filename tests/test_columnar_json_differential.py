@@ -285,8 +285,8 @@ def test_unsupported_bundled_rules_are_named(rules, reason):
 @pytest.mark.parametrize("construct, reason", [
     ("indicator x {\n polarity higher_is_better\n decimals 6\n}\n", "indicator x: `decimals 6`, above 5 (reasons at "
      "that many places) ({rules}:3)"),
-    ("indicator x {\n polarity higher_is_better\n arrow {\n compare latest with mean of previous 0\n }\n}\n",
-     "indicator x: `compare latest with mean of previous 0` ({rules}:4)"),
+    ("indicator x {\n polarity higher_is_better\n arrow {\n compare latest with mean of previous 121\n }\n}\n",
+     "indicator x: `compare latest with mean of previous 121` ({rules}:4)"),
 ])
 @by_engine
 def test_each_unsupported_construct_falls_back_with_a_note_and_the_same_bytes(tmp_path, construct, reason, engine):

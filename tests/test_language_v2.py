@@ -205,6 +205,19 @@ def test_offsets_and_shares_are_checked(expr, code):
     assert [d.code for d in caught.value.diagnostics] == [code]
 
 
+@pytest.mark.parametrize("count", ["0", "00"])
+def test_a_mean_of_no_previous_values_is_refused_where_its_count_is(count):
+    """`mean of previous 0` would average no values (the interpreter, left to it, took every earlier one)."""
+    text = ("indicator x {\n polarity higher_is_better\n"
+            f" arrow {{ compare latest with mean of previous {count} }}\n}}\n")
+    with pytest.raises(InputError) as caught:
+        rules_from(text)
+    (found,) = caught.value.diagnostics
+    assert found.code == "E110" and "mean of previous N" in found.message
+    assert found.span is not None and (found.span.line, found.span.column) == (3, text.splitlines()[2].index(count) + 1)
+    assert rules_from(text.replace(f"previous {count} ", "previous 1 ")).indicators["x"].arrow.compare.count == 1
+
+
 def test_offsets_are_for_value_expressions_only():
     with pytest.raises(InputError) as caught:
         rules_from(rag_rules("green when previous(x) > 1\nred otherwise"))

@@ -366,6 +366,11 @@ class _Resolver:
                 for compare in setting.statements:
                     if isinstance(compare, nodes.CompareStmt) and compare.level is not None:
                         self._check_confidence(compare.level)
+                    if isinstance(compare, nodes.CompareStmt) and compare.method == "mean" and not compare.count:
+                        # (the mean of no values: the interpreter would otherwise average every earlier one)
+                        self.fail("E110", "`mean of previous N` needs a whole number of values (1 or more)",
+                                  self.word_span(compare.span, r"\bprevious\s+(\d+)"),
+                                  "e.g. `compare latest with mean of previous 3`")
         return list(settings)
 
     def _check_annual(self, stmt: nodes.AnnualStmt) -> None:
