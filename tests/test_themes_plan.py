@@ -55,7 +55,7 @@ def reference(national_s, themed):
     made: dict[tuple[object, ...], str | bytes | None] = {}
 
     def of(**options: object) -> str | bytes | None:
-        key = tuple(sorted(options.items(), key=str))
+        key = tuple(sorted(((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()), key=str))
         if key not in made:
             ran = evaluate_job(themed, national_s, engine="interpreter", **options)
             made[key] = ran.text if ran.data is None else ran.data
@@ -85,6 +85,17 @@ def test_themed_reports_from_the_plan_are_the_interpreters(national_s, themed, r
         assert all((" → " in line) == (earlier is not None) for line in ratings)
         if earlier is not None:
             assert all(line.split(" theme assessment: ")[1].startswith(earlier) for line in ratings)
+
+
+@needs_gen
+@pytest.mark.parametrize("engine", ENGINES)
+def test_themed_reports_of_some_areas_rate_them_one_period_earlier_too(national_s, themed, reference, engine):
+    """--area: both periods' plans read the areas asked for, and nothing else."""
+    options = {"output_format": "markdown", "period": "2006/07", "areas": ["E01000300", "E01000002"]}
+    planned = evaluate_job(themed, national_s, engine=engine, **options)
+    assert planned.notes == () and planned.text == reference(**options)
+    ratings = [line for line in planned.text.splitlines() if " theme assessment: 2005/06 " in line]
+    assert len(ratings) == 2 * 2 and " → 2006/07 " in ratings[0]
 
 
 @needs_gen
