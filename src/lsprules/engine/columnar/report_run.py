@@ -125,10 +125,8 @@ class ReportAssessments:
         maker = self.making.maker()
         batches = cast("Iterator[Rows]", self.batches)  # a run of the compared facts has no period before: not Paired
         for batch in batches:
-            rows = batch if isinstance(batch, list) else batch.rows()
-            for area, listed in groupby(rows, key=lambda row: row[0]):
-                held = list(listed)
-                yield list(maker.compared(held)), maker.rated(area, held) if maker.themes else ()
+            for listed in _areas(batch):
+                yield list(maker.compared(listed)), maker.rated(listed[0][0], listed) if maker.themes else ()
 
 
 def evaluate_report(rules: RuleSet, path: str | Path, engine: str = "polars", period: str | None = None,
@@ -185,7 +183,8 @@ class _Member(NamedTuple):
 
 
 def _areas(batch: Rows) -> Iterator[list[tuple[Any, ...]]]:
-    """The rows of each area of a batch of whole areas (REPORT_COLUMNS), in order."""
+    """The rows of each area of a batch of whole areas, in order (a row's first cell tells its area: in
+    COMPARED_COLUMNS it is the area)."""
     rows = batch if isinstance(batch, list) else batch.rows()
     return (list(area) for _, area in groupby(rows, key=lambda row: row[0]))
 
@@ -230,16 +229,14 @@ class AreaMaker:
             shown = self._derived_places(listed) if self.derived else {}
             assessments = tuple(self.assessment(row, shown.get(row[1])) for row in listed)
             themes = self._themes(listed[0][2], {a.indicator: a for a in assessments}) if self.themes else ()
-            part = AreaResults(assessments, themes,
-                               self._figures(listed) if self.counted else ())
+            part = AreaResults(assessments, themes, self._figures(listed) if self.counted else ())
             yield part, None if earlier is None else AreaResults((), earlier.get(listed[0][2], ()))
 
     def _earlier_themes(self, batch: Rows) -> dict[str, tuple[ThemeResult, ...]]:
         """Each area's theme ratings, by area, from a batch of COMPARED_COLUMNS one period earlier."""
         maker = self.earlier
         assert maker is not None, "a Paired batch comes from a run with a period before the one assessed"
-        rows = batch if isinstance(batch, list) else batch.rows()
-        return {area: maker.rated(area, listed) for area, listed in groupby(rows, key=lambda row: row[0])}
+        return {listed[0][0]: maker.rated(listed[0][0], listed) for listed in _areas(batch)}
 
     def rated(self, area: str, rows: Iterable[tuple[Any, ...]]) -> tuple[ThemeResult, ...]:
         """An area's theme ratings from its rows of COMPARED_COLUMNS: each member's arrow, RAG and whether it has a
