@@ -614,6 +614,65 @@ def test_values_of_earlier_periods_are_read_from_those_periods(tmp_path, engine)
     agree(rules, data, areas=["B", "D"], engine=engine)
 
 
+FIXED_RULES = """indicator burglary { polarity lower_is_better }
+indicator rate { polarity lower_is_better
+ value = burglary / 4
+}
+indicator since_base "Burglary as a % of 2004/05's" { polarity lower_is_better
+ value = burglary / (burglary at 2004/05) as percent
+}
+indicator from_start { polarity lower_is_better
+ value = rate - rate at 2003/04
+}
+indicator to_last { polarity lower_is_better
+ value = burglary - burglary at 2007/08
+}
+indicator other_kind { polarity lower_is_better
+ value = burglary - burglary at 2005
+}
+indicator only_fixed { polarity lower_is_better
+ value = burglary at 2005/06
+}
+indicator of_only_fixed { polarity lower_is_better
+ value = burglary + only_fixed
+}
+indicator changed { polarity lower_is_better
+ value = change(burglary)
+}
+indicator change_then { polarity lower_is_better
+ value = burglary + changed at 2007/08
+}
+indicator nested { polarity lower_is_better
+ value = from_start at 2005/06 + burglary
+}
+"""
+
+
+@with_spark
+def test_values_at_one_period_are_read_there_whatever_the_period_computed(tmp_path, engine):
+    rules = write(tmp_path, "fixed.rules", FIXED_RULES)
+    assert unsupported(load_rules(rules)) == []
+    data = write(tmp_path, "d.csv", rows(EARLIER))
+    text = agree(rules, data, engine=engine)
+    cells = {tuple(row[:2]): row for row in list(csv.reader(io.StringIO(text)))[1:]}
+    assert cells["A", "since_base"][4:8] == ["2007/08", "70.833333", "2006/07", "58.333333"]  # 8.5 / 12, 7 / 12
+    assert cells["B", "since_base"][4:6] == ["", ""]  # B's 2004/05 has no value: never one
+    assert cells["A", "to_last"][4:8] == ["2007/08", "0", "2006/07", "-1.5"]
+    assert cells["C", "to_last"][4:8] == ["2007/08", "0", "2006/07", "2.25"]  # 4.25 - 2
+    assert cells["E", "to_last"][4:6] == ["", ""]  # E has no 2007/08 row
+    assert cells["A", "from_start"][4:6] == ["2007/08", "-0.375"]  # 8.5 / 4 - 10 / 4
+    assert cells["A", "change_then"][4:8] == ["2007/08", "10", "2006/07", "8.5"]  # + (8.5 - 7)
+    assert cells["A", "nested"][4:6] == ["2007/08", "6"]  # 8.5 + (0 / 4 - 10 / 4)
+    for name in ("other_kind", "only_fixed", "of_only_fixed"):  # 2005 is not a financial year; no series
+        assert {cells[area, name][5] for area in "ABCDE"} == {""}
+    if engine == "spark":
+        return  # a Spark query takes seconds
+    early = agree(rules, data, period="2005/06", engine=engine)  # read at 2007/08 all the same
+    assert "A,to_last,to_last,,2005/06,-8.5," in early
+    agree(rules, data, period="2004/05", engine=engine)
+    agree(rules, data, areas=["C", "A"], engine=engine)
+
+
 @by_engine
 @pytest.mark.parametrize("labels", [lambda y, q: f"{y}-Q{q}", lambda y, q: f"{y}/{(y + 1) % 100:02}-Q{q}"])
 def test_quarters_back_cross_the_year(tmp_path, engine, labels):
@@ -834,11 +893,12 @@ def test_long_sums_and_chains_of_derived_values(tmp_path):
     ("max(robbery / arson, 1)", "a value off the data's scale inside `max()` (a division, a product of two values "
                                 "or a number that is not whole) in a derived value"),
     ("year_to_date(robbery)", "the function `year_to_date()` in a derived value"),
-    ("robbery at 2003/04", "`robbery at 2003/04` in a derived value")])
+    ("last at 2003/04", "`last at 2003/04` of a value reading `previous()` in a derived value")])
 def test_what_a_derived_value_cannot_use_in_the_plan_is_named_where_it_is(tmp_path, value, words):
     rules = write(tmp_path, "r.rules", "indicator robbery { polarity lower_is_better }\n"
                   "indicator arson { polarity lower_is_better }\n"
-                  f"indicator x {{\n polarity lower_is_better\n value = sum(robbery, 1) + {value}\n}}\n")
+                  f"indicator x {{\n polarity lower_is_better\n value = sum(robbery, 1) + {value}\n}}\n"
+                  "indicator last {\n polarity lower_is_better\n value = previous(robbery) + 1\n}\n")
     assert unsupported(load_rules(rules)) == [f"indicator x: {words} ({rules}:5)"]
 
 
@@ -911,7 +971,8 @@ VALUE = st.one_of(st.sampled_from(["", "na", "N/A", "suppressed", "0", "0.0", "6
 
 # A derived indicator z of x and y (the data's z rows, when drawn, send the run to the interpreter, which checks
 # them as printed figures), and sometimes w of z: numbers, +, -, *, sum, min, max, percent, and divisions (by a
-# value of either sign or 0, by a rule's number, of a sum, nested), mean, and values of earlier periods.
+# value of either sign or 0, by a rule's number, of a sum, nested), mean, values of earlier periods and values at
+# one period.
 DERIVED = st.sampled_from([
     "", "", "value = sum(x, y)", "value = x - y", "value = -x + 2 * y - 3", "value = max(x, y, 50) * 2",
     "value = min(x, -y) as percent", "value = sum(x, max(x, y), 1) - (y - 4) * 3", "value = x * 0 + 7",
@@ -926,10 +987,13 @@ DERIVED = st.sampled_from([
     "value = percent_change(x)", "value = change(x, 2) - rolling_sum(y, 3)", "value = rolling_mean(x, 2) as percent",
     "fields y\nvalue = y - change(y)", "value = previous(x) - y", "value = previous(y, 2)",
     # means, of values off the data's scale too
-    "value = mean(x, y)", "value = mean(x, y / 3, 7) - 1"])
-# w's value, of z (and x): put in place, and read some periods back
+    "value = mean(x, y)", "value = mean(x, y / 3, 7) - 1",
+    # values at one period, before, at or after the one assessed, or of another kind
+    "value = x - x at 2005/06", "value = y / (x at 2003/04) as percent", "value = x + y at 2007/08",
+    "value = x - x at 2005", "value = change(x) + y at 2004/05", "fields y\nvalue = y - y at 2004/05"])
+# w's value, of z (and x): put in place, read some periods back, and read at one period
 LATER = st.sampled_from(["z - x", "z - x", "percent_change(z)", "rolling_sum(z, 2) - change(z)", "previous(z)",
-                         "mean(z, x)"])
+                         "mean(z, x)", "z at 2005/06 + x", "z - z at 2004/05"])
 
 
 @st.composite
@@ -940,7 +1004,10 @@ def rule_text(draw: st.DrawFn, levels: bool = False) -> str:
         # (no mean of previous values for z: of a value off the data's scale the plan leaves it to the interpreter)
         text += f"indicator z {{\n{draw(indicator_body(levels, means=False))}\n{derived}\n}}\n"
         if draw(st.booleans()):
-            text += f"indicator w {{\n polarity higher_is_better\n {draw(RAG)}\n value = {draw(LATER)}\n}}\n"
+            later = draw(LATER)
+            if " at " in later and "previous(" in derived:  # (the plan leaves that to the interpreter)
+                later = "z - x"
+            text += f"indicator w {{\n polarity higher_is_better\n {draw(RAG)}\n value = {later}\n}}\n"
     return text + draw(THEME)
 
 

@@ -33,11 +33,11 @@ theme crime "Crime" {
   }
 }
 """
-# A derived value at a fixed period, which the plan cannot express yet (support.condition_words).
-FIXED_PERIOD = """
-indicator base_burglary {
+# A derived value the plan cannot express yet (a year to date: derived.value_words).
+UNPLANNED = """
+indicator burglary_to_date {
   polarity lower_is_better
-  value = burglary_dwelling at 2003/04
+  value = year_to_date(burglary_dwelling)
 }
 """
 
@@ -123,15 +123,16 @@ def test_theme_ratings_are_compared_from_the_plan(national_s, tmp_path, engine, 
 @pytest.mark.parametrize("unsupported_side", ["new", "old"])
 def test_a_side_the_plan_cannot_run_is_replayed_by_the_interpreter_with_a_note(national_s, tmp_path,
                                                                               unsupported_side):
-    fixed = write(tmp_path, "fixed.rules", NATIONAL_RULES.read_text(encoding="utf-8") + FIXED_PERIOD)
-    names = [str(NATIONAL_RULES), str(fixed)] if unsupported_side == "new" else [str(fixed), str(NATIONAL_RULES)]
+    unplanned = write(tmp_path, "unplanned.rules", NATIONAL_RULES.read_text(encoding="utf-8") + UNPLANNED)
+    names = [str(NATIONAL_RULES), str(unplanned)]
+    names = names if unsupported_side == "new" else names[::-1]
     planned = run_diff(names, data=[national_s], engine="duckdb")
-    assert planned.notes == (f"the duckdb engine did not run: the plan cannot express indicator base_burglary: "
-                             f"`burglary_dwelling at 2003/04` in a derived value ({fixed}:58); the reference "
+    assert planned.notes == (f"the duckdb engine did not run: the plan cannot express indicator burglary_to_date: "
+                             f"the function `year_to_date()` in a derived value ({unplanned}:58); the reference "
                              "interpreter ran",)
     assert [render(planned) for render in RENDERERS] == rendered(names, national_s, "interpreter")
     (file,) = json.loads(render_diff_json(planned))["files"]
-    assert file["impact"][0]["counts"]["assessments"] == 350  # every area's base_burglary is new, or gone
+    assert file["impact"][0]["counts"]["assessments"] == 350  # every area's burglary_to_date is new, or gone
 
     result = CliRunner().invoke(app, ["diff", *names, "--data", str(national_s), "--engine", "duckdb"])
     assert result.exit_code == 0 and "note: the duckdb engine did not run" in result.stderr

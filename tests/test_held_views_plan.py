@@ -12,7 +12,7 @@ from lsprules.data import load
 from lsprules.jobs import evaluate as job
 from lsprules.jobs.evaluate import AREA_FORMATS, evaluate_job
 from test_columnar_differential import needs_gen
-from test_diff_plan import FIXED_PERIOD, THEME
+from test_diff_plan import THEME, UNPLANNED
 
 
 @pytest.fixture(scope="module")
@@ -63,11 +63,11 @@ def test_auto_takes_the_plan_on_a_large_file(national_s, monkeypatch):
 
 @needs_gen
 def test_rules_the_plan_cannot_run_are_viewed_by_the_interpreter_with_a_note(national_s, tmp_path):
-    themed = write(tmp_path, "themed.rules", NATIONAL_RULES.read_text(encoding="utf-8") + THEME + FIXED_PERIOD)
+    themed = write(tmp_path, "themed.rules", NATIONAL_RULES.read_text(encoding="utf-8") + THEME + UNPLANNED)
     options = {"output_format": "csv", "view": "areas"}
     planned = evaluate_job(themed, national_s, engine="duckdb", **options)
     assert planned.notes == (f"the duckdb engine did not run: the plan cannot write the reasons of indicator "
-                             f"base_burglary: `burglary_dwelling at 2003/04` in a derived value ({themed}:68); the "
+                             f"burglary_to_date: the function `year_to_date()` in a derived value ({themed}:68); the "
                              "reference interpreter ran",)
     assert planned.text == evaluate_job(themed, national_s, engine="interpreter", **options).text
     assert "theme:crime" in planned.text.splitlines()[0]

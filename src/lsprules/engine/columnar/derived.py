@@ -9,9 +9,11 @@ where every component has one and no divisor is 0 (the interpreter's Gap otherwi
 ones. A field of the indicator's own data (`fields numerator, denominator`) is a component too, read from the rows
 whose indicator is its key (field_key: what the plan's input makes of an indicator's rows with that `field`).
 `previous()`, `change()`, `percent_change()`, `rolling_sum()` and `rolling_mean()` are formulas of the components
-read some periods back as well (shifted_key: the plan reads each such row again, that many periods later). What
-else a value may use (`mean()`, a fixed period, a year to date, a comparator, `min()`/`max()` of a value off the
-scale) is named by `value_words`, and the interpreter runs.
+read some periods back as well (shifted_key: the plan reads each such row again, that many periods later); a value
+at one period (`x at 2003/04`) is x's formula with each component read at that period, whatever the period
+computed (fixed_key: the plan reads it once per area). What else a value may use (a year to date, a comparator,
+`min()`/`max()` of a value off the scale, a function of earlier periods inside a value at one period) is named by
+`value_words`, and the interpreter runs.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ RELATIVE = "relative change"  # (a - b) / |b| in a formula made by _earlier: no 
 # of its raw components or fields has a row, with a value or not): the component `PRESENCE_MARK + id`, 0 there.
 PRESENCE_MARK = "#"  # an id never starts with one
 PRESENT = "present"  # the presence of a derived value's period in a formula made by _earlier: no language function
+# Between a component's key and the one period it is read at, whatever the period computed (`x at 2003/04`): never
+# in an id, a field or a period's label.
+FIXED_MARK = "!"
 
 
 def field_key(indicator: str, field: str) -> str:
@@ -81,6 +86,23 @@ def unshifted(key: str) -> tuple[str, int]:
     return name, int(back) if mark else 0
 
 
+def fixed_key(key: str, label: str) -> str:
+    """The key of a component read at the period `label` whatever the period computed (a fixed key is never
+    shifted)."""
+    return f"{key}{FIXED_MARK}{label}"
+
+
+def unfixed(key: str) -> tuple[str, str | None]:
+    """A component's key without its fixed period (fixed_key), and that period's label (None: not fixed)."""
+    name, mark, label = key.partition(FIXED_MARK)
+    return name, label if mark else None
+
+
+def is_fixed(key: str) -> bool:
+    """Whether a component's key is read at one period (fixed_key)."""
+    return FIXED_MARK in key
+
+
 def presence_key(indicator: str) -> str:
     """The key of the presence of a derived indicator's period (PRESENCE_MARK)."""
     return f"{PRESENCE_MARK}{indicator}"
@@ -92,9 +114,12 @@ def presence_of(key: str) -> str | None:
 
 
 def reads_back(keys: Collection[str]) -> list[tuple[int, list[str]]]:
-    """Each number of periods back these components' keys read (shifted_key), with the keys read that many back."""
+    """Each number of periods back these components' keys read (shifted_key), with the keys read that many back
+    (those read at one period, fixed_key, are not among them)."""
     found: dict[int, set[str]] = {}
     for key in keys:
+        if is_fixed(key):
+            continue
         name, back = unshifted(key)
         found.setdefault(back, set()).add(name)
     return [(back, sorted(names)) for back, names in sorted(found.items())]
@@ -107,12 +132,14 @@ def derived_specs(rules: RuleSet) -> list[IndicatorSpec]:
 
 def formula(rules: RuleSet, spec: IndicatorSpec) -> nodes.Expr | None:
     """A derived indicator's value as an expression of raw indicators only (`as percent` as `* 100`); None when
-    it is never known: it names a derived value without components, which the interpreter computes at no period."""
+    it is never known: it names a derived value without components, which the interpreter computes at no period,
+    or reads every component at one period (`x at 2003/04`): its series then has no period."""
     assert spec.value is not None
     try:
-        return _inlined(rules, spec)
+        found = _inlined(rules, spec)
     except _NeverKnown:
         return None
+    return found if series_components(found) else None
 
 
 def part_formula(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr) -> nodes.Expr | None:
@@ -143,6 +170,8 @@ def _replaced(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr) -> nodes.Ex
         return nodes.Negate(_replaced(rules, spec, expr.operand))
     if isinstance(expr, nodes.Arith):
         return nodes.Arith(expr.op, _replaced(rules, spec, expr.left), _replaced(rules, spec, expr.right))
+    if isinstance(expr, nodes.AtPeriod):
+        return fixed(_named(rules, nodes.Name(expr.indicator, span=expr.span)), expr.period)
     if isinstance(expr, nodes.Call):
         if expr.func in EARLIER:
             return _earlier(expr, _named(rules, expr.args[0]), spec)
@@ -161,7 +190,7 @@ def _named(rules: RuleSet, arg: nodes.Expr) -> nodes.Expr:
     named = rules.indicators.get(arg.id)
     if named is not None and named.value is not None:
         inner = _inlined(rules, named)
-        if not components(inner):
+        if not series_components(inner):  # a series without periods: never a value
             raise _NeverKnown(arg.id)
         return inner
     return arg
@@ -186,16 +215,43 @@ def _earlier(call: nodes.Call, value: nodes.Expr, owner: IndicatorSpec) -> nodes
 
 def shifted(expr: nodes.Expr, back: int) -> nodes.Expr:
     """A formula of components as it is `back` periods earlier: each component read that many periods further
-    back."""
+    back (but those read at one period)."""
+    def moved(key: str) -> str:
+        if is_fixed(key):
+            return key
+        name, before = unshifted(key)
+        return shifted_key(name, before + back)
+
+    return _renamed(expr, moved)
+
+
+def fixed(expr: nodes.Expr, label: str) -> nodes.Expr:
+    """A formula of components as it is at the period `label` (canonical: lang.lower's) whatever the period
+    computed: each component read there, or that many periods before it when read some periods back (one already
+    read at a period stays there)."""
+    from lsprules.core.periods import parse_period
+
+    period = parse_period(label)
+
+    def moved(key: str) -> str:
+        if is_fixed(key):
+            return key
+        name, back = unshifted(key)
+        return fixed_key(name, period.shift(-back).label)
+
+    return _renamed(expr, moved)
+
+
+def _renamed(expr: nodes.Expr, rename: Callable[[str], str]) -> nodes.Expr:
+    """A formula with each component's key renamed."""
     if isinstance(expr, nodes.Name):
-        key, before = unshifted(expr.id)
-        return nodes.Name(id=shifted_key(key, before + back), span=expr.span)
+        return nodes.Name(id=rename(expr.id), span=expr.span)
     if isinstance(expr, nodes.Negate):
-        return nodes.Negate(shifted(expr.operand, back))
+        return nodes.Negate(_renamed(expr.operand, rename))
     if isinstance(expr, nodes.Arith):
-        return nodes.Arith(expr.op, shifted(expr.left, back), shifted(expr.right, back))
+        return nodes.Arith(expr.op, _renamed(expr.left, rename), _renamed(expr.right, rename))
     if isinstance(expr, nodes.Call):
-        return nodes.Call(expr.func, tuple(shifted(a, back) for a in expr.args))
+        return nodes.Call(expr.func, tuple(_renamed(a, rename) for a in expr.args))
     return expr
 
 
@@ -221,6 +277,8 @@ def oversized(rules: RuleSet) -> list[IndicatorSpec]:
                     size, depth = measure(named.value.expr, named.fields)
                     measured[expr.id] = (min(size, MOST_NODES + 1), depth + named.value.as_percent)
                 return measured[expr.id]
+        if isinstance(expr, nodes.AtPeriod):  # the value named, put in place at one period
+            return measure(nodes.Name(expr.indicator))
         if isinstance(expr, nodes.Call) and expr.func in EARLIER:  # copies of the value named, some periods back
             size, depth = measure(expr.args[0])
             copies = {"previous": 1, "change": 2, "percent_change": 3}.get(expr.func) or count_argument(expr)
@@ -242,6 +300,11 @@ def oversized(rules: RuleSet) -> list[IndicatorSpec]:
 def components(expr: nodes.Expr) -> list[str]:
     """The raw indicators and fields (by their keys, field_key) a formula reads, sorted."""
     return sorted({node.id for node in walk(expr) if isinstance(node, nodes.Name)})
+
+
+def series_components(expr: nodes.Expr) -> list[str]:
+    """The components of a formula that give its series periods: all but those read at one period (fixed_key)."""
+    return [key for key in components(expr) if not is_fixed(key)]
 
 
 def raw_components(rules: RuleSet, spec: IndicatorSpec) -> list[str]:
@@ -302,6 +365,8 @@ def _words(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr) -> str | None:
         return f"a number with a unit (`{format_expr(expr)}`)" if expr.unit is not None else None
     if isinstance(expr, (nodes.Name, nodes.Negate)):
         return None
+    if isinstance(expr, nodes.AtPeriod):
+        return _fixed_words(rules, expr)
     if isinstance(expr, nodes.Arith):
         return None if expr.op in ARITH or expr.op == "/" else f"`{expr.op}`"
     if isinstance(expr, nodes.Call):
@@ -313,6 +378,21 @@ def _words(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr) -> str | None:
             return f"a value off the data's scale inside `{expr.func}()` ({OFF_SCALE})"
         return None
     return f"`{format_expr(expr)}`"
+
+
+def _fixed_words(rules: RuleSet, expr: nodes.AtPeriod) -> str | None:
+    """What the plan cannot express of a value at one period (None: it can): `previous()` in the derived value it
+    names, whose presence at the period the plan does not read."""
+    named = rules.indicators.get(expr.indicator)
+    if named is None or named.value is None:
+        return None
+    try:
+        inner = _inlined(rules, named)
+    except _NeverKnown:
+        return None
+    if any(presence_of(unshifted(key)[0]) is not None for key in components(inner)):
+        return f"`{format_expr(expr)}` of a value reading `previous()`"
+    return None
 
 
 def off_scale(rules: RuleSet, expr: nodes.Expr, fields: Collection[str] = (),
@@ -328,7 +408,8 @@ def off_scale(rules: RuleSet, expr: nodes.Expr, fields: Collection[str] = (),
             return True
         if isinstance(node, nodes.Call) and node.func in ("share_of", "percent_change", "rolling_mean", "mean"):
             return True
-        named = rules.indicators.get(node.id) if isinstance(node, nodes.Name) and node.id not in fields else None
+        named = rules.indicators.get(node.id) if isinstance(node, nodes.Name) and node.id not in fields else \
+            rules.indicators.get(node.indicator) if isinstance(node, nodes.AtPeriod) else None
         if named is not None and named.value is not None and named.id not in seen:
             if off_scale(rules, named.value.expr, named.fields, seen | {named.id}):
                 return True

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from sqlglot import exp
 
 from lsprules.core.numbers import HUNDRED, exact
-from lsprules.core.periods import PER_YEAR, Period
+from lsprules.core.periods import PER_YEAR, Period, parse_period
 from lsprules.engine.columnar.derived import (
     EARLIER,
     FIELD_MARK,
@@ -38,15 +39,16 @@ from lsprules.engine.columnar.derived import (
     components,
     derived_specs,
     field_key,
+    fixed,
     formula,
     is_field_key,
+    is_fixed,
     level_key,
     part_formula,
     presence_of,
     raw_components,
     reads_back,
     shifted,
-    shifted_key,
     unshifted,
 )
 from lsprules.engine.columnar.exact import (
@@ -131,6 +133,35 @@ def compared_unsupported(rules: RuleSet) -> list[str]:
     """Why the plan cannot give what a diff compares of this rule set's results (compile_compared_stages), one
     reason per construct and place, in rule-file order (empty: it can): the CSV plan's, and themes."""
     return reasons(unsupported_at(rules)) + ([THEMES] if rules.themes else [])
+
+
+@dataclass(frozen=True)
+class _When:
+    """The period a part of a derived value is read at, for a row of jcomp: `back` periods before the row's, or
+    before the one period `fixed` (a label: `x at 2003/04`) whatever the row's."""
+
+    back: int = 0
+    fixed: str | None = None
+
+    def earlier(self, count: int) -> _When:
+        """The period `count` periods before this one."""
+        return replace(self, back=self.back + count)
+
+    def key(self, name: str) -> str:
+        """The key of a component (or field) read at this period (derived.shifted_key, fixed_key)."""
+        moved = self.moved(nodes.Name(name))
+        assert isinstance(moved, nodes.Name)
+        return moved.id
+
+    def moved(self, expr: nodes.Expr) -> nodes.Expr:
+        """A formula of components as it is at this period."""
+        earlier = shifted(expr, self.back)
+        return earlier if self.fixed is None else fixed(earlier, self.fixed)
+
+    def label(self) -> str:
+        """The label of the one period read (for a `fixed` one): the period given, or the one `back` before it."""
+        assert self.fixed is not None
+        return parse_period(self.fixed).shift(-self.back).label
 
 
 def json_unsupported(rules: RuleSet) -> list[str]:
@@ -306,7 +337,9 @@ class _Json:
             derived = [self._derived(spec_id) for spec_id in self.derived]
             if self._shifted():
                 ctes.append(("jread", self._read()))
-            ctes += [("jcomp", self._components()),
+            if any(is_fixed(name) for name in self.names):  # every row of a component read at one period
+                ctes.append(("jall", self.c._obs().select(column("value").as_("raw"))))
+            ctes += [*self._components(),
                      ("jderived", exp.union(*derived, distinct=False) if len(derived) > 1 else derived[0])]
         ctes.append(("jobs", self._jobs()))
         if self.fractional:  # otherwise every value is a whole number, written as it is
@@ -391,7 +424,7 @@ class _Json:
 
     def _shifted(self) -> bool:
         """Whether a derived value reads a component some periods back (derived.shifted_key)."""
-        return any(unshifted(name)[1] for name in self.names)
+        return any(unshifted(name)[1] for name in self.names)  # (one read at one period is not shifted)
 
     def _read(self) -> exp.Query:
         """The rows of the components, once for each number of periods back one is read, at the period that many
@@ -402,10 +435,11 @@ class _Json:
             _member(keys)) for back, keys in reads_back(self.names)]
         return exp.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
 
-    def _components(self) -> exp.Select:
-        """Per area and period at which a component of a derived value has a row: each component's known value
-        (c0 the first name's) and its state (s0: NULL without a row, 0 known, 1 n/a, 2 suppressed); one read some
-        periods back, from the row that many periods earlier."""
+    def _components(self) -> Layers:
+        """The layers ending in jcomp: per area and period at which a component of a derived value has a row, each
+        component's known value (c0 the first name's) and its state (s0: NULL without a row, 0 known, 1 n/a, 2
+        suppressed); one read some periods back, from the row that many periods earlier; one read at one period,
+        from the area's row at it (jall)."""
         state = (exp.Case().when(exp.Not(this=_null(column("v"))), exp.Literal.number(0))
                  .when(exp.EQ(this=exp.Lower(this=column("raw")), expression=_s("suppressed")), exp.Literal.number(2))
                  .else_(exp.Literal.number(1)))
@@ -415,8 +449,9 @@ class _Json:
                     exp.Max(this=exp.Case().when(this.copy(), state.copy())).as_(f"s{k}")]
 
         if self._shifted():
-            return self.c.by_area_and_period(self.names, "jread", cells)
-        return self.c.by_area_and_period(self.names, "jraw", cells, _member(self.names))
+            return self.c.grouped_components("jcomp", self.names, "jread", "jall", cells)
+        now = [name for name in self.names if not is_fixed(name)]
+        return self.c.grouped_components("jcomp", self.names, "jraw", "jall", cells, _member(now))
 
     def _derived(self, spec_id: str) -> exp.Select:
         """A derived indicator's rows: one at every period at which a raw indicator or field it reads has a row (in
@@ -432,23 +467,23 @@ class _Json:
             every = exp.and_(*(exp.EQ(this=self._state(name), expression=exp.Literal.number(0))
                                for name in components(found)), *nonzero)
             value = exp.Case().when(every, n)
-        why = self._gap(spec, spec.value.expr)
+        why = self._gap(spec, spec.value.expr, _When())
         assert why is not None  # it reads raw indicators
         select = exp.select(column("area"), _s(spec_id).as_("indicator"), column("period"), column("pidx"),
                             value.as_("v"), exp.cast(exp.null(), "VARCHAR").as_("raw"), why.as_("why"),
-                            self._present(spec_id).as_("present"))
+                            self._present(spec_id, _When()).as_("present"))
         if self.c.quotients:
             select = select.select(w.as_("w"), copy=False)
         return select.from_("jcomp")
 
     def _column(self, prefix: str, name: str) -> exp.Expression:
         """A column of jcomp: a component's known value (c) or state (s); one not held yet is added (a component
-        read some periods back, named as the derived rows are made). The presence of a derived value's period
-        (derived.presence_key) is 0 for both where its series has the period, else NULL."""
+        read some periods back or at one period, named as the derived rows are made). The presence of a derived
+        value's period (derived.presence_key) is 0 for both where its series has the period, else NULL."""
         key, back = unshifted(name)
         owner = presence_of(key)
         if owner is not None:
-            return exp.Case().when(self._present(owner, back), lit(0, self.t))
+            return exp.Case().when(self._present(owner, _When(back)), lit(0, self.t))
         if name not in self.names:
             self.names.append(name)
         return column(f"{prefix}{self.names.index(name)}")
@@ -459,15 +494,17 @@ class _Json:
     def _state(self, name: str) -> exp.Expression:
         return self._column("s", name)
 
-    def _present(self, spec_id: str, back: int = 0) -> exp.Expression:
-        """Whether a derived indicator's series has the period of a row of jcomp, or the one `back` periods before
-        it (FALSE: it has none)."""
-        return exp.Paren(this=exp.or_(*(exp.Not(this=_null(self._state(shifted_key(name, back))))
+    def _present(self, spec_id: str, when: _When) -> exp.Expression:
+        """Whether a derived indicator's series has the period `when` reads (FALSE: it has none)."""
+        return exp.Paren(this=exp.or_(*(exp.Not(this=_null(self._state(when.key(name))))
                                         for name in self.reads[spec_id]))) if self.reads[spec_id] else exp.false()
 
-    def _label(self, back: int) -> exp.Expression:
-        """The label of the period of a row of jcomp, or of the one `back` periods before it: a CASE over the
-        data's periods (a derived value's row is at one of them)."""
+    def _label(self, when: _When) -> exp.Expression:
+        """The label of the period `when` reads: a row's own, the one some periods before it (a CASE over the data's
+        periods: a derived value's row is at one of them), or one period's."""
+        if when.fixed is not None:
+            return _s(when.label())
+        back = when.back
         if not back:
             return column("period")
         assert self.o.periods is not None, "json_run gives the plan the data's periods"
@@ -477,70 +514,79 @@ class _Json:
                              _s(period.shift(-back).label))
         return node if node.args.get("ifs") else exp.cast(exp.null(), "VARCHAR")
 
-    def _gap(self, spec: IndicatorSpec, expr: nodes.Expr, back: int = 0) -> exp.Expression | None:
-        """Why a derived value (a part of `spec`'s) is unknown at a row of jcomp (or `back` periods before it), as
-        _value_expr finds it: the first component missing, or division by zero, left to right, as text (NULL: none
-        is; None: it can be neither)."""
+    def _gap(self, spec: IndicatorSpec, expr: nodes.Expr, when: _When) -> exp.Expression | None:
+        """Why a derived value (a part of `spec`'s) is unknown at the period `when` reads, as _value_expr finds it:
+        the first component missing, or division by zero, left to right, as text (NULL: none is; None: it can be
+        neither)."""
         if isinstance(expr, nodes.Name):
-            return self._field_missing(spec, expr.id, back) if expr.id in spec.fields else \
-                self._missing(expr.id, back)
+            return self._field_missing(spec, expr.id, when) if expr.id in spec.fields else \
+                self._missing(expr.id, when)
         if isinstance(expr, nodes.Call) and expr.func in EARLIER:
-            return self._earlier_gap(expr, back)
-        found = [gap for gap in (self._gap(spec, child, back) for child in children(expr)) if gap is not None]
+            return self._earlier_gap(expr, when)
+        if isinstance(expr, nodes.AtPeriod):
+            return self._fixed_gap(expr)
+        found = [gap for gap in (self._gap(spec, child, when) for child in children(expr)) if gap is not None]
         divisor = _divisor(expr)
         if divisor is not None:  # after both sides: the interpreter divides once it has both
-            zero = self._zero(spec, divisor, back)
+            zero = self._zero(spec, divisor, when)
             found += [zero] if zero is not None else []
         return _first(found)
 
-    def _zero(self, spec: IndicatorSpec, divisor: nodes.Expr, back: int = 0) -> exp.Expression | None:
-        """"division by zero" where the divisor, a part of `spec`'s value, is 0 at a row of jcomp (or `back`
-        periods before it; None: never)."""
+    def _zero(self, spec: IndicatorSpec, divisor: nodes.Expr, when: _When) -> exp.Expression | None:
+        """"division by zero" where the divisor, a part of `spec`'s value, is 0 at the period `when` reads (None:
+        never)."""
         part = part_formula(self.rules, spec, divisor)
         if part is None:  # never known: its own gap comes first
             return None
-        return exp.Case().when(self._is_zero(part, back), _s("division by zero"))
+        return exp.Case().when(self._is_zero(part, when), _s("division by zero"))
 
-    def _is_zero(self, part: nodes.Expr, back: int) -> exp.Expression:
-        """Whether a formula (of components, derived.formula's) is 0 at a row of jcomp, or `back` periods before."""
-        value = compiled(shifted(part, back), self._known, lambda n: lit(n, self.t), self.c.unit)
+    def _is_zero(self, part: nodes.Expr, when: _When) -> exp.Expression:
+        """Whether a formula (of components, derived.formula's) is 0 at the period `when` reads."""
+        value = compiled(when.moved(part), self._known, lambda n: lit(n, self.t), self.c.unit)
         return exp.EQ(this=exp.Paren(this=value.n), expression=lit(0, self.t))
 
-    def _earlier_gap(self, call: nodes.Call, back: int) -> exp.Expression | None:
-        """Why a function of earlier periods (derived.EARLIER) of an indicator has no value (at a row of jcomp, or
-        `back` periods before it), in AreaEvaluator._offset's and _rolling's words."""
+    def _earlier_gap(self, call: nodes.Call, when: _When) -> exp.Expression | None:
+        """Why a function of earlier periods (derived.EARLIER) of an indicator has no value at the period `when`
+        reads, in AreaEvaluator._offset's and _rolling's words."""
         assert isinstance(call.args[0], nodes.Name)
         name, count = call.args[0].id, count_argument(call)
+        before = when.earlier(count)
         if call.func == "previous":
-            return self._value_at(name, back + count)
+            return self._value_at(name, before)
         if call.func in ("change", "percent_change"):
-            found = [self._value_at(name, back + count), self._value_at(name, back)]
+            found = [self._value_at(name, before), self._value_at(name, when)]
             named = self.rules.indicators[name]
             value = formula(self.rules, named) if named.value is not None else nodes.Name(name)
             if call.func == "percent_change" and value is not None:
-                found.append(exp.Case().when(self._is_zero(value, back + count),
-                                             _cat(f"no % change: {name} is 0 in ", self._label(back + count))))
+                found.append(exp.Case().when(self._is_zero(value, before),
+                                             _cat(f"no % change: {name} is 0 in ", self._label(before))))
             return _first(found)
-        span = _cat(" (needed for ", self._label(back + count - 1), "\u2013", self._label(back), ")")
+        span = _cat(" (needed for ", self._label(when.earlier(count - 1)), "\u2013", self._label(when), ")")
         # || is NULL where the reason is (CONCAT is not): the span is written after a reason only.
-        return _first([exp.DPipe(this=self._value_at(name, back + k), expression=span.copy(), safe=True)
+        return _first([exp.DPipe(this=self._value_at(name, when.earlier(k)), expression=span.copy(), safe=True)
                        for k in reversed(range(count))])
 
-    def _value_at(self, name: str, back: int) -> exp.Expression:
-        """Why an indicator has no value `back` periods before a row of jcomp (AreaEvaluator.value_at; NULL: it
-        has)."""
+    def _fixed_gap(self, node: nodes.AtPeriod) -> exp.Expression:
+        """Why `x at 2003/04` has no value, whatever the period computed (AreaEvaluator._series_value): the period is
+        not the data's kind, or x has none there (NULL: it has)."""
+        if self.c.same_kind(node.period) is None:
+            return _s(f"{node.period} is not the kind of period the data uses")
+        return self._value_at(node.indicator, _When(fixed=node.period))
+
+    def _value_at(self, name: str, when: _When) -> exp.Expression:
+        """Why an indicator has no value at the period `when` reads (AreaEvaluator.value_at; NULL: it has)."""
         spec = self.rules.indicators[name]
         absent = f"{name} has no value for "
         if spec.value is None:
-            return self._row_missing(shifted_key(name, back), absent, f"{name} is ", self._label(back))
-        return self._derived_missing(name, _cat(absent, self._label(back)), "", back)
+            return self._row_missing(when.key(name), absent, f"{name} is ", self._label(when))
+        return self._derived_missing(name, _cat(absent, self._label(when)), "", when)
 
-    def _field_missing(self, spec: IndicatorSpec, field: str, back: int = 0) -> exp.Expression:
-        """Why `spec`'s field is missing at a row of jcomp (or `back` periods before it), in
-        AreaEvaluator._derived_at's words (NULL: it is not)."""
+    def _field_missing(self, spec: IndicatorSpec, field: str, when: _When) -> exp.Expression:
+        """Why `spec`'s field is missing at the period `when` reads, in AreaEvaluator._derived_at's words (NULL: it
+        is not)."""
         words = f"field '{field}'"
-        return self._row_missing(shifted_key(field_key(spec.id, field), back), f"{words} has no value for ",
-                                 f"{words} is ", self._label(back))
+        return self._row_missing(when.key(field_key(spec.id, field)), f"{words} has no value for ",
+                                 f"{words} is ", self._label(when))
 
     def _row_missing(self, name: str, absent: str, held: str, period: exp.Expression | None = None) -> exp.Expression:
         """Why the raw component or field `name` (a column of jcomp) is missing at a row: `absent` and the period
@@ -553,28 +599,27 @@ class _Json:
                 .when(exp.EQ(this=state.copy(), expression=exp.Literal.number(2)),
                       _cat(f"{held}suppressed for ", period.copy())))
 
-    def _missing(self, name: str, back: int = 0) -> exp.Expression:
-        """Why the component `name` is missing at a row of jcomp (or `back` periods before it), in
-        AreaEvaluator._derived_at's words (NULL: it is not): it has no row there, or its value (its own reason,
-        after `component name: `) is missing."""
+    def _missing(self, name: str, when: _When) -> exp.Expression:
+        """Why the component `name` is missing at the period `when` reads, in AreaEvaluator._derived_at's words
+        (NULL: it is not): it has no row there, or its value (its own reason, after `component name: `) is
+        missing."""
         spec = self.rules.indicators[name]
         absent = f"component {name} has no value for "
         if spec.value is None:
-            return self._row_missing(shifted_key(name, back), absent, f"component {name}: {name} is ",
-                                     self._label(back))
-        return self._derived_missing(name, _cat(absent, self._label(back)), f"component {name}: ", back)
+            return self._row_missing(when.key(name), absent, f"component {name}: {name} is ", self._label(when))
+        return self._derived_missing(name, _cat(absent, self._label(when)), f"component {name}: ", when)
 
-    def _derived_missing(self, name: str, absent: exp.Expression, before: str, back: int) -> exp.Expression:
-        """Why the derived indicator `name` has no value `back` periods before a row of jcomp: `absent` where its
-        series has no such period, else its own reason after `before`."""
+    def _derived_missing(self, name: str, absent: exp.Expression, before: str, when: _When) -> exp.Expression:
+        """Why the derived indicator `name` has no value at the period `when` reads: `absent` where its series has
+        no such period, else its own reason after `before`."""
         spec = self.rules.indicators[name]
         assert spec.value is not None
-        inner = self._gap(spec, spec.value.expr, back)
+        inner = self._gap(spec, spec.value.expr, when)
         if inner is None or not self.reads[name]:  # never a period of its own: never a value
             return absent
         if before:  # || is NULL where the inner reason is (CONCAT is not): the inner reason is written once
             inner = exp.DPipe(this=_s(before), expression=inner, safe=True)
-        return exp.Case().when(exp.Not(this=self._present(name, back)), absent).else_(inner)
+        return exp.Case().when(exp.Not(this=self._present(name, when)), absent).else_(inner)
 
     def _jvals(self) -> exp.Select:
         unit = lit(self.c.unit, self.t)

@@ -31,11 +31,13 @@ from lsprules.engine.columnar.derived import (
     components,
     derived_specs,
     formula,
+    is_fixed,
     level_key,
     off_scale,
     presence_of,
     raw_components,
     reads_back,
+    unfixed,
     unshifted,
 )
 from lsprules.engine.columnar.exact import (
@@ -336,7 +338,7 @@ class _Compiler:
         # filter straight over the components ("expected filter; this is an optimizer bug", polars 1.44).
         known = exp.union(self._known(raw, weighted=True), exp.select("*").from_("computed").where(_known_value()),
                           distinct=False)
-        return [("read", self._read(names)), ("components", self._components(names)),
+        return [("read", self._read(names)), *self._components(names),
                 ("computed", exp.union(*computed, distinct=False) if len(computed) > 1 else computed[0]),
                 ("known", known)]
 
@@ -385,10 +387,44 @@ class _Compiler:
                           lit(0, self.int_type).as_("v"), lit(back, self.int_type).as_("back")).from_("obs").where(
             listed)
 
-    def _components(self, names: Sequence[str]) -> exp.Select:
-        """Per area and period, each component's known value in its own column (c0 the first name's)."""
-        return self.by_area_and_period(names, "read", lambda k, this: [
+    def _components(self, names: Sequence[str]) -> Layers:
+        """The layers ending in `components`: per area and period, each component's known value in its own column
+        (c0 the first name's)."""
+        return self.grouped_components("components", names, "read", "obs", lambda k, this: [
             exp.Max(this=exp.Case().when(this, column("v"))).as_(f"c{k}")])
+
+    def grouped_components(self, layer: str, names: Sequence[str], source: str, fixed_source: str,
+                           cells: Callable[[int, exp.Expression], list[exp.Expression]],
+                           where: exp.Expression | None = None) -> Layers:
+        """The layers ending in `layer`: the rows of `source` grouped by area and period (by_area_and_period), and
+        the cells of each component read at one period (derived.fixed_key), made from `fixed_source`'s rows once
+        per area (at any period: the interpreter reads x at 2003/04 even after the period assessed) and joined
+        onto each of the area's rows."""
+        grouped = self.by_area_and_period(names, source, cells, where)
+        held = [(k, name) for k, name in enumerate(names) if is_fixed(name)]
+        if not held:
+            return [(layer, grouped)]
+        keys = sorted({unfixed(name)[0] for _, name in held})
+        once = exp.select(column("area")).from_(fixed_source).where(_member(keys)).group_by(column("area"))
+        for k, name in held:
+            once = once.select(*cells(k, self._at_its_period(name)), copy=False)
+        kept = [e.alias_or_name for e in grouped.expressions]
+        held_cells = [e.alias_or_name for k, name in held for e in cells(k, exp.true())]
+        joined = exp.select(*(column(c, "g") for c in kept), *(column(c, "f") for c in held_cells)).from_(
+            exp.alias_(exp.table_(f"{layer}_now"), "g")).join(
+            exp.alias_(exp.table_(f"{layer}_fixed"), "f"), on=exp.EQ(this=column("area", "g"),
+                                                                   expression=column("area", "f")), join_type="left")
+        return [(f"{layer}_now", grouped), (f"{layer}_fixed", once), (layer, joined)]
+
+    def _at_its_period(self, name: str) -> exp.Expression:
+        """Whether a row is the component `name` (derived.fixed_key) at its one period (never: the period is not
+        the data's kind, as the interpreter's _same_kind_period)."""
+        key, label = unfixed(name)
+        index = self.same_kind(label or "")
+        if index is None:
+            return exp.false()
+        return exp.and_(exp.EQ(this=column("indicator"), expression=exp.Literal.string(key)),
+                        exp.EQ(this=column("pidx"), expression=lit(index, self.int_type)))
 
     def by_area_and_period(self, names: Sequence[str], source: str,
                            cells: Callable[[int, exp.Expression], list[exp.Expression]],
@@ -400,6 +436,8 @@ class _Compiler:
         select = exp.select(column("area"), column("pidx")) if back_too else \
             exp.select(column("area"), column("period"), column("pidx"))
         for k, name in enumerate(names):
+            if is_fixed(name):  # read once per area (grouped_components)
+                continue
             key, back = unshifted(name)
             this: exp.Expression = exp.EQ(this=column("indicator"), expression=exp.Literal.string(key))
             if back_too:
