@@ -33,11 +33,13 @@ theme crime "Crime" {
   }
 }
 """
-# A derived value the plan cannot express yet (a year to date: derived.value_words).
+# A derived value the plan cannot express yet (max() of a division: derived.value_words), and how a note names it.
+UNPLANNED_WORDS = ("a value off the data's scale inside `max()` (a division, a product of two values or a number "
+                   "that is not whole) in a derived value")
 UNPLANNED = """
-indicator burglary_to_date {
+indicator burglary_floor {
   polarity lower_is_better
-  value = year_to_date(burglary_dwelling)
+  value = max(burglary_dwelling / 4, 1)
 }
 """
 
@@ -127,12 +129,12 @@ def test_a_side_the_plan_cannot_run_is_replayed_by_the_interpreter_with_a_note(n
     names = [str(NATIONAL_RULES), str(unplanned)]
     names = names if unsupported_side == "new" else names[::-1]
     planned = run_diff(names, data=[national_s], engine="duckdb")
-    assert planned.notes == (f"the duckdb engine did not run: the plan cannot express indicator burglary_to_date: "
-                             f"the function `year_to_date()` in a derived value ({unplanned}:58); the reference "
+    assert planned.notes == (f"the duckdb engine did not run: the plan cannot express indicator burglary_floor: "
+                             f"{UNPLANNED_WORDS} ({unplanned}:58); the reference "
                              "interpreter ran",)
     assert [render(planned) for render in RENDERERS] == rendered(names, national_s, "interpreter")
     (file,) = json.loads(render_diff_json(planned))["files"]
-    assert file["impact"][0]["counts"]["assessments"] == 350  # every area's burglary_to_date is new, or gone
+    assert file["impact"][0]["counts"]["assessments"] == 350  # every area's burglary_floor is new, or gone
 
     result = CliRunner().invoke(app, ["diff", *names, "--data", str(national_s), "--engine", "duckdb"])
     assert result.exit_code == 0 and "note: the duckdb engine did not run" in result.stderr

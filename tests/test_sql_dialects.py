@@ -230,7 +230,7 @@ def test_spark_raises_for_a_value_with_more_places_than_the_scale_or_a_repeated_
 
 @pytest.mark.parametrize("rules_text, series", [("DIVIDING_RULES", "DIVIDED"), ("EARLIER_RULES", "EARLIER"),
                                                 ("ARITHMETIC_RULES", "ARITHMETIC"), ("MEAN_ARROW_RULES", "MEANED"),
-                                                ("FIXED_RULES", "EARLIER")])
+                                                ("FIXED_RULES", "EARLIER"), ("TO_DATE_RULES", "TO_DATE_YEARS")])
 def test_rule_files_whose_derived_values_divide_or_read_earlier_periods_compile_exactly_for_every_dialect(
         tmp_path, rules_text, series):
     import duckdb

@@ -125,9 +125,14 @@ def year_start(period: Period, financial: bool = False) -> Period:
 
     Financial quarters already count from April, so `financial` changes nothing for them; a year is its own start.
     """
-    per_year = PER_YEAR[period.kind]
-    offset = _FINANCIAL_OFFSET.get(period.kind, 0) if financial else 0
-    return Period(period.kind, period.index - (period.index - offset) % per_year)
+    position = (period.index - year_offset(period.kind, financial)) % PER_YEAR[period.kind]
+    return Period(period.kind, period.index - position)
+
+
+def year_offset(kind: PeriodKind, financial: bool = False) -> int:
+    """Where a year starts among periods of `kind`: a period's position in its year (0 for the first) is its
+    index less this, modulo PER_YEAR."""
+    return _FINANCIAL_OFFSET.get(kind, 0) if financial else 0
 
 
 # Where a year starts, in periods of a part kind, for a year of each kind: (per year, offset from year * per year).

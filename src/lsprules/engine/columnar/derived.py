@@ -11,8 +11,10 @@ whose indicator is its key (field_key: what the plan's input makes of an indicat
 `previous()`, `change()`, `percent_change()`, `rolling_sum()` and `rolling_mean()` are formulas of the components
 read some periods back as well (shifted_key: the plan reads each such row again, that many periods later); a value
 at one period (`x at 2003/04`) is x's formula with each component read at that period, whatever the period
-computed (fixed_key: the plan reads it once per area). What else a value may use (a year to date, a comparator,
-`min()`/`max()` of a value off the scale, a function of earlier periods inside a value at one period) is named by
+computed (fixed_key: the plan reads it once per area). A year to date (`year_to_date(x)`, `from_year_to_date(x)`
+and their financial forms) is the sum of x read 0, 1, ... periods back, each term counted where the period computed
+is that far into its year (IN_YEAR, of the period's position in its year: position_key). What else a value may use
+(a comparator, `min()`/`max()` of a value off the scale, `previous()` inside a value at one period) is named by
 `value_words`, and the interpreter runs.
 """
 
@@ -58,6 +60,15 @@ PRESENT = "present"  # the presence of a derived value's period in a formula mad
 # Between a component's key and the one period it is read at, whatever the period computed (`x at 2003/04`): never
 # in an id, a field or a period's label.
 FIXED_MARK = "!"
+# Years to date: each function, whether its year is the financial one, and whether it is the period's own part of a
+# cumulative figure (`from_`: the value less the one before, but in the year's first period).
+TO_DATE = {"year_to_date": (False, False), "financial_year_to_date": (True, False),
+           "from_year_to_date": (False, True), "from_financial_year_to_date": (True, True)}
+MOST_PER_YEAR = 12  # the most periods in a year (months): the terms a year to date may sum
+# A term counted where the period computed is at least so far into its year, else 0 (known there whatever the
+# term): IN_YEAR(position, k, term), the position a component keyed POSITION_MARK + "f" (financial) or "c".
+IN_YEAR = "in the year"
+POSITION_MARK = "%"  # an id never starts with one
 
 
 def field_key(indicator: str, field: str) -> str:
@@ -103,6 +114,17 @@ def is_fixed(key: str) -> bool:
     return FIXED_MARK in key
 
 
+def position_key(financial: bool) -> str:
+    """The key of the position of the period computed in its year (0: its first period), calendar or financial."""
+    return f"{POSITION_MARK}{'f' if financial else 'c'}"
+
+
+def position_of(key: str) -> bool | None:
+    """Whether a key (without its shift or fixed period) is a position in the financial year (position_key; None:
+    it is no position)."""
+    return key[len(POSITION_MARK):] == "f" if key.startswith(POSITION_MARK) else None
+
+
 def presence_key(indicator: str) -> str:
     """The key of the presence of a derived indicator's period (PRESENCE_MARK)."""
     return f"{PRESENCE_MARK}{indicator}"
@@ -130,24 +152,45 @@ def derived_specs(rules: RuleSet) -> list[IndicatorSpec]:
     return [spec for spec in rules.indicators.values() if spec.value is not None]
 
 
-def formula(rules: RuleSet, spec: IndicatorSpec) -> nodes.Expr | None:
-    """A derived indicator's value as an expression of raw indicators only (`as percent` as `* 100`); None when
-    it is never known: it names a derived value without components, which the interpreter computes at no period,
-    or reads every component at one period (`x at 2003/04`): its series then has no period."""
+def formula(rules: RuleSet, spec: IndicatorSpec, per_year: int = MOST_PER_YEAR) -> nodes.Expr | None:
+    """A derived indicator's value as an expression of raw indicators only (`as percent` as `* 100`), for data with
+    `per_year` periods a year (a year to date sums no more terms); None when it is never known: it names a derived
+    value without components, which the interpreter computes at no period, or reads every component at one period
+    (`x at 2003/04`): its series then has no period."""
     assert spec.value is not None
     try:
-        found = _inlined(rules, spec)
+        found = _within(_inlined(rules, spec), per_year)
     except _NeverKnown:
         return None
     return found if series_components(found) else None
 
 
-def part_formula(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr) -> nodes.Expr | None:
+def part_formula(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr,
+                 per_year: int = MOST_PER_YEAR) -> nodes.Expr | None:
     """A part of a derived indicator's value as formula() makes the whole (None: never known)."""
     try:
-        return _replaced(rules, spec, expr)
+        return _within(_replaced(rules, spec, expr), per_year)
     except _NeverKnown:
         return None
+
+
+def _within(expr: nodes.Expr, per_year: int) -> nodes.Expr:
+    """A formula without the terms of a year to date a year of `per_year` periods never counts (IN_YEAR as far into
+    the year as it has periods, or further)."""
+    def counted(e: nodes.Expr) -> bool:
+        return not (isinstance(e, nodes.Call) and e.func == IN_YEAR and isinstance(e.args[1], nodes.Quantity)
+                    and e.args[1].value >= per_year)
+
+    if isinstance(expr, nodes.Negate):
+        return nodes.Negate(_within(expr.operand, per_year))
+    if isinstance(expr, nodes.Arith):
+        if not counted(expr.right) and expr.op in "+-":
+            return _within(expr.left, per_year)
+        return nodes.Arith(expr.op, _within(expr.left, per_year), _within(expr.right, per_year))
+    if isinstance(expr, nodes.Call):
+        args = tuple(_within(a, per_year) for a in expr.args if expr.func != "sum" or counted(a))
+        return args[0] if expr.func == "sum" and len(args) == 1 else nodes.Call(expr.func, args)
+    return expr
 
 
 class _NeverKnown(Exception):
@@ -175,6 +218,8 @@ def _replaced(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr) -> nodes.Ex
     if isinstance(expr, nodes.Call):
         if expr.func in EARLIER:
             return _earlier(expr, _named(rules, expr.args[0]), spec)
+        if expr.func in TO_DATE:
+            return _to_date(expr.func, _named(rules, expr.args[0]))
         args = tuple(_replaced(rules, spec, a) for a in expr.args)
         if expr.func == "share_of":  # A as a % of B, as the interpreter computes it
             return nodes.Arith("*", nodes.Arith("/", args[0], args[1]), nodes.Quantity(Decimal(100)))
@@ -211,6 +256,21 @@ def _earlier(call: nodes.Call, value: nodes.Expr, owner: IndicatorSpec) -> nodes
     if call.func == "change":
         return nodes.Arith("-", value, before)
     return nodes.Arith("*", nodes.Call(RELATIVE, (value, before)), nodes.Quantity(Decimal(100)))
+
+
+def _to_date(func: str, value: nodes.Expr) -> nodes.Expr:
+    """A year to date of a value as a formula of its components some periods back (AreaEvaluator._year_to_date and
+    _from_year_to_date): the sum of the value at the period and each one before it in its year, or the value less
+    the one before it but in the year's first period."""
+    financial, part = TO_DATE[func]
+    position = nodes.Name(position_key(financial))
+
+    def in_year(back: int) -> nodes.Expr:
+        return nodes.Call(IN_YEAR, (position, nodes.Quantity(Decimal(back)), shifted(value, back)))
+
+    if part:
+        return nodes.Arith("-", value, in_year(1))
+    return nodes.Call("sum", (value, *(in_year(back) for back in range(1, MOST_PER_YEAR))))
 
 
 def shifted(expr: nodes.Expr, back: int) -> nodes.Expr:
@@ -279,9 +339,11 @@ def oversized(rules: RuleSet) -> list[IndicatorSpec]:
                 return measured[expr.id]
         if isinstance(expr, nodes.AtPeriod):  # the value named, put in place at one period
             return measure(nodes.Name(expr.indicator))
-        if isinstance(expr, nodes.Call) and expr.func in EARLIER:  # copies of the value named, some periods back
-            size, depth = measure(expr.args[0])
-            copies = {"previous": 1, "change": 2, "percent_change": 3}.get(expr.func) or count_argument(expr)
+        if isinstance(expr, nodes.Call) and (expr.func in EARLIER or expr.func in TO_DATE):
+            size, depth = measure(expr.args[0])  # copies of the value named, some periods back
+            copies = {"previous": 1, "change": 2, "percent_change": 3, "from_year_to_date": 2,
+                      "from_financial_year_to_date": 2}.get(expr.func) or (
+                MOST_PER_YEAR if expr.func in TO_DATE else count_argument(expr))
             return 1 + copies * size, 1 + math.ceil(math.log2(copies)) + depth
         parts = [measure(child, fields) for child in children(expr)]
         size = 1 + sum(p[0] for p in parts)
@@ -298,8 +360,24 @@ def oversized(rules: RuleSet) -> list[IndicatorSpec]:
 
 
 def components(expr: nodes.Expr) -> list[str]:
-    """The raw indicators and fields (by their keys, field_key) a formula reads, sorted."""
-    return sorted({node.id for node in walk(expr) if isinstance(node, nodes.Name)})
+    """The raw indicators and fields (by their keys, field_key) a formula reads, sorted (not the positions in the
+    year, position_key, which are no data)."""
+    return sorted({node.id for node in walk(expr) if isinstance(node, nodes.Name) and not is_position(node.id)})
+
+
+def is_position(key: str) -> bool:
+    """Whether a component's key is a position in the year (position_key), read some periods back or not."""
+    return key.startswith(POSITION_MARK)
+
+
+def certain_components(expr: nodes.Expr) -> list[str]:
+    """The components a formula's value needs wherever it is computed: all but those of a term of a year to date
+    (IN_YEAR), needed only where it is counted."""
+    if isinstance(expr, nodes.Call) and expr.func == IN_YEAR:
+        return []
+    if isinstance(expr, nodes.Name):
+        return components(expr)
+    return sorted({name for child in children(expr) for name in certain_components(child)})
 
 
 def series_components(expr: nodes.Expr) -> list[str]:
@@ -370,7 +448,7 @@ def _words(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr) -> str | None:
     if isinstance(expr, nodes.Arith):
         return None if expr.op in ARITH or expr.op == "/" else f"`{expr.op}`"
     if isinstance(expr, nodes.Call):
-        if expr.func in EARLIER:
+        if expr.func in EARLIER or expr.func in TO_DATE:
             return None
         if expr.func not in FUNCTIONS and expr.func not in ("share_of", "mean"):
             return f"the function `{expr.func}()`"
@@ -427,18 +505,19 @@ def _constant(expr: nodes.Expr) -> Fraction | None:
 @dataclass(frozen=True)
 class Quotient:
     """A formula's value as SQL: `n` / (unit × `w`), `w` a row's integer (None: 1; of either sign, and 0 where a
-    divisor is), known where every one of `divisors` (numerators of divided values) is not 0."""
+    divisor is), known where every one of `conditions` holds (each divisor not 0, each term of a year to date known
+    where it counts) besides every one of its certain_components."""
 
     n: exp.Expression
     w: exp.Expression | None = None
-    divisors: tuple[exp.Expression, ...] = ()
+    conditions: tuple[exp.Expression, ...] = ()
 
 
 def compiled(expr: nodes.Expr, value_of: Callable[[str], exp.Expression],
              number: Callable[[int], exp.Expression], unit: int) -> Quotient:
     """A formula (one value_words accepts) as SQL on the integers at the scale of `unit` (10^places): each
-    component's value from `value_of`, each whole number `number(n)` an integer of the plan's type. Without a
-    division, `w` is None and there are no divisors."""
+    component's value from `value_of` (a position in the year too), each whole number `number(n)` an integer of the
+    plan's type. Without a division, `w` is None, and without a year to date there are no conditions either."""
     from sqlglot import exp
 
     def part(e: nodes.Expr) -> Quotient:
@@ -451,7 +530,7 @@ def compiled(expr: nodes.Expr, value_of: Callable[[str], exp.Expression],
         return Quotient(value_of(expr.id))
     if isinstance(expr, nodes.Negate):
         inner = part(expr.operand)
-        return Quotient(exp.Neg(this=exp.Paren(this=inner.n)), inner.w, inner.divisors)
+        return Quotient(exp.Neg(this=exp.Paren(this=inner.n)), inner.w, inner.conditions)
     if isinstance(expr, nodes.Arith):
         if _constant(expr.right) is not None and expr.op in "*/" or (
                 expr.op == "*" and _constant(expr.left) is not None):
@@ -459,10 +538,10 @@ def compiled(expr: nodes.Expr, value_of: Callable[[str], exp.Expression],
         left, right = part(expr.left), part(expr.right)
         if expr.op == "/":  # a / b = (na × wb × unit) / (unit × nb × wa), known where nb is not 0
             return Quotient(_times(_times(left.n, right.w), number(unit)), _times(right.n, left.w),
-                            (*left.divisors, *right.divisors, right.n.copy()))
+                            (*left.conditions, *right.conditions, _not_zero(right.n, number)))
         if expr.op == "*":  # a × b = (na × nb) / (unit × unit × wa × wb)
             w = _times(_times(number(unit), left.w), right.w)
-            return Quotient(_times(left.n, right.n), w, (*left.divisors, *right.divisors))
+            return Quotient(_times(left.n, right.n), w, (*left.conditions, *right.conditions))
         return _plus(left, right, expr.op)
     assert isinstance(expr, nodes.Call)
     args = [part(a) for a in expr.args]
@@ -472,11 +551,35 @@ def compiled(expr: nodes.Expr, value_of: Callable[[str], exp.Expression],
         return _relative(args[0], args[1], number, unit)
     if expr.func == PRESENT:  # 0 where the period is the owner's
         return args[0]
+    if expr.func == IN_YEAR:
+        return _in_year(expr, args[2], value_of, number)
     # Every component is known where the plan computes a value, so GREATEST and LEAST never meet a NULL (on
     # which dialects differ); their arguments hold no division (value_words), so all are at the one scale.
     node_type: type[exp.Expression] = getattr(exp, FUNCTIONS[expr.func])
     n = node_type(this=args[0].n, expressions=[a.n for a in args[1:]]) if len(args) > 1 else args[0].n
-    return Quotient(n)
+    return Quotient(n, None, tuple(c for a in args for c in a.conditions))
+
+
+def _in_year(expr: nodes.Call, term: Quotient, value_of: Callable[[str], exp.Expression],
+             number: Callable[[int], exp.Expression]) -> Quotient:
+    """A term of a year to date (IN_YEAR): its value where the period computed is far enough into its year, else 0
+    (over 1), known there when the term is."""
+    from sqlglot import exp
+
+    position, far, inner = expr.args
+    assert isinstance(position, nodes.Name) and isinstance(far, nodes.Quantity)
+    counted = exp.GTE(this=value_of(position.id), expression=number(int(far.value)))
+    known = exp.and_(*(exp.Not(this=exp.Is(this=value_of(name), expression=exp.null()))
+                       for name in certain_components(inner)), *term.conditions)
+    w = None if term.w is None else exp.Case().when(counted.copy(), term.w).else_(number(1))
+    return Quotient(exp.Case().when(counted, term.n).else_(number(0)), w,
+                    (exp.or_(exp.Not(this=exp.Paren(this=counted.copy())), exp.Paren(this=known)),))
+
+
+def _not_zero(n: exp.Expression, number: Callable[[int], exp.Expression]) -> exp.Expression:
+    from sqlglot import exp
+
+    return exp.NEQ(this=exp.Paren(this=n.copy()), expression=number(0))
 
 
 def _fraction(value: Fraction, number: Callable[[int], exp.Expression]) -> Quotient:
@@ -500,12 +603,12 @@ def _scaled(expr: nodes.Arith, part: Callable[[nodes.Expr], Quotient],
     assert value is not None
     times, over = (value.numerator, value.denominator) if expr.op == "*" else (value.denominator, value.numerator)
     if over == 0:
-        return Quotient(inner.n, inner.w, (*inner.divisors, number(0)))
+        return Quotient(inner.n, inner.w, (*inner.conditions, exp.false()))
     if over < 0:
         times, over = -times, -over
     n = inner.n if times == 1 else exp.Mul(this=exp.Paren(this=inner.n), expression=number(times))
     w = inner.w if over == 1 else number(over) if inner.w is None else _times(inner.w, number(over))
-    return Quotient(n, w, inner.divisors)
+    return Quotient(n, w, inner.conditions)
 
 
 def _relative(a: Quotient, b: Quotient, number: Callable[[int], exp.Expression], unit: int) -> Quotient:
@@ -518,7 +621,7 @@ def _relative(a: Quotient, b: Quotient, number: Callable[[int], exp.Expression],
     if b.w is not None:
         negative = exp.LT(this=exp.Paren(this=b.w.copy()), expression=number(0))
         w = exp.Case().when(negative, exp.Neg(this=exp.Paren(this=w))).else_(w.copy())
-    return Quotient(_times(change.n, number(unit)), w, (*change.divisors, b.n.copy()))
+    return Quotient(_times(change.n, number(unit)), w, (*change.conditions, _not_zero(b.n, number)))
 
 
 def _times(a: exp.Expression, b: exp.Expression | None) -> exp.Expression:
@@ -535,7 +638,7 @@ def _plus(a: Quotient, b: Quotient, op: str) -> Quotient:
     arith: type[exp.Expression] = getattr(exp, ARITH[op])
     w = b.w if a.w is None else _times(a.w, b.w)
     return Quotient(arith(this=exp.Paren(this=_times(a.n, b.w)), expression=exp.Paren(this=_times(b.n, a.w))), w,
-                    (*a.divisors, *b.divisors))
+                    (*a.conditions, *b.conditions))
 
 
 def _summed(terms: list[Quotient]) -> Quotient:
@@ -546,4 +649,4 @@ def _summed(terms: list[Quotient]) -> Quotient:
         return terms[0]
     middle = len(terms) // 2
     total = _plus(_summed(terms[:middle]), _summed(terms[middle:]), "+")
-    return Quotient(exp.Paren(this=total.n), total.w, total.divisors)
+    return Quotient(exp.Paren(this=total.n), total.w, total.conditions)

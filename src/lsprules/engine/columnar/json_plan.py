@@ -30,21 +30,24 @@ from dataclasses import dataclass, replace
 from sqlglot import exp
 
 from lsprules.core.numbers import HUNDRED, exact
-from lsprules.core.periods import PER_YEAR, Period, parse_period
+from lsprules.core.periods import PER_YEAR, Period, parse_period, year_start
 from lsprules.engine.columnar.derived import (
     EARLIER,
     FIELD_MARK,
+    TO_DATE,
+    certain_components,
     children,
     compiled,
-    components,
     derived_specs,
     field_key,
     fixed,
     formula,
     is_field_key,
     is_fixed,
+    is_position,
     level_key,
     part_formula,
+    position_key,
     presence_of,
     raw_components,
     reads_back,
@@ -459,13 +462,13 @@ class _Json:
         (AreaEvaluator._derived_at); the others, at the other periods of jcomp, with `present` false."""
         spec = self.rules.indicators[spec_id]
         assert spec.value is not None
-        found = formula(self.rules, spec)
+        found = formula(self.rules, spec, self.c.per_year)
         value: exp.Expression = exp.cast(exp.null(), self.t)
         w: exp.Expression = lit(1, self.t)
         if found is not None:
             n, w, nonzero = self.c.quotient(compiled(found, self._known, lambda n: lit(n, self.t), self.c.unit))
             every = exp.and_(*(exp.EQ(this=self._state(name), expression=exp.Literal.number(0))
-                               for name in components(found)), *nonzero)
+                               for name in certain_components(found)), *nonzero)
             value = exp.Case().when(every, n)
         why = self._gap(spec, spec.value.expr, _When())
         assert why is not None  # it reads raw indicators
@@ -484,6 +487,8 @@ class _Json:
         owner = presence_of(key)
         if owner is not None:
             return exp.Case().when(self._present(owner, _When(back)), lit(0, self.t))
+        if is_position(key):
+            return self.c.position(name)
         if name not in self.names:
             self.names.append(name)
         return column(f"{prefix}{self.names.index(name)}")
@@ -499,19 +504,23 @@ class _Json:
         return exp.Paren(this=exp.or_(*(exp.Not(this=_null(self._state(when.key(name))))
                                         for name in self.reads[spec_id]))) if self.reads[spec_id] else exp.false()
 
-    def _label(self, when: _When) -> exp.Expression:
+    def _label(self, when: _When, financial: bool | None = None) -> exp.Expression:
         """The label of the period `when` reads: a row's own, the one some periods before it (a CASE over the data's
-        periods: a derived value's row is at one of them), or one period's."""
+        periods: a derived value's row is at one of them), or one period's; with `financial`, of the first period
+        of its year (the financial one, or the calendar one)."""
+        def label(period: Period) -> str:
+            return period.label if financial is None else year_start(period, financial).label
+
         if when.fixed is not None:
-            return _s(when.label())
+            return _s(label(parse_period(when.label())))
         back = when.back
-        if not back:
+        if not back and financial is None:
             return column("period")
         assert self.o.periods is not None, "json_run gives the plan the data's periods"
         node = exp.Case()
         for period in sorted(self.o.periods, key=lambda p: p.index):
             node = node.when(exp.EQ(this=column("pidx"), expression=lit(period.index, self.t)),
-                             _s(period.shift(-back).label))
+                             _s(label(period.shift(-back))))
         return node if node.args.get("ifs") else exp.cast(exp.null(), "VARCHAR")
 
     def _gap(self, spec: IndicatorSpec, expr: nodes.Expr, when: _When) -> exp.Expression | None:
@@ -523,6 +532,8 @@ class _Json:
                 self._missing(expr.id, when)
         if isinstance(expr, nodes.Call) and expr.func in EARLIER:
             return self._earlier_gap(expr, when)
+        if isinstance(expr, nodes.Call) and expr.func in TO_DATE:
+            return self._to_date_gap(expr, when)
         if isinstance(expr, nodes.AtPeriod):
             return self._fixed_gap(expr)
         found = [gap for gap in (self._gap(spec, child, when) for child in children(expr)) if gap is not None]
@@ -535,7 +546,7 @@ class _Json:
     def _zero(self, spec: IndicatorSpec, divisor: nodes.Expr, when: _When) -> exp.Expression | None:
         """"division by zero" where the divisor, a part of `spec`'s value, is 0 at the period `when` reads (None:
         never)."""
-        part = part_formula(self.rules, spec, divisor)
+        part = part_formula(self.rules, spec, divisor, self.c.per_year)
         if part is None:  # never known: its own gap comes first
             return None
         return exp.Case().when(self._is_zero(part, when), _s("division by zero"))
@@ -556,7 +567,7 @@ class _Json:
         if call.func in ("change", "percent_change"):
             found = [self._value_at(name, before), self._value_at(name, when)]
             named = self.rules.indicators[name]
-            value = formula(self.rules, named) if named.value is not None else nodes.Name(name)
+            value = formula(self.rules, named, self.c.per_year) if named.value is not None else nodes.Name(name)
             if call.func == "percent_change" and value is not None:
                 found.append(exp.Case().when(self._is_zero(value, before),
                                              _cat(f"no % change: {name} is 0 in ", self._label(before))))
@@ -565,6 +576,25 @@ class _Json:
         # || is NULL where the reason is (CONCAT is not): the span is written after a reason only.
         return _first([exp.DPipe(this=self._value_at(name, when.earlier(k)), expression=span.copy(), safe=True)
                        for k in reversed(range(count))])
+
+    def _to_date_gap(self, call: nodes.Call, when: _When) -> exp.Expression | None:
+        """Why a year to date of an indicator has no value at the period `when` reads, in
+        AreaEvaluator._year_to_date's and _from_year_to_date's words: the first period of the year up to it without
+        a value, or the value or the one before it (but in the year's first period)."""
+        assert isinstance(call.args[0], nodes.Name)
+        name, (financial, part) = call.args[0].id, TO_DATE[call.func]
+        position = self._known(when.key(position_key(financial)))
+
+        def counted(back: int, reason: exp.Expression) -> exp.Expression:
+            return exp.Case().when(exp.GTE(this=position.copy(), expression=lit(back, self.t)), reason) if back else \
+                reason
+
+        if part:
+            return _first([self._value_at(name, when), counted(1, self._value_at(name, when.earlier(1)))])
+        span = _cat(" (needed for ", self._label(when, financial), "\u2013", self._label(when), ")")
+        # || is NULL where the reason is (CONCAT is not): the span is written after a reason only.
+        return _first([counted(back, exp.DPipe(this=self._value_at(name, when.earlier(back)), expression=span.copy(),
+                                                safe=True)) for back in reversed(range(self.c.per_year))])
 
     def _fixed_gap(self, node: nodes.AtPeriod) -> exp.Expression:
         """Why `x at 2003/04` has no value, whatever the period computed (AreaEvaluator._series_value): the period is

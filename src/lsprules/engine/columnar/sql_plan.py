@@ -23,17 +23,20 @@ from sqlglot import exp
 
 from lsprules.core.csv_cells import COLUMNS, text_cells
 from lsprules.core.numbers import HUNDRED, exact
-from lsprules.core.periods import PER_YEAR, Period, PeriodError, PeriodKind, parse_period
+from lsprules.core.periods import PER_YEAR, Period, PeriodError, PeriodKind, parse_period, year_offset
 from lsprules.data.model import DATA_LEVELS
 from lsprules.engine.columnar.derived import (
     Quotient,
+    certain_components,
     compiled,
     components,
     derived_specs,
     formula,
     is_fixed,
+    is_position,
     level_key,
     off_scale,
+    position_of,
     presence_of,
     raw_components,
     reads_back,
@@ -167,6 +170,7 @@ class _Compiler:
         self.int_type = exp.DataType.build(options.integers or INT_TYPES.get(options.dialect, "DECIMAL(38, 0)"),
                                            dialect="duckdb")
         self.unit = 10 ** options.scale
+        self.per_year = PER_YEAR[options.kind] if options.kind is not None else 1  # (a year to date's terms)
         self.specs = list(rules.indicators.values())
         # The reference levels (and the target) the data gives each indicator, in DATA_LEVELS' order.
         self.given = {s.id: tuple(name for name in DATA_LEVELS if level_key(s.id, name) in options.levels)
@@ -328,7 +332,7 @@ class _Compiler:
         and of the derived ones (computed where every component is known; their rows in the data are not used)."""
         raw = [s.id for s in self.specs if s.value is None]
         # A value without components (`value = 5`), or naming one, is never known: like the interpreter's, none.
-        found = {s.id: formula(self.rules, s) for s in derived_specs(self.rules)}
+        found = {s.id: formula(self.rules, s, self.per_year) for s in derived_specs(self.rules)}
         formulas = {spec_id: f for spec_id, f in found.items() if f is not None and components(f)}
         if not formulas:
             return [("known", self._known(raw, weighted=True))]
@@ -455,12 +459,12 @@ class _Compiler:
 
     def _derived(self, spec_id: str, expr: nodes.Expr, names: Sequence[str]) -> exp.Select:
         """One derived indicator's values: its formula where every component it reads is known (NULL elsewhere)."""
-        def value_of(name: str) -> exp.Column:
-            return column(f"c{names.index(name)}")
+        def value_of(name: str) -> exp.Expression:
+            return self.position(name) if is_position(name) else column(f"c{names.index(name)}")
 
         t = self.int_type
-        n, w, divisors = self.quotient(compiled(expr, value_of, lambda n: lit(n, t), self.unit))
-        every = exp.and_(*(_known_value(value_of(name)) for name in components(expr)), *divisors)
+        n, w, conditions = self.quotient(compiled(expr, value_of, lambda n: lit(n, t), self.unit))
+        every = exp.and_(*(_known_value(value_of(name)) for name in certain_components(expr)), *conditions)
         select = exp.select(column("area"), exp.Literal.string(spec_id).as_("indicator"), column("period"),
                             column("pidx"), exp.Case().when(every, n).as_("v"))
         if self.quotients:
@@ -469,14 +473,28 @@ class _Compiler:
 
     def quotient(self, value: Quotient) -> tuple[exp.Expression, exp.Expression, list[exp.Expression]]:
         """A formula's value as the plan's columns: its numerator, its row denominator (w > 0, exact.Num: a negative
-        one's sign goes to the numerator; 1 for a value at the data's scale), and where both are known (every
-        divisor not 0)."""
+        one's sign goes to the numerator; 1 for a value at the data's scale), and where both are known besides its
+        certain components (Quotient.conditions)."""
         t, n, w = self.int_type, value.n, value.w
         if w is not None:
             n = exp.Case().when(exp.LT(this=exp.Paren(this=w.copy()), expression=lit(0, t)),
                                 exp.Neg(this=exp.Paren(this=n.copy()))).else_(n)
-        nonzero: list[exp.Expression] = [exp.NEQ(this=exp.Paren(this=d), expression=lit(0, t)) for d in value.divisors]
-        return n, lit(1, t) if w is None else exp.Abs(this=w), nonzero
+        return n, lit(1, t) if w is None else exp.Abs(this=w), list(value.conditions)
+
+    def position(self, name: str) -> exp.Expression:
+        """The position in its year (0: the first period) of the period a row of the components computes, of the one
+        some periods before it, or of one period (derived.position_key, shifted or fixed), in the data's kind."""
+        key, label = unfixed(name)
+        key, back = unshifted(key)
+        kind, financial = self.o.kind, bool(position_of(key))
+        offset = year_offset(kind, financial) if kind is not None else 0
+        if label is not None:
+            index = self.same_kind(label)
+            return lit(0 if index is None else (index - offset) % self.per_year, self.int_type)
+        if self.per_year == 1:
+            return lit(0, self.int_type)
+        since = exp.Sub(this=column("pidx"), expression=lit(back + offset, self.int_type))
+        return exp.Mod(this=exp.Paren(this=since), expression=lit(self.per_year, self.int_type))
 
     def _latest(self) -> Layers:
         """The layers ending in `series`: per area and indicator, the latest period's index (lp), label (lperiod)
