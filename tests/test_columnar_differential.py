@@ -674,15 +674,27 @@ def test_values_at_one_period_are_read_there_whatever_the_period_computed(tmp_pa
 
 
 TO_DATE_RULES = """indicator visits { polarity higher_is_better }
-indicator rate { polarity higher_is_better
- value = visits / 4
+indicator doubled { polarity higher_is_better
+ value = visits * 2
+}
+indicator changed { polarity higher_is_better
+ value = change(visits)
 }
 indicator so_far { polarity higher_is_better
  value = year_to_date(visits)
 }
 indicator financial_so_far { polarity higher_is_better
- value = financial_year_to_date(rate)
+ value = financial_year_to_date(doubled)
 }
+indicator changes_so_far { polarity higher_is_better
+ value = year_to_date(changed) - 1
+}
+indicator of_the_year { polarity higher_is_better
+ value = so_far / financial_so_far as percent
+}
+"""
+# The period's own part of a cumulative figure, read at other periods too (every format).
+PART_RULES = """indicator visits { polarity higher_is_better }
 indicator this_month { polarity higher_is_better
  value = from_year_to_date(visits)
 }
@@ -690,13 +702,10 @@ indicator this_financial_month { polarity higher_is_better
  value = from_financial_year_to_date(visits) + 1
 }
 indicator before_and_now { polarity higher_is_better
- value = previous(so_far) + visits
+ value = previous(this_month) + visits
 }
-indicator then_so_far { polarity higher_is_better
- value = visits - so_far at 2006-08
-}
-indicator on_last_year { polarity higher_is_better
- value = percent_change(so_far, 12)
+indicator then { polarity higher_is_better
+ value = visits - this_month at 2006-08
 }
 """
 # Each area's visits by year (YEARS), for a year to date of years: every year is its own first period.
@@ -720,33 +729,60 @@ def test_years_to_date_sum_the_year_up_to_the_period(tmp_path, engine):
     text = agree(rules, data, engine=engine)
     cells = {tuple(row[:2]): row for row in list(csv.reader(io.StringIO(text)))[1:]}
     assert cells["E", "so_far"][4:8] == ["2007-12", "78", "2007-11", "66"]  # 1 + 2 + ... + 12
-    assert cells["E", "financial_so_far"][4:8] == ["2007-12", "18", "2007-11", "15"]  # (4 + ... + 12) / 4
-    assert cells["E", "this_month"][4:6] == ["2007-12", "1"]  # 12 - 11
-    assert cells["E", "this_financial_month"][4:6] == ["2007-12", "2"]  # 12 - 11, + 1
-    assert cells["E", "then_so_far"][4:6] == ["2007-12", "-24"]  # 12 - (1 + ... + 8)
-    assert cells["E", "on_last_year"][4:6] == ["2007-12", "0"]
+    assert cells["E", "financial_so_far"][4:8] == ["2007-12", "144", "2007-11", "120"]  # 2 x (4 + ... + 12)
+    assert cells["E", "changes_so_far"][4:6] == ["2007-12", "-1"]  # January -11 (1 - 12), then 11 rises of 1, less 1
     if engine == "spark":
         return  # a Spark query takes seconds
     january = agree(rules, data, period="2007-01", engine=engine)  # a calendar year's first month
     assert "E,so_far,so_far,,2007-01,1,2006-12,78," in january
-    assert "E,this_month,this_month,,2007-01,1,2006-12,1," in january  # the value itself
-    assert "E,financial_so_far,financial_so_far,,2007-01,18.25," in january  # (4 + ... + 12 + 1) / 4
-    april = agree(rules, data, period="2007-04", engine=engine)  # a financial year's first month
-    assert "E,this_financial_month,this_financial_month,,2007-04,5," in april  # 4 + 1
+    assert "E,financial_so_far,financial_so_far,,2007-01,146," in january  # 2 x (4 + ... + 12 + 1)
+    agree(rules, data, period="2007-04", engine=engine)  # a financial year's first month
     agree(rules, data, areas=["C", "E"], engine=engine)
+    agree(rules, write(tmp_path, "years.csv", rows(TO_DATE_YEARS)), engine=engine)
+
+
+@by_engine
+def test_the_periods_own_part_of_a_cumulative_figure(tmp_path, engine):
+    rules = write(tmp_path, "part.rules", PART_RULES)
+    assert unsupported(load_rules(rules)) == []
+    data = write(tmp_path, "months.csv", to_date_months(random.Random(6)))
+    text = agree(rules, data, engine=engine)
+    assert "E,this_month,this_month,,2007-12,1,2007-11,1," in text  # 12 - 11
+    assert "E,this_financial_month,this_financial_month,,2007-12,2," in text  # 12 - 11, + 1
+    assert "E,then,then,,2007-12,11," in text  # 12 - (8 - 7)
+    april = agree(rules, data, period="2007-04", engine=engine)  # a financial year's first month
+    assert "E,this_financial_month,this_financial_month,,2007-04,5," in april  # 4 itself, + 1
+    assert "E,this_month,this_month,,2007-04,1," in april  # 4 - 3
+    agree(rules, data, period="2007-01", engine=engine)
     agree(rules, write(tmp_path, "years.csv", rows(TO_DATE_YEARS)), engine=engine)
 
 
 @by_engine
 @pytest.mark.parametrize("labels", [lambda y, q: f"{y}-Q{q}", lambda y, q: f"{y}/{(y + 1) % 100:02}-Q{q}"])
 def test_years_to_date_of_quarters(tmp_path, engine, labels):
-    rules = write(tmp_path, "to-date.rules", TO_DATE_RULES)
     rng = random.Random(7)
     lines = [f"{a},visits,{labels(y, q)},{rng.choice(['', 'na', '0', '5', '8', '12.5'])}\n"
              for a in ("A", "B", "C") for y in (2005, 2006, 2007) for q in (1, 2, 3, 4) if rng.random() < 0.85]
     data = write(tmp_path, "q.csv", HEADER + "".join(lines))
-    agree(rules, data, engine=engine)
-    agree(rules, data, period=labels(2006, 2), engine=engine)
+    for text in (TO_DATE_RULES, PART_RULES.replace("2006-08", labels(2006, 3))):
+        rules = write(tmp_path, "to-date.rules", text)
+        agree(rules, data, engine=engine)
+        agree(rules, data, period=labels(2006, 2), engine=engine)
+
+
+def test_a_year_to_date_the_plan_cannot_run_is_named_where_it_is(tmp_path):
+    rules = write(tmp_path, "r.rules", TO_DATE_RULES +
+                  "indicator rate { polarity higher_is_better\n value = visits / 4\n}\n"
+                  "indicator a { polarity higher_is_better\n value = year_to_date(rate)\n}\n"
+                  "indicator b { polarity higher_is_better\n value = previous(so_far) + so_far at 2006-08\n}\n"
+                  "indicator c { polarity higher_is_better\n value = year_to_date(changes_so_far)\n}\n")
+    off = "(a division, a product of two values or a number that is not whole)"
+    assert unsupported(load_rules(rules)) == [
+        f"indicator a: `year_to_date(rate)` of a value off the data's scale {off} in a derived value ({rules}:24)",
+        f"indicator b: `previous(so_far)` of a value holding a year to date in a derived value ({rules}:27)",
+        f"indicator b: `so_far at 2006-08` of a value holding a year to date in a derived value ({rules}:27)",
+        f"indicator c: `year_to_date(changes_so_far)` of a value holding a year to date in a derived value "
+        f"({rules}:30)"]
 
 
 @by_engine
@@ -1066,8 +1102,8 @@ DERIVED = st.sampled_from([
     # values at one period, before, at or after the one assessed, or of another kind
     "value = x - x at 2005/06", "value = y / (x at 2003/04) as percent", "value = x + y at 2007/08",
     "value = x - x at 2005", "value = change(x) + y at 2004/05", "fields y\nvalue = y - y at 2004/05",
-    # years to date (of years: each its year's first period)
-    "value = year_to_date(x) - from_financial_year_to_date(y)"])
+    # the period's own part of a cumulative figure (of years: each its year's first period)
+    "value = from_year_to_date(x) - from_financial_year_to_date(y)"])
 # w's value, of z (and x): put in place, read some periods back, and read at one period
 LATER = st.sampled_from(["z - x", "z - x", "percent_change(z)", "rolling_sum(z, 2) - change(z)", "previous(z)",
                          "mean(z, x)", "z at 2005/06 + x", "z - z at 2004/05"])

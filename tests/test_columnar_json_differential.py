@@ -47,10 +47,9 @@ from test_columnar_differential import (  # noqa: F401  (collected here again, c
     test_rows_of_fields_are_not_values_for_rules_that_read_none,
     test_targets_profiled_by_period,
     test_text_cells_are_quoted_as_the_csv_module_quotes_them,
+    test_the_periods_own_part_of_a_cumulative_figure,
     test_values_at_one_period_are_read_there_whatever_the_period_computed,
     test_values_of_earlier_periods_are_read_from_those_periods,
-    test_years_to_date_of_quarters,
-    test_years_to_date_sum_the_year_up_to_the_period,
 )
 from test_fastpath_differential import HEADER, YEARS, rows
 from test_levels_plan import (  # noqa: F401  (collected here again, comparing JSON)

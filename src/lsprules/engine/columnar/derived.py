@@ -11,11 +11,13 @@ whose indicator is its key (field_key: what the plan's input makes of an indicat
 `previous()`, `change()`, `percent_change()`, `rolling_sum()` and `rolling_mean()` are formulas of the components
 read some periods back as well (shifted_key: the plan reads each such row again, that many periods later); a value
 at one period (`x at 2003/04`) is x's formula with each component read at that period, whatever the period
-computed (fixed_key: the plan reads it once per area). A year to date (`year_to_date(x)`, `from_year_to_date(x)`
-and their financial forms) is the sum of x read 0, 1, ... periods back, each term counted where the period computed
-is that far into its year (IN_YEAR, of the period's position in its year: position_key). What else a value may use
-(a comparator, `min()`/`max()` of a value off the scale, `previous()` inside a value at one period) is named by
-`value_words`, and the interpreter runs.
+computed (fixed_key: the plan reads it once per area). A year to date (`year_to_date(x)` and its financial form)
+is a running sum of x over the area's rows of its year (TO_DATE_SUM: a window, known where x is known at every
+period of the year up to the one computed); the period's own part of a cumulative figure (`from_year_to_date(x)`)
+is x less x read one period back, but in the year's first period (IN_YEAR, of the period's position in its year:
+position_key). What else a value may use (a comparator, `min()`/`max()` of a value off the scale, `previous()` in a
+value at one period, a year to date read at other periods or of a value off the scale) is named by `value_words`,
+and the interpreter runs.
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ MOST_PER_YEAR = 12  # the most periods in a year (months): the terms a year to d
 # A term counted where the period computed is at least so far into its year, else 0 (known there whatever the
 # term): IN_YEAR(position, k, term), the position a component keyed POSITION_MARK + "f" (financial) or "c".
 IN_YEAR = "in the year"
+# The running sum of a value over its year up to the period computed: TO_DATE_SUM(position, value).
+TO_DATE_SUM = "sum to date"
 POSITION_MARK = "%"  # an id never starts with one
 
 
@@ -259,9 +263,9 @@ def _earlier(call: nodes.Call, value: nodes.Expr, owner: IndicatorSpec) -> nodes
 
 
 def _to_date(func: str, value: nodes.Expr) -> nodes.Expr:
-    """A year to date of a value as a formula of its components some periods back (AreaEvaluator._year_to_date and
-    _from_year_to_date): the sum of the value at the period and each one before it in its year, or the value less
-    the one before it but in the year's first period."""
+    """A year to date of a value (AreaEvaluator._year_to_date and _from_year_to_date): the sum of the value at the
+    period and each one before it in its year, or the value less the one before it but in the year's first
+    period."""
     financial, part = TO_DATE[func]
     position = nodes.Name(position_key(financial))
 
@@ -270,7 +274,7 @@ def _to_date(func: str, value: nodes.Expr) -> nodes.Expr:
 
     if part:
         return nodes.Arith("-", value, in_year(1))
-    return nodes.Call("sum", (value, *(in_year(back) for back in range(1, MOST_PER_YEAR))))
+    return nodes.Call(TO_DATE_SUM, (position, value))
 
 
 def shifted(expr: nodes.Expr, back: int) -> nodes.Expr:
@@ -342,8 +346,8 @@ def oversized(rules: RuleSet) -> list[IndicatorSpec]:
         if isinstance(expr, nodes.Call) and (expr.func in EARLIER or expr.func in TO_DATE):
             size, depth = measure(expr.args[0])  # copies of the value named, some periods back
             copies = {"previous": 1, "change": 2, "percent_change": 3, "from_year_to_date": 2,
-                      "from_financial_year_to_date": 2}.get(expr.func) or (
-                MOST_PER_YEAR if expr.func in TO_DATE else count_argument(expr))
+                      "from_financial_year_to_date": 2, "year_to_date": 1, "financial_year_to_date": 1}.get(
+                expr.func) or count_argument(expr)
             return 1 + copies * size, 1 + math.ceil(math.log2(copies)) + depth
         parts = [measure(child, fields) for child in children(expr)]
         size = 1 + sum(p[0] for p in parts)
@@ -372,8 +376,8 @@ def is_position(key: str) -> bool:
 
 def certain_components(expr: nodes.Expr) -> list[str]:
     """The components a formula's value needs wherever it is computed: all but those of a term of a year to date
-    (IN_YEAR), needed only where it is counted."""
-    if isinstance(expr, nodes.Call) and expr.func == IN_YEAR:
+    (IN_YEAR), needed only where it is counted, and those of a running sum (TO_DATE_SUM), which counts them itself."""
+    if isinstance(expr, nodes.Call) and expr.func in (IN_YEAR, TO_DATE_SUM):
         return []
     if isinstance(expr, nodes.Name):
         return components(expr)
@@ -448,14 +452,40 @@ def _words(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr) -> str | None:
     if isinstance(expr, nodes.Arith):
         return None if expr.op in ARITH or expr.op == "/" else f"`{expr.op}`"
     if isinstance(expr, nodes.Call):
+        if expr.func in TO_DATE and not TO_DATE[expr.func][1]:
+            return _to_date_words(rules, expr)
         if expr.func in EARLIER or expr.func in TO_DATE:
-            return None
+            return _running_words(rules, expr, expr.args[0])
         if expr.func not in FUNCTIONS and expr.func not in ("share_of", "mean"):
             return f"the function `{expr.func}()`"
         if expr.func not in ("sum", "mean") and any(off_scale(rules, a, spec.fields) for a in expr.args):
             return f"a value off the data's scale inside `{expr.func}()` ({OFF_SCALE})"
         return None
     return f"`{format_expr(expr)}`"
+
+
+def _to_date_words(rules: RuleSet, call: nodes.Call) -> str | None:
+    """What the plan cannot express of a running year to date (None: it can): of a value off the data's scale, or
+    of one that holds another (a running sum of running sums)."""
+    if off_scale(rules, call.args[0]):
+        return f"`{format_expr(call)}` of a value off the data's scale ({OFF_SCALE})"
+    return _running_words(rules, call, call.args[0])
+
+
+def _running_words(rules: RuleSet, call: nodes.Expr, arg: nodes.Expr) -> str | None:
+    """`call` reads the value `arg` names at other periods than the one computed, or sums it over the year: the plan
+    cannot when that value holds a running year to date (None: it can)."""
+    named = rules.indicators.get(arg.id) if isinstance(arg, nodes.Name) else \
+        rules.indicators.get(arg.indicator) if isinstance(arg, nodes.AtPeriod) else None
+    if named is None or named.value is None:
+        return None
+    try:
+        inner = _inlined(rules, named)
+    except _NeverKnown:
+        return None
+    if any(isinstance(node, nodes.Call) and node.func == TO_DATE_SUM for node in walk(inner)):
+        return f"`{format_expr(call)}` of a value holding a year to date"
+    return None
 
 
 def _fixed_words(rules: RuleSet, expr: nodes.AtPeriod) -> str | None:
@@ -470,7 +500,7 @@ def _fixed_words(rules: RuleSet, expr: nodes.AtPeriod) -> str | None:
         return None
     if any(presence_of(unshifted(key)[0]) is not None for key in components(inner)):
         return f"`{format_expr(expr)}` of a value reading `previous()`"
-    return None
+    return _running_words(rules, expr, expr)
 
 
 def off_scale(rules: RuleSet, expr: nodes.Expr, fields: Collection[str] = (),
@@ -553,6 +583,8 @@ def compiled(expr: nodes.Expr, value_of: Callable[[str], exp.Expression],
         return args[0]
     if expr.func == IN_YEAR:
         return _in_year(expr, args[2], value_of, number)
+    if expr.func == TO_DATE_SUM:
+        return _to_date_sum(expr, args[1], value_of, number)
     # Every component is known where the plan computes a value, so GREATEST and LEAST never meet a NULL (on
     # which dialects differ); their arguments hold no division (value_words), so all are at the one scale.
     node_type: type[exp.Expression] = getattr(exp, FUNCTIONS[expr.func])
@@ -574,6 +606,30 @@ def _in_year(expr: nodes.Call, term: Quotient, value_of: Callable[[str], exp.Exp
     w = None if term.w is None else exp.Case().when(counted.copy(), term.w).else_(number(1))
     return Quotient(exp.Case().when(counted, term.n).else_(number(0)), w,
                     (exp.or_(exp.Not(this=exp.Paren(this=counted.copy())), exp.Paren(this=known)),))
+
+
+def _to_date_sum(expr: nodes.Call, value: Quotient, value_of: Callable[[str], exp.Expression],
+                 number: Callable[[int], exp.Expression]) -> Quotient:
+    """A running year to date (TO_DATE_SUM) of a value on the data's scale (value_words): the sum of its known values
+    over the rows of the area's year up to the period computed (rows of one area and period each: sql_plan's
+    components), known where they are as many as the period is far into its year, plus one (a period without a row,
+    or without a value, is missing)."""
+    from sqlglot import exp
+
+    position, inner = expr.args
+    assert isinstance(position, nodes.Name) and value.w is None
+    at = value_of(position.id)
+    known = exp.and_(*(exp.Not(this=exp.Is(this=value_of(name), expression=exp.null()))
+                       for name in certain_components(inner)), *value.conditions)
+
+    def running(total: exp.Expression) -> exp.Expression:
+        year = exp.Sub(this=exp.column("pidx"), expression=exp.Paren(this=at.copy()))
+        return exp.Window(this=total, partition_by=[exp.column("area"), year],
+                          order=exp.Order(expressions=[exp.Ordered(this=exp.column("pidx"))]))
+
+    counted = running(exp.Count(this=exp.Case().when(known.copy(), number(1))))
+    return Quotient(running(exp.Sum(this=exp.Case().when(known, value.n))), None,
+                    (exp.EQ(this=counted, expression=exp.Add(this=at.copy(), expression=number(1))),))
 
 
 def _not_zero(n: exp.Expression, number: Callable[[int], exp.Expression]) -> exp.Expression:

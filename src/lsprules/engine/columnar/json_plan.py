@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from sqlglot import exp
 
 from lsprules.core.numbers import HUNDRED, exact
-from lsprules.core.periods import PER_YEAR, Period, parse_period, year_start
+from lsprules.core.periods import PER_YEAR, Period, parse_period
 from lsprules.engine.columnar.derived import (
     EARLIER,
     FIELD_MARK,
@@ -75,7 +75,7 @@ from lsprules.engine.columnar.sql_plan import (
     compile_extended,
     weight,
 )
-from lsprules.engine.columnar.support import found_in, reasons, setting_node, unsupported_at
+from lsprules.engine.columnar.support import Unsupported, found_in, reasons, setting_node, unsupported_at
 from lsprules.engine.interpreter import (
     Facts,
     _clause_words,
@@ -86,7 +86,8 @@ from lsprules.engine.interpreter import (
     annual_words,
 )
 from lsprules.lang import nodes
-from lsprules.lang.resolve import LEVEL_NAMES, IndicatorSpec, RuleSet, count_argument, tests_data
+from lsprules.lang.printer import format_expr
+from lsprules.lang.resolve import LEVEL_NAMES, IndicatorSpec, RuleSet, count_argument, tests_data, walk
 
 MARK = "\x01"
 ITEM = "\n" + " " * 8  # where a list item of an assessment starts (json.dumps at indent 2, three levels deep)
@@ -179,7 +180,19 @@ def json_unsupported(rules: RuleSet) -> list[str]:
                                   "that many places)", setting.span if setting is not None else None))
         if spec.rag is not None and any(c.span is None for c in spec.rag.clauses):
             found.append(found_in(rules, spec, "a RAG clause without a line", spec.rag.span))
+        found.extend(_running_sums(rules, spec))
     return reasons(found) + ([THEMES] if rules.themes else [])
+
+
+def _running_sums(rules: RuleSet, spec: IndicatorSpec) -> list[Unsupported]:
+    """The running years to date of an indicator's own value: the plan computes them (in CSV) but cannot yet say
+    why one has no value (the first period of the year without one)."""
+    setting = spec.value
+    if setting is None:
+        return []
+    return [found_in(rules, spec, f"`{format_expr(node)}` (why a year to date has no value)", node.span or setting.span)
+            for node in walk(setting.expr)
+            if isinstance(node, nodes.Call) and node.func in TO_DATE and not TO_DATE[node.func][1]]
 
 
 def compile_json_plan(rules: RuleSet, options: PlanOptions, periods: Sequence[int] | None = None) -> exp.Select:
@@ -504,23 +517,19 @@ class _Json:
         return exp.Paren(this=exp.or_(*(exp.Not(this=_null(self._state(when.key(name))))
                                         for name in self.reads[spec_id]))) if self.reads[spec_id] else exp.false()
 
-    def _label(self, when: _When, financial: bool | None = None) -> exp.Expression:
+    def _label(self, when: _When) -> exp.Expression:
         """The label of the period `when` reads: a row's own, the one some periods before it (a CASE over the data's
-        periods: a derived value's row is at one of them), or one period's; with `financial`, of the first period
-        of its year (the financial one, or the calendar one)."""
-        def label(period: Period) -> str:
-            return period.label if financial is None else year_start(period, financial).label
-
+        periods: a derived value's row is at one of them), or one period's."""
         if when.fixed is not None:
-            return _s(label(parse_period(when.label())))
+            return _s(when.label())
         back = when.back
-        if not back and financial is None:
+        if not back:
             return column("period")
         assert self.o.periods is not None, "json_run gives the plan the data's periods"
         node = exp.Case()
         for period in sorted(self.o.periods, key=lambda p: p.index):
             node = node.when(exp.EQ(this=column("pidx"), expression=lit(period.index, self.t)),
-                             _s(label(period.shift(-back))))
+                             _s(period.shift(-back).label))
         return node if node.args.get("ifs") else exp.cast(exp.null(), "VARCHAR")
 
     def _gap(self, spec: IndicatorSpec, expr: nodes.Expr, when: _When) -> exp.Expression | None:
@@ -578,23 +587,15 @@ class _Json:
                        for k in reversed(range(count))])
 
     def _to_date_gap(self, call: nodes.Call, when: _When) -> exp.Expression | None:
-        """Why a year to date of an indicator has no value at the period `when` reads, in
-        AreaEvaluator._year_to_date's and _from_year_to_date's words: the first period of the year up to it without
-        a value, or the value or the one before it (but in the year's first period)."""
-        assert isinstance(call.args[0], nodes.Name)
-        name, (financial, part) = call.args[0].id, TO_DATE[call.func]
+        """Why the period's own part of a cumulative figure (`from_year_to_date(x)`) has no value at the period `when`
+        reads, in AreaEvaluator._from_year_to_date's words: the value, or the one before it but in the year's first
+        period, has none (a running year to date is json_unsupported's)."""
+        assert isinstance(call.args[0], nodes.Name) and TO_DATE[call.func][1]
+        name, financial = call.args[0].id, TO_DATE[call.func][0]
         position = self._known(when.key(position_key(financial)))
-
-        def counted(back: int, reason: exp.Expression) -> exp.Expression:
-            return exp.Case().when(exp.GTE(this=position.copy(), expression=lit(back, self.t)), reason) if back else \
-                reason
-
-        if part:
-            return _first([self._value_at(name, when), counted(1, self._value_at(name, when.earlier(1)))])
-        span = _cat(" (needed for ", self._label(when, financial), "\u2013", self._label(when), ")")
-        # || is NULL where the reason is (CONCAT is not): the span is written after a reason only.
-        return _first([counted(back, exp.DPipe(this=self._value_at(name, when.earlier(back)), expression=span.copy(),
-                                                safe=True)) for back in reversed(range(self.c.per_year))])
+        counted = exp.GTE(this=position, expression=lit(1, self.t))
+        before = exp.Case().when(counted, self._value_at(name, when.earlier(1)))
+        return _first([self._value_at(name, when), before])
 
     def _fixed_gap(self, node: nodes.AtPeriod) -> exp.Expression:
         """Why `x at 2003/04` has no value, whatever the period computed (AreaEvaluator._series_value): the period is

@@ -13,6 +13,8 @@ from decimal import Decimal
 
 from sqlglot import exp
 
+from lsprules.engine.columnar.derived import MOST_PER_YEAR
+
 UNBOUNDED = 2**1024  # beyond any engine's integers
 SMALL = 2**31  # lengths and positions in text, row numbers of a window: within 32 (or 64) bits in every engine
 ROWS = 2**63
@@ -159,6 +161,16 @@ class _Bounds:
     def rows(self, node: exp.Expression) -> int:
         return ROWS
 
+    def window(self, node: exp.Expression) -> int:
+        """A window's function: a running sum over a year (the plan's only sums over windows: one row per area and
+        period, derived.TO_DATE_SUM) is at most its term times the periods of a year; a row number or count, at most
+        the rows."""
+        function = node.this
+        if isinstance(function, exp.Sum):
+            return self.of(function.this) * MOST_PER_YEAR
+        self._all(function.iter_expressions())
+        return ROWS
+
 
 def _number(literal: exp.Literal) -> int:
     try:
@@ -175,6 +187,6 @@ RULES: dict[type[exp.Expression], Callable[[_Bounds, exp.Expression], int]] = {
     exp.Least: _Bounds.widest,
     exp.Null: _Bounds.widest, exp.Case: _Bounds.case, exp.Cast: _Bounds.cast, exp.Add: _Bounds.add,
     exp.Sub: _Bounds.add, exp.Mul: _Bounds.mul, exp.Mod: _Bounds.mod, exp.Length: _Bounds.small,
-    exp.StrPosition: _Bounds.small, exp.Window: _Bounds.rows, exp.Group: _Bounds.widest, exp.Order: _Bounds.widest,
+    exp.StrPosition: _Bounds.small, exp.Window: _Bounds.window, exp.Group: _Bounds.widest, exp.Order: _Bounds.widest,
     exp.Ordered: _Bounds.first,
 }
