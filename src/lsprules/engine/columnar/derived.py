@@ -475,32 +475,31 @@ def _to_date_words(rules: RuleSet, call: nodes.Call) -> str | None:
 def _running_words(rules: RuleSet, call: nodes.Expr, arg: nodes.Expr) -> str | None:
     """`call` reads the value `arg` names at other periods than the one computed, or sums it over the year: the plan
     cannot when that value holds a running year to date (None: it can)."""
-    named = rules.indicators.get(arg.id) if isinstance(arg, nodes.Name) else \
-        rules.indicators.get(arg.indicator) if isinstance(arg, nodes.AtPeriod) else None
-    if named is None or named.value is None:
-        return None
-    try:
-        inner = _inlined(rules, named)
-    except _NeverKnown:
-        return None
-    if any(isinstance(node, nodes.Call) and node.func == TO_DATE_SUM for node in walk(inner)):
+    inner = _named_formula(rules, arg.id if isinstance(arg, nodes.Name) else
+                           arg.indicator if isinstance(arg, nodes.AtPeriod) else None)
+    if inner is not None and any(isinstance(node, nodes.Call) and node.func == TO_DATE_SUM for node in walk(inner)):
         return f"`{format_expr(call)}` of a value holding a year to date"
     return None
 
 
 def _fixed_words(rules: RuleSet, expr: nodes.AtPeriod) -> str | None:
     """What the plan cannot express of a value at one period (None: it can): `previous()` in the derived value it
-    names, whose presence at the period the plan does not read."""
-    named = rules.indicators.get(expr.indicator)
+    names, whose presence at the period the plan does not read, or a running year to date (_running_words)."""
+    inner = _named_formula(rules, expr.indicator)
+    if inner is not None and any(presence_of(unshifted(key)[0]) is not None for key in components(inner)):
+        return f"`{format_expr(expr)}` of a value reading `previous()`"
+    return _running_words(rules, expr, expr)
+
+
+def _named_formula(rules: RuleSet, indicator: str | None) -> nodes.Expr | None:
+    """The formula of the derived indicator of that id, put in place (None: none, or never known)."""
+    named = rules.indicators.get(indicator) if indicator is not None else None
     if named is None or named.value is None:
         return None
     try:
-        inner = _inlined(rules, named)
+        return _inlined(rules, named)
     except _NeverKnown:
         return None
-    if any(presence_of(unshifted(key)[0]) is not None for key in components(inner)):
-        return f"`{format_expr(expr)}` of a value reading `previous()`"
-    return _running_words(rules, expr, expr)
 
 
 def off_scale(rules: RuleSet, expr: nodes.Expr, fields: Collection[str] = (),
