@@ -179,21 +179,18 @@ def part_formula(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr,
 
 
 def _within(expr: nodes.Expr, per_year: int) -> nodes.Expr:
-    """A formula without the terms of a year to date a year of `per_year` periods never counts (IN_YEAR as far into
-    the year as it has periods, or further)."""
-    def counted(e: nodes.Expr) -> bool:
-        return not (isinstance(e, nodes.Call) and e.func == IN_YEAR and isinstance(e.args[1], nodes.Quantity)
-                    and e.args[1].value >= per_year)
-
+    """A formula with each term of a year to date that a year of `per_year` periods never counts (IN_YEAR as far
+    into the year as it has periods, or further) as 0: its components are then never read."""
+    if isinstance(expr, nodes.Call) and expr.func == IN_YEAR:
+        far = expr.args[1]
+        if isinstance(far, nodes.Quantity) and far.value >= per_year:
+            return nodes.Quantity(Decimal(0))
     if isinstance(expr, nodes.Negate):
         return nodes.Negate(_within(expr.operand, per_year))
     if isinstance(expr, nodes.Arith):
-        if not counted(expr.right) and expr.op in "+-":
-            return _within(expr.left, per_year)
         return nodes.Arith(expr.op, _within(expr.left, per_year), _within(expr.right, per_year))
     if isinstance(expr, nodes.Call):
-        args = tuple(_within(a, per_year) for a in expr.args if expr.func != "sum" or counted(a))
-        return args[0] if expr.func == "sum" and len(args) == 1 else nodes.Call(expr.func, args)
+        return nodes.Call(expr.func, tuple(_within(a, per_year) for a in expr.args))
     return expr
 
 
