@@ -770,6 +770,15 @@ def test_years_to_date_of_quarters(tmp_path, engine, labels):
         agree(rules, data, period=labels(2006, 2), engine=engine)
 
 
+def test_each_running_sum_is_computed_once_whichever_values_read_it(tmp_path):
+    rules = write(tmp_path, "to-date.rules", TO_DATE_RULES)
+    plan = sqlglot.parse_one(run_sql(rules, "duckdb", periods="month"), read="duckdb")
+    windows = [w for w in plan.find_all(sqlglot.exp.Window) if isinstance(w.this, (sqlglot.exp.Sum, sqlglot.exp.Count))]
+    # so_far's sum and count are read by so_far and of_the_year, financial_so_far's by it and of_the_year: each once
+    assert len(windows) == len({w.sql() for w in windows}) == 6
+    assert all(isinstance(part, sqlglot.exp.Column) for w in windows for part in w.args["partition_by"])
+
+
 def test_a_year_to_date_the_plan_cannot_run_is_named_where_it_is(tmp_path):
     rules = write(tmp_path, "r.rules", TO_DATE_RULES +
                   "indicator rate { polarity higher_is_better\n value = visits / 4\n}\n"
