@@ -1093,6 +1093,7 @@ VALUE = st.one_of(st.sampled_from(["", "na", "N/A", "suppressed", "0", "0.0", "6
 # them as printed figures), and sometimes w of z: numbers, +, -, *, sum, min, max, percent, and divisions (by a
 # value of either sign or 0, by a rule's number, of a sum, nested), mean, values of earlier periods and values at
 # one period.
+RUNNING = "value = year_to_date(x) - financial_year_to_date(y)"
 DERIVED = st.sampled_from([
     "", "", "value = sum(x, y)", "value = x - y", "value = -x + 2 * y - 3", "value = max(x, y, 50) * 2",
     "value = min(x, -y) as percent", "value = sum(x, max(x, y), 1) - (y - 4) * 3", "value = x * 0 + 7",
@@ -1111,8 +1112,8 @@ DERIVED = st.sampled_from([
     # values at one period, before, at or after the one assessed, or of another kind
     "value = x - x at 2005/06", "value = y / (x at 2003/04) as percent", "value = x + y at 2007/08",
     "value = x - x at 2005", "value = change(x) + y at 2004/05", "fields y\nvalue = y - y at 2004/05",
-    # the period's own part of a cumulative figure (of years: each its year's first period)
-    "value = from_year_to_date(x) - from_financial_year_to_date(y)"])
+    # the period's own part of a cumulative figure, and years to date (of years: each its year's first period)
+    "value = from_year_to_date(x) - from_financial_year_to_date(y)", RUNNING])
 # w's value, of z (and x): put in place, read some periods back, and read at one period
 LATER = st.sampled_from(["z - x", "z - x", "percent_change(z)", "rolling_sum(z, 2) - change(z)", "previous(z)",
                          "mean(z, x)", "z at 2005/06 + x", "z - z at 2004/05"])
@@ -1128,6 +1129,8 @@ def rule_text(draw: st.DrawFn, levels: bool = False) -> str:
         if draw(st.booleans()):
             later = draw(LATER)
             if " at " in later and "previous(" in derived:  # (the plan leaves that to the interpreter)
+                later = "z - x"
+            if derived == RUNNING and later not in ("z - x", "mean(z, x)"):  # (a year to date read elsewhere: too)
                 later = "z - x"
             text += f"indicator w {{\n polarity higher_is_better\n {draw(RAG)}\n value = {later}\n}}\n"
     return text + draw(THEME)

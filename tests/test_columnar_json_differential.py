@@ -50,6 +50,8 @@ from test_columnar_differential import (  # noqa: F401  (collected here again, c
     test_the_periods_own_part_of_a_cumulative_figure,
     test_values_at_one_period_are_read_there_whatever_the_period_computed,
     test_values_of_earlier_periods_are_read_from_those_periods,
+    test_years_to_date_of_quarters,
+    test_years_to_date_sum_the_year_up_to_the_period,
 )
 from test_fastpath_differential import HEADER, YEARS, rows
 from test_levels_plan import (  # noqa: F401  (collected here again, comparing JSON)
@@ -276,6 +278,26 @@ def test_a_derived_point_without_a_value_names_the_first_missing_component(tmp_p
 
 
 # --- what falls back, and how it says so -----------------------------------------------------------------
+
+
+@by_engine
+def test_a_year_to_date_of_an_indicator_without_a_row_in_the_year_says_so(tmp_path, engine):
+    rules = write(tmp_path, "r.rules", "indicator x { polarity higher_is_better }\n"
+                  "indicator y { polarity higher_is_better }\n"
+                  "indicator z { polarity higher_is_better\n value = year_to_date(x) - financial_year_to_date(y)\n}\n")
+    # x has no row in 2006 (z's row there is y's), and none in 2007 until March
+    data = write(tmp_path, "d.csv", HEADER + "A,y,2006-05,1\nA,y,2007-01,\nA,y,2007-02,3\nA,y,2007-03,2\n"
+                 "A,x,2007-03,4\nA,x,2007-04,5\n")
+    json_agree(rules, data, engine=engine)
+    expected = reference_json(rules, data)
+    assert "x has no value for 2006-01 (needed for 2006-01\u20132006-05)" in expected
+    assert "x has no value for 2007-01 (needed for 2007-01\u20132007-03)" in expected
+
+
+@by_engine
+def test_years_to_date_over_a_file_without_rows_are_no_assessment_not_a_failure(tmp_path, engine):
+    rules = write(tmp_path, "r.rules", csv_cases.TO_DATE_RULES)
+    json_agree(rules, write(tmp_path, "d.csv", HEADER), engine=engine)  # (no period to label a reason with)
 
 
 @pytest.mark.parametrize("rules, reason", [

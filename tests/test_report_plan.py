@@ -47,6 +47,7 @@ from test_columnar_differential import (  # noqa: F401  (collected here again, c
     test_targets_profiled_by_period,
     test_text_cells_are_quoted_as_the_csv_module_quotes_them,
     test_values_of_earlier_periods_are_read_from_those_periods,
+    test_years_to_date_sum_the_year_up_to_the_period,
 )
 from test_columnar_json_differential import NESTED_RULES, TOO_LARGE, bundled_cases, nested_data
 from test_levels_plan import (  # noqa: F401  (collected here again, comparing assessments and reports)

@@ -619,13 +619,21 @@ def _to_date_sum(expr: nodes.Call, value: Quotient, value_of: Callable[[str], ex
                        for name in certain_components(inner)), *value.conditions)
 
     def running(total: exp.Expression) -> exp.Expression:
-        year = exp.Sub(this=exp.column("pidx"), expression=exp.Paren(this=at.copy()))
-        return exp.Window(this=total, partition_by=[exp.column("area"), year],
+        return exp.Window(this=total, partition_by=[exp.column("area"), year_start(at)],
                           order=exp.Order(expressions=[exp.Ordered(this=exp.column("pidx"))]))
 
     counted = running(exp.Count(this=exp.Case().when(known.copy(), number(1))))
     return Quotient(running(exp.Sum(this=exp.Case().when(known, value.n))), None,
                     (exp.EQ(this=counted, expression=exp.Add(this=at.copy(), expression=number(1))),))
+
+
+def year_start(position: exp.Expression) -> exp.Expression:
+    """The index of the first period of a row's year, from the row's position in its year (sql_plan.position): the
+    partition of a year's windows, written one way wherever one is made (sql_plan.running_layers makes it a column
+    once for them all)."""
+    from sqlglot import exp
+
+    return exp.Sub(this=exp.column("pidx"), expression=exp.Paren(this=position.copy()))
 
 
 def _not_zero(n: exp.Expression, number: Callable[[int], exp.Expression]) -> exp.Expression:

@@ -53,6 +53,7 @@ from lsprules.engine.columnar.derived import (
     reads_back,
     shifted,
     unshifted,
+    year_start,
 )
 from lsprules.engine.columnar.exact import (
     Num,
@@ -73,9 +74,10 @@ from lsprules.engine.columnar.sql_plan import (
     _Judge,
     column,
     compile_extended,
+    running_layers,
     weight,
 )
-from lsprules.engine.columnar.support import Unsupported, found_in, reasons, setting_node, unsupported_at
+from lsprules.engine.columnar.support import found_in, reasons, setting_node, unsupported_at
 from lsprules.engine.interpreter import (
     Facts,
     _clause_words,
@@ -86,8 +88,7 @@ from lsprules.engine.interpreter import (
     annual_words,
 )
 from lsprules.lang import nodes
-from lsprules.lang.printer import format_expr
-from lsprules.lang.resolve import LEVEL_NAMES, IndicatorSpec, RuleSet, count_argument, tests_data, walk
+from lsprules.lang.resolve import LEVEL_NAMES, IndicatorSpec, RuleSet, count_argument, tests_data
 
 MARK = "\x01"
 ITEM = "\n" + " " * 8  # where a list item of an assessment starts (json.dumps at indent 2, three levels deep)
@@ -180,19 +181,7 @@ def json_unsupported(rules: RuleSet) -> list[str]:
                                   "that many places)", setting.span if setting is not None else None))
         if spec.rag is not None and any(c.span is None for c in spec.rag.clauses):
             found.append(found_in(rules, spec, "a RAG clause without a line", spec.rag.span))
-        found.extend(_running_sums(rules, spec))
     return reasons(found) + ([THEMES] if rules.themes else [])
-
-
-def _running_sums(rules: RuleSet, spec: IndicatorSpec) -> list[Unsupported]:
-    """The running years to date of an indicator's own value: the plan computes them (in CSV) but cannot yet say
-    why one has no value (the first period of the year without one)."""
-    setting = spec.value
-    if setting is None:
-        return []
-    return [found_in(rules, spec, f"`{format_expr(node)}` (why a year to date has no value)", node.span or setting.span)
-            for node in walk(setting.expr)
-            if isinstance(node, nodes.Call) and node.func in TO_DATE and not TO_DATE[node.func][1]]
 
 
 def compile_json_plan(rules: RuleSet, options: PlanOptions, periods: Sequence[int] | None = None) -> exp.Select:
@@ -351,11 +340,12 @@ class _Json:
         if self.derived:  # each derived value's components by area and period, from which its rows are made
             # (made first: they name the components read some periods back, which jcomp then holds)
             derived = [self._derived(spec_id) for spec_id in self.derived]
+            running = running_layers(derived, "jcomp", "j")
             if self._shifted():
                 ctes.append(("jread", self._read()))
             if any(is_fixed(name) for name in self.names):  # every row of a component read at one period
                 ctes.append(("jall", self.c._obs().select(column("value").as_("raw"))))
-            ctes += [*self._components(),
+            ctes += [*self._components(), *running,
                      ("jderived", exp.union(*derived, distinct=False) if len(derived) > 1 else derived[0])]
         ctes.append(("jobs", self._jobs()))
         if self.fractional:  # otherwise every value is a whole number, written as it is
@@ -482,15 +472,17 @@ class _Json:
             n, w, nonzero = self.c.quotient(compiled(found, self._known, lambda n: lit(n, self.t), self.c.unit))
             every = exp.and_(*(exp.EQ(this=self._state(name), expression=exp.Literal.number(0))
                                for name in certain_components(found)), *nonzero)
-            value = exp.Case().when(every, n)
+            value = exp.Case().when(every, n, copy=False)
         why = self._gap(spec, spec.value.expr, _When())
         assert why is not None  # it reads raw indicators
+        # (copy=False: the parts are made here, and copying a year to date's reasons costs seconds)
         select = exp.select(column("area"), _s(spec_id).as_("indicator"), column("period"), column("pidx"),
-                            value.as_("v"), exp.cast(exp.null(), "VARCHAR").as_("raw"), why.as_("why"),
-                            self._present(spec_id, _When()).as_("present"))
+                            value.as_("v", copy=False), exp.cast(exp.null(), "VARCHAR").as_("raw"),
+                            why.as_("why", copy=False), self._present(spec_id, _When()).as_("present", copy=False),
+                            copy=False)
         if self.c.quotients:
-            select = select.select(w.as_("w"), copy=False)
-        return select.from_("jcomp")
+            select = select.select(w.as_("w", copy=False), copy=False)
+        return select.from_("jcomp", copy=False)
 
     def _column(self, prefix: str, name: str) -> exp.Expression:
         """A column of jcomp: a component's known value (c) or state (s); one not held yet is added (a component
@@ -542,7 +534,7 @@ class _Json:
         if isinstance(expr, nodes.Call) and expr.func in EARLIER:
             return self._earlier_gap(expr, when)
         if isinstance(expr, nodes.Call) and expr.func in TO_DATE:
-            return self._to_date_gap(expr, when)
+            return self._to_date_gap(expr, when) if TO_DATE[expr.func][1] else self._running_gap(expr, when)
         if isinstance(expr, nodes.AtPeriod):
             return self._fixed_gap(expr)
         found = [gap for gap in (self._gap(spec, child, when) for child in children(expr)) if gap is not None]
@@ -589,13 +581,74 @@ class _Json:
     def _to_date_gap(self, call: nodes.Call, when: _When) -> exp.Expression | None:
         """Why the period's own part of a cumulative figure (`from_year_to_date(x)`) has no value at the period `when`
         reads, in AreaEvaluator._from_year_to_date's words: the value, or the one before it but in the year's first
-        period, has none (a running year to date is json_unsupported's)."""
+        period, has none."""
         assert isinstance(call.args[0], nodes.Name) and TO_DATE[call.func][1]
         name, financial = call.args[0].id, TO_DATE[call.func][0]
         position = self._known(when.key(position_key(financial)))
         counted = exp.GTE(this=position, expression=lit(1, self.t))
         before = exp.Case().when(counted, self._value_at(name, when.earlier(1)))
         return _first([self._value_at(name, when), before])
+
+    def _running_gap(self, call: nodes.Call, when: _When) -> exp.Expression:
+        """Why a running year to date (`year_to_date(x)`) has no value at a row's period, in AreaEvaluator._span_sum's
+        words: x has none at a period of the year up to it — the first, whether x's series lacks it (its position the
+        lowest not in a mask of the positions of the rows that have it) or x has a reason of its own there (the year's
+        first such row's) —, then the periods needed. Aggregates over the whole year, not running ones: the first
+        period of the year without a value, where it is not after the row's, is the first up to the row's (x may lack
+        the row's own period: the row is there for another component)."""
+        assert isinstance(call.args[0], nodes.Name) and when == _When()  # (value_words refuses one read elsewhere)
+        name, financial = call.args[0].id, TO_DATE[call.func][0]
+        position = self._known(position_key(financial))
+        start = year_start(position)
+
+        def over_year(total: exp.Expression) -> exp.Expression:
+            return exp.Window(this=total, partition_by=[column("area"), start.copy()])
+
+        # A row of jcomp at which x's series has no period is one without x (nor, maybe, a label of its own).
+        spec = self.rules.indicators[name]
+        held = exp.Not(this=_null(self._state(name))) if spec.value is None else self._present(name, when)
+        why = self._value_at(name, when)
+        # Each reason behind its row's position (100 to 111, in the positions' order): the least is the year's first
+        # (polars has no running or ordered minimum of texts).
+        coded = over_year(exp.Min(this=exp.Case().when(exp.and_(held, exp.Not(this=_null(why)), copy=False), _cat(
+            exp.cast(exp.Add(this=position.copy(), expression=lit(100, self.t)), "VARCHAR"), why), copy=False)))
+        first_reason = exp.Sub(this=exp.cast(exp.Substring(this=coded, start=exp.Literal.number(1),
+                                                           length=exp.Literal.number(3)), self.t),
+                               expression=lit(100, self.t))
+        mask = exp.Case(this=position.copy())
+        for k in range(self.c.per_year):
+            mask.when(lit(k, self.t), lit(2 ** k, self.t), copy=False)
+        held_at = over_year(exp.Sum(this=exp.Case().when(held.copy(), mask, copy=False)))
+        first_absent = self._lowest_unset(exp.Coalesce(this=held_at, expressions=[lit(0, self.t)]))  # (none: NULL)
+        absent_first = exp.and_(exp.LTE(this=first_absent, expression=position.copy()), exp.or_(
+            _null(coded.copy()), exp.LT(this=first_absent.copy(), expression=first_reason), copy=False), copy=False)
+        absent = _cat(f"{name} has no value for ", self._index_label(exp.Add(this=start.copy(),
+                                                                               expression=first_absent.copy())))
+        reason = exp.Substring(this=coded.copy(), start=exp.Literal.number(4))
+        missing = exp.Case().when(absent_first, absent, copy=False).when(
+            exp.LTE(this=first_reason.copy(), expression=position.copy()), reason, copy=False)
+        needed = _cat(" (needed for ", self._index_label(start.copy()), "\u2013", column("period"), ")")
+        return exp.DPipe(this=missing, expression=needed, safe=True)  # (NULL where nothing is missing)
+
+    def _lowest_unset(self, mask: exp.Expression) -> exp.Expression:
+        """The lowest position of a year whose bit is not set in `mask` (per_year: all are)."""
+        lowest = exp.Case()
+        for k in range(self.c.per_year):
+            below = 2 ** (k + 1)
+            lowest.when(exp.NEQ(this=exp.Mod(this=exp.Paren(this=mask.copy()), expression=lit(below, self.t)),
+                                expression=lit(below - 1, self.t)), lit(k, self.t), copy=False)
+        return lowest.else_(lit(self.c.per_year, self.t), copy=False)
+
+    def _index_label(self, index: exp.Expression) -> exp.Expression:
+        """The label of the period of an index, for one from a year before the data's first period to its last."""
+        assert self.o.periods is not None, "json_run gives the plan the data's periods"
+        if not self.o.periods or self.o.kind is None:  # no data: no row to label
+            return exp.cast(exp.null(), "VARCHAR")
+        indices = [p.index for p in self.o.periods]
+        node = exp.Case(this=index)
+        for k in range(min(indices) - self.c.per_year, max(indices) + 1):
+            node.when(lit(k, self.t), _s(Period(self.o.kind, k).label), copy=False)
+        return node
 
     def _fixed_gap(self, node: nodes.AtPeriod) -> exp.Expression:
         """Why `x at 2003/04` has no value, whatever the period computed (AreaEvaluator._series_value): the period is
@@ -650,7 +703,7 @@ class _Json:
             return absent
         if before:  # || is NULL where the inner reason is (CONCAT is not): the inner reason is written once
             inner = exp.DPipe(this=_s(before), expression=inner, safe=True)
-        return exp.Case().when(exp.Not(this=self._present(name, when)), absent).else_(inner)
+        return exp.Case().when(exp.Not(this=self._present(name, when)), absent, copy=False).else_(inner, copy=False)
 
     def _jvals(self) -> exp.Select:
         unit = lit(self.c.unit, self.t)

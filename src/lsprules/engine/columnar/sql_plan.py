@@ -338,7 +338,7 @@ class _Compiler:
             return [("known", self._known(raw, weighted=True))]
         names = sorted({n for f in formulas.values() for n in components(f)})
         computed = [self._derived(spec_id, f, names) for spec_id, f in formulas.items()]
-        running = _running_sums(computed)
+        running = running_layers(computed, "components", "")
         # NULL where a component is unknown, left out of `known` after the union: polars' optimizer fails on a
         # filter straight over the components ("expected filter; this is an optimizer bug", polars 1.44).
         known = exp.union(self._known(raw, weighted=True), exp.select("*").from_("computed").where(_known_value()),
@@ -1302,29 +1302,30 @@ def _text_cell(text: exp.Expression) -> exp.Expression:
     return exp.Case().when(special, quoted).else_(safe.copy())
 
 
-def _running_sums(computed: Sequence[exp.Select]) -> Layers:
-    """The layers of the running sums of years to date (derived._to_date_sum) the derived values read, each window
-    computed once in `to_date` (whichever values read it) and partitioned by plain columns (`years`, the first
-    period of each row's year): the engines sort the components once rather than once per window and value.
-    The derived values then read `to_date` instead of `components`."""
-    years: dict[str, exp.Expression] = {}
-    windows: dict[str, exp.Window] = {}
-    for select in computed:
+def running_layers(selects: Sequence[exp.Select], source: str, prefix: str) -> Layers:
+    """The layers computing once each window over years the selects (reading `source`) hold: running years to date
+    (derived._to_date_sum), and a year's other aggregates, partitioned by plain columns (`years`: the first period of
+    each row's year, derived.year_start) — the engines then sort the rows once, not once per window and value. The
+    selects then read the last layer (`to_date`), the windows' columns in place of the windows. `prefix`: of the
+    layers' names."""
+    starts: dict[exp.Expression, exp.Alias] = {}  # (by their trees: equal trees hash alike, and cheaper than text)
+    windows: dict[exp.Expression, exp.Alias] = {}
+    for select in selects:
         for window in list(select.find_all(exp.Window)):
             for part in window.args.get("partition_by") or []:
                 if not isinstance(part, exp.Column):
-                    name = years.setdefault(part.sql(), exp.alias_(part.copy(), f"y{len(years)}"))
-                    part.replace(column(name.alias))
-            key = window.sql()
-            if key not in windows:
-                windows[key] = exp.alias_(window.copy(), f"r{len(windows)}")
-            window.replace(column(windows[key].alias))
+                    if part not in starts:
+                        starts[part] = exp.alias_(part.copy(), f"y{len(starts)}", copy=False)
+                    part.replace(column(starts[part].alias))
+            if window not in windows:
+                windows[window] = exp.alias_(window.copy(), f"r{len(windows)}", copy=False)
+            window.replace(column(windows[window].alias))
     if not windows:
         return []
-    for select in computed:
-        select.from_("to_date", copy=False)
-    return [("years", exp.select("*", *years.values()).from_("components")),
-            ("to_date", exp.select("*", *windows.values()).from_("years"))]
+    for select in selects:
+        select.from_(f"{prefix}to_date", copy=False)
+    return [(f"{prefix}years", exp.select("*", *starts.values()).from_(source)),
+            (f"{prefix}to_date", exp.select("*", *windows.values()).from_(f"{prefix}years"))]
 
 
 def _known_value(value: exp.Expression | None = None) -> exp.Expression:
