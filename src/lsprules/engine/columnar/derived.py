@@ -181,17 +181,14 @@ def part_formula(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr,
 def _within(expr: nodes.Expr, per_year: int) -> nodes.Expr:
     """A formula with each term of a year to date that a year of `per_year` periods never counts (IN_YEAR as far
     into the year as it has periods, or further) as 0: its components are then never read."""
-    if isinstance(expr, nodes.Call) and expr.func == IN_YEAR:
-        far = expr.args[1]
-        if isinstance(far, nodes.Quantity) and far.value >= per_year:
-            return nodes.Quantity(Decimal(0))
-    if isinstance(expr, nodes.Negate):
-        return nodes.Negate(_within(expr.operand, per_year))
-    if isinstance(expr, nodes.Arith):
-        return nodes.Arith(expr.op, _within(expr.left, per_year), _within(expr.right, per_year))
-    if isinstance(expr, nodes.Call):
-        return nodes.Call(expr.func, tuple(_within(a, per_year) for a in expr.args))
-    return expr
+    def uncounted(node: nodes.Expr) -> nodes.Expr | None:
+        if isinstance(node, nodes.Call) and node.func == IN_YEAR:
+            far = node.args[1]
+            if isinstance(far, nodes.Quantity) and far.value >= per_year:
+                return nodes.Quantity(Decimal(0))
+        return None
+
+    return _rebuilt(expr, uncounted)
 
 
 class _NeverKnown(Exception):
@@ -305,14 +302,22 @@ def fixed(expr: nodes.Expr, label: str) -> nodes.Expr:
 
 def _renamed(expr: nodes.Expr, rename: Callable[[str], str]) -> nodes.Expr:
     """A formula with each component's key renamed."""
-    if isinstance(expr, nodes.Name):
-        return nodes.Name(id=rename(expr.id), span=expr.span)
+    return _rebuilt(expr, lambda node: nodes.Name(id=rename(node.id), span=node.span)
+                    if isinstance(node, nodes.Name) else None)
+
+
+def _rebuilt(expr: nodes.Expr, replaced: Callable[[nodes.Expr], nodes.Expr | None]) -> nodes.Expr:
+    """A formula with each node `replaced` gives a node for (None: none) put in its place, the others rebuilt
+    around their replaced parts."""
+    found = replaced(expr)
+    if found is not None:
+        return found
     if isinstance(expr, nodes.Negate):
-        return nodes.Negate(_renamed(expr.operand, rename))
+        return nodes.Negate(_rebuilt(expr.operand, replaced))
     if isinstance(expr, nodes.Arith):
-        return nodes.Arith(expr.op, _renamed(expr.left, rename), _renamed(expr.right, rename))
+        return nodes.Arith(expr.op, _rebuilt(expr.left, replaced), _rebuilt(expr.right, replaced))
     if isinstance(expr, nodes.Call):
-        return nodes.Call(expr.func, tuple(_renamed(a, rename) for a in expr.args))
+        return nodes.Call(expr.func, tuple(_rebuilt(a, replaced) for a in expr.args))
     return expr
 
 
