@@ -50,6 +50,7 @@ from test_columnar_differential import (  # noqa: F401  (collected here again, c
     test_the_periods_own_part_of_a_cumulative_figure,
     test_values_at_one_period_are_read_there_whatever_the_period_computed,
     test_values_of_earlier_periods_are_read_from_those_periods,
+    test_values_read_in_comparators_areas,
     test_years_to_date_of_quarters,
     test_years_to_date_sum_the_year_up_to_the_period,
 )
@@ -300,8 +301,17 @@ def test_years_to_date_over_a_file_without_rows_are_no_assessment_not_a_failure(
     json_agree(rules, write(tmp_path, "d.csv", HEADER), engine=engine)  # (no period to label a reason with)
 
 
+@by_engine
+def test_every_batch_of_areas_reads_the_comparators_areas(tmp_path, monkeypatch, engine):
+    monkeypatch.setattr(json_run, "BATCH_OBS", 1)  # an area a batch: a comparator's area is in one batch alone
+    rules = write(tmp_path, "compared.rules", csv_cases.COMPARATOR_RULES)
+    data = write(tmp_path, "d.csv", csv_cases.COMPARATOR_DATA)
+    json_agree(rules, data, engine=engine)  # (the first batch, National's, assesses nothing)
+    json_agree(rules, data, areas=["East", "National"], engine=engine)
+
+
 @pytest.mark.parametrize("rules, reason", [
-    ("tutorial.rules", "themes"), ("districts.rules", "comparator")])
+    ("tutorial.rules", "themes"), ("districts.rules", "themes")])
 def test_unsupported_bundled_rules_are_named(rules, reason):
     assert any(reason in r for r in json_unsupported(load_rules(ROOT / "rules" / rules)))
 

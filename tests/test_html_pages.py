@@ -252,10 +252,11 @@ def test_pages_are_written_as_the_areas_are_assessed_and_keep_none_of_them(tmp_p
 
 
 def test_a_columnar_engine_asked_for_says_that_the_interpreter_wrote_the_pages(tmp_path):
-    quiet = files(pages(tmp_path / "auto"))
-    code, output = run(*DISTRICTS, "-f", "html", "--pages", "-o", str(tmp_path / "duck"), "--engine", "duckdb")
+    significance = ("rules/public-health.rules", "datasets/public-health.yaml")  # (which the plan cannot write)
+    quiet = files(pages(tmp_path / "auto", example=significance))
+    code, output = run(*significance, "-f", "html", "--pages", "-o", str(tmp_path / "duck"), "--engine", "duckdb")
     # (the plan writes the pages of the rules it can write: tests/test_report_plan.py)
     assert code == 0 and output.startswith("note: the duckdb engine did not run: the plan cannot write the reasons of")
     assert files(tmp_path / "duck") == quiet
-    code, output = run(*DISTRICTS, "-f", "html", "--pages", "-o", str(tmp_path / "plain"))
+    code, output = run(*significance, "-f", "html", "--pages", "-o", str(tmp_path / "plain"))
     assert code == 0 and "note:" not in output

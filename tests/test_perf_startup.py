@@ -57,7 +57,8 @@ def test_asking_what_the_plan_supports_imports_neither_sqlglot_nor_the_interpret
              "from lsprules.engine.columnar.polars_run import unsupported; "
              "assert unsupported(load_rules('rules/national.rules')) == []; "
              "assert unsupported(load_rules('rules/crime.rules')) == []; "  # divisions of fields
-             "assert unsupported(load_rules('rules/districts.rules')); "  # comparators
+             "assert unsupported(load_rules('rules/districts.rules')) == []; "  # comparators
+             "assert unsupported(load_rules('rules/public-health.rules')); "  # significance
              "print(sorted({'sqlglot', 'lsprules.engine.interpreter'} & set(sys.modules)))")
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stderr

@@ -269,8 +269,29 @@ def test_rules_reading_fields_compile_for_a_table_with_a_field_column(tmp_path):
 
 
 def test_rules_the_plan_cannot_express_are_errors_at_their_place():
-    result = CliRunner().invoke(app, ["sql", str(ROOT / "rules" / "districts.rules")])
+    result = CliRunner().invoke(app, ["sql", str(ROOT / "rules" / "public-health.rules")])
     assert result.exit_code == 2
-    assert "districts.rules:" in result.stderr and "error[E500]" in result.stderr
-    assert "districts.rules:7:1: error[E500]" in result.stderr  # the comparator `national`
-    assert "comparator national: a comparator" in result.stderr
+    assert "public-health.rules:" in result.stderr and "error[E500]" in result.stderr
+    assert "public-health.rules:8:" in result.stderr  # `compare recent trend at 95 %` in the profile
+    assert "profile compared_with_england: `compare recent trend at 95 %`" in result.stderr
+
+
+def test_the_query_reads_comparators_areas_and_refuses_a_table_without_one(tmp_path):
+    import duckdb
+
+    from test_columnar_differential import COMPARATOR_DATA, COMPARATOR_RULES  # (it imports this module)
+
+    rules = write(tmp_path, "compared.rules", COMPARATOR_RULES)
+    for dialect in DIALECTS:
+        assert isinstance(sqlglot.parse_one(body(run_sql(rules, dialect)).rstrip().rstrip(";"), read=dialect),
+                          sqlglot.exp.Select)
+    data = write(tmp_path, "d.csv", COMPARATOR_DATA)
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE observations AS SELECT * FROM read_csv(?, all_varchar = true)", [str(data)])
+    query = run_sql(rules, "duckdb", scale=2)
+    got = [",".join(cell or "" for cell in row) for row in connection.execute(query).fetchall()]
+    assert sorted(got) == _sorted_lines(reference_csv(rules, data))
+    connection.execute("DELETE FROM observations WHERE area = 'National'")
+    with pytest.raises(duckdb.ConversionException, match="lsprules: an area a comparator names is not in the "
+                                                         "table: National"):
+        connection.execute(query).fetchall()

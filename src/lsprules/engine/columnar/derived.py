@@ -15,9 +15,11 @@ computed (fixed_key: the plan reads it once per area). A year to date (`year_to_
 is a running sum of x over the area's rows of its year (TO_DATE_SUM: a window, known where x is known at every
 period of the year up to the one computed); the period's own part of a cumulative figure (`from_year_to_date(x)`)
 is x less x read one period back, but in the year's first period (IN_YEAR, of the period's position in its year:
-position_key). What else a value may use (a comparator, `min()`/`max()` of a value off the scale, `previous()` in a
-value at one period, a year to date read at other periods or of a value off the scale) is named by `value_words`,
-and the interpreter runs.
+position_key). A value in a comparator's areas (`x at c`, gap(), ratio()) is x's formula with each component read in
+the comparator's area (area_key: the plan gives that area's rows to every area), or the mean of it over the group's
+areas. What else a value may use (`min()`/`max()` of a value off the scale, `previous()` in a value at one period, a
+year to date read at other periods or of a value off the scale, a comparator's value of one reading other periods
+or comparators) is named by `value_words`, and the interpreter runs.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ LEVEL_MARK = "^"
 # Functions of a value some periods earlier the plan computes, from each component read that many periods back
 # (shifted_key).
 EARLIER = {"previous", "change", "percent_change", "rolling_sum", "rolling_mean"}
+COMPARED = {"gap": "-", "ratio": "/"}  # a value against a comparator's, and the operator that compares them
 SHIFT_MARK = "@"  # between a component's key and how many periods back it is read: never in an id or a field
 RELATIVE = "relative change"  # (a - b) / |b| in a formula made by _earlier: no function of the language
 # A derived value reading only earlier periods (previous(x)) is known at the periods of its series alone (where one
@@ -73,6 +76,11 @@ IN_YEAR = "in the year"
 # The running sum of a value over its year up to the period computed: TO_DATE_SUM(position, value).
 TO_DATE_SUM = "sum to date"
 POSITION_MARK = "%"  # an id never starts with one
+# Before the number of a comparator's area (comparator_areas) and AREA_END in the key of a component read in that area
+# (`x at national`, gap(), ratio(): area_key), whatever the area computed: an id never starts with one, and an area's
+# name, which may hold any character, is never in a key.
+AREA_MARK = "&"
+AREA_END = ":"
 
 
 def field_key(indicator: str, field: str) -> str:
@@ -118,6 +126,30 @@ def is_fixed(key: str) -> bool:
     return FIXED_MARK in key
 
 
+def area_key(key: str, area: int) -> str:
+    """The key of a component read in the comparator area numbered `area` (comparator_areas) at the period computed."""
+    return f"{AREA_MARK}{area}{AREA_END}{key}"
+
+
+def area_of(key: str) -> tuple[int | None, str]:
+    """The number of the comparator area a component's key is read in (None: the area computed), and the key in it."""
+    if not key.startswith(AREA_MARK):
+        return None, key
+    number, _, inner = key[len(AREA_MARK):].partition(AREA_END)
+    return int(number), inner
+
+
+def comparator_areas(rules: RuleSet) -> list[str]:
+    """Every area the rule set's comparators name, in the order first named (area_key numbers them)."""
+    return list(dict.fromkeys(area for spec in rules.comparators.values() for area in spec.areas))
+
+
+def assessed_away(rules: RuleSet) -> list[str]:
+    """The areas single-area comparators name: what others are measured against, not assessed unless asked for
+    (interpreter.assessed_areas)."""
+    return sorted({spec.areas[0] for spec in rules.comparators.values() if not spec.mean})
+
+
 def position_key(financial: bool) -> str:
     """The key of the position of the period computed in its year (0: its first period), calendar or financial."""
     return f"{POSITION_MARK}{'f' if financial else 'c'}"
@@ -137,6 +169,21 @@ def presence_key(indicator: str) -> str:
 def presence_of(key: str) -> str | None:
     """The derived indicator whose presence a component's key (without its shift) is (None: it is not one)."""
     return key[len(PRESENCE_MARK):] if key.startswith(PRESENCE_MARK) else None
+
+
+def read_keys(keys: Collection[str]) -> list[str]:
+    """The keys of the rows components are read from: each read in a comparator's area (area_key) from the rows of
+    its own key, some periods back as it is (those rows are then given to every area, sql_plan's `reach`)."""
+    found = []
+    for key in keys:
+        name, back = unshifted(key)
+        found.append(shifted_key(area_of(name)[1], back) if not is_fixed(key) else key)
+    return sorted(set(found))
+
+
+def compared_keys(keys: Collection[str]) -> list[str]:
+    """The components read in a comparator's area (area_key) among these keys, without their periods back, sorted."""
+    return sorted({name for name in (unshifted(key)[0] for key in keys) if area_of(name)[0] is not None})
 
 
 def reads_back(keys: Collection[str]) -> list[tuple[int, list[str]]]:
@@ -213,6 +260,12 @@ def _replaced(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr) -> nodes.Ex
         return nodes.Arith(expr.op, _replaced(rules, spec, expr.left), _replaced(rules, spec, expr.right))
     if isinstance(expr, nodes.AtPeriod):
         return fixed(_named(rules, nodes.Name(expr.indicator, span=expr.span)), expr.period)
+    if isinstance(expr, nodes.AtComparator):
+        return _at_comparator(rules, expr.indicator, expr.comparator)
+    if isinstance(expr, nodes.Call) and expr.func in COMPARED:  # gap(x, c) = x - x at c; ratio(x, c) = x / x at c
+        name, other = expr.args
+        assert isinstance(name, nodes.Name) and isinstance(other, nodes.Name)  # (the resolver allows nothing else)
+        return nodes.Arith(COMPARED[expr.func], _named(rules, name), _at_comparator(rules, name.id, other.id))
     if isinstance(expr, nodes.Call):
         if expr.func in EARLIER:
             return _earlier(expr, _named(rules, expr.args[0]), spec)
@@ -237,6 +290,30 @@ def _named(rules: RuleSet, arg: nodes.Expr) -> nodes.Expr:
             raise _NeverKnown(arg.id)
         return inner
     return arg
+
+
+def at_comparator(rules: RuleSet, indicator: str, comparator: str) -> nodes.Expr | None:
+    """`indicator at comparator` as a formula of components (None: the indicator is never known)."""
+    try:
+        return _at_comparator(rules, indicator, comparator)
+    except _NeverKnown:
+        return None
+
+
+def _at_comparator(rules: RuleSet, indicator: str, comparator: str) -> nodes.Expr:
+    """An indicator's value in a comparator's area, or the mean of its values in the comparator's areas
+    (AreaEvaluator.comparator_value), as a formula of components read there (area_key)."""
+    value = _named(rules, nodes.Name(indicator))
+    numbers = comparator_areas(rules)
+    areas = rules.comparators[comparator].areas
+    terms = tuple(in_area(value, numbers.index(area)) for area in areas)
+    return terms[0] if len(terms) == 1 else nodes.Arith("/", nodes.Call("sum", terms),
+                                                         nodes.Quantity(Decimal(len(terms))))
+
+
+def in_area(expr: nodes.Expr, area: int) -> nodes.Expr:
+    """A formula of components as it is in the comparator area numbered `area`: each component read there."""
+    return _renamed(expr, lambda key: area_key(key, area))
 
 
 def _earlier(call: nodes.Call, value: nodes.Expr, owner: IndicatorSpec) -> nodes.Expr:
@@ -345,6 +422,11 @@ def oversized(rules: RuleSet) -> list[IndicatorSpec]:
                 return measured[expr.id]
         if isinstance(expr, nodes.AtPeriod):  # the value named, put in place at one period
             return measure(nodes.Name(expr.indicator))
+        read = compared_read(expr)
+        if read is not None:  # the value named, put in place in each of the comparator's areas (and its own)
+            size, depth = measure(nodes.Name(read[0]))
+            copies = len(rules.comparators[read[1]].areas) + isinstance(expr, nodes.Call)
+            return 1 + copies * size, 1 + math.ceil(math.log2(copies)) + depth
         if isinstance(expr, nodes.Call) and (expr.func in EARLIER or expr.func in TO_DATE):
             size, depth = measure(expr.args[0])  # copies of the value named, some periods back
             copies = {"previous": 1, "change": 2, "percent_change": 3, "from_year_to_date": 2,
@@ -405,12 +487,51 @@ def raw_components(rules: RuleSet, spec: IndicatorSpec) -> list[str]:
             named = rules.indicators.get(name)
             if name in owner.fields:
                 found.add(field_key(owner.id, name))
-            elif named is None or named.value is None:
+            elif named is None:  # the comparator of gap(x, c): no component (`x at c` gives periods: compared_in)
+                continue
+            elif named.value is None:
                 found.add(name)
             elif name not in seen:
                 seen.add(name)
                 pending.append(named)
     return sorted(found)
+
+
+def compared_in(rules: RuleSet, spec: IndicatorSpec) -> list[tuple[tuple[int, ...], tuple[str, ...]]]:
+    """Each indicator a derived value reads as `x at c`, through the derived values it names: the numbers of the
+    comparator's areas (comparator_areas), and the keys whose rows give x's periods (x's own, or its
+    raw_components). The value's series has a period wherever x's has one in every one of those areas
+    (AreaEvaluator._comparator_periods), besides those its raw_components give (gap(x, c) and ratio(x, c) take
+    their periods from x in the area computed alone, as the interpreter's _derived does)."""
+    numbers = comparator_areas(rules)
+    found: dict[tuple[tuple[int, ...], tuple[str, ...]], None] = {}
+    seen: set[str] = set()
+    pending = [spec]
+    while pending:
+        owner = pending.pop()
+        assert owner.value is not None
+        for node in walk(owner.value.expr):
+            if isinstance(node, nodes.AtComparator):
+                read = rules.indicators[node.indicator]
+                keys = tuple(raw_components(rules, read)) if read.value is not None else (read.id,)
+                found[(tuple(numbers.index(a) for a in rules.comparators[node.comparator].areas), keys)] = None
+            named = rules.indicators.get(node.id) if isinstance(node, nodes.Name) and node.id not in owner.fields \
+                else None
+            if named is not None and named.value is not None and named.id not in seen:
+                seen.add(named.id)
+                pending.append(named)
+    return list(found)
+
+
+def compared_read(node: nodes.Expr) -> tuple[str, str] | None:
+    """The indicator and the comparator `x at c`, gap(x, c) or ratio(x, c) reads (None: the node is none of them)."""
+    if isinstance(node, nodes.AtComparator):
+        return node.indicator, node.comparator
+    if isinstance(node, nodes.Call) and node.func in COMPARED:
+        name, other = node.args
+        assert isinstance(name, nodes.Name) and isinstance(other, nodes.Name)
+        return name.id, other.id
+    return None
 
 
 def children(expr: nodes.Expr) -> tuple[nodes.Expr, ...]:
@@ -429,6 +550,8 @@ def value_words(rules: RuleSet, spec: IndicatorSpec) -> list[tuple[str, Span | N
     it is written (empty: it can; the derived indicators it names answer for themselves)."""
     if spec.value is None:
         return []
+    if not raw_components(rules, spec) and compared_in(rules, spec):
+        return [("a value read only in a comparator's areas", spec.value.span)]
     return list(_unexpressed(rules, spec, spec.value.expr, spec.value.span))
 
 
@@ -451,6 +574,9 @@ def _words(rules: RuleSet, spec: IndicatorSpec, expr: nodes.Expr) -> str | None:
         return None
     if isinstance(expr, nodes.AtPeriod):
         return _fixed_words(rules, expr)
+    read = compared_read(expr)
+    if read is not None:
+        return _compared_words(rules, expr, read[0])
     if isinstance(expr, nodes.Arith):
         return None if expr.op in ARITH or expr.op == "/" else f"`{expr.op}`"
     if isinstance(expr, nodes.Call):
@@ -476,12 +602,26 @@ def _to_date_words(rules: RuleSet, call: nodes.Call) -> str | None:
 
 def _running_words(rules: RuleSet, call: nodes.Expr, arg: nodes.Expr) -> str | None:
     """`call` reads the value `arg` names at other periods than the one computed, or sums it over the year: the plan
-    cannot when that value holds a running year to date (None: it can)."""
+    cannot when that value holds a running year to date, or reads a comparator (None: it can)."""
     inner = _named_formula(rules, arg.id if isinstance(arg, nodes.Name) else
                            arg.indicator if isinstance(arg, nodes.AtPeriod) else None)
     if inner is not None and any(isinstance(node, nodes.Call) and node.func == TO_DATE_SUM for node in walk(inner)):
         return f"`{format_expr(call)}` of a value holding a year to date"
+    if inner is not None and any(area_of(key)[0] is not None for key in components(inner)):
+        return f"`{format_expr(call)}` of a value read in a comparator's areas"
     return None
+
+
+def _compared_words(rules: RuleSet, node: nodes.Expr, indicator: str) -> str | None:
+    """What the plan cannot express of `x at c`, gap(x, c) or ratio(x, c) (None: it can): x read at other periods
+    than the one computed (a year to date too), or in a comparator's areas itself, there."""
+    inner = _named_formula(rules, indicator)
+    if inner is None:
+        return None
+    plain = all(key == unshifted(key)[0] and not is_fixed(key) and presence_of(key) is None
+                and area_of(key)[0] is None for key in components(inner)) and \
+        all(node.func in FUNCTIONS for node in walk(inner) if isinstance(node, nodes.Call))
+    return None if plain else f"`{format_expr(node)}` of a value reading other periods or a comparator"
 
 
 def _fixed_words(rules: RuleSet, expr: nodes.AtPeriod) -> str | None:
@@ -515,10 +655,14 @@ def off_scale(rules: RuleSet, expr: nodes.Expr, fields: Collection[str] = (),
             return True
         if isinstance(node, nodes.Quantity) and node.value != node.value.to_integral_value():
             return True
-        if isinstance(node, nodes.Call) and node.func in ("share_of", "percent_change", "rolling_mean", "mean"):
+        if isinstance(node, nodes.Call) and node.func in ("share_of", "percent_change", "rolling_mean", "mean",
+                                                          "ratio"):
+            return True
+        read = compared_read(node)
+        if read is not None and len(rules.comparators[read[1]].areas) > 1:  # a mean of the areas' values
             return True
         named = rules.indicators.get(node.id) if isinstance(node, nodes.Name) and node.id not in fields else \
-            rules.indicators.get(node.indicator) if isinstance(node, nodes.AtPeriod) else None
+            rules.indicators.get(node.indicator) if isinstance(node, (nodes.AtPeriod, nodes.AtComparator)) else None
         if named is not None and named.value is not None and named.id not in seen:
             if off_scale(rules, named.value.expr, named.fields, seen | {named.id}):
                 return True

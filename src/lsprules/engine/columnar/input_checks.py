@@ -199,6 +199,8 @@ def requested(found: Checked, period: str | None, areas: Sequence[str] | None,
         return refused
     if areas is not None and not set(areas) <= found.areas:
         return Fallback("an --area the data does not have")
+    if rules is not None and not {a for c in rules.comparators.values() for a in c.areas} <= found.areas:
+        return Fallback("a comparator's area the data does not have")  # (the reference run says so: E315)
     printed = sorted(s.id for s in rules.indicators.values() if s.value is not None and s.id in found.indicators) \
         if rules is not None else []
     if printed:

@@ -35,13 +35,20 @@ from lsprules.engine.columnar.derived import (
     EARLIER,
     FIELD_MARK,
     TO_DATE,
+    area_key,
+    at_comparator,
     certain_components,
     children,
+    comparator_areas,
+    compared_in,
+    compared_keys,
+    compared_read,
     compiled,
     derived_specs,
     field_key,
     fixed,
     formula,
+    in_area,
     is_field_key,
     is_fixed,
     is_position,
@@ -50,6 +57,7 @@ from lsprules.engine.columnar.derived import (
     position_key,
     presence_of,
     raw_components,
+    read_keys,
     reads_back,
     shifted,
     unshifted,
@@ -143,10 +151,12 @@ def compared_unsupported(rules: RuleSet) -> list[str]:
 @dataclass(frozen=True)
 class _When:
     """The period a part of a derived value is read at, for a row of jcomp: `back` periods before the row's, or
-    before the one period `fixed` (a label: `x at 2003/04`) whatever the row's."""
+    before the one period `fixed` (a label: `x at 2003/04`) whatever the row's; in the row's area, or in the
+    comparator area numbered `area` (derived.comparator_areas)."""
 
     back: int = 0
     fixed: str | None = None
+    area: int | None = None
 
     def earlier(self, count: int) -> _When:
         """The period `count` periods before this one."""
@@ -161,7 +171,8 @@ class _When:
     def moved(self, expr: nodes.Expr) -> nodes.Expr:
         """A formula of components as it is at this period."""
         earlier = shifted(expr, self.back)
-        return earlier if self.fixed is None else fixed(earlier, self.fixed)
+        placed = earlier if self.fixed is None else fixed(earlier, self.fixed)
+        return placed if self.area is None else in_area(placed, self.area)
 
     def label(self) -> str:
         """The label of the one period read (for a `fixed` one): the period given, or the one `back` before it."""
@@ -317,7 +328,11 @@ class _Json:
         self.derived = [spec_id for spec_id, reads in self.reads.items() if reads]
         self.names = sorted({name for spec_id in self.derived for name in self.reads[spec_id]})
         self.raw = [s.id for s in compiler.specs if s.value is None]
-        self.fields = [name for name in self.names if is_field_key(name)]  # (derived.field_key)
+        # The fields read (derived.field_key), in the row's area or a comparator's
+        self.compared = {spec_id: compared_in(rules, rules.indicators[spec_id]) for spec_id in self.derived}
+        self.fields = sorted({name for name in (*self.names, *(key for reads in self.compared.values()
+                                                                for _, keys in reads for key in keys))
+                              if is_field_key(name)})
         self.by_year = [s.id for s in compiler.specs if s.arrow.compare.method == "year"]
         # Whether a value of a series may be other than a whole number: the data has decimals, or a derived value is
         # off the data's scale (over its row's denominator).
@@ -366,10 +381,10 @@ class _Json:
 
     # --- the series -----------------------------------------------------------------------------
 
-    def _raw(self) -> exp.Select:
+    def _raw(self, table: str | None = None) -> exp.Select:
         """The rows of the rule file's raw indicators, and of the fields derived values read, up to the period
-        assessed, with their value's text."""
-        select = self.c._obs().select(column("value").as_("raw"))
+        assessed, with their value's text (of the input `table`; None: the plan's)."""
+        select = self.c._obs(table).select(column("value").as_("raw"))
         read = [*self.raw, *self.fields]
         condition: exp.Expression = exp.In(this=column("indicator"), expressions=[_s(i) for i in read] or [exp.null()])
         if self.o.at is not None:
@@ -432,13 +447,13 @@ class _Json:
         """Whether a derived value reads a component some periods back (derived.shifted_key)."""
         return any(unshifted(name)[1] for name in self.names)  # (one read at one period is not shifted)
 
-    def _read(self) -> exp.Query:
-        """The rows of the components, once for each number of periods back one is read, at the period that many
-        later (with `back`), as sql_plan's `read`."""
+    def _read(self, source: str = "jraw") -> exp.Query:
+        """The rows of the components (of `source`), once for each number of periods back one is read, at the
+        period that many later (with `back`), as sql_plan's `read`."""
         parts = [exp.select(column("area"), column("indicator"), column("period"),
                             exp.Add(this=column("pidx"), expression=lit(back, self.t)).as_("pidx"),
-                            lit(back, self.t).as_("back"), column("v"), column("raw")).from_("jraw").where(
-            _member(keys)) for back, keys in reads_back(self.names)]
+                            lit(back, self.t).as_("back"), column("v"), column("raw")).from_(source).where(
+            _member(keys)) for back, keys in reads_back(read_keys(self.names))]
         return exp.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
 
     def _components(self) -> Layers:
@@ -454,10 +469,21 @@ class _Json:
             return [exp.Max(this=exp.Case().when(this, column("v"))).as_(f"c{k}"),
                     exp.Max(this=exp.Case().when(this.copy(), state.copy())).as_(f"s{k}")]
 
-        if self._shifted():
-            return self.c.grouped_components("jcomp", self.names, "jread", "jall", cells)
+        shifted = self._shifted()
+        source, columns = ("jread", self._read()) if shifted else ("jraw", self._raw())
+        layers: Layers = []
+        compared = source
+        if self.o.compared is not None and compared_keys(self.names):  # the comparators' rows from their table
+            layers.append(("jcraw", self._raw(self.o.compared)))
+            layers += [("jcread", self._read("jcraw"))] if shifted else []
+            compared = "jcread" if shifted else "jcraw"
+        reach = self.c.reached(source, self.names, columns.named_selects, compared)
+        layers += [("jreach", reach)] if reach is not None else []
+        source = "jreach" if reach is not None else source
+        if shifted:
+            return [*layers, *self.c.grouped_components("jcomp", self.names, source, "jall", cells)]
         now = [name for name in self.names if not is_fixed(name)]
-        return self.c.grouped_components("jcomp", self.names, "jraw", "jall", cells, _member(now))
+        return [*layers, *self.c.grouped_components("jcomp", self.names, source, "jall", cells, _member(now))]
 
     def _derived(self, spec_id: str) -> exp.Select:
         """A derived indicator's rows: one at every period at which a raw indicator or field it reads has a row (in
@@ -505,9 +531,17 @@ class _Json:
         return self._column("s", name)
 
     def _present(self, spec_id: str, when: _When) -> exp.Expression:
-        """Whether a derived indicator's series has the period `when` reads (FALSE: it has none)."""
-        return exp.Paren(this=exp.or_(*(exp.Not(this=_null(self._state(when.key(name))))
-                                        for name in self.reads[spec_id]))) if self.reads[spec_id] else exp.false()
+        """Whether a derived indicator's series has the period `when` reads (FALSE: it has none): one of its raw
+        components has a row there, or an indicator it reads in a comparator's areas has a period there in each of
+        them (derived.compared_in)."""
+        def held(keys: Sequence[str]) -> list[exp.Expression]:
+            return [exp.Not(this=_null(self._state(when.key(name)))) for name in keys]
+
+        compared = [exp.Paren(this=exp.and_(*(exp.Paren(this=exp.or_(*held([area_key(k, n) for k in keys])))
+                                              for n in numbers)))
+                    for numbers, keys in self.compared.get(spec_id, ())]
+        found = [*held(self.reads[spec_id]), *compared]
+        return exp.Paren(this=exp.or_(*found)) if self.reads[spec_id] else exp.false()
 
     def _label(self, when: _When) -> exp.Expression:
         """The label of the period `when` reads: a row's own, the one some periods before it (a CASE over the data's
@@ -537,6 +571,9 @@ class _Json:
             return self._to_date_gap(expr, when) if TO_DATE[expr.func][1] else self._running_gap(expr, when)
         if isinstance(expr, nodes.AtPeriod):
             return self._fixed_gap(expr)
+        read = compared_read(expr)
+        if read is not None:
+            return self._compared_gap(expr, read, when)
         found = [gap for gap in (self._gap(spec, child, when) for child in children(expr)) if gap is not None]
         divisor = _divisor(expr)
         if divisor is not None:  # after both sides: the interpreter divides once it has both
@@ -649,6 +686,24 @@ class _Json:
         for k in range(min(indices) - self.c.per_year, max(indices) + 1):
             node.when(lit(k, self.t), _s(Period(self.o.kind, k).label), copy=False)
         return node
+
+    def _compared_gap(self, node: nodes.Expr, read: tuple[str, str], when: _When) -> exp.Expression | None:
+        """Why `x at c`, gap(x, c) or ratio(x, c) has no value at the period `when` reads, in
+        AreaEvaluator._series_value's words: x has none (gap, ratio), or x has none in an area of c, or (ratio) is 0
+        there (NULL: none of these)."""
+        name, comparator = read
+        numbers = comparator_areas(self.rules)
+        other = _first([exp.DPipe(this=_s(_inner(f"{comparator} ({area}): ")),
+                                  expression=self._value_at(name, replace(when, area=numbers.index(area))), safe=True)
+                        for area in self.rules.comparators[comparator].areas])
+        if isinstance(node, nodes.AtComparator):
+            return other
+        found = [self._value_at(name, when), other]
+        divisor = at_comparator(self.rules, name, comparator) if isinstance(node, nodes.Call) and \
+            node.func == "ratio" else None
+        if divisor is not None:
+            found.append(exp.Case().when(self._is_zero(divisor, when), _s("division by zero")))
+        return _first([gap for gap in found if gap is not None])
 
     def _fixed_gap(self, node: nodes.AtPeriod) -> exp.Expression:
         """Why `x at 2003/04` has no value, whatever the period computed (AreaEvaluator._series_value): the period is

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeVar, cast
 
 from lsprules.core.interrupts import raise_if_pressed
 from lsprules.core.periods import Period
+from lsprules.engine.columnar.derived import comparator_areas
 from lsprules.engine.columnar.input_checks import Checked, Fallback, field_keys, level_keys, requested
 from lsprules.lang.resolve import RuleSet
 
@@ -182,8 +183,10 @@ def _duckdb_started(connection: duckdb.DuckDBPyConnection, rules: RuleSet, path:
         if isinstance(at, Fallback):
             return at
         assert not isinstance(found, Fallback)  # then `at` is that Fallback
+        compared = _duckdb_compared(connection, rules)
         options = PlanOptions("duckdb", found.kind, found.scale, "chosen", at, areas, "rn", found.digits,
-                              tuple(found.periods.values()), levels=level_keys(found), field_keys=field_keys(found))
+                              tuple(found.periods.values()), levels=level_keys(found), field_keys=field_keys(found),
+                              compared=compared)
         plans, before = _plans(rules, options, found, stages, earlier)
         in_range = all(_in_range(connection, facts, found) for facts, _ in plans)
         _duckdb_batches(connection, areas, BATCH_OBS if in_range else None)
@@ -207,6 +210,17 @@ def _in_range(connection: duckdb.DuckDBPyConnection, facts: exp.Select, found: C
     rows = (connection.execute("SELECT count(*) FROM observations").fetchone() or (0,))[0]
     numbers = {"value": 10 ** (found.digits - found.scale), "rn": max(rows, 1)}
     return largest(facts, numbers, ("area", "indicator", "period")) < EXACT_LIMIT
+
+
+def _duckdb_compared(connection: duckdb.DuckDBPyConnection, rules: RuleSet) -> str | None:
+    """The table `comparator_rows`: the rows of the areas the rules' comparators name, which every batch of areas
+    reads (None: the rules declare no comparator)."""
+    areas = comparator_areas(rules)
+    if not areas:
+        return None
+    connection.execute("CREATE TEMP TABLE comparator_rows AS SELECT * FROM observations WHERE area IN "
+                       "(SELECT unnest(?::VARCHAR[]))", [areas])
+    return "comparator_rows"
 
 
 def _duckdb_batches(connection: duckdb.DuckDBPyConnection, areas: Sequence[str] | None, size: int | None) -> None:
@@ -275,17 +289,20 @@ def _polars(rules: RuleSet, path: Path, period: str | None, areas: Sequence[str]
     at = _ready(found, period, areas, rules)
     if isinstance(at, Fallback):
         return at
+    compared = comparator_areas(rules)
     options = PlanOptions("polars", found.kind, found.scale, "observations", at, areas, "rn", found.digits,
-                          tuple(found.periods.values()), levels=level_keys(found), field_keys=field_keys(found))
+                          tuple(found.periods.values()), levels=level_keys(found), field_keys=field_keys(found),
+                          compared="comparator_rows" if compared else None)
     plans, before = _plans(rules, options, found, stages, earlier)
     numbers = {"value": 10 ** (found.digits - found.scale), "rn": max(frame.height, 1)}
     if any(largest(facts, numbers, ("area", "indicator", "period")) >= EXACT_LIMIT for facts, _ in plans):
         return Fallback("a number is too large for exact integer arithmetic in polars (38 digits)", note=True)
-    observations = frame.lazy().with_row_index("rn", offset=1)
-    if areas is not None:
-        observations = observations.filter(pl.col("area").is_in(list(areas)))
+    everything = frame.lazy().with_row_index("rn", offset=1)
+    observations = everything if areas is None else everything.filter(pl.col("area").is_in(list(areas)))
+    # (the rows of the comparators' areas, read by every batch of areas)
+    tables = {"comparator_rows": everything.filter(pl.col("area").is_in(compared))} if compared else {}
     runs = _polars_runs(observations, [(_lowered(facts).sql(dialect="postgres"), items.sql(dialect="postgres"))
-                                       for facts, items in plans])
+                                       for facts, items in plans], tables)
     try:
         first = next(runs, None)
     except failures() as error:
@@ -309,19 +326,23 @@ def _ahead(first: pl.DataFrame | Paired, runs: Iterator[pl.DataFrame | Paired]) 
             yield batch
 
 
-def _polars_runs(observations: pl.LazyFrame, plans: list[tuple[str, str]]) -> Iterator[pl.DataFrame | Paired]:
+def _polars_runs(observations: pl.LazyFrame, plans: list[tuple[str, str]],
+                 tables: dict[str, pl.LazyFrame]) -> Iterator[pl.DataFrame | Paired]:
     """The assessments' JSON with their places, in order: one run of the plan per batch of whole areas (in the
     order the areas first appear, as the plan orders them), each of about BATCH_OBS observations; with two plans
-    (the facts' and the items' SQL of each), both run on each batch, Paired."""
+    (the facts' and the items' SQL of each), both run on each batch, Paired. The plans read the other `tables`
+    whole in every batch."""
     import polars as pl
 
     counts = observations.group_by("area", maintain_order=True).len().collect()
     batch = (pl.col("len").cum_sum() - pl.col("len")) // BATCH_OBS
     for part in counts.with_columns(batch.alias("batch")).partition_by("batch", maintain_order=True):
         chosen = observations.filter(pl.col("area").is_in(part["area"].cast(pl.String).to_list()))
-        ran = [pl.SQLContext(jrows=pl.SQLContext(observations=chosen).execute(facts)).execute(items)
+        ran = [pl.SQLContext(jrows=pl.SQLContext({"observations": chosen, **tables}).execute(facts)).execute(items)
                for facts, items in plans]
-        yield ran[0].collect(engine=ENGINE) if len(ran) == 1 else Paired(*pl.collect_all(ran, engine=ENGINE))
+        result = ran[0].collect(engine=ENGINE) if len(ran) == 1 else Paired(*pl.collect_all(ran, engine=ENGINE))
+        if (result.now if isinstance(result, Paired) else result).height:  # (a batch of comparator areas alone: none)
+            yield result
 
 
 def _frame_pieces(frames: Iterator[pl.DataFrame]) -> Iterator[Piece]:

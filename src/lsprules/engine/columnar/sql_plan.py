@@ -27,7 +27,11 @@ from lsprules.core.periods import PER_YEAR, Period, PeriodError, PeriodKind, par
 from lsprules.data.model import DATA_LEVELS
 from lsprules.engine.columnar.derived import (
     Quotient,
+    area_of,
+    assessed_away,
     certain_components,
+    comparator_areas,
+    compared_keys,
     compiled,
     components,
     derived_specs,
@@ -39,6 +43,7 @@ from lsprules.engine.columnar.derived import (
     position_of,
     presence_of,
     raw_components,
+    read_keys,
     reads_back,
     unfixed,
     unshifted,
@@ -121,6 +126,9 @@ class PlanOptions:
     # The keys (derived.field_key) of the rows that give fields in the input: such a row of a raw indicator makes
     # the indicator's series in its area even without a value (the JSON's and the reports' "no data" words).
     field_keys: frozenset[str] = frozenset()
+    # The table holding the rows of the areas comparators name, when `table` holds only some areas' rows (a batch of
+    # areas, json_run.py): the values read in a comparator's areas (`x at c`) come from it. None: from `table`.
+    compared: str | None = None
 
 
 # The name of a level row's level in `lsprules sql`'s query, as the reference reader reads it (a cell of spaces
@@ -221,13 +229,14 @@ class _Compiler:
 
     # --- reading ------------------------------------------------------------------------------
 
-    def _obs(self) -> exp.Select:
+    def _obs(self, table: str | None = None) -> exp.Select:
+        """The rows of the input `table` (None: the plan's) with each value as an integer and each period's index."""
         v = column(self.o.values) if self.o.values else self._parsed()
         # A row naming a field holds that field, under its key (derived.field_key): `lsprules sql`'s input table.
         keyed = [*([FIELD] if self.o.fields else []), *([LEVEL] if self.o.level_column else [])]
         indicator = sqlglot.parse_one(key_sql(keyed, LEVEL_NAME)).as_("indicator") if keyed else column("indicator")
         select = exp.select(column("area"), indicator, column("period"),
-                            self._period_index(column("period")).as_("pidx"), v.as_("v")).from_(self.o.table)
+                            self._period_index(column("period")).as_("pidx"), v.as_("v")).from_(table or self.o.table)
         if self.o.row_number:
             select = select.select(column(self.o.row_number).as_("rn"))
         return select
@@ -276,11 +285,15 @@ class _Compiler:
                        expression=exp.Literal.number(1))
 
     def _areas(self) -> exp.Select:
+        """The areas assessed: those asked for, else every one but those single-area comparators name."""
         order = exp.Min(this=column("rn")) if self.o.row_number else exp.Min(this=column("area"))
         select = exp.select(column("area"), order.as_("ord")).from_("obs").group_by(column("area"))
         if self.o.areas is not None:
             select = select.where(exp.In(this=column("area"),
                                          expressions=[exp.Literal.string(a) for a in self.o.areas] or [exp.null()]))
+        elif assessed_away(self.rules):
+            select = select.where(exp.Not(this=exp.In(this=column("area"), expressions=[
+                exp.Literal.string(a) for a in assessed_away(self.rules)])))
         return select
 
     def _area_cells(self) -> exp.Select:
@@ -304,11 +317,25 @@ class _Compiler:
             exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1)))
         stop = self._refused("a row repeated for one area, indicator and period (the data must have one value for "
                              "each): ", cell)
-        if not self.o.level_column:
+        checks = [*([self._bad_levels()] if self.o.level_column else []),
+                  *([self._absent_comparators()] if comparator_areas(self.rules) else [])]
+        if not checks:
             return exp.select(exp.Max(this=stop).as_("stop")).from_(exp.alias_(exp.Subquery(this=repeated), "k"))
-        stops = exp.union(exp.select(stop.as_("x")).from_(exp.alias_(exp.Subquery(this=repeated), "k")),
-                          self._bad_levels(), distinct=False)
+        stops = exp.union(exp.select(stop.as_("x")).from_(exp.alias_(exp.Subquery(this=repeated), "k")), *checks,
+                          distinct=False)
         return exp.select(exp.Max(this=column("x")).as_("stop")).from_(exp.alias_(exp.Subquery(this=stops), "s"))
+
+    def _absent_comparators(self) -> exp.Select:
+        """A row (raising an error) for each area a comparator names that the table has no row of (the reference
+        run's E315): its values would otherwise be missing everywhere, silently."""
+        named = comparator_areas(self.rules)
+        listed = exp.values([(exp.Literal.string(a),) for a in named], alias="m", columns=["area"])
+        held = exp.select(column("area")).from_(self.o.table).where(exp.In(this=column("area"), expressions=[
+            exp.Literal.string(a) for a in named])).group_by(column("area"))
+        return exp.select(self._refused("an area a comparator names is not in the table: ", column("area", "m"))
+                          .as_("x")).from_(listed).join(exp.alias_(exp.Subquery(this=held), "t"), on=exp.EQ(
+                              this=column("area", "m"), expression=column("area", "t")), join_type="left").where(
+            exp.Is(this=column("area", "t"), expression=exp.null()))
 
     def _bad_levels(self) -> exp.Select:
         """Rows (raising an error) giving a level the reference reader refuses: without a number, of a name the
@@ -343,13 +370,26 @@ class _Compiler:
         # filter straight over the components ("expected filter; this is an optimizer bug", polars 1.44).
         known = exp.union(self._known(raw, weighted=True), exp.select("*").from_("computed").where(_known_value()),
                           distinct=False)
-        return [("read", self._read(names)), *self._components(names), *running,
+        read = self._read(read_keys(names))
+        compared = self._compared_read(names)
+        reach = self.reached("read", names, read.named_selects, "cread" if compared else "read")
+        return [("read", read), *compared, *([("reach", reach)] if reach is not None else []),
+                *self._components(names, "reach" if reach is not None else "read"), *running,
                 ("computed", exp.union(*computed, distinct=False) if len(computed) > 1 else computed[0]),
                 ("known", known)]
 
-    def _known(self, ids: Sequence[str], weighted: bool = False, back: int | None = None) -> exp.Select:
-        """The known values of these indicators up to the period assessed; with `back`, each at the period that
-        many later, with a column `back` saying so (a component read that many periods back, derived.shifted_key)."""
+    def _compared_read(self, names: Sequence[str]) -> Layers:
+        """When the comparators' areas have a table of their own (PlanOptions.compared), the layers of their rows
+        of the components, as `read` holds the areas' rows (none otherwise)."""
+        if self.o.compared is None or not compared_keys(names):
+            return []
+        return [("cobs", self._obs(self.o.compared)), ("cread", self._read(read_keys(names), "cobs"))]
+
+    def _known(self, ids: Sequence[str], weighted: bool = False, back: int | None = None,
+               source: str = "obs") -> exp.Select:
+        """The known values of these indicators up to the period assessed (of the rows of `source`); with `back`,
+        each at the period that many later, with a column `back` saying so (a component read that many periods
+        back, derived.shifted_key)."""
         listed = exp.In(this=column("indicator"), expressions=[exp.Literal.string(i) for i in ids] or [exp.null()])
         condition = exp.and_(_known_value(), listed)
         if self.o.at is not None:
@@ -363,21 +403,22 @@ class _Compiler:
             select = select.select(lit(back, self.int_type).as_("back"))
         if weighted and self.quotients:
             select = select.select(lit(1, self.int_type).as_("w"))
-        return select.from_("obs").where(condition)
+        return select.from_(source).where(condition)
 
-    def _read(self, names: Sequence[str]) -> exp.Query:
-        """The rows of the components derived values read: once for each number of periods back one is read."""
+    def _read(self, names: Sequence[str], source: str = "obs") -> exp.Query:
+        """The rows of the components derived values read (of `source`): once for each number of periods back one
+        is read."""
         backs = reads_back(names)
         if len(backs) == 1 and backs[0][0] == 0 and not any(presence_of(key) for key in names):
-            return self._known(names)
+            return self._known(names, source=source)
         parts = []
         for back, keys in backs:
             values = [key for key in keys if presence_of(key) is None]
-            parts += [self._known(values, back=back)] if values else []
-            parts += [self._presence(key, back) for key in keys if presence_of(key) is not None]
+            parts += [self._known(values, back=back, source=source)] if values else []
+            parts += [self._presence(key, back, source) for key in keys if presence_of(key) is not None]
         return exp.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
 
-    def _presence(self, key: str, back: int) -> exp.Select:
+    def _presence(self, key: str, back: int, source: str = "obs") -> exp.Select:
         """The periods of a derived indicator's series (derived.presence_key), `back` periods later: a row `key`
         with the value 0 wherever one of its raw components or fields has a row, with a value or not (in the
         columns of _known's rows read back, in their order: the union takes them by place)."""
@@ -389,14 +430,36 @@ class _Compiler:
             listed = exp.and_(listed, exp.LTE(this=column("pidx"), expression=lit(self.o.at.index, self.int_type)))
         return exp.select(column("area"), exp.Literal.string(key).as_("indicator"), column("period"),
                           exp.Add(this=column("pidx"), expression=lit(back, self.int_type)).as_("pidx"),
-                          lit(0, self.int_type).as_("v"), lit(back, self.int_type).as_("back")).from_("obs").where(
+                          lit(0, self.int_type).as_("v"), lit(back, self.int_type).as_("back")).from_(source).where(
             listed)
 
-    def _components(self, names: Sequence[str]) -> Layers:
+    def _components(self, names: Sequence[str], source: str) -> Layers:
         """The layers ending in `components`: per area and period, each component's known value in its own column
-        (c0 the first name's)."""
-        return self.grouped_components("components", names, "read", "obs", lambda k, this: [
+        (c0 the first name's), from the rows of `source`."""
+        return self.grouped_components("components", names, source, "obs", lambda k, this: [
             exp.Max(this=exp.Case().when(this, column("v"))).as_(f"c{k}")])
+
+    def reached(self, source: str, names: Sequence[str], columns: Sequence[str],
+                compared: str) -> exp.Query | None:
+        """The rows of `source` (of these `columns`, area and indicator first) and, for each component read in a
+        comparator's area (derived.area_key), that area's rows of its own key in `compared` (a layer of the same
+        columns) given to every area assessed, under the component's key (None: no component is read in a
+        comparator's area)."""
+        keys = compared_keys(names)
+        if not keys:
+            return None
+        areas = comparator_areas(self.rules)
+        parts: list[exp.Query] = [exp.select("*").from_(source)]
+        for key in keys:
+            number, inner = area_of(key)
+            assert number is not None
+            rows = exp.and_(exp.EQ(this=column("indicator", "s"), expression=exp.Literal.string(inner)),
+                            exp.EQ(this=column("area", "s"), expression=exp.Literal.string(areas[number])))
+            parts.append(exp.select(column("area", "a"), exp.Literal.string(key).as_("indicator"),
+                                    *(column(c, "s") for c in columns[2:]))
+                         .from_(exp.alias_(exp.table_(compared), "s"))
+                         .join(exp.alias_(exp.table_("areas"), "a"), join_type="cross").where(rows))
+        return exp.union(*parts, distinct=False)
 
     def grouped_components(self, layer: str, names: Sequence[str], source: str, fixed_source: str,
                            cells: Callable[[int, exp.Expression], list[exp.Expression]],

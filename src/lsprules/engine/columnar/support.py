@@ -78,8 +78,7 @@ def _places(at: list[tuple[str, int]]) -> str:
 
 def unsupported_at(rules: RuleSet) -> list[Unsupported]:
     """Every construct the plan cannot express yet, once per place in the rule file, in the file's order."""
-    found = [Unsupported("a comparator, for `x at c`, `gap()` and `ratio()`", spec.span, f"comparator {spec.id}")
-             for spec in getattr(rules, "comparators", {}).values()]
+    found: list[Unsupported] = []
     for spec in rules.indicators.values():
         found.extend(_indicator(rules, spec))
     found.extend(found_in(rules, spec, f"a derived value too large for one query with the derived values it names "
@@ -165,7 +164,7 @@ def _indicator(rules: RuleSet, spec: IndicatorSpec) -> list[Unsupported]:
 def data_targets(rules: RuleSet) -> list[Unsupported]:
     """Where the rules take the target from the data (`target from data`), which `lsprules sql`'s input table, without
     a `level` column, cannot give."""
-    found = []
+    found: list[Unsupported] = []
     for spec in rules.indicators.values():
         if spec.target is not None and spec.target.from_data:
             setting = setting_node(rules, spec, nodes.DataTarget)
