@@ -310,6 +310,17 @@ def test_every_batch_of_areas_reads_the_comparators_areas(tmp_path, monkeypatch,
     json_agree(rules, data, areas=["East", "National"], engine=engine)
 
 
+@by_engine
+def test_a_baseline_where_the_data_gives_the_target_is_none_and_says_so(tmp_path, engine):
+    rules = write(tmp_path, "r.rules", "indicator z {\n polarity higher_is_better\n target {\n  baseline 2004/05\n"
+                  "  increase by 10 % by 2006/07\n }\n rag {\n  red when baseline > 10\n  green otherwise\n }\n}\n")
+    data = write(tmp_path, "d.csv", csv_cases.LEVEL_HEADER + "North,z,2004/05,50,\nNorth,z,2005/06,8,\n"
+                 "North,z,2006/07,9,\nNorth,z,2006/07,40,target\n")
+    json_agree(rules, data, engine=engine)  # the data's target in 2006/07: the rules' baseline is not read
+    assert "(line 8): there is no baseline value" in reference_json(rules, data)
+    json_agree(rules, data, period="2005/06", engine=engine)  # the rules' target, from the baseline's 50
+
+
 @pytest.mark.parametrize("rules, reason", [
     ("tutorial.rules", "themes"), ("districts.rules", "themes")])
 def test_unsupported_bundled_rules_are_named(rules, reason):

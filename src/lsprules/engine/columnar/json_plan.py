@@ -1216,8 +1216,9 @@ class _Words:
                     reasons.append((exp.and_(exp.Not(this=_null(left.n)), zero), "division by zero"))
                 if isinstance(node, nodes.Ref):
                     missing: exp.Expression = _null(column(refs[node.which]))
-                    if node.which == "baseline" and not self.j._has_baseline():
-                        missing = exp.true()
+                    if node.which == "baseline":  # (none where the data gives the target: Facts.baseline)
+                        baseline = self.j._baseline()
+                        missing = exp.true() if baseline is None else _null(baseline.n)
                     which = "there is no value" if node.which == "value" else f"there is no {node.which} value"
                     reasons.append((missing, which))
         return self._first(reasons)
