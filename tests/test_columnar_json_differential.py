@@ -311,6 +311,17 @@ def test_every_batch_of_areas_reads_the_comparators_areas(tmp_path, monkeypatch,
 
 
 @by_engine
+def test_a_comparator_beside_values_of_earlier_periods(tmp_path, engine):
+    # polars' optimizer panicked on this plan (json_run._polars_runs): the run went to the interpreter
+    rules = write(tmp_path, "r.rules", csv_cases.COMPARATORS + "indicator x { polarity higher_is_better }\n"
+                  "indicator z {\n polarity higher_is_better\n value = gap(x, nat) - previous(x)\n}\n")
+    data = write(tmp_path, "d.csv", HEADER + "".join(
+        f"{area},x,{period},{10 + k * 3 + len(area)}\n" for k, period in enumerate(YEARS[:3])
+        for area in ("North", "South", "E01000001")))
+    json_agree(rules, data, engine=engine)
+
+
+@by_engine
 def test_a_baseline_where_the_data_gives_the_target_is_none_and_says_so(tmp_path, engine):
     rules = write(tmp_path, "r.rules", "indicator z {\n polarity higher_is_better\n target {\n  baseline 2004/05\n"
                   "  increase by 10 % by 2006/07\n }\n rag {\n  red when baseline > 10\n  green otherwise\n }\n}\n")

@@ -334,13 +334,18 @@ def _polars_runs(observations: pl.LazyFrame, plans: list[tuple[str, str]],
     whole in every batch."""
     import polars as pl
 
+    # Without the elimination of common subplans where the rules declare comparators (the other tables): polars 1.44
+    # panics in it on some plans giving a comparator's rows to every area beside components read some periods back
+    # (cse/cache_states.rs). The JSON plan takes as long without it; the CSV plan, which needs it, does not panic.
+    flags = pl.QueryOptFlags(comm_subplan_elim=False) if tables else pl.QueryOptFlags()
     counts = observations.group_by("area", maintain_order=True).len().collect()
     batch = (pl.col("len").cum_sum() - pl.col("len")) // BATCH_OBS
     for part in counts.with_columns(batch.alias("batch")).partition_by("batch", maintain_order=True):
         chosen = observations.filter(pl.col("area").is_in(part["area"].cast(pl.String).to_list()))
         ran = [pl.SQLContext(jrows=pl.SQLContext({"observations": chosen, **tables}).execute(facts)).execute(items)
                for facts, items in plans]
-        result = ran[0].collect(engine=ENGINE) if len(ran) == 1 else Paired(*pl.collect_all(ran, engine=ENGINE))
+        result = ran[0].collect(engine=ENGINE, optimizations=flags) if len(ran) == 1 else \
+            Paired(*pl.collect_all(ran, engine=ENGINE, optimizations=flags))
         if (result.now if isinstance(result, Paired) else result).height:  # (a batch of comparator areas alone: none)
             yield result
 
