@@ -602,26 +602,32 @@ def _to_date_words(rules: RuleSet, call: nodes.Call) -> str | None:
 
 def _running_words(rules: RuleSet, call: nodes.Expr, arg: nodes.Expr) -> str | None:
     """`call` reads the value `arg` names at other periods than the one computed, or sums it over the year: the plan
-    cannot when that value holds a running year to date, or reads a comparator (None: it can)."""
-    inner = _named_formula(rules, arg.id if isinstance(arg, nodes.Name) else
-                           arg.indicator if isinstance(arg, nodes.AtPeriod) else None)
-    if inner is not None and any(isinstance(node, nodes.Call) and node.func == TO_DATE_SUM for node in walk(inner)):
+    cannot when that value holds a running year to date; nor, when it reads a comparator, at one period, over the
+    year, or as `previous()` of a value whose series has a comparator's periods (None: it can)."""
+    named = arg.id if isinstance(arg, nodes.Name) else arg.indicator if isinstance(arg, nodes.AtPeriod) else None
+    inner = _named_formula(rules, named)
+    if inner is None:
+        return None
+    if any(isinstance(node, nodes.Call) and node.func == TO_DATE_SUM for node in walk(inner)):
         return f"`{format_expr(call)}` of a value holding a year to date"
-    if inner is not None and any(area_of(key)[0] is not None for key in components(inner)):
+    if any(area_of(key)[0] is not None for key in components(inner)) and (
+            not isinstance(call, nodes.Call) or call.func in TO_DATE or (
+                call.func == "previous" and compared_in(rules, rules.indicators[named or ""]))):
         return f"`{format_expr(call)}` of a value read in a comparator's areas"
     return None
 
 
 def _compared_words(rules: RuleSet, node: nodes.Expr, indicator: str) -> str | None:
-    """What the plan cannot express of `x at c`, gap(x, c) or ratio(x, c) (None: it can): x read at other periods
-    than the one computed (a year to date too), or in a comparator's areas itself, there."""
+    """What the plan cannot express of `x at c`, gap(x, c) or ratio(x, c) (None: it can): x reading one period,
+    `previous()`, a year to date or a comparator itself, there (values some periods back it can)."""
     inner = _named_formula(rules, indicator)
     if inner is None:
         return None
-    plain = all(key == unshifted(key)[0] and not is_fixed(key) and presence_of(key) is None
-                and area_of(key)[0] is None for key in components(inner)) and \
-        all(node.func in FUNCTIONS for node in walk(inner) if isinstance(node, nodes.Call))
-    return None if plain else f"`{format_expr(node)}` of a value reading other periods or a comparator"
+    plain = all(not is_fixed(key) and presence_of(unshifted(key)[0]) is None and area_of(key)[0] is None
+                for key in components(inner)) and \
+        all(node.func in FUNCTIONS or node.func == RELATIVE for node in walk(inner) if isinstance(node, nodes.Call))
+    return None if plain else f"`{format_expr(node)}` of a value reading one period, `previous()`, a year to date " \
+        "or a comparator"
 
 
 def _fixed_words(rules: RuleSet, expr: nodes.AtPeriod) -> str | None:
