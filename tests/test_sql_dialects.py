@@ -285,6 +285,10 @@ def test_the_query_reads_comparators_areas_and_refuses_a_table_without_one(tmp_p
     for dialect in DIALECTS:
         assert isinstance(sqlglot.parse_one(body(run_sql(rules, dialect)).rstrip().rstrip(";"), read=dialect),
                           sqlglot.exp.Select)
+    assert run_sql(rules).splitlines()[4] == (
+        '-- Comparators read the areas "National", "North", "South"; each must be in the table (the query raises an '
+        'error naming one that is not); not assessed, what others are measured against: "National".')
+    assert not any(line.startswith("-- Comparators") for line in run_sql(NATIONAL_RULES).splitlines())
     data = write(tmp_path, "d.csv", COMPARATOR_DATA)
     connection = duckdb.connect()
     connection.execute("CREATE TABLE observations AS SELECT * FROM read_csv(?, all_varchar = true)", [str(data)])

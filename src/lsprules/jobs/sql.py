@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsprules.core.csv_cells import COLUMNS, chosen_columns
 from lsprules.core.diagnostics import InputError, at_span
 from lsprules.core.files import decode_source, read_rule_file
 from lsprules.core.periods import PeriodKind
+
+if TYPE_CHECKING:
+    from lsprules.lang.resolve import RuleSet
 
 DEFAULT_SCALE = 6
 
@@ -52,8 +57,25 @@ def run_sql(rules_path: Path, dialect: str = "duckdb", table: str = "observation
         f"{scale} decimal places",
         f"-- ('', na, n/a, suppressed or NULL: missing). Output: {output} of `lsprules evaluate --format csv`, "
         "exact, areas by name.",
+        *_comparators(rules),
     ]
     return "\n".join(header) + "\n" + plan.sql(dialect=dialect, pretty=True) + ";\n"
+
+
+def _comparators(rules: RuleSet) -> list[str]:
+    """The header's line on the areas the rules' comparators read (none without comparators)."""
+    from lsprules.engine.columnar.derived import assessed_away, comparator_areas
+
+    def listed(areas: list[str]) -> str:  # quoted as JSON strings: a name's line break cannot end the comment
+        return ", ".join(json.dumps(area, ensure_ascii=False) for area in areas)
+
+    named = comparator_areas(rules)
+    if not named:
+        return []
+    away = assessed_away(rules)
+    return [f"-- Comparators read the areas {listed(named)}; each must be in the table (the query raises an error "
+            "naming one that is not)" + (f"; not assessed, what others are measured against: {listed(away)}."
+                                         if away else ".")]
 
 
 def _hint(what: str) -> str:
