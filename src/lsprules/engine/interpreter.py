@@ -30,6 +30,7 @@ from lsprules.lang.resolve import (
     RuleSet,
     TargetSpec,
     ThemeSpec,
+    assessed_away,
     count_argument,
     tests_data,
 )
@@ -218,8 +219,8 @@ def assessed_areas(rules: RuleSet, dataset: Dataset, areas: Iterable[str] | None
     if areas is not None:
         wanted = set(areas)
         return [a for a in dataset.areas if a.name in wanted]
-    comparator_areas = {c.areas[0] for c in getattr(rules, "comparators", {}).values() if not c.mean}
-    return [a for a in dataset.areas if a.name not in comparator_areas]
+    away = set(assessed_away(rules))
+    return [a for a in dataset.areas if a.name not in away]
 
 
 class _Evaluators:

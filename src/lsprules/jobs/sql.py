@@ -64,7 +64,7 @@ def run_sql(rules_path: Path, dialect: str = "duckdb", table: str = "observation
 
 def _comparators(rules: RuleSet) -> list[str]:
     """The header's line on the areas the rules' comparators read (none without comparators)."""
-    from lsprules.engine.columnar.derived import assessed_away, comparator_areas
+    from lsprules.lang.resolve import assessed_away, comparator_areas
 
     def listed(areas: list[str]) -> str:  # quoted as JSON strings: a name's line break cannot end the comment
         return ", ".join(json.dumps(area, ensure_ascii=False) for area in areas)

@@ -160,6 +160,16 @@ class RuleSet:
     comparators: dict[str, ComparatorSpec] = field(default_factory=dict)
 
 
+def comparator_areas(rules: RuleSet) -> list[str]:
+    """Every area the rule set's comparators name, in the order first named."""
+    return list(dict.fromkeys(area for spec in rules.comparators.values() for area in spec.areas))
+
+
+def assessed_away(rules: RuleSet) -> list[str]:
+    """The areas single-area comparators name: what others are measured against, not assessed unless asked for."""
+    return sorted({spec.areas[0] for spec in rules.comparators.values() if not spec.mean})
+
+
 def load_rules(path: str | Path) -> RuleSet:
     """Read, parse and resolve a rule file; raise InputError with every problem found."""
     from lsprules.core.files import read_rule_file

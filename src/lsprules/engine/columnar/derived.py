@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from lsprules.core.source import Span
 from lsprules.lang import nodes
 from lsprules.lang.printer import format_expr
-from lsprules.lang.resolve import IndicatorSpec, RuleSet, count_argument, walk
+from lsprules.lang.resolve import IndicatorSpec, RuleSet, comparator_areas, count_argument, walk
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -137,17 +137,6 @@ def area_of(key: str) -> tuple[int | None, str]:
         return None, key
     number, _, inner = key[len(AREA_MARK):].partition(AREA_END)
     return int(number), inner
-
-
-def comparator_areas(rules: RuleSet) -> list[str]:
-    """Every area the rule set's comparators name, in the order first named (area_key numbers them)."""
-    return list(dict.fromkeys(area for spec in rules.comparators.values() for area in spec.areas))
-
-
-def assessed_away(rules: RuleSet) -> list[str]:
-    """The areas single-area comparators name: what others are measured against, not assessed unless asked for
-    (interpreter.assessed_areas)."""
-    return sorted({spec.areas[0] for spec in rules.comparators.values() if not spec.mean})
 
 
 def position_key(financial: bool) -> str:

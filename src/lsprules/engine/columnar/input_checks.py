@@ -17,7 +17,7 @@ from lsprules.core.periods import Period, PeriodError, PeriodKind, parse_period
 from lsprules.data.model import DATA_LEVELS
 from lsprules.data.readers.long_form import INDICATOR_ID, REQUIRED
 from lsprules.engine.columnar.derived import FIELD_MARK, LEVEL_MARK
-from lsprules.lang.resolve import RuleSet
+from lsprules.lang.resolve import RuleSet, comparator_areas
 
 # The reference reader's NUMBER (^[+-]?\d+(\.\d+)?$) with ASCII digits: any other digit goes to the reference.
 NUMBER_PATTERN = r"^[+-]?[0-9]+(\.[0-9]+)?$"
@@ -199,7 +199,7 @@ def requested(found: Checked, period: str | None, areas: Sequence[str] | None,
         return refused
     if areas is not None and not set(areas) <= found.areas:
         return Fallback("an --area the data does not have")
-    if rules is not None and not {a for c in rules.comparators.values() for a in c.areas} <= found.areas:
+    if rules is not None and not set(comparator_areas(rules)) <= found.areas:
         return Fallback("a comparator's area the data does not have")  # (the reference run says so: E315)
     printed = sorted(s.id for s in rules.indicators.values() if s.value is not None and s.id in found.indicators) \
         if rules is not None else []

@@ -39,7 +39,6 @@ from lsprules.engine.columnar.derived import (
     at_comparator,
     certain_components,
     children,
-    comparator_areas,
     compared_in,
     compared_keys,
     compared_read,
@@ -96,7 +95,7 @@ from lsprules.engine.interpreter import (
     annual_words,
 )
 from lsprules.lang import nodes
-from lsprules.lang.resolve import LEVEL_NAMES, IndicatorSpec, RuleSet, count_argument, tests_data
+from lsprules.lang.resolve import LEVEL_NAMES, IndicatorSpec, RuleSet, comparator_areas, count_argument, tests_data
 
 MARK = "\x01"
 ITEM = "\n" + " " * 8  # where a list item of an assessment starts (json.dumps at indent 2, three levels deep)
@@ -351,16 +350,15 @@ class _Json:
 
     def layers(self) -> tuple[Layers, exp.Select]:
         """The new layers and the final select."""
-        ctes: Layers = [("jraw", self._raw())]
+        raw = self._raw()
+        ctes: Layers = [("jraw", raw)]
         if self.derived:  # each derived value's components by area and period, from which its rows are made
             # (made first: they name the components read some periods back, which jcomp then holds)
             derived = [self._derived(spec_id) for spec_id in self.derived]
             running = running_layers(derived, "jcomp", "j")
-            if self._shifted():
-                ctes.append(("jread", self._read()))
             if any(is_fixed(name) for name in self.names):  # every row of a component read at one period
                 ctes.append(("jall", self.c._obs().select(column("value").as_("raw"))))
-            ctes += [*self._components(), *running,
+            ctes += [*self._components(raw), *running,
                      ("jderived", exp.union(*derived, distinct=False) if len(derived) > 1 else derived[0])]
         ctes.append(("jobs", self._jobs()))
         if self.fractional:  # otherwise every value is a whole number, written as it is
@@ -456,11 +454,11 @@ class _Json:
             _member(keys)) for back, keys in reads_back(read_keys(self.names))]
         return exp.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
 
-    def _components(self) -> Layers:
+    def _components(self, raw: exp.Select) -> Layers:
         """The layers ending in jcomp: per area and period at which a component of a derived value has a row, each
         component's known value (c0 the first name's) and its state (s0: NULL without a row, 0 known, 1 n/a, 2
-        suppressed); one read some periods back, from the row that many periods earlier; one read at one period,
-        from the area's row at it (jall)."""
+        suppressed); one read some periods back, from the row that many periods earlier (jread, made here); one read
+        at one period, from the area's row at it (jall). `raw`: the select of jraw."""
         state = (exp.Case().when(exp.Not(this=_null(column("v"))), exp.Literal.number(0))
                  .when(exp.EQ(this=exp.Lower(this=column("raw")), expression=_s("suppressed")), exp.Literal.number(2))
                  .else_(exp.Literal.number(1)))
@@ -470,14 +468,14 @@ class _Json:
                     exp.Max(this=exp.Case().when(this.copy(), state.copy())).as_(f"s{k}")]
 
         shifted = self._shifted()
-        source, columns = ("jread", self._read()) if shifted else ("jraw", self._raw())
-        layers: Layers = []
+        source, rows = ("jread", self._read()) if shifted else ("jraw", raw)  # (jraw: the layer `raw` holds)
+        layers: Layers = [("jread", rows)] if shifted else []
         compared = source
         if self.o.compared is not None and compared_keys(self.names):  # the comparators' rows from their table
             layers.append(("jcraw", self._raw(self.o.compared)))
             layers += [("jcread", self._read("jcraw"))] if shifted else []
             compared = "jcread" if shifted else "jcraw"
-        reach = self.c.reached(source, self.names, columns.named_selects, compared)
+        reach = self.c.reached(source, self.names, rows.named_selects, compared)
         layers += [("jreach", reach)] if reach is not None else []
         source = "jreach" if reach is not None else source
         if shifted:

@@ -22,9 +22,8 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeVar, cast
 
 from lsprules.core.interrupts import raise_if_pressed
 from lsprules.core.periods import Period
-from lsprules.engine.columnar.derived import comparator_areas
 from lsprules.engine.columnar.input_checks import Checked, Fallback, field_keys, level_keys, requested
-from lsprules.lang.resolve import RuleSet
+from lsprules.lang.resolve import RuleSet, comparator_areas
 
 if TYPE_CHECKING:
     import duckdb

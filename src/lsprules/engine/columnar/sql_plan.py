@@ -28,9 +28,7 @@ from lsprules.data.model import DATA_LEVELS
 from lsprules.engine.columnar.derived import (
     Quotient,
     area_of,
-    assessed_away,
     certain_components,
-    comparator_areas,
     compared_keys,
     compiled,
     components,
@@ -66,7 +64,7 @@ from lsprules.engine.columnar.exact import (
 from lsprules.engine.columnar.input_checks import FIELD, LEVEL, MISSING_WORDS, key_sql
 from lsprules.engine.interpreter import annual_profile
 from lsprules.lang import nodes
-from lsprules.lang.resolve import IndicatorSpec, RuleSet, TargetSpec
+from lsprules.lang.resolve import IndicatorSpec, RuleSet, TargetSpec, assessed_away, comparator_areas
 
 DIALECTS = ("duckdb", "spark", "bigquery", "trino", "postgres", "snowflake")
 # Engines lsprules runs the plan in besides DuckDB: polars' SQL engine reads PostgreSQL text (polars_run.py).
@@ -291,9 +289,9 @@ class _Compiler:
         if self.o.areas is not None:
             select = select.where(exp.In(this=column("area"),
                                          expressions=[exp.Literal.string(a) for a in self.o.areas] or [exp.null()]))
-        elif assessed_away(self.rules):
+        elif away := assessed_away(self.rules):
             select = select.where(exp.Not(this=exp.In(this=column("area"), expressions=[
-                exp.Literal.string(a) for a in assessed_away(self.rules)])))
+                exp.Literal.string(a) for a in away])))
         return select
 
     def _area_cells(self) -> exp.Select:
